@@ -1,0 +1,59 @@
+/**
+ * Every failure Keyward reports is a KeywardError with one of these closed codes.
+ * http/errors.ts maps each code to a status, title and `type` URL; docs/errors.md documents each one,
+ * and a test keeps the three in step.
+ */
+export const ERROR_CODES = [
+  'invalid_input',
+  'request_body_unreadable',
+  'request_body_too_large',
+  'auth_missing',
+  'auth_malformed',
+  'root_key_not_found',
+  'insufficient_permissions',
+  'root_key_disabled',
+  'root_key_expired',
+  'workspace_disabled',
+  'route_not_found',
+  'key_not_found',
+  'api_not_found',
+  'identity_not_found',
+  'permission_not_found',
+  'role_not_found',
+  'ratelimit_namespace_not_found',
+  'ratelimit_override_not_found',
+  'migration_not_found',
+  'audit_log_not_found',
+  'identity_already_exists',
+  'permission_already_exists',
+  'role_already_exists',
+  'ratelimit_namespace_gone',
+  'protected_resource',
+  'precondition_failed',
+  'permissions_query_syntax_error',
+  'workspace_rate_limited',
+  'unexpected_error',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface FieldProblem {
+  location: string;
+  message: string;
+  fix?: string;
+}
+
+export class KeywardError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    readonly problems: FieldProblem[] = [],
+  ) {
+    super(detail);
+    this.name = 'KeywardError';
+  }
+}
+
+export const notFound = (code: ErrorCode, detail: string) => new KeywardError(code, detail);
+export const badInput = (detail: string, problems: FieldProblem[] = []) =>
+  new KeywardError('invalid_input', detail, problems);

@@ -1,0 +1,68 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Engine } from '../store.js';
+import type { Tables } from './tables.js';
+
+/**
+ * Everything that differs between SQLite and PostgreSQL lives here, so no other file asks
+ * "which engine am I on?".
+ */
+export interface SqlDialect {
+  engine: Engine;
+  /** SQL that aggregates `expr` over the rows of a subquery into a JSON array (NULL or [] when empty). */
+  jsonArrayAgg(expr: string): string;
+  /** SQL that builds a JSON object from `name -> column expression` pairs. */
+  jsonObject(fields: Record<string, string>): string;
+  isUniqueViolation(error: unknown): boolean;
+}
+
+const sqliteDialect: SqlDialect = {
+  engine: 'sqlite',
+  jsonArrayAgg: (expr) => `json_group_array(${expr})`,
+  jsonObject: (fields) =>
+    `json_object(${Object.entries(fields).map(([k, v]) => `'${k}', ${v}`).join(', ')})`,
+  isUniqueViolation: (error) =>
+    typeof error === 'object' && error !== null && String((error as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT'),
+};
+
+const postgresDialect: SqlDialect = {
+  engine: 'postgres',
+  jsonArrayAgg: (expr) => `json_agg(${expr})`,
+  jsonObject: (fields) =>
+    `json_build_object(${Object.entries(fields).map(([k, v]) => `'${k}', ${v}`).join(', ')})`,
+  isUniqueViolation: (error) =>
+    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505',
+};
+
+export interface OpenedDatabase {
+  db: Kysely<Tables>;
+  dialect: SqlDialect;
+}
+
+/** `postgres://` or `postgresql://` selects PostgreSQL; anything else is a SQLite file path. */
+export function openDatabase(url: string): OpenedDatabase {
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 20,
+      // Times and credits are int8; they fit a JS number (< 2^53), so parse them as numbers.
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as never,
+      },
+    });
+    return { db: new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) }), dialect: postgresDialect };
+  }
+  const file = url.replace(/^sqlite:(\/\/)?/, '');
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const database = new Database(file);
+  database.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode: a commit survives a killed process; only an OS crash can lose the last commits.
+  database.pragma('synchronous = NORMAL');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('foreign_keys = ON');
+  return { db: new Kysely<Tables>({ dialect: new SqliteDialect({ database }) }), dialect: sqliteDialect };
+}

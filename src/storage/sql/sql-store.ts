@@ -1,0 +1,492 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { newId } from '../../core/ids.js';
+import { monthlyRefillDaysOn, startOfUtcDay } from '../../core/refill.js';
+import type {
+  ApiRecord, AuditEntry, AuditQuery, CreditOperation, Engine, KeyListQuery, KeyPatch, KeyRecord, Meta,
+  NewKeyRow, NewRatelimit, RatelimitRecord, RootKeyRecord, Store, StoreOps, WorkspaceRecord,
+} from '../store.js';
+import { openDatabase, type SqlDialect } from './dialect.js';
+import { migrateToLatest } from './migrate.js';
+import type { Tables } from './tables.js';
+
+type Executor = Kysely<Tables> | Transaction<Tables>;
+
+const parseJson = <T>(value: unknown): T | null => {
+  if (value === null || value === undefined) return null;
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+};
+const toJson = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+const bool = (value: number | boolean): boolean => value === 1 || value === true;
+
+interface RatelimitJson { id: string; name: string; limit: number; duration: number; auto_apply: number | boolean }
+
+function ratelimitsFrom(value: unknown): RatelimitRecord[] {
+  const rows = parseJson<RatelimitJson[]>(value) ?? [];
+  return rows
+    .map((r) => ({ id: r.id, name: r.name, limit: Number(r.limit), duration: Number(r.duration), autoApply: bool(r.auto_apply) }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+const stringsFrom = (value: unknown): string[] => [...new Set(parseJson<string[]>(value) ?? [])].sort();
+
+/**
+ * One statement that loads a key with its identity, limits, permissions and roles, so a cache miss on
+ * the verify path costs one round trip. Only live keys of live APIs are returned.
+ */
+function keySelectSql(d: SqlDialect): string {
+  const rl = d.jsonObject({ id: 'r.id', name: 'r.name', limit: 'r."limit"', duration: 'r.duration', auto_apply: 'r.auto_apply' });
+  return `SELECT k.id, k.workspace_id, k.api_id, k.hash, k.start, k.prefix, k.name, k.meta, k.enabled, k.expires,
+      k.remaining, k.refill_amount, k.refill_day, k.last_refill_at, k.created_at, k.updated_at, k.last_used_at,
+      i.id AS identity_id, i.external_id AS identity_external_id, i.meta AS identity_meta,
+      (SELECT ${d.jsonArrayAgg(rl)} FROM ratelimits r WHERE r.key_id = k.id) AS ratelimits,
+      (SELECT ${d.jsonArrayAgg(rl)} FROM ratelimits r WHERE r.identity_id = i.id) AS identity_ratelimits,
+      (SELECT ${d.jsonArrayAgg('p.slug')} FROM key_permissions kp JOIN permissions p ON p.id = kp.permission_id
+        WHERE kp.key_id = k.id) AS permissions,
+      (SELECT ${d.jsonArrayAgg('ro.name')} FROM key_roles kr JOIN roles ro ON ro.id = kr.role_id
+        WHERE kr.key_id = k.id) AS roles,
+      (SELECT ${d.jsonArrayAgg('p.slug')} FROM key_roles kr JOIN role_permissions rp ON rp.role_id = kr.role_id
+        JOIN permissions p ON p.id = rp.permission_id WHERE kr.key_id = k.id) AS role_permissions
+    FROM keys k
+    JOIN apis a ON a.id = k.api_id AND a.deleted_at IS NULL
+    LEFT JOIN identities i ON i.id = k.identity_id AND i.deleted_at IS NULL
+    WHERE k.deleted_at IS NULL`;
+}
+
+interface KeyRow {
+  id: string; workspace_id: string; api_id: string; hash: string; start: string; prefix: string | null;
+  name: string | null; meta: string | null; enabled: number; expires: number | null; remaining: number | null;
+  refill_amount: number | null; refill_day: number | null; last_refill_at: number | null; created_at: number;
+  updated_at: number | null; last_used_at: number | null; identity_id: string | null;
+  identity_external_id: string | null; identity_meta: string | null; ratelimits: unknown;
+  identity_ratelimits: unknown; permissions: unknown; roles: unknown; role_permissions: unknown;
+}
+
+const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
+
+function keyFromRow(row: KeyRow): KeyRecord {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    apiId: row.api_id,
+    hash: row.hash,
+    start: row.start,
+    prefix: row.prefix,
+    name: row.name,
+    meta: parseJson<Meta>(row.meta),
+    enabled: bool(row.enabled),
+    expires: num(row.expires),
+    remaining: num(row.remaining),
+    refill: row.refill_amount === null ? null : { amount: Number(row.refill_amount), day: num(row.refill_day) },
+    lastRefillAt: num(row.last_refill_at),
+    createdAt: Number(row.created_at),
+    updatedAt: num(row.updated_at),
+    lastUsedAt: num(row.last_used_at),
+    identity:
+      row.identity_id === null
+        ? null
+        : {
+            id: row.identity_id,
+            externalId: row.identity_external_id!,
+            meta: parseJson<Meta>(row.identity_meta),
+            ratelimits: ratelimitsFrom(row.identity_ratelimits),
+          },
+    permissions: stringsFrom(row.permissions),
+    roles: stringsFrom(row.roles),
+    rolePermissions: stringsFrom(row.role_permissions),
+    ratelimits: ratelimitsFrom(row.ratelimits),
+  };
+}
+
+function apiFromRow(row: Tables['apis']): ApiRecord {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    name: row.name,
+    deleteProtection: bool(row.delete_protection),
+    storeEncryptedKeys: bool(row.store_encrypted_keys),
+    defaultPrefix: row.default_prefix,
+    defaultByteLength: row.default_byte_length,
+    createdAt: Number(row.created_at),
+    updatedAt: num(row.updated_at),
+  };
+}
+
+const FIRST_START = 'first_start_at';
+
+class SqlOps implements StoreOps {
+  private readonly keySelect: string;
+
+  constructor(
+    protected readonly db: Executor,
+    protected readonly dialect: SqlDialect,
+  ) {
+    this.keySelect = keySelectSql(dialect);
+  }
+
+  async insertWorkspace(w: WorkspaceRecord): Promise<void> {
+    await this.db
+      .insertInto('workspaces')
+      .values({ id: w.id, name: w.name, enabled: w.enabled ? 1 : 0, api_rate_limit: null, created_at: w.createdAt, deleted_at: null })
+      .execute();
+  }
+
+  async claimFirstStart(now: number): Promise<boolean> {
+    const result = await this.db
+      .insertInto('keyward_state')
+      .values({ name: FIRST_START, value: String(now) })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async insertRootKey(row: Parameters<StoreOps['insertRootKey']>[0]): Promise<void> {
+    await this.db
+      .insertInto('root_keys')
+      .values({
+        id: row.id, workspace_id: row.workspaceId, name: row.name, hash: row.hash, start: row.start,
+        permissions: JSON.stringify(row.permissions), enabled: 1, created_by: row.createdBy,
+        created_at: row.createdAt, updated_at: null, expires: row.expires, last_used_at: null, deleted_at: null,
+      })
+      .execute();
+  }
+
+  async findRootKeyByHash(hash: string): Promise<RootKeyRecord | undefined> {
+    const row = await this.db
+      .selectFrom('root_keys as r')
+      .innerJoin('workspaces as w', 'w.id', 'r.workspace_id')
+      .select(['r.id', 'r.workspace_id', 'r.name', 'r.start', 'r.permissions', 'r.enabled', 'r.expires', 'r.created_at', 'w.enabled as workspace_enabled'])
+      .where('r.hash', '=', hash)
+      .where('r.deleted_at', 'is', null)
+      .where('w.deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      workspaceId: row.workspace_id,
+      name: row.name,
+      start: row.start,
+      permissions: JSON.parse(row.permissions) as string[],
+      enabled: bool(row.enabled),
+      expires: num(row.expires),
+      workspaceEnabled: bool(row.workspace_enabled),
+      createdAt: Number(row.created_at),
+    };
+  }
+
+  async insertApi(api: ApiRecord): Promise<void> {
+    await this.db
+      .insertInto('apis')
+      .values({
+        id: api.id, workspace_id: api.workspaceId, name: api.name, delete_protection: api.deleteProtection ? 1 : 0,
+        store_encrypted_keys: api.storeEncryptedKeys ? 1 : 0, default_prefix: api.defaultPrefix,
+        default_byte_length: api.defaultByteLength, ip_whitelist: null, created_at: api.createdAt,
+        updated_at: api.updatedAt, deleted_at: null,
+      })
+      .execute();
+  }
+
+  async findApi(workspaceId: string, apiId: string): Promise<ApiRecord | undefined> {
+    const row = await this.db
+      .selectFrom('apis')
+      .selectAll()
+      .where('id', '=', apiId)
+      .where('workspace_id', '=', workspaceId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return row ? apiFromRow(row) : undefined;
+  }
+
+  async softDeleteApi(workspaceId: string, apiId: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('apis')
+      .set({ deleted_at: now, updated_at: now })
+      .where('id', '=', apiId)
+      .where('workspace_id', '=', workspaceId)
+      .execute();
+  }
+
+  async updateApiSettings(workspaceId: string, apiId: string, settings: { deleteProtection?: boolean }, now: number): Promise<void> {
+    const values: Partial<Tables['apis']> = { updated_at: now };
+    if (settings.deleteProtection !== undefined) values.delete_protection = settings.deleteProtection ? 1 : 0;
+    await this.db.updateTable('apis').set(values).where('id', '=', apiId).where('workspace_id', '=', workspaceId).execute();
+  }
+
+  async upsertIdentity(workspaceId: string, externalId: string, now: number): Promise<string> {
+    await this.db
+      .insertInto('identities')
+      .values({
+        id: newId('identity', now), workspace_id: workspaceId, external_id: externalId, environment: 'default',
+        meta: '{}', created_at: now, updated_at: null, deleted_at: null,
+      })
+      .onConflict((oc) => oc.columns(['workspace_id', 'external_id']).where('deleted_at', 'is', null).doNothing())
+      .execute();
+    const id = await this.findIdentityIdByExternalId(workspaceId, externalId);
+    if (!id) throw new Error('identity upsert found no live row');
+    return id;
+  }
+
+  async findIdentityIdByExternalId(workspaceId: string, externalId: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('identities')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('external_id', '=', externalId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return row?.id;
+  }
+
+  async insertKey(row: NewKeyRow): Promise<void> {
+    await this.db
+      .insertInto('keys')
+      .values({
+        id: row.id, workspace_id: row.workspaceId, api_id: row.apiId, hash: row.hash, start: row.start,
+        prefix: row.prefix, name: row.name, identity_id: row.identityId, meta: toJson(row.meta),
+        enabled: row.enabled ? 1 : 0, expires: row.expires, remaining: row.remaining,
+        refill_amount: row.refill?.amount ?? null, refill_day: row.refill?.day ?? null,
+        last_refill_at: row.refill ? row.createdAt : null, last_used_at: null, pending_migration_id: null,
+        created_at: row.createdAt, updated_at: null, deleted_at: null,
+      })
+      .execute();
+  }
+
+  async findKey(workspaceId: string, keyId: string): Promise<KeyRecord | undefined> {
+    const { rows } = await sql<KeyRow>`${sql.raw(this.keySelect)} AND k.id = ${keyId} AND k.workspace_id = ${workspaceId}`.execute(this.db);
+    return rows[0] ? keyFromRow(rows[0]) : undefined;
+  }
+
+  async findKeyByHash(hash: string): Promise<KeyRecord | undefined> {
+    const { rows } = await sql<KeyRow>`${sql.raw(this.keySelect)} AND k.hash = ${hash}`.execute(this.db);
+    return rows[0] ? keyFromRow(rows[0]) : undefined;
+  }
+
+  async listKeys(q: KeyListQuery): Promise<KeyRecord[]> {
+    const filters = [sql`k.workspace_id = ${q.workspaceId}`, sql`k.api_id = ${q.apiId}`];
+    if (q.identityId !== undefined) filters.push(sql`k.identity_id = ${q.identityId}`);
+    if (q.cursor !== undefined) filters.push(sql`k.id > ${q.cursor}`);
+    const { rows } = await sql<KeyRow>`${sql.raw(this.keySelect)} AND ${sql.join(filters, sql` AND `)}
+      ORDER BY k.id LIMIT ${q.limit}`.execute(this.db);
+    return rows.map(keyFromRow);
+  }
+
+  async updateKey(keyId: string, patch: KeyPatch, now: number): Promise<void> {
+    const values: Partial<Tables['keys']> = { updated_at: now };
+    if (patch.name !== undefined) values.name = patch.name;
+    if (patch.identityId !== undefined) values.identity_id = patch.identityId;
+    if (patch.meta !== undefined) values.meta = toJson(patch.meta);
+    if (patch.enabled !== undefined) values.enabled = patch.enabled ? 1 : 0;
+    if (patch.expires !== undefined) values.expires = patch.expires;
+    if (patch.remaining !== undefined) values.remaining = patch.remaining;
+    if (patch.refill !== undefined) {
+      values.refill_amount = patch.refill?.amount ?? null;
+      values.refill_day = patch.refill?.day ?? null;
+      values.last_refill_at = patch.refill ? now : null;
+    }
+    await this.db.updateTable('keys').set(values).where('id', '=', keyId).execute();
+  }
+
+  async replaceKeyRatelimits(workspaceId: string, keyId: string, limits: NewRatelimit[], now: number): Promise<void> {
+    const names = limits.map((l) => l.name);
+    let removal = this.db.deleteFrom('ratelimits').where('key_id', '=', keyId);
+    if (names.length > 0) removal = removal.where('name', 'not in', names);
+    await removal.execute();
+    for (const limit of limits) {
+      await this.db
+        .insertInto('ratelimits')
+        .values({
+          id: limit.id, workspace_id: workspaceId, key_id: keyId, identity_id: null, name: limit.name,
+          limit: limit.limit, duration: limit.duration, auto_apply: limit.autoApply ? 1 : 0, created_at: now, updated_at: null,
+        })
+        .onConflict((oc) =>
+          oc.columns(['key_id', 'name']).doUpdateSet({
+            limit: limit.limit, duration: limit.duration, auto_apply: limit.autoApply ? 1 : 0, updated_at: now,
+          }),
+        )
+        .execute();
+    }
+  }
+
+  async setKeyPermissions(workspaceId: string, keyId: string, slugs: string[], now: number): Promise<void> {
+    const unique = [...new Set(slugs)];
+    await this.db.deleteFrom('key_permissions').where('key_id', '=', keyId).execute();
+    if (unique.length === 0) return;
+    await this.db
+      .insertInto('permissions')
+      .values(unique.map((slug) => ({
+        id: newId('permission', now), workspace_id: workspaceId, name: slug, slug, description: null, created_at: now, updated_at: null,
+      })))
+      .onConflict((oc) => oc.columns(['workspace_id', 'slug']).doNothing())
+      .execute();
+    const permissions = await this.db
+      .selectFrom('permissions').select('id').where('workspace_id', '=', workspaceId).where('slug', 'in', unique).execute();
+    await this.db
+      .insertInto('key_permissions')
+      .values(permissions.map((p) => ({ key_id: keyId, permission_id: p.id, workspace_id: workspaceId, created_at: now })))
+      .execute();
+  }
+
+  async setKeyRoles(workspaceId: string, keyId: string, roleNames: string[], now: number): Promise<string[]> {
+    const unique = [...new Set(roleNames)];
+    const roles = unique.length === 0
+      ? []
+      : await this.db.selectFrom('roles').select(['id', 'name']).where('workspace_id', '=', workspaceId).where('name', 'in', unique).execute();
+    const found = new Set(roles.map((r) => r.name));
+    const missing = unique.filter((name) => !found.has(name));
+    if (missing.length > 0) return missing;
+    await this.db.deleteFrom('key_roles').where('key_id', '=', keyId).execute();
+    if (roles.length > 0) {
+      await this.db
+        .insertInto('key_roles')
+        .values(roles.map((r) => ({ key_id: keyId, role_id: r.id, workspace_id: workspaceId, created_at: now })))
+        .execute();
+    }
+    return [];
+  }
+
+  async changeCredits(keyId: string, operation: CreditOperation, value: number): Promise<number | undefined> {
+    const remaining =
+      operation === 'set' ? sql<number>`${value}`
+      : operation === 'increment' ? sql<number>`remaining + ${value}`
+      : sql<number>`CASE WHEN remaining > ${value} THEN remaining - ${value} ELSE 0 END`;
+    const row = await this.db
+      .updateTable('keys')
+      .set({ remaining })
+      .where('id', '=', keyId)
+      .$if(operation !== 'set', (qb) => qb.where('remaining', 'is not', null))
+      .returning('remaining')
+      .executeTakeFirst();
+    return row?.remaining === undefined || row.remaining === null ? undefined : Number(row.remaining);
+  }
+
+  async softDeleteKey(keyId: string, now: number): Promise<void> {
+    await this.db.updateTable('keys').set({ deleted_at: now, updated_at: now }).where('id', '=', keyId).execute();
+  }
+
+  async purgeKey(keyId: string): Promise<void> {
+    await this.db.deleteFrom('ratelimits').where('key_id', '=', keyId).execute();
+    await this.db.deleteFrom('key_permissions').where('key_id', '=', keyId).execute();
+    await this.db.deleteFrom('key_roles').where('key_id', '=', keyId).execute();
+    await this.db.deleteFrom('encrypted_keys').where('key_id', '=', keyId).execute();
+    await this.db.deleteFrom('keys').where('id', '=', keyId).execute();
+  }
+
+  async spendCredits(keyId: string, cost: number): Promise<number | undefined> {
+    const row = await this.db
+      .updateTable('keys')
+      .set((eb) => ({ remaining: eb('remaining', '-', cost) }))
+      .where('id', '=', keyId)
+      .where('remaining', '>=', cost)
+      .returning('remaining')
+      .executeTakeFirst();
+    return row ? Number(row.remaining) : undefined;
+  }
+
+  async readCredits(keyId: string): Promise<number | null | undefined> {
+    const row = await this.db.selectFrom('keys').select('remaining').where('id', '=', keyId).executeTakeFirst();
+    return row ? num(row.remaining) : undefined;
+  }
+
+  async recordKeyUsage(usage: ReadonlyMap<string, number>): Promise<void> {
+    for (const [keyId, at] of usage) {
+      await this.db.updateTable('keys').set({ last_used_at: at }).where('id', '=', keyId).execute();
+    }
+  }
+
+  async refillCredits(now: number): Promise<number> {
+    const result = await this.db
+      .updateTable('keys')
+      .set((eb) => ({ remaining: eb.ref('refill_amount'), last_refill_at: now }))
+      .where('refill_amount', 'is not', null)
+      .where('deleted_at', 'is', null)
+      .where((eb) => eb.or([eb('last_refill_at', 'is', null), eb('last_refill_at', '<', startOfUtcDay(now))]))
+      .where((eb) => eb.or([eb('refill_day', 'is', null), eb('refill_day', 'in', monthlyRefillDaysOn(now))]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    await this.db
+      .insertInto('audit_logs')
+      .values({
+        id: entry.id, workspace_id: entry.workspaceId, event: entry.event, time: entry.time,
+        actor_type: entry.actor.type, actor_id: entry.actor.id, actor_name: entry.actor.name ?? null,
+        description: entry.description, resources: JSON.stringify(entry.resources), source_ip: entry.sourceIp,
+        user_agent: entry.userAgent, request_id: entry.requestId,
+      })
+      .execute();
+    const seen = new Set<string>();
+    const resources = entry.resources.filter((r) => {
+      const id = `${r.type}\u0000${r.id}`;
+      return seen.has(id) ? false : (seen.add(id), true);
+    });
+    if (resources.length > 0) {
+      await this.db
+        .insertInto('audit_log_resources')
+        .values(resources.map((r) => ({ audit_log_id: entry.id, workspace_id: entry.workspaceId, resource_type: r.type, resource_id: r.id })))
+        .execute();
+    }
+  }
+
+  async listAudit(q: AuditQuery): Promise<AuditEntry[]> {
+    let query = this.db.selectFrom('audit_logs as l').selectAll('l').where('l.workspace_id', '=', q.workspaceId);
+    if (q.events && q.events.length > 0) query = query.where('l.event', 'in', q.events);
+    if (q.actorId !== undefined) query = query.where('l.actor_id', '=', q.actorId);
+    if (q.since !== undefined) query = query.where('l.time', '>=', q.since);
+    if (q.until !== undefined) query = query.where('l.time', '<=', q.until);
+    if (q.cursor !== undefined) query = query.where('l.id', '>', q.cursor);
+    if (q.resourceId !== undefined) {
+      const resourceId = q.resourceId;
+      query = query.where((eb) =>
+        eb.exists(
+          eb.selectFrom('audit_log_resources as r')
+            .select('r.audit_log_id')
+            .whereRef('r.audit_log_id', '=', 'l.id')
+            .where('r.workspace_id', '=', q.workspaceId)
+            .where('r.resource_id', '=', resourceId),
+        ),
+      );
+    }
+    const rows = await query.orderBy('l.id').limit(q.limit).execute();
+    return rows.map((row) => ({
+      id: row.id,
+      workspaceId: row.workspace_id,
+      event: row.event,
+      time: Number(row.time),
+      actor: { type: row.actor_type as AuditEntry['actor']['type'], id: row.actor_id, name: row.actor_name },
+      description: row.description,
+      resources: JSON.parse(row.resources) as AuditEntry['resources'],
+      sourceIp: row.source_ip,
+      userAgent: row.user_agent,
+      requestId: row.request_id,
+    }));
+  }
+}
+
+class SqlStore extends SqlOps implements Store {
+  readonly engine: Engine;
+
+  constructor(private readonly kysely: Kysely<Tables>, dialect: SqlDialect) {
+    super(kysely, dialect);
+    this.engine = dialect.engine;
+  }
+
+  transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T> {
+    return this.kysely.transaction().execute((trx) => work(new SqlOps(trx, this.dialect)));
+  }
+
+  async close(): Promise<void> {
+    await this.kysely.destroy();
+  }
+}
+
+/** Opens the database at `url`, applies pending migrations, and returns the store. */
+export async function openSqlStore(url: string): Promise<Store> {
+  const { db, dialect } = openDatabase(url);
+  try {
+    await migrateToLatest(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return new SqlStore(db, dialect);
+}

@@ -1,0 +1,65 @@
+/** Row shapes as Kysely sees them. Times are ms integers, booleans 0/1, JSON text (see the migration). */
+
+export interface Tables {
+  keyward_state: { name: string; value: string };
+  workspaces: {
+    id: string; name: string; enabled: number; api_rate_limit: number | null;
+    created_at: number; deleted_at: number | null;
+  };
+  root_keys: {
+    id: string; workspace_id: string; name: string | null; hash: string; start: string; permissions: string;
+    enabled: number; created_by: string | null; created_at: number; updated_at: number | null;
+    expires: number | null; last_used_at: number | null; deleted_at: number | null;
+  };
+  apis: {
+    id: string; workspace_id: string; name: string; delete_protection: number; store_encrypted_keys: number;
+    default_prefix: string | null; default_byte_length: number | null; ip_whitelist: string | null;
+    created_at: number; updated_at: number | null; deleted_at: number | null;
+  };
+  identities: {
+    id: string; workspace_id: string; external_id: string; environment: string; meta: string | null;
+    created_at: number; updated_at: number | null; deleted_at: number | null;
+  };
+  keys: {
+    id: string; workspace_id: string; api_id: string; hash: string; start: string; prefix: string | null;
+    name: string | null; identity_id: string | null; meta: string | null; enabled: number;
+    expires: number | null; remaining: number | null; refill_amount: number | null; refill_day: number | null;
+    last_refill_at: number | null; last_used_at: number | null; pending_migration_id: string | null;
+    created_at: number; updated_at: number | null; deleted_at: number | null;
+  };
+  ratelimits: {
+    id: string; workspace_id: string; key_id: string | null; identity_id: string | null; name: string;
+    limit: number; duration: number; auto_apply: number; created_at: number; updated_at: number | null;
+  };
+  permissions: {
+    id: string; workspace_id: string; name: string; slug: string; description: string | null;
+    created_at: number; updated_at: number | null;
+  };
+  roles: {
+    id: string; workspace_id: string; name: string; description: string | null;
+    created_at: number; updated_at: number | null;
+  };
+  key_permissions: { key_id: string; permission_id: string; workspace_id: string; created_at: number };
+  key_roles: { key_id: string; role_id: string; workspace_id: string; created_at: number };
+  role_permissions: { role_id: string; permission_id: string; workspace_id: string; created_at: number };
+  ratelimit_namespaces: {
+    id: string; workspace_id: string; name: string; created_at: number; updated_at: number | null;
+    deleted_at: number | null;
+  };
+  ratelimit_overrides: {
+    id: string; workspace_id: string; namespace_id: string; identifier: string; limit: number; duration: number;
+    created_at: number; updated_at: number | null; deleted_at: number | null;
+  };
+  encrypted_keys: { key_id: string; workspace_id: string; ciphertext: string; encryption_key_id: string; created_at: number };
+  key_migrations: { id: string; workspace_id: string; algorithm: string; created_at: number };
+  audit_logs: {
+    id: string; workspace_id: string; event: string; time: number; actor_type: string; actor_id: string;
+    actor_name: string | null; description: string; resources: string; source_ip: string | null;
+    user_agent: string | null; request_id: string | null;
+  };
+  audit_log_resources: { audit_log_id: string; workspace_id: string; resource_type: string; resource_id: string };
+  key_verifications: {
+    request_id: string; time: number; workspace_id: string; api_id: string | null; key_id: string | null;
+    identity_id: string | null; outcome: string; tags: string | null; spent_credits: number; latency: number;
+  };
+}

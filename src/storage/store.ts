@@ -1,0 +1,231 @@
+/**
+ * The storage interface. Methods are named by what the caller means, not by table; every
+ * implementation passes store.suite.ts. Mutations run inside `transaction`, and the service that
+ * opens it appends the audit record in the same transaction, so a change and its record land together.
+ *
+ * Reads return only live objects: a soft-deleted key, API or identity is absent. Every read that
+ * takes a workspace id is scoped to it: another workspace's object is simply "not there".
+ */
+
+export type Engine = 'sqlite' | 'postgres';
+
+export type Meta = Record<string, unknown>;
+
+export interface WorkspaceRecord {
+  id: string;
+  name: string;
+  enabled: boolean;
+  createdAt: number;
+}
+
+export interface RootKeyRecord {
+  id: string;
+  workspaceId: string;
+  name: string | null;
+  start: string;
+  permissions: string[];
+  enabled: boolean;
+  expires: number | null;
+  workspaceEnabled: boolean;
+  createdAt: number;
+}
+
+export interface ApiRecord {
+  id: string;
+  workspaceId: string;
+  name: string;
+  deleteProtection: boolean;
+  storeEncryptedKeys: boolean;
+  defaultPrefix: string | null;
+  defaultByteLength: number | null;
+  createdAt: number;
+  updatedAt: number | null;
+}
+
+export interface RatelimitRecord {
+  id: string;
+  name: string;
+  limit: number;
+  duration: number;
+  autoApply: boolean;
+}
+
+export interface IdentityRecord {
+  id: string;
+  externalId: string;
+  meta: Meta | null;
+  ratelimits: RatelimitRecord[];
+}
+
+/** `day` null means a daily refill; a number means monthly on that day. */
+export interface RefillRecord {
+  amount: number;
+  day: number | null;
+}
+
+export interface KeyRecord {
+  id: string;
+  workspaceId: string;
+  apiId: string;
+  /** Needed to invalidate caches after a mutation; response mappers never copy it. */
+  hash: string;
+  start: string;
+  prefix: string | null;
+  name: string | null;
+  meta: Meta | null;
+  enabled: boolean;
+  expires: number | null;
+  /** null: unlimited. */
+  remaining: number | null;
+  refill: RefillRecord | null;
+  lastRefillAt: number | null;
+  createdAt: number;
+  updatedAt: number | null;
+  lastUsedAt: number | null;
+  identity: IdentityRecord | null;
+  /** Direct permission slugs. */
+  permissions: string[];
+  /** Role names. */
+  roles: string[];
+  /** Slugs reached through roles (may repeat direct ones). */
+  rolePermissions: string[];
+  /** Key-level limits only; identity limits sit on `identity`. */
+  ratelimits: RatelimitRecord[];
+}
+
+export interface NewKeyRow {
+  id: string;
+  workspaceId: string;
+  apiId: string;
+  hash: string;
+  start: string;
+  prefix: string | null;
+  name: string | null;
+  identityId: string | null;
+  meta: Meta | null;
+  enabled: boolean;
+  expires: number | null;
+  remaining: number | null;
+  refill: RefillRecord | null;
+  createdAt: number;
+}
+
+/** Absent fields stay as they are; present ones (including null) are written. */
+export interface KeyPatch {
+  name?: string | null;
+  identityId?: string | null;
+  meta?: Meta | null;
+  enabled?: boolean;
+  expires?: number | null;
+  remaining?: number | null;
+  refill?: RefillRecord | null;
+}
+
+export interface NewRatelimit {
+  id: string;
+  name: string;
+  limit: number;
+  duration: number;
+  autoApply: boolean;
+}
+
+export type CreditOperation = 'set' | 'increment' | 'decrement';
+
+export interface AuditResource {
+  type: string;
+  id: string;
+  name?: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  workspaceId: string;
+  event: string;
+  time: number;
+  actor: { type: 'root_key' | 'system' | 'user'; id: string; name?: string | null };
+  description: string;
+  resources: AuditResource[];
+  sourceIp: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+}
+
+export interface AuditQuery {
+  workspaceId: string;
+  events?: string[];
+  actorId?: string;
+  resourceId?: string;
+  since?: number;
+  until?: number;
+  /** Records with ids after this one (ids are time-ordered). */
+  cursor?: string;
+  limit: number;
+}
+
+export interface KeyListQuery {
+  workspaceId: string;
+  apiId: string;
+  identityId?: string;
+  cursor?: string;
+  limit: number;
+}
+
+/** Everything a store can do, available both on the store and inside a transaction. */
+export interface StoreOps {
+  // bootstrap and workspaces
+  insertWorkspace(workspace: WorkspaceRecord): Promise<void>;
+  /** Marks the first start done; false if it already was (so it happens once). */
+  claimFirstStart(now: number): Promise<boolean>;
+  insertRootKey(row: {
+    id: string; workspaceId: string; name: string | null; hash: string; start: string;
+    permissions: string[]; createdAt: number; expires: number | null; createdBy: string | null;
+  }): Promise<void>;
+  findRootKeyByHash(hash: string): Promise<RootKeyRecord | undefined>;
+
+  // apis
+  insertApi(api: ApiRecord): Promise<void>;
+  findApi(workspaceId: string, apiId: string): Promise<ApiRecord | undefined>;
+  softDeleteApi(workspaceId: string, apiId: string, now: number): Promise<void>;
+  updateApiSettings(workspaceId: string, apiId: string, settings: { deleteProtection?: boolean }, now: number): Promise<void>;
+
+  // identities
+  /** Returns the live identity with this externalId, creating it if needed (race-safe). */
+  upsertIdentity(workspaceId: string, externalId: string, now: number): Promise<string>;
+  findIdentityIdByExternalId(workspaceId: string, externalId: string): Promise<string | undefined>;
+
+  // keys
+  insertKey(row: NewKeyRow): Promise<void>;
+  findKey(workspaceId: string, keyId: string): Promise<KeyRecord | undefined>;
+  /** The verify lookup: one live key of a live API, found by hash, with everything verify needs. */
+  findKeyByHash(hash: string): Promise<KeyRecord | undefined>;
+  listKeys(query: KeyListQuery): Promise<KeyRecord[]>;
+  updateKey(keyId: string, patch: KeyPatch, now: number): Promise<void>;
+  /** Replaces the key's limits by name: unlisted ones go, listed ones keep their ids. */
+  replaceKeyRatelimits(workspaceId: string, keyId: string, limits: NewRatelimit[], now: number): Promise<void>;
+  /** Adds the slugs as direct permissions, creating missing permissions in the workspace. */
+  setKeyPermissions(workspaceId: string, keyId: string, slugs: string[], now: number): Promise<void>;
+  /** Replaces the key's roles; returns the names that do not exist (and changes nothing then). */
+  setKeyRoles(workspaceId: string, keyId: string, roleNames: string[], now: number): Promise<string[]>;
+  /** Atomic credit change; undefined if the key is gone. Decrement clamps at 0. */
+  changeCredits(keyId: string, operation: CreditOperation, value: number): Promise<number | undefined>;
+  softDeleteKey(keyId: string, now: number): Promise<void>;
+  purgeKey(keyId: string): Promise<void>;
+
+  // verify hot path
+  /** Spends `cost` credits in one atomic statement; the new balance, or undefined if not enough. */
+  spendCredits(keyId: string, cost: number): Promise<number | undefined>;
+  readCredits(keyId: string): Promise<number | null | undefined>;
+  recordKeyUsage(usage: ReadonlyMap<string, number>): Promise<void>;
+  /** Sets remaining to the refill amount on every key due at `now`; returns how many. */
+  refillCredits(now: number): Promise<number>;
+
+  // audit
+  appendAudit(entry: AuditEntry): Promise<void>;
+  listAudit(query: AuditQuery): Promise<AuditEntry[]>;
+}
+
+export interface Store extends StoreOps {
+  readonly engine: Engine;
+  transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
