@@ -23,7 +23,6 @@ export const ERROR_CODES = [
   'ratelimit_namespace_not_found',
   'ratelimit_override_not_found',
   'migration_not_found',
-  'audit_log_not_found',
   'identity_already_exists',
   'permission_already_exists',
   'role_already_exists',
@@ -32,6 +31,7 @@ export const ERROR_CODES = [
   'precondition_failed',
   'permissions_query_syntax_error',
   'workspace_rate_limited',
+  'analytics_unavailable',
   'unexpected_error',
 ] as const;
 

@@ -1,0 +1,35 @@
+/**
+ * What a mutation announces so every node's caches drop what it changed. `key` and `rootKey`
+ * name one cached lookup by its hash; `workspace` drops everything cached for a workspace (used for
+ * changes that reach many keys at once, such as deleting an API).
+ */
+export type Invalidation =
+  | { kind: 'key'; hash: string }
+  | { kind: 'rootKey'; hash: string }
+  | { kind: 'workspace'; workspaceId: string }
+  /** Sent to a node's own handlers when it may have missed messages (a lost subscription). */
+  | { kind: 'all' };
+
+export interface InvalidationBus {
+  /** Resolves once every local handler has run (and, for shared buses, the message is sent). */
+  publish(message: Invalidation): Promise<void>;
+  subscribe(handler: (message: Invalidation) => void): void;
+  close(): Promise<void>;
+}
+
+/** The single-node bus: delivery is immediate and in-process. */
+export class MemoryBus implements InvalidationBus {
+  private readonly handlers: Array<(message: Invalidation) => void> = [];
+
+  async publish(message: Invalidation): Promise<void> {
+    for (const handler of this.handlers) handler(message);
+  }
+
+  subscribe(handler: (message: Invalidation) => void): void {
+    this.handlers.push(handler);
+  }
+
+  async close(): Promise<void> {
+    this.handlers.length = 0;
+  }
+}

@@ -1,0 +1,101 @@
+import type { Clock } from '../core/clock.js';
+
+export interface SwrCacheOptions {
+  /** Most entries kept; the oldest are evicted first. 0 disables caching. */
+  maxEntries: number;
+  /** Served as is for this long after loading. */
+  freshMs: number;
+  /** Then served for this much longer while one background reload runs. */
+  staleMs: number;
+  clock: Clock;
+}
+
+interface Entry<V> {
+  value: V | undefined;
+  freshUntil: number;
+  staleUntil: number;
+}
+
+/**
+ * A bounded stale-while-revalidate cache that also remembers misses, so unknown keys never reach
+ * the database twice in a row. Concurrent loads of one key share a single query.
+ *
+ * Invalidation is exact: every invalidation bumps an epoch, and a load that started before it is
+ * returned to its caller but never stored, so a key deleted during a lookup cannot be cached alive.
+ */
+export class SwrCache<V> {
+  private readonly entries = new Map<string, Entry<V>>();
+  private readonly inflight = new Map<string, Promise<V | undefined>>();
+  private epoch = 0;
+
+  constructor(private readonly options: SwrCacheOptions) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  async get(key: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
+    const entry = this.entries.get(key);
+    if (entry) {
+      const now = this.options.clock.now();
+      if (now < entry.freshUntil) return entry.value;
+      if (now < entry.staleUntil) {
+        // Stale: answer now, refresh in the background; a failed refresh keeps the stale entry.
+        this.load(key, load).catch(() => undefined);
+        return entry.value;
+      }
+    }
+    return this.load(key, load);
+  }
+
+  private load(key: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
+    const running = this.inflight.get(key);
+    if (running) return running;
+    const startedAt = this.epoch;
+    const promise = load().then(
+      (value) => {
+        if (this.inflight.get(key) === promise) this.inflight.delete(key);
+        if (startedAt === this.epoch) this.store(key, value);
+        return value;
+      },
+      (error: unknown) => {
+        if (this.inflight.get(key) === promise) this.inflight.delete(key);
+        throw error;
+      },
+    );
+    this.inflight.set(key, promise);
+    return promise;
+  }
+
+  private store(key: string, value: V | undefined): void {
+    if (this.options.maxEntries === 0) return;
+    const now = this.options.clock.now();
+    this.entries.delete(key);
+    this.entries.set(key, { value, freshUntil: now + this.options.freshMs, staleUntil: now + this.options.freshMs + this.options.staleMs });
+    if (this.entries.size > this.options.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+  }
+
+  invalidate(key: string): void {
+    this.epoch++;
+    this.entries.delete(key);
+    this.inflight.delete(key);
+  }
+
+  /** Drops every entry whose value matches; misses are dropped too, since they match nothing yet. */
+  invalidateWhere(matches: (value: V) => boolean): void {
+    this.epoch++;
+    for (const [key, entry] of this.entries) {
+      if (entry.value === undefined || matches(entry.value)) this.entries.delete(key);
+    }
+    this.inflight.clear();
+  }
+
+  clear(): void {
+    this.epoch++;
+    this.entries.clear();
+    this.inflight.clear();
+  }
+}

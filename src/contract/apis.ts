@@ -1,0 +1,28 @@
+import { Type } from 'typebox';
+import { RequestObject, ResourceId } from './common.js';
+
+export const ApiIdField = Type.String({ minLength: 8, maxLength: 255, pattern: '^[a-zA-Z0-9_]+$', description: 'The API id (`api_...`).' });
+
+export const CreateApiBody = RequestObject({
+  name: Type.String({ minLength: 3, maxLength: 256, description: 'A name for people; not unique.' }),
+});
+export const CreateApiData = Type.Object({ apiId: Type.String() });
+
+export const GetApiBody = RequestObject({ apiId: ApiIdField });
+export const ApiData = Type.Object({ id: Type.String(), name: Type.String() });
+
+export const DeleteApiBody = RequestObject({ apiId: ApiIdField });
+
+export const UpdateApiSettingsBody = RequestObject({
+  apiId: ApiIdField,
+  deleteProtection: Type.Optional(Type.Boolean({ description: 'While on, apis.deleteApi answers 412.' })),
+});
+export const ApiSettingsData = Type.Object({
+  apiId: Type.String(),
+  name: Type.String(),
+  deleteProtection: Type.Boolean(),
+  storeEncryptedKeys: Type.Boolean(),
+});
+export const GetApiSettingsBody = RequestObject({ apiId: ApiIdField });
+
+export { ResourceId };

@@ -1,0 +1,127 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { Type } from 'typebox';
+import { KeywardError, type FieldProblem } from '../core/errors.js';
+import { newRequestId } from '../core/ids.js';
+import type { Services } from '../services/index.js';
+import type { RequestContext } from '../services/context.js';
+import { envelope, ErrorEnvelope, paginatedEnvelope } from '../contract/common.js';
+import { authenticate, type AuthDeps } from './auth.js';
+import { sendError } from './errors.js';
+import type { OperationRoute } from './route.js';
+import { ROUTES } from './routes/index.js';
+
+export interface AppOptions {
+  services: Services;
+  auth: AuthDeps;
+  bodyLimit: number;
+  logger: FastifyServerOptions['logger'];
+  version: string;
+}
+
+/** Turns Ajv's errors into the contract's `errors[]` entries. */
+function fieldProblems(error: FastifyError): FieldProblem[] {
+  return (error.validation ?? []).map((v) => {
+    const params = v.params as Record<string, unknown>;
+    const location = `body${v.instancePath.replaceAll('/', '.')}`;
+    if (v.keyword === 'additionalProperties') {
+      const field = String(params.additionalProperty);
+      return { location, message: `unknown field '${field}'`, fix: `remove '${field}'; it is not part of this operation` };
+    }
+    return { location, message: `${v.keyword}: ${v.message ?? 'is invalid'}` };
+  });
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger,
+    disableRequestLogging: true,
+    genReqId: () => newRequestId(),
+    requestIdLogLabel: 'requestId',
+    bodyLimit: options.bodyLimit,
+    ajv: {
+      // Unknown fields are an error (not silently removed) and types are never coerced: "5" is not 5.
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: true, strict: false },
+    },
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Keyward API',
+        version: options.version,
+        description:
+          'Self-hosted API key management and rate limiting. Wire-compatible with Unkey v2: point `@unkey/api` at this server. ' +
+          'Authenticate with `Authorization: Bearer <root key>`.',
+      },
+      components: { securitySchemes: { rootKey: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof KeywardError) return sendError(request, reply, error.code, error.detail, error.problems);
+    if (error.validation) {
+      return sendError(request, reply, 'invalid_input', `POST request body for '${request.url}' failed to validate schema`, fieldProblems(error));
+    }
+    switch (error.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return sendError(request, reply, 'request_body_too_large', `The request body is larger than ${options.bodyLimit} bytes.`);
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+        return sendError(request, reply, 'request_body_unreadable', 'The request body is not valid JSON.');
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return sendError(request, reply, 'request_body_unreadable', 'Send the request body as JSON with Content-Type: application/json.');
+    }
+    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      return sendError(request, reply, 'invalid_input', error.message);
+    }
+    request.log.error({ err: error }, 'unexpected error');
+    return sendError(request, reply, 'unexpected_error', 'Something unexpected went wrong; the request id identifies it in the server log.');
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, 'route_not_found', `No route ${request.method} ${request.url.split('?')[0]}. Operations are POST /v2/<group>.<operation>.`),
+  );
+
+  app.get('/v2/liveness', { schema: { hide: false, summary: 'Liveness probe (no authentication)', response: { 200: envelope(Type.Object({ message: Type.String() })) } } },
+    async (request) => ({ meta: { requestId: String(request.id) }, data: { message: "we're cooking" } }));
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  for (const route of ROUTES) registerOperation(app, route, options);
+  return app;
+}
+
+function registerOperation(app: FastifyInstance, route: OperationRoute, options: AppOptions): void {
+  const [group] = route.operation.split('.');
+  const response = route.paginated ? paginatedEnvelope(route.data) : envelope(route.data);
+  app.post(`/v2/${route.operation}`, {
+    schema: {
+      operationId: route.operation,
+      tags: [group!],
+      summary: route.summary,
+      ...(route.description ? { description: route.description } : {}),
+      security: [{ rootKey: [] }],
+      body: route.body,
+      response: { 200: response, ...Object.fromEntries(route.errors.map((status) => [status, ErrorEnvelope])) },
+    },
+    handler: async (request, reply) => {
+      const principal = await authenticate(request.headers.authorization, options.auth);
+      const ctx: RequestContext = {
+        workspaceId: principal.workspaceId,
+        actor: { type: 'root_key', id: principal.rootKeyId, name: principal.rootKeyName },
+        permissions: principal.permissions,
+        requestId: String(request.id),
+        sourceIp: request.ip ?? null,
+        userAgent: request.headers['user-agent'] ?? null,
+      };
+      const result = await route.handle({ body: request.body as never, ctx, services: options.services });
+      if (result.headers) reply.headers(result.headers);
+      const meta = { requestId: String(request.id) };
+      return result.pagination ? { meta, data: result.data, pagination: result.pagination } : { meta, data: result.data };
+    },
+  });
+}

@@ -1,0 +1,52 @@
+import type { SwrCache } from '../cache/swr-cache.js';
+import type { Clock } from '../core/clock.js';
+import { KeywardError } from '../core/errors.js';
+import { hashKey } from '../core/key-format.js';
+import type { RootKeyRecord, Store } from '../storage/store.js';
+
+/** Who is calling: a root key acting on its workspace with exactly the permissions it holds. */
+export interface Principal {
+  workspaceId: string;
+  rootKeyId: string;
+  rootKeyName: string | null;
+  permissions: ReadonlySet<string>;
+}
+
+export interface CachedRootKey extends RootKeyRecord {
+  permissionSet: ReadonlySet<string>;
+}
+
+export interface AuthDeps {
+  store: Store;
+  rootKeys: SwrCache<CachedRootKey>;
+  clock: Clock;
+}
+
+/** Resolves an Authorization header to a principal, or throws the contract's 400/401/403. */
+export async function authenticate(header: string | undefined, deps: AuthDeps): Promise<Principal> {
+  const value = header?.trim() ?? '';
+  if (value === '') throw new KeywardError('auth_missing', "Authorization header for 'bearer' scheme is missing.");
+  if (!/^bearer\s/i.test(value)) {
+    throw new KeywardError('auth_malformed', "The Authorization header must start with 'Bearer ' followed by a root key.");
+  }
+  const token = value.slice(7).trim();
+  if (token === '') throw new KeywardError('auth_malformed', "The Authorization header must start with 'Bearer ' followed by a root key.");
+
+  const hash = hashKey(token);
+  const rootKey = await deps.rootKeys.get(hash, async () => {
+    const record = await deps.store.findRootKeyByHash(hash);
+    return record && { ...record, permissionSet: new Set(record.permissions) };
+  });
+  if (!rootKey) throw new KeywardError('root_key_not_found', 'The root key was not found.');
+  if (!rootKey.enabled) throw new KeywardError('root_key_disabled', 'The root key is disabled.');
+  if (rootKey.expires !== null && deps.clock.now() > rootKey.expires) {
+    throw new KeywardError('root_key_expired', 'The root key has expired.');
+  }
+  if (!rootKey.workspaceEnabled) throw new KeywardError('workspace_disabled', 'The workspace is disabled.');
+  return {
+    workspaceId: rootKey.workspaceId,
+    rootKeyId: rootKey.id,
+    rootKeyName: rootKey.name,
+    permissions: rootKey.permissionSet,
+  };
+}

@@ -1,0 +1,67 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorCode, FieldProblem } from '../core/errors.js';
+
+/**
+ * THE mapping from error codes to HTTP. Typed as a Record over every code, so adding a code without
+ * a status does not compile. `type` paths match Unkey's so clients that branch on them keep working;
+ * Keyward-only codes live under `keyward/`.
+ */
+export const ERROR_HTTP: Record<ErrorCode, { status: number; title: string; type: string }> = {
+  invalid_input: { status: 400, title: 'Bad Request', type: 'unkey/application/invalid_input' },
+  request_body_unreadable: { status: 400, title: 'Bad Request', type: 'user/bad_request/request_body_unreadable' },
+  permissions_query_syntax_error: { status: 400, title: 'Bad Request', type: 'user/bad_request/permissions_query_syntax_error' },
+  auth_missing: { status: 400, title: 'Bad Request', type: 'unkey/authentication/missing' },
+  auth_malformed: { status: 400, title: 'Bad Request', type: 'unkey/authentication/malformed' },
+  root_key_not_found: { status: 401, title: 'Unauthorized', type: 'unkey/authentication/key_not_found' },
+  insufficient_permissions: { status: 403, title: 'Insufficient Permissions', type: 'unkey/authorization/insufficient_permissions' },
+  root_key_disabled: { status: 403, title: 'Key is disabled', type: 'unkey/authorization/key_disabled' },
+  root_key_expired: { status: 403, title: 'Forbidden', type: 'unkey/authorization/forbidden' },
+  workspace_disabled: { status: 403, title: 'Workspace is disabled', type: 'unkey/authorization/workspace_disabled' },
+  route_not_found: { status: 404, title: 'Not Found', type: 'keyward/routing/route_not_found' },
+  key_not_found: { status: 404, title: 'Not Found', type: 'unkey/data/key_not_found' },
+  api_not_found: { status: 404, title: 'Not Found', type: 'unkey/data/api_not_found' },
+  identity_not_found: { status: 404, title: 'Not Found', type: 'unkey/data/identity_not_found' },
+  permission_not_found: { status: 404, title: 'Not Found', type: 'unkey/data/permission_not_found' },
+  role_not_found: { status: 404, title: 'Not Found', type: 'unkey/data/role_not_found' },
+  ratelimit_namespace_not_found: { status: 404, title: 'Not Found', type: 'unkey/data/ratelimit_namespace_not_found' },
+  ratelimit_override_not_found: { status: 404, title: 'Not Found', type: 'unkey/data/ratelimit_override_not_found' },
+  migration_not_found: { status: 404, title: 'Not Found', type: 'unkey/data/migration_not_found' },
+  identity_already_exists: { status: 409, title: 'Conflicting Resource', type: 'unkey/data/identity_already_exists' },
+  permission_already_exists: { status: 409, title: 'Conflicting Resource', type: 'unkey/data/permission_already_exists' },
+  role_already_exists: { status: 409, title: 'Conflicting Resource', type: 'unkey/data/role_already_exists' },
+  ratelimit_namespace_gone: { status: 410, title: 'Resource Gone', type: 'unkey/data/ratelimit_namespace_gone' },
+  protected_resource: { status: 412, title: 'Resource is protected', type: 'unkey/application/protected_resource' },
+  precondition_failed: { status: 412, title: 'Precondition Failed', type: 'unkey/application/precondition_failed' },
+  request_body_too_large: { status: 413, title: 'Request Entity Too Large', type: 'user/bad_request/request_body_too_large' },
+  workspace_rate_limited: { status: 429, title: 'Too Many Requests', type: 'user/too_many_requests/workspace_rate_limited' },
+  unexpected_error: { status: 500, title: 'Internal Server Error', type: 'unkey/application/unexpected_error' },
+  analytics_unavailable: { status: 503, title: 'Service Unavailable', type: 'unkey/data/analytics_connection_failed' },
+};
+
+export const ERROR_TYPE_BASE = 'https://unkey.com/docs/errors/';
+
+export interface ErrorBody {
+  meta: { requestId: string };
+  error: { title: string; detail: string; status: number; type: string; errors?: FieldProblem[] };
+}
+
+export function errorBody(requestId: string, code: ErrorCode, detail: string, problems: FieldProblem[] = []): ErrorBody {
+  const http = ERROR_HTTP[code];
+  const error: ErrorBody['error'] = { title: http.title, detail, status: http.status, type: ERROR_TYPE_BASE + http.type };
+  // Clients require `errors` on every 400; upstream sends it (possibly empty) on 400, 408 and 413.
+  if (http.status === 400 || http.status === 413 || problems.length > 0) {
+    error.errors = problems.map((p) => (p.fix === undefined ? { location: p.location, message: p.message } : p));
+  }
+  return { meta: { requestId }, error };
+}
+
+/** As upstream: problem+json only when the client's Accept asks for it (or for anything). */
+function errorContentType(request: FastifyRequest): string {
+  const accept = request.headers.accept ?? '';
+  return /application\/problem\+json|application\/\*|\*\/\*/.test(accept) ? 'application/problem+json' : 'application/json';
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, code: ErrorCode, detail: string, problems: FieldProblem[] = []): FastifyReply {
+  const body = errorBody(String(request.id), code, detail, problems);
+  return reply.code(body.error.status).type(errorContentType(request)).serializer(JSON.stringify).send(body);
+}

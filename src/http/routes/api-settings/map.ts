@@ -1,0 +1,8 @@
+import type { ApiRecord } from '../../../storage/store.js';
+
+export const apiSettingsData = (api: ApiRecord) => ({
+  apiId: api.id,
+  name: api.name,
+  deleteProtection: api.deleteProtection,
+  storeEncryptedKeys: api.storeEncryptedKeys,
+});

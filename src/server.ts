@@ -1,0 +1,104 @@
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { MemoryBus, type InvalidationBus } from './cache/bus.js';
+import { SwrCache } from './cache/swr-cache.js';
+import type { Config } from './config.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { buildApp } from './http/app.js';
+import type { CachedRootKey } from './http/auth.js';
+import { createServices, type Services } from './services/index.js';
+import { openSqlStore } from './storage/sql/sql-store.js';
+import type { KeyRecord, Store } from './storage/store.js';
+import { VERSION } from './version.js';
+
+export interface ServerOptions {
+  config: Readonly<Config>;
+  /** Tests pass a TestClock; everything time-dependent reads this one. */
+  clock?: Clock;
+  /** Overrides the logger (tests capture logs to check that no secret reaches them). */
+  logger?: FastifyServerOptions['logger'];
+  /** Run background jobs on timers (off in tests, which call `runJobs` with a test clock). */
+  backgroundJobs?: boolean;
+}
+
+export interface KeywardServer {
+  app: FastifyInstance;
+  services: Services;
+  store: Store;
+  bus: InvalidationBus;
+  clock: Clock;
+  /** Runs the periodic jobs once (credit refill, usage write-back). */
+  runJobs(): Promise<void>;
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Secrets that must never reach a log line, wherever pino finds them. */
+export const LOG_REDACT = ['req.headers.authorization', 'headers.authorization', 'body.key', 'key', 'rootKey', 'plaintext'];
+
+/** The composition root: builds the store, caches, bus, services and HTTP app, and wires them. */
+export async function createServer(options: ServerOptions): Promise<KeywardServer> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const store = await openSqlStore(config.databaseUrl);
+  const bus = new MemoryBus();
+  const cacheOptions = { maxEntries: config.cacheSize, freshMs: config.cacheFreshMs, staleMs: config.cacheStaleMs, clock };
+  const keyCache = new SwrCache<KeyRecord>(cacheOptions);
+  const rootKeyCache = new SwrCache<CachedRootKey>(cacheOptions);
+
+  bus.subscribe((message) => {
+    switch (message.kind) {
+      case 'key':
+        keyCache.invalidate(message.hash);
+        break;
+      case 'rootKey':
+        rootKeyCache.invalidate(message.hash);
+        break;
+      case 'workspace':
+        keyCache.invalidateWhere((key) => key.workspaceId === message.workspaceId);
+        rootKeyCache.invalidateWhere((rootKey) => rootKey.workspaceId === message.workspaceId);
+        break;
+      case 'all':
+        keyCache.clear();
+        rootKeyCache.clear();
+        break;
+    }
+  });
+
+  const services = createServices({ store, clock, bus, keyCache });
+  const app = await buildApp({
+    services,
+    auth: { store, rootKeys: rootKeyCache, clock },
+    bodyLimit: config.bodyLimit,
+    logger: options.logger ?? { level: config.logLevel, redact: { paths: LOG_REDACT, censor: '[redacted]' } },
+    version: VERSION,
+  });
+
+  const runJobs = async () => {
+    await services.keys.refillCredits();
+    await services.verify.flushUsage();
+  };
+  let timer: NodeJS.Timeout | undefined;
+  if (options.backgroundJobs ?? true) {
+    timer = setInterval(() => {
+      runJobs().catch((error: unknown) => app.log.error({ err: error }, 'background job failed'));
+    }, 30_000);
+    timer.unref();
+  }
+
+  return {
+    app,
+    services,
+    store,
+    bus,
+    clock,
+    runJobs,
+    listen: () => app.listen({ port: config.port, host: config.host }),
+    async close() {
+      if (timer) clearInterval(timer);
+      await app.close();
+      await services.verify.flushUsage().catch(() => undefined);
+      await bus.close();
+      await store.close();
+    },
+  };
+}

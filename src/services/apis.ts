@@ -1,0 +1,83 @@
+import type { Clock } from '../core/clock.js';
+import { KeywardError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import { eitherScope, holdsAny } from '../core/permissions.js';
+import type { InvalidationBus } from '../cache/bus.js';
+import type { ApiRecord, Store } from '../storage/store.js';
+import { auditEntry } from './audit.js';
+import type { RequestContext } from './context.js';
+
+export interface ApiServiceDeps {
+  store: Store;
+  clock: Clock;
+  bus: InvalidationBus;
+}
+
+const apiNotFound = (apiId: string) => new KeywardError('api_not_found', `The API '${apiId}' was not found.`);
+
+export function requirePermission(ctx: RequestContext, anyOf: string[]): void {
+  if (!holdsAny(ctx.permissions, anyOf)) {
+    throw new KeywardError(
+      'insufficient_permissions',
+      anyOf.length === 1 ? `Missing permission: '${anyOf[0]}'` : `Missing one of these permissions: ${anyOf.join(' or ')}`,
+    );
+  }
+}
+
+export class ApiService {
+  constructor(private readonly deps: ApiServiceDeps) {}
+
+  async create(ctx: RequestContext, name: string): Promise<ApiRecord> {
+    requirePermission(ctx, ['api.*.create_api']);
+    const now = this.deps.clock.now();
+    const api: ApiRecord = {
+      id: newId('api', now), workspaceId: ctx.workspaceId, name, deleteProtection: false, storeEncryptedKeys: false,
+      defaultPrefix: null, defaultByteLength: null, createdAt: now, updatedAt: null,
+    };
+    await this.deps.store.transaction(async (tx) => {
+      await tx.insertApi(api);
+      await tx.appendAudit(auditEntry(ctx, now, 'api.create', `Created API ${api.id}`, [{ type: 'api', id: api.id, name }]));
+    });
+    return api;
+  }
+
+  /** Permission is checked before the lookup, as upstream, so a missing permission is a 403 either way. */
+  async get(ctx: RequestContext, apiId: string): Promise<ApiRecord> {
+    requirePermission(ctx, eitherScope('api', apiId, 'read_api'));
+    // Another workspace's API answers "not found": the lookup is scoped to the caller's workspace.
+    const api = await this.deps.store.findApi(ctx.workspaceId, apiId);
+    if (!api) throw apiNotFound(apiId);
+    return api;
+  }
+
+  async delete(ctx: RequestContext, apiId: string): Promise<void> {
+    requirePermission(ctx, eitherScope('api', apiId, 'delete_api'));
+    const now = this.deps.clock.now();
+    await this.deps.store.transaction(async (tx) => {
+      const api = await tx.findApi(ctx.workspaceId, apiId);
+      if (!api) throw apiNotFound(apiId);
+      if (api.deleteProtection) {
+        throw new KeywardError('protected_resource', 'This API has delete protection enabled. Disable it before attempting to delete.');
+      }
+      await tx.softDeleteApi(ctx.workspaceId, apiId, now);
+      await tx.appendAudit(auditEntry(ctx, now, 'api.delete', `Deleted API ${apiId}`, [{ type: 'api', id: apiId, name: api.name }]));
+    });
+    // Every key of the API now verifies as NOT_FOUND: drop the workspace's cached lookups.
+    await this.deps.bus.publish({ kind: 'workspace', workspaceId: ctx.workspaceId });
+  }
+
+  async updateSettings(ctx: RequestContext, apiId: string, settings: { deleteProtection?: boolean }): Promise<ApiRecord> {
+    requirePermission(ctx, eitherScope('api', apiId, 'update_api'));
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (tx) => {
+      const api = await tx.findApi(ctx.workspaceId, apiId);
+      if (!api) throw apiNotFound(apiId);
+      await tx.updateApiSettings(ctx.workspaceId, apiId, settings, now);
+      const changes = Object.entries(settings).map(([name, value]) => `${name}=${String(value)}`).join(', ');
+      await tx.appendAudit(
+        auditEntry(ctx, now, 'api.update', `Changed settings of API ${apiId}: ${changes || 'nothing'}`, [{ type: 'api', id: apiId, name: api.name }]),
+      );
+      return { ...api, ...settings, updatedAt: now };
+    });
+  }
+}

@@ -1,0 +1,73 @@
+import type { Clock } from '../core/clock.js';
+import { newId } from '../core/ids.js';
+import { generateKey } from '../core/key-format.js';
+import { ALL_WILDCARD_PERMISSIONS } from '../core/permissions.js';
+import type { Store, StoreOps } from '../storage/store.js';
+import { auditEntry } from './audit.js';
+import { systemContext } from './context.js';
+
+export interface Bootstrapped {
+  workspaceId: string;
+  rootKeyId: string;
+  /** Shown once to whoever ran the bootstrap; only its hash is stored. */
+  rootKey: string;
+}
+
+export class WorkspaceService {
+  constructor(private readonly deps: { store: Store; clock: Clock }) {}
+
+  /** A new workspace and a root key holding every permission, audited, in one transaction. */
+  bootstrap(name = 'default'): Promise<Bootstrapped> {
+    return this.deps.store.transaction((tx) => this.createWorkspace(tx, name));
+  }
+
+  /** Bootstraps only if this store has never been started before; undefined otherwise. */
+  bootstrapOnFirstStart(): Promise<Bootstrapped | undefined> {
+    return this.deps.store.transaction(async (tx) => {
+      if (!(await tx.claimFirstStart(this.deps.clock.now()))) return undefined;
+      return this.createWorkspace(tx, 'default');
+    });
+  }
+
+  /**
+   * A root key for `workspaceId` holding exactly `permissions`, created by Keyward itself (CLI, tests).
+   * The HTTP endpoint for root-key management, with its no-escalation rule, builds on this.
+   */
+  async createRootKey(workspaceId: string, permissions: string[], name: string | null = null): Promise<{ rootKeyId: string; rootKey: string }> {
+    const now = this.deps.clock.now();
+    const rootKeyId = newId('rootKey', now);
+    const key = generateKey(32, 'kw_root');
+    await this.deps.store.transaction(async (tx) => {
+      await tx.insertRootKey({
+        id: rootKeyId, workspaceId, name, hash: key.hash, start: key.start, permissions: [...new Set(permissions)],
+        createdAt: now, expires: null, createdBy: null,
+      });
+      await tx.appendAudit(
+        auditEntry(systemContext(workspaceId, 'cli'), now, 'rootKey.create', `Created root key ${rootKeyId}`, [
+          { type: 'rootKey', id: rootKeyId, ...(name ? { name } : {}) },
+        ]),
+      );
+    });
+    return { rootKeyId, rootKey: key.plaintext };
+  }
+
+  private async createWorkspace(tx: StoreOps, name: string): Promise<Bootstrapped> {
+    const now = this.deps.clock.now();
+    const workspaceId = newId('workspace', now);
+    const rootKeyId = newId('rootKey', now);
+    const key = generateKey(32, 'kw_root');
+    await tx.claimFirstStart(now);
+    await tx.insertWorkspace({ id: workspaceId, name, enabled: true, createdAt: now });
+    await tx.insertRootKey({
+      id: rootKeyId, workspaceId, name: 'bootstrap', hash: key.hash, start: key.start,
+      permissions: [...ALL_WILDCARD_PERMISSIONS], createdAt: now, expires: null, createdBy: null,
+    });
+    await tx.appendAudit(
+      auditEntry(systemContext(workspaceId, 'bootstrap'), now, 'workspace.bootstrap', `Created workspace ${workspaceId} and root key ${rootKeyId}`, [
+        { type: 'workspace', id: workspaceId, name },
+        { type: 'rootKey', id: rootKeyId, name: 'bootstrap' },
+      ]),
+    );
+    return { workspaceId, rootKeyId, rootKey: key.plaintext };
+  }
+}

@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { loadConfig } from '../src/config.js';
+import { TestClock } from '../src/core/clock.js';
+import { createServer, type KeywardServer } from '../src/server.js';
+
+/**
+ * Test servers on real storage. Each server gets its own SQLite file or its own PostgreSQL schema,
+ * so tests never share state and never depend on order. Calls go through Fastify's inject (no
+ * socket) unless `listen()` is used for the real @unkey/api client.
+ */
+
+export type EngineName = 'sqlite' | 'postgres';
+
+export const POSTGRES_BASE_URL = process.env.KEYWARD_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface CallResult {
+  status: number;
+  body: any;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export interface TestServer {
+  server: KeywardServer;
+  clock: TestClock;
+  workspaceId: string;
+  rootKey: string;
+  /** POST /v2/<operation> with the bootstrap root key unless `rootKey` is given (null sends no header). */
+  call(operation: string, body: unknown, options?: { rootKey?: string | null; headers?: Record<string, string> }): Promise<CallResult>;
+  /** A fresh workspace in the same store with its own all-permission root key. */
+  newWorkspace(): Promise<{ workspaceId: string; rootKey: string }>;
+  /** A root key in `workspaceId` holding exactly `permissions`. */
+  rootKeyWith(permissions: string[], workspaceId?: string): Promise<string>;
+  listen(): Promise<string>;
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+/** A PostgreSQL URL whose connections use a fresh schema, and a function that drops it. */
+export async function freshPostgresSchema(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const schema = `kw_test_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_BASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA "${schema}"`);
+  await admin.end();
+  const separator = POSTGRES_BASE_URL.includes('?') ? '&' : '?';
+  return {
+    url: `${POSTGRES_BASE_URL}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+    drop: async () => {
+      const client = new pg.Client({ connectionString: POSTGRES_BASE_URL });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await client.end();
+    },
+  };
+}
+
+/** A database URL for `engine` and a cleanup function. */
+export async function freshDatabase(engine: EngineName): Promise<{ url: string; dataDir: string; drop: () => Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'keyward-test-'));
+  if (engine === 'sqlite') {
+    return { url: join(dataDir, 'keyward.sqlite'), dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  }
+  const { url, drop } = await freshPostgresSchema();
+  return { url, dataDir, drop: async () => { await drop(); rmSync(dataDir, { recursive: true, force: true }); } };
+}
+
+export async function startTestServer(
+  options: { engine?: EngineName; logger?: unknown; env?: Record<string, string> } = {},
+): Promise<TestServer> {
+  const engine = options.engine ?? (process.env.KEYWARD_TEST_ENGINE as EngineName | undefined) ?? 'sqlite';
+  const database = await freshDatabase(engine);
+  const config = loadConfig({
+    KEYWARD_PORT: '0',
+    KEYWARD_DATA_DIR: database.dataDir,
+    KEYWARD_DATABASE_URL: database.url,
+    KEYWARD_LOG_LEVEL: 'silent',
+    ...options.env,
+  });
+  const clock = new TestClock(Date.UTC(2026, 0, 15, 12, 0, 0));
+  const server = await createServer({ config, clock, backgroundJobs: false, logger: (options.logger as never) ?? false });
+  const boot = await server.services.workspaces.bootstrap();
+
+  const call: TestServer['call'] = async (operation, body, callOptions = {}) => {
+    const rootKey = callOptions.rootKey === undefined ? boot.rootKey : callOptions.rootKey;
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...callOptions.headers };
+    if (rootKey !== null) headers.authorization = `Bearer ${rootKey}`;
+    const response = await server.app.inject({
+      method: 'POST',
+      url: `/v2/${operation}`,
+      headers,
+      payload: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    let parsed: unknown;
+    try {
+      parsed = response.json();
+    } catch {
+      parsed = response.body;
+    }
+    return { status: response.statusCode, body: parsed, headers: response.headers };
+  };
+
+  return {
+    server,
+    clock,
+    workspaceId: boot.workspaceId,
+    rootKey: boot.rootKey,
+    databaseUrl: database.url,
+    call,
+    newWorkspace: async () => {
+      const created = await server.services.workspaces.bootstrap('other');
+      return { workspaceId: created.workspaceId, rootKey: created.rootKey };
+    },
+    rootKeyWith: async (permissions, workspaceId = boot.workspaceId) =>
+      (await server.services.workspaces.createRootKey(workspaceId, permissions, 'test')).rootKey,
+    listen: () => server.listen(),
+    close: async () => {
+      await server.close();
+      await database.drop();
+    },
+  };
+}
