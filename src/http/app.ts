@@ -36,9 +36,9 @@ function fieldProblems(error: FastifyError): FieldProblem[] {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger,
-    disableRequestLogging: true,
+    // No per-request info lines: the verify path must not log; errors are logged where they are handled.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: () => newRequestId(),
-    requestIdLogLabel: 'requestId',
     bodyLimit: options.bodyLimit,
     ajv: {
       // Unknown fields are an error (not silently removed) and types are never coerced: "5" is not 5.
