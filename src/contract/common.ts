@@ -43,8 +43,8 @@ export const ErrorEnvelope = Type.Object({
 });
 
 /** Free-form JSON object (`meta`); arrays and scalars are refused. */
-export const JsonObject = Type.Object({}, { additionalProperties: true, maxProperties: 100 });
-export const JsonObjectOut = Type.Object({}, { additionalProperties: true });
+export const JsonObject = Type.Record(Type.String(), Type.Unknown(), { maxProperties: 100 });
+export const JsonObjectOut = Type.Record(Type.String(), Type.Unknown());
 
 export const EmptyData = Type.Object({}, { additionalProperties: false });
 

@@ -4,6 +4,7 @@ import updateApiSettings from './api-settings/update-settings.js';
 import createApi from './apis/create-api.js';
 import deleteApi from './apis/delete-api.js';
 import getApi from './apis/get-api.js';
+import createKey from './keys/create-key.js';
 
 /** Every operation the server answers. Add a route file, then list it here. */
 export const ROUTES: OperationRoute[] = [
@@ -12,4 +13,5 @@ export const ROUTES: OperationRoute[] = [
   deleteApi,
   getApiSettings,
   updateApiSettings,
+  createKey,
 ] as OperationRoute[];

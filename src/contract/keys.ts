@@ -1,0 +1,183 @@
+import { Type } from 'typebox';
+import { JsonObject, JsonObjectOut, RequestObject, ResourceId, UnixMs } from './common.js';
+
+/** Field rules shared by the key operations (limits from the Unkey v2 contract, §4.1). */
+export const KeyIdField = ResourceId('The key id (`key_...`).');
+export const ApiIdRef = ResourceId('The API id (`api_...`).');
+export const ExternalIdField = Type.String({ minLength: 1, maxLength: 255, pattern: '^[a-zA-Z0-9_.-]+$', description: 'Your id for the owner (user, org); creates or links an identity.' });
+export const PermissionSlug = Type.String({ minLength: 1, maxLength: 128, pattern: '^[a-zA-Z0-9_:\\-\\.\\*]+$' });
+export const RoleName = Type.String({ minLength: 1, maxLength: 128 });
+
+export const RefillIn = Type.Object(
+  {
+    interval: Type.Union([Type.Literal('daily'), Type.Literal('monthly')]),
+    amount: Type.Integer({ minimum: 1, description: 'What `remaining` is set to at each refill.' }),
+    refillDay: Type.Optional(Type.Integer({ minimum: 1, maximum: 31, description: 'Monthly only: the day of the month (the last day in shorter months).' })),
+  },
+  { additionalProperties: false },
+);
+
+export const CreditsIn = Type.Object(
+  {
+    remaining: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'null means unlimited.' }),
+    refill: Type.Optional(Type.Union([RefillIn, Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+
+export const RatelimitIn = Type.Object(
+  {
+    name: Type.String({ minLength: 3, maxLength: 128 }),
+    limit: Type.Integer({ minimum: 1 }),
+    duration: Type.Integer({ minimum: 1000, description: 'Window length in milliseconds.' }),
+    autoApply: Type.Boolean({ default: false, description: 'Checked on every verification, even when not named.' }),
+  },
+  { additionalProperties: false },
+);
+
+export const CreateKeyBody = RequestObject({
+  apiId: ApiIdRef,
+  prefix: Type.Optional(Type.String({ minLength: 1, maxLength: 16, pattern: '^[a-zA-Z0-9_]+$' })),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  byteLength: Type.Integer({ minimum: 16, maximum: 255, default: 16 }),
+  externalId: Type.Optional(ExternalIdField),
+  meta: Type.Optional(JsonObject),
+  roles: Type.Optional(Type.Array(RoleName, { maxItems: 100 })),
+  permissions: Type.Optional(Type.Array(PermissionSlug, { maxItems: 1000 })),
+  expires: Type.Optional(UnixMs('When the key stops verifying (Unix ms).')),
+  credits: Type.Optional(CreditsIn),
+  ratelimits: Type.Optional(Type.Array(RatelimitIn, { maxItems: 50 })),
+  enabled: Type.Boolean({ default: true }),
+  recoverable: Type.Boolean({ default: false }),
+});
+export const CreateKeyData = Type.Object({
+  keyId: Type.String(),
+  key: Type.String({ description: 'The key itself. Shown only in this response; Keyward keeps only its hash.' }),
+});
+
+export const RefillOut = Type.Object({
+  interval: Type.String(),
+  amount: Type.Integer(),
+  refillDay: Type.Optional(Type.Integer()),
+});
+export const CreditsOut = Type.Object({
+  remaining: Type.Union([Type.Integer(), Type.Null()]),
+  refill: Type.Optional(RefillOut),
+});
+export const RatelimitOut = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  limit: Type.Integer(),
+  duration: Type.Integer(),
+  autoApply: Type.Boolean(),
+});
+export const IdentityOut = Type.Object({
+  id: Type.String(),
+  externalId: Type.String(),
+  meta: Type.Optional(JsonObjectOut),
+  ratelimits: Type.Optional(Type.Array(RatelimitOut)),
+});
+
+/** A key as every read operation returns it. Optional fields are omitted, never null (clients reject null). */
+export const KeyData = Type.Object({
+  keyId: Type.String(),
+  start: Type.String(),
+  enabled: Type.Boolean(),
+  createdAt: Type.Integer(),
+  name: Type.Optional(Type.String()),
+  meta: Type.Optional(JsonObjectOut),
+  updatedAt: Type.Optional(Type.Integer()),
+  lastUsedAt: Type.Optional(Type.Integer()),
+  expires: Type.Optional(Type.Integer()),
+  permissions: Type.Optional(Type.Array(Type.String())),
+  roles: Type.Optional(Type.Array(Type.String())),
+  credits: Type.Optional(CreditsOut),
+  identity: Type.Optional(IdentityOut),
+  plaintext: Type.Optional(Type.String()),
+  ratelimits: Type.Optional(Type.Array(RatelimitOut)),
+});
+
+export const GetKeyBody = RequestObject({ keyId: KeyIdField, decrypt: Type.Boolean({ default: false }) });
+export const WhoamiBody = RequestObject({ key: Type.String({ minLength: 1, maxLength: 512 }) });
+export const DeleteKeyBody = RequestObject({ keyId: KeyIdField, permanent: Type.Boolean({ default: false }) });
+
+export const UpdateKeyBody = RequestObject({
+  keyId: KeyIdField,
+  name: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 255 }), Type.Null()])),
+  externalId: Type.Optional(Type.Union([ExternalIdField, Type.Null()])),
+  meta: Type.Optional(Type.Union([JsonObject, Type.Null()])),
+  expires: Type.Optional(Type.Union([UnixMs('When the key stops verifying (Unix ms).'), Type.Null()])),
+  credits: Type.Optional(Type.Union([CreditsIn, Type.Null()])),
+  ratelimits: Type.Optional(Type.Array(RatelimitIn, { maxItems: 50 })),
+  enabled: Type.Optional(Type.Boolean()),
+  roles: Type.Optional(Type.Array(RoleName, { maxItems: 100 })),
+  permissions: Type.Optional(Type.Array(PermissionSlug, { maxItems: 1000 })),
+});
+
+export const UpdateCreditsBody = RequestObject({
+  keyId: KeyIdField,
+  operation: Type.Union([Type.Literal('set'), Type.Literal('increment'), Type.Literal('decrement')]),
+  value: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+});
+
+export const RerollKeyBody = RequestObject({
+  keyId: KeyIdField,
+  expiration: Type.Integer({ minimum: 0, maximum: 4102444800000, description: 'Milliseconds from now until the old key stops verifying (rounded up to the minute).' }),
+});
+
+export const ListKeysBody = RequestObject({
+  apiId: Type.String({ minLength: 1, maxLength: 255 }),
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 100 }),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+  externalId: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  decrypt: Type.Boolean({ default: false }),
+  revalidateKeysCache: Type.Boolean({ default: false }),
+});
+
+export const VerifyKeyBody = RequestObject({
+  key: Type.String({ minLength: 1, maxLength: 512 }),
+  tags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 512 }), { maxItems: 20 })),
+  permissions: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+  credits: Type.Optional(Type.Object({ cost: Type.Integer({ minimum: 0, maximum: 1_000_000_000_000 }) }, { additionalProperties: false })),
+  ratelimits: Type.Optional(
+    Type.Array(
+      Type.Object(
+        {
+          name: Type.String({ minLength: 3, maxLength: 255 }),
+          cost: Type.Integer({ minimum: 0, default: 1 }),
+          limit: Type.Optional(Type.Integer({ minimum: 0 })),
+          duration: Type.Optional(Type.Integer({ minimum: 1000 })),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: 50 },
+    ),
+  ),
+  migrationId: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+});
+
+export const VerifyRatelimitOut = Type.Object({
+  exceeded: Type.Boolean(),
+  id: Type.String(),
+  name: Type.String(),
+  limit: Type.Integer(),
+  duration: Type.Integer(),
+  reset: Type.Integer(),
+  remaining: Type.Integer(),
+  autoApply: Type.Boolean(),
+});
+
+export const VerifyKeyData = Type.Object({
+  valid: Type.Boolean(),
+  code: Type.String({ description: 'VALID, NOT_FOUND, FORBIDDEN, INSUFFICIENT_PERMISSIONS, USAGE_EXCEEDED, RATE_LIMITED, DISABLED or EXPIRED.' }),
+  keyId: Type.Optional(Type.String()),
+  name: Type.Optional(Type.String()),
+  meta: Type.Optional(JsonObjectOut),
+  expires: Type.Optional(Type.Integer()),
+  credits: Type.Optional(Type.Integer({ description: 'Credits left after this verification.' })),
+  enabled: Type.Optional(Type.Boolean()),
+  permissions: Type.Optional(Type.Array(Type.String())),
+  roles: Type.Optional(Type.Array(Type.String())),
+  identity: Type.Optional(IdentityOut),
+  ratelimits: Type.Optional(Type.Array(VerifyRatelimitOut)),
+});

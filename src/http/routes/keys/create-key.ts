@@ -1,0 +1,16 @@
+import { CreateKeyBody, CreateKeyData } from '../../../contract/keys.js';
+import { defineRoute } from '../../route.js';
+
+export default defineRoute({
+  operation: 'keys.createKey',
+  summary: 'Create a key; the key itself is in this response only',
+  description:
+    'Requires `api.*.create_key` or `api.<apiId>.create_key` (without it the API answers 404, as upstream). ' +
+    '`externalId` creates or links an identity; missing permissions are created; unknown roles answer 404.',
+  body: CreateKeyBody,
+  data: CreateKeyData,
+  errors: [400, 401, 403, 404, 412, 500],
+  async handle({ body, ctx, services }) {
+    return { data: await services.keys.create(ctx, body) };
+  },
+});

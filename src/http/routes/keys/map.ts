@@ -1,0 +1,51 @@
+import type { KeyRecord, RatelimitRecord, RefillRecord } from '../../../storage/store.js';
+
+/**
+ * Response mappers for keys. Each optional field is set only when it has a value: clients reject
+ * null (except `credits.remaining`), so "nothing" must be "absent". Never spread a record: the hash
+ * must not reach a response.
+ */
+
+export const ratelimitData = (r: RatelimitRecord) => ({ id: r.id, name: r.name, limit: r.limit, duration: r.duration, autoApply: r.autoApply });
+
+export function refillData(refill: RefillRecord) {
+  return refill.day === null
+    ? { interval: 'daily', amount: refill.amount }
+    : { interval: 'monthly', amount: refill.amount, refillDay: refill.day };
+}
+
+export function creditsData(key: Pick<KeyRecord, 'remaining' | 'refill'>) {
+  return key.refill ? { remaining: key.remaining, refill: refillData(key.refill) } : { remaining: key.remaining };
+}
+
+export function identityData(identity: NonNullable<KeyRecord['identity']>) {
+  const out: { id: string; externalId: string; meta?: Record<string, unknown>; ratelimits?: ReturnType<typeof ratelimitData>[] } = {
+    id: identity.id,
+    externalId: identity.externalId,
+  };
+  if (identity.meta && Object.keys(identity.meta).length > 0) out.meta = identity.meta;
+  if (identity.ratelimits.length > 0) out.ratelimits = identity.ratelimits.map(ratelimitData);
+  return out;
+}
+
+/** All permission slugs a key holds: direct plus through roles, deduplicated and sorted. */
+export const allPermissions = (key: Pick<KeyRecord, 'permissions' | 'rolePermissions'>) =>
+  [...new Set([...key.permissions, ...key.rolePermissions])].sort();
+
+export function keyData(key: KeyRecord, plaintext?: string) {
+  const out: Record<string, unknown> = { keyId: key.id, start: key.start, enabled: key.enabled, createdAt: key.createdAt };
+  if (key.name !== null) out.name = key.name;
+  if (key.meta !== null) out.meta = key.meta;
+  if (key.updatedAt !== null) out.updatedAt = key.updatedAt;
+  if (key.lastUsedAt !== null) out.lastUsedAt = key.lastUsedAt;
+  if (key.expires !== null) out.expires = key.expires;
+  const permissions = allPermissions(key);
+  if (permissions.length > 0) out.permissions = permissions;
+  if (key.roles.length > 0) out.roles = key.roles;
+  // Upstream omits credits entirely for unlimited keys.
+  if (key.remaining !== null) out.credits = creditsData(key);
+  if (key.identity) out.identity = identityData(key.identity);
+  if (plaintext !== undefined) out.plaintext = plaintext;
+  if (key.ratelimits.length > 0) out.ratelimits = key.ratelimits.map(ratelimitData);
+  return out;
+}
