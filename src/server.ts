@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { MemoryBus, type InvalidationBus } from './cache/bus.js';
 import { SwrCache } from './cache/swr-cache.js';
 import type { Config } from './config.js';
@@ -14,8 +14,8 @@ export interface ServerOptions {
   config: Readonly<Config>;
   /** Tests pass a TestClock; everything time-dependent reads this one. */
   clock?: Clock;
-  /** Overrides the logger (tests capture logs to check that no secret reaches them). */
-  logger?: FastifyServerOptions['logger'];
+  /** Where log lines go instead of stdout (tests capture them to prove no secret reaches a log). */
+  logStream?: { write(line: string): void };
   /** Run background jobs on timers (off in tests, which call `runJobs` with a test clock). */
   backgroundJobs?: boolean;
 }
@@ -69,7 +69,11 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     services,
     auth: { store, rootKeys: rootKeyCache, clock },
     bodyLimit: config.bodyLimit,
-    logger: options.logger ?? { level: config.logLevel, redact: { paths: LOG_REDACT, censor: '[redacted]' } },
+    logger: {
+      level: config.logLevel,
+      redact: { paths: LOG_REDACT, censor: '[redacted]' },
+      ...(options.logStream ? { stream: options.logStream } : {}),
+    },
     version: VERSION,
   });
 
@@ -78,6 +82,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     await services.verify.flushUsage();
   };
   let timer: NodeJS.Timeout | undefined;
+  let closed: Promise<void> | undefined;
   if (options.backgroundJobs ?? true) {
     timer = setInterval(() => {
       runJobs().catch((error: unknown) => app.log.error({ err: error }, 'background job failed'));
@@ -93,12 +98,15 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     clock,
     runJobs,
     listen: () => app.listen({ port: config.port, host: config.host }),
-    async close() {
-      if (timer) clearInterval(timer);
-      await app.close();
-      await services.verify.flushUsage().catch(() => undefined);
-      await bus.close();
-      await store.close();
-    },
+    // Idempotent: a second close waits for the first.
+    close: () => (closed ??= shutdown()),
   };
+
+  async function shutdown(): Promise<void> {
+    if (timer) clearInterval(timer);
+    await app.close();
+    await services.verify.flushUsage().catch((error: unknown) => app.log.error({ err: error }, 'usage flush failed at shutdown'));
+    await bus.close();
+    await store.close();
+  }
 }

@@ -68,7 +68,7 @@ export async function freshDatabase(engine: EngineName): Promise<{ url: string; 
 }
 
 export async function startTestServer(
-  options: { engine?: EngineName; logger?: unknown; env?: Record<string, string> } = {},
+  options: { engine?: EngineName; logStream?: { write(line: string): void }; env?: Record<string, string> } = {},
 ): Promise<TestServer> {
   const engine = options.engine ?? (process.env.KEYWARD_TEST_ENGINE as EngineName | undefined) ?? 'sqlite';
   const database = await freshDatabase(engine);
@@ -80,7 +80,7 @@ export async function startTestServer(
     ...options.env,
   });
   const clock = new TestClock(Date.UTC(2026, 0, 15, 12, 0, 0));
-  const server = await createServer({ config, clock, backgroundJobs: false, logger: (options.logger as never) ?? false });
+  const server = await createServer({ config, clock, backgroundJobs: false, ...(options.logStream ? { logStream: options.logStream } : {}) });
   const boot = await server.services.workspaces.bootstrap();
 
   const call: TestServer['call'] = async (operation, body, callOptions = {}) => {

@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../src/http/routes/index.js';
+import { startTestServer, type TestServer } from './harness.js';
+
+/**
+ * The shared security suite: every operation is called with no root key, an unknown root key, a
+ * root key lacking its permission, and (where it targets an object) against another workspace's
+ * object. A route without a case here fails the suite, so new routes cannot skip it.
+ */
+
+interface Target {
+  apiId: string;
+  keyId: string;
+  key: string;
+}
+
+type Denied = 403 | 404 | 'NOT_FOUND';
+
+interface SecurityCase {
+  /** A valid body acting on `target`. */
+  body: (target: Target) => unknown;
+  /** What a root key without the needed permission gets (upstream masks some as 404 or a 200 NOT_FOUND). */
+  withoutPermission: Denied;
+  /** What a root key of another workspace gets for this target; null when the operation targets no object. */
+  otherWorkspace: 404 | 'NOT_FOUND' | null;
+}
+
+const CASES: Record<string, SecurityCase> = {
+  'apis.createApi': { body: () => ({ name: 'security api' }), withoutPermission: 403, otherWorkspace: null },
+  'apis.getApi': { body: (t) => ({ apiId: t.apiId }), withoutPermission: 403, otherWorkspace: 404 },
+  'apis.deleteApi': { body: (t) => ({ apiId: t.apiId }), withoutPermission: 403, otherWorkspace: 404 },
+  'apis.listKeys': { body: (t) => ({ apiId: t.apiId }), withoutPermission: 404, otherWorkspace: 404 },
+  'apiSettings.getSettings': { body: (t) => ({ apiId: t.apiId }), withoutPermission: 403, otherWorkspace: 404 },
+  'apiSettings.updateSettings': { body: (t) => ({ apiId: t.apiId, deleteProtection: true }), withoutPermission: 403, otherWorkspace: 404 },
+  'keys.createKey': { body: (t) => ({ apiId: t.apiId }), withoutPermission: 404, otherWorkspace: 404 },
+  'keys.verifyKey': { body: (t) => ({ key: t.key }), withoutPermission: 'NOT_FOUND', otherWorkspace: 'NOT_FOUND' },
+  'keys.getKey': { body: (t) => ({ keyId: t.keyId }), withoutPermission: 403, otherWorkspace: 404 },
+  'keys.whoami': { body: (t) => ({ key: t.key }), withoutPermission: 404, otherWorkspace: 404 },
+  'keys.updateKey': { body: (t) => ({ keyId: t.keyId, name: 'changed' }), withoutPermission: 403, otherWorkspace: 404 },
+  'keys.updateCredits': { body: (t) => ({ keyId: t.keyId, operation: 'set', value: 1 }), withoutPermission: 403, otherWorkspace: 404 },
+  'keys.deleteKey': { body: (t) => ({ keyId: t.keyId }), withoutPermission: 403, otherWorkspace: 404 },
+  'keys.rerollKey': { body: (t) => ({ keyId: t.keyId, expiration: 0 }), withoutPermission: 403, otherWorkspace: 404 },
+  'audit.listLogs': { body: () => ({}), withoutPermission: 403, otherWorkspace: null },
+};
+
+let t: TestServer;
+let target: Target;
+let stranger: { workspaceId: string; rootKey: string };
+let unprivileged: string;
+
+/** Every change writes an audit record, so an unchanged count means nothing changed. */
+const auditCount = async (workspaceId: string) => (await t.server.store.listAudit({ workspaceId, limit: 100_000 })).length;
+
+async function newTarget(rootKey: string): Promise<Target> {
+  const api = await t.call('apis.createApi', { name: 'target api' }, { rootKey });
+  const key = await t.call('keys.createKey', { apiId: api.body.data.apiId, name: 'target', credits: { remaining: 5 } }, { rootKey });
+  return { apiId: api.body.data.apiId, keyId: key.body.data.keyId, key: key.body.data.key };
+}
+
+beforeAll(async () => {
+  t = await startTestServer();
+  target = await newTarget(t.rootKey);
+  stranger = await t.newWorkspace();
+  // Holds a permission that exists but matches none of the operations above.
+  unprivileged = await t.rootKeyWith(['ratelimit.*.limit']);
+});
+afterAll(async () => {
+  await t.close();
+});
+
+describe('every route has a security case', () => {
+  it('lists exactly the registered operations', () => {
+    expect(Object.keys(CASES).sort()).toEqual(ROUTES.map((r) => r.operation).sort());
+  });
+});
+
+describe.each(ROUTES.map((r) => r.operation))('%s', (operation) => {
+  const spec = () => CASES[operation]!;
+
+  it('400 without an Authorization header', async () => {
+    const res = await t.call(operation, spec().body(target), { rootKey: null });
+    expect(res.status).toBe(400);
+    expect(res.body.error.errors).toEqual([]);
+  });
+
+  it('401 with an unknown root key', async () => {
+    const res = await t.call(operation, spec().body(target), { rootKey: 'kw_root_unknown123456789' });
+    expect(res.status).toBe(401);
+    expect(res.body.error.type).toMatch(/authentication\/key_not_found$/);
+  });
+
+  it('is refused to a root key without the permission, and changes nothing', async () => {
+    const own = await newTarget(t.rootKey);
+    const before = await t.call('keys.getKey', { keyId: own.keyId });
+    const records = await auditCount(t.workspaceId);
+    const res = await t.call(operation, spec().body(own), { rootKey: unprivileged });
+    const expected = spec().withoutPermission;
+    if (expected === 'NOT_FOUND') {
+      expect(res.status).toBe(200);
+      expect(res.body.data).toEqual({ valid: false, code: 'NOT_FOUND' });
+    } else {
+      expect(res.status).toBe(expected);
+    }
+    const after = await t.call('keys.getKey', { keyId: own.keyId });
+    expect(after.body.data).toEqual(before.body.data);
+    expect((await t.call('apis.getApi', { apiId: own.apiId })).status).toBe(200);
+    expect(await auditCount(t.workspaceId)).toBe(records);
+  });
+
+  it("answers another workspace's object exactly as a missing one, and changes nothing", async () => {
+    const expected = spec().otherWorkspace;
+    if (expected === null) return;
+    const before = await t.call('keys.getKey', { keyId: target.keyId });
+    const records = await auditCount(t.workspaceId);
+    const res = await t.call(operation, spec().body(target), { rootKey: stranger.rootKey });
+    const missing = await t.call(
+      operation,
+      spec().body({ apiId: 'api_0000000000doesnotexist', keyId: 'key_0000000000doesnotexist', key: 'sk_doesnotexist00000000000' }),
+      { rootKey: stranger.rootKey },
+    );
+    if (expected === 'NOT_FOUND') {
+      expect(res.status).toBe(200);
+      expect(res.body.data).toEqual({ valid: false, code: 'NOT_FOUND' });
+    } else {
+      expect(res.status).toBe(404);
+    }
+    // Same answer as for an id that exists nowhere, apart from the request id and the echoed id.
+    const normalise = (body: any, ids: string[]) =>
+      JSON.parse(ids.reduce((text, id) => text.replaceAll(id, '<id>'), JSON.stringify({ ...body, meta: undefined })));
+    expect(normalise(res.body, [target.apiId, target.keyId])).toEqual(
+      normalise(missing.body, ['api_0000000000doesnotexist', 'key_0000000000doesnotexist']),
+    );
+    const after = await t.call('keys.getKey', { keyId: target.keyId });
+    expect(after.body.data).toEqual(before.body.data);
+    expect(await auditCount(t.workspaceId)).toBe(records);
+  });
+});
