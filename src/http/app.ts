@@ -118,7 +118,11 @@ function registerOperation(app: FastifyInstance, route: OperationRoute, options:
         sourceIp: request.ip ?? null,
         userAgent: request.headers['user-agent'] ?? null,
       };
-      const result = await route.handle({ body: request.body as never, ctx, services: options.services });
+      const result: { data: unknown; pagination?: unknown; headers?: Record<string, string> } = await route.handle({
+        body: request.body as never,
+        ctx,
+        services: options.services,
+      });
       if (result.headers) reply.headers(result.headers);
       const meta = { requestId: String(request.id) };
       return result.pagination ? { meta, data: result.data, pagination: result.pagination } : { meta, data: result.data };
