@@ -2,8 +2,8 @@ import { resolve } from 'node:path';
 
 /**
  * The only reader of process.env. Every variable is parsed and checked once; all problems are
- * reported together, and the result is frozen. Secrets (none yet besides the database URL's
- * password) are redacted by `describeConfig`.
+ * reported together, and the result is frozen. Secrets (none yet besides the passwords in the
+ * database and Redis URLs) are redacted by `describeConfig`.
  */
 export interface Config {
   port: number;
@@ -19,6 +19,8 @@ export interface Config {
   /** How long a cached lookup is served without a refresh, and how long past that it may be served while refreshing. */
   cacheFreshMs: number;
   cacheStaleMs: number;
+  /** redis:// or rediss://: shared rate-limit counters and cache invalidation across nodes. null: one node, in memory. */
+  redisUrl: string | null;
 }
 
 export class ConfigError extends Error {
@@ -39,6 +41,15 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     return fallback;
   }
   return value;
+}
+
+function isRedisUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
@@ -68,6 +79,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   const logLevel = (env.KEYWARD_LOG_LEVEL?.trim() || 'info') as Config['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`KEYWARD_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
 
+  const redisUrl = env.KEYWARD_REDIS_URL?.trim() || null;
+  // The URL is not echoed: it may carry a password.
+  if (redisUrl !== null && !isRedisUrl(redisUrl)) problems.push('KEYWARD_REDIS_URL must be a redis:// or rediss:// URL with a host');
+
   const config: Config = {
     port,
     host,
@@ -78,12 +93,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     cacheSize: integer(env, 'KEYWARD_CACHE_SIZE', 100_000, 0, 10_000_000, problems),
     cacheFreshMs: integer(env, 'KEYWARD_CACHE_FRESH_MS', 60_000, 0, 86_400_000, problems),
     cacheStaleMs: integer(env, 'KEYWARD_CACHE_STALE_MS', 300_000, 0, 86_400_000, problems),
+    redisUrl,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }
 
-/** The configuration as it may be printed: the database password is masked. */
+/** The configuration as it may be printed: the database and Redis passwords are masked. */
 export function describeConfig(config: Readonly<Config>): Record<string, unknown> {
-  return { ...config, databaseUrl: config.databaseUrl.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@') };
+  return {
+    ...config,
+    databaseUrl: config.databaseUrl.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@'),
+    // Redis URLs often carry only a password (`redis://:secret@host`).
+    redisUrl: config.redisUrl?.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@') ?? null,
+  };
 }

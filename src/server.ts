@@ -1,10 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { MemoryBus, type InvalidationBus } from './cache/bus.js';
+import { RedisBus } from './cache/redis-bus.js';
 import { SwrCache } from './cache/swr-cache.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { buildApp } from './http/app.js';
 import type { CachedRootKey } from './http/auth.js';
+import type { Limiter } from './ratelimit/limiter.js';
+import { MemoryLimiter } from './ratelimit/memory.js';
+import { RedisLimiter } from './ratelimit/redis.js';
 import { createServices, type Services } from './services/index.js';
 import { openSqlStore } from './storage/sql/sql-store.js';
 import type { KeyRecord, Store } from './storage/store.js';
@@ -39,8 +43,11 @@ export const LOG_REDACT = ['req.headers.authorization', 'headers.authorization',
 export async function createServer(options: ServerOptions): Promise<KeywardServer> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
-  const store = await openSqlStore(config.databaseUrl);
-  const bus = new MemoryBus();
+  const { bus, limiter } = await openSharedState(config.redisUrl);
+  const store = await openSqlStore(config.databaseUrl).catch(async (error: unknown) => {
+    await Promise.all([bus.close(), limiter.close()]);
+    throw error;
+  });
   const cacheOptions = { maxEntries: config.cacheSize, freshMs: config.cacheFreshMs, staleMs: config.cacheStaleMs, clock };
   const keyCache = new SwrCache<KeyRecord>(cacheOptions);
   const rootKeyCache = new SwrCache<CachedRootKey>(cacheOptions);
@@ -64,7 +71,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     }
   });
 
-  const services = createServices({ store, clock, bus, keyCache });
+  const services = createServices({ store, clock, bus, keyCache, limiter });
   const app = await buildApp({
     services,
     auth: { store, rootKeys: rootKeyCache, clock },
@@ -107,6 +114,24 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     await app.close();
     await services.verify.flushUsage().catch((error: unknown) => app.log.error({ err: error }, 'usage flush failed at shutdown'));
     await bus.close();
+    await limiter.close();
     await store.close();
   }
+}
+
+/**
+ * With Redis, rate-limit counters and cache invalidations are shared by every node; without it they
+ * live in this process. Waits for the invalidation subscription, so no change is missed once serving.
+ */
+async function openSharedState(redisUrl: string | null): Promise<{ bus: InvalidationBus; limiter: Limiter }> {
+  if (redisUrl === null) return { bus: new MemoryBus(), limiter: new MemoryLimiter() };
+  const bus = new RedisBus(redisUrl);
+  const limiter = new RedisLimiter(redisUrl);
+  try {
+    await bus.connected();
+  } catch (error) {
+    await Promise.all([bus.close(), limiter.close()]);
+    throw error;
+  }
+  return { bus, limiter };
 }

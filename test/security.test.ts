@@ -12,6 +12,10 @@ interface Target {
   apiId: string;
   keyId: string;
   key: string;
+  /** The identity the key belongs to. */
+  identityId: string;
+  /** A rate-limit namespace (`rlns_...`). */
+  namespaceId: string;
 }
 
 type Denied = 403 | 404 | 'NOT_FOUND';
@@ -41,6 +45,30 @@ const CASES: Record<string, SecurityCase> = {
   'keys.deleteKey': { body: (t) => ({ keyId: t.keyId }), withoutPermission: 403, otherWorkspace: 404 },
   'keys.rerollKey': { body: (t) => ({ keyId: t.keyId, expiration: 0 }), withoutPermission: 403, otherWorkspace: 404 },
   'audit.listLogs': { body: () => ({}), withoutPermission: 403, otherWorkspace: null },
+  'identities.createIdentity': { body: () => ({ externalId: 'security_identity' }), withoutPermission: 403, otherWorkspace: null },
+  'identities.getIdentity': { body: (t) => ({ identity: t.identityId }), withoutPermission: 403, otherWorkspace: 404 },
+  // The workspace holds identities (every target has one), so the page is not empty and needs read_identity.
+  'identities.listIdentities': { body: () => ({}), withoutPermission: 403, otherWorkspace: null },
+  'identities.updateIdentity': { body: (t) => ({ identity: t.identityId, meta: { changed: true } }), withoutPermission: 403, otherWorkspace: 404 },
+  'identities.deleteIdentity': { body: (t) => ({ identity: t.identityId }), withoutPermission: 403, otherWorkspace: 404 },
+  // limit and multiLimit look a namespace up by id or name in the caller's workspace only: another workspace's
+  // namespace is not there, so the string names a new namespace of the caller's own, like any unused name.
+  // Nothing of the other workspace is reached, and there is no "not found" answer to compare.
+  'ratelimit.limit': {
+    body: (t) => ({ namespace: t.namespaceId, identifier: 'security', limit: 1, duration: 1000 }), withoutPermission: 403, otherWorkspace: null,
+  },
+  'ratelimit.multiLimit': {
+    body: (t) => [{ namespace: t.namespaceId, identifier: 'security', limit: 1, duration: 1000 }], withoutPermission: 403, otherWorkspace: null,
+  },
+  'ratelimit.setOverride': {
+    body: (t) => ({ namespace: t.namespaceId, identifier: 'security_*', limit: 1, duration: 1000 }), withoutPermission: 403, otherWorkspace: 404,
+  },
+  'ratelimit.getOverride': { body: (t) => ({ namespace: t.namespaceId, identifier: 'security' }), withoutPermission: 404, otherWorkspace: 404 },
+  'ratelimit.listOverrides': { body: (t) => ({ namespace: t.namespaceId }), withoutPermission: 403, otherWorkspace: 404 },
+  'ratelimit.deleteOverride': { body: (t) => ({ namespace: t.namespaceId, identifier: 'security' }), withoutPermission: 403, otherWorkspace: 404 },
+  'ratelimitNamespaces.listNamespaces': { body: () => ({}), withoutPermission: 403, otherWorkspace: null },
+  'ratelimitNamespaces.renameNamespace': { body: (t) => ({ namespace: t.namespaceId, name: 'renamed' }), withoutPermission: 403, otherWorkspace: 404 },
+  'ratelimitNamespaces.deleteNamespace': { body: (t) => ({ namespace: t.namespaceId }), withoutPermission: 403, otherWorkspace: 404 },
 };
 
 let t: TestServer;
@@ -51,18 +79,28 @@ let unprivileged: string;
 /** Every change writes an audit record, so an unchanged count means nothing changed. */
 const auditCount = async (workspaceId: string) => (await t.server.store.listAudit({ workspaceId, limit: 100_000 })).length;
 
+let targets = 0;
 async function newTarget(rootKey: string): Promise<Target> {
   const api = await t.call('apis.createApi', { name: 'target api' }, { rootKey });
-  const key = await t.call('keys.createKey', { apiId: api.body.data.apiId, name: 'target', credits: { remaining: 5 } }, { rootKey });
-  return { apiId: api.body.data.apiId, keyId: key.body.data.keyId, key: key.body.data.key };
+  // The key belongs to the identity, so the key's before/after comparison also sees any change to the identity.
+  const externalId = `target_${++targets}`;
+  const identity = await t.call('identities.createIdentity', { externalId }, { rootKey });
+  const key = await t.call('keys.createKey', { apiId: api.body.data.apiId, name: 'target', credits: { remaining: 5 }, externalId }, { rootKey });
+  // Namespaces are made by limiting against a new name (cost 0 counts nothing); the answer has no id, the store does.
+  const namespace = `target_${targets}`;
+  await t.call('ratelimit.limit', { namespace, identifier: 'target', limit: 1, duration: 1000, cost: 0 }, { rootKey });
+  const namespaceId = (await t.server.store.findRatelimitNamespace(t.workspaceId, namespace))!.id;
+  return {
+    apiId: api.body.data.apiId, keyId: key.body.data.keyId, key: key.body.data.key, identityId: identity.body.data.identityId, namespaceId,
+  };
 }
 
 beforeAll(async () => {
   t = await startTestServer();
   target = await newTarget(t.rootKey);
   stranger = await t.newWorkspace();
-  // Holds a permission that exists but matches none of the operations above.
-  unprivileged = await t.rootKeyWith(['ratelimit.*.limit']);
+  // A well-formed permission that no operation accepts: no resource is called `none`.
+  unprivileged = await t.rootKeyWith(['audit.none.read_audit_log']);
 });
 afterAll(async () => {
   await t.close();
@@ -115,7 +153,10 @@ describe.each(ROUTES.map((r) => r.operation))('%s', (operation) => {
     const res = await t.call(operation, spec().body(target), { rootKey: stranger.rootKey });
     const missing = await t.call(
       operation,
-      spec().body({ apiId: 'api_0000000000doesnotexist', keyId: 'key_0000000000doesnotexist', key: 'sk_doesnotexist00000000000' }),
+      spec().body({
+        apiId: 'api_0000000000doesnotexist', keyId: 'key_0000000000doesnotexist', key: 'sk_doesnotexist00000000000',
+        identityId: 'id_0000000000doesnotexist', namespaceId: 'rlns_0000000000doesnotexist',
+      }),
       { rootKey: stranger.rootKey },
     );
     if (expected === 'NOT_FOUND') {
@@ -127,8 +168,8 @@ describe.each(ROUTES.map((r) => r.operation))('%s', (operation) => {
     // Same answer as for an id that exists nowhere, apart from the request id and the echoed id.
     const normalise = (body: any, ids: string[]) =>
       JSON.parse(ids.reduce((text, id) => text.replaceAll(id, '<id>'), JSON.stringify({ ...body, meta: undefined })));
-    expect(normalise(res.body, [target.apiId, target.keyId])).toEqual(
-      normalise(missing.body, ['api_0000000000doesnotexist', 'key_0000000000doesnotexist']),
+    expect(normalise(res.body, [target.apiId, target.keyId, target.identityId, target.namespaceId])).toEqual(
+      normalise(missing.body, ['api_0000000000doesnotexist', 'key_0000000000doesnotexist', 'id_0000000000doesnotexist', 'rlns_0000000000doesnotexist']),
     );
     const after = await t.call('keys.getKey', { keyId: target.keyId });
     expect(after.body.data).toEqual(before.body.data);

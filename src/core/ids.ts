@@ -34,16 +34,33 @@ function encodeTime(ms: number): string {
   return out;
 }
 
-function randomChars(count: number): string {
-  const bytes = randomBytes(count);
+const RANDOM_CHARS = 12;
+const RANDOM_SPACE = 1n << BigInt(5 * RANDOM_CHARS);
+let lastMs = -1;
+let lastRandom = 0n;
+
+function encodeRandom(value: bigint): string {
   let out = '';
-  for (let i = 0; i < count; i++) out += ALPHABET[bytes[i]! & 31];
+  for (let i = 0; i < RANDOM_CHARS; i++) {
+    out = ALPHABET[Number(value & 31n)] + out;
+    value >>= 5n;
+  }
   return out;
 }
 
-/** `<prefix>_<10 chars of ms time><12 random chars>`: time-ordered, 60 bits of randomness per ms. */
+/**
+ * `<prefix>_<10 chars of ms time><12 chars (60 bits) random>`. Within one process ids are strictly
+ * increasing: in the same millisecond (or if the clock steps back) the previous random part is
+ * incremented instead of drawn anew, so "ORDER BY id" is creation order even for bursts.
+ */
 export function newId(kind: IdKind, nowMs: number = Date.now()): string {
-  return `${ID_PREFIX[kind]}_${encodeTime(nowMs)}${randomChars(12)}`;
+  if (nowMs > lastMs) {
+    lastMs = nowMs;
+    lastRandom = BigInt('0x' + randomBytes(8).toString('hex')) % RANDOM_SPACE;
+  } else {
+    lastRandom = (lastRandom + 1n) % RANDOM_SPACE;
+  }
+  return `${ID_PREFIX[kind]}_${encodeTime(lastMs)}${encodeRandom(lastRandom)}`;
 }
 
 const REQUEST_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

@@ -6,7 +6,7 @@ import { KeywardError, type FieldProblem } from '../core/errors.js';
 import { newRequestId } from '../core/ids.js';
 import type { Services } from '../services/index.js';
 import type { RequestContext } from '../services/context.js';
-import { envelope, ErrorEnvelope, paginatedEnvelope } from '../contract/common.js';
+import { envelope, ErrorEnvelope, Meta, paginatedEnvelope } from '../contract/common.js';
 import { authenticate, type AuthDeps } from './auth.js';
 import { sendError } from './errors.js';
 import type { OperationRoute } from './route.js';
@@ -45,6 +45,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: true, strict: false },
     },
   });
+
+  // Operations take JSON only. Fastify also parses text/plain by default, which let a text body reach
+  // schema validation as a string ("must be object") instead of being refused as unreadable.
+  app.removeContentTypeParser('text/plain');
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -97,7 +101,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
 function registerOperation(app: FastifyInstance, route: OperationRoute, options: AppOptions): void {
   const [group] = route.operation.split('.');
-  const response = route.paginated ? paginatedEnvelope(route.data) : envelope(route.data);
+  const response = route.metaOnly
+    ? Type.Object({ meta: Meta }, { additionalProperties: false })
+    : route.paginated ? paginatedEnvelope(route.data) : envelope(route.data);
   app.post(`/v2/${route.operation}`, {
     schema: {
       operationId: route.operation,
@@ -125,6 +131,7 @@ function registerOperation(app: FastifyInstance, route: OperationRoute, options:
       });
       if (result.headers) reply.headers(result.headers);
       const meta = { requestId: String(request.id) };
+      if (route.metaOnly) return { meta };
       return result.pagination ? { meta, data: result.data, pagination: result.pagination } : { meta, data: result.data };
     },
   });

@@ -15,6 +15,11 @@ export interface OperationRoute<B extends TSchema = TSchema, D extends TSchema =
   body: B;
   data: D;
   paginated?: P;
+  /**
+   * The 200 body is `{ meta }` alone: `data` is left out of the envelope and its schema, whatever `handle` returns.
+   * Only identities.deleteIdentity answers so (contract §2.1).
+   */
+  metaOnly?: boolean;
   /** Statuses this operation can answer besides 200 (for the OpenAPI document). */
   errors: number[];
   handle(input: { body: Static<B>; ctx: RequestContext; services: Services }): Promise<P extends true ? PageResult<Static<D>> : RouteResult<Static<D>>>;

@@ -1,10 +1,13 @@
 import type { InvalidationBus } from '../cache/bus.js';
 import type { SwrCache } from '../cache/swr-cache.js';
 import type { Clock } from '../core/clock.js';
+import type { Limiter } from '../ratelimit/limiter.js';
 import type { KeyRecord, Store } from '../storage/store.js';
 import { ApiService } from './apis.js';
 import { AuditLogService } from './audit-log.js';
+import { IdentityService } from './identities.js';
 import { KeyService } from './keys.js';
+import { RatelimitService } from './ratelimits.js';
 import { WorkspaceService } from './workspaces.js';
 import { VerifyService } from '../verify/verify-key.js';
 
@@ -14,22 +17,28 @@ export interface ServiceDeps {
   bus: InvalidationBus;
   /** Verification lookups by key hash (misses cached too). */
   keyCache: SwrCache<KeyRecord>;
+  /** Rate-limit counters: in memory on one node, in Redis across many. */
+  limiter: Limiter;
 }
 
 export interface Services {
   apis: ApiService;
   keys: KeyService;
+  identities: IdentityService;
   verify: VerifyService;
   auditLog: AuditLogService;
   workspaces: WorkspaceService;
+  ratelimits: RatelimitService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
   return {
     apis: new ApiService(deps),
     keys: new KeyService(deps),
+    identities: new IdentityService(deps),
     verify: new VerifyService(deps),
     auditLog: new AuditLogService(deps),
     workspaces: new WorkspaceService(deps),
+    ratelimits: new RatelimitService(deps),
   };
 }

@@ -1,8 +1,9 @@
 import { KeywardError, badInput } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import { generateKey } from '../core/key-format.js';
+import { generateKey, hashKey } from '../core/key-format.js';
 import { eitherScope, holdsAny } from '../core/permissions.js';
-import type { Meta, NewRatelimit, RefillRecord, StoreOps } from '../storage/store.js';
+import type { AuditResource, CreditOperation, KeyPatch, KeyRecord, Meta, NewRatelimit, RefillRecord, StoreOps } from '../storage/store.js';
+import { requirePermission } from './apis.js';
 import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
 import type { ServiceDeps } from './index.js';
@@ -41,8 +42,63 @@ export interface CreateKeyInput {
   recoverable?: boolean;
 }
 
+export interface UpdateKeyInput {
+  keyId: string;
+  name?: string | null;
+  externalId?: string | null;
+  meta?: Meta | null;
+  expires?: number | null;
+  credits?: CreditsInput | null;
+  ratelimits?: RatelimitInput[];
+  enabled?: boolean;
+  roles?: string[];
+  permissions?: string[];
+}
+
+export interface UpdateCreditsInput {
+  keyId: string;
+  operation: CreditOperation;
+  value?: number | null;
+}
+
+export interface ListKeysInput {
+  apiId: string;
+  limit: number;
+  cursor?: string;
+  externalId?: string;
+  decrypt?: boolean;
+}
+
+export interface KeyPage {
+  keys: KeyRecord[];
+  hasMore: boolean;
+  /** Present only when there is a next page: clients follow any cursor they get. */
+  cursor?: string;
+}
+
+export type Credits = Pick<KeyRecord, 'remaining' | 'refill'>;
+
 export const keyNotFound = (keyId: string) => new KeywardError('key_not_found', `The key '${keyId}' was not found.`);
 export const apiNotFound = (apiId: string) => new KeywardError('api_not_found', `The API '${apiId}' was not found.`);
+
+/**
+ * THE vault seam. Keyward has no vault yet, so no key is stored recoverable: createKey refuses
+ * `recoverable`, getKey `decrypt` answers this (upstream's 412 for an API not set up for encrypted keys),
+ * and listKeys `decrypt` returns keys without plaintext. The vault work replaces this and its callers.
+ */
+export const noVault = () =>
+  new KeywardError('precondition_failed', 'Recoverable keys need a vault: configure KEYWARD_MASTER_KEYS and enable encrypted key storage on the API.');
+
+const MINUTE_MS = 60_000;
+
+/**
+ * When a rerolled key stops verifying: `expiration` ms from now rounded up to a whole minute (0: now),
+ * as upstream; but never later than the key already expired, so a reroll cannot extend an old key's life.
+ */
+export function rerollExpiry(now: number, expiration: number, current: number | null): number {
+  const end = expiration === 0 ? now : Math.ceil((now + expiration) / MINUTE_MS) * MINUTE_MS;
+  return current === null ? end : Math.min(current, end);
+}
 
 /** The stored form of a refill request; checks the rules the schema cannot express. */
 export function refillFrom(credits: CreditsInput, operation: 'create' | 'update'): RefillRecord | null {
@@ -77,6 +133,32 @@ export async function attachAccess(tx: StoreOps, workspaceId: string, keyId: str
   }
 }
 
+/** updateKey's `credits`: null or `remaining: null` mean unlimited, which also clears refill; an absent refill stays. */
+function creditsPatch(credits: CreditsInput | null): Pick<KeyPatch, 'remaining' | 'refill'> {
+  if (credits === null) return { remaining: null, refill: null };
+  const refill = refillFrom(credits, 'update'); // the 400s: refill on an unlimited key, monthly without a day
+  if (credits.remaining === null) return { remaining: null, refill: null };
+  return credits.refill === undefined ? { remaining: credits.remaining } : { remaining: credits.remaining, refill };
+}
+
+/** The caller's live key, provided the caller holds `action` on its API (else 403). */
+async function authorizedKey(ops: StoreOps, ctx: RequestContext, keyId: string, action: string): Promise<KeyRecord> {
+  // Another workspace's key answers "not found": findKey is scoped to the caller's workspace.
+  const key = await ops.findKey(ctx.workspaceId, keyId);
+  if (!key) throw keyNotFound(keyId);
+  requirePermission(ctx, eitherScope('api', key.apiId, action));
+  return key;
+}
+
+/** What a key's audit record names: the key, its API, and its identity when it has one. */
+function keyResources(key: KeyRecord): AuditResource[] {
+  return [
+    { type: 'key', id: key.id, ...(key.name ? { name: key.name } : {}) },
+    { type: 'api', id: key.apiId },
+    ...(key.identity ? [{ type: 'identity', id: key.identity.id, name: key.identity.externalId }] : []),
+  ];
+}
+
 /** Key lifecycle: create, read, update, credits, delete, reroll, list. */
 export class KeyService {
   constructor(private readonly deps: ServiceDeps) {}
@@ -93,9 +175,7 @@ export class KeyService {
       // Another workspace's API is "not found": the lookup is scoped to the caller's workspace.
       const api = await tx.findApi(ctx.workspaceId, input.apiId);
       if (!api) throw apiNotFound(input.apiId);
-      if (input.recoverable) {
-        throw new KeywardError('precondition_failed', 'Recoverable keys need a vault: configure KEYWARD_MASTER_KEYS and enable encrypted key storage on the API.');
-      }
+      if (input.recoverable) throw noVault();
       const key = generateKey(input.byteLength ?? api.defaultByteLength ?? 16, input.prefix ?? api.defaultPrefix);
       const keyId = newId('key', now);
       const identityId = input.externalId ? await tx.upsertIdentity(ctx.workspaceId, input.externalId, now) : null;
@@ -116,6 +196,159 @@ export class KeyService {
       );
       return { keyId, key: key.plaintext };
     });
+  }
+
+  /** A key with everything about it; `decrypt` also returns its plaintext (which needs decrypt_key). */
+  async get(ctx: RequestContext, keyId: string, decrypt: boolean): Promise<{ key: KeyRecord; plaintext?: string }> {
+    const key = await authorizedKey(this.deps.store, ctx, keyId, 'read_key');
+    if (!decrypt) return { key };
+    requirePermission(ctx, eitherScope('api', key.apiId, 'decrypt_key'));
+    throw noVault();
+  }
+
+  /** The key itself, looked up by its hash. Disabled and expired keys are returned too (it is a read, not a verification). */
+  async whoami(ctx: RequestContext, rawKey: string): Promise<KeyRecord> {
+    const key = await this.deps.store.findKeyByHash(hashKey(rawKey));
+    // Missing, another workspace's, or not readable by the caller all look the same, so a root key cannot probe
+    // for keys; the detail never repeats the key, which is a secret.
+    if (!key || key.workspaceId !== ctx.workspaceId || !holdsAny(ctx.permissions, eitherScope('api', key.apiId, 'read_key'))) {
+      throw new KeywardError('key_not_found', 'The key was not found.');
+    }
+    return key;
+  }
+
+  /** Partial update: an absent field stays as it is, null clears it. */
+  async update(ctx: RequestContext, input: UpdateKeyInput): Promise<void> {
+    await this.changeKey(ctx, input.keyId, 'update_key', async (tx, key, now) => {
+      const patch: KeyPatch = input.credits === undefined ? {} : creditsPatch(input.credits);
+      const ratelimits = input.ratelimits && ratelimitsFrom(input.ratelimits, now);
+      if (input.name !== undefined) patch.name = input.name;
+      if (input.meta !== undefined) patch.meta = input.meta;
+      if (input.expires !== undefined) patch.expires = input.expires;
+      if (input.enabled !== undefined) patch.enabled = input.enabled;
+      const resources = keyResources(key);
+      if (input.externalId === null) patch.identityId = null;
+      else if (input.externalId !== undefined) {
+        patch.identityId = await tx.upsertIdentity(ctx.workspaceId, input.externalId, now);
+        if (patch.identityId !== key.identity?.id) resources.push({ type: 'identity', id: patch.identityId, name: input.externalId });
+      }
+      await tx.updateKey(key.id, patch, now);
+      if (ratelimits) await tx.replaceKeyRatelimits(ctx.workspaceId, key.id, ratelimits, now);
+      await attachAccess(tx, ctx.workspaceId, key.id, input, now);
+      const fields = Object.keys(input).filter((field) => field !== 'keyId');
+      await tx.appendAudit(auditEntry(ctx, now, 'key.update', `Updated key ${key.id}: ${fields.join(', ') || 'nothing'}`, resources));
+    });
+  }
+
+  /** Sets, adds to or takes from a key's credits in one atomic statement; returns the credits after the change. */
+  async updateCredits(ctx: RequestContext, input: UpdateCreditsInput): Promise<Credits> {
+    const { operation, value } = input;
+    if (value === undefined || (value === null && operation !== 'set')) {
+      throw badInput(`\`${operation}\` needs a number in \`value\`${operation === 'set' ? ' (or null for unlimited credits)' : ''}.`);
+    }
+    const unlimited = (keyId: string) => badInput(`The key '${keyId}' has unlimited credits; \`set\` a number before you \`${operation}\` it.`);
+    return this.changeKey(ctx, input.keyId, 'update_key', async (tx, key, now) => {
+      let credits: Credits;
+      if (value === null) {
+        // Unlimited: there is nothing left to refill, so the refill goes too.
+        credits = { remaining: null, refill: null };
+        await tx.updateKey(key.id, credits, now);
+      } else {
+        if (operation !== 'set' && key.remaining === null) throw unlimited(key.id);
+        const remaining = await tx.changeCredits(key.id, operation, value);
+        // Only a key made unlimited since we read it leaves nothing to change.
+        if (remaining === undefined) throw unlimited(key.id);
+        await tx.updateKey(key.id, {}, now); // records updatedAt
+        credits = { remaining, refill: key.refill };
+      }
+      const change = value === null ? 'set to unlimited' : `${operation} ${value}, now ${credits.remaining}`;
+      await tx.appendAudit(auditEntry(ctx, now, 'key.update_credits', `Changed credits of key ${key.id}: ${change}`, keyResources(key)));
+      return credits;
+    });
+  }
+
+  /** Soft delete by default; `permanent` removes the key's rows for good. Either way it stops verifying at once. */
+  async delete(ctx: RequestContext, keyId: string, permanent: boolean): Promise<void> {
+    await this.changeKey(ctx, keyId, 'delete_key', async (tx, key, now) => {
+      if (permanent) await tx.purgeKey(key.id);
+      else await tx.softDeleteKey(key.id, now);
+      await tx.appendAudit(auditEntry(ctx, now, 'key.delete', `${permanent ? 'Permanently deleted' : 'Deleted'} key ${key.id}`, keyResources(key)));
+    });
+  }
+
+  /**
+   * A new key with the old one's settings, limits and access; the old key keeps working for `expiration` ms
+   * (rounded up to the minute) so callers can switch over.
+   */
+  async reroll(ctx: RequestContext, keyId: string, expiration: number): Promise<{ keyId: string; key: string }> {
+    return this.changeKey(ctx, keyId, 'create_key', async (tx, old, now) => {
+      // findKey only returns keys of live APIs, so this finds it; the guard keeps the types honest.
+      const api = await tx.findApi(ctx.workspaceId, old.apiId);
+      if (!api) throw keyNotFound(keyId);
+      // The stored prefix, not upstream's split of `start` at the first '_' (which cuts prefixes containing '_').
+      const prefix = old.prefix ?? api.defaultPrefix;
+      const key = generateKey(api.defaultByteLength ?? 16, prefix);
+      const newKeyId = newId('key', now);
+      await tx.insertKey({
+        id: newKeyId, workspaceId: ctx.workspaceId, apiId: old.apiId, hash: key.hash, start: key.start,
+        prefix, name: old.name, identityId: old.identity?.id ?? null, meta: old.meta,
+        enabled: old.enabled, expires: old.expires, remaining: old.remaining, refill: old.refill, createdAt: now,
+      });
+      const ratelimits = old.ratelimits.map((r) => ({ id: newId('ratelimit', now), name: r.name, limit: r.limit, duration: r.duration, autoApply: r.autoApply }));
+      if (ratelimits.length > 0) await tx.replaceKeyRatelimits(ctx.workspaceId, newKeyId, ratelimits, now);
+      await attachAccess(tx, ctx.workspaceId, newKeyId, { permissions: old.permissions, roles: old.roles }, now);
+      const expires = rerollExpiry(now, expiration, old.expires);
+      await tx.updateKey(old.id, { expires }, now);
+      await tx.appendAudit(
+        auditEntry(ctx, now, 'key.reroll', `Rerolled key ${old.id} into ${newKeyId}; ${old.id} expires at ${new Date(expires).toISOString()}`, [
+          { type: 'key', id: newKeyId, ...(old.name ? { name: old.name } : {}) },
+          ...keyResources(old),
+        ]),
+      );
+      return { keyId: newKeyId, key: key.plaintext };
+    });
+  }
+
+  /** One page of an API's keys, ordered by id. */
+  async list(ctx: RequestContext, input: ListKeysInput): Promise<KeyPage> {
+    // Without both read_key and read_api the API itself stays hidden: masked as not found (upstream).
+    const readable = ['read_key', 'read_api'].every((action) => holdsAny(ctx.permissions, eitherScope('api', input.apiId, action)));
+    if (!readable) throw apiNotFound(input.apiId);
+    // No vault yet, so no key has a plaintext to return (see noVault); the permission is still required.
+    if (input.decrypt) requirePermission(ctx, eitherScope('api', input.apiId, 'decrypt_key'));
+    const { store } = this.deps;
+    // Another workspace's API answers "not found": findApi is scoped to the caller's workspace.
+    if (!(await store.findApi(ctx.workspaceId, input.apiId))) throw apiNotFound(input.apiId);
+    let identityId: string | undefined;
+    if (input.externalId !== undefined) {
+      identityId = await store.findIdentityIdByExternalId(ctx.workspaceId, input.externalId);
+      if (identityId === undefined) return { keys: [], hasMore: false };
+    }
+    const rows = await store.listKeys({ workspaceId: ctx.workspaceId, apiId: input.apiId, identityId, cursor: input.cursor, limit: input.limit + 1 });
+    const keys = rows.slice(0, input.limit);
+    if (rows.length <= input.limit) return { keys, hasMore: false };
+    // The store reads ids after the cursor, so the cursor is the last id of this page.
+    return { keys, hasMore: true, cursor: keys[keys.length - 1]!.id };
+  }
+
+  /**
+   * One change to one key: the lookup and the permission check come first, then `change` (which appends the
+   * audit record) runs in the same transaction, so a key deleted meanwhile cannot be changed; after the commit
+   * every node drops its cached copy of the key.
+   */
+  private async changeKey<T>(
+    ctx: RequestContext,
+    keyId: string,
+    action: string,
+    change: (tx: StoreOps, key: KeyRecord, now: number) => Promise<T>,
+  ): Promise<T> {
+    const now = this.deps.clock.now();
+    const { hash, result } = await this.deps.store.transaction(async (tx) => {
+      const key = await authorizedKey(tx, ctx, keyId, action);
+      return { hash: key.hash, result: await change(tx, key, now) };
+    });
+    await this.deps.bus.publish({ kind: 'key', hash });
+    return result;
   }
 
   /** Sets remaining credits to the refill amount on every key due now. */

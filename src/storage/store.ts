@@ -162,10 +162,55 @@ export interface AuditQuery {
   limit: number;
 }
 
+export interface IdentityListQuery {
+  workspaceId: string;
+  /** Case-insensitive substring of the id or the externalId (matched literally: `%` and `_` are not wildcards). */
+  search?: string;
+  /** Identities with ids after this one. */
+  cursor?: string;
+  limit: number;
+}
+
 export interface KeyListQuery {
   workspaceId: string;
   apiId: string;
   identityId?: string;
+  cursor?: string;
+  limit: number;
+}
+
+export interface RatelimitNamespaceRecord {
+  id: string;
+  workspaceId: string;
+  name: string;
+  createdAt: number;
+  updatedAt: number | null;
+  /** Set once soft-deleted: ratelimit.limit then answers 410, the override endpoints 404. */
+  deletedAt: number | null;
+}
+
+export interface RatelimitOverrideRecord {
+  id: string;
+  namespaceId: string;
+  /** An exact identifier or a pattern with `*` (core/override-match.ts). */
+  identifier: string;
+  limit: number;
+  duration: number;
+  createdAt: number;
+  updatedAt: number | null;
+}
+
+export interface NewRatelimitOverride {
+  workspaceId: string;
+  namespaceId: string;
+  identifier: string;
+  limit: number;
+  duration: number;
+}
+
+/** A page of live rows ordered by id (creation order), after `cursor` when given. */
+export interface PageQuery {
+  workspaceId: string;
   cursor?: string;
   limit: number;
 }
@@ -192,6 +237,21 @@ export interface StoreOps {
   /** Returns the live identity with this externalId, creating it if needed (race-safe). */
   upsertIdentity(workspaceId: string, externalId: string, now: number): Promise<string>;
   findIdentityIdByExternalId(workspaceId: string, externalId: string): Promise<string | undefined>;
+  /** Inserts a live identity; false (writing nothing) if a live one already has its externalId (race-safe). */
+  insertIdentity(row: { id: string; workspaceId: string; externalId: string; meta: Meta; createdAt: number }): Promise<boolean>;
+  /** The live identity with this id, else the one with this externalId. */
+  findIdentity(workspaceId: string, idOrExternalId: string): Promise<IdentityRecord | undefined>;
+  /** One page of live identities, ordered by id. */
+  listIdentities(query: IdentityListQuery): Promise<IdentityRecord[]>;
+  /** Replaces meta when given; records updatedAt either way. */
+  updateIdentity(identityId: string, patch: { meta?: Meta }, now: number): Promise<void>;
+  /** Replaces the identity's limits by name: unlisted ones go, listed ones keep their ids. */
+  replaceIdentityRatelimits(workspaceId: string, identityId: string, limits: NewRatelimit[], now: number): Promise<void>;
+  /**
+   * Soft delete: the identity and its limits vanish from every read (keys included). Older soft-deleted identities
+   * with the same externalId are purged with their limits, so at most one deleted copy per externalId remains.
+   */
+  softDeleteIdentity(workspaceId: string, identityId: string, now: number): Promise<void>;
 
   // keys
   insertKey(row: NewKeyRow): Promise<void>;
@@ -218,6 +278,33 @@ export interface StoreOps {
   recordKeyUsage(usage: ReadonlyMap<string, number>): Promise<void>;
   /** Sets remaining to the refill amount on every key due at `now`; returns how many. */
   refillCredits(now: number): Promise<number>;
+
+  // rate-limit namespaces and overrides
+  /**
+   * The namespace with this id or name: the live one if there is one, else the most recently deleted
+   * one (so callers can tell "gone" from "never existed").
+   */
+  findRatelimitNamespace(workspaceId: string, idOrName: string): Promise<RatelimitNamespaceRecord | undefined>;
+  /** Returns the live namespace with this name, creating it if needed (race-safe); `created` says who did. */
+  createRatelimitNamespace(workspaceId: string, name: string, now: number): Promise<{ namespace: RatelimitNamespaceRecord; created: boolean }>;
+  listRatelimitNamespaces(query: PageQuery): Promise<RatelimitNamespaceRecord[]>;
+  /** Renames a live namespace. On `name_taken` nothing changed, and the transaction must be abandoned (PostgreSQL may have aborted it). */
+  renameRatelimitNamespace(workspaceId: string, namespaceId: string, name: string, now: number): Promise<'renamed' | 'name_taken' | 'not_found'>;
+  /** False if the namespace was not live. */
+  softDeleteRatelimitNamespace(workspaceId: string, namespaceId: string, now: number): Promise<boolean>;
+  /**
+   * Sets the override for (namespace, identifier), keeping the id of an existing one. Call it inside a
+   * transaction: that is what serializes concurrent upserts. Undefined if the namespace is not live.
+   */
+  upsertRatelimitOverride(row: NewRatelimitOverride, now: number): Promise<{ override: RatelimitOverrideRecord; created: boolean } | undefined>;
+  /**
+   * The live overrides that could apply to these identifiers: exact matches and every wildcard pattern,
+   * in storage (creation) order, which is the order wildcard resolution tries them in.
+   */
+  findRatelimitOverrideCandidates(workspaceId: string, namespaceId: string, identifiers: readonly string[]): Promise<RatelimitOverrideRecord[]>;
+  listRatelimitOverrides(query: PageQuery & { namespaceId: string }): Promise<RatelimitOverrideRecord[]>;
+  /** False if the override was not live. */
+  softDeleteRatelimitOverride(workspaceId: string, overrideId: string, now: number): Promise<boolean>;
 
   // audit
   appendAudit(entry: AuditEntry): Promise<void>;

@@ -4,14 +4,60 @@ import updateApiSettings from './api-settings/update-settings.js';
 import createApi from './apis/create-api.js';
 import deleteApi from './apis/delete-api.js';
 import getApi from './apis/get-api.js';
+import listKeys from './apis/list-keys.js';
+import listAuditLogs from './audit/list-logs.js';
+import createIdentity from './identities/create-identity.js';
+import deleteIdentity from './identities/delete-identity.js';
+import getIdentity from './identities/get-identity.js';
+import listIdentities from './identities/list-identities.js';
+import updateIdentity from './identities/update-identity.js';
 import createKey from './keys/create-key.js';
+import deleteKey from './keys/delete-key.js';
+import getKey from './keys/get-key.js';
+import rerollKey from './keys/reroll-key.js';
+import updateCredits from './keys/update-credits.js';
+import updateKey from './keys/update-key.js';
+import verifyKey from './keys/verify-key.js';
+import whoami from './keys/whoami.js';
+import deleteOverride from './ratelimit/delete-override.js';
+import getOverride from './ratelimit/get-override.js';
+import limit from './ratelimit/limit.js';
+import listOverrides from './ratelimit/list-overrides.js';
+import multiLimit from './ratelimit/multi-limit.js';
+import setOverride from './ratelimit/set-override.js';
+import deleteNamespace from './ratelimit-namespaces/delete-namespace.js';
+import listNamespaces from './ratelimit-namespaces/list-namespaces.js';
+import renameNamespace from './ratelimit-namespaces/rename-namespace.js';
 
 /** Every operation the server answers. Add a route file, then list it here. */
 export const ROUTES: OperationRoute[] = [
   createApi,
   getApi,
   deleteApi,
+  listKeys,
   getApiSettings,
   updateApiSettings,
   createKey,
+  getKey,
+  whoami,
+  updateKey,
+  updateCredits,
+  deleteKey,
+  rerollKey,
+  verifyKey,
+  createIdentity,
+  getIdentity,
+  listIdentities,
+  updateIdentity,
+  deleteIdentity,
+  listAuditLogs,
+  limit,
+  multiLimit,
+  setOverride,
+  getOverride,
+  listOverrides,
+  deleteOverride,
+  listNamespaces,
+  renameNamespace,
+  deleteNamespace,
 ] as OperationRoute[];

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Engine } from '../store.js';
 import type { Tables } from './tables.js';
@@ -17,6 +17,8 @@ export interface SqlDialect {
   /** SQL that builds a JSON object from `name -> column expression` pairs. */
   jsonObject(fields: Record<string, string>): string;
   isUniqueViolation(error: unknown): boolean;
+  /** The schema Keyward's tables live in (PostgreSQL's search_path); undefined where there are no schemas. */
+  currentSchema(db: Kysely<any>): Promise<string | undefined>;
 }
 
 const sqliteDialect: SqlDialect = {
@@ -26,6 +28,7 @@ const sqliteDialect: SqlDialect = {
     `json_object(${Object.entries(fields).map(([k, v]) => `'${k}', ${v}`).join(', ')})`,
   isUniqueViolation: (error) =>
     typeof error === 'object' && error !== null && String((error as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT'),
+  currentSchema: async () => undefined,
 };
 
 const postgresDialect: SqlDialect = {
@@ -35,6 +38,7 @@ const postgresDialect: SqlDialect = {
     `json_build_object(${Object.entries(fields).map(([k, v]) => `'${k}', ${v}`).join(', ')})`,
   isUniqueViolation: (error) =>
     typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505',
+  currentSchema: async (db) => (await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db)).rows[0]?.schema,
 };
 
 export interface OpenedDatabase {

@@ -1,4 +1,5 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { SqlDialect } from './dialect.js';
 import * as m0001 from './migrations/0001_initial.js';
 
 /** Migrations are imported statically so the built package needs no migrations folder on disk. */
@@ -9,8 +10,11 @@ const MIGRATIONS: Record<string, Migration> = {
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /** Applies every pending migration; returns the names applied. Safe to run from several nodes at once. */
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+export async function migrateToLatest(db: Kysely<any>, dialect: Pick<SqlDialect, 'currentSchema'>): Promise<string[]> {
+  // Without a schema, Kysely looks for its bookkeeping tables in EVERY schema: one in another schema of
+  // the same PostgreSQL database would make it skip creating ours, and migrating fails.
+  const migrationTableSchema = await dialect.currentSchema(db);
+  const migrator = new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

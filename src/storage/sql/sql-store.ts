@@ -2,8 +2,9 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { newId } from '../../core/ids.js';
 import { monthlyRefillDaysOn, startOfUtcDay } from '../../core/refill.js';
 import type {
-  ApiRecord, AuditEntry, AuditQuery, CreditOperation, Engine, KeyListQuery, KeyPatch, KeyRecord, Meta,
-  NewKeyRow, NewRatelimit, RatelimitRecord, RootKeyRecord, Store, StoreOps, WorkspaceRecord,
+  ApiRecord, AuditEntry, AuditQuery, CreditOperation, Engine, IdentityListQuery, IdentityRecord, KeyListQuery, KeyPatch, KeyRecord, Meta,
+  NewKeyRow, NewRatelimit, NewRatelimitOverride, PageQuery, RatelimitNamespaceRecord, RatelimitOverrideRecord,
+  RatelimitRecord, RootKeyRecord, Store, StoreOps, WorkspaceRecord,
 } from '../store.js';
 import { openDatabase, type SqlDialect } from './dialect.js';
 import { migrateToLatest } from './migrate.js';
@@ -29,12 +30,36 @@ function ratelimitsFrom(value: unknown): RatelimitRecord[] {
 
 const stringsFrom = (value: unknown): string[] => [...new Set(parseJson<string[]>(value) ?? [])].sort();
 
+/** One `ratelimits r` row as the JSON object ratelimitsFrom reads. */
+const ratelimitJson = (d: SqlDialect): string =>
+  d.jsonObject({ id: 'r.id', name: 'r.name', limit: 'r."limit"', duration: 'r.duration', auto_apply: 'r.auto_apply' });
+
+/** Live identities with their limits, in one statement; callers append `AND ...` filters. */
+function identitySelectSql(d: SqlDialect): string {
+  return `SELECT i.id, i.external_id, i.meta,
+      (SELECT ${d.jsonArrayAgg(ratelimitJson(d))} FROM ratelimits r WHERE r.identity_id = i.id) AS ratelimits
+    FROM identities i
+    WHERE i.deleted_at IS NULL`;
+}
+
+interface IdentityRow { id: string; external_id: string; meta: string | null; ratelimits: unknown }
+
+const identityFromRow = (row: IdentityRow): IdentityRecord => ({
+  id: row.id,
+  externalId: row.external_id,
+  meta: parseJson<Meta>(row.meta),
+  ratelimits: ratelimitsFrom(row.ratelimits),
+});
+
+/** A LIKE pattern matching `text` anywhere, literally (used with ESCAPE '\'). */
+const containsPattern = (text: string): string => `%${text.replace(/[\\%_]/g, '\\$&')}%`;
+
 /**
  * One statement that loads a key with its identity, limits, permissions and roles, so a cache miss on
  * the verify path costs one round trip. Only live keys of live APIs are returned.
  */
 function keySelectSql(d: SqlDialect): string {
-  const rl = d.jsonObject({ id: 'r.id', name: 'r.name', limit: 'r."limit"', duration: 'r.duration', auto_apply: 'r.auto_apply' });
+  const rl = ratelimitJson(d);
   return `SELECT k.id, k.workspace_id, k.api_id, k.hash, k.start, k.prefix, k.name, k.meta, k.enabled, k.expires,
       k.remaining, k.refill_amount, k.refill_day, k.last_refill_at, k.created_at, k.updated_at, k.last_used_at,
       i.id AS identity_id, i.external_id AS identity_external_id, i.meta AS identity_meta,
@@ -111,16 +136,41 @@ function apiFromRow(row: Tables['apis']): ApiRecord {
   };
 }
 
+function namespaceFromRow(row: Tables['ratelimit_namespaces']): RatelimitNamespaceRecord {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    name: row.name,
+    createdAt: Number(row.created_at),
+    updatedAt: num(row.updated_at),
+    deletedAt: num(row.deleted_at),
+  };
+}
+
+function overrideFromRow(row: Tables['ratelimit_overrides']): RatelimitOverrideRecord {
+  return {
+    id: row.id,
+    namespaceId: row.namespace_id,
+    identifier: row.identifier,
+    limit: Number(row.limit),
+    duration: Number(row.duration),
+    createdAt: Number(row.created_at),
+    updatedAt: num(row.updated_at),
+  };
+}
+
 const FIRST_START = 'first_start_at';
 
 class SqlOps implements StoreOps {
   private readonly keySelect: string;
+  private readonly identitySelect: string;
 
   constructor(
     protected readonly db: Executor,
     protected readonly dialect: SqlDialect,
   ) {
     this.keySelect = keySelectSql(dialect);
+    this.identitySelect = identitySelectSql(dialect);
   }
 
   async insertWorkspace(w: WorkspaceRecord): Promise<void> {
@@ -236,6 +286,74 @@ class SqlOps implements StoreOps {
     return row?.id;
   }
 
+  async insertIdentity(row: Parameters<StoreOps['insertIdentity']>[0]): Promise<boolean> {
+    // DO NOTHING on the live-externalId index rather than catching the violation: a failed statement would abort
+    // a PostgreSQL transaction, and the caller wants to answer 409 from inside its own.
+    const result = await this.db
+      .insertInto('identities')
+      .values({
+        id: row.id, workspace_id: row.workspaceId, external_id: row.externalId, environment: 'default',
+        meta: toJson(row.meta), created_at: row.createdAt, updated_at: null, deleted_at: null,
+      })
+      .onConflict((oc) => oc.columns(['workspace_id', 'external_id']).where('deleted_at', 'is', null).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async findIdentity(workspaceId: string, idOrExternalId: string): Promise<IdentityRecord | undefined> {
+    // An externalId may look like another identity's id; the id wins, so an id always reaches its own identity.
+    const { rows } = await sql<IdentityRow>`${sql.raw(this.identitySelect)} AND i.workspace_id = ${workspaceId}
+      AND (i.id = ${idOrExternalId} OR i.external_id = ${idOrExternalId})
+      ORDER BY CASE WHEN i.id = ${idOrExternalId} THEN 0 ELSE 1 END LIMIT 1`.execute(this.db);
+    return rows[0] ? identityFromRow(rows[0]) : undefined;
+  }
+
+  async listIdentities(q: IdentityListQuery): Promise<IdentityRecord[]> {
+    const filters = [sql`i.workspace_id = ${q.workspaceId}`];
+    if (q.search !== undefined) {
+      // lower() on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's is not.
+      const pattern = containsPattern(q.search);
+      filters.push(sql`(lower(i.id) LIKE lower(${pattern}) ESCAPE '\\' OR lower(i.external_id) LIKE lower(${pattern}) ESCAPE '\\')`);
+    }
+    if (q.cursor !== undefined) filters.push(sql`i.id > ${q.cursor}`);
+    const { rows } = await sql<IdentityRow>`${sql.raw(this.identitySelect)} AND ${sql.join(filters, sql` AND `)}
+      ORDER BY i.id LIMIT ${q.limit}`.execute(this.db);
+    return rows.map(identityFromRow);
+  }
+
+  async updateIdentity(identityId: string, patch: { meta?: Meta }, now: number): Promise<void> {
+    const values: Partial<Tables['identities']> = { updated_at: now };
+    if (patch.meta !== undefined) values.meta = toJson(patch.meta);
+    await this.db.updateTable('identities').set(values).where('id', '=', identityId).execute();
+  }
+
+  async replaceIdentityRatelimits(workspaceId: string, identityId: string, limits: NewRatelimit[], now: number): Promise<void> {
+    await this.replaceRatelimits(workspaceId, 'identity_id', identityId, limits, now);
+  }
+
+  async softDeleteIdentity(workspaceId: string, identityId: string, now: number): Promise<void> {
+    const stale = await this.db
+      .selectFrom('identities as old')
+      .innerJoin('identities as cur', (join) =>
+        join.onRef('cur.workspace_id', '=', 'old.workspace_id').onRef('cur.external_id', '=', 'old.external_id'))
+      .select('old.id')
+      .where('cur.id', '=', identityId)
+      .where('old.workspace_id', '=', workspaceId)
+      .where('old.deleted_at', 'is not', null)
+      .execute();
+    const staleIds = stale.map((row) => row.id);
+    if (staleIds.length > 0) {
+      await this.db.deleteFrom('ratelimits').where('identity_id', 'in', staleIds).execute();
+      await this.db.deleteFrom('identities').where('id', 'in', staleIds).execute();
+    }
+    await this.db
+      .updateTable('identities')
+      .set({ deleted_at: now, updated_at: now })
+      .where('id', '=', identityId)
+      .where('workspace_id', '=', workspaceId)
+      .execute();
+  }
+
   async insertKey(row: NewKeyRow): Promise<void> {
     await this.db
       .insertInto('keys')
@@ -286,19 +404,26 @@ class SqlOps implements StoreOps {
   }
 
   async replaceKeyRatelimits(workspaceId: string, keyId: string, limits: NewRatelimit[], now: number): Promise<void> {
+    await this.replaceRatelimits(workspaceId, 'key_id', keyId, limits, now);
+  }
+
+  /** A key's or an identity's limits replaced by name; an upsert on (owner, name) keeps the ids of listed names. */
+  private async replaceRatelimits(
+    workspaceId: string, owner: 'key_id' | 'identity_id', ownerId: string, limits: NewRatelimit[], now: number,
+  ): Promise<void> {
     const names = limits.map((l) => l.name);
-    let removal = this.db.deleteFrom('ratelimits').where('key_id', '=', keyId);
+    let removal = this.db.deleteFrom('ratelimits').where(owner, '=', ownerId);
     if (names.length > 0) removal = removal.where('name', 'not in', names);
     await removal.execute();
     for (const limit of limits) {
       await this.db
         .insertInto('ratelimits')
         .values({
-          id: limit.id, workspace_id: workspaceId, key_id: keyId, identity_id: null, name: limit.name,
+          id: limit.id, workspace_id: workspaceId, key_id: null, identity_id: null, [owner]: ownerId, name: limit.name,
           limit: limit.limit, duration: limit.duration, auto_apply: limit.autoApply ? 1 : 0, created_at: now, updated_at: null,
         })
         .onConflict((oc) =>
-          oc.columns(['key_id', 'name']).doUpdateSet({
+          oc.columns([owner, 'name']).doUpdateSet({
             limit: limit.limit, duration: limit.duration, auto_apply: limit.autoApply ? 1 : 0, updated_at: now,
           }),
         )
@@ -352,6 +477,8 @@ class SqlOps implements StoreOps {
       .updateTable('keys')
       .set({ remaining })
       .where('id', '=', keyId)
+      // A soft-deleted key is gone: its balance must not move (nor be reported) any more.
+      .where('deleted_at', 'is', null)
       .$if(operation !== 'set', (qb) => qb.where('remaining', 'is not', null))
       .returning('remaining')
       .executeTakeFirst();
@@ -388,7 +515,13 @@ class SqlOps implements StoreOps {
 
   async recordKeyUsage(usage: ReadonlyMap<string, number>): Promise<void> {
     for (const [keyId, at] of usage) {
-      await this.db.updateTable('keys').set({ last_used_at: at }).where('id', '=', keyId).execute();
+      // Several nodes flush independently: never let an older time overwrite a newer one.
+      await this.db
+        .updateTable('keys')
+        .set({ last_used_at: at })
+        .where('id', '=', keyId)
+        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at)]))
+        .execute();
     }
   }
 
@@ -402,6 +535,185 @@ class SqlOps implements StoreOps {
       .where((eb) => eb.or([eb('refill_day', 'is', null), eb('refill_day', 'in', monthlyRefillDaysOn(now))]))
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
+  }
+
+  async findRatelimitNamespace(workspaceId: string, idOrName: string): Promise<RatelimitNamespaceRecord | undefined> {
+    // The namespace with this id (live or deleted) and the live one with this name: one query, each half
+    // served by an index (the primary key; the partial unique index on live names). Live wins.
+    const rows = await this.db
+      .selectFrom('ratelimit_namespaces')
+      .selectAll()
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('id', '=', idOrName), eb('workspace_id', '=', workspaceId)]),
+          eb.and([eb('workspace_id', '=', workspaceId), eb('name', '=', idOrName), eb('deleted_at', 'is', null)]),
+        ]),
+      )
+      .execute();
+    const found = rows.find((row) => row.deleted_at === null) ?? rows[0];
+    if (found) return namespaceFromRow(found);
+    // Only a name that is new, or was used by deleted namespaces alone, gets here (no index covers deleted names).
+    const deleted = await this.db
+      .selectFrom('ratelimit_namespaces')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('name', '=', idOrName)
+      .where('deleted_at', 'is not', null)
+      .orderBy('deleted_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return deleted ? namespaceFromRow(deleted) : undefined;
+  }
+
+  async createRatelimitNamespace(workspaceId: string, name: string, now: number): Promise<{ namespace: RatelimitNamespaceRecord; created: boolean }> {
+    const id = newId('ratelimitNamespace', now);
+    await this.db
+      .insertInto('ratelimit_namespaces')
+      .values({ id, workspace_id: workspaceId, name, created_at: now, updated_at: null, deleted_at: null })
+      .onConflict((oc) => oc.columns(['workspace_id', 'name']).where('deleted_at', 'is', null).doNothing())
+      .execute();
+    const row = await this.db
+      .selectFrom('ratelimit_namespaces')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('name', '=', name)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) throw new Error('namespace create found no live row');
+    return { namespace: namespaceFromRow(row), created: row.id === id };
+  }
+
+  async listRatelimitNamespaces(q: PageQuery): Promise<RatelimitNamespaceRecord[]> {
+    const rows = await this.db
+      .selectFrom('ratelimit_namespaces')
+      .selectAll()
+      .where('workspace_id', '=', q.workspaceId)
+      .where('deleted_at', 'is', null)
+      .$if(q.cursor !== undefined, (qb) => qb.where('id', '>', q.cursor!))
+      .orderBy('id')
+      .limit(q.limit)
+      .execute();
+    return rows.map(namespaceFromRow);
+  }
+
+  async renameRatelimitNamespace(workspaceId: string, namespaceId: string, name: string, now: number): Promise<'renamed' | 'name_taken' | 'not_found'> {
+    const taken = await this.db
+      .selectFrom('ratelimit_namespaces')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('name', '=', name)
+      .where('deleted_at', 'is', null)
+      .where('id', '!=', namespaceId)
+      .executeTakeFirst();
+    if (taken) return 'name_taken';
+    try {
+      const result = await this.db
+        .updateTable('ratelimit_namespaces')
+        .set({ name, updated_at: now })
+        .where('id', '=', namespaceId)
+        .where('workspace_id', '=', workspaceId)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0 ? 'renamed' : 'not_found';
+    } catch (error) {
+      // A concurrent rename took the name after the check (the partial unique index refused ours).
+      if (this.dialect.isUniqueViolation(error)) return 'name_taken';
+      throw error;
+    }
+  }
+
+  async softDeleteRatelimitNamespace(workspaceId: string, namespaceId: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('ratelimit_namespaces')
+      .set({ deleted_at: now, updated_at: now })
+      .where('id', '=', namespaceId)
+      .where('workspace_id', '=', workspaceId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async upsertRatelimitOverride(
+    row: NewRatelimitOverride,
+    now: number,
+  ): Promise<{ override: RatelimitOverrideRecord; created: boolean } | undefined> {
+    // Writing the namespace row first holds its row lock (PostgreSQL) until the transaction ends, so
+    // concurrent upserts into one namespace queue up instead of both inserting: the table has no unique
+    // index on (namespace, identifier). SQLite runs one write transaction at a time anyway.
+    const touched = await this.db
+      .updateTable('ratelimit_namespaces')
+      .set({ updated_at: now })
+      .where('id', '=', row.namespaceId)
+      .where('workspace_id', '=', row.workspaceId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(touched.numUpdatedRows) === 0) return undefined;
+    const existing = await this.db
+      .selectFrom('ratelimit_overrides')
+      .selectAll()
+      .where('namespace_id', '=', row.namespaceId)
+      .where('identifier', '=', row.identifier)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (existing) {
+      await this.db
+        .updateTable('ratelimit_overrides')
+        .set({ limit: row.limit, duration: row.duration, updated_at: now })
+        .where('id', '=', existing.id)
+        .execute();
+      return { override: { ...overrideFromRow(existing), limit: row.limit, duration: row.duration, updatedAt: now }, created: false };
+    }
+    const override: RatelimitOverrideRecord = {
+      id: newId('ratelimitOverride', now), namespaceId: row.namespaceId, identifier: row.identifier,
+      limit: row.limit, duration: row.duration, createdAt: now, updatedAt: null,
+    };
+    await this.db
+      .insertInto('ratelimit_overrides')
+      .values({
+        id: override.id, workspace_id: row.workspaceId, namespace_id: row.namespaceId, identifier: row.identifier,
+        limit: row.limit, duration: row.duration, created_at: now, updated_at: null, deleted_at: null,
+      })
+      .execute();
+    return { override, created: true };
+  }
+
+  async findRatelimitOverrideCandidates(workspaceId: string, namespaceId: string, identifiers: readonly string[]): Promise<RatelimitOverrideRecord[]> {
+    const rows = await this.db
+      .selectFrom('ratelimit_overrides')
+      .selectAll()
+      .where('namespace_id', '=', namespaceId)
+      .where('workspace_id', '=', workspaceId)
+      .where('deleted_at', 'is', null)
+      // `*` is not special to LIKE, so this keeps exactly the patterns.
+      .where((eb) => eb.or([eb('identifier', 'like', '%*%'), ...(identifiers.length > 0 ? [eb('identifier', 'in', identifiers)] : [])]))
+      .orderBy('id')
+      .execute();
+    return rows.map(overrideFromRow);
+  }
+
+  async listRatelimitOverrides(q: PageQuery & { namespaceId: string }): Promise<RatelimitOverrideRecord[]> {
+    const rows = await this.db
+      .selectFrom('ratelimit_overrides')
+      .selectAll()
+      .where('namespace_id', '=', q.namespaceId)
+      .where('workspace_id', '=', q.workspaceId)
+      .where('deleted_at', 'is', null)
+      .$if(q.cursor !== undefined, (qb) => qb.where('id', '>', q.cursor!))
+      .orderBy('id')
+      .limit(q.limit)
+      .execute();
+    return rows.map(overrideFromRow);
+  }
+
+  async softDeleteRatelimitOverride(workspaceId: string, overrideId: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('ratelimit_overrides')
+      .set({ deleted_at: now, updated_at: now })
+      .where('id', '=', overrideId)
+      .where('workspace_id', '=', workspaceId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
@@ -474,6 +786,11 @@ class SqlStore extends SqlOps implements Store {
     return this.kysely.transaction().execute((trx) => work(new SqlOps(trx, this.dialect)));
   }
 
+  /** One transaction per flush: thousands of single-row updates commit once instead of thousands of times. */
+  override recordKeyUsage(usage: ReadonlyMap<string, number>): Promise<void> {
+    return this.transaction((tx) => tx.recordKeyUsage(usage));
+  }
+
   async close(): Promise<void> {
     await this.kysely.destroy();
   }
@@ -483,7 +800,7 @@ class SqlStore extends SqlOps implements Store {
 export async function openSqlStore(url: string): Promise<Store> {
   const { db, dialect } = openDatabase(url);
   try {
-    await migrateToLatest(db);
+    await migrateToLatest(db, dialect);
   } catch (error) {
     await db.destroy();
     throw error;

@@ -1,3 +1,5 @@
+import type { Static } from 'typebox';
+import type { KeyData } from '../../../contract/keys.js';
 import type { KeyRecord, RatelimitRecord, RefillRecord } from '../../../storage/store.js';
 
 /**
@@ -32,8 +34,8 @@ export function identityData(identity: NonNullable<KeyRecord['identity']>) {
 export const allPermissions = (key: Pick<KeyRecord, 'permissions' | 'rolePermissions'>) =>
   [...new Set([...key.permissions, ...key.rolePermissions])].sort();
 
-export function keyData(key: KeyRecord, plaintext?: string) {
-  const out: Record<string, unknown> = { keyId: key.id, start: key.start, enabled: key.enabled, createdAt: key.createdAt };
+export function keyData(key: KeyRecord, plaintext?: string): Static<typeof KeyData> {
+  const out: Static<typeof KeyData> = { keyId: key.id, start: key.start, enabled: key.enabled, createdAt: key.createdAt };
   if (key.name !== null) out.name = key.name;
   if (key.meta !== null) out.meta = key.meta;
   if (key.updatedAt !== null) out.updatedAt = key.updatedAt;

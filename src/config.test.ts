@@ -1,0 +1,144 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, describeConfig, loadConfig } from './config.js';
+
+describe('KEYWARD_REDIS_URL', () => {
+  it('is optional: unset means one node with in-memory limits', () => {
+    expect(loadConfig({}).redisUrl).toBeNull();
+    expect(loadConfig({ KEYWARD_REDIS_URL: '  ' }).redisUrl).toBeNull();
+  });
+
+  it('accepts redis:// and rediss:// URLs', () => {
+    expect(loadConfig({ KEYWARD_REDIS_URL: 'redis://127.0.0.1:6379' }).redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(loadConfig({ KEYWARD_REDIS_URL: 'rediss://user:pw@cache.internal:6380/2' }).redisUrl).toBe('rediss://user:pw@cache.internal:6380/2');
+  });
+
+  it('refuses other schemes and non-URLs without echoing the value (it may hold a password)', () => {
+    for (const value of ['http://secret@127.0.0.1:6379', 'redis://', 'localhost:6379', 'postgres://u:secret@h/db']) {
+      let error: unknown;
+      try {
+        loadConfig({ KEYWARD_REDIS_URL: value });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toEqual(['KEYWARD_REDIS_URL must be a redis:// or rediss:// URL with a host']);
+      expect((error as Error).message).not.toContain('secret');
+    }
+  });
+
+  it('is printed with its password masked', () => {
+    expect(describeConfig(loadConfig({ KEYWARD_REDIS_URL: 'redis://:hunter2@cache:6379' })).redisUrl).toBe('redis://:***@cache:6379');
+    expect(describeConfig(loadConfig({ KEYWARD_REDIS_URL: 'rediss://app:hunter2@cache:6379' })).redisUrl).toBe('rediss://app:***@cache:6379');
+    expect(describeConfig(loadConfig({ KEYWARD_REDIS_URL: 'redis://cache:6379' })).redisUrl).toBe('redis://cache:6379');
+  });
+});
+
+describe('loadConfig', () => {
+  it('has defaults for everything: SQLite under ./data on 127.0.0.1:7070', () => {
+    // toMatchObject, not toEqual: a new setting adds its own test instead of editing this one.
+    expect(loadConfig({})).toMatchObject({
+      port: 7070,
+      host: '127.0.0.1',
+      dataDir: resolve('data'),
+      databaseUrl: resolve('data', 'keyward.sqlite'),
+      logLevel: 'info',
+      bodyLimit: 10 * 1024 * 1024,
+      cacheSize: 100_000,
+      cacheFreshMs: 60_000,
+      cacheStaleMs: 300_000,
+    });
+    // Set but empty (as `KEYWARD_PORT= keyward start` gives) means unset.
+    expect(loadConfig({ KEYWARD_PORT: '', KEYWARD_LOG_LEVEL: '', KEYWARD_DATA_DIR: ' ' })).toMatchObject({ port: 7070, logLevel: 'info', dataDir: resolve('data') });
+  });
+
+  it('parses each variable', () => {
+    expect(loadConfig({
+      KEYWARD_PORT: ' 8080 ', KEYWARD_HOST: '0.0.0.0', KEYWARD_DATA_DIR: 'var/kw', KEYWARD_LOG_LEVEL: 'debug',
+      KEYWARD_BODY_LIMIT: '2048', KEYWARD_CACHE_SIZE: '0', KEYWARD_CACHE_FRESH_MS: '0', KEYWARD_CACHE_STALE_MS: '1500',
+    })).toMatchObject({
+      port: 8080, host: '0.0.0.0', dataDir: resolve('var/kw'), databaseUrl: resolve('var/kw/keyward.sqlite'), logLevel: 'debug',
+      bodyLimit: 2048, cacheSize: 0, cacheFreshMs: 0, cacheStaleMs: 1500,
+    });
+    expect(loadConfig({ KEYWARD_PORT: '0' }).port).toBe(0);
+    expect(loadConfig({ KEYWARD_HOST: '::1' }).host).toBe('::1');
+    for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) {
+      expect(loadConfig({ KEYWARD_LOG_LEVEL: level }).logLevel).toBe(level);
+    }
+  });
+
+  it('takes a postgres URL as is and turns SQLite paths into absolute ones', () => {
+    const pgUrl = 'postgres://keyward:pw@db.internal:5432/keyward?sslmode=require';
+    expect(loadConfig({ KEYWARD_DATABASE_URL: pgUrl }).databaseUrl).toBe(pgUrl);
+    expect(loadConfig({ KEYWARD_DATABASE_URL: 'postgresql://db/keyward' }).databaseUrl).toBe('postgresql://db/keyward');
+    expect(loadConfig({ KEYWARD_DATABASE_URL: 'sqlite:///srv/kw.sqlite' }).databaseUrl).toBe('/srv/kw.sqlite');
+    expect(loadConfig({ KEYWARD_DATABASE_URL: 'store/kw.sqlite' }).databaseUrl).toBe(resolve('store/kw.sqlite'));
+  });
+
+  it.each([
+    ['KEYWARD_PORT', 'abc'], ['KEYWARD_PORT', '-1'], ['KEYWARD_PORT', '1.5'], ['KEYWARD_PORT', '65536'], ['KEYWARD_PORT', '1e3'],
+    ['KEYWARD_HOST', 'bad host'],
+    ['KEYWARD_LOG_LEVEL', 'verbose'],
+    ['KEYWARD_DATABASE_URL', 'mysql://u:p@db/keyward'], ['KEYWARD_DATABASE_URL', 'http://db/keyward'],
+    ['KEYWARD_BODY_LIMIT', '10'], ['KEYWARD_BODY_LIMIT', String(200 * 1024 * 1024)],
+    ['KEYWARD_CACHE_SIZE', '-5'], ['KEYWARD_CACHE_FRESH_MS', 'soon'], ['KEYWARD_CACHE_STALE_MS', '86400001'],
+  ])('refuses %s=%s with a problem naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    try {
+      loadConfig({ [name]: value });
+    } catch (error) {
+      expect((error as ConfigError).problems).toEqual([expect.stringContaining(name)]);
+    }
+  });
+
+  it('reports every problem at once', () => {
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({
+        KEYWARD_PORT: '70000', KEYWARD_LOG_LEVEL: 'loud', KEYWARD_DATABASE_URL: 'mysql://u:hunter2@db/keyward',
+        KEYWARD_BODY_LIMIT: 'big', KEYWARD_HOST: 'no spaces please',
+      });
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const names = ['KEYWARD_PORT', 'KEYWARD_LOG_LEVEL', 'KEYWARD_DATABASE_URL', 'KEYWARD_BODY_LIMIT', 'KEYWARD_HOST'];
+    expect(error!.problems).toHaveLength(names.length);
+    for (const name of names) {
+      expect(error!.problems.some((p) => p.startsWith(name)), name).toBe(true);
+      expect(error!.message).toContain(name);
+    }
+    // Only the scheme of a bad database URL is quoted back, never its password.
+    expect(error!.message).not.toContain('hunter2');
+  });
+
+  it('does not echo a postgres URL it cannot parse', () => {
+    expect(() => loadConfig({ KEYWARD_DATABASE_URL: 'postgres://u:hunter2@[db/keyward' })).toThrow(/KEYWARD_DATABASE_URL is not a valid URL/);
+    try {
+      loadConfig({ KEYWARD_DATABASE_URL: 'postgres://u:hunter2@[db/keyward' });
+    } catch (error) {
+      expect((error as Error).message).not.toContain('hunter2');
+    }
+  });
+
+  it('returns a frozen object', () => {
+    const config = loadConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(() => { (config as { port: number }).port = 1; }).toThrow(TypeError);
+    expect(config.port).toBe(7070);
+  });
+});
+
+describe('describeConfig', () => {
+  it('masks the postgres password and leaves the rest readable', () => {
+    const described = describeConfig(loadConfig({ KEYWARD_DATABASE_URL: 'postgres://keyward:s3cr3t:x@db.internal:5432/keyward', KEYWARD_PORT: '9000' }));
+    expect(described.databaseUrl).toBe('postgres://keyward:***@db.internal:5432/keyward');
+    expect(described.port).toBe(9000);
+    expect(JSON.stringify(described)).not.toContain('s3cr3t');
+  });
+
+  it('leaves a SQLite path and a password-less URL alone', () => {
+    expect(describeConfig(loadConfig({ KEYWARD_DATABASE_URL: 'kw.sqlite' })).databaseUrl).toBe(resolve('kw.sqlite'));
+    expect(describeConfig(loadConfig({ KEYWARD_DATABASE_URL: 'postgres://keyward@db/keyward' })).databaseUrl).toBe('postgres://keyward@db/keyward');
+  });
+});

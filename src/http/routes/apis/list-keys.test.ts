@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { auditCount, getKey, newApi, newKey } from '../../../../test/key-fixtures.js';
+
+let t: TestServer;
+beforeAll(async () => { t = await startTestServer(); });
+afterAll(async () => { await t.close(); });
+
+const list = (body: Record<string, unknown>, rootKey?: string) => t.call('apis.listKeys', body, rootKey ? { rootKey } : {});
+
+/** An API with `count` keys; their ids in list order. */
+async function apiWithKeys(count: number): Promise<{ apiId: string; keyIds: string[] }> {
+  const apiId = await newApi(t);
+  const keyIds: string[] = [];
+  for (let i = 0; i < count; i++) keyIds.push((await newKey(t, { apiId, name: `k${i}` })).keyId);
+  return { apiId, keyIds: keyIds.sort() };
+}
+
+describe('apis.listKeys', () => {
+  describe('200', () => {
+    it('each item is the same KeyData getKey answers; one page has hasMore false and no cursor', async () => {
+      const apiId = await newApi(t);
+      const full = await newKey(t, { apiId, name: 'full', externalId: 'lister', meta: { a: 1 }, credits: { remaining: 1 }, permissions: ['p.read'] });
+      const bare = await newKey(t, { apiId });
+      const res = await list({ apiId });
+      expect(res.status).toBe(200);
+      expect(res.body.pagination).toEqual({ hasMore: false });
+      const byId = [full.keyId, bare.keyId].sort();
+      expect(res.body.data).toEqual([await getKey(t, byId[0]!), await getKey(t, byId[1]!)]);
+    });
+
+    it('pages by id: a cursor only while there is a next page, every key exactly once', async () => {
+      const { apiId, keyIds } = await apiWithKeys(5);
+      const pages: any[] = [];
+      let cursor: string | undefined;
+      do {
+        const res = await list({ apiId, limit: 2, ...(cursor ? { cursor } : {}) });
+        expect(res.status).toBe(200);
+        pages.push(res.body);
+        cursor = res.body.pagination.cursor;
+      } while (cursor);
+      expect(pages.map((p) => p.pagination)).toEqual([
+        { hasMore: true, cursor: expect.any(String) },
+        { hasMore: true, cursor: expect.any(String) },
+        { hasMore: false },
+      ]);
+      expect(pages.flatMap((p) => p.data.map((k: any) => k.keyId))).toEqual(keyIds);
+    });
+
+    it('a page that ends exactly at the last key has no cursor', async () => {
+      const { apiId, keyIds } = await apiWithKeys(2);
+      const res = await list({ apiId, limit: 2 });
+      expect(res.body.pagination).toEqual({ hasMore: false });
+      expect(res.body.data.map((k: any) => k.keyId)).toEqual(keyIds);
+    });
+
+    it("lists only this API's live keys", async () => {
+      const { apiId, keyIds } = await apiWithKeys(3);
+      await apiWithKeys(2);
+      await t.call('keys.deleteKey', { keyId: keyIds[0] });
+      await t.call('keys.deleteKey', { keyId: keyIds[1], permanent: true });
+      expect((await list({ apiId })).body.data.map((k: any) => k.keyId)).toEqual([keyIds[2]]);
+    });
+
+    it('externalId keeps that identity\'s keys; an unknown one gives an empty last page', async () => {
+      const apiId = await newApi(t);
+      const mine = [(await newKey(t, { apiId, externalId: 'owner_a' })).keyId, (await newKey(t, { apiId, externalId: 'owner_a' })).keyId].sort();
+      await newKey(t, { apiId, externalId: 'owner_b' });
+      await newKey(t, { apiId });
+      const res = await list({ apiId, externalId: 'owner_a' });
+      expect(res.body.data.map((k: any) => k.keyId)).toEqual(mine);
+      expect(res.body.data.every((k: any) => k.identity.externalId === 'owner_a')).toBe(true);
+      expect((await list({ apiId, externalId: 'nobody' })).body).toEqual({ meta: expect.anything(), data: [], pagination: { hasMore: false } });
+    });
+
+    it('decrypt with decrypt_key: no vault, so keys come without plaintext', async () => {
+      const { apiId, keyIds } = await apiWithKeys(1);
+      const rootKey = await t.rootKeyWith(['api.*.read_key', 'api.*.read_api', `api.${apiId}.decrypt_key`]);
+      const res = await list({ apiId, decrypt: true }, rootKey);
+      expect(res.status).toBe(200);
+      expect(res.body.data.map((k: any) => k.keyId)).toEqual(keyIds);
+      expect(res.body.data[0]).not.toHaveProperty('plaintext');
+    });
+
+    it('the specific-id forms of both permissions are enough; reading writes no audit record', async () => {
+      const { apiId, keyIds } = await apiWithKeys(1);
+      const rootKey = await t.rootKeyWith([`api.${apiId}.read_key`, `api.${apiId}.read_api`]);
+      const records = await auditCount(t);
+      const res = await list({ apiId }, rootKey);
+      expect(res.status).toBe(200);
+      expect(res.body.data.map((k: any) => k.keyId)).toEqual(keyIds);
+      expect(await auditCount(t)).toBe(records);
+    });
+  });
+
+  describe('400', () => {
+    it('schema violations', async () => {
+      const apiId = await newApi(t);
+      for (const body of [
+        {}, { apiId: '' }, { apiId, limit: 0 }, { apiId, limit: 101 }, { apiId, limit: '5' }, { apiId, cursor: '' },
+        { apiId, externalId: '' }, { apiId, decrypt: 1 }, { apiId, extra: true },
+      ]) {
+        const res = await list(body);
+        expect(res.status, JSON.stringify(body)).toBe(400);
+        expect(res.body.error.errors.length).toBeGreaterThan(0);
+      }
+    });
+  });
+
+  describe('403', () => {
+    it('decrypt without decrypt_key', async () => {
+      const apiId = await newApi(t);
+      const res = await list({ apiId, decrypt: true }, await t.rootKeyWith(['api.*.read_key', 'api.*.read_api']));
+      expect(res.status).toBe(403);
+      expect(res.body.error.detail).toContain('decrypt_key');
+    });
+  });
+
+  describe('404 (masked)', () => {
+    it('without read_key and read_api both, the API looks missing', async () => {
+      const { apiId } = await apiWithKeys(1);
+      const missing = await list({ apiId: 'api_doesnotexist' });
+      for (const permissions of [['api.*.read_key'], ['api.*.read_api'], [`api.${apiId}.read_key`, 'api.api_other.read_api'], ['api.*.create_key']]) {
+        const res = await list({ apiId }, await t.rootKeyWith(permissions));
+        expect(res.status, permissions.join()).toBe(404);
+        expect(res.body.error.type).toBe('https://unkey.com/docs/errors/unkey/data/api_not_found');
+        expect(res.body.error.detail).toBe(missing.body.error.detail.replace('api_doesnotexist', apiId));
+      }
+    });
+  });
+
+  describe('404', () => {
+    it("a random id and another workspace's API answer alike", async () => {
+      const { apiId } = await apiWithKeys(1);
+      const stranger = await t.newWorkspace();
+      const missing = await list({ apiId: 'api_doesnotexist' }, stranger.rootKey);
+      const foreign = await list({ apiId }, stranger.rootKey);
+      expect(missing.status).toBe(404);
+      expect(foreign.status).toBe(404);
+      const strip = (body: any, id: string) => ({ ...body.error, detail: body.error.detail.replace(id, '<id>') });
+      expect(strip(foreign.body, apiId)).toEqual(strip(missing.body, 'api_doesnotexist'));
+    });
+
+    it('a deleted API', async () => {
+      const { apiId } = await apiWithKeys(1);
+      await t.call('apis.deleteApi', { apiId });
+      expect((await list({ apiId })).status).toBe(404);
+    });
+  });
+});

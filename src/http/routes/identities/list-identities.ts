@@ -1,0 +1,20 @@
+import { IdentityData, ListIdentitiesBody } from '../../../contract/identities.js';
+import { defineRoute } from '../../route.js';
+import { identityRecordData } from './map.js';
+
+export default defineRoute({
+  operation: 'identities.listIdentities',
+  summary: 'List identities, a page at a time, ordered by id',
+  description:
+    'Every identity returned must be readable with `identity.*.read_identity` or `identity.<identityId>.read_identity`, ' +
+    'else 403; an empty page needs no permission (as upstream). `search` keeps identities whose id or externalId contains ' +
+    'it, ignoring case and surrounding whitespace. `cursor` is sent only when there is a next page.',
+  body: ListIdentitiesBody,
+  data: IdentityData,
+  paginated: true,
+  errors: [400, 401, 403, 500],
+  async handle({ body, ctx, services }) {
+    const page = await services.identities.list(ctx, body);
+    return { data: page.items.map(identityRecordData), pagination: page.pagination };
+  },
+});

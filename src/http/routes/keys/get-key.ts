@@ -1,0 +1,18 @@
+import { GetKeyBody, KeyData } from '../../../contract/keys.js';
+import { defineRoute } from '../../route.js';
+import { keyData } from './map.js';
+
+export default defineRoute({
+  operation: 'keys.getKey',
+  summary: 'Get a key: its settings, credits, limits, identity, roles and permissions',
+  description:
+    'Requires `api.*.read_key` or `api.<apiId>.read_key`. `decrypt: true` also requires `api.*.decrypt_key` or ' +
+    '`api.<apiId>.decrypt_key`, and answers 412 while no vault is configured (no key is recoverable without one).',
+  body: GetKeyBody,
+  data: KeyData,
+  errors: [400, 401, 403, 404, 412, 500],
+  async handle({ body, ctx, services }) {
+    const { key, plaintext } = await services.keys.get(ctx, body.keyId, body.decrypt);
+    return { data: keyData(key, plaintext) };
+  },
+});

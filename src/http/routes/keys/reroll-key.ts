@@ -1,0 +1,17 @@
+import { CreateKeyData, RerollKeyBody } from '../../../contract/keys.js';
+import { defineRoute } from '../../route.js';
+
+export default defineRoute({
+  operation: 'keys.rerollKey',
+  summary: 'Replace a key with a new one that has the same settings; the old one keeps working for a grace period',
+  description:
+    'Requires `api.*.create_key` or `api.<apiId>.create_key`. The new key copies name, meta, expiry, enabled, credits and refill, ' +
+    'identity, key-level rate limits (with new ids), direct roles and direct permissions, and uses the old key\'s prefix. ' +
+    'The old key stops verifying `expiration` ms from now, rounded up to the whole minute (0: at once), or earlier if it already expired sooner.',
+  body: RerollKeyBody,
+  data: CreateKeyData,
+  errors: [400, 401, 403, 404, 500],
+  async handle({ body, ctx, services }) {
+    return { data: await services.keys.reroll(ctx, body.keyId, body.expiration) };
+  },
+});

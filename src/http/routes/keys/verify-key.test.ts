@@ -1,0 +1,273 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type CallResult, type TestServer } from '../../../../test/harness.js';
+
+let t: TestServer;
+let apiId: string;
+
+beforeAll(async () => {
+  t = await startTestServer();
+  apiId = (await t.call('apis.createApi', { name: 'verify tests' })).body.data.apiId;
+});
+afterAll(async () => { await t.close(); });
+
+async function createKey(body: Record<string, unknown> = {}, options: { rootKey?: string; apiId?: string } = {}) {
+  const res = await t.call('keys.createKey', { apiId: options.apiId ?? apiId, ...body }, options.rootKey ? { rootKey: options.rootKey } : {});
+  expect(res.status).toBe(200);
+  return res.body.data as { keyId: string; key: string };
+}
+
+const verify = (body: unknown, rootKey?: string): Promise<CallResult> =>
+  t.call('keys.verifyKey', body, rootKey === undefined ? {} : { rootKey });
+
+async function verifyData(body: Record<string, unknown>, rootKey?: string) {
+  const res = await verify(body, rootKey);
+  expect(res.status).toBe(200);
+  expect(res.body.meta.requestId).toMatch(/^req_[A-Za-z0-9]+$/);
+  return res.body.data;
+}
+
+const remaining = async (keyId: string) => (await t.server.store.findKey(t.workspaceId, keyId))?.remaining;
+
+describe('keys.verifyKey: VALID', () => {
+  it('a bare key carries exactly valid, code, keyId and enabled', async () => {
+    const { keyId, key } = await createKey();
+    expect(await verifyData({ key })).toEqual({ valid: true, code: 'VALID', keyId, enabled: true });
+  });
+
+  it('a fully described key carries every set field, and nothing internal (no hash, no start)', async () => {
+    const expires = t.clock.now() + 3_600_000;
+    const { keyId, key } = await createKey({
+      name: 'acme', meta: { plan: 'pro', seats: 3 }, expires, externalId: 'user_123',
+      permissions: ['documents.read', 'documents.write'], credits: { remaining: 100 },
+    });
+    const data = await verifyData({ key, tags: ['path=/v1/x'] });
+    expect(data).toEqual({
+      valid: true, code: 'VALID', keyId, enabled: true, name: 'acme', meta: { plan: 'pro', seats: 3 }, expires,
+      credits: 99, permissions: ['documents.read', 'documents.write'],
+      identity: { id: expect.stringMatching(/^id_/), externalId: 'user_123' },
+    });
+  });
+
+  it('charges `credits.cost` (default 1) and reports what is left; unlimited keys are never charged', async () => {
+    const { keyId, key } = await createKey({ credits: { remaining: 10 } });
+    expect((await verifyData({ key })).credits).toBe(9);
+    expect((await verifyData({ key, credits: { cost: 4 } })).credits).toBe(5);
+    expect(await remaining(keyId)).toBe(5);
+
+    const unlimited = await createKey();
+    const data = await verifyData({ key: unlimited.key, credits: { cost: 1000 } });
+    expect(data).toEqual({ valid: true, code: 'VALID', keyId: unlimited.keyId, enabled: true });
+  });
+
+  it('cost 0 with remaining 0 is VALID and reports 0 without charging', async () => {
+    const { keyId, key } = await createKey({ credits: { remaining: 0 } });
+    expect(await verifyData({ key, credits: { cost: 0 } })).toEqual({ valid: true, code: 'VALID', keyId, enabled: true, credits: 0 });
+    expect(await remaining(keyId)).toBe(0);
+  });
+
+  it('a root key holding only api.<apiId>.verify_key may verify keys of that API', async () => {
+    const { key } = await createKey();
+    const scoped = await t.rootKeyWith([`api.${apiId}.verify_key`]);
+    expect((await verifyData({ key }, scoped)).code).toBe('VALID');
+  });
+});
+
+describe('keys.verifyKey: NOT_FOUND', () => {
+  const withoutRequestId = (res: CallResult) => ({ ...res.body, meta: { ...res.body.meta, requestId: 'x' } });
+
+  it('an unknown key answers only valid and code', async () => {
+    const res = await verify({ key: 'definitely_not_a_key' });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual({ valid: false, code: 'NOT_FOUND' });
+  });
+
+  it('a key of another workspace looks exactly like an unknown key', async () => {
+    const other = await t.newWorkspace();
+    const otherApi = (await t.call('apis.createApi', { name: 'theirs' }, { rootKey: other.rootKey })).body.data.apiId;
+    const theirs = await createKey({ name: 'secret', credits: { remaining: 5 } }, { rootKey: other.rootKey, apiId: otherApi });
+    // Their own root key sees it, so the key is live.
+    expect((await verifyData({ key: theirs.key }, other.rootKey)).code).toBe('VALID');
+
+    const foreign = await verify({ key: theirs.key, permissions: 'a AND' });
+    const unknown = await verify({ key: `${theirs.key}x`, permissions: 'a AND' });
+    expect(foreign.status).toBe(200);
+    expect(withoutRequestId(foreign)).toEqual(withoutRequestId(unknown));
+    expect(foreign.body.data).toEqual({ valid: false, code: 'NOT_FOUND' });
+    // Nothing was charged by the foreign attempt.
+    expect((await t.server.store.findKey(other.workspaceId, theirs.keyId))?.remaining).toBe(4);
+  });
+
+  it('a root key without verify permission for the API gets NOT_FOUND (masked), even with a malformed query', async () => {
+    const { key } = await createKey();
+    for (const permissions of [['api.*.read_key', 'api.*.create_key'], ['api.api_someotherapi.verify_key'], ['api.*.*']]) {
+      const rootKey = await t.rootKeyWith(permissions);
+      expect(await verifyData({ key }, rootKey)).toEqual({ valid: false, code: 'NOT_FOUND' });
+      expect(await verifyData({ key, permissions: '(' }, rootKey)).toEqual({ valid: false, code: 'NOT_FOUND' });
+    }
+  });
+
+  it('a key of a deleted API', async () => {
+    const doomedApi = (await t.call('apis.createApi', { name: 'doomed' })).body.data.apiId;
+    const { key } = await createKey({}, { apiId: doomedApi });
+    expect((await verifyData({ key })).code).toBe('VALID');
+    expect((await t.call('apis.deleteApi', { apiId: doomedApi })).status).toBe(200);
+    expect(await verifyData({ key })).toEqual({ valid: false, code: 'NOT_FOUND' });
+  });
+
+  it('an unknown key with a malformed query is still NOT_FOUND (the query is parsed only for a key the caller may see)', async () => {
+    expect(await verifyData({ key: 'nope_nope', permissions: 'AND (' })).toEqual({ valid: false, code: 'NOT_FOUND' });
+  });
+});
+
+describe('keys.verifyKey: DISABLED', () => {
+  it('carries the key fields and charges nothing', async () => {
+    const { keyId, key } = await createKey({ enabled: false, name: 'off', credits: { remaining: 3 } });
+    expect(await verifyData({ key })).toEqual({ valid: false, code: 'DISABLED', keyId, enabled: false, name: 'off', credits: 3 });
+    expect(await remaining(keyId)).toBe(3);
+  });
+
+  it('is checked before expiry', async () => {
+    const { key } = await createKey({ enabled: false, expires: t.clock.now() - 1 });
+    expect((await verifyData({ key })).code).toBe('DISABLED');
+  });
+});
+
+describe('keys.verifyKey: EXPIRED', () => {
+  it('once the clock is past `expires` (and still valid at exactly `expires`)', async () => {
+    const expires = t.clock.now() + 60_000;
+    const { keyId, key } = await createKey({ expires, credits: { remaining: 10 } });
+    expect((await verifyData({ key })).code).toBe('VALID');
+    t.clock.set(expires);
+    expect((await verifyData({ key })).code).toBe('VALID');
+    t.clock.advance(1);
+    expect(await verifyData({ key })).toEqual({ valid: false, code: 'EXPIRED', keyId, enabled: true, expires, credits: 8 });
+    expect(await remaining(keyId)).toBe(8);
+  });
+});
+
+describe('keys.verifyKey: INSUFFICIENT_PERMISSIONS', () => {
+  it.each([
+    ['documents.read', 'VALID'],
+    ['documents.write', 'INSUFFICIENT_PERMISSIONS'],
+    ['documents.read AND documents.write', 'INSUFFICIENT_PERMISSIONS'],
+    ['documents.write OR documents.read', 'VALID'],
+    ['documents.write or documents.read', 'VALID'],
+    ['billing.*', 'VALID'],
+    ['billing.read', 'INSUFFICIENT_PERMISSIONS'],
+    ['documents.*', 'INSUFFICIENT_PERMISSIONS'],
+    ['documents.write AND billing.read OR documents.read', 'VALID'],
+    ['documents.write AND (billing.read OR documents.read)', 'INSUFFICIENT_PERMISSIONS'],
+    ['(documents.write OR billing.*) AND documents.read', 'VALID'],
+  ])('%s -> %s (exact slugs; `*` is literal)', async (query, code) => {
+    const { keyId, key } = await createKey({ permissions: ['documents.read', 'billing.*'], credits: { remaining: 5 } });
+    const data = await verifyData({ key, permissions: query });
+    expect(data.code).toBe(code);
+    expect(data.valid).toBe(code === 'VALID');
+    expect(data.permissions).toEqual(['billing.*', 'documents.read']);
+    // A refused call is not charged.
+    expect(data.credits).toBe(code === 'VALID' ? 4 : 5);
+    expect(await remaining(keyId)).toBe(code === 'VALID' ? 4 : 5);
+  });
+
+  it('a key with no permissions fails any query', async () => {
+    const { key } = await createKey();
+    expect((await verifyData({ key, permissions: 'anything' })).code).toBe('INSUFFICIENT_PERMISSIONS');
+  });
+});
+
+describe('keys.verifyKey: USAGE_EXCEEDED', () => {
+  it('when the balance is below the cost: credits 0, nothing charged, the balance still usable', async () => {
+    const { keyId, key } = await createKey({ credits: { remaining: 2 } });
+    expect((await verifyData({ key })).credits).toBe(1);
+    expect(await verifyData({ key, credits: { cost: 2 } })).toEqual({ valid: false, code: 'USAGE_EXCEEDED', keyId, enabled: true, credits: 0 });
+    expect(await remaining(keyId)).toBe(1);
+    expect(await verifyData({ key })).toEqual({ valid: true, code: 'VALID', keyId, enabled: true, credits: 0 });
+    expect(await verifyData({ key })).toEqual({ valid: false, code: 'USAGE_EXCEEDED', keyId, enabled: true, credits: 0 });
+    expect(await remaining(keyId)).toBe(0);
+  });
+});
+
+describe('keys.verifyKey: 400', () => {
+  it('a malformed permissions query, even for a disabled or expired key; the key never appears in the error', async () => {
+    const live = await createKey({ permissions: ['a'] });
+    const disabled = await createKey({ enabled: false });
+    const expired = await createKey({ expires: t.clock.now() - 1 });
+    for (const { key } of [live, disabled, expired]) {
+      const res = await verify({ key, permissions: 'a AND ()' });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toEqual({
+        title: 'Bad Request', status: 400, errors: [],
+        type: 'https://unkey.com/docs/errors/user/bad_request/permissions_query_syntax_error',
+        detail: 'Empty parentheses found at position 7. Parentheses must contain at least one permission or expression.',
+      });
+      expect(JSON.stringify(res.body)).not.toContain(key);
+    }
+    expect((await verify({ key: live.key, permissions: 'a OR' })).body.error.detail).toBe(
+      'Unexpected end of query. Expected a permission identifier or opening parenthesis.',
+    );
+  });
+
+  it.each([
+    ['no key', {}],
+    ['empty key', { key: '' }],
+    ['key too long', { key: 'k'.repeat(513) }],
+    ['unknown field', { key: 'abc', apiId: 'api_123' }],
+    ['empty permissions', { key: 'abc', permissions: '' }],
+    ['permissions too long', { key: 'abc', permissions: 'a'.repeat(1001) }],
+    ['negative cost', { key: 'abc', credits: { cost: -1 } }],
+    ['fractional cost', { key: 'abc', credits: { cost: 1.5 } }],
+    ['cost as a string', { key: 'abc', credits: { cost: '1' } }],
+    ['credits without cost', { key: 'abc', credits: {} }],
+    ['too many tags', { key: 'abc', tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }],
+    ['not JSON', '{"key": '],
+  ])('schema violation: %s', async (_name, body) => {
+    const res = await verify(body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.status).toBe(400);
+    expect(Array.isArray(res.body.error.errors)).toBe(true);
+  });
+});
+
+describe('keys.verifyKey: 401 and auth errors', () => {
+  it('401 for an unknown root key, and a normal key is not a root key', async () => {
+    const { key } = await createKey();
+    for (const rootKey of ['kw_root_notarealkey', key]) {
+      const res = await verify({ key }, rootKey);
+      expect(res.status).toBe(401);
+      expect(res.body.error.type).toBe('https://unkey.com/docs/errors/unkey/authentication/key_not_found');
+      expect(JSON.stringify(res.body)).not.toContain(key);
+    }
+  });
+
+  it('400 without an Authorization header', async () => {
+    const res = await t.call('keys.verifyKey', { key: 'abc' }, { rootKey: null });
+    expect(res.status).toBe(400);
+  });
+});
+
+describe('keys.verifyKey: lifecycle changes are seen on the very next verify', () => {
+  it('disabling through keys.updateKey', async () => {
+    const { keyId, key } = await createKey();
+    expect((await verifyData({ key })).code).toBe('VALID');
+    expect((await t.call('keys.updateKey', { keyId, enabled: false })).status).toBe(200);
+    expect(await verifyData({ key })).toEqual({ valid: false, code: 'DISABLED', keyId, enabled: false });
+    expect((await t.call('keys.updateKey', { keyId, enabled: true })).status).toBe(200);
+    expect((await verifyData({ key })).code).toBe('VALID');
+  });
+
+  it.each([false, true])('deleting through keys.deleteKey (permanent: %s)', async (permanent) => {
+    const { keyId, key } = await createKey({ credits: { remaining: 5 } });
+    expect((await verifyData({ key })).code).toBe('VALID');
+    expect((await t.call('keys.deleteKey', { keyId, permanent })).status).toBe(200);
+    expect(await verifyData({ key })).toEqual({ valid: false, code: 'NOT_FOUND' });
+  });
+
+  it('changing permissions and expiry through keys.updateKey', async () => {
+    const { keyId, key } = await createKey({ permissions: ['a'] });
+    expect((await verifyData({ key, permissions: 'b' })).code).toBe('INSUFFICIENT_PERMISSIONS');
+    expect((await t.call('keys.updateKey', { keyId, permissions: ['b'] })).status).toBe(200);
+    expect((await verifyData({ key, permissions: 'b' })).code).toBe('VALID');
+    expect((await t.call('keys.updateKey', { keyId, expires: t.clock.now() - 1 })).status).toBe(200);
+    expect((await verifyData({ key })).code).toBe('EXPIRED');
+  });
+});

@@ -1,0 +1,20 @@
+import { ListNamespacesBody, NamespaceData } from '../../../contract/ratelimit.js';
+import { defineRoute } from '../../route.js';
+import { namespaceData } from './map.js';
+
+export default defineRoute({
+  operation: 'ratelimitNamespaces.listNamespaces',
+  summary: 'List the workspace\'s rate-limit namespaces, a page at a time, in creation order',
+  description: 'Keyward extension. Deleted namespaces are not listed. Requires `ratelimit.*.read_namespace`.',
+  body: ListNamespacesBody,
+  data: NamespaceData,
+  paginated: true,
+  errors: [400, 401, 403, 500],
+  async handle({ body, ctx, services }) {
+    const page = await services.ratelimits.listNamespaces(ctx, { cursor: body.cursor, limit: body.limit });
+    return {
+      data: page.items.map(namespaceData),
+      pagination: page.cursor === undefined ? { hasMore: page.hasMore } : { hasMore: page.hasMore, cursor: page.cursor },
+    };
+  },
+});

@@ -1,0 +1,280 @@
+import { KeywardError, badInput } from '../core/errors.js';
+import { resolveOverride } from '../core/override-match.js';
+import { eitherScope, holdsAny } from '../core/permissions.js';
+import type { AuditResource, RatelimitNamespaceRecord, RatelimitOverrideRecord } from '../storage/store.js';
+import { requirePermission } from './apis.js';
+import { auditEntry } from './audit.js';
+import type { RequestContext } from './context.js';
+import type { ServiceDeps } from './index.js';
+
+/**
+ * Standalone rate limiting (contract §3.4, §4.5, §8): ratelimit.limit and multiLimit, overrides, and
+ * Keyward's namespace management. The counting itself is the limiter's (memory or Redis, exact either
+ * way); this decides which namespace, which override and which permissions apply.
+ */
+
+export interface LimitRequest {
+  /** A namespace name or `rlns_` id; a name not seen before creates the namespace. */
+  namespace: string;
+  identifier: string;
+  limit: number;
+  duration: number;
+  cost: number;
+}
+
+export interface LimitOutcome {
+  /** As the caller gave it. */
+  namespace: string;
+  identifier: string;
+  /** The effective limit: the override's when one matched. */
+  limit: number;
+  remaining: number;
+  reset: number;
+  success: boolean;
+  /** Present only when an override matched. */
+  overrideId?: string;
+}
+
+export interface OverrideInput {
+  namespace: string;
+  identifier: string;
+  limit: number;
+  duration: number;
+}
+
+export interface PageInput {
+  cursor?: string;
+  limit: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  hasMore: boolean;
+  /** Present only when there is a next page: clients follow any cursor they get. */
+  cursor?: string;
+}
+
+const namespaceNotFound = (namespace: string) =>
+  new KeywardError('ratelimit_namespace_not_found', `The namespace '${namespace}' does not exist.`);
+const namespaceGone = (namespace: string) =>
+  new KeywardError('ratelimit_namespace_gone', `The namespace '${namespace}' has been deleted; limits against it are refused.`);
+const overrideNotFound = (identifier: string) =>
+  new KeywardError('ratelimit_override_not_found', `No override in this namespace matches '${identifier}'.`);
+
+const namespaceResource = (ns: RatelimitNamespaceRecord): AuditResource => ({ type: 'ratelimitNamespace', id: ns.id, name: ns.name });
+const overrideResource = (override: RatelimitOverrideRecord): AuditResource => ({ type: 'ratelimitOverride', id: override.id, name: override.identifier });
+
+/** The rows were read with one extra, to learn whether another page exists; the cursor is this page's last id. */
+function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
+  const items = rows.slice(0, limit);
+  return rows.length > limit ? { items, hasMore: true, cursor: items[items.length - 1]!.id } : { items, hasMore: false };
+}
+
+export class RatelimitService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  async limit(ctx: RequestContext, request: LimitRequest): Promise<LimitOutcome> {
+    const [outcome] = await this.check(ctx, [request]);
+    return outcome!;
+  }
+
+  /** All or nothing: the costs count only if every check passes; each outcome still says whether it alone passed. */
+  async multiLimit(ctx: RequestContext, requests: readonly LimitRequest[]): Promise<{ passed: boolean; limits: LimitOutcome[] }> {
+    const limits = await this.check(ctx, requests);
+    return { passed: limits.every((l) => l.success), limits };
+  }
+
+  private async check(ctx: RequestContext, requests: readonly LimitRequest[]): Promise<LimitOutcome[]> {
+    const now = this.deps.clock.now();
+    const namespaces = await this.namespacesToLimit(ctx, requests.map((r) => r.namespace), now);
+    const candidates = await this.overrideCandidates(ctx, requests.map((r) => ({ namespaceId: namespaces.get(r.namespace)!.id, identifier: r.identifier })));
+    const applied = requests.map((r) => {
+      const namespaceId = namespaces.get(r.namespace)!.id;
+      // An override replaces both the limit and the window of the request.
+      const override = resolveOverride(candidates.get(namespaceId)!, r.identifier);
+      return { request: r, namespaceId, override, limit: override?.limit ?? r.limit, duration: override?.duration ?? r.duration };
+    });
+    const decisions = await this.deps.limiter.check(
+      applied.map((a) => ({ key: `${ctx.workspaceId}:${a.namespaceId}:${a.request.identifier}`, limit: a.limit, duration: a.duration, cost: a.request.cost })),
+      now,
+    );
+    return applied.map((a, i) => {
+      const decision = decisions[i]!;
+      const outcome: LimitOutcome = {
+        namespace: a.request.namespace,
+        identifier: a.request.identifier,
+        limit: a.limit,
+        remaining: decision.remaining,
+        reset: decision.reset,
+        success: decision.success,
+      };
+      if (a.override) outcome.overrideId = a.override.id;
+      return outcome;
+    });
+  }
+
+  /**
+   * The namespaces named in a limit call, by the string given. Each existing one needs
+   * `ratelimit.*.limit` or `ratelimit.<id>.limit`; missing ones are created (audited), which needs
+   * `ratelimit.*.create_namespace` and `ratelimit.*.limit` (a namespace that does not exist yet has no
+   * id anyone could hold a specific permission for). Every check runs before anything is created.
+   * Another workspace's namespace is not found here, so its name simply names a new one of the caller's.
+   */
+  private async namespacesToLimit(ctx: RequestContext, given: string[], now: number): Promise<Map<string, RatelimitNamespaceRecord>> {
+    const names = [...new Set(given)];
+    const found = await Promise.all(names.map((name) => this.deps.store.findRatelimitNamespace(ctx.workspaceId, name)));
+    for (const ns of found) if (ns) requirePermission(ctx, eitherScope('ratelimit', ns.id, 'limit'));
+    const missing = names.filter((_, i) => found[i] === undefined);
+    if (missing.length > 0) {
+      requirePermission(ctx, ['ratelimit.*.create_namespace']);
+      requirePermission(ctx, ['ratelimit.*.limit']);
+    }
+    const gone = names.find((_, i) => found[i]?.deletedAt != null);
+    if (gone !== undefined) throw namespaceGone(gone);
+
+    const namespaces = new Map<string, RatelimitNamespaceRecord>();
+    names.forEach((name, i) => {
+      if (found[i]) namespaces.set(name, found[i]);
+    });
+    if (missing.length === 0) return namespaces;
+    await this.deps.store.transaction(async (tx) => {
+      for (const name of missing) {
+        // Race-safe: a concurrent call may create it first; then only that call audits the creation.
+        const { namespace, created } = await tx.createRatelimitNamespace(ctx.workspaceId, name, now);
+        if (created) {
+          await tx.appendAudit(
+            auditEntry(ctx, now, 'ratelimit_namespace.create', `Created rate-limit namespace ${namespace.id} ('${name}')`, [namespaceResource(namespace)]),
+          );
+        }
+        namespaces.set(name, namespace);
+      }
+    });
+    return namespaces;
+  }
+
+  /** The overrides that could apply, per namespace id: one query per namespace however many identifiers. */
+  private async overrideCandidates(
+    ctx: RequestContext,
+    targets: Array<{ namespaceId: string; identifier: string }>,
+  ): Promise<Map<string, RatelimitOverrideRecord[]>> {
+    const identifiers = new Map<string, Set<string>>();
+    for (const t of targets) {
+      if (!identifiers.has(t.namespaceId)) identifiers.set(t.namespaceId, new Set());
+      identifiers.get(t.namespaceId)!.add(t.identifier);
+    }
+    const entries = await Promise.all(
+      [...identifiers].map(async ([namespaceId, ids]) => {
+        const candidates = await this.deps.store.findRatelimitOverrideCandidates(ctx.workspaceId, namespaceId, [...ids]);
+        return [namespaceId, candidates] as const;
+      }),
+    );
+    return new Map(entries);
+  }
+
+  /** The override and namespace endpoints never create a namespace, and answer a deleted one 404 (only limit says 410). */
+  private async liveNamespace(ctx: RequestContext, given: string): Promise<RatelimitNamespaceRecord> {
+    // Another workspace's namespace answers "not found": the lookup is scoped to the caller's workspace.
+    const ns = await this.deps.store.findRatelimitNamespace(ctx.workspaceId, given);
+    if (!ns || ns.deletedAt !== null) throw namespaceNotFound(given);
+    return ns;
+  }
+
+  /** Creates or replaces the override for this exact identifier (or pattern); an existing one keeps its id. */
+  async setOverride(ctx: RequestContext, input: OverrideInput): Promise<RatelimitOverrideRecord> {
+    const ns = await this.liveNamespace(ctx, input.namespace);
+    requirePermission(ctx, eitherScope('ratelimit', ns.id, 'set_override'));
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (tx) => {
+      const result = await tx.upsertRatelimitOverride(
+        { workspaceId: ctx.workspaceId, namespaceId: ns.id, identifier: input.identifier, limit: input.limit, duration: input.duration },
+        now,
+      );
+      if (!result) throw namespaceNotFound(input.namespace); // deleted since the lookup
+      const { override, created } = result;
+      await tx.appendAudit(
+        auditEntry(
+          ctx, now, 'ratelimit_override.set',
+          `${created ? 'Created' : 'Updated'} override ${override.id} for '${override.identifier}' in namespace ${ns.id}: ` +
+            `${override.limit} per ${override.duration} ms`,
+          [namespaceResource(ns), overrideResource(override)],
+        ),
+      );
+      return override;
+    });
+  }
+
+  /** The override that applies to `identifier`, resolved exactly as limit resolves it. */
+  async getOverride(ctx: RequestContext, namespace: string, identifier: string): Promise<RatelimitOverrideRecord> {
+    const ns = await this.liveNamespace(ctx, namespace);
+    // Masked as a missing namespace, as upstream: without read_override the namespace stays hidden.
+    if (!holdsAny(ctx.permissions, eitherScope('ratelimit', ns.id, 'read_override'))) throw namespaceNotFound(namespace);
+    const override = resolveOverride(await this.deps.store.findRatelimitOverrideCandidates(ctx.workspaceId, ns.id, [identifier]), identifier);
+    if (!override) throw overrideNotFound(identifier);
+    return override;
+  }
+
+  async listOverrides(ctx: RequestContext, namespace: string, input: PageInput): Promise<Page<RatelimitOverrideRecord>> {
+    const ns = await this.liveNamespace(ctx, namespace);
+    requirePermission(ctx, eitherScope('ratelimit', ns.id, 'read_override'));
+    const rows = await this.deps.store.listRatelimitOverrides({ workspaceId: ctx.workspaceId, namespaceId: ns.id, cursor: input.cursor, limit: input.limit + 1 });
+    return page(rows, input.limit);
+  }
+
+  /** Deletes the override with exactly this identifier: `user_*` is one override, never the ones it would match. */
+  async deleteOverride(ctx: RequestContext, namespace: string, identifier: string): Promise<void> {
+    const ns = await this.liveNamespace(ctx, namespace);
+    requirePermission(ctx, eitherScope('ratelimit', ns.id, 'delete_override'));
+    const now = this.deps.clock.now();
+    await this.deps.store.transaction(async (tx) => {
+      const candidates = await tx.findRatelimitOverrideCandidates(ctx.workspaceId, ns.id, [identifier]);
+      const override = candidates.find((o) => o.identifier === identifier);
+      if (!override || !(await tx.softDeleteRatelimitOverride(ctx.workspaceId, override.id, now))) throw overrideNotFound(identifier);
+      await tx.appendAudit(
+        auditEntry(ctx, now, 'ratelimit_override.delete', `Deleted override ${override.id} for '${identifier}' in namespace ${ns.id}`, [
+          namespaceResource(ns),
+          overrideResource(override),
+        ]),
+      );
+    });
+  }
+
+  /** Keyward-only: the workspace's live namespaces, in creation order. */
+  async listNamespaces(ctx: RequestContext, input: PageInput): Promise<Page<RatelimitNamespaceRecord>> {
+    requirePermission(ctx, ['ratelimit.*.read_namespace']);
+    const rows = await this.deps.store.listRatelimitNamespaces({ workspaceId: ctx.workspaceId, cursor: input.cursor, limit: input.limit + 1 });
+    return page(rows, input.limit);
+  }
+
+  /** Keyward-only. Counters and overrides belong to the namespace id, so they carry over to the new name. */
+  async renameNamespace(ctx: RequestContext, namespace: string, name: string): Promise<RatelimitNamespaceRecord> {
+    const ns = await this.liveNamespace(ctx, namespace);
+    requirePermission(ctx, eitherScope('ratelimit', ns.id, 'update_namespace'));
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (tx) => {
+      const result = await tx.renameRatelimitNamespace(ctx.workspaceId, ns.id, name, now);
+      if (result === 'not_found') throw namespaceNotFound(namespace);
+      if (result === 'name_taken') {
+        throw badInput(`Another namespace is already named '${name}'.`, [
+          { location: 'body.name', message: 'is the name of another live namespace', fix: 'choose another name, or rename or delete the other namespace first' },
+        ]);
+      }
+      await tx.appendAudit(
+        auditEntry(ctx, now, 'ratelimit_namespace.update', `Renamed rate-limit namespace ${ns.id} from '${ns.name}' to '${name}'`, [
+          namespaceResource({ ...ns, name }),
+        ]),
+      );
+      return { ...ns, name, updatedAt: now };
+    });
+  }
+
+  /** Keyward-only. Soft delete: limits against it answer 410 from now on, the override endpoints 404. */
+  async deleteNamespace(ctx: RequestContext, namespace: string): Promise<void> {
+    const ns = await this.liveNamespace(ctx, namespace);
+    requirePermission(ctx, eitherScope('ratelimit', ns.id, 'delete_namespace'));
+    const now = this.deps.clock.now();
+    await this.deps.store.transaction(async (tx) => {
+      if (!(await tx.softDeleteRatelimitNamespace(ctx.workspaceId, ns.id, now))) throw namespaceNotFound(namespace);
+      await tx.appendAudit(auditEntry(ctx, now, 'ratelimit_namespace.delete', `Deleted rate-limit namespace ${ns.id} ('${ns.name}')`, [namespaceResource(ns)]));
+    });
+  }
+}

@@ -1,0 +1,524 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../core/ids.js';
+import { generateKey } from '../core/key-format.js';
+import type { ApiRecord, AuditEntry, NewKeyRow, NewRatelimit, Store, StoreOps } from './store.js';
+
+/**
+ * The one conformance suite every Store implementation runs (DESIGN §8.4). It states the contract of
+ * each StoreOps method as behaviour a caller can observe, so an engine that passes here can replace
+ * another. Tests isolate by workspace on one shared store; the few that touch store-wide state
+ * (first start, refill) open a store of their own.
+ */
+
+export interface OpenedStore {
+  store: Store;
+  /** Removes the database; called after `store.close()`. */
+  drop: () => Promise<void>;
+}
+
+const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
+const DAY = 86_400_000;
+
+export function storeConformance(name: string, open: () => Promise<OpenedStore>): void {
+  describe(`Store conformance: ${name}`, () => {
+    let opened: OpenedStore;
+    let store: Store;
+    beforeAll(async () => {
+      opened = await open();
+      store = opened.store;
+    });
+    afterAll(async () => {
+      await store?.close();
+      await opened?.drop();
+    });
+
+    /** Runs `test` on a store of its own, for behaviour that is store-wide rather than per workspace. */
+    async function withOwnStore(test: (own: Store) => Promise<void>): Promise<void> {
+      const own = await open();
+      try {
+        await test(own.store);
+      } finally {
+        await own.store.close();
+        await own.drop();
+      }
+    }
+
+    async function newWorkspace(ops: StoreOps = store, enabled = true): Promise<string> {
+      const id = newId('workspace', NOW);
+      await ops.insertWorkspace({ id, name: 'conformance', enabled, createdAt: NOW });
+      return id;
+    }
+
+    async function newApi(workspaceId: string, ops: StoreOps = store): Promise<ApiRecord> {
+      const api: ApiRecord = {
+        id: newId('api', NOW), workspaceId, name: 'conformance api', deleteProtection: false, storeEncryptedKeys: false,
+        defaultPrefix: 'cf', defaultByteLength: 24, createdAt: NOW, updatedAt: null,
+      };
+      await ops.insertApi(api);
+      return api;
+    }
+
+    function keyRow(workspaceId: string, apiId: string, fields: Partial<NewKeyRow> = {}): NewKeyRow {
+      const key = generateKey(16, 'cf');
+      return {
+        id: newId('key', NOW), workspaceId, apiId, hash: key.hash, start: key.start, prefix: 'cf', name: null,
+        identityId: null, meta: null, enabled: true, expires: null, remaining: null, refill: null, createdAt: NOW,
+        ...fields,
+      };
+    }
+
+    async function newKey(workspaceId: string, apiId: string, fields: Partial<NewKeyRow> = {}, ops: StoreOps = store): Promise<NewKeyRow> {
+      const row = keyRow(workspaceId, apiId, fields);
+      await ops.insertKey(row);
+      return row;
+    }
+
+    /** A workspace with one API, the starting point of most tests. */
+    async function fixture() {
+      const workspaceId = await newWorkspace();
+      const api = await newApi(workspaceId);
+      return { workspaceId, api, apiId: api.id };
+    }
+
+    const limit = (name: string, value = 10, duration = 60_000, autoApply = false): NewRatelimit =>
+      ({ id: newId('ratelimit', NOW), name, limit: value, duration, autoApply });
+
+    describe('bootstrap and root keys', () => {
+      it('claimFirstStart succeeds exactly once per store, even when raced, and rolls back with its transaction', async () => {
+        await withOwnStore(async (own) => {
+          await expect(
+            own.transaction(async (tx) => {
+              expect(await tx.claimFirstStart(NOW)).toBe(true);
+              throw new Error('bootstrap failed');
+            }),
+          ).rejects.toThrow('bootstrap failed');
+          const claims = await Promise.all(Array.from({ length: 10 }, () => own.claimFirstStart(NOW)));
+          expect(claims.filter(Boolean)).toHaveLength(1);
+          expect(await own.claimFirstStart(NOW + 1)).toBe(false);
+        });
+      });
+
+      it('finds a root key by hash with its permissions and workspace state; an unknown hash is absent', async () => {
+        const workspaceId = await newWorkspace();
+        const disabledWorkspace = await newWorkspace(store, false);
+        const key = generateKey(32, 'kw_root');
+        const other = generateKey(32, 'kw_root');
+        const row = {
+          id: newId('rootKey', NOW), workspaceId, name: 'ops', hash: key.hash, start: key.start,
+          permissions: ['api.*.read_api', 'audit.*.read_audit_log'], createdAt: NOW, expires: NOW + DAY, createdBy: null,
+        };
+        await store.insertRootKey(row);
+        await store.insertRootKey({ ...row, id: newId('rootKey', NOW), workspaceId: disabledWorkspace, name: null, hash: other.hash, expires: null });
+
+        expect(await store.findRootKeyByHash(key.hash)).toEqual({
+          id: row.id, workspaceId, name: 'ops', start: key.start, permissions: row.permissions, enabled: true,
+          expires: NOW + DAY, workspaceEnabled: true, createdAt: NOW,
+        });
+        expect(await store.findRootKeyByHash(other.hash)).toMatchObject({ workspaceId: disabledWorkspace, name: null, expires: null, workspaceEnabled: false });
+        expect(await store.findRootKeyByHash(generateKey(32).hash)).toBeUndefined();
+      });
+    });
+
+    describe('apis', () => {
+      it('finds an API only in its own workspace', async () => {
+        const { workspaceId, api } = await fixture();
+        const stranger = await newWorkspace();
+        expect(await store.findApi(workspaceId, api.id)).toEqual(api);
+        expect(await store.findApi(stranger, api.id)).toBeUndefined();
+        expect(await store.findApi(workspaceId, newId('api', NOW))).toBeUndefined();
+      });
+
+      it("soft delete hides the API and its keys; another workspace's delete changes nothing", async () => {
+        const { workspaceId, apiId } = await fixture();
+        const stranger = await newWorkspace();
+        const key = await newKey(workspaceId, apiId);
+
+        await store.softDeleteApi(stranger, apiId, NOW + 1);
+        expect(await store.findApi(workspaceId, apiId)).toBeDefined();
+
+        await store.softDeleteApi(workspaceId, apiId, NOW + 1);
+        expect(await store.findApi(workspaceId, apiId)).toBeUndefined();
+        expect(await store.findKey(workspaceId, key.id)).toBeUndefined();
+        expect(await store.findKeyByHash(key.hash)).toBeUndefined();
+        expect(await store.listKeys({ workspaceId, apiId, limit: 10 })).toEqual([]);
+      });
+
+      it('updates settings in the own workspace only, stamping updatedAt', async () => {
+        const { workspaceId, api } = await fixture();
+        const stranger = await newWorkspace();
+        await store.updateApiSettings(stranger, api.id, { deleteProtection: true }, NOW + 5);
+        expect(await store.findApi(workspaceId, api.id)).toEqual(api);
+
+        await store.updateApiSettings(workspaceId, api.id, { deleteProtection: true }, NOW + 10);
+        expect(await store.findApi(workspaceId, api.id)).toEqual({ ...api, deleteProtection: true, updatedAt: NOW + 10 });
+        // An absent setting is left alone.
+        await store.updateApiSettings(workspaceId, api.id, {}, NOW + 20);
+        expect(await store.findApi(workspaceId, api.id)).toEqual({ ...api, deleteProtection: true, updatedAt: NOW + 20 });
+      });
+    });
+
+    describe('identities', () => {
+      it('upsert returns the same identity for one externalId, separately per workspace', async () => {
+        const a = await newWorkspace();
+        const b = await newWorkspace();
+        const first = await store.upsertIdentity(a, 'user_1', NOW);
+        expect(first).toMatch(/^id_/);
+        expect(await store.upsertIdentity(a, 'user_1', NOW + 1)).toBe(first);
+        expect(await store.findIdentityIdByExternalId(a, 'user_1')).toBe(first);
+        const inB = await store.upsertIdentity(b, 'user_1', NOW);
+        expect(inB).not.toBe(first);
+        expect(await store.findIdentityIdByExternalId(b, 'user_1')).toBe(inB);
+        expect(await store.findIdentityIdByExternalId(a, 'user_2')).toBeUndefined();
+      });
+
+      it('20 concurrent upserts of one externalId create one identity', async () => {
+        const workspaceId = await newWorkspace();
+        const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => store.upsertIdentity(workspaceId, 'raced', NOW + i)));
+        expect(new Set(ids).size).toBe(1);
+        expect(await store.findIdentityIdByExternalId(workspaceId, 'raced')).toBe(ids[0]);
+      });
+    });
+
+    describe('keys', () => {
+      it('inserts a key and finds it by id (own workspace only) and by hash, with everything verify needs', async () => {
+        const { workspaceId, apiId } = await fixture();
+        const identityId = await store.upsertIdentity(workspaceId, 'customer_9', NOW);
+        const row = await newKey(workspaceId, apiId, {
+          name: 'primary', identityId, meta: { plan: 'pro', nested: { n: 1 } }, enabled: false, expires: NOW + DAY,
+          remaining: 50, refill: { amount: 100, day: 1 },
+        });
+        const expected = {
+          id: row.id, workspaceId, apiId, hash: row.hash, start: row.start, prefix: 'cf', name: 'primary',
+          meta: { plan: 'pro', nested: { n: 1 } }, enabled: false, expires: NOW + DAY, remaining: 50,
+          refill: { amount: 100, day: 1 }, lastRefillAt: NOW, createdAt: NOW, updatedAt: null, lastUsedAt: null,
+          identity: { id: identityId, externalId: 'customer_9', meta: {}, ratelimits: [] },
+          permissions: [], roles: [], rolePermissions: [], ratelimits: [],
+        };
+        expect(await store.findKey(workspaceId, row.id)).toEqual(expected);
+        // A disabled key is still found: verify must answer DISABLED, not NOT_FOUND.
+        expect(await store.findKeyByHash(row.hash)).toEqual(expected);
+        expect(await store.findKey(await newWorkspace(), row.id)).toBeUndefined();
+        expect(await store.findKeyByHash(generateKey(16).hash)).toBeUndefined();
+
+        const bare = await newKey(workspaceId, apiId, { prefix: null });
+        expect(await store.findKey(workspaceId, bare.id)).toMatchObject({
+          prefix: null, name: null, meta: null, expires: null, remaining: null, refill: null, lastRefillAt: null, identity: null,
+        });
+      });
+
+      it('lists the keys of one API in id order, page by page, optionally for one identity', async () => {
+        const { workspaceId, apiId } = await fixture();
+        const otherApi = await newApi(workspaceId);
+        const identityId = await store.upsertIdentity(workspaceId, 'lister', NOW);
+        const keys = [];
+        for (let i = 0; i < 5; i++) keys.push(await newKey(workspaceId, apiId, i % 2 === 0 ? { identityId } : {}));
+        await newKey(workspaceId, otherApi.id, { identityId });
+        const gone = await newKey(workspaceId, apiId, { identityId });
+        await store.softDeleteKey(gone.id, NOW);
+        const expected = keys.map((k) => k.id).sort();
+
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        for (let page = 0; page < 5; page++) {
+          const rows = await store.listKeys({ workspaceId, apiId, limit: 2, ...(cursor ? { cursor } : {}) });
+          seen.push(...rows.map((r) => r.id));
+          if (rows.length < 2) break;
+          cursor = rows.at(-1)!.id;
+        }
+        expect(seen).toEqual(expected);
+
+        const withIdentity = await store.listKeys({ workspaceId, apiId, identityId, limit: 10 });
+        expect(withIdentity.map((k) => k.id)).toEqual(keys.filter((_, i) => i % 2 === 0).map((k) => k.id).sort());
+        expect(withIdentity.every((k) => k.identity?.externalId === 'lister')).toBe(true);
+        expect(await store.listKeys({ workspaceId: await newWorkspace(), apiId, limit: 10 })).toEqual([]);
+      });
+
+      it('updateKey writes present fields (null included) and leaves absent ones alone', async () => {
+        const { workspaceId, apiId } = await fixture();
+        const identityId = await store.upsertIdentity(workspaceId, 'patched', NOW);
+        const row = await newKey(workspaceId, apiId, {
+          name: 'before', identityId, meta: { a: 1 }, expires: NOW + DAY, remaining: 10, refill: { amount: 10, day: null },
+        });
+        const before = (await store.findKey(workspaceId, row.id))!;
+
+        await store.updateKey(row.id, {}, NOW + 1);
+        expect(await store.findKey(workspaceId, row.id)).toEqual({ ...before, updatedAt: NOW + 1 });
+
+        await store.updateKey(row.id, { name: null, meta: { b: 2 } }, NOW + 2);
+        expect(await store.findKey(workspaceId, row.id)).toEqual({ ...before, name: null, meta: { b: 2 }, updatedAt: NOW + 2 });
+
+        await store.updateKey(row.id, { meta: null, enabled: false, expires: null, identityId: null }, NOW + 3);
+        expect(await store.findKey(workspaceId, row.id)).toEqual({
+          ...before, name: null, meta: null, enabled: false, expires: null, identity: null, updatedAt: NOW + 3,
+        });
+
+        await store.updateKey(row.id, { refill: null, remaining: null }, NOW + 4);
+        expect(await store.findKey(workspaceId, row.id)).toMatchObject({ remaining: null, refill: null, lastRefillAt: null, enabled: false });
+
+        await store.updateKey(row.id, { remaining: 5, refill: { amount: 20, day: 3 }, name: 'after' }, NOW + 5);
+        expect(await store.findKey(workspaceId, row.id)).toMatchObject({
+          name: 'after', remaining: 5, refill: { amount: 20, day: 3 }, lastRefillAt: NOW + 5, updatedAt: NOW + 5,
+        });
+      });
+
+      it('replaceKeyRatelimits keeps the ids of limits it keeps, updates them, adds and removes the rest', async () => {
+        const { workspaceId, apiId } = await fixture();
+        const row = await newKey(workspaceId, apiId);
+        const [a, b] = [limit('alpha', 10), limit('beta', 20, 1000, true)];
+        await store.replaceKeyRatelimits(workspaceId, row.id, [a, b], NOW);
+        expect((await store.findKey(workspaceId, row.id))!.ratelimits).toEqual([
+          { id: a.id, name: 'alpha', limit: 10, duration: 60_000, autoApply: false },
+          { id: b.id, name: 'beta', limit: 20, duration: 1000, autoApply: true },
+        ]);
+
+        const betaAgain = limit('beta', 99, 5000, false);
+        const gamma = limit('gamma', 1);
+        await store.replaceKeyRatelimits(workspaceId, row.id, [betaAgain, gamma], NOW + 1);
+        expect((await store.findKey(workspaceId, row.id))!.ratelimits).toEqual([
+          { id: b.id, name: 'beta', limit: 99, duration: 5000, autoApply: false },
+          { id: gamma.id, name: 'gamma', limit: 1, duration: 60_000, autoApply: false },
+        ]);
+
+        // Another key's limits of the same name are separate.
+        const sibling = await newKey(workspaceId, apiId);
+        await store.replaceKeyRatelimits(workspaceId, sibling.id, [limit('beta', 1)], NOW);
+        expect((await store.findKey(workspaceId, row.id))!.ratelimits.map((l) => l.limit)).toEqual([99, 1]);
+
+        await store.replaceKeyRatelimits(workspaceId, row.id, [], NOW + 2);
+        expect((await store.findKey(workspaceId, row.id))!.ratelimits).toEqual([]);
+        expect((await store.findKey(workspaceId, sibling.id))!.ratelimits).toHaveLength(1);
+      });
+
+      it('setKeyPermissions replaces the direct permissions, creating missing ones, per workspace', async () => {
+        const { workspaceId, apiId } = await fixture();
+        const first = await newKey(workspaceId, apiId);
+        const second = await newKey(workspaceId, apiId);
+        await store.setKeyPermissions(workspaceId, first.id, ['docs.read', 'docs.write', 'docs.read'], NOW);
+        expect((await store.findKey(workspaceId, first.id))!.permissions).toEqual(['docs.read', 'docs.write']);
+
+        // Slugs that already exist in the workspace are reused, not duplicated (which would violate uniqueness).
+        await store.setKeyPermissions(workspaceId, second.id, ['docs.write', 'billing.*'], NOW);
+        expect((await store.findKey(workspaceId, second.id))!.permissions).toEqual(['billing.*', 'docs.write']);
+
+        await store.setKeyPermissions(workspaceId, first.id, ['docs.write', 'admin'], NOW + 1);
+        expect((await store.findKey(workspaceId, first.id))!.permissions).toEqual(['admin', 'docs.write']);
+        expect((await store.findKey(workspaceId, second.id))!.permissions).toEqual(['billing.*', 'docs.write']);
+
+        const elsewhere = await fixture();
+        const foreign = await newKey(elsewhere.workspaceId, elsewhere.apiId);
+        await store.setKeyPermissions(elsewhere.workspaceId, foreign.id, ['docs.write'], NOW);
+        expect((await store.findKey(elsewhere.workspaceId, foreign.id))!.permissions).toEqual(['docs.write']);
+
+        await store.setKeyPermissions(workspaceId, first.id, [], NOW + 2);
+        expect((await store.findKey(workspaceId, first.id))!.permissions).toEqual([]);
+      });
+
+      it('setKeyRoles reports the names that do not exist and then changes nothing; [] clears', async () => {
+        const { workspaceId, apiId } = await fixture();
+        const row = await newKey(workspaceId, apiId);
+        expect(await store.setKeyRoles(workspaceId, row.id, ['admin', 'viewer', 'admin'], NOW)).toEqual(['admin', 'viewer']);
+        expect((await store.findKey(workspaceId, row.id))!.roles).toEqual([]);
+        expect(await store.setKeyRoles(workspaceId, row.id, [], NOW)).toEqual([]);
+        expect((await store.findKey(workspaceId, row.id))!.roles).toEqual([]);
+      });
+
+      it('changeCredits sets, increments, and decrements clamped at 0; undefined for an unlimited or gone key', async () => {
+        const { workspaceId, apiId } = await fixture();
+        const row = await newKey(workspaceId, apiId, { remaining: 10 });
+        expect(await store.changeCredits(row.id, 'set', 3)).toBe(3);
+        expect(await store.changeCredits(row.id, 'increment', 5)).toBe(8);
+        expect(await store.changeCredits(row.id, 'decrement', 2)).toBe(6);
+        expect(await store.changeCredits(row.id, 'decrement', 100)).toBe(0);
+        expect(await store.readCredits(row.id)).toBe(0);
+
+        const unlimited = await newKey(workspaceId, apiId, { remaining: null });
+        expect(await store.changeCredits(unlimited.id, 'increment', 5)).toBeUndefined();
+        expect(await store.changeCredits(unlimited.id, 'decrement', 5)).toBeUndefined();
+        expect(await store.readCredits(unlimited.id)).toBeNull();
+        // Setting a number makes an unlimited key limited.
+        expect(await store.changeCredits(unlimited.id, 'set', 7)).toBe(7);
+
+        expect(await store.changeCredits(newId('key', NOW), 'set', 1)).toBeUndefined();
+        const deleted = await newKey(workspaceId, apiId, { remaining: 10 });
+        await store.softDeleteKey(deleted.id, NOW);
+        expect(await store.changeCredits(deleted.id, 'increment', 1)).toBeUndefined();
+      });
+
+      it('spendCredits is exact under 100 concurrent calls and never overspends', async () => {
+        const { workspaceId, apiId } = await fixture();
+        const row = await newKey(workspaceId, apiId, { remaining: 50 });
+        const results = await Promise.all(Array.from({ length: 100 }, () => store.spendCredits(row.id, 1)));
+        const spent = results.filter((r): r is number => r !== undefined);
+        expect(spent).toHaveLength(50);
+        // Every successful spend saw a distinct balance: no two calls took the same credit.
+        expect(new Set(spent).size).toBe(50);
+        expect(Math.min(...spent)).toBe(0);
+        expect(await store.readCredits(row.id)).toBe(0);
+
+        const costly = await newKey(workspaceId, apiId, { remaining: 5 });
+        expect(await store.spendCredits(costly.id, 6)).toBeUndefined();
+        expect(await store.spendCredits(costly.id, 5)).toBe(0);
+        expect(await store.spendCredits(costly.id, 0)).toBe(0);
+      });
+
+      it('readCredits: a number, null for unlimited, undefined for an unknown key', async () => {
+        const { workspaceId, apiId } = await fixture();
+        expect(await store.readCredits((await newKey(workspaceId, apiId, { remaining: 4 })).id)).toBe(4);
+        expect(await store.readCredits((await newKey(workspaceId, apiId)).id)).toBeNull();
+        expect(await store.readCredits(newId('key', NOW))).toBeUndefined();
+      });
+
+      it('recordKeyUsage stamps lastUsedAt per key', async () => {
+        const { workspaceId, apiId } = await fixture();
+        const [a, b, c] = [await newKey(workspaceId, apiId), await newKey(workspaceId, apiId), await newKey(workspaceId, apiId)];
+        await store.recordKeyUsage(new Map([[a.id, NOW + 10], [b.id, NOW + 20]]));
+        expect((await store.findKey(workspaceId, a.id))!.lastUsedAt).toBe(NOW + 10);
+        expect((await store.findKey(workspaceId, b.id))!.lastUsedAt).toBe(NOW + 20);
+        expect((await store.findKey(workspaceId, c.id))!.lastUsedAt).toBeNull();
+      });
+
+      it('refillCredits sets remaining to the amount on the due day (daily at 00:00 UTC, monthly on the day or the last day)', async () => {
+        await withOwnStore(async (own) => {
+          const jan1 = Date.UTC(2026, 0, 1, 10, 0);
+          const workspaceId = await newWorkspace(own);
+          const { id: apiId } = await newApi(workspaceId, own);
+          const key = (fields: Partial<NewKeyRow>) => newKey(workspaceId, apiId, { createdAt: jan1, ...fields }, own);
+          const daily = await key({ remaining: 3, refill: { amount: 10, day: null } });
+          const on15th = await key({ remaining: 0, refill: { amount: 7, day: 15 } });
+          const on31st = await key({ remaining: 0, refill: { amount: 5, day: 31 } });
+          const plain = await key({ remaining: 2 });
+          const deleted = await key({ remaining: 0, refill: { amount: 10, day: null } });
+          await own.softDeleteKey(deleted.id, jan1);
+          const credits = async () => Promise.all([daily, on15th, on31st, plain].map((k) => own.readCredits(k.id)));
+
+          // Created (and so last refilled) today: nothing is due until tomorrow.
+          expect(await own.refillCredits(Date.UTC(2026, 0, 1, 23, 59))).toBe(0);
+          expect(await own.refillCredits(Date.UTC(2026, 0, 2, 0, 0))).toBe(1);
+          expect(await credits()).toEqual([10, 0, 0, 2]);
+          // Once per day: spending and asking again the same day does not refill.
+          await own.spendCredits(daily.id, 4);
+          expect(await own.refillCredits(Date.UTC(2026, 0, 2, 18, 0))).toBe(0);
+          expect(await credits()).toEqual([6, 0, 0, 2]);
+
+          expect(await own.refillCredits(Date.UTC(2026, 0, 14, 12))).toBe(1);
+          expect(await own.refillCredits(Date.UTC(2026, 0, 15, 12))).toBe(2);
+          expect(await credits()).toEqual([10, 7, 0, 2]);
+          expect(await own.refillCredits(Date.UTC(2026, 0, 31, 12))).toBe(2);
+          expect(await credits()).toEqual([10, 7, 5, 2]);
+          // February 2026 has 28 days: a day-31 refill happens on the 28th.
+          await own.changeCredits(on31st.id, 'set', 1);
+          expect(await own.refillCredits(Date.UTC(2026, 1, 27, 12))).toBe(1);
+          expect(await own.readCredits(on31st.id)).toBe(1);
+          expect(await own.refillCredits(Date.UTC(2026, 1, 28, 12))).toBe(2);
+          expect(await credits()).toEqual([10, 7, 5, 2]);
+        });
+      });
+
+      it('soft delete hides a key but keeps its row; purge removes it and everything attached', async () => {
+        const { workspaceId, apiId } = await fixture();
+        const soft = await newKey(workspaceId, apiId, { remaining: 1 });
+        await store.softDeleteKey(soft.id, NOW + 1);
+        expect(await store.findKey(workspaceId, soft.id)).toBeUndefined();
+        expect(await store.findKeyByHash(soft.hash)).toBeUndefined();
+        expect(await store.listKeys({ workspaceId, apiId, limit: 10 })).toEqual([]);
+        // The row is still there: its id cannot be reused.
+        await expect(store.insertKey({ ...keyRow(workspaceId, apiId), id: soft.id })).rejects.toThrow();
+
+        const purged = await newKey(workspaceId, apiId, { remaining: 1 });
+        await store.replaceKeyRatelimits(workspaceId, purged.id, [limit('per_minute')], NOW);
+        await store.setKeyPermissions(workspaceId, purged.id, ['docs.read'], NOW);
+        await store.purgeKey(purged.id);
+        expect(await store.findKeyByHash(purged.hash)).toBeUndefined();
+        expect(await store.readCredits(purged.id)).toBeUndefined();
+        // Re-inserting the same id and hash works, and nothing of the purged key comes back with it.
+        await store.insertKey({ ...purged, remaining: null });
+        expect(await store.findKey(workspaceId, purged.id)).toMatchObject({ ratelimits: [], permissions: [], remaining: null });
+      });
+    });
+
+    describe('audit', () => {
+      it('appends records and lists them oldest first with every filter, scoped to the workspace', async () => {
+        const workspaceId = await newWorkspace();
+        const stranger = await newWorkspace();
+        const entry = (ws: string, offset: number, event: string, actorId: string, resources: AuditEntry['resources']): AuditEntry => ({
+          id: newId('auditLog', NOW + offset), workspaceId: ws, event, time: NOW + offset,
+          actor: { type: 'root_key', id: actorId, name: actorId === 'rk_1' ? 'one' : null },
+          description: `${event} ${offset}`, resources,
+          sourceIp: offset === 1000 ? '192.0.2.1' : null, userAgent: offset === 1000 ? 'curl/8' : null, requestId: offset === 1000 ? 'req_abc' : null,
+        });
+        const e1 = entry(workspaceId, 1000, 'api.create', 'rk_1', [{ type: 'api', id: 'api_x', name: 'x' }]);
+        // The same resource twice in one record is listed once by a resource filter.
+        const e2 = entry(workspaceId, 2000, 'key.create', 'rk_2', [{ type: 'api', id: 'api_x' }, { type: 'key', id: 'key_x' }, { type: 'key', id: 'key_x' }]);
+        const e3 = entry(workspaceId, 3000, 'key.update', 'rk_1', []);
+        const foreign = entry(stranger, 1500, 'api.create', 'rk_1', [{ type: 'api', id: 'api_x' }]);
+        for (const e of [e1, foreign, e2, e3]) await store.appendAudit(e);
+
+        const list = async (q: Partial<Parameters<Store['listAudit']>[0]>) =>
+          (await store.listAudit({ workspaceId, limit: 100, ...q })).map((e) => e.id);
+        expect(await store.listAudit({ workspaceId, limit: 100 })).toEqual([e1, e2, e3]);
+        expect(await list({ events: ['key.create', 'key.update'] })).toEqual([e2.id, e3.id]);
+        expect(await list({ actorId: 'rk_1' })).toEqual([e1.id, e3.id]);
+        expect(await list({ resourceId: 'api_x' })).toEqual([e1.id, e2.id]);
+        expect(await list({ resourceId: 'key_x' })).toEqual([e2.id]);
+        expect(await list({ since: NOW + 2000 })).toEqual([e2.id, e3.id]);
+        expect(await list({ until: NOW + 2000 })).toEqual([e1.id, e2.id]);
+        expect(await list({ cursor: e1.id })).toEqual([e2.id, e3.id]);
+        expect(await list({ limit: 2 })).toEqual([e1.id, e2.id]);
+        expect(await list({ events: ['api.create', 'key.update'], actorId: 'rk_1', since: NOW + 1001, until: NOW + 3000 })).toEqual([e3.id]);
+        expect(await store.listAudit({ workspaceId: stranger, limit: 100, resourceId: 'api_x' })).toEqual([foreign]);
+      });
+    });
+
+    describe('transactions', () => {
+      it('commits together and sees its own writes', async () => {
+        const { workspaceId, key } = await store.transaction(async (tx) => {
+          const ws = await newWorkspace(tx);
+          const api = await newApi(ws, tx);
+          const row = await newKey(ws, api.id, {}, tx);
+          expect(await tx.findKey(ws, row.id)).toBeDefined();
+          return { workspaceId: ws, key: row };
+        });
+        expect(await store.findKey(workspaceId, key.id)).toMatchObject({ id: key.id });
+      });
+
+      it('an error thrown after writes leaves nothing behind', async () => {
+        const { workspaceId, apiId } = await fixture();
+        const existing = await newKey(workspaceId, apiId, { remaining: 10 });
+        const rootKey = generateKey(32, 'kw_root');
+        let written: { wsId: string; apiId: string; key: NewKeyRow } | undefined;
+        const failure = new Error('abort after writes');
+
+        await expect(
+          store.transaction(async (tx) => {
+            const wsId = await newWorkspace(tx);
+            const api = await newApi(wsId, tx);
+            const key = await newKey(wsId, api.id, {}, tx);
+            written = { wsId, apiId: api.id, key };
+            await tx.insertRootKey({
+              id: newId('rootKey', NOW), workspaceId: wsId, name: null, hash: rootKey.hash, start: rootKey.start,
+              permissions: [], createdAt: NOW, expires: null, createdBy: null,
+            });
+            await tx.upsertIdentity(wsId, 'ghost', NOW);
+            await tx.appendAudit({
+              id: newId('auditLog', NOW), workspaceId: wsId, event: 'x.y', time: NOW, actor: { type: 'system', id: 'test' },
+              description: 'never', resources: [{ type: 'api', id: api.id }], sourceIp: null, userAgent: null, requestId: null,
+            });
+            expect(await tx.changeCredits(existing.id, 'set', 99)).toBe(99);
+            await tx.updateKey(existing.id, { name: 'never' }, NOW + 1);
+            throw failure;
+          }),
+        ).rejects.toBe(failure);
+
+        expect(written).toBeDefined();
+        expect(await store.findApi(written!.wsId, written!.apiId)).toBeUndefined();
+        expect(await store.findKeyByHash(written!.key.hash)).toBeUndefined();
+        expect(await store.findRootKeyByHash(rootKey.hash)).toBeUndefined();
+        expect(await store.findIdentityIdByExternalId(written!.wsId, 'ghost')).toBeUndefined();
+        expect(await store.listAudit({ workspaceId: written!.wsId, limit: 10 })).toEqual([]);
+        expect(await store.findKey(workspaceId, existing.id)).toMatchObject({ remaining: 10, name: null, updatedAt: null });
+        // The workspace id is free again, so the workspace row was rolled back too.
+        await expect(store.insertWorkspace({ id: written!.wsId, name: 'again', enabled: true, createdAt: NOW })).resolves.toBeUndefined();
+      });
+    });
+  });
+}

@@ -1,0 +1,204 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startTestServer, type TestServer } from '../../test/harness.js';
+import { SwrCache } from '../cache/swr-cache.js';
+import { hashKey } from '../core/key-format.js';
+import type { RequestContext } from '../services/context.js';
+import type { KeyRecord } from '../storage/store.js';
+import { VerifyService } from './verify-key.js';
+
+/** Verify behaviour beyond single answers: the key cache, credit refills and lastUsedAt write-back. */
+
+let t: TestServer;
+let apiId: string;
+
+beforeAll(async () => {
+  t = await startTestServer();
+  apiId = (await t.call('apis.createApi', { name: 'verify service' })).body.data.apiId;
+});
+afterAll(async () => { await t.close(); });
+afterEach(() => { vi.restoreAllMocks(); });
+
+async function createKey(body: Record<string, unknown> = {}) {
+  const res = await t.call('keys.createKey', { apiId, ...body });
+  expect(res.status).toBe(200);
+  return res.body.data as { keyId: string; key: string };
+}
+
+async function verify(body: Record<string, unknown>) {
+  const res = await t.call('keys.verifyKey', body);
+  expect(res.status).toBe(200);
+  return res.body.data;
+}
+
+describe('key cache', () => {
+  it('a second verify of the same unlimited key touches no store method at all', async () => {
+    const { key } = await createKey();
+    const lookups = vi.spyOn(t.server.store, 'findKeyByHash');
+    expect((await verify({ key })).code).toBe('VALID');
+    expect(lookups).toHaveBeenCalledTimes(1);
+
+    const spies = [lookups, vi.spyOn(t.server.store, 'spendCredits'), vi.spyOn(t.server.store, 'readCredits'), vi.spyOn(t.server.store, 'recordKeyUsage')];
+    for (const spy of spies) spy.mockClear();
+    expect((await verify({ key })).code).toBe('VALID');
+    for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+  });
+
+  it('a limited key costs exactly one statement per verify once cached', async () => {
+    const { key } = await createKey({ credits: { remaining: 10 } });
+    await verify({ key });
+    const lookups = vi.spyOn(t.server.store, 'findKeyByHash');
+    const spends = vi.spyOn(t.server.store, 'spendCredits');
+    expect((await verify({ key })).credits).toBe(8);
+    expect(lookups).not.toHaveBeenCalled();
+    expect(spends).toHaveBeenCalledTimes(1);
+  });
+
+  it('misses are cached: an unknown key reaches the database once', async () => {
+    const lookups = vi.spyOn(t.server.store, 'findKeyByHash');
+    for (let i = 0; i < 3; i++) expect((await verify({ key: 'unknown_key_for_cache_test' })).code).toBe('NOT_FOUND');
+    expect(lookups).toHaveBeenCalledTimes(1);
+  });
+
+  it('after an invalidation on the bus the next verify reloads the key', async () => {
+    const { key } = await createKey();
+    await verify({ key });
+    const lookups = vi.spyOn(t.server.store, 'findKeyByHash');
+    await verify({ key });
+    expect(lookups).toHaveBeenCalledTimes(0);
+    await t.server.bus.publish({ kind: 'key', hash: hashKey(key) });
+    await verify({ key });
+    expect(lookups).toHaveBeenCalledTimes(1);
+    await verify({ key });
+    expect(lookups).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('credit refill (background job, test clock)', () => {
+  const at = (iso: string) => t.clock.set(Date.parse(iso));
+  const balance = async (key: string) => (await verify({ key, credits: { cost: 0 } })).credits as number;
+
+  it('daily: at the next 00:00 UTC, once per day, setting (not adding) the amount', async () => {
+    at('2026-03-10T12:00:00Z');
+    const { key } = await createKey({ credits: { remaining: 3, refill: { interval: 'daily', amount: 10 } } });
+    await verify({ key, credits: { cost: 2 } });
+    await t.server.runJobs();
+    expect(await balance(key)).toBe(1);
+
+    at('2026-03-10T23:59:59.999Z');
+    await t.server.runJobs();
+    expect(await balance(key)).toBe(1);
+
+    at('2026-03-11T00:00:00Z');
+    await t.server.runJobs();
+    expect(await balance(key)).toBe(10);
+    await verify({ key });
+    at('2026-03-11T18:00:00Z');
+    await t.server.runJobs();
+    expect(await balance(key)).toBe(9);
+
+    at('2026-03-12T00:00:01Z');
+    await t.server.runJobs();
+    expect(await balance(key)).toBe(10);
+  });
+
+  it('monthly: on refillDay, and a USAGE_EXCEEDED key verifies again after it', async () => {
+    at('2026-01-15T12:00:00Z');
+    const { key } = await createKey({ credits: { remaining: 1, refill: { interval: 'monthly', amount: 5, refillDay: 15 } } });
+    expect((await verify({ key })).code).toBe('VALID');
+    expect((await verify({ key })).code).toBe('USAGE_EXCEEDED');
+    // Created on the 15th: that counts as this month's refill.
+    await t.server.runJobs();
+    at('2026-02-14T23:00:00Z');
+    await t.server.runJobs();
+    expect((await verify({ key })).code).toBe('USAGE_EXCEEDED');
+
+    at('2026-02-15T00:00:00Z');
+    await t.server.runJobs();
+    expect(await verify({ key })).toMatchObject({ valid: true, code: 'VALID', credits: 4 });
+  });
+
+  it('monthly on day 31 refills on the last day of shorter months', async () => {
+    at('2026-01-20T12:00:00Z');
+    const { key } = await createKey({ credits: { remaining: 0, refill: { interval: 'monthly', amount: 7, refillDay: 31 } } });
+    const expectAfterJobs = async (iso: string, expected: number) => {
+      at(iso);
+      await t.server.runJobs();
+      expect(await balance(key), iso).toBe(expected);
+      await verify({ key, credits: { cost: expected } });
+    };
+    await expectAfterJobs('2026-01-30T12:00:00Z', 0);
+    await expectAfterJobs('2026-01-31T00:00:00Z', 7);
+    await expectAfterJobs('2026-02-27T12:00:00Z', 0);
+    await expectAfterJobs('2026-02-28T00:30:00Z', 7); // 2026 is not a leap year
+    await expectAfterJobs('2026-03-01T12:00:00Z', 0);
+    await expectAfterJobs('2026-03-30T12:00:00Z', 0);
+    await expectAfterJobs('2026-03-31T12:00:00Z', 7);
+    await expectAfterJobs('2026-04-30T12:00:00Z', 7);
+  });
+});
+
+describe('lastUsedAt', () => {
+  it('is buffered in memory and written by the jobs, never on the verify itself', async () => {
+    t.clock.set(Date.parse('2026-05-01T08:00:00Z'));
+    const { keyId, key } = await createKey({ enabled: false });
+    const writes = vi.spyOn(t.server.store, 'recordKeyUsage');
+    await verify({ key });
+    t.clock.advance(5_000);
+    // A refused verify is still a use of the key.
+    expect((await verify({ key })).code).toBe('DISABLED');
+    expect(writes).not.toHaveBeenCalled();
+    expect((await t.server.store.findKey(t.workspaceId, keyId))?.lastUsedAt).toBeNull();
+
+    await t.server.runJobs();
+    expect((await t.server.store.findKey(t.workspaceId, keyId))?.lastUsedAt).toBe(t.clock.now());
+  });
+
+  it('is not recorded when the key is masked as NOT_FOUND', async () => {
+    const { keyId, key } = await createKey();
+    const rootKey = await t.rootKeyWith(['api.*.read_key']);
+    expect((await t.call('keys.verifyKey', { key }, { rootKey })).body.data.code).toBe('NOT_FOUND');
+    await t.server.runJobs();
+    expect((await t.server.store.findKey(t.workspaceId, keyId))?.lastUsedAt).toBeNull();
+  });
+
+  describe('buffer bounds (a service of its own with a small threshold)', () => {
+    const ctx = (): RequestContext => ({
+      workspaceId: t.workspaceId, actor: { type: 'root_key', id: 'test' }, permissions: new Set(['api.*.verify_key']),
+      requestId: null, sourceIp: null, userAgent: null,
+    });
+    const service = (usageFlushAt: number) =>
+      new VerifyService(
+        {
+          store: t.server.store, clock: t.clock, bus: t.server.bus,
+          keyCache: new SwrCache<KeyRecord>({ maxEntries: 100, freshMs: 60_000, staleMs: 0, clock: t.clock }),
+        },
+        { usageFlushAt },
+      );
+
+    it('writes on its own once the buffer reaches the threshold', async () => {
+      const verifier = service(3);
+      const keys = [await createKey(), await createKey(), await createKey()];
+      const writes = vi.spyOn(t.server.store, 'recordKeyUsage');
+      await verifier.verify(ctx(), { key: keys[0]!.key });
+      await verifier.verify(ctx(), { key: keys[1]!.key });
+      await verifier.verify(ctx(), { key: keys[0]!.key });
+      expect(writes).not.toHaveBeenCalled();
+      await verifier.verify(ctx(), { key: keys[2]!.key });
+      expect(writes).toHaveBeenCalledTimes(1);
+      expect([...writes.mock.calls[0]![0].keys()].sort()).toEqual(keys.map((k) => k.keyId).sort());
+      await verifier.flushUsage(); // waits for the write in flight
+      for (const { keyId } of keys) expect((await t.server.store.findKey(t.workspaceId, keyId))?.lastUsedAt).toBe(t.clock.now());
+    });
+
+    it('a failed write keeps the times for the next flush', async () => {
+      const verifier = service(100);
+      const { keyId, key } = await createKey();
+      await verifier.verify(ctx(), { key });
+      const writes = vi.spyOn(t.server.store, 'recordKeyUsage').mockRejectedValueOnce(new Error('database away'));
+      await expect(verifier.flushUsage()).rejects.toThrow('database away');
+      await verifier.flushUsage();
+      expect(writes).toHaveBeenCalledTimes(2);
+      expect((await t.server.store.findKey(t.workspaceId, keyId))?.lastUsedAt).toBe(t.clock.now());
+    });
+  });
+});

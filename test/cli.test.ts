@@ -1,0 +1,146 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+
+/**
+ * The real entry point in a child process (`node --import tsx src/main.ts`, so the source under test
+ * is what runs, never a stale build), with a temporary data directory and no KEYWARD_* variables
+ * inherited from whoever runs the tests.
+ */
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const started = new Set<ChildProcess>();
+const dirs: string[] = [];
+
+afterEach(() => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  started.clear();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function dataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'keyward-cli-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function environment(vars: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('KEYWARD_')) env[name] = value;
+  return { ...env, ...vars };
+}
+
+function launch(args: string[], vars: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { cwd: ROOT, env: environment(vars) });
+  started.add(child);
+  const output = { stdout: '', stderr: '' };
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { output.stdout += chunk; });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output.stderr += chunk; });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, output, exited };
+}
+
+async function run(args: string[], vars: Record<string, string> = {}) {
+  const { output, exited } = launch(args, { KEYWARD_DATA_DIR: dataDir(), ...vars });
+  const code = await exited;
+  return { code, ...output };
+}
+
+/** Starts `keyward start` and resolves with its address once it says it is listening. */
+async function start(dir: string) {
+  const server = launch(['start'], { KEYWARD_DATA_DIR: dir, KEYWARD_PORT: '0' });
+  const address = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "listening" line within 30 s:\n${server.output.stdout}\n${server.output.stderr}`)), 30_000);
+    const check = () => {
+      const match = /Keyward listening on (\S+)/.exec(server.output.stdout);
+      if (match) { clearTimeout(timer); resolve(match[1]!); }
+    };
+    server.child.stdout!.on('data', check);
+    server.exited.then((code) => { clearTimeout(timer); reject(new Error(`exited with ${code}:\n${server.output.stderr}`)); });
+  });
+  const stop = async () => {
+    server.child.kill('SIGTERM');
+    return server.exited;
+  };
+  return { address, output: server.output, stop };
+}
+
+const ROOT_KEY_LINE = /Root key \(shown once, store it now\): (\S+)/;
+
+describe('keyward CLI', { timeout: 120_000 }, () => {
+  it('--help lists every command, as does `help`; an unknown command exits 2', async () => {
+    const [help, helpCommand, unknown] = await Promise.all([run(['--help']), run(['help']), run(['frobnicate'])]);
+    expect(help.code).toBe(0);
+    const section = help.stdout.split('Commands:')[1]!.split('Options:')[0]!;
+    const commands = [...section.matchAll(/^ {2}([a-z]+)/gm)].map((m) => m[1]);
+    expect(commands).toEqual(['start', 'migrate', 'bootstrap', 'help']);
+    expect(helpCommand.stdout).toBe(help.stdout);
+
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+  });
+
+  it('bootstrap --json prints exactly one JSON object {workspaceId, rootKey} on stdout', async () => {
+    const res = await run(['bootstrap', '--json']);
+    expect(res.code).toBe(0);
+    expect(res.stdout.endsWith('\n')).toBe(true);
+    expect(res.stdout.trimEnd().split('\n')).toHaveLength(1);
+    const printed = JSON.parse(res.stdout);
+    expect(Object.keys(printed).sort()).toEqual(['rootKey', 'workspaceId']);
+    expect(printed.workspaceId).toMatch(/^ws_[0-9a-z]+$/);
+    expect(printed.rootKey).toMatch(/^kw_root_[1-9A-HJ-NP-Za-km-z]+$/);
+  });
+
+  it('migrate applies the migrations, and a second run says the database is up to date', async () => {
+    const dir = dataDir();
+    const first = await run(['migrate'], { KEYWARD_DATA_DIR: dir });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^Applied: 0001_initial/);
+    const second = await run(['migrate'], { KEYWARD_DATA_DIR: dir });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toBe('Database is up to date.\n');
+  });
+
+  it('an invalid port and an invalid log level exit non-zero naming both problems', async () => {
+    const res = await run(['start'], { KEYWARD_PORT: 'eighty', KEYWARD_LOG_LEVEL: 'chatty' });
+    expect(res.code).not.toBe(0);
+    expect(res.code).not.toBeNull();
+    expect(res.stderr).toContain('KEYWARD_PORT');
+    expect(res.stderr).toContain('KEYWARD_LOG_LEVEL');
+    expect(res.stdout).toBe('');
+  });
+
+  it('start prints the root key on the first start only, and that key works against the server', async () => {
+    const dir = dataDir();
+    const first = await start(dir);
+    const printed = [...first.output.stdout.matchAll(new RegExp(ROOT_KEY_LINE, 'g'))].map((m) => m[1]!);
+    expect(printed).toHaveLength(1);
+    const rootKey = printed[0]!;
+
+    const response = await fetch(`${first.address}/v2/apis.createApi`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${rootKey}` },
+      body: JSON.stringify({ name: 'from the cli test' }),
+    });
+    expect(response.status).toBe(200);
+    expect((await response.json()).data.apiId).toMatch(/^api_/);
+    expect(await first.stop()).toBe(0);
+    // Shown once means once: not repeated in a log line.
+    expect((first.output.stdout + first.output.stderr).split(rootKey)).toHaveLength(2);
+
+    const second = await start(dir);
+    expect(second.output.stdout).not.toMatch(ROOT_KEY_LINE);
+    expect(second.output.stdout).not.toContain('First start');
+    // Same store: the first key still works.
+    const again = await fetch(`${second.address}/v2/apis.getApi`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${rootKey}` },
+      body: JSON.stringify({ apiId: 'api_doesnotexist' }),
+    });
+    expect(again.status).toBe(404);
+    expect(await second.stop()).toBe(0);
+  });
+});
