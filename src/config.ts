@@ -21,6 +21,11 @@ export interface Config {
   cacheStaleMs: number;
   /** redis:// or rediss://: shared rate-limit counters and cache invalidation across nodes. null: one node, in memory. */
   redisUrl: string | null;
+  /**
+   * Requests per minute each workspace may make through the API, for workspaces without their own value
+   * (set with `keyward workspace-limit`). null: unlimited. 0: every request is refused with 429.
+   */
+  workspaceRateLimit: number | null;
 }
 
 export class ConfigError extends Error {
@@ -29,6 +34,9 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** Requests per minute; the database column is a 32-bit integer on PostgreSQL. */
+export const MAX_WORKSPACE_RATE_LIMIT = 1_000_000_000;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -83,6 +91,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   // The URL is not echoed: it may carry a password.
   if (redisUrl !== null && !isRedisUrl(redisUrl)) problems.push('KEYWARD_REDIS_URL must be a redis:// or rediss:// URL with a host');
 
+  // Unset or empty: no limit. Unlike the other integers, "no value" is not a number.
+  const workspaceRateLimit = (env.KEYWARD_WORKSPACE_RATE_LIMIT?.trim() ?? '') === ''
+    ? null
+    : integer(env, 'KEYWARD_WORKSPACE_RATE_LIMIT', 0, 0, MAX_WORKSPACE_RATE_LIMIT, problems);
+
   const config: Config = {
     port,
     host,
@@ -94,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     cacheFreshMs: integer(env, 'KEYWARD_CACHE_FRESH_MS', 60_000, 0, 86_400_000, problems),
     cacheStaleMs: integer(env, 'KEYWARD_CACHE_STALE_MS', 300_000, 0, 86_400_000, problems),
     redisUrl,
+    workspaceRateLimit,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

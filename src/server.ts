@@ -39,7 +39,7 @@ export interface KeywardServer {
 /** Secrets that must never reach a log line, wherever pino finds them. */
 export const LOG_REDACT = ['req.headers.authorization', 'headers.authorization', 'body.key', 'key', 'rootKey', 'plaintext'];
 
-/** The composition root: builds the store, caches, bus, services and HTTP app, and wires them. */
+/** The composition root: builds the store, caches, bus, limiter, services and HTTP app, and wires them. */
 export async function createServer(options: ServerOptions): Promise<KeywardServer> {
   const { config } = options;
   const clock = options.clock ?? systemClock;

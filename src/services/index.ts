@@ -11,6 +11,11 @@ import { RatelimitService } from './ratelimits.js';
 import { WorkspaceService } from './workspaces.js';
 import { VerifyService } from '../verify/verify-key.js';
 
+/** The slice of pino the services use: warnings that are rare by construction (throttled where they could repeat). */
+export interface Logger {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
 export interface ServiceDeps {
   store: Store;
   clock: Clock;
@@ -19,6 +24,8 @@ export interface ServiceDeps {
   keyCache: SwrCache<KeyRecord>;
   /** Rate-limit counters: in memory on one node, in Redis across many. */
   limiter: Limiter;
+  /** Never used per request at info level: only for rare, throttled warnings (a limiter that fails). */
+  logger: Logger;
 }
 
 export interface Services {

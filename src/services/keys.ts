@@ -7,6 +7,7 @@ import { requirePermission } from './apis.js';
 import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
 import type { ServiceDeps } from './index.js';
+import { pageOf, type Page } from './pagination.js';
 
 export interface RefillInput {
   interval: 'daily' | 'monthly';
@@ -67,13 +68,6 @@ export interface ListKeysInput {
   cursor?: string;
   externalId?: string;
   decrypt?: boolean;
-}
-
-export interface KeyPage {
-  keys: KeyRecord[];
-  hasMore: boolean;
-  /** Present only when there is a next page: clients follow any cursor they get. */
-  cursor?: string;
 }
 
 export type Credits = Pick<KeyRecord, 'remaining' | 'refill'>;
@@ -310,7 +304,7 @@ export class KeyService {
   }
 
   /** One page of an API's keys, ordered by id. */
-  async list(ctx: RequestContext, input: ListKeysInput): Promise<KeyPage> {
+  async list(ctx: RequestContext, input: ListKeysInput): Promise<Page<KeyRecord>> {
     // Without both read_key and read_api the API itself stays hidden: masked as not found (upstream).
     const readable = ['read_key', 'read_api'].every((action) => holdsAny(ctx.permissions, eitherScope('api', input.apiId, action)));
     if (!readable) throw apiNotFound(input.apiId);
@@ -322,13 +316,10 @@ export class KeyService {
     let identityId: string | undefined;
     if (input.externalId !== undefined) {
       identityId = await store.findIdentityIdByExternalId(ctx.workspaceId, input.externalId);
-      if (identityId === undefined) return { keys: [], hasMore: false };
+      if (identityId === undefined) return { items: [], pagination: { hasMore: false } };
     }
     const rows = await store.listKeys({ workspaceId: ctx.workspaceId, apiId: input.apiId, identityId, cursor: input.cursor, limit: input.limit + 1 });
-    const keys = rows.slice(0, input.limit);
-    if (rows.length <= input.limit) return { keys, hasMore: false };
-    // The store reads ids after the cursor, so the cursor is the last id of this page.
-    return { keys, hasMore: true, cursor: keys[keys.length - 1]!.id };
+    return pageOf(rows, input.limit);
   }
 
   /**

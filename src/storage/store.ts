@@ -215,6 +215,40 @@ export interface PageQuery {
   limit: number;
 }
 
+/** A permission of the workspace's own RBAC (what its keys hold and verifyKey matches by slug). */
+export interface PermissionRecord {
+  id: string;
+  name: string;
+  slug: string;
+  description: string | null;
+}
+
+export interface RoleRecord {
+  id: string;
+  name: string;
+  description: string | null;
+  /** The role's permissions, ordered by slug. */
+  permissions: PermissionRecord[];
+}
+
+export interface NewPermission extends PermissionRecord {
+  workspaceId: string;
+  createdAt: number;
+}
+
+export interface NewRole {
+  id: string;
+  workspaceId: string;
+  name: string;
+  description: string | null;
+  createdAt: number;
+}
+
+/** A PageQuery that also keeps only rows containing `search` (case-insensitive, literally: `%` and `_` are not wildcards). */
+export interface SearchPageQuery extends PageQuery {
+  search?: string;
+}
+
 /** Everything a store can do, available both on the store and inside a transaction. */
 export interface StoreOps {
   // bootstrap and workspaces
@@ -262,14 +296,46 @@ export interface StoreOps {
   updateKey(keyId: string, patch: KeyPatch, now: number): Promise<void>;
   /** Replaces the key's limits by name: unlisted ones go, listed ones keep their ids. */
   replaceKeyRatelimits(workspaceId: string, keyId: string, limits: NewRatelimit[], now: number): Promise<void>;
-  /** Adds the slugs as direct permissions, creating missing permissions in the workspace. */
+  /** Replaces the key's direct permissions with these slugs, creating missing permissions in the workspace. */
   setKeyPermissions(workspaceId: string, keyId: string, slugs: string[], now: number): Promise<void>;
   /** Replaces the key's roles; returns the names that do not exist (and changes nothing then). */
   setKeyRoles(workspaceId: string, keyId: string, roleNames: string[], now: number): Promise<string[]>;
+  /** Adds direct permissions, creating missing ones in the workspace; ones the key already has stay. */
+  addKeyPermissions(workspaceId: string, keyId: string, slugs: string[], now: number): Promise<void>;
+  /** Detaches these permissions from the key; ones it does not hold are ignored. */
+  removeKeyPermissions(keyId: string, permissionIds: string[]): Promise<void>;
+  /** Adds roles (ids of the workspace's roles); ones the key already has stay. */
+  addKeyRoles(workspaceId: string, keyId: string, roleIds: string[], now: number): Promise<void>;
+  /** Detaches these roles from the key; ones it does not hold are ignored. */
+  removeKeyRoles(keyId: string, roleIds: string[]): Promise<void>;
   /** Atomic credit change; undefined if the key is gone. Decrement clamps at 0. */
   changeCredits(keyId: string, operation: CreditOperation, value: number): Promise<number | undefined>;
   softDeleteKey(keyId: string, now: number): Promise<void>;
   purgeKey(keyId: string): Promise<void>;
+
+  // permissions and roles
+  /** Inserts a permission; false (writing nothing) if the workspace already has its slug (race-safe). */
+  insertPermission(row: NewPermission): Promise<boolean>;
+  /** The permission with this id, else the one with this slug. */
+  findPermission(workspaceId: string, idOrSlug: string): Promise<PermissionRecord | undefined>;
+  /** The workspace's permissions with these slugs, ordered by slug; slugs without one are simply absent. */
+  findPermissionsBySlug(workspaceId: string, slugs: readonly string[]): Promise<PermissionRecord[]>;
+  /** One page ordered by id; `search` matches the id, name, slug or description. */
+  listPermissions(query: SearchPageQuery): Promise<PermissionRecord[]>;
+  /** Deletes the permission and detaches it from every key and role; false if it was not there. */
+  deletePermission(workspaceId: string, permissionId: string): Promise<boolean>;
+  /** Inserts a role without permissions; false (writing nothing) if the workspace already has its name (race-safe). */
+  insertRole(row: NewRole): Promise<boolean>;
+  /** The role with this id, else the one with this name, with its permissions. */
+  findRole(workspaceId: string, idOrName: string): Promise<RoleRecord | undefined>;
+  /** The workspace's roles with these names, ordered by name, with their permissions; names without one are absent. */
+  findRolesByName(workspaceId: string, names: readonly string[]): Promise<RoleRecord[]>;
+  /** One page ordered by id, with permissions; `search` matches the id, name or description. */
+  listRoles(query: SearchPageQuery): Promise<RoleRecord[]>;
+  /** Deletes the role and detaches it from every key; false if it was not there. */
+  deleteRole(workspaceId: string, roleId: string): Promise<boolean>;
+  /** Replaces the role's permissions with these slugs, creating missing permissions in the workspace. */
+  setRolePermissions(workspaceId: string, roleId: string, slugs: string[], now: number): Promise<void>;
 
   // verify hot path
   /** Spends `cost` credits in one atomic statement; the new balance, or undefined if not enough. */

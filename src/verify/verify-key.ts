@@ -1,7 +1,10 @@
+import { KeywardError } from '../core/errors.js';
 import { hashKey } from '../core/key-format.js';
 import { evaluatePermissionQuery, parsePermissionQuery } from '../core/permission-query.js';
 // The same mappers as getKey, so a key's permissions and identity look alike in every response.
-import { allPermissions, identityData } from '../http/routes/keys/map.js';
+import { allPermissions, identityData } from '../contract/key-views.js';
+import { LimiterFailures } from '../ratelimit/fail-open.js';
+import type { LimitCheck } from '../ratelimit/limiter.js';
 import type { RequestContext } from '../services/context.js';
 import type { ServiceDeps } from '../services/index.js';
 import type { KeyRecord, Meta } from '../storage/store.js';
@@ -9,19 +12,44 @@ import type { KeyRecord, Meta } from '../storage/store.js';
 /**
  * The verify hot path (DESIGN §5, contract §5). Every outcome is a value answered with HTTP 200;
  * only a malformed permissions query throws (400). Budget: one hash, one cache lookup (one query on
- * a miss), pure checks, and for limited keys one credit statement (a charge, or a read of the
- * balance when nothing is charged). Nothing is logged or audited
+ * a miss), pure checks, one limiter call when the key has rate limits to apply, and for limited keys
+ * one credit statement (a charge, or a read of the balance when nothing is charged). Nothing is logged or audited
  * here, and lastUsedAt is buffered in memory and written by `flushUsage`, never awaited here.
  */
 
 export type VerifyCode =
   | 'VALID' | 'NOT_FOUND' | 'FORBIDDEN' | 'INSUFFICIENT_PERMISSIONS' | 'USAGE_EXCEEDED' | 'RATE_LIMITED' | 'DISABLED' | 'EXPIRED';
 
-/** The request fields verification reads (tags, ratelimits and migrationId are accepted by the contract but not used yet). */
+/**
+ * One entry of the request's `ratelimits`: with both `limit` and `duration` an ad-hoc limit, otherwise
+ * the name of one of the key's (or its identity's) configured limits.
+ */
+export interface VerifyRatelimitRequest {
+  name: string;
+  /** Default 1; 0 only checks. */
+  cost?: number;
+  limit?: number;
+  duration?: number;
+}
+
+/** The request fields verification reads (tags and migrationId are accepted by the contract but not used yet). */
 export interface VerifyKeyInput {
   key: string;
   permissions?: string;
   credits?: { cost: number };
+  ratelimits?: readonly VerifyRatelimitRequest[];
+}
+
+/** How one evaluated limit came out (contract §5 `ratelimits[]`). Ad-hoc limits have id "" and autoApply false. */
+export interface VerifyRatelimitResult {
+  exceeded: boolean;
+  id: string;
+  name: string;
+  limit: number;
+  duration: number;
+  reset: number;
+  remaining: number;
+  autoApply: boolean;
 }
 
 /** The key's own fields, carried by every answer except NOT_FOUND. Absent means "none": clients reject null. */
@@ -41,6 +69,8 @@ export interface KeyVerification extends VerifiedKeyFields {
   valid: boolean;
   code: Exclude<VerifyCode, 'NOT_FOUND'>;
   credits?: number;
+  /** Present iff at least one rate limit was evaluated. */
+  ratelimits?: VerifyRatelimitResult[];
 }
 
 export type VerifyKeyResult = { readonly valid: false; readonly code: 'NOT_FOUND' } | KeyVerification;
@@ -53,13 +83,45 @@ const VERIFY_ANY_API = 'api.*.verify_key';
 /** lastUsedAt times buffered past this many keys are written at once instead of waiting for the job. */
 const USAGE_FLUSH_AT = 10_000;
 
+/** A configured limit as verification applies it: whose counter it is, and under which key. */
+interface LimitConfig {
+  id: string;
+  name: string;
+  limit: number;
+  duration: number;
+  autoApply: boolean;
+  /** The limiter's counter key. */
+  counter: string;
+}
+
 /** What verification derives from a key record, computed once per record rather than once per request. */
 interface PreparedKey {
   granted: ReadonlySet<string>;
   fields: VerifiedKeyFields;
+  /** The key's limits by name: its identity's, then its own, so a key-level limit replaces an identity one of the same name. */
+  limits: ReadonlyMap<string, LimitConfig>;
+  /** The autoApply limits, checked at cost 1 on every verification, with their checks built once. */
+  autoApply: readonly LimitConfig[];
+  autoChecks: readonly LimitCheck[];
 }
 
+/**
+ * Verification counters are scoped by workspace and live apart from the ratelimit.* namespaces (whose
+ * keys carry an `rlns_` id where this carries `verify`). The identifier is the key id for key-level
+ * and ad-hoc limits and the identity id for identity limits, which every key of the identity shares.
+ * Identifiers never contain `:`, so a name containing one cannot make two counters collide.
+ */
+const counterKey = (workspaceId: string, name: string, identifier: string): string => `${workspaceId}:verify:${name}:${identifier}`;
+
 function prepare(key: KeyRecord): PreparedKey {
+  const limits = new Map<string, LimitConfig>();
+  const add = (r: KeyRecord['ratelimits'][number], identifier: string) =>
+    limits.set(r.name, { id: r.id, name: r.name, limit: r.limit, duration: r.duration, autoApply: r.autoApply, counter: counterKey(key.workspaceId, r.name, identifier) });
+  if (key.identity) for (const r of key.identity.ratelimits) add(r, key.identity.id);
+  for (const r of key.ratelimits) add(r, key.id);
+  const autoApply = [...limits.values()].filter((l) => l.autoApply);
+  const autoChecks = autoApply.map((l) => ({ key: l.counter, limit: l.limit, duration: l.duration, cost: 1 }));
+
   const permissions = allPermissions(key);
   const fields: VerifiedKeyFields = { keyId: key.id, enabled: key.enabled };
   if (key.name !== null) fields.name = key.name;
@@ -68,12 +130,18 @@ function prepare(key: KeyRecord): PreparedKey {
   if (permissions.length > 0) fields.permissions = permissions;
   if (key.roles.length > 0) fields.roles = key.roles;
   if (key.identity) fields.identity = identityData(key.identity);
-  return { granted: new Set(permissions), fields };
+  return { granted: new Set(permissions), fields, limits, autoApply, autoChecks };
 }
 
-function answer(code: KeyVerification['code'], fields: VerifiedKeyFields, credits: number | null | undefined): KeyVerification {
+function answer(
+  code: KeyVerification['code'],
+  fields: VerifiedKeyFields,
+  credits: number | null | undefined,
+  ratelimits?: VerifyRatelimitResult[],
+): KeyVerification {
   const result: KeyVerification = { valid: code === 'VALID', code, ...fields };
   if (typeof credits === 'number') result.credits = credits;
+  if (ratelimits !== undefined) result.ratelimits = ratelimits;
   return result;
 }
 
@@ -87,6 +155,7 @@ export class VerifyService {
   private usage = new Map<string, number>();
   private writing: Promise<void> | undefined;
   private readonly usageFlushAt: number;
+  private readonly limiterFailures: LimiterFailures;
 
   /** `usageFlushAt` exists for tests; by default the buffer holds at most about ten thousand keys. */
   constructor(
@@ -94,6 +163,7 @@ export class VerifyService {
     options: { usageFlushAt?: number } = {},
   ) {
     this.usageFlushAt = options.usageFlushAt ?? USAGE_FLUSH_AT;
+    this.limiterFailures = new LimiterFailures(deps.logger, deps.clock, 'keys.verifyKey');
   }
 
   async verify(ctx: RequestContext, input: VerifyKeyInput): Promise<VerifyKeyResult> {
@@ -123,18 +193,82 @@ export class VerifyService {
     if (key.expires !== null && now > key.expires) return this.refuse('EXPIRED', key, prepared.fields);
     if (query && !evaluatePermissionQuery(query, prepared.granted)) return this.refuse('INSUFFICIENT_PERMISSIONS', key, prepared.fields);
 
-    // >>> RATE LIMITS plug in here (not implemented yet; `ratelimits` in the request and autoApply
-    // limits are not enforced). They belong after the permission check and before credits, so a
-    // rate-limited call spends no credits (upstream order), and must be all-or-nothing.
+    // Rate limits after the permission check and before credits, so a rate-limited call spends no
+    // credits (upstream order). A key without limits whose request names none pays nothing here.
+    let ratelimits: VerifyRatelimitResult[] | undefined;
+    if (prepared.autoApply.length > 0 || (input.ratelimits !== undefined && input.ratelimits.length > 0)) {
+      ratelimits = await this.checkRatelimits(key, prepared, input.ratelimits, now);
+      if (ratelimits?.some((r) => r.exceeded)) return this.refuse('RATE_LIMITED', key, prepared.fields, ratelimits);
+    }
 
     // Credits last. Whether the key is limited comes from the cached record (changing that publishes an
     // invalidation); the balance itself is only ever read and changed by single atomic statements.
-    if (key.remaining === null) return answer('VALID', prepared.fields, undefined);
+    if (key.remaining === null) return answer('VALID', prepared.fields, undefined, ratelimits);
     const cost = input.credits?.cost ?? 1;
     // Cost 0 is a pure check: it always passes (even at a balance of 0) and reports the live balance.
-    if (cost === 0) return answer('VALID', prepared.fields, await store.readCredits(key.id));
+    if (cost === 0) return answer('VALID', prepared.fields, await store.readCredits(key.id), ratelimits);
     const left = await store.spendCredits(key.id, cost);
-    return left === undefined ? answer('USAGE_EXCEEDED', prepared.fields, 0) : answer('VALID', prepared.fields, left);
+    return left === undefined
+      ? answer('USAGE_EXCEEDED', prepared.fields, 0, ratelimits)
+      : answer('VALID', prepared.fields, left, ratelimits);
+  }
+
+  /**
+   * Every autoApply limit at cost 1, plus each requested one (contract §5): an entry with both `limit`
+   * and `duration` is ad-hoc (counted per key, id "", replacing a configured limit of that name);
+   * any other must name a configured limit, else 412 before anything is counted. Later entries of the
+   * same name replace earlier ones. One limiter call decides all of them, all-or-nothing: when one
+   * fails, none is counted. If the limiter itself fails, limits are skipped (undefined): fail open.
+   */
+  private async checkRatelimits(
+    key: KeyRecord,
+    prepared: PreparedKey,
+    requested: readonly VerifyRatelimitRequest[] | undefined,
+    now: number,
+  ): Promise<VerifyRatelimitResult[] | undefined> {
+    let applied: readonly LimitConfig[] = prepared.autoApply;
+    let checks: readonly LimitCheck[] = prepared.autoChecks;
+    if (requested !== undefined && requested.length > 0) {
+      const planned = new Map<string, { config: LimitConfig; cost: number }>();
+      for (const config of prepared.autoApply) planned.set(config.name, { config, cost: 1 });
+      for (const r of requested) {
+        const cost = r.cost ?? 1;
+        if (r.limit !== undefined && r.duration !== undefined) {
+          const config = { id: '', name: r.name, limit: r.limit, duration: r.duration, autoApply: false, counter: counterKey(key.workspaceId, r.name, key.id) };
+          planned.set(r.name, { config, cost });
+          continue;
+        }
+        const config = prepared.limits.get(r.name);
+        if (config === undefined) {
+          throw new KeywardError('precondition_failed', `ratelimit '${r.name}' was requested but does not exist for key '${key.id}'`);
+        }
+        planned.set(r.name, { config, cost });
+      }
+      const plan = [...planned.values()];
+      applied = plan.map((p) => p.config);
+      checks = plan.map(({ config, cost }) => ({ key: config.counter, limit: config.limit, duration: config.duration, cost }));
+    }
+
+    let decisions;
+    try {
+      decisions = await this.deps.limiter.check(checks, now);
+    } catch (error) {
+      this.limiterFailures.report(error);
+      return undefined;
+    }
+    return applied.map((config, i) => {
+      const decision = decisions[i]!;
+      return {
+        exceeded: !decision.success,
+        id: config.id,
+        name: config.name,
+        limit: config.limit,
+        duration: config.duration,
+        reset: decision.reset,
+        remaining: decision.remaining,
+        autoApply: config.autoApply,
+      };
+    });
   }
 
   /**
@@ -142,8 +276,13 @@ export class VerifyService {
    * is behind by every spend since it was loaded. That is one primary-key read, no more than a charge
    * costs on the success path, and unlimited keys skip it.
    */
-  private async refuse(code: KeyVerification['code'], key: KeyRecord, fields: VerifiedKeyFields): Promise<KeyVerification> {
-    return answer(code, fields, key.remaining === null ? undefined : await this.deps.store.readCredits(key.id));
+  private async refuse(
+    code: KeyVerification['code'],
+    key: KeyRecord,
+    fields: VerifiedKeyFields,
+    ratelimits?: VerifyRatelimitResult[],
+  ): Promise<KeyVerification> {
+    return answer(code, fields, key.remaining === null ? undefined : await this.deps.store.readCredits(key.id), ratelimits);
   }
 
   /**

@@ -3,8 +3,8 @@ import { newId } from '../../core/ids.js';
 import { monthlyRefillDaysOn, startOfUtcDay } from '../../core/refill.js';
 import type {
   ApiRecord, AuditEntry, AuditQuery, CreditOperation, Engine, IdentityListQuery, IdentityRecord, KeyListQuery, KeyPatch, KeyRecord, Meta,
-  NewKeyRow, NewRatelimit, NewRatelimitOverride, PageQuery, RatelimitNamespaceRecord, RatelimitOverrideRecord,
-  RatelimitRecord, RootKeyRecord, Store, StoreOps, WorkspaceRecord,
+  NewKeyRow, NewPermission, NewRatelimit, NewRatelimitOverride, NewRole, PageQuery, PermissionRecord, RatelimitNamespaceRecord,
+  RatelimitOverrideRecord, RatelimitRecord, RoleRecord, RootKeyRecord, SearchPageQuery, Store, StoreOps, WorkspaceRecord,
 } from '../store.js';
 import { openDatabase, type SqlDialect } from './dialect.js';
 import { migrateToLatest } from './migrate.js';
@@ -53,6 +53,24 @@ const identityFromRow = (row: IdentityRow): IdentityRecord => ({
 
 /** A LIKE pattern matching `text` anywhere, literally (used with ESCAPE '\'). */
 const containsPattern = (text: string): string => `%${text.replace(/[\\%_]/g, '\\$&')}%`;
+
+/** True where any of `columns` contains `text`, ignoring case, matched literally (NULL columns never match). */
+function anyContains(columns: string[], text: string) {
+  const pattern = containsPattern(text);
+  // lower() on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's is not.
+  const tests = columns.map((column) => sql<boolean>`lower(${sql.ref(column)}) LIKE lower(${pattern}) ESCAPE '\\'`);
+  return sql<boolean>`(${sql.join(tests, sql` OR `)})`;
+}
+
+type PermissionRow = Pick<Tables['permissions'], 'id' | 'name' | 'slug' | 'description'>;
+type RoleRow = Pick<Tables['roles'], 'id' | 'name' | 'description'>;
+
+const permissionFromRow = (row: PermissionRow): PermissionRecord =>
+  ({ id: row.id, name: row.name, slug: row.slug, description: row.description });
+
+/** Ordered in JS, not SQL: PostgreSQL may collate by locale, and both engines must answer in the same order. */
+const byText = <T>(text: (item: T) => string) => (a: T, b: T): number => (text(a) < text(b) ? -1 : text(a) > text(b) ? 1 : 0);
+const bySlug = byText<PermissionRecord>((p) => p.slug);
 
 /**
  * One statement that loads a key with its identity, limits, permissions and roles, so a cache miss on
@@ -432,9 +450,44 @@ class SqlOps implements StoreOps {
   }
 
   async setKeyPermissions(workspaceId: string, keyId: string, slugs: string[], now: number): Promise<void> {
-    const unique = [...new Set(slugs)];
     await this.db.deleteFrom('key_permissions').where('key_id', '=', keyId).execute();
-    if (unique.length === 0) return;
+    await this.addKeyPermissions(workspaceId, keyId, slugs, now);
+  }
+
+  async addKeyPermissions(workspaceId: string, keyId: string, slugs: string[], now: number): Promise<void> {
+    const ids = await this.ensurePermissions(workspaceId, slugs, now);
+    if (ids.length === 0) return;
+    // DO NOTHING: a link the key already has (or a concurrent add just made) is not an error.
+    await this.db
+      .insertInto('key_permissions')
+      .values(ids.map((id) => ({ key_id: keyId, permission_id: id, workspace_id: workspaceId, created_at: now })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  async removeKeyPermissions(keyId: string, permissionIds: string[]): Promise<void> {
+    if (permissionIds.length === 0) return;
+    await this.db.deleteFrom('key_permissions').where('key_id', '=', keyId).where('permission_id', 'in', permissionIds).execute();
+  }
+
+  async addKeyRoles(workspaceId: string, keyId: string, roleIds: string[], now: number): Promise<void> {
+    if (roleIds.length === 0) return;
+    await this.db
+      .insertInto('key_roles')
+      .values([...new Set(roleIds)].map((id) => ({ key_id: keyId, role_id: id, workspace_id: workspaceId, created_at: now })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  async removeKeyRoles(keyId: string, roleIds: string[]): Promise<void> {
+    if (roleIds.length === 0) return;
+    await this.db.deleteFrom('key_roles').where('key_id', '=', keyId).where('role_id', 'in', roleIds).execute();
+  }
+
+  /** Ids of the workspace's permissions with these slugs, creating missing ones (named after their slug; race-safe). */
+  private async ensurePermissions(workspaceId: string, slugs: string[], now: number): Promise<string[]> {
+    const unique = [...new Set(slugs)];
+    if (unique.length === 0) return [];
     await this.db
       .insertInto('permissions')
       .values(unique.map((slug) => ({
@@ -442,12 +495,144 @@ class SqlOps implements StoreOps {
       })))
       .onConflict((oc) => oc.columns(['workspace_id', 'slug']).doNothing())
       .execute();
-    const permissions = await this.db
-      .selectFrom('permissions').select('id').where('workspace_id', '=', workspaceId).where('slug', 'in', unique).execute();
-    await this.db
-      .insertInto('key_permissions')
-      .values(permissions.map((p) => ({ key_id: keyId, permission_id: p.id, workspace_id: workspaceId, created_at: now })))
+    return (await this.findPermissionsBySlug(workspaceId, unique)).map((p) => p.id);
+  }
+
+  async insertPermission(row: NewPermission): Promise<boolean> {
+    // DO NOTHING rather than catching the violation: a failed statement would abort a PostgreSQL transaction.
+    const result = await this.db
+      .insertInto('permissions')
+      .values({
+        id: row.id, workspace_id: row.workspaceId, name: row.name, slug: row.slug, description: row.description,
+        created_at: row.createdAt, updated_at: null,
+      })
+      .onConflict((oc) => oc.columns(['workspace_id', 'slug']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async findPermission(workspaceId: string, idOrSlug: string): Promise<PermissionRecord | undefined> {
+    // A slug may spell another permission's id; the id wins, so an id always reaches its own permission.
+    const row = await this.db
+      .selectFrom('permissions')
+      .select(['id', 'name', 'slug', 'description'])
+      .where('workspace_id', '=', workspaceId)
+      .where((eb) => eb.or([eb('id', '=', idOrSlug), eb('slug', '=', idOrSlug)]))
+      .orderBy(sql`CASE WHEN id = ${idOrSlug} THEN 0 ELSE 1 END`)
+      .limit(1)
+      .executeTakeFirst();
+    return row ? permissionFromRow(row) : undefined;
+  }
+
+  async findPermissionsBySlug(workspaceId: string, slugs: readonly string[]): Promise<PermissionRecord[]> {
+    if (slugs.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('permissions')
+      .select(['id', 'name', 'slug', 'description'])
+      .where('workspace_id', '=', workspaceId)
+      .where('slug', 'in', [...new Set(slugs)])
       .execute();
+    return rows.map(permissionFromRow).sort(bySlug);
+  }
+
+  async listPermissions(q: SearchPageQuery): Promise<PermissionRecord[]> {
+    const rows = await this.db
+      .selectFrom('permissions')
+      .select(['id', 'name', 'slug', 'description'])
+      .where('workspace_id', '=', q.workspaceId)
+      .$if(q.search !== undefined, (qb) => qb.where(anyContains(['id', 'name', 'slug', 'description'], q.search!)))
+      .$if(q.cursor !== undefined, (qb) => qb.where('id', '>', q.cursor!))
+      .orderBy('id')
+      .limit(q.limit)
+      .execute();
+    return rows.map(permissionFromRow);
+  }
+
+  async deletePermission(workspaceId: string, permissionId: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('permissions').where('id', '=', permissionId).where('workspace_id', '=', workspaceId).executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) return false;
+    await this.db.deleteFrom('key_permissions').where('permission_id', '=', permissionId).execute();
+    await this.db.deleteFrom('role_permissions').where('permission_id', '=', permissionId).execute();
+    return true;
+  }
+
+  async insertRole(row: NewRole): Promise<boolean> {
+    // DO NOTHING rather than catching the violation: a failed statement would abort a PostgreSQL transaction.
+    const result = await this.db
+      .insertInto('roles')
+      .values({ id: row.id, workspace_id: row.workspaceId, name: row.name, description: row.description, created_at: row.createdAt, updated_at: null })
+      .onConflict((oc) => oc.columns(['workspace_id', 'name']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async findRole(workspaceId: string, idOrName: string): Promise<RoleRecord | undefined> {
+    // A name may spell another role's id; the id wins, so an id always reaches its own role.
+    const row = await this.db
+      .selectFrom('roles')
+      .select(['id', 'name', 'description'])
+      .where('workspace_id', '=', workspaceId)
+      .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
+      .orderBy(sql`CASE WHEN id = ${idOrName} THEN 0 ELSE 1 END`)
+      .limit(1)
+      .executeTakeFirst();
+    return row ? (await this.withPermissions([row]))[0] : undefined;
+  }
+
+  async findRolesByName(workspaceId: string, names: readonly string[]): Promise<RoleRecord[]> {
+    if (names.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('roles')
+      .select(['id', 'name', 'description'])
+      .where('workspace_id', '=', workspaceId)
+      .where('name', 'in', [...new Set(names)])
+      .execute();
+    return (await this.withPermissions(rows)).sort(byText((r) => r.name));
+  }
+
+  async listRoles(q: SearchPageQuery): Promise<RoleRecord[]> {
+    const rows = await this.db
+      .selectFrom('roles')
+      .select(['id', 'name', 'description'])
+      .where('workspace_id', '=', q.workspaceId)
+      .$if(q.search !== undefined, (qb) => qb.where(anyContains(['id', 'name', 'description'], q.search!)))
+      .$if(q.cursor !== undefined, (qb) => qb.where('id', '>', q.cursor!))
+      .orderBy('id')
+      .limit(q.limit)
+      .execute();
+    return this.withPermissions(rows);
+  }
+
+  async deleteRole(workspaceId: string, roleId: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('roles').where('id', '=', roleId).where('workspace_id', '=', workspaceId).executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) return false;
+    await this.db.deleteFrom('key_roles').where('role_id', '=', roleId).execute();
+    await this.db.deleteFrom('role_permissions').where('role_id', '=', roleId).execute();
+    return true;
+  }
+
+  async setRolePermissions(workspaceId: string, roleId: string, slugs: string[], now: number): Promise<void> {
+    await this.db.deleteFrom('role_permissions').where('role_id', '=', roleId).execute();
+    const ids = await this.ensurePermissions(workspaceId, slugs, now);
+    if (ids.length === 0) return;
+    await this.db
+      .insertInto('role_permissions')
+      .values(ids.map((id) => ({ role_id: roleId, permission_id: id, workspace_id: workspaceId, created_at: now })))
+      .execute();
+  }
+
+  /** The roles (in the given order) with their permissions, loaded for all of them in one query. */
+  private async withPermissions(rows: RoleRow[]): Promise<RoleRecord[]> {
+    if (rows.length === 0) return [];
+    const links = await this.db
+      .selectFrom('role_permissions as rp')
+      .innerJoin('permissions as p', 'p.id', 'rp.permission_id')
+      .select(['rp.role_id', 'p.id', 'p.name', 'p.slug', 'p.description'])
+      .where('rp.role_id', 'in', rows.map((r) => r.id))
+      .execute();
+    const byRole = new Map<string, PermissionRecord[]>(rows.map((r) => [r.id, []]));
+    for (const link of links) byRole.get(link.role_id)!.push(permissionFromRow(link));
+    return rows.map((r) => ({ id: r.id, name: r.name, description: r.description, permissions: byRole.get(r.id)!.sort(bySlug) }));
   }
 
   async setKeyRoles(workspaceId: string, keyId: string, roleNames: string[], now: number): Promise<string[]> {

@@ -1,6 +1,6 @@
 import { KeyData, ListKeysBody } from '../../../contract/keys.js';
 import { defineRoute } from '../../route.js';
-import { keyData } from '../keys/map.js';
+import { keyData } from '../../../contract/key-views.js';
 
 export default defineRoute({
   operation: 'apis.listKeys',
@@ -16,9 +16,6 @@ export default defineRoute({
   errors: [400, 401, 403, 404, 500],
   async handle({ body, ctx, services }) {
     const page = await services.keys.list(ctx, body);
-    return {
-      data: page.keys.map((key) => keyData(key)),
-      pagination: page.cursor === undefined ? { hasMore: page.hasMore } : { hasMore: page.hasMore, cursor: page.cursor },
-    };
+    return { data: page.items.map((key) => keyData(key)), pagination: page.pagination };
   },
 });

@@ -1,6 +1,6 @@
 import { GetKeyBody, KeyData } from '../../../contract/keys.js';
 import { defineRoute } from '../../route.js';
-import { keyData } from './map.js';
+import { keyData } from '../../../contract/key-views.js';
 
 export default defineRoute({
   operation: 'keys.getKey',

@@ -1,6 +1,6 @@
 import { CreditsOut, UpdateCreditsBody } from '../../../contract/keys.js';
 import { defineRoute } from '../../route.js';
-import { creditsData } from './map.js';
+import { creditsData } from '../../../contract/key-views.js';
 
 export default defineRoute({
   operation: 'keys.updateCredits',

@@ -17,7 +17,7 @@ describe('ratelimit.deleteOverride', () => {
       const res = await del({ namespace: ns.id, identifier: 'user_1' });
       expect(res.status).toBe(200);
       expect(res.body.data).toEqual({});
-      expect(await auditEvents(t, id)).toEqual(['ratelimit_override.delete', 'ratelimit_override.set']);
+      expect((await auditEvents(t, id)).sort()).toEqual(['ratelimit_override.delete', 'ratelimit_override.set']);
       const limited = await t.call('ratelimit.limit', { namespace: ns.name, identifier: 'user_1', limit: 1, duration: 1000 });
       expect(limited.body.data).toMatchObject({ limit: 1 });
       expect(limited.body.data).not.toHaveProperty('overrideId');
