@@ -34,6 +34,24 @@ describe('KEYWARD_REDIS_URL', () => {
   });
 });
 
+describe('KEYWARD_WORKSPACE_RATE_LIMIT', () => {
+  it('is optional: unset or empty means no workspace API rate limit', () => {
+    expect(loadConfig({}).workspaceRateLimit).toBeNull();
+    expect(loadConfig({ KEYWARD_WORKSPACE_RATE_LIMIT: ' ' }).workspaceRateLimit).toBeNull();
+  });
+
+  it('is a whole number of requests per minute; 0 is allowed (every request refused)', () => {
+    expect(loadConfig({ KEYWARD_WORKSPACE_RATE_LIMIT: '600' }).workspaceRateLimit).toBe(600);
+    expect(loadConfig({ KEYWARD_WORKSPACE_RATE_LIMIT: '0' }).workspaceRateLimit).toBe(0);
+  });
+
+  it('refuses anything else', () => {
+    for (const value of ['-1', '1.5', 'off', '1e3', '1000000001']) {
+      expect(() => loadConfig({ KEYWARD_WORKSPACE_RATE_LIMIT: value })).toThrow(/KEYWARD_WORKSPACE_RATE_LIMIT must be an integer from 0 to 1000000000/);
+    }
+  });
+});
+
 describe('loadConfig', () => {
   it('has defaults for everything: SQLite under ./data on 127.0.0.1:7070', () => {
     // toMatchObject, not toEqual: a new setting adds its own test instead of editing this one.

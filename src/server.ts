@@ -9,7 +9,7 @@ import type { CachedRootKey } from './http/auth.js';
 import type { Limiter } from './ratelimit/limiter.js';
 import { MemoryLimiter } from './ratelimit/memory.js';
 import { RedisLimiter } from './ratelimit/redis.js';
-import { createServices, type Services } from './services/index.js';
+import { createServices, type Logger, type Services } from './services/index.js';
 import { openSqlStore } from './storage/sql/sql-store.js';
 import type { KeyRecord, Store } from './storage/store.js';
 import { VERSION } from './version.js';
@@ -71,10 +71,13 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     }
   });
 
-  const services = createServices({ store, clock, bus, keyCache, limiter });
+  // Services log through the app's logger, which exists only once the app (built from the services) does.
+  const logger: Logger = { warn: (fields, message) => app.log.warn(fields, message) };
+  const services = createServices({ store, clock, bus, keyCache, limiter, logger });
   const app = await buildApp({
     services,
     auth: { store, rootKeys: rootKeyCache, clock },
+    workspaceLimit: { limiter, clock, defaultLimit: config.workspaceRateLimit, logger },
     bodyLimit: config.bodyLimit,
     logger: {
       level: config.logLevel,

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { hashKey } from '../src/core/key-format.js';
+import { openSqlStore } from '../src/storage/sql/sql-store.js';
 
 /**
  * The real entry point in a child process (`node --import tsx src/main.ts`, so the source under test
@@ -75,8 +77,8 @@ describe('keyward CLI', { timeout: 120_000 }, () => {
     const [help, helpCommand, unknown] = await Promise.all([run(['--help']), run(['help']), run(['frobnicate'])]);
     expect(help.code).toBe(0);
     const section = help.stdout.split('Commands:')[1]!.split('Options:')[0]!;
-    const commands = [...section.matchAll(/^ {2}([a-z]+)/gm)].map((m) => m[1]);
-    expect(commands).toEqual(['start', 'migrate', 'bootstrap', 'help']);
+    const commands = [...section.matchAll(/^ {2}([a-z-]+)/gm)].map((m) => m[1]);
+    expect(commands).toEqual(['start', 'migrate', 'bootstrap', 'workspace-limit', 'help']);
     expect(helpCommand.stdout).toBe(help.stdout);
 
     expect(unknown.code).toBe(2);
@@ -92,6 +94,46 @@ describe('keyward CLI', { timeout: 120_000 }, () => {
     expect(Object.keys(printed).sort()).toEqual(['rootKey', 'workspaceId']);
     expect(printed.workspaceId).toMatch(/^ws_[0-9a-z]+$/);
     expect(printed.rootKey).toMatch(/^kw_root_[1-9A-HJ-NP-Za-km-z]+$/);
+  });
+
+  it('workspace-limit sets and removes a workspace API rate limit, audited as a system action; bad input exits non-zero', async () => {
+    const dir = dataDir();
+    const boot = await run(['bootstrap', '--json'], { KEYWARD_DATA_DIR: dir });
+    const { workspaceId, rootKey } = JSON.parse(boot.stdout) as { workspaceId: string; rootKey: string };
+
+    const set = await run(['workspace-limit', workspaceId, '120'], { KEYWARD_DATA_DIR: dir });
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toContain(`Workspace ${workspaceId}: API rate limit set to 120 requests per minute.`);
+    // Without Redis, running servers cannot be told; the command says how long they take to notice.
+    expect(set.stdout).toContain('KEYWARD_CACHE_FRESH_MS');
+    const zero = await run(['workspace-limit', workspaceId, '0', '--json'], { KEYWARD_DATA_DIR: dir });
+    expect(JSON.parse(zero.stdout)).toEqual({ workspaceId, apiRateLimit: 0, announced: false });
+
+    const store = await openSqlStore(join(dir, 'keyward.sqlite'));
+    try {
+      expect((await store.findRootKeyByHash(hashKey(rootKey)))?.workspaceApiRateLimit).toBe(0);
+      const off = await run(['workspace-limit', workspaceId, 'off'], { KEYWARD_DATA_DIR: dir });
+      expect(off.code).toBe(0);
+      expect((await store.findRootKeyByHash(hashKey(rootKey)))?.workspaceApiRateLimit).toBeNull();
+      const audit = await store.listAudit({ workspaceId, events: ['workspace.update'], limit: 10 });
+      expect(audit.map((a) => [a.actor, a.resources, a.description])).toEqual([
+        [{ type: 'system', id: 'cli', name: null }, [{ type: 'workspace', id: workspaceId }], `Set the API rate limit of workspace ${workspaceId} to 120 requests per minute`],
+        [{ type: 'system', id: 'cli', name: null }, [{ type: 'workspace', id: workspaceId }], `Set the API rate limit of workspace ${workspaceId} to 0 requests per minute`],
+        [{ type: 'system', id: 'cli', name: null }, [{ type: 'workspace', id: workspaceId }], `Removed the API rate limit of workspace ${workspaceId}; the server default applies`],
+      ]);
+    } finally {
+      await store.close();
+    }
+
+    const [unknown, bad, missing] = await Promise.all([
+      run(['workspace-limit', 'ws_nosuchworkspace', '10'], { KEYWARD_DATA_DIR: dir }),
+      run(['workspace-limit', workspaceId, '1.5'], { KEYWARD_DATA_DIR: dir }),
+      run(['workspace-limit', workspaceId], { KEYWARD_DATA_DIR: dir }),
+    ]);
+    expect([unknown.code, bad.code, missing.code]).toEqual([1, 2, 2]);
+    expect(unknown.stderr).toContain('no workspace "ws_nosuchworkspace"');
+    expect(bad.stderr).toContain('requests per minute');
+    expect(missing.stderr).toContain('usage: keyward workspace-limit <workspaceId> <requestsPerMinute|off>');
   });
 
   it('migrate applies the migrations, and a second run says the database is up to date', async () => {

@@ -4,6 +4,7 @@ import { VERSION } from '../version.js';
 import { bootstrapCommand } from './bootstrap.js';
 import { migrateCommand } from './migrate.js';
 import { startCommand } from './start.js';
+import { WORKSPACE_LIMIT_USAGE, workspaceLimitCommand } from './workspace-limit.js';
 
 export const HELP = `keyward ${VERSION}: self-hosted API key management and rate limiting (Unkey v2 compatible)
 
@@ -15,6 +16,9 @@ Commands:
   migrate            Apply pending database migrations and exit.
   bootstrap [--json] Create a new workspace with a root key holding every permission. With --json,
                      print exactly {"workspaceId": "...", "rootKey": "..."} on stdout.
+  workspace-limit <workspaceId> <requestsPerMinute|off>
+                     Set one workspace's API rate limit (requests per minute, 0 refuses every
+                     request), or "off" to fall back to KEYWARD_WORKSPACE_RATE_LIMIT. Audited.
   help               Show this help.
 
 Options:
@@ -25,15 +29,22 @@ Configuration is read from the environment (see README.md):
   KEYWARD_PORT (7070), KEYWARD_HOST (127.0.0.1), KEYWARD_DATA_DIR (./data),
   KEYWARD_DATABASE_URL (SQLite file in the data dir; postgres://... selects PostgreSQL),
   KEYWARD_LOG_LEVEL (info), KEYWARD_BODY_LIMIT (10485760), KEYWARD_CACHE_SIZE (100000),
-  KEYWARD_CACHE_FRESH_MS (60000), KEYWARD_CACHE_STALE_MS (300000).
+  KEYWARD_CACHE_FRESH_MS (60000), KEYWARD_CACHE_STALE_MS (300000),
+  KEYWARD_WORKSPACE_RATE_LIMIT (unset: no API rate limit per workspace).
 `;
 
-type Command = (config: Readonly<Config>, args: { json: boolean }) => Promise<number | undefined>;
+type Command = (config: Readonly<Config>, args: { json: boolean; positionals: string[] }) => Promise<number | undefined>;
 
 const COMMANDS: Record<string, Command> = {
   start: startCommand,
   migrate: migrateCommand,
   bootstrap: bootstrapCommand,
+  'workspace-limit': workspaceLimitCommand,
+};
+
+/** Commands that take positional arguments: how many, and how to call them. The others take none. */
+const POSITIONAL: Record<string, { count: number; usage: string }> = {
+  'workspace-limit': { count: 2, usage: WORKSPACE_LIMIT_USAGE },
 };
 
 /** Parses the command line, loads the configuration once, and runs one command; returns the exit code. */
@@ -63,7 +74,12 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
     return 0;
   }
   const command = COMMANDS[name];
-  if (!command || rest.length > 0) {
+  const positional = POSITIONAL[name];
+  if (command && positional && rest.length !== positional.count) {
+    process.stderr.write(`keyward: usage: ${positional.usage}\n`);
+    return 2;
+  }
+  if (!command || (!positional && rest.length > 0)) {
     process.stderr.write(`keyward: unknown command "${[name, ...rest].join(' ')}"\n\n${HELP}`);
     return 2;
   }
@@ -77,5 +93,5 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
     }
     throw error;
   }
-  return command(config, { json: parsed.values.json ?? false });
+  return command(config, { json: parsed.values.json ?? false, positionals: rest });
 }

@@ -11,6 +11,7 @@ import { authenticate, type AuthDeps } from './auth.js';
 import { sendError } from './errors.js';
 import type { OperationRoute } from './route.js';
 import { ROUTES } from './routes/index.js';
+import { WorkspaceRateLimit, type WorkspaceLimitDeps } from './workspace-limit.js';
 
 export interface AppOptions {
   services: Services;
@@ -18,6 +19,8 @@ export interface AppOptions {
   bodyLimit: number;
   logger: FastifyServerOptions['logger'];
   version: string;
+  /** The per-workspace API rate limit (contract §3.1 item 4); absent: never limited. */
+  workspaceLimit?: WorkspaceLimitDeps;
 }
 
 /** Turns Ajv's errors into the contract's `errors[]` entries. */
@@ -95,11 +98,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     async (request) => ({ meta: { requestId: String(request.id) }, data: { message: "we're cooking" } }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  for (const route of ROUTES) registerOperation(app, route, options);
+  const workspaceLimit = options.workspaceLimit && new WorkspaceRateLimit(options.workspaceLimit);
+  for (const route of ROUTES) registerOperation(app, route, options, workspaceLimit);
   return app;
 }
 
-function registerOperation(app: FastifyInstance, route: OperationRoute, options: AppOptions): void {
+function registerOperation(app: FastifyInstance, route: OperationRoute, options: AppOptions, workspaceLimit: WorkspaceRateLimit | undefined): void {
   const [group] = route.operation.split('.');
   const response = route.metaOnly
     ? Type.Object({ meta: Meta }, { additionalProperties: false })
@@ -112,10 +116,14 @@ function registerOperation(app: FastifyInstance, route: OperationRoute, options:
       ...(route.description ? { description: route.description } : {}),
       security: [{ rootKey: [] }],
       body: route.body,
-      response: { 200: response, ...Object.fromEntries(route.errors.map((status) => [status, ErrorEnvelope])) },
+      // Any operation may answer 429 when its workspace has an API rate limit.
+      response: { 200: response, ...Object.fromEntries([...new Set([...route.errors, 429])].map((status) => [status, ErrorEnvelope])) },
     },
     handler: async (request, reply) => {
       const principal = await authenticate(request.headers.authorization, options.auth);
+      // Right after authentication, before the operation does anything; no await when no limit applies.
+      const apiLimit = workspaceLimit?.limitFor(principal.apiRateLimit) ?? null;
+      if (apiLimit !== null) await workspaceLimit!.enforce(principal.workspaceId, apiLimit, reply);
       const ctx: RequestContext = {
         workspaceId: principal.workspaceId,
         actor: { type: 'root_key', id: principal.rootKeyId, name: principal.rootKeyName },

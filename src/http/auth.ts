@@ -10,6 +10,8 @@ export interface Principal {
   rootKeyId: string;
   rootKeyName: string | null;
   permissions: ReadonlySet<string>;
+  /** The workspace's own API rate limit (requests per minute), cached with the root key; null: the default applies. */
+  apiRateLimit: number | null;
 }
 
 export interface CachedRootKey extends RootKeyRecord {
@@ -48,5 +50,6 @@ export async function authenticate(header: string | undefined, deps: AuthDeps): 
     rootKeyId: rootKey.id,
     rootKeyName: rootKey.name,
     permissions: rootKey.permissionSet,
+    apiRateLimit: rootKey.workspaceApiRateLimit,
   };
 }

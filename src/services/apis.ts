@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { KeywardError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import { eitherScope, holdsAny } from '../core/permissions.js';
+import { eitherScope, permissionText, satisfies, type Requirement } from '../core/permissions.js';
 import type { InvalidationBus } from '../cache/bus.js';
 import type { ApiRecord, Store } from '../storage/store.js';
 import { auditEntry } from './audit.js';
@@ -15,11 +15,13 @@ export interface ApiServiceDeps {
 
 const apiNotFound = (apiId: string) => new KeywardError('api_not_found', `The API '${apiId}' was not found.`);
 
-export function requirePermission(ctx: RequestContext, anyOf: string[]): void {
-  if (!holdsAny(ctx.permissions, anyOf)) {
+/** A 403 naming every alternative (URN ones written out for the caller's workspace) unless the caller meets one. */
+export function requirePermission(ctx: RequestContext, anyOf: Requirement): void {
+  if (!satisfies(ctx.permissions, ctx.workspaceId, anyOf)) {
+    const names = anyOf.map((alternative) => permissionText(ctx.workspaceId, alternative));
     throw new KeywardError(
       'insufficient_permissions',
-      anyOf.length === 1 ? `Missing permission: '${anyOf[0]}'` : `Missing one of these permissions: ${anyOf.join(' or ')}`,
+      names.length === 1 ? `Missing permission: '${names[0]}'` : `Missing one of these permissions: ${names.join(' or ')}`,
     );
   }
 }

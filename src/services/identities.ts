@@ -1,6 +1,6 @@
 import { KeywardError, badInput } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import { eitherScope, holdsAny } from '../core/permissions.js';
+import { identityScope, satisfies } from '../core/permissions.js';
 import type { AuditResource, IdentityRecord, Meta, StoreOps } from '../storage/store.js';
 import { requirePermission } from './apis.js';
 import { auditEntry } from './audit.js';
@@ -50,7 +50,7 @@ export class IdentityService {
   constructor(private readonly deps: ServiceDeps) {}
 
   async create(ctx: RequestContext, input: CreateIdentityInput): Promise<string> {
-    requirePermission(ctx, ['identity.*.create_identity']);
+    requirePermission(ctx, identityScope('create_identity'));
     const meta = input.meta ?? {};
     checkMetaSize(meta);
     const now = this.deps.clock.now();
@@ -71,7 +71,7 @@ export class IdentityService {
     // Another workspace's identity answers "not found": the lookup is scoped to the caller's workspace.
     const found = await this.deps.store.findIdentity(ctx.workspaceId, identity);
     if (!found) throw identityNotFound(identity);
-    requirePermission(ctx, eitherScope('identity', found.id, 'read_identity'));
+    requirePermission(ctx, identityScope('read_identity', found.id));
     return found;
   }
 
@@ -81,15 +81,15 @@ export class IdentityService {
     const rows = await this.deps.store.listIdentities({ workspaceId: ctx.workspaceId, search, cursor: input.cursor, limit: input.limit + 1 });
     const page = pageOf(rows, input.limit);
     // The refusal names only the wildcard, so it does not reveal the id of an identity the caller may not read.
-    if (page.items.some((row) => !holdsAny(ctx.permissions, eitherScope('identity', row.id, 'read_identity')))) {
-      requirePermission(ctx, ['identity.*.read_identity']);
+    if (page.items.some((row) => !satisfies(ctx.permissions, ctx.workspaceId, identityScope('read_identity', row.id)))) {
+      requirePermission(ctx, identityScope('read_identity'));
     }
     return page;
   }
 
   /** `meta` replaces the whole object; `ratelimits` replaces the limits by name. Absent fields stay as they are. */
   async update(ctx: RequestContext, input: UpdateIdentityInput): Promise<IdentityRecord> {
-    requirePermission(ctx, ['identity.*.update_identity']);
+    requirePermission(ctx, identityScope('update_identity'));
     if (input.meta !== undefined) checkMetaSize(input.meta);
     const ratelimits = input.ratelimits && ratelimitsFrom(input.ratelimits, this.deps.clock.now());
     return this.changeIdentity(ctx, input.identity, async (tx, identity, now) => {
@@ -108,7 +108,7 @@ export class IdentityService {
 
   /** Soft delete: the identity and its limits disappear, and its keys no longer carry it. Its externalId is free again. */
   async delete(ctx: RequestContext, identity: string): Promise<void> {
-    requirePermission(ctx, ['identity.*.delete_identity']);
+    requirePermission(ctx, identityScope('delete_identity'));
     await this.changeIdentity(ctx, identity, async (tx, found, now) => {
       await tx.softDeleteIdentity(ctx.workspaceId, found.id, now);
       const limits = found.ratelimits.map((r): AuditResource => ({ type: 'ratelimit', id: r.id, name: r.name }));

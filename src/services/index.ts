@@ -6,7 +6,9 @@ import type { KeyRecord, Store } from '../storage/store.js';
 import { ApiService } from './apis.js';
 import { AuditLogService } from './audit-log.js';
 import { IdentityService } from './identities.js';
+import { KeyAccessService } from './key-access.js';
 import { KeyService } from './keys.js';
+import { PermissionService } from './permissions.js';
 import { RatelimitService } from './ratelimits.js';
 import { WorkspaceService } from './workspaces.js';
 import { VerifyService } from '../verify/verify-key.js';
@@ -31,6 +33,9 @@ export interface ServiceDeps {
 export interface Services {
   apis: ApiService;
   keys: KeyService;
+  /** A key's direct permissions and roles. */
+  keyAccess: KeyAccessService;
+  permissions: PermissionService;
   identities: IdentityService;
   verify: VerifyService;
   auditLog: AuditLogService;
@@ -42,6 +47,8 @@ export function createServices(deps: ServiceDeps): Services {
   return {
     apis: new ApiService(deps),
     keys: new KeyService(deps),
+    keyAccess: new KeyAccessService(deps),
+    permissions: new PermissionService(deps),
     identities: new IdentityService(deps),
     verify: new VerifyService(deps),
     auditLog: new AuditLogService(deps),

@@ -1,7 +1,7 @@
 import { KeywardError, badInput } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { generateKey, hashKey } from '../core/key-format.js';
-import { eitherScope, holdsAny } from '../core/permissions.js';
+import { eitherScope, keyScope, readApiScope, satisfies } from '../core/permissions.js';
 import type { AuditResource, CreditOperation, KeyPatch, KeyRecord, Meta, NewRatelimit, RefillRecord, StoreOps } from '../storage/store.js';
 import { requirePermission } from './apis.js';
 import { auditEntry } from './audit.js';
@@ -140,7 +140,7 @@ async function authorizedKey(ops: StoreOps, ctx: RequestContext, keyId: string, 
   // Another workspace's key answers "not found": findKey is scoped to the caller's workspace.
   const key = await ops.findKey(ctx.workspaceId, keyId);
   if (!key) throw keyNotFound(keyId);
-  requirePermission(ctx, eitherScope('api', key.apiId, action));
+  requirePermission(ctx, keyScope(key.apiId, action, key.id));
   return key;
 }
 
@@ -159,8 +159,8 @@ export class KeyService {
 
   async create(ctx: RequestContext, input: CreateKeyInput): Promise<{ keyId: string; key: string }> {
     // A caller who may not create keys in this API learns nothing about it: masked as not found (upstream).
-    if (!holdsAny(ctx.permissions, eitherScope('api', input.apiId, 'create_key'))) throw apiNotFound(input.apiId);
-    if (input.recoverable && !holdsAny(ctx.permissions, eitherScope('api', input.apiId, 'encrypt_key'))) throw apiNotFound(input.apiId);
+    if (!satisfies(ctx.permissions, ctx.workspaceId, keyScope(input.apiId, 'create_key'))) throw apiNotFound(input.apiId);
+    if (input.recoverable && !satisfies(ctx.permissions, ctx.workspaceId, eitherScope('api', input.apiId, 'encrypt_key'))) throw apiNotFound(input.apiId);
     const now = this.deps.clock.now();
     const refill = input.credits ? refillFrom(input.credits, 'create') : null;
     const ratelimits = ratelimitsFrom(input.ratelimits ?? [], now);
@@ -205,7 +205,7 @@ export class KeyService {
     const key = await this.deps.store.findKeyByHash(hashKey(rawKey));
     // Missing, another workspace's, or not readable by the caller all look the same, so a root key cannot probe
     // for keys; the detail never repeats the key, which is a secret.
-    if (!key || key.workspaceId !== ctx.workspaceId || !holdsAny(ctx.permissions, eitherScope('api', key.apiId, 'read_key'))) {
+    if (!key || key.workspaceId !== ctx.workspaceId || !satisfies(ctx.permissions, ctx.workspaceId, keyScope(key.apiId, 'read_key', key.id))) {
       throw new KeywardError('key_not_found', 'The key was not found.');
     }
     return key;
@@ -306,7 +306,7 @@ export class KeyService {
   /** One page of an API's keys, ordered by id. */
   async list(ctx: RequestContext, input: ListKeysInput): Promise<Page<KeyRecord>> {
     // Without both read_key and read_api the API itself stays hidden: masked as not found (upstream).
-    const readable = ['read_key', 'read_api'].every((action) => holdsAny(ctx.permissions, eitherScope('api', input.apiId, action)));
+    const readable = [keyScope(input.apiId, 'read_key'), readApiScope(input.apiId)].every((anyOf) => satisfies(ctx.permissions, ctx.workspaceId, anyOf));
     if (!readable) throw apiNotFound(input.apiId);
     // No vault yet, so no key has a plaintext to return (see noVault); the permission is still required.
     if (input.decrypt) requirePermission(ctx, eitherScope('api', input.apiId, 'decrypt_key'));

@@ -1,6 +1,6 @@
 import { KeywardError, badInput } from '../core/errors.js';
 import { resolveOverride } from '../core/override-match.js';
-import { eitherScope, holdsAny } from '../core/permissions.js';
+import { eitherScope, readOverrideScope, satisfies } from '../core/permissions.js';
 import type { AuditResource, RatelimitNamespaceRecord, RatelimitOverrideRecord } from '../storage/store.js';
 import { requirePermission } from './apis.js';
 import { auditEntry } from './audit.js';
@@ -87,12 +87,12 @@ export class RatelimitService {
   private async check(ctx: RequestContext, requests: readonly LimitRequest[]): Promise<LimitOutcome[]> {
     const now = this.deps.clock.now();
     const namespaces = await this.namespacesToLimit(ctx, requests.map((r) => r.namespace), now);
-    const candidates = await this.overrideCandidates(ctx, requests.map((r) => ({ namespaceId: namespaces.get(r.namespace)!.id, identifier: r.identifier })));
-    const applied = requests.map((r) => {
-      const namespaceId = namespaces.get(r.namespace)!.id;
+    const targets = requests.map((request) => ({ request, namespaceId: namespaces.get(request.namespace)!.id }));
+    const candidates = await this.overrideCandidates(ctx, targets);
+    const applied = targets.map(({ request, namespaceId }) => {
       // An override replaces both the limit and the window of the request.
-      const override = resolveOverride(candidates.get(namespaceId)!, r.identifier);
-      return { request: r, namespaceId, override, limit: override?.limit ?? r.limit, duration: override?.duration ?? r.duration };
+      const override = resolveOverride(candidates.get(namespaceId)!, request.identifier);
+      return { request, namespaceId, override, limit: override?.limit ?? request.limit, duration: override?.duration ?? request.duration };
     });
     const decisions = await this.deps.limiter.check(
       applied.map((a) => ({ key: `${ctx.workspaceId}:${a.namespaceId}:${a.request.identifier}`, limit: a.limit, duration: a.duration, cost: a.request.cost })),
@@ -155,12 +155,12 @@ export class RatelimitService {
   /** The overrides that could apply, per namespace id: one query per namespace however many identifiers. */
   private async overrideCandidates(
     ctx: RequestContext,
-    targets: Array<{ namespaceId: string; identifier: string }>,
+    targets: Array<{ namespaceId: string; request: LimitRequest }>,
   ): Promise<Map<string, RatelimitOverrideRecord[]>> {
     const identifiers = new Map<string, Set<string>>();
-    for (const t of targets) {
-      if (!identifiers.has(t.namespaceId)) identifiers.set(t.namespaceId, new Set());
-      identifiers.get(t.namespaceId)!.add(t.identifier);
+    for (const { namespaceId, request } of targets) {
+      if (!identifiers.has(namespaceId)) identifiers.set(namespaceId, new Set());
+      identifiers.get(namespaceId)!.add(request.identifier);
     }
     const entries = await Promise.all(
       [...identifiers].map(async ([namespaceId, ids]) => {
@@ -206,9 +206,10 @@ export class RatelimitService {
   /** The override that applies to `identifier`, resolved exactly as limit resolves it. */
   async getOverride(ctx: RequestContext, namespace: string, identifier: string): Promise<RatelimitOverrideRecord> {
     const ns = await this.liveNamespace(ctx, namespace);
-    // Masked as a missing namespace, as upstream: without read_override the namespace stays hidden.
-    if (!holdsAny(ctx.permissions, eitherScope('ratelimit', ns.id, 'read_override'))) throw namespaceNotFound(namespace);
     const override = resolveOverride(await this.deps.store.findRatelimitOverrideCandidates(ctx.workspaceId, ns.id, [identifier]), identifier);
+    // Masked as a missing namespace, as upstream: without read_override the namespace stays hidden. A URN grant must
+    // cover the override found or, when none applies, every override of the namespace (`overrides/*`).
+    if (!satisfies(ctx.permissions, ctx.workspaceId, readOverrideScope(ns.id, override?.id ?? '*'))) throw namespaceNotFound(namespace);
     if (!override) throw overrideNotFound(identifier);
     return override;
   }

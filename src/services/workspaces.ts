@@ -1,3 +1,4 @@
+import type { InvalidationBus } from '../cache/bus.js';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import { generateKey } from '../core/key-format.js';
@@ -14,7 +15,27 @@ export interface Bootstrapped {
 }
 
 export class WorkspaceService {
-  constructor(private readonly deps: { store: Store; clock: Clock }) {}
+  /** Without a bus (bootstrap) nothing cached needs telling; `setApiRateLimit` announces its change on it. */
+  constructor(private readonly deps: { store: Store; clock: Clock; bus?: InvalidationBus }) {}
+
+  /**
+   * Sets a workspace's own API rate limit in requests per minute (null: back to the server-wide
+   * default), audited as a system action in the same transaction, then announced as a `workspace`
+   * invalidation so cached root keys (which carry the value) reload. False if there is no such live workspace.
+   */
+  async setApiRateLimit(workspaceId: string, limit: number | null, actor = 'cli'): Promise<boolean> {
+    const now = this.deps.clock.now();
+    const updated = await this.deps.store.transaction(async (tx) => {
+      if (!(await tx.setWorkspaceApiRateLimit(workspaceId, limit))) return false;
+      const description = limit === null
+        ? `Removed the API rate limit of workspace ${workspaceId}; the server default applies`
+        : `Set the API rate limit of workspace ${workspaceId} to ${limit} requests per minute`;
+      await tx.appendAudit(auditEntry(systemContext(workspaceId, actor), now, 'workspace.update', description, [{ type: 'workspace', id: workspaceId }]));
+      return true;
+    });
+    if (updated) await this.deps.bus?.publish({ kind: 'workspace', workspaceId });
+    return updated;
+  }
 
   /** A new workspace and a root key holding every permission, audited, in one transaction. */
   bootstrap(name = 'default'): Promise<Bootstrapped> {

@@ -27,7 +27,25 @@ export interface RootKeyRecord {
   enabled: boolean;
   expires: number | null;
   workspaceEnabled: boolean;
+  /** The workspace's own API rate limit (requests per minute); null: the server-wide default applies. */
+  workspaceApiRateLimit: number | null;
   createdAt: number;
+}
+
+/** A live root key as its management operations see it. The secret is never stored; `hash` is there to invalidate caches. */
+export interface ManagedRootKeyRecord {
+  id: string;
+  workspaceId: string;
+  name: string | null;
+  hash: string;
+  start: string;
+  permissions: string[];
+  expires: number | null;
+  /** The root key that created it; null when Keyward itself did (bootstrap, CLI). */
+  createdBy: string | null;
+  createdAt: number;
+  updatedAt: number | null;
+  lastUsedAt: number | null;
 }
 
 export interface ApiRecord {
@@ -260,6 +278,23 @@ export interface StoreOps {
     permissions: string[]; createdAt: number; expires: number | null; createdBy: string | null;
   }): Promise<void>;
   findRootKeyByHash(hash: string): Promise<RootKeyRecord | undefined>;
+  /** The live workspace with this id. */
+  findWorkspace(workspaceId: string): Promise<WorkspaceRecord | undefined>;
+  /** The live root key with this id in this workspace. */
+  findRootKey(workspaceId: string, rootKeyId: string): Promise<ManagedRootKeyRecord | undefined>;
+  /** The workspace of the live root key with this id: for operator commands, which act across workspaces. */
+  findRootKeyWorkspace(rootKeyId: string): Promise<string | undefined>;
+  /** One page of the workspace's live root keys, ordered by id. */
+  listRootKeys(query: PageQuery): Promise<ManagedRootKeyRecord[]>;
+  /** Changes what is given and records updatedAt. */
+  updateRootKey(rootKeyId: string, patch: { name?: string; permissions?: string[] }, now: number): Promise<void>;
+  /** Soft delete: from now on its hash finds nothing. False if the root key was not live. */
+  softDeleteRootKey(workspaceId: string, rootKeyId: string, now: number): Promise<boolean>;
+  /**
+   * Sets the workspace's own API rate limit (requests per minute; null removes it, so the server-wide
+   * default applies). False (writing nothing) if the workspace is not live.
+   */
+  setWorkspaceApiRateLimit(workspaceId: string, limit: number | null): Promise<boolean>;
 
   // apis
   insertApi(api: ApiRecord): Promise<void>;
@@ -334,8 +369,8 @@ export interface StoreOps {
   listRoles(query: SearchPageQuery): Promise<RoleRecord[]>;
   /** Deletes the role and detaches it from every key; false if it was not there. */
   deleteRole(workspaceId: string, roleId: string): Promise<boolean>;
-  /** Replaces the role's permissions with these slugs, creating missing permissions in the workspace. */
-  setRolePermissions(workspaceId: string, roleId: string, slugs: string[], now: number): Promise<void>;
+  /** Replaces the role's permissions with these slugs, creating missing permissions in the workspace; returns them by slug. */
+  setRolePermissions(workspaceId: string, roleId: string, slugs: string[], now: number): Promise<PermissionRecord[]>;
 
   // verify hot path
   /** Spends `cost` credits in one atomic statement; the new balance, or undefined if not enough. */

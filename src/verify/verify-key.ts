@@ -1,6 +1,7 @@
 import { KeywardError } from '../core/errors.js';
 import { hashKey } from '../core/key-format.js';
 import { evaluatePermissionQuery, parsePermissionQuery } from '../core/permission-query.js';
+import { grantsUrn, keyResource } from '../core/permissions.js';
 // The same mappers as getKey, so a key's permissions and identity look alike in every response.
 import { allPermissions, identityData } from '../contract/key-views.js';
 import { LimiterFailures } from '../ratelimit/fail-open.js';
@@ -175,7 +176,13 @@ export class VerifyService {
     // Another workspace's key answers exactly like an unknown one: a root key cannot probe other tenants.
     if (key.workspaceId !== ctx.workspaceId) return NOT_FOUND;
     // Without verify permission on this key's API the caller must not learn the key exists (masked, as upstream).
-    if (!ctx.permissions.has(VERIFY_ANY_API) && !ctx.permissions.has(`api.${key.apiId}.verify_key`)) return NOT_FOUND;
+    // Two Set lookups in the common case; URN grants are matched only when both miss, and cost nothing for root
+    // keys holding none (keys.verifyKey's Requirement is keyScope(apiId, 'verify_key', keyId), written out here).
+    if (
+      !ctx.permissions.has(VERIFY_ANY_API) &&
+      !ctx.permissions.has(`api.${key.apiId}.verify_key`) &&
+      !grantsUrn(ctx.permissions, ctx.workspaceId, keyResource(key.apiId, key.id), 'verify_key')
+    ) return NOT_FOUND;
 
     // Parsed before the state checks: a malformed query is the caller's bug, so it is a 400 even for a
     // disabled or expired key (but never reveals a key the checks above hide).

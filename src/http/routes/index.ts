@@ -11,14 +11,29 @@ import deleteIdentity from './identities/delete-identity.js';
 import getIdentity from './identities/get-identity.js';
 import listIdentities from './identities/list-identities.js';
 import updateIdentity from './identities/update-identity.js';
+import addKeyPermissions from './keys/add-permissions.js';
+import addKeyRoles from './keys/add-roles.js';
 import createKey from './keys/create-key.js';
 import deleteKey from './keys/delete-key.js';
 import getKey from './keys/get-key.js';
+import removeKeyPermissions from './keys/remove-permissions.js';
+import removeKeyRoles from './keys/remove-roles.js';
 import rerollKey from './keys/reroll-key.js';
+import setKeyPermissions from './keys/set-permissions.js';
+import setKeyRoles from './keys/set-roles.js';
 import updateCredits from './keys/update-credits.js';
 import updateKey from './keys/update-key.js';
 import verifyKey from './keys/verify-key.js';
 import whoami from './keys/whoami.js';
+import createPermission from './permissions/create-permission.js';
+import createRole from './permissions/create-role.js';
+import deletePermission from './permissions/delete-permission.js';
+import deleteRole from './permissions/delete-role.js';
+import getPermission from './permissions/get-permission.js';
+import getRole from './permissions/get-role.js';
+import listPermissions from './permissions/list-permissions.js';
+import listRoles from './permissions/list-roles.js';
+import setRolePermissions from './permissions/set-role-permissions.js';
 import deleteOverride from './ratelimit/delete-override.js';
 import getOverride from './ratelimit/get-override.js';
 import limit from './ratelimit/limit.js';
@@ -45,6 +60,21 @@ export const ROUTES: OperationRoute[] = [
   deleteKey,
   rerollKey,
   verifyKey,
+  addKeyPermissions,
+  removeKeyPermissions,
+  setKeyPermissions,
+  addKeyRoles,
+  removeKeyRoles,
+  setKeyRoles,
+  createPermission,
+  getPermission,
+  listPermissions,
+  deletePermission,
+  createRole,
+  getRole,
+  listRoles,
+  deleteRole,
+  setRolePermissions,
   createIdentity,
   getIdentity,
   listIdentities,

@@ -1,10 +1,12 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { SqlDialect } from './dialect.js';
 import * as m0001 from './migrations/0001_initial.js';
+import * as m0002 from './migrations/0002_ratelimit_indexes.js';
 
 /** Migrations are imported statically so the built package needs no migrations folder on disk. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
+  '0002_ratelimit_indexes': m0002,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -6,6 +6,7 @@ import type {
   NewKeyRow, NewPermission, NewRatelimit, NewRatelimitOverride, NewRole, PageQuery, PermissionRecord, RatelimitNamespaceRecord,
   RatelimitOverrideRecord, RatelimitRecord, RoleRecord, RootKeyRecord, SearchPageQuery, Store, StoreOps, WorkspaceRecord,
 } from '../store.js';
+import type { ManagedRootKeyRecord } from '../store.js';
 import { openDatabase, type SqlDialect } from './dialect.js';
 import { migrateToLatest } from './migrate.js';
 import type { Tables } from './tables.js';
@@ -177,6 +178,22 @@ function overrideFromRow(row: Tables['ratelimit_overrides']): RatelimitOverrideR
   };
 }
 
+function managedRootKeyFromRow(row: Tables['root_keys']): ManagedRootKeyRecord {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    name: row.name,
+    hash: row.hash,
+    start: row.start,
+    permissions: JSON.parse(row.permissions) as string[],
+    expires: num(row.expires),
+    createdBy: row.created_by,
+    createdAt: Number(row.created_at),
+    updatedAt: num(row.updated_at),
+    lastUsedAt: num(row.last_used_at),
+  };
+}
+
 const FIRST_START = 'first_start_at';
 
 class SqlOps implements StoreOps {
@@ -222,7 +239,10 @@ class SqlOps implements StoreOps {
     const row = await this.db
       .selectFrom('root_keys as r')
       .innerJoin('workspaces as w', 'w.id', 'r.workspace_id')
-      .select(['r.id', 'r.workspace_id', 'r.name', 'r.start', 'r.permissions', 'r.enabled', 'r.expires', 'r.created_at', 'w.enabled as workspace_enabled'])
+      .select([
+        'r.id', 'r.workspace_id', 'r.name', 'r.start', 'r.permissions', 'r.enabled', 'r.expires', 'r.created_at',
+        'w.enabled as workspace_enabled', 'w.api_rate_limit as workspace_api_rate_limit',
+      ])
       .where('r.hash', '=', hash)
       .where('r.deleted_at', 'is', null)
       .where('w.deleted_at', 'is', null)
@@ -237,8 +257,81 @@ class SqlOps implements StoreOps {
       enabled: bool(row.enabled),
       expires: num(row.expires),
       workspaceEnabled: bool(row.workspace_enabled),
+      workspaceApiRateLimit: num(row.workspace_api_rate_limit),
       createdAt: Number(row.created_at),
     };
+  }
+
+  async setWorkspaceApiRateLimit(workspaceId: string, limit: number | null): Promise<boolean> {
+    const result = await this.db
+      .updateTable('workspaces')
+      .set({ api_rate_limit: limit })
+      .where('id', '=', workspaceId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async findWorkspace(workspaceId: string): Promise<WorkspaceRecord | undefined> {
+    const row = await this.db
+      .selectFrom('workspaces')
+      .select(['id', 'name', 'enabled', 'created_at'])
+      .where('id', '=', workspaceId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return row && { id: row.id, name: row.name, enabled: bool(row.enabled), createdAt: Number(row.created_at) };
+  }
+
+  async findRootKey(workspaceId: string, rootKeyId: string): Promise<ManagedRootKeyRecord | undefined> {
+    const row = await this.db
+      .selectFrom('root_keys')
+      .selectAll()
+      .where('id', '=', rootKeyId)
+      .where('workspace_id', '=', workspaceId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return row ? managedRootKeyFromRow(row) : undefined;
+  }
+
+  async findRootKeyWorkspace(rootKeyId: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('root_keys')
+      .select('workspace_id')
+      .where('id', '=', rootKeyId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return row?.workspace_id;
+  }
+
+  async listRootKeys(q: PageQuery): Promise<ManagedRootKeyRecord[]> {
+    const rows = await this.db
+      .selectFrom('root_keys')
+      .selectAll()
+      .where('workspace_id', '=', q.workspaceId)
+      .where('deleted_at', 'is', null)
+      .$if(q.cursor !== undefined, (qb) => qb.where('id', '>', q.cursor!))
+      .orderBy('id')
+      .limit(q.limit)
+      .execute();
+    return rows.map(managedRootKeyFromRow);
+  }
+
+  async updateRootKey(rootKeyId: string, patch: { name?: string; permissions?: string[] }, now: number): Promise<void> {
+    const values: Partial<Tables['root_keys']> = { updated_at: now };
+    if (patch.name !== undefined) values.name = patch.name;
+    if (patch.permissions !== undefined) values.permissions = JSON.stringify(patch.permissions);
+    await this.db.updateTable('root_keys').set(values).where('id', '=', rootKeyId).execute();
+  }
+
+  async softDeleteRootKey(workspaceId: string, rootKeyId: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('root_keys')
+      .set({ deleted_at: now, updated_at: now })
+      .where('id', '=', rootKeyId)
+      .where('workspace_id', '=', workspaceId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   async insertApi(api: ApiRecord): Promise<void> {
@@ -455,12 +548,12 @@ class SqlOps implements StoreOps {
   }
 
   async addKeyPermissions(workspaceId: string, keyId: string, slugs: string[], now: number): Promise<void> {
-    const ids = await this.ensurePermissions(workspaceId, slugs, now);
-    if (ids.length === 0) return;
+    const permissions = await this.ensurePermissions(workspaceId, slugs, now);
+    if (permissions.length === 0) return;
     // DO NOTHING: a link the key already has (or a concurrent add just made) is not an error.
     await this.db
       .insertInto('key_permissions')
-      .values(ids.map((id) => ({ key_id: keyId, permission_id: id, workspace_id: workspaceId, created_at: now })))
+      .values(permissions.map((p) => ({ key_id: keyId, permission_id: p.id, workspace_id: workspaceId, created_at: now })))
       .onConflict((oc) => oc.doNothing())
       .execute();
   }
@@ -484,8 +577,8 @@ class SqlOps implements StoreOps {
     await this.db.deleteFrom('key_roles').where('key_id', '=', keyId).where('role_id', 'in', roleIds).execute();
   }
 
-  /** Ids of the workspace's permissions with these slugs, creating missing ones (named after their slug; race-safe). */
-  private async ensurePermissions(workspaceId: string, slugs: string[], now: number): Promise<string[]> {
+  /** The workspace's permissions with these slugs, creating missing ones (named after their slug; race-safe). */
+  private async ensurePermissions(workspaceId: string, slugs: string[], now: number): Promise<PermissionRecord[]> {
     const unique = [...new Set(slugs)];
     if (unique.length === 0) return [];
     await this.db
@@ -495,7 +588,7 @@ class SqlOps implements StoreOps {
       })))
       .onConflict((oc) => oc.columns(['workspace_id', 'slug']).doNothing())
       .execute();
-    return (await this.findPermissionsBySlug(workspaceId, unique)).map((p) => p.id);
+    return this.findPermissionsBySlug(workspaceId, unique);
   }
 
   async insertPermission(row: NewPermission): Promise<boolean> {
@@ -611,14 +704,15 @@ class SqlOps implements StoreOps {
     return true;
   }
 
-  async setRolePermissions(workspaceId: string, roleId: string, slugs: string[], now: number): Promise<void> {
+  async setRolePermissions(workspaceId: string, roleId: string, slugs: string[], now: number): Promise<PermissionRecord[]> {
     await this.db.deleteFrom('role_permissions').where('role_id', '=', roleId).execute();
-    const ids = await this.ensurePermissions(workspaceId, slugs, now);
-    if (ids.length === 0) return;
+    const permissions = await this.ensurePermissions(workspaceId, slugs, now);
+    if (permissions.length === 0) return [];
     await this.db
       .insertInto('role_permissions')
-      .values(ids.map((id) => ({ role_id: roleId, permission_id: id, workspace_id: workspaceId, created_at: now })))
+      .values(permissions.map((p) => ({ role_id: roleId, permission_id: p.id, workspace_id: workspaceId, created_at: now })))
       .execute();
+    return permissions;
   }
 
   /** The roles (in the given order) with their permissions, loaded for all of them in one query. */

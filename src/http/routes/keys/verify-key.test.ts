@@ -187,6 +187,58 @@ describe('keys.verifyKey: USAGE_EXCEEDED', () => {
   });
 });
 
+describe('keys.verifyKey: RATE_LIMITED', () => {
+  const limitOf = (name: string, limit: number, autoApply: boolean) => ({ name, limit, duration: 60_000, autoApply });
+
+  it('an exhausted autoApply limit: 200 RATE_LIMITED with the key fields and every evaluated limit, no credits spent', async () => {
+    const { keyId, key } = await createKey({ name: 'limited', credits: { remaining: 5 }, ratelimits: [limitOf('requests', 1, true)] });
+    const first = await verifyData({ key });
+    expect(first).toMatchObject({ valid: true, code: 'VALID', credits: 4 });
+    const refused = await verifyData({ key, ratelimits: [{ name: 'burst', limit: 10, duration: 1000 }] });
+    expect(refused).toEqual({
+      valid: false, code: 'RATE_LIMITED', keyId, enabled: true, name: 'limited', credits: 4,
+      ratelimits: [
+        { exceeded: true, id: first.ratelimits[0].id, name: 'requests', limit: 1, duration: 60_000, reset: first.ratelimits[0].reset, remaining: 0, autoApply: true },
+        { exceeded: false, id: '', name: 'burst', limit: 10, duration: 1000, reset: expect.any(Number), remaining: 9, autoApply: false },
+      ],
+    });
+    expect(first.ratelimits[0].id).toMatch(/^rl_/);
+    expect(await remaining(keyId)).toBe(4);
+  });
+
+  it('a limit shared through an identity holds across its keys', async () => {
+    const externalId = `rl_shared_${Date.now()}`;
+    expect((await t.call('identities.createIdentity', { externalId, ratelimits: [limitOf('org', 2, true)] })).status).toBe(200);
+    const a = await createKey({ externalId });
+    const b = await createKey({ externalId });
+    expect((await verifyData({ key: a.key })).code).toBe('VALID');
+    expect((await verifyData({ key: b.key })).code).toBe('VALID');
+    expect((await verifyData({ key: a.key })).code).toBe('RATE_LIMITED');
+    expect((await verifyData({ key: b.key })).code).toBe('RATE_LIMITED');
+  });
+
+  it('a key without limits whose request names none carries no `ratelimits`', async () => {
+    const { keyId, key } = await createKey();
+    expect(await verifyData({ key, ratelimits: [] })).toEqual({ valid: true, code: 'VALID', keyId, enabled: true });
+  });
+});
+
+describe('keys.verifyKey: 412', () => {
+  it('a named rate limit the key does not have is a real HTTP 412 (precondition_failed)', async () => {
+    const { keyId, key } = await createKey({ credits: { remaining: 3 } });
+    const res = await verify({ key, ratelimits: [{ name: 'missing_limit', cost: 1 }] });
+    expect(res.status).toBe(412);
+    expect(res.body.meta.requestId).toMatch(/^req_/);
+    expect(res.body.error).toEqual({
+      title: 'Precondition Failed', status: 412,
+      type: 'https://unkey.com/docs/errors/unkey/application/precondition_failed',
+      detail: `ratelimit 'missing_limit' was requested but does not exist for key '${keyId}'`,
+    });
+    expect(JSON.stringify(res.body)).not.toContain(key);
+    expect(await remaining(keyId)).toBe(3);
+  });
+});
+
 describe('keys.verifyKey: 400', () => {
   it('a malformed permissions query, even for a disabled or expired key; the key never appears in the error', async () => {
     const live = await createKey({ permissions: ['a'] });
@@ -219,6 +271,9 @@ describe('keys.verifyKey: 400', () => {
     ['cost as a string', { key: 'abc', credits: { cost: '1' } }],
     ['credits without cost', { key: 'abc', credits: {} }],
     ['too many tags', { key: 'abc', tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }],
+    ['ratelimit name too short', { key: 'abc', ratelimits: [{ name: 'ab' }] }],
+    ['ratelimit duration under a second', { key: 'abc', ratelimits: [{ name: 'abc', limit: 1, duration: 999 }] }],
+    ['ratelimit with an unknown field', { key: 'abc', ratelimits: [{ name: 'abc', window: 1000 }] }],
     ['not JSON', '{"key": '],
   ])('schema violation: %s', async (_name, body) => {
     const res = await verify(body);

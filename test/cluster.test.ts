@@ -1,0 +1,171 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshPostgresSchema } from './harness.js';
+
+/**
+ * Scale-out for real (DESIGN §6): two Keyward server processes sharing one PostgreSQL schema and one
+ * Redis, as two nodes behind a load balancer would. Limits must be exact across them and a revoke on
+ * one must be refused by the other within a second. Each process is the real entry point
+ * (`node --import tsx src/main.ts`), on the system clock.
+ */
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const REDIS_URL = process.env.KEYWARD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+interface Node {
+  child: ChildProcess;
+  address: string;
+  output: { stdout: string; stderr: string };
+  exited: Promise<number | null>;
+}
+
+const children: ChildProcess[] = [];
+
+/** The environment of a child: ours without any KEYWARD_* variable, plus `vars`. */
+function environment(vars: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('KEYWARD_')) env[name] = value;
+  return { ...env, ...vars };
+}
+
+function launch(args: string[], vars: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { cwd: ROOT, env: environment(vars) });
+  children.push(child);
+  const output = { stdout: '', stderr: '' };
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { output.stdout += chunk; });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { output.stderr += chunk; });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, output, exited };
+}
+
+async function runToEnd(args: string[], vars: Record<string, string>) {
+  const { output, exited } = launch(args, vars);
+  const code = await exited;
+  if (code !== 0) throw new Error(`keyward ${args.join(' ')} exited with ${code}:\n${output.stderr}`);
+  return output.stdout;
+}
+
+async function startNode(vars: Record<string, string>): Promise<Node> {
+  const node = launch(['start'], { ...vars, KEYWARD_PORT: '0' });
+  const address = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "listening" line within 60 s:\n${node.output.stdout}\n${node.output.stderr}`)), 60_000);
+    const check = () => {
+      const match = /Keyward listening on (\S+)/.exec(node.output.stdout);
+      if (match) { clearTimeout(timer); resolve(match[1]!); }
+    };
+    node.child.stdout!.on('data', check);
+    node.exited.then((code) => { clearTimeout(timer); reject(new Error(`exited with ${code}:\n${node.output.stderr}`)); });
+  });
+  return { ...node, address };
+}
+
+let schema: { url: string; drop: () => Promise<void> };
+let env: Record<string, string>;
+let rootKey: string;
+let workspaceId: string;
+let a: Node;
+let b: Node;
+
+async function call(node: Node, operation: string, body: unknown) {
+  const response = await fetch(`${node.address}/v2/${operation}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${rootKey}` },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as any };
+}
+
+beforeAll(async () => {
+  schema = await freshPostgresSchema();
+  env = { KEYWARD_DATABASE_URL: schema.url, KEYWARD_REDIS_URL: REDIS_URL, KEYWARD_LOG_LEVEL: 'warn' };
+  // Migrates the schema and creates the workspace before any node starts, so neither makes its own.
+  const boot = JSON.parse(await runToEnd(['bootstrap', '--json'], env)) as { workspaceId: string; rootKey: string };
+  rootKey = boot.rootKey;
+  workspaceId = boot.workspaceId;
+  [a, b] = await Promise.all([startNode(env), startNode(env)]);
+}, 120_000);
+
+afterAll(async () => {
+  // Only the processes this file started, each by its handle: SIGTERM, then SIGKILL if it lingers.
+  await Promise.all(
+    children.map(async (child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const gone = new Promise<void>((resolve) => child.once('close', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await gone;
+      clearTimeout(timer);
+    }),
+  );
+  await schema?.drop();
+}, 60_000);
+
+/**
+ * A window length in which "now" sits well before the end of its fixed window, so the burst below
+ * cannot straddle two windows (where the sliding window, by design, admits a little of the next one).
+ */
+function windowWithRoom(room = 5 * 60_000): number {
+  for (let duration = 3_600_000; ; duration += 60_000) {
+    if (duration - (Date.now() % duration) > room) return duration;
+  }
+}
+
+describe('two nodes sharing PostgreSQL and Redis', { timeout: 120_000 }, () => {
+  it('1,000 concurrent ratelimit.limit calls split between the nodes admit exactly the limit (100)', async () => {
+    const namespace = `cluster_${Date.now().toString(36)}`;
+    const request = { namespace, identifier: 'one_identifier', limit: 100, duration: windowWithRoom() };
+    // Create the namespace first (cost 0 counts nothing), so the burst measures the limiter alone.
+    const created = await call(a, 'ratelimit.limit', { ...request, cost: 0 });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+
+    const results = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => call(i % 2 === 0 ? a : b, 'ratelimit.limit', { ...request, cost: 1 })),
+    );
+    expect(results.filter((r) => r.status !== 200).map((r) => r.body)).toEqual([]);
+    const admitted = results.filter((r) => r.body.data.success);
+    expect(admitted).toHaveLength(100);
+    // Both nodes admitted some: the counter really is shared, not merely split.
+    const admittedBy = (node: Node) => results.filter((r, i) => r.body.data.success && (i % 2 === 0 ? a : b) === node).length;
+    expect(admittedBy(a)).toBeGreaterThan(0);
+    expect(admittedBy(b)).toBeGreaterThan(0);
+    expect(new Set(admitted.map((r) => r.body.data.remaining)).size).toBe(100);
+
+    const after = await call(b, 'ratelimit.limit', { ...request, cost: 1 });
+    expect(after.body.data).toMatchObject({ success: false, remaining: 0, limit: 100 });
+  });
+
+  it('a key revoked on node A is refused on node B within 1 s', async () => {
+    const apiId = (await call(a, 'apis.createApi', { name: 'cluster' })).body.data.apiId as string;
+    const { keyId, key } = (await call(a, 'keys.createKey', { apiId })).body.data as { keyId: string; key: string };
+    // B has verified (and so cached) the key before it is revoked.
+    for (const node of [b, b, a]) expect((await call(node, 'keys.verifyKey', { key })).body.data.code).toBe('VALID');
+
+    expect((await call(a, 'keys.deleteKey', { keyId })).status).toBe(200);
+    const revokedAt = performance.now();
+    let code = 'VALID';
+    while (performance.now() - revokedAt < 1000) {
+      code = (await call(b, 'keys.verifyKey', { key })).body.data.code;
+      if (code === 'NOT_FOUND') break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(code).toBe('NOT_FOUND');
+    expect(performance.now() - revokedAt).toBeLessThan(1000);
+  });
+
+  it('keyward workspace-limit run as a third process reaches both nodes through Redis at once', async () => {
+    for (const node of [a, b]) expect((await call(node, 'apis.createApi', { name: 'no limit yet' })).headers.get('ratelimit-limit')).toBeNull();
+    await runToEnd(['workspace-limit', workspaceId, '1000'], env);
+    for (const node of [a, b]) {
+      const res = await call(node, 'apis.createApi', { name: 'limited now' });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('ratelimit-limit')).toBe('1000');
+    }
+    // One counter for the workspace across both nodes.
+    const remainingA = Number((await call(a, 'apis.createApi', { name: 'count a' })).headers.get('ratelimit-remaining'));
+    const remainingB = Number((await call(b, 'apis.createApi', { name: 'count b' })).headers.get('ratelimit-remaining'));
+    expect(remainingB).toBeLessThan(remainingA);
+    await runToEnd(['workspace-limit', workspaceId, 'off'], env);
+    for (const node of [a, b]) expect((await call(node, 'apis.createApi', { name: 'lifted' })).headers.get('ratelimit-limit')).toBeNull();
+  });
+});
