@@ -148,6 +148,12 @@ describe('loadConfig', () => {
 });
 
 describe('describeConfig', () => {
+  it('masks a password that itself contains @', () => {
+    const described = describeConfig(loadConfig({ KEYWARD_DATABASE_URL: 'postgres://u:p%40ss@h:5432/db' }));
+    expect(described.databaseUrl).toBe('postgres://u:***@h:5432/db');
+    expect(JSON.stringify(described)).not.toContain('ss@');
+  });
+
   it('masks the postgres password and leaves the rest readable', () => {
     const described = describeConfig(loadConfig({ KEYWARD_DATABASE_URL: 'postgres://keyward:s3cr3t:x@db.internal:5432/keyward', KEYWARD_PORT: '9000' }));
     expect(described.databaseUrl).toBe('postgres://keyward:***@db.internal:5432/keyward');

@@ -1,4 +1,7 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { parseMasterKeys, type MasterKeySpec } from './vault/master-keys.js';
+import { isLoopbackHost, MIN_VAULT_TOKEN_CHARS } from './vault/server.js';
+import { DEFAULT_DEK_MAX_ENCRYPTIONS } from './vault/vault.js';
 
 /**
  * The only reader of process.env. Every variable is parsed and checked once; all problems are
@@ -26,6 +29,30 @@ export interface Config {
    * (set with `keyward workspace-limit`). null: unlimited. 0: every request is refused with 429.
    */
   workspaceRateLimit: number | null;
+  /**
+   * Recoverable keys (src/vault). Master keys from KEYWARD_MASTER_KEYS (`<version>:<base64 of 32 bytes>`,
+   * comma-separated; the highest version wraps new data keys). Empty, and no vaultUrl: no vault, so
+   * recoverable keys answer 412.
+   */
+  masterKeys: readonly MasterKeySpec[];
+  /** The default vault store's directory (`<data dir>/vault`): apart from the main database. */
+  vaultDir: string;
+  /** The vault store (wrapped data keys): a SQLite file (default `<vault dir>/vault.sqlite`) or a postgres:// URL of another database. */
+  vaultDatabaseUrl: string;
+  /** A `keyward vault serve` process to use instead of a local vault; this process then holds no master key. */
+  vaultUrl: string | null;
+  /** The bearer token between API nodes and `keyward vault serve` (both sides). */
+  vaultToken: string | null;
+  /** A PEM file with the CA to trust for an https KEYWARD_VAULT_URL; null: the system's CAs. */
+  vaultCaFile: string | null;
+  /** Where `keyward vault serve` listens. */
+  vaultHost: string;
+  vaultPort: number;
+  /** PEM certificate and key for `keyward vault serve` (HTTPS, TLS 1.3 minimum); both or neither. */
+  vaultTlsCertFile: string | null;
+  vaultTlsKeyFile: string | null;
+  /** Encryptions per data key before the vault retires it and makes a new one. */
+  vaultDekMaxEncryptions: number;
 }
 
 export class ConfigError extends Error {
@@ -96,6 +123,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     ? null
     : integer(env, 'KEYWARD_WORKSPACE_RATE_LIMIT', 0, 0, MAX_WORKSPACE_RATE_LIMIT, problems);
 
+  const vault = vaultConfig(env, dataDir, databaseUrl, problems);
+
   const config: Config = {
     port,
     host,
@@ -108,17 +137,118 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     cacheStaleMs: integer(env, 'KEYWARD_CACHE_STALE_MS', 300_000, 0, 86_400_000, problems),
     redisUrl,
     workspaceRateLimit,
+    ...vault,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }
 
 /** The configuration as it may be printed: the database and Redis passwords are masked. */
+/** A URL with its password replaced; parsed rather than pattern-matched, so an `@` inside the password cannot leak the rest. */
+function maskPassword(url: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return url; // a SQLite file path
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '[unparseable URL]';
+  }
+}
+
+type VaultConfig = Pick<
+  Config,
+  'masterKeys' | 'vaultDir' | 'vaultDatabaseUrl' | 'vaultUrl' | 'vaultToken' | 'vaultCaFile' | 'vaultHost' | 'vaultPort' |
+  'vaultTlsCertFile' | 'vaultTlsKeyFile' | 'vaultDekMaxEncryptions'
+>;
+
+/** The KEYWARD_MASTER_KEYS and KEYWARD_VAULT_* variables. Secret values are never echoed in a problem. */
+function vaultConfig(env: NodeJS.ProcessEnv, dataDir: string, databaseUrl: string, problems: string[]): VaultConfig {
+  const master = parseMasterKeys(env.KEYWARD_MASTER_KEYS?.trim() ?? '');
+  problems.push(...master.problems);
+  const vaultDir = resolve(env.KEYWARD_VAULT_DIR?.trim() || resolve(dataDir, 'vault'));
+  const isPostgres = (url: string) => /^postgres(ql)?:\/\//i.test(url);
+
+  const rawStore = env.KEYWARD_VAULT_DATABASE_URL?.trim() || '';
+  let vaultDatabaseUrl = resolve(vaultDir, 'vault.sqlite');
+  if (rawStore !== '') {
+    if (env.KEYWARD_VAULT_DIR?.trim()) problems.push('Set KEYWARD_VAULT_DIR or KEYWARD_VAULT_DATABASE_URL, not both');
+    if (isPostgres(rawStore)) {
+      try {
+        new URL(rawStore);
+        vaultDatabaseUrl = rawStore;
+      } catch {
+        problems.push('KEYWARD_VAULT_DATABASE_URL is not a valid URL');
+      }
+    } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(rawStore) && !/^sqlite:\/\//i.test(rawStore)) {
+      problems.push(`KEYWARD_VAULT_DATABASE_URL must be a postgres:// URL or a SQLite file path, got scheme "${rawStore.split(':')[0]}"`);
+    } else {
+      vaultDatabaseUrl = resolve(rawStore.replace(/^sqlite:\/\//i, ''));
+    }
+  }
+  // The split is the point: wrapped data keys must not sit with the ciphertexts they protect.
+  if (vaultDatabaseUrl === databaseUrl) problems.push('KEYWARD_VAULT_DATABASE_URL must name a database apart from KEYWARD_DATABASE_URL');
+  else if (!isPostgres(vaultDatabaseUrl) && !isPostgres(databaseUrl) && dirname(vaultDatabaseUrl) === dirname(databaseUrl)) {
+    problems.push('The vault store must be in a directory of its own, not beside the main SQLite database (see KEYWARD_VAULT_DIR)');
+  }
+
+  const vaultUrl = env.KEYWARD_VAULT_URL?.trim() || null;
+  const vaultToken = env.KEYWARD_VAULT_TOKEN?.trim() || null;
+  if (vaultUrl !== null) {
+    let url: URL | undefined;
+    try {
+      url = new URL(vaultUrl);
+    } catch {
+      problems.push('KEYWARD_VAULT_URL must be an https:// URL (or http:// to a loopback address)');
+    }
+    if (url) {
+      if (url.username || url.password) problems.push('KEYWARD_VAULT_URL must not carry credentials; the token goes in KEYWARD_VAULT_TOKEN');
+      else if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+        problems.push('KEYWARD_VAULT_URL may use plain http:// only for a loopback address; use https://');
+      } else if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        problems.push('KEYWARD_VAULT_URL must be an https:// URL (or http:// to a loopback address)');
+      }
+    }
+    if (vaultToken === null) problems.push('KEYWARD_VAULT_URL needs KEYWARD_VAULT_TOKEN');
+    // API nodes that use a remote vault must never hold master keys or the vault store themselves.
+    if (master.keys.length > 0) problems.push('Set KEYWARD_MASTER_KEYS (a vault in this process) or KEYWARD_VAULT_URL (a remote vault), not both');
+    if (rawStore !== '') problems.push('KEYWARD_VAULT_DATABASE_URL belongs to the vault process, not to a node using KEYWARD_VAULT_URL');
+  }
+  if (vaultToken !== null && (vaultToken.length < MIN_VAULT_TOKEN_CHARS || !/^[\x21-\x7e]+$/.test(vaultToken))) {
+    problems.push(`KEYWARD_VAULT_TOKEN must be at least ${MIN_VAULT_TOKEN_CHARS} printable characters without spaces`);
+  }
+
+  const vaultHost = env.KEYWARD_VAULT_HOST?.trim() || '127.0.0.1';
+  if (!/^[A-Za-z0-9.:\-\[\]]+$/.test(vaultHost)) problems.push(`KEYWARD_VAULT_HOST must be a host name or IP address, got "${vaultHost}"`);
+  const file = (name: string) => (env[name]?.trim() ? resolve(env[name]!.trim()) : null);
+  const vaultTlsCertFile = file('KEYWARD_VAULT_TLS_CERT');
+  const vaultTlsKeyFile = file('KEYWARD_VAULT_TLS_KEY');
+  if ((vaultTlsCertFile === null) !== (vaultTlsKeyFile === null)) problems.push('Set both KEYWARD_VAULT_TLS_CERT and KEYWARD_VAULT_TLS_KEY, or neither');
+
+  return {
+    masterKeys: Object.freeze(master.keys.map((k) => Object.freeze(k))),
+    vaultDir,
+    vaultDatabaseUrl,
+    vaultUrl,
+    vaultToken,
+    vaultCaFile: file('KEYWARD_VAULT_CA'),
+    vaultHost,
+    vaultPort: integer(env, 'KEYWARD_VAULT_PORT', 7071, 0, 65535, problems),
+    vaultTlsCertFile,
+    vaultTlsKeyFile,
+    // Far below the 2^32 random-nonce limit for AES-GCM (NIST SP 800-38D).
+    vaultDekMaxEncryptions: integer(env, 'KEYWARD_VAULT_DEK_MAX_ENCRYPTIONS', DEFAULT_DEK_MAX_ENCRYPTIONS, 1, 2 ** 30, problems),
+  };
+}
+
 export function describeConfig(config: Readonly<Config>): Record<string, unknown> {
   return {
     ...config,
-    databaseUrl: config.databaseUrl.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@'),
-    // Redis URLs often carry only a password (`redis://:secret@host`).
-    redisUrl: config.redisUrl?.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@') ?? null,
+    // Secrets of the vault: versions are shown, key material and the token never.
+    masterKeys: config.masterKeys.map((k) => `${k.version}:***`),
+    vaultToken: config.vaultToken === null ? null : '***',
+    vaultDatabaseUrl: maskPassword(config.vaultDatabaseUrl),
+    databaseUrl: maskPassword(config.databaseUrl),
+    redisUrl: config.redisUrl === null ? null : maskPassword(config.redisUrl),
   };
 }

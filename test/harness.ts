@@ -19,7 +19,7 @@ export const POSTGRES_BASE_URL = process.env.KEYWARD_TEST_POSTGRES_URL ?? 'postg
 export interface CallResult {
   status: number;
   body: any;
-  headers: Record<string, string | string[] | undefined>;
+  headers: import('node:http').OutgoingHttpHeaders;
 }
 
 export interface TestServer {

@@ -16,6 +16,9 @@ interface Target {
   identityId: string;
   /** A rate-limit namespace (`rlns_...`). */
   namespaceId: string;
+  /** A permission (`perm_...`) and a role (`role_...`) of the workspace's own RBAC. */
+  permissionId: string;
+  roleId: string;
 }
 
 type Denied = 403 | 404 | 'NOT_FOUND';
@@ -69,6 +72,23 @@ const CASES: Record<string, SecurityCase> = {
   'ratelimitNamespaces.listNamespaces': { body: () => ({}), withoutPermission: 403, otherWorkspace: null },
   'ratelimitNamespaces.renameNamespace': { body: (t) => ({ namespace: t.namespaceId, name: 'renamed' }), withoutPermission: 403, otherWorkspace: 404 },
   'ratelimitNamespaces.deleteNamespace': { body: (t) => ({ namespace: t.namespaceId }), withoutPermission: 403, otherWorkspace: 404 },
+  // Key access: the key is looked up first (another workspace's is not found), then update_key and the rbac actions.
+  'keys.addPermissions': { body: (t) => ({ keyId: t.keyId, permissions: ['security.perm'] }), withoutPermission: 403, otherWorkspace: 404 },
+  'keys.removePermissions': { body: (t) => ({ keyId: t.keyId, permissions: ['security.perm'] }), withoutPermission: 403, otherWorkspace: 404 },
+  'keys.setPermissions': { body: (t) => ({ keyId: t.keyId, permissions: [] }), withoutPermission: 403, otherWorkspace: 404 },
+  'keys.addRoles': { body: (t) => ({ keyId: t.keyId, roles: ['security_role'] }), withoutPermission: 403, otherWorkspace: 404 },
+  'keys.removeRoles': { body: (t) => ({ keyId: t.keyId, roles: ['security_role'] }), withoutPermission: 403, otherWorkspace: 404 },
+  'keys.setRoles': { body: (t) => ({ keyId: t.keyId, roles: [] }), withoutPermission: 403, otherWorkspace: 404 },
+  // permissions.*: the rbac permission is checked before any lookup; another workspace's permission or role is not found.
+  'permissions.createPermission': { body: () => ({ name: 'security', slug: 'security.perm' }), withoutPermission: 403, otherWorkspace: null },
+  'permissions.getPermission': { body: (t) => ({ permission: t.permissionId }), withoutPermission: 403, otherWorkspace: 404 },
+  'permissions.listPermissions': { body: () => ({}), withoutPermission: 403, otherWorkspace: null },
+  'permissions.deletePermission': { body: (t) => ({ permission: t.permissionId }), withoutPermission: 403, otherWorkspace: 404 },
+  'permissions.createRole': { body: () => ({ name: 'security_role', permissions: ['security.perm'] }), withoutPermission: 403, otherWorkspace: null },
+  'permissions.getRole': { body: (t) => ({ role: t.roleId }), withoutPermission: 403, otherWorkspace: 404 },
+  'permissions.listRoles': { body: () => ({}), withoutPermission: 403, otherWorkspace: null },
+  'permissions.deleteRole': { body: (t) => ({ role: t.roleId }), withoutPermission: 403, otherWorkspace: 404 },
+  'permissions.setRolePermissions': { body: (t) => ({ roleId: t.roleId, permissions: ['security.perm'] }), withoutPermission: 403, otherWorkspace: 404 },
 };
 
 let t: TestServer;
@@ -90,8 +110,11 @@ async function newTarget(rootKey: string): Promise<Target> {
   const namespace = `target_${targets}`;
   await t.call('ratelimit.limit', { namespace, identifier: 'target', limit: 1, duration: 1000, cost: 0 }, { rootKey });
   const namespaceId = (await t.server.store.findRatelimitNamespace(t.workspaceId, namespace))!.id;
+  const permission = await t.call('permissions.createPermission', { name: 'target', slug: `target.perm.${targets}` }, { rootKey });
+  const role = await t.call('permissions.createRole', { name: `target_role_${targets}` }, { rootKey });
   return {
     apiId: api.body.data.apiId, keyId: key.body.data.keyId, key: key.body.data.key, identityId: identity.body.data.identityId, namespaceId,
+    permissionId: permission.body.data.permissionId, roleId: role.body.data.roleId,
   };
 }
 
@@ -156,6 +179,7 @@ describe.each(ROUTES.map((r) => r.operation))('%s', (operation) => {
       spec().body({
         apiId: 'api_0000000000doesnotexist', keyId: 'key_0000000000doesnotexist', key: 'sk_doesnotexist00000000000',
         identityId: 'id_0000000000doesnotexist', namespaceId: 'rlns_0000000000doesnotexist',
+        permissionId: 'perm_0000000000doesnotexist', roleId: 'role_0000000000doesnotexist',
       }),
       { rootKey: stranger.rootKey },
     );
@@ -168,8 +192,11 @@ describe.each(ROUTES.map((r) => r.operation))('%s', (operation) => {
     // Same answer as for an id that exists nowhere, apart from the request id and the echoed id.
     const normalise = (body: any, ids: string[]) =>
       JSON.parse(ids.reduce((text, id) => text.replaceAll(id, '<id>'), JSON.stringify({ ...body, meta: undefined })));
-    expect(normalise(res.body, [target.apiId, target.keyId, target.identityId, target.namespaceId])).toEqual(
-      normalise(missing.body, ['api_0000000000doesnotexist', 'key_0000000000doesnotexist', 'id_0000000000doesnotexist', 'rlns_0000000000doesnotexist']),
+    expect(normalise(res.body, [target.apiId, target.keyId, target.identityId, target.namespaceId, target.permissionId, target.roleId])).toEqual(
+      normalise(missing.body, [
+        'api_0000000000doesnotexist', 'key_0000000000doesnotexist', 'id_0000000000doesnotexist', 'rlns_0000000000doesnotexist',
+        'perm_0000000000doesnotexist', 'role_0000000000doesnotexist',
+      ]),
     );
     const after = await t.call('keys.getKey', { keyId: target.keyId });
     expect(after.body.data).toEqual(before.body.data);

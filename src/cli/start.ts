@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import { describeConfig, type Config } from '../config.js';
 import { createServer } from '../server.js';
 
 export async function startCommand(config: Readonly<Config>): Promise<number | undefined> {
@@ -11,6 +11,7 @@ export async function startCommand(config: Readonly<Config>): Promise<number | u
         `Root key (shown once, store it now): ${first.rootKey}\n\n`,
     );
   }
+  server.app.log.info({ config: describeConfig(config) }, 'starting');
   const address = await server.listen();
   process.stdout.write(`Keyward listening on ${address} (store: ${server.store.engine})\n`);
 

@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'ratelimit_namespace_not_found',
   'ratelimit_override_not_found',
   'migration_not_found',
+  'root_key_id_not_found',
   'identity_already_exists',
   'permission_already_exists',
   'role_already_exists',

@@ -26,6 +26,7 @@ export const ERROR_HTTP: Record<ErrorCode, { status: number; title: string; type
   ratelimit_namespace_not_found: { status: 404, title: 'Not Found', type: 'unkey/data/ratelimit_namespace_not_found' },
   ratelimit_override_not_found: { status: 404, title: 'Not Found', type: 'unkey/data/ratelimit_override_not_found' },
   migration_not_found: { status: 404, title: 'Not Found', type: 'unkey/data/migration_not_found' },
+  root_key_id_not_found: { status: 404, title: 'Not Found', type: 'keyward/data/root_key_not_found' },
   identity_already_exists: { status: 409, title: 'Conflicting Resource', type: 'unkey/data/identity_already_exists' },
   permission_already_exists: { status: 409, title: 'Conflicting Resource', type: 'unkey/data/permission_already_exists' },
   role_already_exists: { status: 409, title: 'Conflicting Resource', type: 'unkey/data/role_already_exists' },

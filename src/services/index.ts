@@ -10,6 +10,7 @@ import { KeyAccessService } from './key-access.js';
 import { KeyService } from './keys.js';
 import { PermissionService } from './permissions.js';
 import { RatelimitService } from './ratelimits.js';
+import { RootKeyService } from './root-keys.js';
 import { WorkspaceService } from './workspaces.js';
 import { VerifyService } from '../verify/verify-key.js';
 
@@ -41,6 +42,8 @@ export interface Services {
   auditLog: AuditLogService;
   workspaces: WorkspaceService;
   ratelimits: RatelimitService;
+  /** Keyward-only root-key management. */
+  rootKeys: RootKeyService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -54,5 +57,6 @@ export function createServices(deps: ServiceDeps): Services {
     auditLog: new AuditLogService(deps),
     workspaces: new WorkspaceService(deps),
     ratelimits: new RatelimitService(deps),
+    rootKeys: new RootKeyService(deps),
   };
 }

@@ -23,7 +23,7 @@ const PERMISSION_ACTIONS: Record<AccessChange, string[]> = {
 // As upstream: adding a role needs add_role_to_key, while removing and setting need update_key alone.
 const ROLE_ACTIONS: Record<AccessChange, string[]> = { add: ['add_role_to_key'], remove: [], set: [] };
 
-/** The names the key holds after the change, worked out from what it held when this transaction read it. */
+/** The names the key holds after the change, worked out from what it held (read under its row lock). */
 function namesAfter(change: AccessChange, before: string[], named: string[]): string[] {
   if (change === 'set') return named;
   if (change === 'add') return unique([...before, ...named]);
@@ -100,6 +100,9 @@ export class KeyAccessService {
   /**
    * One change to one key's access: the lookup and the permission checks come first, then `change` (which appends
    * the audit record) runs in the same transaction; after the commit every node drops its cached copy of the key.
+   * Writing the key first records updatedAt and, on PostgreSQL, holds the key's row lock until the commit, so
+   * concurrent changes to one key apply one after another; the key is read again under that lock, so `change`
+   * starts from what the key holds now.
    */
   private async changeKey<T>(
     ctx: RequestContext,
@@ -110,10 +113,13 @@ export class KeyAccessService {
     const now = this.deps.clock.now();
     const { hash, result } = await this.deps.store.transaction(async (tx) => {
       // Another workspace's key answers "not found": findKey is scoped to the caller's workspace.
+      const found = await tx.findKey(ctx.workspaceId, keyId);
+      if (!found) throw keyNotFound(keyId);
+      requirePermission(ctx, eitherScope('api', found.apiId, 'update_key'));
+      for (const action of rbacActions) requirePermission(ctx, rbac(action));
+      await tx.updateKey(found.id, {}, now);
       const key = await tx.findKey(ctx.workspaceId, keyId);
       if (!key) throw keyNotFound(keyId);
-      requirePermission(ctx, eitherScope('api', key.apiId, 'update_key'));
-      for (const action of rbacActions) requirePermission(ctx, rbac(action));
       return { hash: key.hash, result: await change(tx, key, now) };
     });
     await this.deps.bus.publish({ kind: 'key', hash });

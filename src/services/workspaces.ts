@@ -6,6 +6,7 @@ import { ALL_WILDCARD_PERMISSIONS } from '../core/permissions.js';
 import type { Store, StoreOps } from '../storage/store.js';
 import { auditEntry } from './audit.js';
 import { systemContext } from './context.js';
+import { insertRootKey } from './root-keys.js';
 
 export interface Bootstrapped {
   workspaceId: string;
@@ -51,25 +52,14 @@ export class WorkspaceService {
   }
 
   /**
-   * A root key for `workspaceId` holding exactly `permissions`, created by Keyward itself (CLI, tests).
-   * The HTTP endpoint for root-key management, with its no-escalation rule, builds on this.
+   * A root key for `workspaceId` holding exactly `permissions`, unchecked: for tests, which need root keys holding
+   * odd permissions. Operators and root keys go through RootKeyService, which validates and refuses escalation.
    */
   async createRootKey(workspaceId: string, permissions: string[], name: string | null = null): Promise<{ rootKeyId: string; rootKey: string }> {
     const now = this.deps.clock.now();
-    const rootKeyId = newId('rootKey', now);
-    const key = generateKey(32, 'kw_root');
-    await this.deps.store.transaction(async (tx) => {
-      await tx.insertRootKey({
-        id: rootKeyId, workspaceId, name, hash: key.hash, start: key.start, permissions: [...new Set(permissions)],
-        createdAt: now, expires: null, createdBy: null,
-      });
-      await tx.appendAudit(
-        auditEntry(systemContext(workspaceId, 'cli'), now, 'rootKey.create', `Created root key ${rootKeyId}`, [
-          { type: 'rootKey', id: rootKeyId, ...(name ? { name } : {}) },
-        ]),
-      );
-    });
-    return { rootKeyId, rootKey: key.plaintext };
+    const created = await this.deps.store.transaction((tx) =>
+      insertRootKey(tx, systemContext(workspaceId, 'cli'), now, { name, permissions: [...new Set(permissions)], expires: null }));
+    return { rootKeyId: created.rootKeyId, rootKey: created.key };
   }
 
   private async createWorkspace(tx: StoreOps, name: string): Promise<Bootstrapped> {

@@ -43,6 +43,11 @@ import setOverride from './ratelimit/set-override.js';
 import deleteNamespace from './ratelimit-namespaces/delete-namespace.js';
 import listNamespaces from './ratelimit-namespaces/list-namespaces.js';
 import renameNamespace from './ratelimit-namespaces/rename-namespace.js';
+import createRootKey from './root-keys/create-root-key.js';
+import listRootKeyPermissions from './root-keys/list-permissions.js';
+import listRootKeys from './root-keys/list-root-keys.js';
+import revokeRootKey from './root-keys/revoke-root-key.js';
+import updateRootKey from './root-keys/update-root-key.js';
 
 /** Every operation the server answers. Add a route file, then list it here. */
 export const ROUTES: OperationRoute[] = [
@@ -90,4 +95,9 @@ export const ROUTES: OperationRoute[] = [
   listNamespaces,
   renameNamespace,
   deleteNamespace,
+  createRootKey,
+  listRootKeys,
+  updateRootKey,
+  revokeRootKey,
+  listRootKeyPermissions,
 ] as OperationRoute[];

@@ -705,6 +705,9 @@ class SqlOps implements StoreOps {
   }
 
   async setRolePermissions(workspaceId: string, roleId: string, slugs: string[], now: number): Promise<PermissionRecord[]> {
+    // Writing the role first holds its row lock (PostgreSQL) until the transaction ends, so concurrent replacements
+    // of one role's permissions apply one after another instead of mixing their sets.
+    await this.db.updateTable('roles').set({ updated_at: now }).where('id', '=', roleId).where('workspace_id', '=', workspaceId).execute();
     await this.db.deleteFrom('role_permissions').where('role_id', '=', roleId).execute();
     const permissions = await this.ensurePermissions(workspaceId, slugs, now);
     if (permissions.length === 0) return [];

@@ -1,0 +1,60 @@
+import { Type } from 'typebox';
+import { RequestObject, ResourceId, UnixMs } from './common.js';
+
+/**
+ * Keyward's rootKeys.* (root-key management, which Unkey v2 leaves to its dashboard). A root key never
+ * grants more than its creator holds; its secret appears only in the createRootKey response.
+ */
+
+const RootKeyIdField = ResourceId('The root key id (`rk_...`).');
+const Name = Type.String({ minLength: 1, maxLength: 255, description: 'What the root key is for, for people.' });
+const Permissions = Type.Array(
+  Type.String({
+    minLength: 1,
+    maxLength: 512,
+    description: 'A tuple such as `api.*.read_key` or a URN such as `unkey:v1:<workspaceId>:keyspaces/<apiId>#create_key`.',
+  }),
+  { maxItems: 1000, description: 'Each must be one rootKeys.listPermissions lists, and held by the calling root key.' },
+);
+const Cursor = Type.String({ minLength: 1, maxLength: 1024, pattern: '^[a-zA-Z0-9_]+$', description: '`pagination.cursor` of the previous page.' });
+
+export const CreateRootKeyBody = RequestObject({
+  name: Name,
+  permissions: Permissions,
+  expires: Type.Optional(UnixMs('When the root key stops working (Unix ms); no later than the calling root key expires.')),
+});
+export const CreateRootKeyData = Type.Object({
+  rootKeyId: Type.String(),
+  key: Type.String({ description: 'The root key itself. Shown only in this response; Keyward keeps only its hash.' }),
+});
+
+/** A root key as listed: never its secret nor its hash. Optional fields are omitted, never null. */
+export const RootKeyData = Type.Object({
+  id: Type.String(),
+  name: Type.Optional(Type.String()),
+  start: Type.String({ description: 'The first characters of the key, to tell keys apart.' }),
+  permissions: Type.Array(Type.String()),
+  createdAt: Type.Integer(),
+  expires: Type.Optional(Type.Integer()),
+  lastUsedAt: Type.Optional(Type.Integer()),
+  createdBy: Type.Optional(Type.String({ description: 'The root key that created it; absent when Keyward itself did (bootstrap, CLI).' })),
+});
+
+export const ListRootKeysBody = RequestObject({
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 100, description: 'Most root keys per page.' }),
+  cursor: Type.Optional(Cursor),
+});
+
+export const UpdateRootKeyBody = RequestObject({
+  rootKeyId: RootKeyIdField,
+  name: Type.Optional(Name),
+  permissions: Type.Optional(Permissions),
+});
+
+export const RevokeRootKeyBody = RequestObject({ rootKeyId: RootKeyIdField });
+
+export const ListPermissionsBody = RequestObject({});
+export const PermissionInfoData = Type.Object({
+  permission: Type.String({ description: 'The permission; `<...>` marks a placeholder for an id.' }),
+  description: Type.String(),
+});

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { INSUFFICIENT, allRootKeys, newRootKey } from '../../../../test/root-key-fixtures.js';
+
+let t: TestServer;
+beforeAll(async () => { t = await startTestServer(); });
+afterAll(async () => { await t.close(); });
+
+const list = (body: Record<string, unknown>, rootKey: string) => t.call('rootKeys.listRootKeys', body, { rootKey });
+
+describe('rootKeys.listRootKeys', () => {
+  describe('200', () => {
+    it('pages in creation order; a cursor only while there is a next page; every key once', async () => {
+      const { rootKey } = await t.newWorkspace();
+      const made = [];
+      for (let i = 0; i < 4; i++) made.push((await newRootKey(t, [], { name: `k${i}`, by: rootKey })).rootKeyId);
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const res = await list(cursor === undefined ? { limit: 2 } : { limit: 2, cursor }, rootKey);
+        expect(res.status).toBe(200);
+        pages++;
+        seen.push(...res.body.data.map((k: { id: string }) => k.id));
+        cursor = res.body.pagination.cursor;
+        expect(res.body.pagination.hasMore).toBe(cursor !== undefined);
+      } while (cursor !== undefined);
+      // The workspace's bootstrap key plus the four.
+      expect(pages).toBe(3);
+      expect(seen).toHaveLength(5);
+      expect(seen).toEqual([...seen].sort());
+      expect(seen.slice(1)).toEqual(made);
+    });
+
+    it('never a secret or a hash; optional fields omitted; revoked keys and other workspaces\' keys left out', async () => {
+      const { rootKey } = await t.newWorkspace();
+      const expires = t.clock.now() + 3_600_000;
+      const kept = await newRootKey(t, ['api.*.read_api'], { name: 'kept', expires, by: rootKey });
+      const gone = await newRootKey(t, [], { name: 'gone', by: rootKey });
+      expect((await t.call('rootKeys.revokeRootKey', { rootKeyId: gone.rootKeyId }, { rootKey })).status).toBe(200);
+      await newRootKey(t, [], { name: 'elsewhere' });
+      const res = await list({}, rootKey);
+      const text = JSON.stringify(res.body);
+      for (const secret of [rootKey, kept.key, gone.key]) expect(text).not.toContain(secret);
+      const [bootstrap, item, ...rest] = res.body.data;
+      expect(rest).toEqual([]);
+      expect(Object.keys(bootstrap).sort()).toEqual(['createdAt', 'id', 'name', 'permissions', 'start']);
+      expect(item).toEqual({
+        id: kept.rootKeyId, name: 'kept', start: kept.key.slice(0, 12), permissions: ['api.*.read_api'],
+        createdAt: t.clock.now(), expires, createdBy: bootstrap.id,
+      });
+      const stored = await t.server.store.findRootKey((await t.server.store.findRootKeyWorkspace(kept.rootKeyId))!, kept.rootKeyId);
+      expect(text).not.toContain(stored!.hash);
+    });
+  });
+
+  describe('400', () => {
+    it('bad limit or cursor, unknown fields', async () => {
+      for (const body of [{ limit: 0 }, { limit: 101 }, { limit: '5' }, { cursor: '' }, { cursor: 'a b' }, { extra: 1 }]) {
+        const res = await list(body, t.rootKey);
+        expect(res.status, JSON.stringify(body)).toBe(400);
+      }
+    });
+  });
+
+  describe('403', () => {
+    it('without rootkey.*.read_root_key', async () => {
+      const rootKey = await t.rootKeyWith(['rootkey.*.create_root_key', 'rootkey.*.update_root_key', 'rootkey.*.delete_root_key']);
+      const res = await list({}, rootKey);
+      expect(res.status).toBe(403);
+      expect(res.body.error.type).toBe(INSUFFICIENT);
+      expect((await allRootKeys(t)).length).toBeGreaterThan(1);
+    });
+  });
+});

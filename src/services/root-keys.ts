@@ -1,0 +1,179 @@
+import type { InvalidationBus } from '../cache/bus.js';
+import type { Clock } from '../core/clock.js';
+import { KeywardError, badInput, type FieldProblem } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import { generateKey } from '../core/key-format.js';
+import { PERMISSION_CATALOGUE, firstUngrantable, permissionProblem, type CatalogueEntry } from '../core/permissions.js';
+import type { AuditResource, ManagedRootKeyRecord, Store, StoreOps } from '../storage/store.js';
+import { requirePermission } from './apis.js';
+import { auditEntry } from './audit.js';
+import type { RequestContext } from './context.js';
+import { pageOf, type Page } from './pagination.js';
+
+export interface RootKeyServiceDeps {
+  store: Store;
+  clock: Clock;
+  bus: InvalidationBus;
+}
+
+export interface CreateRootKeyInput {
+  name: string;
+  permissions: string[];
+  expires?: number;
+}
+
+export interface UpdateRootKeyInput {
+  rootKeyId: string;
+  name?: string;
+  permissions?: string[];
+}
+
+export interface NewRootKey {
+  name: string | null;
+  permissions: string[];
+  expires: number | null;
+}
+
+const rootKeyNotFound = (rootKeyId: string) => new KeywardError('root_key_id_not_found', `The root key '${rootKeyId}' was not found.`);
+
+const rootKeyResource = (rootKey: { id: string; name: string | null }): AuditResource =>
+  ({ type: 'rootKey', id: rootKey.id, ...(rootKey.name ? { name: rootKey.name } : {}) });
+
+const listed = (permissions: string[]) => (permissions.length === 0 ? 'no permissions' : `permissions ${permissions.join(', ')}`);
+
+/**
+ * Inserts a root key and its `rootKey.create` audit record in `tx`. The secret is returned to be shown once:
+ * only its hash and a short start are stored, and no audit record or log line carries it.
+ */
+export async function insertRootKey(tx: StoreOps, ctx: RequestContext, now: number, spec: NewRootKey): Promise<{ rootKeyId: string; key: string }> {
+  const rootKeyId = newId('rootKey', now);
+  const key = generateKey(32, 'kw_root');
+  await tx.insertRootKey({
+    id: rootKeyId, workspaceId: ctx.workspaceId, name: spec.name, hash: key.hash, start: key.start, permissions: spec.permissions,
+    createdAt: now, expires: spec.expires, createdBy: ctx.actor.type === 'root_key' ? ctx.actor.id : null,
+  });
+  const expiry = spec.expires === null ? '' : `, expiring at ${new Date(spec.expires).toISOString()}`;
+  await tx.appendAudit(
+    auditEntry(ctx, now, 'rootKey.create', `Created root key ${rootKeyId} with ${listed(spec.permissions)}${expiry}`, [
+      rootKeyResource({ id: rootKeyId, name: spec.name }),
+    ]),
+  );
+  return { rootKeyId, key: key.plaintext };
+}
+
+/**
+ * Keyward itself (operator CLI commands) acts with the operator's authority over the workspace it names.
+ * HTTP callers are always root keys (http/app.ts), so this cannot be reached from a request.
+ */
+const isOperator = (ctx: RequestContext): boolean => ctx.actor.type === 'system';
+
+function authorize(ctx: RequestContext, permission: string): void {
+  if (!isOperator(ctx)) requirePermission(ctx, [permission]);
+}
+
+/**
+ * The permissions to store, deduplicated: each must be one Keyward knows, for this workspace (else 400), and
+ * the caller must hold each itself (else 403 naming the first it lacks). That is the no-escalation rule of
+ * DESIGN §1.3: no root key can create or update a root key into more than it holds, itself included.
+ */
+function grantable(ctx: RequestContext, requested: string[]): string[] {
+  const problems: FieldProblem[] = [];
+  requested.forEach((permission, i) => {
+    const problem = permissionProblem(permission, ctx.workspaceId);
+    if (problem) problems.push({ location: `body.permissions.${i}`, message: `'${permission}': ${problem}` });
+  });
+  if (problems.length > 0) {
+    throw badInput('Some permissions are not ones Keyward knows; rootKeys.listPermissions lists them.', problems);
+  }
+  const permissions = [...new Set(requested)];
+  const missing = isOperator(ctx) ? undefined : firstUngrantable(ctx.permissions, ctx.workspaceId, permissions);
+  if (missing !== undefined) {
+    throw new KeywardError('insufficient_permissions', `Cannot grant '${missing}': a root key can only grant permissions it holds itself.`);
+  }
+  return permissions;
+}
+
+/**
+ * A root key that expires cannot create one that outlives it, which would stretch its own authority past its
+ * end. Read from the store, not the cached principal, so a caller revoked meanwhile is refused.
+ */
+async function requireWithinCallerLifetime(tx: StoreOps, ctx: RequestContext, expires: number | null): Promise<void> {
+  if (isOperator(ctx)) return;
+  const caller = await tx.findRootKey(ctx.workspaceId, ctx.actor.id);
+  if (!caller) throw new KeywardError('root_key_not_found', 'The root key was not found.');
+  if (caller.expires !== null && (expires === null || expires > caller.expires)) {
+    throw new KeywardError(
+      'insufficient_permissions',
+      `This root key expires at ${new Date(caller.expires).toISOString()}; a root key it creates must expire no later (set \`expires\`).`,
+    );
+  }
+}
+
+/** Keyward-only root-key management (group `rootKeys`). Ids are workspace-scoped: another workspace's root key is "not found". */
+export class RootKeyService {
+  constructor(private readonly deps: RootKeyServiceDeps) {}
+
+  async create(ctx: RequestContext, input: CreateRootKeyInput): Promise<{ rootKeyId: string; key: string }> {
+    authorize(ctx, 'rootkey.*.create_root_key');
+    const permissions = grantable(ctx, input.permissions);
+    const now = this.deps.clock.now();
+    const expires = input.expires ?? null;
+    if (expires !== null && expires <= now) {
+      throw badInput('`expires` is not in the future: the root key would never work.', [{ location: 'body.expires', message: 'must be later than now' }]);
+    }
+    return this.deps.store.transaction(async (tx) => {
+      await requireWithinCallerLifetime(tx, ctx, expires);
+      return insertRootKey(tx, ctx, now, { name: input.name, permissions, expires });
+    });
+  }
+
+  /** One page of the workspace's live root keys, ordered by id. */
+  async list(ctx: RequestContext, input: { limit: number; cursor?: string }): Promise<Page<ManagedRootKeyRecord>> {
+    authorize(ctx, 'rootkey.*.read_root_key');
+    const rows = await this.deps.store.listRootKeys({ workspaceId: ctx.workspaceId, cursor: input.cursor, limit: input.limit + 1 });
+    return pageOf(rows, input.limit);
+  }
+
+  /** Renames the root key and/or replaces its permissions; cached copies are dropped at once. */
+  async update(ctx: RequestContext, input: UpdateRootKeyInput): Promise<ManagedRootKeyRecord> {
+    authorize(ctx, 'rootkey.*.update_root_key');
+    const permissions = input.permissions && grantable(ctx, input.permissions);
+    const now = this.deps.clock.now();
+    const updated = await this.deps.store.transaction(async (tx) => {
+      // Another workspace's root key answers "not found": the lookup is scoped to the caller's workspace.
+      const found = await tx.findRootKey(ctx.workspaceId, input.rootKeyId);
+      if (!found) throw rootKeyNotFound(input.rootKeyId);
+      await tx.updateRootKey(found.id, { name: input.name, permissions }, now);
+      const changes = [
+        ...(input.name === undefined ? [] : [`name '${input.name}'`]),
+        ...(permissions === undefined ? [] : [listed(permissions)]),
+      ];
+      await tx.appendAudit(
+        auditEntry(ctx, now, 'rootKey.update', `Updated root key ${found.id}: ${changes.join('; ') || 'nothing'}`, [rootKeyResource(found)]),
+      );
+      return { ...found, name: input.name ?? found.name, permissions: permissions ?? found.permissions, updatedAt: now };
+    });
+    await this.deps.bus.publish({ kind: 'rootKey', hash: updated.hash });
+    return updated;
+  }
+
+  /** Soft delete. Every node drops its cached copy, so the root key is refused (401) from the very next request. */
+  async revoke(ctx: RequestContext, rootKeyId: string): Promise<void> {
+    authorize(ctx, 'rootkey.*.delete_root_key');
+    const now = this.deps.clock.now();
+    const hash = await this.deps.store.transaction(async (tx) => {
+      // Another workspace's root key answers "not found": the lookup is scoped to the caller's workspace.
+      const found = await tx.findRootKey(ctx.workspaceId, rootKeyId);
+      if (!found || !(await tx.softDeleteRootKey(ctx.workspaceId, found.id, now))) throw rootKeyNotFound(rootKeyId);
+      await tx.appendAudit(auditEntry(ctx, now, 'rootKey.revoke', `Revoked root key ${found.id}`, [rootKeyResource(found)]));
+      return found.hash;
+    });
+    await this.deps.bus.publish({ kind: 'rootKey', hash });
+  }
+
+  /** Every permission Keyward knows, with what it allows. */
+  permissions(ctx: RequestContext): readonly CatalogueEntry[] {
+    authorize(ctx, 'rootkey.*.read_root_key');
+    return PERMISSION_CATALOGUE;
+  }
+}
