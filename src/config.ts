@@ -1,12 +1,11 @@
 import { dirname, resolve } from 'node:path';
 import { parseMasterKeys, type MasterKeySpec } from './vault/master-keys.js';
-import { isLoopbackHost, MIN_VAULT_TOKEN_CHARS } from './vault/server.js';
-import { DEFAULT_DEK_MAX_ENCRYPTIONS } from './vault/vault.js';
+import { DEFAULT_DEK_MAX_ENCRYPTIONS, isLoopbackHost, MIN_VAULT_TOKEN_CHARS } from './vault/vault.js';
 
 /**
  * The only reader of process.env. Every variable is parsed and checked once; all problems are
- * reported together, and the result is frozen. Secrets (none yet besides the passwords in the
- * database and Redis URLs) are redacted by `describeConfig`.
+ * reported together, and the result is frozen. Secrets (the passwords in the database and Redis
+ * URLs, the master keys, the vault token) are redacted by `describeConfig`.
  */
 export interface Config {
   port: number;
@@ -187,7 +186,10 @@ function vaultConfig(env: NodeJS.ProcessEnv, dataDir: string, databaseUrl: strin
     }
   }
   // The split is the point: wrapped data keys must not sit with the ciphertexts they protect.
-  if (vaultDatabaseUrl === databaseUrl) problems.push('KEYWARD_VAULT_DATABASE_URL must name a database apart from KEYWARD_DATABASE_URL');
+  const storeUsed = master.keys.length > 0 || rawStore !== '';
+  if (!storeUsed) {
+    // No vault in this process: where its store would be does not matter.
+  } else if (vaultDatabaseUrl === databaseUrl) problems.push('KEYWARD_VAULT_DATABASE_URL must name a database apart from KEYWARD_DATABASE_URL');
   else if (!isPostgres(vaultDatabaseUrl) && !isPostgres(databaseUrl) && dirname(vaultDatabaseUrl) === dirname(databaseUrl)) {
     problems.push('The vault store must be in a directory of its own, not beside the main SQLite database (see KEYWARD_VAULT_DIR)');
   }

@@ -12,6 +12,8 @@ import { RedisLimiter } from './ratelimit/redis.js';
 import { createServices, type Logger, type Services } from './services/index.js';
 import { openSqlStore } from './storage/sql/sql-store.js';
 import type { KeyRecord, Store } from './storage/store.js';
+import { openVault } from './vault/open.js';
+import type { Vault } from './vault/vault.js';
 import { VERSION } from './version.js';
 
 export interface ServerOptions {
@@ -30,6 +32,8 @@ export interface KeywardServer {
   store: Store;
   bus: InvalidationBus;
   clock: Clock;
+  /** Recoverable keys' vault (local or remote); null when none is configured. */
+  vault: Vault | null;
   /** Runs the periodic jobs once (credit refill, usage write-back). */
   runJobs(): Promise<void>;
   listen(): Promise<string>;
@@ -46,6 +50,13 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   const { bus, limiter } = await openSharedState(config.redisUrl);
   const store = await openSqlStore(config.databaseUrl).catch(async (error: unknown) => {
     await Promise.all([bus.close(), limiter.close()]);
+    throw error;
+  });
+  // Fails closed at start when the master keys cannot unwrap the vault store (a version missing after a rotation).
+  // Logs through the app's logger, which exists only once the app does; nothing logs before that.
+  const vaultLogger = { warn: (fields: Record<string, unknown>, message: string) => app.log.warn(fields, message) };
+  const vault = await openVault(config, { logger: vaultLogger, now: () => clock.now() }).catch(async (error: unknown) => {
+    await Promise.all([bus.close(), limiter.close(), store.close()]);
     throw error;
   });
   const cacheOptions = { maxEntries: config.cacheSize, freshMs: config.cacheFreshMs, staleMs: config.cacheStaleMs, clock };
@@ -73,7 +84,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
 
   // Services log through the app's logger, which exists only once the app (built from the services) does.
   const logger: Logger = { warn: (fields, message) => app.log.warn(fields, message) };
-  const services = createServices({ store, clock, bus, keyCache, limiter, logger });
+  const services = createServices({ store, clock, bus, keyCache, limiter, logger, vault });
   const app = await buildApp({
     services,
     auth: { store, rootKeys: rootKeyCache, clock },
@@ -86,6 +97,14 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     },
     version: VERSION,
   });
+
+  if (store.engine === 'postgres' && vault?.kind === 'local' && !/^postgres(ql)?:\/\//i.test(config.vaultDatabaseUrl)) {
+    app.log.warn(
+      { vaultStore: config.vaultDatabaseUrl },
+      'the vault store is a SQLite file on this node while the main database is shared: with several nodes, give them one ' +
+        'KEYWARD_VAULT_DATABASE_URL or a KEYWARD_VAULT_URL, or keys made recoverable on one node will not decrypt on another',
+    );
+  }
 
   const runJobs = async () => {
     await services.keys.refillCredits();
@@ -106,6 +125,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     store,
     bus,
     clock,
+    vault,
     runJobs,
     listen: () => app.listen({ port: config.port, host: config.host }),
     // Idempotent: a second close waits for the first.
@@ -119,6 +139,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     await bus.close();
     await limiter.close();
     await store.close();
+    await vault?.close();
   }
 }
 

@@ -19,6 +19,8 @@ interface Target {
   /** A permission (`perm_...`) and a role (`role_...`) of the workspace's own RBAC. */
   permissionId: string;
   roleId: string;
+  /** A root key (`rk_...`) other than the caller. */
+  rootKeyId: string;
 }
 
 type Denied = 403 | 404 | 'NOT_FOUND';
@@ -89,6 +91,12 @@ const CASES: Record<string, SecurityCase> = {
   'permissions.listRoles': { body: () => ({}), withoutPermission: 403, otherWorkspace: null },
   'permissions.deleteRole': { body: (t) => ({ role: t.roleId }), withoutPermission: 403, otherWorkspace: 404 },
   'permissions.setRolePermissions': { body: (t) => ({ roleId: t.roleId, permissions: ['security.perm'] }), withoutPermission: 403, otherWorkspace: 404 },
+  // rootKeys.*: the rootkey permission is checked before any lookup; another workspace's root key is not found.
+  'rootKeys.createRootKey': { body: () => ({ name: 'security', permissions: ['api.*.read_api'] }), withoutPermission: 403, otherWorkspace: null },
+  'rootKeys.listRootKeys': { body: () => ({}), withoutPermission: 403, otherWorkspace: null },
+  'rootKeys.updateRootKey': { body: (t) => ({ rootKeyId: t.rootKeyId, name: 'changed' }), withoutPermission: 403, otherWorkspace: 404 },
+  'rootKeys.revokeRootKey': { body: (t) => ({ rootKeyId: t.rootKeyId }), withoutPermission: 403, otherWorkspace: 404 },
+  'rootKeys.listPermissions': { body: () => ({}), withoutPermission: 403, otherWorkspace: null },
 };
 
 let t: TestServer;
@@ -112,9 +120,10 @@ async function newTarget(rootKey: string): Promise<Target> {
   const namespaceId = (await t.server.store.findRatelimitNamespace(t.workspaceId, namespace))!.id;
   const permission = await t.call('permissions.createPermission', { name: 'target', slug: `target.perm.${targets}` }, { rootKey });
   const role = await t.call('permissions.createRole', { name: `target_role_${targets}` }, { rootKey });
+  const managed = await t.call('rootKeys.createRootKey', { name: 'target', permissions: ['api.*.read_api'] }, { rootKey });
   return {
     apiId: api.body.data.apiId, keyId: key.body.data.keyId, key: key.body.data.key, identityId: identity.body.data.identityId, namespaceId,
-    permissionId: permission.body.data.permissionId, roleId: role.body.data.roleId,
+    permissionId: permission.body.data.permissionId, roleId: role.body.data.roleId, rootKeyId: managed.body.data.rootKeyId,
   };
 }
 
@@ -179,7 +188,7 @@ describe.each(ROUTES.map((r) => r.operation))('%s', (operation) => {
       spec().body({
         apiId: 'api_0000000000doesnotexist', keyId: 'key_0000000000doesnotexist', key: 'sk_doesnotexist00000000000',
         identityId: 'id_0000000000doesnotexist', namespaceId: 'rlns_0000000000doesnotexist',
-        permissionId: 'perm_0000000000doesnotexist', roleId: 'role_0000000000doesnotexist',
+        permissionId: 'perm_0000000000doesnotexist', roleId: 'role_0000000000doesnotexist', rootKeyId: 'rk_0000000000doesnotexist',
       }),
       { rootKey: stranger.rootKey },
     );
@@ -192,10 +201,12 @@ describe.each(ROUTES.map((r) => r.operation))('%s', (operation) => {
     // Same answer as for an id that exists nowhere, apart from the request id and the echoed id.
     const normalise = (body: any, ids: string[]) =>
       JSON.parse(ids.reduce((text, id) => text.replaceAll(id, '<id>'), JSON.stringify({ ...body, meta: undefined })));
-    expect(normalise(res.body, [target.apiId, target.keyId, target.identityId, target.namespaceId, target.permissionId, target.roleId])).toEqual(
+    expect(normalise(res.body, [
+      target.apiId, target.keyId, target.identityId, target.namespaceId, target.permissionId, target.roleId, target.rootKeyId,
+    ])).toEqual(
       normalise(missing.body, [
         'api_0000000000doesnotexist', 'key_0000000000doesnotexist', 'id_0000000000doesnotexist', 'rlns_0000000000doesnotexist',
-        'perm_0000000000doesnotexist', 'role_0000000000doesnotexist',
+        'perm_0000000000doesnotexist', 'role_0000000000doesnotexist', 'rk_0000000000doesnotexist',
       ]),
     );
     const after = await t.call('keys.getKey', { keyId: target.keyId });

@@ -3,7 +3,9 @@ import { ConfigError, loadConfig, type Config } from '../config.js';
 import { VERSION } from '../version.js';
 import { bootstrapCommand } from './bootstrap.js';
 import { migrateCommand } from './migrate.js';
+import { ROOT_KEY_USAGE, rootKeyCommand } from './root-key.js';
 import { startCommand } from './start.js';
+import { VAULT_USAGE, vaultCommand } from './vault.js';
 import { WORKSPACE_LIMIT_USAGE, workspaceLimitCommand } from './workspace-limit.js';
 
 export const HELP = `keyward ${VERSION}: self-hosted API key management and rate limiting (Unkey v2 compatible)
@@ -19,6 +21,21 @@ Commands:
   workspace-limit <workspaceId> <requestsPerMinute|off>
                      Set one workspace's API rate limit (requests per minute, 0 refuses every
                      request), or "off" to fall back to KEYWARD_WORKSPACE_RATE_LIMIT. Audited.
+  root-key create --workspace <id> --name <name> --permission <p> [--permission <p> ...] [--json]
+                     Create a root key holding exactly these permissions (each one Keyward knows:
+                     see rootKeys.listPermissions). Prints the key once; with --json exactly
+                     {"rootKeyId": "...", "rootKey": "..."}. Audited.
+  root-key list --workspace <id> [--json]
+                     List a workspace's root keys: id, start, name, expiry, permissions (never a secret).
+  root-key revoke <rootKeyId>
+                     Revoke a root key, audited. Servers sharing KEYWARD_REDIS_URL refuse it at once.
+  vault init         Print a new master key (the next version) alone on the last line of stdout,
+                     exactly as a KEYWARD_MASTER_KEYS entry; what to do next goes to stderr.
+  vault rotate       Re-wrap every data key under the newest master key (progress on stderr) while
+                     servers keep serving; afterwards older versions can leave KEYWARD_MASTER_KEYS.
+  vault serve        Run the vault as its own process (KEYWARD_VAULT_HOST/PORT, bearer token
+                     KEYWARD_VAULT_TOKEN, HTTPS with KEYWARD_VAULT_TLS_CERT/KEY); API nodes then use
+                     it through KEYWARD_VAULT_URL and hold no master key.
   help               Show this help.
 
 Options:
@@ -30,21 +47,33 @@ Configuration is read from the environment (see README.md):
   KEYWARD_DATABASE_URL (SQLite file in the data dir; postgres://... selects PostgreSQL),
   KEYWARD_LOG_LEVEL (info), KEYWARD_BODY_LIMIT (10485760), KEYWARD_CACHE_SIZE (100000),
   KEYWARD_CACHE_FRESH_MS (60000), KEYWARD_CACHE_STALE_MS (300000),
-  KEYWARD_WORKSPACE_RATE_LIMIT (unset: no API rate limit per workspace).
+  KEYWARD_WORKSPACE_RATE_LIMIT (unset: no API rate limit per workspace),
+  KEYWARD_MASTER_KEYS (unset: no vault, recoverable keys answer 412), KEYWARD_VAULT_DIR
+  (<data dir>/vault), KEYWARD_VAULT_DATABASE_URL, KEYWARD_VAULT_URL, KEYWARD_VAULT_TOKEN,
+  KEYWARD_VAULT_CA, KEYWARD_VAULT_HOST (127.0.0.1), KEYWARD_VAULT_PORT (7071),
+  KEYWARD_VAULT_TLS_CERT, KEYWARD_VAULT_TLS_KEY, KEYWARD_VAULT_DEK_MAX_ENCRYPTIONS (16777216).
 `;
 
-type Command = (config: Readonly<Config>, args: { json: boolean; positionals: string[] }) => Promise<number | undefined>;
+type Command = (
+  config: Readonly<Config>,
+  args: { json: boolean; positionals: string[]; workspace?: string; name?: string; permission?: string[] },
+) => Promise<number | undefined>;
 
 const COMMANDS: Record<string, Command> = {
   start: startCommand,
   migrate: migrateCommand,
   bootstrap: bootstrapCommand,
   'workspace-limit': workspaceLimitCommand,
+  'root-key': rootKeyCommand,
+  vault: vaultCommand,
 };
 
-/** Commands that take positional arguments: how many, and how to call them. The others take none. */
-const POSITIONAL: Record<string, { count: number; usage: string }> = {
+/** Commands that take positional arguments: how many (or which counts), and how to call them. The others take none. */
+const POSITIONAL: Record<string, { count: number | number[]; usage: string }> = {
   'workspace-limit': { count: 2, usage: WORKSPACE_LIMIT_USAGE },
+  // A subcommand, and for `revoke` an id; the command checks which.
+  'root-key': { count: [1, 2], usage: ROOT_KEY_USAGE },
+  vault: { count: 1, usage: VAULT_USAGE },
 };
 
 /** Parses the command line, loads the configuration once, and runs one command; returns the exit code. */
@@ -56,6 +85,10 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
       allowPositionals: true,
       options: {
         json: { type: 'boolean', default: false },
+        // root-key create/list
+        workspace: { type: 'string' },
+        name: { type: 'string' },
+        permission: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -75,7 +108,7 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
   }
   const command = COMMANDS[name];
   const positional = POSITIONAL[name];
-  if (command && positional && rest.length !== positional.count) {
+  if (command && positional && ![positional.count].flat().includes(rest.length)) {
     process.stderr.write(`keyward: usage: ${positional.usage}\n`);
     return 2;
   }
@@ -93,5 +126,6 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
     }
     throw error;
   }
-  return command(config, { json: parsed.values.json ?? false, positionals: rest });
+  const { workspace, name: rootKeyName, permission } = parsed.values;
+  return command(config, { json: parsed.values.json ?? false, positionals: rest, workspace, name: rootKeyName, permission });
 }

@@ -16,6 +16,13 @@ export const DeleteApiBody = RequestObject({ apiId: ApiIdField });
 export const UpdateApiSettingsBody = RequestObject({
   apiId: ApiIdField,
   deleteProtection: Type.Optional(Type.Boolean({ description: 'While on, apis.deleteApi answers 412.' })),
+  storeEncryptedKeys: Type.Optional(
+    Type.Boolean({
+      description:
+        'While on (and the server has a vault), keys.createKey accepts `recoverable: true` and stores the key encrypted, so ' +
+        'keys.getKey and apis.listKeys can return it with `decrypt: true`. Off: recoverable and decrypt answer 412.',
+    }),
+  ),
 });
 export const ApiSettingsData = Type.Object({
   apiId: Type.String(),

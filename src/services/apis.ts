@@ -68,7 +68,8 @@ export class ApiService {
     await this.deps.bus.publish({ kind: 'workspace', workspaceId: ctx.workspaceId });
   }
 
-  async updateSettings(ctx: RequestContext, apiId: string, settings: { deleteProtection?: boolean }): Promise<ApiRecord> {
+  /** Keyward's API settings; `storeEncryptedKeys` lets keys.createKey make recoverable keys in this API (with a vault). Audited as api.update. */
+  async updateSettings(ctx: RequestContext, apiId: string, settings: { deleteProtection?: boolean; storeEncryptedKeys?: boolean }): Promise<ApiRecord> {
     requirePermission(ctx, eitherScope('api', apiId, 'update_api'));
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {

@@ -13,6 +13,7 @@ import { RatelimitService } from './ratelimits.js';
 import { RootKeyService } from './root-keys.js';
 import { WorkspaceService } from './workspaces.js';
 import { VerifyService } from '../verify/verify-key.js';
+import type { Vault } from '../vault/vault.js';
 
 /** The slice of pino the services use: warnings that are rare by construction (throttled where they could repeat). */
 export interface Logger {
@@ -29,6 +30,8 @@ export interface ServiceDeps {
   limiter: Limiter;
   /** Never used per request at info level: only for rare, throttled warnings (a limiter that fails). */
   logger: Logger;
+  /** Encrypts and decrypts recoverable keys; null or absent: no vault configured (recoverable requests answer 412). */
+  vault?: Vault | null;
 }
 
 export interface Services {

@@ -1,6 +1,6 @@
 import { KeywardError, badInput } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import { generateKey, hashKey } from '../core/key-format.js';
+import { generateKey, hashKey, type NewKey } from '../core/key-format.js';
 import { eitherScope, keyScope, readApiScope, satisfies } from '../core/permissions.js';
 import type { AuditResource, CreditOperation, KeyPatch, KeyRecord, Meta, NewRatelimit, RefillRecord, StoreOps } from '../storage/store.js';
 import { requirePermission } from './apis.js';
@@ -8,6 +8,8 @@ import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
 import type { ServiceDeps } from './index.js';
 import { pageOf, type Page } from './pagination.js';
+import { VaultDecryptError } from '../vault/errors.js';
+import type { Vault } from '../vault/vault.js';
 
 export interface RefillInput {
   interval: 'daily' | 'monthly';
@@ -75,13 +77,28 @@ export type Credits = Pick<KeyRecord, 'remaining' | 'refill'>;
 export const keyNotFound = (keyId: string) => new KeywardError('key_not_found', `The key '${keyId}' was not found.`);
 export const apiNotFound = (apiId: string) => new KeywardError('api_not_found', `The API '${apiId}' was not found.`);
 
-/**
- * THE vault seam. Keyward has no vault yet, so no key is stored recoverable: createKey refuses
- * `recoverable`, getKey `decrypt` answers this (upstream's 412 for an API not set up for encrypted keys),
- * and listKeys `decrypt` returns keys without plaintext. The vault work replaces this and its callers.
- */
+/** Upstream's 412 when a recoverable key is asked of a server without a vault (neither KEYWARD_MASTER_KEYS nor KEYWARD_VAULT_URL). */
 export const noVault = () =>
-  new KeywardError('precondition_failed', 'Recoverable keys need a vault: configure KEYWARD_MASTER_KEYS and enable encrypted key storage on the API.');
+  new KeywardError('precondition_failed', 'Recoverable keys need a vault: this server has no KEYWARD_MASTER_KEYS (or KEYWARD_VAULT_URL) configured.');
+
+/** Upstream's 412 for an API (keyspace) that does not store encrypted keys. */
+export const notStoringEncryptedKeys = (apiId: string) =>
+  new KeywardError(
+    'precondition_failed',
+    `The API '${apiId}' does not store encrypted keys: turn on \`storeEncryptedKeys\` with apiSettings.updateSettings first.`,
+  );
+
+/** Every failure to decrypt answers alike: nothing tells the caller which check failed (the server log says which key). */
+const undecryptable = () =>
+  new KeywardError('unexpected_error', 'The key could not be decrypted; the request id identifies the failure in the server log.');
+
+/** A new key already encrypted by the vault, ready to be stored with its ciphertext. */
+interface SealedKey {
+  key: NewKey;
+  keyId: string;
+  ciphertext: string;
+  dekId: string;
+}
 
 const MINUTE_MS = 60_000;
 
@@ -164,14 +181,17 @@ export class KeyService {
     const now = this.deps.clock.now();
     const refill = input.credits ? refillFrom(input.credits, 'create') : null;
     const ratelimits = ratelimitsFrom(input.ratelimits ?? [], now);
+    // Encrypted before the transaction: a vault call (maybe over the network) must not hold the database's write lock.
+    const sealed = input.recoverable ? await this.sealNewKey(ctx, input, now) : undefined;
 
     return this.deps.store.transaction(async (tx) => {
       // Another workspace's API is "not found": the lookup is scoped to the caller's workspace.
       const api = await tx.findApi(ctx.workspaceId, input.apiId);
       if (!api) throw apiNotFound(input.apiId);
-      if (input.recoverable) throw noVault();
-      const key = generateKey(input.byteLength ?? api.defaultByteLength ?? 16, input.prefix ?? api.defaultPrefix);
-      const keyId = newId('key', now);
+      // Turned off since sealNewKey looked: the setting wins.
+      if (sealed && !api.storeEncryptedKeys) throw notStoringEncryptedKeys(api.id);
+      const key = sealed?.key ?? generateKey(input.byteLength ?? api.defaultByteLength ?? 16, input.prefix ?? api.defaultPrefix);
+      const keyId = sealed?.keyId ?? newId('key', now);
       const identityId = input.externalId ? await tx.upsertIdentity(ctx.workspaceId, input.externalId, now) : null;
       await tx.insertKey({
         id: keyId, workspaceId: ctx.workspaceId, apiId: api.id, hash: key.hash, start: key.start,
@@ -179,10 +199,13 @@ export class KeyService {
         enabled: input.enabled ?? true, expires: input.expires ?? null, remaining: input.credits?.remaining ?? null,
         refill, createdAt: now,
       });
+      if (sealed) {
+        await tx.insertEncryptedKey({ keyId, workspaceId: ctx.workspaceId, ciphertext: sealed.ciphertext, encryptionKeyId: sealed.dekId, createdAt: now });
+      }
       if (ratelimits.length > 0) await tx.replaceKeyRatelimits(ctx.workspaceId, keyId, ratelimits, now);
       await attachAccess(tx, ctx.workspaceId, keyId, input, now);
       await tx.appendAudit(
-        auditEntry(ctx, now, 'key.create', `Created key ${keyId} in API ${api.id}`, [
+        auditEntry(ctx, now, 'key.create', `Created ${sealed ? 'recoverable ' : ''}key ${keyId} in API ${api.id}`, [
           { type: 'key', id: keyId, ...(input.name ? { name: input.name } : {}) },
           { type: 'api', id: api.id, name: api.name },
           ...(identityId ? [{ type: 'identity', id: identityId, name: input.externalId! }] : []),
@@ -192,12 +215,22 @@ export class KeyService {
     });
   }
 
-  /** A key with everything about it; `decrypt` also returns its plaintext (which needs decrypt_key). */
+  /**
+   * A key with everything about it; `decrypt` also returns its plaintext when it is recoverable (which needs
+   * decrypt_key, a vault, and an API that stores encrypted keys; else 403 / 412 / 412, as upstream).
+   */
   async get(ctx: RequestContext, keyId: string, decrypt: boolean): Promise<{ key: KeyRecord; plaintext?: string }> {
     const key = await authorizedKey(this.deps.store, ctx, keyId, 'read_key');
     if (!decrypt) return { key };
     requirePermission(ctx, eitherScope('api', key.apiId, 'decrypt_key'));
-    throw noVault();
+    // findKey only returns keys of live APIs, so this finds it; the guard keeps the types honest.
+    const api = await this.deps.store.findApi(ctx.workspaceId, key.apiId);
+    if (!api) throw keyNotFound(keyId);
+    if (!api.storeEncryptedKeys) throw notStoringEncryptedKeys(api.id);
+    const { plaintexts, failed } = await this.decryptKeys(ctx, this.requireVault(), [key]);
+    if (failed > 0) throw undecryptable();
+    const plaintext = plaintexts.get(key.id);
+    return plaintext === undefined ? { key } : { key, plaintext };
   }
 
   /** The key itself, looked up by its hash. Disabled and expired keys are returned too (it is a read, not a verification). */
@@ -275,19 +308,25 @@ export class KeyService {
    * (rounded up to the minute) so callers can switch over.
    */
   async reroll(ctx: RequestContext, keyId: string, expiration: number): Promise<{ keyId: string; key: string }> {
+    // A recoverable key stays recoverable: its successor is encrypted first, outside the transaction.
+    const sealed = await this.sealReroll(ctx, keyId);
     return this.changeKey(ctx, keyId, 'create_key', async (tx, old, now) => {
       // findKey only returns keys of live APIs, so this finds it; the guard keeps the types honest.
       const api = await tx.findApi(ctx.workspaceId, old.apiId);
       if (!api) throw keyNotFound(keyId);
+      if (sealed && !api.storeEncryptedKeys) throw notStoringEncryptedKeys(api.id);
       // The stored prefix, not upstream's split of `start` at the first '_' (which cuts prefixes containing '_').
       const prefix = old.prefix ?? api.defaultPrefix;
-      const key = generateKey(api.defaultByteLength ?? 16, prefix);
-      const newKeyId = newId('key', now);
+      const key = sealed?.key ?? generateKey(api.defaultByteLength ?? 16, prefix);
+      const newKeyId = sealed?.keyId ?? newId('key', now);
       await tx.insertKey({
         id: newKeyId, workspaceId: ctx.workspaceId, apiId: old.apiId, hash: key.hash, start: key.start,
         prefix, name: old.name, identityId: old.identity?.id ?? null, meta: old.meta,
         enabled: old.enabled, expires: old.expires, remaining: old.remaining, refill: old.refill, createdAt: now,
       });
+      if (sealed) {
+        await tx.insertEncryptedKey({ keyId: newKeyId, workspaceId: ctx.workspaceId, ciphertext: sealed.ciphertext, encryptionKeyId: sealed.dekId, createdAt: now });
+      }
       const ratelimits = old.ratelimits.map((r) => ({ id: newId('ratelimit', now), name: r.name, limit: r.limit, duration: r.duration, autoApply: r.autoApply }));
       if (ratelimits.length > 0) await tx.replaceKeyRatelimits(ctx.workspaceId, newKeyId, ratelimits, now);
       await attachAccess(tx, ctx.workspaceId, newKeyId, { permissions: old.permissions, roles: old.roles }, now);
@@ -303,23 +342,107 @@ export class KeyService {
     });
   }
 
-  /** One page of an API's keys, ordered by id. */
-  async list(ctx: RequestContext, input: ListKeysInput): Promise<Page<KeyRecord>> {
+  /**
+   * One page of an API's keys, ordered by id. With `decrypt` (which needs decrypt_key), `plaintexts` holds the
+   * plaintext of each recoverable key on the page when the server has a vault and the API stores encrypted keys;
+   * a key that fails to decrypt is logged and simply comes without one, as upstream.
+   */
+  async list(ctx: RequestContext, input: ListKeysInput): Promise<Page<KeyRecord> & { plaintexts: ReadonlyMap<string, string> }> {
     // Without both read_key and read_api the API itself stays hidden: masked as not found (upstream).
     const readable = [keyScope(input.apiId, 'read_key'), readApiScope(input.apiId)].every((anyOf) => satisfies(ctx.permissions, ctx.workspaceId, anyOf));
     if (!readable) throw apiNotFound(input.apiId);
-    // No vault yet, so no key has a plaintext to return (see noVault); the permission is still required.
     if (input.decrypt) requirePermission(ctx, eitherScope('api', input.apiId, 'decrypt_key'));
     const { store } = this.deps;
     // Another workspace's API answers "not found": findApi is scoped to the caller's workspace.
-    if (!(await store.findApi(ctx.workspaceId, input.apiId))) throw apiNotFound(input.apiId);
+    const api = await store.findApi(ctx.workspaceId, input.apiId);
+    if (!api) throw apiNotFound(input.apiId);
     let identityId: string | undefined;
     if (input.externalId !== undefined) {
       identityId = await store.findIdentityIdByExternalId(ctx.workspaceId, input.externalId);
-      if (identityId === undefined) return { items: [], pagination: { hasMore: false } };
+      if (identityId === undefined) return { items: [], pagination: { hasMore: false }, plaintexts: new Map() };
     }
     const rows = await store.listKeys({ workspaceId: ctx.workspaceId, apiId: input.apiId, identityId, cursor: input.cursor, limit: input.limit + 1 });
-    return pageOf(rows, input.limit);
+    const page = pageOf(rows, input.limit);
+    // Without a vault, or on an API that does not store encrypted keys, there is no plaintext to give.
+    if (!input.decrypt || !this.deps.vault || !api.storeEncryptedKeys) return { ...page, plaintexts: new Map() };
+    const { plaintexts } = await this.decryptKeys(ctx, this.deps.vault, page.items);
+    return { ...page, plaintexts };
+  }
+
+  private requireVault(): Vault {
+    if (!this.deps.vault) throw noVault();
+    return this.deps.vault;
+  }
+
+  /**
+   * For a recoverable key (create): the API must store encrypted keys (else 412) and the server have a vault
+   * (else 412); the new key and its id are made here so the vault binds the ciphertext to that id.
+   */
+  private async sealNewKey(ctx: RequestContext, input: CreateKeyInput, now: number): Promise<SealedKey> {
+    const api = await this.deps.store.findApi(ctx.workspaceId, input.apiId);
+    if (!api) throw apiNotFound(input.apiId);
+    if (!api.storeEncryptedKeys) throw notStoringEncryptedKeys(api.id);
+    const vault = this.requireVault();
+    const key = generateKey(input.byteLength ?? api.defaultByteLength ?? 16, input.prefix ?? api.defaultPrefix);
+    const keyId = newId('key', now);
+    const { ciphertext, dekId } = await vault.encrypt({ workspaceId: ctx.workspaceId, keyId, plaintext: key.plaintext });
+    return { key, keyId, ciphertext, dekId };
+  }
+
+  /** For rerolling a recoverable key: its successor, encrypted (needs encrypt_key, else 403; a vault and the API setting, else 412). */
+  private async sealReroll(ctx: RequestContext, keyId: string): Promise<SealedKey | undefined> {
+    const { store } = this.deps;
+    const old = await authorizedKey(store, ctx, keyId, 'create_key');
+    if ((await store.findEncryptedKeys(ctx.workspaceId, [old.id])).length === 0) return undefined;
+    requirePermission(ctx, eitherScope('api', old.apiId, 'encrypt_key'));
+    const api = await store.findApi(ctx.workspaceId, old.apiId);
+    if (!api) throw keyNotFound(keyId);
+    if (!api.storeEncryptedKeys) throw notStoringEncryptedKeys(api.id);
+    const vault = this.requireVault();
+    const now = this.deps.clock.now();
+    const key = generateKey(api.defaultByteLength ?? 16, old.prefix ?? api.defaultPrefix);
+    const newKeyId = newId('key', now);
+    const { ciphertext, dekId } = await vault.encrypt({ workspaceId: ctx.workspaceId, keyId: newKeyId, plaintext: key.plaintext });
+    return { key, keyId: newKeyId, ciphertext, dekId };
+  }
+
+  /**
+   * Decrypts the recoverable ones among `keys` (the others have no ciphertext and are skipped). Every
+   * plaintext is audited (`key.decrypt`: who read which key, when, from where) in a transaction of its own,
+   * committed before any plaintext is handed back: no read without its record. A failure is logged by key id
+   * and reason class only, and counted.
+   */
+  private async decryptKeys(ctx: RequestContext, vault: Vault, keys: KeyRecord[]): Promise<{ plaintexts: Map<string, string>; failed: number }> {
+    const rows = await this.deps.store.findEncryptedKeys(ctx.workspaceId, keys.map((key) => key.id));
+    const ciphertexts = new Map(rows.map((row) => [row.keyId, row.ciphertext]));
+    const plaintexts = new Map<string, string>();
+    let failed = 0;
+    await Promise.all(
+      keys.map(async (key) => {
+        const ciphertext = ciphertexts.get(key.id);
+        if (ciphertext === undefined) return;
+        try {
+          const plaintext = await vault.decrypt({ workspaceId: ctx.workspaceId, keyId: key.id, ciphertext });
+          // Belt and braces: what comes back must be the very key whose hash we hold.
+          if (hashKey(plaintext) !== key.hash) throw new VaultDecryptError();
+          plaintexts.set(key.id, plaintext);
+        } catch (error) {
+          failed++;
+          const reason = error instanceof VaultDecryptError ? 'decryption failed' : error instanceof Error ? `${error.name}: ${error.message}` : 'unknown';
+          this.deps.logger.warn({ keyId: key.id, reason }, 'a recoverable key could not be decrypted');
+        }
+      }),
+    );
+    if (plaintexts.size > 0) {
+      const now = this.deps.clock.now();
+      await this.deps.store.transaction(async (tx) => {
+        for (const key of keys) {
+          if (!plaintexts.has(key.id)) continue;
+          await tx.appendAudit(auditEntry(ctx, now, 'key.decrypt', `Read the plaintext of key ${key.id}`, keyResources(key)));
+        }
+      });
+    }
+    return { plaintexts, failed };
   }
 
   /**

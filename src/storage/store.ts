@@ -149,6 +149,16 @@ export interface NewRatelimit {
 
 export type CreditOperation = 'set' | 'increment' | 'decrement';
 
+/** The vault's ciphertext of a recoverable key (src/vault); its data key lives in the vault store, never here. */
+export interface EncryptedKeyRecord {
+  keyId: string;
+  workspaceId: string;
+  ciphertext: string;
+  /** The data key (`dek_...`) that encrypted it. */
+  encryptionKeyId: string;
+  createdAt: number;
+}
+
 export interface AuditResource {
   type: string;
   id: string;
@@ -300,7 +310,7 @@ export interface StoreOps {
   insertApi(api: ApiRecord): Promise<void>;
   findApi(workspaceId: string, apiId: string): Promise<ApiRecord | undefined>;
   softDeleteApi(workspaceId: string, apiId: string, now: number): Promise<void>;
-  updateApiSettings(workspaceId: string, apiId: string, settings: { deleteProtection?: boolean }, now: number): Promise<void>;
+  updateApiSettings(workspaceId: string, apiId: string, settings: { deleteProtection?: boolean; storeEncryptedKeys?: boolean }, now: number): Promise<void>;
 
   // identities
   /** Returns the live identity with this externalId, creating it if needed (race-safe). */
@@ -347,6 +357,10 @@ export interface StoreOps {
   changeCredits(keyId: string, operation: CreditOperation, value: number): Promise<number | undefined>;
   softDeleteKey(keyId: string, now: number): Promise<void>;
   purgeKey(keyId: string): Promise<void>;
+  /** Stores the ciphertext of a recoverable key (one per key). */
+  insertEncryptedKey(row: EncryptedKeyRecord): Promise<void>;
+  /** The ciphertexts of those of these keys that are recoverable, in this workspace only. */
+  findEncryptedKeys(workspaceId: string, keyIds: readonly string[]): Promise<EncryptedKeyRecord[]>;
 
   // permissions and roles
   /** Inserts a permission; false (writing nothing) if the workspace already has its slug (race-safe). */

@@ -148,7 +148,7 @@ export class LocalVault implements Vault {
   private async claimDek(workspaceId: string): Promise<{ id: string; key: Buffer }> {
     const { store } = this.options;
     // Each round either succeeds or retires a key / loses a creation race; a few rounds suffice even under contention.
-    for (let round = 0; round < 16; round++) {
+    for (let round = 0; round < 100; round++) {
       const cachedId = this.active.get(workspaceId);
       const row = cachedId === undefined ? await store.findActiveDek(workspaceId) : undefined;
       const dekId = cachedId ?? row?.id ?? (await this.createDek(workspaceId));

@@ -1,9 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { isIP } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { Type } from 'typebox';
 import { VaultConfigError, VaultDecryptError } from './errors.js';
-import { MAX_PLAINTEXT_CHARS, type DecryptRequest, type EncryptRequest, type Vault } from './vault.js';
+import { isLoopbackHost, MAX_PLAINTEXT_CHARS, MIN_VAULT_TOKEN_CHARS, type DecryptRequest, type EncryptRequest, type Vault } from './vault.js';
 
 /**
  * `keyward vault serve`: the vault as a process of its own, so API nodes hold neither master keys nor
@@ -33,15 +32,6 @@ export interface VaultServer {
   close(): Promise<void>;
 }
 
-/** True for addresses only this machine can reach: where plain HTTP is acceptable. */
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (bare === 'localhost') return true;
-  if (isIP(bare) === 4) return bare.startsWith('127.');
-  return bare === '::1';
-}
-
-export const MIN_VAULT_TOKEN_CHARS = 32;
 
 const Id = Type.String({ minLength: 1, maxLength: 255, pattern: '^[a-zA-Z0-9_]+$' });
 const EncryptBody = Type.Object(
@@ -75,6 +65,8 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
     },
     disableRequestLogging: true,
     bodyLimit: 64 * 1024,
+    // Unknown fields are an error, not silently dropped; types are never coerced.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, strict: false } },
     ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.3' } } : {}),
   };
   const app = Fastify(serverOptions as FastifyServerOptions) as unknown as FastifyInstance;

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { VaultDecryptError } from './errors.js';
 
 /**
@@ -72,3 +73,14 @@ export const keyAad = (workspaceId: string, keyId: string, dekId: string): Buffe
 
 export const dekAad = (workspaceId: string, dekId: string, masterVersion: number): Buffer =>
   aad(['keyward.dek.v1', workspaceId, dekId, masterVersion]);
+
+/** True for addresses only this machine can reach: the only place the vault may speak plain HTTP. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (bare === 'localhost') return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  return bare === '::1';
+}
+
+/** The shortest bearer token accepted between API nodes and `keyward vault serve`. */
+export const MIN_VAULT_TOKEN_CHARS = 32;

@@ -15,7 +15,7 @@ import { VerifyService } from './verify-key.js';
 
 const MINUTE = 60_000;
 
-describe.each([
+describe.each<{ limiter: string; env: Record<string, string> }>([
   { limiter: 'memory', env: {} },
   { limiter: 'redis', env: { KEYWARD_REDIS_URL: 'redis://127.0.0.1:6379' } },
 ])('verify rate limits ($limiter limiter)', ({ env }) => {

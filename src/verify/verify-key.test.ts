@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { startTestServer, type TestServer } from '../../test/harness.js';
 import { SwrCache } from '../cache/swr-cache.js';
 import { hashKey } from '../core/key-format.js';
+import { MemoryLimiter } from '../ratelimit/memory.js';
 import type { RequestContext } from '../services/context.js';
 import type { KeyRecord } from '../storage/store.js';
 import { VerifyService } from './verify-key.js';
@@ -169,7 +170,7 @@ describe('lastUsedAt', () => {
     const service = (usageFlushAt: number) =>
       new VerifyService(
         {
-          store: t.server.store, clock: t.clock, bus: t.server.bus,
+          store: t.server.store, clock: t.clock, bus: t.server.bus, limiter: new MemoryLimiter(), logger: { warn: () => undefined },
           keyCache: new SwrCache<KeyRecord>({ maxEntries: 100, freshMs: 60_000, staleMs: 0, clock: t.clock }),
         },
         { usageFlushAt },

@@ -6,7 +6,7 @@ import type {
   NewKeyRow, NewPermission, NewRatelimit, NewRatelimitOverride, NewRole, PageQuery, PermissionRecord, RatelimitNamespaceRecord,
   RatelimitOverrideRecord, RatelimitRecord, RoleRecord, RootKeyRecord, SearchPageQuery, Store, StoreOps, WorkspaceRecord,
 } from '../store.js';
-import type { ManagedRootKeyRecord } from '../store.js';
+import type { EncryptedKeyRecord, ManagedRootKeyRecord } from '../store.js';
 import { openDatabase, type SqlDialect } from './dialect.js';
 import { migrateToLatest } from './migrate.js';
 import type { Tables } from './tables.js';
@@ -366,9 +366,10 @@ class SqlOps implements StoreOps {
       .execute();
   }
 
-  async updateApiSettings(workspaceId: string, apiId: string, settings: { deleteProtection?: boolean }, now: number): Promise<void> {
+  async updateApiSettings(workspaceId: string, apiId: string, settings: { deleteProtection?: boolean; storeEncryptedKeys?: boolean }, now: number): Promise<void> {
     const values: Partial<Tables['apis']> = { updated_at: now };
     if (settings.deleteProtection !== undefined) values.delete_protection = settings.deleteProtection ? 1 : 0;
+    if (settings.storeEncryptedKeys !== undefined) values.store_encrypted_keys = settings.storeEncryptedKeys ? 1 : 0;
     await this.db.updateTable('apis').set(values).where('id', '=', apiId).where('workspace_id', '=', workspaceId).execute();
   }
 
@@ -777,6 +778,30 @@ class SqlOps implements StoreOps {
     await this.db.deleteFrom('key_roles').where('key_id', '=', keyId).execute();
     await this.db.deleteFrom('encrypted_keys').where('key_id', '=', keyId).execute();
     await this.db.deleteFrom('keys').where('id', '=', keyId).execute();
+  }
+
+  async insertEncryptedKey(row: EncryptedKeyRecord): Promise<void> {
+    await this.db
+      .insertInto('encrypted_keys')
+      .values({
+        key_id: row.keyId, workspace_id: row.workspaceId, ciphertext: row.ciphertext,
+        encryption_key_id: row.encryptionKeyId, created_at: row.createdAt,
+      })
+      .execute();
+  }
+
+  async findEncryptedKeys(workspaceId: string, keyIds: readonly string[]): Promise<EncryptedKeyRecord[]> {
+    if (keyIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('encrypted_keys')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('key_id', 'in', keyIds)
+      .execute();
+    return rows.map((row) => ({
+      keyId: row.key_id, workspaceId: row.workspace_id, ciphertext: row.ciphertext,
+      encryptionKeyId: row.encryption_key_id, createdAt: Number(row.created_at),
+    }));
   }
 
   async spendCredits(keyId: string, cost: number): Promise<number | undefined> {

@@ -4,13 +4,15 @@ import { apiSettingsData } from './map.js';
 
 export default defineRoute({
   operation: 'apiSettings.updateSettings',
-  summary: 'Change an API\'s Keyward settings; turns delete protection on or off',
+  summary: 'Change an API\'s Keyward settings: delete protection, encrypted key storage (recoverable keys)',
   description: 'Keyward extension; audited as `api.update`. Requires `api.*.update_api` or `api.<apiId>.update_api`.',
   body: UpdateApiSettingsBody,
   data: ApiSettingsData,
   errors: [400, 401, 403, 404, 500],
   async handle({ body, ctx, services }) {
-    const settings = body.deleteProtection === undefined ? {} : { deleteProtection: body.deleteProtection };
+    const settings: { deleteProtection?: boolean; storeEncryptedKeys?: boolean } = {};
+    if (body.deleteProtection !== undefined) settings.deleteProtection = body.deleteProtection;
+    if (body.storeEncryptedKeys !== undefined) settings.storeEncryptedKeys = body.storeEncryptedKeys;
     return { data: apiSettingsData(await services.apis.updateSettings(ctx, body.apiId, settings)) };
   },
 });

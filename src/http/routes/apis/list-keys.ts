@@ -8,14 +8,15 @@ export default defineRoute({
   description:
     'Requires (`api.*.read_key` or `api.<apiId>.read_key`) and (`api.*.read_api` or `api.<apiId>.read_api`); without them the API ' +
     'answers 404, as upstream. `externalId` keeps the keys of that identity (none: an empty page). `cursor` is sent only when ' +
-    'there is a next page. `decrypt: true` requires `api.*.decrypt_key` or `api.<apiId>.decrypt_key`; while no vault is configured ' +
-    'no key is recoverable, so no key carries `plaintext`. `revalidateKeysCache` is accepted and has no effect (reads are never cached).',
+    'there is a next page. `decrypt: true` requires `api.*.decrypt_key` or `api.<apiId>.decrypt_key`, and fills `plaintext` on the ' +
+    'recoverable keys of the page (each read audited as `key.decrypt`) when the server has a vault and the API stores encrypted ' +
+    'keys. `revalidateKeysCache` is accepted and has no effect (reads are never cached).',
   body: ListKeysBody,
   data: KeyData,
   paginated: true,
   errors: [400, 401, 403, 404, 500],
   async handle({ body, ctx, services }) {
     const page = await services.keys.list(ctx, body);
-    return { data: page.items.map((key) => keyData(key)), pagination: page.pagination };
+    return { data: page.items.map((key) => keyData(key, page.plaintexts.get(key.id))), pagination: page.pagination };
   },
 });

@@ -6,7 +6,9 @@ export default defineRoute({
   summary: 'Create a key; the key itself is in this response only',
   description:
     'Requires `api.*.create_key` or `api.<apiId>.create_key` (without it the API answers 404, as upstream). ' +
-    '`externalId` creates or links an identity; missing permissions are created; unknown roles answer 404.',
+    '`externalId` creates or links an identity; missing permissions are created; unknown roles answer 404. `recoverable: true` also ' +
+    'requires `api.*.encrypt_key` or `api.<apiId>.encrypt_key` (else 404, as upstream), and answers 412 unless the server has a vault ' +
+    'and the API stores encrypted keys (apiSettings.updateSettings `storeEncryptedKeys`).',
   body: CreateKeyBody,
   data: CreateKeyData,
   errors: [400, 401, 403, 404, 412, 500],

@@ -7,7 +7,8 @@ export default defineRoute({
   summary: 'Get a key: its settings, credits, limits, identity, roles and permissions',
   description:
     'Requires `api.*.read_key` or `api.<apiId>.read_key`. `decrypt: true` also requires `api.*.decrypt_key` or ' +
-    '`api.<apiId>.decrypt_key`, and answers 412 while no vault is configured (no key is recoverable without one).',
+    '`api.<apiId>.decrypt_key`, answers 412 when the server has no vault or the API does not store encrypted keys, and ' +
+    'returns `plaintext` for a recoverable key (audited as `key.decrypt`); a key that was not created recoverable comes without it.',
   body: GetKeyBody,
   data: KeyData,
   errors: [400, 401, 403, 404, 412, 500],

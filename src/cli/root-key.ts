@@ -1,0 +1,100 @@
+import type { Config } from '../config.js';
+import { systemClock } from '../core/clock.js';
+import { KeywardError } from '../core/errors.js';
+import { rootKeyData } from '../http/routes/root-keys/map.js';
+import { systemContext } from '../services/context.js';
+import { RootKeyService } from '../services/root-keys.js';
+import { openSqlStore } from '../storage/sql/sql-store.js';
+import type { ManagedRootKeyRecord } from '../storage/store.js';
+import { announcer } from './announcer.js';
+
+export const ROOT_KEY_USAGE =
+  'keyward root-key create --workspace <id> --name <name> --permission <p> [--permission <p> ...] [--json]\n' +
+  '       keyward root-key list --workspace <id> [--json]\n' +
+  '       keyward root-key revoke <rootKeyId>';
+
+export interface RootKeyArgs {
+  json: boolean;
+  positionals: string[];
+  workspace?: string;
+  name?: string;
+  permission?: string[];
+}
+
+const usage = (problem: string): number => {
+  process.stderr.write(`keyward: ${problem}\nusage: ${ROOT_KEY_USAGE}\n`);
+  return 2;
+};
+
+/**
+ * `keyward root-key create|list|revoke`: operator commands. They act as Keyward itself (audited as the system
+ * actor `cli`) with the operator's authority over the workspace named, so no escalation check applies; every
+ * permission must still be one Keyward knows. The secret of a created key is printed once and nowhere else.
+ */
+export async function rootKeyCommand(config: Readonly<Config>, args: RootKeyArgs): Promise<number> {
+  const [subcommand, ...rest] = args.positionals;
+  const arity = { create: 0, list: 0, revoke: 1 }[subcommand ?? ''];
+  if (arity === undefined || rest.length !== arity) return usage(`unknown or incomplete command "root-key ${args.positionals.join(' ')}"`);
+  if (subcommand !== 'revoke' && !args.workspace) return usage('--workspace is required');
+  if (subcommand === 'create' && (!args.name || !args.permission?.length)) return usage('--name and at least one --permission are required');
+
+  const store = await openSqlStore(config.databaseUrl);
+  const announce = announcer(config);
+  try {
+    const service = new RootKeyService({ store, clock: systemClock, bus: announce.bus });
+    if (subcommand === 'revoke') {
+      const rootKeyId = rest[0]!;
+      // Operators name a root key by id alone, so its workspace is looked up rather than given.
+      const workspaceId = await store.findRootKeyWorkspace(rootKeyId);
+      if (!workspaceId) return failed(`no root key "${rootKeyId}"`);
+      await service.revoke(systemContext(workspaceId, 'cli'), rootKeyId);
+      process.stdout.write(`Revoked root key ${rootKeyId} of workspace ${workspaceId}.\n`);
+      if (!announce.announced()) process.stdout.write(`${announce.notice()}\n`);
+      return 0;
+    }
+    const workspaceId = args.workspace!;
+    if (!(await store.findWorkspace(workspaceId))) return failed(`no workspace "${workspaceId}"`);
+    const ctx = systemContext(workspaceId, 'cli');
+    if (subcommand === 'create') {
+      const created = await service.create(ctx, { name: args.name!, permissions: args.permission! });
+      process.stdout.write(
+        args.json
+          ? `${JSON.stringify({ rootKeyId: created.rootKeyId, rootKey: created.key })}\n`
+          : `Created root key ${created.rootKeyId} in workspace ${workspaceId}.\nRoot key (shown once, store it now): ${created.key}\n`,
+      );
+      return 0;
+    }
+    const keys = await everyRootKey(service, workspaceId);
+    process.stdout.write(args.json ? `${JSON.stringify(keys.map(rootKeyData))}\n` : keys.map(line).join(''));
+    return 0;
+  } catch (error) {
+    if (error instanceof KeywardError && error.code === 'invalid_input') {
+      return usage([error.detail, ...error.problems.map((p) => `  ${p.message}`)].join('\n'));
+    }
+    throw error;
+  } finally {
+    await announce.close();
+    await store.close();
+  }
+}
+
+function failed(message: string): number {
+  process.stderr.write(`keyward: ${message}\n`);
+  return 1;
+}
+
+async function everyRootKey(service: RootKeyService, workspaceId: string): Promise<ManagedRootKeyRecord[]> {
+  const keys: ManagedRootKeyRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await service.list(systemContext(workspaceId, 'cli'), { limit: 100, cursor });
+    keys.push(...page.items);
+    cursor = page.pagination.cursor;
+  } while (cursor !== undefined);
+  return keys;
+}
+
+/** One root key per line: never its secret nor its hash, only the start that tells keys apart. */
+const line = (k: ManagedRootKeyRecord): string =>
+  `${k.id}  ${k.start}  ${JSON.stringify(k.name ?? '')}  expires ${k.expires === null ? 'never' : new Date(k.expires).toISOString()}  ` +
+  `${k.permissions.join(' ') || '(no permissions)'}\n`;
