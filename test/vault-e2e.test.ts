@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestServer } from './harness.js';
 import { recoverableKeySuite } from './recoverable-suite.js';
@@ -52,8 +51,10 @@ describe('keyward vault serve', { timeout: 120_000 }, () => {
   });
 
   it('an API node with KEYWARD_VAULT_URL may not also hold master keys or a vault store', async () => {
+    const { dir, remove } = tempDir();
+    cleanups.push(remove);
     const res = await runKeyward(['migrate'], {
-      KEYWARD_DATA_DIR: join(tempDir().dir), KEYWARD_VAULT_URL: 'https://vault.internal:7071', KEYWARD_VAULT_TOKEN: VAULT_TOKEN,
+      KEYWARD_DATA_DIR: dir, KEYWARD_VAULT_URL: 'https://vault.internal:7071', KEYWARD_VAULT_TOKEN: VAULT_TOKEN,
       KEYWARD_MASTER_KEYS: masterKey(1), KEYWARD_VAULT_DATABASE_URL: '/tmp/elsewhere/vault.sqlite',
     });
     expect(res.code).toBe(2);

@@ -14,12 +14,6 @@ export function eitherScope(resourceType: string, resourceId: string, action: st
   return [`${resourceType}.*.${action}`, `${resourceType}.${resourceId}.${action}`];
 }
 
-/** Tuples only. Prefer `satisfies`, which also accepts the URN alternatives a check lists. */
-export function holdsAny(granted: ReadonlySet<string>, anyOf: readonly string[]): boolean {
-  for (const permission of anyOf) if (granted.has(permission)) return true;
-  return false;
-}
-
 /** A URN alternative of a check, in the caller's workspace (which `satisfies` supplies). */
 export interface UrnRequirement {
   readonly resource: string;

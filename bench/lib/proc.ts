@@ -1,0 +1,127 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, readFileSync } from 'node:fs';
+
+/** A server process under test, pinned to one core, that printed `listening on http://host:port`. */
+export interface RunningServer {
+  pid: number;
+  url: string;
+  /** Everything it printed, for error messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+const LISTENING = /listening on (http:\/\/[^\s]+)/i;
+
+/**
+ * Starts `command` pinned to `cpu` with `taskset` and waits (at most `timeoutMs`) for it to print the address it
+ * listens on. taskset execs the command, so the child's pid is the server's own (its /proc/<pid>/status is the one
+ * read for memory).
+ */
+export async function startServer(
+  command: string[],
+  options: { cpu: number; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number },
+): Promise<RunningServer> {
+  const child = spawn('taskset', ['-c', String(options.cpu), ...command], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const append = (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+    if (output.length > 64_000) output = output.slice(-32_000);
+  };
+  child.stdout!.on('data', append);
+  child.stderr!.on('data', append);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command.join(' ')} did not start within ${options.timeoutMs ?? 60_000} ms:\n${output}`));
+    }, options.timeoutMs ?? 60_000);
+    const check = () => {
+      const match = LISTENING.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout!.off('data', check);
+        resolve(match[1]!.replace(/\/$/, ''));
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${command.join(' ')} exited with ${code} before listening:\n${output}`));
+    });
+  });
+
+  return {
+    pid: child.pid!,
+    url,
+    output: () => output,
+    stop: () => stopProcess(child, exited),
+  };
+}
+
+/** SIGTERM, then SIGKILL after 15 s (a server writing a CPU profile or flushing usage needs a moment). */
+async function stopProcess(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Peak resident set size (VmHWM) of a live process, in bytes; undefined once it is gone. */
+export function peakRss(pid: number): number | undefined {
+  try {
+    const match = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time (user + system) a live process has used so far, in seconds; undefined once it is gone. */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    return (utime + stime) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs a command to completion; rejects on a non-zero exit with its output. */
+export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
+    const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined;
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${command} ${args.join(' ')} failed (${code ?? signal}):\n${out.slice(-4000)}`));
+    });
+  });
+}
+
+/** True when `command` is on the PATH. */
+export function onPath(command: string): boolean {
+  const dirs = (process.env.PATH ?? '').split(':');
+  return dirs.some((dir) => {
+    try {
+      accessSync(`${dir}/${command}`, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}

@@ -1,0 +1,255 @@
+import type { Engine } from './keys.js';
+import type { LoadResult } from './wrk.js';
+
+export interface Environment {
+  date: string;
+  cpuModel: string;
+  cores: number;
+  memoryBytes: number;
+  kernel: string;
+  versions: Record<string, string>;
+  loadAverageStart: number[];
+  loadAverageEnd: number[];
+}
+
+export interface ScenarioResult {
+  id: string;
+  group: string;
+  label: string;
+  note?: string;
+  engine?: Engine;
+  stored?: number;
+  runs: LoadResult[];
+  peakRssBytes?: number;
+  /** The answer to the check request made before the load. */
+  sample: string;
+}
+
+export interface BenchReport {
+  mode: 'full' | 'quick' | 'smoke';
+  options: { runs: number; seconds: number; warmup: number; connections: number; sizes: number[]; engines: string[]; fromSrc: boolean };
+  environment: Environment;
+  elapsedSeconds: number;
+  results: ScenarioResult[];
+}
+
+export interface Summary {
+  rps: number;
+  min: number;
+  max: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  serverCpu?: number;
+  wrong: number;
+  socketErrors: number;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/** Medians over the runs (max latency: the largest of any run). Undefined when the scenario was not measured. */
+export function summarize(result: ScenarioResult): Summary | undefined {
+  const { runs } = result;
+  if (runs.length === 0) return undefined;
+  const cpu = runs.map((r) => r.serverCpu).filter((c): c is number => c !== undefined);
+  return {
+    rps: median(runs.map((r) => r.rps)),
+    min: Math.min(...runs.map((r) => r.rps)),
+    max: Math.max(...runs.map((r) => r.rps)),
+    p50Ms: median(runs.map((r) => r.p50Ms)),
+    p99Ms: median(runs.map((r) => r.p99Ms)),
+    maxMs: Math.max(...runs.map((r) => r.maxMs)),
+    ...(cpu.length > 0 ? { serverCpu: median(cpu) } : {}),
+    wrong: runs.reduce((n, r) => n + r.mismatches, 0),
+    socketErrors: runs.reduce((n, r) => n + r.errors.connect + r.errors.read + r.errors.write + r.errors.timeout, 0),
+  };
+}
+
+/** The ceiling every ratio divides by: the median of all its runs (at the start and, in full mode, at the end). */
+export function ceilingRps(report: BenchReport): number | undefined {
+  const runs = report.results.filter((r) => r.id.startsWith('ceiling')).flatMap((r) => r.runs);
+  return runs.length > 0 ? median(runs.map((r) => r.rps)) : undefined;
+}
+
+export interface TargetRow {
+  target: string;
+  measured: string;
+  pass: boolean | undefined;
+}
+
+const find = (report: BenchReport, id: string) => report.results.find((r) => r.id === id);
+const fmtRatio = (x: number) => `${x.toFixed(2)}x`;
+const fmtMs = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
+const fmtInt = (x: number) => Math.round(x).toLocaleString('en-US');
+const mb = (bytes: number) => `${Math.round(bytes / (1024 * 1024))} MB`;
+
+/** The issue's targets, each with what this run measured and whether it holds (undefined: not measured). */
+export function evaluateTargets(report: BenchReport): TargetRow[] {
+  const ceiling = ceilingRps(report);
+  const rows: TargetRow[] = [];
+  const measured = (id: string) => {
+    const r = find(report, id);
+    return r ? summarize(r) : undefined;
+  };
+  const na = (target: string, why = 'not measured in this mode') => rows.push({ target, measured: why, pass: undefined });
+
+  for (const engine of ['sqlite', 'postgres'] as const) {
+    const name = engine === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+    const cached = measured(`${engine}-1k-verify-cached`);
+    const target = `Cached verify with a root key (${name}, 1k keys): >= 0.6x ceiling, p99 <= 10 ms`;
+    if (cached && ceiling) {
+      const ratio = cached.rps / ceiling;
+      rows.push({ target, measured: `${fmtRatio(ratio)} (${fmtInt(cached.rps)} of ${fmtInt(ceiling)} req/s), p99 ${fmtMs(cached.p99Ms)} ms`, pass: ratio >= 0.6 && cached.p99Ms <= 10 });
+    } else na(target);
+  }
+
+  const credits = measured('sqlite-1k-verify-credits');
+  if (credits && ceiling) {
+    const ratio = credits.rps / ceiling;
+    rows.push({ target: 'Verify with credits on SQLite: >= 0.4x ceiling', measured: `${fmtRatio(ratio)} (${fmtInt(credits.rps)} req/s)`, pass: ratio >= 0.4 });
+  } else na('Verify with credits on SQLite: >= 0.4x ceiling');
+
+  const peer = measured('peer-verify');
+  const cached = measured('sqlite-1k-verify-cached');
+  if (peer && cached) {
+    const times = cached.rps / peer.rps;
+    rows.push({ target: "At least 10x the peer's verify throughput (SQLite both)", measured: `${times.toFixed(1)}x (${fmtInt(cached.rps)} vs ${fmtInt(peer.rps)} req/s)`, pass: times >= 10 });
+  } else na("At least 10x the peer's verify throughput (SQLite both)");
+
+  for (const engine of ['sqlite', 'postgres'] as const) {
+    const name = engine === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+    const big = report.results.filter((r) => r.engine === engine && r.stored === 1_000_000 && r.runs.length > 0);
+    const memTarget = `1,000,000 stored keys (${name}): peak memory <= 512 MB`;
+    if (big.length > 0) {
+      const peak = Math.max(...big.map((r) => r.peakRssBytes ?? 0));
+      const worst = big.find((r) => r.peakRssBytes === peak);
+      rows.push({ target: memTarget, measured: `${mb(peak)} (largest, in "${worst?.label}")`, pass: peak <= 512 * 1024 * 1024 });
+    } else na(memTarget, 'full mode only');
+    const tputTarget = `1,000,000 stored keys (${name}): cached verify within 10% of the 1,000-key figure`;
+    const small = measured(`${engine}-1k-verify-cached`);
+    const large = measured(`${engine}-1M-verify-cached`);
+    if (small && large) {
+      const ratio = large.rps / small.rps;
+      rows.push({ target: tputTarget, measured: `${(ratio * 100).toFixed(0)}% (${fmtInt(large.rps)} vs ${fmtInt(small.rps)} req/s)`, pass: ratio >= 0.9 });
+    } else na(tputTarget, 'full mode only');
+  }
+  return rows;
+}
+
+const MANUAL_START = '<!-- manual:start -->';
+const MANUAL_END = '<!-- manual:end -->';
+const DEFAULT_MANUAL = `${MANUAL_START}
+## Profiling and fixes
+
+(Nothing recorded yet. This section is kept as written when the report is regenerated.)
+${MANUAL_END}`;
+
+function table(report: BenchReport, results: ScenarioResult[], ceiling: number | undefined): string {
+  const lines = [
+    '| Scenario | req/s (median) | min - max | x ceiling | p50 ms | p99 ms | max ms | peak RSS | server CPU |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of results) {
+    const s = summarize(r);
+    const label = r.note ? `${r.label}<br><sub>${r.note}</sub>` : r.label;
+    if (!s) {
+      lines.push(`| ${label} | set up and checked only | | | | | | ${r.peakRssBytes ? mb(r.peakRssBytes) : ''} | |`);
+      continue;
+    }
+    const flag = s.wrong + s.socketErrors > 0 ? ` (${s.wrong} wrong answers, ${s.socketErrors} socket errors)` : '';
+    lines.push(
+      `| ${label}${flag} | ${fmtInt(s.rps)} | ${fmtInt(s.min)} - ${fmtInt(s.max)} | ${ceiling ? fmtRatio(s.rps / ceiling) : ''} | ` +
+        `${fmtMs(s.p50Ms)} | ${fmtMs(s.p99Ms)} | ${fmtMs(s.maxMs)} | ${r.peakRssBytes ? mb(r.peakRssBytes) : ''} | ` +
+        `${s.serverCpu !== undefined ? `${Math.round(s.serverCpu * 100)}%` : ''} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** The Markdown report. The hand-written section (between the manual markers) of `previous` is kept. */
+export function renderReport(report: BenchReport, previous?: string): string {
+  const env = report.environment;
+  const ceiling = ceilingRps(report);
+  const o = report.options;
+  const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' / ');
+  const manualMatch = previous ? new RegExp(`${MANUAL_START}[\\s\\S]*?${MANUAL_END}`).exec(previous) : null;
+  const manual = manualMatch ? manualMatch[0] : DEFAULT_MANUAL;
+
+  const out: string[] = [];
+  out.push('# Keyward benchmark results', '');
+  out.push(
+    `Generated by \`npm run bench${report.mode === 'full' ? '' : ` -- --${report.mode}`}\` on ${env.date.slice(0, 10)} ` +
+      `(${env.date.slice(11, 16)} UTC) in ${Math.round(report.elapsedSeconds)} s. Regenerate with the same command; ` +
+      'the "Profiling and fixes" section is kept as written.',
+    '',
+  );
+  out.push('## Machine', '');
+  out.push(`- CPU: ${env.cpuModel}, ${env.cores} cores; memory ${(env.memoryBytes / 1024 ** 3).toFixed(1)} GiB; ${env.kernel}`);
+  out.push(`- Load average (1 / 5 / 15 min) at the start: ${load(env.loadAverageStart)}; at the end: ${load(env.loadAverageEnd)}. ` +
+    'On 2 cores anything above about 0.5 means other work competed with the pinned server or wrk, and figures are lower and noisier.');
+  out.push(`- Versions: ${Object.entries(env.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`, '');
+
+  out.push('## Method', '');
+  out.push(
+    `- Load: wrk (1 thread, ${o.connections} keep-alive connections, \`bench/wrk/post.lua\`) pinned to core 1 (\`taskset -c 1\`); ` +
+      'every server (the ceiling, Keyward, the peer) alone on core 0 (`taskset -c 0`), a fresh process per scenario; loopback only. ' +
+      'PostgreSQL and Redis are not pinned.',
+    `- Per scenario: ${o.warmup} s of warm-up (discarded), then ${o.runs} run(s) of ${o.seconds} s. req/s is the median of the runs with ` +
+      'their min and max; p50 and p99 are medians of the runs\' percentiles; max is the largest latency of any run. wrk measures ' +
+      'latency from when it sends each request (closed loop), so it understates tail latency under saturation.',
+    '- "x ceiling" divides by the median of all runs of the bare node:http ceiling measured in this same run' +
+      (report.mode === 'full' ? ' (at the start and again at the end).' : '.'),
+    '- Every answer is checked by the Lua script (status 200 and an expected substring such as `"valid":true`); a row with wrong ' +
+      'answers says so. Peak RSS is the server\'s VmHWM from /proc/<pid>/status at the end of the scenario (warm-up included). ' +
+      'Server CPU is the share of core 0 the server process used during the run: below 100% means it was starved or waiting.',
+    `- Keyward runs as \`keyward start\` from ${o.fromSrc ? 'src/ through tsx' : 'the built dist/'}, with its defaults (100,000-entry key ` +
+      'cache, log level warn). The SQLite scenarios are one node (memory limiter); the PostgreSQL scenarios are configured as for many ' +
+      'nodes, with KEYWARD_REDIS_URL, so rate limits go through the Redis limiter. Every verification authenticates a root key ' +
+      '(`Authorization: Bearer`). Bulk keys are inserted with SQL, not through HTTP; keys with credits, a rate limit or permissions are made ' +
+      'through keys.createKey.',
+    '- The peer: better-auth 1.7.5 with @better-auth/api-key 1.7.5 on better-sqlite3 in WAL mode (synchronous = NORMAL, like Keyward), ' +
+      'its default per-key rate limit (10 a day) and its global rate limit off, `auth.api.verifyApiKey` behind a node:http handler ' +
+      '(`bench/servers/peer.mjs`). It reads and then writes the key\'s row on every verification.',
+    '',
+  );
+
+  out.push('## Targets (issue 6)', '');
+  out.push('| Target | Measured | Result |', '| --- | --- | --- |');
+  for (const t of evaluateTargets(report)) {
+    const verdict = t.pass === undefined ? 'not measured' : report.mode === 'smoke' ? 'not judged (smoke run)' : t.pass ? 'pass' : '**miss**';
+    out.push(`| ${t.target} | ${t.measured} | ${verdict} |`);
+  }
+  out.push('');
+
+  const groups: string[] = [];
+  for (const r of report.results) if (!groups.includes(r.group)) groups.push(r.group);
+  for (const group of groups) {
+    out.push(`## ${group}`, '');
+    out.push(table(report, report.results.filter((r) => r.group === group), ceiling), '');
+  }
+
+  const sizes = [...new Set(report.results.map((r) => r.stored).filter((s): s is number => s !== undefined))].sort((a, b) => a - b);
+  if (sizes.length > 1) {
+    out.push('## Stored keys', '');
+    out.push('Cached and cold verification as the store grows (req/s median, x ceiling, peak RSS).', '');
+    out.push(`| Scenario | ${sizes.map((s) => `${s.toLocaleString('en-US')} keys`).join(' | ')} |`, `| --- |${sizes.map(() => ' ---: |').join('')}`);
+    for (const engine of ['sqlite', 'postgres'] as const) {
+      for (const kind of ['cached', 'cold'] as const) {
+        const cells = sizes.map((size) => {
+          const r = report.results.find((x) => x.engine === engine && x.stored === size && x.id.endsWith(`verify-${kind}`));
+          const s = r && summarize(r);
+          return s ? `${fmtInt(s.rps)} (${ceiling ? fmtRatio(s.rps / ceiling) : ''}), ${r.peakRssBytes ? mb(r.peakRssBytes) : ''}` : '';
+        });
+        if (cells.some(Boolean)) out.push(`| ${engine === 'sqlite' ? 'SQLite' : 'PostgreSQL'} ${kind} | ${cells.join(' | ')} |`);
+      }
+    }
+    out.push('');
+  }
+
+  out.push(manual, '');
+  return out.join('\n');
+}

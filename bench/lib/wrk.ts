@@ -1,0 +1,109 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { cpuSeconds } from './proc.js';
+
+export const WRK_SCRIPT = fileURLToPath(new URL('../wrk/post.lua', import.meta.url));
+
+export interface LoadOptions {
+  /** Full URL of the operation, e.g. http://127.0.0.1:1234/v2/keys.verifyKey */
+  url: string;
+  /** A file of request bodies, one JSON document a line, cycled in order. */
+  bodiesFile: string;
+  /** A substring every 200 answer must contain (e.g. `"valid":true`); answers without it count as mismatches. */
+  expect: string;
+  /** Authorization header value, if any. */
+  authorization?: string;
+  /** Where in the bodies file to start (so repeated runs over distinct keys do not start with the same ones). */
+  offset?: number;
+  seconds: number;
+  connections: number;
+  /** The core wrk is pinned to. */
+  cpu: number;
+  /** The server's pid, to measure how busy its core was. */
+  serverPid?: number;
+}
+
+export interface LoadResult {
+  requests: number;
+  seconds: number;
+  rps: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  meanMs: number;
+  errors: { connect: number; read: number; write: number; status: number; timeout: number };
+  /** Answers that were not 200 or lacked the expected substring. */
+  mismatches: number;
+  /** The first such answer (status and start of body), for the report. */
+  sample: string;
+  /** Share of one core the server used during the run (1 = a full core), and wrk likewise. */
+  serverCpu?: number;
+  wrkCpu?: number;
+}
+
+interface WrkJson {
+  requests: number; duration_us: number; p50_us: number; p90_us: number; p99_us: number; max_us: number; mean_us: number;
+  errors: LoadResult['errors']; mismatches: number; sample: string;
+}
+
+/**
+ * One bounded load run: wrk with one thread and `connections` keep-alive connections, pinned to its core, for
+ * `seconds`. wrk stops by itself at the end of its duration; a guard kills it 20 s later should it hang.
+ */
+export function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const args = [
+    '-c', String(options.cpu), 'wrk', '-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--timeout', '5s',
+    '-s', WRK_SCRIPT, options.url, '--', options.bodiesFile, options.expect, String(options.offset ?? 0), options.authorization ?? '',
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
+    const guard = setTimeout(() => child.kill('SIGKILL'), (options.seconds + 20) * 1000);
+
+    // CPU used by the server and by wrk between 0.5 s into the run and 0.5 s before its end.
+    let cpu: { server?: number; wrk?: number } = {};
+    const window = options.seconds - 1;
+    let first: { at: number; server?: number; wrk?: number } | undefined;
+    const sample = () => ({ at: performance.now(), server: options.serverPid && cpuSeconds(options.serverPid), wrk: child.pid && cpuSeconds(child.pid) });
+    const t1 = window > 0 ? setTimeout(() => (first = sample()), 500) : undefined;
+    const t2 = window > 0 ? setTimeout(() => {
+      if (!first) return;
+      const last = sample();
+      const elapsed = (last.at - first.at) / 1000;
+      const share = (a?: number, b?: number) => (a === undefined || b === undefined || a === 0 ? undefined : (b - a) / elapsed);
+      cpu = { server: share(first.server || undefined, last.server || undefined), wrk: share(first.wrk || undefined, last.wrk || undefined) };
+    }, (options.seconds - 0.5) * 1000) : undefined;
+
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      clearTimeout(guard);
+      if (t1) clearTimeout(t1);
+      if (t2) clearTimeout(t2);
+      const line = out.split('\n').find((l) => l.startsWith('BENCH_JSON '));
+      if (code !== 0 || !line) {
+        reject(new Error(`wrk failed (exit ${code}):\n${out.slice(-3000)}`));
+        return;
+      }
+      const json = JSON.parse(line.slice('BENCH_JSON '.length)) as WrkJson;
+      const seconds = json.duration_us / 1e6;
+      resolve({
+        requests: json.requests,
+        seconds,
+        rps: json.requests / seconds,
+        p50Ms: json.p50_us / 1000,
+        p90Ms: json.p90_us / 1000,
+        p99Ms: json.p99_us / 1000,
+        maxMs: json.max_us / 1000,
+        meanMs: json.mean_us / 1000,
+        errors: json.errors,
+        mismatches: json.mismatches,
+        sample: json.sample,
+        ...(cpu.server !== undefined ? { serverCpu: cpu.server } : {}),
+        ...(cpu.wrk !== undefined ? { wrkCpu: cpu.wrk } : {}),
+      });
+    });
+  });
+}

@@ -1,0 +1,418 @@
+/**
+ * `npm run bench`: Keyward against the machine's own ceiling and a peer, in one run (issue 6).
+ *
+ *   npm run bench                   full: 1,000 / 100,000 / 1,000,000 stored keys, SQLite and PostgreSQL, peer,
+ *                                   3 runs of 10 s per scenario (about 20 minutes); writes bench/RESULTS.md
+ *   npm run bench -- --quick        1,000 keys, fewer scenarios, one run of 3 s each (under two minutes)
+ *   npm run bench -- --smoke        set-up and a check of every quick scenario, two loads of one second (the test)
+ *
+ * Options: --out FILE (report; default bench/RESULTS.md, smoke: none), --only REGEX (scenario ids), --runs N,
+ * --seconds N, --warmup N, --sizes 1000,100000, --engines sqlite,postgres, --no-peer,
+ * --profile REGEX (node --cpu-prof for matching Keyward scenarios, into bench/profiles/), --from-src (run the
+ * Keyward server from src/ through tsx instead of dist/), --postgres-url URL, --redis-url URL.
+ *
+ * Every server (the ceiling, Keyward, the peer) runs alone on core 0 (`taskset -c 0`) and wrk on core 1, on
+ * loopback, with 50 connections; every load run is bounded in time. PostgreSQL and Redis are not pinned.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { prepareDatabase, type BenchDatabase, type Engine } from './lib/keys.js';
+import { onPath, peakRss, run, startServer, type RunningServer } from './lib/proc.js';
+import { renderReport, type BenchReport, type Environment, type ScenarioResult } from './lib/report.js';
+import { ceilingScenario, keywardScenarios, peerScenario, type Scenario, type VerifyPlan } from './lib/scenarios.js';
+import { runLoad, type LoadResult } from './lib/wrk.js';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SERVER_CPU = 0;
+const WRK_CPU = 1;
+const CONNECTIONS = 50;
+
+export type Mode = 'full' | 'quick' | 'smoke';
+
+export interface BenchOptions {
+  mode: Mode;
+  /** The Markdown report; null writes none. A JSON file of every run is written beside it. */
+  out: string | null;
+  runs: number;
+  seconds: number;
+  warmup: number;
+  sizes: number[];
+  engines: Engine[];
+  peer: boolean;
+  only?: RegExp;
+  profile?: RegExp;
+  /** Run the Keyward server from src/ through tsx (no build needed) instead of dist/. */
+  fromSrc: boolean;
+  postgresUrl: string;
+  redisUrl: string;
+  log: (line: string) => void;
+}
+
+export function parseArgs(argv: string[], log: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): BenchOptions {
+  const flag = (name: string) => argv.includes(name);
+  const value = (name: string) => {
+    const i = argv.indexOf(name);
+    if (i === -1) return undefined;
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
+    return v;
+  };
+  const mode: Mode = flag('--smoke') ? 'smoke' : flag('--quick') ? 'quick' : 'full';
+  const defaults = {
+    full: { runs: 3, seconds: 10, warmup: 3, sizes: [1_000, 100_000, 1_000_000], peer: true },
+    quick: { runs: 1, seconds: 3, warmup: 1, sizes: [1_000], peer: true },
+    smoke: { runs: 1, seconds: 1, warmup: 0, sizes: [1_000], peer: true },
+  }[mode];
+  const number = (name: string, fallback: number) => {
+    const v = value(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number`);
+    return n;
+  };
+  const regex = (name: string) => {
+    const v = value(name);
+    return v === undefined ? undefined : new RegExp(v);
+  };
+  const engines = (value('--engines') ?? 'sqlite,postgres').split(',').map((e) => e.trim()) as Engine[];
+  for (const e of engines) if (e !== 'sqlite' && e !== 'postgres') throw new Error(`unknown engine ${e}`);
+  const out = value('--out');
+  const only = regex('--only');
+  const profile = regex('--profile');
+  return {
+    mode,
+    out: out !== undefined ? resolve(out) : mode === 'smoke' ? null : join(ROOT, 'bench', mode === 'full' ? 'RESULTS.md' : 'RESULTS.quick.md'),
+    runs: Math.max(1, Math.round(number('--runs', defaults.runs))),
+    seconds: number('--seconds', defaults.seconds),
+    warmup: number('--warmup', defaults.warmup),
+    sizes: value('--sizes')?.split(',').map((s) => Number(s.trim())) ?? defaults.sizes,
+    engines,
+    peer: !flag('--no-peer') && defaults.peer,
+    ...(only ? { only } : {}),
+    ...(profile ? { profile } : {}),
+    fromSrc: flag('--from-src') || mode === 'smoke',
+    postgresUrl: value('--postgres-url') ?? process.env.KEYWARD_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    redisUrl: value('--redis-url') ?? process.env.KEYWARD_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    log,
+  };
+}
+
+/** What the benchmark needs that npm does not install. */
+export function missingTools(): string[] {
+  return ['wrk', 'taskset'].filter((tool) => !onPath(tool));
+}
+
+/** The plan for one database: quick mode and large stores run fewer scenarios. */
+function planFor(options: BenchOptions, engine: Engine, size: number): VerifyPlan {
+  const { mode, redisUrl } = options;
+  const small = size === Math.min(...options.sizes);
+  if (!small) return { kinds: ['cached', 'cold'], operations: [], redisUrl };
+  if (mode === 'full') return { kinds: ['cached', 'credits', 'ratelimit', 'permission', 'cold'], operations: ['createKey', 'ratelimit.limit', 'listKeys'], redisUrl };
+  return engine === 'sqlite'
+    ? { kinds: ['cached', 'credits', 'ratelimit', 'permission', 'cold'], operations: ['createKey', 'ratelimit.limit', 'listKeys'], redisUrl }
+    : { kinds: ['cached', 'credits', 'ratelimit', 'cold'], operations: [], redisUrl };
+}
+
+/** Scenarios measured in smoke mode; every other one is only set up and checked. */
+const SMOKE_MEASURED = /^(ceiling|sqlite-1k-verify-cached)$/;
+
+/** A clean environment for a server: none of this process's KEYWARD_* settings leak into it. */
+function serverEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KEYWARD_') && k !== 'NODE_OPTIONS') env[k] = v;
+  return { ...env, ...extra };
+}
+
+async function startScenarioServer(scenario: Scenario, options: BenchOptions, profileDir: string): Promise<RunningServer> {
+  const spec = scenario.server;
+  if (spec.kind === 'ceiling') return startServer(['node', join(ROOT, 'bench/servers/ceiling.mjs')], { cpu: SERVER_CPU, env: serverEnv({}) });
+  if (spec.kind === 'peer') return startServer(['node', join(ROOT, 'bench/servers/peer.mjs'), 'serve', spec.file], { cpu: SERVER_CPU, env: serverEnv({}) });
+  const profiling = options.profile?.test(scenario.id) ?? false;
+  const nodeArgs = profiling ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${scenario.id}.${Date.now()}.cpuprofile`] : [];
+  const entry = options.fromSrc ? ['--import', 'tsx', join(ROOT, 'src/main.ts')] : [join(ROOT, 'dist/src/main.js')];
+  return startServer(['node', ...nodeArgs, ...entry, 'start'], {
+    cpu: SERVER_CPU,
+    cwd: ROOT,
+    env: serverEnv({
+      KEYWARD_PORT: '0',
+      KEYWARD_HOST: '127.0.0.1',
+      KEYWARD_DATA_DIR: spec.db.dataDir,
+      KEYWARD_DATABASE_URL: spec.db.databaseUrl,
+      KEYWARD_LOG_LEVEL: 'warn',
+      ...spec.env,
+    }),
+  });
+}
+
+function authorization(scenario: Scenario): string | undefined {
+  if (!scenario.auth) return undefined;
+  return `Bearer ${scenario.server.kind === 'keyward' ? scenario.server.db.rootKey : 'kw_root_not_checked_here'}`;
+}
+
+/** One request of the scenario by hand before any load: the set-up is right, or the scenario fails loudly. */
+async function check(scenario: Scenario, server: RunningServer, body: string): Promise<string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const auth = authorization(scenario);
+  if (auth) headers.authorization = auth;
+  const response = await fetch(`${server.url}${scenario.path}`, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
+  const text = await response.text();
+  if (response.status !== 200 || !text.includes(scenario.expect)) {
+    throw new Error(`scenario ${scenario.id}: expected 200 with ${scenario.expect}, got ${response.status}: ${text.slice(0, 500)}`);
+  }
+  return text;
+}
+
+/** Identifies a server configuration: scenarios with equal keys may share one process (smoke mode only). */
+function serverKey(scenario: Scenario): string {
+  const spec = scenario.server;
+  return spec.kind === 'keyward' ? JSON.stringify([spec.kind, spec.db.databaseUrl, spec.env]) : JSON.stringify(spec);
+}
+
+/**
+ * Starts servers for scenarios. Measured scenarios always get a fresh process, so peak memory and warm-up belong
+ * to that scenario alone; in smoke mode, scenarios that are only checked share one while their configuration is equal.
+ */
+class Servers {
+  private current: { key: string; server: RunningServer } | undefined;
+
+  constructor(
+    private readonly options: BenchOptions,
+    private readonly profileDir: string,
+  ) {}
+
+  async get(scenario: Scenario, shared: boolean): Promise<RunningServer> {
+    const key = serverKey(scenario);
+    if (shared && this.current?.key === key) return this.current.server;
+    await this.release();
+    const server = await startScenarioServer(scenario, this.options, this.profileDir);
+    if (shared) this.current = { key, server };
+    return server;
+  }
+
+  async done(server: RunningServer): Promise<void> {
+    if (this.current?.server !== server) await server.stop();
+  }
+
+  async release(): Promise<void> {
+    const current = this.current;
+    this.current = undefined;
+    await current?.server.stop();
+  }
+}
+
+async function runScenario(scenario: Scenario, options: BenchOptions, workDir: string, servers: Servers): Promise<ScenarioResult> {
+  const { log } = options;
+  const bodies = scenario.bodies();
+  const bodiesFile = join(workDir, `${scenario.id}.bodies`);
+  writeFileSync(bodiesFile, `${bodies.join('\n')}\n`);
+  const measured = options.mode !== 'smoke' || SMOKE_MEASURED.test(scenario.id);
+
+  const server = await servers.get(scenario, !measured);
+  const runs: LoadResult[] = [];
+  let sample = '';
+  try {
+    sample = await check(scenario, server, bodies[0]!);
+    if (measured) {
+      const load = (seconds: number, offset: number) =>
+        runLoad({
+          url: `${server.url}${scenario.path}`, bodiesFile, expect: scenario.expect, seconds, connections: CONNECTIONS, cpu: WRK_CPU,
+          serverPid: server.pid, offset, ...(authorization(scenario) ? { authorization: authorization(scenario)! } : {}),
+        });
+      // Cycled distinct keys continue where the previous run stopped, so each run meets keys it has not seen.
+      let offset = 0;
+      if (options.warmup > 0) offset += (await load(options.warmup, offset)).requests;
+      for (let r = 0; r < options.runs; r++) {
+        const result = await load(options.seconds, scenario.cycle ? offset : 0);
+        offset += result.requests;
+        runs.push(result);
+        log(`  ${scenario.id} run ${r + 1}: ${Math.round(result.rps)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms` +
+          (result.serverCpu !== undefined ? `, server cpu ${(result.serverCpu * 100).toFixed(0)}%` : '') +
+          (result.mismatches > 0 ? `, ${result.mismatches} WRONG ANSWERS (${result.sample})` : ''));
+      }
+    } else {
+      // Not measured: a few more of its requests by hand, so every body of the set-up is known to be right.
+      for (const body of bodies.slice(1, 3)) await check(scenario, server, body);
+      log(`  ${scenario.id}: set up and checked`);
+    }
+    const peak = peakRss(server.pid);
+    return {
+      id: scenario.id, group: scenario.group, label: scenario.label, ...(scenario.note ? { note: scenario.note } : {}),
+      ...(scenario.engine ? { engine: scenario.engine } : {}), ...(scenario.stored !== undefined ? { stored: scenario.stored } : {}),
+      runs, ...(peak !== undefined ? { peakRssBytes: peak } : {}), sample: sample.slice(0, 300),
+    };
+  } finally {
+    await servers.done(server);
+  }
+}
+
+async function environment(options: BenchOptions): Promise<Environment> {
+  const cpuModel = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown';
+  const pkg = (path: string) => {
+    try {
+      return (JSON.parse(readFileSync(join(ROOT, path), 'utf8')) as { version: string }).version;
+    } catch {
+      return 'not installed';
+    }
+  };
+  const versions: Record<string, string> = {
+    node: process.version,
+    keyward: pkg('package.json'),
+    'better-auth': pkg('node_modules/better-auth/package.json'),
+    '@better-auth/api-key': pkg('node_modules/@better-auth/api-key/package.json'),
+    'better-sqlite3': pkg('node_modules/better-sqlite3/package.json'),
+    fastify: pkg('node_modules/fastify/package.json'),
+  };
+  try {
+    const db = new Database(':memory:');
+    versions.SQLite = (db.prepare('select sqlite_version() as v').get() as { v: string }).v;
+    db.close();
+  } catch {
+    // reported as missing
+  }
+  if (options.engines.includes('postgres')) {
+    const client = new pg.Client({ connectionString: options.postgresUrl });
+    try {
+      await client.connect();
+      versions.PostgreSQL = String((await client.query('SHOW server_version')).rows[0].server_version);
+    } catch {
+      versions.PostgreSQL = 'unreachable';
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    try {
+      versions.Redis = /redis_version:(\S+)/.exec(await run('redis-cli', ['-u', options.redisUrl, 'INFO', 'server'], { timeoutMs: 5000 }))?.[1] ?? 'unknown';
+    } catch {
+      versions.Redis = 'unknown';
+    }
+  }
+  try {
+    versions.wrk = (await run('wrk', ['--version'], { timeoutMs: 5000 }).catch((e: Error) => e.message)).match(/wrk (\S+) \[/)?.[1] ?? 'unknown';
+  } catch {
+    versions.wrk = 'unknown';
+  }
+  return {
+    date: new Date().toISOString(),
+    cpuModel,
+    cores: os.cpus().length,
+    memoryBytes: os.totalmem(),
+    kernel: `${os.type()} ${os.release()}`,
+    versions,
+    loadAverageStart: os.loadavg(),
+    loadAverageEnd: os.loadavg(),
+  };
+}
+
+export interface BenchResult {
+  report: BenchReport;
+  markdown: string;
+}
+
+/** Runs every scenario of the mode, in one process, and writes the report. */
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const { log } = options;
+  const missing = missingTools();
+  if (missing.length > 0) throw new Error(`missing ${missing.join(', ')}: install with apt-get install -y ${missing.join(' ')}`);
+  if (!options.fromSrc && !existsSync(join(ROOT, 'dist/src/main.js'))) throw new Error('dist/ is missing: run npm run build first (npm run bench does)');
+  if (os.cpus().length < 2) throw new Error('the benchmark pins the server and wrk to two different cores; this machine has one');
+
+  const started = performance.now();
+  const env = await environment(options);
+  const workDir = mkdtempSync(join(os.tmpdir(), 'keyward-bench-run-'));
+  const profileDir = join(ROOT, 'bench/profiles');
+  if (options.profile) mkdirSync(profileDir, { recursive: true });
+  const results: ScenarioResult[] = [];
+  const servers = new Servers(options, profileDir);
+  const wanted = (s: Scenario) => !options.only || options.only.test(s.id) || s.id.startsWith('ceiling');
+  const databases: BenchDatabase[] = [];
+  log(`keyward bench (${options.mode}): ${options.runs} run(s) of ${options.seconds} s after ${options.warmup} s of warm-up, ${CONNECTIONS} connections; load average ${env.loadAverageStart.map((l) => l.toFixed(2)).join(' ')}`);
+
+  try {
+    results.push(await runScenario(ceilingScenario('ceiling'), options, workDir, servers));
+
+    for (const size of options.sizes) {
+      for (const engine of options.engines) {
+        const scenarios = (db: BenchDatabase) => keywardScenarios(db, planFor(options, engine, size)).filter(wanted);
+        // Decide before inserting a million keys whether any scenario of this database is wanted at all.
+        if (options.only && !keywardScenarios(placeholderDb(engine, size), planFor(options, engine, size)).some(wanted)) continue;
+        log(`${engine}, ${size.toLocaleString('en-US')} stored keys: preparing`);
+        const db = await prepareDatabase(engine, size, { postgresUrl: options.postgresUrl, log });
+        databases.push(db);
+        try {
+          for (const scenario of scenarios(db)) results.push(await runScenario(scenario, options, workDir, servers));
+        } finally {
+          await servers.release();
+          await db.drop();
+          databases.splice(databases.indexOf(db), 1);
+        }
+      }
+    }
+
+    const peerWanted = options.peer && (!options.only || options.only.test('peer-verify'));
+    if (peerWanted) {
+      log('peer: better-auth api-key, preparing');
+      const file = join(workDir, 'peer.sqlite');
+      const keysFile = join(workDir, 'peer.keys');
+      const count = options.mode === 'full' ? 1000 : options.mode === 'quick' ? 100 : 3;
+      await run('node', [join(ROOT, 'bench/servers/peer.mjs'), 'setup', file, keysFile, String(count)], { cwd: ROOT, env: serverEnv({}), timeoutMs: 300_000 });
+      const keys = readFileSync(keysFile, 'utf8').split('\n').filter(Boolean);
+      results.push(await runScenario(peerScenario(file, keys), options, workDir, servers));
+    }
+
+    if (options.mode === 'full') results.push(await runScenario({ ...ceilingScenario('ceiling-end'), label: 'bare node:http, again at the end' }, options, workDir, servers));
+  } finally {
+    await servers.release();
+    for (const db of databases) await db.drop().catch(() => undefined);
+    rmSync(workDir, { recursive: true, force: true });
+  }
+
+  env.loadAverageEnd = os.loadavg();
+  const report: BenchReport = {
+    mode: options.mode,
+    options: { runs: options.runs, seconds: options.seconds, warmup: options.warmup, connections: CONNECTIONS, sizes: options.sizes, engines: options.engines, fromSrc: options.fromSrc },
+    environment: env,
+    elapsedSeconds: (performance.now() - started) / 1000,
+    results,
+  };
+  const previous = options.out && existsSync(options.out) ? readFileSync(options.out, 'utf8') : undefined;
+  const markdown = renderReport(report, previous);
+  if (options.out) {
+    writeFileSync(options.out, markdown);
+    writeFileSync(options.out.replace(/\.md$/, '') + '.json', `${JSON.stringify(report, null, 2)}\n`);
+    log(`wrote ${options.out}`);
+  }
+  log(`done in ${report.elapsedSeconds.toFixed(0)} s; load average ${env.loadAverageEnd.map((l) => l.toFixed(2)).join(' ')}`);
+  return { report, markdown };
+}
+
+/** Only the fields scenario ids depend on, to filter scenarios before a database exists. */
+function placeholderDb(engine: Engine, stored: number): BenchDatabase {
+  return {
+    engine, stored, databaseUrl: '', dataDir: '', workspaceId: '', rootKey: '', apiId: '', writesApiId: '', listCursors: [], insertSeconds: 0,
+    special: { credits: '', ratelimit: '', permission: '' }, drop: async () => undefined,
+  };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  let options: BenchOptions;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  runBench(options).then(
+    ({ report }) => {
+      const wrong = report.results.flatMap((r) => r.runs).some((r) => r.mismatches > 0 || r.errors.connect + r.errors.read + r.errors.write + r.errors.timeout > 0);
+      if (wrong) process.stderr.write('bench: some runs had wrong answers or socket errors; see the report\n');
+      process.exit(wrong ? 1 : 0);
+    },
+    (error: unknown) => {
+      process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

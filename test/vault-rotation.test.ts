@@ -1,0 +1,105 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { newId } from '../src/core/ids.js';
+import { LocalVault } from '../src/vault/local.js';
+import { MasterKeyring, parseMasterKeys } from '../src/vault/master-keys.js';
+import { openSqlVaultStore } from '../src/vault/sql-store.js';
+import { startTestServer, type TestServer } from './harness.js';
+import { launch, masterKey, recoverableApi, tempDir } from './vault-fixtures.js';
+
+/**
+ * Master-key rotation under load: keys are created and decrypted continuously through the API while
+ * `keyward vault rotate` (a separate process) re-wraps every data key under the new master key. No request
+ * may fail. Afterwards the old version is removed and everything still decrypts; with the old version
+ * alone, the server refuses to start with a clear error.
+ */
+
+const cleanups: (() => unknown)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+describe('keyward vault rotate', { timeout: 180_000 }, () => {
+  it('re-wraps every data key while the server keeps serving; then the old master key can go', async () => {
+    const { dir, remove } = tempDir('keyward-rotation-');
+    cleanups.push(remove);
+    const v1 = masterKey(1);
+    const v2 = masterKey(2);
+    const shared = {
+      KEYWARD_DATABASE_URL: join(dir, 'main', 'keyward.sqlite'),
+      KEYWARD_VAULT_DIR: join(dir, 'vault'),
+      // One data key per encryption: many data keys to re-wrap, and new ones made all through the rotation.
+      KEYWARD_VAULT_DEK_MAX_ENCRYPTIONS: '1',
+    };
+    const start = (keys: string) => startTestServer({ env: { ...shared, KEYWARD_MASTER_KEYS: keys } });
+
+    // Before: version 1 only. Recoverable keys, plus a few thousand more data keys so the rotation takes a while.
+    let t: TestServer = await start(v1);
+    const apiId = await recoverableApi(t);
+    const workspaceId = t.workspaceId;
+    const rootKey = t.rootKey;
+    const keys: { keyId: string; key: string }[] = [];
+    for (let i = 0; i < 50; i++) keys.push((await t.call('keys.createKey', { apiId, recoverable: true })).body.data);
+    await t.close();
+    const filler = await LocalVault.open({
+      store: await openSqlVaultStore(join(dir, 'vault', 'vault.sqlite')), keyring: new MasterKeyring(parseMasterKeys(v1).keys), maxEncryptionsPerDek: 1,
+    });
+    for (let i = 0; i < 3000; i++) await filler.encrypt({ workspaceId: `ws_filler_${i % 50}`, keyId: newId('key'), plaintext: 'filler' });
+    await filler.close();
+
+    // Both versions configured (the first step of the procedure), then rotate under load.
+    t = await start(`${v1},${v2}`);
+    const call = (operation: string, body: unknown) => t.call(operation, body, { rootKey });
+    const failures: string[] = [];
+    let rotating = false;
+    let duringRotation = 0;
+    let stop = false;
+    const worker = async (n: number) => {
+      for (let i = 0; !stop; i++) {
+        const created = await call('keys.createKey', { apiId, recoverable: true });
+        if (created.status !== 200) failures.push(`create ${created.status}`);
+        else keys.push(created.body.data);
+        const pick = keys[(i * 7 + n) % keys.length]!;
+        const read = await call('keys.getKey', { keyId: pick.keyId, decrypt: true });
+        if (read.status !== 200 || read.body.data.plaintext !== pick.key) failures.push(`getKey ${read.status}`);
+        if (i % 10 === 0) {
+          const listed = await call('apis.listKeys', { apiId, decrypt: true, limit: 20 });
+          if (listed.status !== 200 || listed.body.data.some((k: { plaintext?: string }) => k.plaintext === undefined)) failures.push(`listKeys ${listed.status}`);
+        }
+        if (rotating) duringRotation++;
+      }
+    };
+    const workers = [worker(0), worker(1), worker(2)];
+    const rotation = launch(['vault', 'rotate'], { ...shared, KEYWARD_MASTER_KEYS: `${v1},${v2}`, KEYWARD_DATA_DIR: dir });
+    rotation.child.stderr!.on('data', () => { if (rotation.output.stderr.includes('Re-wrapping')) rotating = true; });
+    const code = await rotation.exited;
+    rotating = false;
+    stop = true;
+    await Promise.all(workers);
+
+    expect(code, rotation.output.stderr).toBe(0);
+    expect(failures).toEqual([]);
+    expect(duringRotation).toBeGreaterThan(10);
+    // The progress bar: from 0% to 100%, counting data keys.
+    expect(rotation.output.stderr).toMatch(/Re-wrapping data keys under master key version 2 \[-{30}\]\s+0% 0\/\d+/);
+    expect(rotation.output.stderr).toMatch(/\[#{30}\] 100% (\d+)\/\1/);
+    expect(rotation.output.stdout).toMatch(/^Re-wrapped \d+ data key\(s\) under master key version 2\.\n/);
+    expect(rotation.output.stdout).toContain('No data key uses master key version(s) 1 any more: remove them from KEYWARD_MASTER_KEYS.');
+    await t.close();
+
+    // The old version removed: every key made before and during the rotation still decrypts.
+    t = await start(v2);
+    for (const { keyId, key } of keys) {
+      const res = await t.call('keys.getKey', { keyId, decrypt: true }, { rootKey });
+      expect(res.body.data?.plaintext).toBe(key);
+    }
+    expect(keys.length).toBeGreaterThan(80);
+    expect(t.workspaceId).not.toBe(workspaceId);
+    await t.close();
+
+    // The newest version missing: the vault fails closed at start, saying what is wrong.
+    const refused = await start(v1).then(async (server) => { await server.close(); return undefined; }, (error: Error) => error);
+    expect(refused?.name).toBe('VaultConfigError');
+    expect(refused?.message).toMatch(/wrapped by master key version 2, which KEYWARD_MASTER_KEYS does not hold \(it has 1\)/);
+  });
+});
