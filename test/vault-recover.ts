@@ -11,8 +11,9 @@ import Database from 'better-sqlite3';
  *
  * What it tries:
  *  - plaintext-looking keys anywhere in the files (raw bytes, WAL included, and every cell);
- *  - as AES keys: every master key; every 32-byte window of every value of the vault store and of the
- *    encrypted-key rows (in case a data key sat there unwrapped); every 32-byte value of the main database;
+ *  - as AES keys: every master key; every 32-byte window of every value of the vault store, and of the
+ *    encrypted-key rows besides the ciphertext itself (in case a data key sat there unwrapped); every
+ *    32-byte value anywhere in the main database;
  *  - unwrapping every wrapped data key with every master key (with the row's associated data, with any
  *    master version, and with none);
  *  - decrypting every ciphertext (the encrypted-key rows, and any `kw<n>.` value elsewhere) with every
@@ -54,14 +55,14 @@ function rawFiles(file: string): Buffer[] {
 function decodings(value: unknown): Buffer[] {
   if (Buffer.isBuffer(value)) return [value];
   if (typeof value !== 'string') return [];
-  const out: Buffer[] = [];
+  const out = new Map<string, Buffer>();
+  const add = (bytes: Buffer) => out.set(bytes.toString('hex'), bytes);
   for (const part of value.split(/[.:,]/)) {
-    if (BASE64.test(part)) {
-      out.push(Buffer.from(part, 'base64'), Buffer.from(part, 'base64url'));
-      if (/^[0-9a-f]+$/i.test(part) && part.length % 2 === 0) out.push(Buffer.from(part, 'hex'));
-    }
+    if (!BASE64.test(part)) continue;
+    add(/[-_]/.test(part) ? Buffer.from(part, 'base64url') : Buffer.from(part, 'base64'));
+    if (/^[0-9a-f]+$/i.test(part) && part.length % 2 === 0) add(Buffer.from(part, 'hex'));
   }
-  return out;
+  return [...out.values()];
 }
 
 function tryOpen(key: Buffer, sealed: Buffer, aad: Buffer | null): Buffer | undefined {
@@ -100,8 +101,9 @@ export function recoverKeys(leak: Leak): Set<string> {
   for (const { table, row } of [...vaultRows.map((r) => ({ ...r, table: `vault:${r.table}` })), ...mainRows]) {
     const windows = table.startsWith('vault:') || isCiphertextRow(table, row);
     for (const value of Object.values(row)) {
+      const isCiphertext = typeof value === 'string' && /^kw\d+\./.test(value);
       for (const bytes of decodings(value)) {
-        if (!windows) {
+        if (!windows || isCiphertext) {
           if (bytes.length === 32) candidates.push(bytes);
           continue;
         }

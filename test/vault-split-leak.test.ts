@@ -28,7 +28,7 @@ describe('split leak', { timeout: 120_000 }, () => {
     const t = await startTestServer({
       env: { KEYWARD_DATABASE_URL: mainDatabase, KEYWARD_VAULT_DIR: join(dir, 'vault'), KEYWARD_MASTER_KEYS: masterKeys, KEYWARD_VAULT_DEK_MAX_ENCRYPTIONS: '7' },
     });
-    const canaries: string[] = []; const setupStart = Date.now();
+    const canaries: string[] = [];
     try {
       const other = await t.newWorkspace();
       for (const rootKey of [t.rootKey, other.rootKey]) {
@@ -44,7 +44,7 @@ describe('split leak', { timeout: 120_000 }, () => {
     } finally {
       await t.close(); // checkpoints the WAL into the database files
     }
-    console.log('SETUP', Date.now() - setupStart); expect(new Set(canaries).size).toBe(100);
+    expect(new Set(canaries).size).toBe(100);
     // The material is there to be found: 100 ciphertexts in the main database, data keys in the vault store.
     expect(readFileSync(mainDatabase).toString('latin1').match(/kw1\.dek_/g)?.length).toBeGreaterThanOrEqual(100);
     expect(readFileSync(vaultStore).toString('latin1')).toContain('dek_');
@@ -54,7 +54,7 @@ describe('split leak', { timeout: 120_000 }, () => {
     for (let mask = 1; mask < 8; mask++) {
       const leak: Leak = {};
       for (const [i, name] of names.entries()) if (mask & (1 << i)) leak[name] = places[name];
-      const started = Date.now(); const recovered = recoverKeys(leak); console.log("TIMING", mask, Date.now() - started);
+      const recovered = recoverKeys(leak);
       const hits = canaries.filter((canary) => recovered.has(canary)).length;
       expect(hits, `given ${Object.keys(leak).join(' + ')}`).toBe(mask === 7 ? 100 : 0);
     }
