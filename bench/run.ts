@@ -9,7 +9,8 @@
  * Options: --out FILE (report; default bench/RESULTS.md, smoke: none), --only REGEX (scenario ids), --runs N,
  * --seconds N, --warmup N, --sizes 1000,100000, --engines sqlite,postgres, --no-peer,
  * --profile REGEX (node --cpu-prof for matching Keyward scenarios, into bench/profiles/), --from-src (run the
- * Keyward server from src/ through tsx instead of dist/), --postgres-url URL, --redis-url URL.
+ * Keyward server from src/ through tsx instead of dist/), --keyward-root DIR (measure another checkout's built server,
+ * to compare two builds in one run of this bench), --postgres-url URL, --redis-url URL.
  *
  * Every server (the ceiling, Keyward, the peer) runs alone on core 0 (`taskset -c 0`) and wrk on core 1, on
  * loopback, with 50 connections; every load run is bounded in time. PostgreSQL and Redis are not pinned.
@@ -47,6 +48,8 @@ export interface BenchOptions {
   profile?: RegExp;
   /** Run the Keyward server from src/ through tsx (no build needed) instead of dist/. */
   fromSrc: boolean;
+  /** The checkout whose Keyward server is measured (default: this one), to compare two builds on one machine. */
+  keywardRoot: string;
   postgresUrl: string;
   redisUrl: string;
   log: (line: string) => void;
@@ -95,6 +98,7 @@ export function parseArgs(argv: string[], log: (line: string) => void = (line) =
     ...(only ? { only } : {}),
     ...(profile ? { profile } : {}),
     fromSrc: flag('--from-src') || mode === 'smoke',
+    keywardRoot: resolve(value('--keyward-root') ?? ROOT),
     postgresUrl: value('--postgres-url') ?? process.env.KEYWARD_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     redisUrl: value('--redis-url') ?? process.env.KEYWARD_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
     log,
@@ -133,10 +137,11 @@ async function startScenarioServer(scenario: Scenario, options: BenchOptions, pr
   if (spec.kind === 'peer') return startServer(['node', join(ROOT, 'bench/servers/peer.mjs'), 'serve', spec.file], { cpu: SERVER_CPU, env: serverEnv({}) });
   const profiling = options.profile?.test(scenario.id) ?? false;
   const nodeArgs = profiling ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${scenario.id}.${Date.now()}.cpuprofile`] : [];
-  const entry = options.fromSrc ? ['--import', 'tsx', join(ROOT, 'src/main.ts')] : [join(ROOT, 'dist/src/main.js')];
+  const root = options.keywardRoot;
+  const entry = options.fromSrc ? ['--import', 'tsx', join(root, 'src/main.ts')] : [join(root, 'dist/src/main.js')];
   return startServer(['node', ...nodeArgs, ...entry, 'start'], {
     cpu: SERVER_CPU,
-    cwd: ROOT,
+    cwd: root,
     env: serverEnv({
       KEYWARD_PORT: '0',
       KEYWARD_HOST: '127.0.0.1',
@@ -230,7 +235,8 @@ async function runScenario(scenario: Scenario, options: BenchOptions, workDir: s
         offset += result.requests;
         runs.push(result);
         log(`  ${scenario.id} run ${r + 1}: ${Math.round(result.rps)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms` +
-          (result.serverCpu !== undefined ? `, server cpu ${(result.serverCpu * 100).toFixed(0)}%` : '') +
+          (result.serverCpu !== undefined ? `, server cpu ${(result.serverCpu * 100).toFixed(0)}% (${result.serverCpuUsPerRequest!.toFixed(0)} us/req)` : '') +
+          (result.wrkCpu !== undefined ? `, wrk cpu ${(result.wrkCpu * 100).toFixed(0)}%` : '') +
           (result.mismatches > 0 ? `, ${result.mismatches} WRONG ANSWERS (${result.sample})` : ''));
       }
     } else {
@@ -316,7 +322,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const { log } = options;
   const missing = missingTools();
   if (missing.length > 0) throw new Error(`missing ${missing.join(', ')}: install with apt-get install -y ${missing.join(' ')}`);
-  if (!options.fromSrc && !existsSync(join(ROOT, 'dist/src/main.js'))) throw new Error('dist/ is missing: run npm run build first (npm run bench does)');
+  if (!options.fromSrc && !existsSync(join(options.keywardRoot, 'dist/src/main.js'))) {
+    throw new Error(`${join(options.keywardRoot, 'dist')} is missing: run npm run build first (npm run bench does)`);
+  }
   if (os.cpus().length < 2) throw new Error('the benchmark pins the server and wrk to two different cores; this machine has one');
 
   const started = performance.now();

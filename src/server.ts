@@ -98,6 +98,8 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     version: VERSION,
   });
 
+  // A remote vault that cannot be reached does not stop the server (verification never needs it); it is said at once.
+  vault?.check().catch((error: unknown) => app.log.warn({ reason: (error as Error).message }, 'the vault at KEYWARD_VAULT_URL is not usable yet'));
   if (store.engine === 'postgres' && vault?.kind === 'local' && !/^postgres(ql)?:\/\//i.test(config.vaultDatabaseUrl)) {
     app.log.warn(
       { vaultStore: config.vaultDatabaseUrl },

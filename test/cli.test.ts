@@ -78,7 +78,7 @@ describe('keyward CLI', { timeout: 120_000 }, () => {
     expect(help.code).toBe(0);
     const section = help.stdout.split('Commands:')[1]!.split('Options:')[0]!;
     const commands = [...section.matchAll(/^ {2}([a-z-]+)/gm)].map((m) => m[1]);
-    expect(commands).toEqual(['start', 'migrate', 'bootstrap', 'workspace-limit', 'root-key', 'root-key', 'root-key', 'vault', 'vault', 'vault', 'help']);
+    expect(commands).toEqual(['start', 'migrate', 'bootstrap', 'workspace-limit', 'root-key', 'root-key', 'root-key', 'vault', 'vault', 'vault', 'import', 'help']);
     expect(helpCommand.stdout).toBe(help.stdout);
 
     expect(unknown.code).toBe(2);

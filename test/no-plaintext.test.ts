@@ -1,14 +1,60 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { unwrapDek } from '../src/vault/local.js';
+import { MasterKeyring, parseMasterKeys } from '../src/vault/master-keys.js';
+import { openSqlVaultStore } from '../src/vault/sql-store.js';
 import { startTestServer, type EngineName, type TestServer } from './harness.js';
+import { masterKey, recoverableApi, tempDir } from './vault-fixtures.js';
 
 /**
  * Promise 1: no plaintext key at rest or in a log. Keys are created, verified, looked up, rerolled
  * and sent inside bad requests; afterwards no key (nor the root key) appears in the database files,
  * any PostgreSQL row, the log lines (written at trace level) or the audit records.
+ *
+ * Recoverable keys too (promise 5): they are created, decrypted through getKey and listKeys, and rerolled;
+ * neither they, nor the master key, nor any unwrapped data key may appear anywhere, the vault store included.
  */
+
+const MASTER_KEYS = masterKey(1);
+const cleanups: (() => unknown)[] = [];
+afterAll(() => { for (const cleanup of cleanups) cleanup(); });
+
+/** Recoverable keys, read back through every decrypting path; returns their plaintexts. */
+async function exerciseRecoverable(t: TestServer): Promise<string[]> {
+  const apiId = await recoverableApi(t);
+  const secrets: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const created = await t.call('keys.createKey', { apiId, prefix: 'rec', recoverable: true });
+    secrets.push(created.body.data.key);
+    expect((await t.call('keys.getKey', { keyId: created.body.data.keyId, decrypt: true })).body.data.plaintext).toBe(created.body.data.key);
+    const rerolled = await t.call('keys.rerollKey', { keyId: created.body.data.keyId, expiration: 0 });
+    secrets.push(rerolled.body.data.key);
+  }
+  const listed = await t.call('apis.listKeys', { apiId, decrypt: true });
+  expect(listed.body.data.map((k: { plaintext?: string }) => k.plaintext).sort()).toEqual([...secrets].sort());
+  return secrets;
+}
+
+/** The master key and every data key of the vault store, unwrapped, in the forms they could leak in. */
+async function vaultSecrets(vaultDir: string): Promise<string[]> {
+  const keyring = new MasterKeyring(parseMasterKeys(MASTER_KEYS).keys);
+  const store = await openSqlVaultStore(join(vaultDir, 'vault.sqlite'));
+  try {
+    const deks = await store.listDeksNotWrappedBy(0, undefined, 1000);
+    expect(deks.length).toBeGreaterThan(0);
+    const keys = [keyring.newest.key, ...deks.map((dek) => unwrapDek(dek, keyring))];
+    return keys.flatMap((key) => [key.toString('latin1'), key.toString('base64'), key.toString('hex'), key.toString('base64url')]);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Every file under `dir`, subdirectories included. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? filesUnder(join(dir, name)) : [join(dir, name)]));
+}
 
 async function exercise(t: TestServer): Promise<string[]> {
   const secrets = [t.rootKey];
@@ -64,9 +110,13 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
   describe(`no plaintext key at rest or in logs (${engine})`, () => {
     it('keeps keys out of the database, the logs and the audit log', async () => {
       let logs = '';
-      const t = await startTestServer({ engine, env: { KEYWARD_LOG_LEVEL: 'trace' }, logStream: { write: (line) => void (logs += line) } });
+      const vault = tempDir();
+      cleanups.push(vault.remove);
+      const t = await startTestServer({
+        engine, env: { KEYWARD_LOG_LEVEL: 'trace', KEYWARD_MASTER_KEYS: MASTER_KEYS, KEYWARD_VAULT_DIR: vault.dir }, logStream: { write: (line) => void (logs += line) },
+      });
       try {
-        const secrets = await exercise(t);
+        const secrets = [...(await exercise(t)), ...(await exerciseRecoverable(t)), ...(await vaultSecrets(vault.dir))];
         expect(secrets.length).toBeGreaterThan(10);
 
         const audit = await t.server.store.listAudit({ workspaceId: t.workspaceId, limit: 10_000 });
@@ -78,13 +128,15 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
           // Close first so the WAL is checkpointed; then read every file the database left behind.
           const dir = join(t.databaseUrl, '..');
           await t.server.close();
-          for (const file of readdirSync(dir)) expectAbsent(readFileSync(join(dir, file)).toString('latin1'), secrets, file);
+          for (const file of [...filesUnder(dir), ...filesUnder(vault.dir)]) expectAbsent(readFileSync(file).toString('latin1'), secrets, file);
           // And the hashes really are there: the check above would pass trivially on an empty file.
           expect(readFileSync(t.databaseUrl).length).toBeGreaterThan(10_000);
         } else {
           const dump = await postgresDump(t.databaseUrl);
           expect(dump).toContain('"hash"');
           expectAbsent(dump, secrets, 'the PostgreSQL rows');
+          await t.server.close();
+          for (const file of filesUnder(vault.dir)) expectAbsent(readFileSync(file).toString('latin1'), secrets, file);
         }
       } finally {
         await t.close();

@@ -21,6 +21,8 @@ interface Target {
   roleId: string;
   /** A root key (`rk_...`) other than the caller. */
   rootKeyId: string;
+  /** A key migration (`mig_...`, sha256_hex). */
+  migrationId: string;
 }
 
 type Denied = 403 | 404 | 'NOT_FOUND';
@@ -40,7 +42,9 @@ const CASES: Record<string, SecurityCase> = {
   'apis.deleteApi': { body: (t) => ({ apiId: t.apiId }), withoutPermission: 403, otherWorkspace: 404 },
   'apis.listKeys': { body: (t) => ({ apiId: t.apiId }), withoutPermission: 404, otherWorkspace: 404 },
   'apiSettings.getSettings': { body: (t) => ({ apiId: t.apiId }), withoutPermission: 403, otherWorkspace: 404 },
-  'apiSettings.updateSettings': { body: (t) => ({ apiId: t.apiId, deleteProtection: true }), withoutPermission: 403, otherWorkspace: 404 },
+  'apiSettings.updateSettings': {
+    body: (t) => ({ apiId: t.apiId, deleteProtection: true, storeEncryptedKeys: true }), withoutPermission: 403, otherWorkspace: 404,
+  },
   'keys.createKey': { body: (t) => ({ apiId: t.apiId }), withoutPermission: 404, otherWorkspace: 404 },
   'keys.verifyKey': { body: (t) => ({ key: t.key }), withoutPermission: 'NOT_FOUND', otherWorkspace: 'NOT_FOUND' },
   'keys.getKey': { body: (t) => ({ keyId: t.keyId }), withoutPermission: 403, otherWorkspace: 404 },
@@ -49,6 +53,11 @@ const CASES: Record<string, SecurityCase> = {
   'keys.updateCredits': { body: (t) => ({ keyId: t.keyId, operation: 'set', value: 1 }), withoutPermission: 403, otherWorkspace: 404 },
   'keys.deleteKey': { body: (t) => ({ keyId: t.keyId }), withoutPermission: 403, otherWorkspace: 404 },
   'keys.rerollKey': { body: (t) => ({ keyId: t.keyId, expiration: 0 }), withoutPermission: 403, otherWorkspace: 404 },
+  // create_key is checked first (403); then another workspace's API is not found, before its migration is looked up.
+  'keys.migrateKeys': {
+    body: (t) => ({ migrationId: t.migrationId, apiId: t.apiId, keys: [{ hash: 'a'.repeat(64) }] }), withoutPermission: 403, otherWorkspace: 404,
+  },
+  'keyMigrations.createMigration': { body: () => ({ algorithm: 'sha256_hex' }), withoutPermission: 403, otherWorkspace: null },
   'audit.listLogs': { body: () => ({}), withoutPermission: 403, otherWorkspace: null },
   'identities.createIdentity': { body: () => ({ externalId: 'security_identity' }), withoutPermission: 403, otherWorkspace: null },
   'identities.getIdentity': { body: (t) => ({ identity: t.identityId }), withoutPermission: 403, otherWorkspace: 404 },
@@ -121,9 +130,11 @@ async function newTarget(rootKey: string): Promise<Target> {
   const permission = await t.call('permissions.createPermission', { name: 'target', slug: `target.perm.${targets}` }, { rootKey });
   const role = await t.call('permissions.createRole', { name: `target_role_${targets}` }, { rootKey });
   const managed = await t.call('rootKeys.createRootKey', { name: 'target', permissions: ['api.*.read_api'] }, { rootKey });
+  const migration = await t.call('keyMigrations.createMigration', { algorithm: 'sha256_hex' }, { rootKey });
   return {
     apiId: api.body.data.apiId, keyId: key.body.data.keyId, key: key.body.data.key, identityId: identity.body.data.identityId, namespaceId,
     permissionId: permission.body.data.permissionId, roleId: role.body.data.roleId, rootKeyId: managed.body.data.rootKeyId,
+    migrationId: migration.body.data.migrationId,
   };
 }
 
@@ -189,6 +200,7 @@ describe.each(ROUTES.map((r) => r.operation))('%s', (operation) => {
         apiId: 'api_0000000000doesnotexist', keyId: 'key_0000000000doesnotexist', key: 'sk_doesnotexist00000000000',
         identityId: 'id_0000000000doesnotexist', namespaceId: 'rlns_0000000000doesnotexist',
         permissionId: 'perm_0000000000doesnotexist', roleId: 'role_0000000000doesnotexist', rootKeyId: 'rk_0000000000doesnotexist',
+        migrationId: 'mig_0000000000doesnotexist',
       }),
       { rootKey: stranger.rootKey },
     );
@@ -202,11 +214,11 @@ describe.each(ROUTES.map((r) => r.operation))('%s', (operation) => {
     const normalise = (body: any, ids: string[]) =>
       JSON.parse(ids.reduce((text, id) => text.replaceAll(id, '<id>'), JSON.stringify({ ...body, meta: undefined })));
     expect(normalise(res.body, [
-      target.apiId, target.keyId, target.identityId, target.namespaceId, target.permissionId, target.roleId, target.rootKeyId,
+      target.apiId, target.keyId, target.identityId, target.namespaceId, target.permissionId, target.roleId, target.rootKeyId, target.migrationId,
     ])).toEqual(
       normalise(missing.body, [
         'api_0000000000doesnotexist', 'key_0000000000doesnotexist', 'id_0000000000doesnotexist', 'rlns_0000000000doesnotexist',
-        'perm_0000000000doesnotexist', 'role_0000000000doesnotexist', 'rk_0000000000doesnotexist',
+        'perm_0000000000doesnotexist', 'role_0000000000doesnotexist', 'rk_0000000000doesnotexist', 'mig_0000000000doesnotexist',
       ]),
     );
     const after = await t.call('keys.getKey', { keyId: target.keyId });

@@ -41,6 +41,7 @@ export interface Summary {
   p99Ms: number;
   maxMs: number;
   serverCpu?: number;
+  cpuUsPerRequest?: number;
   wrong: number;
   socketErrors: number;
 }
@@ -56,6 +57,7 @@ export function summarize(result: ScenarioResult): Summary | undefined {
   const { runs } = result;
   if (runs.length === 0) return undefined;
   const cpu = runs.map((r) => r.serverCpu).filter((c): c is number => c !== undefined);
+  const perRequest = runs.map((r) => r.serverCpuUsPerRequest).filter((c): c is number => c !== undefined);
   return {
     rps: median(runs.map((r) => r.rps)),
     min: Math.min(...runs.map((r) => r.rps)),
@@ -64,6 +66,7 @@ export function summarize(result: ScenarioResult): Summary | undefined {
     p99Ms: median(runs.map((r) => r.p99Ms)),
     maxMs: Math.max(...runs.map((r) => r.maxMs)),
     ...(cpu.length > 0 ? { serverCpu: median(cpu) } : {}),
+    ...(perRequest.length > 0 ? { cpuUsPerRequest: median(perRequest) } : {}),
     wrong: runs.reduce((n, r) => n + r.mismatches, 0),
     socketErrors: runs.reduce((n, r) => n + r.errors.connect + r.errors.read + r.errors.write + r.errors.timeout, 0),
   };
@@ -150,21 +153,21 @@ ${MANUAL_END}`;
 
 function table(report: BenchReport, results: ScenarioResult[], ceiling: number | undefined): string {
   const lines = [
-    '| Scenario | req/s (median) | min - max | x ceiling | p50 ms | p99 ms | max ms | peak RSS | server CPU |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| Scenario | req/s (median) | min - max | x ceiling | p50 ms | p99 ms | max ms | peak RSS | server CPU | CPU us/req |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of results) {
     const s = summarize(r);
     const label = r.note ? `${r.label}<br><sub>${r.note}</sub>` : r.label;
     if (!s) {
-      lines.push(`| ${label} | set up and checked only | | | | | | ${r.peakRssBytes ? mb(r.peakRssBytes) : ''} | |`);
+      lines.push(`| ${label} | set up and checked only | | | | | | ${r.peakRssBytes ? mb(r.peakRssBytes) : ''} | | |`);
       continue;
     }
     const flag = s.wrong + s.socketErrors > 0 ? ` (${s.wrong} wrong answers, ${s.socketErrors} socket errors)` : '';
     lines.push(
       `| ${label}${flag} | ${fmtInt(s.rps)} | ${fmtInt(s.min)} - ${fmtInt(s.max)} | ${ceiling ? fmtRatio(s.rps / ceiling) : ''} | ` +
         `${fmtMs(s.p50Ms)} | ${fmtMs(s.p99Ms)} | ${fmtMs(s.maxMs)} | ${r.peakRssBytes ? mb(r.peakRssBytes) : ''} | ` +
-        `${s.serverCpu !== undefined ? `${Math.round(s.serverCpu * 100)}%` : ''} |`,
+        `${s.serverCpu !== undefined ? `${Math.round(s.serverCpu * 100)}%` : ''} | ${s.cpuUsPerRequest !== undefined ? Math.round(s.cpuUsPerRequest) : ''} |`,
     );
   }
   return lines.join('\n');
@@ -205,7 +208,9 @@ export function renderReport(report: BenchReport, previous?: string): string {
       (report.mode === 'full' ? ' (at the start and again at the end).' : '.'),
     '- Every answer is checked by the Lua script (status 200 and an expected substring such as `"valid":true`); a row with wrong ' +
       'answers says so. Peak RSS is the server\'s VmHWM from /proc/<pid>/status at the end of the scenario (warm-up included). ' +
-      'Server CPU is the share of core 0 the server process used during the run: below 100% means it was starved or waiting.',
+      'Server CPU is the share of core 0 the server process used during the run (user + system time from /proc/<pid>/stat): ' +
+      'below 100% means it was starved or waiting. CPU us/req is that time per answered request; it moves little when other ' +
+      'work competes for the machine, so it is the figure to compare fixes by on a busy machine.',
     `- Keyward runs as \`keyward start\` from ${o.fromSrc ? 'src/ through tsx' : 'the built dist/'}, with its defaults (100,000-entry key ` +
       'cache, log level warn). The SQLite scenarios are one node (memory limiter); the PostgreSQL scenarios are configured as for many ' +
       'nodes, with KEYWARD_REDIS_URL, so rate limits go through the Redis limiter. Every verification authenticates a root key ' +

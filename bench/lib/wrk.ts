@@ -39,6 +39,11 @@ export interface LoadResult {
   sample: string;
   /** Share of one core the server used during the run (1 = a full core), and wrk likewise. */
   serverCpu?: number;
+  /**
+   * Server CPU time per answered request, in microseconds (serverCpu / rps). Unlike req/s it hardly moves when other
+   * work competes for the machine, so it is the figure to compare fixes with on a busy machine.
+   */
+  serverCpuUsPerRequest?: number;
   wrkCpu?: number;
 }
 
@@ -101,7 +106,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         errors: json.errors,
         mismatches: json.mismatches,
         sample: json.sample,
-        ...(cpu.server !== undefined ? { serverCpu: cpu.server } : {}),
+        ...(cpu.server !== undefined ? { serverCpu: cpu.server, serverCpuUsPerRequest: (cpu.server / (json.requests / seconds)) * 1e6 } : {}),
         ...(cpu.wrk !== undefined ? { wrkCpu: cpu.wrk } : {}),
       });
     });

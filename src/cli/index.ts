@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { VERSION } from '../version.js';
 import { bootstrapCommand } from './bootstrap.js';
+import { IMPORT_USAGE, importCommand } from './import.js';
 import { migrateCommand } from './migrate.js';
 import { ROOT_KEY_USAGE, rootKeyCommand } from './root-key.js';
 import { startCommand } from './start.js';
@@ -36,6 +37,11 @@ Commands:
   vault serve        Run the vault as its own process (KEYWARD_VAULT_HOST/PORT, bearer token
                      KEYWARD_VAULT_TOKEN, HTTPS with KEYWARD_VAULT_TLS_CERT/KEY); API nodes then use
                      it through KEYWARD_VAULT_URL and hold no master key.
+  import FILE --api <apiId> --workspace <id> [--algorithm sha256_base64|sha256_hex|prefixed_api_key]
+       [--migration <id>] [--json]
+                     Import keys by hash from a JSON array or a CSV export (header row: hash, name,
+                     externalId, meta, expires, enabled, remaining, ...) into an API, in batches, audited.
+                     Progress on stderr, a summary on stdout; running it again imports nothing new.
   help               Show this help.
 
 Options:
@@ -56,7 +62,10 @@ Configuration is read from the environment (see README.md):
 
 type Command = (
   config: Readonly<Config>,
-  args: { json: boolean; positionals: string[]; workspace?: string; name?: string; permission?: string[] },
+  args: {
+    json: boolean; positionals: string[]; workspace?: string; name?: string; permission?: string[];
+    api?: string; algorithm?: string; migration?: string;
+  },
 ) => Promise<number | undefined>;
 
 const COMMANDS: Record<string, Command> = {
@@ -66,6 +75,7 @@ const COMMANDS: Record<string, Command> = {
   'workspace-limit': workspaceLimitCommand,
   'root-key': rootKeyCommand,
   vault: vaultCommand,
+  import: importCommand,
 };
 
 /** Commands that take positional arguments: how many (or which counts), and how to call them. The others take none. */
@@ -74,6 +84,7 @@ const POSITIONAL: Record<string, { count: number | number[]; usage: string }> = 
   // A subcommand, and for `revoke` an id; the command checks which.
   'root-key': { count: [1, 2], usage: ROOT_KEY_USAGE },
   vault: { count: 1, usage: VAULT_USAGE },
+  import: { count: 1, usage: IMPORT_USAGE },
 };
 
 /** Parses the command line, loads the configuration once, and runs one command; returns the exit code. */
@@ -89,6 +100,10 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
         workspace: { type: 'string' },
         name: { type: 'string' },
         permission: { type: 'string', multiple: true },
+        // import
+        api: { type: 'string' },
+        algorithm: { type: 'string' },
+        migration: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -126,6 +141,6 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
     }
     throw error;
   }
-  const { workspace, name: rootKeyName, permission } = parsed.values;
-  return command(config, { json: parsed.values.json ?? false, positionals: rest, workspace, name: rootKeyName, permission });
+  const { workspace, name: rootKeyName, permission, api, algorithm, migration } = parsed.values;
+  return command(config, { json: parsed.values.json ?? false, positionals: rest, workspace, name: rootKeyName, permission, api, algorithm, migration });
 }

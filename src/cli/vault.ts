@@ -54,6 +54,7 @@ function requireLocal(config: Readonly<Config>, action: string): void {
  * next version after every configured one (and every one the local vault store already uses).
  */
 async function init(config: Readonly<Config>): Promise<number> {
+  requireLocal(config, 'init');
   const versions = config.masterKeys.map((k) => k.version);
   // A store that already exists may use versions no longer configured; a new key must not reuse one.
   if (config.vaultUrl === null && (isPostgres(config.vaultDatabaseUrl) || existsSync(config.vaultDatabaseUrl))) {
@@ -66,7 +67,8 @@ async function init(config: Readonly<Config>): Promise<number> {
   }
   const version = versions.length === 0 ? 1 : Math.max(...versions) + 1;
   const entry = generateMasterKey(version);
-  const list = config.masterKeys.length === 0 ? entry : `${config.masterKeys.map((k) => `${k.version}:<as configured>`).join(',')},${entry.split(':')[0]}:<the new key>`;
+  // The key itself goes to stdout only, so it can be piped into a secret manager; stderr says what comes next.
+  const list = [...config.masterKeys.map((k) => `${k.version}:<as configured>`), '<the line on stdout>'].join(',');
   process.stderr.write(
     `New master key, version ${version}: store it in your secret manager, never beside the databases.\n` +
       `Then set KEYWARD_MASTER_KEYS=${list} everywhere the vault runs, restart those processes, and run \`keyward vault rotate\`.\n`,

@@ -1,9 +1,8 @@
-import type { InvalidationBus } from '../cache/bus.js';
-import { RedisBus } from '../cache/redis-bus.js';
 import { MAX_WORKSPACE_RATE_LIMIT, type Config } from '../config.js';
 import { systemClock } from '../core/clock.js';
 import { WorkspaceService } from '../services/workspaces.js';
 import { openSqlStore } from '../storage/sql/sql-store.js';
+import { announcer } from './announcer.js';
 
 export const WORKSPACE_LIMIT_USAGE = 'keyward workspace-limit <workspaceId> <requestsPerMinute|off>';
 
@@ -33,39 +32,26 @@ export async function workspaceLimitCommand(config: Readonly<Config>, args: { js
     return 2;
   }
   const store = await openSqlStore(config.databaseUrl);
-  const redis = config.redisUrl === null ? undefined : new RedisBus(config.redisUrl);
-  let announced = redis !== undefined;
-  // The change is committed before it is announced: a Redis failure must not read as "not changed".
-  const bus: InvalidationBus | undefined = redis && {
-    publish: (message) => redis.publish(message).catch(() => { announced = false; }),
-    subscribe: () => undefined,
-    close: () => redis.close(),
-  };
+  const announce = announcer(config);
   try {
-    const service = new WorkspaceService({ store, clock: systemClock, ...(bus ? { bus } : {}) });
+    const service = new WorkspaceService({ store, clock: systemClock, bus: announce.bus });
     if (!(await service.setApiRateLimit(workspaceId, limit))) {
       process.stderr.write(`keyward: no workspace "${workspaceId}"\n`);
       return 1;
     }
     if (args.json) {
-      process.stdout.write(`${JSON.stringify({ workspaceId, apiRateLimit: limit, announced })}\n`);
+      process.stdout.write(`${JSON.stringify({ workspaceId, apiRateLimit: limit, announced: announce.announced() })}\n`);
     } else {
       process.stdout.write(
         limit === null
           ? `Workspace ${workspaceId}: own API rate limit removed (KEYWARD_WORKSPACE_RATE_LIMIT applies, if set).\n`
           : `Workspace ${workspaceId}: API rate limit set to ${limit} requests per minute.\n`,
       );
-      if (!announced) {
-        process.stdout.write(
-          redis
-            ? 'Could not reach Redis to tell running servers; they apply the change when their caches expire (KEYWARD_CACHE_FRESH_MS).\n'
-            : 'Without KEYWARD_REDIS_URL running servers apply the change when their caches expire (KEYWARD_CACHE_FRESH_MS).\n',
-        );
-      }
+      if (!announce.announced()) process.stdout.write(`${announce.notice()}\n`);
     }
     return 0;
   } finally {
-    await redis?.close();
+    await announce.close();
     await store.close();
   }
 }

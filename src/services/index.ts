@@ -7,6 +7,7 @@ import { ApiService } from './apis.js';
 import { AuditLogService } from './audit-log.js';
 import { IdentityService } from './identities.js';
 import { KeyAccessService } from './key-access.js';
+import { KeyMigrationService } from './key-migrations.js';
 import { KeyService } from './keys.js';
 import { PermissionService } from './permissions.js';
 import { RatelimitService } from './ratelimits.js';
@@ -39,6 +40,8 @@ export interface Services {
   keys: KeyService;
   /** A key's direct permissions and roles. */
   keyAccess: KeyAccessService;
+  /** Importing keys by hash (keys.migrateKeys) and their migrations. */
+  keyMigrations: KeyMigrationService;
   permissions: PermissionService;
   identities: IdentityService;
   verify: VerifyService;
@@ -54,6 +57,7 @@ export function createServices(deps: ServiceDeps): Services {
     apis: new ApiService(deps),
     keys: new KeyService(deps),
     keyAccess: new KeyAccessService(deps),
+    keyMigrations: new KeyMigrationService(deps),
     permissions: new PermissionService(deps),
     identities: new IdentityService(deps),
     verify: new VerifyService(deps),

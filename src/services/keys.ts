@@ -409,30 +409,31 @@ export class KeyService {
   /**
    * Decrypts the recoverable ones among `keys` (the others have no ciphertext and are skipped). Every
    * plaintext is audited (`key.decrypt`: who read which key, when, from where) in a transaction of its own,
-   * committed before any plaintext is handed back: no read without its record. A failure is logged by key id
-   * and reason class only, and counted.
+   * committed before any plaintext is handed back: no read without its record. Failures are counted and
+   * logged once per call, by key id and reason (never a secret: vault errors carry none).
    */
   private async decryptKeys(ctx: RequestContext, vault: Vault, keys: KeyRecord[]): Promise<{ plaintexts: Map<string, string>; failed: number }> {
     const rows = await this.deps.store.findEncryptedKeys(ctx.workspaceId, keys.map((key) => key.id));
     const ciphertexts = new Map(rows.map((row) => [row.keyId, row.ciphertext]));
+    const recoverable = keys.filter((key) => ciphertexts.has(key.id));
     const plaintexts = new Map<string, string>();
-    let failed = 0;
-    await Promise.all(
-      keys.map(async (key) => {
-        const ciphertext = ciphertexts.get(key.id);
-        if (ciphertext === undefined) return;
+    const failures: { keyId: string; reason: string }[] = [];
+    // A few at a time: a remote vault gets a handful of concurrent calls, not a page's worth.
+    const queue = [...recoverable];
+    const worker = async () => {
+      for (let key = queue.shift(); key; key = queue.shift()) {
         try {
-          const plaintext = await vault.decrypt({ workspaceId: ctx.workspaceId, keyId: key.id, ciphertext });
+          const plaintext = await vault.decrypt({ workspaceId: ctx.workspaceId, keyId: key.id, ciphertext: ciphertexts.get(key.id)! });
           // Belt and braces: what comes back must be the very key whose hash we hold.
           if (hashKey(plaintext) !== key.hash) throw new VaultDecryptError();
           plaintexts.set(key.id, plaintext);
         } catch (error) {
-          failed++;
-          const reason = error instanceof VaultDecryptError ? 'decryption failed' : error instanceof Error ? `${error.name}: ${error.message}` : 'unknown';
-          this.deps.logger.warn({ keyId: key.id, reason }, 'a recoverable key could not be decrypted');
+          failures.push({ keyId: key.id, reason: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown' });
         }
-      }),
-    );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, recoverable.length) }, worker));
+    if (failures.length > 0) this.deps.logger.warn({ failures }, 'recoverable keys could not be decrypted');
     if (plaintexts.size > 0) {
       const now = this.deps.clock.now();
       await this.deps.store.transaction(async (tx) => {
@@ -442,7 +443,7 @@ export class KeyService {
         }
       });
     }
-    return { plaintexts, failed };
+    return { plaintexts, failed: failures.length };
   }
 
   /**

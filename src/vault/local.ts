@@ -138,6 +138,9 @@ export class LocalVault implements Vault {
     }
   }
 
+  /** Opening already checked the master keys against the store. */
+  async check(): Promise<void> {}
+
   async close(): Promise<void> {
     for (const { key } of this.deks.values()) key.fill(0);
     this.deks.clear();

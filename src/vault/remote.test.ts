@@ -25,7 +25,7 @@ async function served(options: { tls?: boolean; logs?: string[] } = {}): Promise
   const certificate = options.tls ? selfSignedCertificate(dir) : undefined;
   if (options.tls && !certificate) throw new Error('openssl is needed for the HTTPS vault tests');
   const server = await createVaultServer({
-    vault: local, token: VAULT_TOKEN, host: '127.0.0.1', port: 0, logLevel: 'trace',
+    vault: local, token: VAULT_TOKEN, host: '127.0.0.1', port: 0, logLevel: options.logs ? 'trace' : 'silent',
     ...(options.logs ? { logStream: { write: (line: string) => void options.logs!.push(line) } } : {}),
     ...(certificate ? { tls: { cert: readFileSync(certificate.cert), key: readFileSync(certificate.key) } } : {}),
   });

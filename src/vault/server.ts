@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { Type } from 'typebox';
 import { VaultConfigError, VaultDecryptError } from './errors.js';
 import { isLoopbackHost, MAX_PLAINTEXT_CHARS, MIN_VAULT_TOKEN_CHARS, type DecryptRequest, type EncryptRequest, type Vault } from './vault.js';
@@ -63,7 +63,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
       redact: { paths: ['req.headers.authorization', 'headers.authorization', 'plaintext', 'body'], censor: '[redacted]' },
       ...(options.logStream ? { stream: options.logStream } : {}),
     },
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
     // Unknown fields are an error, not silently dropped; types are never coerced.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, strict: false } },
@@ -79,7 +79,12 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
   };
 
   app.setErrorHandler((error: { validation?: unknown; statusCode?: number }, request, reply) => {
-    if (error instanceof VaultDecryptError) return fail(reply, 422, 'decryption_failed', 'decryption failed');
+    if (error instanceof VaultDecryptError) {
+      // Which key, for the operator (ids only, validated by the schema); the caller learns nothing more.
+      const { workspaceId, keyId } = (request.body ?? {}) as { workspaceId?: string; keyId?: string };
+      request.log.warn({ workspaceId, keyId }, 'vault: decryption failed');
+      return fail(reply, 422, 'decryption_failed', 'decryption failed');
+    }
     if (error.validation) return fail(reply, 400, 'invalid_request', 'the request body does not match the schema');
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       return fail(reply, error.statusCode, 'invalid_request', 'the request could not be read');

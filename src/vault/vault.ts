@@ -34,6 +34,8 @@ export interface Vault {
   encrypt(request: EncryptRequest): Promise<Encrypted>;
   /** The plaintext, or VaultDecryptError (whatever went wrong). */
   decrypt(request: DecryptRequest): Promise<string>;
+  /** Resolves when the vault can be used (a remote vault answers and accepts the token); for start-up checks. */
+  check(): Promise<void>;
   close(): Promise<void>;
 }
 

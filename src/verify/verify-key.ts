@@ -9,6 +9,8 @@ import type { LimitCheck } from '../ratelimit/limiter.js';
 import type { RequestContext } from '../services/context.js';
 import type { ServiceDeps } from '../services/index.js';
 import type { KeyRecord, Meta } from '../storage/store.js';
+import { MIGRATED_KEY_START } from '../core/key-migration.js';
+import { MigratedKeys } from './migrated-keys.js';
 
 /**
  * The verify hot path (DESIGN §5, contract §5). Every outcome is a value answered with HTTP 200;
@@ -33,12 +35,14 @@ export interface VerifyRatelimitRequest {
   duration?: number;
 }
 
-/** The request fields verification reads (tags and migrationId are accepted by the contract but not used yet). */
+/** The request fields verification reads (tags are accepted by the contract but not used yet). */
 export interface VerifyKeyInput {
   key: string;
   permissions?: string;
   credits?: { cost: number };
   ratelimits?: readonly VerifyRatelimitRequest[];
+  /** Also look for a key imported under this migration when the ordinary lookup misses (migrated-keys.ts). */
+  migrationId?: string;
 }
 
 /** How one evaluated limit came out (contract §5 `ratelimits[]`). Ad-hoc limits have id "" and autoApply false. */
@@ -157,6 +161,7 @@ export class VerifyService {
   private writing: Promise<void> | undefined;
   private readonly usageFlushAt: number;
   private readonly limiterFailures: LimiterFailures;
+  private readonly migrated: MigratedKeys;
 
   /** `usageFlushAt` exists for tests; by default the buffer holds at most about ten thousand keys. */
   constructor(
@@ -165,6 +170,7 @@ export class VerifyService {
   ) {
     this.usageFlushAt = options.usageFlushAt ?? USAGE_FLUSH_AT;
     this.limiterFailures = new LimiterFailures(deps.logger, deps.clock, 'keys.verifyKey');
+    this.migrated = new MigratedKeys(deps);
   }
 
   async verify(ctx: RequestContext, input: VerifyKeyInput): Promise<VerifyKeyResult> {
@@ -172,7 +178,8 @@ export class VerifyService {
     const hash = hashKey(input.key);
     // Misses are cached too, so guessing random keys costs the database nothing after the first try.
     const key = await keyCache.get(hash, () => store.findKeyByHash(hash));
-    if (!key) return NOT_FOUND;
+    // With a migrationId a miss may still be an imported key, found by its original hash (contract §5 step 2).
+    if (!key) return input.migrationId === undefined ? NOT_FOUND : this.verifyMigrated(ctx, input, input.migrationId);
     // Another workspace's key answers exactly like an unknown one: a root key cannot probe other tenants.
     if (key.workspaceId !== ctx.workspaceId) return NOT_FOUND;
     // Without verify permission on this key's API the caller must not learn the key exists (masked, as upstream).
@@ -183,6 +190,8 @@ export class VerifyService {
       !ctx.permissions.has(`api.${key.apiId}.verify_key`) &&
       !grantsUrn(ctx.permissions, ctx.workspaceId, keyResource(key.apiId, key.id), 'verify_key')
     ) return NOT_FOUND;
+    // A key imported under Keyward's own hash scheme verifies as it is; its first verification records its real start.
+    if (key.start === MIGRATED_KEY_START) await this.migrated.learnStart(key, input.key);
 
     // Parsed before the state checks: a malformed query is the caller's bug, so it is a 400 even for a
     // disabled or expired key (but never reveals a key the checks above hide).
@@ -218,6 +227,13 @@ export class VerifyService {
     return left === undefined
       ? answer('USAGE_EXCEEDED', prepared.fields, 0, ratelimits)
       : answer('VALID', prepared.fields, left, ratelimits);
+  }
+
+  /** The miss branch with a migrationId: an imported key found by its original hash is moved to Keyward's, then verified as usual. */
+  private async verifyMigrated(ctx: RequestContext, input: VerifyKeyInput, migrationId: string): Promise<VerifyKeyResult> {
+    if (!(await this.migrated.claim(ctx, input.key, migrationId))) return NOT_FOUND;
+    const { migrationId: _claimed, ...rest } = input;
+    return this.verify(ctx, rest);
   }
 
   /**

@@ -25,6 +25,8 @@ import updateCredits from './keys/update-credits.js';
 import updateKey from './keys/update-key.js';
 import verifyKey from './keys/verify-key.js';
 import whoami from './keys/whoami.js';
+import migrateKeys from './keys/migrate-keys.js';
+import createKeyMigration from './key-migrations/create-migration.js';
 import createPermission from './permissions/create-permission.js';
 import createRole from './permissions/create-role.js';
 import deletePermission from './permissions/delete-permission.js';
@@ -65,6 +67,8 @@ export const ROUTES: OperationRoute[] = [
   deleteKey,
   rerollKey,
   verifyKey,
+  migrateKeys,
+  createKeyMigration,
   addKeyPermissions,
   removeKeyPermissions,
   setKeyPermissions,

@@ -12,7 +12,9 @@ export default defineRoute({
     'Rate limits: every `autoApply` limit of the key and its identity at cost 1, plus each `ratelimits` entry: with `limit` ' +
     'and `duration` an ad-hoc limit counted per key, otherwise the name of a configured limit (key-level before identity-level), ' +
     'else 412. They count all-or-nothing, and a rate-limited call spends no credits; `ratelimits` in the answer lists each ' +
-    'evaluated limit. A `permissions` query that does not parse answers 400 (`permissions_query_syntax_error`).',
+    'evaluated limit. A `permissions` query that does not parse answers 400 (`permissions_query_syntax_error`). ' +
+    'With `migrationId` (a migration of the caller\'s workspace), a key imported by keys.migrateKeys under its original hash is ' +
+    'found too; that first verification moves it to Keyward\'s hash, so afterwards it verifies without `migrationId`.',
   body: VerifyKeyBody,
   data: VerifyKeyData,
   errors: [400, 401, 403, 412, 429, 500],

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabase, type EngineName } from '../../../test/harness.js';
+import { newId } from '../../core/ids.js';
+import { generateKey } from '../../core/key-format.js';
+import type { NewKeyRow, Store } from '../store.js';
+import { openSqlStore } from './sql-store.js';
+
+/** The key-migration methods of the SQL store, on both engines (the rest is in store.suite.ts). */
+const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
+
+for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
+  describe(`key migrations in the SQL store (${engine})`, () => {
+    let store: Store;
+    let drop: () => Promise<void>;
+    beforeAll(async () => {
+      const database = await freshDatabase(engine);
+      drop = database.drop;
+      store = await openSqlStore(database.url);
+    });
+    afterAll(async () => {
+      await store?.close();
+      await drop?.();
+    });
+
+    async function fixture() {
+      const workspaceId = newId('workspace', NOW);
+      await store.insertWorkspace({ id: workspaceId, name: 'migrations', enabled: true, createdAt: NOW });
+      const apiId = newId('api', NOW);
+      await store.insertApi({
+        id: apiId, workspaceId, name: 'api', deleteProtection: false, storeEncryptedKeys: false, defaultPrefix: null,
+        defaultByteLength: null, createdAt: NOW, updatedAt: null,
+      });
+      const migrationId = newId('migration', NOW);
+      await store.insertKeyMigration({ id: migrationId, workspaceId, algorithm: 'sha256_hex', createdAt: NOW });
+      return { workspaceId, apiId, migrationId };
+    }
+
+    const row = (workspaceId: string, apiId: string, hash: string, fields: Partial<NewKeyRow> = {}): NewKeyRow => ({
+      id: newId('key', NOW), workspaceId, apiId, hash, start: '(migrated)', prefix: null, name: null, identityId: null, meta: null,
+      enabled: true, expires: null, remaining: null, refill: null, createdAt: NOW, ...fields,
+    });
+
+    it('stores migrations per workspace', async () => {
+      const { workspaceId, migrationId } = await fixture();
+      const other = await fixture();
+      expect(await store.findKeyMigration(workspaceId, migrationId)).toEqual({ id: migrationId, workspaceId, algorithm: 'sha256_hex', createdAt: NOW });
+      expect(await store.findKeyMigration(other.workspaceId, migrationId)).toBeUndefined();
+      const second = newId('migration', NOW);
+      await store.insertKeyMigration({ id: second, workspaceId, algorithm: 'prefixed_api_key', createdAt: NOW });
+      expect((await store.listKeyMigrations(workspaceId)).map((m) => [m.id, m.algorithm])).toEqual([[migrationId, 'sha256_hex'], [second, 'prefixed_api_key']]);
+    });
+
+    it('inserts imported keys pending their migration, refusing a taken hash without failing the transaction', async () => {
+      const { workspaceId, apiId, migrationId } = await fixture();
+      const hash = 'a1'.repeat(32);
+      const taken = generateKey(16);
+      await store.insertKey(row(workspaceId, apiId, taken.hash, { start: taken.start }));
+      const results = await store.transaction(async (tx) => [
+        await tx.insertMigratedKey({ ...row(workspaceId, apiId, hash, { remaining: 5, refill: { amount: 5, day: null } }), pendingMigrationId: migrationId }),
+        await tx.insertMigratedKey({ ...row(workspaceId, apiId, taken.hash), pendingMigrationId: migrationId }),
+        await tx.insertMigratedKey({ ...row(workspaceId, apiId, hash), pendingMigrationId: migrationId }),
+      ]);
+      expect(results).toEqual([true, false, false]);
+      expect((await store.findTakenKeyHashes([hash, taken.hash, 'free', hash])).sort()).toEqual([hash, taken.hash].sort());
+      const pending = await store.findPendingMigratedKey(workspaceId, migrationId, hash);
+      expect(pending).toMatchObject({ apiId, hash });
+      expect(await store.findKey(workspaceId, pending!.id)).toMatchObject({ start: '(migrated)', remaining: 5, refill: { amount: 5, day: null } });
+      // Scoped to the workspace and the migration; an ordinary key is never "pending".
+      expect(await store.findPendingMigratedKey((await fixture()).workspaceId, migrationId, hash)).toBeUndefined();
+      expect(await store.findPendingMigratedKey(workspaceId, 'mig_other', hash)).toBeUndefined();
+      expect(await store.findPendingMigratedKey(workspaceId, migrationId, taken.hash)).toBeUndefined();
+    });
+
+    it('completes a migration once; refuses a hash another key has; deleted keys and APIs are not pending', async () => {
+      const { workspaceId, apiId, migrationId } = await fixture();
+      const key = row(workspaceId, apiId, 'b2'.repeat(32));
+      await store.insertMigratedKey({ ...key, pendingMigrationId: migrationId });
+      const target = generateKey(16, 'sk');
+      const change = { fromHash: key.hash, hash: target.hash, start: target.start, prefix: 'sk' };
+      expect(await store.completeKeyMigration(key.id, change, NOW + 1)).toBe('completed');
+      expect(await store.findKeyByHash(target.hash)).toMatchObject({ id: key.id, start: target.start, prefix: 'sk', updatedAt: NOW + 1 });
+      expect(await store.findPendingMigratedKey(workspaceId, migrationId, key.hash)).toBeUndefined();
+      expect(await store.completeKeyMigration(key.id, change, NOW + 2)).toBe('gone');
+
+      const clash = row(workspaceId, apiId, 'c3'.repeat(32));
+      await store.insertMigratedKey({ ...clash, pendingMigrationId: migrationId });
+      expect(await store.completeKeyMigration(clash.id, { ...change, fromHash: clash.hash }, NOW)).toBe('conflict');
+      expect(await store.findPendingMigratedKey(workspaceId, migrationId, clash.hash)).toMatchObject({ id: clash.id });
+
+      const deleted = row(workspaceId, apiId, 'd4'.repeat(32));
+      await store.insertMigratedKey({ ...deleted, pendingMigrationId: migrationId });
+      await store.softDeleteKey(deleted.id, NOW);
+      expect(await store.findPendingMigratedKey(workspaceId, migrationId, deleted.hash)).toBeUndefined();
+      expect(await store.completeKeyMigration(deleted.id, { ...change, fromHash: deleted.hash, hash: generateKey(16).hash }, NOW)).toBe('gone');
+      const ofDeletedApi = row(workspaceId, apiId, 'e5'.repeat(32));
+      await store.insertMigratedKey({ ...ofDeletedApi, pendingMigrationId: migrationId });
+      await store.softDeleteApi(workspaceId, apiId, NOW);
+      expect(await store.findPendingMigratedKey(workspaceId, migrationId, ofDeletedApi.hash)).toBeUndefined();
+    });
+  });
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { missingTools, parseArgs, runBench } from '../bench/run.js';
+
+/**
+ * Keeps `npm run bench -- --quick` from rotting without putting load on CI: `--smoke` prepares every database and
+ * server of the quick mode (SQLite and PostgreSQL with Redis, bulk keys, special keys, the better-auth peer), checks an
+ * answer of every scenario, and runs wrk for one second against two of them, through the same code as the real runs.
+ * Skipped only when wrk is missing (.ci/run installs it).
+ */
+const missing = missingTools();
+const title = missing.length === 0
+  ? 'npm run bench -- --smoke'
+  : `npm run bench -- --smoke (SKIPPED: ${missing.join(', ')} not installed; apt-get install -y ${missing.join(' ')})`;
+
+describe.skipIf(missing.length > 0)(title, () => {
+  it('sets up and checks every quick scenario and measures the ceiling and a cached verification', { timeout: 240_000 }, async () => {
+    const lines: string[] = [];
+    const { report, markdown } = await runBench(parseArgs(['--smoke'], (line) => lines.push(line)));
+
+    const ids = report.results.map((r) => r.id);
+    expect(ids).toEqual([
+      'ceiling',
+      'sqlite-1k-verify-cached', 'sqlite-1k-verify-credits', 'sqlite-1k-verify-ratelimit', 'sqlite-1k-verify-permission', 'sqlite-1k-verify-cold',
+      'sqlite-1k-createKey', 'sqlite-1k-ratelimit-limit', 'sqlite-1k-listKeys',
+      'postgres-1k-verify-cached', 'postgres-1k-verify-credits', 'postgres-1k-verify-ratelimit', 'postgres-1k-verify-cold',
+      'peer-verify',
+    ]);
+    for (const result of report.results) {
+      // Each scenario's check request got the answer it expects (a valid key, a new key, a page...).
+      expect(result.sample.length, result.id).toBeGreaterThan(0);
+      expect(result.peakRssBytes, result.id).toBeGreaterThan(0);
+    }
+    for (const id of ['ceiling', 'sqlite-1k-verify-cached']) {
+      const [run] = report.results.find((r) => r.id === id)!.runs;
+      expect(run, id).toBeDefined();
+      expect(run!.requests, id).toBeGreaterThan(0);
+      expect(run!.mismatches, `${id}: ${run!.sample}`).toBe(0);
+      expect(run!.errors.connect + run!.errors.read + run!.errors.write + run!.errors.timeout, id).toBe(0);
+    }
+    expect(markdown).toContain('## Targets (issue 6)');
+    expect(markdown).toMatch(/\| bare node:http, fixed JSON answer.* \| 1\.00x \|/);
+    expect(markdown).toContain('<!-- manual:start -->');
+  });
+});
