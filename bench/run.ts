@@ -336,6 +336,17 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const servers = new Servers(options, profileDir);
   const wanted = (s: Scenario) => !options.only || options.only.test(s.id) || s.id.startsWith('ceiling');
   const databases: BenchDatabase[] = [];
+  // Interrupted (Ctrl-C): servers and wrk get the signal from the terminal too; drop the databases made so far
+  // (a PostgreSQL schema with a million keys would otherwise stay behind), then stop.
+  const interrupted = () => {
+    log('interrupted: dropping the benchmark databases');
+    void Promise.allSettled([servers.release(), ...databases.map((db) => db.drop())]).then(() => {
+      rmSync(workDir, { recursive: true, force: true });
+      process.exit(130);
+    });
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   log(`keyward bench (${options.mode}): ${options.runs} run(s) of ${options.seconds} s after ${options.warmup} s of warm-up, ${CONNECTIONS} connections; load average ${env.loadAverageStart.map((l) => l.toFixed(2)).join(' ')}`);
 
   try {
@@ -372,6 +383,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 
     if (options.mode === 'full') results.push(await runScenario({ ...ceilingScenario('ceiling-end'), label: 'bare node:http, again at the end' }, options, workDir, servers));
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     await servers.release();
     for (const db of databases) await db.drop().catch(() => undefined);
     rmSync(workDir, { recursive: true, force: true });

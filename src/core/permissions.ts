@@ -196,7 +196,7 @@ const TUPLE_TYPES: Record<string, TupleType> = {
       read_api: { allows: 'Read APIs and their settings (apis.getApi, apiSettings.getSettings); with read_key, list their keys.', ...ONE },
       update_api: { allows: 'Change API settings such as delete protection (apiSettings.updateSettings).', ...ONE },
       delete_api: { allows: 'Delete APIs (apis.deleteApi).', ...ONE },
-      create_key: { allows: 'Create and reroll keys (keys.createKey, keys.rerollKey).', ...ONE },
+      create_key: { allows: 'Create, reroll and import keys (keys.createKey, keys.rerollKey, keys.migrateKeys; `*` only: keyMigrations.createMigration).', ...ONE },
       read_key: { allows: 'Read keys (keys.getKey, keys.whoami); with read_api, list them (apis.listKeys).', ...ONE },
       update_key: { allows: 'Change keys and their credits (keys.updateKey, keys.updateCredits).', ...ONE },
       delete_key: { allows: 'Delete keys (keys.deleteKey).', ...ONE },

@@ -46,7 +46,7 @@ export class MigratedKeys {
     if (algorithm === undefined || algorithm === 'sha256_base64') return false;
     const legacy = legacyHash(algorithm, plaintext);
     if (legacy === undefined) return false;
-    const { store, bus } = this.deps;
+    const { store } = this.deps;
     // Scoped to the caller's workspace and to this migration: another workspace's imported key is not there.
     const pending = await store.findPendingMigratedKey(ctx.workspaceId, migrationId, legacy);
     const hash = hashKey(plaintext);
@@ -54,14 +54,14 @@ export class MigratedKeys {
       // A concurrent verification may have moved the key since this one's lookup missed (and cached the miss):
       // then the key is under its Keyward hash now, and this verification must find it there too.
       if ((await store.findKeyByHash(hash)) === undefined) return false;
-      await bus.publish({ kind: 'key', hash });
+      await this.invalidate([hash]);
       return true;
     }
     // The caller must hold verify_key on the key's API, as the ordinary path demands, before anything changes.
     if (!satisfies(ctx.permissions, ctx.workspaceId, keyScope(pending.apiId, 'verify_key', pending.id))) return false;
     const outcome = await store.completeKeyMigration(pending.id, { fromHash: legacy, hash, ...migratedKeyStart(plaintext) }, this.clock.now());
     // Both, whatever the outcome: the old hash must stop finding the key and the new one's cached miss must go.
-    await Promise.all([bus.publish({ kind: 'key', hash: legacy }), bus.publish({ kind: 'key', hash })]);
+    await this.invalidate([legacy, hash]);
     if (outcome === 'conflict') {
       // Another key, live or deleted, already has this key's Keyward hash: refuse rather than guess.
       this.deps.logger.warn({ keyId: pending.id, migrationId }, 'an imported key could not take its Keyward hash: another key already has it');
@@ -78,9 +78,22 @@ export class MigratedKeys {
   async learnStart(key: KeyRecord, plaintext: string): Promise<void> {
     try {
       await this.deps.store.completeKeyMigration(key.id, { fromHash: key.hash, hash: key.hash, ...migratedKeyStart(plaintext) }, this.clock.now());
-      await this.deps.bus.publish({ kind: 'key', hash: key.hash });
+      await this.invalidate([key.hash]);
     } catch (error) {
       this.deps.logger.warn({ keyId: key.id, reason: error instanceof Error ? error.message : String(error) }, 'could not record the start of an imported key');
+    }
+  }
+
+  /**
+   * Drops these hashes from every node's key cache. The bus applies it on this node first; a failure to tell
+   * the other nodes (Redis down) is logged, not turned into a failed verification: the change is committed, and
+   * a node still holding a stale miss finds the key through claim's second look.
+   */
+  private async invalidate(hashes: string[]): Promise<void> {
+    try {
+      await Promise.all(hashes.map((hash) => this.deps.bus.publish({ kind: 'key', hash })));
+    } catch (error) {
+      this.deps.logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'could not announce the move of an imported key');
     }
   }
 
