@@ -1,10 +1,10 @@
-import { eitherScope } from '../core/permissions.js';
-import type { AuditResource, KeyRecord, PermissionRecord, RoleRecord, StoreOps } from '../storage/store.js';
+import { keyScope } from '../core/permissions.js';
+import type { AuditResource, PermissionRecord, RoleRecord } from '../storage/store.js';
 import { requirePermission } from './apis.js';
 import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
 import type { ServiceDeps } from './index.js';
-import { keyNotFound } from './keys.js';
+import { changeKey, keyResources, type KeyChange } from './keys.js';
 import { createdNote, permissionNotFound, permissionResource, rbac, requireCreatable, roleNotFound, unique } from './permissions.js';
 
 /**
@@ -29,11 +29,6 @@ function namesAfter(change: AccessChange, before: string[], named: string[]): st
   if (change === 'add') return unique([...before, ...named]);
   return before.filter((name) => !named.includes(name));
 }
-
-const keyResources = (key: KeyRecord): AuditResource[] => [
-  { type: 'key', id: key.id, ...(key.name ? { name: key.name } : {}) },
-  { type: 'api', id: key.apiId },
-];
 
 const VERB: Record<AccessChange, string> = { add: 'Added', remove: 'Removed', set: 'Set' };
 
@@ -97,32 +92,11 @@ export class KeyAccessService {
     });
   }
 
-  /**
-   * One change to one key's access: the lookup and the permission checks come first, then `change` (which appends
-   * the audit record) runs in the same transaction; after the commit every node drops its cached copy of the key.
-   * Writing the key first records updatedAt and, on PostgreSQL, holds the key's row lock until the commit, so
-   * concurrent changes to one key apply one after another; the key is read again under that lock, so `change`
-   * starts from what the key holds now.
-   */
-  private async changeKey<T>(
-    ctx: RequestContext,
-    keyId: string,
-    rbacActions: string[],
-    change: (tx: StoreOps, key: KeyRecord, now: number) => Promise<T>,
-  ): Promise<T> {
-    const now = this.deps.clock.now();
-    const { hash, result } = await this.deps.store.transaction(async (tx) => {
-      // Another workspace's key answers "not found": findKey is scoped to the caller's workspace.
-      const found = await tx.findKey(ctx.workspaceId, keyId);
-      if (!found) throw keyNotFound(keyId);
-      requirePermission(ctx, eitherScope('api', found.apiId, 'update_key'));
+  /** update_key on the key's API (tuple or URN) plus the rbac actions of the change (contract §3.4). */
+  private changeKey<T>(ctx: RequestContext, keyId: string, rbacActions: string[], change: KeyChange<T>): Promise<T> {
+    return changeKey(this.deps, ctx, keyId, (key) => {
+      requirePermission(ctx, keyScope(key.apiId, 'update_key', key.id));
       for (const action of rbacActions) requirePermission(ctx, rbac(action));
-      await tx.updateKey(found.id, {}, now);
-      const key = await tx.findKey(ctx.workspaceId, keyId);
-      if (!key) throw keyNotFound(keyId);
-      return { hash: key.hash, result: await change(tx, key, now) };
-    });
-    await this.deps.bus.publish({ kind: 'key', hash });
-    return result;
+    }, change);
   }
 }

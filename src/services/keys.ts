@@ -161,8 +161,37 @@ async function authorizedKey(ops: StoreOps, ctx: RequestContext, keyId: string, 
   return key;
 }
 
+export type KeyChange<T> = (tx: StoreOps, key: KeyRecord, now: number) => Promise<T>;
+
+/**
+ * One change to one key, shared by every key mutation: find the caller's key, `authorize` it (throws), then run
+ * `change` (which appends the audit record) in the same transaction; after the commit every node drops its cached
+ * copy. Writing the key first records updatedAt and, on PostgreSQL, holds its row lock until the commit, so
+ * concurrent changes to one key apply one after another; `change` gets the key as read again under that lock.
+ */
+export async function changeKey<T>(
+  deps: Pick<ServiceDeps, 'store' | 'clock' | 'bus'>,
+  ctx: RequestContext,
+  keyId: string,
+  authorize: (key: KeyRecord) => void,
+  change: KeyChange<T>,
+): Promise<T> {
+  const now = deps.clock.now();
+  const { hash, result } = await deps.store.transaction(async (tx) => {
+    // Another workspace's key answers "not found": findKey is scoped to the caller's workspace.
+    const found = await tx.findKey(ctx.workspaceId, keyId);
+    if (!found) throw keyNotFound(keyId);
+    authorize(found);
+    await tx.updateKey(found.id, {}, now);
+    const key = (await tx.findKey(ctx.workspaceId, keyId)) ?? found;
+    return { hash: key.hash, result: await change(tx, key, now) };
+  });
+  await deps.bus.publish({ kind: 'key', hash });
+  return result;
+}
+
 /** What a key's audit record names: the key, its API, and its identity when it has one. */
-function keyResources(key: KeyRecord): AuditResource[] {
+export function keyResources(key: KeyRecord): AuditResource[] {
   return [
     { type: 'key', id: key.id, ...(key.name ? { name: key.name } : {}) },
     { type: 'api', id: key.apiId },
@@ -285,7 +314,6 @@ export class KeyService {
         const remaining = await tx.changeCredits(key.id, operation, value);
         // Only a key made unlimited since we read it leaves nothing to change.
         if (remaining === undefined) throw unlimited(key.id);
-        await tx.updateKey(key.id, {}, now); // records updatedAt
         credits = { remaining, refill: key.refill };
       }
       const change = value === null ? 'set to unlimited' : `${operation} ${value}, now ${credits.remaining}`;
@@ -446,24 +474,8 @@ export class KeyService {
     return { plaintexts, failed: failures.length };
   }
 
-  /**
-   * One change to one key: the lookup and the permission check come first, then `change` (which appends the
-   * audit record) runs in the same transaction, so a key deleted meanwhile cannot be changed; after the commit
-   * every node drops its cached copy of the key.
-   */
-  private async changeKey<T>(
-    ctx: RequestContext,
-    keyId: string,
-    action: string,
-    change: (tx: StoreOps, key: KeyRecord, now: number) => Promise<T>,
-  ): Promise<T> {
-    const now = this.deps.clock.now();
-    const { hash, result } = await this.deps.store.transaction(async (tx) => {
-      const key = await authorizedKey(tx, ctx, keyId, action);
-      return { hash: key.hash, result: await change(tx, key, now) };
-    });
-    await this.deps.bus.publish({ kind: 'key', hash });
-    return result;
+  private changeKey<T>(ctx: RequestContext, keyId: string, action: string, change: KeyChange<T>): Promise<T> {
+    return changeKey(this.deps, ctx, keyId, (key) => requirePermission(ctx, keyScope(key.apiId, action, key.id)), change);
   }
 
   /** Sets remaining credits to the refill amount on every key due now. */
