@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseMasterKeys, type MasterKeySpec } from './vault/master-keys.js';
 import { DEFAULT_DEK_MAX_ENCRYPTIONS, isLoopbackHost, MIN_VAULT_TOKEN_CHARS } from './vault/vault.js';
@@ -47,6 +48,9 @@ export interface Config {
   /** Where `keyward vault serve` listens. */
   vaultHost: string;
   vaultPort: number;
+  /** PEM certificate and key files: the API is then served over HTTPS with TLS 1.3 only; both or neither. */
+  tlsCertFile: string | null;
+  tlsKeyFile: string | null;
   /** PEM certificate and key for `keyward vault serve` (HTTPS, TLS 1.3 minimum); both or neither. */
   vaultTlsCertFile: string | null;
   vaultTlsKeyFile: string | null;
@@ -124,6 +128,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
 
   const vault = vaultConfig(env, dataDir, databaseUrl, problems);
 
+  const tlsCertFile = env.KEYWARD_TLS_CERT?.trim() ? resolve(env.KEYWARD_TLS_CERT.trim()) : null;
+  const tlsKeyFile = env.KEYWARD_TLS_KEY?.trim() ? resolve(env.KEYWARD_TLS_KEY.trim()) : null;
+  if ((tlsCertFile === null) !== (tlsKeyFile === null)) problems.push('Set both KEYWARD_TLS_CERT and KEYWARD_TLS_KEY, or neither');
+  for (const [name, file] of [['KEYWARD_TLS_CERT', tlsCertFile], ['KEYWARD_TLS_KEY', tlsKeyFile]] as const) {
+    if (file !== null && !existsSync(file)) problems.push(`${name} names a file that does not exist: ${file}`);
+  }
+
   const config: Config = {
     port,
     host,
@@ -136,13 +147,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     cacheStaleMs: integer(env, 'KEYWARD_CACHE_STALE_MS', 300_000, 0, 86_400_000, problems),
     redisUrl,
     workspaceRateLimit,
+    tlsCertFile,
+    tlsKeyFile,
     ...vault,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }
 
-/** The configuration as it may be printed: the database and Redis passwords are masked. */
 /** A URL with its password replaced; parsed rather than pattern-matched, so an `@` inside the password cannot leak the rest. */
 function maskPassword(url: string): string {
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return url; // a SQLite file path
@@ -243,6 +255,7 @@ function vaultConfig(env: NodeJS.ProcessEnv, dataDir: string, databaseUrl: strin
   };
 }
 
+/** The configuration as it may be printed: passwords, master keys and tokens are masked. */
 export function describeConfig(config: Readonly<Config>): Record<string, unknown> {
   return {
     ...config,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { MemoryBus, type InvalidationBus } from './cache/bus.js';
 import { RedisBus } from './cache/redis-bus.js';
@@ -90,6 +91,9 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     auth: { store, rootKeys: rootKeyCache, clock },
     workspaceLimit: { limiter, clock, defaultLimit: config.workspaceRateLimit, logger },
     bodyLimit: config.bodyLimit,
+    ...(config.tlsCertFile && config.tlsKeyFile
+      ? { tls: { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } }
+      : {}),
     logger: {
       level: config.logLevel,
       redact: { paths: LOG_REDACT, censor: '[redacted]' },

@@ -21,6 +21,8 @@ export interface AppOptions {
   version: string;
   /** The per-workspace API rate limit (contract §3.1 item 4); absent: never limited. */
   workspaceLimit?: WorkspaceLimitDeps;
+  /** PEM certificate and key: serve HTTPS, TLS 1.3 only (older versions are refused in the handshake). */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 /** Turns Ajv's errors into the contract's `errors[]` entries. */
@@ -37,7 +39,8 @@ function fieldProblems(error: FastifyError): FieldProblem[] {
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const app = Fastify({
+  const serverOptions: FastifyServerOptions & { https?: object } = {
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.3' } } : {}),
     logger: options.logger,
     // No per-request info lines: the verify path must not log; errors are logged where they are handled.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
@@ -47,7 +50,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       // Unknown fields are an error (not silently removed) and types are never coerced: "5" is not 5.
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: true, strict: false },
     },
-  });
+  };
+  // Fastify types an HTTPS instance apart; the routes and hooks below are the same for both.
+  const app = Fastify(serverOptions) as unknown as FastifyInstance;
 
   // Operations take JSON only. Fastify also parses text/plain by default, which let a text body reach
   // schema validation as a string ("must be object") instead of being refused as unreadable.
