@@ -165,7 +165,7 @@ async function check(scenario: Scenario, server: RunningServer, body: string): P
   if (auth) headers.authorization = auth;
   const response = await fetch(`${server.url}${scenario.path}`, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
   const text = await response.text();
-  if (response.status !== 200 || !text.includes(scenario.expect)) {
+  if (response.status !== 200 || !scenario.expect.split('&&').every((part) => text.includes(part))) {
     throw new Error(`scenario ${scenario.id}: expected 200 with ${scenario.expect}, got ${response.status}: ${text.slice(0, 500)}`);
   }
   return text;

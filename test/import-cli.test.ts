@@ -147,14 +147,13 @@ describe('keyward import', { timeout: 120_000 }, () => {
       migrationId, algorithm: 'prefixed_api_key', created: false, imported: 1, skipped: 0, failed: [{ record: 'record 1', reason: "Role 'no_such_role' was not found." }],
     });
 
-    const [noApi, noMigration, mismatch, unknownAlgorithm, missing, unreadable] = await Promise.all([
-      keyward('import', path, '--api', 'api_nope', '--workspace', workspaceId),
-      keyward('import', path, '--api', apiId, '--workspace', workspaceId, '--migration', 'mig_nope'),
-      keyward('import', path, '--api', apiId, '--workspace', workspaceId, '--migration', migrationId, '--algorithm', 'sha256_hex'),
-      keyward('import', path, '--api', apiId, '--workspace', workspaceId, '--algorithm', 'md5'),
-      keyward('import', path, '--workspace', workspaceId),
-      keyward('import', join(dir, 'nothing-here.csv'), '--api', apiId, '--workspace', workspaceId),
-    ]);
+    // One after another: each process opens (and checks the migrations of) the same SQLite file.
+    const noApi = await keyward('import', path, '--api', 'api_nope', '--workspace', workspaceId);
+    const noMigration = await keyward('import', path, '--api', apiId, '--workspace', workspaceId, '--migration', 'mig_nope');
+    const mismatch = await keyward('import', path, '--api', apiId, '--workspace', workspaceId, '--migration', migrationId, '--algorithm', 'sha256_hex');
+    const unknownAlgorithm = await keyward('import', path, '--api', apiId, '--workspace', workspaceId, '--algorithm', 'md5');
+    const missing = await keyward('import', path, '--workspace', workspaceId);
+    const unreadable = await keyward('import', join(dir, 'nothing-here.csv'), '--api', apiId, '--workspace', workspaceId);
     expect([noApi.code, noMigration.code, mismatch.code, unknownAlgorithm.code, missing.code, unreadable.code]).toEqual([1, 1, 2, 2, 2, 1]);
     expect(noApi.stderr).toContain(`no API "api_nope" in workspace "${workspaceId}"`);
     expect(noMigration.stderr).toContain('no migration "mig_nope"');

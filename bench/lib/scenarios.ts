@@ -18,7 +18,7 @@ export interface Scenario {
   path: string;
   /** Request bodies, one JSON document each, cycled by wrk. */
   bodies: () => string[];
-  /** A substring every answer must contain. */
+  /** A substring every answer must contain; several are separated by `&&`. */
   expect: string;
   /** Sends the database's root key as a bearer token. */
   auth: boolean;
@@ -66,22 +66,27 @@ export function keywardScenarios(db: BenchDatabase, plan: VerifyPlan): Scenario[
         out.push({
           ...base, id: `${db.engine}-${size}-verify-cached`, label: `cached key, ${size} stored`,
           note: `${Math.min(HOT_KEYS, db.stored).toLocaleString('en-US')} hot keys cycled, all in the cache after the warm-up`,
-          bodies: () => verifyBodies(sampleIndexes(db.stored, HOT_KEYS, 1).map(bulkKey)),
+          expect: '"valid":true&&"keyId":"key_000000', bodies: () => verifyBodies(sampleIndexes(db.stored, HOT_KEYS, 1).map(bulkKey)),
         });
         break;
       case 'credits':
-        out.push({ ...base, id: `${db.engine}-${size}-verify-credits`, label: `with credits, ${size} stored`, note: 'one key, one atomic UPDATE per verification', bodies: () => verifyBodies([db.special.credits]) });
+        out.push({
+          ...base, id: `${db.engine}-${size}-verify-credits`, label: `with credits, ${size} stored`, note: 'one key, one atomic UPDATE per verification',
+          expect: '"valid":true&&"credits":', bodies: () => verifyBodies([db.special.credits]),
+        });
         break;
       case 'ratelimit':
         out.push({
           ...base, id: `${db.engine}-${size}-verify-ratelimit`, label: `auto-applied rate limit (${limiter}), ${size} stored`,
-          note: 'one key with an autoApply limit it never reaches', bodies: () => verifyBodies([db.special.ratelimit]),
+          note: 'one key with an autoApply limit it never reaches', expect: '"valid":true&&"exceeded":false',
+          bodies: () => verifyBodies([db.special.ratelimit]),
         });
         break;
       case 'permission':
         out.push({
           ...base, id: `${db.engine}-${size}-verify-permission`, label: `permission query, ${size} stored`,
-          note: `\`${PERMISSION_QUERY}\``, bodies: () => verifyBodies([db.special.permission], { permissions: PERMISSION_QUERY }),
+          note: `\`${PERMISSION_QUERY}\``, expect: '"valid":true&&"permissions":[',
+          bodies: () => verifyBodies([db.special.permission], { permissions: PERMISSION_QUERY }),
         });
         break;
       case 'cold': {
@@ -98,7 +103,7 @@ export function keywardScenarios(db: BenchDatabase, plan: VerifyPlan): Scenario[
             ? `${count.toLocaleString('en-US')} distinct keys cycled through a ${COLD_CACHE_SIZE}-entry key cache: every lookup is a query`
             : `${count.toLocaleString('en-US')} distinct keys cycled through the default 100,000-entry cache: every lookup is a query`,
           server: small ? { ...server, env: { ...env, KEYWARD_CACHE_SIZE: String(COLD_CACHE_SIZE) } } : server,
-          bodies: () => verifyBodies(sampleIndexes(db.stored, count, 2).map(bulkKey)),
+          expect: '"valid":true&&"keyId":"key_000000', bodies: () => verifyBodies(sampleIndexes(db.stored, count, 2).map(bulkKey)),
           cycle: true,
         });
         break;

@@ -1,5 +1,6 @@
 -- wrk script for the Keyward benchmark (bench/run.ts): POSTs JSON bodies read from a file, one body a line,
--- cycled in order from a start offset, and counts answers that are not 200 or lack an expected substring.
+-- cycled in order from a start offset, and counts answers that are not 200 or lack an expected substring
+-- (several may be given, separated by "&&").
 --
 --   wrk -t1 -c50 -d10s -s bench/wrk/post.lua http://127.0.0.1:PORT/v2/keys.verifyKey -- BODIES EXPECT OFFSET [AUTH]
 --
@@ -12,14 +13,19 @@ wrk.headers["Content-Type"] = "application/json"
 local requests = {}
 local count = 0
 local index = 0
-local expect = nil
+local expect = {}
 -- Globals: read per thread by done() through thread:get().
 mismatches = 0
 sample = ""
 
 function init(args)
   local path = args[1]
-  if args[2] ~= nil and args[2] ~= "" then expect = args[2] end
+  -- Several substrings may be given, separated by "&&"; every one must occur.
+  if args[2] ~= nil and args[2] ~= "" then
+    for part in string.gmatch(args[2] .. "&&", "(.-)&&") do
+      if part ~= "" then table.insert(expect, part) end
+    end
+  end
   local offset = tonumber(args[3] or "0") or 0
   if args[4] ~= nil and args[4] ~= "" then wrk.headers["Authorization"] = args[4] end
   for line in io.lines(path) do
@@ -39,7 +45,16 @@ function request()
 end
 
 function response(status, headers, body)
-  if status ~= 200 or (expect ~= nil and string.find(body, expect, 1, true) == nil) then
+  local ok = status == 200
+  if ok then
+    for _, part in ipairs(expect) do
+      if string.find(body, part, 1, true) == nil then
+        ok = false
+        break
+      end
+    end
+  end
+  if not ok then
     mismatches = mismatches + 1
     if sample == "" then sample = tostring(status) .. " " .. string.sub(body or "", 1, 200) end
   end
