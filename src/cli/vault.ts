@@ -7,6 +7,7 @@ import { openLocalVault } from '../vault/open.js';
 import { rewrapAll } from '../vault/rotation.js';
 import { createVaultServer } from '../vault/server.js';
 import { openSqlVaultStore } from '../vault/sql-store.js';
+import { progressBar } from './progress.js';
 
 /**
  * `keyward vault init | rotate | serve`: master keys and the vault process. They run where the master keys
@@ -140,38 +141,4 @@ async function serve(config: Readonly<Config>): Promise<number | undefined> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   return undefined;
-}
-
-/** A progress bar: redrawn in place on a terminal, a line per tenth otherwise (logs, CI). */
-function progressBar(stream: NodeJS.WriteStream, label: string): { update: (done: number, total: number) => void; done: () => void } {
-  const width = 30;
-  let lastDraw = 0;
-  let lastTenth = -1;
-  let last = '';
-  const render = (done: number, total: number) => {
-    const fraction = total === 0 ? 1 : Math.min(1, done / total);
-    const filled = Math.round(fraction * width);
-    return `${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}% ${done}/${total}`;
-  };
-  return {
-    update: (done, total) => {
-      last = render(done, total);
-      if (stream.isTTY) {
-        const now = Date.now();
-        if (now - lastDraw >= 50 || done >= total) {
-          lastDraw = now;
-          stream.write(`\r${last}`);
-        }
-        return;
-      }
-      const tenth = total === 0 ? 10 : Math.floor((done / total) * 10);
-      if (tenth !== lastTenth) {
-        lastTenth = tenth;
-        stream.write(`${last}\n`);
-      }
-    },
-    done: () => {
-      if (stream.isTTY) stream.write(`\r${last}\n`);
-    },
-  };
 }

@@ -19,6 +19,8 @@ export interface SqlDialect {
   isUniqueViolation(error: unknown): boolean;
   /** The schema Keyward's tables live in (PostgreSQL's search_path); undefined where there are no schemas. */
   currentSchema(db: Kysely<any>): Promise<string | undefined>;
+  /** Runs `work` while no other process migrates the same database (PostgreSQL: Kysely's advisory lock suffices). */
+  withMigrationLock<T>(work: () => Promise<T>): Promise<T>;
 }
 
 const sqliteDialect: SqlDialect = {
@@ -29,6 +31,7 @@ const sqliteDialect: SqlDialect = {
   isUniqueViolation: (error) =>
     typeof error === 'object' && error !== null && String((error as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT'),
   currentSchema: async () => undefined,
+  withMigrationLock: (work) => work(),
 };
 
 const postgresDialect: SqlDialect = {
@@ -39,7 +42,36 @@ const postgresDialect: SqlDialect = {
   isUniqueViolation: (error) =>
     typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505',
   currentSchema: async (db) => (await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db)).rows[0]?.schema,
+  withMigrationLock: (work) => work(),
 };
+
+/**
+ * Kysely takes no migration lock on SQLite (it assumes one connection), so two processes opening one new file at
+ * once would both create the tables. They serialize on an exclusive transaction in a sibling lock file instead;
+ * waiting is polled asynchronously, because better-sqlite3's own busy wait would block the event loop.
+ */
+async function withSqliteFileLock<T>(databaseFile: string, work: () => Promise<T>): Promise<T> {
+  const lock = new Database(`${databaseFile}.migrate-lock`);
+  try {
+    lock.pragma('busy_timeout = 0');
+    for (let waited = 0; ; waited += 25) {
+      try {
+        lock.exec('BEGIN EXCLUSIVE');
+        break;
+      } catch (error) {
+        if (!String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY') || waited > 60_000) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    }
+    try {
+      return await work();
+    } finally {
+      lock.exec('COMMIT');
+    }
+  } finally {
+    lock.close();
+  }
+}
 
 export interface OpenedDatabase {
   db: Kysely<Tables>;
@@ -68,5 +100,7 @@ export function openDatabase(url: string): OpenedDatabase {
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  return { db: new Kysely<Tables>({ dialect: new SqliteDialect({ database }) }), dialect: sqliteDialect };
+  const dialect: SqlDialect =
+    file === ':memory:' ? sqliteDialect : { ...sqliteDialect, withMigrationLock: (work) => withSqliteFileLock(file, work) };
+  return { db: new Kysely<Tables>({ dialect: new SqliteDialect({ database }) }), dialect };
 }

@@ -12,12 +12,14 @@ const MIGRATIONS: Record<string, Migration> = {
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /** Applies every pending migration; returns the names applied. Safe to run from several nodes at once. */
-export async function migrateToLatest(db: Kysely<any>, dialect: Pick<SqlDialect, 'currentSchema'>): Promise<string[]> {
+export async function migrateToLatest(db: Kysely<any>, dialect: Pick<SqlDialect, 'currentSchema' | 'withMigrationLock'>): Promise<string[]> {
   // Without a schema, Kysely looks for its bookkeeping tables in EVERY schema: one in another schema of
   // the same PostgreSQL database would make it skip creating ours, and migrating fails.
   const migrationTableSchema = await dialect.currentSchema(db);
   const migrator = new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error;
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  return dialect.withMigrationLock(async () => {
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) throw error;
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  });
 }
