@@ -16,6 +16,7 @@ import type { KeyRecord, Store } from './storage/store.js';
 import { openVault } from './vault/open.js';
 import type { Vault } from './vault/vault.js';
 import { VERSION } from './version.js';
+import { createMetrics } from './http/metrics.js';
 
 export interface ServerOptions {
   config: Readonly<Config>;
@@ -91,6 +92,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     auth: { store, rootKeys: rootKeyCache, clock },
     workspaceLimit: { limiter, clock, defaultLimit: config.workspaceRateLimit, logger },
     bodyLimit: config.bodyLimit,
+    metrics: createMetrics({ keyCacheEntries: () => keyCache.size, rootKeyCacheEntries: () => rootKeyCache.size }),
     ...(config.tlsCertFile && config.tlsKeyFile
       ? { tls: { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } }
       : {}),

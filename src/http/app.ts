@@ -12,6 +12,7 @@ import { sendError } from './errors.js';
 import type { OperationRoute } from './route.js';
 import { ROUTES } from './routes/index.js';
 import { WorkspaceRateLimit, type WorkspaceLimitDeps } from './workspace-limit.js';
+import { registerMetrics, type Metrics } from './metrics.js';
 
 export interface AppOptions {
   services: Services;
@@ -23,6 +24,7 @@ export interface AppOptions {
   workspaceLimit?: WorkspaceLimitDeps;
   /** PEM certificate and key: serve HTTPS, TLS 1.3 only (older versions are refused in the handshake). */
   tls?: { cert: Buffer; key: Buffer };
+  metrics: Metrics;
 }
 
 /** Turns Ajv's errors into the contract's `errors[]` entries. */
@@ -104,6 +106,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const workspaceLimit = options.workspaceLimit && new WorkspaceRateLimit(options.workspaceLimit);
+  registerMetrics(app, options.metrics);
   for (const route of ROUTES) registerOperation(app, route, options, workspaceLimit);
   return app;
 }
@@ -143,6 +146,7 @@ function registerOperation(app: FastifyInstance, route: OperationRoute, options:
         services: options.services,
       });
       if (result.headers) reply.headers(result.headers);
+      route.observe?.(result.data as never, options.metrics);
       const meta = { requestId: String(request.id) };
       if (route.metaOnly) return { meta };
       return result.pagination ? { meta, data: result.data, pagination: result.pagination } : { meta, data: result.data };

@@ -1,5 +1,6 @@
 import type { Static, TSchema } from 'typebox';
 import type { Services } from '../services/index.js';
+import type { Metrics } from './metrics.js';
 import type { RequestContext } from '../services/context.js';
 
 /**
@@ -22,6 +23,8 @@ export interface OperationRoute<B extends TSchema = TSchema, D extends TSchema =
   metaOnly?: boolean;
   /** Statuses this operation can answer besides 200 (for the OpenAPI document). */
   errors: number[];
+  /** Counts what the answer says in the metrics (e.g. verification outcomes); never sees the request. */
+  observe?: (data: Static<D>, metrics: Metrics) => void;
   handle(input: { body: Static<B>; ctx: RequestContext; services: Services }): Promise<P extends true ? PageResult<Static<D>> : RouteResult<Static<D>>>;
 }
 

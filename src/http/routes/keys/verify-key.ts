@@ -18,6 +18,7 @@ export default defineRoute({
   body: VerifyKeyBody,
   data: VerifyKeyData,
   errors: [400, 401, 403, 412, 429, 500],
+  observe: (data, metrics) => metrics.verification(data.code),
   async handle({ body, ctx, services }) {
     return { data: await services.verify.verify(ctx, body) };
   },

@@ -1,0 +1,32 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../test/harness.js';
+
+let t: TestServer;
+beforeAll(async () => { t = await startTestServer(); });
+afterAll(async () => { await t.close(); });
+
+const scrape = async () => {
+  const res = await t.server.app.inject({ method: 'GET', url: '/metrics' });
+  expect(res.statusCode).toBe(200);
+  expect(res.headers['content-type']).toMatch(/^text\/plain/);
+  return res.body;
+};
+
+it('counts verification outcomes and request latencies per operation, with no tenant data or secret in any label', async () => {
+  const api = await t.call('apis.createApi', { name: 'metrics api' });
+  const created = await t.call('keys.createKey', { apiId: api.body.data.apiId, prefix: 'sk' });
+  const key: string = created.body.data.key;
+  for (let i = 0; i < 3; i++) expect((await t.call('keys.verifyKey', { key })).body.data.code).toBe('VALID');
+  await t.call('keys.verifyKey', { key: 'sk_not_a_real_key_000000000' });
+  await t.call('keys.updateKey', { keyId: created.body.data.keyId, enabled: false });
+  await t.call('keys.verifyKey', { key });
+
+  const text = await scrape();
+  expect(text).toMatch(/keyward_verifications_total\{code="VALID"\} 3\b/);
+  expect(text).toMatch(/keyward_verifications_total\{code="NOT_FOUND"\} 1\b/);
+  expect(text).toMatch(/keyward_verifications_total\{code="DISABLED"\} 1\b/);
+  expect(text).toMatch(/keyward_http_request_duration_seconds_count\{operation="\/v2\/keys.verifyKey",status="200"\} 5\b/);
+  expect(text).toMatch(/keyward_cache_entries\{cache="key"\} \d+/);
+  expect(text).toMatch(/keyward_process_cpu_seconds_total/);
+  for (const secret of [key, t.rootKey, t.workspaceId, created.body.data.keyId, api.body.data.apiId]) expect(text).not.toContain(secret);
+});

@@ -1,0 +1,55 @@
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * Prometheus metrics at GET /metrics. Labels are operation names, status codes and verification codes only:
+ * never a key, a hash, an id or a workspace, so nothing here identifies a tenant or a secret, and label
+ * cardinality stays fixed.
+ */
+export interface Metrics {
+  registry: Registry;
+  /** Counts one verification outcome (VALID, NOT_FOUND, ...). */
+  verification(code: string): void;
+}
+
+export function createMetrics(gauges: { keyCacheEntries: () => number; rootKeyCacheEntries: () => number }): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'keyward_' });
+  const verifications = new Counter({
+    name: 'keyward_verifications_total',
+    help: 'keys.verifyKey outcomes by code',
+    labelNames: ['code'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'keyward_cache_entries',
+    help: 'Entries in the in-process lookup caches',
+    labelNames: ['cache'],
+    registers: [registry],
+    collect() {
+      this.set({ cache: 'key' }, gauges.keyCacheEntries());
+      this.set({ cache: 'root_key' }, gauges.rootKeyCacheEntries());
+    },
+  });
+  return { registry, verification: (code) => verifications.inc({ code }) };
+}
+
+/** Request counts and latencies per operation, and the /metrics route. */
+export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
+  const requests = new Histogram({
+    name: 'keyward_http_request_duration_seconds',
+    help: 'HTTP request latency by operation and status',
+    labelNames: ['operation', 'status'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [metrics.registry],
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    // The route's URL pattern, not the request URL: unknown paths all count as one label value.
+    const operation = request.routeOptions.url ?? 'unknown';
+    requests.observe({ operation, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+}
