@@ -22,3 +22,10 @@ describe('newRequestId', () => {
     expect(newRequestId()).toMatch(/^req_[A-Za-z0-9]{12}$/);
   });
 });
+
+describe('newRequestId pool', () => {
+  it('keeps ids distinct across pool refills', () => {
+    const ids = Array.from({ length: 2000 }, () => newRequestId());
+    expect(new Set(ids).size).toBe(2000);
+  });
+});
