@@ -101,7 +101,7 @@ export interface TargetRow {
 }
 
 const find = (report: BenchReport, id: string) => report.results.find((r) => r.id === id);
-const fmtRatio = (x: number) => `${x.toFixed(2)}x`;
+const fmtRatio = (x: number) => `${x < 0.1 ? x.toFixed(3) : x.toFixed(2)}x`;
 const fmtMs = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
 const fmtInt = (x: number) => Math.round(x).toLocaleString('en-US');
 const mb = (bytes: number) => `${Math.round(bytes / (1024 * 1024))} MB`;
@@ -197,7 +197,7 @@ function table(report: BenchReport, results: ScenarioResult[], ceiling: number |
       lines.push(`| ${label} | set up and checked only | | | | | | ${r.peakRssBytes ? mb(r.peakRssBytes) : ''} | | | |`);
       continue;
     }
-    const flag = s.wrong + s.socketErrors > 0 ? ` (${s.wrong} wrong answers, ${s.socketErrors} socket errors)` : '';
+    const flag = s.wrong + s.socketErrors > 0 ? ` (${s.wrong} wrong answers, ${s.socketErrors} socket errors or 5 s timeouts)` : '';
     lines.push(
       `| ${label}${flag} | ${fmtInt(s.rps)} | ${fmtInt(s.min)} - ${fmtInt(s.max)} | ${ceiling ? fmtRatio(s.rps / ceiling) : ''} | ` +
         `${fmtMs(s.p50Ms)} | ${fmtMs(s.p99Ms)} | ${fmtMs(s.maxMs)} | ${r.peakRssBytes ? mb(r.peakRssBytes) : ''} | ` +
@@ -228,7 +228,8 @@ export function renderReport(report: BenchReport, previous?: string): string {
   out.push('## Machine', '');
   out.push(`- CPU: ${env.cpuModel}, ${env.cores} cores; memory ${(env.memoryBytes / 1024 ** 3).toFixed(1)} GiB; ${env.kernel}`);
   out.push(`- Load average (1 / 5 / 15 min) at the start: ${load(env.loadAverageStart)}; at the end: ${load(env.loadAverageEnd)}. ` +
-    'On 2 cores anything above about 0.5 means other work competed with the pinned server or wrk, and figures are lower and noisier.');
+    'The benchmark itself keeps two processes busy (the server and wrk), so about 2 is a quiet machine; well above that, ' +
+    'other work competed with them and req/s figures are lower and noisier (CPU us/req much less so).');
   out.push(`- Versions: ${Object.entries(env.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`, '');
 
   out.push('## Method', '');
