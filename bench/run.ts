@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { prepareDatabase, type BenchDatabase, type Engine } from './lib/keys.js';
-import { onPath, peakRss, run, startServer, type RunningServer } from './lib/proc.js';
+import { killChildren, onPath, peakRss, run, startServer, type RunningServer } from './lib/proc.js';
 import { renderReport, type BenchReport, type Environment, type ScenarioResult } from './lib/report.js';
 import { ceilingScenario, keywardScenarios, peerScenario, type Scenario, type VerifyPlan } from './lib/scenarios.js';
 import { runLoad, type LoadResult } from './lib/wrk.js';
@@ -246,11 +246,17 @@ async function runScenario(scenario: Scenario, options: BenchOptions, workDir: s
       log(`  ${scenario.id}: set up and checked`);
     }
     const peak = peakRss(server.pid);
+    if (server.ended()) throw new Error(`the server of ${scenario.id} ended during the scenario (${server.ended()})`);
     return {
       id: scenario.id, group: scenario.group, label: scenario.label, ...(scenario.note ? { note: scenario.note } : {}),
       ...(scenario.engine ? { engine: scenario.engine } : {}), ...(scenario.stored !== undefined ? { stored: scenario.stored } : {}),
       runs, ...(peak !== undefined ? { peakRssBytes: peak } : {}), sample: sample.slice(0, 300),
     };
+  } catch (error) {
+    // Say what the server printed and how it ended: a load that fails usually means the server went away.
+    const ended = server.ended();
+    const output = server.output().trim().split('\n').slice(-30).join('\n');
+    throw new Error(`${(error as Error).message}\nserver ${ended ? `ended (${ended})` : 'still running'}; its last output:\n${output || '(none)'}`);
   } finally {
     await servers.done(server);
   }
@@ -348,8 +354,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   // Interrupted (Ctrl-C): servers and wrk get the signal from the terminal too; drop the databases made so far
   // (a PostgreSQL schema with a million keys would otherwise stay behind), then stop.
   const interrupted = () => {
-    log('interrupted: dropping the benchmark databases');
-    void Promise.allSettled([servers.release(), ...databases.map((db) => db.drop())]).then(() => {
+    log('interrupted: stopping servers and wrk, dropping the benchmark databases');
+    killChildren();
+    void Promise.allSettled(databases.map((db) => db.drop())).then(() => {
       rmSync(workDir, { recursive: true, force: true });
       process.exit(130);
     });

@@ -7,10 +7,28 @@ export interface RunningServer {
   url: string;
   /** Everything it printed, for error messages. */
   output(): string;
+  /** How it ended, if it has ("exit code 1", "signal SIGKILL"); undefined while it runs. */
+  ended(): string | undefined;
   stop(): Promise<void>;
 }
 
 const LISTENING = /listening on (http:\/\/[^\s]+)/i;
+
+/** Every child this benchmark started and has not seen exit: killed by `killChildren` when it is interrupted. */
+const children = new Set<ChildProcess>();
+
+/** Tracks a child until it exits. */
+export function track<T extends ChildProcess>(child: T): T {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** SIGKILLs every server and wrk still running (an interrupted benchmark must leave nothing behind). */
+export function killChildren(): void {
+  for (const child of children) child.kill('SIGKILL');
+  children.clear();
+}
 
 /**
  * Starts `command` pinned to `cpu` with `taskset` and waits (at most `timeoutMs`) for it to print the address it
@@ -21,11 +39,11 @@ export async function startServer(
   command: string[],
   options: { cpu: number; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number },
 ): Promise<RunningServer> {
-  const child = spawn('taskset', ['-c', String(options.cpu), ...command], {
+  const child = track(spawn('taskset', ['-c', String(options.cpu), ...command], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  }));
   let output = '';
   const append = (chunk: Buffer) => {
     output += chunk.toString('utf8');
@@ -33,7 +51,12 @@ export async function startServer(
   };
   child.stdout!.on('data', append);
   child.stderr!.on('data', append);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let ending: string | undefined;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => {
+      ending = signal ? `signal ${signal}` : `exit code ${code}`;
+      resolve(code);
+    }));
 
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -59,6 +82,7 @@ export async function startServer(
     pid: child.pid!,
     url,
     output: () => output,
+    ended: () => ending,
     stop: () => stopProcess(child, exited),
   };
 }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { cpuSeconds } from './proc.js';
+import { cpuSeconds, track } from './proc.js';
 
 export const WRK_SCRIPT = fileURLToPath(new URL('../wrk/post.lua', import.meta.url));
 
@@ -62,7 +62,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
     '-s', WRK_SCRIPT, options.url, '--', options.bodiesFile, options.expect, String(options.offset ?? 0), options.authorization ?? '',
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = track(spawn('taskset', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
     child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
