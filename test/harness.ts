@@ -9,7 +9,7 @@ import { createServer, type KeywardServer } from '../src/server.js';
 /**
  * Test servers on real storage. Each server gets its own SQLite file or its own PostgreSQL schema,
  * so tests never share state and never depend on order. Calls go through Fastify's inject (no
- * socket) unless `listen()` is used for the real @unkey/api client.
+ * socket), except verifications (see `transport`); `listen()` serves the real @unkey/api client.
  */
 
 export type EngineName = 'sqlite' | 'postgres';
@@ -36,6 +36,14 @@ export interface TestServer {
   listen(): Promise<string>;
   databaseUrl: string;
   close(): Promise<void>;
+}
+
+function parseBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 /** A PostgreSQL URL whose connections use a fresh schema, and a function that drops it. */
@@ -68,7 +76,16 @@ export async function freshDatabase(engine: EngineName): Promise<{ url: string; 
 }
 
 export async function startTestServer(
-  options: { engine?: EngineName; logStream?: { write(line: string): void }; env?: Record<string, string> } = {},
+  options: {
+    engine?: EngineName;
+    logStream?: { write(line: string): void };
+    env?: Record<string, string>;
+    /**
+     * How `call` sends keys.verifyKey: by default over a real socket, so it takes the verify lane as in production
+     * (src/http/verify-lane.ts); 'inject' sends it through Fastify alone. Other operations always use inject.
+     */
+    transport?: 'http' | 'inject';
+  } = {},
 ): Promise<TestServer> {
   const engine = options.engine ?? (process.env.KEYWARD_TEST_ENGINE as EngineName | undefined) ?? 'sqlite';
   const database = await freshDatabase(engine);
@@ -83,23 +100,23 @@ export async function startTestServer(
   const server = await createServer({ config, clock, backgroundJobs: false, ...(options.logStream ? { logStream: options.logStream } : {}) });
   const boot = await server.services.workspaces.bootstrap();
 
+  const transport = options.transport ?? 'http';
+  let address: Promise<string> | undefined;
+  // Listening is idempotent: verifications and the caller's own clients share one socket.
+  const listen = () => (address ??= server.listen());
+
   const call: TestServer['call'] = async (operation, body, callOptions = {}) => {
     const rootKey = callOptions.rootKey === undefined ? boot.rootKey : callOptions.rootKey;
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...callOptions.headers };
     if (rootKey !== null) headers.authorization = `Bearer ${rootKey}`;
-    const response = await server.app.inject({
-      method: 'POST',
-      url: `/v2/${operation}`,
-      headers,
-      payload: typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    let parsed: unknown;
-    try {
-      parsed = response.json();
-    } catch {
-      parsed = response.body;
+    const payload = typeof body === 'string' ? body : JSON.stringify(body);
+    if (operation === 'keys.verifyKey' && transport === 'http') {
+      const response = await fetch(`${await listen()}/v2/${operation}`, { method: 'POST', headers, body: payload });
+      const text = await response.text();
+      return { status: response.status, body: parseBody(text), headers: Object.fromEntries(response.headers) };
     }
-    return { status: response.statusCode, body: parsed, headers: response.headers };
+    const response = await server.app.inject({ method: 'POST', url: `/v2/${operation}`, headers, payload });
+    return { status: response.statusCode, body: parseBody(response.body), headers: response.headers };
   };
 
   return {
@@ -115,7 +132,7 @@ export async function startTestServer(
     },
     rootKeyWith: async (permissions, workspaceId = boot.workspaceId) =>
       (await server.services.workspaces.createRootKey(workspaceId, permissions, 'test')).rootKey,
-    listen: () => server.listen(),
+    listen,
     close: async () => {
       await server.close();
       await database.drop();

@@ -1,18 +1,20 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Type } from 'typebox';
 import { KeywardError, type FieldProblem } from '../core/errors.js';
 import { newRequestId } from '../core/ids.js';
 import type { Services } from '../services/index.js';
-import type { RequestContext } from '../services/context.js';
 import { envelope, ErrorEnvelope, Meta, paginatedEnvelope } from '../contract/common.js';
-import { authenticate, type AuthDeps } from './auth.js';
+import { authenticate, contextFor, type AuthDeps } from './auth.js';
 import { sendError } from './errors.js';
 import type { OperationRoute } from './route.js';
 import { ROUTES } from './routes/index.js';
 import { WorkspaceRateLimit, type WorkspaceLimitDeps } from './workspace-limit.js';
 import { registerMetrics, type Metrics } from './metrics.js';
+import { AJV_OPTIONS, replayedBody, withVerifyLane, type RequestHandler } from './verify-lane.js';
 
 export interface AppOptions {
   services: Services;
@@ -41,20 +43,37 @@ function fieldProblems(error: FastifyError): FieldProblem[] {
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const workspaceLimit = options.workspaceLimit && new WorkspaceRateLimit(options.workspaceLimit);
+  const tls = options.tls && { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.3' as const };
+  // The server is made here rather than by Fastify so that verifications can take the lane in front of it.
+  // The timeouts are the ones Fastify would set on a server of its own.
+  const serverFactory = (fastify: RequestHandler, settings: FastifyServerOptions) => {
+    const handler = withVerifyLane(
+      { services: options.services, auth: options.auth, workspaceLimit, metrics: options.metrics, bodyLimit: options.bodyLimit, logError: (fields, message) => app.log.error(fields, message) },
+      fastify,
+    );
+    const server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
+    server.keepAliveTimeout = settings.keepAliveTimeout!;
+    server.requestTimeout = settings.requestTimeout!;
+    server.setTimeout(settings.connectionTimeout!);
+    return server;
+  };
   const serverOptions: FastifyServerOptions & { https?: object } = {
-    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.3' } } : {}),
+    serverFactory: serverFactory as never,
+    // Only names the scheme in listen()'s address here: the factory above makes the HTTPS server.
+    ...(tls ? { https: tls } : {}),
     logger: options.logger,
     // No per-request info lines: the verify path must not log; errors are logged where they are handled.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: () => newRequestId(),
     bodyLimit: options.bodyLimit,
-    ajv: {
-      // Unknown fields are an error (not silently removed) and types are never coerced: "5" is not 5.
-      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: true, strict: false },
-    },
+    ajv: { customOptions: AJV_OPTIONS },
   };
   // Fastify types an HTTPS instance apart; the routes and hooks below are the same for both.
   const app = Fastify(serverOptions) as unknown as FastifyInstance;
+
+  // A body the verify lane read and then left to Fastify (it did not parse or validate) is read again from here.
+  app.addHook('preParsing', (request, _reply, payload, done) => done(null, replayedBody(request.raw) ?? payload));
 
   // Operations take JSON only. Fastify also parses text/plain by default, which let a text body reach
   // schema validation as a string ("must be object") instead of being refused as unreadable.
@@ -105,7 +124,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     async (request) => ({ meta: { requestId: String(request.id) }, data: { message: "we're cooking" } }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const workspaceLimit = options.workspaceLimit && new WorkspaceRateLimit(options.workspaceLimit);
   registerMetrics(app, options.metrics);
   for (const route of ROUTES) registerOperation(app, route, options, workspaceLimit);
   return app;
@@ -131,15 +149,8 @@ function registerOperation(app: FastifyInstance, route: OperationRoute, options:
       const principal = await authenticate(request.headers.authorization, options.auth);
       // Right after authentication, before the operation does anything; no await when no limit applies.
       const apiLimit = workspaceLimit?.limitFor(principal.apiRateLimit) ?? null;
-      if (apiLimit !== null) await workspaceLimit!.enforce(principal.workspaceId, apiLimit, reply);
-      const ctx: RequestContext = {
-        workspaceId: principal.workspaceId,
-        actor: { type: 'root_key', id: principal.rootKeyId, name: principal.rootKeyName },
-        permissions: principal.permissions,
-        requestId: String(request.id),
-        sourceIp: request.ip ?? null,
-        userAgent: request.headers['user-agent'] ?? null,
-      };
+      if (apiLimit !== null) await workspaceLimit!.enforce(principal.workspaceId, apiLimit, (name, value) => reply.header(name, value));
+      const ctx = contextFor(principal, String(request.id), request.ip ?? null, request.headers['user-agent'] ?? null);
       const result: { data: unknown; pagination?: unknown; headers?: Record<string, string> } = await route.handle({
         body: request.body as never,
         ctx,

@@ -2,6 +2,7 @@ import type { SwrCache } from '../cache/swr-cache.js';
 import type { Clock } from '../core/clock.js';
 import { KeywardError } from '../core/errors.js';
 import { hashKey } from '../core/key-format.js';
+import type { RequestContext } from '../services/context.js';
 import type { RootKeyRecord, Store } from '../storage/store.js';
 
 /** Who is calling: a root key acting on its workspace with exactly the permissions it holds. */
@@ -51,5 +52,17 @@ export async function authenticate(header: string | undefined, deps: AuthDeps): 
     rootKeyName: rootKey.name,
     permissions: rootKey.permissionSet,
     apiRateLimit: rootKey.workspaceApiRateLimit,
+  };
+}
+
+/** The context an operation runs in: the principal acting on its workspace, and where the request came from (for audit). */
+export function contextFor(principal: Principal, requestId: string, sourceIp: string | null, userAgent: string | null): RequestContext {
+  return {
+    workspaceId: principal.workspaceId,
+    actor: { type: 'root_key', id: principal.rootKeyId, name: principal.rootKeyName },
+    permissions: principal.permissions,
+    requestId,
+    sourceIp,
+    userAgent,
   };
 }

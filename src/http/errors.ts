@@ -57,12 +57,11 @@ export function errorBody(requestId: string, code: ErrorCode, detail: string, pr
 }
 
 /** As upstream: problem+json only when the client's Accept asks for it (or for anything). */
-function errorContentType(request: FastifyRequest): string {
-  const accept = request.headers.accept ?? '';
+export function errorContentType(accept = ''): string {
   return /application\/problem\+json|application\/\*|\*\/\*/.test(accept) ? 'application/problem+json' : 'application/json';
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, code: ErrorCode, detail: string, problems: FieldProblem[] = []): FastifyReply {
   const body = errorBody(String(request.id), code, detail, problems);
-  return reply.code(body.error.status).type(errorContentType(request)).serializer(JSON.stringify).send(body);
+  return reply.code(body.error.status).type(errorContentType(request.headers.accept)).serializer(JSON.stringify).send(body);
 }

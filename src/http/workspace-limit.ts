@@ -1,4 +1,3 @@
-import type { FastifyReply } from 'fastify';
 import type { Clock } from '../core/clock.js';
 import { KeywardError } from '../core/errors.js';
 import { LimiterFailures, type WarnSink } from '../ratelimit/fail-open.js';
@@ -40,12 +39,12 @@ export class WorkspaceRateLimit {
   }
 
   /**
-   * Counts this request. Sets RateLimit-Limit, -Remaining and -Reset (seconds until the window ends) on
-   * the reply, which keeps them whatever the operation answers, errors included. Over the limit it
+   * Counts this request. Sets RateLimit-Limit, -Remaining and -Reset (seconds until the window ends) through
+   * `setHeader` on the answer, which keeps them whatever the operation answers, errors included. Over the limit it
    * also sets Retry-After and throws 429. A limit of 0 refuses everything. If the limiter fails the
    * request goes through without headers (fail open, logged at most every few seconds).
    */
-  async enforce(workspaceId: string, limit: number, reply: FastifyReply): Promise<void> {
+  async enforce(workspaceId: string, limit: number, setHeader: (name: string, value: string) => void): Promise<void> {
     const now = this.deps.clock.now();
     let decision;
     try {
@@ -56,11 +55,11 @@ export class WorkspaceRateLimit {
     }
     if (decision === undefined) return;
     const resetSeconds = Math.max(1, Math.ceil((decision.reset - now) / 1000));
-    reply.header('RateLimit-Limit', String(limit));
-    reply.header('RateLimit-Remaining', String(decision.remaining));
-    reply.header('RateLimit-Reset', String(resetSeconds));
+    setHeader('ratelimit-limit', String(limit));
+    setHeader('ratelimit-remaining', String(decision.remaining));
+    setHeader('ratelimit-reset', String(resetSeconds));
     if (decision.success) return;
-    reply.header('Retry-After', String(resetSeconds));
+    setHeader('retry-after', String(resetSeconds));
     throw new KeywardError(
       'workspace_rate_limited',
       limit === 0
