@@ -677,6 +677,42 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
         expect(await store.spendCredits(costly.id, 0)).toBe(0);
       });
 
+      it('spendCredits: concurrent spends of mixed costs on several keys each behave as if run one after another', async () => {
+        const { workspaceId, apiId } = await fixture();
+        const keys = [await newKey(workspaceId, apiId, { remaining: 20 }), await newKey(workspaceId, apiId, { remaining: 7 }), await newKey(workspaceId, apiId, { remaining: 0 })];
+        const spends = Array.from({ length: 90 }, (_, i) => ({ key: keys[i % 3]!, cost: (i % 4) + 1 }));
+        const results = await Promise.all(spends.map((s) => store.spendCredits(s.key.id, s.cost)));
+        for (const key of keys) {
+          const mine = spends.map((s, i) => ({ ...s, left: results[i] })).filter((s) => s.key === key);
+          const final = (await store.readCredits(key.id))!;
+          const spent = mine.filter((s) => s.left !== undefined).reduce((sum, s) => sum + s.cost, 0);
+          expect(final).toBe(key.remaining! - spent);
+          // Balances only fall, so a refused spend asked for more than is left even now.
+          for (const s of mine.filter((m) => m.left === undefined)) expect(s.cost).toBeGreaterThan(final);
+          // Successful spends saw distinct balances: no credit was taken twice.
+          const lefts = mine.map((s) => s.left).filter((l) => l !== undefined);
+          expect(new Set(lefts).size).toBe(lefts.length);
+        }
+      });
+
+      it('spendCredits commits on its own, never inside a transaction that is open meanwhile', async () => {
+        const { workspaceId, apiId } = await fixture();
+        const row = await newKey(workspaceId, apiId, { remaining: 10 });
+        let spend: Promise<number | undefined> | undefined;
+        await expect(
+          store.transaction(async (tx) => {
+            await tx.changeCredits(row.id, 'set', 100);
+            spend = store.spendCredits(row.id, 3);
+            await new Promise((resolve) => setTimeout(resolve, 30));
+            throw new Error('roll back');
+          }),
+        ).rejects.toThrow('roll back');
+        // The set was rolled back; the spend was not: on SQLite it waited for the transaction to end, on
+        // PostgreSQL it ran on another connection.
+        expect(await spend).toBe(7);
+        expect(await store.readCredits(row.id)).toBe(7);
+      });
+
       it('readCredits: a number, null for unlimited, undefined for an unknown key', async () => {
         const { workspaceId, apiId } = await fixture();
         expect(await store.readCredits((await newKey(workspaceId, apiId, { remaining: 4 })).id)).toBe(4);

@@ -76,6 +76,8 @@ async function withSqliteFileLock<T>(databaseFile: string, work: () => Promise<T
 export interface OpenedDatabase {
   db: Kysely<Tables>;
   dialect: SqlDialect;
+  /** SQLite only: the better-sqlite3 handle under Kysely's single connection, for work that must be synchronous. */
+  sqlite?: Database.Database;
 }
 
 /** `postgres://` or `postgresql://` selects PostgreSQL; anything else is a SQLite file path. */
@@ -102,7 +104,7 @@ export function openDatabase(url: string): OpenedDatabase {
   database.pragma('foreign_keys = ON');
   const dialect: SqlDialect =
     file === ':memory:' ? sqliteDialect : { ...sqliteDialect, withMigrationLock: (work) => withSqliteFileLock(file, work) };
-  return { db: new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), dialect };
+  return { db: new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), dialect, sqlite: database };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import type Database from 'better-sqlite3';
 import { newId } from '../../core/ids.js';
 import { monthlyRefillDaysOn, startOfUtcDay } from '../../core/refill.js';
 import type {
@@ -8,6 +9,7 @@ import type {
 } from '../store.js';
 import type { EncryptedKeyRecord, ManagedRootKeyRecord } from '../store.js';
 import type { KeyMigrationRecord, PendingMigratedKey } from '../store.js';
+import { SqliteCreditBatch } from './credit-batch.js';
 import { openDatabase, type SqlDialect } from './dialect.js';
 import { migrateToLatest } from './migrate.js';
 import type { Tables } from './tables.js';
@@ -1166,10 +1168,17 @@ class SqlOps implements StoreOps {
 
 class SqlStore extends SqlOps implements Store {
   readonly engine: Engine;
+  private readonly credits: SqliteCreditBatch | undefined;
 
-  constructor(private readonly kysely: Kysely<Tables>, dialect: SqlDialect) {
+  constructor(private readonly kysely: Kysely<Tables>, dialect: SqlDialect, sqlite: Database.Database | undefined) {
     super(kysely, dialect);
     this.engine = dialect.engine;
+    this.credits = sqlite && new SqliteCreditBatch(kysely, sqlite);
+  }
+
+  /** On SQLite, concurrent spends commit together (credit-batch.ts); PostgreSQL commits each on its own connection. */
+  override spendCredits(keyId: string, cost: number): Promise<number | undefined> {
+    return this.credits ? this.credits.charge(keyId, cost) : super.spendCredits(keyId, cost);
   }
 
   transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T> {
@@ -1188,12 +1197,12 @@ class SqlStore extends SqlOps implements Store {
 
 /** Opens the database at `url`, applies pending migrations, and returns the store. */
 export async function openSqlStore(url: string): Promise<Store> {
-  const { db, dialect } = openDatabase(url);
+  const { db, dialect, sqlite } = openDatabase(url);
   try {
     await migrateToLatest(db, dialect);
   } catch (error) {
     await db.destroy();
     throw error;
   }
-  return new SqlStore(db, dialect);
+  return new SqlStore(db, dialect, sqlite);
 }
