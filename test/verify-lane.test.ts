@@ -93,6 +93,7 @@ describe('the verify lane answers as Fastify does', () => {
     { name: 'an unknown named rate limit (412)', body: () => JSON.stringify({ key: keys.valid, ratelimits: [{ name: 'nope' }] }), lane: true },
     { name: 'an ad-hoc rate limit', body: () => JSON.stringify({ key: keys.valid, ratelimits: [{ name: 'burst', limit: 100, duration: 60_000, cost: 0 }] }), lane: true },
     { name: 'charset utf-8 spelled out', headers: () => json({ 'content-type': 'application/json; charset=utf-8' }), body: () => JSON.stringify({ key: keys.valid }), lane: true },
+    { name: 'the JSON type in capitals', headers: () => json({ 'content-type': 'Application/JSON' }), body: () => JSON.stringify({ key: keys.valid }), lane: true },
     { name: 'no Authorization header', headers: () => ({ 'content-type': 'application/json' }), body: () => JSON.stringify({ key: keys.valid }), lane: true },
     { name: 'a Basic Authorization header', headers: () => json({ authorization: 'Basic abc' }), body: () => JSON.stringify({ key: keys.valid }), lane: true },
     { name: 'an unknown root key', headers: () => json({ authorization: 'Bearer kw_root_nope' }), body: () => JSON.stringify({ key: keys.valid }), lane: true },
