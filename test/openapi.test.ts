@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ROUTES } from '../src/http/routes/index.js';
 import { startTestServer, type TestServer } from './harness.js';
@@ -21,4 +21,35 @@ it('the committed openapi.json matches the served document', async () => {
   expect(existsSync(FILE), 'openapi.json is missing: run `npm run openapi`').toBe(true);
   expect(readFileSync(FILE, 'utf8'), 'openapi.json is out of date: run `npm run openapi` and commit it').toBe(text);
   for (const route of ROUTES) expect(served.paths[`/v2/${route.operation}`]?.post, route.operation).toBeDefined();
+});
+
+it('error responses reference the one shared error envelope, which keeps openapi.json small', () => {
+  const doc = JSON.parse(readFileSync(FILE, 'utf8'));
+  const REF = '#/components/schemas/ErrorEnvelope';
+  const shared = doc.components.schemas.ErrorEnvelope;
+  expect(shared.required).toEqual(['meta', 'error']);
+  expect(shared.properties.error.required).toEqual(['title', 'detail', 'status', 'type']);
+  let errorResponses = 0;
+  for (const [path, item] of Object.entries<any>(doc.paths)) {
+    for (const [method, operation] of Object.entries<any>(item)) {
+      for (const [status, response] of Object.entries<any>(operation.responses)) {
+        if (!/^[45]\d\d$/.test(status)) continue;
+        errorResponses += 1;
+        expect(response.content['application/json'].schema, `${method} ${path} ${status}`).toEqual({ $ref: REF });
+      }
+    }
+  }
+  expect(errorResponses).toBeGreaterThan(ROUTES.length);
+  // Nothing else inlines an envelope: the component is the only schema with both `meta` and `error`.
+  const inlined: string[] = [];
+  const visit = (node: unknown, at: string): void => {
+    if (node === null || typeof node !== 'object') return;
+    const properties = (node as { properties?: Record<string, unknown> }).properties;
+    if (properties && 'meta' in properties && 'error' in properties && at !== '#/components/schemas/ErrorEnvelope') inlined.push(at);
+    for (const [key, value] of Object.entries(node)) visit(value, `${at}/${key}`);
+  };
+  visit(doc, '#');
+  expect(inlined).toEqual([]);
+  // About 318 KB with the shared envelope (956 KB when every error response inlined it).
+  expect(statSync(FILE).size).toBeLessThan(350_000);
 });

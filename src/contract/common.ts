@@ -42,6 +42,16 @@ export const ErrorEnvelope = Type.Object({
   }),
 });
 
+/**
+ * The error envelope as a shared schema: the app registers it once (`app.addSchema`) and every error response
+ * references it, so openapi.json holds it once, as `#/components/schemas/ErrorEnvelope`, instead of once per
+ * operation and status. Errors are serialized with JSON.stringify (src/http/errors.ts); the reference only
+ * documents them, and fast-json-stringify resolves it against the shared schema when it compiles a route.
+ */
+export const ERROR_ENVELOPE_ID = 'ErrorEnvelope';
+export const SharedErrorEnvelope = { ...ErrorEnvelope, $id: ERROR_ENVELOPE_ID };
+export const ErrorEnvelopeRef = { $ref: `${ERROR_ENVELOPE_ID}#` };
+
 /** Free-form JSON object (`meta`); arrays and scalars are refused. */
 export const JsonObject = Type.Record(Type.String(), Type.Unknown(), { maxProperties: 100 });
 export const JsonObjectOut = Type.Record(Type.String(), Type.Unknown());

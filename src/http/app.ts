@@ -7,7 +7,7 @@ import { Type } from 'typebox';
 import { KeywardError, type FieldProblem } from '../core/errors.js';
 import { newRequestId } from '../core/ids.js';
 import type { Services } from '../services/index.js';
-import { envelope, ErrorEnvelope, Meta, paginatedEnvelope } from '../contract/common.js';
+import { envelope, ErrorEnvelopeRef, Meta, paginatedEnvelope, SharedErrorEnvelope } from '../contract/common.js';
 import { authenticate, contextFor, type AuthDeps } from './auth.js';
 import { sendError } from './errors.js';
 import type { OperationRoute } from './route.js';
@@ -91,8 +91,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
       components: { securitySchemes: { rootKey: { type: 'http', scheme: 'bearer' } } },
     },
+    // A shared schema (app.addSchema) becomes #/components/schemas/<its $id> rather than the default `def-<n>`.
+    refResolver: {
+      buildLocalReference: (json: { $id?: unknown }, _baseUri: unknown, _fragment: unknown, i: number) =>
+        typeof json.$id === 'string' && /^[A-Za-z][\w.-]*$/.test(json.$id) ? json.$id : `def-${i}`,
+    },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  // Every error response references this one schema (see registerOperation).
+  app.addSchema(SharedErrorEnvelope);
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof KeywardError) return sendError(request, reply, error.code, error.detail, error.problems);
@@ -143,7 +150,7 @@ function registerOperation(app: FastifyInstance, route: OperationRoute, options:
       security: [{ rootKey: [] }],
       body: route.body,
       // Any operation may answer 429 when its workspace has an API rate limit.
-      response: { 200: response, ...Object.fromEntries([...new Set([...route.errors, 429])].map((status) => [status, ErrorEnvelope])) },
+      response: { 200: response, ...Object.fromEntries([...new Set([...route.errors, 429])].map((status) => [status, ErrorEnvelopeRef])) },
     },
     handler: async (request, reply) => {
       const principal = await authenticate(request.headers.authorization, options.auth);
