@@ -7,10 +7,12 @@ import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { buildApp } from './http/app.js';
 import type { CachedRootKey } from './http/auth.js';
+import { UsageBuffer } from './services/usage-buffer.js';
 import type { Limiter } from './ratelimit/limiter.js';
 import { MemoryLimiter } from './ratelimit/memory.js';
 import { RedisLimiter } from './ratelimit/redis.js';
 import { createServices, type Logger, type Services } from './services/index.js';
+import type { CachedNamespace } from './services/ratelimits.js';
 import { openSqlStore } from './storage/sql/sql-store.js';
 import type { KeyRecord, Store } from './storage/store.js';
 import { openVault } from './vault/open.js';
@@ -64,6 +66,8 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   const cacheOptions = { maxEntries: config.cacheSize, freshMs: config.cacheFreshMs, staleMs: config.cacheStaleMs, clock };
   const keyCache = new SwrCache<KeyRecord>(cacheOptions);
   const rootKeyCache = new SwrCache<CachedRootKey>(cacheOptions);
+  const ratelimitNamespaceCache = new SwrCache<CachedNamespace>(cacheOptions);
+  const rootKeyUsage = new UsageBuffer((batch) => store.recordRootKeyUsage(batch));
 
   bus.subscribe((message) => {
     switch (message.kind) {
@@ -76,23 +80,28 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
       case 'workspace':
         keyCache.invalidateWhere((key) => key.workspaceId === message.workspaceId);
         rootKeyCache.invalidateWhere((rootKey) => rootKey.workspaceId === message.workspaceId);
+        ratelimitNamespaceCache.invalidateWhere((entry) => entry.workspaceId === message.workspaceId);
+        break;
+      case 'ratelimitNamespace':
+        ratelimitNamespaceCache.invalidateWhere((entry) => entry.workspaceId === message.workspaceId);
         break;
       case 'all':
         keyCache.clear();
         rootKeyCache.clear();
+        ratelimitNamespaceCache.clear();
         break;
     }
   });
 
   // Services log through the app's logger, which exists only once the app (built from the services) does.
   const logger: Logger = { warn: (fields, message) => app.log.warn(fields, message) };
-  const services = createServices({ store, clock, bus, keyCache, limiter, logger, vault });
+  const services = createServices({ store, clock, bus, keyCache, ratelimitNamespaces: ratelimitNamespaceCache, limiter, logger, vault });
   const app = await buildApp({
     services,
-    auth: { store, rootKeys: rootKeyCache, clock },
+    auth: { store, rootKeys: rootKeyCache, clock, usage: rootKeyUsage },
     workspaceLimit: { limiter, clock, defaultLimit: config.workspaceRateLimit, logger },
     bodyLimit: config.bodyLimit,
-    metrics: createMetrics({ keyCacheEntries: () => keyCache.size, rootKeyCacheEntries: () => rootKeyCache.size }),
+    metrics: createMetrics({ key: () => keyCache.size, root_key: () => rootKeyCache.size, ratelimit_namespace: () => ratelimitNamespaceCache.size }),
     ...(config.tlsCertFile && config.tlsKeyFile
       ? { tls: { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } }
       : {}),
@@ -116,7 +125,8 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
 
   const runJobs = async () => {
     await services.keys.refillCredits();
-    await services.verify.flushUsage();
+    // Both run even when one fails.
+    await Promise.all([services.verify.flushUsage(), rootKeyUsage.flush()]);
   };
   let timer: NodeJS.Timeout | undefined;
   let closed: Promise<void> | undefined;
@@ -144,6 +154,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     if (timer) clearInterval(timer);
     await app.close();
     await services.verify.flushUsage().catch((error: unknown) => app.log.error({ err: error }, 'usage flush failed at shutdown'));
+    await rootKeyUsage.flush().catch((error: unknown) => app.log.error({ err: error }, 'root key usage flush failed at shutdown'));
     await bus.close();
     await limiter.close();
     await store.close();

@@ -115,9 +115,12 @@ describe('two nodes sharing PostgreSQL and Redis', { timeout: 120_000 }, () => {
   it('1,000 concurrent ratelimit.limit calls split between the nodes admit exactly the limit (100)', async () => {
     const namespace = `cluster_${Date.now().toString(36)}`;
     const request = { namespace, identifier: 'one_identifier', limit: 100, duration: windowWithRoom() };
-    // Create the namespace first (cost 0 counts nothing), so the burst measures the limiter alone.
-    const created = await call(a, 'ratelimit.limit', { ...request, cost: 0 });
-    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    // Create the namespace first (cost 0 counts nothing), then have each node cache it, so the burst measures the
+    // limiter alone: a node still loading the namespace could otherwise watch the other take all 100.
+    for (const node of [a, a, b]) {
+      const warm = await call(node, 'ratelimit.limit', { ...request, cost: 0 });
+      expect(warm.status, JSON.stringify(warm.body)).toBe(200);
+    }
 
     const results = await Promise.all(
       Array.from({ length: 1000 }, (_, i) => call(i % 2 === 0 ? a : b, 'ratelimit.limit', { ...request, cost: 1 })),
@@ -151,6 +154,30 @@ describe('two nodes sharing PostgreSQL and Redis', { timeout: 120_000 }, () => {
     }
     expect(code).toBe('NOT_FOUND');
     expect(performance.now() - revokedAt).toBeLessThan(1000);
+  });
+
+  it('an override set through node A is applied by node B within 1 s', async () => {
+    const namespace = `cluster_override_${Date.now().toString(36)}`;
+    // cost 0 counts nothing: only the limit that applies is looked at.
+    const request = { namespace, identifier: 'vip', limit: 1, duration: 60_000, cost: 0 };
+    // A creates the namespace; B has limited against (and so cached) it, without an override, before one is set.
+    for (const node of [a, b, b]) {
+      const res = await call(node, 'ratelimit.limit', request);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.data.overrideId).toBeUndefined();
+    }
+
+    const set = await call(a, 'ratelimit.setOverride', { namespace, identifier: 'vip', limit: 50, duration: 60_000 });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    const setAt = performance.now();
+    let seen: { limit: number; overrideId?: string } = { limit: 1 };
+    while (performance.now() - setAt < 1000) {
+      seen = (await call(b, 'ratelimit.limit', request)).body.data;
+      if (seen.overrideId !== undefined) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(seen).toMatchObject({ limit: 50, overrideId: set.body.data.overrideId });
+    expect(performance.now() - setAt).toBeLessThan(1000);
   });
 
   it('keyward workspace-limit run as a third process reaches both nodes through Redis at once', async () => {

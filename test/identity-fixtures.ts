@@ -34,3 +34,15 @@ export async function identityRows(
     await db.destroy();
   }
 }
+
+/** The stored identity_id of each key, in the order given, read straight from the database (reads hide deleted identities). */
+export async function keyIdentityLinks(t: TestServer, keyIds: string[]): Promise<Array<string | null>> {
+  const { db } = openDatabase(t.databaseUrl);
+  try {
+    const rows = await db.selectFrom('keys').select(['id', 'identity_id']).where('id', 'in', keyIds).execute();
+    const links = new Map(rows.map((row) => [row.id, row.identity_id]));
+    return keyIds.map((id) => links.get(id) ?? null);
+  } finally {
+    await db.destroy();
+  }
+}

@@ -37,6 +37,7 @@ export function busConformance(name: string, open: () => Promise<[InvalidationBu
         { kind: 'key', hash: 'abc+/=' },
         { kind: 'rootKey', hash: 'def' },
         { kind: 'workspace', workspaceId: 'ws_1' },
+        { kind: 'ratelimitNamespace', workspaceId: 'ws_2' },
       ];
       for (const message of messages) await here.publish(message);
       await eventually(() => { for (const m of messages) expect(seen).toContainEqual(m); });

@@ -1,12 +1,15 @@
 /**
  * What a mutation announces so every node's caches drop what it changed. `key` and `rootKey`
  * name one cached lookup by its hash; `workspace` drops everything cached for a workspace (used for
- * changes that reach many keys at once, such as deleting an API).
+ * changes that reach many keys at once, such as deleting an API). `ratelimitNamespace` drops a
+ * workspace's cached rate-limit namespaces and their overrides: those change rarely, so dropping them
+ * all is cheaper than naming each entry (one namespace is cached under its name and its id).
  */
 export type Invalidation =
   | { kind: 'key'; hash: string }
   | { kind: 'rootKey'; hash: string }
   | { kind: 'workspace'; workspaceId: string }
+  | { kind: 'ratelimitNamespace'; workspaceId: string }
   /** Sent to a node's own handlers when it may have missed messages (a lost subscription). */
   | { kind: 'all' };
 

@@ -4,6 +4,7 @@ import { KeywardError } from '../core/errors.js';
 import { hashKey } from '../core/key-format.js';
 import type { RequestContext } from '../services/context.js';
 import type { RootKeyRecord, Store } from '../storage/store.js';
+import type { UsageBuffer } from '../services/usage-buffer.js';
 
 /** Who is calling: a root key acting on its workspace with exactly the permissions it holds. */
 export interface Principal {
@@ -23,6 +24,8 @@ export interface AuthDeps {
   store: Store;
   rootKeys: SwrCache<CachedRootKey>;
   clock: Clock;
+  /** Where accepted root keys' lastUsedAt waits for the background job. */
+  usage: UsageBuffer;
 }
 
 /** Resolves an Authorization header to a principal, or throws the contract's 400/401/403. */
@@ -42,10 +45,15 @@ export async function authenticate(header: string | undefined, deps: AuthDeps): 
   });
   if (!rootKey) throw new KeywardError('root_key_not_found', 'The root key was not found.');
   if (!rootKey.enabled) throw new KeywardError('root_key_disabled', 'The root key is disabled.');
-  if (rootKey.expires !== null && deps.clock.now() > rootKey.expires) {
+  const now = deps.clock.now();
+  if (rootKey.expires !== null && now > rootKey.expires) {
     throw new KeywardError('root_key_expired', 'The root key has expired.');
   }
   if (!rootKey.workspaceEnabled) throw new KeywardError('workspace_disabled', 'The workspace is disabled.');
+  // Only an accepted root key counts as used (unlike keys, whose refused verifications count): a root key's
+  // lastUsedAt says when it last acted on the workspace, which is what deciding to rotate or revoke it needs.
+  // A refusal (disabled, expired, disabled workspace) acted on nothing. One Map.set, nothing awaited.
+  deps.usage.record(rootKey.id, now);
   return {
     workspaceId: rootKey.workspaceId,
     rootKeyId: rootKey.id,

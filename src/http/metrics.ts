@@ -14,7 +14,8 @@ export interface Metrics {
   request(operation: string, status: number, seconds: number): void;
 }
 
-export function createMetrics(gauges: { keyCacheEntries: () => number; rootKeyCacheEntries: () => number }): Metrics {
+/** `caches`: each in-process cache's entry count by the name its gauge label carries. */
+export function createMetrics(caches: Record<string, () => number>): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'keyward_' });
   const verifications = new Counter({
@@ -36,8 +37,7 @@ export function createMetrics(gauges: { keyCacheEntries: () => number; rootKeyCa
     labelNames: ['cache'],
     registers: [registry],
     collect() {
-      this.set({ cache: 'key' }, gauges.keyCacheEntries());
-      this.set({ cache: 'root_key' }, gauges.rootKeyCacheEntries());
+      for (const [cache, size] of Object.entries(caches)) this.set({ cache }, size());
     },
   });
   // Resolving a label set costs more than observing a value, and there are few (operation, status) pairs:

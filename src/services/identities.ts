@@ -106,7 +106,12 @@ export class IdentityService {
     });
   }
 
-  /** Soft delete: the identity and its limits disappear, and its keys no longer carry it. Its externalId is free again. */
+  /**
+   * Soft delete: the identity and its limits disappear, and its keys are detached from it (identity_id cleared) in
+   * the same transaction as the delete and its audit record; `changeIdentity` then drops the workspace's cached
+   * lookups, so cached verifications stop showing it too. Its externalId is free again, and a new identity with it
+   * starts with no keys.
+   */
   async delete(ctx: RequestContext, identity: string): Promise<void> {
     requirePermission(ctx, identityScope('delete_identity'));
     await this.changeIdentity(ctx, identity, async (tx, found, now) => {

@@ -10,7 +10,7 @@ import { KeyAccessService } from './key-access.js';
 import { KeyMigrationService } from './key-migrations.js';
 import { KeyService } from './keys.js';
 import { PermissionService } from './permissions.js';
-import { RatelimitService } from './ratelimits.js';
+import { RatelimitService, type CachedNamespace } from './ratelimits.js';
 import { RootKeyService } from './root-keys.js';
 import { WorkspaceService } from './workspaces.js';
 import { VerifyService } from '../verify/verify-key.js';
@@ -27,6 +27,8 @@ export interface ServiceDeps {
   bus: InvalidationBus;
   /** Verification lookups by key hash (misses cached too). */
   keyCache: SwrCache<KeyRecord>;
+  /** ratelimit.limit's namespaces and overrides per (workspace, name or id), dropped by `ratelimitNamespace` and `workspace` invalidations. */
+  ratelimitNamespaces: SwrCache<CachedNamespace>;
   /** Rate-limit counters: in memory on one node, in Redis across many. */
   limiter: Limiter;
   /** Never used per request at info level: only for rare, throttled warnings (a limiter that fails). */

@@ -42,6 +42,35 @@ export interface OverrideInput {
   duration: number;
 }
 
+/**
+ * What limit and multiLimit need of one namespace, cached per (workspace, namespace as given: name or id)
+ * so the request path reads nothing from the database while the entry lives. Every mutation below that
+ * could change it announces `ratelimitNamespace` for the workspace after commit; server.ts drops the entries.
+ */
+export interface CachedNamespace {
+  /** Carried so an invalidation can find a workspace's entries, misses included. */
+  workspaceId: string;
+  /** As `findRatelimitNamespace` answers: undefined when nothing has this name or id, a deleted one when only that has. */
+  namespace: RatelimitNamespaceRecord | undefined;
+  /**
+   * Every live override of a live namespace, in creation order (what `resolveOverride` walks); null when
+   * there are more than MAX_CACHED_OVERRIDES, which are then read per call, only those that could match.
+   */
+  overrides: readonly RatelimitOverrideRecord[] | null;
+}
+
+/**
+ * Bounds one cache entry to about 100 overrides (tens of kilobytes), so the cache as a whole stays within
+ * KEYWARD_CACHE_SIZE times that however many overrides a namespace is given. Namespaces usually hold a few.
+ */
+export const MAX_CACHED_OVERRIDES = 100;
+
+/** A namespace the limit call goes ahead with: live, and its overrides when they are cached. */
+interface LimitedNamespace {
+  namespace: RatelimitNamespaceRecord;
+  overrides: readonly RatelimitOverrideRecord[] | null;
+}
+
 export interface PageInput {
   cursor?: string;
   limit: number;
@@ -87,9 +116,10 @@ export class RatelimitService {
   private async check(ctx: RequestContext, requests: readonly LimitRequest[]): Promise<LimitOutcome[]> {
     const now = this.deps.clock.now();
     const namespaces = await this.namespacesToLimit(ctx, requests.map((r) => r.namespace), now);
-    const targets = requests.map((request) => ({ request, namespaceId: namespaces.get(request.namespace)!.id }));
+    const targets = requests.map((request) => ({ request, namespace: namespaces.get(request.namespace)! }));
     const candidates = await this.overrideCandidates(ctx, targets);
-    const applied = targets.map(({ request, namespaceId }) => {
+    const applied = targets.map(({ request, namespace }) => {
+      const namespaceId = namespace.namespace.id;
       // An override replaces both the limit and the window of the request.
       const override = resolveOverride(candidates.get(namespaceId)!, request.identifier);
       return { request, namespaceId, override, limit: override?.limit ?? request.limit, duration: override?.duration ?? request.duration };
@@ -120,21 +150,22 @@ export class RatelimitService {
    * id anyone could hold a specific permission for). Every check runs before anything is created.
    * Another workspace's namespace is not found here, so its name simply names a new one of the caller's.
    */
-  private async namespacesToLimit(ctx: RequestContext, given: string[], now: number): Promise<Map<string, RatelimitNamespaceRecord>> {
+  private async namespacesToLimit(ctx: RequestContext, given: string[], now: number): Promise<Map<string, LimitedNamespace>> {
     const names = [...new Set(given)];
-    const found = await Promise.all(names.map((name) => this.deps.store.findRatelimitNamespace(ctx.workspaceId, name)));
-    for (const ns of found) if (ns) requirePermission(ctx, eitherScope('ratelimit', ns.id, 'limit'));
-    const missing = names.filter((_, i) => found[i] === undefined);
+    const found = await Promise.all(names.map((name) => this.cachedNamespace(ctx.workspaceId, name)));
+    for (const { namespace } of found) if (namespace) requirePermission(ctx, eitherScope('ratelimit', namespace.id, 'limit'));
+    const missing = names.filter((_, i) => found[i]!.namespace === undefined);
     if (missing.length > 0) {
       requirePermission(ctx, ['ratelimit.*.create_namespace']);
       requirePermission(ctx, ['ratelimit.*.limit']);
     }
-    const gone = names.find((_, i) => found[i]?.deletedAt != null);
+    const gone = names.find((_, i) => found[i]!.namespace?.deletedAt != null);
     if (gone !== undefined) throw namespaceGone(gone);
 
-    const namespaces = new Map<string, RatelimitNamespaceRecord>();
+    const namespaces = new Map<string, LimitedNamespace>();
     names.forEach((name, i) => {
-      if (found[i]) namespaces.set(name, found[i]);
+      const { namespace, overrides } = found[i]!;
+      if (namespace) namespaces.set(name, { namespace, overrides });
     });
     if (missing.length === 0) return namespaces;
     await this.deps.store.transaction(async (tx) => {
@@ -146,29 +177,62 @@ export class RatelimitService {
             auditEntry(ctx, now, 'ratelimit_namespace.create', `Created rate-limit namespace ${namespace.id} ('${name}')`, [namespaceResource(namespace)]),
           );
         }
-        namespaces.set(name, namespace);
+        // Overrides read for this call, as before caching: one made by a concurrent creator may already have some.
+        namespaces.set(name, { namespace, overrides: null });
       }
     });
+    // Whoever created it, the miss cached here is wrong now; announcing it again also heals a creator that
+    // committed but died before announcing.
+    await this.announce(ctx);
     return namespaces;
   }
 
-  /** The overrides that could apply, per namespace id: one query per namespace however many identifiers. */
+  private async cachedNamespace(workspaceId: string, given: string): Promise<CachedNamespace> {
+    // Workspace ids hold no `:`, so the key names one (workspace, namespace as given) pair.
+    return (await this.deps.ratelimitNamespaces.get(`${workspaceId}:${given}`, () => this.loadNamespace(workspaceId, given)))!;
+  }
+
+  private async loadNamespace(workspaceId: string, given: string): Promise<CachedNamespace> {
+    const namespace = await this.deps.store.findRatelimitNamespace(workspaceId, given);
+    // A missing or deleted namespace is answered before any override matters.
+    if (!namespace || namespace.deletedAt !== null) return { workspaceId, namespace, overrides: [] };
+    // One more than the bound, to learn whether the namespace has more; same order as the candidates query.
+    const overrides = await this.deps.store.listRatelimitOverrides({ workspaceId, namespaceId: namespace.id, limit: MAX_CACHED_OVERRIDES + 1 });
+    return { workspaceId, namespace, overrides: overrides.length > MAX_CACHED_OVERRIDES ? null : overrides };
+  }
+
+  /** After commit, so no node can reload what the change has not yet written; before answering, so the caller's next limit sees it. */
+  private announce(ctx: RequestContext): Promise<void> {
+    return this.deps.bus.publish({ kind: 'ratelimitNamespace', workspaceId: ctx.workspaceId });
+  }
+
+  /**
+   * The overrides that could apply, per namespace id: the cached ones, or for a namespace with too many to
+   * cache, one query per namespace however many identifiers.
+   */
   private async overrideCandidates(
     ctx: RequestContext,
-    targets: Array<{ namespaceId: string; request: LimitRequest }>,
-  ): Promise<Map<string, RatelimitOverrideRecord[]>> {
+    targets: Array<{ namespace: LimitedNamespace; request: LimitRequest }>,
+  ): Promise<Map<string, readonly RatelimitOverrideRecord[]>> {
+    const candidates = new Map<string, readonly RatelimitOverrideRecord[]>();
+    // One namespace given by name and by id has two entries; either's complete list will do.
+    for (const { namespace } of targets) if (namespace.overrides) candidates.set(namespace.namespace.id, namespace.overrides);
     const identifiers = new Map<string, Set<string>>();
-    for (const { namespaceId, request } of targets) {
+    for (const { namespace, request } of targets) {
+      const namespaceId = namespace.namespace.id;
+      if (candidates.has(namespaceId)) continue;
       if (!identifiers.has(namespaceId)) identifiers.set(namespaceId, new Set());
       identifiers.get(namespaceId)!.add(request.identifier);
     }
-    const entries = await Promise.all(
+    if (identifiers.size === 0) return candidates;
+    const queried = await Promise.all(
       [...identifiers].map(async ([namespaceId, ids]) => {
-        const candidates = await this.deps.store.findRatelimitOverrideCandidates(ctx.workspaceId, namespaceId, [...ids]);
-        return [namespaceId, candidates] as const;
+        const found = await this.deps.store.findRatelimitOverrideCandidates(ctx.workspaceId, namespaceId, [...ids]);
+        return [namespaceId, found] as const;
       }),
     );
-    return new Map(entries);
+    for (const [namespaceId, found] of queried) candidates.set(namespaceId, found);
+    return candidates;
   }
 
   /** The override and namespace endpoints never create a namespace, and answer a deleted one 404 (only limit says 410). */
@@ -184,7 +248,7 @@ export class RatelimitService {
     const ns = await this.liveNamespace(ctx, input.namespace);
     requirePermission(ctx, eitherScope('ratelimit', ns.id, 'set_override'));
     const now = this.deps.clock.now();
-    return this.deps.store.transaction(async (tx) => {
+    const override = await this.deps.store.transaction(async (tx) => {
       const result = await tx.upsertRatelimitOverride(
         { workspaceId: ctx.workspaceId, namespaceId: ns.id, identifier: input.identifier, limit: input.limit, duration: input.duration },
         now,
@@ -201,6 +265,8 @@ export class RatelimitService {
       );
       return override;
     });
+    await this.announce(ctx);
+    return override;
   }
 
   /** The override that applies to `identifier`, resolved exactly as limit resolves it. */
@@ -237,6 +303,7 @@ export class RatelimitService {
         ]),
       );
     });
+    await this.announce(ctx);
   }
 
   /** Keyward-only: the workspace's live namespaces, in creation order. */
@@ -251,7 +318,7 @@ export class RatelimitService {
     const ns = await this.liveNamespace(ctx, namespace);
     requirePermission(ctx, eitherScope('ratelimit', ns.id, 'update_namespace'));
     const now = this.deps.clock.now();
-    return this.deps.store.transaction(async (tx) => {
+    const renamed = await this.deps.store.transaction(async (tx) => {
       const result = await tx.renameRatelimitNamespace(ctx.workspaceId, ns.id, name, now);
       if (result === 'not_found') throw namespaceNotFound(namespace);
       if (result === 'name_taken') {
@@ -266,6 +333,8 @@ export class RatelimitService {
       );
       return { ...ns, name, updatedAt: now };
     });
+    await this.announce(ctx);
+    return renamed;
   }
 
   /** Keyward-only. Soft delete: limits against it answer 410 from now on, the override endpoints 404. */
@@ -277,5 +346,6 @@ export class RatelimitService {
       if (!(await tx.softDeleteRatelimitNamespace(ctx.workspaceId, ns.id, now))) throw namespaceNotFound(namespace);
       await tx.appendAudit(auditEntry(ctx, now, 'ratelimit_namespace.delete', `Deleted rate-limit namespace ${ns.id} ('${ns.name}')`, [namespaceResource(ns)]));
     });
+    await this.announce(ctx);
   }
 }

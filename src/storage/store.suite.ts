@@ -159,6 +159,39 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
         expect((await store.listRootKeys({ workspaceId, limit: 10 })).map((k) => k.id)).toEqual([two.id, three.id]);
       });
 
+      it('recordRootKeyUsage stamps lastUsedAt per root key, never moving it back, and rolls back with a transaction', async () => {
+        const workspaceId = await newWorkspace();
+        const ids: string[] = [];
+        for (let i = 0; i < 3; i++) {
+          const key = generateKey(32, 'kw_root');
+          const id = newId('rootKey', NOW);
+          await store.insertRootKey({
+            id, workspaceId, name: null, hash: key.hash, start: key.start, permissions: [], createdAt: NOW, expires: null, createdBy: null,
+          });
+          ids.push(id);
+        }
+        const [a, b, c] = ids as [string, string, string];
+        const lastUsed = async (id: string) => (await store.findRootKey(workspaceId, id))!.lastUsedAt;
+        // An unknown id in the batch changes nothing and fails nothing.
+        await store.recordRootKeyUsage(new Map([[a, NOW + 10], [b, NOW + 20], [newId('rootKey', NOW), NOW + 10]]));
+        expect(await lastUsed(a)).toBe(NOW + 10);
+        expect(await lastUsed(b)).toBe(NOW + 20);
+        expect(await lastUsed(c)).toBeNull();
+        // Another node flushing an older use later must not overwrite the newer time.
+        await store.recordRootKeyUsage(new Map([[a, NOW + 30], [b, NOW + 5]]));
+        expect(await lastUsed(a)).toBe(NOW + 30);
+        expect(await lastUsed(b)).toBe(NOW + 20);
+        const listed = new Map((await store.listRootKeys({ workspaceId, limit: 10 })).map((k) => [k.id, k]));
+        expect(listed.get(a)).toMatchObject({ lastUsedAt: NOW + 30, updatedAt: null });
+        expect(listed.get(c)).toMatchObject({ lastUsedAt: null });
+        await expect(store.transaction(async (tx) => {
+          await tx.recordRootKeyUsage(new Map([[c, NOW + 40]]));
+          throw new Error('abandoned');
+        })).rejects.toThrow('abandoned');
+        expect(await lastUsed(c)).toBeNull();
+        await store.recordRootKeyUsage(new Map());
+      });
+
       it("sets and clears a workspace's API rate limit, read with its root keys; an unknown workspace is refused", async () => {
         const workspaceId = await newWorkspace();
         const other = await newWorkspace();
@@ -348,6 +381,49 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
           await store.softDeleteIdentity(workspaceId, again, NOW + 3);
         }
         expect(await store.insertIdentity({ id: newId('identity', NOW), workspaceId, externalId: 'leaving', meta: {}, createdAt: NOW })).toBe(true);
+      });
+
+      it('softDeleteIdentity detaches its keys, and those of the older copies it purges, in its own workspace only', async () => {
+        const { workspaceId, apiId } = await fixture();
+        // listKeys filters on the stored link itself, so it shows what reads of the identity hide.
+        const linked = async (identityId: string, ws = workspaceId, api = apiId) =>
+          (await store.listKeys({ workspaceId: ws, apiId: api, identityId, limit: 10 })).map((k) => k.id).sort();
+        const first = await store.upsertIdentity(workspaceId, 'detached', NOW);
+        const keys = [await newKey(workspaceId, apiId, { identityId: first }), await newKey(workspaceId, apiId, { identityId: first })];
+        const staying = await store.upsertIdentity(workspaceId, 'staying', NOW);
+        const bystander = await newKey(workspaceId, apiId, { identityId: staying });
+
+        // Rolled back with its transaction: the links stay.
+        await expect(store.transaction(async (tx) => {
+          await tx.softDeleteIdentity(workspaceId, first, NOW + 1);
+          throw new Error('abandoned');
+        })).rejects.toThrow('abandoned');
+        expect(await linked(first)).toEqual(keys.map((k) => k.id).sort());
+
+        await store.softDeleteIdentity(workspaceId, first, NOW + 1);
+        expect(await linked(first)).toEqual([]);
+        expect((await store.findKey(workspaceId, keys[0]!.id))!.identity).toBeNull();
+        expect((await store.findKey(workspaceId, bystander.id))!.identity).toMatchObject({ id: staying });
+
+        // A key still linked to the deleted copy (as deletions before links were cleared left them) is not
+        // confused with a new identity of the same externalId, and is detached when that copy is purged.
+        const legacy = await newKey(workspaceId, apiId, { identityId: first });
+        const second = await store.upsertIdentity(workspaceId, 'detached', NOW + 2);
+        const current = await newKey(workspaceId, apiId, { identityId: second });
+        expect(await linked(second)).toEqual([current.id]);
+        expect((await store.findKey(workspaceId, legacy.id))!.identity).toBeNull();
+        expect((await store.findKey(workspaceId, current.id))!.identity).toMatchObject({ id: second, externalId: 'detached' });
+        await store.softDeleteIdentity(workspaceId, second, NOW + 3);
+        expect(await linked(first)).toEqual([]);
+        expect(await linked(second)).toEqual([]);
+
+        // Another workspace's delete reaches neither the identity nor its keys.
+        const foreign = await fixture();
+        const theirs = await store.upsertIdentity(foreign.workspaceId, 'detached', NOW);
+        const theirKey = await newKey(foreign.workspaceId, foreign.apiId, { identityId: theirs });
+        await store.softDeleteIdentity(workspaceId, theirs, NOW + 4);
+        expect(await linked(theirs, foreign.workspaceId, foreign.apiId)).toEqual([theirKey.id]);
+        expect((await store.findKey(foreign.workspaceId, theirKey.id))!.identity).toMatchObject({ id: theirs });
       });
     });
 
@@ -731,6 +807,19 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
         await store.recordKeyUsage(new Map([[a.id, NOW + 30], [b.id, NOW + 5]]));
         expect((await store.findKey(workspaceId, a.id))!.lastUsedAt).toBe(NOW + 30);
         expect((await store.findKey(workspaceId, b.id))!.lastUsedAt).toBe(NOW + 20);
+      });
+
+      it('recordKeyUsage writes a flush of more than one statement\'s worth (1,100 keys), unknown ids ignored', async () => {
+        const { workspaceId, apiId } = await fixture();
+        const rows = await store.transaction(async (tx) => {
+          const made: NewKeyRow[] = [];
+          for (let i = 0; i < 1_100; i++) made.push(await newKey(workspaceId, apiId, {}, tx));
+          return made;
+        });
+        const usage = new Map(rows.map((row, i) => [row.id, NOW + i]));
+        usage.set(newId('key', NOW), NOW);
+        await store.recordKeyUsage(usage);
+        for (const i of [0, 499, 500, 999, 1_000, 1_099]) expect((await store.findKey(workspaceId, rows[i]!.id))!.lastUsedAt).toBe(NOW + i);
       });
 
       it('refillCredits sets remaining to the amount on the due day (daily at 00:00 UTC, monthly on the day or the last day)', async () => {

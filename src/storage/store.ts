@@ -343,8 +343,9 @@ export interface StoreOps {
   /** Replaces the identity's limits by name: unlisted ones go, listed ones keep their ids. */
   replaceIdentityRatelimits(workspaceId: string, identityId: string, limits: NewRatelimit[], now: number): Promise<void>;
   /**
-   * Soft delete: the identity and its limits vanish from every read (keys included). Older soft-deleted identities
-   * with the same externalId are purged with their limits, so at most one deleted copy per externalId remains.
+   * Soft delete: the identity and its limits vanish from every read, and every key of this workspace linked to it
+   * (or to an older copy purged now) is detached (identity_id cleared, updatedAt left alone). Older soft-deleted
+   * identities with the same externalId are purged with their limits, so at most one deleted copy per externalId remains.
    */
   softDeleteIdentity(workspaceId: string, identityId: string, now: number): Promise<void>;
 
@@ -429,6 +430,11 @@ export interface StoreOps {
   spendCredits(keyId: string, cost: number): Promise<number | undefined>;
   readCredits(keyId: string): Promise<number | null | undefined>;
   recordKeyUsage(usage: ReadonlyMap<string, number>): Promise<void>;
+  /**
+   * Stamps lastUsedAt on root keys (rootKeyId -> time), never moving a time back (nodes flush independently).
+   * On the store itself the whole batch is one transaction. Unknown ids change nothing.
+   */
+  recordRootKeyUsage(usage: ReadonlyMap<string, number>): Promise<void>;
   /** Sets remaining to the refill amount on every key due at `now`; returns how many. */
   refillCredits(now: number): Promise<number>;
 

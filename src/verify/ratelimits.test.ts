@@ -238,6 +238,7 @@ describe('verify rate limits: the service on its own', () => {
     const verifier = new VerifyService({
       store: t.server.store, clock: t.clock, bus: t.server.bus, limiter,
       keyCache: new SwrCache<KeyRecord>({ maxEntries: 100, freshMs: 60_000, staleMs: 0, clock: t.clock }),
+          ratelimitNamespaces: new SwrCache({ maxEntries: 100, freshMs: 60_000, staleMs: 0, clock: t.clock }),
       logger: { warn: (fields, message) => warnings.push({ fields, message }) },
     });
     return { verifier, warnings };

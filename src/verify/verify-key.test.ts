@@ -172,6 +172,7 @@ describe('lastUsedAt', () => {
         {
           store: t.server.store, clock: t.clock, bus: t.server.bus, limiter: new MemoryLimiter(), logger: { warn: () => undefined },
           keyCache: new SwrCache<KeyRecord>({ maxEntries: 100, freshMs: 60_000, staleMs: 0, clock: t.clock }),
+          ratelimitNamespaces: new SwrCache({ maxEntries: 100, freshMs: 60_000, staleMs: 0, clock: t.clock }),
         },
         { usageFlushAt },
       );

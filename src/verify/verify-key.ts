@@ -11,6 +11,7 @@ import type { ServiceDeps } from '../services/index.js';
 import type { KeyRecord, Meta } from '../storage/store.js';
 import { MIGRATED_KEY_START } from '../core/key-migration.js';
 import { MigratedKeys } from './migrated-keys.js';
+import { UsageBuffer } from '../services/usage-buffer.js';
 
 /**
  * The verify hot path (DESIGN §5, contract §5). Every outcome is a value answered with HTTP 200;
@@ -85,9 +86,6 @@ const NOT_FOUND = Object.freeze({ valid: false, code: 'NOT_FOUND' } as const);
 
 const VERIFY_ANY_API = 'api.*.verify_key';
 
-/** lastUsedAt times buffered past this many keys are written at once instead of waiting for the job. */
-const USAGE_FLUSH_AT = 10_000;
-
 /** A configured limit as verification applies it: whose counter it is, and under which key. */
 interface LimitConfig {
   id: string;
@@ -156,10 +154,8 @@ export class VerifyService {
    * what is derived from one can be keyed by the record itself and dies with it when it is evicted.
    */
   private readonly prepared = new WeakMap<KeyRecord, PreparedKey>();
-  /** keyId -> time of the latest verification, waiting for `flushUsage`. */
-  private usage = new Map<string, number>();
-  private writing: Promise<void> | undefined;
-  private readonly usageFlushAt: number;
+  /** Keys' lastUsedAt, waiting for `flushUsage`. */
+  private readonly usage: UsageBuffer;
   private readonly limiterFailures: LimiterFailures;
   private readonly migrated: MigratedKeys;
 
@@ -168,7 +164,7 @@ export class VerifyService {
     private readonly deps: ServiceDeps,
     options: { usageFlushAt?: number } = {},
   ) {
-    this.usageFlushAt = options.usageFlushAt ?? USAGE_FLUSH_AT;
+    this.usage = new UsageBuffer((batch) => deps.store.recordKeyUsage(batch), { flushAt: options.usageFlushAt });
     this.limiterFailures = new LimiterFailures(deps.logger, deps.clock, 'keys.verifyKey');
     this.migrated = new MigratedKeys(deps);
   }
@@ -313,34 +309,11 @@ export class VerifyService {
    * disabled key is exactly the sign that someone still holds it.
    */
   private recordUsage(keyId: string, now: number): void {
-    this.usage.set(keyId, now);
-    if (this.usage.size >= this.usageFlushAt && this.writing === undefined) {
-      // Bounds memory between jobs. Not awaited: a failure keeps the times for the next job, which logs it.
-      this.flushUsage().catch(() => undefined);
-    }
+    this.usage.record(keyId, now);
   }
 
   /** Writes buffered lastUsedAt times (run by the background jobs, on overflow, and at shutdown). */
-  async flushUsage(): Promise<void> {
-    // One write at a time; a caller arriving during one waits, then writes what came in since.
-    while (this.writing) await this.writing.catch(() => undefined);
-    if (this.usage.size === 0) return;
-    const batch = this.usage;
-    this.usage = new Map();
-    const writing = this.deps.store.recordKeyUsage(batch);
-    this.writing = writing;
-    try {
-      await writing;
-    } catch (error) {
-      // Put the times back for the next attempt (newer ones win), but no more than one batch's worth,
-      // so a database outage cannot grow this map without limit: lastUsedAt is best-effort.
-      for (const [keyId, at] of batch) {
-        if (this.usage.size >= this.usageFlushAt) break;
-        if (!this.usage.has(keyId)) this.usage.set(keyId, at);
-      }
-      throw error;
-    } finally {
-      if (this.writing === writing) this.writing = undefined;
-    }
+  flushUsage(): Promise<void> {
+    return this.usage.flush();
   }
 }

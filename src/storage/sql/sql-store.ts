@@ -467,6 +467,17 @@ class SqlOps implements StoreOps {
       .where('id', '=', identityId)
       .where('workspace_id', '=', workspaceId)
       .execute();
+    // Reads already ignore a deleted identity; clearing the link as well leaves no key pointing at a row that is
+    // deleted now and may be purged later. The purged copies are included: identities deleted before links were
+    // cleared left keys pointing at them. Written after the identity row, the order in which keys.createKey and
+    // updateKey touch the two (identity, then key), so concurrent PostgreSQL transactions queue rather than
+    // deadlock. updatedAt stays: nobody edited the key, and what it answers did not change with this.
+    await this.db
+      .updateTable('keys')
+      .set({ identity_id: null })
+      .where('workspace_id', '=', workspaceId)
+      .where('identity_id', 'in', [identityId, ...staleIds])
+      .execute();
   }
 
   async insertKey(row: NewKeyRow): Promise<void> {
@@ -905,15 +916,27 @@ class SqlOps implements StoreOps {
     return row ? num(row.remaining) : undefined;
   }
 
-  async recordKeyUsage(usage: ReadonlyMap<string, number>): Promise<void> {
-    for (const [keyId, at] of usage) {
-      // Several nodes flush independently: never let an older time overwrite a newer one.
-      await this.db
-        .updateTable('keys')
-        .set({ last_used_at: at })
-        .where('id', '=', keyId)
-        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at)]))
-        .execute();
+  recordKeyUsage(usage: ReadonlyMap<string, number>): Promise<void> {
+    return this.stampLastUsed('keys', usage);
+  }
+
+  recordRootKeyUsage(usage: ReadonlyMap<string, number>): Promise<void> {
+    return this.stampLastUsed('root_keys', usage);
+  }
+
+  /**
+   * Several nodes flush independently, so an older time never overwrites a newer one. A flush may hold thousands
+   * of ids: 500 rows a statement (one UPDATE joined to a VALUES list) rather than one statement per row, which
+   * held the connection, and the verifications waiting for it, for hundreds of milliseconds on SQLite.
+   */
+  private async stampLastUsed(table: 'keys' | 'root_keys', usage: ReadonlyMap<string, number>): Promise<void> {
+    const entries = [...usage];
+    const target = sql.table(table);
+    for (let i = 0; i < entries.length; i += 500) {
+      const rows = entries.slice(i, i + 500).map(([id, at]) => sql`(${id}, CAST(${at} AS BIGINT))`);
+      await sql`WITH v(id, at) AS (VALUES ${sql.join(rows)})
+        UPDATE ${target} SET last_used_at = v.at FROM v
+        WHERE ${target}.id = v.id AND (${target}.last_used_at IS NULL OR ${target}.last_used_at < v.at)`.execute(this.db);
     }
   }
 
@@ -1188,6 +1211,11 @@ class SqlStore extends SqlOps implements Store {
   /** One transaction per flush: thousands of single-row updates commit once instead of thousands of times. */
   override recordKeyUsage(usage: ReadonlyMap<string, number>): Promise<void> {
     return this.transaction((tx) => tx.recordKeyUsage(usage));
+  }
+
+  /** One transaction per flush, as recordKeyUsage. */
+  override recordRootKeyUsage(usage: ReadonlyMap<string, number>): Promise<void> {
+    return this.transaction((tx) => tx.recordRootKeyUsage(usage));
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 import { Unkey } from '@unkey/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../../test/harness.js';
-import { identityRows, limit, newIdentity } from '../../../../test/identity-fixtures.js';
+import { identityRows, keyIdentityLinks, limit, newIdentity } from '../../../../test/identity-fixtures.js';
 import { auditCount, newApi, newKey } from '../../../../test/key-fixtures.js';
 
 let t: TestServer;
@@ -39,6 +39,29 @@ describe('identities.deleteIdentity', () => {
       const verified = (await t.call('keys.verifyKey', { key })).body.data;
       expect(verified).toMatchObject({ valid: true, code: 'VALID' });
       expect(verified).not.toHaveProperty('identity');
+    });
+
+    it('its keys are detached in the same change; a new identity with the same externalId does not take them', async () => {
+      const { identityId, externalId } = await newIdentity(t, { meta: { plan: 'old' } });
+      const apiId = await newApi(t);
+      const old = await newKey(t, { apiId, externalId });
+      // Cached with its identity before the delete: the delete's invalidation must reach the cached lookup too.
+      expect((await t.call('keys.verifyKey', { key: old.key })).body.data.identity).toMatchObject({ id: identityId, externalId });
+      expect((await remove(identityId)).status).toBe(200);
+      expect(await keyIdentityLinks(t, [old.keyId])).toEqual([null]);
+
+      const again = await newIdentity(t, { externalId, meta: { plan: 'new' } });
+      const fresh = await newKey(t, { apiId, externalId });
+      expect(await keyIdentityLinks(t, [old.keyId, fresh.keyId])).toEqual([null, again.identityId]);
+      expect((await t.call('keys.getKey', { keyId: old.keyId })).body.data).not.toHaveProperty('identity');
+      const verified = (await t.call('keys.verifyKey', { key: old.key })).body.data;
+      expect(verified).toMatchObject({ valid: true, code: 'VALID' });
+      expect(verified).not.toHaveProperty('identity');
+      expect((await t.call('keys.getKey', { keyId: fresh.keyId })).body.data.identity)
+        .toEqual({ id: again.identityId, externalId, meta: { plan: 'new' } });
+      expect((await t.call('keys.verifyKey', { key: fresh.key })).body.data.identity).toMatchObject({ id: again.identityId });
+      const listed = await t.call('apis.listKeys', { apiId, externalId });
+      expect(listed.body.data.map((k: { keyId: string }) => k.keyId)).toEqual([fresh.keyId]);
     });
 
     it('the externalId can be reused, and only the latest deleted copy is kept (with its limits)', async () => {

@@ -52,6 +52,45 @@ describe('rootKeys.listRootKeys', () => {
       const stored = await t.server.store.findRootKey((await t.server.store.findRootKeyWorkspace(kept.rootKeyId))!, kept.rootKeyId);
       expect(text).not.toContain(stored!.hash);
     });
+
+    it('lastUsedAt: the time of the latest accepted call (verify lane included), once the background job ran; refusals do not count', async () => {
+      const { rootKey } = await t.newWorkspace();
+      const expires = t.clock.now() + 60_000;
+      const used = await newRootKey(t, ['api.*.verify_key', 'rootkey.*.read_root_key'], { name: 'used', expires, by: rootKey });
+      const idle = await newRootKey(t, [], { name: 'idle', by: rootKey });
+      const byId = async () => new Map((await allRootKeys(t, rootKey)).map((k) => [k.id, k]));
+      const useIt = async () => {
+        expect((await list({}, used.key)).status).toBe(200);
+        // keys.verifyKey goes through the verify lane over a socket (test/harness.ts).
+        const verified = await t.call('keys.verifyKey', { key: 'kw_not_a_key' }, { rootKey: used.key });
+        expect(verified.body.data).toMatchObject({ valid: false, code: 'NOT_FOUND' });
+      };
+
+      await useIt();
+      // Buffered until the job writes it: absent, as every unset optional field.
+      expect((await byId()).get(used.rootKeyId)).not.toHaveProperty('lastUsedAt');
+      const first = t.clock.now();
+      await t.server.runJobs();
+      let listed = await byId();
+      expect(listed.get(used.rootKeyId)!.lastUsedAt).toBe(first);
+      expect(listed.get(idle.rootKeyId)).not.toHaveProperty('lastUsedAt');
+      const [bootstrap] = listed.values();
+      expect(bootstrap.lastUsedAt).toBe(first);
+
+      t.clock.advance(30_000);
+      await useIt();
+      const second = t.clock.now();
+      await t.server.runJobs();
+      expect((await byId()).get(used.rootKeyId)!.lastUsedAt).toBe(second);
+
+      // Expired: refused, and not counted.
+      t.clock.advance(60_000);
+      expect((await list({}, used.key)).status).toBe(403);
+      await t.server.runJobs();
+      listed = await byId();
+      expect(listed.get(used.rootKeyId)!.lastUsedAt).toBe(second);
+      expect(listed.get(idle.rootKeyId)).not.toHaveProperty('lastUsedAt');
+    });
   });
 
   describe('400', () => {
