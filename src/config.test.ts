@@ -52,6 +52,22 @@ describe('KEYWARD_WORKSPACE_RATE_LIMIT', () => {
   });
 });
 
+describe('KEYWARD_TRUST_PROXY', () => {
+  it('is off unless set: X-Forwarded-For can be forged by any client', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ KEYWARD_TRUST_PROXY: ' ' }).trustProxy).toBe(false);
+    expect(loadConfig({ KEYWARD_TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ KEYWARD_TRUST_PROXY: '0' }).trustProxy).toBe(false);
+  });
+
+  it('is true with true or 1, and refuses anything else', () => {
+    expect(loadConfig({ KEYWARD_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ KEYWARD_TRUST_PROXY: 'TRUE' }).trustProxy).toBe(true);
+    expect(loadConfig({ KEYWARD_TRUST_PROXY: '1' }).trustProxy).toBe(true);
+    expect(() => loadConfig({ KEYWARD_TRUST_PROXY: 'yes' })).toThrow(/KEYWARD_TRUST_PROXY must be true or false/);
+  });
+});
+
 describe('loadConfig', () => {
   it('has defaults for everything: SQLite under ./data on 127.0.0.1:7070', () => {
     // toMatchObject, not toEqual: a new setting adds its own test instead of editing this one.

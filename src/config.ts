@@ -30,6 +30,11 @@ export interface Config {
    */
   workspaceRateLimit: number | null;
   /**
+   * Take the client IP (API IP whitelists, audit) from the first X-Forwarded-For entry. Only behind a proxy that
+   * sets that header: without one, any client could claim any address with it.
+   */
+  trustProxy: boolean;
+  /**
    * Recoverable keys (src/vault). Master keys from KEYWARD_MASTER_KEYS (`<version>:<base64 of 32 bytes>`,
    * comma-separated; the highest version wraps new data keys). Empty, and no vaultUrl: no vault, so
    * recoverable keys answer 412.
@@ -126,6 +131,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     ? null
     : integer(env, 'KEYWARD_WORKSPACE_RATE_LIMIT', 0, 0, MAX_WORKSPACE_RATE_LIMIT, problems);
 
+  const trustProxy = flag(env, 'KEYWARD_TRUST_PROXY', false, problems);
+
   const vault = vaultConfig(env, dataDir, databaseUrl, problems);
 
   const tlsCertFile = env.KEYWARD_TLS_CERT?.trim() ? resolve(env.KEYWARD_TLS_CERT.trim()) : null;
@@ -147,12 +154,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     cacheStaleMs: integer(env, 'KEYWARD_CACHE_STALE_MS', 300_000, 0, 86_400_000, problems),
     redisUrl,
     workspaceRateLimit,
+    trustProxy,
     tlsCertFile,
     tlsKeyFile,
     ...vault,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/** true/false (or 1/0); unset or empty: the default. Anything else is a problem rather than a guess. */
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean, problems: string[]): boolean {
+  const raw = env[name]?.trim().toLowerCase() ?? '';
+  if (raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  problems.push(`${name} must be true or false, got "${env[name]!.trim()}"`);
+  return fallback;
 }
 
 /** A URL with its password replaced; parsed rather than pattern-matched, so an `@` inside the password cannot leak the rest. */

@@ -101,6 +101,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     auth: { store, rootKeys: rootKeyCache, clock, usage: rootKeyUsage },
     workspaceLimit: { limiter, clock, defaultLimit: config.workspaceRateLimit, logger },
     bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
     metrics: createMetrics({ key: () => keyCache.size, root_key: () => rootKeyCache.size, ratelimit_namespace: () => ratelimitNamespaceCache.size }),
     ...(config.tlsCertFile && config.tlsKeyFile
       ? { tls: { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } }

@@ -57,7 +57,7 @@ describe('the verify lane answers as Fastify does', () => {
   let t: TestServer;
   let address: string;
   let fastifySaw = 0;
-  let keys: Record<'valid' | 'disabled' | 'limited' | 'permitted', string>;
+  let keys: Record<'valid' | 'disabled' | 'limited' | 'permitted' | 'forbidden', string>;
   let narrowRootKey: string;
 
   beforeAll(async () => {
@@ -68,8 +68,12 @@ describe('the verify lane answers as Fastify does', () => {
       done();
     });
     const apiId = (await t.call('apis.createApi', { name: 'lane api' })).body.data.apiId;
-    const create = async (body: Record<string, unknown>) => (await t.call('keys.createKey', { apiId, ...body })).body.data.key as string;
+    const create = async (body: Record<string, unknown>, api = apiId) => (await t.call('keys.createKey', { apiId: api, ...body })).body.data.key as string;
+    // An API whose whitelist leaves out 127.0.0.1, where both paths' requests come from.
+    const fencedApiId = (await t.call('apis.createApi', { name: 'fenced api' })).body.data.apiId;
+    expect((await t.call('apiSettings.updateSettings', { apiId: fencedApiId, ipWhitelist: ['10.0.0.0/8'] })).status).toBe(200);
     keys = {
+      forbidden: await create({ credits: { remaining: 5 } }, fencedApiId),
       valid: await create({ name: 'plain', meta: { plan: 'pro' } }),
       disabled: await create({ enabled: false }),
       limited: await create({ credits: { remaining: 5 } }),
@@ -89,6 +93,7 @@ describe('the verify lane answers as Fastify does', () => {
     { name: 'a limited key read at cost 0', body: () => JSON.stringify({ key: keys.limited, credits: { cost: 0 } }), lane: true },
     { name: 'a permission query that holds', body: () => JSON.stringify({ key: keys.permitted, permissions: 'documents.read' }), lane: true },
     { name: 'a permission query that fails', body: () => JSON.stringify({ key: keys.permitted, permissions: 'documents.write' }), lane: true },
+    { name: 'a key whose API whitelist leaves out the client', body: () => JSON.stringify({ key: keys.forbidden }), lane: true },
     { name: 'a permission query that does not parse (400)', body: () => JSON.stringify({ key: keys.permitted, permissions: 'a AND (' }), lane: true },
     { name: 'an unknown named rate limit (412)', body: () => JSON.stringify({ key: keys.valid, ratelimits: [{ name: 'nope' }] }), lane: true },
     { name: 'an ad-hoc rate limit', body: () => JSON.stringify({ key: keys.valid, ratelimits: [{ name: 'burst', limit: 100, duration: 60_000, cost: 0 }] }), lane: true },

@@ -23,12 +23,20 @@ export const UpdateApiSettingsBody = RequestObject({
         'keys.getKey and apis.listKeys can return it with `decrypt: true`. Off: recoverable and decrypt answer 412.',
     }),
   ),
+  ipWhitelist: Type.Optional(
+    Type.Union([Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 }), Type.Null()], {
+      description:
+        'IPv4/IPv6 addresses and CIDR ranges (1-100) allowed to verify this API\'s keys; keys.verifyKey from any other client ' +
+        'answers code FORBIDDEN. null removes the whitelist.',
+    }),
+  ),
 });
 export const ApiSettingsData = Type.Object({
   apiId: Type.String(),
   name: Type.String(),
   deleteProtection: Type.Boolean(),
   storeEncryptedKeys: Type.Boolean(),
+  ipWhitelist: Type.Optional(Type.Array(Type.String(), { description: 'Absent when the API has no IP whitelist.' })),
 });
 export const GetApiSettingsBody = RequestObject({ apiId: ApiIdField });
 

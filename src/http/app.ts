@@ -14,12 +14,15 @@ import type { OperationRoute } from './route.js';
 import { ROUTES } from './routes/index.js';
 import { WorkspaceRateLimit, type WorkspaceLimitDeps } from './workspace-limit.js';
 import { registerMetrics, type Metrics } from './metrics.js';
+import { clientIp } from './client-ip.js';
 import { AJV_OPTIONS, replayedBody, withVerifyLane, type RequestHandler } from './verify-lane.js';
 
 export interface AppOptions {
   services: Services;
   auth: AuthDeps;
   bodyLimit: number;
+  /** KEYWARD_TRUST_PROXY: the client IP is the first X-Forwarded-For entry (client-ip.ts). Default false. */
+  trustProxy?: boolean;
   logger: FastifyServerOptions['logger'];
   version: string;
   /** The per-workspace API rate limit (contract §3.1 item 4); absent: never limited. */
@@ -49,7 +52,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // The timeouts are the ones Fastify would set on a server of its own.
   const serverFactory = (fastify: RequestHandler, settings: FastifyServerOptions) => {
     const handler = withVerifyLane(
-      { services: options.services, auth: options.auth, workspaceLimit, metrics: options.metrics, bodyLimit: options.bodyLimit, logError: (fields, message) => app.log.error(fields, message) },
+      { services: options.services, auth: options.auth, workspaceLimit, metrics: options.metrics, bodyLimit: options.bodyLimit, trustProxy: options.trustProxy ?? false, logError: (fields, message) => app.log.error(fields, message) },
       fastify,
     );
     const server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
@@ -157,7 +160,7 @@ function registerOperation(app: FastifyInstance, route: OperationRoute, options:
       // Right after authentication, before the operation does anything; no await when no limit applies.
       const apiLimit = workspaceLimit?.limitFor(principal.apiRateLimit) ?? null;
       if (apiLimit !== null) await workspaceLimit!.enforce(principal.workspaceId, apiLimit, (name, value) => reply.header(name, value));
-      const ctx = contextFor(principal, String(request.id), request.ip ?? null, request.headers['user-agent'] ?? null);
+      const ctx = contextFor(principal, String(request.id), clientIp(request.raw, options.trustProxy ?? false), request.headers['user-agent'] ?? null);
       const result: { data: unknown; pagination?: unknown; headers?: Record<string, string> } = await route.handle({
         body: request.body as never,
         ctx,

@@ -10,6 +10,7 @@ import { newRequestId } from '../core/ids.js';
 import type { Services } from '../services/index.js';
 import type { VerifyKeyInput } from '../verify/verify-key.js';
 import { authenticate, contextFor, type AuthDeps } from './auth.js';
+import { clientIp } from './client-ip.js';
 import { errorBody, errorContentType } from './errors.js';
 import type { Metrics } from './metrics.js';
 import type { WorkspaceRateLimit } from './workspace-limit.js';
@@ -63,6 +64,8 @@ export interface VerifyLaneDeps {
   workspaceLimit: WorkspaceRateLimit | undefined;
   metrics: Metrics;
   bodyLimit: number;
+  /** Whether the client IP comes from X-Forwarded-For, exactly as for Fastify's routes (client-ip.ts). */
+  trustProxy: boolean;
   logError(fields: object, message: string): void;
 }
 
@@ -93,7 +96,7 @@ export function withVerifyLane(deps: VerifyLaneDeps, fastify: RequestHandler): R
       const principal = await authenticate(req.headers.authorization, auth);
       const apiLimit = workspaceLimit?.limitFor(principal.apiRateLimit) ?? null;
       if (apiLimit !== null) await workspaceLimit!.enforce(principal.workspaceId, apiLimit, (name, value) => (headers[name] = value));
-      const ctx = contextFor(principal, requestId, req.socket.remoteAddress ?? null, req.headers['user-agent'] ?? null);
+      const ctx = contextFor(principal, requestId, clientIp(req, deps.trustProxy), req.headers['user-agent'] ?? null);
       const data = await services.verify.verify(ctx, input);
       metrics.verification(data.code);
       send(res, 200, headers, serialize({ meta: { requestId }, data }), started);

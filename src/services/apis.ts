@@ -1,9 +1,10 @@
 import type { Clock } from '../core/clock.js';
-import { KeywardError } from '../core/errors.js';
+import { badInput, KeywardError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { eitherScope, permissionText, satisfies, type Requirement } from '../core/permissions.js';
 import type { InvalidationBus } from '../cache/bus.js';
-import type { ApiRecord, Store } from '../storage/store.js';
+import { ipEntryProblem, MAX_IP_WHITELIST } from '../core/ip-whitelist.js';
+import type { ApiRecord, ApiSettingsChange, Store } from '../storage/store.js';
 import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
 
@@ -26,6 +27,16 @@ export function requirePermission(ctx: RequestContext, anyOf: Requirement): void
   }
 }
 
+/** 400 unless every entry is an address or CIDR range; checked before anything is written, so a bad list changes nothing. */
+function checkIpWhitelist(entries: readonly string[]): void {
+  if (entries.length === 0) throw badInput('ipWhitelist must not be empty; use null to remove the whitelist.', [{ location: 'body.ipWhitelist', message: 'must NOT have fewer than 1 items', fix: 'Send null to remove the whitelist.' }]);
+  if (entries.length > MAX_IP_WHITELIST) throw badInput(`ipWhitelist holds at most ${MAX_IP_WHITELIST} entries.`);
+  entries.forEach((entry, i) => {
+    const problem = ipEntryProblem(entry);
+    if (problem !== undefined) throw badInput(`ipWhitelist[${i}]: ${problem}.`, [{ location: `body.ipWhitelist[${i}]`, message: problem }]);
+  });
+}
+
 export class ApiService {
   constructor(private readonly deps: ApiServiceDeps) {}
 
@@ -33,7 +44,7 @@ export class ApiService {
     requirePermission(ctx, ['api.*.create_api']);
     const now = this.deps.clock.now();
     const api: ApiRecord = {
-      id: newId('api', now), workspaceId: ctx.workspaceId, name, deleteProtection: false, storeEncryptedKeys: false,
+      id: newId('api', now), workspaceId: ctx.workspaceId, name, deleteProtection: false, storeEncryptedKeys: false, ipWhitelist: null,
       defaultPrefix: null, defaultByteLength: null, createdAt: now, updatedAt: null,
     };
     await this.deps.store.transaction(async (tx) => {
@@ -68,19 +79,26 @@ export class ApiService {
     await this.deps.bus.publish({ kind: 'workspace', workspaceId: ctx.workspaceId });
   }
 
-  /** Keyward's API settings; `storeEncryptedKeys` lets keys.createKey make recoverable keys in this API (with a vault). Audited as api.update. */
-  async updateSettings(ctx: RequestContext, apiId: string, settings: { deleteProtection?: boolean; storeEncryptedKeys?: boolean }): Promise<ApiRecord> {
+  /**
+   * Keyward's API settings; `storeEncryptedKeys` lets keys.createKey make recoverable keys in this API (with a vault),
+   * `ipWhitelist` limits which clients may verify its keys (null removes it). Audited as api.update.
+   */
+  async updateSettings(ctx: RequestContext, apiId: string, settings: ApiSettingsChange): Promise<ApiRecord> {
     requirePermission(ctx, eitherScope('api', apiId, 'update_api'));
+    if (settings.ipWhitelist) checkIpWhitelist(settings.ipWhitelist);
     const now = this.deps.clock.now();
-    return this.deps.store.transaction(async (tx) => {
+    const updated = await this.deps.store.transaction(async (tx) => {
       const api = await tx.findApi(ctx.workspaceId, apiId);
       if (!api) throw apiNotFound(apiId);
       await tx.updateApiSettings(ctx.workspaceId, apiId, settings, now);
-      const changes = Object.entries(settings).map(([name, value]) => `${name}=${String(value)}`).join(', ');
+      const changes = Object.entries(settings).map(([name, value]) => `${name}=${Array.isArray(value) ? JSON.stringify(value) : String(value)}`).join(', ');
       await tx.appendAudit(
         auditEntry(ctx, now, 'api.update', `Changed settings of API ${apiId}: ${changes || 'nothing'}`, [{ type: 'api', id: apiId, name: api.name }]),
       );
       return { ...api, ...settings, updatedAt: now };
     });
+    // Cached key records carry their API's whitelist: after the commit, every node drops the workspace's.
+    if (settings.ipWhitelist !== undefined) await this.deps.bus.publish({ kind: 'workspace', workspaceId: ctx.workspaceId });
+    return updated;
   }
 }

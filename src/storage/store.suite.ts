@@ -52,7 +52,7 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
     async function newApi(workspaceId: string, ops: StoreOps = store): Promise<ApiRecord> {
       const api: ApiRecord = {
         id: newId('api', NOW), workspaceId, name: 'conformance api', deleteProtection: false, storeEncryptedKeys: false,
-        defaultPrefix: 'cf', defaultByteLength: 24, createdAt: NOW, updatedAt: null,
+        ipWhitelist: null, defaultPrefix: 'cf', defaultByteLength: 24, createdAt: NOW, updatedAt: null,
       };
       await ops.insertApi(api);
       return api;
@@ -256,6 +256,27 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
         // An absent setting is left alone.
         await store.updateApiSettings(workspaceId, api.id, {}, NOW + 20);
         expect(await store.findApi(workspaceId, api.id)).toEqual({ ...api, deleteProtection: true, updatedAt: NOW + 20 });
+      });
+
+      it('stores, keeps and removes the IP whitelist, and loads it with every key of the API', async () => {
+        const { workspaceId, api } = await fixture();
+        const key = await newKey(workspaceId, api.id);
+        const list = ['10.0.0.0/8', '2001:db8::/32', '192.168.1.7'];
+        await store.updateApiSettings(workspaceId, api.id, { ipWhitelist: list }, NOW + 1);
+        expect(await store.findApi(workspaceId, api.id)).toEqual({ ...api, ipWhitelist: list, updatedAt: NOW + 1 });
+        expect(await store.findKeyByHash(key.hash)).toMatchObject({ id: key.id, apiIpWhitelist: list });
+        expect(await store.findKey(workspaceId, key.id)).toMatchObject({ apiIpWhitelist: list });
+        // Other settings leave it alone; null removes it.
+        await store.updateApiSettings(workspaceId, api.id, { deleteProtection: true }, NOW + 2);
+        expect(await store.findApi(workspaceId, api.id)).toMatchObject({ ipWhitelist: list, deleteProtection: true });
+        await store.updateApiSettings(workspaceId, api.id, { ipWhitelist: null }, NOW + 3);
+        expect(await store.findApi(workspaceId, api.id)).toMatchObject({ ipWhitelist: null });
+        expect(await store.findKeyByHash(key.hash)).toMatchObject({ apiIpWhitelist: null });
+
+        // An API inserted with a whitelist reads it back.
+        const listed: ApiRecord = { ...api, id: newId('api', NOW), ipWhitelist: ['::1'] };
+        await store.insertApi(listed);
+        expect(await store.findApi(workspaceId, listed.id)).toEqual(listed);
       });
     });
 
@@ -584,7 +605,7 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
           meta: { plan: 'pro', nested: { n: 1 } }, enabled: false, expires: NOW + DAY, remaining: 50,
           refill: { amount: 100, day: 1 }, lastRefillAt: NOW, createdAt: NOW, updatedAt: null, lastUsedAt: null,
           identity: { id: identityId, externalId: 'customer_9', meta: {}, ratelimits: [] },
-          permissions: [], roles: [], rolePermissions: [], ratelimits: [],
+          permissions: [], roles: [], rolePermissions: [], ratelimits: [], apiIpWhitelist: null,
         };
         expect(await store.findKey(workspaceId, row.id)).toEqual(expected);
         // A disabled key is still found: verify must answer DISABLED, not NOT_FOUND.

@@ -48,6 +48,13 @@ export interface ManagedRootKeyRecord {
   lastUsedAt: number | null;
 }
 
+/** The API settings apiSettings.updateSettings can change; absent fields are left alone. */
+export interface ApiSettingsChange {
+  deleteProtection?: boolean;
+  storeEncryptedKeys?: boolean;
+  ipWhitelist?: string[] | null;
+}
+
 export interface ApiRecord {
   id: string;
   workspaceId: string;
@@ -56,6 +63,8 @@ export interface ApiRecord {
   storeEncryptedKeys: boolean;
   defaultPrefix: string | null;
   defaultByteLength: number | null;
+  /** Addresses and CIDR ranges allowed to verify this API's keys; null: any client. */
+  ipWhitelist: string[] | null;
   createdAt: number;
   updatedAt: number | null;
 }
@@ -109,6 +118,8 @@ export interface KeyRecord {
   rolePermissions: string[];
   /** Key-level limits only; identity limits sit on `identity`. */
   ratelimits: RatelimitRecord[];
+  /** The key's API's IP whitelist, loaded with the key so verification needs no second lookup; null: any client. */
+  apiIpWhitelist: string[] | null;
 }
 
 export interface NewKeyRow {
@@ -326,7 +337,8 @@ export interface StoreOps {
   insertApi(api: ApiRecord): Promise<void>;
   findApi(workspaceId: string, apiId: string): Promise<ApiRecord | undefined>;
   softDeleteApi(workspaceId: string, apiId: string, now: number): Promise<void>;
-  updateApiSettings(workspaceId: string, apiId: string, settings: { deleteProtection?: boolean; storeEncryptedKeys?: boolean }, now: number): Promise<void>;
+  /** Writes the settings present; `ipWhitelist: null` removes the whitelist. */
+  updateApiSettings(workspaceId: string, apiId: string, settings: ApiSettingsChange, now: number): Promise<void>;
 
   // identities
   /** Returns the live identity with this externalId, creating it if needed (race-safe). */

@@ -10,6 +10,7 @@ import type { RequestContext } from '../services/context.js';
 import type { ServiceDeps } from '../services/index.js';
 import type { KeyRecord, Meta } from '../storage/store.js';
 import { MIGRATED_KEY_START } from '../core/key-migration.js';
+import { ipMatcher } from '../core/ip-whitelist.js';
 import { MigratedKeys } from './migrated-keys.js';
 import { UsageBuffer } from '../services/usage-buffer.js';
 
@@ -106,6 +107,8 @@ interface PreparedKey {
   /** The autoApply limits, checked at cost 1 on every verification, with their checks built once. */
   autoApply: readonly LimitConfig[];
   autoChecks: readonly LimitCheck[];
+  /** Whether a client IP may verify this key, from its API's whitelist; null (no check at all) when there is none. */
+  allowIp: ((ip: string | null) => boolean) | null;
 }
 
 /**
@@ -133,7 +136,9 @@ function prepare(key: KeyRecord): PreparedKey {
   if (permissions.length > 0) fields.permissions = permissions;
   if (key.roles.length > 0) fields.roles = key.roles;
   if (key.identity) fields.identity = identityData(key.identity);
-  return { granted: new Set(permissions), fields, limits, autoApply, autoChecks };
+  // Built once per cached record, so an API without a whitelist costs verification one null check.
+  const allowIp = key.apiIpWhitelist === null ? null : ipMatcher(key.apiIpWhitelist);
+  return { granted: new Set(permissions), fields, limits, autoApply, autoChecks, allowIp };
 }
 
 function answer(
@@ -203,6 +208,8 @@ export class VerifyService {
 
     if (!key.enabled) return this.refuse('DISABLED', key, prepared.fields);
     if (key.expires !== null && now > key.expires) return this.refuse('EXPIRED', key, prepared.fields);
+    // Before permissions, rate limits and credits (upstream order): a client off the whitelist counts and spends nothing.
+    if (prepared.allowIp && !prepared.allowIp(ctx.sourceIp)) return this.refuse('FORBIDDEN', key, prepared.fields);
     if (query && !evaluatePermissionQuery(query, prepared.granted)) return this.refuse('INSUFFICIENT_PERMISSIONS', key, prepared.fields);
 
     // Rate limits after the permission check and before credits, so a rate-limited call spends no

@@ -27,7 +27,7 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
       await store.insertWorkspace({ id: workspaceId, name: 'migrations', enabled: true, createdAt: NOW });
       const apiId = newId('api', NOW);
       await store.insertApi({
-        id: apiId, workspaceId, name: 'api', deleteProtection: false, storeEncryptedKeys: false, defaultPrefix: null,
+        id: apiId, workspaceId, name: 'api', deleteProtection: false, storeEncryptedKeys: false, ipWhitelist: null, defaultPrefix: null,
         defaultByteLength: null, createdAt: NOW, updatedAt: null,
       });
       const migrationId = newId('migration', NOW);

@@ -22,7 +22,7 @@ describe('credit spends on SQLite commit in groups (credit-batch.ts)', () => {
       const workspaceId = newId('workspace');
       const apiId = newId('api');
       await store.insertWorkspace({ id: workspaceId, name: 'w', enabled: true, createdAt: 0 });
-      await store.insertApi({ id: apiId, workspaceId, name: 'a', deleteProtection: false, storeEncryptedKeys: false, defaultPrefix: null, defaultByteLength: 16, createdAt: 0, updatedAt: null });
+      await store.insertApi({ id: apiId, workspaceId, name: 'a', deleteProtection: false, storeEncryptedKeys: false, ipWhitelist: null, defaultPrefix: null, defaultByteLength: 16, createdAt: 0, updatedAt: null });
       const ids = [newId('key'), newId('key')];
       for (const [i, id] of ids.entries()) {
         const key = generateKey(16, null);

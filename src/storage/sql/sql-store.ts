@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import { newId } from '../../core/ids.js';
 import { monthlyRefillDaysOn, startOfUtcDay } from '../../core/refill.js';
 import type {
-  ApiRecord, AuditEntry, AuditQuery, CreditOperation, Engine, IdentityListQuery, IdentityRecord, KeyListQuery, KeyPatch, KeyRecord, Meta,
+  ApiRecord, ApiSettingsChange, AuditEntry, AuditQuery, CreditOperation, Engine, IdentityListQuery, IdentityRecord, KeyListQuery, KeyPatch, KeyRecord, Meta,
   NewKeyRow, NewPermission, NewRatelimit, NewRatelimitOverride, NewRole, PageQuery, PermissionRecord, RatelimitNamespaceRecord,
   RatelimitOverrideRecord, RatelimitRecord, RoleRecord, RootKeyRecord, SearchPageQuery, Store, StoreOps, WorkspaceRecord,
 } from '../store.js';
@@ -92,7 +92,8 @@ function keySelectSql(d: SqlDialect): string {
       (SELECT ${d.jsonArrayAgg('ro.name')} FROM key_roles kr JOIN roles ro ON ro.id = kr.role_id
         WHERE kr.key_id = k.id) AS roles,
       (SELECT ${d.jsonArrayAgg('p.slug')} FROM key_roles kr JOIN role_permissions rp ON rp.role_id = kr.role_id
-        JOIN permissions p ON p.id = rp.permission_id WHERE kr.key_id = k.id) AS role_permissions
+        JOIN permissions p ON p.id = rp.permission_id WHERE kr.key_id = k.id) AS role_permissions,
+      a.ip_whitelist AS api_ip_whitelist
     FROM keys k
     JOIN apis a ON a.id = k.api_id AND a.deleted_at IS NULL
     LEFT JOIN identities i ON i.id = k.identity_id AND i.deleted_at IS NULL
@@ -106,6 +107,7 @@ interface KeyRow {
   updated_at: number | null; last_used_at: number | null; identity_id: string | null;
   identity_external_id: string | null; identity_meta: string | null; ratelimits: unknown;
   identity_ratelimits: unknown; permissions: unknown; roles: unknown; role_permissions: unknown;
+  api_ip_whitelist: string | null;
 }
 
 const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
@@ -141,6 +143,7 @@ function keyFromRow(row: KeyRow): KeyRecord {
     roles: stringsFrom(row.roles),
     rolePermissions: stringsFrom(row.role_permissions),
     ratelimits: ratelimitsFrom(row.ratelimits),
+    apiIpWhitelist: parseJson<string[]>(row.api_ip_whitelist),
   };
 }
 
@@ -153,6 +156,7 @@ function apiFromRow(row: Tables['apis']): ApiRecord {
     storeEncryptedKeys: bool(row.store_encrypted_keys),
     defaultPrefix: row.default_prefix,
     defaultByteLength: row.default_byte_length,
+    ipWhitelist: parseJson<string[]>(row.ip_whitelist),
     createdAt: Number(row.created_at),
     updatedAt: num(row.updated_at),
   };
@@ -343,7 +347,7 @@ class SqlOps implements StoreOps {
       .values({
         id: api.id, workspace_id: api.workspaceId, name: api.name, delete_protection: api.deleteProtection ? 1 : 0,
         store_encrypted_keys: api.storeEncryptedKeys ? 1 : 0, default_prefix: api.defaultPrefix,
-        default_byte_length: api.defaultByteLength, ip_whitelist: null, created_at: api.createdAt,
+        default_byte_length: api.defaultByteLength, ip_whitelist: toJson(api.ipWhitelist), created_at: api.createdAt,
         updated_at: api.updatedAt, deleted_at: null,
       })
       .execute();
@@ -369,10 +373,11 @@ class SqlOps implements StoreOps {
       .execute();
   }
 
-  async updateApiSettings(workspaceId: string, apiId: string, settings: { deleteProtection?: boolean; storeEncryptedKeys?: boolean }, now: number): Promise<void> {
+  async updateApiSettings(workspaceId: string, apiId: string, settings: ApiSettingsChange, now: number): Promise<void> {
     const values: Partial<Tables['apis']> = { updated_at: now };
     if (settings.deleteProtection !== undefined) values.delete_protection = settings.deleteProtection ? 1 : 0;
     if (settings.storeEncryptedKeys !== undefined) values.store_encrypted_keys = settings.storeEncryptedKeys ? 1 : 0;
+    if (settings.ipWhitelist !== undefined) values.ip_whitelist = toJson(settings.ipWhitelist);
     await this.db.updateTable('apis').set(values).where('id', '=', apiId).where('workspace_id', '=', workspaceId).execute();
   }
 

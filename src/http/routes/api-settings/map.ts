@@ -5,4 +5,6 @@ export const apiSettingsData = (api: ApiRecord) => ({
   name: api.name,
   deleteProtection: api.deleteProtection,
   storeEncryptedKeys: api.storeEncryptedKeys,
+  // Absent rather than null when unset, like every optional field Keyward answers.
+  ...(api.ipWhitelist === null ? {} : { ipWhitelist: api.ipWhitelist }),
 });

@@ -1,18 +1,20 @@
 import { ApiSettingsData, UpdateApiSettingsBody } from '../../../contract/apis.js';
+import type { ApiSettingsChange } from '../../../storage/store.js';
 import { defineRoute } from '../../route.js';
 import { apiSettingsData } from './map.js';
 
 export default defineRoute({
   operation: 'apiSettings.updateSettings',
-  summary: 'Change an API\'s Keyward settings: delete protection, encrypted key storage (recoverable keys)',
+  summary: 'Change an API\'s Keyward settings: delete protection, encrypted key storage (recoverable keys), IP whitelist',
   description: 'Keyward extension; audited as `api.update`. Requires `api.*.update_api` or `api.<apiId>.update_api`.',
   body: UpdateApiSettingsBody,
   data: ApiSettingsData,
   errors: [400, 401, 403, 404, 500],
   async handle({ body, ctx, services }) {
-    const settings: { deleteProtection?: boolean; storeEncryptedKeys?: boolean } = {};
+    const settings: ApiSettingsChange = {};
     if (body.deleteProtection !== undefined) settings.deleteProtection = body.deleteProtection;
     if (body.storeEncryptedKeys !== undefined) settings.storeEncryptedKeys = body.storeEncryptedKeys;
+    if (body.ipWhitelist !== undefined) settings.ipWhitelist = body.ipWhitelist;
     return { data: apiSettingsData(await services.apis.updateSettings(ctx, body.apiId, settings)) };
   },
 });

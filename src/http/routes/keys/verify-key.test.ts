@@ -326,3 +326,102 @@ describe('keys.verifyKey: lifecycle changes are seen on the very next verify', (
     expect((await verifyData({ key })).code).toBe('EXPIRED');
   });
 });
+
+describe('keys.verifyKey: FORBIDDEN (the API IP whitelist)', () => {
+  // Verifications reach the server over a real socket from 127.0.0.1 (the harness's transport).
+  async function fencedApi(ipWhitelist: string[] | null): Promise<string> {
+    const id = (await t.call('apis.createApi', { name: 'fenced api' })).body.data.apiId as string;
+    if (ipWhitelist !== null) expect((await t.call('apiSettings.updateSettings', { apiId: id, ipWhitelist })).status).toBe(200);
+    return id;
+  }
+  const limitOf = (name: string, limit: number) => ({ name, limit, duration: 60_000, autoApply: true });
+
+  it('a client off the whitelist: 200 FORBIDDEN with the key fields; no credit spent, no rate limit counted', async () => {
+    const fenced = await fencedApi(['10.0.0.0/8']);
+    const { keyId, key } = await createKey({ name: 'fenced', credits: { remaining: 5 }, ratelimits: [limitOf('requests', 1)] }, { apiId: fenced });
+    expect(await verifyData({ key })).toEqual({ valid: false, code: 'FORBIDDEN', keyId, enabled: true, name: 'fenced', credits: 5 });
+    expect(await verifyData({ key, credits: { cost: 2 }, ratelimits: [{ name: 'burst', limit: 1, duration: 60_000 }] }))
+      .toMatchObject({ valid: false, code: 'FORBIDDEN', credits: 5 });
+    expect(await remaining(keyId)).toBe(5);
+
+    // Once the whitelist is gone, the autoApply limit of 1 still has its one request: nothing was counted.
+    expect((await t.call('apiSettings.updateSettings', { apiId: fenced, ipWhitelist: null })).status).toBe(200);
+    const allowed = await verifyData({ key });
+    expect(allowed).toMatchObject({ valid: true, code: 'VALID', credits: 4 });
+    expect(allowed.ratelimits[0]).toMatchObject({ name: 'requests', exceeded: false, remaining: 0 });
+  });
+
+  it('is checked after DISABLED and EXPIRED, after the query parse (400), and before the permission query', async () => {
+    const fenced = await fencedApi(['10.0.0.0/8']);
+    expect((await verifyData({ key: (await createKey({ enabled: false }, { apiId: fenced })).key })).code).toBe('DISABLED');
+    const expiring = await createKey({ expires: t.clock.now() + 1000 }, { apiId: fenced });
+    expect((await verifyData({ key: expiring.key })).code).toBe('FORBIDDEN');
+    expect((await t.call('keys.updateKey', { keyId: expiring.keyId, expires: t.clock.now() - 1 })).status).toBe(200);
+    expect((await verifyData({ key: expiring.key })).code).toBe('EXPIRED');
+    const { key } = await createKey({ permissions: ['a'] }, { apiId: fenced });
+    expect((await verify({ key, permissions: 'a AND (' })).status).toBe(400);
+    expect((await verifyData({ key, permissions: 'b' })).code).toBe('FORBIDDEN');
+  });
+
+  it.each([['127.0.0.1'], ['127.0.0.0/8'], ['10.0.0.0/8', '127.0.0.1'], ['::1', '127.0.0.0/24']])('a client on the whitelist %j is VALID', async (...list) => {
+    const fenced = await fencedApi(list);
+    const { keyId, key } = await createKey({}, { apiId: fenced });
+    expect(await verifyData({ key })).toEqual({ valid: true, code: 'VALID', keyId, enabled: true });
+  });
+
+  it('a verification cached before the setting changes sees it on the very next call', async () => {
+    const fenced = await fencedApi(null);
+    const { key } = await createKey({}, { apiId: fenced });
+    expect((await verifyData({ key })).code).toBe('VALID');
+    expect((await t.call('apiSettings.updateSettings', { apiId: fenced, ipWhitelist: ['10.0.0.0/8'] })).status).toBe(200);
+    expect((await verifyData({ key })).code).toBe('FORBIDDEN');
+    expect((await t.call('apiSettings.updateSettings', { apiId: fenced, ipWhitelist: ['127.0.0.1/32'] })).status).toBe(200);
+    expect((await verifyData({ key })).code).toBe('VALID');
+    expect((await t.call('apiSettings.updateSettings', { apiId: fenced, ipWhitelist: ['192.168.0.1'] })).status).toBe(200);
+    expect((await verifyData({ key })).code).toBe('FORBIDDEN');
+    expect((await t.call('apiSettings.updateSettings', { apiId: fenced, ipWhitelist: null })).status).toBe(200);
+    expect((await verifyData({ key })).code).toBe('VALID');
+  });
+
+  it('without KEYWARD_TRUST_PROXY, X-Forwarded-For is ignored: it can be forged', async () => {
+    const fenced = await fencedApi(['10.0.0.0/8']);
+    const { key } = await createKey({}, { apiId: fenced });
+    const res = await t.call('keys.verifyKey', { key }, { headers: { 'x-forwarded-for': '10.1.2.3' } });
+    expect(res.body.data.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('keys.verifyKey: FORBIDDEN with KEYWARD_TRUST_PROXY=true', () => {
+  let proxied: TestServer;
+  let key: string;
+  beforeAll(async () => {
+    proxied = await startTestServer({ env: { KEYWARD_TRUST_PROXY: 'true' } });
+    const fenced = (await proxied.call('apis.createApi', { name: 'behind a proxy' })).body.data.apiId;
+    expect((await proxied.call('apiSettings.updateSettings', { apiId: fenced, ipWhitelist: ['10.0.0.0/8', '2001:db8::/32'] })).status).toBe(200);
+    key = (await proxied.call('keys.createKey', { apiId: fenced })).body.data.key;
+  });
+  afterAll(async () => { await proxied.close(); });
+
+  const codeFor = async (forwardedFor?: string, transport: 'http' | 'inject' = 'http') => {
+    const headers: Record<string, string> = forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor };
+    if (transport === 'inject') {
+      const res = await proxied.server.app.inject({
+        method: 'POST', url: '/v2/keys.verifyKey', payload: { key },
+        headers: { authorization: `Bearer ${proxied.rootKey}`, 'content-type': 'application/json', ...headers },
+      });
+      return JSON.parse(res.body).data.code as string;
+    }
+    return (await proxied.call('keys.verifyKey', { key }, { headers })).body.data.code as string;
+  };
+
+  it.each(['http', 'inject'] as const)('the first X-Forwarded-For entry is the client (%s)', async (transport) => {
+    expect(await codeFor('10.1.2.3', transport)).toBe('VALID');
+    expect(await codeFor(' 10.1.2.3 , 192.168.0.1', transport)).toBe('VALID');
+    expect(await codeFor('::ffff:10.9.9.9', transport)).toBe('VALID');
+    expect(await codeFor('2001:db8::7', transport)).toBe('VALID');
+    expect(await codeFor('192.168.0.1, 10.1.2.3', transport)).toBe('FORBIDDEN');
+    expect(await codeFor('not-an-ip', transport)).toBe('FORBIDDEN');
+    // No header: the socket's address, 127.0.0.1, which the whitelist leaves out.
+    expect(await codeFor(undefined, transport)).toBe('FORBIDDEN');
+  });
+});

@@ -7,7 +7,7 @@ export default defineRoute({
   description:
     'Answers HTTP 200 for every verification outcome; `valid` is true iff `code` is `VALID`. Checks, in order: the key exists ' +
     '(in this workspace, and the root key holds `api.*.verify_key` or `api.<apiId>.verify_key`; otherwise `NOT_FOUND` with no ' +
-    'key data), then `DISABLED`, `EXPIRED`, the `permissions` query (`INSUFFICIENT_PERMISSIONS`), rate limits ' +
+    'key data), then `DISABLED`, `EXPIRED`, the API\'s IP whitelist (`FORBIDDEN`, see apiSettings.updateSettings), the `permissions` query (`INSUFFICIENT_PERMISSIONS`), rate limits ' +
     '(`RATE_LIMITED`), and finally credits (`USAGE_EXCEEDED`; `credits.cost` defaults to 1, and 0 only reads the balance). ' +
     'Rate limits: every `autoApply` limit of the key and its identity at cost 1, plus each `ratelimits` entry: with `limit` ' +
     'and `duration` an ad-hoc limit counted per key, otherwise the name of a configured limit (key-level before identity-level), ' +
