@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { isPostgresUrl } from './core/database-url.js';
 import { parseMasterKeys, type MasterKeySpec } from './vault/master-keys.js';
 import { DEFAULT_DEK_MAX_ENCRYPTIONS, isLoopbackHost, MIN_VAULT_TOKEN_CHARS } from './vault/vault.js';
 
@@ -104,7 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
 
   let databaseUrl = env.KEYWARD_DATABASE_URL?.trim() || resolve(dataDir, 'keyward.sqlite');
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(databaseUrl)) {
-    if (!/^postgres(ql)?:\/\//i.test(databaseUrl) && !/^sqlite:\/\//i.test(databaseUrl)) {
+    if (!isPostgresUrl(databaseUrl) && !/^sqlite:\/\//i.test(databaseUrl)) {
       problems.push(`KEYWARD_DATABASE_URL must be a postgres:// URL or a SQLite file path, got scheme "${databaseUrl.split(':')[0]}"`);
     } else if (/^sqlite:\/\//i.test(databaseUrl)) {
       databaseUrl = resolve(databaseUrl.replace(/^sqlite:\/\//i, ''));
@@ -196,13 +197,12 @@ function vaultConfig(env: NodeJS.ProcessEnv, dataDir: string, databaseUrl: strin
   const master = parseMasterKeys(env.KEYWARD_MASTER_KEYS?.trim() ?? '');
   problems.push(...master.problems);
   const vaultDir = resolve(env.KEYWARD_VAULT_DIR?.trim() || resolve(dataDir, 'vault'));
-  const isPostgres = (url: string) => /^postgres(ql)?:\/\//i.test(url);
 
   const rawStore = env.KEYWARD_VAULT_DATABASE_URL?.trim() || '';
   let vaultDatabaseUrl = resolve(vaultDir, 'vault.sqlite');
   if (rawStore !== '') {
     if (env.KEYWARD_VAULT_DIR?.trim()) problems.push('Set KEYWARD_VAULT_DIR or KEYWARD_VAULT_DATABASE_URL, not both');
-    if (isPostgres(rawStore)) {
+    if (isPostgresUrl(rawStore)) {
       try {
         new URL(rawStore);
         vaultDatabaseUrl = rawStore;
@@ -220,7 +220,7 @@ function vaultConfig(env: NodeJS.ProcessEnv, dataDir: string, databaseUrl: strin
   if (!storeUsed) {
     // No vault in this process: where its store would be does not matter.
   } else if (vaultDatabaseUrl === databaseUrl) problems.push('KEYWARD_VAULT_DATABASE_URL must name a database apart from KEYWARD_DATABASE_URL');
-  else if (!isPostgres(vaultDatabaseUrl) && !isPostgres(databaseUrl) && dirname(vaultDatabaseUrl) === dirname(databaseUrl)) {
+  else if (!isPostgresUrl(vaultDatabaseUrl) && !isPostgresUrl(databaseUrl) && dirname(vaultDatabaseUrl) === dirname(databaseUrl)) {
     problems.push('The vault store must be in a directory of its own, not beside the main SQLite database (see KEYWARD_VAULT_DIR)');
   }
 

@@ -5,6 +5,7 @@ import { RedisBus } from './cache/redis-bus.js';
 import { SwrCache } from './cache/swr-cache.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
+import { isPostgresUrl } from './core/database-url.js';
 import { buildApp } from './http/app.js';
 import type { CachedRootKey } from './http/auth.js';
 import { UsageBuffer } from './services/usage-buffer.js';
@@ -116,7 +117,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
 
   // A remote vault that cannot be reached does not stop the server (verification never needs it); it is said at once.
   vault?.check().catch((error: unknown) => app.log.warn({ reason: (error as Error).message }, 'the vault at KEYWARD_VAULT_URL is not usable yet'));
-  if (store.engine === 'postgres' && vault?.kind === 'local' && !/^postgres(ql)?:\/\//i.test(config.vaultDatabaseUrl)) {
+  if (store.engine === 'postgres' && vault?.kind === 'local' && !isPostgresUrl(config.vaultDatabaseUrl)) {
     app.log.warn(
       { vaultStore: config.vaultDatabaseUrl },
       'the vault store is a SQLite file on this node while the main database is shared: with several nodes, give them one ' +

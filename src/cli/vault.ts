@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
+import { isPostgresUrl } from '../core/database-url.js';
 import { VaultConfigError } from '../vault/errors.js';
 import { checkVaultStore } from '../vault/local.js';
 import { generateMasterKey, MasterKeyring } from '../vault/master-keys.js';
@@ -15,8 +16,6 @@ import { progressBar } from './progress.js';
  */
 
 export const VAULT_USAGE = 'keyward vault <init|rotate|serve>';
-
-const isPostgres = (url: string) => /^postgres(ql)?:\/\//i.test(url);
 
 export async function vaultCommand(config: Readonly<Config>, args: { positionals: string[] }): Promise<number | undefined> {
   const [action] = args.positionals;
@@ -58,7 +57,7 @@ async function init(config: Readonly<Config>): Promise<number> {
   requireLocal(config, 'init');
   const versions = config.masterKeys.map((k) => k.version);
   // A store that already exists may use versions no longer configured; a new key must not reuse one.
-  if (config.vaultUrl === null && (isPostgres(config.vaultDatabaseUrl) || existsSync(config.vaultDatabaseUrl))) {
+  if (config.vaultUrl === null && (isPostgresUrl(config.vaultDatabaseUrl) || existsSync(config.vaultDatabaseUrl))) {
     const store = await openSqlVaultStore(config.vaultDatabaseUrl);
     try {
       versions.push(...(await store.masterVersionsInUse()));

@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
+import { isPostgresUrl } from '../core/database-url.js';
 import { openDatabase } from '../storage/sql/dialect.js';
 import type { NewDek, VaultStore, WrappedDek } from './store.js';
 
@@ -165,7 +166,7 @@ class SqlVaultStore implements VaultStore {
 
 /** Opens (creating if needed) the vault store at `url`: a SQLite file path or a postgres:// URL. */
 export async function openSqlVaultStore(url: string): Promise<VaultStore> {
-  const isPostgres = /^postgres(ql)?:\/\//.test(url);
+  const isPostgres = isPostgresUrl(url);
   if (!isPostgres && url !== ':memory:') {
     // Its own directory, readable by the service user only; the file too (SQLite gives its -wal and -shm the file's mode).
     mkdirSync(dirname(url), { recursive: true, mode: 0o700 });

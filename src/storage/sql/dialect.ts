@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { isPostgresUrl } from '../../core/database-url.js';
 import type { Engine } from '../store.js';
 import type { Tables } from './tables.js';
 
@@ -82,7 +83,7 @@ export interface OpenedDatabase {
 
 /** `postgres://` or `postgresql://` selects PostgreSQL; anything else is a SQLite file path. */
 export function openDatabase(url: string): OpenedDatabase {
-  if (/^postgres(ql)?:\/\//.test(url)) {
+  if (isPostgresUrl(url)) {
     const pool = new pg.Pool({
       connectionString: url,
       max: 20,
