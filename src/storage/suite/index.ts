@@ -1,0 +1,32 @@
+import { describe } from 'vitest';
+import { apiCases } from './apis.suite.js';
+import { auditCases } from './audit.suite.js';
+import { openStoreSuite, type OpenedStore } from './fixtures.js';
+import { identityCases } from './identities.suite.js';
+import { keyCases } from './keys.suite.js';
+import { ratelimitCases } from './ratelimits.suite.js';
+import { rbacCases } from './rbac.suite.js';
+import { rootKeyCases } from './root-keys.suite.js';
+import { transactionCases } from './transactions.suite.js';
+
+export type { OpenedStore } from './fixtures.js';
+
+/**
+ * The one conformance suite every Store implementation runs (DESIGN §8.4). It states the contract of
+ * each StoreOps method as behaviour a caller can observe, so an engine that passes here can replace
+ * another. Tests isolate by workspace on one shared store; the few that touch store-wide state
+ * (first start, refill) open a store of their own.
+ */
+export function storeConformance(name: string, open: () => Promise<OpenedStore>): void {
+  describe(`Store conformance: ${name}`, () => {
+    const suite = openStoreSuite(open);
+    rootKeyCases(suite);
+    apiCases(suite);
+    identityCases(suite);
+    ratelimitCases(suite);
+    keyCases(suite);
+    rbacCases(suite);
+    auditCases(suite);
+    transactionCases(suite);
+  });
+}
