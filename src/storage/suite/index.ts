@@ -3,6 +3,7 @@ import { apiCases } from './apis.suite.js';
 import { auditCases } from './audit.suite.js';
 import { openStoreSuite, type OpenedStore } from './fixtures.js';
 import { identityCases } from './identities.suite.js';
+import { keyMigrationCases } from './key-migrations.suite.js';
 import { keyCases } from './keys.suite.js';
 import { ratelimitCases } from './ratelimits.suite.js';
 import { rbacCases } from './rbac.suite.js';
@@ -25,6 +26,7 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
     identityCases(suite);
     ratelimitCases(suite);
     keyCases(suite);
+    keyMigrationCases(suite);
     rbacCases(suite);
     auditCases(suite);
     transactionCases(suite);

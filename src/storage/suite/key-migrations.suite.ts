@@ -1,25 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, type EngineName } from '../../../test/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../core/ids.js';
 import { generateKey } from '../../core/key-format.js';
 import type { NewKeyRow, Store } from '../store.js';
-import { openSqlStore } from './sql-store.js';
+import { NOW, type StoreSuite } from './fixtures.js';
 
-/** The key-migration methods of the SQL store, on both engines (the rest is in store.suite.ts). */
-const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
-
-for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
-  describe(`key migrations in the SQL store (${engine})`, () => {
+/** The key-migration methods: keys.migrateKeys imports under a migration, keys.verifyKey completes it. */
+export function keyMigrationCases(suite: StoreSuite): void {
+  describe('key migrations', () => {
     let store: Store;
-    let drop: () => Promise<void>;
-    beforeAll(async () => {
-      const database = await freshDatabase(engine);
-      drop = database.drop;
-      store = await openSqlStore(database.url);
-    });
-    afterAll(async () => {
-      await store?.close();
-      await drop?.();
+    beforeAll(() => {
+      store = suite.store;
     });
 
     async function fixture() {
