@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import { apiCases } from './apis.suite.js';
 import { auditCases } from './audit.suite.js';
+import { creditCases } from './credits.suite.js';
 import { openStoreSuite, type OpenedStore } from './fixtures.js';
 import { identityCases } from './identities.suite.js';
 import { keyMigrationCases } from './key-migrations.suite.js';
@@ -9,6 +10,8 @@ import { ratelimitCases } from './ratelimits.suite.js';
 import { rbacCases } from './rbac.suite.js';
 import { rootKeyCases } from './root-keys.suite.js';
 import { transactionCases } from './transactions.suite.js';
+import { usageCases } from './usage.suite.js';
+import { workspaceCases } from './workspaces.suite.js';
 
 export type { OpenedStore } from './fixtures.js';
 
@@ -21,11 +24,14 @@ export type { OpenedStore } from './fixtures.js';
 export function storeConformance(name: string, open: () => Promise<OpenedStore>): void {
   describe(`Store conformance: ${name}`, () => {
     const suite = openStoreSuite(open);
+    workspaceCases(suite);
     rootKeyCases(suite);
     apiCases(suite);
     identityCases(suite);
     ratelimitCases(suite);
     keyCases(suite);
+    creditCases(suite);
+    usageCases(suite);
     keyMigrationCases(suite);
     rbacCases(suite);
     auditCases(suite);

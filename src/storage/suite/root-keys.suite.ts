@@ -5,25 +5,11 @@ import type { Store } from '../store.js';
 import { NOW, DAY, type StoreSuite } from './fixtures.js';
 
 export function rootKeyCases(suite: StoreSuite): void {
-  describe('bootstrap and root keys', () => {
-    const { withOwnStore, newWorkspace } = suite;
+  describe('root keys', () => {
+    const { newWorkspace } = suite;
     let store: Store;
     beforeAll(() => {
       store = suite.store;
-    });
-
-    it('claimFirstStart succeeds exactly once per store, even when raced, and rolls back with its transaction', async () => {
-      await withOwnStore(async (own) => {
-        await expect(
-          own.transaction(async (tx) => {
-            expect(await tx.claimFirstStart(NOW)).toBe(true);
-            throw new Error('bootstrap failed');
-          }),
-        ).rejects.toThrow('bootstrap failed');
-        const claims = await Promise.all(Array.from({ length: 10 }, () => own.claimFirstStart(NOW)));
-        expect(claims.filter(Boolean)).toHaveLength(1);
-        expect(await own.claimFirstStart(NOW + 1)).toBe(false);
-      });
     });
 
     it('finds a root key by hash with its permissions and workspace state; an unknown hash is absent', async () => {
@@ -85,67 +71,6 @@ export function rootKeyCases(suite: StoreSuite): void {
       expect(await store.findRootKeyWorkspace(one.id)).toBeUndefined();
       expect(await store.findRootKeyByHash(one.hash)).toBeUndefined();
       expect((await store.listRootKeys({ workspaceId, limit: 10 })).map((k) => k.id)).toEqual([two.id, three.id]);
-    });
-
-    it('recordRootKeyUsage stamps lastUsedAt per root key, never moving it back, and rolls back with a transaction', async () => {
-      const workspaceId = await newWorkspace();
-      const ids: string[] = [];
-      for (let i = 0; i < 3; i++) {
-        const key = generateKey(32, 'kw_root');
-        const id = newId('rootKey', NOW);
-        await store.insertRootKey({
-          id, workspaceId, name: null, hash: key.hash, start: key.start, permissions: [], createdAt: NOW, expires: null, createdBy: null,
-        });
-        ids.push(id);
-      }
-      const [a, b, c] = ids as [string, string, string];
-      const lastUsed = async (id: string) => (await store.findRootKey(workspaceId, id))!.lastUsedAt;
-      // An unknown id in the batch changes nothing and fails nothing.
-      await store.recordRootKeyUsage(new Map([[a, NOW + 10], [b, NOW + 20], [newId('rootKey', NOW), NOW + 10]]));
-      expect(await lastUsed(a)).toBe(NOW + 10);
-      expect(await lastUsed(b)).toBe(NOW + 20);
-      expect(await lastUsed(c)).toBeNull();
-      // Another node flushing an older use later must not overwrite the newer time.
-      await store.recordRootKeyUsage(new Map([[a, NOW + 30], [b, NOW + 5]]));
-      expect(await lastUsed(a)).toBe(NOW + 30);
-      expect(await lastUsed(b)).toBe(NOW + 20);
-      const listed = new Map((await store.listRootKeys({ workspaceId, limit: 10 })).map((k) => [k.id, k]));
-      expect(listed.get(a)).toMatchObject({ lastUsedAt: NOW + 30, updatedAt: null });
-      expect(listed.get(c)).toMatchObject({ lastUsedAt: null });
-      await expect(store.transaction(async (tx) => {
-        await tx.recordRootKeyUsage(new Map([[c, NOW + 40]]));
-        throw new Error('abandoned');
-      })).rejects.toThrow('abandoned');
-      expect(await lastUsed(c)).toBeNull();
-      await store.recordRootKeyUsage(new Map());
-    });
-
-    it("sets and clears a workspace's API rate limit, read with its root keys; an unknown workspace is refused", async () => {
-      const workspaceId = await newWorkspace();
-      const other = await newWorkspace();
-      const key = generateKey(32, 'kw_root');
-      const otherKey = generateKey(32, 'kw_root');
-      const row = {
-        id: newId('rootKey', NOW), workspaceId, name: null, hash: key.hash, start: key.start,
-        permissions: [], createdAt: NOW, expires: null, createdBy: null,
-      };
-      await store.insertRootKey(row);
-      await store.insertRootKey({ ...row, id: newId('rootKey', NOW), workspaceId: other, hash: otherKey.hash });
-
-      expect(await store.setWorkspaceApiRateLimit(workspaceId, 120)).toBe(true);
-      expect((await store.findRootKeyByHash(key.hash))?.workspaceApiRateLimit).toBe(120);
-      expect((await store.findRootKeyByHash(otherKey.hash))?.workspaceApiRateLimit).toBeNull();
-      expect(await store.setWorkspaceApiRateLimit(workspaceId, 0)).toBe(true);
-      expect((await store.findRootKeyByHash(key.hash))?.workspaceApiRateLimit).toBe(0);
-      expect(await store.setWorkspaceApiRateLimit(workspaceId, null)).toBe(true);
-      expect((await store.findRootKeyByHash(key.hash))?.workspaceApiRateLimit).toBeNull();
-      expect(await store.setWorkspaceApiRateLimit(newId('workspace', NOW), 5)).toBe(false);
-      // Rolled back with its transaction, like every mutation.
-      await expect(store.transaction(async (tx) => {
-        await tx.setWorkspaceApiRateLimit(workspaceId, 7);
-        throw new Error('abandoned');
-      })).rejects.toThrow('abandoned');
-      expect((await store.findRootKeyByHash(key.hash))?.workspaceApiRateLimit).toBeNull();
     });
   });
 }
