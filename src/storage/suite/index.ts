@@ -2,6 +2,7 @@ import { describe } from 'vitest';
 import { apiCases } from './apis.suite.js';
 import { auditCases } from './audit.suite.js';
 import { creditCases } from './credits.suite.js';
+import { encryptedKeyCases } from './encrypted-keys.suite.js';
 import { openStoreSuite, type OpenedStore } from './fixtures.js';
 import { identityCases } from './identities.suite.js';
 import { keyMigrationCases } from './key-migrations.suite.js';
@@ -30,6 +31,7 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
     identityCases(suite);
     ratelimitCases(suite);
     keyCases(suite);
+    encryptedKeyCases(suite);
     creditCases(suite);
     usageCases(suite);
     keyMigrationCases(suite);
