@@ -17,9 +17,10 @@ import { workspaceCases } from './workspaces.suite.js';
 export type { OpenedStore } from './fixtures.js';
 
 /**
- * The one conformance suite every Store implementation runs (DESIGN §8.4). It states the contract of
- * each StoreOps method as behaviour a caller can observe, so an engine that passes here can replace
- * another. Tests isolate by workspace on one shared store; the few that touch store-wide state
+ * The one conformance suite every Store implementation runs (each engine's runner in src/storage/sql/ calls it).
+ * It states the contract of each StoreOps method (src/storage/store.ts) as behaviour a caller can observe, so an
+ * engine that passes here can replace another. One file per business area; a new store method gets its cases in
+ * its area's file. Tests isolate by workspace on one shared store; the few that touch store-wide state
  * (first start, refill) open a store of their own.
  */
 export function storeConformance(name: string, open: () => Promise<OpenedStore>): void {
