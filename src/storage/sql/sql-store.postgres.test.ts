@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { freshDatabase } from '../../../test/harness.js';
-import { storeConformance } from '../store.suite.js';
+import { storeConformance } from '../suite/index.js';
 import { openSqlStore } from './sql-store.js';
 
 async function openPostgres() {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { newId } from '../../core/ids.js';
 import { generateKey } from '../../core/key-format.js';
 import { freshDatabase } from '../../../test/harness.js';
-import { storeConformance } from '../store.suite.js';
+import { storeConformance } from '../suite/index.js';
 import { openSqlStore } from './sql-store.js';
 
 storeConformance('SQL store on SQLite', async () => {

@@ -1,44 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, type EngineName } from '../../../test/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../core/ids.js';
 import { generateKey } from '../../core/key-format.js';
 import type { NewKeyRow, Store } from '../store.js';
-import { openSqlStore } from './sql-store.js';
+import { NOW, keyRow, type StoreSuite } from './fixtures.js';
 
-/** The key-migration methods of the SQL store, on both engines (the rest is in store.suite.ts). */
-const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
-
-for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
-  describe(`key migrations in the SQL store (${engine})`, () => {
+/** The key-migration methods: keys.migrateKeys imports under a migration, keys.verifyKey completes it. */
+export function keyMigrationCases(suite: StoreSuite): void {
+  describe('key migrations', () => {
     let store: Store;
-    let drop: () => Promise<void>;
-    beforeAll(async () => {
-      const database = await freshDatabase(engine);
-      drop = database.drop;
-      store = await openSqlStore(database.url);
-    });
-    afterAll(async () => {
-      await store?.close();
-      await drop?.();
+    beforeAll(() => {
+      store = suite.store;
     });
 
+    /** The suite's workspace with one API, plus a migration of it. */
     async function fixture() {
-      const workspaceId = newId('workspace', NOW);
-      await store.insertWorkspace({ id: workspaceId, name: 'migrations', enabled: true, createdAt: NOW });
-      const apiId = newId('api', NOW);
-      await store.insertApi({
-        id: apiId, workspaceId, name: 'api', deleteProtection: false, storeEncryptedKeys: false, ipWhitelist: null, defaultPrefix: null,
-        defaultByteLength: null, createdAt: NOW, updatedAt: null,
-      });
+      const { workspaceId, apiId } = await suite.fixture();
       const migrationId = newId('migration', NOW);
       await store.insertKeyMigration({ id: migrationId, workspaceId, algorithm: 'sha256_hex', createdAt: NOW });
       return { workspaceId, apiId, migrationId };
     }
 
-    const row = (workspaceId: string, apiId: string, hash: string, fields: Partial<NewKeyRow> = {}): NewKeyRow => ({
-      id: newId('key', NOW), workspaceId, apiId, hash, start: '(migrated)', prefix: null, name: null, identityId: null, meta: null,
-      enabled: true, expires: null, remaining: null, refill: null, createdAt: NOW, ...fields,
-    });
+    /** An imported key: stored under the hash it had elsewhere, with the placeholder start until its first verification. */
+    const row = (workspaceId: string, apiId: string, hash: string, fields: Partial<NewKeyRow> = {}): NewKeyRow =>
+      keyRow(workspaceId, apiId, { hash, start: '(migrated)', prefix: null, ...fields });
 
     it('stores migrations per workspace', async () => {
       const { workspaceId, migrationId } = await fixture();

@@ -1,0 +1,71 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../core/ids.js';
+import type { ApiRecord, Store } from '../store.js';
+import { NOW, type StoreSuite } from './fixtures.js';
+
+export function apiCases(suite: StoreSuite): void {
+  describe('apis', () => {
+    const { newWorkspace, newKey, fixture } = suite;
+    let store: Store;
+    beforeAll(() => {
+      store = suite.store;
+    });
+
+    it('finds an API only in its own workspace', async () => {
+      const { workspaceId, api } = await fixture();
+      const stranger = await newWorkspace();
+      expect(await store.findApi(workspaceId, api.id)).toEqual(api);
+      expect(await store.findApi(stranger, api.id)).toBeUndefined();
+      expect(await store.findApi(workspaceId, newId('api', NOW))).toBeUndefined();
+    });
+
+    it("soft delete hides the API and its keys; another workspace's delete changes nothing", async () => {
+      const { workspaceId, apiId } = await fixture();
+      const stranger = await newWorkspace();
+      const key = await newKey(workspaceId, apiId);
+
+      await store.softDeleteApi(stranger, apiId, NOW + 1);
+      expect(await store.findApi(workspaceId, apiId)).toBeDefined();
+
+      await store.softDeleteApi(workspaceId, apiId, NOW + 1);
+      expect(await store.findApi(workspaceId, apiId)).toBeUndefined();
+      expect(await store.findKey(workspaceId, key.id)).toBeUndefined();
+      expect(await store.findKeyByHash(key.hash)).toBeUndefined();
+      expect(await store.listKeys({ workspaceId, apiId, limit: 10 })).toEqual([]);
+    });
+
+    it('updates settings in the own workspace only, stamping updatedAt', async () => {
+      const { workspaceId, api } = await fixture();
+      const stranger = await newWorkspace();
+      await store.updateApiSettings(stranger, api.id, { deleteProtection: true }, NOW + 5);
+      expect(await store.findApi(workspaceId, api.id)).toEqual(api);
+
+      await store.updateApiSettings(workspaceId, api.id, { deleteProtection: true }, NOW + 10);
+      expect(await store.findApi(workspaceId, api.id)).toEqual({ ...api, deleteProtection: true, updatedAt: NOW + 10 });
+      // An absent setting is left alone.
+      await store.updateApiSettings(workspaceId, api.id, {}, NOW + 20);
+      expect(await store.findApi(workspaceId, api.id)).toEqual({ ...api, deleteProtection: true, updatedAt: NOW + 20 });
+    });
+
+    it('stores, keeps and removes the IP whitelist, and loads it with every key of the API', async () => {
+      const { workspaceId, api } = await fixture();
+      const key = await newKey(workspaceId, api.id);
+      const list = ['10.0.0.0/8', '2001:db8::/32', '192.168.1.7'];
+      await store.updateApiSettings(workspaceId, api.id, { ipWhitelist: list }, NOW + 1);
+      expect(await store.findApi(workspaceId, api.id)).toEqual({ ...api, ipWhitelist: list, updatedAt: NOW + 1 });
+      expect(await store.findKeyByHash(key.hash)).toMatchObject({ id: key.id, apiIpWhitelist: list });
+      expect(await store.findKey(workspaceId, key.id)).toMatchObject({ apiIpWhitelist: list });
+      // Other settings leave it alone; null removes it.
+      await store.updateApiSettings(workspaceId, api.id, { deleteProtection: true }, NOW + 2);
+      expect(await store.findApi(workspaceId, api.id)).toMatchObject({ ipWhitelist: list, deleteProtection: true });
+      await store.updateApiSettings(workspaceId, api.id, { ipWhitelist: null }, NOW + 3);
+      expect(await store.findApi(workspaceId, api.id)).toMatchObject({ ipWhitelist: null });
+      expect(await store.findKeyByHash(key.hash)).toMatchObject({ apiIpWhitelist: null });
+
+      // An API inserted with a whitelist reads it back.
+      const listed: ApiRecord = { ...api, id: newId('api', NOW), ipWhitelist: ['::1'] };
+      await store.insertApi(listed);
+      expect(await store.findApi(workspaceId, listed.id)).toEqual(listed);
+    });
+  });
+}

@@ -1,0 +1,99 @@
+import { afterAll, beforeAll } from 'vitest';
+import { newId } from '../../core/ids.js';
+import { generateKey } from '../../core/key-format.js';
+import type { ApiRecord, NewKeyRow, NewRatelimit, Store, StoreOps } from '../store.js';
+
+export interface OpenedStore {
+  store: Store;
+  /** Removes the database; called after `store.close()`. */
+  drop: () => Promise<void>;
+}
+
+export const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
+export const DAY = 86_400_000;
+
+export function keyRow(workspaceId: string, apiId: string, fields: Partial<NewKeyRow> = {}): NewKeyRow {
+  const key = generateKey(16, 'cf');
+  return {
+    id: newId('key', NOW), workspaceId, apiId, hash: key.hash, start: key.start, prefix: 'cf', name: null,
+    identityId: null, meta: null, enabled: true, expires: null, remaining: null, refill: null, createdAt: NOW,
+    ...fields,
+  };
+}
+
+export const limit = (name: string, value = 10, duration = 60_000, autoApply = false): NewRatelimit =>
+  ({ id: newId('ratelimit', NOW), name, limit: value, duration, autoApply });
+
+/** What every area's cases share: the store under test and the helpers that fill it. */
+export interface StoreSuite {
+  /** The shared store, open from the suite's beforeAll on: read it in a hook or a test, not while declaring cases. */
+  readonly store: Store;
+  /** Runs `test` on a store of its own, for behaviour that is store-wide rather than per workspace. */
+  withOwnStore(test: (own: Store) => Promise<void>): Promise<void>;
+  newWorkspace(ops?: StoreOps, enabled?: boolean): Promise<string>;
+  newApi(workspaceId: string, ops?: StoreOps): Promise<ApiRecord>;
+  newKey(workspaceId: string, apiId: string, fields?: Partial<NewKeyRow>, ops?: StoreOps): Promise<NewKeyRow>;
+  /** A workspace with one API, the starting point of most tests. */
+  fixture(): Promise<{ workspaceId: string; api: ApiRecord; apiId: string }>;
+}
+
+/** Opens the shared store before the enclosing describe's cases and closes it after them. */
+export function openStoreSuite(open: () => Promise<OpenedStore>): StoreSuite {
+  let opened: OpenedStore | undefined;
+  beforeAll(async () => {
+    opened = await open();
+  });
+  afterAll(async () => {
+    await opened?.store.close();
+    await opened?.drop();
+  });
+
+  const current = (): Store => {
+    if (!opened) throw new Error('the conformance store is opened in beforeAll: read it in a hook or a test');
+    return opened.store;
+  };
+
+  async function withOwnStore(test: (own: Store) => Promise<void>): Promise<void> {
+    const own = await open();
+    try {
+      await test(own.store);
+    } finally {
+      await own.store.close();
+      await own.drop();
+    }
+  }
+
+  async function newWorkspace(ops: StoreOps = current(), enabled = true): Promise<string> {
+    const id = newId('workspace', NOW);
+    await ops.insertWorkspace({ id, name: 'conformance', enabled, createdAt: NOW });
+    return id;
+  }
+
+  async function newApi(workspaceId: string, ops: StoreOps = current()): Promise<ApiRecord> {
+    const api: ApiRecord = {
+      id: newId('api', NOW), workspaceId, name: 'conformance api', deleteProtection: false, storeEncryptedKeys: false,
+      ipWhitelist: null, defaultPrefix: 'cf', defaultByteLength: 24, createdAt: NOW, updatedAt: null,
+    };
+    await ops.insertApi(api);
+    return api;
+  }
+
+  async function newKey(workspaceId: string, apiId: string, fields: Partial<NewKeyRow> = {}, ops: StoreOps = current()): Promise<NewKeyRow> {
+    const row = keyRow(workspaceId, apiId, fields);
+    await ops.insertKey(row);
+    return row;
+  }
+
+  async function fixture() {
+    const workspaceId = await newWorkspace();
+    const api = await newApi(workspaceId);
+    return { workspaceId, api, apiId: api.id };
+  }
+
+  return {
+    get store() {
+      return current();
+    },
+    withOwnStore, newWorkspace, newApi, newKey, fixture,
+  };
+}

@@ -1,0 +1,177 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { generateKey } from '../../core/key-format.js';
+import type { Store } from '../store.js';
+import { NOW, DAY, keyRow, limit, type StoreSuite } from './fixtures.js';
+
+export function keyCases(suite: StoreSuite): void {
+  describe('keys', () => {
+    const { newWorkspace, newApi, newKey, fixture } = suite;
+    let store: Store;
+    beforeAll(() => {
+      store = suite.store;
+    });
+
+    it('inserts a key and finds it by id (own workspace only) and by hash, with everything verify needs', async () => {
+      const { workspaceId, apiId } = await fixture();
+      const identityId = await store.upsertIdentity(workspaceId, 'customer_9', NOW);
+      const row = await newKey(workspaceId, apiId, {
+        name: 'primary', identityId, meta: { plan: 'pro', nested: { n: 1 } }, enabled: false, expires: NOW + DAY,
+        remaining: 50, refill: { amount: 100, day: 1 },
+      });
+      const expected = {
+        id: row.id, workspaceId, apiId, hash: row.hash, start: row.start, prefix: 'cf', name: 'primary',
+        meta: { plan: 'pro', nested: { n: 1 } }, enabled: false, expires: NOW + DAY, remaining: 50,
+        refill: { amount: 100, day: 1 }, lastRefillAt: NOW, createdAt: NOW, updatedAt: null, lastUsedAt: null,
+        identity: { id: identityId, externalId: 'customer_9', meta: {}, ratelimits: [] },
+        permissions: [], roles: [], rolePermissions: [], ratelimits: [], apiIpWhitelist: null,
+      };
+      expect(await store.findKey(workspaceId, row.id)).toEqual(expected);
+      // A disabled key is still found: verify must answer DISABLED, not NOT_FOUND.
+      expect(await store.findKeyByHash(row.hash)).toEqual(expected);
+      expect(await store.findKey(await newWorkspace(), row.id)).toBeUndefined();
+      expect(await store.findKeyByHash(generateKey(16).hash)).toBeUndefined();
+
+      const bare = await newKey(workspaceId, apiId, { prefix: null });
+      expect(await store.findKey(workspaceId, bare.id)).toMatchObject({
+        prefix: null, name: null, meta: null, expires: null, remaining: null, refill: null, lastRefillAt: null, identity: null,
+      });
+    });
+
+    it('lists the keys of one API in id order, page by page, optionally for one identity', async () => {
+      const { workspaceId, apiId } = await fixture();
+      const otherApi = await newApi(workspaceId);
+      const identityId = await store.upsertIdentity(workspaceId, 'lister', NOW);
+      const keys = [];
+      for (let i = 0; i < 5; i++) keys.push(await newKey(workspaceId, apiId, i % 2 === 0 ? { identityId } : {}));
+      await newKey(workspaceId, otherApi.id, { identityId });
+      const gone = await newKey(workspaceId, apiId, { identityId });
+      await store.softDeleteKey(gone.id, NOW);
+      const expected = keys.map((k) => k.id).sort();
+
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < 5; page++) {
+        const rows = await store.listKeys({ workspaceId, apiId, limit: 2, ...(cursor ? { cursor } : {}) });
+        seen.push(...rows.map((r) => r.id));
+        if (rows.length < 2) break;
+        cursor = rows.at(-1)!.id;
+      }
+      expect(seen).toEqual(expected);
+
+      const withIdentity = await store.listKeys({ workspaceId, apiId, identityId, limit: 10 });
+      expect(withIdentity.map((k) => k.id)).toEqual(keys.filter((_, i) => i % 2 === 0).map((k) => k.id).sort());
+      expect(withIdentity.every((k) => k.identity?.externalId === 'lister')).toBe(true);
+      expect(await store.listKeys({ workspaceId: await newWorkspace(), apiId, limit: 10 })).toEqual([]);
+    });
+
+    it('updateKey writes present fields (null included) and leaves absent ones alone', async () => {
+      const { workspaceId, apiId } = await fixture();
+      const identityId = await store.upsertIdentity(workspaceId, 'patched', NOW);
+      const row = await newKey(workspaceId, apiId, {
+        name: 'before', identityId, meta: { a: 1 }, expires: NOW + DAY, remaining: 10, refill: { amount: 10, day: null },
+      });
+      const before = (await store.findKey(workspaceId, row.id))!;
+
+      await store.updateKey(row.id, {}, NOW + 1);
+      expect(await store.findKey(workspaceId, row.id)).toEqual({ ...before, updatedAt: NOW + 1 });
+
+      await store.updateKey(row.id, { name: null, meta: { b: 2 } }, NOW + 2);
+      expect(await store.findKey(workspaceId, row.id)).toEqual({ ...before, name: null, meta: { b: 2 }, updatedAt: NOW + 2 });
+
+      await store.updateKey(row.id, { meta: null, enabled: false, expires: null, identityId: null }, NOW + 3);
+      expect(await store.findKey(workspaceId, row.id)).toEqual({
+        ...before, name: null, meta: null, enabled: false, expires: null, identity: null, updatedAt: NOW + 3,
+      });
+
+      await store.updateKey(row.id, { refill: null, remaining: null }, NOW + 4);
+      expect(await store.findKey(workspaceId, row.id)).toMatchObject({ remaining: null, refill: null, lastRefillAt: null, enabled: false });
+
+      await store.updateKey(row.id, { remaining: 5, refill: { amount: 20, day: 3 }, name: 'after' }, NOW + 5);
+      expect(await store.findKey(workspaceId, row.id)).toMatchObject({
+        name: 'after', remaining: 5, refill: { amount: 20, day: 3 }, lastRefillAt: NOW + 5, updatedAt: NOW + 5,
+      });
+    });
+
+    it('replaceKeyRatelimits keeps the ids of limits it keeps, updates them, adds and removes the rest', async () => {
+      const { workspaceId, apiId } = await fixture();
+      const row = await newKey(workspaceId, apiId);
+      const [a, b] = [limit('alpha', 10), limit('beta', 20, 1000, true)];
+      await store.replaceKeyRatelimits(workspaceId, row.id, [a, b], NOW);
+      expect((await store.findKey(workspaceId, row.id))!.ratelimits).toEqual([
+        { id: a.id, name: 'alpha', limit: 10, duration: 60_000, autoApply: false },
+        { id: b.id, name: 'beta', limit: 20, duration: 1000, autoApply: true },
+      ]);
+
+      const betaAgain = limit('beta', 99, 5000, false);
+      const gamma = limit('gamma', 1);
+      await store.replaceKeyRatelimits(workspaceId, row.id, [betaAgain, gamma], NOW + 1);
+      expect((await store.findKey(workspaceId, row.id))!.ratelimits).toEqual([
+        { id: b.id, name: 'beta', limit: 99, duration: 5000, autoApply: false },
+        { id: gamma.id, name: 'gamma', limit: 1, duration: 60_000, autoApply: false },
+      ]);
+
+      // Another key's limits of the same name are separate.
+      const sibling = await newKey(workspaceId, apiId);
+      await store.replaceKeyRatelimits(workspaceId, sibling.id, [limit('beta', 1)], NOW);
+      expect((await store.findKey(workspaceId, row.id))!.ratelimits.map((l) => l.limit)).toEqual([99, 1]);
+
+      await store.replaceKeyRatelimits(workspaceId, row.id, [], NOW + 2);
+      expect((await store.findKey(workspaceId, row.id))!.ratelimits).toEqual([]);
+      expect((await store.findKey(workspaceId, sibling.id))!.ratelimits).toHaveLength(1);
+    });
+
+    it('setKeyPermissions replaces the direct permissions, creating missing ones, per workspace', async () => {
+      const { workspaceId, apiId } = await fixture();
+      const first = await newKey(workspaceId, apiId);
+      const second = await newKey(workspaceId, apiId);
+      await store.setKeyPermissions(workspaceId, first.id, ['docs.read', 'docs.write', 'docs.read'], NOW);
+      expect((await store.findKey(workspaceId, first.id))!.permissions).toEqual(['docs.read', 'docs.write']);
+
+      // Slugs that already exist in the workspace are reused, not duplicated (which would violate uniqueness).
+      await store.setKeyPermissions(workspaceId, second.id, ['docs.write', 'billing.*'], NOW);
+      expect((await store.findKey(workspaceId, second.id))!.permissions).toEqual(['billing.*', 'docs.write']);
+
+      await store.setKeyPermissions(workspaceId, first.id, ['docs.write', 'admin'], NOW + 1);
+      expect((await store.findKey(workspaceId, first.id))!.permissions).toEqual(['admin', 'docs.write']);
+      expect((await store.findKey(workspaceId, second.id))!.permissions).toEqual(['billing.*', 'docs.write']);
+
+      const elsewhere = await fixture();
+      const foreign = await newKey(elsewhere.workspaceId, elsewhere.apiId);
+      await store.setKeyPermissions(elsewhere.workspaceId, foreign.id, ['docs.write'], NOW);
+      expect((await store.findKey(elsewhere.workspaceId, foreign.id))!.permissions).toEqual(['docs.write']);
+
+      await store.setKeyPermissions(workspaceId, first.id, [], NOW + 2);
+      expect((await store.findKey(workspaceId, first.id))!.permissions).toEqual([]);
+    });
+
+    it('setKeyRoles reports the names that do not exist and then changes nothing; [] clears', async () => {
+      const { workspaceId, apiId } = await fixture();
+      const row = await newKey(workspaceId, apiId);
+      expect(await store.setKeyRoles(workspaceId, row.id, ['admin', 'viewer', 'admin'], NOW)).toEqual(['admin', 'viewer']);
+      expect((await store.findKey(workspaceId, row.id))!.roles).toEqual([]);
+      expect(await store.setKeyRoles(workspaceId, row.id, [], NOW)).toEqual([]);
+      expect((await store.findKey(workspaceId, row.id))!.roles).toEqual([]);
+    });
+
+    it('soft delete hides a key but keeps its row; purge removes it and everything attached', async () => {
+      const { workspaceId, apiId } = await fixture();
+      const soft = await newKey(workspaceId, apiId, { remaining: 1 });
+      await store.softDeleteKey(soft.id, NOW + 1);
+      expect(await store.findKey(workspaceId, soft.id)).toBeUndefined();
+      expect(await store.findKeyByHash(soft.hash)).toBeUndefined();
+      expect(await store.listKeys({ workspaceId, apiId, limit: 10 })).toEqual([]);
+      // The row is still there: its id cannot be reused.
+      await expect(store.insertKey({ ...keyRow(workspaceId, apiId), id: soft.id })).rejects.toThrow();
+
+      const purged = await newKey(workspaceId, apiId, { remaining: 1 });
+      await store.replaceKeyRatelimits(workspaceId, purged.id, [limit('per_minute')], NOW);
+      await store.setKeyPermissions(workspaceId, purged.id, ['docs.read'], NOW);
+      await store.purgeKey(purged.id);
+      expect(await store.findKeyByHash(purged.hash)).toBeUndefined();
+      expect(await store.readCredits(purged.id)).toBeUndefined();
+      // Re-inserting the same id and hash works, and nothing of the purged key comes back with it.
+      await store.insertKey({ ...purged, remaining: null });
+      expect(await store.findKey(workspaceId, purged.id)).toMatchObject({ ratelimits: [], permissions: [], remaining: null });
+    });
+  });
+}

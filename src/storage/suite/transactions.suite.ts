@@ -1,0 +1,65 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../core/ids.js';
+import { generateKey } from '../../core/key-format.js';
+import type { NewKeyRow, Store } from '../store.js';
+import { NOW, type StoreSuite } from './fixtures.js';
+
+export function transactionCases(suite: StoreSuite): void {
+  describe('transactions', () => {
+    const { newWorkspace, newApi, newKey, fixture } = suite;
+    let store: Store;
+    beforeAll(() => {
+      store = suite.store;
+    });
+
+    it('commits together and sees its own writes', async () => {
+      const { workspaceId, key } = await store.transaction(async (tx) => {
+        const ws = await newWorkspace(tx);
+        const api = await newApi(ws, tx);
+        const row = await newKey(ws, api.id, {}, tx);
+        expect(await tx.findKey(ws, row.id)).toBeDefined();
+        return { workspaceId: ws, key: row };
+      });
+      expect(await store.findKey(workspaceId, key.id)).toMatchObject({ id: key.id });
+    });
+
+    it('an error thrown after writes leaves nothing behind', async () => {
+      const { workspaceId, apiId } = await fixture();
+      const existing = await newKey(workspaceId, apiId, { remaining: 10 });
+      const rootKey = generateKey(32, 'kw_root');
+      let written: { wsId: string; apiId: string; key: NewKeyRow } | undefined;
+      const failure = new Error('abort after writes');
+
+      await expect(
+        store.transaction(async (tx) => {
+          const wsId = await newWorkspace(tx);
+          const api = await newApi(wsId, tx);
+          const key = await newKey(wsId, api.id, {}, tx);
+          written = { wsId, apiId: api.id, key };
+          await tx.insertRootKey({
+            id: newId('rootKey', NOW), workspaceId: wsId, name: null, hash: rootKey.hash, start: rootKey.start,
+            permissions: [], createdAt: NOW, expires: null, createdBy: null,
+          });
+          await tx.upsertIdentity(wsId, 'ghost', NOW);
+          await tx.appendAudit({
+            id: newId('auditLog', NOW), workspaceId: wsId, event: 'x.y', time: NOW, actor: { type: 'system', id: 'test' },
+            description: 'never', resources: [{ type: 'api', id: api.id }], sourceIp: null, userAgent: null, requestId: null,
+          });
+          expect(await tx.changeCredits(existing.id, 'set', 99)).toBe(99);
+          await tx.updateKey(existing.id, { name: 'never' }, NOW + 1);
+          throw failure;
+        }),
+      ).rejects.toBe(failure);
+
+      expect(written).toBeDefined();
+      expect(await store.findApi(written!.wsId, written!.apiId)).toBeUndefined();
+      expect(await store.findKeyByHash(written!.key.hash)).toBeUndefined();
+      expect(await store.findRootKeyByHash(rootKey.hash)).toBeUndefined();
+      expect(await store.findIdentityIdByExternalId(written!.wsId, 'ghost')).toBeUndefined();
+      expect(await store.listAudit({ workspaceId: written!.wsId, limit: 10 })).toEqual([]);
+      expect(await store.findKey(workspaceId, existing.id)).toMatchObject({ remaining: 10, name: null, updatedAt: null });
+      // The workspace id is free again, so the workspace row was rolled back too.
+      await expect(store.insertWorkspace({ id: written!.wsId, name: 'again', enabled: true, createdAt: NOW })).resolves.toBeUndefined();
+    });
+  });
+}

@@ -1,0 +1,57 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../core/ids.js';
+import { generateKey } from '../../core/key-format.js';
+import type { Store } from '../store.js';
+import { NOW, type StoreSuite } from './fixtures.js';
+
+export function workspaceCases(suite: StoreSuite): void {
+  describe('workspaces', () => {
+    const { withOwnStore, newWorkspace } = suite;
+    let store: Store;
+    beforeAll(() => {
+      store = suite.store;
+    });
+
+    it('claimFirstStart succeeds exactly once per store, even when raced, and rolls back with its transaction', async () => {
+      await withOwnStore(async (own) => {
+        await expect(
+          own.transaction(async (tx) => {
+            expect(await tx.claimFirstStart(NOW)).toBe(true);
+            throw new Error('bootstrap failed');
+          }),
+        ).rejects.toThrow('bootstrap failed');
+        const claims = await Promise.all(Array.from({ length: 10 }, () => own.claimFirstStart(NOW)));
+        expect(claims.filter(Boolean)).toHaveLength(1);
+        expect(await own.claimFirstStart(NOW + 1)).toBe(false);
+      });
+    });
+
+    it("sets and clears a workspace's API rate limit, read with its root keys; an unknown workspace is refused", async () => {
+      const workspaceId = await newWorkspace();
+      const other = await newWorkspace();
+      const key = generateKey(32, 'kw_root');
+      const otherKey = generateKey(32, 'kw_root');
+      const row = {
+        id: newId('rootKey', NOW), workspaceId, name: null, hash: key.hash, start: key.start,
+        permissions: [], createdAt: NOW, expires: null, createdBy: null,
+      };
+      await store.insertRootKey(row);
+      await store.insertRootKey({ ...row, id: newId('rootKey', NOW), workspaceId: other, hash: otherKey.hash });
+
+      expect(await store.setWorkspaceApiRateLimit(workspaceId, 120)).toBe(true);
+      expect((await store.findRootKeyByHash(key.hash))?.workspaceApiRateLimit).toBe(120);
+      expect((await store.findRootKeyByHash(otherKey.hash))?.workspaceApiRateLimit).toBeNull();
+      expect(await store.setWorkspaceApiRateLimit(workspaceId, 0)).toBe(true);
+      expect((await store.findRootKeyByHash(key.hash))?.workspaceApiRateLimit).toBe(0);
+      expect(await store.setWorkspaceApiRateLimit(workspaceId, null)).toBe(true);
+      expect((await store.findRootKeyByHash(key.hash))?.workspaceApiRateLimit).toBeNull();
+      expect(await store.setWorkspaceApiRateLimit(newId('workspace', NOW), 5)).toBe(false);
+      // Rolled back with its transaction, like every mutation.
+      await expect(store.transaction(async (tx) => {
+        await tx.setWorkspaceApiRateLimit(workspaceId, 7);
+        throw new Error('abandoned');
+      })).rejects.toThrow('abandoned');
+      expect((await store.findRootKeyByHash(key.hash))?.workspaceApiRateLimit).toBeNull();
+    });
+  });
+}
