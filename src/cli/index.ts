@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { VERSION } from '../version.js';
 import { bootstrapCommand } from './bootstrap.js';
+import { settingsHelp } from './help.js';
 import { IMPORT_USAGE, importCommand } from './import.js';
 import { migrateCommand } from './migrate.js';
 import { ROOT_KEY_USAGE, rootKeyCommand } from './root-key.js';
@@ -48,17 +49,8 @@ Options:
   -h, --help         Show this help.
   -v, --version      Print the version.
 
-Configuration is read from the environment (see README.md):
-  KEYWARD_PORT (7070), KEYWARD_HOST (127.0.0.1), KEYWARD_DATA_DIR (./data),
-  KEYWARD_DATABASE_URL (SQLite file in the data dir; postgres://... selects PostgreSQL),
-  KEYWARD_LOG_LEVEL (info), KEYWARD_BODY_LIMIT (10485760), KEYWARD_CACHE_SIZE (100000),
-  KEYWARD_CACHE_FRESH_MS (60000), KEYWARD_CACHE_STALE_MS (300000),
-  KEYWARD_WORKSPACE_RATE_LIMIT (unset: no API rate limit per workspace),
-  KEYWARD_MASTER_KEYS (unset: no vault, recoverable keys answer 412), KEYWARD_VAULT_DIR
-  (<data dir>/vault), KEYWARD_VAULT_DATABASE_URL, KEYWARD_VAULT_URL, KEYWARD_VAULT_TOKEN,
-  KEYWARD_VAULT_CA, KEYWARD_VAULT_HOST (127.0.0.1), KEYWARD_VAULT_PORT (7071),
-  KEYWARD_VAULT_TLS_CERT, KEYWARD_VAULT_TLS_KEY, KEYWARD_VAULT_DEK_MAX_ENCRYPTIONS (16777216).
-`;
+Configuration is read from these environment variables (README.md says more):
+${settingsHelp()}`;
 
 type Command = (
   config: Readonly<Config>,
