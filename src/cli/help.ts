@@ -1,11 +1,19 @@
 import { SETTING_NAMES, SETTINGS, shownDefault, type SettingName } from '../settings.js';
 import type { CliCommand } from './command.js';
 
+/**
+ * The help text, generated: `keyward --help` from every command's declaration (command.ts) and the settings table
+ * (src/settings.ts), `keyward <command> --help` from that command's declaration alone.
+ */
+
 /** Help text is wrapped to this many columns. */
 const WIDTH = 100;
 
+/** Where command descriptions start in the global help. */
+const COMMAND_COLUMN = 21;
+
 /** `text` in lines of at most WIDTH columns (a longer word stays whole), each after `indent` spaces; `tail` ends it, unbroken. */
-export function wrap(text: string, indent: number, tail?: string): string[] {
+function wrap(text: string, indent: number, tail?: string): string[] {
   const lines: string[] = [];
   let line = '';
   for (const word of [...text.split(/\s+/).filter(Boolean), ...(tail ? [tail] : [])]) {
@@ -21,7 +29,7 @@ export function wrap(text: string, indent: number, tail?: string): string[] {
 }
 
 /** `label` in a column of `width`, then `text` wrapped beside it; a label too wide for the column gets a line of its own. */
-export function entry(label: string, text: string, width: number, tail?: string): string {
+function entry(label: string, text: string, width: number, tail?: string): string {
   const lines = wrap(text, width, tail);
   if (2 + label.length + 1 > width) return `  ${label}\n${lines.join('\n')}\n`;
   return `${[`  ${label.padEnd(width - 2)}${lines[0]!.trimStart()}`, ...lines.slice(1)].join('\n')}\n`;
@@ -57,9 +65,6 @@ export function synopsisEntry(synopsis: string, summary: string): string {
   const lines = wrap(synopsis, 7);
   return `  ${lines[0]!.trimStart()}\n${lines.slice(1).map((l) => `${l}\n`).join('')}${wrap(summary, COMMAND_COLUMN).join('\n')}\n`;
 }
-
-/** Where command descriptions start in the global help. */
-const COMMAND_COLUMN = 21;
 
 /** `keyward <command> --help`: its usage, what each form does, its options and the settings it uses. */
 export function commandHelp(command: CliCommand): string {
