@@ -54,6 +54,25 @@ describe('keyward <command> --help', () => {
     expect(form).toEqual(command);
   });
 
+  it('a command refuses an option it does not declare, before reading the configuration', async () => {
+    const env = process.env.KEYWARD_PORT;
+    process.env.KEYWARD_PORT = 'eighty';
+    try {
+      const [start, vault, bootstrap] = [await cli('start', '--json'), await cli('vault', 'init', '--workspace', 'ws_1'), await cli('bootstrap', '--api', 'x')];
+      expect([start.code, vault.code, bootstrap.code]).toEqual([2, 2, 2]);
+      expect(start.stderr).toBe('keyward: start takes no --json option\nusage: keyward start\n');
+      expect(vault.stderr).toContain('vault takes no --workspace option');
+      expect(bootstrap.stderr).toContain('bootstrap takes no --api option');
+      // Declared options pass this check and reach the configuration, which then refuses KEYWARD_PORT.
+      const declared = await cli('bootstrap', '--json');
+      expect(declared.code).toBe(2);
+      expect(declared.stderr).toContain('KEYWARD_PORT');
+    } finally {
+      if (env === undefined) delete process.env.KEYWARD_PORT;
+      else process.env.KEYWARD_PORT = env;
+    }
+  });
+
   it('the global help lists each command\'s forms; `help <unknown>` exits 2', async () => {
     for (const command of COMMANDS) expect(HELP).toMatch(new RegExp(`^ {2}${command.name}\\b`, 'm'));
     expect(HELP).toContain('after a command, that command\'s usage and options');

@@ -6,7 +6,7 @@ import type { CliCommand } from './command.js';
 import { commandHelp, commandsHelp, settingsHelp, synopsisEntry, usageOf } from './help.js';
 import { importCli } from './import.js';
 import { migrateCli } from './migrate.js';
-import { OPTIONS } from './options.js';
+import { OPTIONS, type OptionName } from './options.js';
 import { rootKeyCli } from './root-key.js';
 import { startCli } from './start.js';
 import { vaultCli } from './vault.js';
@@ -34,7 +34,7 @@ const byName = new Map(COMMANDS.map((command) => [command.name, command]));
 export async function runCli(argv: string[]): Promise<number | undefined> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS, tokens: true });
   } catch (error) {
     process.stderr.write(`keyward: ${(error as Error).message}\n\n${HELP}`);
     return 2;
@@ -57,6 +57,13 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
   }
   if (!command || (command.positionals === undefined && rest.length > 0)) {
     process.stderr.write(`keyward: unknown command "${[name, ...rest].join(' ')}"\n\n${HELP}`);
+    return 2;
+  }
+  // An option the command does not declare would be ignored silently; its help lists the ones it takes.
+  const taken = new Set(command.options?.map((o) => o.option));
+  const stray = parsed.tokens.find((token) => token.kind === 'option' && !taken.has(token.name as OptionName));
+  if (stray?.kind === 'option') {
+    process.stderr.write(`keyward: ${name} takes no ${stray.rawName} option\nusage: ${usageOf(command)}\n`);
     return 2;
   }
   let config: Readonly<Config>;
