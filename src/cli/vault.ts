@@ -9,6 +9,7 @@ import { rewrapAll } from '../vault/rotation.js';
 import { createVaultServer } from '../vault/server.js';
 import { openSqlVaultStore } from '../vault/sql-store.js';
 import type { CliCommand } from './command.js';
+import { usageOf } from './help.js';
 import { progressBar } from './progress.js';
 
 /**
@@ -45,7 +46,7 @@ export const vaultCli: CliCommand = {
   run: (config, args) => vaultCommand(config, args),
 };
 
-export const VAULT_USAGE = vaultCli.usage!;
+export const VAULT_USAGE = usageOf(vaultCli);
 
 export async function vaultCommand(config: Readonly<Config>, args: { positionals: string[] }): Promise<number | undefined> {
   const [action] = args.positionals;
