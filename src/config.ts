@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isPostgresUrl } from './core/database-url.js';
+import { SETTINGS, type SettingName } from './settings.js';
 import { parseMasterKeys, type MasterKeySpec } from './vault/master-keys.js';
-import { DEFAULT_DEK_MAX_ENCRYPTIONS, isLoopbackHost, MIN_VAULT_TOKEN_CHARS } from './vault/vault.js';
+import { isLoopbackHost, MIN_VAULT_TOKEN_CHARS } from './vault/vault.js';
 
 /**
- * The only reader of process.env. Every variable is parsed and checked once; all problems are
- * reported together, and the result is frozen. Secrets (the passwords in the database and Redis
+ * The only reader of process.env. Every variable is one of SETTINGS (settings.ts), parsed and checked once; all
+ * problems are reported together, and the result is frozen. Secrets (the passwords in the database and Redis
  * URLs, the master keys, the vault token) are redacted by `describeConfig`.
  */
 export interface Config {
@@ -76,7 +77,7 @@ export const MAX_WORKSPACE_RATE_LIMIT = 1_000_000_000;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, problems: string[]): number {
+function integer(env: NodeJS.ProcessEnv, name: SettingName, fallback: number, min: number, max: number, problems: string[]): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -85,6 +86,17 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     return fallback;
   }
   return value;
+}
+
+/** The variable trimmed; unset reads as empty. */
+function text(env: NodeJS.ProcessEnv, name: SettingName): string {
+  return env[name]?.trim() ?? '';
+}
+
+/** A file path, resolved; unset or empty: null. */
+function file(env: NodeJS.ProcessEnv, name: SettingName): string | null {
+  const path = text(env, name);
+  return path ? resolve(path) : null;
 }
 
 function isRedisUrl(value: string): boolean {
@@ -98,12 +110,12 @@ function isRedisUrl(value: string): boolean {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const problems: string[] = [];
-  const port = integer(env, 'KEYWARD_PORT', 7070, 0, 65535, problems);
-  const host = env.KEYWARD_HOST?.trim() || '127.0.0.1';
+  const port = integer(env, 'KEYWARD_PORT', SETTINGS.KEYWARD_PORT.default, 0, 65535, problems);
+  const host = text(env, 'KEYWARD_HOST') || SETTINGS.KEYWARD_HOST.default;
   if (!/^[A-Za-z0-9.:\-\[\]]+$/.test(host)) problems.push(`KEYWARD_HOST must be a host name or IP address, got "${host}"`);
-  const dataDir = resolve(env.KEYWARD_DATA_DIR?.trim() || './data');
+  const dataDir = resolve(text(env, 'KEYWARD_DATA_DIR') || SETTINGS.KEYWARD_DATA_DIR.default);
 
-  let databaseUrl = env.KEYWARD_DATABASE_URL?.trim() || resolve(dataDir, 'keyward.sqlite');
+  let databaseUrl = text(env, 'KEYWARD_DATABASE_URL') || resolve(dataDir, 'keyward.sqlite');
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(databaseUrl)) {
     if (!isPostgresUrl(databaseUrl) && !/^sqlite:\/\//i.test(databaseUrl)) {
       problems.push(`KEYWARD_DATABASE_URL must be a postgres:// URL or a SQLite file path, got scheme "${databaseUrl.split(':')[0]}"`);
@@ -120,24 +132,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     databaseUrl = resolve(databaseUrl);
   }
 
-  const logLevel = (env.KEYWARD_LOG_LEVEL?.trim() || 'info') as Config['logLevel'];
+  const logLevel = (text(env, 'KEYWARD_LOG_LEVEL') || SETTINGS.KEYWARD_LOG_LEVEL.default) as Config['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`KEYWARD_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
 
-  const redisUrl = env.KEYWARD_REDIS_URL?.trim() || null;
+  const redisUrl = text(env, 'KEYWARD_REDIS_URL') || null;
   // The URL is not echoed: it may carry a password.
   if (redisUrl !== null && !isRedisUrl(redisUrl)) problems.push('KEYWARD_REDIS_URL must be a redis:// or rediss:// URL with a host');
 
   // Unset or empty: no limit. Unlike the other integers, "no value" is not a number.
-  const workspaceRateLimit = (env.KEYWARD_WORKSPACE_RATE_LIMIT?.trim() ?? '') === ''
+  const workspaceRateLimit = text(env, 'KEYWARD_WORKSPACE_RATE_LIMIT') === ''
     ? null
     : integer(env, 'KEYWARD_WORKSPACE_RATE_LIMIT', 0, 0, MAX_WORKSPACE_RATE_LIMIT, problems);
 
-  const trustProxy = flag(env, 'KEYWARD_TRUST_PROXY', false, problems);
+  const trustProxy = flag(env, 'KEYWARD_TRUST_PROXY', SETTINGS.KEYWARD_TRUST_PROXY.default, problems);
 
   const vault = vaultConfig(env, dataDir, databaseUrl, problems);
 
-  const tlsCertFile = env.KEYWARD_TLS_CERT?.trim() ? resolve(env.KEYWARD_TLS_CERT.trim()) : null;
-  const tlsKeyFile = env.KEYWARD_TLS_KEY?.trim() ? resolve(env.KEYWARD_TLS_KEY.trim()) : null;
+  const tlsCertFile = file(env, 'KEYWARD_TLS_CERT');
+  const tlsKeyFile = file(env, 'KEYWARD_TLS_KEY');
   if ((tlsCertFile === null) !== (tlsKeyFile === null)) problems.push('Set both KEYWARD_TLS_CERT and KEYWARD_TLS_KEY, or neither');
   for (const [name, file] of [['KEYWARD_TLS_CERT', tlsCertFile], ['KEYWARD_TLS_KEY', tlsKeyFile]] as const) {
     if (file !== null && !existsSync(file)) problems.push(`${name} names a file that does not exist: ${file}`);
@@ -149,10 +161,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     dataDir,
     databaseUrl,
     logLevel,
-    bodyLimit: integer(env, 'KEYWARD_BODY_LIMIT', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024, problems),
-    cacheSize: integer(env, 'KEYWARD_CACHE_SIZE', 100_000, 0, 10_000_000, problems),
-    cacheFreshMs: integer(env, 'KEYWARD_CACHE_FRESH_MS', 60_000, 0, 86_400_000, problems),
-    cacheStaleMs: integer(env, 'KEYWARD_CACHE_STALE_MS', 300_000, 0, 86_400_000, problems),
+    bodyLimit: integer(env, 'KEYWARD_BODY_LIMIT', SETTINGS.KEYWARD_BODY_LIMIT.default, 1024, 100 * 1024 * 1024, problems),
+    cacheSize: integer(env, 'KEYWARD_CACHE_SIZE', SETTINGS.KEYWARD_CACHE_SIZE.default, 0, 10_000_000, problems),
+    cacheFreshMs: integer(env, 'KEYWARD_CACHE_FRESH_MS', SETTINGS.KEYWARD_CACHE_FRESH_MS.default, 0, 86_400_000, problems),
+    cacheStaleMs: integer(env, 'KEYWARD_CACHE_STALE_MS', SETTINGS.KEYWARD_CACHE_STALE_MS.default, 0, 86_400_000, problems),
     redisUrl,
     workspaceRateLimit,
     trustProxy,
@@ -165,12 +177,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
 }
 
 /** true/false (or 1/0); unset or empty: the default. Anything else is a problem rather than a guess. */
-function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean, problems: string[]): boolean {
-  const raw = env[name]?.trim().toLowerCase() ?? '';
+function flag(env: NodeJS.ProcessEnv, name: SettingName, fallback: boolean, problems: string[]): boolean {
+  const raw = text(env, name).toLowerCase();
   if (raw === '') return fallback;
   if (raw === 'true' || raw === '1') return true;
   if (raw === 'false' || raw === '0') return false;
-  problems.push(`${name} must be true or false, got "${env[name]!.trim()}"`);
+  problems.push(`${name} must be true or false, got "${text(env, name)}"`);
   return fallback;
 }
 
@@ -194,14 +206,14 @@ type VaultConfig = Pick<
 
 /** The KEYWARD_MASTER_KEYS and KEYWARD_VAULT_* variables. Secret values are never echoed in a problem. */
 function vaultConfig(env: NodeJS.ProcessEnv, dataDir: string, databaseUrl: string, problems: string[]): VaultConfig {
-  const master = parseMasterKeys(env.KEYWARD_MASTER_KEYS?.trim() ?? '');
+  const master = parseMasterKeys(text(env, 'KEYWARD_MASTER_KEYS'));
   problems.push(...master.problems);
-  const vaultDir = resolve(env.KEYWARD_VAULT_DIR?.trim() || resolve(dataDir, 'vault'));
+  const vaultDir = resolve(text(env, 'KEYWARD_VAULT_DIR') || resolve(dataDir, 'vault'));
 
-  const rawStore = env.KEYWARD_VAULT_DATABASE_URL?.trim() || '';
+  const rawStore = text(env, 'KEYWARD_VAULT_DATABASE_URL');
   let vaultDatabaseUrl = resolve(vaultDir, 'vault.sqlite');
   if (rawStore !== '') {
-    if (env.KEYWARD_VAULT_DIR?.trim()) problems.push('Set KEYWARD_VAULT_DIR or KEYWARD_VAULT_DATABASE_URL, not both');
+    if (text(env, 'KEYWARD_VAULT_DIR')) problems.push('Set KEYWARD_VAULT_DIR or KEYWARD_VAULT_DATABASE_URL, not both');
     if (isPostgresUrl(rawStore)) {
       try {
         new URL(rawStore);
@@ -224,8 +236,8 @@ function vaultConfig(env: NodeJS.ProcessEnv, dataDir: string, databaseUrl: strin
     problems.push('The vault store must be in a directory of its own, not beside the main SQLite database (see KEYWARD_VAULT_DIR)');
   }
 
-  const vaultUrl = env.KEYWARD_VAULT_URL?.trim() || null;
-  const vaultToken = env.KEYWARD_VAULT_TOKEN?.trim() || null;
+  const vaultUrl = text(env, 'KEYWARD_VAULT_URL') || null;
+  const vaultToken = text(env, 'KEYWARD_VAULT_TOKEN') || null;
   if (vaultUrl !== null) {
     let url: URL | undefined;
     try {
@@ -250,11 +262,10 @@ function vaultConfig(env: NodeJS.ProcessEnv, dataDir: string, databaseUrl: strin
     problems.push(`KEYWARD_VAULT_TOKEN must be at least ${MIN_VAULT_TOKEN_CHARS} printable characters without spaces`);
   }
 
-  const vaultHost = env.KEYWARD_VAULT_HOST?.trim() || '127.0.0.1';
+  const vaultHost = text(env, 'KEYWARD_VAULT_HOST') || SETTINGS.KEYWARD_VAULT_HOST.default;
   if (!/^[A-Za-z0-9.:\-\[\]]+$/.test(vaultHost)) problems.push(`KEYWARD_VAULT_HOST must be a host name or IP address, got "${vaultHost}"`);
-  const file = (name: string) => (env[name]?.trim() ? resolve(env[name]!.trim()) : null);
-  const vaultTlsCertFile = file('KEYWARD_VAULT_TLS_CERT');
-  const vaultTlsKeyFile = file('KEYWARD_VAULT_TLS_KEY');
+  const vaultTlsCertFile = file(env, 'KEYWARD_VAULT_TLS_CERT');
+  const vaultTlsKeyFile = file(env, 'KEYWARD_VAULT_TLS_KEY');
   if ((vaultTlsCertFile === null) !== (vaultTlsKeyFile === null)) problems.push('Set both KEYWARD_VAULT_TLS_CERT and KEYWARD_VAULT_TLS_KEY, or neither');
 
   return {
@@ -263,13 +274,13 @@ function vaultConfig(env: NodeJS.ProcessEnv, dataDir: string, databaseUrl: strin
     vaultDatabaseUrl,
     vaultUrl,
     vaultToken,
-    vaultCaFile: file('KEYWARD_VAULT_CA'),
+    vaultCaFile: file(env, 'KEYWARD_VAULT_CA'),
     vaultHost,
-    vaultPort: integer(env, 'KEYWARD_VAULT_PORT', 7071, 0, 65535, problems),
+    vaultPort: integer(env, 'KEYWARD_VAULT_PORT', SETTINGS.KEYWARD_VAULT_PORT.default, 0, 65535, problems),
     vaultTlsCertFile,
     vaultTlsKeyFile,
     // Far below the 2^32 random-nonce limit for AES-GCM (NIST SP 800-38D).
-    vaultDekMaxEncryptions: integer(env, 'KEYWARD_VAULT_DEK_MAX_ENCRYPTIONS', DEFAULT_DEK_MAX_ENCRYPTIONS, 1, 2 ** 30, problems),
+    vaultDekMaxEncryptions: integer(env, 'KEYWARD_VAULT_DEK_MAX_ENCRYPTIONS', SETTINGS.KEYWARD_VAULT_DEK_MAX_ENCRYPTIONS.default, 1, 2 ** 30, problems),
   };
 }
 

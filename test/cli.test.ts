@@ -85,6 +85,21 @@ describe('keyward CLI', { timeout: 120_000 }, () => {
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
   });
 
+  it('<command> --help prints that command\'s usage and options, without reading the configuration', async () => {
+    // An invalid setting would stop any command that runs; help runs none.
+    const [rootKey, vault, global] = await Promise.all([
+      run(['root-key', '--help'], { KEYWARD_PORT: 'eighty' }),
+      run(['help', 'vault'], { KEYWARD_PORT: 'eighty' }),
+      run(['--help']),
+    ]);
+    expect([rootKey.code, vault.code]).toEqual([0, 0]);
+    expect(rootKey.stdout).toMatch(/^Usage: keyward root-key create --workspace <id>/);
+    expect(rootKey.stdout).toMatch(/^ {2}--permission <p> /m);
+    expect(vault.stdout).toMatch(/^Usage: keyward vault <init\|rotate\|serve>/);
+    expect(vault.stdout).toMatch(/^ {2}KEYWARD_MASTER_KEYS /m);
+    for (const text of [rootKey.stdout, vault.stdout]) expect(text).not.toBe(global.stdout);
+  });
+
   it('bootstrap --json prints exactly one JSON object {workspaceId, rootKey} on stdout', async () => {
     const res = await run(['bootstrap', '--json']);
     expect(res.code).toBe(0);

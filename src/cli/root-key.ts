@@ -7,11 +7,34 @@ import { RootKeyService } from '../services/root-keys.js';
 import { openSqlStore } from '../storage/sql/sql-store.js';
 import type { ManagedRootKeyRecord } from '../storage/store.js';
 import { announcer } from './announcer.js';
+import type { CliCommand } from './command.js';
+import { usageOf } from './help.js';
 
-export const ROOT_KEY_USAGE =
-  'keyward root-key create --workspace <id> --name <name> --permission <p> [--permission <p> ...] [--json]\n' +
-  '       keyward root-key list --workspace <id> [--json]\n' +
-  '       keyward root-key revoke <rootKeyId>';
+export const rootKeyCli: CliCommand = {
+  name: 'root-key',
+  forms: [
+    {
+      args: 'create --workspace <id> --name <name> --permission <p> [--permission <p> ...] [--json]',
+      summary: 'Create a root key holding exactly these permissions (each one Keyward knows: see rootKeys.listPermissions). ' +
+        'Prints the key once; with --json exactly {"rootKeyId": "...", "rootKey": "..."}. Audited.',
+    },
+    { args: 'list --workspace <id> [--json]', summary: 'List a workspace\'s root keys: id, start, name, expiry, permissions (never a secret).' },
+    { args: 'revoke <rootKeyId>', summary: 'Revoke a root key, audited. Servers sharing KEYWARD_REDIS_URL refuse it at once.' },
+  ],
+  details: 'These act as Keyward itself (audited as the system actor `cli`) with the operator\'s authority over the workspace.',
+  // A subcommand, and for `revoke` an id; the command checks which.
+  positionals: [1, 2],
+  options: [
+    { option: 'workspace', value: '<id>', description: 'The workspace (create, list).' },
+    { option: 'name', value: '<name>', description: 'The new root key\'s name (create).' },
+    { option: 'permission', value: '<p>', description: 'A permission the new root key holds; repeat it for each (create).' },
+    { option: 'json', description: 'Print JSON: {"rootKeyId", "rootKey"} (create), an array of root keys (list).' },
+  ],
+  settings: ['KEYWARD_DATA_DIR', 'KEYWARD_DATABASE_URL', 'KEYWARD_REDIS_URL'],
+  run: (config, args) => rootKeyCommand(config, args),
+};
+
+export const ROOT_KEY_USAGE = usageOf(rootKeyCli);
 
 export interface RootKeyArgs {
   json: boolean;

@@ -8,6 +8,8 @@ import { openLocalVault } from '../vault/open.js';
 import { rewrapAll } from '../vault/rotation.js';
 import { createVaultServer } from '../vault/server.js';
 import { openSqlVaultStore } from '../vault/sql-store.js';
+import type { CliCommand } from './command.js';
+import { usageOf } from './help.js';
 import { progressBar } from './progress.js';
 
 /**
@@ -15,7 +17,36 @@ import { progressBar } from './progress.js';
  * and the vault store are (the API nodes themselves, or the vault host when API nodes use KEYWARD_VAULT_URL).
  */
 
-export const VAULT_USAGE = 'keyward vault <init|rotate|serve>';
+export const vaultCli: CliCommand = {
+  name: 'vault',
+  usage: 'keyward vault <init|rotate|serve>',
+  forms: [
+    {
+      args: 'init',
+      summary: 'Print a new master key (the next version) alone on the last line of stdout, exactly as a KEYWARD_MASTER_KEYS ' +
+        'entry; what to do next goes to stderr.',
+    },
+    {
+      args: 'rotate',
+      summary: 'Re-wrap every data key under the newest master key (progress on stderr) while servers keep serving; ' +
+        'afterwards older versions can leave KEYWARD_MASTER_KEYS.',
+    },
+    {
+      args: 'serve',
+      summary: 'Run the vault as its own process (KEYWARD_VAULT_HOST/PORT, bearer token KEYWARD_VAULT_TOKEN, HTTPS with ' +
+        'KEYWARD_VAULT_TLS_CERT/KEY); API nodes then use it through KEYWARD_VAULT_URL and hold no master key.',
+    },
+  ],
+  details: 'Run them where the master keys and the vault store are: not on a node that sets KEYWARD_VAULT_URL.',
+  positionals: 1,
+  settings: [
+    'KEYWARD_MASTER_KEYS', 'KEYWARD_VAULT_DIR', 'KEYWARD_VAULT_DATABASE_URL', 'KEYWARD_VAULT_TOKEN', 'KEYWARD_VAULT_HOST', 'KEYWARD_VAULT_PORT',
+    'KEYWARD_VAULT_TLS_CERT', 'KEYWARD_VAULT_TLS_KEY', 'KEYWARD_VAULT_DEK_MAX_ENCRYPTIONS', 'KEYWARD_LOG_LEVEL',
+  ],
+  run: (config, args) => vaultCommand(config, args),
+};
+
+export const VAULT_USAGE = usageOf(vaultCli);
 
 export async function vaultCommand(config: Readonly<Config>, args: { positionals: string[] }): Promise<number | undefined> {
   const [action] = args.positionals;

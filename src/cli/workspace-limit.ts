@@ -3,8 +3,25 @@ import { systemClock } from '../core/clock.js';
 import { WorkspaceService } from '../services/workspaces.js';
 import { openSqlStore } from '../storage/sql/sql-store.js';
 import { announcer } from './announcer.js';
+import type { CliCommand } from './command.js';
+import { usageOf } from './help.js';
 
-export const WORKSPACE_LIMIT_USAGE = 'keyward workspace-limit <workspaceId> <requestsPerMinute|off>';
+export const workspaceLimitCli: CliCommand = {
+  name: 'workspace-limit',
+  forms: [{
+    args: '<workspaceId> <requestsPerMinute|off>',
+    summary: 'Set one workspace\'s API rate limit (requests per minute, 0 refuses every request), or "off" to fall back to ' +
+      'KEYWARD_WORKSPACE_RATE_LIMIT. Audited.',
+  }],
+  details: 'Servers sharing KEYWARD_REDIS_URL drop their cached copy at once; without Redis they pick the value up when ' +
+    'their root-key cache entries expire (KEYWARD_CACHE_FRESH_MS).',
+  positionals: 2,
+  options: [{ option: 'json', description: 'Print {"workspaceId", "apiRateLimit", "announced"} as one JSON object.' }],
+  settings: ['KEYWARD_DATA_DIR', 'KEYWARD_DATABASE_URL', 'KEYWARD_REDIS_URL'],
+  run: (config, args) => workspaceLimitCommand(config, args),
+};
+
+export const WORKSPACE_LIMIT_USAGE = usageOf(workspaceLimitCli);
 
 /** "off" (or "none"): no limit of its own; else a whole number of requests per minute (0 refuses everything). */
 export function parseWorkspaceLimit(value: string): number | null | undefined {

@@ -1,0 +1,18 @@
+import type { ParseArgsConfig } from 'node:util';
+
+/** Every option the command line accepts (node:util parseArgs); each command's help says which it takes. */
+export const OPTIONS = {
+  json: { type: 'boolean', default: false },
+  // root-key create/list, import
+  workspace: { type: 'string' },
+  name: { type: 'string' },
+  permission: { type: 'string', multiple: true },
+  // import
+  api: { type: 'string' },
+  algorithm: { type: 'string' },
+  migration: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+  version: { type: 'boolean', short: 'v', default: false },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+export type OptionName = keyof typeof OPTIONS;

@@ -1,0 +1,53 @@
+import { DEFAULT_DEK_MAX_ENCRYPTIONS } from './vault/vault.js';
+
+export interface Setting {
+  /** The value loadConfig (config.ts) takes when the variable is unset or empty; absent when it is derived or means "off". */
+  readonly default?: string | number | boolean;
+  /** How the default is shown when it is not a plain value: `unset` (the description says what that means), or what it is derived from. */
+  readonly shown?: string;
+  /** One line for `keyward --help`; README.md's configuration table says more. */
+  readonly description: string;
+}
+
+/**
+ * Every environment variable Keyward reads, in one place: config.ts reads only names listed here (its readers take a
+ * `SettingName`), src/cli/help.ts prints the table for `keyward --help`, and src/settings.test.ts holds README.md's
+ * configuration table to it.
+ */
+export const SETTINGS = {
+  KEYWARD_PORT: { default: 7070, description: 'TCP port to listen on (0 picks a free one)' },
+  KEYWARD_HOST: { default: '127.0.0.1', description: 'Address to bind; 0.0.0.0 to serve other machines' },
+  KEYWARD_DATA_DIR: { default: './data', description: 'Where the embedded SQLite database lives' },
+  KEYWARD_DATABASE_URL: { shown: '<data dir>/keyward.sqlite', description: 'A SQLite file path, or a postgres:// URL for PostgreSQL' },
+  KEYWARD_LOG_LEVEL: { default: 'info', description: 'fatal, error, warn, info, debug, trace or silent' },
+  KEYWARD_BODY_LIMIT: { default: 10 * 1024 * 1024, description: 'Largest request body in bytes (larger: 413)' },
+  KEYWARD_CACHE_SIZE: { default: 100_000, description: 'Entries per in-process lookup cache' },
+  KEYWARD_CACHE_FRESH_MS: { default: 60_000, description: 'Milliseconds a cached lookup is used as it is' },
+  KEYWARD_CACHE_STALE_MS: { default: 300_000, description: 'Milliseconds past that it is served while reloading' },
+  KEYWARD_TLS_CERT: { shown: 'unset', description: 'PEM certificate file: serve the API over HTTPS (TLS 1.3)' },
+  KEYWARD_TLS_KEY: { shown: 'unset', description: 'PEM key file for KEYWARD_TLS_CERT; set both or neither' },
+  KEYWARD_REDIS_URL: { shown: 'unset', description: 'redis:// or rediss:// URL: nodes share limits, caches' },
+  KEYWARD_TRUST_PROXY: { default: false, description: 'true: client IP from X-Forwarded-For (only behind a proxy)' },
+  KEYWARD_WORKSPACE_RATE_LIMIT: { shown: 'unset', description: 'API requests per minute per workspace; unset: no limit' },
+  KEYWARD_MASTER_KEYS: { shown: 'unset', description: 'Master keys <version>:<base64>,...; unset: no vault (412)' },
+  KEYWARD_VAULT_DIR: { shown: '<data dir>/vault', description: 'Directory of the default vault store' },
+  KEYWARD_VAULT_DATABASE_URL: { shown: 'unset', description: 'The vault store elsewhere: a postgres:// URL or a SQLite path' },
+  KEYWARD_VAULT_URL: { shown: 'unset', description: 'URL of a `keyward vault serve` to use instead of a local vault' },
+  KEYWARD_VAULT_TOKEN: { shown: 'unset', description: 'Bearer token between API nodes and `keyward vault serve`' },
+  KEYWARD_VAULT_CA: { shown: 'unset', description: 'PEM file of the CA for KEYWARD_VAULT_URL; unset: system CAs' },
+  KEYWARD_VAULT_HOST: { default: '127.0.0.1', description: 'Where `keyward vault serve` listens' },
+  KEYWARD_VAULT_PORT: { default: 7071, description: 'The port `keyward vault serve` listens on' },
+  KEYWARD_VAULT_TLS_CERT: { shown: 'unset', description: 'PEM certificate file: `keyward vault serve` over HTTPS' },
+  KEYWARD_VAULT_TLS_KEY: { shown: 'unset', description: 'PEM key file for KEYWARD_VAULT_TLS_CERT; set both or neither' },
+  KEYWARD_VAULT_DEK_MAX_ENCRYPTIONS: { default: DEFAULT_DEK_MAX_ENCRYPTIONS, description: 'Encryptions per data key before the vault makes another' },
+} as const satisfies Record<`KEYWARD_${string}`, Setting>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+export const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];
+
+/** The default as help and README.md show it. */
+export function shownDefault(name: SettingName): string {
+  const setting: Setting = SETTINGS[name];
+  return setting.shown ?? String(setting.default);
+}
