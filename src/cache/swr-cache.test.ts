@@ -133,6 +133,54 @@ describe('SwrCache', () => {
     }
   });
 
+  it('a get after invalidateWhere or clear does not join the load that started before it', async () => {
+    for (const drop of [
+      (cache: SwrCache<string>) => cache.invalidateWhere((value) => value.startsWith('ws1:')),
+      (cache: SwrCache<string>) => cache.clear(),
+    ]) {
+      const { cache } = setup();
+      const d = deferred<string>();
+      const pending = cache.get('a', () => d.promise);
+      drop(cache);
+      const after = cache.get('a', async () => 'ws1:after');
+      d.resolve('ws1:before');
+      expect(await pending).toBe('ws1:before');
+      expect(await after).toBe('ws1:after');
+      expect(await cache.get('a', async () => 'unused')).toBe('ws1:after');
+    }
+  });
+
+  it('invalidateWhere keeps a load out however soon after it resolves it runs (before the cache stores it, or after)', async () => {
+    // Each round lets one more promise callback run between the load resolving and the invalidation, until the
+    // caller has its value: the result must never be cached across the invalidation at any of those points.
+    for (let ticks = 0; ; ticks++) {
+      const { cache } = setup();
+      const d = deferred<string>();
+      let answered = false;
+      const pending = cache.get('a', () => d.promise).then((value) => { answered = true; return value; });
+      d.resolve('ws1:before');
+      for (let i = 0; i < ticks; i++) await Promise.resolve();
+      const answeredBefore = answered;
+      cache.invalidateWhere((value) => value.startsWith('ws1:'));
+      expect(await pending).toBe('ws1:before');
+      expect(await cache.get('a', async () => 'ws1:after')).toBe('ws1:after');
+      if (answeredBefore) break;
+    }
+  });
+
+  it('keeps the entries read most recently: a read entry outlives an older unread one', async () => {
+    const { cache } = setup({ maxEntries: 2 });
+    const { calls, load } = counter();
+    await cache.get('a', load('a'));
+    await cache.get('b', load('b'));
+    await cache.get('a', load('a')); // a is now the most recently used
+    await cache.get('c', load('c')); // evicts b
+    await cache.get('a', load('a'));
+    expect(calls).toEqual(['a', 'b', 'c']);
+    await cache.get('b', load('b'));
+    expect(calls).toEqual(['a', 'b', 'c', 'b']);
+  });
+
   it('invalidate and invalidateWhere drop exactly what they name (misses included for invalidateWhere)', async () => {
     const { cache } = setup();
     for (const [key, value] of [['a', 'ws1:a'], ['b', 'ws2:b'], ['c', 'ws1:c']] as const) await cache.get(key, async () => value);

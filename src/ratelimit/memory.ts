@@ -10,6 +10,11 @@ interface Counter {
 /**
  * The single-node limiter. Checks run synchronously inside one call, so they are atomic on Node's
  * one thread without locks. Counters older than two windows carry no information and are swept.
+ *
+ * A plain Map rather than lru-cache: a bound on entries would evict live counters, and an evicted counter starts
+ * again at zero, so many identifiers in one window would let others past their limit (limiter.ts promises
+ * exactness). Without a bound, lru-cache warns of unbounded memory unless ttlAutopurge sets a timer per counter
+ * write; and its ttl runs on its own clock, where these windows run on the `now` each check is given.
  */
 export class MemoryLimiter implements Limiter {
   private readonly counters = new Map<string, Counter>();
