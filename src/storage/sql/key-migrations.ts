@@ -1,6 +1,7 @@
 import type { KeyMigrationOps, KeyMigrationRecord, NewKeyRow, PendingMigratedKey } from '../store.js';
 import type { SqlDialect } from './dialect.js';
-import { toJson, type Executor } from './shared.js';
+import { newKeyValues } from './keys.js';
+import type { Executor } from './shared.js';
 import type { Tables } from './tables.js';
 
 export function keyMigrationSql(db: Executor, dialect: SqlDialect): KeyMigrationOps {
@@ -42,14 +43,7 @@ export function keyMigrationSql(db: Executor, dialect: SqlDialect): KeyMigration
       // DO NOTHING on the hash rather than catching the violation: a failed statement would abort a PostgreSQL transaction.
       const result = await db
         .insertInto('keys')
-        .values({
-          id: row.id, workspace_id: row.workspaceId, api_id: row.apiId, hash: row.hash, start: row.start,
-          prefix: row.prefix, name: row.name, identity_id: row.identityId, meta: toJson(row.meta),
-          enabled: row.enabled ? 1 : 0, expires: row.expires, remaining: row.remaining,
-          refill_amount: row.refill?.amount ?? null, refill_day: row.refill?.day ?? null,
-          last_refill_at: row.refill ? row.createdAt : null, last_used_at: null, pending_migration_id: row.pendingMigrationId,
-          created_at: row.createdAt, updated_at: null, deleted_at: null,
-        })
+        .values(newKeyValues(row, row.pendingMigrationId))
         .onConflict((oc) => oc.column('hash').doNothing())
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;

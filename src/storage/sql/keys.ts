@@ -75,20 +75,25 @@ function keyFromRow(row: KeyRow): KeyRecord {
   };
 }
 
+/** The row of a new key; an imported one also names the migration its first verification completes. */
+export function newKeyValues(row: NewKeyRow, pendingMigrationId: string | null): Tables['keys'] {
+  return {
+    id: row.id, workspace_id: row.workspaceId, api_id: row.apiId, hash: row.hash, start: row.start,
+    prefix: row.prefix, name: row.name, identity_id: row.identityId, meta: toJson(row.meta),
+    enabled: row.enabled ? 1 : 0, expires: row.expires, remaining: row.remaining,
+    refill_amount: row.refill?.amount ?? null, refill_day: row.refill?.day ?? null,
+    last_refill_at: row.refill ? row.createdAt : null, last_used_at: null, pending_migration_id: pendingMigrationId,
+    created_at: row.createdAt, updated_at: null, deleted_at: null,
+  };
+}
+
 export function keySql(db: Executor, dialect: SqlDialect): KeyOps {
   const keySelect = keySelectSql(dialect);
   const ops: KeyOps = {
     async insertKey(row: NewKeyRow): Promise<void> {
       await db
         .insertInto('keys')
-        .values({
-          id: row.id, workspace_id: row.workspaceId, api_id: row.apiId, hash: row.hash, start: row.start,
-          prefix: row.prefix, name: row.name, identity_id: row.identityId, meta: toJson(row.meta),
-          enabled: row.enabled ? 1 : 0, expires: row.expires, remaining: row.remaining,
-          refill_amount: row.refill?.amount ?? null, refill_day: row.refill?.day ?? null,
-          last_refill_at: row.refill ? row.createdAt : null, last_used_at: null, pending_migration_id: null,
-          created_at: row.createdAt, updated_at: null, deleted_at: null,
-        })
+        .values(newKeyValues(row, null))
         .execute();
     },
 

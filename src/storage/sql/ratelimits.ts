@@ -1,7 +1,7 @@
 import { newId } from '../../core/ids.js';
 import type { NewRatelimit, NewRatelimitOverride, PageQuery, RatelimitNamespaceRecord, RatelimitOps, RatelimitOverrideRecord } from '../store.js';
 import type { SqlDialect } from './dialect.js';
-import { num, type Executor } from './shared.js';
+import { num, pageAfter, softDelete, type Executor } from './shared.js';
 import type { Tables } from './tables.js';
 
 function namespaceFromRow(row: Tables['ratelimit_namespaces']): RatelimitNamespaceRecord {
@@ -105,9 +105,7 @@ export function ratelimitSql(db: Executor, dialect: SqlDialect): RatelimitOps {
         .selectAll()
         .where('workspace_id', '=', q.workspaceId)
         .where('deleted_at', 'is', null)
-        .$if(q.cursor !== undefined, (qb) => qb.where('id', '>', q.cursor!))
-        .orderBy('id')
-        .limit(q.limit)
+        .$call(pageAfter(q))
         .execute();
       return rows.map(namespaceFromRow);
     },
@@ -138,15 +136,8 @@ export function ratelimitSql(db: Executor, dialect: SqlDialect): RatelimitOps {
       }
     },
 
-    async softDeleteRatelimitNamespace(workspaceId: string, namespaceId: string, now: number): Promise<boolean> {
-      const result = await db
-        .updateTable('ratelimit_namespaces')
-        .set({ deleted_at: now, updated_at: now })
-        .where('id', '=', namespaceId)
-        .where('workspace_id', '=', workspaceId)
-        .where('deleted_at', 'is', null)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) > 0;
+    softDeleteRatelimitNamespace(workspaceId: string, namespaceId: string, now: number): Promise<boolean> {
+      return softDelete(db, 'ratelimit_namespaces', workspaceId, namespaceId, now);
     },
 
     async upsertRatelimitOverride(
@@ -214,22 +205,13 @@ export function ratelimitSql(db: Executor, dialect: SqlDialect): RatelimitOps {
         .where('namespace_id', '=', q.namespaceId)
         .where('workspace_id', '=', q.workspaceId)
         .where('deleted_at', 'is', null)
-        .$if(q.cursor !== undefined, (qb) => qb.where('id', '>', q.cursor!))
-        .orderBy('id')
-        .limit(q.limit)
+        .$call(pageAfter(q))
         .execute();
       return rows.map(overrideFromRow);
     },
 
-    async softDeleteRatelimitOverride(workspaceId: string, overrideId: string, now: number): Promise<boolean> {
-      const result = await db
-        .updateTable('ratelimit_overrides')
-        .set({ deleted_at: now, updated_at: now })
-        .where('id', '=', overrideId)
-        .where('workspace_id', '=', workspaceId)
-        .where('deleted_at', 'is', null)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) > 0;
+    softDeleteRatelimitOverride(workspaceId: string, overrideId: string, now: number): Promise<boolean> {
+      return softDelete(db, 'ratelimit_overrides', workspaceId, overrideId, now);
     },
   };
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { newId } from '../../core/ids.js';
 import type { NewPermission, NewRole, PermissionRecord, RbacOps, RoleRecord, SearchPageQuery } from '../store.js';
-import { anyContains, type Executor } from './shared.js';
+import { anyContains, pageAfter, type Executor } from './shared.js';
 import type { Tables } from './tables.js';
 
 type PermissionRow = Pick<Tables['permissions'], 'id' | 'name' | 'slug' | 'description'>;
@@ -89,9 +89,7 @@ export function rbacSql(db: Executor): RbacOps {
         .select(['id', 'name', 'slug', 'description'])
         .where('workspace_id', '=', q.workspaceId)
         .$if(q.search !== undefined, (qb) => qb.where(anyContains(['id', 'name', 'slug', 'description'], q.search!)))
-        .$if(q.cursor !== undefined, (qb) => qb.where('id', '>', q.cursor!))
-        .orderBy('id')
-        .limit(q.limit)
+        .$call(pageAfter(q))
         .execute();
       return rows.map(permissionFromRow);
     },
@@ -144,9 +142,7 @@ export function rbacSql(db: Executor): RbacOps {
         .select(['id', 'name', 'description'])
         .where('workspace_id', '=', q.workspaceId)
         .$if(q.search !== undefined, (qb) => qb.where(anyContains(['id', 'name', 'description'], q.search!)))
-        .$if(q.cursor !== undefined, (qb) => qb.where('id', '>', q.cursor!))
-        .orderBy('id')
-        .limit(q.limit)
+        .$call(pageAfter(q))
         .execute();
       return withPermissions(db, rows);
     },

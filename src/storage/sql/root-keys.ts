@@ -1,5 +1,5 @@
 import type { ManagedRootKeyRecord, PageQuery, RootKeyOps, RootKeyRecord } from '../store.js';
-import { bool, num, type Executor } from './shared.js';
+import { bool, num, pageAfter, softDelete, type Executor } from './shared.js';
 import type { Tables } from './tables.js';
 
 function managedRootKeyFromRow(row: Tables['root_keys']): ManagedRootKeyRecord {
@@ -85,9 +85,7 @@ export function rootKeySql(db: Executor): RootKeyOps {
         .selectAll()
         .where('workspace_id', '=', q.workspaceId)
         .where('deleted_at', 'is', null)
-        .$if(q.cursor !== undefined, (qb) => qb.where('id', '>', q.cursor!))
-        .orderBy('id')
-        .limit(q.limit)
+        .$call(pageAfter(q))
         .execute();
       return rows.map(managedRootKeyFromRow);
     },
@@ -99,15 +97,8 @@ export function rootKeySql(db: Executor): RootKeyOps {
       await db.updateTable('root_keys').set(values).where('id', '=', rootKeyId).execute();
     },
 
-    async softDeleteRootKey(workspaceId: string, rootKeyId: string, now: number): Promise<boolean> {
-      const result = await db
-        .updateTable('root_keys')
-        .set({ deleted_at: now, updated_at: now })
-        .where('id', '=', rootKeyId)
-        .where('workspace_id', '=', workspaceId)
-        .where('deleted_at', 'is', null)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) > 0;
+    softDeleteRootKey(workspaceId: string, rootKeyId: string, now: number): Promise<boolean> {
+      return softDelete(db, 'root_keys', workspaceId, rootKeyId, now);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { RatelimitRecord } from '../store.js';
 import type { SqlDialect } from './dialect.js';
 import type { Tables } from './tables.js';
@@ -39,4 +39,24 @@ export function anyContains(columns: string[], text: string) {
   // lower() on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's is not.
   const tests = columns.map((column) => sql<boolean>`lower(${sql.ref(column)}) LIKE lower(${pattern}) ESCAPE '\\'`);
   return sql<boolean>`(${sql.join(tests, sql` OR `)})`;
+}
+
+/** The tail of every list paged by id: rows after the cursor, in id (creation) order, at most `limit` of them. */
+export function pageAfter(q: { cursor?: string; limit: number }) {
+  return <QB extends SelectQueryBuilder<any, any, any>>(qb: QB): QB =>
+    (q.cursor === undefined ? qb : qb.where('id', '>', q.cursor)).orderBy('id').limit(q.limit) as QB;
+}
+
+/** Soft-deletes the live row with this id in this workspace; false if there was none. */
+export async function softDelete(
+  db: Executor, table: 'root_keys' | 'ratelimit_namespaces' | 'ratelimit_overrides', workspaceId: string, id: string, now: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable(table)
+    .set({ deleted_at: now, updated_at: now })
+    .where('id', '=', id)
+    .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
