@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { Kysely } from 'kysely';
+import { SqliteCreditBatch } from '../sqlite/credit-batch.js';
 import type { Store, StoreOps } from '../store.js';
 import { apiSql } from './apis.js';
 import { auditSql } from './audit.js';
-import { SqliteCreditBatch } from './credit-batch.js';
 import { creditSql } from './credits.js';
 import { openDatabase, type SqlDialect } from './dialect.js';
 import { identitySql } from './identities.js';

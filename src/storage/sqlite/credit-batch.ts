@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import type { Tables } from './tables.js';
+import type { Tables } from '../sql/tables.js';
 
 interface PendingSpend {
   keyId: string;
