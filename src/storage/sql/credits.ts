@@ -3,6 +3,14 @@ import { monthlyRefillDaysOn, startOfUtcDay } from '../../core/refill.js';
 import type { CreditOperation, CreditOps } from '../store.js';
 import { num, type Executor } from './shared.js';
 
+/**
+ * The credit spend of the verify path: one conditional UPDATE, so concurrent spends never overspend. Written as SQL
+ * rather than built with the query builder, which cost about 13 us of CPU per call on top of the statement itself
+ * (bench/RESULTS.md, "Profiling and fixes"). The SQLite batch (sqlite/credit-batch.ts) prepares this same text.
+ */
+export const spendCreditsSql = (keyId: string, cost: number) =>
+  sql<{ remaining: number | string }>`UPDATE keys SET remaining = remaining - ${cost} WHERE id = ${keyId} AND remaining >= ${cost} RETURNING remaining`;
+
 export function creditSql(db: Executor): CreditOps {
   return {
     async changeCredits(keyId: string, operation: CreditOperation, value: number): Promise<number | undefined> {
@@ -23,10 +31,7 @@ export function creditSql(db: Executor): CreditOps {
     },
 
     async spendCredits(keyId: string, cost: number): Promise<number | undefined> {
-      // On the verify path: written as SQL rather than built with the query builder, which cost about 13 us of CPU
-      // per call on top of the statement itself (bench/RESULTS.md, "Profiling and fixes").
-      const { rows } = await sql<{ remaining: number | string }>`UPDATE keys SET remaining = remaining - ${cost}
-        WHERE id = ${keyId} AND remaining >= ${cost} RETURNING remaining`.execute(db);
+      const { rows } = await spendCreditsSql(keyId, cost).execute(db);
       return rows[0] ? Number(rows[0].remaining) : undefined;
     },
 

@@ -7,8 +7,8 @@ import type { Engine } from '../store.js';
 import type { Tables } from './tables.js';
 
 /**
- * Everything that differs between SQLite and PostgreSQL lives here, so no other file asks
- * "which engine am I on?".
+ * Everything that differs between SQLite and PostgreSQL in the SQL the areas write, so no area asks "which engine
+ * am I on?". Each engine implements it, and opens its connections, in its own folder (sqlite/open.ts, postgres/open.ts).
  */
 export interface SqlDialect {
   engine: Engine;
