@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import type { Tables } from './tables.js';
+import { spendCreditsSql } from '../sql/credits.js';
+import type { Tables } from '../sql/tables.js';
 
 interface PendingSpend {
   keyId: string;
@@ -30,7 +31,10 @@ export class SqliteCreditBatch {
     private readonly kysely: Kysely<Tables>,
     private readonly database: Database.Database,
   ) {
-    this.spend = database.prepare('UPDATE keys SET remaining = remaining - ? WHERE id = ? AND remaining >= ? RETURNING remaining');
+    // The plain spend's statement (sql/credits.ts), compiled once; flush binds it as (cost, key id, cost), which this check holds it to.
+    const { sql, parameters } = spendCreditsSql('key', 1).compile(kysely);
+    if (parameters.join() !== [1, 'key', 1].join()) throw new Error(`credit batch: unexpected spend parameters ${parameters.join()}`);
+    this.spend = database.prepare(sql);
     this.begin = database.prepare('BEGIN IMMEDIATE');
     this.commit = database.prepare('COMMIT');
     this.rollback = database.prepare('ROLLBACK');

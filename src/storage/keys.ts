@@ -1,0 +1,118 @@
+import type { IdentityRecord } from './identities.js';
+import type { NewRatelimit, RatelimitRecord } from './ratelimits.js';
+import type { Meta } from './shared.js';
+
+/** Keys: their lifecycle, their limits, permissions and roles, and the ciphertexts of recoverable ones. */
+
+/** `day` null means a daily refill; a number means monthly on that day. */
+export interface RefillRecord {
+  amount: number;
+  day: number | null;
+}
+
+export interface KeyRecord {
+  id: string;
+  workspaceId: string;
+  apiId: string;
+  /** Needed to invalidate caches after a mutation; response mappers never copy it. */
+  hash: string;
+  start: string;
+  prefix: string | null;
+  name: string | null;
+  meta: Meta | null;
+  enabled: boolean;
+  expires: number | null;
+  /** null: unlimited. */
+  remaining: number | null;
+  refill: RefillRecord | null;
+  lastRefillAt: number | null;
+  createdAt: number;
+  updatedAt: number | null;
+  lastUsedAt: number | null;
+  identity: IdentityRecord | null;
+  /** Direct permission slugs. */
+  permissions: string[];
+  /** Role names. */
+  roles: string[];
+  /** Slugs reached through roles (may repeat direct ones). */
+  rolePermissions: string[];
+  /** Key-level limits only; identity limits sit on `identity`. */
+  ratelimits: RatelimitRecord[];
+  /** The key's API's IP whitelist, loaded with the key so verification needs no second lookup; null: any client. */
+  apiIpWhitelist: string[] | null;
+}
+
+export interface NewKeyRow {
+  id: string;
+  workspaceId: string;
+  apiId: string;
+  hash: string;
+  start: string;
+  prefix: string | null;
+  name: string | null;
+  identityId: string | null;
+  meta: Meta | null;
+  enabled: boolean;
+  expires: number | null;
+  remaining: number | null;
+  refill: RefillRecord | null;
+  createdAt: number;
+}
+
+/** Absent fields stay as they are; present ones (including null) are written. */
+export interface KeyPatch {
+  name?: string | null;
+  identityId?: string | null;
+  meta?: Meta | null;
+  enabled?: boolean;
+  expires?: number | null;
+  remaining?: number | null;
+  refill?: RefillRecord | null;
+}
+
+export interface KeyListQuery {
+  workspaceId: string;
+  apiId: string;
+  identityId?: string;
+  cursor?: string;
+  limit: number;
+}
+
+/** The vault's ciphertext of a recoverable key (src/vault); its data key lives in the vault store, never here. */
+export interface EncryptedKeyRecord {
+  keyId: string;
+  workspaceId: string;
+  ciphertext: string;
+  /** The data key (`dek_...`) that encrypted it. */
+  encryptionKeyId: string;
+  createdAt: number;
+}
+
+export interface KeyOps {
+  insertKey(row: NewKeyRow): Promise<void>;
+  findKey(workspaceId: string, keyId: string): Promise<KeyRecord | undefined>;
+  /** The verify lookup: one live key of a live API, found by hash, with everything verify needs. */
+  findKeyByHash(hash: string): Promise<KeyRecord | undefined>;
+  listKeys(query: KeyListQuery): Promise<KeyRecord[]>;
+  updateKey(keyId: string, patch: KeyPatch, now: number): Promise<void>;
+  /** Replaces the key's limits by name: unlisted ones go, listed ones keep their ids. */
+  replaceKeyRatelimits(workspaceId: string, keyId: string, limits: NewRatelimit[], now: number): Promise<void>;
+  /** Replaces the key's direct permissions with these slugs, creating missing permissions in the workspace. */
+  setKeyPermissions(workspaceId: string, keyId: string, slugs: string[], now: number): Promise<void>;
+  /** Replaces the key's roles; returns the names that do not exist (and changes nothing then). */
+  setKeyRoles(workspaceId: string, keyId: string, roleNames: string[], now: number): Promise<string[]>;
+  /** Adds direct permissions, creating missing ones in the workspace; ones the key already has stay. */
+  addKeyPermissions(workspaceId: string, keyId: string, slugs: string[], now: number): Promise<void>;
+  /** Detaches these permissions from the key; ones it does not hold are ignored. */
+  removeKeyPermissions(keyId: string, permissionIds: string[]): Promise<void>;
+  /** Adds roles (ids of the workspace's roles); ones the key already has stay. */
+  addKeyRoles(workspaceId: string, keyId: string, roleIds: string[], now: number): Promise<void>;
+  /** Detaches these roles from the key; ones it does not hold are ignored. */
+  removeKeyRoles(keyId: string, roleIds: string[]): Promise<void>;
+  softDeleteKey(keyId: string, now: number): Promise<void>;
+  purgeKey(keyId: string): Promise<void>;
+  /** Stores the ciphertext of a recoverable key (one per key). */
+  insertEncryptedKey(row: EncryptedKeyRecord): Promise<void>;
+  /** The ciphertexts of those of these keys that are recoverable, in this workspace only. */
+  findEncryptedKeys(workspaceId: string, keyIds: readonly string[]): Promise<EncryptedKeyRecord[]>;
+}

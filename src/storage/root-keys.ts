@@ -1,0 +1,51 @@
+import type { PageQuery } from './shared.js';
+
+/** Root keys: the credentials of the admin API. */
+
+export interface RootKeyRecord {
+  id: string;
+  workspaceId: string;
+  name: string | null;
+  start: string;
+  permissions: string[];
+  enabled: boolean;
+  expires: number | null;
+  workspaceEnabled: boolean;
+  /** The workspace's own API rate limit (requests per minute); null: the server-wide default applies. */
+  workspaceApiRateLimit: number | null;
+  createdAt: number;
+}
+
+/** A live root key as its management operations see it. The secret is never stored; `hash` is there to invalidate caches. */
+export interface ManagedRootKeyRecord {
+  id: string;
+  workspaceId: string;
+  name: string | null;
+  hash: string;
+  start: string;
+  permissions: string[];
+  expires: number | null;
+  /** The root key that created it; null when Keyward itself did (bootstrap, CLI). */
+  createdBy: string | null;
+  createdAt: number;
+  updatedAt: number | null;
+  lastUsedAt: number | null;
+}
+
+export interface RootKeyOps {
+  insertRootKey(row: {
+    id: string; workspaceId: string; name: string | null; hash: string; start: string;
+    permissions: string[]; createdAt: number; expires: number | null; createdBy: string | null;
+  }): Promise<void>;
+  findRootKeyByHash(hash: string): Promise<RootKeyRecord | undefined>;
+  /** The live root key with this id in this workspace. */
+  findRootKey(workspaceId: string, rootKeyId: string): Promise<ManagedRootKeyRecord | undefined>;
+  /** The workspace of the live root key with this id: for operator commands, which act across workspaces. */
+  findRootKeyWorkspace(rootKeyId: string): Promise<string | undefined>;
+  /** One page of the workspace's live root keys, ordered by id. */
+  listRootKeys(query: PageQuery): Promise<ManagedRootKeyRecord[]>;
+  /** Changes what is given and records updatedAt. */
+  updateRootKey(rootKeyId: string, patch: { name?: string; permissions?: string[] }, now: number): Promise<void>;
+  /** Soft delete: from now on its hash finds nothing. False if the root key was not live. */
+  softDeleteRootKey(workspaceId: string, rootKeyId: string, now: number): Promise<boolean>;
+}

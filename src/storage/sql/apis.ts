@@ -1,0 +1,62 @@
+import type { ApiOps, ApiRecord, ApiSettingsChange } from '../store.js';
+import { bool, num, parseJson, toJson, type Executor } from './shared.js';
+import type { Tables } from './tables.js';
+
+function apiFromRow(row: Tables['apis']): ApiRecord {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    name: row.name,
+    deleteProtection: bool(row.delete_protection),
+    storeEncryptedKeys: bool(row.store_encrypted_keys),
+    defaultPrefix: row.default_prefix,
+    defaultByteLength: row.default_byte_length,
+    ipWhitelist: parseJson<string[]>(row.ip_whitelist),
+    createdAt: Number(row.created_at),
+    updatedAt: num(row.updated_at),
+  };
+}
+
+export function apiSql(db: Executor): ApiOps {
+  return {
+    async insertApi(api: ApiRecord): Promise<void> {
+      await db
+        .insertInto('apis')
+        .values({
+          id: api.id, workspace_id: api.workspaceId, name: api.name, delete_protection: api.deleteProtection ? 1 : 0,
+          store_encrypted_keys: api.storeEncryptedKeys ? 1 : 0, default_prefix: api.defaultPrefix,
+          default_byte_length: api.defaultByteLength, ip_whitelist: toJson(api.ipWhitelist), created_at: api.createdAt,
+          updated_at: api.updatedAt, deleted_at: null,
+        })
+        .execute();
+    },
+
+    async findApi(workspaceId: string, apiId: string): Promise<ApiRecord | undefined> {
+      const row = await db
+        .selectFrom('apis')
+        .selectAll()
+        .where('id', '=', apiId)
+        .where('workspace_id', '=', workspaceId)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      return row ? apiFromRow(row) : undefined;
+    },
+
+    async softDeleteApi(workspaceId: string, apiId: string, now: number): Promise<void> {
+      await db
+        .updateTable('apis')
+        .set({ deleted_at: now, updated_at: now })
+        .where('id', '=', apiId)
+        .where('workspace_id', '=', workspaceId)
+        .execute();
+    },
+
+    async updateApiSettings(workspaceId: string, apiId: string, settings: ApiSettingsChange, now: number): Promise<void> {
+      const values: Partial<Tables['apis']> = { updated_at: now };
+      if (settings.deleteProtection !== undefined) values.delete_protection = settings.deleteProtection ? 1 : 0;
+      if (settings.storeEncryptedKeys !== undefined) values.store_encrypted_keys = settings.storeEncryptedKeys ? 1 : 0;
+      if (settings.ipWhitelist !== undefined) values.ip_whitelist = toJson(settings.ipWhitelist);
+      await db.updateTable('apis').set(values).where('id', '=', apiId).where('workspace_id', '=', workspaceId).execute();
+    },
+  };
+}

@@ -1,0 +1,229 @@
+import { sql } from 'kysely';
+import type { EncryptedKeyRecord, KeyListQuery, KeyOps, KeyPatch, KeyRecord, Meta, NewKeyRow, NewRatelimit } from '../store.js';
+import type { SqlDialect } from './dialect.js';
+import { replaceRatelimits } from './ratelimits.js';
+import { ensurePermissions } from './rbac.js';
+import { bool, num, parseJson, ratelimitJson, ratelimitsFrom, stringsFrom, toJson, type Executor } from './shared.js';
+import type { Tables } from './tables.js';
+
+/**
+ * One statement that loads a key with its identity, limits, permissions and roles, so a cache miss on
+ * the verify path costs one round trip. Only live keys of live APIs are returned.
+ */
+function keySelectSql(d: SqlDialect): string {
+  const rl = ratelimitJson(d);
+  return `SELECT k.id, k.workspace_id, k.api_id, k.hash, k.start, k.prefix, k.name, k.meta, k.enabled, k.expires,
+      k.remaining, k.refill_amount, k.refill_day, k.last_refill_at, k.created_at, k.updated_at, k.last_used_at,
+      i.id AS identity_id, i.external_id AS identity_external_id, i.meta AS identity_meta,
+      (SELECT ${d.jsonArrayAgg(rl)} FROM ratelimits r WHERE r.key_id = k.id) AS ratelimits,
+      (SELECT ${d.jsonArrayAgg(rl)} FROM ratelimits r WHERE r.identity_id = i.id) AS identity_ratelimits,
+      (SELECT ${d.jsonArrayAgg('p.slug')} FROM key_permissions kp JOIN permissions p ON p.id = kp.permission_id
+        WHERE kp.key_id = k.id) AS permissions,
+      (SELECT ${d.jsonArrayAgg('ro.name')} FROM key_roles kr JOIN roles ro ON ro.id = kr.role_id
+        WHERE kr.key_id = k.id) AS roles,
+      (SELECT ${d.jsonArrayAgg('p.slug')} FROM key_roles kr JOIN role_permissions rp ON rp.role_id = kr.role_id
+        JOIN permissions p ON p.id = rp.permission_id WHERE kr.key_id = k.id) AS role_permissions,
+      a.ip_whitelist AS api_ip_whitelist
+    FROM keys k
+    JOIN apis a ON a.id = k.api_id AND a.deleted_at IS NULL
+    LEFT JOIN identities i ON i.id = k.identity_id AND i.deleted_at IS NULL
+    WHERE k.deleted_at IS NULL`;
+}
+
+interface KeyRow {
+  id: string; workspace_id: string; api_id: string; hash: string; start: string; prefix: string | null;
+  name: string | null; meta: string | null; enabled: number; expires: number | null; remaining: number | null;
+  refill_amount: number | null; refill_day: number | null; last_refill_at: number | null; created_at: number;
+  updated_at: number | null; last_used_at: number | null; identity_id: string | null;
+  identity_external_id: string | null; identity_meta: string | null; ratelimits: unknown;
+  identity_ratelimits: unknown; permissions: unknown; roles: unknown; role_permissions: unknown;
+  api_ip_whitelist: string | null;
+}
+
+function keyFromRow(row: KeyRow): KeyRecord {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    apiId: row.api_id,
+    hash: row.hash,
+    start: row.start,
+    prefix: row.prefix,
+    name: row.name,
+    meta: parseJson<Meta>(row.meta),
+    enabled: bool(row.enabled),
+    expires: num(row.expires),
+    remaining: num(row.remaining),
+    refill: row.refill_amount === null ? null : { amount: Number(row.refill_amount), day: num(row.refill_day) },
+    lastRefillAt: num(row.last_refill_at),
+    createdAt: Number(row.created_at),
+    updatedAt: num(row.updated_at),
+    lastUsedAt: num(row.last_used_at),
+    identity:
+      row.identity_id === null
+        ? null
+        : {
+            id: row.identity_id,
+            externalId: row.identity_external_id!,
+            meta: parseJson<Meta>(row.identity_meta),
+            ratelimits: ratelimitsFrom(row.identity_ratelimits),
+          },
+    permissions: stringsFrom(row.permissions),
+    roles: stringsFrom(row.roles),
+    rolePermissions: stringsFrom(row.role_permissions),
+    ratelimits: ratelimitsFrom(row.ratelimits),
+    apiIpWhitelist: parseJson<string[]>(row.api_ip_whitelist),
+  };
+}
+
+/** The row of a new key; an imported one also names the migration its first verification completes. */
+export function newKeyValues(row: NewKeyRow, pendingMigrationId: string | null): Tables['keys'] {
+  return {
+    id: row.id, workspace_id: row.workspaceId, api_id: row.apiId, hash: row.hash, start: row.start,
+    prefix: row.prefix, name: row.name, identity_id: row.identityId, meta: toJson(row.meta),
+    enabled: row.enabled ? 1 : 0, expires: row.expires, remaining: row.remaining,
+    refill_amount: row.refill?.amount ?? null, refill_day: row.refill?.day ?? null,
+    last_refill_at: row.refill ? row.createdAt : null, last_used_at: null, pending_migration_id: pendingMigrationId,
+    created_at: row.createdAt, updated_at: null, deleted_at: null,
+  };
+}
+
+export function keySql(db: Executor, dialect: SqlDialect): KeyOps {
+  const keySelect = keySelectSql(dialect);
+  const ops: KeyOps = {
+    async insertKey(row: NewKeyRow): Promise<void> {
+      await db
+        .insertInto('keys')
+        .values(newKeyValues(row, null))
+        .execute();
+    },
+
+    async findKey(workspaceId: string, keyId: string): Promise<KeyRecord | undefined> {
+      const { rows } = await sql<KeyRow>`${sql.raw(keySelect)} AND k.id = ${keyId} AND k.workspace_id = ${workspaceId}`.execute(db);
+      return rows[0] ? keyFromRow(rows[0]) : undefined;
+    },
+
+    async findKeyByHash(hash: string): Promise<KeyRecord | undefined> {
+      const { rows } = await sql<KeyRow>`${sql.raw(keySelect)} AND k.hash = ${hash}`.execute(db);
+      return rows[0] ? keyFromRow(rows[0]) : undefined;
+    },
+
+    async listKeys(q: KeyListQuery): Promise<KeyRecord[]> {
+      const filters = [sql`k.workspace_id = ${q.workspaceId}`, sql`k.api_id = ${q.apiId}`];
+      if (q.identityId !== undefined) filters.push(sql`k.identity_id = ${q.identityId}`);
+      if (q.cursor !== undefined) filters.push(sql`k.id > ${q.cursor}`);
+      const { rows } = await sql<KeyRow>`${sql.raw(keySelect)} AND ${sql.join(filters, sql` AND `)}
+        ORDER BY k.id LIMIT ${q.limit}`.execute(db);
+      return rows.map(keyFromRow);
+    },
+
+    async updateKey(keyId: string, patch: KeyPatch, now: number): Promise<void> {
+      const values: Partial<Tables['keys']> = { updated_at: now };
+      if (patch.name !== undefined) values.name = patch.name;
+      if (patch.identityId !== undefined) values.identity_id = patch.identityId;
+      if (patch.meta !== undefined) values.meta = toJson(patch.meta);
+      if (patch.enabled !== undefined) values.enabled = patch.enabled ? 1 : 0;
+      if (patch.expires !== undefined) values.expires = patch.expires;
+      if (patch.remaining !== undefined) values.remaining = patch.remaining;
+      if (patch.refill !== undefined) {
+        values.refill_amount = patch.refill?.amount ?? null;
+        values.refill_day = patch.refill?.day ?? null;
+        values.last_refill_at = patch.refill ? now : null;
+      }
+      await db.updateTable('keys').set(values).where('id', '=', keyId).execute();
+    },
+
+    async replaceKeyRatelimits(workspaceId: string, keyId: string, limits: NewRatelimit[], now: number): Promise<void> {
+      await replaceRatelimits(db, workspaceId, 'key_id', keyId, limits, now);
+    },
+
+    async setKeyPermissions(workspaceId: string, keyId: string, slugs: string[], now: number): Promise<void> {
+      await db.deleteFrom('key_permissions').where('key_id', '=', keyId).execute();
+      await ops.addKeyPermissions(workspaceId, keyId, slugs, now);
+    },
+
+    async addKeyPermissions(workspaceId: string, keyId: string, slugs: string[], now: number): Promise<void> {
+      const permissions = await ensurePermissions(db, workspaceId, slugs, now);
+      if (permissions.length === 0) return;
+      // DO NOTHING: a link the key already has (or a concurrent add just made) is not an error.
+      await db
+        .insertInto('key_permissions')
+        .values(permissions.map((p) => ({ key_id: keyId, permission_id: p.id, workspace_id: workspaceId, created_at: now })))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    },
+
+    async removeKeyPermissions(keyId: string, permissionIds: string[]): Promise<void> {
+      if (permissionIds.length === 0) return;
+      await db.deleteFrom('key_permissions').where('key_id', '=', keyId).where('permission_id', 'in', permissionIds).execute();
+    },
+
+    async addKeyRoles(workspaceId: string, keyId: string, roleIds: string[], now: number): Promise<void> {
+      if (roleIds.length === 0) return;
+      await db
+        .insertInto('key_roles')
+        .values([...new Set(roleIds)].map((id) => ({ key_id: keyId, role_id: id, workspace_id: workspaceId, created_at: now })))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    },
+
+    async removeKeyRoles(keyId: string, roleIds: string[]): Promise<void> {
+      if (roleIds.length === 0) return;
+      await db.deleteFrom('key_roles').where('key_id', '=', keyId).where('role_id', 'in', roleIds).execute();
+    },
+
+    async setKeyRoles(workspaceId: string, keyId: string, roleNames: string[], now: number): Promise<string[]> {
+      const unique = [...new Set(roleNames)];
+      const roles = unique.length === 0
+        ? []
+        : await db.selectFrom('roles').select(['id', 'name']).where('workspace_id', '=', workspaceId).where('name', 'in', unique).execute();
+      const found = new Set(roles.map((r) => r.name));
+      const missing = unique.filter((name) => !found.has(name));
+      if (missing.length > 0) return missing;
+      await db.deleteFrom('key_roles').where('key_id', '=', keyId).execute();
+      if (roles.length > 0) {
+        await db
+          .insertInto('key_roles')
+          .values(roles.map((r) => ({ key_id: keyId, role_id: r.id, workspace_id: workspaceId, created_at: now })))
+          .execute();
+      }
+      return [];
+    },
+
+    async softDeleteKey(keyId: string, now: number): Promise<void> {
+      await db.updateTable('keys').set({ deleted_at: now, updated_at: now }).where('id', '=', keyId).execute();
+    },
+
+    async purgeKey(keyId: string): Promise<void> {
+      await db.deleteFrom('ratelimits').where('key_id', '=', keyId).execute();
+      await db.deleteFrom('key_permissions').where('key_id', '=', keyId).execute();
+      await db.deleteFrom('key_roles').where('key_id', '=', keyId).execute();
+      await db.deleteFrom('encrypted_keys').where('key_id', '=', keyId).execute();
+      await db.deleteFrom('keys').where('id', '=', keyId).execute();
+    },
+
+    async insertEncryptedKey(row: EncryptedKeyRecord): Promise<void> {
+      await db
+        .insertInto('encrypted_keys')
+        .values({
+          key_id: row.keyId, workspace_id: row.workspaceId, ciphertext: row.ciphertext,
+          encryption_key_id: row.encryptionKeyId, created_at: row.createdAt,
+        })
+        .execute();
+    },
+
+    async findEncryptedKeys(workspaceId: string, keyIds: readonly string[]): Promise<EncryptedKeyRecord[]> {
+      if (keyIds.length === 0) return [];
+      const rows = await db
+        .selectFrom('encrypted_keys')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('key_id', 'in', keyIds)
+        .execute();
+      return rows.map((row) => ({
+        keyId: row.key_id, workspaceId: row.workspace_id, ciphertext: row.ciphertext,
+        encryptionKeyId: row.encryption_key_id, createdAt: Number(row.created_at),
+      }));
+    },
+  };
+  return ops;
+}

@@ -1,0 +1,62 @@
+import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
+import type { RatelimitRecord } from '../store.js';
+import type { SqlDialect } from './dialect.js';
+import type { Tables } from './tables.js';
+
+/** What the SQL of every area runs on: the store's Kysely instance, or a transaction of it. */
+export type Executor = Kysely<Tables> | Transaction<Tables>;
+
+export const parseJson = <T>(value: unknown): T | null => {
+  if (value === null || value === undefined) return null;
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+};
+export const toJson = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+export const bool = (value: number | boolean): boolean => value === 1 || value === true;
+
+interface RatelimitJson { id: string; name: string; limit: number; duration: number; auto_apply: number | boolean }
+
+export function ratelimitsFrom(value: unknown): RatelimitRecord[] {
+  const rows = parseJson<RatelimitJson[]>(value) ?? [];
+  return rows
+    .map((r) => ({ id: r.id, name: r.name, limit: Number(r.limit), duration: Number(r.duration), autoApply: bool(r.auto_apply) }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+export const stringsFrom = (value: unknown): string[] => [...new Set(parseJson<string[]>(value) ?? [])].sort();
+
+/** One `ratelimits r` row as the JSON object ratelimitsFrom reads. */
+export const ratelimitJson = (d: SqlDialect): string =>
+  d.jsonObject({ id: 'r.id', name: 'r.name', limit: 'r."limit"', duration: 'r.duration', auto_apply: 'r.auto_apply' });
+
+export const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
+
+/** A LIKE pattern matching `text` anywhere, literally (used with ESCAPE '\'). */
+export const containsPattern = (text: string): string => `%${text.replace(/[\\%_]/g, '\\$&')}%`;
+
+/** True where any of `columns` contains `text`, ignoring case, matched literally (NULL columns never match). */
+export function anyContains(columns: string[], text: string) {
+  const pattern = containsPattern(text);
+  // lower() on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's is not.
+  const tests = columns.map((column) => sql<boolean>`lower(${sql.ref(column)}) LIKE lower(${pattern}) ESCAPE '\\'`);
+  return sql<boolean>`(${sql.join(tests, sql` OR `)})`;
+}
+
+/** The tail of every list paged by id: rows after the cursor, in id (creation) order, at most `limit` of them. */
+export function pageAfter(q: { cursor?: string; limit: number }) {
+  return <QB extends SelectQueryBuilder<any, any, any>>(qb: QB): QB =>
+    (q.cursor === undefined ? qb : qb.where('id', '>', q.cursor)).orderBy('id').limit(q.limit) as QB;
+}
+
+/** Soft-deletes the live row with this id in this workspace; false if there was none. */
+export async function softDelete(
+  db: Executor, table: 'root_keys' | 'ratelimit_namespaces' | 'ratelimit_overrides', workspaceId: string, id: string, now: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable(table)
+    .set({ deleted_at: now, updated_at: now })
+    .where('id', '=', id)
+    .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
