@@ -1,6 +1,6 @@
 /**
  * The storage interface. Methods are named by what the caller means, not by table; every
- * implementation passes store.suite.ts. Mutations run inside `transaction`, and the service that
+ * implementation passes suite/index.ts (one file per area). Mutations run inside `transaction`, and the service that
  * opens it appends the audit record in the same transaction, so a change and its record land together.
  *
  * Reads return only live objects: a soft-deleted key, API or identity is absent. Every read that
