@@ -8,7 +8,7 @@ import { VerifyKeyBody, VerifyKeyData } from '../contract/keys.js';
 import { KeywardError } from '../core/errors.js';
 import { newRequestId } from '../core/ids.js';
 import type { Services } from '../services/index.js';
-import type { VerifyKeyInput } from '../verify/verify-key.js';
+import type { VerifyKeyInput } from '../services/verify/verify-key.js';
 import { authenticate, contextFor, type AuthDeps } from './auth.js';
 import { clientIp } from './client-ip.js';
 import { errorBody, errorContentType } from './errors.js';

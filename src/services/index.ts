@@ -13,7 +13,7 @@ import { PermissionService } from './permissions.js';
 import { RatelimitService, type CachedNamespace } from './ratelimits.js';
 import { RootKeyService } from './root-keys.js';
 import { WorkspaceService } from './workspaces.js';
-import { VerifyService } from '../verify/verify-key.js';
+import { VerifyService } from './verify/verify-key.js';
 import type { Vault } from '../vault/vault.js';
 
 /** The slice of pino the services use: warnings that are rare by construction (throttled where they could repeat). */
