@@ -7,7 +7,7 @@ import { requirePermission } from './apis.js';
 import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
 import type { ServiceDeps } from './index.js';
-import { apiNotFound, attachAccess, ratelimitsFrom, refillFrom, type CreditsInput, type RatelimitInput } from './keys.js';
+import { apiNotFound, attachAccess, ratelimitsFrom, refillFrom, type CreditsInput, type RatelimitInput } from './keys/lifecycle.js';
 import { roleNotFound } from './permissions.js';
 
 /**

@@ -1,15 +1,15 @@
-import { KeywardError, badInput } from '../core/errors.js';
-import { newId } from '../core/ids.js';
-import { generateKey, hashKey, type NewKey } from '../core/key-format.js';
-import { eitherScope, keyScope, readApiScope, satisfies } from '../core/permissions.js';
-import type { AuditResource, CreditOperation, KeyPatch, KeyRecord, Meta, NewRatelimit, RefillRecord, StoreOps } from '../storage/store.js';
-import { requirePermission } from './apis.js';
-import { auditEntry } from './audit.js';
-import type { RequestContext } from './context.js';
-import type { ServiceDeps } from './index.js';
-import { pageOf, type Page } from './pagination.js';
-import { VaultDecryptError } from '../vault/errors.js';
-import type { Vault } from '../vault/vault.js';
+import { KeywardError, badInput } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import { generateKey, hashKey, type NewKey } from '../../core/key-format.js';
+import { eitherScope, keyScope, readApiScope, satisfies } from '../../core/permissions.js';
+import type { AuditResource, CreditOperation, KeyPatch, KeyRecord, Meta, NewRatelimit, RefillRecord, StoreOps } from '../../storage/store.js';
+import { requirePermission } from '../apis.js';
+import { auditEntry } from '../audit.js';
+import type { RequestContext } from '../context.js';
+import type { ServiceDeps } from '../index.js';
+import { pageOf, type Page } from '../pagination.js';
+import { VaultDecryptError } from '../../vault/errors.js';
+import type { Vault } from '../../vault/vault.js';
 
 export interface RefillInput {
   interval: 'daily' | 'monthly';
