@@ -6,7 +6,7 @@ import { requirePermission } from './apis.js';
 import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
 import type { ServiceDeps } from './index.js';
-import { ratelimitsFrom, type RatelimitInput } from './keys/lifecycle.js';
+import { ratelimitsFrom, type RatelimitInput } from './keys/input.js';
 import { pageOf, type Page } from './pagination.js';
 
 export interface CreateIdentityInput {

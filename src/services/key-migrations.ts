@@ -7,7 +7,8 @@ import { requirePermission } from './apis.js';
 import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
 import type { ServiceDeps } from './index.js';
-import { apiNotFound, attachAccess, ratelimitsFrom, refillFrom, type CreditsInput, type RatelimitInput } from './keys/lifecycle.js';
+import { apiNotFound, attachAccess } from './keys/change.js';
+import { ratelimitsFrom, refillFrom, type CreditsInput, type RatelimitInput } from './keys/input.js';
 import { roleNotFound } from './permissions.js';
 
 /**

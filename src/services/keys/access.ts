@@ -4,7 +4,7 @@ import { requirePermission } from '../apis.js';
 import { auditEntry } from '../audit.js';
 import type { RequestContext } from '../context.js';
 import type { ServiceDeps } from '../index.js';
-import { changeKey, keyResources, type KeyChange } from './lifecycle.js';
+import { changeKey, keyResources, type KeyChange } from './change.js';
 import { createdNote, permissionNotFound, permissionResource, rbac, requireCreatable, roleNotFound, unique } from '../permissions.js';
 
 /**
