@@ -3,7 +3,7 @@ import { hashKey } from '../../core/key-format.js';
 import { evaluatePermissionQuery, parsePermissionQuery } from '../../core/permission-query.js';
 import { grantsUrn, keyResource } from '../../core/permissions.js';
 // The same mappers as getKey, so a key's permissions and identity look alike in every response.
-import { allPermissions, identityData } from '../../contract/key-views.js';
+import { allPermissions, identityData } from '../../contract/views/keys.js';
 import { LimiterFailures } from '../../ratelimit/fail-open.js';
 import type { LimitCheck } from '../../ratelimit/limiter.js';
 import type { RequestContext } from '../context.js';

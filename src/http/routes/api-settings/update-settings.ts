@@ -1,7 +1,7 @@
 import { ApiSettingsData, UpdateApiSettingsBody } from '../../../contract/apis.js';
 import type { ApiSettingsChange } from '../../../storage/store.js';
 import { defineRoute } from '../../route.js';
-import { apiSettingsData } from './map.js';
+import { apiSettingsData } from '../../../contract/views/api-settings.js';
 
 export default defineRoute({
   operation: 'apiSettings.updateSettings',

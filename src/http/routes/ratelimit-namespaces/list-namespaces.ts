@@ -1,6 +1,6 @@
 import { ListNamespacesBody, NamespaceData } from '../../../contract/ratelimit.js';
 import { defineRoute } from '../../route.js';
-import { namespaceData } from './map.js';
+import { namespaceData } from '../../../contract/views/ratelimit-namespaces.js';
 
 export default defineRoute({
   operation: 'ratelimitNamespaces.listNamespaces',
