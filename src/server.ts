@@ -7,7 +7,7 @@ import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { isPostgresUrl } from './core/database-url.js';
 import { buildApp } from './http/app.js';
-import type { CachedRootKey } from './http/auth.js';
+import type { CachedRootKey } from './services/authentication.js';
 import { UsageBuffer } from './services/usage-buffer.js';
 import type { Limiter } from './ratelimit/limiter.js';
 import { MemoryLimiter } from './ratelimit/memory.js';

@@ -8,7 +8,7 @@ import { KeywardError, type FieldProblem } from '../core/errors.js';
 import { newRequestId } from '../core/ids.js';
 import type { Services } from '../services/index.js';
 import { envelope, ErrorEnvelopeRef, Meta, paginatedEnvelope, SharedErrorEnvelope } from '../contract/common.js';
-import { authenticate, contextFor, type AuthDeps } from './auth.js';
+import { authenticate, contextFor, type AuthDeps } from '../services/authentication.js';
 import { sendError } from './errors.js';
 import type { OperationRoute } from './route.js';
 import { ROUTES } from './routes/index.js';

@@ -9,7 +9,7 @@ import { KeywardError } from '../core/errors.js';
 import { newRequestId } from '../core/ids.js';
 import type { Services } from '../services/index.js';
 import type { VerifyKeyInput } from '../services/verify/verify-key.js';
-import { authenticate, contextFor, type AuthDeps } from './auth.js';
+import { authenticate, contextFor, type AuthDeps } from '../services/authentication.js';
 import { clientIp } from './client-ip.js';
 import { errorBody, errorContentType } from './errors.js';
 import type { Metrics } from './metrics.js';

@@ -2,9 +2,9 @@ import type { SwrCache } from '../cache/swr-cache.js';
 import type { Clock } from '../core/clock.js';
 import { KeywardError } from '../core/errors.js';
 import { hashKey } from '../core/key-format.js';
-import type { RequestContext } from '../services/context.js';
+import type { RequestContext } from './context.js';
 import type { RootKeyRecord, Store } from '../storage/store.js';
-import type { UsageBuffer } from '../services/usage-buffer.js';
+import type { UsageBuffer } from './usage-buffer.js';
 
 /** Who is calling: a root key acting on its workspace with exactly the permissions it holds. */
 export interface Principal {
