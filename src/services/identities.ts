@@ -5,7 +5,7 @@ import type { AuditResource, IdentityRecord, Meta, StoreOps } from '../storage/s
 import { requirePermission } from './apis.js';
 import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
-import type { ServiceDeps } from './index.js';
+import type { ServiceDeps } from './deps.js';
 import { ratelimitsFrom, type RatelimitInput } from './keys/input.js';
 import { pageOf, type Page } from './pagination.js';
 

@@ -6,7 +6,7 @@ import type { AuditResource, KeyMigrationRecord, Meta, NewRatelimit, RefillRecor
 import { requirePermission } from './apis.js';
 import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
-import type { ServiceDeps } from './index.js';
+import type { ServiceDeps } from './deps.js';
 import { apiNotFound, attachAccess } from './keys/change.js';
 import { ratelimitsFrom, refillFrom, type CreditsInput, type RatelimitInput } from './keys/input.js';
 import { roleNotFound } from './permissions.js';

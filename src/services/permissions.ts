@@ -4,7 +4,7 @@ import type { AuditResource, PermissionRecord, RoleRecord, StoreOps } from '../s
 import { requirePermission } from './apis.js';
 import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
-import type { ServiceDeps } from './index.js';
+import type { ServiceDeps } from './deps.js';
 import { pageOf, type Page } from './pagination.js';
 
 /**

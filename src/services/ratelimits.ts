@@ -5,7 +5,7 @@ import type { AuditResource, RatelimitNamespaceRecord, RatelimitOverrideRecord }
 import { requirePermission } from './apis.js';
 import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
-import type { ServiceDeps } from './index.js';
+import type { CachedNamespace, ServiceDeps } from './deps.js';
 
 /**
  * Standalone rate limiting (contract §3.4, §4.5, §8): ratelimit.limit and multiLimit, overrides, and
@@ -40,23 +40,6 @@ export interface OverrideInput {
   identifier: string;
   limit: number;
   duration: number;
-}
-
-/**
- * What limit and multiLimit need of one namespace, cached per (workspace, namespace as given: name or id)
- * so the request path reads nothing from the database while the entry lives. Every mutation below that
- * could change it announces `ratelimitNamespace` for the workspace after commit; server.ts drops the entries.
- */
-export interface CachedNamespace {
-  /** Carried so an invalidation can find a workspace's entries, misses included. */
-  workspaceId: string;
-  /** As `findRatelimitNamespace` answers: undefined when nothing has this name or id, a deleted one when only that has. */
-  namespace: RatelimitNamespaceRecord | undefined;
-  /**
-   * Every live override of a live namespace, in creation order (what `resolveOverride` walks); null when
-   * there are more than MAX_CACHED_OVERRIDES, which are then read per call, only those that could match.
-   */
-  overrides: readonly RatelimitOverrideRecord[] | null;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { AuditResource, PermissionRecord, RoleRecord } from '../../storage/
 import { requirePermission } from '../apis.js';
 import { auditEntry } from '../audit.js';
 import type { RequestContext } from '../context.js';
-import type { ServiceDeps } from '../index.js';
+import type { ServiceDeps } from '../deps.js';
 import { changeKey, keyResources, type KeyChange } from './change.js';
 import { createdNote, permissionNotFound, permissionResource, rbac, requireCreatable, roleNotFound, unique } from '../permissions.js';
 

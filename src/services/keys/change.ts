@@ -3,7 +3,7 @@ import { keyScope } from '../../core/permissions.js';
 import type { AuditResource, KeyRecord, StoreOps } from '../../storage/store.js';
 import { requirePermission } from '../apis.js';
 import type { RequestContext } from '../context.js';
-import type { ServiceDeps } from '../index.js';
+import type { ServiceDeps } from '../deps.js';
 
 export const keyNotFound = (keyId: string) => new KeywardError('key_not_found', `The key '${keyId}' was not found.`);
 export const apiNotFound = (apiId: string) => new KeywardError('api_not_found', `The API '${apiId}' was not found.`);

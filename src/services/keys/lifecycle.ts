@@ -6,7 +6,7 @@ import type { KeyPatch, KeyRecord } from '../../storage/store.js';
 import { requirePermission } from '../apis.js';
 import { auditEntry } from '../audit.js';
 import type { RequestContext } from '../context.js';
-import type { ServiceDeps } from '../index.js';
+import type { ServiceDeps } from '../deps.js';
 import { pageOf, type Page } from '../pagination.js';
 import { apiNotFound, attachAccess, authorizedKey, changeKey, keyNotFound, keyResources, type KeyChange } from './change.js';
 import { creditsPatch, ratelimitsFrom, refillFrom, rerollExpiry, type CreateKeyInput, type Credits, type ListKeysInput, type UpdateCreditsInput, type UpdateKeyInput } from './input.js';

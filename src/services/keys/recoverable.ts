@@ -8,7 +8,7 @@ import type { Vault } from '../../vault/vault.js';
 import { requirePermission } from '../apis.js';
 import { auditEntry } from '../audit.js';
 import type { RequestContext } from '../context.js';
-import type { ServiceDeps } from '../index.js';
+import type { ServiceDeps } from '../deps.js';
 import { apiNotFound, authorizedKey, keyNotFound, keyResources } from './change.js';
 import type { CreateKeyInput } from './input.js';
 

@@ -3,7 +3,7 @@ import { hashKey, safeEqual } from '../../core/key-format.js';
 import { isMigrationAlgorithm, legacyHash, migratedKeyStart, type MigrationAlgorithm } from '../../core/key-migration.js';
 import { keyScope, satisfies } from '../../core/permissions.js';
 import type { RequestContext } from '../context.js';
-import type { ServiceDeps } from '../index.js';
+import type { ServiceDeps } from '../deps.js';
 import type { KeyRecord } from '../../storage/store.js';
 
 /**

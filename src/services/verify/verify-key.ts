@@ -7,7 +7,7 @@ import { allPermissions, identityData } from '../../contract/views/keys.js';
 import { LimiterFailures } from '../../ratelimit/fail-open.js';
 import type { LimitCheck } from '../../ratelimit/limiter.js';
 import type { RequestContext } from '../context.js';
-import type { ServiceDeps } from '../index.js';
+import type { ServiceDeps } from '../deps.js';
 import type { KeyRecord, Meta } from '../../storage/store.js';
 import { MIGRATED_KEY_START } from '../../core/key-migration.js';
 import { ipMatcher } from '../../core/ip-whitelist.js';
