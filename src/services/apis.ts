@@ -1,30 +1,19 @@
 import type { Clock } from '../core/clock.js';
 import { badInput, KeywardError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import { eitherScope, permissionText, satisfies, type Requirement } from '../core/permissions.js';
+import { eitherScope } from '../core/permissions.js';
 import type { InvalidationBus } from '../cache/bus.js';
 import { ipEntryProblem } from '../core/ip-whitelist.js';
 import type { ApiRecord, ApiSettingsChange, Store } from '../storage/store.js';
 import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
+import { requirePermission } from './authorization.js';
+import { apiNotFound } from './not-found.js';
 
 export interface ApiServiceDeps {
   store: Store;
   clock: Clock;
   bus: InvalidationBus;
-}
-
-const apiNotFound = (apiId: string) => new KeywardError('api_not_found', `The API '${apiId}' was not found.`);
-
-/** A 403 naming every alternative (URN ones written out for the caller's workspace) unless the caller meets one. */
-export function requirePermission(ctx: RequestContext, anyOf: Requirement): void {
-  if (!satisfies(ctx.permissions, ctx.workspaceId, anyOf)) {
-    const names = anyOf.map((alternative) => permissionText(ctx.workspaceId, alternative));
-    throw new KeywardError(
-      'insufficient_permissions',
-      names.length === 1 ? `Missing permission: '${names[0]}'` : `Missing one of these permissions: ${names.join(' or ')}`,
-    );
-  }
 }
 
 /**

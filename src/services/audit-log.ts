@@ -1,6 +1,6 @@
-import { requirePermission } from './apis.js';
 import type { RequestContext } from './context.js';
 import type { AuditEntry, AuditQuery, Store } from '../storage/store.js';
+import { requirePermission } from './authorization.js';
 
 export class AuditLogService {
   constructor(private readonly deps: { store: Store }) {}

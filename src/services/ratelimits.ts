@@ -2,10 +2,11 @@ import { KeywardError, badInput } from '../core/errors.js';
 import { resolveOverride } from '../core/override-match.js';
 import { eitherScope, readOverrideScope, satisfies } from '../core/permissions.js';
 import type { AuditResource, RatelimitNamespaceRecord, RatelimitOverrideRecord } from '../storage/store.js';
-import { requirePermission } from './apis.js';
 import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
 import type { CachedNamespace, ServiceDeps } from './deps.js';
+import { requirePermission } from './authorization.js';
+import { namespaceNotFound, overrideNotFound } from './not-found.js';
 
 /**
  * Standalone rate limiting (contract §3.4, §4.5, §8): ratelimit.limit and multiLimit, overrides, and
@@ -66,12 +67,8 @@ export interface Page<T> {
   cursor?: string;
 }
 
-const namespaceNotFound = (namespace: string) =>
-  new KeywardError('ratelimit_namespace_not_found', `The namespace '${namespace}' does not exist.`);
 const namespaceGone = (namespace: string) =>
   new KeywardError('ratelimit_namespace_gone', `The namespace '${namespace}' has been deleted; limits against it are refused.`);
-const overrideNotFound = (identifier: string) =>
-  new KeywardError('ratelimit_override_not_found', `No override in this namespace matches '${identifier}'.`);
 
 const namespaceResource = (ns: RatelimitNamespaceRecord): AuditResource => ({ type: 'ratelimitNamespace', id: ns.id, name: ns.name });
 const overrideResource = (override: RatelimitOverrideRecord): AuditResource => ({ type: 'ratelimitOverride', id: override.id, name: override.identifier });

@@ -1,19 +1,16 @@
-import { KeywardError } from '../../core/errors.js';
 import { keyScope } from '../../core/permissions.js';
 import type { AuditResource, KeyRecord, StoreOps } from '../../storage/store.js';
-import { requirePermission } from '../apis.js';
 import type { RequestContext } from '../context.js';
 import type { ServiceDeps } from '../deps.js';
-
-export const keyNotFound = (keyId: string) => new KeywardError('key_not_found', `The key '${keyId}' was not found.`);
-export const apiNotFound = (apiId: string) => new KeywardError('api_not_found', `The API '${apiId}' was not found.`);
+import { requirePermission } from '../authorization.js';
+import { keyNotFound, roleNotFound } from '../not-found.js';
 
 /** Attaches permissions (created when missing) and roles (which must exist) to a key, inside `tx`. */
 export async function attachAccess(tx: StoreOps, workspaceId: string, keyId: string, access: { permissions?: string[]; roles?: string[] }, now: number): Promise<void> {
   if (access.permissions !== undefined) await tx.setKeyPermissions(workspaceId, keyId, access.permissions, now);
   if (access.roles !== undefined) {
     const missing = await tx.setKeyRoles(workspaceId, keyId, access.roles, now);
-    if (missing.length > 0) throw new KeywardError('role_not_found', `Role '${missing[0]}' was not found.`);
+    if (missing.length > 0) throw roleNotFound(missing[0]!);
   }
 }
 

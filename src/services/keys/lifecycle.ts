@@ -3,14 +3,15 @@ import { newId } from '../../core/ids.js';
 import { generateKey, hashKey } from '../../core/key-format.js';
 import { eitherScope, keyScope, readApiScope, satisfies } from '../../core/permissions.js';
 import type { KeyPatch, KeyRecord } from '../../storage/store.js';
-import { requirePermission } from '../apis.js';
 import { auditEntry } from '../audit.js';
 import type { RequestContext } from '../context.js';
 import type { ServiceDeps } from '../deps.js';
 import { pageOf, type Page } from '../pagination.js';
-import { apiNotFound, attachAccess, authorizedKey, changeKey, keyNotFound, keyResources, type KeyChange } from './change.js';
+import { attachAccess, authorizedKey, changeKey, keyResources, type KeyChange } from './change.js';
 import { creditsPatch, ratelimitsFrom, refillFrom, rerollExpiry, type CreateKeyInput, type Credits, type ListKeysInput, type UpdateCreditsInput, type UpdateKeyInput } from './input.js';
 import { notStoringEncryptedKeys, RecoverableKeys, undecryptable } from './recoverable.js';
+import { requirePermission } from '../authorization.js';
+import { apiNotFound, keyNotFound } from '../not-found.js';
 
 /** Key lifecycle: create, read, update, credits, delete, reroll, list. */
 export class KeyService {

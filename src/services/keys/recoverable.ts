@@ -5,12 +5,13 @@ import { eitherScope } from '../../core/permissions.js';
 import type { KeyRecord } from '../../storage/store.js';
 import { VaultDecryptError } from '../../vault/errors.js';
 import type { Vault } from '../../vault/vault.js';
-import { requirePermission } from '../apis.js';
 import { auditEntry } from '../audit.js';
 import type { RequestContext } from '../context.js';
 import type { ServiceDeps } from '../deps.js';
-import { apiNotFound, authorizedKey, keyNotFound, keyResources } from './change.js';
+import { authorizedKey, keyResources } from './change.js';
 import type { CreateKeyInput } from './input.js';
+import { requirePermission } from '../authorization.js';
+import { apiNotFound, keyNotFound } from '../not-found.js';
 
 /** Upstream's 412 when a recoverable key is asked of a server without a vault (neither KEYWARD_MASTER_KEYS nor KEYWARD_VAULT_URL). */
 export const noVault = () =>
