@@ -7,6 +7,7 @@ import type { RequestContext } from './context.js';
 import type { CachedNamespace, ServiceDeps } from './deps.js';
 import { requirePermission } from './authorization.js';
 import { namespaceNotFound, overrideNotFound } from './not-found.js';
+import { pageOf, type Page } from './pagination.js';
 
 /**
  * Standalone rate limiting (contract §3.4, §4.5, §8): ratelimit.limit and multiLimit, overrides, and
@@ -60,24 +61,11 @@ export interface PageInput {
   limit: number;
 }
 
-export interface Page<T> {
-  items: T[];
-  hasMore: boolean;
-  /** Present only when there is a next page: clients follow any cursor they get. */
-  cursor?: string;
-}
-
 const namespaceGone = (namespace: string) =>
   new KeywardError('ratelimit_namespace_gone', `The namespace '${namespace}' has been deleted; limits against it are refused.`);
 
 const namespaceResource = (ns: RatelimitNamespaceRecord): AuditResource => ({ type: 'ratelimitNamespace', id: ns.id, name: ns.name });
 const overrideResource = (override: RatelimitOverrideRecord): AuditResource => ({ type: 'ratelimitOverride', id: override.id, name: override.identifier });
-
-/** The rows were read with one extra, to learn whether another page exists; the cursor is this page's last id. */
-function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
-  const items = rows.slice(0, limit);
-  return rows.length > limit ? { items, hasMore: true, cursor: items[items.length - 1]!.id } : { items, hasMore: false };
-}
 
 export class RatelimitService {
   constructor(private readonly deps: ServiceDeps) {}
@@ -264,7 +252,7 @@ export class RatelimitService {
     const ns = await this.liveNamespace(ctx, namespace);
     requirePermission(ctx, eitherScope('ratelimit', ns.id, 'read_override'));
     const rows = await this.deps.store.listRatelimitOverrides({ workspaceId: ctx.workspaceId, namespaceId: ns.id, cursor: input.cursor, limit: input.limit + 1 });
-    return page(rows, input.limit);
+    return pageOf(rows, input.limit);
   }
 
   /** Deletes the override with exactly this identifier: `user_*` is one override, never the ones it would match. */
@@ -290,7 +278,7 @@ export class RatelimitService {
   async listNamespaces(ctx: RequestContext, input: PageInput): Promise<Page<RatelimitNamespaceRecord>> {
     requirePermission(ctx, ['ratelimit.*.read_namespace']);
     const rows = await this.deps.store.listRatelimitNamespaces({ workspaceId: ctx.workspaceId, cursor: input.cursor, limit: input.limit + 1 });
-    return page(rows, input.limit);
+    return pageOf(rows, input.limit);
   }
 
   /** Keyward-only. Counters and overrides belong to the namespace id, so they carry over to the new name. */

@@ -1,6 +1,6 @@
 import { AuditLogData, ListAuditLogsBody } from '../../../contract/audit.js';
 import { badInput } from '../../../core/errors.js';
-import { defineRoute } from '../../route.js';
+import { defineRoute, pageData } from '../../route.js';
 import { auditLogData } from '../../../contract/views/audit.js';
 
 export default defineRoute({
@@ -19,7 +19,7 @@ export default defineRoute({
         { location: 'body.since', message: `since (${body.since}) is later than until (${body.until})`, fix: 'swap `since` and `until`' },
       ]);
     }
-    const { entries, hasMore } = await services.auditLog.list(ctx, {
+    const page = await services.auditLog.list(ctx, {
       events: body.events,
       actorId: body.actorId,
       resourceId: body.resourceId,
@@ -28,11 +28,6 @@ export default defineRoute({
       cursor: body.cursor,
       limit: body.limit,
     });
-    const last = entries.at(-1);
-    // The cursor is the last id of this page; it is sent only when there is a next page (clients follow any cursor).
-    return {
-      data: entries.map(auditLogData),
-      pagination: hasMore && last ? { hasMore: true, cursor: last.id } : { hasMore: false },
-    };
+    return pageData(page, auditLogData);
   },
 });
