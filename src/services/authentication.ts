@@ -20,7 +20,7 @@ export interface CachedRootKey extends RootKeyRecord {
   permissionSet: ReadonlySet<string>;
 }
 
-export interface AuthDeps {
+export interface AuthenticationDeps {
   store: Store;
   rootKeys: SwrCache<CachedRootKey>;
   clock: Clock;
@@ -28,39 +28,44 @@ export interface AuthDeps {
   usage: UsageBuffer;
 }
 
-/** Resolves an Authorization header to a principal, or throws the contract's 400/401/403. */
-export async function authenticate(header: string | undefined, deps: AuthDeps): Promise<Principal> {
-  const value = header?.trim() ?? '';
-  if (value === '') throw new KeywardError('auth_missing', "Authorization header for 'bearer' scheme is missing.");
-  if (!/^bearer\s/i.test(value)) {
-    throw new KeywardError('auth_malformed', "The Authorization header must start with 'Bearer ' followed by a root key.");
-  }
-  const token = value.slice(7).trim();
-  if (token === '') throw new KeywardError('auth_malformed', "The Authorization header must start with 'Bearer ' followed by a root key.");
+/**
+ * Root-key authentication: the secret a caller presents, to the principal it acts as. Two steps rather than one
+ * async call so that the one await (the lookup) is the caller's own: admission on the verify lane then costs no
+ * promise of its own beyond the lookup's (http/admission.ts).
+ */
+export class RootKeyAuthentication {
+  constructor(private readonly deps: AuthenticationDeps) {}
 
-  const hash = hashKey(token);
-  const rootKey = await deps.rootKeys.get(hash, async () => {
-    const record = await deps.store.findRootKeyByHash(hash);
-    return record && { ...record, permissionSet: new Set(record.permissions) };
-  });
-  if (!rootKey) throw new KeywardError('root_key_not_found', 'The root key was not found.');
-  if (!rootKey.enabled) throw new KeywardError('root_key_disabled', 'The root key is disabled.');
-  const now = deps.clock.now();
-  if (rootKey.expires !== null && now > rootKey.expires) {
-    throw new KeywardError('root_key_expired', 'The root key has expired.');
+  /** The root key with this secret, through the root-key cache: a miss (found or not) costs one SQL query and is cached. */
+  lookUp(secret: string): Promise<CachedRootKey | undefined> {
+    const hash = hashKey(secret);
+    return this.deps.rootKeys.get(hash, async () => {
+      const record = await this.deps.store.findRootKeyByHash(hash);
+      return record && { ...record, permissionSet: new Set(record.permissions) };
+    });
   }
-  if (!rootKey.workspaceEnabled) throw new KeywardError('workspace_disabled', 'The workspace is disabled.');
-  // Only an accepted root key counts as used (unlike keys, whose refused verifications count): a root key's
-  // lastUsedAt says when it last acted on the workspace, which is what deciding to rotate or revoke it needs.
-  // A refusal (disabled, expired, disabled workspace) acted on nothing. One Map.set, nothing awaited.
-  deps.usage.record(rootKey.id, now);
-  return {
-    workspaceId: rootKey.workspaceId,
-    rootKeyId: rootKey.id,
-    rootKeyName: rootKey.name,
-    permissions: rootKey.permissionSet,
-    apiRateLimit: rootKey.workspaceApiRateLimit,
-  };
+
+  /** The principal of what `lookUp` found; refuses (401/403) a missing, disabled or expired root key and a disabled workspace. */
+  principalOf(rootKey: CachedRootKey | undefined): Principal {
+    if (!rootKey) throw new KeywardError('root_key_not_found', 'The root key was not found.');
+    if (!rootKey.enabled) throw new KeywardError('root_key_disabled', 'The root key is disabled.');
+    const now = this.deps.clock.now();
+    if (rootKey.expires !== null && now > rootKey.expires) {
+      throw new KeywardError('root_key_expired', 'The root key has expired.');
+    }
+    if (!rootKey.workspaceEnabled) throw new KeywardError('workspace_disabled', 'The workspace is disabled.');
+    // Only an accepted root key counts as used (unlike keys, whose refused verifications count): a root key's
+    // lastUsedAt says when it last acted on the workspace, which is what deciding to rotate or revoke it needs.
+    // A refusal (disabled, expired, disabled workspace) acted on nothing. One Map.set, nothing awaited.
+    this.deps.usage.record(rootKey.id, now);
+    return {
+      workspaceId: rootKey.workspaceId,
+      rootKeyId: rootKey.id,
+      rootKeyName: rootKey.name,
+      permissions: rootKey.permissionSet,
+      apiRateLimit: rootKey.workspaceApiRateLimit,
+    };
+  }
 }
 
 /** The context an operation runs in: the principal acting on its workspace, and where the request came from (for audit). */
