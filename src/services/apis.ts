@@ -28,6 +28,9 @@ function checkIpWhitelist(entries: readonly string[]): void {
   });
 }
 
+/** What apiSettings.updateSettings may change: an absent field stays as it is (the store's change, named for callers). */
+export type ApiSettingsInput = ApiSettingsChange;
+
 export class ApiService {
   constructor(private readonly deps: ApiServiceDeps) {}
 
@@ -74,7 +77,7 @@ export class ApiService {
    * Keyward's API settings; `storeEncryptedKeys` lets keys.createKey make recoverable keys in this API (with a vault),
    * `ipWhitelist` limits which clients may verify its keys (null removes it). Audited as api.update.
    */
-  async updateSettings(ctx: RequestContext, apiId: string, settings: ApiSettingsChange): Promise<ApiRecord> {
+  async updateSettings(ctx: RequestContext, apiId: string, settings: ApiSettingsInput): Promise<ApiRecord> {
     requirePermission(ctx, eitherScope('api', apiId, 'update_api'));
     if (settings.ipWhitelist) checkIpWhitelist(settings.ipWhitelist);
     const now = this.deps.clock.now();
