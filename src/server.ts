@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import { MemoryBus, type InvalidationBus } from './cache/bus.js';
 import { RedisBus } from './cache/redis-bus.js';
 import { SwrCache } from './cache/swr-cache.js';
@@ -7,13 +8,13 @@ import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { isPostgresUrl } from './core/database-url.js';
 import { buildApp } from './http/app.js';
-import type { CachedRootKey } from './http/auth.js';
+import { RootKeyAuthentication, type CachedRootKey } from './services/authentication.js';
 import { UsageBuffer } from './services/usage-buffer.js';
 import type { Limiter } from './ratelimit/limiter.js';
 import { MemoryLimiter } from './ratelimit/memory.js';
 import { RedisLimiter } from './ratelimit/redis.js';
-import { createServices, type Logger, type Services } from './services/index.js';
-import type { CachedNamespace } from './services/ratelimits.js';
+import type { CachedNamespace, Logger } from './services/deps.js';
+import { createServices, type Services } from './services/index.js';
 import { openSqlStore } from './storage/sql/sql-store.js';
 import type { KeyRecord, Store } from './storage/store.js';
 import { openVault } from './vault/open.js';
@@ -52,15 +53,16 @@ export const LOG_REDACT = ['req.headers.authorization', 'headers.authorization',
 export async function createServer(options: ServerOptions): Promise<KeywardServer> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
+  // Made first, so everything that logs (the vault as it opens, the services, Fastify) has it from the start.
+  const loggerOptions = { level: config.logLevel, redact: { paths: LOG_REDACT, censor: '[redacted]' } };
+  const log = options.logStream ? pino(loggerOptions, options.logStream) : pino(loggerOptions);
   const { bus, limiter } = await openSharedState(config.redisUrl);
   const store = await openSqlStore(config.databaseUrl).catch(async (error: unknown) => {
     await Promise.all([bus.close(), limiter.close()]);
     throw error;
   });
   // Fails closed at start when the master keys cannot unwrap the vault store (a version missing after a rotation).
-  // Logs through the app's logger, which exists only once the app does; nothing logs before that.
-  const vaultLogger = { warn: (fields: Record<string, unknown>, message: string) => app.log.warn(fields, message) };
-  const vault = await openVault(config, { logger: vaultLogger, now: () => clock.now() }).catch(async (error: unknown) => {
+  const vault = await openVault(config, { logger: log, now: () => clock.now() }).catch(async (error: unknown) => {
     await Promise.all([bus.close(), limiter.close(), store.close()]);
     throw error;
   });
@@ -94,12 +96,11 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     }
   });
 
-  // Services log through the app's logger, which exists only once the app (built from the services) does.
-  const logger: Logger = { warn: (fields, message) => app.log.warn(fields, message) };
+  const logger: Logger = log;
   const services = createServices({ store, clock, bus, keyCache, ratelimitNamespaces: ratelimitNamespaceCache, limiter, logger, vault });
   const app = await buildApp({
     services,
-    auth: { store, rootKeys: rootKeyCache, clock, usage: rootKeyUsage },
+    authentication: new RootKeyAuthentication({ store, rootKeys: rootKeyCache, clock, usage: rootKeyUsage }),
     workspaceLimit: { limiter, clock, defaultLimit: config.workspaceRateLimit, logger },
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
@@ -107,18 +108,14 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     ...(config.tlsCertFile && config.tlsKeyFile
       ? { tls: { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } }
       : {}),
-    logger: {
-      level: config.logLevel,
-      redact: { paths: LOG_REDACT, censor: '[redacted]' },
-      ...(options.logStream ? { stream: options.logStream } : {}),
-    },
+    logger: log,
     version: VERSION,
   });
 
   // A remote vault that cannot be reached does not stop the server (verification never needs it); it is said at once.
-  vault?.check().catch((error: unknown) => app.log.warn({ reason: (error as Error).message }, 'the vault at KEYWARD_VAULT_URL is not usable yet'));
+  vault?.check().catch((error: unknown) => log.warn({ reason: (error as Error).message }, 'the vault at KEYWARD_VAULT_URL is not usable yet'));
   if (store.engine === 'postgres' && vault?.kind === 'local' && !isPostgresUrl(config.vaultDatabaseUrl)) {
-    app.log.warn(
+    log.warn(
       { vaultStore: config.vaultDatabaseUrl },
       'the vault store is a SQLite file on this node while the main database is shared: with several nodes, give them one ' +
         'KEYWARD_VAULT_DATABASE_URL or a KEYWARD_VAULT_URL, or keys made recoverable on one node will not decrypt on another',
@@ -134,7 +131,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   let closed: Promise<void> | undefined;
   if (options.backgroundJobs ?? true) {
     timer = setInterval(() => {
-      runJobs().catch((error: unknown) => app.log.error({ err: error }, 'background job failed'));
+      runJobs().catch((error: unknown) => log.error({ err: error }, 'background job failed'));
     }, 30_000);
     timer.unref();
   }
@@ -155,8 +152,8 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   async function shutdown(): Promise<void> {
     if (timer) clearInterval(timer);
     await app.close();
-    await services.verify.flushUsage().catch((error: unknown) => app.log.error({ err: error }, 'usage flush failed at shutdown'));
-    await rootKeyUsage.flush().catch((error: unknown) => app.log.error({ err: error }, 'root key usage flush failed at shutdown'));
+    await services.verify.flushUsage().catch((error: unknown) => log.error({ err: error }, 'usage flush failed at shutdown'));
+    await rootKeyUsage.flush().catch((error: unknown) => log.error({ err: error }, 'root key usage flush failed at shutdown'));
     await bus.close();
     await limiter.close();
     await store.close();

@@ -4,7 +4,7 @@ import { MigrateKeyIn } from '../contract/key-migrations.js';
 import { KeywardError } from '../core/errors.js';
 import { importedHash, type MigrationAlgorithm } from '../core/key-migration.js';
 import type { MigrateKeyInput } from '../services/key-migrations.js';
-import { ratelimitsFrom, refillFrom } from '../services/keys.js';
+import { ratelimitsFrom, refillFrom } from '../services/keys/input.js';
 
 /**
  * The files `keyward import` reads: a JSON array of keys (or an object with a `keys` array) in keys.migrateKeys'

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import { systemClock } from '../core/clock.js';
 import { KeywardError } from '../core/errors.js';
-import { rootKeyData } from '../http/routes/root-keys/map.js';
+import { rootKeyData } from '../contract/views/root-keys.js';
 import { systemContext } from '../services/context.js';
 import { RootKeyService } from '../services/root-keys.js';
 import { openSqlStore } from '../storage/sql/sql-store.js';

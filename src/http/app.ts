@@ -2,28 +2,29 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { Type } from 'typebox';
 import { KeywardError, type FieldProblem } from '../core/errors.js';
 import { newRequestId } from '../core/ids.js';
 import type { Services } from '../services/index.js';
 import { envelope, ErrorEnvelopeRef, Meta, paginatedEnvelope, SharedErrorEnvelope } from '../contract/common.js';
-import { authenticate, contextFor, type AuthDeps } from './auth.js';
+import type { RootKeyAuthentication } from '../services/authentication.js';
+import { admission, type Admit } from './admission.js';
 import { sendError } from './errors.js';
 import type { OperationRoute } from './route.js';
 import { ROUTES } from './routes/index.js';
 import { WorkspaceRateLimit, type WorkspaceLimitDeps } from './workspace-limit.js';
 import { registerMetrics, type Metrics } from './metrics.js';
-import { clientIp } from './client-ip.js';
 import { AJV_OPTIONS, replayedBody, withVerifyLane, type RequestHandler } from './verify-lane.js';
 
 export interface AppOptions {
   services: Services;
-  auth: AuthDeps;
+  authentication: RootKeyAuthentication;
   bodyLimit: number;
   /** KEYWARD_TRUST_PROXY: the client IP is the first X-Forwarded-For entry (client-ip.ts). Default false. */
   trustProxy?: boolean;
-  logger: FastifyServerOptions['logger'];
+  /** Made before the app (server.ts), so whatever logs before the app exists has a logger; Fastify logs through it too. */
+  logger: FastifyBaseLogger;
   version: string;
   /** The per-workspace API rate limit (contract §3.1 item 4); absent: never limited. */
   workspaceLimit?: WorkspaceLimitDeps;
@@ -47,12 +48,13 @@ function fieldProblems(error: FastifyError): FieldProblem[] {
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const workspaceLimit = options.workspaceLimit && new WorkspaceRateLimit(options.workspaceLimit);
+  const admissionDeps = { authentication: options.authentication, workspaceLimit, trustProxy: options.trustProxy ?? false };
   const tls = options.tls && { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.3' as const };
   // The server is made here rather than by Fastify so that verifications can take the lane in front of it.
   // The timeouts are the ones Fastify would set on a server of its own.
   const serverFactory = (fastify: RequestHandler, settings: FastifyServerOptions) => {
     const handler = withVerifyLane(
-      { services: options.services, auth: options.auth, workspaceLimit, metrics: options.metrics, bodyLimit: options.bodyLimit, trustProxy: options.trustProxy ?? false, logError: (fields, message) => app.log.error(fields, message) },
+      { services: options.services, admission: admissionDeps, metrics: options.metrics, bodyLimit: options.bodyLimit, logError: (fields, message) => options.logger.error(fields, message) },
       fastify,
     );
     const server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
@@ -65,7 +67,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     serverFactory: serverFactory as never,
     // Only names the scheme in listen()'s address here: the factory above makes the HTTPS server.
     ...(tls ? { https: tls } : {}),
-    logger: options.logger,
+    loggerInstance: options.logger,
     // No per-request info lines: the verify path must not log; errors are logged where they are handled.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: () => newRequestId(),
@@ -135,11 +137,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   registerMetrics(app, options.metrics);
-  for (const route of ROUTES) registerOperation(app, route, options, workspaceLimit);
+  const admit = admission<FastifyReply>(admissionDeps, (reply, name, value) => reply.header(name, value));
+  for (const route of ROUTES) registerOperation(app, route, options, admit);
   return app;
 }
 
-function registerOperation(app: FastifyInstance, route: OperationRoute, options: AppOptions, workspaceLimit: WorkspaceRateLimit | undefined): void {
+function registerOperation(app: FastifyInstance, route: OperationRoute, options: AppOptions, admit: Admit<FastifyReply>): void {
   const [group] = route.operation.split('.');
   const response = route.metaOnly
     ? Type.Object({ meta: Meta }, { additionalProperties: false })
@@ -156,11 +159,7 @@ function registerOperation(app: FastifyInstance, route: OperationRoute, options:
       response: { 200: response, ...Object.fromEntries([...new Set([...route.errors, 429])].map((status) => [status, ErrorEnvelopeRef])) },
     },
     handler: async (request, reply) => {
-      const principal = await authenticate(request.headers.authorization, options.auth);
-      // Right after authentication, before the operation does anything; no await when no limit applies.
-      const apiLimit = workspaceLimit?.limitFor(principal.apiRateLimit) ?? null;
-      if (apiLimit !== null) await workspaceLimit!.enforce(principal.workspaceId, apiLimit, (name, value) => reply.header(name, value));
-      const ctx = contextFor(principal, String(request.id), clientIp(request.raw, options.trustProxy ?? false), request.headers['user-agent'] ?? null);
+      const ctx = await admit(request.raw, String(request.id), reply);
       const result: { data: unknown; pagination?: unknown; headers?: Record<string, string> } = await route.handle({
         body: request.body as never,
         ctx,

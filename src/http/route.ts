@@ -2,6 +2,7 @@ import type { Static, TSchema } from 'typebox';
 import type { Services } from '../services/index.js';
 import type { Metrics } from './metrics.js';
 import type { RequestContext } from '../services/context.js';
+import type { Page } from '../services/pagination.js';
 
 /**
  * One operation = one route file exporting one of these. The app registers it as
@@ -43,4 +44,9 @@ export interface PageResult<T> {
 /** Keeps each route file's types checked against its own schemas. */
 export function defineRoute<B extends TSchema, D extends TSchema, P extends boolean = false>(route: OperationRoute<B, D, P>): OperationRoute<B, D, P> {
   return route;
+}
+
+/** Every list operation answers its service's Page alike: the items through the operation's mapper, the pagination as it is. */
+export function pageData<T, D>(page: Page<T>, toData: (item: T) => D): PageResult<D> {
+  return { data: page.items.map((item) => toData(item)), pagination: page.pagination };
 }

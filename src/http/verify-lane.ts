@@ -8,12 +8,10 @@ import { VerifyKeyBody, VerifyKeyData } from '../contract/keys.js';
 import { KeywardError } from '../core/errors.js';
 import { newRequestId } from '../core/ids.js';
 import type { Services } from '../services/index.js';
-import type { VerifyKeyInput } from '../verify/verify-key.js';
-import { authenticate, contextFor, type AuthDeps } from './auth.js';
-import { clientIp } from './client-ip.js';
+import type { VerifyKeyInput } from '../services/verify/verify-key.js';
+import { admission, type AdmissionDeps } from './admission.js';
 import { errorBody, errorContentType } from './errors.js';
 import type { Metrics } from './metrics.js';
-import type { WorkspaceRateLimit } from './workspace-limit.js';
 
 /**
  * The verify lane: POST /v2/keys.verifyKey answered straight from node:http, in front of Fastify.
@@ -60,12 +58,10 @@ export function replayedBody(raw: IncomingMessage): Readable | undefined {
 
 export interface VerifyLaneDeps {
   services: Services;
-  auth: AuthDeps;
-  workspaceLimit: WorkspaceRateLimit | undefined;
+  /** The same admission as Fastify's routes (admission.ts), client IP rule included. */
+  admission: AdmissionDeps;
   metrics: Metrics;
   bodyLimit: number;
-  /** Whether the client IP comes from X-Forwarded-For, exactly as for Fastify's routes (client-ip.ts). */
-  trustProxy: boolean;
   logError(fields: object, message: string): void;
 }
 
@@ -75,7 +71,8 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void
 export function withVerifyLane(deps: VerifyLaneDeps, fastify: RequestHandler): RequestHandler {
   const validate = AjvCompiler()({}, { customOptions: AJV_OPTIONS })({ schema: VerifyKeyBody, method: 'POST', url: VERIFY_PATH, httpPart: 'body' });
   const serialize = fastJson(envelope(VerifyKeyData) as never);
-  const { services, auth, workspaceLimit, metrics } = deps;
+  const { services, metrics } = deps;
+  const admit = admission<Record<string, string | number>>(deps.admission, (headers, name, value) => (headers[name] = value));
 
   const replay = (req: Replayable, res: ServerResponse, body: Buffer) => {
     req[REPLAY] = body;
@@ -93,10 +90,7 @@ export function withVerifyLane(deps: VerifyLaneDeps, fastify: RequestHandler): R
     const requestId = newRequestId();
     const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8' };
     try {
-      const principal = await authenticate(req.headers.authorization, auth);
-      const apiLimit = workspaceLimit?.limitFor(principal.apiRateLimit) ?? null;
-      if (apiLimit !== null) await workspaceLimit!.enforce(principal.workspaceId, apiLimit, (name, value) => (headers[name] = value));
-      const ctx = contextFor(principal, requestId, clientIp(req, deps.trustProxy), req.headers['user-agent'] ?? null);
+      const ctx = await admit(req, requestId, headers);
       const data = await services.verify.verify(ctx, input);
       metrics.verification(data.code);
       send(res, 200, headers, serialize({ meta: { requestId }, data }), started);

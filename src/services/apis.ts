@@ -1,30 +1,19 @@
 import type { Clock } from '../core/clock.js';
 import { badInput, KeywardError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import { eitherScope, permissionText, satisfies, type Requirement } from '../core/permissions.js';
+import { eitherScope } from '../core/permissions.js';
 import type { InvalidationBus } from '../cache/bus.js';
 import { ipEntryProblem } from '../core/ip-whitelist.js';
 import type { ApiRecord, ApiSettingsChange, Store } from '../storage/store.js';
 import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
+import { requirePermission } from './authorization.js';
+import { apiNotFound } from './not-found.js';
 
 export interface ApiServiceDeps {
   store: Store;
   clock: Clock;
   bus: InvalidationBus;
-}
-
-const apiNotFound = (apiId: string) => new KeywardError('api_not_found', `The API '${apiId}' was not found.`);
-
-/** A 403 naming every alternative (URN ones written out for the caller's workspace) unless the caller meets one. */
-export function requirePermission(ctx: RequestContext, anyOf: Requirement): void {
-  if (!satisfies(ctx.permissions, ctx.workspaceId, anyOf)) {
-    const names = anyOf.map((alternative) => permissionText(ctx.workspaceId, alternative));
-    throw new KeywardError(
-      'insufficient_permissions',
-      names.length === 1 ? `Missing permission: '${names[0]}'` : `Missing one of these permissions: ${names.join(' or ')}`,
-    );
-  }
 }
 
 /**
@@ -38,6 +27,9 @@ function checkIpWhitelist(entries: readonly string[]): void {
     if (problem !== undefined) throw badInput(`ipWhitelist[${i}]: ${problem}.`, [{ location: `body.ipWhitelist[${i}]`, message: problem }]);
   });
 }
+
+/** What apiSettings.updateSettings may change: an absent field stays as it is (the store's change, named for callers). */
+export type ApiSettingsInput = ApiSettingsChange;
 
 export class ApiService {
   constructor(private readonly deps: ApiServiceDeps) {}
@@ -85,7 +77,7 @@ export class ApiService {
    * Keyward's API settings; `storeEncryptedKeys` lets keys.createKey make recoverable keys in this API (with a vault),
    * `ipWhitelist` limits which clients may verify its keys (null removes it). Audited as api.update.
    */
-  async updateSettings(ctx: RequestContext, apiId: string, settings: ApiSettingsChange): Promise<ApiRecord> {
+  async updateSettings(ctx: RequestContext, apiId: string, settings: ApiSettingsInput): Promise<ApiRecord> {
     requirePermission(ctx, eitherScope('api', apiId, 'update_api'));
     if (settings.ipWhitelist) checkIpWhitelist(settings.ipWhitelist);
     const now = this.deps.clock.now();

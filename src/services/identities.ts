@@ -2,12 +2,13 @@ import { KeywardError, badInput } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { identityScope, satisfies } from '../core/permissions.js';
 import type { AuditResource, IdentityRecord, Meta, StoreOps } from '../storage/store.js';
-import { requirePermission } from './apis.js';
 import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
-import type { ServiceDeps } from './index.js';
-import { ratelimitsFrom, type RatelimitInput } from './keys.js';
+import type { ServiceDeps } from './deps.js';
+import { ratelimitsFrom, type RatelimitInput } from './keys/input.js';
 import { pageOf, type Page } from './pagination.js';
+import { requirePermission } from './authorization.js';
+import { identityNotFound } from './not-found.js';
 
 export interface CreateIdentityInput {
   externalId: string;
@@ -30,8 +31,6 @@ export interface ListIdentitiesInput {
 
 /** Contract §4.3: meta up to 1 MiB as JSON (the property count is the schema's job). */
 const MAX_META_BYTES = 1024 * 1024;
-
-const identityNotFound = (identity: string) => new KeywardError('identity_not_found', `The identity '${identity}' was not found.`);
 
 function checkMetaSize(meta: Meta): void {
   const bytes = Buffer.byteLength(JSON.stringify(meta));

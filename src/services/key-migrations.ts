@@ -3,12 +3,13 @@ import { newId } from '../core/ids.js';
 import { importedHash, isMigrationAlgorithm, MIGRATED_KEY_START, type MigrationAlgorithm } from '../core/key-migration.js';
 import { keyScope, urn } from '../core/permissions.js';
 import type { AuditResource, KeyMigrationRecord, Meta, NewRatelimit, RefillRecord } from '../storage/store.js';
-import { requirePermission } from './apis.js';
 import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
-import type { ServiceDeps } from './index.js';
-import { apiNotFound, attachAccess, ratelimitsFrom, refillFrom, type CreditsInput, type RatelimitInput } from './keys.js';
-import { roleNotFound } from './permissions.js';
+import type { ServiceDeps } from './deps.js';
+import { attachAccess } from './keys/change.js';
+import { ratelimitsFrom, refillFrom, type CreditsInput, type RatelimitInput } from './keys/input.js';
+import { requirePermission } from './authorization.js';
+import { apiNotFound, migrationNotFound, roleNotFound } from './not-found.js';
 
 /**
  * Importing keys that exist elsewhere only as hashes (contract §4.1 keys.migrateKeys). A migration record
@@ -44,9 +45,6 @@ export interface MigrateKeysResult {
 }
 
 export type KeyMigrationServiceDeps = Pick<ServiceDeps, 'store' | 'clock' | 'bus'>;
-
-export const migrationNotFound = (migrationId: string) =>
-  new KeywardError('migration_not_found', `The migration '${migrationId}' was not found.`);
 
 /** Creating a migration names no API: it needs create_key on every API (the `*` tuple, or a URN on every keyspace). */
 const CREATE_MIGRATION = ['api.*.create_key', urn('keyspaces/*', 'create_key')];

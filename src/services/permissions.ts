@@ -1,11 +1,12 @@
 import { KeywardError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { AuditResource, PermissionRecord, RoleRecord, StoreOps } from '../storage/store.js';
-import { requirePermission } from './apis.js';
 import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
-import type { ServiceDeps } from './index.js';
+import type { ServiceDeps } from './deps.js';
 import { pageOf, type Page } from './pagination.js';
+import { requirePermission, rbac } from './authorization.js';
+import { permissionNotFound, roleNotFound } from './not-found.js';
 
 /**
  * The workspace's own RBAC: permissions (slugs that verifyKey matches) and roles that bundle them. Every
@@ -30,11 +31,6 @@ export interface ListInput {
   cursor?: string;
   search?: string;
 }
-
-export const rbac = (action: string): string[] => [`rbac.*.${action}`];
-
-export const permissionNotFound = (permission: string) => new KeywardError('permission_not_found', `Permission '${permission}' was not found.`);
-export const roleNotFound = (role: string) => new KeywardError('role_not_found', `Role '${role}' was not found.`);
 
 export const permissionResource = (p: PermissionRecord): AuditResource => ({ type: 'permission', id: p.id, name: p.slug });
 const roleResource = (r: Pick<RoleRecord, 'id' | 'name'>): AuditResource => ({ type: 'role', id: r.id, name: r.name });

@@ -2,10 +2,12 @@ import { KeywardError, badInput } from '../core/errors.js';
 import { resolveOverride } from '../core/override-match.js';
 import { eitherScope, readOverrideScope, satisfies } from '../core/permissions.js';
 import type { AuditResource, RatelimitNamespaceRecord, RatelimitOverrideRecord } from '../storage/store.js';
-import { requirePermission } from './apis.js';
 import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
-import type { ServiceDeps } from './index.js';
+import type { CachedNamespace, ServiceDeps } from './deps.js';
+import { requirePermission } from './authorization.js';
+import { namespaceNotFound, overrideNotFound } from './not-found.js';
+import { pageOf, type Page } from './pagination.js';
 
 /**
  * Standalone rate limiting (contract §3.4, §4.5, §8): ratelimit.limit and multiLimit, overrides, and
@@ -43,23 +45,6 @@ export interface OverrideInput {
 }
 
 /**
- * What limit and multiLimit need of one namespace, cached per (workspace, namespace as given: name or id)
- * so the request path reads nothing from the database while the entry lives. Every mutation below that
- * could change it announces `ratelimitNamespace` for the workspace after commit; server.ts drops the entries.
- */
-export interface CachedNamespace {
-  /** Carried so an invalidation can find a workspace's entries, misses included. */
-  workspaceId: string;
-  /** As `findRatelimitNamespace` answers: undefined when nothing has this name or id, a deleted one when only that has. */
-  namespace: RatelimitNamespaceRecord | undefined;
-  /**
-   * Every live override of a live namespace, in creation order (what `resolveOverride` walks); null when
-   * there are more than MAX_CACHED_OVERRIDES, which are then read per call, only those that could match.
-   */
-  overrides: readonly RatelimitOverrideRecord[] | null;
-}
-
-/**
  * Bounds one cache entry to about 100 overrides (tens of kilobytes), so the cache as a whole stays within
  * KEYWARD_CACHE_SIZE times that however many overrides a namespace is given. Namespaces usually hold a few.
  */
@@ -76,28 +61,11 @@ export interface PageInput {
   limit: number;
 }
 
-export interface Page<T> {
-  items: T[];
-  hasMore: boolean;
-  /** Present only when there is a next page: clients follow any cursor they get. */
-  cursor?: string;
-}
-
-const namespaceNotFound = (namespace: string) =>
-  new KeywardError('ratelimit_namespace_not_found', `The namespace '${namespace}' does not exist.`);
 const namespaceGone = (namespace: string) =>
   new KeywardError('ratelimit_namespace_gone', `The namespace '${namespace}' has been deleted; limits against it are refused.`);
-const overrideNotFound = (identifier: string) =>
-  new KeywardError('ratelimit_override_not_found', `No override in this namespace matches '${identifier}'.`);
 
 const namespaceResource = (ns: RatelimitNamespaceRecord): AuditResource => ({ type: 'ratelimitNamespace', id: ns.id, name: ns.name });
 const overrideResource = (override: RatelimitOverrideRecord): AuditResource => ({ type: 'ratelimitOverride', id: override.id, name: override.identifier });
-
-/** The rows were read with one extra, to learn whether another page exists; the cursor is this page's last id. */
-function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
-  const items = rows.slice(0, limit);
-  return rows.length > limit ? { items, hasMore: true, cursor: items[items.length - 1]!.id } : { items, hasMore: false };
-}
 
 export class RatelimitService {
   constructor(private readonly deps: ServiceDeps) {}
@@ -284,7 +252,7 @@ export class RatelimitService {
     const ns = await this.liveNamespace(ctx, namespace);
     requirePermission(ctx, eitherScope('ratelimit', ns.id, 'read_override'));
     const rows = await this.deps.store.listRatelimitOverrides({ workspaceId: ctx.workspaceId, namespaceId: ns.id, cursor: input.cursor, limit: input.limit + 1 });
-    return page(rows, input.limit);
+    return pageOf(rows, input.limit);
   }
 
   /** Deletes the override with exactly this identifier: `user_*` is one override, never the ones it would match. */
@@ -310,7 +278,7 @@ export class RatelimitService {
   async listNamespaces(ctx: RequestContext, input: PageInput): Promise<Page<RatelimitNamespaceRecord>> {
     requirePermission(ctx, ['ratelimit.*.read_namespace']);
     const rows = await this.deps.store.listRatelimitNamespaces({ workspaceId: ctx.workspaceId, cursor: input.cursor, limit: input.limit + 1 });
-    return page(rows, input.limit);
+    return pageOf(rows, input.limit);
   }
 
   /** Keyward-only. Counters and overrides belong to the namespace id, so they carry over to the new name. */

@@ -5,10 +5,11 @@ import { newId } from '../core/ids.js';
 import { generateKey } from '../core/key-format.js';
 import { PERMISSION_CATALOGUE, firstUngrantable, permissionProblem, type CatalogueEntry } from '../core/permissions.js';
 import type { AuditResource, ManagedRootKeyRecord, Store, StoreOps } from '../storage/store.js';
-import { requirePermission } from './apis.js';
 import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
 import { pageOf, type Page } from './pagination.js';
+import { requirePermission } from './authorization.js';
+import { rootKeyNotFound } from './not-found.js';
 
 export interface RootKeyServiceDeps {
   store: Store;
@@ -33,8 +34,6 @@ export interface NewRootKey {
   permissions: string[];
   expires: number | null;
 }
-
-const rootKeyNotFound = (rootKeyId: string) => new KeywardError('root_key_id_not_found', `The root key '${rootKeyId}' was not found.`);
 
 const rootKeyResource = (rootKey: { id: string; name: string | null }): AuditResource =>
   ({ type: 'rootKey', id: rootKey.id, ...(rootKey.name ? { name: rootKey.name } : {}) });

@@ -1,6 +1,6 @@
 import { ApiSettingsData, GetApiSettingsBody } from '../../../contract/apis.js';
 import { defineRoute } from '../../route.js';
-import { apiSettingsData } from './map.js';
+import { apiSettingsData } from '../../../contract/views/api-settings.js';
 
 export default defineRoute({
   operation: 'apiSettings.getSettings',

@@ -1,7 +1,7 @@
 import { ApiSettingsData, UpdateApiSettingsBody } from '../../../contract/apis.js';
-import type { ApiSettingsChange } from '../../../storage/store.js';
+import type { ApiSettingsInput } from '../../../services/apis.js';
 import { defineRoute } from '../../route.js';
-import { apiSettingsData } from './map.js';
+import { apiSettingsData } from '../../../contract/views/api-settings.js';
 
 export default defineRoute({
   operation: 'apiSettings.updateSettings',
@@ -11,7 +11,7 @@ export default defineRoute({
   data: ApiSettingsData,
   errors: [400, 401, 403, 404, 500],
   async handle({ body, ctx, services }) {
-    const settings: ApiSettingsChange = {};
+    const settings: ApiSettingsInput = {};
     if (body.deleteProtection !== undefined) settings.deleteProtection = body.deleteProtection;
     if (body.storeEncryptedKeys !== undefined) settings.storeEncryptedKeys = body.storeEncryptedKeys;
     if (body.ipWhitelist !== undefined) settings.ipWhitelist = body.ipWhitelist;

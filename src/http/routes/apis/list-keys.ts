@@ -1,6 +1,6 @@
 import { KeyData, ListKeysBody } from '../../../contract/keys.js';
-import { defineRoute } from '../../route.js';
-import { keyData } from '../../../contract/key-views.js';
+import { defineRoute, pageData } from '../../route.js';
+import { keyData } from '../../../contract/views/keys.js';
 
 export default defineRoute({
   operation: 'apis.listKeys',
@@ -17,6 +17,6 @@ export default defineRoute({
   errors: [400, 401, 403, 404, 500],
   async handle({ body, ctx, services }) {
     const page = await services.keys.list(ctx, body);
-    return { data: page.items.map((key) => keyData(key, page.plaintexts.get(key.id))), pagination: page.pagination };
+    return pageData(page, (key) => keyData(key, page.plaintexts.get(key.id)));
   },
 });

@@ -2,9 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../../test/harness.js';
 import { newId } from '../../../core/ids.js';
 import { hashKey } from '../../../core/key-format.js';
-import type { AuditEntry, AuditResource } from '../../../storage/store.js';
 
 let t: TestServer;
+/** The records this test writes straight to the store, typed through the server (routes' files never import storage). */
+type AuditEntry = Parameters<TestServer['server']['store']['appendAudit']>[0];
+type AuditResource = AuditEntry['resources'][number];
 beforeAll(async () => { t = await startTestServer(); });
 afterAll(async () => { await t.close(); });
 

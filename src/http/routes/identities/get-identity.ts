@@ -1,6 +1,6 @@
 import { GetIdentityBody, IdentityData } from '../../../contract/identities.js';
 import { defineRoute } from '../../route.js';
-import { identityRecordData } from './map.js';
+import { identityRecordData } from '../../../contract/views/identities.js';
 
 export default defineRoute({
   operation: 'identities.getIdentity',

@@ -1,6 +1,6 @@
 import { IdentityData, ListIdentitiesBody } from '../../../contract/identities.js';
-import { defineRoute } from '../../route.js';
-import { identityRecordData } from './map.js';
+import { defineRoute, pageData } from '../../route.js';
+import { identityRecordData } from '../../../contract/views/identities.js';
 
 export default defineRoute({
   operation: 'identities.listIdentities',
@@ -14,7 +14,6 @@ export default defineRoute({
   paginated: true,
   errors: [400, 401, 403, 500],
   async handle({ body, ctx, services }) {
-    const page = await services.identities.list(ctx, body);
-    return { data: page.items.map(identityRecordData), pagination: page.pagination };
+    return pageData(await services.identities.list(ctx, body), identityRecordData);
   },
 });

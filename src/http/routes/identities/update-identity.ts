@@ -1,6 +1,6 @@
 import { IdentityData, UpdateIdentityBody } from '../../../contract/identities.js';
 import { defineRoute } from '../../route.js';
-import { identityRecordData } from './map.js';
+import { identityRecordData } from '../../../contract/views/identities.js';
 
 export default defineRoute({
   operation: 'identities.updateIdentity',

@@ -1,6 +1,6 @@
 import { GetKeyBody, KeyData } from '../../../contract/keys.js';
 import { defineRoute } from '../../route.js';
-import { keyData } from '../../../contract/key-views.js';
+import { keyData } from '../../../contract/views/keys.js';
 
 export default defineRoute({
   operation: 'keys.getKey',

@@ -1,5 +1,5 @@
 import { SetKeyPermissionsBody, PermissionList } from '../../../contract/permissions.js';
-import { permissionData } from '../../../contract/permission-views.js';
+import { permissionData } from '../../../contract/views/permissions.js';
 import { defineRoute } from '../../route.js';
 
 export default defineRoute({

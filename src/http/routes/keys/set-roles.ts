@@ -1,5 +1,5 @@
 import { SetKeyRolesBody, RoleList } from '../../../contract/permissions.js';
-import { roleData } from '../../../contract/permission-views.js';
+import { roleData } from '../../../contract/views/permissions.js';
 import { defineRoute } from '../../route.js';
 
 export default defineRoute({

@@ -1,6 +1,6 @@
 import { CreditsOut, UpdateCreditsBody } from '../../../contract/keys.js';
 import { defineRoute } from '../../route.js';
-import { creditsData } from '../../../contract/key-views.js';
+import { creditsData } from '../../../contract/views/keys.js';
 
 export default defineRoute({
   operation: 'keys.updateCredits',

@@ -1,5 +1,5 @@
 import { GetRoleBody, RoleData } from '../../../contract/permissions.js';
-import { roleData } from '../../../contract/permission-views.js';
+import { roleData } from '../../../contract/views/permissions.js';
 import { defineRoute } from '../../route.js';
 
 export default defineRoute({

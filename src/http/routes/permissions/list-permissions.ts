@@ -1,6 +1,6 @@
 import { ListPermissionsBody, PermissionData } from '../../../contract/permissions.js';
-import { permissionData } from '../../../contract/permission-views.js';
-import { defineRoute } from '../../route.js';
+import { permissionData } from '../../../contract/views/permissions.js';
+import { defineRoute, pageData } from '../../route.js';
 
 export default defineRoute({
   operation: 'permissions.listPermissions',
@@ -13,7 +13,6 @@ export default defineRoute({
   paginated: true,
   errors: [400, 401, 403, 500],
   async handle({ body, ctx, services }) {
-    const page = await services.permissions.listPermissions(ctx, body);
-    return { data: page.items.map(permissionData), pagination: page.pagination };
+    return pageData(await services.permissions.listPermissions(ctx, body), permissionData);
   },
 });

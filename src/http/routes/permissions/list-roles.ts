@@ -1,6 +1,6 @@
 import { ListRolesBody, RoleData } from '../../../contract/permissions.js';
-import { roleData } from '../../../contract/permission-views.js';
-import { defineRoute } from '../../route.js';
+import { roleData } from '../../../contract/views/permissions.js';
+import { defineRoute, pageData } from '../../route.js';
 
 export default defineRoute({
   operation: 'permissions.listRoles',
@@ -13,7 +13,6 @@ export default defineRoute({
   paginated: true,
   errors: [400, 401, 403, 500],
   async handle({ body, ctx, services }) {
-    const page = await services.permissions.listRoles(ctx, body);
-    return { data: page.items.map(roleData), pagination: page.pagination };
+    return pageData(await services.permissions.listRoles(ctx, body), roleData);
   },
 });

@@ -1,6 +1,6 @@
 import { ListNamespacesBody, NamespaceData } from '../../../contract/ratelimit.js';
-import { defineRoute } from '../../route.js';
-import { namespaceData } from './map.js';
+import { defineRoute, pageData } from '../../route.js';
+import { namespaceData } from '../../../contract/views/ratelimit-namespaces.js';
 
 export default defineRoute({
   operation: 'ratelimitNamespaces.listNamespaces',
@@ -11,10 +11,6 @@ export default defineRoute({
   paginated: true,
   errors: [400, 401, 403, 500],
   async handle({ body, ctx, services }) {
-    const page = await services.ratelimits.listNamespaces(ctx, { cursor: body.cursor, limit: body.limit });
-    return {
-      data: page.items.map(namespaceData),
-      pagination: page.cursor === undefined ? { hasMore: page.hasMore } : { hasMore: page.hasMore, cursor: page.cursor },
-    };
+    return pageData(await services.ratelimits.listNamespaces(ctx, { cursor: body.cursor, limit: body.limit }), namespaceData);
   },
 });

@@ -1,6 +1,6 @@
 import { NamespaceData, RenameNamespaceBody } from '../../../contract/ratelimit.js';
 import { defineRoute } from '../../route.js';
-import { namespaceData } from './map.js';
+import { namespaceData } from '../../../contract/views/ratelimit-namespaces.js';
 
 export default defineRoute({
   operation: 'ratelimitNamespaces.renameNamespace',

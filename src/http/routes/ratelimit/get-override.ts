@@ -1,6 +1,6 @@
 import { GetOverrideBody, OverrideData } from '../../../contract/ratelimit.js';
 import { defineRoute } from '../../route.js';
-import { overrideData } from './map.js';
+import { overrideData } from '../../../contract/views/ratelimit-overrides.js';
 
 export default defineRoute({
   operation: 'ratelimit.getOverride',

@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MAX_CACHED_OVERRIDES } from '../../../services/ratelimits.js';
-import type { Store } from '../../../storage/store.js';
 import { startTestServer, type TestServer } from '../../../../test/harness.js';
 import { alignClock, namespaceName, newNamespace, setOverride } from '../../../../test/ratelimit-fixtures.js';
 
@@ -30,7 +29,7 @@ async function applied(namespace: string, identifier: string): Promise<{ limit: 
 function spyOnStore() {
   const store = t.server.store;
   const methods = ['findRatelimitNamespace', 'listRatelimitOverrides', 'findRatelimitOverrideCandidates', 'createRatelimitNamespace', 'transaction'] as const;
-  return Object.fromEntries(methods.map((method) => [method, vi.spyOn(store as Store, method)])) as Record<(typeof methods)[number], ReturnType<typeof vi.spyOn>>;
+  return Object.fromEntries(methods.map((method) => [method, vi.spyOn(store, method)])) as Record<(typeof methods)[number], ReturnType<typeof vi.spyOn>>;
 }
 
 describe('ratelimit.limit through the namespace cache', () => {
@@ -137,7 +136,7 @@ describe('ratelimit.limit through the namespace cache', () => {
     const atGate = new Promise<void>((resolve) => { reached = resolve; });
     const gate = new Promise<void>((resolve) => { release = resolve; });
     // The first load reads the overrides, then waits while an override is set and announced.
-    vi.spyOn(store as Store, 'listRatelimitOverrides').mockImplementationOnce(async (query) => {
+    vi.spyOn(store, 'listRatelimitOverrides').mockImplementationOnce(async (query) => {
       const rows = await original(query);
       reached();
       await gate;

@@ -1,5 +1,6 @@
 import { LimitBody, LimitData } from '../../../contract/ratelimit.js';
 import { defineRoute } from '../../route.js';
+import { limitData } from '../../../contract/views/ratelimit-limits.js';
 
 export default defineRoute({
   operation: 'ratelimit.limit',
@@ -12,8 +13,6 @@ export default defineRoute({
   data: LimitData,
   errors: [400, 401, 403, 410, 500],
   async handle({ body, ctx, services }) {
-    const outcome = await services.ratelimits.limit(ctx, body);
-    const data = { limit: outcome.limit, remaining: outcome.remaining, reset: outcome.reset, success: outcome.success };
-    return { data: outcome.overrideId === undefined ? data : { ...data, overrideId: outcome.overrideId } };
+    return { data: limitData(await services.ratelimits.limit(ctx, body)) };
   },
 });

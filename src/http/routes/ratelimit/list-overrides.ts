@@ -1,6 +1,6 @@
 import { ListOverridesBody, OverrideData } from '../../../contract/ratelimit.js';
-import { defineRoute } from '../../route.js';
-import { overrideData } from './map.js';
+import { defineRoute, pageData } from '../../route.js';
+import { overrideData } from '../../../contract/views/ratelimit-overrides.js';
 
 export default defineRoute({
   operation: 'ratelimit.listOverrides',
@@ -13,10 +13,6 @@ export default defineRoute({
   paginated: true,
   errors: [400, 401, 403, 404, 500],
   async handle({ body, ctx, services }) {
-    const page = await services.ratelimits.listOverrides(ctx, body.namespace, { cursor: body.cursor, limit: body.limit });
-    return {
-      data: page.items.map(overrideData),
-      pagination: page.cursor === undefined ? { hasMore: page.hasMore } : { hasMore: page.hasMore, cursor: page.cursor },
-    };
+    return pageData(await services.ratelimits.listOverrides(ctx, body.namespace, { cursor: body.cursor, limit: body.limit }), overrideData);
   },
 });

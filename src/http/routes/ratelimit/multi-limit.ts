@@ -1,5 +1,6 @@
 import { MultiLimitBody, MultiLimitData } from '../../../contract/ratelimit.js';
 import { defineRoute } from '../../route.js';
+import { multiLimitItemData } from '../../../contract/views/ratelimit-limits.js';
 
 export default defineRoute({
   operation: 'ratelimit.multiLimit',
@@ -13,14 +14,6 @@ export default defineRoute({
   errors: [400, 401, 403, 410, 500],
   async handle({ body, ctx, services }) {
     const { passed, limits } = await services.ratelimits.multiLimit(ctx, body);
-    return {
-      data: {
-        passed,
-        limits: limits.map((l) => {
-          const item = { namespace: l.namespace, identifier: l.identifier, limit: l.limit, remaining: l.remaining, reset: l.reset, passed: l.success };
-          return l.overrideId === undefined ? item : { ...item, overrideId: l.overrideId };
-        }),
-      },
-    };
+    return { data: { passed, limits: limits.map((outcome) => multiLimitItemData(outcome)) } };
   },
 });

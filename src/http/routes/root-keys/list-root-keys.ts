@@ -1,6 +1,6 @@
 import { ListRootKeysBody, RootKeyData } from '../../../contract/root-keys.js';
-import { defineRoute } from '../../route.js';
-import { rootKeyData } from './map.js';
+import { defineRoute, pageData } from '../../route.js';
+import { rootKeyData } from '../../../contract/views/root-keys.js';
 
 export default defineRoute({
   operation: 'rootKeys.listRootKeys',
@@ -13,7 +13,6 @@ export default defineRoute({
   paginated: true,
   errors: [400, 401, 403, 500],
   async handle({ body, ctx, services }) {
-    const page = await services.rootKeys.list(ctx, body);
-    return { data: page.items.map(rootKeyData), pagination: page.pagination };
+    return pageData(await services.rootKeys.list(ctx, body), rootKeyData);
   },
 });

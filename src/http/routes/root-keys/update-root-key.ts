@@ -1,6 +1,6 @@
 import { RootKeyData, UpdateRootKeyBody } from '../../../contract/root-keys.js';
 import { defineRoute } from '../../route.js';
-import { rootKeyData } from './map.js';
+import { rootKeyData } from '../../../contract/views/root-keys.js';
 
 export default defineRoute({
   operation: 'rootKeys.updateRootKey',

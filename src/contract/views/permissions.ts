@@ -1,6 +1,6 @@
 import type { Static } from 'typebox';
-import type { PermissionData, RoleData } from './permissions.js';
-import type { PermissionRecord, RoleRecord } from '../storage/store.js';
+import type { PermissionData, RoleData } from '../permissions.js';
+import type { PermissionRecord, RoleRecord } from '../../storage/store.js';
 
 /** Response mappers for permissions and roles. An empty description is absent, never null (clients reject null). */
 

@@ -1,6 +1,6 @@
 import type { Static } from 'typebox';
-import type { RootKeyData } from '../../../contract/root-keys.js';
-import type { ManagedRootKeyRecord } from '../../../storage/store.js';
+import type { RootKeyData } from '../root-keys.js';
+import type { ManagedRootKeyRecord } from '../../storage/store.js';
 
 /** Field by field, so the hash the record carries (for cache invalidation) can never reach a response. */
 export function rootKeyData(rootKey: ManagedRootKeyRecord): Static<typeof RootKeyData> {

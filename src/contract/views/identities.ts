@@ -1,7 +1,7 @@
 import type { Static } from 'typebox';
-import type { IdentityData } from '../../../contract/identities.js';
-import type { IdentityRecord } from '../../../storage/store.js';
-import { identityData, ratelimitData } from '../../../contract/key-views.js';
+import type { IdentityData } from '../identities.js';
+import type { IdentityRecord } from '../../storage/store.js';
+import { identityData, ratelimitData } from './keys.js';
 
 /** An identity as its own operations return it: as on a key, but `ratelimits` is always an array (contract §4.3). */
 export const identityRecordData = (identity: IdentityRecord): Static<typeof IdentityData> =>

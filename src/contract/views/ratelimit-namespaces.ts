@@ -1,6 +1,6 @@
 import type { Static } from 'typebox';
-import type { NamespaceData } from '../../../contract/ratelimit.js';
-import type { RatelimitNamespaceRecord } from '../../../storage/store.js';
+import type { NamespaceData } from '../ratelimit.js';
+import type { RatelimitNamespaceRecord } from '../../storage/store.js';
 
 /** Field by field; `updatedAt` is omitted, never null, when the namespace never changed. */
 export function namespaceData(ns: RatelimitNamespaceRecord): Static<typeof NamespaceData> {

@@ -1,6 +1,6 @@
 import type { Static } from 'typebox';
-import type { KeyData } from './keys.js';
-import type { KeyRecord, RatelimitRecord, RefillRecord } from '../storage/store.js';
+import type { KeyData } from '../keys.js';
+import type { KeyRecord, RatelimitRecord, RefillRecord } from '../../storage/store.js';
 
 /**
  * Response mappers for keys. Each optional field is set only when it has a value: clients reject

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTestServer, type TestServer } from '../../test/harness.js';
+import { startTestServer, type TestServer } from '../../../test/harness.js';
 
 /**
  * Promise 6 of the design: credits are never overspent under any concurrency. Every verify goes

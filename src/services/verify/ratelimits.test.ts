@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTestServer, type TestServer } from '../../test/harness.js';
-import { limit, newIdentity } from '../../test/identity-fixtures.js';
-import { SwrCache } from '../cache/swr-cache.js';
-import type { LimitCheck, Limiter } from '../ratelimit/limiter.js';
-import type { RequestContext } from '../services/context.js';
-import type { KeyRecord } from '../storage/store.js';
+import { startTestServer, type TestServer } from '../../../test/harness.js';
+import { limit, newIdentity } from '../../../test/identity-fixtures.js';
+import { SwrCache } from '../../cache/swr-cache.js';
+import type { LimitCheck, Limiter } from '../../ratelimit/limiter.js';
+import type { RequestContext } from '../context.js';
+import type { KeyRecord } from '../../storage/store.js';
 import { VerifyService } from './verify-key.js';
 
 /**

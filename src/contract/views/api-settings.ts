@@ -1,4 +1,4 @@
-import type { ApiRecord } from '../../../storage/store.js';
+import type { ApiRecord } from '../../storage/store.js';
 
 export const apiSettingsData = (api: ApiRecord) => ({
   apiId: api.id,

@@ -1,18 +1,18 @@
-import { KeywardError } from '../core/errors.js';
-import { hashKey } from '../core/key-format.js';
-import { evaluatePermissionQuery, parsePermissionQuery } from '../core/permission-query.js';
-import { grantsUrn, keyResource } from '../core/permissions.js';
+import { KeywardError } from '../../core/errors.js';
+import { hashKey } from '../../core/key-format.js';
+import { evaluatePermissionQuery, parsePermissionQuery } from '../../core/permission-query.js';
+import { grantsUrn, keyResource } from '../../core/permissions.js';
 // The same mappers as getKey, so a key's permissions and identity look alike in every response.
-import { allPermissions, identityData } from '../contract/key-views.js';
-import { LimiterFailures } from '../ratelimit/fail-open.js';
-import type { LimitCheck } from '../ratelimit/limiter.js';
-import type { RequestContext } from '../services/context.js';
-import type { ServiceDeps } from '../services/index.js';
-import type { KeyRecord, Meta } from '../storage/store.js';
-import { MIGRATED_KEY_START } from '../core/key-migration.js';
-import { ipMatcher } from '../core/ip-whitelist.js';
+import { allPermissions, identityData } from '../../contract/views/keys.js';
+import { LimiterFailures } from '../../ratelimit/fail-open.js';
+import type { LimitCheck } from '../../ratelimit/limiter.js';
+import type { RequestContext } from '../context.js';
+import type { ServiceDeps } from '../deps.js';
+import type { KeyRecord, Meta } from '../../storage/store.js';
+import { MIGRATED_KEY_START } from '../../core/key-migration.js';
+import { ipMatcher } from '../../core/ip-whitelist.js';
 import { MigratedKeys } from './migrated-keys.js';
-import { UsageBuffer } from '../services/usage-buffer.js';
+import { UsageBuffer } from '../usage-buffer.js';
 
 /**
  * The verify hot path (DESIGN §5, contract §5). Every outcome is a value answered with HTTP 200;

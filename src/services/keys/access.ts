@@ -1,11 +1,12 @@
-import { keyScope } from '../core/permissions.js';
-import type { AuditResource, PermissionRecord, RoleRecord } from '../storage/store.js';
-import { requirePermission } from './apis.js';
-import { auditEntry } from './audit.js';
-import type { RequestContext } from './context.js';
-import type { ServiceDeps } from './index.js';
-import { changeKey, keyResources, type KeyChange } from './keys.js';
-import { createdNote, permissionNotFound, permissionResource, rbac, requireCreatable, roleNotFound, unique } from './permissions.js';
+import { keyScope } from '../../core/permissions.js';
+import type { AuditResource, PermissionRecord, RoleRecord } from '../../storage/store.js';
+import { auditEntry } from '../audit.js';
+import type { RequestContext } from '../context.js';
+import type { ServiceDeps } from '../deps.js';
+import { changeKey, keyResources, type KeyChange } from './change.js';
+import { createdNote, permissionResource, requireCreatable, unique } from '../permissions.js';
+import { requirePermission, rbac } from '../authorization.js';
+import { permissionNotFound, roleNotFound } from '../not-found.js';
 
 /**
  * What keys.add/remove/setPermissions and keys.add/remove/setRoles do to one key's direct permissions and roles.

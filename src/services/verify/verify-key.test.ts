@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTestServer, type TestServer } from '../../test/harness.js';
-import { SwrCache } from '../cache/swr-cache.js';
-import { hashKey } from '../core/key-format.js';
-import { MemoryLimiter } from '../ratelimit/memory.js';
-import type { RequestContext } from '../services/context.js';
-import type { KeyRecord } from '../storage/store.js';
+import { startTestServer, type TestServer } from '../../../test/harness.js';
+import { SwrCache } from '../../cache/swr-cache.js';
+import { hashKey } from '../../core/key-format.js';
+import { MemoryLimiter } from '../../ratelimit/memory.js';
+import type { RequestContext } from '../context.js';
+import type { KeyRecord } from '../../storage/store.js';
 import { VerifyService } from './verify-key.js';
 
 /** Verify behaviour beyond single answers: the key cache, credit refills and lastUsedAt write-back. */

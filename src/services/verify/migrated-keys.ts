@@ -1,10 +1,10 @@
-import type { Clock } from '../core/clock.js';
-import { hashKey, safeEqual } from '../core/key-format.js';
-import { isMigrationAlgorithm, legacyHash, migratedKeyStart, type MigrationAlgorithm } from '../core/key-migration.js';
-import { keyScope, satisfies } from '../core/permissions.js';
-import type { RequestContext } from '../services/context.js';
-import type { ServiceDeps } from '../services/index.js';
-import type { KeyRecord } from '../storage/store.js';
+import type { Clock } from '../../core/clock.js';
+import { hashKey, safeEqual } from '../../core/key-format.js';
+import { isMigrationAlgorithm, legacyHash, migratedKeyStart, type MigrationAlgorithm } from '../../core/key-migration.js';
+import { keyScope, satisfies } from '../../core/permissions.js';
+import type { RequestContext } from '../context.js';
+import type { ServiceDeps } from '../deps.js';
+import type { KeyRecord } from '../../storage/store.js';
 
 /**
  * Verification of imported keys (contract §4.1 "Verification against a migration", §5 step 2). Only reached

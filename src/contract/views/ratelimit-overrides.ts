@@ -1,6 +1,6 @@
 import type { Static } from 'typebox';
-import type { OverrideData } from '../../../contract/ratelimit.js';
-import type { RatelimitOverrideRecord } from '../../../storage/store.js';
+import type { OverrideData } from '../ratelimit.js';
+import type { RatelimitOverrideRecord } from '../../storage/store.js';
 
 /** Field by field, so nothing the store adds later reaches the response by accident. */
 export function overrideData(override: RatelimitOverrideRecord): Static<typeof OverrideData> {

@@ -1,0 +1,49 @@
+import type { InvalidationBus } from '../cache/bus.js';
+import type { SwrCache } from '../cache/swr-cache.js';
+import type { Clock } from '../core/clock.js';
+import type { Limiter } from '../ratelimit/limiter.js';
+import type { KeyRecord, RatelimitNamespaceRecord, RatelimitOverrideRecord, Store } from '../storage/store.js';
+import type { Vault } from '../vault/vault.js';
+
+/**
+ * What every service is built from. Apart from index.ts (which builds the services from it), so a service
+ * can name its dependencies without importing the file that imports it.
+ */
+
+/** The slice of pino the services use: warnings that are rare by construction (throttled where they could repeat). */
+export interface Logger {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface ServiceDeps {
+  store: Store;
+  clock: Clock;
+  bus: InvalidationBus;
+  /** Verification lookups by key hash (misses cached too). */
+  keyCache: SwrCache<KeyRecord>;
+  /** ratelimit.limit's namespaces and overrides per (workspace, name or id), dropped by `ratelimitNamespace` and `workspace` invalidations. */
+  ratelimitNamespaces: SwrCache<CachedNamespace>;
+  /** Rate-limit counters: in memory on one node, in Redis across many. */
+  limiter: Limiter;
+  /** Never used per request at info level: only for rare, throttled warnings (a limiter that fails). */
+  logger: Logger;
+  /** Encrypts and decrypts recoverable keys; null or absent: no vault configured (recoverable requests answer 412). */
+  vault?: Vault | null;
+}
+
+/**
+ * What limit and multiLimit need of one namespace, cached per (workspace, namespace as given: name or id)
+ * so the request path reads nothing from the database while the entry lives. Every ratelimits.ts mutation that
+ * could change it announces `ratelimitNamespace` for the workspace after commit; server.ts drops the entries.
+ */
+export interface CachedNamespace {
+  /** Carried so an invalidation can find a workspace's entries, misses included. */
+  workspaceId: string;
+  /** As `findRatelimitNamespace` answers: undefined when nothing has this name or id, a deleted one when only that has. */
+  namespace: RatelimitNamespaceRecord | undefined;
+  /**
+   * Every live override of a live namespace, in creation order (what `resolveOverride` walks); null when
+   * there are more than MAX_CACHED_OVERRIDES, which are then read per call, only those that could match.
+   */
+  overrides: readonly RatelimitOverrideRecord[] | null;
+}

@@ -1,0 +1,111 @@
+import { badInput } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import type { CreditOperation, KeyPatch, KeyRecord, Meta, NewRatelimit, RefillRecord } from '../../storage/store.js';
+
+/** What key operations take, and the rules that turn it into what the store keeps (the ones the schema cannot express). */
+
+export interface RefillInput {
+  interval: 'daily' | 'monthly';
+  amount: number;
+  refillDay?: number;
+}
+
+export interface CreditsInput {
+  remaining: number | null;
+  refill?: RefillInput | null;
+}
+
+export interface RatelimitInput {
+  name: string;
+  limit: number;
+  duration: number;
+  autoApply: boolean;
+}
+
+export interface CreateKeyInput {
+  apiId: string;
+  prefix?: string;
+  name?: string;
+  byteLength?: number;
+  externalId?: string;
+  meta?: Meta;
+  roles?: string[];
+  permissions?: string[];
+  expires?: number;
+  credits?: CreditsInput;
+  ratelimits?: RatelimitInput[];
+  enabled?: boolean;
+  recoverable?: boolean;
+}
+
+export interface UpdateKeyInput {
+  keyId: string;
+  name?: string | null;
+  externalId?: string | null;
+  meta?: Meta | null;
+  expires?: number | null;
+  credits?: CreditsInput | null;
+  ratelimits?: RatelimitInput[];
+  enabled?: boolean;
+  roles?: string[];
+  permissions?: string[];
+}
+
+export interface UpdateCreditsInput {
+  keyId: string;
+  operation: CreditOperation;
+  value?: number | null;
+}
+
+export interface ListKeysInput {
+  apiId: string;
+  limit: number;
+  cursor?: string;
+  externalId?: string;
+  decrypt?: boolean;
+}
+
+export type Credits = Pick<KeyRecord, 'remaining' | 'refill'>;
+
+const MINUTE_MS = 60_000;
+
+/**
+ * When a rerolled key stops verifying: `expiration` ms from now rounded up to a whole minute (0: now),
+ * as upstream; but never later than the key already expired, so a reroll cannot extend an old key's life.
+ */
+export function rerollExpiry(now: number, expiration: number, current: number | null): number {
+  const end = expiration === 0 ? now : Math.ceil((now + expiration) / MINUTE_MS) * MINUTE_MS;
+  return current === null ? end : Math.min(current, end);
+}
+
+/** The stored form of a refill request; checks the rules the schema cannot express. */
+export function refillFrom(credits: CreditsInput, operation: 'create' | 'update'): RefillRecord | null {
+  const refill = credits.refill;
+  if (!refill) return null;
+  if (credits.remaining === null) throw badInput('`credits.refill` needs a number in `credits.remaining`; unlimited keys are never refilled.');
+  if (refill.interval === 'monthly') {
+    if (refill.refillDay === undefined) throw badInput('`refillDay` must be provided when the refill interval is `monthly`.');
+    return { amount: refill.amount, day: refill.refillDay };
+  }
+  // Upstream ignores a daily refillDay on create and refuses it on update; so do we.
+  if (operation === 'update' && refill.refillDay !== undefined) throw badInput('`refillDay` is only allowed when the refill interval is `monthly`.');
+  return { amount: refill.amount, day: null };
+}
+
+/** New limits for a key, keeping no duplicate names (they would be ambiguous in verifyKey). */
+export function ratelimitsFrom(limits: RatelimitInput[], now: number): NewRatelimit[] {
+  const seen = new Set<string>();
+  return limits.map((limit) => {
+    if (seen.has(limit.name)) throw badInput(`Ratelimit name '${limit.name}' appears more than once.`);
+    seen.add(limit.name);
+    return { id: newId('ratelimit', now), name: limit.name, limit: limit.limit, duration: limit.duration, autoApply: limit.autoApply };
+  });
+}
+
+/** updateKey's `credits`: null or `remaining: null` mean unlimited, which also clears refill; an absent refill stays. */
+export function creditsPatch(credits: CreditsInput | null): Pick<KeyPatch, 'remaining' | 'refill'> {
+  if (credits === null) return { remaining: null, refill: null };
+  const refill = refillFrom(credits, 'update'); // the 400s: refill on an unlimited key, monthly without a day
+  if (credits.remaining === null) return { remaining: null, refill: null };
+  return credits.refill === undefined ? { remaining: credits.remaining } : { remaining: credits.remaining, refill };
+}
