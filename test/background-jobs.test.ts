@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type EngineName, type TestServer } from './harness.js';
 import { newApi, newKey } from './key-fixtures.js';
+import { until } from './poll.js';
 
 /**
  * The background jobs' timer, which every other test server leaves off: with it on, credits are refilled without
@@ -9,14 +10,6 @@ import { newApi, newKey } from './key-fixtures.js';
  */
 
 const PERIOD_MS = 30_000;
-
-async function until(condition: () => Promise<boolean>, what: string, deadlineMs = 10_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`not within ${deadlineMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
   describe(`background jobs on a timer (${engine})`, () => {
