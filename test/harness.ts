@@ -85,6 +85,8 @@ export async function startTestServer(
      * (src/http/verify-lane.ts); 'inject' sends it through Fastify alone. Other operations always use inject.
      */
     transport?: 'http' | 'inject';
+    /** Arm the periodic jobs' timer as production does (off by default: tests call `server.runJobs()` themselves). */
+    backgroundJobs?: boolean;
   } = {},
 ): Promise<TestServer> {
   const engine = options.engine ?? (process.env.KEYWARD_TEST_ENGINE as EngineName | undefined) ?? 'sqlite';
@@ -97,7 +99,7 @@ export async function startTestServer(
     ...options.env,
   });
   const clock = new TestClock(Date.UTC(2026, 0, 15, 12, 0, 0));
-  const server = await createServer({ config, clock, backgroundJobs: false, ...(options.logStream ? { logStream: options.logStream } : {}) });
+  const server = await createServer({ config, clock, backgroundJobs: options.backgroundJobs ?? false, ...(options.logStream ? { logStream: options.logStream } : {}) });
   const boot = await server.services.workspaces.bootstrap();
 
   const transport = options.transport ?? 'http';

@@ -6,6 +6,7 @@ import { unwrapDek } from '../src/vault/local.js';
 import { MasterKeyring, parseMasterKeys } from '../src/vault/master-keys.js';
 import { openSqlVaultStore } from '../src/vault/sql-store.js';
 import { startTestServer, type EngineName, type TestServer } from './harness.js';
+import { runSql } from './raw-sql.js';
 import { masterKey, recoverableApi, tempDir } from './vault-fixtures.js';
 
 /**
@@ -34,6 +35,12 @@ async function exerciseRecoverable(t: TestServer): Promise<string[]> {
   }
   const listed = await t.call('apis.listKeys', { apiId, decrypt: true });
   expect(listed.body.data.map((k: { plaintext?: string }) => k.plaintext).sort()).toEqual([...secrets].sort());
+  // A decryption that fails is logged (a warning naming the key): a line about a recoverable key, where its plaintext
+  // must not appear either.
+  const broken = await t.call('keys.createKey', { apiId, prefix: 'rec', recoverable: true });
+  secrets.push(broken.body.data.key);
+  await runSql(t.databaseUrl, 'UPDATE encrypted_keys SET ciphertext = ? WHERE key_id = ?', ['kw1.dek_tampered00.AAAA', broken.body.data.keyId]);
+  expect((await t.call('keys.getKey', { keyId: broken.body.data.keyId, decrypt: true })).status).toBe(500);
   return secrets;
 }
 
@@ -122,6 +129,10 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
         const audit = await t.server.store.listAudit({ workspaceId: t.workspaceId, limit: 10_000 });
         expect(audit.length).toBeGreaterThan(10);
         expectAbsent(JSON.stringify(audit), secrets, 'the audit log');
+        // The logs were captured at all, including the line the failed decryption wrote: the check below would pass
+        // trivially on an empty capture.
+        const logLines = logs.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { msg: string });
+        expect(logLines.map((line) => line.msg)).toContain('recoverable keys could not be decrypted');
         expectAbsent(logs, secrets, 'the logs');
 
         if (engine === 'sqlite') {

@@ -35,6 +35,7 @@ describe('keyward vault', { timeout: 120_000 }, () => {
     expect(next.code).toBe(0);
     expect(lastLine(next.stdout)).toMatch(/^5:/);
     expect(parseMasterKeys(`${configured},${lastLine(next.stdout)}`).keys.map((k) => k.version)).toEqual([1, 4, 5]);
+    expect(next.stderr).toContain('keyward vault rotate');
     expect(next.stderr).not.toContain(configured.split(',')[0]!.slice(2));
   });
 

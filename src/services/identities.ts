@@ -136,7 +136,13 @@ export class IdentityService {
       // Another workspace's identity answers "not found": the lookup is scoped to the caller's workspace.
       const found = await tx.findIdentity(ctx.workspaceId, identity);
       if (!found) throw identityNotFound(identity);
-      return change(tx, found, now);
+      // Writing the identity first holds its row lock on PostgreSQL until the commit, so concurrent changes to one
+      // identity apply one after another; `change` gets it as read again under that lock, and one deleted by a
+      // change that came first is not found (without this, each of ten concurrent deletes succeeded and was audited).
+      await tx.updateIdentity(found.id, {}, now);
+      const locked = await tx.findIdentity(ctx.workspaceId, found.id);
+      if (!locked) throw identityNotFound(identity);
+      return change(tx, locked, now);
     });
     await this.deps.bus.publish({ kind: 'workspace', workspaceId: ctx.workspaceId });
     return result;

@@ -45,7 +45,9 @@ export async function changeKey<T>(
     if (!found) throw keyNotFound(keyId);
     authorize(found);
     await tx.updateKey(found.id, {}, now);
-    const key = (await tx.findKey(ctx.workspaceId, keyId)) ?? found;
+    // Gone once the lock was ours: a concurrent change deleted it first (on PostgreSQL), and this one finds nothing.
+    const key = await tx.findKey(ctx.workspaceId, keyId);
+    if (!key) throw keyNotFound(keyId);
     return { hash: key.hash, result: await change(tx, key, now) };
   });
   await deps.bus.publish({ kind: 'key', hash });

@@ -5,7 +5,7 @@ import type { EncryptedKeyRecord, Store } from '../store.js';
 import { NOW, type StoreSuite } from './fixtures.js';
 
 /**
- * The ciphertexts of recoverable keys (services/keys.ts seals them; keys.getKey and apis.listKeys with
+ * The ciphertexts of recoverable keys (services/keys/recoverable.ts seals them; keys.getKey and apis.listKeys with
  * `decrypt: true` read them back). Reading another workspace's ciphertext would hand its plaintext to the vault.
  */
 export function encryptedKeyCases(suite: StoreSuite): void {

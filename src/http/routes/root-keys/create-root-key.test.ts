@@ -39,6 +39,9 @@ describe('rootKeys.createRootKey', () => {
       expect(record!.description).toContain('api.*.create_api, api.*.read_api');
       // Shown once means once: not in the audit log, nor in any log line (written at trace level here).
       expect(JSON.stringify(await t.server.store.listAudit({ workspaceId: t.workspaceId, limit: 10_000 }))).not.toContain(key);
+      // The capture works (the listening line is in it), so the absence below is not that of an empty capture.
+      await t.listen();
+      expect(logs).toContain('Server listening at');
       expect(logs).not.toContain(key);
     });
 
