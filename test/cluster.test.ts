@@ -5,7 +5,7 @@ import { freshPostgresSchema } from './harness.js';
 import { until } from './poll.js';
 
 /**
- * Scale-out for real (DESIGN §6): two Keyward server processes sharing one PostgreSQL schema and one
+ * Scale-out for real (docs/operations.md, "Many nodes"): two Keyward server processes sharing one PostgreSQL schema and one
  * Redis, as two nodes behind a load balancer would. Limits must be exact across them and a revoke on
  * one must be refused by the other within a second. Each process is the real entry point
  * (`node --import tsx src/main.ts`), on the system clock.

@@ -10,11 +10,11 @@ import { runSql } from './raw-sql.js';
 import { masterKey, recoverableApi, tempDir } from './vault-fixtures.js';
 
 /**
- * Promise 1: no plaintext key at rest or in a log. Keys are created, verified, looked up, rerolled
+ * docs/decisions/0007-keys-stored-as-sha256-hashes.md: no plaintext key at rest or in a log. Keys are created, verified, looked up, rerolled
  * and sent inside bad requests; afterwards no key (nor the root key) appears in the database files,
  * any PostgreSQL row, the log lines (written at trace level) or the audit records.
  *
- * Recoverable keys too (promise 5): they are created, decrypted through getKey and listKeys, and rerolled;
+ * Recoverable keys too (docs/decisions/0005-vault-split-across-three-places.md): they are created, decrypted through getKey and listKeys, and rerolled;
  * neither they, nor the master key, nor any unwrapped data key may appear anywhere, the vault store included.
  */
 

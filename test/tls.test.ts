@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.js';
 import { selfSignedCertificate } from './vault-fixtures.js';
 
-/** Promise 8: with KEYWARD_TLS_CERT and KEYWARD_TLS_KEY the API is served over TLS 1.3 and nothing older. */
+/** docs/operations.md, "Running one node": with KEYWARD_TLS_CERT and KEYWARD_TLS_KEY the API is served over TLS 1.3 and nothing older. */
 const dir = mkdtempSync(join(tmpdir(), 'keyward-tls-'));
 const certificate = selfSignedCertificate(dir);
 

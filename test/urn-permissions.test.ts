@@ -3,7 +3,7 @@ import { startTestServer, type TestServer } from './harness.js';
 import { newApi, newKey } from './key-fixtures.js';
 
 /**
- * URN root-key permissions reach the checks that accept them (contract §3.4), and only those: the key
+ * URN root-key permissions reach the checks that accept them (docs/unkey-compatibility.md, "Permission requirements"), and only those: the key
  * operations, the identity operations and ratelimit.getOverride. Tuple-only checks ignore URN grants.
  */
 

@@ -7,7 +7,7 @@ import { masterKey, recoverableApi, ROOT, tempDir } from './vault-fixtures.js';
 import { recoverKeys, type Leak } from './vault-recover.js';
 
 /**
- * Promise 5: recoverable keys are split three ways. 100 canary recoverable keys are made through the API;
+ * docs/decisions/0005-vault-split-across-three-places.md: recoverable keys are split three ways. 100 canary recoverable keys are made through the API;
  * then the recovery script (test/vault-recover.ts, which tries everything it is given) gets every
  * combination of {main database file, vault store file, master keys}. Any one or two recover none of the
  * canaries; all three recover all of them.

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { JsonObject, RequestObject } from './common.js';
 import { ExternalIdField, IdentityOut, RatelimitIn, RatelimitOut } from './keys.js';
 
-/** Schemas of the identities.* operations (limits from the Unkey v2 contract, §4.3). */
+/** Schemas of the identities.* operations (limits from docs/unkey-compatibility.md, "identities"). */
 
 /** Either the `id_...` or the externalId: upstream accepts both in one field. */
 export const IdentityRef = Type.String({ minLength: 1, maxLength: 255, description: 'The identity id (`id_...`) or its externalId.' });

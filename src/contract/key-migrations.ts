@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { JsonObject, RequestObject, UnixMs } from './common.js';
 import { ApiIdRef, CreditsIn, ExternalIdField, PermissionSlug, RatelimitIn, RoleName } from './keys.js';
 
-/** keys.migrateKeys (contract §4.1) and Keyward's keyMigrations.createMigration. */
+/** keys.migrateKeys (docs/unkey-compatibility.md, "keys.migrateKeys") and Keyward's keyMigrations.createMigration. */
 
 export const MigrationAlgorithmField = Type.Union(
   [Type.Literal('sha256_base64'), Type.Literal('sha256_hex'), Type.Literal('prefixed_api_key')],

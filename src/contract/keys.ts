@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { JsonObject, JsonObjectOut, RequestObject, ResourceId, UnixMs } from './common.js';
 
-/** Field rules shared by the key operations (limits from the Unkey v2 contract, §4.1). */
+/** Field rules shared by the key operations (limits from docs/unkey-compatibility.md, "Operations"). */
 export const KeyIdField = ResourceId('The key id (`key_...`).');
 export const ApiIdRef = ResourceId('The API id (`api_...`).');
 export const ExternalIdField = Type.String({ minLength: 1, maxLength: 255, pattern: '^[a-zA-Z0-9_.-]+$', description: 'Your id for the owner (user, org); creates or links an identity.' });

@@ -4,7 +4,7 @@ import { KeyIdField, PermissionSlug, RoleName } from './keys.js';
 
 /**
  * Schemas of the permissions.* operations and of the keys.* operations that change a key's permissions and
- * roles (limits from the Unkey v2 contract, §4.1 and §4.4). This RBAC is the workspace's own, for its keys:
+ * roles (limits from docs/unkey-compatibility.md, "Operations"). This RBAC is the workspace's own, for its keys:
  * verifyKey matches its slugs. It is not what root keys carry.
  */
 

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { RequestObject } from './common.js';
 
 /**
- * ratelimit.* (Unkey v2, contract §4.5) and Keyward's ratelimitNamespaces.* (namespace management,
+ * ratelimit.* (Unkey v2; docs/unkey-compatibility.md, "ratelimit") and Keyward's ratelimitNamespaces.* (namespace management,
  * which Unkey v2 leaves to its dashboard). A namespace is addressed by name or by `rlns_` id.
  */
 

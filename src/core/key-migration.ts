@@ -3,7 +3,7 @@ import { hashKey } from './key-format.js';
 
 /**
  * Imported keys (keys.migrateKeys, `keyward import`): the hash schemes Keyward can take keys over from, and
- * what an imported key looks like until its first verification proves its plaintext (contract §4.1).
+ * what an imported key looks like until its first verification proves its plaintext (docs/unkey-compatibility.md, "keys.migrateKeys").
  *
  * - `sha256_base64`: standard base64 of SHA-256 over the whole key: Keyward's (and Unkey's) own scheme, so
  *   such keys verify at once, without a migrationId.

@@ -1,5 +1,5 @@
 /**
- * Which rate-limit override applies to an identifier (contract §8). An override's identifier is a
+ * Which rate-limit override applies to an identifier (docs/unkey-compatibility.md, "Rate-limit overrides"). An override's identifier is a
  * pattern where `*` stands for any run of characters (including none) and everything else is literal,
  * anchored at both ends: `premium_*` matches `premium_` and `premium_user1`, not `xpremium_1`.
  */

@@ -1,7 +1,7 @@
 import { KeywardError } from './errors.js';
 
 /**
- * The verifyKey `permissions` query language (contract §7):
+ * The verifyKey `permissions` query language (docs/unkey-compatibility.md, "Permission queries"):
  *
  *   expr    := and ( OR and )*
  *   and     := primary ( AND primary )*

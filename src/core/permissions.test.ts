@@ -66,7 +66,7 @@ describe('URN permissions', () => {
     expect(satisfies(grants(U('keyspaces/api_1/keys/key_1', 'read_key')), WS, keyScope('api_1', 'read_key', 'key_1'))).toBe(true);
   });
 
-  it('the requirements of URN-accepting checks (contract §3.4)', () => {
+  it('the requirements of URN-accepting checks (docs/unkey-compatibility.md, "Permission requirements")', () => {
     expect(keyScope('api_1', 'create_key', 'key_1')).toEqual(['api.*.create_key', 'api.api_1.create_key', urn('keyspaces/api_1', 'create_key')]);
     expect(keyScope('api_1', 'read_key')).toEqual(['api.*.read_key', 'api.api_1.read_key', urn('keyspaces/api_1/keys/*', 'read_key')]);
     // A required `*` segment is met only by a grant covering every value there.

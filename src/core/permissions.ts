@@ -1,5 +1,5 @@
 /**
- * Root-key permissions in the two forms upstream accepts (contract §3.2, §3.3):
+ * Root-key permissions in the two forms upstream accepts (docs/unkey-compatibility.md, "Tuple permissions", "URN permissions"):
  *
  * - tuples `<resourceType>.<resourceId|*>.<action>`, matched by exact string equality. `*` is a literal that
  *   checks accept beside the specific id (eitherScope), never a glob, so `api.*.*` grants nothing;
@@ -141,7 +141,7 @@ export function permissionText(workspaceId: string, alternative: string | UrnReq
   return typeof alternative === 'string' ? alternative : `${URN_PREFIX}${workspaceId}:${alternative.resource}#${alternative.action}`;
 }
 
-// ---- The requirements of the checks that accept URN alternatives (contract §3.4) ----
+// ---- The requirements of the checks that accept URN alternatives (docs/unkey-compatibility.md, "Permission requirements") ----
 
 /** Keyward has no keyspaces apart from APIs: a URN names an API's keyspace by the API id. */
 export const keyResource = (apiId: string, keyId: string): string => `keyspaces/${apiId}/keys/${keyId}`;
@@ -330,7 +330,7 @@ function grantRequirement(permission: string, workspaceId: string): Requirement 
   return id === '*' || action === undefined ? [permission] : [`${type}.*.${action}`, permission];
 }
 
-/** The first of `requested` that a holder of `granted` may not grant (DESIGN §1.3), or undefined if it may grant all. */
+/** The first of `requested` that a holder of `granted` may not grant (docs/decisions/0009-root-keys-without-escalation.md), or undefined if it may grant all. */
 export function firstUngrantable(granted: ReadonlySet<string>, workspaceId: string, requested: readonly string[]): string | undefined {
   return requested.find((permission) => {
     const requirement = grantRequirement(permission, workspaceId);

@@ -1,5 +1,5 @@
 /**
- * The rate-limit algorithm (Unkey's, contract §8): a sliding window approximated from two fixed
+ * The rate-limit algorithm (Unkey's; docs/unkey-compatibility.md, "Rate-limit algorithm"): a sliding window approximated from two fixed
  * windows. The previous window's count is weighted by how much of it still overlaps the sliding
  * window. Pure functions: the limiters keep the counters, this decides.
  */

@@ -26,7 +26,7 @@ export interface AppOptions {
   /** Made before the app (server.ts), so whatever logs before the app exists has a logger; Fastify logs through it too. */
   logger: FastifyBaseLogger;
   version: string;
-  /** The per-workspace API rate limit (contract §3.1 item 4); absent: never limited. */
+  /** The per-workspace API rate limit (docs/unkey-compatibility.md, "Workspace API rate limit"); absent: never limited. */
   workspaceLimit?: WorkspaceLimitDeps;
   /** PEM certificate and key: serve HTTPS, TLS 1.3 only (older versions are refused in the handshake). */
   tls?: { cert: Buffer; key: Buffer };

@@ -6,7 +6,7 @@ import { ERROR_HTTP, ERROR_TYPE_BASE, errorBody } from './errors.js';
 /**
  * The closed error codes, their HTTP mapping and docs/errors.md must agree. The Record type of
  * ERROR_HTTP already refuses to compile without a status for every code; these tests keep the
- * documentation in step (DESIGN §8.7).
+ * documentation in step.
  */
 
 interface DocEntry {

@@ -19,7 +19,7 @@ export interface OperationRoute<B extends TSchema = TSchema, D extends TSchema =
   paginated?: P;
   /**
    * The 200 body is `{ meta }` alone: `data` is left out of the envelope and its schema, whatever `handle` returns.
-   * Only identities.deleteIdentity answers so (contract §2.1).
+   * Only identities.deleteIdentity answers so (docs/unkey-compatibility.md, "Success envelope").
    */
   metaOnly?: boolean;
   /** Statuses this operation can answer besides 200 (for the OpenAPI document). */

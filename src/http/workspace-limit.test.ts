@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type CallResult, type TestServer } from '../../test/harness.js';
 
-/** The optional per-workspace API rate limit (contract §3.1 item 4), on the test clock. */
+/** The optional per-workspace API rate limit (docs/unkey-compatibility.md, "Workspace API rate limit"), on the test clock. */
 
 const MINUTE = 60_000;
 

@@ -4,7 +4,7 @@ import { LimiterFailures, type WarnSink } from '../ratelimit/fail-open.js';
 import type { Limiter } from '../ratelimit/limiter.js';
 
 /**
- * The optional per-workspace API rate limit (contract §3.1 item 4): N requests per minute per workspace,
+ * The optional per-workspace API rate limit (docs/unkey-compatibility.md, "Workspace API rate limit"): N requests per minute per workspace,
  * counted right after authentication for every operation, by the same limiter (and algorithm) as
  * ratelimit.*, so it is exact across nodes with Redis. A workspace's own value (`keyward workspace-limit`)
  * travels with its cached root keys; `KEYWARD_WORKSPACE_RATE_LIMIT` covers workspaces without one.

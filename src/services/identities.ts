@@ -29,7 +29,7 @@ export interface ListIdentitiesInput {
   search?: string;
 }
 
-/** Contract §4.3: meta up to 1 MiB as JSON (the property count is the schema's job). */
+/** docs/unkey-compatibility.md, "identities": meta up to 1 MiB as JSON (the property count is the schema's job). */
 const MAX_META_BYTES = 1024 * 1024;
 
 function checkMetaSize(meta: Meta): void {

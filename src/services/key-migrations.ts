@@ -12,7 +12,7 @@ import { requirePermission } from './authorization.js';
 import { apiNotFound, migrationNotFound, roleNotFound } from './not-found.js';
 
 /**
- * Importing keys that exist elsewhere only as hashes (contract §4.1 keys.migrateKeys). A migration record
+ * Importing keys that exist elsewhere only as hashes (docs/unkey-compatibility.md, "keys.migrateKeys"). A migration record
  * names the hash scheme; imported keys are stored under their hash as given, pending that migration, with a
  * placeholder `start`, until their first verification with the migrationId proves the plaintext and moves
  * them to Keyward's scheme (src/services/verify/migrated-keys.ts).

@@ -10,7 +10,7 @@ import { permissionNotFound, roleNotFound } from './not-found.js';
 
 /**
  * The workspace's own RBAC: permissions (slugs that verifyKey matches) and roles that bundle them. Every
- * operation needs one `rbac.*.<action>` permission (contract §3.4), checked before any lookup: it names no
+ * operation needs one `rbac.*.<action>` permission (docs/unkey-compatibility.md, "Permission requirements"), checked before any lookup: it names no
  * resource, so refusing first reveals nothing.
  */
 
@@ -39,7 +39,7 @@ export const unique = (items: readonly string[]): string[] => [...new Set(items)
 
 /**
  * The slugs the workspace has no permission for yet. Attaching them creates them, which needs
- * `rbac.*.create_permission` (contract §3.4): checked here, before anything is written.
+ * `rbac.*.create_permission` (docs/unkey-compatibility.md, "Permission requirements"): checked here, before anything is written.
  */
 export async function requireCreatable(tx: StoreOps, ctx: RequestContext, slugs: readonly string[]): Promise<string[]> {
   const existing = new Set((await tx.findPermissionsBySlug(ctx.workspaceId, slugs)).map((p) => p.slug));
@@ -149,7 +149,7 @@ export class PermissionService {
     const slugs = unique(permissions);
     return this.changeAccess(ctx, async (tx, now) => {
       const role = await tx.findRole(ctx.workspaceId, roleId);
-      // By id only (contract §4.4): a role whose name spells the id is not it. Another workspace's role is not found either.
+      // By id only (docs/unkey-compatibility.md, "permissions and roles"): a role whose name spells the id is not it. Another workspace's role is not found either.
       if (!role || role.id !== roleId) throw roleNotFound(roleId);
       const created = await requireCreatable(tx, ctx, slugs);
       const after = await tx.setRolePermissions(ctx.workspaceId, role.id, slugs, now);

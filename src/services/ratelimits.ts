@@ -10,7 +10,7 @@ import { namespaceNotFound, overrideNotFound } from './not-found.js';
 import { pageOf, type Page } from './pagination.js';
 
 /**
- * Standalone rate limiting (contract §3.4, §4.5, §8): ratelimit.limit and multiLimit, overrides, and
+ * Standalone rate limiting (docs/unkey-compatibility.md, "ratelimit", "Rate-limit algorithm", "Permission requirements"): ratelimit.limit and multiLimit, overrides, and
  * Keyward's namespace management. The counting itself is the limiter's (memory or Redis, exact either
  * way); this decides which namespace, which override and which permissions apply.
  */

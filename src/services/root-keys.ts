@@ -73,7 +73,7 @@ function authorize(ctx: RequestContext, permission: string): void {
 /**
  * The permissions to store, deduplicated: each must be one Keyward knows, for this workspace (else 400), and
  * the caller must hold each itself (else 403 naming the first it lacks). That is the no-escalation rule of
- * DESIGN §1.3: no root key can create or update a root key into more than it holds, itself included.
+ * docs/decisions/0009-root-keys-without-escalation.md: no root key can create or update a root key into more than it holds, itself included.
  */
 function grantable(ctx: RequestContext, requested: string[]): string[] {
   const problems: FieldProblem[] = [];

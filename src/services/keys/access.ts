@@ -15,7 +15,7 @@ import { permissionNotFound, roleNotFound } from '../not-found.js';
 
 export type AccessChange = 'add' | 'remove' | 'set';
 
-/** The rbac actions each change needs besides update_key on the key's API (contract §3.4). */
+/** The rbac actions each change needs besides update_key on the key's API (docs/unkey-compatibility.md, "Permission requirements"). */
 const PERMISSION_ACTIONS: Record<AccessChange, string[]> = {
   add: ['add_permission_to_key'],
   remove: ['remove_permission_from_key'],
@@ -93,7 +93,7 @@ export class KeyAccessService {
     });
   }
 
-  /** update_key on the key's API (tuple or URN) plus the rbac actions of the change (contract §3.4). */
+  /** update_key on the key's API (tuple or URN) plus the rbac actions of the change (docs/unkey-compatibility.md, "Permission requirements"). */
   private changeKey<T>(ctx: RequestContext, keyId: string, rbacActions: string[], change: KeyChange<T>): Promise<T> {
     return changeKey(this.deps, ctx, keyId, (key) => {
       requirePermission(ctx, keyScope(key.apiId, 'update_key', key.id));

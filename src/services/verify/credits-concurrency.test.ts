@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/harness.js';
 
 /**
- * Promise 6 of the design: credits are never overspent under any concurrency. Every verify goes
+ * Exact credits (docs/unkey-compatibility.md, "Credits in verification"): credits are never overspent under any concurrency. Every verify goes
  * through the HTTP app at once; the store's single conditional UPDATE is what keeps the count exact.
  */
 describe.each(['sqlite', 'postgres'] as const)('credits under concurrent verifies (%s)', (engine) => {

@@ -7,7 +7,7 @@ import type { ServiceDeps } from '../deps.js';
 import type { KeyRecord } from '../../storage/store.js';
 
 /**
- * Verification of imported keys (contract §4.1 "Verification against a migration", §5 step 2). Only reached
+ * Verification of imported keys (docs/unkey-compatibility.md, "Verification against a migration"). Only reached
  * when the ordinary lookup by Keyward's hash missed and the request names a migrationId, or (learnStart) when
  * a key imported under Keyward's own scheme verifies for the first time: the ordinary path pays nothing.
  *

@@ -8,7 +8,7 @@ import type { KeyRecord } from '../../storage/store.js';
 import { VerifyService } from './verify-key.js';
 
 /**
- * Rate limits in keys.verifyKey (contract §5): which limits apply, how they count (all-or-nothing,
+ * Rate limits in keys.verifyKey (docs/unkey-compatibility.md, "Rate limits in verification"): which limits apply, how they count (all-or-nothing,
  * before credits), what the answer reports, and windows moved by the test clock. Every behaviour runs
  * on both limiters: in memory (one node) and in Redis (shared by nodes).
  */

@@ -15,7 +15,7 @@ import { MigratedKeys } from './migrated-keys.js';
 import { UsageBuffer } from '../usage-buffer.js';
 
 /**
- * The verify hot path (DESIGN §5, contract §5). Every outcome is a value answered with HTTP 200;
+ * The verify hot path (docs/architecture.md, "Verification"; docs/unkey-compatibility.md, "Verification"). Every outcome is a value answered with HTTP 200;
  * only a malformed permissions query throws (400). Budget: one hash, one cache lookup (one query on
  * a miss), pure checks, one limiter call when the key has rate limits to apply, and for limited keys
  * one credit statement (a charge, or a read of the balance when nothing is charged). Nothing is logged or audited
@@ -47,7 +47,7 @@ export interface VerifyKeyInput {
   migrationId?: string;
 }
 
-/** How one evaluated limit came out (contract §5 `ratelimits[]`). Ad-hoc limits have id "" and autoApply false. */
+/** How one evaluated limit came out (docs/unkey-compatibility.md, "Verification request and answer"). Ad-hoc limits have id "" and autoApply false. */
 export interface VerifyRatelimitResult {
   exceeded: boolean;
   id: string;
@@ -179,7 +179,7 @@ export class VerifyService {
     const hash = hashKey(input.key);
     // Misses are cached too, so guessing random keys costs the database nothing after the first try.
     const key = await keyCache.get(hash, () => store.findKeyByHash(hash));
-    // With a migrationId a miss may still be an imported key, found by its original hash (contract §5 step 2).
+    // With a migrationId a miss may still be an imported key, found by its original hash (docs/unkey-compatibility.md, "Verification against a migration").
     if (!key) return input.migrationId === undefined ? NOT_FOUND : this.verifyMigrated(ctx, input, input.migrationId);
     // Another workspace's key answers exactly like an unknown one: a root key cannot probe other tenants.
     if (key.workspaceId !== ctx.workspaceId) return NOT_FOUND;
@@ -240,7 +240,7 @@ export class VerifyService {
   }
 
   /**
-   * Every autoApply limit at cost 1, plus each requested one (contract §5): an entry with both `limit`
+   * Every autoApply limit at cost 1, plus each requested one (docs/unkey-compatibility.md, "Rate limits in verification"): an entry with both `limit`
    * and `duration` is ad-hoc (counted per key, id "", replacing a configured limit of that name);
    * any other must name a configured limit, else 412 before anything is counted. Later entries of the
    * same name replace earlier ones. One limiter call decides all of them, all-or-nothing: when one

@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from '../../../../test/harness.js';
 import { getKey, newApi } from '../../../../test/key-fixtures.js';
 import { foreign, migrate, newMigration } from '../../../../test/migration-fixtures.js';
 
-/** keys.verifyKey with a migrationId (contract §4.1 "Verification against a migration", §5 step 2). */
+/** keys.verifyKey with a migrationId (docs/unkey-compatibility.md, "Verification against a migration"). */
 
 let t: TestServer;
 beforeAll(async () => { t = await startTestServer(); });
