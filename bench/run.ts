@@ -418,7 +418,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const markdown = renderReport(report, previous);
   if (options.out) {
     writeFileSync(options.out, markdown);
-    writeFileSync(options.out.replace(/\.md$/, '') + '.json', `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(`${options.out.replace(/\.md$/, '')}.json`, `${JSON.stringify(report, null, 2)}\n`);
     log(`wrote ${options.out}`);
   }
   log(`done in ${report.elapsedSeconds.toFixed(0)} s; load average ${env.loadAverageEnd.map((l) => l.toFixed(2)).join(' ')}`);

@@ -112,7 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   const problems: string[] = [];
   const port = integer(env, 'KEYWARD_PORT', SETTINGS.KEYWARD_PORT.default, 0, 65535, problems);
   const host = text(env, 'KEYWARD_HOST') || SETTINGS.KEYWARD_HOST.default;
-  if (!/^[A-Za-z0-9.:\-\[\]]+$/.test(host)) problems.push(`KEYWARD_HOST must be a host name or IP address, got "${host}"`);
+  if (!/^[A-Za-z0-9.:[\]-]+$/.test(host)) problems.push(`KEYWARD_HOST must be a host name or IP address, got "${host}"`);
   const dataDir = resolve(text(env, 'KEYWARD_DATA_DIR') || SETTINGS.KEYWARD_DATA_DIR.default);
 
   let databaseUrl = text(env, 'KEYWARD_DATABASE_URL') || resolve(dataDir, 'keyward.sqlite');
@@ -263,7 +263,7 @@ function vaultConfig(env: NodeJS.ProcessEnv, dataDir: string, databaseUrl: strin
   }
 
   const vaultHost = text(env, 'KEYWARD_VAULT_HOST') || SETTINGS.KEYWARD_VAULT_HOST.default;
-  if (!/^[A-Za-z0-9.:\-\[\]]+$/.test(vaultHost)) problems.push(`KEYWARD_VAULT_HOST must be a host name or IP address, got "${vaultHost}"`);
+  if (!/^[A-Za-z0-9.:[\]-]+$/.test(vaultHost)) problems.push(`KEYWARD_VAULT_HOST must be a host name or IP address, got "${vaultHost}"`);
   const vaultTlsCertFile = file(env, 'KEYWARD_VAULT_TLS_CERT');
   const vaultTlsKeyFile = file(env, 'KEYWARD_VAULT_TLS_KEY');
   if ((vaultTlsCertFile === null) !== (vaultTlsKeyFile === null)) problems.push('Set both KEYWARD_VAULT_TLS_CERT and KEYWARD_VAULT_TLS_KEY, or neither');

@@ -166,7 +166,10 @@ describe('two nodes sharing PostgreSQL and Redis', { timeout: 120_000 }, () => {
     expect(set.status, JSON.stringify(set.body)).toBe(200);
     // As above: B's cached namespace stays fresh for 60 s, so only the invalidation through Redis ends the wait.
     let seen: { limit: number; overrideId?: string } = { limit: 1 };
-    await until(async () => (seen = (await call(b, 'ratelimit.limit', request)).body.data).overrideId !== undefined, 'node B applies the override');
+    await until(async () => {
+      seen = (await call(b, 'ratelimit.limit', request)).body.data;
+      return seen.overrideId !== undefined;
+    }, 'node B applies the override');
     expect(seen).toMatchObject({ limit: 50, overrideId: set.body.data.overrideId });
   });
 

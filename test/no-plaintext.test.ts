@@ -120,7 +120,9 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
       const vault = tempDir();
       cleanups.push(vault.remove);
       const t = await startTestServer({
-        engine, env: { KEYWARD_LOG_LEVEL: 'trace', KEYWARD_MASTER_KEYS: MASTER_KEYS, KEYWARD_VAULT_DIR: vault.dir }, logStream: { write: (line) => void (logs += line) },
+        engine, env: { KEYWARD_LOG_LEVEL: 'trace', KEYWARD_MASTER_KEYS: MASTER_KEYS, KEYWARD_VAULT_DIR: vault.dir }, logStream: { write: (line) => {
+    logs += line;
+  } },
       });
       try {
         const secrets = [...(await exercise(t)), ...(await exerciseRecoverable(t)), ...(await vaultSecrets(vault.dir))];

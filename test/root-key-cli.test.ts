@@ -98,7 +98,9 @@ describe('keyward root-key', { timeout: 120_000 }, () => {
     expect(missing.code).toBe(1);
     const usages = [['root-key'], ['root-key', 'frob'], ['root-key', 'create', '--workspace', workspaceId, '--name', 'x'], ['root-key', 'list'], ['root-key', 'revoke']];
     const results = await Promise.all(usages.map((args) => keyward(...args)));
-    results.forEach((result, i) => expect(result.code, usages[i]!.join(' ')).toBe(2));
+    results.forEach((result, i) => {
+      expect(result.code, usages[i]!.join(' ')).toBe(2);
+    });
     expect(await inspect((store) => store.listRootKeys({ workspaceId, limit: 100 }))).toEqual(before);
   });
 });

@@ -56,7 +56,7 @@ function encodeRandom(value: bigint): string {
 export function newId(kind: IdKind, nowMs: number = Date.now()): string {
   if (nowMs > lastMs) {
     lastMs = nowMs;
-    lastRandom = BigInt('0x' + randomBytes(8).toString('hex')) % RANDOM_SPACE;
+    lastRandom = BigInt(`0x${randomBytes(8).toString('hex')}`) % RANDOM_SPACE;
   } else {
     lastRandom = (lastRandom + 1n) % RANDOM_SPACE;
   }

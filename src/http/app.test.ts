@@ -98,7 +98,12 @@ describe('API document', () => {
     };
     const ajv = new Ajv2020({ strict: false });
     const visit = (node: unknown, at: string): void => {
-      if (Array.isArray(node)) return node.forEach((child, i) => visit(child, `${at}/${i}`));
+      if (Array.isArray(node)) {
+        node.forEach((child, i) => {
+          visit(child, `${at}/${i}`);
+        });
+        return;
+      }
       if (node === null || typeof node !== 'object') return;
       for (const [key, value] of Object.entries(node)) {
         if (key === 'schema') expect(ajv.validateSchema(value), `${at}/schema: ${JSON.stringify(ajv.errors)}`).toBe(true);
@@ -157,7 +162,7 @@ describe('request bodies', () => {
     ];
     for (const [payload, headers] of cases) {
       const res = await post('apis.createApi', payload, headers);
-      expect(res.body.error?.type, JSON.stringify([payload, headers])).toBe(TYPE + 'user/bad_request/request_body_unreadable');
+      expect(res.body.error?.type, JSON.stringify([payload, headers])).toBe(`${TYPE}user/bad_request/request_body_unreadable`);
       expectError(res, 400, 'user/bad_request/request_body_unreadable');
     }
     // A charset parameter is still JSON.

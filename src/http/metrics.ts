@@ -48,13 +48,19 @@ export function createMetrics(caches: Record<string, () => number>): Metrics {
     registry,
     verification(code) {
       let series = verificationSeries.get(code);
-      if (series === undefined) verificationSeries.set(code, (series = verifications.labels(code)));
+      if (series === undefined) {
+        series = verifications.labels(code);
+        verificationSeries.set(code, series);
+      }
       series.inc();
     },
     request(operation, status, seconds) {
       const id = `${status} ${operation}`;
       let series = requestSeries.get(id);
-      if (series === undefined) requestSeries.set(id, (series = requests.labels(operation, String(status))));
+      if (series === undefined) {
+        series = requests.labels(operation, String(status));
+        requestSeries.set(id, series);
+      }
       series.observe(seconds);
     },
   };

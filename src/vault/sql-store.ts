@@ -21,6 +21,7 @@ interface VaultTables {
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_vault_deks': {
+    // biome-ignore lint/suspicious/noExplicitAny: migrations run against every past schema, not today's Tables
     async up(db: Kysely<any>): Promise<void> {
       await db.schema
         .createTable('vault_deks')

@@ -16,7 +16,9 @@ export function auditSql(db: Executor): AuditOps {
       const seen = new Set<string>();
       const resources = entry.resources.filter((r) => {
         const id = `${r.type}\u0000${r.id}`;
-        return seen.has(id) ? false : (seen.add(id), true);
+        if (seen.has(id)) return false;
+        seen.add(id);
+        return true;
       });
       if (resources.length > 0) {
         await db

@@ -18,6 +18,7 @@ export interface SqlDialect {
   jsonObject(fields: Record<string, string>): string;
   isUniqueViolation(error: unknown): boolean;
   /** The schema Keyward's tables live in (PostgreSQL's search_path); undefined where there are no schemas. */
+  // biome-ignore lint/suspicious/noExplicitAny: asked before and after migrations, of whatever schema the database has
   currentSchema(db: Kysely<any>): Promise<string | undefined>;
   /** Runs `work` while no other process migrates the same database (PostgreSQL: Kysely's advisory lock suffices). */
   withMigrationLock<T>(work: () => Promise<T>): Promise<T>;

@@ -43,6 +43,7 @@ export function anyContains(columns: string[], text: string) {
 
 /** The tail of every list paged by id: rows after the cursor, in id (creation) order, at most `limit` of them. */
 export function pageAfter(q: { cursor?: string; limit: number }) {
+  // biome-ignore lint/suspicious/noExplicitAny: any table's select builder with an `id` column
   return <QB extends SelectQueryBuilder<any, any, any>>(qb: QB): QB =>
     (q.cursor === undefined ? qb : qb.where('id', '>', q.cursor)).orderBy('id').limit(q.limit) as QB;
 }

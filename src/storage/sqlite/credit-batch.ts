@@ -76,7 +76,9 @@ export class SqliteCreditBatch {
         for (const spend of group) spend.reject(error);
         return;
       }
-      group.forEach((spend, i) => spend.resolve(left[i]));
+      group.forEach((spend, i) => {
+        spend.resolve(left[i]);
+      });
     });
   }
 }

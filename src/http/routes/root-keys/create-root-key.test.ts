@@ -6,7 +6,9 @@ import { INSUFFICIENT, allRootKeys, newRootKey } from '../../../../test/root-key
 let t: TestServer;
 let logs = '';
 beforeAll(async () => {
-  t = await startTestServer({ env: { KEYWARD_LOG_LEVEL: 'trace' }, logStream: { write: (line) => void (logs += line) } });
+  t = await startTestServer({ env: { KEYWARD_LOG_LEVEL: 'trace' }, logStream: { write: (line) => {
+    logs += line;
+  } } });
 });
 afterAll(async () => { await t.close(); });
 

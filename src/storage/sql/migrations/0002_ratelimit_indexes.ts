@@ -4,6 +4,7 @@ import { sql, type Kysely } from 'kysely';
  * One live override per (namespace, identifier), enforced by the database as well as by the service's
  * row lock; and a plain index so namespaces are found by name even among deleted ones.
  */
+// biome-ignore lint/suspicious/noExplicitAny: migrations run against every past schema, not today's Tables
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createIndex('ratelimit_overrides_live_identifier')
