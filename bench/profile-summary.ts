@@ -69,13 +69,15 @@ export function summarizeProfile(profile: CpuProfile): { rows: Row[]; totalMs: n
     }
   }
   const busyUs = totalUs - idleUs;
-  const rows = [...total.keys()].filter((name) => !name.startsWith('(idle)') && !name.startsWith('(root)')).map((name) => ({
-    name,
-    selfMs: (self.get(name) ?? 0) / 1000,
-    totalMs: (total.get(name) ?? 0) / 1000,
-    selfShare: (self.get(name) ?? 0) / busyUs,
-    totalShare: (total.get(name) ?? 0) / busyUs,
-  }));
+  const rows = [...total.keys()]
+    .filter((name) => !name.startsWith('(idle)') && !name.startsWith('(root)'))
+    .map((name) => ({
+      name,
+      selfMs: (self.get(name) ?? 0) / 1000,
+      totalMs: (total.get(name) ?? 0) / 1000,
+      selfShare: (self.get(name) ?? 0) / busyUs,
+      totalShare: (total.get(name) ?? 0) / busyUs,
+    }));
   rows.sort((a, b) => b.selfMs - a.selfMs);
   return { rows, totalMs: totalUs / 1000, idleMs: idleUs / 1000 };
 }
@@ -99,7 +101,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     process.stdout.write(`${pct(r.selfShare)} ${pct(r.totalShare)}  ${r.name}\n`);
   }
   process.stdout.write('\nLargest inclusive (total) time:\n');
-  for (const r of [...rows].sort((a, b) => b.totalMs - a.totalMs).filter((r) => !match || match.test(r.name)).slice(0, top)) {
+  for (const r of [...rows]
+    .sort((a, b) => b.totalMs - a.totalMs)
+    .filter((r) => !match || match.test(r.name))
+    .slice(0, top)) {
     process.stdout.write(`${pct(r.selfShare)} ${pct(r.totalShare)}  ${r.name}\n`);
   }
 }

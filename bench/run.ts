@@ -89,11 +89,15 @@ export function parseArgs(argv: string[], log: (line: string) => void = (line) =
   const profile = regex('--profile');
   return {
     mode,
-    out: out !== undefined ? resolve(out) : mode === 'smoke' ? null : join(ROOT, 'bench', mode === 'full' ? 'RESULTS.md' : 'RESULTS.quick.md'),
+    out:
+      out !== undefined ? resolve(out) : mode === 'smoke' ? null : join(ROOT, 'bench', mode === 'full' ? 'RESULTS.md' : 'RESULTS.quick.md'),
     runs: Math.max(1, Math.round(number('--runs', defaults.runs))),
     seconds: number('--seconds', defaults.seconds),
     warmup: number('--warmup', defaults.warmup),
-    sizes: value('--sizes')?.split(',').map((s) => Number(s.trim())) ?? defaults.sizes,
+    sizes:
+      value('--sizes')
+        ?.split(',')
+        .map((s) => Number(s.trim())) ?? defaults.sizes,
     engines,
     peer: !flag('--no-peer') && defaults.peer,
     ...(only ? { only } : {}),
@@ -116,9 +120,18 @@ function planFor(options: BenchOptions, engine: Engine, size: number): VerifyPla
   const { mode, redisUrl } = options;
   const small = size === Math.min(...options.sizes);
   if (!small) return { kinds: ['cached', 'cold'], operations: [], redisUrl };
-  if (mode === 'full') return { kinds: ['cached', 'credits', 'ratelimit', 'permission', 'cold'], operations: ['createKey', 'ratelimit.limit', 'listKeys'], redisUrl };
+  if (mode === 'full')
+    return {
+      kinds: ['cached', 'credits', 'ratelimit', 'permission', 'cold'],
+      operations: ['createKey', 'ratelimit.limit', 'listKeys'],
+      redisUrl,
+    };
   return engine === 'sqlite'
-    ? { kinds: ['cached', 'credits', 'ratelimit', 'permission', 'cold'], operations: ['createKey', 'ratelimit.limit', 'listKeys'], redisUrl }
+    ? {
+        kinds: ['cached', 'credits', 'ratelimit', 'permission', 'cold'],
+        operations: ['createKey', 'ratelimit.limit', 'listKeys'],
+        redisUrl,
+      }
     : { kinds: ['cached', 'credits', 'ratelimit', 'cold'], operations: [], redisUrl };
 }
 
@@ -134,10 +147,14 @@ function serverEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 async function startScenarioServer(scenario: Scenario, options: BenchOptions, profileDir: string): Promise<RunningServer> {
   const spec = scenario.server;
-  if (spec.kind === 'ceiling') return startServer(['node', join(ROOT, 'bench/servers/ceiling.mjs')], { cpu: SERVER_CPU, env: serverEnv({}) });
-  if (spec.kind === 'peer') return startServer(['node', join(ROOT, 'bench/servers/peer.mjs'), 'serve', spec.file], { cpu: SERVER_CPU, env: serverEnv({}) });
+  if (spec.kind === 'ceiling')
+    return startServer(['node', join(ROOT, 'bench/servers/ceiling.mjs')], { cpu: SERVER_CPU, env: serverEnv({}) });
+  if (spec.kind === 'peer')
+    return startServer(['node', join(ROOT, 'bench/servers/peer.mjs'), 'serve', spec.file], { cpu: SERVER_CPU, env: serverEnv({}) });
   const profiling = options.profile?.test(scenario.id) ?? false;
-  const nodeArgs = profiling ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${scenario.id}.${Date.now()}.cpuprofile`] : [];
+  const nodeArgs = profiling
+    ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${scenario.id}.${Date.now()}.cpuprofile`]
+    : [];
   const root = options.keywardRoot;
   const entry = options.fromSrc ? ['--import', 'tsx', join(root, 'src/main.ts')] : [join(root, 'dist/src/main.js')];
   return startServer(['node', ...nodeArgs, ...entry, 'start'], {
@@ -225,8 +242,15 @@ async function runScenario(scenario: Scenario, options: BenchOptions, workDir: s
     if (measured) {
       const load = (seconds: number, offset: number) =>
         runLoad({
-          url: `${server.url}${scenario.path}`, bodiesFile, expect: scenario.expect, seconds, connections: CONNECTIONS, cpu: WRK_CPU,
-          serverPid: server.pid, offset, ...(authorization(scenario) ? { authorization: authorization(scenario)! } : {}),
+          url: `${server.url}${scenario.path}`,
+          bodiesFile,
+          expect: scenario.expect,
+          seconds,
+          connections: CONNECTIONS,
+          cpu: WRK_CPU,
+          serverPid: server.pid,
+          offset,
+          ...(authorization(scenario) ? { authorization: authorization(scenario)! } : {}),
         });
       // Cycled distinct keys continue where the previous run stopped, so each run meets keys it has not seen.
       let offset = 0;
@@ -235,10 +259,14 @@ async function runScenario(scenario: Scenario, options: BenchOptions, workDir: s
         const result = await load(options.seconds, scenario.cycle ? offset : 0);
         offset += result.requests;
         runs.push(result);
-        log(`  ${scenario.id} run ${r + 1}: ${Math.round(result.rps)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms` +
-          (result.serverCpu !== undefined ? `, server cpu ${(result.serverCpu * 100).toFixed(0)}% (${result.serverCpuUsPerRequest!.toFixed(0)} us/req)` : '') +
-          (result.wrkCpu !== undefined ? `, wrk cpu ${(result.wrkCpu * 100).toFixed(0)}%` : '') +
-          (result.mismatches > 0 ? `, ${result.mismatches} WRONG ANSWERS (${result.sample})` : ''));
+        log(
+          `  ${scenario.id} run ${r + 1}: ${Math.round(result.rps)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms` +
+            (result.serverCpu !== undefined
+              ? `, server cpu ${(result.serverCpu * 100).toFixed(0)}% (${result.serverCpuUsPerRequest!.toFixed(0)} us/req)`
+              : '') +
+            (result.wrkCpu !== undefined ? `, wrk cpu ${(result.wrkCpu * 100).toFixed(0)}%` : '') +
+            (result.mismatches > 0 ? `, ${result.mismatches} WRONG ANSWERS (${result.sample})` : ''),
+        );
       }
     } else {
       // Not measured: a few more of its requests by hand, so every body of the set-up is known to be right.
@@ -248,15 +276,23 @@ async function runScenario(scenario: Scenario, options: BenchOptions, workDir: s
     const peak = peakRss(server.pid);
     if (server.ended()) throw new Error(`the server of ${scenario.id} ended during the scenario (${server.ended()})`);
     return {
-      id: scenario.id, group: scenario.group, label: scenario.label, ...(scenario.note ? { note: scenario.note } : {}),
-      ...(scenario.engine ? { engine: scenario.engine } : {}), ...(scenario.stored !== undefined ? { stored: scenario.stored } : {}),
-      runs, ...(peak !== undefined ? { peakRssBytes: peak } : {}), sample: sample.slice(0, 300),
+      id: scenario.id,
+      group: scenario.group,
+      label: scenario.label,
+      ...(scenario.note ? { note: scenario.note } : {}),
+      ...(scenario.engine ? { engine: scenario.engine } : {}),
+      ...(scenario.stored !== undefined ? { stored: scenario.stored } : {}),
+      runs,
+      ...(peak !== undefined ? { peakRssBytes: peak } : {}),
+      sample: sample.slice(0, 300),
     };
   } catch (error) {
     // Say what the server printed and how it ended: a load that fails usually means the server went away.
     const ended = server.ended();
     const output = server.output().trim().split('\n').slice(-30).join('\n');
-    throw new Error(`${(error as Error).message}\nserver ${ended ? `ended (${ended})` : 'still running'}; its last output:\n${output || '(none)'}`);
+    throw new Error(
+      `${(error as Error).message}\nserver ${ended ? `ended (${ended})` : 'still running'}; its last output:\n${output || '(none)'}`,
+    );
   } finally {
     await servers.done(server);
   }
@@ -297,13 +333,16 @@ async function environment(options: BenchOptions): Promise<Environment> {
       await client.end().catch(() => undefined);
     }
     try {
-      versions.Redis = /redis_version:(\S+)/.exec(await run('redis-cli', ['-u', options.redisUrl, 'INFO', 'server'], { timeoutMs: 5000 }))?.[1] ?? 'unknown';
+      versions.Redis =
+        /redis_version:(\S+)/.exec(await run('redis-cli', ['-u', options.redisUrl, 'INFO', 'server'], { timeoutMs: 5000 }))?.[1] ??
+        'unknown';
     } catch {
       versions.Redis = 'unknown';
     }
   }
   try {
-    versions.wrk = (await run('wrk', ['--version'], { timeoutMs: 5000 }).catch((e: Error) => e.message)).match(/wrk (\S+) \[/)?.[1] ?? 'unknown';
+    versions.wrk =
+      (await run('wrk', ['--version'], { timeoutMs: 5000 }).catch((e: Error) => e.message)).match(/wrk (\S+) \[/)?.[1] ?? 'unknown';
   } catch {
     versions.wrk = 'unknown';
   }
@@ -363,7 +402,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
-  log(`keyward bench (${options.mode}): ${options.runs} run(s) of ${options.seconds} s after ${options.warmup} s of warm-up, ${CONNECTIONS} connections; load average ${env.loadAverageStart.map((l) => l.toFixed(2)).join(' ')}`);
+  log(
+    `keyward bench (${options.mode}): ${options.runs} run(s) of ${options.seconds} s after ${options.warmup} s of warm-up, ${CONNECTIONS} connections; load average ${env.loadAverageStart.map((l) => l.toFixed(2)).join(' ')}`,
+  );
 
   try {
     results.push(await runScenario(ceilingScenario('ceiling'), options, workDir, servers));
@@ -392,12 +433,19 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       const file = join(workDir, 'peer.sqlite');
       const keysFile = join(workDir, 'peer.keys');
       const count = options.mode === 'full' ? 1000 : options.mode === 'quick' ? 100 : 3;
-      await run('node', [join(ROOT, 'bench/servers/peer.mjs'), 'setup', file, keysFile, String(count)], { cwd: ROOT, env: serverEnv({}), timeoutMs: 300_000 });
+      await run('node', [join(ROOT, 'bench/servers/peer.mjs'), 'setup', file, keysFile, String(count)], {
+        cwd: ROOT,
+        env: serverEnv({}),
+        timeoutMs: 300_000,
+      });
       const keys = readFileSync(keysFile, 'utf8').split('\n').filter(Boolean);
       results.push(await runScenario(peerScenario(file, keys), options, workDir, servers));
     }
 
-    if (options.mode === 'full') results.push(await runScenario({ ...ceilingScenario('ceiling-end'), label: 'bare node:http, again at the end' }, options, workDir, servers));
+    if (options.mode === 'full')
+      results.push(
+        await runScenario({ ...ceilingScenario('ceiling-end'), label: 'bare node:http, again at the end' }, options, workDir, servers),
+      );
   } finally {
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
@@ -409,7 +457,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   env.loadAverageEnd = os.loadavg();
   const report: BenchReport = {
     mode: options.mode,
-    options: { runs: options.runs, seconds: options.seconds, warmup: options.warmup, connections: CONNECTIONS, sizes: options.sizes, engines: options.engines, fromSrc: options.fromSrc },
+    options: {
+      runs: options.runs,
+      seconds: options.seconds,
+      warmup: options.warmup,
+      connections: CONNECTIONS,
+      sizes: options.sizes,
+      engines: options.engines,
+      fromSrc: options.fromSrc,
+    },
     environment: env,
     elapsedSeconds: (performance.now() - started) / 1000,
     results,
@@ -428,8 +484,18 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 /** Only the fields scenario ids depend on, to filter scenarios before a database exists. */
 function placeholderDb(engine: Engine, stored: number): BenchDatabase {
   return {
-    engine, stored, databaseUrl: '', dataDir: '', workspaceId: '', rootKey: '', apiId: '', writesApiId: '', listCursors: [], insertSeconds: 0,
-    special: { credits: '', ratelimit: '', permission: '' }, drop: async () => undefined,
+    engine,
+    stored,
+    databaseUrl: '',
+    dataDir: '',
+    workspaceId: '',
+    rootKey: '',
+    apiId: '',
+    writesApiId: '',
+    listCursors: [],
+    insertSeconds: 0,
+    special: { credits: '', ratelimit: '', permission: '' },
+    drop: async () => undefined,
   };
 }
 
@@ -456,7 +522,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     ({ report }) => {
       // Wrong answers or broken connections mean the measurement is not to be trusted; requests slower than wrk's
       // 5 s timeout are a result (reported in the table), not a failure of the benchmark.
-      const wrong = report.results.flatMap((r) => r.runs).some((r) => r.mismatches > 0 || r.errors.connect + r.errors.read + r.errors.write > 0);
+      const wrong = report.results
+        .flatMap((r) => r.runs)
+        .some((r) => r.mismatches > 0 || r.errors.connect + r.errors.read + r.errors.write > 0);
       if (wrong) process.stderr.write('bench: some runs had wrong answers or socket errors; see the report\n');
       process.exit(wrong ? 1 : 0);
     },

@@ -10,7 +10,9 @@ describe('KEYWARD_REDIS_URL', () => {
 
   it('accepts redis:// and rediss:// URLs', () => {
     expect(loadConfig({ KEYWARD_REDIS_URL: 'redis://127.0.0.1:6379' }).redisUrl).toBe('redis://127.0.0.1:6379');
-    expect(loadConfig({ KEYWARD_REDIS_URL: 'rediss://user:pw@cache.internal:6380/2' }).redisUrl).toBe('rediss://user:pw@cache.internal:6380/2');
+    expect(loadConfig({ KEYWARD_REDIS_URL: 'rediss://user:pw@cache.internal:6380/2' }).redisUrl).toBe(
+      'rediss://user:pw@cache.internal:6380/2',
+    );
   });
 
   it('refuses other schemes and non-URLs without echoing the value (it may hold a password)', () => {
@@ -29,7 +31,9 @@ describe('KEYWARD_REDIS_URL', () => {
 
   it('is printed with its password masked', () => {
     expect(describeConfig(loadConfig({ KEYWARD_REDIS_URL: 'redis://:hunter2@cache:6379' })).redisUrl).toBe('redis://:***@cache:6379');
-    expect(describeConfig(loadConfig({ KEYWARD_REDIS_URL: 'rediss://app:hunter2@cache:6379' })).redisUrl).toBe('rediss://app:***@cache:6379');
+    expect(describeConfig(loadConfig({ KEYWARD_REDIS_URL: 'rediss://app:hunter2@cache:6379' })).redisUrl).toBe(
+      'rediss://app:***@cache:6379',
+    );
     expect(describeConfig(loadConfig({ KEYWARD_REDIS_URL: 'redis://cache:6379' })).redisUrl).toBe('redis://cache:6379');
   });
 });
@@ -47,7 +51,9 @@ describe('KEYWARD_WORKSPACE_RATE_LIMIT', () => {
 
   it('refuses anything else', () => {
     for (const value of ['-1', '1.5', 'off', '1e3', '1000000001']) {
-      expect(() => loadConfig({ KEYWARD_WORKSPACE_RATE_LIMIT: value })).toThrow(/KEYWARD_WORKSPACE_RATE_LIMIT must be an integer from 0 to 1000000000/);
+      expect(() => loadConfig({ KEYWARD_WORKSPACE_RATE_LIMIT: value })).toThrow(
+        /KEYWARD_WORKSPACE_RATE_LIMIT must be an integer from 0 to 1000000000/,
+      );
     }
   });
 });
@@ -83,16 +89,35 @@ describe('loadConfig', () => {
       cacheStaleMs: 300_000,
     });
     // Set but empty (as `KEYWARD_PORT= keyward start` gives) means unset.
-    expect(loadConfig({ KEYWARD_PORT: '', KEYWARD_LOG_LEVEL: '', KEYWARD_DATA_DIR: ' ' })).toMatchObject({ port: 7070, logLevel: 'info', dataDir: resolve('data') });
+    expect(loadConfig({ KEYWARD_PORT: '', KEYWARD_LOG_LEVEL: '', KEYWARD_DATA_DIR: ' ' })).toMatchObject({
+      port: 7070,
+      logLevel: 'info',
+      dataDir: resolve('data'),
+    });
   });
 
   it('parses each variable', () => {
-    expect(loadConfig({
-      KEYWARD_PORT: ' 8080 ', KEYWARD_HOST: '0.0.0.0', KEYWARD_DATA_DIR: 'var/kw', KEYWARD_LOG_LEVEL: 'debug',
-      KEYWARD_BODY_LIMIT: '2048', KEYWARD_CACHE_SIZE: '0', KEYWARD_CACHE_FRESH_MS: '0', KEYWARD_CACHE_STALE_MS: '1500',
-    })).toMatchObject({
-      port: 8080, host: '0.0.0.0', dataDir: resolve('var/kw'), databaseUrl: resolve('var/kw/keyward.sqlite'), logLevel: 'debug',
-      bodyLimit: 2048, cacheSize: 0, cacheFreshMs: 0, cacheStaleMs: 1500,
+    expect(
+      loadConfig({
+        KEYWARD_PORT: ' 8080 ',
+        KEYWARD_HOST: '0.0.0.0',
+        KEYWARD_DATA_DIR: 'var/kw',
+        KEYWARD_LOG_LEVEL: 'debug',
+        KEYWARD_BODY_LIMIT: '2048',
+        KEYWARD_CACHE_SIZE: '0',
+        KEYWARD_CACHE_FRESH_MS: '0',
+        KEYWARD_CACHE_STALE_MS: '1500',
+      }),
+    ).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      dataDir: resolve('var/kw'),
+      databaseUrl: resolve('var/kw/keyward.sqlite'),
+      logLevel: 'debug',
+      bodyLimit: 2048,
+      cacheSize: 0,
+      cacheFreshMs: 0,
+      cacheStaleMs: 1500,
     });
     expect(loadConfig({ KEYWARD_PORT: '0' }).port).toBe(0);
     expect(loadConfig({ KEYWARD_HOST: '::1' }).host).toBe('::1');
@@ -110,12 +135,20 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    ['KEYWARD_PORT', 'abc'], ['KEYWARD_PORT', '-1'], ['KEYWARD_PORT', '1.5'], ['KEYWARD_PORT', '65536'], ['KEYWARD_PORT', '1e3'],
+    ['KEYWARD_PORT', 'abc'],
+    ['KEYWARD_PORT', '-1'],
+    ['KEYWARD_PORT', '1.5'],
+    ['KEYWARD_PORT', '65536'],
+    ['KEYWARD_PORT', '1e3'],
     ['KEYWARD_HOST', 'bad host'],
     ['KEYWARD_LOG_LEVEL', 'verbose'],
-    ['KEYWARD_DATABASE_URL', 'mysql://u:p@db/keyward'], ['KEYWARD_DATABASE_URL', 'http://db/keyward'],
-    ['KEYWARD_BODY_LIMIT', '10'], ['KEYWARD_BODY_LIMIT', String(200 * 1024 * 1024)],
-    ['KEYWARD_CACHE_SIZE', '-5'], ['KEYWARD_CACHE_FRESH_MS', 'soon'], ['KEYWARD_CACHE_STALE_MS', '86400001'],
+    ['KEYWARD_DATABASE_URL', 'mysql://u:p@db/keyward'],
+    ['KEYWARD_DATABASE_URL', 'http://db/keyward'],
+    ['KEYWARD_BODY_LIMIT', '10'],
+    ['KEYWARD_BODY_LIMIT', String(200 * 1024 * 1024)],
+    ['KEYWARD_CACHE_SIZE', '-5'],
+    ['KEYWARD_CACHE_FRESH_MS', 'soon'],
+    ['KEYWARD_CACHE_STALE_MS', '86400001'],
   ])('refuses %s=%s with a problem naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     try {
@@ -129,8 +162,11 @@ describe('loadConfig', () => {
     let error: ConfigError | undefined;
     try {
       loadConfig({
-        KEYWARD_PORT: '70000', KEYWARD_LOG_LEVEL: 'loud', KEYWARD_DATABASE_URL: 'mysql://u:hunter2@db/keyward',
-        KEYWARD_BODY_LIMIT: 'big', KEYWARD_HOST: 'no spaces please',
+        KEYWARD_PORT: '70000',
+        KEYWARD_LOG_LEVEL: 'loud',
+        KEYWARD_DATABASE_URL: 'mysql://u:hunter2@db/keyward',
+        KEYWARD_BODY_LIMIT: 'big',
+        KEYWARD_HOST: 'no spaces please',
       });
     } catch (e) {
       error = e as ConfigError;
@@ -139,7 +175,10 @@ describe('loadConfig', () => {
     const names = ['KEYWARD_PORT', 'KEYWARD_LOG_LEVEL', 'KEYWARD_DATABASE_URL', 'KEYWARD_BODY_LIMIT', 'KEYWARD_HOST'];
     expect(error!.problems).toHaveLength(names.length);
     for (const name of names) {
-      expect(error!.problems.some((p) => p.startsWith(name)), name).toBe(true);
+      expect(
+        error!.problems.some((p) => p.startsWith(name)),
+        name,
+      ).toBe(true);
       expect(error!.message).toContain(name);
     }
     // Only the scheme of a bad database URL is quoted back, never its password.
@@ -147,7 +186,9 @@ describe('loadConfig', () => {
   });
 
   it('does not echo a postgres URL it cannot parse', () => {
-    expect(() => loadConfig({ KEYWARD_DATABASE_URL: 'postgres://u:hunter2@[db/keyward' })).toThrow(/KEYWARD_DATABASE_URL is not a valid URL/);
+    expect(() => loadConfig({ KEYWARD_DATABASE_URL: 'postgres://u:hunter2@[db/keyward' })).toThrow(
+      /KEYWARD_DATABASE_URL is not a valid URL/,
+    );
     try {
       loadConfig({ KEYWARD_DATABASE_URL: 'postgres://u:hunter2@[db/keyward' });
     } catch (error) {
@@ -158,7 +199,9 @@ describe('loadConfig', () => {
   it('returns a frozen object', () => {
     const config = loadConfig({});
     expect(Object.isFrozen(config)).toBe(true);
-    expect(() => { (config as { port: number }).port = 1; }).toThrow(TypeError);
+    expect(() => {
+      (config as { port: number }).port = 1;
+    }).toThrow(TypeError);
     expect(config.port).toBe(7070);
   });
 });
@@ -171,7 +214,9 @@ describe('describeConfig', () => {
   });
 
   it('masks the postgres password and leaves the rest readable', () => {
-    const described = describeConfig(loadConfig({ KEYWARD_DATABASE_URL: 'postgres://keyward:s3cr3t:x@db.internal:5432/keyward', KEYWARD_PORT: '9000' }));
+    const described = describeConfig(
+      loadConfig({ KEYWARD_DATABASE_URL: 'postgres://keyward:s3cr3t:x@db.internal:5432/keyward', KEYWARD_PORT: '9000' }),
+    );
     expect(described.databaseUrl).toBe('postgres://keyward:***@db.internal:5432/keyward');
     expect(described.port).toBe(9000);
     expect(JSON.stringify(described)).not.toContain('s3cr3t');
@@ -179,6 +224,8 @@ describe('describeConfig', () => {
 
   it('leaves a SQLite path and a password-less URL alone', () => {
     expect(describeConfig(loadConfig({ KEYWARD_DATABASE_URL: 'kw.sqlite' })).databaseUrl).toBe(resolve('kw.sqlite'));
-    expect(describeConfig(loadConfig({ KEYWARD_DATABASE_URL: 'postgres://keyward@db/keyward' })).databaseUrl).toBe('postgres://keyward@db/keyward');
+    expect(describeConfig(loadConfig({ KEYWARD_DATABASE_URL: 'postgres://keyward@db/keyward' })).databaseUrl).toBe(
+      'postgres://keyward@db/keyward',
+    );
   });
 });

@@ -140,9 +140,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (redisUrl !== null && !isRedisUrl(redisUrl)) problems.push('KEYWARD_REDIS_URL must be a redis:// or rediss:// URL with a host');
 
   // Unset or empty: no limit. Unlike the other integers, "no value" is not a number.
-  const workspaceRateLimit = text(env, 'KEYWARD_WORKSPACE_RATE_LIMIT') === ''
-    ? null
-    : integer(env, 'KEYWARD_WORKSPACE_RATE_LIMIT', 0, 0, MAX_WORKSPACE_RATE_LIMIT, problems);
+  const workspaceRateLimit =
+    text(env, 'KEYWARD_WORKSPACE_RATE_LIMIT') === ''
+      ? null
+      : integer(env, 'KEYWARD_WORKSPACE_RATE_LIMIT', 0, 0, MAX_WORKSPACE_RATE_LIMIT, problems);
 
   const trustProxy = flag(env, 'KEYWARD_TRUST_PROXY', SETTINGS.KEYWARD_TRUST_PROXY.default, problems);
 
@@ -151,7 +152,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   const tlsCertFile = file(env, 'KEYWARD_TLS_CERT');
   const tlsKeyFile = file(env, 'KEYWARD_TLS_KEY');
   if ((tlsCertFile === null) !== (tlsKeyFile === null)) problems.push('Set both KEYWARD_TLS_CERT and KEYWARD_TLS_KEY, or neither');
-  for (const [name, file] of [['KEYWARD_TLS_CERT', tlsCertFile], ['KEYWARD_TLS_KEY', tlsKeyFile]] as const) {
+  for (const [name, file] of [
+    ['KEYWARD_TLS_CERT', tlsCertFile],
+    ['KEYWARD_TLS_KEY', tlsKeyFile],
+  ] as const) {
     if (file !== null && !existsSync(file)) problems.push(`${name} names a file that does not exist: ${file}`);
   }
 
@@ -200,8 +204,17 @@ function maskPassword(url: string): string {
 
 type VaultConfig = Pick<
   Config,
-  'masterKeys' | 'vaultDir' | 'vaultDatabaseUrl' | 'vaultUrl' | 'vaultToken' | 'vaultCaFile' | 'vaultHost' | 'vaultPort' |
-  'vaultTlsCertFile' | 'vaultTlsKeyFile' | 'vaultDekMaxEncryptions'
+  | 'masterKeys'
+  | 'vaultDir'
+  | 'vaultDatabaseUrl'
+  | 'vaultUrl'
+  | 'vaultToken'
+  | 'vaultCaFile'
+  | 'vaultHost'
+  | 'vaultPort'
+  | 'vaultTlsCertFile'
+  | 'vaultTlsKeyFile'
+  | 'vaultDekMaxEncryptions'
 >;
 
 /** The KEYWARD_MASTER_KEYS and KEYWARD_VAULT_* variables. Secret values are never echoed in a problem. */
@@ -231,7 +244,8 @@ function vaultConfig(env: NodeJS.ProcessEnv, dataDir: string, databaseUrl: strin
   const storeUsed = master.keys.length > 0 || rawStore !== '';
   if (!storeUsed) {
     // No vault in this process: where its store would be does not matter.
-  } else if (vaultDatabaseUrl === databaseUrl) problems.push('KEYWARD_VAULT_DATABASE_URL must name a database apart from KEYWARD_DATABASE_URL');
+  } else if (vaultDatabaseUrl === databaseUrl)
+    problems.push('KEYWARD_VAULT_DATABASE_URL must name a database apart from KEYWARD_DATABASE_URL');
   else if (!isPostgresUrl(vaultDatabaseUrl) && !isPostgresUrl(databaseUrl) && dirname(vaultDatabaseUrl) === dirname(databaseUrl)) {
     problems.push('The vault store must be in a directory of its own, not beside the main SQLite database (see KEYWARD_VAULT_DIR)');
   }
@@ -246,7 +260,8 @@ function vaultConfig(env: NodeJS.ProcessEnv, dataDir: string, databaseUrl: strin
       problems.push('KEYWARD_VAULT_URL must be an https:// URL (or http:// to a loopback address)');
     }
     if (url) {
-      if (url.username || url.password) problems.push('KEYWARD_VAULT_URL must not carry credentials; the token goes in KEYWARD_VAULT_TOKEN');
+      if (url.username || url.password)
+        problems.push('KEYWARD_VAULT_URL must not carry credentials; the token goes in KEYWARD_VAULT_TOKEN');
       else if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
         problems.push('KEYWARD_VAULT_URL may use plain http:// only for a loopback address; use https://');
       } else if (url.protocol !== 'http:' && url.protocol !== 'https:') {
@@ -255,7 +270,8 @@ function vaultConfig(env: NodeJS.ProcessEnv, dataDir: string, databaseUrl: strin
     }
     if (vaultToken === null) problems.push('KEYWARD_VAULT_URL needs KEYWARD_VAULT_TOKEN');
     // API nodes that use a remote vault must never hold master keys or the vault store themselves.
-    if (master.keys.length > 0) problems.push('Set KEYWARD_MASTER_KEYS (a vault in this process) or KEYWARD_VAULT_URL (a remote vault), not both');
+    if (master.keys.length > 0)
+      problems.push('Set KEYWARD_MASTER_KEYS (a vault in this process) or KEYWARD_VAULT_URL (a remote vault), not both');
     if (rawStore !== '') problems.push('KEYWARD_VAULT_DATABASE_URL belongs to the vault process, not to a node using KEYWARD_VAULT_URL');
   }
   if (vaultToken !== null && (vaultToken.length < MIN_VAULT_TOKEN_CHARS || !/^[\x21-\x7e]+$/.test(vaultToken))) {
@@ -266,7 +282,8 @@ function vaultConfig(env: NodeJS.ProcessEnv, dataDir: string, databaseUrl: strin
   if (!/^[A-Za-z0-9.:[\]-]+$/.test(vaultHost)) problems.push(`KEYWARD_VAULT_HOST must be a host name or IP address, got "${vaultHost}"`);
   const vaultTlsCertFile = file(env, 'KEYWARD_VAULT_TLS_CERT');
   const vaultTlsKeyFile = file(env, 'KEYWARD_VAULT_TLS_KEY');
-  if ((vaultTlsCertFile === null) !== (vaultTlsKeyFile === null)) problems.push('Set both KEYWARD_VAULT_TLS_CERT and KEYWARD_VAULT_TLS_KEY, or neither');
+  if ((vaultTlsCertFile === null) !== (vaultTlsKeyFile === null))
+    problems.push('Set both KEYWARD_VAULT_TLS_CERT and KEYWARD_VAULT_TLS_KEY, or neither');
 
   return {
     masterKeys: Object.freeze(master.keys.map((k) => Object.freeze(k))),
@@ -280,7 +297,14 @@ function vaultConfig(env: NodeJS.ProcessEnv, dataDir: string, databaseUrl: strin
     vaultTlsCertFile,
     vaultTlsKeyFile,
     // Far below the 2^32 random-nonce limit for AES-GCM (NIST SP 800-38D).
-    vaultDekMaxEncryptions: integer(env, 'KEYWARD_VAULT_DEK_MAX_ENCRYPTIONS', SETTINGS.KEYWARD_VAULT_DEK_MAX_ENCRYPTIONS.default, 1, 2 ** 30, problems),
+    vaultDekMaxEncryptions: integer(
+      env,
+      'KEYWARD_VAULT_DEK_MAX_ENCRYPTIONS',
+      SETTINGS.KEYWARD_VAULT_DEK_MAX_ENCRYPTIONS.default,
+      1,
+      2 ** 30,
+      problems,
+    ),
   };
 }
 

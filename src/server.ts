@@ -104,7 +104,11 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     workspaceLimit: { limiter, clock, defaultLimit: config.workspaceRateLimit, logger },
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
-    metrics: createMetrics({ key: () => keyCache.size, root_key: () => rootKeyCache.size, ratelimit_namespace: () => ratelimitNamespaceCache.size }),
+    metrics: createMetrics({
+      key: () => keyCache.size,
+      root_key: () => rootKeyCache.size,
+      ratelimit_namespace: () => ratelimitNamespaceCache.size,
+    }),
     ...(config.tlsCertFile && config.tlsKeyFile
       ? { tls: { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } }
       : {}),
@@ -113,7 +117,9 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   });
 
   // A remote vault that cannot be reached does not stop the server (verification never needs it); it is said at once.
-  vault?.check().catch((error: unknown) => log.warn({ reason: (error as Error).message }, 'the vault at KEYWARD_VAULT_URL is not usable yet'));
+  vault
+    ?.check()
+    .catch((error: unknown) => log.warn({ reason: (error as Error).message }, 'the vault at KEYWARD_VAULT_URL is not usable yet'));
   if (store.engine === 'postgres' && vault?.kind === 'local' && !isPostgresUrl(config.vaultDatabaseUrl)) {
     log.warn(
       { vaultStore: config.vaultDatabaseUrl },

@@ -47,11 +47,16 @@ describe('the settings table', () => {
   it('gives every setting a default the way loadConfig takes it', () => {
     const config = loadConfig({});
     expect([config.port, config.host, config.logLevel, config.bodyLimit, config.cacheSize]).toEqual([
-      SETTINGS.KEYWARD_PORT.default, SETTINGS.KEYWARD_HOST.default, SETTINGS.KEYWARD_LOG_LEVEL.default,
-      SETTINGS.KEYWARD_BODY_LIMIT.default, SETTINGS.KEYWARD_CACHE_SIZE.default,
+      SETTINGS.KEYWARD_PORT.default,
+      SETTINGS.KEYWARD_HOST.default,
+      SETTINGS.KEYWARD_LOG_LEVEL.default,
+      SETTINGS.KEYWARD_BODY_LIMIT.default,
+      SETTINGS.KEYWARD_CACHE_SIZE.default,
     ]);
     expect([config.vaultHost, config.vaultPort, config.vaultDekMaxEncryptions, config.trustProxy]).toEqual([
-      SETTINGS.KEYWARD_VAULT_HOST.default, SETTINGS.KEYWARD_VAULT_PORT.default, SETTINGS.KEYWARD_VAULT_DEK_MAX_ENCRYPTIONS.default,
+      SETTINGS.KEYWARD_VAULT_HOST.default,
+      SETTINGS.KEYWARD_VAULT_PORT.default,
+      SETTINGS.KEYWARD_VAULT_DEK_MAX_ENCRYPTIONS.default,
       SETTINGS.KEYWARD_TRUST_PROXY.default,
     ]);
     // A setting that is unset by default must read as off.

@@ -39,7 +39,10 @@ export const SETTINGS = {
   KEYWARD_VAULT_PORT: { default: 7071, description: 'The port `keyward vault serve` listens on' },
   KEYWARD_VAULT_TLS_CERT: { shown: 'unset', description: 'PEM certificate file: `keyward vault serve` over HTTPS' },
   KEYWARD_VAULT_TLS_KEY: { shown: 'unset', description: 'PEM key file for KEYWARD_VAULT_TLS_CERT; set both or neither' },
-  KEYWARD_VAULT_DEK_MAX_ENCRYPTIONS: { default: DEFAULT_DEK_MAX_ENCRYPTIONS, description: 'Encryptions per data key before the vault makes another' },
+  KEYWARD_VAULT_DEK_MAX_ENCRYPTIONS: {
+    default: DEFAULT_DEK_MAX_ENCRYPTIONS,
+    description: 'Encryptions per data key before the vault makes another',
+  },
 } as const satisfies Record<`KEYWARD_${string}`, Setting>;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -61,12 +61,27 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
       'keys.createKey': { call: () => ['keys.createKey', { apiId, name: 'created' }], state: keysOfApi },
       'keys.updateKey': { call: () => ['keys.updateKey', { keyId, name: `renamed ${Math.random()}`, enabled: false }], state: theKey },
       'keys.updateCredits': { call: () => ['keys.updateCredits', { keyId, operation: 'increment', value: 10 }], state: theKey },
-      'rootKeys.createRootKey': { call: () => ['rootKeys.createRootKey', { name: 'created', permissions: ['api.*.read_api'] }], state: rootKeys },
-      'rootKeys.updateRootKey': { call: () => ['rootKeys.updateRootKey', { rootKeyId, name: `renamed ${Math.random()}` }], state: rootKeys },
-      'identities.createIdentity': { call: () => ['identities.createIdentity', { externalId: `created_${Math.random()}` }], state: identities },
-      'identities.updateIdentity': { call: () => ['identities.updateIdentity', { identity: identityId, meta: { changed: Math.random() } }], state: identities },
+      'rootKeys.createRootKey': {
+        call: () => ['rootKeys.createRootKey', { name: 'created', permissions: ['api.*.read_api'] }],
+        state: rootKeys,
+      },
+      'rootKeys.updateRootKey': {
+        call: () => ['rootKeys.updateRootKey', { rootKeyId, name: `renamed ${Math.random()}` }],
+        state: rootKeys,
+      },
+      'identities.createIdentity': {
+        call: () => ['identities.createIdentity', { externalId: `created_${Math.random()}` }],
+        state: identities,
+      },
+      'identities.updateIdentity': {
+        call: () => ['identities.updateIdentity', { identity: identityId, meta: { changed: Math.random() } }],
+        state: identities,
+      },
       // Last: it removes the key the cases above change.
-      'keys.deleteKey': { call: () => ['keys.deleteKey', { keyId }], state: async () => ({ key: await theKey(), list: await keysOfApi() }) },
+      'keys.deleteKey': {
+        call: () => ['keys.deleteKey', { keyId }],
+        state: async () => ({ key: await theKey(), list: await keysOfApi() }),
+      },
     };
 
     it.each(Object.keys(CASES))('%s', async (name) => {

@@ -58,7 +58,10 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
       const disabled = await t.newWorkspace();
       await runSql(t.databaseUrl, 'UPDATE workspaces SET enabled = 0 WHERE id = ?', [disabled.workspaceId]);
 
-      for (const [workspace, expected] of [[enabled, 200], [disabled, 403]] as const) {
+      for (const [workspace, expected] of [
+        [enabled, 200],
+        [disabled, 403],
+      ] as const) {
         const admin = await t.call('apis.createApi', { name: 'probe' }, { rootKey: workspace.rootKey });
         // The verification asks about a key of the bootstrap workspace: an accepted root key gets a 200 NOT_FOUND.
         const verify = await t.call('keys.verifyKey', { key }, { rootKey: workspace.rootKey });

@@ -28,7 +28,10 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
 
     it('refills credits when the timer fires, with nobody calling runJobs', async () => {
       t.clock.set(Date.parse('2026-03-10T12:00:00Z'));
-      const { keyId, key } = await newKey(t, { apiId: await newApi(t), credits: { remaining: 3, refill: { interval: 'daily', amount: 10 } } });
+      const { keyId, key } = await newKey(t, {
+        apiId: await newApi(t),
+        credits: { remaining: 3, refill: { interval: 'daily', amount: 10 } },
+      });
       expect((await t.call('keys.verifyKey', { key, credits: { cost: 2 } })).body.data.credits).toBe(1);
 
       t.clock.set(Date.parse('2026-03-11T00:00:01Z'));

@@ -8,9 +8,10 @@ import { missingTools, parseArgs, runBench } from '../bench/run.js';
  * Skipped only when wrk is missing (.ci/run installs it).
  */
 const missing = missingTools();
-const title = missing.length === 0
-  ? 'npm run bench -- --smoke'
-  : `npm run bench -- --smoke (SKIPPED: ${missing.join(', ')} not installed; apt-get install -y ${missing.join(' ')})`;
+const title =
+  missing.length === 0
+    ? 'npm run bench -- --smoke'
+    : `npm run bench -- --smoke (SKIPPED: ${missing.join(', ')} not installed; apt-get install -y ${missing.join(' ')})`;
 
 describe.skipIf(missing.length > 0)(title, () => {
   it('sets up and checks every quick scenario and measures the ceiling and a cached verification', { timeout: 240_000 }, async () => {
@@ -20,9 +21,18 @@ describe.skipIf(missing.length > 0)(title, () => {
     const ids = report.results.map((r) => r.id);
     expect(ids).toEqual([
       'ceiling',
-      'sqlite-1k-verify-cached', 'sqlite-1k-verify-credits', 'sqlite-1k-verify-ratelimit', 'sqlite-1k-verify-permission', 'sqlite-1k-verify-cold',
-      'sqlite-1k-createKey', 'sqlite-1k-ratelimit-limit', 'sqlite-1k-listKeys',
-      'postgres-1k-verify-cached', 'postgres-1k-verify-credits', 'postgres-1k-verify-ratelimit', 'postgres-1k-verify-cold',
+      'sqlite-1k-verify-cached',
+      'sqlite-1k-verify-credits',
+      'sqlite-1k-verify-ratelimit',
+      'sqlite-1k-verify-permission',
+      'sqlite-1k-verify-cold',
+      'sqlite-1k-createKey',
+      'sqlite-1k-ratelimit-limit',
+      'sqlite-1k-listKeys',
+      'postgres-1k-verify-cached',
+      'postgres-1k-verify-credits',
+      'postgres-1k-verify-ratelimit',
+      'postgres-1k-verify-cold',
       'peer-verify',
     ]);
     for (const result of report.results) {

@@ -39,8 +39,12 @@ function launch(args: string[], vars: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { cwd: ROOT, env: environment(vars) });
   started.add(child);
   const output = { stdout: '', stderr: '' };
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { output.stdout += chunk; });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output.stderr += chunk; });
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output.stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    output.stderr += chunk;
+  });
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return { child, output, exited };
 }
@@ -55,13 +59,22 @@ async function run(args: string[], vars: Record<string, string> = {}) {
 async function start(dir: string) {
   const server = launch(['start'], { KEYWARD_DATA_DIR: dir, KEYWARD_PORT: '0' });
   const address = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "listening" line within 30 s:\n${server.output.stdout}\n${server.output.stderr}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`no "listening" line within 30 s:\n${server.output.stdout}\n${server.output.stderr}`)),
+      30_000,
+    );
     const check = () => {
       const match = /Keyward listening on (\S+)/.exec(server.output.stdout);
-      if (match) { clearTimeout(timer); resolve(match[1]!); }
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
     };
     server.child.stdout!.on('data', check);
-    server.exited.then((code) => { clearTimeout(timer); reject(new Error(`exited with ${code}:\n${server.output.stderr}`)); });
+    server.exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code}:\n${server.output.stderr}`));
+    });
   });
   const stop = async () => {
     server.child.kill('SIGTERM');
@@ -78,14 +91,27 @@ describe('keyward CLI', { timeout: 120_000 }, () => {
     expect(help.code).toBe(0);
     const section = help.stdout.split('Commands:')[1]!.split('Options:')[0]!;
     const commands = [...section.matchAll(/^ {2}([a-z-]+)/gm)].map((m) => m[1]);
-    expect(commands).toEqual(['start', 'migrate', 'bootstrap', 'workspace-limit', 'root-key', 'root-key', 'root-key', 'vault', 'vault', 'vault', 'import', 'help']);
+    expect(commands).toEqual([
+      'start',
+      'migrate',
+      'bootstrap',
+      'workspace-limit',
+      'root-key',
+      'root-key',
+      'root-key',
+      'vault',
+      'vault',
+      'vault',
+      'import',
+      'help',
+    ]);
     expect(helpCommand.stdout).toBe(help.stdout);
 
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
   });
 
-  it('<command> --help prints that command\'s usage and options, without reading the configuration', async () => {
+  it("<command> --help prints that command's usage and options, without reading the configuration", async () => {
     // An invalid setting would stop any command that runs; help runs none.
     const [rootKey, vault, global] = await Promise.all([
       run(['root-key', '--help'], { KEYWARD_PORT: 'eighty' }),
@@ -132,9 +158,21 @@ describe('keyward CLI', { timeout: 120_000 }, () => {
       expect((await store.findRootKeyByHash(hashKey(rootKey)))?.workspaceApiRateLimit).toBeNull();
       const audit = await store.listAudit({ workspaceId, events: ['workspace.update'], limit: 10 });
       expect(audit.map((a) => [a.actor, a.resources, a.description])).toEqual([
-        [{ type: 'system', id: 'cli', name: null }, [{ type: 'workspace', id: workspaceId }], `Set the API rate limit of workspace ${workspaceId} to 120 requests per minute`],
-        [{ type: 'system', id: 'cli', name: null }, [{ type: 'workspace', id: workspaceId }], `Set the API rate limit of workspace ${workspaceId} to 0 requests per minute`],
-        [{ type: 'system', id: 'cli', name: null }, [{ type: 'workspace', id: workspaceId }], `Removed the API rate limit of workspace ${workspaceId}; the server default applies`],
+        [
+          { type: 'system', id: 'cli', name: null },
+          [{ type: 'workspace', id: workspaceId }],
+          `Set the API rate limit of workspace ${workspaceId} to 120 requests per minute`,
+        ],
+        [
+          { type: 'system', id: 'cli', name: null },
+          [{ type: 'workspace', id: workspaceId }],
+          `Set the API rate limit of workspace ${workspaceId} to 0 requests per minute`,
+        ],
+        [
+          { type: 'system', id: 'cli', name: null },
+          [{ type: 'workspace', id: workspaceId }],
+          `Removed the API rate limit of workspace ${workspaceId}; the server default applies`,
+        ],
       ]);
     } finally {
       await store.close();

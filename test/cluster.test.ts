@@ -34,8 +34,12 @@ function launch(args: string[], vars: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { cwd: ROOT, env: environment(vars) });
   children.push(child);
   const output = { stdout: '', stderr: '' };
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { output.stdout += chunk; });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { output.stderr += chunk; });
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    output.stdout += chunk;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    output.stderr += chunk;
+  });
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return { child, output, exited };
 }
@@ -50,13 +54,22 @@ async function runToEnd(args: string[], vars: Record<string, string>) {
 async function startNode(vars: Record<string, string>): Promise<Node> {
   const node = launch(['start'], { ...vars, KEYWARD_PORT: '0' });
   const address = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "listening" line within 60 s:\n${node.output.stdout}\n${node.output.stderr}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`no "listening" line within 60 s:\n${node.output.stdout}\n${node.output.stderr}`)),
+      60_000,
+    );
     const check = () => {
       const match = /Keyward listening on (\S+)/.exec(node.output.stdout);
-      if (match) { clearTimeout(timer); resolve(match[1]!); }
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
     };
     node.child.stdout!.on('data', check);
-    node.exited.then((code) => { clearTimeout(timer); reject(new Error(`exited with ${code}:\n${node.output.stderr}`)); });
+    node.exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code}:\n${node.output.stderr}`));
+    });
   });
   return { ...node, address };
 }
@@ -174,7 +187,8 @@ describe('two nodes sharing PostgreSQL and Redis', { timeout: 120_000 }, () => {
   });
 
   it('keyward workspace-limit run as a third process reaches both nodes through Redis at once', async () => {
-    for (const node of [a, b]) expect((await call(node, 'apis.createApi', { name: 'no limit yet' })).headers.get('ratelimit-limit')).toBeNull();
+    for (const node of [a, b])
+      expect((await call(node, 'apis.createApi', { name: 'no limit yet' })).headers.get('ratelimit-limit')).toBeNull();
     await runToEnd(['workspace-limit', workspaceId, '1000'], env);
     for (const node of [a, b]) {
       const res = await call(node, 'apis.createApi', { name: 'limited now' });

@@ -31,14 +31,18 @@ async function startSwappingVault(): Promise<SwappingVault> {
   const server: Server = createServer((request, response) => {
     void (async () => {
       const body = await readJson(request);
-      const answer = (status: number, payload: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+      const answer = (status: number, payload: unknown) =>
+        response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
       if (request.headers.authorization !== `Bearer ${VAULT_TOKEN}`) return answer(401, { error: 'unauthorized' });
       switch (request.url) {
         case '/v1/check':
           return answer(200, { ok: true });
         case '/v1/encrypt':
           plaintexts.set(body.keyId, body.plaintext);
-          return answer(200, { ciphertext: `kw1.dek_swapping0000.${Buffer.from(body.keyId).toString('base64url')}`, dekId: 'dek_swapping0000' });
+          return answer(200, {
+            ciphertext: `kw1.dek_swapping0000.${Buffer.from(body.keyId).toString('base64url')}`,
+            dekId: 'dek_swapping0000',
+          });
         case '/v1/decrypt': {
           const other = [...plaintexts].find(([keyId]) => keyId !== body.keyId);
           const plaintext = vault.swap ? other?.[1] : plaintexts.get(body.keyId);
@@ -79,7 +83,10 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
       vault.swap = false;
       expect((await t.call('keys.getKey', { keyId: first.keyId, decrypt: true })).body.data.plaintext).toBe(first.key);
       const listed = await t.call('apis.listKeys', { apiId, decrypt: true });
-      expect(Object.fromEntries(listed.body.data.map((k: any) => [k.keyId, k.plaintext]))).toEqual({ [first.keyId]: first.key, [second.keyId]: second.key });
+      expect(Object.fromEntries(listed.body.data.map((k: any) => [k.keyId, k.plaintext]))).toEqual({
+        [first.keyId]: first.key,
+        [second.keyId]: second.key,
+      });
     });
 
     it("another key's plaintext is never handed out: keys.getKey answers 500, apis.listKeys leaves it out; nothing audited", async () => {
@@ -90,8 +97,12 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
       expect(got.body.error.type).toMatch(/application\/unexpected_error$/);
       const listed = await t.call('apis.listKeys', { apiId, decrypt: true });
       expect(listed.status).toBe(200);
-      expect(listed.body.data.map((k: any) => [k.keyId, k.plaintext])).toEqual([[first.keyId, undefined], [second.keyId, undefined]]);
-      for (const body of [got.body, listed.body]) for (const secret of [first.key, second.key]) expect(JSON.stringify(body)).not.toContain(secret);
+      expect(listed.body.data.map((k: any) => [k.keyId, k.plaintext])).toEqual([
+        [first.keyId, undefined],
+        [second.keyId, undefined],
+      ]);
+      for (const body of [got.body, listed.body])
+        for (const secret of [first.key, second.key]) expect(JSON.stringify(body)).not.toContain(secret);
       expect(await auditCount(t)).toBe(records);
     });
   });

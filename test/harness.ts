@@ -72,7 +72,14 @@ export async function freshDatabase(engine: EngineName): Promise<{ url: string; 
     return { url: join(dataDir, 'keyward.sqlite'), dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
   }
   const { url, drop } = await freshPostgresSchema();
-  return { url, dataDir, drop: async () => { await drop(); rmSync(dataDir, { recursive: true, force: true }); } };
+  return {
+    url,
+    dataDir,
+    drop: async () => {
+      await drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function startTestServer(
@@ -99,7 +106,12 @@ export async function startTestServer(
     ...options.env,
   });
   const clock = new TestClock(Date.UTC(2026, 0, 15, 12, 0, 0));
-  const server = await createServer({ config, clock, backgroundJobs: options.backgroundJobs ?? false, ...(options.logStream ? { logStream: options.logStream } : {}) });
+  const server = await createServer({
+    config,
+    clock,
+    backgroundJobs: options.backgroundJobs ?? false,
+    ...(options.logStream ? { logStream: options.logStream } : {}),
+  });
   const boot = await server.services.workspaces.bootstrap();
 
   const transport = options.transport ?? 'http';

@@ -17,18 +17,32 @@ export async function newIdentity(
   return { identityId: res.body.data.identityId, externalId };
 }
 
-export const limit = (name: string, limitValue = 10, duration = 60_000, autoApply = false) =>
-  ({ name, limit: limitValue, duration, autoApply });
+export const limit = (name: string, limitValue = 10, duration = 60_000, autoApply = false) => ({
+  name,
+  limit: limitValue,
+  duration,
+  autoApply,
+});
 
 /** Every stored row (live or soft-deleted) with this externalId and how many limit rows it has, read straight from the database. */
 export async function identityRows(
-  t: TestServer, externalId: string, workspaceId = t.workspaceId,
+  t: TestServer,
+  externalId: string,
+  workspaceId = t.workspaceId,
 ): Promise<Array<{ id: string; deleted: boolean; ratelimits: number }>> {
   const { db } = openDatabase(t.databaseUrl);
   try {
-    const rows = await db.selectFrom('identities as i')
-      .select((eb) => ['i.id', 'i.deleted_at', eb.selectFrom('ratelimits as r').whereRef('r.identity_id', '=', 'i.id').select(eb.fn.countAll().as('n')).as('ratelimits')])
-      .where('i.workspace_id', '=', workspaceId).where('i.external_id', '=', externalId).orderBy('i.id').execute();
+    const rows = await db
+      .selectFrom('identities as i')
+      .select((eb) => [
+        'i.id',
+        'i.deleted_at',
+        eb.selectFrom('ratelimits as r').whereRef('r.identity_id', '=', 'i.id').select(eb.fn.countAll().as('n')).as('ratelimits'),
+      ])
+      .where('i.workspace_id', '=', workspaceId)
+      .where('i.external_id', '=', externalId)
+      .orderBy('i.id')
+      .execute();
     return rows.map((row) => ({ id: row.id, deleted: row.deleted_at !== null, ratelimits: Number(row.ratelimits) }));
   } finally {
     await db.destroy();

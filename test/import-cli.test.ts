@@ -28,13 +28,16 @@ function keyward(...args: string[]): Promise<{ code: number; stdout: string; std
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('KEYWARD_')) env[name] = value;
   return new Promise((resolve) => {
     execFile('npx', ['tsx', 'src/main.ts', ...args], { cwd: ROOT, env }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code) : 0, stdout, stderr }));
+      resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    );
   });
 }
 
 async function call(operation: string, body: unknown): Promise<any> {
   const res = await server.app.inject({
-    method: 'POST', url: `/v2/${operation}`, payload: body as object,
+    method: 'POST',
+    url: `/v2/${operation}`,
+    payload: body as object,
     headers: { authorization: `Bearer ${rootKey}`, 'content-type': 'application/json' },
   });
   return res.json();
@@ -49,7 +52,10 @@ const file = (name: string, text: string): string => {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'keyward-import-cli-'));
   ({ workspaceId, rootKey } = JSON.parse((await keyward('bootstrap', '--json')).stdout));
-  server = await createServer({ config: loadConfig({ KEYWARD_DATA_DIR: dir, KEYWARD_PORT: '0', KEYWARD_LOG_LEVEL: 'silent' }), backgroundJobs: false });
+  server = await createServer({
+    config: loadConfig({ KEYWARD_DATA_DIR: dir, KEYWARD_PORT: '0', KEYWARD_LOG_LEVEL: 'silent' }),
+    backgroundJobs: false,
+  });
   apiId = (await call('apis.createApi', { name: 'imports' })).data.apiId;
 }, 120_000);
 afterAll(async () => {
@@ -60,58 +66,93 @@ afterAll(async () => {
 describe('keyward import', { timeout: 120_000 }, () => {
   it('imports a JSON export (sha256_hex) with a progress bar and a summary; a second run imports nothing; the keys verify with the migrationId', async () => {
     const keys = [foreign('sha256_hex'), foreign('sha256_hex'), foreign('sha256_hex')];
-    const path = file('keys.json', JSON.stringify([
-      { hash: keys[0]!.hash, name: 'first', externalId: 'customer_1', meta: { plan: 'pro' }, credits: { remaining: 10 } },
-      { hash: keys[1]!.hash.toUpperCase(), permissions: ['docs.read'], enabled: false },
-      { hash: keys[2]!.hash, expires: 4_000_000_000_000, remaining: 5, refillInterval: 'daily', refillAmount: 5 },
-    ]));
+    const path = file(
+      'keys.json',
+      JSON.stringify([
+        { hash: keys[0]!.hash, name: 'first', externalId: 'customer_1', meta: { plan: 'pro' }, credits: { remaining: 10 } },
+        { hash: keys[1]!.hash.toUpperCase(), permissions: ['docs.read'], enabled: false },
+        { hash: keys[2]!.hash, expires: 4_000_000_000_000, remaining: 5, refillInterval: 'daily', refillAmount: 5 },
+      ]),
+    );
 
     const first = await keyward('import', path, '--api', apiId, '--workspace', workspaceId, '--algorithm', 'sha256_hex');
     expect(first.code, first.stderr).toBe(0);
     const migrationId = /(?:Created|Using) migration (mig_\w+) \(sha256_hex\)\./.exec(first.stdout)?.[1];
     expect(migrationId).toBeDefined();
-    expect(first.stdout).toBe([
-      `Created migration ${migrationId} (sha256_hex).`,
-      `Imported 3 key(s) into API ${apiId} of workspace ${workspaceId}.`,
-      'Skipped 0 key(s) already present.',
-      'Failed 0 key(s).',
-      `Verify imported keys with "migrationId": "${migrationId}" in keys.verifyKey; each moves to Keyward's hash on its first verification.`,
-      '',
-    ].join('\n'));
+    expect(first.stdout).toBe(
+      [
+        `Created migration ${migrationId} (sha256_hex).`,
+        `Imported 3 key(s) into API ${apiId} of workspace ${workspaceId}.`,
+        'Skipped 0 key(s) already present.',
+        'Failed 0 key(s).',
+        `Verify imported keys with "migrationId": "${migrationId}" in keys.verifyKey; each moves to Keyward's hash on its first verification.`,
+        '',
+      ].join('\n'),
+    );
     expect(first.stderr).toContain('Importing keys [##############################] 100% 3/3');
 
     const second = await keyward('import', path, '--api', apiId, '--workspace', workspaceId, '--algorithm', 'sha256_hex', '--json');
     expect(second.code, second.stderr).toBe(0);
-    expect(JSON.parse(second.stdout)).toEqual({ migrationId, algorithm: 'sha256_hex', created: false, imported: 0, skipped: 3, failed: [] });
+    expect(JSON.parse(second.stdout)).toEqual({
+      migrationId,
+      algorithm: 'sha256_hex',
+      created: false,
+      imported: 0,
+      skipped: 3,
+      failed: [],
+    });
 
     const listed = (await call('apis.listKeys', { apiId })).data;
     expect(listed).toHaveLength(3);
     const first0 = listed.find((k: any) => k.name === 'first');
-    expect(first0).toMatchObject({ start: '(migrated)', meta: { plan: 'pro' }, credits: { remaining: 10 }, identity: { externalId: 'customer_1' } });
+    expect(first0).toMatchObject({
+      start: '(migrated)',
+      meta: { plan: 'pro' },
+      credits: { remaining: 10 },
+      identity: { externalId: 'customer_1' },
+    });
 
     expect((await call('keys.verifyKey', { key: keys[0]!.key })).data).toEqual({ valid: false, code: 'NOT_FOUND' });
-    expect((await call('keys.verifyKey', { key: keys[0]!.key, migrationId })).data).toMatchObject({ valid: true, keyId: first0.keyId, credits: 9 });
+    expect((await call('keys.verifyKey', { key: keys[0]!.key, migrationId })).data).toMatchObject({
+      valid: true,
+      keyId: first0.keyId,
+      credits: 9,
+    });
     expect((await call('keys.verifyKey', { key: keys[0]!.key })).data).toMatchObject({ valid: true, credits: 8 });
     expect((await call('keys.getKey', { keyId: first0.keyId })).data.start).toBe(migratedKeyStart(keys[0]!.key).start);
-    expect((await call('keys.verifyKey', { key: keys[1]!.key, migrationId })).data).toMatchObject({ valid: false, code: 'DISABLED', permissions: ['docs.read'] });
-    expect((await call('keys.verifyKey', { key: keys[2]!.key, migrationId })).data).toMatchObject({ valid: true, credits: 4, expires: 4_000_000_000_000 });
+    expect((await call('keys.verifyKey', { key: keys[1]!.key, migrationId })).data).toMatchObject({
+      valid: false,
+      code: 'DISABLED',
+      permissions: ['docs.read'],
+    });
+    expect((await call('keys.verifyKey', { key: keys[2]!.key, migrationId })).data).toMatchObject({
+      valid: true,
+      credits: 4,
+      expires: 4_000_000_000_000,
+    });
 
     // Audited as the system, one key.migrate record for the batch; the migration's creation too.
     const audit = await server.store.listAudit({ workspaceId, events: ['key.migrate', 'key_migration.create'], limit: 10 });
-    expect(audit.map((a) => [a.event, a.actor.type, a.actor.id])).toEqual([['key_migration.create', 'system', 'cli'], ['key.migrate', 'system', 'cli']]);
+    expect(audit.map((a) => [a.event, a.actor.type, a.actor.id])).toEqual([
+      ['key_migration.create', 'system', 'cli'],
+      ['key.migrate', 'system', 'cli'],
+    ]);
     expect(audit[1]!.resources.filter((r) => r.type === 'key')).toHaveLength(3);
   });
 
   it('imports a CSV export (sha256_base64 by default), reporting bad rows with reasons; a second run skips every imported row', async () => {
     const good = [foreign('sha256_base64'), foreign('sha256_base64')];
     const bad = foreign('sha256_hex');
-    const path = file('keys.csv', [
-      'hash,name,externalId,meta,expires,enabled,remaining,permissions,exported_at',
-      `${good[0]!.hash},"Acme, Inc.",org_acme,"{""tier"":""gold""}",2100-01-01T00:00:00Z,true,100,"a.read;b.write",2024-05-01`,
-      `${bad.hash},hex where base64 is expected,,,,,,,`,
-      `${good[1]!.hash},,,,,no,,,`,
-      `${hashKey('third')},,,,1700000000,,,,`,
-    ].join('\r\n'));
+    const path = file(
+      'keys.csv',
+      [
+        'hash,name,externalId,meta,expires,enabled,remaining,permissions,exported_at',
+        `${good[0]!.hash},"Acme, Inc.",org_acme,"{""tier"":""gold""}",2100-01-01T00:00:00Z,true,100,"a.read;b.write",2024-05-01`,
+        `${bad.hash},hex where base64 is expected,,,,,,,`,
+        `${good[1]!.hash},,,,,no,,,`,
+        `${hashKey('third')},,,,1700000000,,,,`,
+      ].join('\r\n'),
+    );
 
     const first = await keyward('import', path, '--api', apiId, '--workspace', workspaceId);
     expect(first.code).toBe(1);
@@ -139,18 +180,37 @@ describe('keyward import', { timeout: 120_000 }, () => {
   it('uses a given migration, and refuses bad arguments clearly', async () => {
     const migrationId = (await call('keyMigrations.createMigration', { algorithm: 'prefixed_api_key' })).data.migrationId;
     const key = foreign('prefixed_api_key');
-    const path = file('prefixed.json', JSON.stringify({ keys: [{ hash: key.hash, roles: ['no_such_role'] }, { hash: legacyHash('prefixed_api_key', 'a_b_c')! }] }));
+    const path = file(
+      'prefixed.json',
+      JSON.stringify({ keys: [{ hash: key.hash, roles: ['no_such_role'] }, { hash: legacyHash('prefixed_api_key', 'a_b_c')! }] }),
+    );
     const imported = await keyward('import', path, '--api', apiId, '--workspace', workspaceId, '--migration', migrationId, '--json');
     // The batch fails on the unknown role; each record is then tried alone, so only that one fails.
     expect(imported.code).toBe(1);
     expect(JSON.parse(imported.stdout)).toEqual({
-      migrationId, algorithm: 'prefixed_api_key', created: false, imported: 1, skipped: 0, failed: [{ record: 'record 1', reason: "Role 'no_such_role' was not found." }],
+      migrationId,
+      algorithm: 'prefixed_api_key',
+      created: false,
+      imported: 1,
+      skipped: 0,
+      failed: [{ record: 'record 1', reason: "Role 'no_such_role' was not found." }],
     });
 
     // One after another: each process opens (and checks the migrations of) the same SQLite file.
     const noApi = await keyward('import', path, '--api', 'api_nope', '--workspace', workspaceId);
     const noMigration = await keyward('import', path, '--api', apiId, '--workspace', workspaceId, '--migration', 'mig_nope');
-    const mismatch = await keyward('import', path, '--api', apiId, '--workspace', workspaceId, '--migration', migrationId, '--algorithm', 'sha256_hex');
+    const mismatch = await keyward(
+      'import',
+      path,
+      '--api',
+      apiId,
+      '--workspace',
+      workspaceId,
+      '--migration',
+      migrationId,
+      '--algorithm',
+      'sha256_hex',
+    );
     const unknownAlgorithm = await keyward('import', path, '--api', apiId, '--workspace', workspaceId, '--algorithm', 'md5');
     const missing = await keyward('import', path, '--workspace', workspaceId);
     const unreadable = await keyward('import', join(dir, 'nothing-here.csv'), '--api', apiId, '--workspace', workspaceId);

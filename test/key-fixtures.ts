@@ -38,14 +38,20 @@ export async function insertRole(t: TestServer, name: string, slugs: string[], w
   const now = t.clock.now();
   const roleId = newId('role', now);
   try {
-    await db.insertInto('roles').values({ id: roleId, workspace_id: workspaceId, name, description: null, created_at: now, updated_at: null }).execute();
+    await db
+      .insertInto('roles')
+      .values({ id: roleId, workspace_id: workspaceId, name, description: null, created_at: now, updated_at: null })
+      .execute();
     for (const slug of slugs) {
       const permissionId = newId('permission', now);
       await db
         .insertInto('permissions')
         .values({ id: permissionId, workspace_id: workspaceId, name: slug, slug, description: null, created_at: now, updated_at: null })
         .execute();
-      await db.insertInto('role_permissions').values({ role_id: roleId, permission_id: permissionId, workspace_id: workspaceId, created_at: now }).execute();
+      await db
+        .insertInto('role_permissions')
+        .values({ role_id: roleId, permission_id: permissionId, workspace_id: workspaceId, created_at: now })
+        .execute();
     }
   } finally {
     await db.destroy();

@@ -24,7 +24,11 @@ export function foreign(algorithm: MigrationAlgorithm): { key: string; hash: str
   return { key, hash: legacyHash(algorithm, key)! };
 }
 
-export async function migrate(t: TestServer, body: Record<string, unknown>, rootKey = t.rootKey): Promise<{ migrated: { hash: string; keyId: string }[]; failed: string[] }> {
+export async function migrate(
+  t: TestServer,
+  body: Record<string, unknown>,
+  rootKey = t.rootKey,
+): Promise<{ migrated: { hash: string; keyId: string }[]; failed: string[] }> {
   const res = await t.call('keys.migrateKeys', body, { rootKey });
   if (res.status !== 200) throw new Error(`migrateKeys answered ${res.status}: ${JSON.stringify(res.body.error)}`);
   return res.body.data;

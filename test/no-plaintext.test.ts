@@ -20,7 +20,9 @@ import { masterKey, recoverableApi, tempDir } from './vault-fixtures.js';
 
 const MASTER_KEYS = masterKey(1);
 const cleanups: (() => unknown)[] = [];
-afterAll(() => { for (const cleanup of cleanups) cleanup(); });
+afterAll(() => {
+  for (const cleanup of cleanups) cleanup();
+});
 
 /** Recoverable keys, read back through every decrypting path; returns their plaintexts. */
 async function exerciseRecoverable(t: TestServer): Promise<string[]> {
@@ -29,7 +31,9 @@ async function exerciseRecoverable(t: TestServer): Promise<string[]> {
   for (let i = 0; i < 3; i++) {
     const created = await t.call('keys.createKey', { apiId, prefix: 'rec', recoverable: true });
     secrets.push(created.body.data.key);
-    expect((await t.call('keys.getKey', { keyId: created.body.data.keyId, decrypt: true })).body.data.plaintext).toBe(created.body.data.key);
+    expect((await t.call('keys.getKey', { keyId: created.body.data.keyId, decrypt: true })).body.data.plaintext).toBe(
+      created.body.data.key,
+    );
     const rerolled = await t.call('keys.rerollKey', { keyId: created.body.data.keyId, expiration: 0 });
     secrets.push(rerolled.body.data.key);
   }
@@ -39,7 +43,10 @@ async function exerciseRecoverable(t: TestServer): Promise<string[]> {
   // must not appear either.
   const broken = await t.call('keys.createKey', { apiId, prefix: 'rec', recoverable: true });
   secrets.push(broken.body.data.key);
-  await runSql(t.databaseUrl, 'UPDATE encrypted_keys SET ciphertext = ? WHERE key_id = ?', ['kw1.dek_tampered00.AAAA', broken.body.data.keyId]);
+  await runSql(t.databaseUrl, 'UPDATE encrypted_keys SET ciphertext = ? WHERE key_id = ?', [
+    'kw1.dek_tampered00.AAAA',
+    broken.body.data.keyId,
+  ]);
   expect((await t.call('keys.getKey', { keyId: broken.body.data.keyId, decrypt: true })).status).toBe(500);
   return secrets;
 }
@@ -68,7 +75,13 @@ async function exercise(t: TestServer): Promise<string[]> {
   const api = await t.call('apis.createApi', { name: 'secrets' });
   const apiId = api.body.data.apiId;
   for (let i = 0; i < 5; i++) {
-    const created = await t.call('keys.createKey', { apiId, prefix: 'sk', name: `key ${i}`, externalId: `user_${i}`, credits: { remaining: 3 } });
+    const created = await t.call('keys.createKey', {
+      apiId,
+      prefix: 'sk',
+      name: `key ${i}`,
+      externalId: `user_${i}`,
+      credits: { remaining: 3 },
+    });
     const key: string = created.body.data.key;
     secrets.push(key);
     await t.call('keys.verifyKey', { key });
@@ -120,9 +133,13 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
       const vault = tempDir();
       cleanups.push(vault.remove);
       const t = await startTestServer({
-        engine, env: { KEYWARD_LOG_LEVEL: 'trace', KEYWARD_MASTER_KEYS: MASTER_KEYS, KEYWARD_VAULT_DIR: vault.dir }, logStream: { write: (line) => {
-    logs += line;
-  } },
+        engine,
+        env: { KEYWARD_LOG_LEVEL: 'trace', KEYWARD_MASTER_KEYS: MASTER_KEYS, KEYWARD_VAULT_DIR: vault.dir },
+        logStream: {
+          write: (line) => {
+            logs += line;
+          },
+        },
       });
       try {
         const secrets = [...(await exercise(t)), ...(await exerciseRecoverable(t)), ...(await vaultSecrets(vault.dir))];
@@ -133,7 +150,10 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
         expectAbsent(JSON.stringify(audit), secrets, 'the audit log');
         // The logs were captured at all, including the line the failed decryption wrote: the check below would pass
         // trivially on an empty capture.
-        const logLines = logs.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { msg: string });
+        const logLines = logs
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as { msg: string });
         expect(logLines.map((line) => line.msg)).toContain('recoverable keys could not be decrypted');
         expectAbsent(logs, secrets, 'the logs');
 
@@ -141,7 +161,8 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
           // Close first so the WAL is checkpointed; then read every file the database left behind.
           const dir = join(t.databaseUrl, '..');
           await t.server.close();
-          for (const file of [...filesUnder(dir), ...filesUnder(vault.dir)]) expectAbsent(readFileSync(file).toString('latin1'), secrets, file);
+          for (const file of [...filesUnder(dir), ...filesUnder(vault.dir)])
+            expectAbsent(readFileSync(file).toString('latin1'), secrets, file);
           // And the hashes really are there: the check above would pass trivially on an empty file.
           expect(readFileSync(t.databaseUrl).length).toBeGreaterThan(10_000);
         } else {

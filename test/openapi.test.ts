@@ -11,8 +11,12 @@ const FILE = new URL('../openapi.json', import.meta.url);
 const WRITE = process.env.KEYWARD_WRITE_OPENAPI === '1';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 it('the committed openapi.json matches the served document', async () => {
   const served = (await t.server.app.inject({ method: 'GET', url: '/openapi.json' })).json();

@@ -20,9 +20,11 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
       await t.close();
     });
 
-    it('20 concurrent increments of one key\'s credits: none lost, each audited', async () => {
+    it("20 concurrent increments of one key's credits: none lost, each audited", async () => {
       const { keyId } = await newKey(t, { apiId, credits: { remaining: 100 } });
-      const results = await Promise.all(Array.from({ length: 20 }, () => t.call('keys.updateCredits', { keyId, operation: 'increment', value: 1 })));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => t.call('keys.updateCredits', { keyId, operation: 'increment', value: 1 })),
+      );
       expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
       // Each answer is the balance after its own increment: 101 to 120, each once.
       expect(results.map((r) => r.body.data.remaining).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => 101 + i));
@@ -64,7 +66,9 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
     });
 
     it('10 concurrent createKey calls naming one new externalId: one identity, owning all ten keys', async () => {
-      const results = await Promise.all(Array.from({ length: 10 }, () => t.call('keys.createKey', { apiId, externalId: `raced_${engine}` })));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => t.call('keys.createKey', { apiId, externalId: `raced_${engine}` })),
+      );
       expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
       const identities = await Promise.all(results.map(async (r) => (await getKey(t, r.body.data.keyId)).identity));
       expect(new Set(identities.map((identity) => identity.id)).size).toBe(1);

@@ -13,7 +13,10 @@ export async function runSql(databaseUrl: string, sql: string, params: unknown[]
     await client.connect();
     try {
       let n = 0;
-      await client.query(sql.replace(/\?/g, () => `$${++n}`), params);
+      await client.query(
+        sql.replace(/\?/g, () => `$${++n}`),
+        params,
+      );
     } finally {
       await client.end();
     }

@@ -46,7 +46,7 @@ export function recoverableKeySuite(name: string, start: () => Promise<Recoverab
     });
 
     const decryptEvents = async (keyId: string) =>
-      (await t.server.store.listAudit({ workspaceId: t.workspaceId, events: ['key.decrypt'], resourceId: keyId, limit: 100 }));
+      await t.server.store.listAudit({ workspaceId: t.workspaceId, events: ['key.decrypt'], resourceId: keyId, limit: 100 });
 
     describe('apiSettings.updateSettings storeEncryptedKeys', () => {
       it('200: turns encrypted key storage on and off, audited as api.update', async () => {
@@ -110,9 +110,16 @@ export function recoverableKeySuite(name: string, start: () => Promise<Recoverab
         const [record, ...more] = await decryptEvents(keyId);
         expect(more).toEqual([]);
         expect(record).toMatchObject({
-          event: 'key.decrypt', description: `Read the plaintext of key ${keyId}`, time: t.clock.now(),
-          actor: { type: 'root_key' }, userAgent: 'recovery-test/1.0', requestId: res.body.meta.requestId,
-          resources: [{ type: 'key', id: keyId, name: 'recover me' }, { type: 'api', id: apiId }],
+          event: 'key.decrypt',
+          description: `Read the plaintext of key ${keyId}`,
+          time: t.clock.now(),
+          actor: { type: 'root_key' },
+          userAgent: 'recovery-test/1.0',
+          requestId: res.body.meta.requestId,
+          resources: [
+            { type: 'key', id: keyId, name: 'recover me' },
+            { type: 'api', id: apiId },
+          ],
         });
         expect(record!.sourceIp).toBeTruthy();
         expect(JSON.stringify(record)).not.toContain(key);
@@ -167,7 +174,9 @@ export function recoverableKeySuite(name: string, start: () => Promise<Recoverab
           const res = await t.call('keys.getKey', { keyId: victim.keyId, decrypt: true });
           expect(res.status).toBe(500);
           expect(res.body.error).toEqual({
-            title: 'Internal Server Error', status: 500, type: 'https://unkey.com/docs/errors/unkey/application/unexpected_error',
+            title: 'Internal Server Error',
+            status: 500,
+            type: 'https://unkey.com/docs/errors/unkey/application/unexpected_error',
             detail: GENERIC_DECRYPT_FAILURE,
           });
           for (const secret of [victim.key, donor.key]) expect(JSON.stringify(res.body)).not.toContain(secret);
@@ -186,7 +195,11 @@ export function recoverableKeySuite(name: string, start: () => Promise<Recoverab
         const { db } = openDatabase(t.databaseUrl);
         try {
           // The stranger's key row now carries our ciphertext: bound to our workspace and key, it does not open.
-          await db.updateTable('encrypted_keys').set({ ciphertext: (await ciphertextOf(t, keyId))! }).where('key_id', '=', theirs.keyId).execute();
+          await db
+            .updateTable('encrypted_keys')
+            .set({ ciphertext: (await ciphertextOf(t, keyId))! })
+            .where('key_id', '=', theirs.keyId)
+            .execute();
         } finally {
           await db.destroy();
         }
@@ -219,7 +232,11 @@ export function recoverableKeySuite(name: string, start: () => Promise<Recoverab
       });
 
       it('403 with decrypt but without decrypt_key', async () => {
-        const res = await t.call('apis.listKeys', { apiId, decrypt: true }, { rootKey: await t.rootKeyWith(['api.*.read_key', 'api.*.read_api']) });
+        const res = await t.call(
+          'apis.listKeys',
+          { apiId, decrypt: true },
+          { rootKey: await t.rootKeyWith(['api.*.read_key', 'api.*.read_api']) },
+        );
         expect(res.status).toBe(403);
       });
     });

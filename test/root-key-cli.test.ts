@@ -20,7 +20,8 @@ function keyward(...args: string[]): Promise<{ code: number; stdout: string; std
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('KEYWARD_')) env[name] = value;
   return new Promise((resolve) => {
     execFile(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { cwd: ROOT, env }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code) : 0, stdout, stderr }));
+      resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -44,8 +45,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('keyward root-key', { timeout: 120_000 }, () => {
   it('create prints the key once (--json: exactly {rootKeyId, rootKey}); list never shows a secret; revoke; all audited', async () => {
     const created = await keyward(
-      'root-key', 'create', '--workspace', workspaceId, '--name', 'ci deploys', '--permission', 'api.*.create_key',
-      '--permission', `unkey:v1:${workspaceId}:keyspaces/**#read_key`, '--json',
+      'root-key',
+      'create',
+      '--workspace',
+      workspaceId,
+      '--name',
+      'ci deploys',
+      '--permission',
+      'api.*.create_key',
+      '--permission',
+      `unkey:v1:${workspaceId}:keyspaces/**#read_key`,
+      '--json',
     );
     expect(created.code).toBe(0);
     expect(created.stdout.trimEnd().split('\n')).toHaveLength(1);
@@ -54,13 +64,20 @@ describe('keyward root-key', { timeout: 120_000 }, () => {
     expect(rootKey).toMatch(/^kw_root_/);
 
     const stored = await inspect((store) => store.findRootKeyByHash(hashKey(rootKey)));
-    expect(stored).toMatchObject({ id: rootKeyId, workspaceId, name: 'ci deploys', permissions: ['api.*.create_key', `unkey:v1:${workspaceId}:keyspaces/**#read_key`] });
+    expect(stored).toMatchObject({
+      id: rootKeyId,
+      workspaceId,
+      name: 'ci deploys',
+      permissions: ['api.*.create_key', `unkey:v1:${workspaceId}:keyspaces/**#read_key`],
+    });
 
     const listed = await keyward('root-key', 'list', '--workspace', workspaceId);
     expect(listed.code).toBe(0);
     const lines = listed.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatch(new RegExp(`^${rootKeyId}  ${rootKey.slice(0, 12)}  "ci deploys"  expires never  api\\.\\*\\.create_key unkey:v1:`));
+    expect(lines[1]).toMatch(
+      new RegExp(`^${rootKeyId}  ${rootKey.slice(0, 12)}  "ci deploys"  expires never  api\\.\\*\\.create_key unkey:v1:`),
+    );
     const listedJson = await keyward('root-key', 'list', '--workspace', workspaceId, '--json');
     expect(JSON.parse(listedJson.stdout).map((k: { id: string }) => k.id)).toContain(rootKeyId);
     const hash = hashKey(rootKey);
@@ -89,14 +106,29 @@ describe('keyward root-key', { timeout: 120_000 }, () => {
     const bad = await keyward('root-key', 'create', '--workspace', workspaceId, '--name', 'x', '--permission', 'api.*.fly');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("'api.*.fly': unknown action 'fly' for 'api'");
-    const foreign = await keyward('root-key', 'create', '--workspace', workspaceId, '--name', 'x', '--permission', 'unkey:v1:ws_other:**#*');
+    const foreign = await keyward(
+      'root-key',
+      'create',
+      '--workspace',
+      workspaceId,
+      '--name',
+      'x',
+      '--permission',
+      'unkey:v1:ws_other:**#*',
+    );
     expect(foreign.code).toBe(2);
     const nowhere = await keyward('root-key', 'create', '--workspace', 'ws_nope', '--name', 'x', '--permission', 'api.*.read_api');
     expect(nowhere.code).toBe(1);
     expect(nowhere.stderr).toContain('no workspace "ws_nope"');
     const missing = await keyward('root-key', 'revoke', 'rk_nope');
     expect(missing.code).toBe(1);
-    const usages = [['root-key'], ['root-key', 'frob'], ['root-key', 'create', '--workspace', workspaceId, '--name', 'x'], ['root-key', 'list'], ['root-key', 'revoke']];
+    const usages = [
+      ['root-key'],
+      ['root-key', 'frob'],
+      ['root-key', 'create', '--workspace', workspaceId, '--name', 'x'],
+      ['root-key', 'list'],
+      ['root-key', 'revoke'],
+    ];
     const results = await Promise.all(usages.map((args) => keyward(...args)));
     results.forEach((result, i) => {
       expect(result.code, usages[i]!.join(' ')).toBe(2);

@@ -36,11 +36,22 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
       expect(created.key.startsWith('sk_')).toBe(true);
 
       const verified = await unkey.keys.verifyKey({ key: created.key });
-      expect(verified.data).toMatchObject({ valid: true, code: 'VALID', keyId: created.keyId, name: 'acme', credits: 2, meta: { plan: 'pro' } });
+      expect(verified.data).toMatchObject({
+        valid: true,
+        code: 'VALID',
+        keyId: created.keyId,
+        name: 'acme',
+        credits: 2,
+        meta: { plan: 'pro' },
+      });
       expect(verified.data.identity).toMatchObject({ externalId: 'user_123' });
 
       const got = await unkey.keys.getKey({ keyId: created.keyId });
-      expect(got.data).toMatchObject({ keyId: created.keyId, name: 'acme', credits: { remaining: 2, refill: { interval: 'daily', amount: 3 } } });
+      expect(got.data).toMatchObject({
+        keyId: created.keyId,
+        name: 'acme',
+        credits: { remaining: 2, refill: { interval: 'daily', amount: 3 } },
+      });
 
       const who = await unkey.keys.whoami({ key: created.key });
       expect(who.data.keyId).toBe(created.keyId);
@@ -92,14 +103,23 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
     it('surfaces errors as the typed classes the client declares', async () => {
       const { data: api } = await unkey.apis.createApi({ name: 'errors' });
       await unkey.keys.createKey({ apiId: api.apiId }).then((r) => expect(r.data.keyId).toBeTruthy());
-      await expect(unkey.keys.getKey({ keyId: 'key_doesnotexist' })).rejects.toMatchObject({ statusCode: 404, name: 'NotFoundErrorResponse' });
+      await expect(unkey.keys.getKey({ keyId: 'key_doesnotexist' })).rejects.toMatchObject({
+        statusCode: 404,
+        name: 'NotFoundErrorResponse',
+      });
       await expect(unkey.apis.createApi({ name: 'x' })).rejects.toMatchObject({ statusCode: 400, name: 'BadRequestErrorResponse' });
       const stranger = new Unkey({ rootKey: 'not-a-root-key', serverURL: address, retryConfig: { strategy: 'none' } });
-      await expect(stranger.apis.getApi({ apiId: api.apiId })).rejects.toMatchObject({ statusCode: 401, name: 'UnauthorizedErrorResponse' });
+      await expect(stranger.apis.getApi({ apiId: api.apiId })).rejects.toMatchObject({
+        statusCode: 401,
+        name: 'UnauthorizedErrorResponse',
+      });
       // Protected APIs refuse deletion with the typed 412.
       const { data: protectedApi } = await unkey.apis.createApi({ name: 'protected' });
       expect((await t.call('apiSettings.updateSettings', { apiId: protectedApi.apiId, deleteProtection: true })).status).toBe(200);
-      await expect(unkey.apis.deleteApi({ apiId: protectedApi.apiId })).rejects.toMatchObject({ statusCode: 412, name: 'PreconditionFailedErrorResponse' });
+      await expect(unkey.apis.deleteApi({ apiId: protectedApi.apiId })).rejects.toMatchObject({
+        statusCode: 412,
+        name: 'PreconditionFailedErrorResponse',
+      });
     });
   });
 }

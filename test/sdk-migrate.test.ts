@@ -29,7 +29,8 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
       const b = foreign('prefixed_api_key');
 
       const first = await unkey.keys.migrateKeys({
-        migrationId, apiId: api.apiId,
+        migrationId,
+        apiId: api.apiId,
         keys: [
           { hash: a.hash, name: 'first', externalId: 'user_migrated', meta: { plan: 'pro' }, credits: { remaining: 10 }, enabled: true },
           { hash: b.hash, permissions: ['docs.read'], ratelimits: [{ name: 'requests', limit: 10, duration: 60_000, autoApply: true }] },
@@ -55,15 +56,25 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
       expect((await unkey.keys.getKey({ keyId })).data.start).toBe(migratedKeyStart(a.key).start);
 
       const second = await unkey.keys.verifyKey({ key: b.key, migrationId, permissions: 'docs.read' });
-      expect(second.data).toMatchObject({ valid: true, permissions: ['docs.read'], ratelimits: [expect.objectContaining({ name: 'requests', remaining: 9 })] });
+      expect(second.data).toMatchObject({
+        valid: true,
+        permissions: ['docs.read'],
+        ratelimits: [expect.objectContaining({ name: 'requests', remaining: 9 })],
+      });
     });
 
     it('answers the typed errors: 404 for an unknown migration or API, 400 for a bad hash', async () => {
       const { data: api } = await unkey.apis.createApi({ name: 'errors' });
       const migrationId = await newMigration(t, 'sha256_base64');
-      await expect(unkey.keys.migrateKeys({ migrationId: 'mig_nope', apiId: api.apiId, keys: [{ hash: hashKey('x') }] })).rejects.toMatchObject({ statusCode: 404 });
-      await expect(unkey.keys.migrateKeys({ migrationId, apiId: 'api_nope', keys: [{ hash: hashKey('x') }] })).rejects.toMatchObject({ statusCode: 404 });
-      await expect(unkey.keys.migrateKeys({ migrationId, apiId: api.apiId, keys: [{ hash: 'abc' }] })).rejects.toMatchObject({ statusCode: 400 });
+      await expect(
+        unkey.keys.migrateKeys({ migrationId: 'mig_nope', apiId: api.apiId, keys: [{ hash: hashKey('x') }] }),
+      ).rejects.toMatchObject({ statusCode: 404 });
+      await expect(unkey.keys.migrateKeys({ migrationId, apiId: 'api_nope', keys: [{ hash: hashKey('x') }] })).rejects.toMatchObject({
+        statusCode: 404,
+      });
+      await expect(unkey.keys.migrateKeys({ migrationId, apiId: api.apiId, keys: [{ hash: 'abc' }] })).rejects.toMatchObject({
+        statusCode: 400,
+      });
       const ok = await unkey.keys.migrateKeys({ migrationId, apiId: api.apiId, keys: [{ hash: foreign('sha256_base64').hash }] });
       expect(ok.data.failed).toEqual([]);
     });

@@ -26,7 +26,12 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
       expect(first.data).toMatchObject({ success: true, limit: 2, remaining: 1 });
       expect(first.data.overrideId).toBeUndefined();
 
-      const { data: set } = await unkey.ratelimit.setOverride({ namespace: 'sms.sign_up', identifier: 'vip_*', limit: 100, duration: 60_000 });
+      const { data: set } = await unkey.ratelimit.setOverride({
+        namespace: 'sms.sign_up',
+        identifier: 'vip_*',
+        limit: 100,
+        duration: 60_000,
+      });
       const viaOverride = await unkey.ratelimit.limit({ namespace: 'sms.sign_up', identifier: 'vip_ann', limit: 2, duration: 60_000 });
       expect(viaOverride.data).toMatchObject({ success: true, limit: 100, overrideId: set.overrideId });
 
@@ -40,7 +45,8 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
       const got = await unkey.ratelimit.getOverride({ namespace: 'sms.sign_up', identifier: 'vip_bob' });
       expect(got.data).toEqual({ overrideId: set.overrideId, identifier: 'vip_*', limit: 100, duration: 60_000 });
 
-      for (let i = 0; i < 12; i++) await unkey.ratelimit.setOverride({ namespace: 'sms.sign_up', identifier: `user_${i}`, limit: i, duration: 1000 });
+      for (let i = 0; i < 12; i++)
+        await unkey.ratelimit.setOverride({ namespace: 'sms.sign_up', identifier: `user_${i}`, limit: i, duration: 1000 });
       const seen: string[] = [];
       // The client's iterator follows `pagination.cursor` until it is absent (pages of 10 by default).
       for await (const page of await unkey.ratelimit.listOverrides({ namespace: 'sms.sign_up' })) {
@@ -49,13 +55,17 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
       expect(seen).toHaveLength(13);
 
       expect((await unkey.ratelimit.deleteOverride({ namespace: 'sms.sign_up', identifier: 'vip_*' })).data).toEqual({});
-      await expect(unkey.ratelimit.getOverride({ namespace: 'sms.sign_up', identifier: 'vip_bob' })).rejects.toBeInstanceOf(NotFoundErrorResponse);
+      await expect(unkey.ratelimit.getOverride({ namespace: 'sms.sign_up', identifier: 'vip_bob' })).rejects.toBeInstanceOf(
+        NotFoundErrorResponse,
+      );
     });
 
     it('gives the typed Gone error for a deleted namespace', async () => {
       await unkey.ratelimit.limit({ namespace: 'doomed', identifier: 'u', limit: 1, duration: 1000 });
       expect((await t.call('ratelimitNamespaces.deleteNamespace', { namespace: 'doomed' })).status).toBe(200);
-      await expect(unkey.ratelimit.limit({ namespace: 'doomed', identifier: 'u', limit: 1, duration: 1000 })).rejects.toBeInstanceOf(GoneErrorResponse);
+      await expect(unkey.ratelimit.limit({ namespace: 'doomed', identifier: 'u', limit: 1, duration: 1000 })).rejects.toBeInstanceOf(
+        GoneErrorResponse,
+      );
     });
   });
 }

@@ -54,7 +54,9 @@ const CASES: Record<string, SecurityCase> = {
   'apis.listKeys': { body: (t) => ({ apiId: t.apiId }), withoutPermission: 404, otherWorkspace: 404 },
   'apiSettings.getSettings': { body: (t) => ({ apiId: t.apiId }), withoutPermission: 403, otherWorkspace: 404 },
   'apiSettings.updateSettings': {
-    body: (t) => ({ apiId: t.apiId, deleteProtection: true, storeEncryptedKeys: true }), withoutPermission: 403, otherWorkspace: 404,
+    body: (t) => ({ apiId: t.apiId, deleteProtection: true, storeEncryptedKeys: true }),
+    withoutPermission: 403,
+    otherWorkspace: 404,
   },
   'keys.createKey': { body: (t) => ({ apiId: t.apiId }), withoutPermission: 404, otherWorkspace: 404 },
   'keys.verifyKey': { body: (t) => ({ key: t.key }), withoutPermission: 'NOT_FOUND', otherWorkspace: 'NOT_FOUND' },
@@ -66,7 +68,9 @@ const CASES: Record<string, SecurityCase> = {
   'keys.rerollKey': { body: (t) => ({ keyId: t.keyId, expiration: 0 }), withoutPermission: 403, otherWorkspace: 404 },
   // create_key is checked first (403); then another workspace's API is not found, before its migration is looked up.
   'keys.migrateKeys': {
-    body: (t) => ({ migrationId: t.migrationId, apiId: t.apiId, keys: [{ hash: 'a'.repeat(64) }] }), withoutPermission: 403, otherWorkspace: 404,
+    body: (t) => ({ migrationId: t.migrationId, apiId: t.apiId, keys: [{ hash: 'a'.repeat(64) }] }),
+    withoutPermission: 403,
+    otherWorkspace: 404,
   },
   'keyMigrations.createMigration': { body: () => ({ algorithm: 'sha256_hex' }), withoutPermission: 403, otherWorkspace: 'own' },
   'audit.listLogs': { body: () => ({}), withoutPermission: 403, otherWorkspace: 'own' },
@@ -74,51 +78,96 @@ const CASES: Record<string, SecurityCase> = {
   'identities.getIdentity': { body: (t) => ({ identity: t.identityId }), withoutPermission: 403, otherWorkspace: 404 },
   // The workspace holds identities (every target has one), so the page is not empty and needs read_identity.
   'identities.listIdentities': { body: () => ({}), withoutPermission: 403, otherWorkspace: 'own' },
-  'identities.updateIdentity': { body: (t) => ({ identity: t.identityId, meta: { changed: true } }), withoutPermission: 403, otherWorkspace: 404 },
+  'identities.updateIdentity': {
+    body: (t) => ({ identity: t.identityId, meta: { changed: true } }),
+    withoutPermission: 403,
+    otherWorkspace: 404,
+  },
   'identities.deleteIdentity': { body: (t) => ({ identity: t.identityId }), withoutPermission: 403, otherWorkspace: 404 },
   // limit and multiLimit look a namespace up by id or name in the caller's workspace only: another workspace's
   // namespace is not there, so the string names a new namespace of the caller's own, like any unused name
   // (checked below: the caller then holds a namespace of that name with an id of its own).
   'ratelimit.limit': {
-    body: (t) => ({ namespace: t.namespaceId, identifier: 'security', limit: 1, duration: 1000 }), withoutPermission: 403, otherWorkspace: 'own',
+    body: (t) => ({ namespace: t.namespaceId, identifier: 'security', limit: 1, duration: 1000 }),
+    withoutPermission: 403,
+    otherWorkspace: 'own',
   },
   'ratelimit.multiLimit': {
-    body: (t) => [{ namespace: t.namespaceId, identifier: 'security', limit: 1, duration: 1000 }], withoutPermission: 403, otherWorkspace: 'own',
+    body: (t) => [{ namespace: t.namespaceId, identifier: 'security', limit: 1, duration: 1000 }],
+    withoutPermission: 403,
+    otherWorkspace: 'own',
   },
   'ratelimit.setOverride': {
-    body: (t) => ({ namespace: t.namespaceId, identifier: 'security_*', limit: 1, duration: 1000 }), withoutPermission: 403, otherWorkspace: 404,
+    body: (t) => ({ namespace: t.namespaceId, identifier: 'security_*', limit: 1, duration: 1000 }),
+    withoutPermission: 403,
+    otherWorkspace: 404,
   },
-  'ratelimit.getOverride': { body: (t) => ({ namespace: t.namespaceId, identifier: 'security' }), withoutPermission: 404, otherWorkspace: 404 },
+  'ratelimit.getOverride': {
+    body: (t) => ({ namespace: t.namespaceId, identifier: 'security' }),
+    withoutPermission: 404,
+    otherWorkspace: 404,
+  },
   'ratelimit.listOverrides': { body: (t) => ({ namespace: t.namespaceId }), withoutPermission: 403, otherWorkspace: 404 },
-  'ratelimit.deleteOverride': { body: (t) => ({ namespace: t.namespaceId, identifier: 'security' }), withoutPermission: 403, otherWorkspace: 404 },
+  'ratelimit.deleteOverride': {
+    body: (t) => ({ namespace: t.namespaceId, identifier: 'security' }),
+    withoutPermission: 403,
+    otherWorkspace: 404,
+  },
   'ratelimitNamespaces.listNamespaces': { body: () => ({}), withoutPermission: 403, otherWorkspace: 'own' },
-  'ratelimitNamespaces.renameNamespace': { body: (t) => ({ namespace: t.namespaceId, name: 'renamed' }), withoutPermission: 403, otherWorkspace: 404 },
+  'ratelimitNamespaces.renameNamespace': {
+    body: (t) => ({ namespace: t.namespaceId, name: 'renamed' }),
+    withoutPermission: 403,
+    otherWorkspace: 404,
+  },
   'ratelimitNamespaces.deleteNamespace': { body: (t) => ({ namespace: t.namespaceId }), withoutPermission: 403, otherWorkspace: 404 },
   // Key access: the key is looked up first (another workspace's is not found), then update_key and the rbac actions.
   'keys.addPermissions': { body: (t) => ({ keyId: t.keyId, permissions: ['security.perm'] }), withoutPermission: 403, otherWorkspace: 404 },
-  'keys.removePermissions': { body: (t) => ({ keyId: t.keyId, permissions: ['security.perm'] }), withoutPermission: 403, otherWorkspace: 404 },
+  'keys.removePermissions': {
+    body: (t) => ({ keyId: t.keyId, permissions: ['security.perm'] }),
+    withoutPermission: 403,
+    otherWorkspace: 404,
+  },
   'keys.setPermissions': { body: (t) => ({ keyId: t.keyId, permissions: [] }), withoutPermission: 403, otherWorkspace: 404 },
   'keys.addRoles': { body: (t) => ({ keyId: t.keyId, roles: ['security_role'] }), withoutPermission: 403, otherWorkspace: 404 },
   'keys.removeRoles': { body: (t) => ({ keyId: t.keyId, roles: ['security_role'] }), withoutPermission: 403, otherWorkspace: 404 },
   'keys.setRoles': { body: (t) => ({ keyId: t.keyId, roles: [] }), withoutPermission: 403, otherWorkspace: 404 },
   // permissions.*: the rbac permission is checked before any lookup; another workspace's permission or role is not found.
-  'permissions.createPermission': { body: () => ({ name: 'security', slug: 'security.perm' }), withoutPermission: 403, otherWorkspace: 'own' },
+  'permissions.createPermission': {
+    body: () => ({ name: 'security', slug: 'security.perm' }),
+    withoutPermission: 403,
+    otherWorkspace: 'own',
+  },
   'permissions.getPermission': { body: (t) => ({ permission: t.permissionId }), withoutPermission: 403, otherWorkspace: 404 },
   'permissions.listPermissions': { body: () => ({}), withoutPermission: 403, otherWorkspace: 'own' },
   'permissions.deletePermission': { body: (t) => ({ permission: t.permissionId }), withoutPermission: 403, otherWorkspace: 404 },
-  'permissions.createRole': { body: () => ({ name: 'security_role', permissions: ['security.perm'] }), withoutPermission: 403, otherWorkspace: 'own' },
+  'permissions.createRole': {
+    body: () => ({ name: 'security_role', permissions: ['security.perm'] }),
+    withoutPermission: 403,
+    otherWorkspace: 'own',
+  },
   'permissions.getRole': { body: (t) => ({ role: t.roleId }), withoutPermission: 403, otherWorkspace: 404 },
   'permissions.listRoles': { body: () => ({}), withoutPermission: 403, otherWorkspace: 'own' },
   'permissions.deleteRole': { body: (t) => ({ role: t.roleId }), withoutPermission: 403, otherWorkspace: 404 },
-  'permissions.setRolePermissions': { body: (t) => ({ roleId: t.roleId, permissions: ['security.perm'] }), withoutPermission: 403, otherWorkspace: 404 },
+  'permissions.setRolePermissions': {
+    body: (t) => ({ roleId: t.roleId, permissions: ['security.perm'] }),
+    withoutPermission: 403,
+    otherWorkspace: 404,
+  },
   // rootKeys.*: the rootkey permission is checked before any lookup; another workspace's root key is not found.
-  'rootKeys.createRootKey': { body: () => ({ name: 'security', permissions: ['api.*.read_api'] }), withoutPermission: 403, otherWorkspace: 'own' },
+  'rootKeys.createRootKey': {
+    body: () => ({ name: 'security', permissions: ['api.*.read_api'] }),
+    withoutPermission: 403,
+    otherWorkspace: 'own',
+  },
   'rootKeys.listRootKeys': { body: () => ({}), withoutPermission: 403, otherWorkspace: 'own' },
   'rootKeys.updateRootKey': { body: (t) => ({ rootKeyId: t.rootKeyId, name: 'changed' }), withoutPermission: 403, otherWorkspace: 404 },
   'rootKeys.revokeRootKey': { body: (t) => ({ rootKeyId: t.rootKeyId }), withoutPermission: 403, otherWorkspace: 404 },
   'rootKeys.listPermissions': {
-    body: () => ({}), withoutPermission: 403,
-    otherWorkspace: { exempt: 'it serves the fixed catalogue of permissions Keyward knows: no workspace holds anything it reads or writes' },
+    body: () => ({}),
+    withoutPermission: 403,
+    otherWorkspace: {
+      exempt: 'it serves the fixed catalogue of permissions Keyward knows: no workspace holds anything it reads or writes',
+    },
   },
 };
 
@@ -136,7 +185,11 @@ async function newTarget(rootKey: string): Promise<Target> {
   // The key belongs to the identity, so the key's before/after comparison also sees any change to the identity.
   const externalId = `target_${++targets}`;
   const identity = await t.call('identities.createIdentity', { externalId }, { rootKey });
-  const key = await t.call('keys.createKey', { apiId: api.body.data.apiId, name: 'target', credits: { remaining: 5 }, externalId }, { rootKey });
+  const key = await t.call(
+    'keys.createKey',
+    { apiId: api.body.data.apiId, name: 'target', credits: { remaining: 5 }, externalId },
+    { rootKey },
+  );
   // Namespaces are made by limiting against a new name (cost 0 counts nothing); the answer has no id, the store does.
   const namespace = `target_${targets}`;
   await t.call('ratelimit.limit', { namespace, identifier: 'target', limit: 1, duration: 1000, cost: 0 }, { rootKey });
@@ -146,8 +199,14 @@ async function newTarget(rootKey: string): Promise<Target> {
   const managed = await t.call('rootKeys.createRootKey', { name: 'target', permissions: ['api.*.read_api'] }, { rootKey });
   const migration = await t.call('keyMigrations.createMigration', { algorithm: 'sha256_hex' }, { rootKey });
   return {
-    apiId: api.body.data.apiId, keyId: key.body.data.keyId, key: key.body.data.key, identityId: identity.body.data.identityId, namespaceId,
-    permissionId: permission.body.data.permissionId, roleId: role.body.data.roleId, rootKeyId: managed.body.data.rootKeyId,
+    apiId: api.body.data.apiId,
+    keyId: key.body.data.keyId,
+    key: key.body.data.key,
+    identityId: identity.body.data.identityId,
+    namespaceId,
+    permissionId: permission.body.data.permissionId,
+    roleId: role.body.data.roleId,
+    rootKeyId: managed.body.data.rootKeyId,
     migrationId: migration.body.data.migrationId,
   };
 }
@@ -173,44 +232,44 @@ describe.each(ROUTES.map((r) => r.operation))('%s', (operation) => {
   const spec = () => CASES[operation]!;
 
   it('400 without an Authorization header', async () => {
-  const res = await t.call(operation, spec().body(target), { rootKey: null });
-  expect(res.status).toBe(400);
-  expect(res.body.error.errors).toEqual([]);
+    const res = await t.call(operation, spec().body(target), { rootKey: null });
+    expect(res.status).toBe(400);
+    expect(res.body.error.errors).toEqual([]);
   });
 
   it('401 with an unknown root key', async () => {
-  const res = await t.call(operation, spec().body(target), { rootKey: 'kw_root_unknown123456789' });
-  expect(res.status).toBe(401);
-  expect(res.body.error.type).toMatch(/authentication\/key_not_found$/);
+    const res = await t.call(operation, spec().body(target), { rootKey: 'kw_root_unknown123456789' });
+    expect(res.status).toBe(401);
+    expect(res.body.error.type).toMatch(/authentication\/key_not_found$/);
   });
 
   it('is refused to a root key without the permission, and changes nothing', async () => {
-  const own = await newTarget(t.rootKey);
-  const before = await t.call('keys.getKey', { keyId: own.keyId });
-  const records = await auditCount(t.workspaceId);
-  const res = await t.call(operation, spec().body(own), { rootKey: unprivileged });
-  const expected = spec().withoutPermission;
-  if (expected === 'NOT_FOUND') {
-    expect(res.status).toBe(200);
-    expect(res.body.data).toEqual({ valid: false, code: 'NOT_FOUND' });
-  } else {
-    expect(res.status).toBe(expected);
-  }
-  const after = await t.call('keys.getKey', { keyId: own.keyId });
-  expect(after.body.data).toEqual(before.body.data);
-  expect((await t.call('apis.getApi', { apiId: own.apiId })).status).toBe(200);
-  expect(await auditCount(t.workspaceId)).toBe(records);
+    const own = await newTarget(t.rootKey);
+    const before = await t.call('keys.getKey', { keyId: own.keyId });
+    const records = await auditCount(t.workspaceId);
+    const res = await t.call(operation, spec().body(own), { rootKey: unprivileged });
+    const expected = spec().withoutPermission;
+    if (expected === 'NOT_FOUND') {
+      expect(res.status).toBe(200);
+      expect(res.body.data).toEqual({ valid: false, code: 'NOT_FOUND' });
+    } else {
+      expect(res.status).toBe(expected);
+    }
+    const after = await t.call('keys.getKey', { keyId: own.keyId });
+    expect(after.body.data).toEqual(before.body.data);
+    expect((await t.call('apis.getApi', { apiId: own.apiId })).status).toBe(200);
+    expect(await auditCount(t.workspaceId)).toBe(records);
   });
 
   it("answers another workspace's object exactly as a missing one, and changes nothing", async () => {
-  try {
-    const expected = spec().otherWorkspace;
-    if (typeof expected === 'object') return;
-    if (expected === 'own') await actsOnItsOwnWorkspace(operation);
-    else await answersAsMissing(operation, expected);
-  } finally {
-    crossWorkspaceAssertions.set(operation, expect.getState().assertionCalls);
-  }
+    try {
+      const expected = spec().otherWorkspace;
+      if (typeof expected === 'object') return;
+      if (expected === 'own') await actsOnItsOwnWorkspace(operation);
+      else await answersAsMissing(operation, expected);
+    } finally {
+      crossWorkspaceAssertions.set(operation, expect.getState().assertionCalls);
+    }
   });
 });
 
@@ -219,8 +278,18 @@ const crossWorkspaceAssertions = new Map<string, number>();
 
 /** The target's own ids and names: none may reach another workspace's answer. */
 const targetMarks = () => [
-  t.workspaceId, target.apiId, target.keyId, target.identityId, target.namespaceId, target.permissionId, target.roleId, target.rootKeyId,
-  target.migrationId, 'target_', 'target.perm.', 'target api',
+  t.workspaceId,
+  target.apiId,
+  target.keyId,
+  target.identityId,
+  target.namespaceId,
+  target.permissionId,
+  target.roleId,
+  target.rootKeyId,
+  target.migrationId,
+  'target_',
+  'target.perm.',
+  'target api',
 ];
 
 /**
@@ -259,9 +328,14 @@ async function answersAsMissing(operation: string, expected: 404 | 'NOT_FOUND'):
   const missing = await t.call(
     operation,
     spec().body({
-      apiId: 'api_0000000000doesnotexist', keyId: 'key_0000000000doesnotexist', key: 'sk_doesnotexist00000000000',
-      identityId: 'id_0000000000doesnotexist', namespaceId: 'rlns_0000000000doesnotexist',
-      permissionId: 'perm_0000000000doesnotexist', roleId: 'role_0000000000doesnotexist', rootKeyId: 'rk_0000000000doesnotexist',
+      apiId: 'api_0000000000doesnotexist',
+      keyId: 'key_0000000000doesnotexist',
+      key: 'sk_doesnotexist00000000000',
+      identityId: 'id_0000000000doesnotexist',
+      namespaceId: 'rlns_0000000000doesnotexist',
+      permissionId: 'perm_0000000000doesnotexist',
+      roleId: 'role_0000000000doesnotexist',
+      rootKeyId: 'rk_0000000000doesnotexist',
       migrationId: 'mig_0000000000doesnotexist',
     }),
     { rootKey: stranger.rootKey },
@@ -275,12 +349,27 @@ async function answersAsMissing(operation: string, expected: 404 | 'NOT_FOUND'):
   // Same answer as for an id that exists nowhere, apart from the request id and the echoed id.
   const normalise = (body: any, ids: string[]) =>
     JSON.parse(ids.reduce((text, id) => text.replaceAll(id, '<id>'), JSON.stringify({ ...body, meta: undefined })));
-  expect(normalise(res.body, [
-    target.apiId, target.keyId, target.identityId, target.namespaceId, target.permissionId, target.roleId, target.rootKeyId, target.migrationId,
-  ])).toEqual(
+  expect(
+    normalise(res.body, [
+      target.apiId,
+      target.keyId,
+      target.identityId,
+      target.namespaceId,
+      target.permissionId,
+      target.roleId,
+      target.rootKeyId,
+      target.migrationId,
+    ]),
+  ).toEqual(
     normalise(missing.body, [
-      'api_0000000000doesnotexist', 'key_0000000000doesnotexist', 'id_0000000000doesnotexist', 'rlns_0000000000doesnotexist',
-      'perm_0000000000doesnotexist', 'role_0000000000doesnotexist', 'rk_0000000000doesnotexist', 'mig_0000000000doesnotexist',
+      'api_0000000000doesnotexist',
+      'key_0000000000doesnotexist',
+      'id_0000000000doesnotexist',
+      'rlns_0000000000doesnotexist',
+      'perm_0000000000doesnotexist',
+      'role_0000000000doesnotexist',
+      'rk_0000000000doesnotexist',
+      'mig_0000000000doesnotexist',
     ]),
   );
   const after = await t.call('keys.getKey', { keyId: target.keyId });
@@ -290,7 +379,9 @@ async function answersAsMissing(operation: string, expected: 404 | 'NOT_FOUND'):
 
 describe('cross-workspace exemptions', () => {
   it('every exemption has a reason, and the exempt routes are exactly those whose cross-workspace case asserts nothing', () => {
-    const exempt = Object.entries(CASES).flatMap(([operation, spec]) => (typeof spec.otherWorkspace === 'object' ? [[operation, spec.otherWorkspace.exempt]] : []));
+    const exempt = Object.entries(CASES).flatMap(([operation, spec]) =>
+      typeof spec.otherWorkspace === 'object' ? [[operation, spec.otherWorkspace.exempt]] : [],
+    );
     for (const [operation, reason] of exempt) expect(reason!.trim().length, operation).toBeGreaterThan(30);
     // Every route's case ran (this test runs after them), so an exemption cannot hide a case that never ran.
     expect([...crossWorkspaceAssertions.keys()].sort()).toEqual(ROUTES.map((r) => r.operation).sort());

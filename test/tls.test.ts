@@ -63,7 +63,9 @@ describe('TLS configuration', () => {
       loadConfig({ KEYWARD_TLS_CERT: '/nonexistent.crt', KEYWARD_TLS_KEY: '/nonexistent.key' });
       expect.unreachable();
     } catch (error) {
-      expect((error as InstanceType<typeof ConfigError>).problems.join('\n')).toMatch(/KEYWARD_TLS_CERT names a file that does not exist[\s\S]*KEYWARD_TLS_KEY/);
+      expect((error as InstanceType<typeof ConfigError>).problems.join('\n')).toMatch(
+        /KEYWARD_TLS_CERT names a file that does not exist[\s\S]*KEYWARD_TLS_KEY/,
+      );
     }
   });
 });

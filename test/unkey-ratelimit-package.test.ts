@@ -23,7 +23,16 @@ describe('@unkey/ratelimit against Keyward', () => {
   });
 
   const limiter = (namespace: string, limit = 3) =>
-    new Ratelimit({ baseUrl, rootKey: t.rootKey, namespace, limit, duration: '60s', onError: rethrow, timeout: false, disableTelemetry: true });
+    new Ratelimit({
+      baseUrl,
+      rootKey: t.rootKey,
+      namespace,
+      limit,
+      duration: '60s',
+      onError: rethrow,
+      timeout: false,
+      disableTelemetry: true,
+    });
 
   it('admits the limit, then refuses, per identifier, with remaining and reset', async () => {
     const rl = limiter('pkg.sign_up');
@@ -60,8 +69,14 @@ describe('@unkey/ratelimit against Keyward', () => {
 
   it('a root key that may not limit is an error the package reports, not a silent pass', async () => {
     const weak = new Ratelimit({
-      baseUrl, rootKey: await t.rootKeyWith(['api.*.read_api']), namespace: 'pkg.denied', limit: 3, duration: 60_000,
-      onError: rethrow, timeout: false, disableTelemetry: true,
+      baseUrl,
+      rootKey: await t.rootKeyWith(['api.*.read_api']),
+      namespace: 'pkg.denied',
+      limit: 3,
+      duration: 60_000,
+      onError: rethrow,
+      timeout: false,
+      disableTelemetry: true,
     });
     await expect(weak.limit('user_1')).rejects.toThrow();
   });

@@ -14,7 +14,9 @@ beforeAll(async () => {
   t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 describe('URN grants on keys', () => {
   it('verifyKey: the key, every key of its API, or everything; another key, API or workspace masks it as NOT_FOUND', async () => {
@@ -37,8 +39,10 @@ describe('URN grants on keys', () => {
 
   it('create (keyspace), read, update, reroll (keyspace) and delete a key', async () => {
     const rootKey = await t.rootKeyWith([
-      U(`keyspaces/${apiId}`, 'create_key'), U(`keyspaces/${apiId}/keys/*`, 'read_key'),
-      U(`keyspaces/${apiId}/keys/*`, 'update_key'), U(`keyspaces/${apiId}/keys/*`, 'delete_key'),
+      U(`keyspaces/${apiId}`, 'create_key'),
+      U(`keyspaces/${apiId}/keys/*`, 'read_key'),
+      U(`keyspaces/${apiId}/keys/*`, 'update_key'),
+      U(`keyspaces/${apiId}/keys/*`, 'delete_key'),
     ]);
     const created = await t.call('keys.createKey', { apiId, name: 'by urn' }, { rootKey });
     expect(created.status).toBe(200);
@@ -55,7 +59,11 @@ describe('URN grants on keys', () => {
 
   it('a refusal names the URN alternative, written out for the workspace', async () => {
     const { keyId } = await newKey(t, { apiId });
-    const res = await t.call('keys.getKey', { keyId }, { rootKey: await t.rootKeyWith([U(`keyspaces/${apiId}/keys/${keyId}`, 'update_key')]) });
+    const res = await t.call(
+      'keys.getKey',
+      { keyId },
+      { rootKey: await t.rootKeyWith([U(`keyspaces/${apiId}/keys/${keyId}`, 'update_key')]) },
+    );
     expect(res.status).toBe(403);
     expect(res.body.error.detail).toBe(
       `Missing one of these permissions: api.*.read_key or api.${apiId}.read_key or ${U(`keyspaces/${apiId}/keys/${keyId}`, 'read_key')}`,
@@ -88,7 +96,9 @@ describe('URN grants on keys', () => {
 
 describe('URN grants on identities and overrides', () => {
   it('identities: the path upstream requires, projects/*/identities/*', async () => {
-    const rootKey = await t.rootKeyWith(['create_identity', 'read_identity', 'update_identity', 'delete_identity'].map((a) => U('projects/*/identities/*', a)));
+    const rootKey = await t.rootKeyWith(
+      ['create_identity', 'read_identity', 'update_identity', 'delete_identity'].map((a) => U('projects/*/identities/*', a)),
+    );
     const created = await t.call('identities.createIdentity', { externalId: 'urn_owner' }, { rootKey });
     expect(created.status).toBe(200);
     expect((await t.call('identities.getIdentity', { identity: 'urn_owner' }, { rootKey })).status).toBe(200);
@@ -105,13 +115,17 @@ describe('URN grants on identities and overrides', () => {
     const overrideId = set.body.data.overrideId;
     const nsId = (await t.server.store.findRatelimitNamespace(t.workspaceId, 'urn_ns'))!.id;
     const one = await t.rootKeyWith([U(`ratelimits/namespaces/${nsId}/overrides/${overrideId}`, 'read_override')]);
-    expect((await t.call('ratelimit.getOverride', { namespace: 'urn_ns', identifier: 'vip_1' }, { rootKey: one })).body.data.overrideId).toBe(overrideId);
+    expect(
+      (await t.call('ratelimit.getOverride', { namespace: 'urn_ns', identifier: 'vip_1' }, { rootKey: one })).body.data.overrideId,
+    ).toBe(overrideId);
     // No override applies: only a grant on every override may learn that; others see the namespace masked.
-    expect((await t.call('ratelimit.getOverride', { namespace: 'urn_ns', identifier: 'plain' }, { rootKey: one })).body.error.type)
-      .toMatch(/ratelimit_namespace_not_found$/);
+    expect((await t.call('ratelimit.getOverride', { namespace: 'urn_ns', identifier: 'plain' }, { rootKey: one })).body.error.type).toMatch(
+      /ratelimit_namespace_not_found$/,
+    );
     const all = await t.rootKeyWith([U('ratelimits/**', 'read_override')]);
-    expect((await t.call('ratelimit.getOverride', { namespace: 'urn_ns', identifier: 'plain' }, { rootKey: all })).body.error.type)
-      .toMatch(/ratelimit_override_not_found$/);
+    expect((await t.call('ratelimit.getOverride', { namespace: 'urn_ns', identifier: 'plain' }, { rootKey: all })).body.error.type).toMatch(
+      /ratelimit_override_not_found$/,
+    );
     const other = await t.rootKeyWith([U('ratelimits/namespaces/rlns_other/overrides/*', 'read_override')]);
     expect((await t.call('ratelimit.getOverride', { namespace: 'urn_ns', identifier: 'vip_1' }, { rootKey: other })).status).toBe(404);
   });

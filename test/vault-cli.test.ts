@@ -43,7 +43,8 @@ describe('keyward vault', { timeout: 120_000 }, () => {
     const dir = dataDir();
     const v3 = masterKey(3);
     const vault = await LocalVault.open({
-      store: await openSqlVaultStore(join(dir, 'vault', 'vault.sqlite')), keyring: new MasterKeyring(parseMasterKeys(v3).keys),
+      store: await openSqlVaultStore(join(dir, 'vault', 'vault.sqlite')),
+      keyring: new MasterKeyring(parseMasterKeys(v3).keys),
     });
     await vault.encrypt({ workspaceId: 'ws_1', keyId: 'key_1', plaintext: 'x' });
     await vault.close();
@@ -59,7 +60,8 @@ describe('keyward vault', { timeout: 120_000 }, () => {
     const dir = dataDir();
     const v2 = masterKey(2);
     const vault = await LocalVault.open({
-      store: await openSqlVaultStore(join(dir, 'vault', 'vault.sqlite')), keyring: new MasterKeyring(parseMasterKeys(v2).keys),
+      store: await openSqlVaultStore(join(dir, 'vault', 'vault.sqlite')),
+      keyring: new MasterKeyring(parseMasterKeys(v2).keys),
     });
     await vault.encrypt({ workspaceId: 'ws_1', keyId: 'key_1', plaintext: 'x' });
     await vault.close();
@@ -68,7 +70,11 @@ describe('keyward vault', { timeout: 120_000 }, () => {
     expect(missing.stderr).toContain('master key version 2, which KEYWARD_MASTER_KEYS does not hold (it has 3)');
 
     for (const action of ['rotate', 'init']) {
-      const remote = await runKeyward(['vault', action], { KEYWARD_DATA_DIR: dataDir(), KEYWARD_VAULT_URL: 'https://vault.internal', KEYWARD_VAULT_TOKEN: VAULT_TOKEN });
+      const remote = await runKeyward(['vault', action], {
+        KEYWARD_DATA_DIR: dataDir(),
+        KEYWARD_VAULT_URL: 'https://vault.internal',
+        KEYWARD_VAULT_TOKEN: VAULT_TOKEN,
+      });
       expect(remote.code).toBe(1);
       expect(remote.stderr).toContain(`run \`keyward vault ${action}\` on the vault host`);
       expect(remote.stdout).toBe('');

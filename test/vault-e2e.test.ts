@@ -19,7 +19,14 @@ recoverableKeySuite('vault in a separate `keyward vault serve` process, HTTP on 
   const vault = await startVaultProcess({ KEYWARD_DATA_DIR: dir, KEYWARD_MASTER_KEYS: masterKey(1) });
   const t = await startTestServer({ env: { KEYWARD_VAULT_URL: vault.url, KEYWARD_VAULT_TOKEN: VAULT_TOKEN } });
   expect(t.server.vault?.kind).toBe('remote');
-  return { t, close: async () => { await t.close(); await vault.stop(); remove(); } };
+  return {
+    t,
+    close: async () => {
+      await t.close();
+      await vault.stop();
+      remove();
+    },
+  };
 });
 
 recoverableKeySuite('vault in a separate `keyward vault serve` process, HTTPS', async () => {
@@ -27,11 +34,23 @@ recoverableKeySuite('vault in a separate `keyward vault serve` process, HTTPS', 
   const certificate = selfSignedCertificate(dir);
   if (!certificate) throw new Error('openssl is needed for the HTTPS vault test');
   const vault = await startVaultProcess({
-    KEYWARD_DATA_DIR: dir, KEYWARD_MASTER_KEYS: masterKey(1), KEYWARD_VAULT_TLS_CERT: certificate.cert, KEYWARD_VAULT_TLS_KEY: certificate.key,
+    KEYWARD_DATA_DIR: dir,
+    KEYWARD_MASTER_KEYS: masterKey(1),
+    KEYWARD_VAULT_TLS_CERT: certificate.cert,
+    KEYWARD_VAULT_TLS_KEY: certificate.key,
   });
   expect(vault.url).toMatch(/^https:/);
-  const t = await startTestServer({ env: { KEYWARD_VAULT_URL: vault.url, KEYWARD_VAULT_TOKEN: VAULT_TOKEN, KEYWARD_VAULT_CA: certificate.cert } });
-  return { t, close: async () => { await t.close(); await vault.stop(); remove(); } };
+  const t = await startTestServer({
+    env: { KEYWARD_VAULT_URL: vault.url, KEYWARD_VAULT_TOKEN: VAULT_TOKEN, KEYWARD_VAULT_CA: certificate.cert },
+  });
+  return {
+    t,
+    close: async () => {
+      await t.close();
+      await vault.stop();
+      remove();
+    },
+  };
 });
 
 describe('keyward vault serve', { timeout: 120_000 }, () => {
@@ -45,7 +64,12 @@ describe('keyward vault serve', { timeout: 120_000 }, () => {
     const noKeys = await runKeyward(['vault', 'serve'], { ...base, KEYWARD_VAULT_TOKEN: VAULT_TOKEN });
     expect(noKeys.code).toBe(1);
     expect(noKeys.stderr).toContain('set KEYWARD_MASTER_KEYS');
-    const open = await runKeyward(['vault', 'serve'], { ...base, KEYWARD_VAULT_TOKEN: VAULT_TOKEN, KEYWARD_MASTER_KEYS: masterKey(1), KEYWARD_VAULT_HOST: '0.0.0.0' });
+    const open = await runKeyward(['vault', 'serve'], {
+      ...base,
+      KEYWARD_VAULT_TOKEN: VAULT_TOKEN,
+      KEYWARD_MASTER_KEYS: masterKey(1),
+      KEYWARD_VAULT_HOST: '0.0.0.0',
+    });
     expect(open.code).toBe(1);
     expect(open.stderr).toContain('plain HTTP only on a loopback address');
   });
@@ -54,8 +78,11 @@ describe('keyward vault serve', { timeout: 120_000 }, () => {
     const { dir, remove } = tempDir();
     cleanups.push(remove);
     const res = await runKeyward(['migrate'], {
-      KEYWARD_DATA_DIR: dir, KEYWARD_VAULT_URL: 'https://vault.internal:7071', KEYWARD_VAULT_TOKEN: VAULT_TOKEN,
-      KEYWARD_MASTER_KEYS: masterKey(1), KEYWARD_VAULT_DATABASE_URL: '/tmp/elsewhere/vault.sqlite',
+      KEYWARD_DATA_DIR: dir,
+      KEYWARD_VAULT_URL: 'https://vault.internal:7071',
+      KEYWARD_VAULT_TOKEN: VAULT_TOKEN,
+      KEYWARD_MASTER_KEYS: masterKey(1),
+      KEYWARD_VAULT_DATABASE_URL: '/tmp/elsewhere/vault.sqlite',
     });
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('Set KEYWARD_MASTER_KEYS (a vault in this process) or KEYWARD_VAULT_URL (a remote vault), not both');

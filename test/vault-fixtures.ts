@@ -39,21 +39,35 @@ export interface Launched {
 export function launch(args: string[], vars: Record<string, string>): Launched {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { cwd: ROOT, env: childEnv(vars) });
   const output = { stdout: '', stderr: '' };
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { output.stdout += chunk; });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { output.stderr += chunk; });
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    output.stdout += chunk;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    output.stderr += chunk;
+  });
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return { child, output, exited };
 }
 
-export async function runKeyward(args: string[], vars: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runKeyward(
+  args: string[],
+  vars: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const { output, exited } = launch(args, vars);
   const code = await exited;
   return { code, ...output };
 }
 
 /** Starts `keyward vault serve` and resolves once it says where it listens. */
-export async function startVaultProcess(vars: Record<string, string>): Promise<{ url: string; launched: Launched; stop: () => Promise<number | null> }> {
-  const launched = launch(['vault', 'serve'], { KEYWARD_VAULT_PORT: '0', KEYWARD_VAULT_TOKEN: VAULT_TOKEN, KEYWARD_LOG_LEVEL: 'warn', ...vars });
+export async function startVaultProcess(
+  vars: Record<string, string>,
+): Promise<{ url: string; launched: Launched; stop: () => Promise<number | null> }> {
+  const launched = launch(['vault', 'serve'], {
+    KEYWARD_VAULT_PORT: '0',
+    KEYWARD_VAULT_TOKEN: VAULT_TOKEN,
+    KEYWARD_LOG_LEVEL: 'warn',
+    ...vars,
+  });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`vault serve said nothing within 30 s:\n${launched.output.stderr}`)), 30_000);
     launched.child.stdout!.on('data', () => {
@@ -83,11 +97,29 @@ export function selfSignedCertificate(dir: string): { cert: string; key: string 
   const cert = join(dir, 'vault.crt');
   const key = join(dir, 'vault.key');
   try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', '/CN=keyward-vault-test', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      '-keyout', key, '-out', cert,
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=keyward-vault-test',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
+      { stdio: 'ignore' },
+    );
   } catch {
     return undefined;
   }

@@ -41,7 +41,8 @@ function dumpSqlite(file: string): { table: string; row: Row }[] {
   try {
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
     return tables.flatMap(({ name }) =>
-      (db.prepare(`SELECT * FROM "${name.replaceAll('"', '""')}"`).all() as Row[]).map((row) => ({ table: name, row })));
+      (db.prepare(`SELECT * FROM "${name.replaceAll('"', '""')}"`).all() as Row[]).map((row) => ({ table: name, row })),
+    );
   } finally {
     db.close();
   }
@@ -82,7 +83,9 @@ const aadOf = (parts: (string | number)[]) => Buffer.from(JSON.stringify(parts),
 /** Everything the leak lets one recover that looks like an API key. */
 export function recoverKeys(leak: Leak): Set<string> {
   const found = new Set<string>();
-  const scan = (text: string) => { for (const match of text.matchAll(KEYLIKE)) found.add(match[0]); };
+  const scan = (text: string) => {
+    for (const match of text.matchAll(KEYLIKE)) found.add(match[0]);
+  };
 
   const mainRows = leak.mainDatabase ? dumpSqlite(leak.mainDatabase) : [];
   const vaultRows = leak.vaultStore ? dumpSqlite(leak.vaultStore) : [];
@@ -93,10 +96,12 @@ export function recoverKeys(leak: Leak): Set<string> {
   const masters: { version: number | null; key: Buffer }[] = [];
   for (const entry of (leak.masterKeys ?? '').split(',')) {
     const [version, value] = entry.includes(':') ? entry.trim().split(':') : [null, entry.trim()];
-    for (const key of decodings(value ?? '')) if (key.length === 32) masters.push({ version: version === null ? null : Number(version), key });
+    for (const key of decodings(value ?? ''))
+      if (key.length === 32) masters.push({ version: version === null ? null : Number(version), key });
   }
   const candidates: Buffer[] = masters.map((m) => m.key);
-  const isCiphertextRow = (table: string, row: Row) => /encrypt/i.test(table) || Object.values(row).some((v) => typeof v === 'string' && /^kw\d+\./.test(v));
+  const isCiphertextRow = (table: string, row: Row) =>
+    /encrypt/i.test(table) || Object.values(row).some((v) => typeof v === 'string' && /^kw\d+\./.test(v));
   // A stored key could hide anywhere in the vault store or beside a ciphertext: every window; elsewhere, 32-byte values.
   for (const { table, row } of [...vaultRows.map((r) => ({ ...r, table: `vault:${r.table}` })), ...mainRows]) {
     const windows = table.startsWith('vault:') || isCiphertextRow(table, row);

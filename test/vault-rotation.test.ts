@@ -43,7 +43,9 @@ describe('keyward vault rotate', { timeout: 180_000 }, () => {
     for (let i = 0; i < 50; i++) keys.push((await t.call('keys.createKey', { apiId, recoverable: true })).body.data);
     await t.close();
     const filler = await LocalVault.open({
-      store: await openSqlVaultStore(join(dir, 'vault', 'vault.sqlite')), keyring: new MasterKeyring(parseMasterKeys(v1).keys), maxEncryptionsPerDek: 1,
+      store: await openSqlVaultStore(join(dir, 'vault', 'vault.sqlite')),
+      keyring: new MasterKeyring(parseMasterKeys(v1).keys),
+      maxEncryptionsPerDek: 1,
     });
     for (let i = 0; i < 3000; i++) await filler.encrypt({ workspaceId: `ws_filler_${i % 50}`, keyId: newId('key'), plaintext: 'filler' });
     await filler.close();
@@ -65,7 +67,8 @@ describe('keyward vault rotate', { timeout: 180_000 }, () => {
         if (read.status !== 200 || read.body.data.plaintext !== pick.key) failures.push(`getKey ${read.status}`);
         if (i % 10 === 0) {
           const listed = await call('apis.listKeys', { apiId, decrypt: true, limit: 20 });
-          if (listed.status !== 200 || listed.body.data.some((k: { plaintext?: string }) => k.plaintext === undefined)) failures.push(`listKeys ${listed.status}`);
+          if (listed.status !== 200 || listed.body.data.some((k: { plaintext?: string }) => k.plaintext === undefined))
+            failures.push(`listKeys ${listed.status}`);
         }
         if (rotating) duringRotation++;
       }
@@ -79,8 +82,9 @@ describe('keyward vault rotate', { timeout: 180_000 }, () => {
       if (rotating || !rotation.output.stderr.includes('Re-wrapping')) return;
       rotating = true;
       rotation.child.kill('SIGSTOP');
-      resumed = until(() => duringRotation >= 10, 'ten rounds of the workers during the rotation', { deadlineMs: 60_000 })
-        .finally(() => rotation.child.kill('SIGCONT'));
+      resumed = until(() => duringRotation >= 10, 'ten rounds of the workers during the rotation', { deadlineMs: 60_000 }).finally(() =>
+        rotation.child.kill('SIGCONT'),
+      );
     });
     const code = await rotation.exited;
     await resumed;
@@ -109,7 +113,13 @@ describe('keyward vault rotate', { timeout: 180_000 }, () => {
     await t.close();
 
     // The newest version missing: the vault fails closed at start, saying what is wrong.
-    const refused = await start(v1).then(async (server) => { await server.close(); return undefined; }, (error: Error) => error);
+    const refused = await start(v1).then(
+      async (server) => {
+        await server.close();
+        return undefined;
+      },
+      (error: Error) => error,
+    );
     expect(refused?.name).toBe('VaultConfigError');
     expect(refused?.message).toMatch(/wrapped by master key version 2, which KEYWARD_MASTER_KEYS does not hold \(it has 1\)/);
   });

@@ -26,7 +26,12 @@ describe('split leak', { timeout: 120_000 }, () => {
     const vaultStore = join(dir, 'vault', 'vault.sqlite');
     const masterKeys = `${masterKey(1)},${masterKey(2)}`;
     const t = await startTestServer({
-      env: { KEYWARD_DATABASE_URL: mainDatabase, KEYWARD_VAULT_DIR: join(dir, 'vault'), KEYWARD_MASTER_KEYS: masterKeys, KEYWARD_VAULT_DEK_MAX_ENCRYPTIONS: '7' },
+      env: {
+        KEYWARD_DATABASE_URL: mainDatabase,
+        KEYWARD_VAULT_DIR: join(dir, 'vault'),
+        KEYWARD_MASTER_KEYS: masterKeys,
+        KEYWARD_VAULT_DEK_MAX_ENCRYPTIONS: '7',
+      },
     });
     const canaries: string[] = [];
     try {
@@ -46,7 +51,11 @@ describe('split leak', { timeout: 120_000 }, () => {
     }
     expect(new Set(canaries).size).toBe(100);
     // The material is there to be found: 100 ciphertexts in the main database, data keys in the vault store.
-    expect(readFileSync(mainDatabase).toString('latin1').match(/kw1\.dek_/g)?.length).toBeGreaterThanOrEqual(100);
+    expect(
+      readFileSync(mainDatabase)
+        .toString('latin1')
+        .match(/kw1\.dek_/g)?.length,
+    ).toBeGreaterThanOrEqual(100);
     expect(readFileSync(vaultStore).toString('latin1')).toContain('dek_');
 
     const places: Leak = { mainDatabase, vaultStore, masterKeys };
@@ -61,7 +70,9 @@ describe('split leak', { timeout: 120_000 }, () => {
 
     // The same, as the script an attacker would run.
     const script = (args: string[]) =>
-      new Set(execFileSync(process.execPath, ['--import', 'tsx', 'test/vault-recover.ts', ...args], { cwd: ROOT, encoding: 'utf8' }).split('\n'));
+      new Set(
+        execFileSync(process.execPath, ['--import', 'tsx', 'test/vault-recover.ts', ...args], { cwd: ROOT, encoding: 'utf8' }).split('\n'),
+      );
     const all = script(['--main', mainDatabase, '--vault', vaultStore, '--master-keys', masterKeys]);
     expect(canaries.every((canary) => all.has(canary))).toBe(true);
     const two = script(['--main', mainDatabase, '--master-keys', masterKeys]);

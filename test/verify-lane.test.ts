@@ -29,7 +29,13 @@ function overSocket(address: string, path: string, headers: Record<string, strin
   const url = new URL(path, address);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: url.hostname, port: url.port, path: url.pathname + url.search, method: 'POST', headers: chunked ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method: 'POST',
+        headers: chunked ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -68,7 +74,8 @@ describe('the verify lane answers as Fastify does', () => {
       done();
     });
     const apiId = (await t.call('apis.createApi', { name: 'lane api' })).body.data.apiId;
-    const create = async (body: Record<string, unknown>, api = apiId) => (await t.call('keys.createKey', { apiId: api, ...body })).body.data.key as string;
+    const create = async (body: Record<string, unknown>, api = apiId) =>
+      (await t.call('keys.createKey', { apiId: api, ...body })).body.data.key as string;
     // An API whose whitelist leaves out 127.0.0.1, where both paths' requests come from.
     const fencedApiId = (await t.call('apis.createApi', { name: 'fenced api' })).body.data.apiId;
     expect((await t.call('apiSettings.updateSettings', { apiId: fencedApiId, ipWhitelist: ['10.0.0.0/8'] })).status).toBe(200);
@@ -82,28 +89,89 @@ describe('the verify lane answers as Fastify does', () => {
     narrowRootKey = await t.rootKeyWith(['api.*.read_key']);
     address = await t.listen();
   });
-  afterAll(async () => { await t.close(); });
+  afterAll(async () => {
+    await t.close();
+  });
 
-  const json = (extra: Record<string, string> = {}) => ({ 'content-type': 'application/json', authorization: `Bearer ${t.rootKey}`, ...extra });
+  const json = (extra: Record<string, string> = {}) => ({
+    'content-type': 'application/json',
+    authorization: `Bearer ${t.rootKey}`,
+    ...extra,
+  });
 
   const cases: Array<{ name: string; headers?: () => Record<string, string>; body: () => string; path?: string; lane: boolean }> = [
     { name: 'a valid key', body: () => JSON.stringify({ key: keys.valid }), lane: true },
     { name: 'an unknown key', body: () => JSON.stringify({ key: 'sk_unknown_0000000000000000' }), lane: true },
     { name: 'a disabled key', body: () => JSON.stringify({ key: keys.disabled }), lane: true },
     { name: 'a limited key read at cost 0', body: () => JSON.stringify({ key: keys.limited, credits: { cost: 0 } }), lane: true },
-    { name: 'a permission query that holds', body: () => JSON.stringify({ key: keys.permitted, permissions: 'documents.read' }), lane: true },
-    { name: 'a permission query that fails', body: () => JSON.stringify({ key: keys.permitted, permissions: 'documents.write' }), lane: true },
+    {
+      name: 'a permission query that holds',
+      body: () => JSON.stringify({ key: keys.permitted, permissions: 'documents.read' }),
+      lane: true,
+    },
+    {
+      name: 'a permission query that fails',
+      body: () => JSON.stringify({ key: keys.permitted, permissions: 'documents.write' }),
+      lane: true,
+    },
     { name: 'a key whose API whitelist leaves out the client', body: () => JSON.stringify({ key: keys.forbidden }), lane: true },
-    { name: 'a permission query that does not parse (400)', body: () => JSON.stringify({ key: keys.permitted, permissions: 'a AND (' }), lane: true },
-    { name: 'an unknown named rate limit (412)', body: () => JSON.stringify({ key: keys.valid, ratelimits: [{ name: 'nope' }] }), lane: true },
-    { name: 'an ad-hoc rate limit', body: () => JSON.stringify({ key: keys.valid, ratelimits: [{ name: 'burst', limit: 100, duration: 60_000, cost: 0 }] }), lane: true },
-    { name: 'charset utf-8 spelled out', headers: () => json({ 'content-type': 'application/json; charset=utf-8' }), body: () => JSON.stringify({ key: keys.valid }), lane: true },
-    { name: 'the JSON type in capitals', headers: () => json({ 'content-type': 'Application/JSON' }), body: () => JSON.stringify({ key: keys.valid }), lane: true },
-    { name: 'no Authorization header', headers: () => ({ 'content-type': 'application/json' }), body: () => JSON.stringify({ key: keys.valid }), lane: true },
-    { name: 'a Basic Authorization header', headers: () => json({ authorization: 'Basic abc' }), body: () => JSON.stringify({ key: keys.valid }), lane: true },
-    { name: 'an unknown root key', headers: () => json({ authorization: 'Bearer kw_root_nope' }), body: () => JSON.stringify({ key: keys.valid }), lane: true },
-    { name: 'a root key without verify permission', headers: () => json({ authorization: `Bearer ${narrowRootKey}` }), body: () => JSON.stringify({ key: keys.valid }), lane: true },
-    { name: 'an auth error asked as problem+json', headers: () => json({ authorization: 'Basic abc', accept: 'application/problem+json' }), body: () => JSON.stringify({ key: keys.valid }), lane: true },
+    {
+      name: 'a permission query that does not parse (400)',
+      body: () => JSON.stringify({ key: keys.permitted, permissions: 'a AND (' }),
+      lane: true,
+    },
+    {
+      name: 'an unknown named rate limit (412)',
+      body: () => JSON.stringify({ key: keys.valid, ratelimits: [{ name: 'nope' }] }),
+      lane: true,
+    },
+    {
+      name: 'an ad-hoc rate limit',
+      body: () => JSON.stringify({ key: keys.valid, ratelimits: [{ name: 'burst', limit: 100, duration: 60_000, cost: 0 }] }),
+      lane: true,
+    },
+    {
+      name: 'charset utf-8 spelled out',
+      headers: () => json({ 'content-type': 'application/json; charset=utf-8' }),
+      body: () => JSON.stringify({ key: keys.valid }),
+      lane: true,
+    },
+    {
+      name: 'the JSON type in capitals',
+      headers: () => json({ 'content-type': 'Application/JSON' }),
+      body: () => JSON.stringify({ key: keys.valid }),
+      lane: true,
+    },
+    {
+      name: 'no Authorization header',
+      headers: () => ({ 'content-type': 'application/json' }),
+      body: () => JSON.stringify({ key: keys.valid }),
+      lane: true,
+    },
+    {
+      name: 'a Basic Authorization header',
+      headers: () => json({ authorization: 'Basic abc' }),
+      body: () => JSON.stringify({ key: keys.valid }),
+      lane: true,
+    },
+    {
+      name: 'an unknown root key',
+      headers: () => json({ authorization: 'Bearer kw_root_nope' }),
+      body: () => JSON.stringify({ key: keys.valid }),
+      lane: true,
+    },
+    {
+      name: 'a root key without verify permission',
+      headers: () => json({ authorization: `Bearer ${narrowRootKey}` }),
+      body: () => JSON.stringify({ key: keys.valid }),
+      lane: true,
+    },
+    {
+      name: 'an auth error asked as problem+json',
+      headers: () => json({ authorization: 'Basic abc', accept: 'application/problem+json' }),
+      body: () => JSON.stringify({ key: keys.valid }),
+      lane: true,
+    },
     // Handed to Fastify: the lane reads them (or not) and Fastify answers.
     { name: 'a body that is not JSON', body: () => '{"key": ', lane: false },
     { name: 'an empty body', body: () => '', lane: false },
@@ -113,9 +181,23 @@ describe('the verify lane answers as Fastify does', () => {
     { name: 'a negative credit cost', body: () => JSON.stringify({ key: keys.limited, credits: { cost: -1 } }), lane: false },
     { name: 'a __proto__ key', body: () => `{"key":"${keys.valid}","__proto__":{"x":1}}`, lane: false },
     { name: 'a constructor.prototype key', body: () => `{"key":"${keys.valid}","constructor":{"prototype":{"x":1}}}`, lane: false },
-    { name: 'a body over the limit', body: () => JSON.stringify({ key: keys.valid, tags: Array.from({ length: 20 }, () => 'x'.repeat(200)) }), lane: false },
-    { name: 'text/plain', headers: () => json({ 'content-type': 'text/plain' }), body: () => JSON.stringify({ key: keys.valid }), lane: false },
-    { name: 'an upper-case JSON type with another charset', headers: () => json({ 'content-type': 'Application/JSON; charset=latin1' }), body: () => JSON.stringify({ key: keys.valid }), lane: false },
+    {
+      name: 'a body over the limit',
+      body: () => JSON.stringify({ key: keys.valid, tags: Array.from({ length: 20 }, () => 'x'.repeat(200)) }),
+      lane: false,
+    },
+    {
+      name: 'text/plain',
+      headers: () => json({ 'content-type': 'text/plain' }),
+      body: () => JSON.stringify({ key: keys.valid }),
+      lane: false,
+    },
+    {
+      name: 'an upper-case JSON type with another charset',
+      headers: () => json({ 'content-type': 'Application/JSON; charset=latin1' }),
+      body: () => JSON.stringify({ key: keys.valid }),
+      lane: false,
+    },
     { name: 'a query string', path: '/v2/keys.verifyKey?x=1', body: () => JSON.stringify({ key: keys.valid }), lane: false },
   ];
 
@@ -170,7 +252,9 @@ describe('the verify lane counts the workspace API rate limit as Fastify does', 
     key = (await t.call('keys.createKey', { apiId })).body.data.key;
     address = await t.listen();
   });
-  afterAll(async () => { await t.close(); });
+  afterAll(async () => {
+    await t.close();
+  });
 
   it('shares one counter between the two paths: headers on every answer, then 429 with Retry-After', async () => {
     // createApi and createKey above spent 2 of the 4 requests this minute.

@@ -101,7 +101,11 @@ type Inject = (operation: string, body: unknown) => Promise<any>;
  * A database with a workspace, its root key, two APIs, the special keys (made through the API, in-process) and
  * `stored` bulk keys (inserted in bulk with SQL, not through HTTP).
  */
-export async function prepareDatabase(engine: Engine, stored: number, options: { postgresUrl: string; log: (line: string) => void }): Promise<BenchDatabase> {
+export async function prepareDatabase(
+  engine: Engine,
+  stored: number,
+  options: { postgresUrl: string; log: (line: string) => void },
+): Promise<BenchDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'keyward-bench-'));
   let databaseUrl = join(dataDir, 'keyward.sqlite');
   let dropSchema: (() => Promise<void>) | undefined;
@@ -116,7 +120,12 @@ export async function prepareDatabase(engine: Engine, stored: number, options: {
   };
 
   try {
-    const config = loadConfig({ KEYWARD_PORT: '0', KEYWARD_DATA_DIR: dataDir, KEYWARD_DATABASE_URL: databaseUrl, KEYWARD_LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      KEYWARD_PORT: '0',
+      KEYWARD_DATA_DIR: dataDir,
+      KEYWARD_DATABASE_URL: databaseUrl,
+      KEYWARD_LOG_LEVEL: 'silent',
+    });
     const server = await createServer({ config, backgroundJobs: false });
     let prepared: Omit<BenchDatabase, 'listCursors' | 'insertSeconds' | 'stored' | 'drop'>;
     try {
@@ -133,14 +142,32 @@ export async function prepareDatabase(engine: Engine, stored: number, options: {
       };
       const api = await inject('apis.createApi', { name: 'bench' });
       const writes = await inject('apis.createApi', { name: 'bench-writes' });
-      const credits = await inject('keys.createKey', { apiId: api.apiId, prefix: 'bench', name: 'credits', credits: { remaining: 1_000_000_000_000 } });
+      const credits = await inject('keys.createKey', {
+        apiId: api.apiId,
+        prefix: 'bench',
+        name: 'credits',
+        credits: { remaining: 1_000_000_000_000 },
+      });
       const ratelimit = await inject('keys.createKey', {
-        apiId: api.apiId, prefix: 'bench', name: 'ratelimit',
+        apiId: api.apiId,
+        prefix: 'bench',
+        name: 'ratelimit',
         ratelimits: [{ name: 'requests', limit: 1_000_000_000, duration: 60_000, autoApply: true }],
       });
-      const permission = await inject('keys.createKey', { apiId: api.apiId, prefix: 'bench', name: 'permission', permissions: PERMISSIONS });
+      const permission = await inject('keys.createKey', {
+        apiId: api.apiId,
+        prefix: 'bench',
+        name: 'permission',
+        permissions: PERMISSIONS,
+      });
       prepared = {
-        engine, databaseUrl, dataDir, workspaceId: boot.workspaceId, rootKey: boot.rootKey, apiId: api.apiId, writesApiId: writes.apiId,
+        engine,
+        databaseUrl,
+        dataDir,
+        workspaceId: boot.workspaceId,
+        rootKey: boot.rootKey,
+        apiId: api.apiId,
+        writesApiId: writes.apiId,
         special: { credits: credits.key, ratelimit: ratelimit.key, permission: permission.key },
       };
     } finally {
@@ -166,8 +193,13 @@ export async function prepareDatabase(engine: Engine, stored: number, options: {
 function keyRow(i: number, workspaceId: string, apiId: string, now: number) {
   const plaintext = bulkKey(i);
   return {
-    id: bulkKeyId(i), workspace_id: workspaceId, api_id: apiId, hash: hashKey(plaintext),
-    start: plaintext.slice(0, 7), prefix: 'bk', created_at: now,
+    id: bulkKeyId(i),
+    workspace_id: workspaceId,
+    api_id: apiId,
+    hash: hashKey(plaintext),
+    start: plaintext.slice(0, 7),
+    prefix: 'bk',
+    created_at: now,
   };
 }
 

@@ -39,11 +39,13 @@ export async function startServer(
   command: string[],
   options: { cpu: number; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number },
 ): Promise<RunningServer> {
-  const child = track(spawn('taskset', ['-c', String(options.cpu), ...command], {
-    cwd: options.cwd,
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }));
+  const child = track(
+    spawn('taskset', ['-c', String(options.cpu), ...command], {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   let output = '';
   const append = (chunk: Buffer) => {
     output += chunk.toString('utf8');
@@ -56,7 +58,8 @@ export async function startServer(
     child.once('exit', (code, signal) => {
       ending = signal ? `signal ${signal}` : `exit code ${code}`;
       resolve(code);
-    }));
+    }),
+  );
 
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -121,7 +124,11 @@ export function cpuSeconds(pid: number): number | undefined {
 }
 
 /** Runs a command to completion; rejects on a non-zero exit with its output. */
-export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<string> {
+export function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

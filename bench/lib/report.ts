@@ -80,8 +80,11 @@ export function ceilingRps(report: BenchReport): number | undefined {
 
 /** The ceiling's server CPU time per request (median of its runs), for the CPU-based ratio. */
 export function ceilingCpuUs(report: BenchReport): number | undefined {
-  const values = report.results.filter((r) => r.id.startsWith('ceiling')).flatMap((r) => r.runs)
-    .map((r) => r.serverCpuUsPerRequest).filter((v): v is number => v !== undefined);
+  const values = report.results
+    .filter((r) => r.id.startsWith('ceiling'))
+    .flatMap((r) => r.runs)
+    .map((r) => r.serverCpuUsPerRequest)
+    .filter((v): v is number => v !== undefined);
   return values.length > 0 ? median(values) : undefined;
 }
 
@@ -125,7 +128,8 @@ export function evaluateTargets(report: BenchReport): TargetRow[] {
       const cpu = cpuRatio(report, cached);
       rows.push({
         target,
-        measured: `${fmtRatio(ratio)} (${fmtInt(cached.rps)} of ${fmtInt(ceiling)} req/s), p99 ${fmtMs(cached.p99Ms)} ms` +
+        measured:
+          `${fmtRatio(ratio)} (${fmtInt(cached.rps)} of ${fmtInt(ceiling)} req/s), p99 ${fmtMs(cached.p99Ms)} ms` +
           (cpu !== undefined ? `; by CPU time ${fmtRatio(cpu)}` : ''),
         pass: ratio >= 0.6 && cached.p99Ms <= 10,
       });
@@ -147,7 +151,10 @@ export function evaluateTargets(report: BenchReport): TargetRow[] {
   const cached = measured('sqlite-1k-verify-cached');
   if (peer && cached) {
     const times = cached.rps / peer.rps;
-    const cpu = peer.cpuUsPerRequest !== undefined && cached.cpuUsPerRequest !== undefined ? peer.cpuUsPerRequest / cached.cpuUsPerRequest : undefined;
+    const cpu =
+      peer.cpuUsPerRequest !== undefined && cached.cpuUsPerRequest !== undefined
+        ? peer.cpuUsPerRequest / cached.cpuUsPerRequest
+        : undefined;
     rows.push({
       target: "At least 10x the peer's verify throughput (SQLite both)",
       measured: `${times.toFixed(1)}x (${fmtInt(cached.rps)} vs ${fmtInt(peer.rps)} req/s)${cpu !== undefined ? `; by CPU time ${cpu.toFixed(1)}x` : ''}`,
@@ -169,9 +176,15 @@ export function evaluateTargets(report: BenchReport): TargetRow[] {
     const large = measured(`${engine}-1M-verify-cached`);
     if (small && large) {
       const ratio = large.rps / small.rps;
-      const cpu = large.cpuUsPerRequest !== undefined && small.cpuUsPerRequest !== undefined
-        ? `; CPU ${Math.round(large.cpuUsPerRequest)} vs ${Math.round(small.cpuUsPerRequest)} us/req` : '';
-      rows.push({ target: tputTarget, measured: `${(ratio * 100).toFixed(0)}% (${fmtInt(large.rps)} vs ${fmtInt(small.rps)} req/s)${cpu}`, pass: ratio >= 0.9 });
+      const cpu =
+        large.cpuUsPerRequest !== undefined && small.cpuUsPerRequest !== undefined
+          ? `; CPU ${Math.round(large.cpuUsPerRequest)} vs ${Math.round(small.cpuUsPerRequest)} us/req`
+          : '';
+      rows.push({
+        target: tputTarget,
+        measured: `${(ratio * 100).toFixed(0)}% (${fmtInt(large.rps)} vs ${fmtInt(small.rps)} req/s)${cpu}`,
+        pass: ratio >= 0.9,
+      });
     } else na(tputTarget, 'full mode only');
   }
   return rows;
@@ -227,10 +240,17 @@ export function renderReport(report: BenchReport, previous?: string): string {
   );
   out.push('## Machine', '');
   out.push(`- CPU: ${env.cpuModel}, ${env.cores} cores; memory ${(env.memoryBytes / 1024 ** 3).toFixed(1)} GiB; ${env.kernel}`);
-  out.push(`- Load average (1 / 5 / 15 min) at the start: ${load(env.loadAverageStart)}; at the end: ${load(env.loadAverageEnd)}. ` +
-    'The benchmark itself keeps two processes busy (the server and wrk), so about 2 is a quiet machine; well above that, ' +
-    'other work competed with them and req/s figures are lower and noisier (CPU us/req much less so).');
-  out.push(`- Versions: ${Object.entries(env.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`, '');
+  out.push(
+    `- Load average (1 / 5 / 15 min) at the start: ${load(env.loadAverageStart)}; at the end: ${load(env.loadAverageEnd)}. ` +
+      'The benchmark itself keeps two processes busy (the server and wrk), so about 2 is a quiet machine; well above that, ' +
+      'other work competed with them and req/s figures are lower and noisier (CPU us/req much less so).',
+  );
+  out.push(
+    `- Versions: ${Object.entries(env.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+    '',
+  );
 
   out.push('## Method', '');
   out.push(
@@ -238,16 +258,16 @@ export function renderReport(report: BenchReport, previous?: string): string {
       'every server (the ceiling, Keyward, the peer) alone on core 0 (`taskset -c 0`), a fresh process per scenario; loopback only. ' +
       'PostgreSQL and Redis are not pinned.',
     `- Per scenario: ${o.warmup} s of warm-up (discarded), then ${o.runs} run(s) of ${o.seconds} s. req/s is the median of the runs with ` +
-      'their min and max; p50 and p99 are medians of the runs\' percentiles; max is the largest latency of any run. wrk measures ' +
+      "their min and max; p50 and p99 are medians of the runs' percentiles; max is the largest latency of any run. wrk measures " +
       'latency from when it sends each request (closed loop), so it understates tail latency under saturation.',
     '- "x ceiling" divides by the median of all runs of the bare node:http ceiling measured in this same run' +
       (report.mode === 'full' ? ' (at the start and again at the end).' : '.'),
     '- Every answer is checked by the Lua script (status 200 and an expected substring such as `"valid":true`); a row with wrong ' +
-      'answers says so. Peak RSS is the server\'s VmHWM from /proc/<pid>/status at the end of the scenario (warm-up included). ' +
+      "answers says so. Peak RSS is the server's VmHWM from /proc/<pid>/status at the end of the scenario (warm-up included). " +
       'Server CPU is the share of core 0 the server process used during the run (user + system time from /proc/<pid>/stat): ' +
       'below 100% means it was starved or waiting. CPU us/req is that time per answered request; it moves little when other ' +
       'work competes for the machine, so it is the figure to compare fixes by on a busy machine. "x ceiling (CPU)" is the ' +
-      'ceiling\'s CPU us/req over the scenario\'s: the ratio the two would reach if each had core 0 to itself and were ' +
+      "ceiling's CPU us/req over the scenario's: the ratio the two would reach if each had core 0 to itself and were " +
       'limited by it. Pass and miss are judged on the measured req/s ratio, as the issue asks.',
     `- Keyward runs as \`keyward start\` from ${o.fromSrc ? 'src/ through tsx' : 'the built dist/'}, with its defaults (100,000-entry key ` +
       'cache, log level warn). The SQLite scenarios are one node (memory limiter); the PostgreSQL scenarios are configured as for many ' +
@@ -256,14 +276,15 @@ export function renderReport(report: BenchReport, previous?: string): string {
       'through keys.createKey.',
     '- The peer: better-auth 1.7.5 with @better-auth/api-key 1.7.5 on better-sqlite3 in WAL mode (synchronous = NORMAL, like Keyward), ' +
       'its default per-key rate limit (10 a day) and its global rate limit off, `auth.api.verifyApiKey` behind a node:http handler ' +
-      '(`bench/servers/peer.mjs`). It reads and then writes the key\'s row on every verification.',
+      "(`bench/servers/peer.mjs`). It reads and then writes the key's row on every verification.",
     '',
   );
 
   out.push('## Targets (issue 6)', '');
   out.push('| Target | Measured | Result |', '| --- | --- | --- |');
   for (const t of evaluateTargets(report)) {
-    const verdict = t.pass === undefined ? 'not measured' : report.mode === 'smoke' ? 'not judged (smoke run)' : t.pass ? 'pass' : '**miss**';
+    const verdict =
+      t.pass === undefined ? 'not measured' : report.mode === 'smoke' ? 'not judged (smoke run)' : t.pass ? 'pass' : '**miss**';
     out.push(`| ${t.target} | ${t.measured} | ${verdict} |`);
   }
   out.push('');
@@ -272,14 +293,24 @@ export function renderReport(report: BenchReport, previous?: string): string {
   for (const r of report.results) if (!groups.includes(r.group)) groups.push(r.group);
   for (const group of groups) {
     out.push(`## ${group}`, '');
-    out.push(table(report, report.results.filter((r) => r.group === group), ceiling), '');
+    out.push(
+      table(
+        report,
+        report.results.filter((r) => r.group === group),
+        ceiling,
+      ),
+      '',
+    );
   }
 
   const sizes = [...new Set(report.results.map((r) => r.stored).filter((s): s is number => s !== undefined))].sort((a, b) => a - b);
   if (sizes.length > 1) {
     out.push('## Stored keys', '');
     out.push('Cached and cold verification as the store grows (req/s median, x ceiling, peak RSS).', '');
-    out.push(`| Scenario | ${sizes.map((s) => `${s.toLocaleString('en-US')} keys`).join(' | ')} |`, `| --- |${sizes.map(() => ' ---: |').join('')}`);
+    out.push(
+      `| Scenario | ${sizes.map((s) => `${s.toLocaleString('en-US')} keys`).join(' | ')} |`,
+      `| --- |${sizes.map(() => ' ---: |').join('')}`,
+    );
     for (const engine of ['sqlite', 'postgres'] as const) {
       for (const kind of ['cached', 'cold'] as const) {
         const cells = sizes.map((size) => {

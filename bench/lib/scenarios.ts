@@ -64,28 +64,41 @@ export function keywardScenarios(db: BenchDatabase, plan: VerifyPlan): Scenario[
     switch (kind) {
       case 'cached':
         out.push({
-          ...base, id: `${db.engine}-${size}-verify-cached`, label: `cached key, ${size} stored`,
+          ...base,
+          id: `${db.engine}-${size}-verify-cached`,
+          label: `cached key, ${size} stored`,
           note: `${Math.min(HOT_KEYS, db.stored).toLocaleString('en-US')} hot keys cycled, all in the cache after the warm-up`,
-          expect: '"valid":true&&"keyId":"key_000000', bodies: () => verifyBodies(sampleIndexes(db.stored, HOT_KEYS, 1).map(bulkKey)),
+          expect: '"valid":true&&"keyId":"key_000000',
+          bodies: () => verifyBodies(sampleIndexes(db.stored, HOT_KEYS, 1).map(bulkKey)),
         });
         break;
       case 'credits':
         out.push({
-          ...base, id: `${db.engine}-${size}-verify-credits`, label: `with credits, ${size} stored`, note: 'one key, one atomic UPDATE per verification',
-          expect: '"valid":true&&"credits":', bodies: () => verifyBodies([db.special.credits]),
+          ...base,
+          id: `${db.engine}-${size}-verify-credits`,
+          label: `with credits, ${size} stored`,
+          note: 'one key, one atomic UPDATE per verification',
+          expect: '"valid":true&&"credits":',
+          bodies: () => verifyBodies([db.special.credits]),
         });
         break;
       case 'ratelimit':
         out.push({
-          ...base, id: `${db.engine}-${size}-verify-ratelimit`, label: `auto-applied rate limit (${limiter}), ${size} stored`,
-          note: 'one key with an autoApply limit it never reaches', expect: '"valid":true&&"exceeded":false',
+          ...base,
+          id: `${db.engine}-${size}-verify-ratelimit`,
+          label: `auto-applied rate limit (${limiter}), ${size} stored`,
+          note: 'one key with an autoApply limit it never reaches',
+          expect: '"valid":true&&"exceeded":false',
           bodies: () => verifyBodies([db.special.ratelimit]),
         });
         break;
       case 'permission':
         out.push({
-          ...base, id: `${db.engine}-${size}-verify-permission`, label: `permission query, ${size} stored`,
-          note: `\`${PERMISSION_QUERY}\``, expect: '"valid":true&&"permissions":[',
+          ...base,
+          id: `${db.engine}-${size}-verify-permission`,
+          label: `permission query, ${size} stored`,
+          note: `\`${PERMISSION_QUERY}\``,
+          expect: '"valid":true&&"permissions":[',
           bodies: () => verifyBodies([db.special.permission], { permissions: PERMISSION_QUERY }),
         });
         break;
@@ -103,7 +116,8 @@ export function keywardScenarios(db: BenchDatabase, plan: VerifyPlan): Scenario[
             ? `${count.toLocaleString('en-US')} distinct keys cycled through a ${COLD_CACHE_SIZE}-entry key cache: every lookup is a query`
             : `${count.toLocaleString('en-US')} distinct keys cycled through the default 100,000-entry cache: every lookup is a query`,
           server: small ? { ...server, env: { ...env, KEYWARD_CACHE_SIZE: String(COLD_CACHE_SIZE) } } : server,
-          expect: '"valid":true&&"keyId":"key_000000', bodies: () => verifyBodies(sampleIndexes(db.stored, count, 2).map(bulkKey)),
+          expect: '"valid":true&&"keyId":"key_000000',
+          bodies: () => verifyBodies(sampleIndexes(db.stored, count, 2).map(bulkKey)),
           cycle: true,
         });
         break;
@@ -115,23 +129,44 @@ export function keywardScenarios(db: BenchDatabase, plan: VerifyPlan): Scenario[
     switch (operation) {
       case 'createKey':
         out.push({
-          ...base, group: opsGroup, id: `${db.engine}-${size}-createKey`, label: 'keys.createKey', path: '/v2/keys.createKey', expect: '"keyId"',
+          ...base,
+          group: opsGroup,
+          id: `${db.engine}-${size}-createKey`,
+          label: 'keys.createKey',
+          path: '/v2/keys.createKey',
+          expect: '"keyId"',
           note: 'a new key per request (with its audit record)',
           bodies: () => [JSON.stringify({ apiId: db.writesApiId, prefix: 'load', name: 'load' })],
         });
         break;
       case 'ratelimit.limit':
         out.push({
-          ...base, group: opsGroup, id: `${db.engine}-${size}-ratelimit-limit`, label: `ratelimit.limit (${limiter})`, path: '/v2/ratelimit.limit',
-          expect: '"success":true', note: '1,000 identifiers cycled in one namespace',
-          bodies: () => Array.from({ length: 1000 }, (_, i) => JSON.stringify({ namespace: 'bench', identifier: `user_${i}`, limit: 1_000_000_000, duration: 60_000 })),
+          ...base,
+          group: opsGroup,
+          id: `${db.engine}-${size}-ratelimit-limit`,
+          label: `ratelimit.limit (${limiter})`,
+          path: '/v2/ratelimit.limit',
+          expect: '"success":true',
+          note: '1,000 identifiers cycled in one namespace',
+          bodies: () =>
+            Array.from({ length: 1000 }, (_, i) =>
+              JSON.stringify({ namespace: 'bench', identifier: `user_${i}`, limit: 1_000_000_000, duration: 60_000 }),
+            ),
         });
         break;
       case 'listKeys':
         out.push({
-          ...base, group: opsGroup, id: `${db.engine}-${size}-listKeys`, label: 'apis.listKeys, pages of 100', path: '/v2/apis.listKeys',
-          expect: '"data":[', note: `the first ${db.listCursors.length + 1} pages cycled`,
-          bodies: () => [undefined, ...db.listCursors].map((cursor) => JSON.stringify(cursor ? { apiId: db.apiId, limit: 100, cursor } : { apiId: db.apiId, limit: 100 })),
+          ...base,
+          group: opsGroup,
+          id: `${db.engine}-${size}-listKeys`,
+          label: 'apis.listKeys, pages of 100',
+          path: '/v2/apis.listKeys',
+          expect: '"data":[',
+          note: `the first ${db.listCursors.length + 1} pages cycled`,
+          bodies: () =>
+            [undefined, ...db.listCursors].map((cursor) =>
+              JSON.stringify(cursor ? { apiId: db.apiId, limit: 100, cursor } : { apiId: db.apiId, limit: 100 }),
+            ),
         });
         break;
     }
@@ -141,8 +176,14 @@ export function keywardScenarios(db: BenchDatabase, plan: VerifyPlan): Scenario[
 
 export function ceilingScenario(id = 'ceiling'): Scenario {
   return {
-    id, group: 'Ceiling', label: 'bare node:http, fixed JSON answer', server: { kind: 'ceiling' }, path: '/v2/keys.verifyKey',
-    expect: '"valid":true', auth: true, note: 'reads the small JSON POST, answers a fixed small JSON body',
+    id,
+    group: 'Ceiling',
+    label: 'bare node:http, fixed JSON answer',
+    server: { kind: 'ceiling' },
+    path: '/v2/keys.verifyKey',
+    expect: '"valid":true',
+    auth: true,
+    note: 'reads the small JSON POST, answers a fixed small JSON body',
     // The same body and headers as a cached verification, so the load generator does the same work.
     bodies: () => [JSON.stringify({ key: bulkKey(1) })],
   };
@@ -150,8 +191,14 @@ export function ceilingScenario(id = 'ceiling'): Scenario {
 
 export function peerScenario(file: string, keys: string[]): Scenario {
   return {
-    id: 'peer-verify', group: 'Peer', label: 'better-auth api-key verifyApiKey (SQLite, WAL)', server: { kind: 'peer', file }, path: '/verify',
-    expect: '"valid":true', auth: true, note: `${keys.length.toLocaleString('en-US')} keys cycled; writes its row on every verification`,
+    id: 'peer-verify',
+    group: 'Peer',
+    label: 'better-auth api-key verifyApiKey (SQLite, WAL)',
+    server: { kind: 'peer', file },
+    path: '/verify',
+    expect: '"valid":true',
+    auth: true,
+    note: `${keys.length.toLocaleString('en-US')} keys cycled; writes its row on every verification`,
     bodies: () => verifyBodies(keys),
   };
 }

@@ -48,8 +48,16 @@ export interface LoadResult {
 }
 
 interface WrkJson {
-  requests: number; duration_us: number; p50_us: number; p90_us: number; p99_us: number; max_us: number; mean_us: number;
-  errors: LoadResult['errors']; mismatches: number; sample: string;
+  requests: number;
+  duration_us: number;
+  p50_us: number;
+  p90_us: number;
+  p99_us: number;
+  max_us: number;
+  mean_us: number;
+  errors: LoadResult['errors'];
+  mismatches: number;
+  sample: string;
 }
 
 /**
@@ -58,8 +66,22 @@ interface WrkJson {
  */
 export function runLoad(options: LoadOptions): Promise<LoadResult> {
   const args = [
-    '-c', String(options.cpu), 'wrk', '-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--timeout', '5s',
-    '-s', WRK_SCRIPT, options.url, '--', options.bodiesFile, options.expect, String(options.offset ?? 0), options.authorization ?? '',
+    '-c',
+    String(options.cpu),
+    'wrk',
+    '-t1',
+    `-c${options.connections}`,
+    `-d${options.seconds}s`,
+    '--timeout',
+    '5s',
+    '-s',
+    WRK_SCRIPT,
+    options.url,
+    '--',
+    options.bodiesFile,
+    options.expect,
+    String(options.offset ?? 0),
+    options.authorization ?? '',
   ];
   return new Promise((resolve, reject) => {
     const child = track(spawn('taskset', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
@@ -72,15 +94,28 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
     let cpu: { server?: number; wrk?: number } = {};
     const window = options.seconds - 1;
     let first: { at: number; server?: number; wrk?: number } | undefined;
-    const sample = () => ({ at: performance.now(), server: options.serverPid && cpuSeconds(options.serverPid), wrk: child.pid && cpuSeconds(child.pid) });
+    const sample = () => ({
+      at: performance.now(),
+      server: options.serverPid && cpuSeconds(options.serverPid),
+      wrk: child.pid && cpuSeconds(child.pid),
+    });
     const t1 = window > 0 ? setTimeout(() => (first = sample()), 500) : undefined;
-    const t2 = window > 0 ? setTimeout(() => {
-      if (!first) return;
-      const last = sample();
-      const elapsed = (last.at - first.at) / 1000;
-      const share = (a?: number, b?: number) => (a === undefined || b === undefined || a === 0 ? undefined : (b - a) / elapsed);
-      cpu = { server: share(first.server || undefined, last.server || undefined), wrk: share(first.wrk || undefined, last.wrk || undefined) };
-    }, (options.seconds - 0.5) * 1000) : undefined;
+    const t2 =
+      window > 0
+        ? setTimeout(
+            () => {
+              if (!first) return;
+              const last = sample();
+              const elapsed = (last.at - first.at) / 1000;
+              const share = (a?: number, b?: number) => (a === undefined || b === undefined || a === 0 ? undefined : (b - a) / elapsed);
+              cpu = {
+                server: share(first.server || undefined, last.server || undefined),
+                wrk: share(first.wrk || undefined, last.wrk || undefined),
+              };
+            },
+            (options.seconds - 0.5) * 1000,
+          )
+        : undefined;
 
     child.once('error', reject);
     child.once('exit', (code) => {
@@ -106,7 +141,9 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         errors: json.errors,
         mismatches: json.mismatches,
         sample: json.sample,
-        ...(cpu.server !== undefined ? { serverCpu: cpu.server, serverCpuUsPerRequest: (cpu.server / (json.requests / seconds)) * 1e6 } : {}),
+        ...(cpu.server !== undefined
+          ? { serverCpu: cpu.server, serverCpuUsPerRequest: (cpu.server / (json.requests / seconds)) * 1e6 }
+          : {}),
         ...(cpu.wrk !== undefined ? { wrkCpu: cpu.wrk } : {}),
       });
     });

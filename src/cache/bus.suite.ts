@@ -9,8 +9,13 @@ export function busConformance(name: string, open: () => Promise<[InvalidationBu
   describe(`InvalidationBus conformance: ${name}`, () => {
     let here: InvalidationBus;
     let there: InvalidationBus;
-    beforeAll(async () => { [here, there] = await open(); });
-    afterAll(async () => { await here.close(); if (there !== here) await there.close(); });
+    beforeAll(async () => {
+      [here, there] = await open();
+    });
+    afterAll(async () => {
+      await here.close();
+      if (there !== here) await there.close();
+    });
 
     const collect = (bus: InvalidationBus) => {
       const seen: Invalidation[] = [];
@@ -20,7 +25,11 @@ export function busConformance(name: string, open: () => Promise<[InvalidationBu
     const eventually = async (check: () => void, ms = 1000) => {
       const until = Date.now() + ms;
       for (;;) {
-        try { return check(); } catch (error) { if (Date.now() > until) throw error; }
+        try {
+          return check();
+        } catch (error) {
+          if (Date.now() > until) throw error;
+        }
         await new Promise((r) => setTimeout(r, 5));
       }
     };
@@ -40,7 +49,9 @@ export function busConformance(name: string, open: () => Promise<[InvalidationBu
         { kind: 'ratelimitNamespace', workspaceId: 'ws_2' },
       ];
       for (const message of messages) await here.publish(message);
-      await eventually(() => { for (const m of messages) expect(seen).toContainEqual(m); });
+      await eventually(() => {
+        for (const m of messages) expect(seen).toContainEqual(m);
+      });
     });
   });
 }

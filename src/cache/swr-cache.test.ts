@@ -7,7 +7,10 @@ import { SwrCache } from './swr-cache.js';
 function deferred<T>() {
   let resolve!: (value: T) => void;
   let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   return { promise, resolve, reject };
 }
 
@@ -43,7 +46,11 @@ describe('SwrCache', () => {
   it('serves a stale entry at once and refreshes it in the background, once', async () => {
     const { clock, cache } = setup();
     const loads: Array<ReturnType<typeof deferred<string>>> = [];
-    const load = () => { const d = deferred<string>(); loads.push(d); return d.promise; };
+    const load = () => {
+      const d = deferred<string>();
+      loads.push(d);
+      return d.promise;
+    };
     const first = cache.get('a', load);
     loads[0]!.resolve('v1');
     expect(await first).toBe('v1');
@@ -62,7 +69,11 @@ describe('SwrCache', () => {
     const { clock, cache } = setup();
     await cache.get('a', async () => 'v1');
     clock.advance(1500);
-    expect(await cache.get('a', async () => { throw new Error('database down'); })).toBe('v1');
+    expect(
+      await cache.get('a', async () => {
+        throw new Error('database down');
+      }),
+    ).toBe('v1');
     await settle();
     expect(await cache.get('a', async () => 'unused')).toBe('v1');
   });
@@ -92,7 +103,10 @@ describe('SwrCache', () => {
     const { cache } = setup();
     const d = deferred<string>();
     let calls = 0;
-    const load = () => { calls++; return d.promise; };
+    const load = () => {
+      calls++;
+      return d.promise;
+    };
     const gets = [cache.get('a', load), cache.get('a', load), cache.get('a', load)];
     d.resolve('shared');
     expect(await Promise.all(gets)).toEqual(['shared', 'shared', 'shared']);
@@ -101,7 +115,11 @@ describe('SwrCache', () => {
 
   it('does not cache a failed load', async () => {
     const { cache } = setup();
-    await expect(cache.get('a', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      cache.get('a', async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(await cache.get('a', async () => 'recovered')).toBe('recovered');
   });
 
@@ -157,7 +175,12 @@ describe('SwrCache', () => {
       const { cache } = setup();
       const d = deferred<string>();
       let answered = false;
-      const pending = cache.get('a', () => d.promise).then((value) => { answered = true; return value; });
+      const pending = cache
+        .get('a', () => d.promise)
+        .then((value) => {
+          answered = true;
+          return value;
+        });
       d.resolve('ws1:before');
       for (let i = 0; i < ticks; i++) await Promise.resolve();
       const answeredBefore = answered;
@@ -183,7 +206,12 @@ describe('SwrCache', () => {
 
   it('invalidate and invalidateWhere drop exactly what they name (misses included for invalidateWhere)', async () => {
     const { cache } = setup();
-    for (const [key, value] of [['a', 'ws1:a'], ['b', 'ws2:b'], ['c', 'ws1:c']] as const) await cache.get(key, async () => value);
+    for (const [key, value] of [
+      ['a', 'ws1:a'],
+      ['b', 'ws2:b'],
+      ['c', 'ws1:c'],
+    ] as const)
+      await cache.get(key, async () => value);
     await cache.get('miss', async () => undefined);
     cache.invalidate('a');
     expect(await cache.get('a', async () => 'reloaded')).toBe('reloaded');

@@ -78,7 +78,11 @@ export class SwrCache<V> {
 
   private store(key: string, value: V | undefined): void {
     const now = this.options.clock.now();
-    this.entries?.set(key, { value, freshUntil: now + this.options.freshMs, staleUntil: now + this.options.freshMs + this.options.staleMs });
+    this.entries?.set(key, {
+      value,
+      freshUntil: now + this.options.freshMs,
+      staleUntil: now + this.options.freshMs + this.options.staleMs,
+    });
   }
 
   invalidate(key: string): void {

@@ -21,7 +21,14 @@ export function announcer(config: Readonly<Config>): Announcer {
   const redis = config.redisUrl === null ? undefined : new RedisBus(config.redisUrl);
   let announced = redis !== undefined;
   const bus: InvalidationBus = redis
-    ? { publish: (message) => redis.publish(message).catch(() => { announced = false; }), subscribe: () => undefined, close: () => redis.close() }
+    ? {
+        publish: (message) =>
+          redis.publish(message).catch(() => {
+            announced = false;
+          }),
+        subscribe: () => undefined,
+        close: () => redis.close(),
+      }
     : new MemoryBus();
   return {
     bus,

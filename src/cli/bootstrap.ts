@@ -19,9 +19,7 @@ export async function bootstrapCommand(config: Readonly<Config>, args: { json: b
     if (args.json) {
       process.stdout.write(`${JSON.stringify({ workspaceId: created.workspaceId, rootKey: created.rootKey })}\n`);
     } else {
-      process.stdout.write(
-        `Created workspace ${created.workspaceId}.\nRoot key (shown once, store it now): ${created.rootKey}\n`,
-      );
+      process.stdout.write(`Created workspace ${created.workspaceId}.\nRoot key (shown once, store it now): ${created.rootKey}\n`);
     }
     return 0;
   } finally {

@@ -49,7 +49,7 @@ describe('keyward <command> --help', () => {
     expect(new Set(texts).size).toBe(COMMANDS.length);
   });
 
-  it('takes the subcommand form too: `keyward root-key create --help` is root-key\'s help', async () => {
+  it("takes the subcommand form too: `keyward root-key create --help` is root-key's help", async () => {
     const [form, command] = [await cli('root-key', 'create', '--help'), await cli('root-key', '--help')];
     expect(form).toEqual(command);
   });
@@ -58,7 +58,11 @@ describe('keyward <command> --help', () => {
     const env = process.env.KEYWARD_PORT;
     process.env.KEYWARD_PORT = 'eighty';
     try {
-      const [start, vault, bootstrap] = [await cli('start', '--json'), await cli('vault', 'init', '--workspace', 'ws_1'), await cli('bootstrap', '--api', 'x')];
+      const [start, vault, bootstrap] = [
+        await cli('start', '--json'),
+        await cli('vault', 'init', '--workspace', 'ws_1'),
+        await cli('bootstrap', '--api', 'x'),
+      ];
       expect([start.code, vault.code, bootstrap.code]).toEqual([2, 2, 2]);
       expect(start.stderr).toBe('keyward: start takes no --json option\nusage: keyward start\n');
       expect(vault.stderr).toContain('vault takes no --workspace option');
@@ -73,9 +77,9 @@ describe('keyward <command> --help', () => {
     }
   });
 
-  it('the global help lists each command\'s forms; `help <unknown>` exits 2', async () => {
+  it("the global help lists each command's forms; `help <unknown>` exits 2", async () => {
     for (const command of COMMANDS) expect(HELP).toMatch(new RegExp(`^ {2}${command.name}\\b`, 'm'));
-    expect(HELP).toContain('after a command, that command\'s usage and options');
+    expect(HELP).toContain("after a command, that command's usage and options");
     const unknown = await cli('help', 'frobnicate');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');

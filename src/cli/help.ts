@@ -63,7 +63,10 @@ export function commandsHelp(commands: readonly CliCommand[]): string {
 export function synopsisEntry(synopsis: string, summary: string): string {
   if (2 + synopsis.length + 1 <= COMMAND_COLUMN) return entry(synopsis, summary, COMMAND_COLUMN);
   const lines = wrap(synopsis, 7);
-  return `  ${lines[0]!.trimStart()}\n${lines.slice(1).map((l) => `${l}\n`).join('')}${wrap(summary, COMMAND_COLUMN).join('\n')}\n`;
+  return `  ${lines[0]!.trimStart()}\n${lines
+    .slice(1)
+    .map((l) => `${l}\n`)
+    .join('')}${wrap(summary, COMMAND_COLUMN).join('\n')}\n`;
 }
 
 /** `keyward <command> --help`: its usage, what each form does, its options and the settings it uses. */

@@ -45,9 +45,15 @@ describe('parseImport', () => {
       {
         label: 'line 2',
         key: {
-          hash: HEX, name: 'Acme', externalId: 'org_1', meta: { plan: 'pro' }, expires: Date.UTC(2100, 0, 1), enabled: false,
+          hash: HEX,
+          name: 'Acme',
+          externalId: 'org_1',
+          meta: { plan: 'pro' },
+          expires: Date.UTC(2100, 0, 1),
+          enabled: false,
           credits: { remaining: 10, refill: { interval: 'monthly', amount: 10, refillDay: 1 } },
-          permissions: ['a.read', 'b.write', 'c.x'], roles: ['admin', 'read only'],
+          permissions: ['a.read', 'b.write', 'c.x'],
+          roles: ['admin', 'read only'],
           ratelimits: [{ name: 'req', limit: 5, duration: 1000, autoApply: false }],
         },
       },
@@ -56,7 +62,9 @@ describe('parseImport', () => {
   });
 
   it('semicolon-separated CSV', () => {
-    expect(parseImport(`hash;name\n${HEX};"a;b"`, 'csv', 'sha256_hex').records).toEqual([{ label: 'line 2', key: { hash: HEX, name: 'a;b', enabled: true } }]);
+    expect(parseImport(`hash;name\n${HEX};"a;b"`, 'csv', 'sha256_hex').records).toEqual([
+      { label: 'line 2', key: { hash: HEX, name: 'a;b', enabled: true } },
+    ]);
   });
 
   it('rejects records with their reasons, keeping the others', () => {

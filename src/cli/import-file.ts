@@ -90,8 +90,22 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 
 /** Column names as written in exports, matched ignoring case, `_`, `-` and spaces. */
 const COLUMNS: Record<string, string> = Object.fromEntries(
-  ['hash', 'name', 'externalId', 'meta', 'expires', 'enabled', 'remaining', 'refillInterval', 'refillAmount', 'refillDay', 'permissions',
-    'roles', 'ratelimits', 'credits'].map((name) => [columnKey(name), name]),
+  [
+    'hash',
+    'name',
+    'externalId',
+    'meta',
+    'expires',
+    'enabled',
+    'remaining',
+    'refillInterval',
+    'refillAmount',
+    'refillDay',
+    'permissions',
+    'roles',
+    'ratelimits',
+    'credits',
+  ].map((name) => [columnKey(name), name]),
 );
 
 function columnKey(name: string): string {
@@ -158,7 +172,10 @@ function csvRecords(text: string): { records: RawRecord[]; ignored: string[] } {
   if (!header) throw new ImportFileError('the CSV file is empty: it needs a header row naming its columns, one of them `hash`');
   const names = header.cells.map((cell) => COLUMNS[columnKey(cell.trim())]);
   if (!names.includes('hash')) throw new ImportFileError(`the CSV header (line ${header.line}) has no \`hash\` column`);
-  const ignored = header.cells.filter((_, i) => names[i] === undefined).map((cell) => cell.trim()).filter((cell) => cell !== '');
+  const ignored = header.cells
+    .filter((_, i) => names[i] === undefined)
+    .map((cell) => cell.trim())
+    .filter((cell) => cell !== '');
   const records = rows.map((row): RawRecord => {
     const label = `line ${row.line}`;
     if (row.cells.length > header.cells.length) {
@@ -208,7 +225,12 @@ function csvValue(name: string, text: string): unknown {
     case 'permissions':
       return text.startsWith('[') ? jsonCell(text) : text.split(/[;,\s]+/).filter((s) => s !== '');
     case 'roles':
-      return text.startsWith('[') ? jsonCell(text) : text.split(';').map((s) => s.trim()).filter((s) => s !== '');
+      return text.startsWith('[')
+        ? jsonCell(text)
+        : text
+            .split(';')
+            .map((s) => s.trim())
+            .filter((s) => s !== '');
     default:
       return text;
   }
@@ -233,15 +255,21 @@ const FIELDS = new Set(Object.keys(MigrateKeyIn.properties));
 const FLAT_CREDITS = ['remaining', 'refillInterval', 'refillAmount', 'refillDay'];
 
 /** A record as keys.migrateKeys takes it, or why it cannot be imported. */
-function toKey(input: Record<string, unknown>, algorithm: MigrationAlgorithm, now: number, ignored: Set<string>): { key: MigrateKeyInput } | { problem: string } {
+function toKey(
+  input: Record<string, unknown>,
+  algorithm: MigrationAlgorithm,
+  now: number,
+  ignored: Set<string>,
+): { key: MigrateKeyInput } | { problem: string } {
   const fields = { ...input };
   const flat = FLAT_CREDITS.filter((name) => fields[name] !== undefined && fields[name] !== null);
   if (flat.length > 0) {
     if (fields.credits !== undefined) return problem(`give either credits or ${flat.join(', ')}, not both`);
     const { remaining, refillInterval, refillAmount, refillDay } = fields;
-    const refill = refillInterval !== undefined || refillAmount !== undefined
-      ? { interval: refillInterval, amount: refillAmount, ...(refillDay !== undefined ? { refillDay } : {}) }
-      : undefined;
+    const refill =
+      refillInterval !== undefined || refillAmount !== undefined
+        ? { interval: refillInterval, amount: refillAmount, ...(refillDay !== undefined ? { refillDay } : {}) }
+        : undefined;
     fields.credits = { remaining: remaining ?? null, ...(refill ? { refill } : {}) };
   }
   for (const name of Object.keys(fields)) {

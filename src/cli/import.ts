@@ -16,18 +16,29 @@ import { progressBar } from './progress.js';
 
 export const importCli: CliCommand = {
   name: 'import',
-  forms: [{
-    args: `FILE --api <apiId> --workspace <workspaceId> [--algorithm ${MIGRATION_ALGORITHMS.join('|')}] [--migration <id>] [--json]`,
-    summary: 'Import keys by hash from a JSON array or a CSV export (header row: hash, name, externalId, meta, expires, enabled, ' +
-      'remaining, ...) into an API, in batches, audited. Progress on stderr, a summary on stdout; running it again imports ' +
-      'nothing new. Exits 1 if any record could not be imported.',
-  }],
+  forms: [
+    {
+      args: `FILE --api <apiId> --workspace <workspaceId> [--algorithm ${MIGRATION_ALGORITHMS.join('|')}] [--migration <id>] [--json]`,
+      summary:
+        'Import keys by hash from a JSON array or a CSV export (header row: hash, name, externalId, meta, expires, enabled, ' +
+        'remaining, ...) into an API, in batches, audited. Progress on stderr, a summary on stdout; running it again imports ' +
+        'nothing new. Exits 1 if any record could not be imported.',
+    },
+  ],
   positionals: 1,
   options: [
     { option: 'api', value: '<apiId>', description: 'The API the keys join.' },
     { option: 'workspace', value: '<workspaceId>', description: 'The workspace of that API.' },
-    { option: 'algorithm', value: '<name>', description: `How the file's hashes were made: ${MIGRATION_ALGORITHMS.join(', ')} (default sha256_base64).` },
-    { option: 'migration', value: '<id>', description: 'The key migration to import into; by default the workspace\'s oldest for the algorithm, created the first time.' },
+    {
+      option: 'algorithm',
+      value: '<name>',
+      description: `How the file's hashes were made: ${MIGRATION_ALGORITHMS.join(', ')} (default sha256_base64).`,
+    },
+    {
+      option: 'migration',
+      value: '<id>',
+      description: "The key migration to import into; by default the workspace's oldest for the algorithm, created the first time.",
+    },
     { option: 'json', description: 'Print the summary as one JSON object.' },
   ],
   settings: ['KEYWARD_DATA_DIR', 'KEYWARD_DATABASE_URL', 'KEYWARD_REDIS_URL'],
@@ -104,7 +115,8 @@ export async function importCommand(config: Readonly<Config>, args: ImportArgs):
       try {
         migration = await service.find(ctx, args.migration);
       } catch (error) {
-        if (error instanceof KeywardError && error.code === 'migration_not_found') return failure(`no migration "${args.migration}" in workspace "${workspaceId}"`);
+        if (error instanceof KeywardError && error.code === 'migration_not_found')
+          return failure(`no migration "${args.migration}" in workspace "${workspaceId}"`);
         throw error;
       }
       if (args.algorithm !== undefined && args.algorithm !== migration.algorithm) {
@@ -144,7 +156,8 @@ export async function importCommand(config: Readonly<Config>, args: ImportArgs):
       );
     } else {
       process.stdout.write(report(summary, apiId, workspaceId));
-      if (migration.algorithm === 'sha256_base64' && summary.imported > 0 && !announce.announced()) process.stdout.write(`${announce.notice()}\n`);
+      if (migration.algorithm === 'sha256_base64' && summary.imported > 0 && !announce.announced())
+        process.stdout.write(`${announce.notice()}\n`);
     }
     return summary.failed.length > 0 ? 1 : 0;
   } finally {
@@ -158,7 +171,12 @@ export async function importCommand(config: Readonly<Config>, args: ImportArgs):
  * can check, such as an unknown role) writes nothing, so each of its records is tried alone to tell which failed.
  */
 async function importBatch(
-  service: KeyMigrationService, ctx: RequestContext, migrationId: string, apiId: string, batch: ImportRecord[], summary: Summary,
+  service: KeyMigrationService,
+  ctx: RequestContext,
+  migrationId: string,
+  apiId: string,
+  batch: ImportRecord[],
+  summary: Summary,
 ): Promise<void> {
   try {
     const result = await service.migrateKeys(ctx, { migrationId, apiId, keys: batch.map((r) => r.key) });

@@ -20,7 +20,7 @@ export const HELP = `keyward ${VERSION}: self-hosted API key management and rate
 Usage: keyward <command> [options]
 
 Commands:
-${commandsHelp(COMMANDS)}${synopsisEntry('help [<command>]', 'Show this help, or that command\'s usage and options.')}
+${commandsHelp(COMMANDS)}${synopsisEntry('help [<command>]', "Show this help, or that command's usage and options.")}
 Options:
   -h, --help         Show this help; after a command, that command's usage and options.
   -v, --version      Print the version.

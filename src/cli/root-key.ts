@@ -15,18 +15,22 @@ export const rootKeyCli: CliCommand = {
   forms: [
     {
       args: 'create --workspace <id> --name <name> --permission <p> [--permission <p> ...] [--json]',
-      summary: 'Create a root key holding exactly these permissions (each one Keyward knows: see rootKeys.listPermissions). ' +
+      summary:
+        'Create a root key holding exactly these permissions (each one Keyward knows: see rootKeys.listPermissions). ' +
         'Prints the key once; with --json exactly {"rootKeyId": "...", "rootKey": "..."}. Audited.',
     },
-    { args: 'list --workspace <id> [--json]', summary: 'List a workspace\'s root keys: id, start, name, expiry, permissions (never a secret).' },
+    {
+      args: 'list --workspace <id> [--json]',
+      summary: "List a workspace's root keys: id, start, name, expiry, permissions (never a secret).",
+    },
     { args: 'revoke <rootKeyId>', summary: 'Revoke a root key, audited. Servers sharing KEYWARD_REDIS_URL refuse it at once.' },
   ],
-  details: 'These act as Keyward itself (audited as the system actor `cli`) with the operator\'s authority over the workspace.',
+  details: "These act as Keyward itself (audited as the system actor `cli`) with the operator's authority over the workspace.",
   // A subcommand, and for `revoke` an id; the command checks which.
   positionals: [1, 2],
   options: [
     { option: 'workspace', value: '<id>', description: 'The workspace (create, list).' },
-    { option: 'name', value: '<name>', description: 'The new root key\'s name (create).' },
+    { option: 'name', value: '<name>', description: "The new root key's name (create)." },
     { option: 'permission', value: '<p>', description: 'A permission the new root key holds; repeat it for each (create).' },
     { option: 'json', description: 'Print JSON: {"rootKeyId", "rootKey"} (create), an array of root keys (list).' },
   ],
@@ -59,7 +63,8 @@ export async function rootKeyCommand(config: Readonly<Config>, args: RootKeyArgs
   const arity = { create: 0, list: 0, revoke: 1 }[subcommand ?? ''];
   if (arity === undefined || rest.length !== arity) return usage(`unknown or incomplete command "root-key ${args.positionals.join(' ')}"`);
   if (subcommand !== 'revoke' && !args.workspace) return usage('--workspace is required');
-  if (subcommand === 'create' && (!args.name || !args.permission?.length)) return usage('--name and at least one --permission are required');
+  if (subcommand === 'create' && (!args.name || !args.permission?.length))
+    return usage('--name and at least one --permission are required');
 
   const store = await openSqlStore(config.databaseUrl);
   const announce = announcer(config);

@@ -4,10 +4,13 @@ import type { CliCommand } from './command.js';
 
 export const startCli: CliCommand = {
   name: 'start',
-  forms: [{
-    summary: 'Serve the HTTP API. Applies pending migrations first. On the very first start of an empty store it creates a ' +
-      'workspace and prints its root key, once.',
-  }],
+  forms: [
+    {
+      summary:
+        'Serve the HTTP API. Applies pending migrations first. On the very first start of an empty store it creates a ' +
+        'workspace and prints its root key, once.',
+    },
+  ],
   details: 'Stops cleanly on SIGINT or SIGTERM.',
   run: (config) => startCommand(config),
 };

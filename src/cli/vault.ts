@@ -23,25 +23,36 @@ export const vaultCli: CliCommand = {
   forms: [
     {
       args: 'init',
-      summary: 'Print a new master key (the next version) alone on the last line of stdout, exactly as a KEYWARD_MASTER_KEYS ' +
+      summary:
+        'Print a new master key (the next version) alone on the last line of stdout, exactly as a KEYWARD_MASTER_KEYS ' +
         'entry; what to do next goes to stderr.',
     },
     {
       args: 'rotate',
-      summary: 'Re-wrap every data key under the newest master key (progress on stderr) while servers keep serving; ' +
+      summary:
+        'Re-wrap every data key under the newest master key (progress on stderr) while servers keep serving; ' +
         'afterwards older versions can leave KEYWARD_MASTER_KEYS.',
     },
     {
       args: 'serve',
-      summary: 'Run the vault as its own process (KEYWARD_VAULT_HOST/PORT, bearer token KEYWARD_VAULT_TOKEN, HTTPS with ' +
+      summary:
+        'Run the vault as its own process (KEYWARD_VAULT_HOST/PORT, bearer token KEYWARD_VAULT_TOKEN, HTTPS with ' +
         'KEYWARD_VAULT_TLS_CERT/KEY); API nodes then use it through KEYWARD_VAULT_URL and hold no master key.',
     },
   ],
   details: 'Run them where the master keys and the vault store are: not on a node that sets KEYWARD_VAULT_URL.',
   positionals: 1,
   settings: [
-    'KEYWARD_MASTER_KEYS', 'KEYWARD_VAULT_DIR', 'KEYWARD_VAULT_DATABASE_URL', 'KEYWARD_VAULT_TOKEN', 'KEYWARD_VAULT_HOST', 'KEYWARD_VAULT_PORT',
-    'KEYWARD_VAULT_TLS_CERT', 'KEYWARD_VAULT_TLS_KEY', 'KEYWARD_VAULT_DEK_MAX_ENCRYPTIONS', 'KEYWARD_LOG_LEVEL',
+    'KEYWARD_MASTER_KEYS',
+    'KEYWARD_VAULT_DIR',
+    'KEYWARD_VAULT_DATABASE_URL',
+    'KEYWARD_VAULT_TOKEN',
+    'KEYWARD_VAULT_HOST',
+    'KEYWARD_VAULT_PORT',
+    'KEYWARD_VAULT_TLS_CERT',
+    'KEYWARD_VAULT_TLS_KEY',
+    'KEYWARD_VAULT_DEK_MAX_ENCRYPTIONS',
+    'KEYWARD_LOG_LEVEL',
   ],
   run: (config, args) => vaultCommand(config, args),
 };
@@ -139,18 +150,25 @@ async function rotate(config: Readonly<Config>): Promise<number> {
 /** Serves encrypt/decrypt to API nodes (KEYWARD_VAULT_URL) until SIGINT or SIGTERM. */
 async function serve(config: Readonly<Config>): Promise<number | undefined> {
   requireLocal(config, 'serve');
-  if (config.masterKeys.length === 0) throw new VaultConfigError('set KEYWARD_MASTER_KEYS: the vault process is where the master keys live');
+  if (config.masterKeys.length === 0)
+    throw new VaultConfigError('set KEYWARD_MASTER_KEYS: the vault process is where the master keys live');
   if (config.vaultToken === null) throw new VaultConfigError('set KEYWARD_VAULT_TOKEN: API nodes authenticate with it');
-  const tls = config.vaultTlsCertFile && config.vaultTlsKeyFile
-    ? { cert: readFileSync(config.vaultTlsCertFile), key: readFileSync(config.vaultTlsKeyFile) }
-    : undefined;
+  const tls =
+    config.vaultTlsCertFile && config.vaultTlsKeyFile
+      ? { cert: readFileSync(config.vaultTlsCertFile), key: readFileSync(config.vaultTlsKeyFile) }
+      : undefined;
   // The logger exists only with the server; a vault that fails to open never logs.
   let log: { warn(fields: Record<string, unknown>, message: string): void } | undefined;
   const vault = await openLocalVault(config, { logger: { warn: (fields, message) => log?.warn(fields, message) } });
   let server;
   try {
     server = await createVaultServer({
-      vault, token: config.vaultToken, host: config.vaultHost, port: config.vaultPort, logLevel: config.logLevel, ...(tls ? { tls } : {}),
+      vault,
+      token: config.vaultToken,
+      host: config.vaultHost,
+      port: config.vaultPort,
+      logLevel: config.logLevel,
+      ...(tls ? { tls } : {}),
     });
   } catch (error) {
     await vault.close();
@@ -158,15 +176,20 @@ async function serve(config: Readonly<Config>): Promise<number | undefined> {
   }
   log = server.app.log;
   const address = await server.listen();
-  process.stdout.write(`Keyward vault listening on ${address} (master key versions ${config.masterKeys.map((k) => k.version).join(', ')})\n`);
+  process.stdout.write(
+    `Keyward vault listening on ${address} (master key versions ${config.masterKeys.map((k) => k.version).join(', ')})\n`,
+  );
   let stopping = false;
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    server.close().then(() => vault.close()).then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    server
+      .close()
+      .then(() => vault.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -8,12 +8,16 @@ import { usageOf } from './help.js';
 
 export const workspaceLimitCli: CliCommand = {
   name: 'workspace-limit',
-  forms: [{
-    args: '<workspaceId> <requestsPerMinute|off>',
-    summary: 'Set one workspace\'s API rate limit (requests per minute, 0 refuses every request), or "off" to fall back to ' +
-      'KEYWARD_WORKSPACE_RATE_LIMIT. Audited.',
-  }],
-  details: 'Servers sharing KEYWARD_REDIS_URL drop their cached copy at once; without Redis they pick the value up when ' +
+  forms: [
+    {
+      args: '<workspaceId> <requestsPerMinute|off>',
+      summary:
+        'Set one workspace\'s API rate limit (requests per minute, 0 refuses every request), or "off" to fall back to ' +
+        'KEYWARD_WORKSPACE_RATE_LIMIT. Audited.',
+    },
+  ],
+  details:
+    'Servers sharing KEYWARD_REDIS_URL drop their cached copy at once; without Redis they pick the value up when ' +
     'their root-key cache entries expire (KEYWARD_CACHE_FRESH_MS).',
   positionals: 2,
   options: [{ option: 'json', description: 'Print {"workspaceId", "apiRateLimit", "announced"} as one JSON object.' }],

@@ -26,7 +26,7 @@ export const UpdateApiSettingsBody = RequestObject({
   ipWhitelist: Type.Optional(
     Type.Union([Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 }), Type.Null()], {
       description:
-        'IPv4/IPv6 addresses and CIDR ranges (1-100) allowed to verify this API\'s keys; keys.verifyKey from any other client ' +
+        "IPv4/IPv6 addresses and CIDR ranges (1-100) allowed to verify this API's keys; keys.verifyKey from any other client " +
         'answers code FORBIDDEN. null removes the whitelist.',
     }),
   ),

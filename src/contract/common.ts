@@ -62,8 +62,7 @@ export const ResourceId = (description: string, minLength = 3) =>
   Type.String({ minLength, maxLength: 255, pattern: '^[a-zA-Z0-9_]+$', description });
 
 /** A strict request object. */
-export const RequestObject = <T extends Record<string, TSchema>>(properties: T) =>
-  Type.Object(properties, { additionalProperties: false });
+export const RequestObject = <T extends Record<string, TSchema>>(properties: T) => Type.Object(properties, { additionalProperties: false });
 
 /** Unix time in milliseconds, bounded like upstream (up to 2100-01-01). */
 export const UnixMs = (description: string) => Type.Integer({ minimum: 0, maximum: 4102444800000, description });

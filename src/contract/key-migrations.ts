@@ -8,7 +8,7 @@ export const MigrationAlgorithmField = Type.Union(
   [Type.Literal('sha256_base64'), Type.Literal('sha256_hex'), Type.Literal('prefixed_api_key')],
   {
     description:
-      'How the imported keys were hashed: `sha256_base64` (standard base64 of SHA-256 over the whole key, Keyward\'s own scheme), ' +
+      "How the imported keys were hashed: `sha256_base64` (standard base64 of SHA-256 over the whole key, Keyward's own scheme), " +
       '`sha256_hex` (hex of SHA-256 over the whole key) or `prefixed_api_key` (github.com/seamapi/prefixed-api-key: hex of SHA-256 ' +
       'over the part after the last `_`).',
   },
@@ -40,7 +40,11 @@ export const MigrateKeyIn = Type.Object(
 export const MAX_MIGRATE_KEYS = 1000;
 
 export const MigrateKeysBody = RequestObject({
-  migrationId: Type.String({ minLength: 3, maxLength: 255, description: 'A migration of the caller\'s workspace (keyMigrations.createMigration).' }),
+  migrationId: Type.String({
+    minLength: 3,
+    maxLength: 255,
+    description: "A migration of the caller's workspace (keyMigrations.createMigration).",
+  }),
   apiId: ApiIdRef,
   keys: Type.Array(MigrateKeyIn, { minItems: 1, maxItems: MAX_MIGRATE_KEYS }),
 });

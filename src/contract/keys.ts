@@ -4,7 +4,12 @@ import { JsonObject, JsonObjectOut, RequestObject, ResourceId, UnixMs } from './
 /** Field rules shared by the key operations (limits from docs/unkey-compatibility.md, "Operations"). */
 export const KeyIdField = ResourceId('The key id (`key_...`).');
 export const ApiIdRef = ResourceId('The API id (`api_...`).');
-export const ExternalIdField = Type.String({ minLength: 1, maxLength: 255, pattern: '^[a-zA-Z0-9_.-]+$', description: 'Your id for the owner (user, org); creates or links an identity.' });
+export const ExternalIdField = Type.String({
+  minLength: 1,
+  maxLength: 255,
+  pattern: '^[a-zA-Z0-9_.-]+$',
+  description: 'Your id for the owner (user, org); creates or links an identity.',
+});
 export const PermissionSlug = Type.String({ minLength: 1, maxLength: 128, pattern: '^[a-zA-Z0-9_:\\-\\.\\*]+$' });
 export const RoleName = Type.String({ minLength: 1, maxLength: 128 });
 
@@ -12,7 +17,9 @@ export const RefillIn = Type.Object(
   {
     interval: Type.Union([Type.Literal('daily'), Type.Literal('monthly')]),
     amount: Type.Integer({ minimum: 1, description: 'What `remaining` is set to at each refill.' }),
-    refillDay: Type.Optional(Type.Integer({ minimum: 1, maximum: 31, description: 'Monthly only: the day of the month (the last day in shorter months).' })),
+    refillDay: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 31, description: 'Monthly only: the day of the month (the last day in shorter months).' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -122,7 +129,11 @@ export const UpdateCreditsBody = RequestObject({
 
 export const RerollKeyBody = RequestObject({
   keyId: KeyIdField,
-  expiration: Type.Integer({ minimum: 0, maximum: 4102444800000, description: 'Milliseconds from now until the old key stops verifying (rounded up to the minute).' }),
+  expiration: Type.Integer({
+    minimum: 0,
+    maximum: 4102444800000,
+    description: 'Milliseconds from now until the old key stops verifying (rounded up to the minute).',
+  }),
 });
 
 export const ListKeysBody = RequestObject({
@@ -169,7 +180,9 @@ export const VerifyRatelimitOut = Type.Object({
 
 export const VerifyKeyData = Type.Object({
   valid: Type.Boolean(),
-  code: Type.String({ description: 'VALID, NOT_FOUND, FORBIDDEN, INSUFFICIENT_PERMISSIONS, USAGE_EXCEEDED, RATE_LIMITED, DISABLED or EXPIRED.' }),
+  code: Type.String({
+    description: 'VALID, NOT_FOUND, FORBIDDEN, INSUFFICIENT_PERMISSIONS, USAGE_EXCEEDED, RATE_LIMITED, DISABLED or EXPIRED.',
+  }),
   keyId: Type.Optional(Type.String()),
   name: Type.Optional(Type.String()),
   meta: Type.Optional(JsonObjectOut),

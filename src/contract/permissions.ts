@@ -63,7 +63,12 @@ export const ListRolesBody = ListBody('id, name or description');
 export const DeleteRoleBody = RequestObject({ role: RoleRef });
 
 export const SetRolePermissionsBody = RequestObject({
-  roleId: Type.String({ minLength: 3, maxLength: 255, pattern: '^[a-zA-Z0-9_-]+$', description: 'The role id (`role_...`); not its name.' }),
+  roleId: Type.String({
+    minLength: 3,
+    maxLength: 255,
+    pattern: '^[a-zA-Z0-9_-]+$',
+    description: 'The role id (`role_...`); not its name.',
+  }),
   permissions: Slugs(0),
 });
 

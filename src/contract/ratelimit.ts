@@ -16,7 +16,12 @@ const Pattern = Type.String({
 const Duration = Type.Integer({ minimum: 1000, maximum: 2_592_000_000, description: 'Window length in milliseconds (1 s to 30 days).' });
 /** Counts stay exact as JSON numbers and in Redis only up to 2^53 - 1. */
 const Count = (minimum: number, description: string) => Type.Integer({ minimum, maximum: Number.MAX_SAFE_INTEGER, description });
-const Cursor = Type.String({ minLength: 1, maxLength: 1024, pattern: '^[a-zA-Z0-9_]+$', description: '`pagination.cursor` of the previous page.' });
+const Cursor = Type.String({
+  minLength: 1,
+  maxLength: 1024,
+  pattern: '^[a-zA-Z0-9_]+$',
+  description: '`pagination.cursor` of the previous page.',
+});
 
 export const LimitBody = RequestObject({
   namespace: Namespace,
@@ -32,7 +37,7 @@ export const LimitBody = RequestObject({
 });
 
 export const LimitData = Type.Object({
-  limit: Type.Integer({ description: 'The limit applied: the override\'s when one matched.' }),
+  limit: Type.Integer({ description: "The limit applied: the override's when one matched." }),
   remaining: Type.Integer(),
   reset: Type.Integer({ description: 'When the current window ends (Unix ms).' }),
   success: Type.Boolean(),
@@ -73,7 +78,7 @@ export const GetOverrideBody = RequestObject({ namespace: Namespace, identifier:
 export const OverrideData = Type.Object({
   overrideId: Type.String(),
   duration: Type.Integer(),
-  identifier: Type.String({ description: 'The override\'s identifier or pattern.' }),
+  identifier: Type.String({ description: "The override's identifier or pattern." }),
   limit: Type.Integer(),
 });
 

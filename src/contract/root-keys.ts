@@ -16,7 +16,12 @@ const Permissions = Type.Array(
   }),
   { maxItems: 1000, description: 'Each must be one rootKeys.listPermissions lists, and held by the calling root key.' },
 );
-const Cursor = Type.String({ minLength: 1, maxLength: 1024, pattern: '^[a-zA-Z0-9_]+$', description: '`pagination.cursor` of the previous page.' });
+const Cursor = Type.String({
+  minLength: 1,
+  maxLength: 1024,
+  pattern: '^[a-zA-Z0-9_]+$',
+  description: '`pagination.cursor` of the previous page.',
+});
 
 export const CreateRootKeyBody = RequestObject({
   name: Name,

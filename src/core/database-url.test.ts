@@ -9,7 +9,13 @@ describe('isPostgresUrl', () => {
   });
 
   it('takes everything else for a SQLite path', () => {
-    for (const url of ['/var/lib/keyward/keyward.sqlite', 'data/postgres.sqlite', 'sqlite:///tmp/x.sqlite', 'postgres:/u@h/db', 'mysql://h/db']) {
+    for (const url of [
+      '/var/lib/keyward/keyward.sqlite',
+      'data/postgres.sqlite',
+      'sqlite:///tmp/x.sqlite',
+      'postgres:/u@h/db',
+      'mysql://h/db',
+    ]) {
       expect(isPostgresUrl(url), url).toBe(false);
     }
   });

@@ -56,5 +56,4 @@ export class KeywardError extends Error {
 }
 
 export const notFound = (code: ErrorCode, detail: string) => new KeywardError(code, detail);
-export const badInput = (detail: string, problems: FieldProblem[] = []) =>
-  new KeywardError('invalid_input', detail, problems);
+export const badInput = (detail: string, problems: FieldProblem[] = []) => new KeywardError('invalid_input', detail, problems);

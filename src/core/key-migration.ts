@@ -17,7 +17,8 @@ export const MIGRATION_ALGORITHMS = ['sha256_base64', 'sha256_hex', 'prefixed_ap
 
 export type MigrationAlgorithm = (typeof MIGRATION_ALGORITHMS)[number];
 
-export const isMigrationAlgorithm = (value: string): value is MigrationAlgorithm => (MIGRATION_ALGORITHMS as readonly string[]).includes(value);
+export const isMigrationAlgorithm = (value: string): value is MigrationAlgorithm =>
+  (MIGRATION_ALGORITHMS as readonly string[]).includes(value);
 
 /**
  * The `start` of an imported key until its first successful verification: the plaintext is unknown until

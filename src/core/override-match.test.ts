@@ -41,7 +41,9 @@ describe('matchesPattern', () => {
     const script = `import { matchesPattern } from ${JSON.stringify(fileURLToPath(new URL('./override-match.ts', import.meta.url)))};
       const pattern = '*a'.repeat(50) + '*b';
       process.stdout.write(JSON.stringify([matchesPattern(pattern, 'a'.repeat(10_000)), matchesPattern(pattern, 'a'.repeat(10_000) + 'b')]));`;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 30_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      timeout: 30_000,
+    });
     expect(JSON.parse(stdout)).toEqual([false, true]);
   });
 
@@ -49,7 +51,13 @@ describe('matchesPattern', () => {
     const text = fc.string({ unit: fc.constantFrom('a', 'b', '.', '*'), maxLength: 8 });
     fc.assert(
       fc.property(text, fc.string({ unit: fc.constantFrom('a', 'b', '.'), maxLength: 10 }), (pattern, identifier) => {
-        const regex = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
+        const regex = new RegExp(
+          `^${pattern
+            .split('*')
+            .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+            .join('.*')}$`,
+          's',
+        );
         expect(matchesPattern(pattern, identifier)).toBe(regex.test(identifier));
       }),
       { numRuns: 2000 },

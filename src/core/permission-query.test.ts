@@ -1,7 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  evaluatePermissionQuery, parsePermissionQuery, PermissionQuerySyntaxError, printPermissionQuery, type PermissionQuery,
+  evaluatePermissionQuery,
+  parsePermissionQuery,
+  PermissionQuerySyntaxError,
+  printPermissionQuery,
+  type PermissionQuery,
 } from './permission-query.js';
 
 const leaf = (slug: string): PermissionQuery => ({ kind: 'permission', slug });
@@ -22,20 +26,80 @@ describe('parsePermissionQuery: syntax errors carry the upstream message and the
   it.each([
     ['empty (whitespace only)', ' \t\n ', 4, 'Unexpected end of input. Please provide a valid permission query.'],
     ['trailing operator', 'a.read AND', 10, 'Unexpected end of query. Expected a permission identifier or opening parenthesis.'],
-    ['trailing operator inside parentheses', '(a OR', 5, 'Unexpected end of query. Expected a permission identifier or opening parenthesis.'],
-    ['leading operator', 'AND permission_1', 0, "Unexpected token 'AND' at position 0. Expected a permission identifier or opening parenthesis."],
-    ['two operators, quoted as written', 'a and OR b', 6, "Unexpected token 'OR' at position 6. Expected a permission identifier or opening parenthesis."],
+    [
+      'trailing operator inside parentheses',
+      '(a OR',
+      5,
+      'Unexpected end of query. Expected a permission identifier or opening parenthesis.',
+    ],
+    [
+      'leading operator',
+      'AND permission_1',
+      0,
+      "Unexpected token 'AND' at position 0. Expected a permission identifier or opening parenthesis.",
+    ],
+    [
+      'two operators, quoted as written',
+      'a and OR b',
+      6,
+      "Unexpected token 'OR' at position 6. Expected a permission identifier or opening parenthesis.",
+    ],
     ['lone closing parenthesis', ')', 0, "Unexpected token ')' at position 0. Expected a permission identifier or opening parenthesis."],
-    ['empty parentheses', 'permission_1 AND ()', 18, 'Empty parentheses found at position 18. Parentheses must contain at least one permission or expression.'],
-    ['empty parentheses with space', '( )', 2, 'Empty parentheses found at position 2. Parentheses must contain at least one permission or expression.'],
-    ['unclosed parenthesis at the end', '(permission_1 AND permission_2', 30, "Missing closing parenthesis ')' at position 30. Every opening parenthesis must have a matching closing parenthesis."],
-    ['unclosed parenthesis before a token', '((a OR b) c', 10, "Missing closing parenthesis ')' at position 10. Every opening parenthesis must have a matching closing parenthesis."],
+    [
+      'empty parentheses',
+      'permission_1 AND ()',
+      18,
+      'Empty parentheses found at position 18. Parentheses must contain at least one permission or expression.',
+    ],
+    [
+      'empty parentheses with space',
+      '( )',
+      2,
+      'Empty parentheses found at position 2. Parentheses must contain at least one permission or expression.',
+    ],
+    [
+      'unclosed parenthesis at the end',
+      '(permission_1 AND permission_2',
+      30,
+      "Missing closing parenthesis ')' at position 30. Every opening parenthesis must have a matching closing parenthesis.",
+    ],
+    [
+      'unclosed parenthesis before a token',
+      '((a OR b) c',
+      10,
+      "Missing closing parenthesis ')' at position 10. Every opening parenthesis must have a matching closing parenthesis.",
+    ],
     ['extra permission', 'a b', 2, "Unexpected token 'b' at position 2. The query appears to have extra content after a valid expression."],
-    ['extra closing parenthesis', '(a) )', 4, "Unexpected token ')' at position 4. The query appears to have extra content after a valid expression."],
-    ['invalid character', 'a AND b$', 7, "Invalid character '$' found in query at position 7. Only letters, numbers, dots, underscores, hyphens, slashes, colons, asterisks, and parentheses are allowed."],
-    ['invalid character beats a later parse error', 'AND a,b', 5, "Invalid character ',' found in query at position 5. Only letters, numbers, dots, underscores, hyphens, slashes, colons, asterisks, and parentheses are allowed."],
-    ['non-ASCII character, whole code point', 'a OR 😀', 5, "Invalid character '😀' found in query at position 5. Only letters, numbers, dots, underscores, hyphens, slashes, colons, asterisks, and parentheses are allowed."],
-    ['non-breaking space is not whitespace', 'a\u00a0OR b', 1, "Invalid character '\u00a0' found in query at position 1. Only letters, numbers, dots, underscores, hyphens, slashes, colons, asterisks, and parentheses are allowed."],
+    [
+      'extra closing parenthesis',
+      '(a) )',
+      4,
+      "Unexpected token ')' at position 4. The query appears to have extra content after a valid expression.",
+    ],
+    [
+      'invalid character',
+      'a AND b$',
+      7,
+      "Invalid character '$' found in query at position 7. Only letters, numbers, dots, underscores, hyphens, slashes, colons, asterisks, and parentheses are allowed.",
+    ],
+    [
+      'invalid character beats a later parse error',
+      'AND a,b',
+      5,
+      "Invalid character ',' found in query at position 5. Only letters, numbers, dots, underscores, hyphens, slashes, colons, asterisks, and parentheses are allowed.",
+    ],
+    [
+      'non-ASCII character, whole code point',
+      'a OR 😀',
+      5,
+      "Invalid character '😀' found in query at position 5. Only letters, numbers, dots, underscores, hyphens, slashes, colons, asterisks, and parentheses are allowed.",
+    ],
+    [
+      'non-breaking space is not whitespace',
+      'a\u00a0OR b',
+      1,
+      "Invalid character '\u00a0' found in query at position 1. Only letters, numbers, dots, underscores, hyphens, slashes, colons, asterisks, and parentheses are allowed.",
+    ],
   ])('%s: %j', (_name, query, position, message) => {
     const error = syntaxError(query);
     expect(error.code).toBe('permissions_query_syntax_error');
@@ -166,16 +230,19 @@ describe('properties', () => {
 
   it('any string either parses or fails with a syntax error inside the query (never another exception)', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('a', 'b', ' ', '(', ')', 'A', 'N', 'D', 'O', 'R', '.', '$'), maxLength: 40 }), (query) => {
-        try {
-          parsePermissionQuery(query);
-        } catch (error) {
-          expect(error).toBeInstanceOf(PermissionQuerySyntaxError);
-          const position = (error as PermissionQuerySyntaxError).position;
-          expect(position).toBeGreaterThanOrEqual(0);
-          expect(position).toBeLessThanOrEqual(query.length);
-        }
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom('a', 'b', ' ', '(', ')', 'A', 'N', 'D', 'O', 'R', '.', '$'), maxLength: 40 }),
+        (query) => {
+          try {
+            parsePermissionQuery(query);
+          } catch (error) {
+            expect(error).toBeInstanceOf(PermissionQuerySyntaxError);
+            const position = (error as PermissionQuerySyntaxError).position;
+            expect(position).toBeGreaterThanOrEqual(0);
+            expect(position).toBeLessThanOrEqual(query.length);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -1,8 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  ALL_WILDCARD_PERMISSIONS, eitherScope, firstUngrantable, grantsUrn, identityScope, keyScope, permissionProblem, permissionText,
-  satisfies, urn,
+  ALL_WILDCARD_PERMISSIONS,
+  eitherScope,
+  firstUngrantable,
+  grantsUrn,
+  identityScope,
+  keyScope,
+  permissionProblem,
+  permissionText,
+  satisfies,
+  urn,
 } from './permissions.js';
 
 const WS = 'ws_1';
@@ -45,7 +53,9 @@ describe('URN permissions', () => {
     expect(covered([U('**', 'read_key')], 'keyspaces/api_1/keys/key_1', 'read_key')).toBe(true);
     expect(covered([U('ratelimits/**', 'read_key')], 'keyspaces/api_1/keys/key_1', 'read_key')).toBe(false);
     // Malformed grants grant nothing, whatever they look like.
-    expect(covered([U('**/keys/*', 'read_key'), U('keyspaces/api_*/**', 'read_key')], 'keyspaces/api_1/keys/key_1', 'read_key')).toBe(false);
+    expect(covered([U('**/keys/*', 'read_key'), U('keyspaces/api_*/**', 'read_key')], 'keyspaces/api_1/keys/key_1', 'read_key')).toBe(
+      false,
+    );
   });
 
   it('actions match exactly, or `*` on the resource `**` only', () => {
@@ -67,7 +77,11 @@ describe('URN permissions', () => {
   });
 
   it('the requirements of URN-accepting checks (docs/unkey-compatibility.md, "Permission requirements")', () => {
-    expect(keyScope('api_1', 'create_key', 'key_1')).toEqual(['api.*.create_key', 'api.api_1.create_key', urn('keyspaces/api_1', 'create_key')]);
+    expect(keyScope('api_1', 'create_key', 'key_1')).toEqual([
+      'api.*.create_key',
+      'api.api_1.create_key',
+      urn('keyspaces/api_1', 'create_key'),
+    ]);
     expect(keyScope('api_1', 'read_key')).toEqual(['api.*.read_key', 'api.api_1.read_key', urn('keyspaces/api_1/keys/*', 'read_key')]);
     // A required `*` segment is met only by a grant covering every value there.
     expect(satisfies(grants(U('keyspaces/api_1/keys/key_1', 'read_key')), WS, keyScope('api_1', 'read_key'))).toBe(false);
@@ -80,8 +94,13 @@ describe('URN permissions', () => {
 describe('permissionProblem', () => {
   it('accepts known tuples (per-resource forms where a check accepts them) and well-formed URNs for the workspace', () => {
     for (const ok of [
-      ...ALL_WILDCARD_PERMISSIONS, 'api.api_1.read_key', 'ratelimit.rlns_1.limit', 'identity.id_1.read_identity',
-      U('keyspaces/api_1/keys/*', 'read_key'), U('**', '*'), U('anything/goes-here/v1.2', 'some_action'),
+      ...ALL_WILDCARD_PERMISSIONS,
+      'api.api_1.read_key',
+      'ratelimit.rlns_1.limit',
+      'identity.id_1.read_identity',
+      U('keyspaces/api_1/keys/*', 'read_key'),
+      U('**', '*'),
+      U('anything/goes-here/v1.2', 'some_action'),
     ]) {
       expect(permissionProblem(ok, WS), ok).toBeUndefined();
     }
@@ -89,12 +108,36 @@ describe('permissionProblem', () => {
 
   it('refuses unknown types and actions, per-resource forms no check accepts, bad ids, malformed or foreign URNs', () => {
     for (const bad of [
-      '', 'api', 'api.*', 'api.*.read_key.x', 'billing.*.read', 'api.*.fly', 'api.*.*', 'api.api_1.create_api',
-      'rbac.rbac_1.read_role', 'identity.id_1.create_identity', 'api.rlns_1.read_key', 'api.api_.read_key', 'api.api 1.read_key',
-      'unkey:v2:ws_1:**#*', 'unkey:v1:ws_1:keyspaces', 'unkey:v1::keyspaces#read_key', 'unkey:v1:ws_1:#read_key',
-      U('keyspaces//keys', 'read_key'), U('/keyspaces', 'read_key'), U('keyspaces/', 'read_key'), U('keyspaces/ks_*', 'read_key'),
-      U('**/keys', 'read_key'), U('keyspaces/**', '*'), U('*', '*'), U('keyspaces', ''), U('keyspaces', '_read'),
-      U('keyspaces', 'read#key'), `${U('keyspaces', 'read_key')}#x`, 'unkey:v1:ws_1:key:spaces#read_key', U('**', '*', 'ws_2'),
+      '',
+      'api',
+      'api.*',
+      'api.*.read_key.x',
+      'billing.*.read',
+      'api.*.fly',
+      'api.*.*',
+      'api.api_1.create_api',
+      'rbac.rbac_1.read_role',
+      'identity.id_1.create_identity',
+      'api.rlns_1.read_key',
+      'api.api_.read_key',
+      'api.api 1.read_key',
+      'unkey:v2:ws_1:**#*',
+      'unkey:v1:ws_1:keyspaces',
+      'unkey:v1::keyspaces#read_key',
+      'unkey:v1:ws_1:#read_key',
+      U('keyspaces//keys', 'read_key'),
+      U('/keyspaces', 'read_key'),
+      U('keyspaces/', 'read_key'),
+      U('keyspaces/ks_*', 'read_key'),
+      U('**/keys', 'read_key'),
+      U('keyspaces/**', '*'),
+      U('*', '*'),
+      U('keyspaces', ''),
+      U('keyspaces', '_read'),
+      U('keyspaces', 'read#key'),
+      `${U('keyspaces', 'read_key')}#x`,
+      'unkey:v1:ws_1:key:spaces#read_key',
+      U('**', '*', 'ws_2'),
     ]) {
       expect(permissionProblem(bad, WS), bad).toBeDefined();
     }
@@ -103,7 +146,12 @@ describe('permissionProblem', () => {
 
 describe('firstUngrantable', () => {
   it('a tuple held exactly or through its `*` form; a URN covered by a URN grant; never across forms', () => {
-    const held = grants('api.*.read_key', 'api.api_1.update_key', U('keyspaces/api_1/**', 'read_key'), U('projects/*/identities/*', 'read_identity'));
+    const held = grants(
+      'api.*.read_key',
+      'api.api_1.update_key',
+      U('keyspaces/api_1/**', 'read_key'),
+      U('projects/*/identities/*', 'read_identity'),
+    );
     expect(firstUngrantable(held, WS, ['api.*.read_key', 'api.api_9.read_key', 'api.api_1.update_key'])).toBeUndefined();
     expect(firstUngrantable(held, WS, [U('keyspaces/api_1/keys/*', 'read_key'), U('keyspaces/api_1/**', 'read_key')])).toBeUndefined();
     expect(firstUngrantable(held, WS, ['api.*.read_key', 'api.*.update_key', 'api.*.delete_key'])).toBe('api.*.update_key');
@@ -134,17 +182,23 @@ describe('URN matching, by property', () => {
   };
 
   it('a grant matches a concrete path exactly as the reference reading says', () => {
-    fc.assert(fc.property(pattern, concretePath, action, action, (p, path, grantedAction, requiredAction) => {
-      const expected = matches(p, path) && grantedAction === requiredAction;
-      expect(covered([U(p.join('/'), grantedAction)], path.join('/'), requiredAction)).toBe(expected);
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(pattern, concretePath, action, action, (p, path, grantedAction, requiredAction) => {
+        const expected = matches(p, path) && grantedAction === requiredAction;
+        expect(covered([U(p.join('/'), grantedAction)], path.join('/'), requiredAction)).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('a grant covering a pattern covers every path that pattern matches (so grants never exceed their granter)', () => {
-    fc.assert(fc.property(pattern, pattern, concretePath, action, (g, r, path, a) => {
-      const g2r = covered([U(g.join('/'), a)], r.join('/'), a);
-      const r2path = covered([U(r.join('/'), a)], path.join('/'), a);
-      if (g2r && r2path) expect(covered([U(g.join('/'), a)], path.join('/'), a)).toBe(true);
-    }), { numRuns: 5000 });
+    fc.assert(
+      fc.property(pattern, pattern, concretePath, action, (g, r, path, a) => {
+        const g2r = covered([U(g.join('/'), a)], r.join('/'), a);
+        const r2path = covered([U(r.join('/'), a)], path.join('/'), a);
+        if (g2r && r2path) expect(covered([U(g.join('/'), a)], path.join('/'), a)).toBe(true);
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

@@ -156,7 +156,10 @@ export function keyScope(apiId: string, action: string, keyId = '*'): Requiremen
 }
 
 /** Reading an API as listKeys does: `read_api`, or `read_keyspace` on its keyspace. */
-export const readApiScope = (apiId: string): Requirement => [...eitherScope('api', apiId, 'read_api'), urn(`keyspaces/${apiId}`, 'read_keyspace')];
+export const readApiScope = (apiId: string): Requirement => [
+  ...eitherScope('api', apiId, 'read_api'),
+  urn(`keyspaces/${apiId}`, 'read_keyspace'),
+];
 
 /**
  * An identity action: the `*` tuple (or, for reads of one identity, its own tuple), or the URN upstream's
@@ -168,8 +171,10 @@ export function identityScope(action: string, identityId?: string): Requirement 
 }
 
 /** Reading overrides of a namespace; `overrideId` `*` stands for every override in it. */
-export const readOverrideScope = (namespaceId: string, overrideId: string): Requirement =>
-  [...eitherScope('ratelimit', namespaceId, 'read_override'), urn(`ratelimits/namespaces/${namespaceId}/overrides/${overrideId}`, 'read_override')];
+export const readOverrideScope = (namespaceId: string, overrideId: string): Requirement => [
+  ...eitherScope('ratelimit', namespaceId, 'read_override'),
+  urn(`ratelimits/namespaces/${namespaceId}/overrides/${overrideId}`, 'read_override'),
+];
 
 // ---- The catalogue: every permission Keyward knows ----
 
@@ -196,7 +201,11 @@ const TUPLE_TYPES: Record<string, TupleType> = {
       read_api: { allows: 'Read APIs and their settings (apis.getApi, apiSettings.getSettings); with read_key, list their keys.', ...ONE },
       update_api: { allows: 'Change API settings such as delete protection (apiSettings.updateSettings).', ...ONE },
       delete_api: { allows: 'Delete APIs (apis.deleteApi).', ...ONE },
-      create_key: { allows: 'Create, reroll and import keys (keys.createKey, keys.rerollKey, keys.migrateKeys; `*` only: keyMigrations.createMigration).', ...ONE },
+      create_key: {
+        allows:
+          'Create, reroll and import keys (keys.createKey, keys.rerollKey, keys.migrateKeys; `*` only: keyMigrations.createMigration).',
+        ...ONE,
+      },
       read_key: { allows: 'Read keys (keys.getKey, keys.whoami); with read_api, list them (apis.listKeys).', ...ONE },
       update_key: { allows: 'Change keys and their credits (keys.updateKey, keys.updateCredits).', ...ONE },
       delete_key: { allows: 'Delete keys (keys.deleteKey).', ...ONE },
@@ -253,7 +262,9 @@ const TUPLE_TYPES: Record<string, TupleType> = {
   rootkey: {
     actions: {
       create_root_key: { allows: 'Create root keys holding only permissions the caller holds itself (rootKeys.createRootKey).' },
-      read_root_key: { allows: 'List root keys, never their secrets, and this catalogue (rootKeys.listRootKeys, rootKeys.listPermissions).' },
+      read_root_key: {
+        allows: 'List root keys, never their secrets, and this catalogue (rootKeys.listRootKeys, rootKeys.listPermissions).',
+      },
       update_root_key: { allows: "Rename root keys and replace their permissions, within the caller's own (rootKeys.updateRootKey)." },
       delete_root_key: { allows: 'Revoke root keys (rootKeys.revokeRootKey).' },
     },
@@ -264,11 +275,18 @@ const TUPLE_TYPES: Record<string, TupleType> = {
 const URN_FORMS: readonly [string, string][] = [
   ['keyspaces/<apiId>#create_key', 'Create and reroll keys in one API (a keyspace is named by its API id).'],
   ['keyspaces/<apiId>#read_keyspace', "With read_key on its keys, list an API's keys (apis.listKeys)."],
-  ...['read_key', 'update_key', 'delete_key', 'verify_key'].map((action): [string, string] =>
-    [`keyspaces/<apiId>/keys/<keyId>#${action}`, `As api.*.${action}, for one key; 'keys/*' for every key of the API.`]),
-  ...['create_identity', 'read_identity', 'update_identity', 'delete_identity'].map((action): [string, string] =>
-    [`projects/*/identities/*#${action}`, `As identity.*.${action} (upstream's identity checks require this exact wildcard path).`]),
-  ['ratelimits/namespaces/<namespaceId>/overrides/<overrideId>#read_override', "Read one override ('overrides/*': every override of the namespace)."],
+  ...['read_key', 'update_key', 'delete_key', 'verify_key'].map((action): [string, string] => [
+    `keyspaces/<apiId>/keys/<keyId>#${action}`,
+    `As api.*.${action}, for one key; 'keys/*' for every key of the API.`,
+  ]),
+  ...['create_identity', 'read_identity', 'update_identity', 'delete_identity'].map((action): [string, string] => [
+    `projects/*/identities/*#${action}`,
+    `As identity.*.${action} (upstream's identity checks require this exact wildcard path).`,
+  ]),
+  [
+    'ratelimits/namespaces/<namespaceId>/overrides/<overrideId>#read_override',
+    "Read one override ('overrides/*': every override of the namespace).",
+  ],
   ['**#*', 'Every URN permission above on every resource of the workspace (not the checks that accept only tuples).'],
 ];
 
@@ -282,15 +300,22 @@ export const PERMISSION_CATALOGUE: readonly CatalogueEntry[] = [
     Object.entries(actions).flatMap(([action, { allows, perResource }]) => [
       { permission: `${type}.*.${action}`, description: allows },
       ...(perResource && resource
-        ? [{ permission: `${type}.<${resource.idPrefix}Id>.${action}`, description: `As ${type}.*.${action}, for one ${resource.noun} only.` }]
+        ? [
+            {
+              permission: `${type}.<${resource.idPrefix}Id>.${action}`,
+              description: `As ${type}.*.${action}, for one ${resource.noun} only.`,
+            },
+          ]
         : []),
-    ])),
+    ]),
+  ),
   ...URN_FORMS.map(([path, description]) => ({ permission: `${URN_PREFIX}<workspaceId>:${path}`, description })),
 ];
 
 /** Every tuple `*` permission: what `keyward bootstrap` grants the first root key. */
 export const ALL_WILDCARD_PERMISSIONS: readonly string[] = Object.entries(TUPLE_TYPES).flatMap(([type, { actions }]) =>
-  Object.keys(actions).map((action) => `${type}.*.${action}`));
+  Object.keys(actions).map((action) => `${type}.*.${action}`),
+);
 
 /** Why `permission` is not one a root key of `workspaceId` can hold, or undefined if it can. */
 export function permissionProblem(permission: string, workspaceId: string): string | undefined {

@@ -6,15 +6,28 @@ import { ROUTES } from './routes/index.js';
 /** Behaviour every route shares through the app: routing, envelopes, errors, content types, the API document. */
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const TYPE = 'https://unkey.com/docs/errors/';
 const REQUEST_ID = /^req_[A-Za-z0-9]+$/;
 
-async function request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, options: { headers?: Record<string, string>; payload?: string } = {}) {
+async function request(
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  url: string,
+  options: { headers?: Record<string, string>; payload?: string } = {},
+) {
   const response = await t.server.app.inject({ method, url, headers: options.headers, payload: options.payload });
-  return { status: response.statusCode, contentType: String(response.headers['content-type']), body: response.json() as any, text: response.body };
+  return {
+    status: response.statusCode,
+    contentType: String(response.headers['content-type']),
+    body: response.json() as any,
+    text: response.body,
+  };
 }
 
 const post = (operation: string, payload: string, headers: Record<string, string> = {}) =>
@@ -36,7 +49,11 @@ function expectError(res: { status: number; body: any }, status: number, typeSuf
 describe('routing', () => {
   it('404 JSON for an unknown path, an unknown operation and a wrong method', async () => {
     for (const [method, url] of [
-      ['GET', '/nope'], ['POST', '/v2/nope.nothing'], ['GET', '/v2/apis.createApi'], ['PUT', '/v2/apis.createApi'], ['DELETE', '/v2/liveness'],
+      ['GET', '/nope'],
+      ['POST', '/v2/nope.nothing'],
+      ['GET', '/v2/apis.createApi'],
+      ['PUT', '/v2/apis.createApi'],
+      ['DELETE', '/v2/liveness'],
     ] as const) {
       const res = await request(method, url);
       expect(res.contentType, `${method} ${url}`).toMatch(/^application\/json/);
@@ -93,8 +110,11 @@ describe('API document', () => {
     expect(Object.keys(doc.paths)).not.toContain('/openapi.json');
 
     // Every schema is valid JSON Schema 2020-12 (OpenAPI 3.1's dialect) and every $ref points inside the document.
-    const Ajv2020 = ((Ajv2020Module as unknown as { default?: unknown }).default ?? Ajv2020Module) as new (options: object) => {
-      validateSchema(schema: unknown): boolean; errors?: unknown;
+    const Ajv2020 = ((Ajv2020Module as unknown as { default?: unknown }).default ?? Ajv2020Module) as new (
+      options: object,
+    ) => {
+      validateSchema(schema: unknown): boolean;
+      errors?: unknown;
     };
     const ajv = new Ajv2020({ strict: false });
     const visit = (node: unknown, at: string): void => {
@@ -109,7 +129,10 @@ describe('API document', () => {
         if (key === 'schema') expect(ajv.validateSchema(value), `${at}/schema: ${JSON.stringify(ajv.errors)}`).toBe(true);
         if (key === '$ref') {
           expect(value, at).toMatch(/^#\//);
-          const target = String(value).slice(2).split('/').reduce<any>((parent, part) => parent?.[part.replaceAll('~1', '/').replaceAll('~0', '~')], doc);
+          const target = String(value)
+            .slice(2)
+            .split('/')
+            .reduce<any>((parent, part) => parent?.[part.replaceAll('~1', '/').replaceAll('~0', '~')], doc);
           expect(target, `${at}: ${String(value)}`).toBeDefined();
         }
         visit(value, `${at}/${key}`);
@@ -137,7 +160,9 @@ describe('request bodies', () => {
     try {
       const send = (payload: string) =>
         small.server.app.inject({
-          method: 'POST', url: '/v2/apis.createApi', payload,
+          method: 'POST',
+          url: '/v2/apis.createApi',
+          payload,
           headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${small.rootKey}` },
         });
       const big = await send(JSON.stringify({ name: 'x'.repeat(2000) }));
@@ -172,16 +197,21 @@ describe('request bodies', () => {
   it('400 invalid_input lists every schema problem, and validation comes before authentication (as upstream)', async () => {
     const res = await post('apis.createApi', '{"name": 5, "extra": true}', { authorization: 'Bearer not-a-root-key' });
     const error = expectError(res, 400, 'unkey/application/invalid_input');
-    expect(error.errors).toEqual(expect.arrayContaining([
-      { location: 'body', message: "unknown field 'extra'", fix: expect.any(String) },
-      { location: 'body.name', message: expect.stringContaining('type') },
-    ]));
+    expect(error.errors).toEqual(
+      expect.arrayContaining([
+        { location: 'body', message: "unknown field 'extra'", fix: expect.any(String) },
+        { location: 'body.name', message: expect.stringContaining('type') },
+      ]),
+    );
   });
 });
 
 describe('authentication', () => {
   it('400 without an Authorization header', async () => {
-    const res = await request('POST', '/v2/apis.getApi', { payload: '{"apiId": "api_12345678"}', headers: { 'content-type': 'application/json' } });
+    const res = await request('POST', '/v2/apis.getApi', {
+      payload: '{"apiId": "api_12345678"}',
+      headers: { 'content-type': 'application/json' },
+    });
     expectError(res, 400, 'unkey/authentication/missing');
   });
 

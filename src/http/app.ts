@@ -2,7 +2,14 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyServerOptions,
+} from 'fastify';
 import { Type } from 'typebox';
 import { KeywardError, type FieldProblem } from '../core/errors.js';
 import { newRequestId } from '../core/ids.js';
@@ -54,7 +61,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // The timeouts are the ones Fastify would set on a server of its own.
   const serverFactory = (fastify: RequestHandler, settings: FastifyServerOptions) => {
     const handler = withVerifyLane(
-      { services: options.services, admission: admissionDeps, metrics: options.metrics, bodyLimit: options.bodyLimit, logError: (fields, message) => options.logger.error(fields, message) },
+      {
+        services: options.services,
+        admission: admissionDeps,
+        metrics: options.metrics,
+        bodyLimit: options.bodyLimit,
+        logError: (fields, message) => options.logger.error(fields, message),
+      },
       fastify,
     );
     const server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
@@ -109,7 +122,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof KeywardError) return sendError(request, reply, error.code, error.detail, error.problems);
     if (error.validation) {
-      return sendError(request, reply, 'invalid_input', `POST request body for '${request.url}' failed to validate schema`, fieldProblems(error));
+      return sendError(
+        request,
+        reply,
+        'invalid_input',
+        `POST request body for '${request.url}' failed to validate schema`,
+        fieldProblems(error),
+      );
     }
     switch (error.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -125,15 +144,34 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return sendError(request, reply, 'invalid_input', error.message);
     }
     request.log.error({ err: error }, 'unexpected error');
-    return sendError(request, reply, 'unexpected_error', 'Something unexpected went wrong; the request id identifies it in the server log.');
+    return sendError(
+      request,
+      reply,
+      'unexpected_error',
+      'Something unexpected went wrong; the request id identifies it in the server log.',
+    );
   });
 
   app.setNotFoundHandler((request, reply) =>
-    sendError(request, reply, 'route_not_found', `No route ${request.method} ${request.url.split('?')[0]}. Operations are POST /v2/<group>.<operation>.`),
+    sendError(
+      request,
+      reply,
+      'route_not_found',
+      `No route ${request.method} ${request.url.split('?')[0]}. Operations are POST /v2/<group>.<operation>.`,
+    ),
   );
 
-  app.get('/v2/liveness', { schema: { hide: false, summary: 'Liveness probe (no authentication)', response: { 200: envelope(Type.Object({ message: Type.String() })) } } },
-    async (request) => ({ meta: { requestId: String(request.id) }, data: { message: "we're cooking" } }));
+  app.get(
+    '/v2/liveness',
+    {
+      schema: {
+        hide: false,
+        summary: 'Liveness probe (no authentication)',
+        response: { 200: envelope(Type.Object({ message: Type.String() })) },
+      },
+    },
+    async (request) => ({ meta: { requestId: String(request.id) }, data: { message: "we're cooking" } }),
+  );
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   registerMetrics(app, options.metrics);
@@ -146,7 +184,9 @@ function registerOperation(app: FastifyInstance, route: OperationRoute, options:
   const [group] = route.operation.split('.');
   const response = route.metaOnly
     ? Type.Object({ meta: Meta }, { additionalProperties: false })
-    : route.paginated ? paginatedEnvelope(route.data) : envelope(route.data);
+    : route.paginated
+      ? paginatedEnvelope(route.data)
+      : envelope(route.data);
   app.post(`/v2/${route.operation}`, {
     schema: {
       operationId: route.operation,

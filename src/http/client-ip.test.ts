@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { clientIp } from './client-ip.js';
 
 const req = (remoteAddress: string | undefined, forwardedFor?: string | string[]) =>
-  ({ headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor }, socket: { remoteAddress } }) as Parameters<typeof clientIp>[0];
+  ({ headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor }, socket: { remoteAddress } }) as Parameters<
+    typeof clientIp
+  >[0];
 
 describe('clientIp', () => {
   it('without trustProxy: always the socket address, whatever X-Forwarded-For claims', () => {

@@ -69,7 +69,10 @@ describe('error codes', () => {
       const http = ERROR_HTTP[code as ErrorCode];
       if (!http) continue; // reported by the test above
       expect({ code, status: fields['HTTP status'], title: fields.Title, type: unquote(fields.Type) }).toEqual({
-        code, status: String(http.status), title: http.title, type: http.type,
+        code,
+        status: String(http.status),
+        title: http.title,
+        type: http.type,
       });
       expect(fields.When?.length ?? 0, `${code}: When`).toBeGreaterThan(20);
       expect(fields['What to do']?.length ?? 0, `${code}: What to do`).toBeGreaterThan(10);
@@ -82,7 +85,12 @@ describe('errorBody', () => {
     const body = errorBody('req_test', code, 'what happened');
     const http = ERROR_HTTP[code];
     expect(body.meta).toEqual({ requestId: 'req_test' });
-    expect(body.error).toMatchObject({ status: http.status, title: http.title, detail: 'what happened', type: ERROR_TYPE_BASE + http.type });
+    expect(body.error).toMatchObject({
+      status: http.status,
+      title: http.title,
+      detail: 'what happened',
+      type: ERROR_TYPE_BASE + http.type,
+    });
     // Clients require `errors` on every 400; upstream also sends it on 413.
     if (http.status === 400 || http.status === 413) expect(body.error.errors).toEqual([]);
     else expect(body.error).not.toHaveProperty('errors');

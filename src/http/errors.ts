@@ -61,7 +61,13 @@ export function errorContentType(accept = ''): string {
   return /application\/problem\+json|application\/\*|\*\/\*/.test(accept) ? 'application/problem+json' : 'application/json';
 }
 
-export function sendError(request: FastifyRequest, reply: FastifyReply, code: ErrorCode, detail: string, problems: FieldProblem[] = []): FastifyReply {
+export function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  code: ErrorCode,
+  detail: string,
+  problems: FieldProblem[] = [],
+): FastifyReply {
   const body = errorBody(String(request.id), code, detail, problems);
   return reply.code(body.error.status).type(errorContentType(request.headers.accept)).serializer(JSON.stringify).send(body);
 }

@@ -63,7 +63,9 @@ describe('src/http layering', () => {
     const files = tsFiles(HTTP_DIR).filter((file) => file !== fileURLToPath(import.meta.url));
     // The walk really reached the routes: an empty list would pass for the wrong reason.
     expect(files.length).toBeGreaterThan(50);
-    const offenders = files.flatMap((file) => storageImports(file, readFileSync(file, 'utf8')).map((specifier) => `${relative(HTTP_DIR, file)}: ${specifier}`));
+    const offenders = files.flatMap((file) =>
+      storageImports(file, readFileSync(file, 'utf8')).map((specifier) => `${relative(HTTP_DIR, file)}: ${specifier}`),
+    );
     expect(offenders).toEqual([]);
   });
 });

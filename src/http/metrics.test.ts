@@ -2,8 +2,12 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../test/harness.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const scrape = async () => {
   const res = await t.server.app.inject({ method: 'GET', url: '/metrics' });
@@ -26,7 +30,8 @@ it('counts verification outcomes and request latencies per operation, with no te
   expect(text).toMatch(/keyward_verifications_total\{code="NOT_FOUND"\} 1\b/);
   expect(text).toMatch(/keyward_verifications_total\{code="DISABLED"\} 1\b/);
   expect(text).toMatch(/keyward_http_request_duration_seconds_count\{operation="\/v2\/keys.verifyKey",status="200"\} 5\b/);
-  for (const cache of ['key', 'root_key', 'ratelimit_namespace']) expect(text).toMatch(new RegExp(`keyward_cache_entries\\{cache="${cache}"\\} \\d+`));
+  for (const cache of ['key', 'root_key', 'ratelimit_namespace'])
+    expect(text).toMatch(new RegExp(`keyward_cache_entries\\{cache="${cache}"\\} \\d+`));
   expect(text).toMatch(/keyward_process_cpu_seconds_total/);
   for (const secret of [key, t.rootKey, t.workspaceId, created.body.data.keyId, api.body.data.apiId]) expect(text).not.toContain(secret);
 });

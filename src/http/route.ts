@@ -26,7 +26,11 @@ export interface OperationRoute<B extends TSchema = TSchema, D extends TSchema =
   errors: number[];
   /** Counts what the answer says in the metrics (e.g. verification outcomes); never sees the request. */
   observe?: (data: Static<D>, metrics: Metrics) => void;
-  handle(input: { body: Static<B>; ctx: RequestContext; services: Services }): Promise<P extends true ? PageResult<Static<D>> : RouteResult<Static<D>>>;
+  handle(input: {
+    body: Static<B>;
+    ctx: RequestContext;
+    services: Services;
+  }): Promise<P extends true ? PageResult<Static<D>> : RouteResult<Static<D>>>;
 }
 
 export interface RouteResult<T> {
@@ -42,7 +46,9 @@ export interface PageResult<T> {
 }
 
 /** Keeps each route file's types checked against its own schemas. */
-export function defineRoute<B extends TSchema, D extends TSchema, P extends boolean = false>(route: OperationRoute<B, D, P>): OperationRoute<B, D, P> {
+export function defineRoute<B extends TSchema, D extends TSchema, P extends boolean = false>(
+  route: OperationRoute<B, D, P>,
+): OperationRoute<B, D, P> {
   return route;
 }
 

@@ -69,7 +69,12 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void
 
 /** Wraps Fastify's request handler: verifications go through the lane, everything else straight to `fastify`. */
 export function withVerifyLane(deps: VerifyLaneDeps, fastify: RequestHandler): RequestHandler {
-  const validate = AjvCompiler()({}, { customOptions: AJV_OPTIONS })({ schema: VerifyKeyBody, method: 'POST', url: VERIFY_PATH, httpPart: 'body' });
+  const validate = AjvCompiler()({}, { customOptions: AJV_OPTIONS })({
+    schema: VerifyKeyBody,
+    method: 'POST',
+    url: VERIFY_PATH,
+    httpPart: 'body',
+  });
   const serialize = fastJson(envelope(VerifyKeyData) as never);
   const { services, metrics } = deps;
   const admit = admission<Record<string, string | number>>(deps.admission, (headers, name, value) => (headers[name] = value));
@@ -130,7 +135,12 @@ export function withVerifyLane(deps: VerifyLaneDeps, fastify: RequestHandler): R
     const type = req.headers['content-type'];
     const length = Number(req.headers['content-length']);
     // Chunked bodies, missing or oversized lengths and other types are Fastify's to read and answer.
-    if (type === undefined || !JSON_TYPES.has(type.toLowerCase()) || !(length <= deps.bodyLimit) || req.headers['transfer-encoding'] !== undefined) {
+    if (
+      type === undefined ||
+      !JSON_TYPES.has(type.toLowerCase()) ||
+      !(length <= deps.bodyLimit) ||
+      req.headers['transfer-encoding'] !== undefined
+    ) {
       return fastify(req, res);
     }
     const started = performance.now();

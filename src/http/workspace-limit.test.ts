@@ -17,8 +17,12 @@ const freshMinute = (t: TestServer) => t.clock.set((Math.floor(t.clock.now() / M
 
 describe('workspace API rate limit: set per workspace (no server default)', () => {
   let t: TestServer;
-  beforeAll(async () => { t = await startTestServer(); });
-  afterAll(async () => { await t?.close(); });
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   async function limitedWorkspace(limit: number | null) {
     const ws = await t.newWorkspace();
@@ -58,7 +62,8 @@ describe('workspace API rate limit: set per workspace (no server default)', () =
     expect(refused.headers['content-type']).toMatch(/^application\/json/);
     expect(refused.body.meta.requestId).toMatch(/^req_/);
     expect(refused.body.error).toEqual({
-      title: 'Too Many Requests', status: 429,
+      title: 'Too Many Requests',
+      status: 429,
       type: 'https://unkey.com/docs/errors/user/too_many_requests/workspace_rate_limited',
       detail: 'This workspace may make 3 API requests per minute; try again in 31 seconds.',
     });
@@ -68,7 +73,10 @@ describe('workspace API rate limit: set per workspace (no server default)', () =
 
     // Two minutes on, the window has slid past every earlier request.
     freshMinute(t);
-    expect(headersOf(await t.call('apis.createApi', { name: 'again' }, { rootKey: ws.rootKey }))).toMatchObject({ limit: '3', remaining: '2' });
+    expect(headersOf(await t.call('apis.createApi', { name: 'again' }, { rootKey: ws.rootKey }))).toMatchObject({
+      limit: '3',
+      remaining: '2',
+    });
   });
 
   it('another workspace is unaffected by a limited (and exhausted) one', async () => {
@@ -104,7 +112,10 @@ describe('workspace API rate limit: set per workspace (no server default)', () =
     await t.server.services.workspaces.setApiRateLimit(ws.workspaceId, null);
     expect(headersOf(await t.call('apis.createApi', { name: 'after' }, { rootKey: ws.rootKey })).limit).toBeUndefined();
     const audit = await t.server.store.listAudit({ workspaceId: ws.workspaceId, events: ['workspace.update'], limit: 10 });
-    expect(audit.map((a) => a.actor)).toEqual([{ type: 'system', id: 'cli', name: null }, { type: 'system', id: 'cli', name: null }]);
+    expect(audit.map((a) => a.actor)).toEqual([
+      { type: 'system', id: 'cli', name: null },
+      { type: 'system', id: 'cli', name: null },
+    ]);
   });
 
   it('an unknown workspace is refused', async () => {
@@ -114,8 +125,12 @@ describe('workspace API rate limit: set per workspace (no server default)', () =
 
 describe('workspace API rate limit: KEYWARD_WORKSPACE_RATE_LIMIT as the default', () => {
   let t: TestServer;
-  beforeAll(async () => { t = await startTestServer({ env: { KEYWARD_WORKSPACE_RATE_LIMIT: '2' } }); });
-  afterAll(async () => { await t?.close(); });
+  beforeAll(async () => {
+    t = await startTestServer({ env: { KEYWARD_WORKSPACE_RATE_LIMIT: '2' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('applies to every workspace without its own value; a workspace value replaces it', async () => {
     freshMinute(t);

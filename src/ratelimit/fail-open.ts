@@ -31,9 +31,6 @@ export class LimiterFailures {
     const failures = this.suppressed + 1;
     this.suppressed = 0;
     this.lastLoggedAt = now;
-    this.logger.warn(
-      { err: error, where: this.where, failures },
-      'rate limiter failed; limits are skipped (fail open) until it recovers',
-    );
+    this.logger.warn({ err: error, where: this.where, failures }, 'rate limiter failed; limits are skipped (fail open) until it recovers');
   }
 }

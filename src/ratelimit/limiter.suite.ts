@@ -12,8 +12,12 @@ export function limiterConformance(name: string, open: () => Promise<Limiter>): 
     const key = () => `suite:${Date.now()}:${Math.random().toString(36).slice(2)}:${n++}`;
     const T0 = Date.UTC(2026, 0, 1); // a window boundary for every duration used below
 
-    beforeAll(async () => { limiter = await open(); });
-    afterAll(async () => { await limiter.close(); });
+    beforeAll(async () => {
+      limiter = await open();
+    });
+    afterAll(async () => {
+      await limiter.close();
+    });
 
     it('admits exactly the limit within one window, then denies with remaining 0 and the window end as reset', async () => {
       const k = key();
@@ -34,14 +38,27 @@ export function limiterConformance(name: string, open: () => Promise<Limiter>): 
       await limiter.check([{ key: k, limit: 10, duration: 10_000, cost: 2 }], at);
       expect((await limiter.check([{ key: k, limit: 10, duration: 10_000, cost: 1 }], at))[0]!.success).toBe(false);
       // Two windows later the old counts are gone.
-      expect((await limiter.check([{ key: k, limit: 10, duration: 10_000, cost: 10 }], T0 + 30_000))[0]!).toEqual({ success: true, remaining: 0, reset: T0 + 40_000 });
+      expect((await limiter.check([{ key: k, limit: 10, duration: 10_000, cost: 10 }], T0 + 30_000))[0]!).toEqual({
+        success: true,
+        remaining: 0,
+        reset: T0 + 40_000,
+      });
     });
 
     it('charges cost > 1 and treats cost 0 as a pure check that passes exactly at the limit', async () => {
       const k = key();
-      expect((await limiter.check([{ key: k, limit: 5, duration: 60_000, cost: 5 }], T0))[0]).toMatchObject({ success: true, remaining: 0 });
-      expect((await limiter.check([{ key: k, limit: 5, duration: 60_000, cost: 0 }], T0))[0]).toMatchObject({ success: true, remaining: 0 });
-      expect((await limiter.check([{ key: k, limit: 5, duration: 60_000, cost: 1 }], T0))[0]).toMatchObject({ success: false, remaining: 0 });
+      expect((await limiter.check([{ key: k, limit: 5, duration: 60_000, cost: 5 }], T0))[0]).toMatchObject({
+        success: true,
+        remaining: 0,
+      });
+      expect((await limiter.check([{ key: k, limit: 5, duration: 60_000, cost: 0 }], T0))[0]).toMatchObject({
+        success: true,
+        remaining: 0,
+      });
+      expect((await limiter.check([{ key: k, limit: 5, duration: 60_000, cost: 1 }], T0))[0]).toMatchObject({
+        success: false,
+        remaining: 0,
+      });
       const big = key();
       expect((await limiter.check([{ key: big, limit: 5, duration: 60_000, cost: 6 }], T0))[0]!.success).toBe(false);
       // A denied request consumed nothing.
@@ -49,7 +66,10 @@ export function limiterConformance(name: string, open: () => Promise<Limiter>): 
     });
 
     it('denies everything at limit 0', async () => {
-      expect((await limiter.check([{ key: key(), limit: 0, duration: 60_000, cost: 0 }], T0))[0]).toMatchObject({ success: false, remaining: 0 });
+      expect((await limiter.check([{ key: key(), limit: 0, duration: 60_000, cost: 0 }], T0))[0]).toMatchObject({
+        success: false,
+        remaining: 0,
+      });
     });
 
     it('counts the same key with another duration separately', async () => {
@@ -63,20 +83,26 @@ export function limiterConformance(name: string, open: () => Promise<Limiter>): 
       const a = key();
       const b = key();
       await limiter.check([{ key: b, limit: 1, duration: 60_000, cost: 1 }], T0);
-      const batch = await limiter.check([
-        { key: a, limit: 5, duration: 60_000, cost: 1 },
-        { key: b, limit: 1, duration: 60_000, cost: 1 },
-      ], T0);
+      const batch = await limiter.check(
+        [
+          { key: a, limit: 5, duration: 60_000, cost: 1 },
+          { key: b, limit: 1, duration: 60_000, cost: 1 },
+        ],
+        T0,
+      );
       expect(batch.map((r) => r.success)).toEqual([true, false]);
       expect((await limiter.check([{ key: a, limit: 5, duration: 60_000, cost: 5 }], T0))[0]!.success).toBe(true);
     });
 
     it('counts a key named twice in one batch cumulatively', async () => {
       const k = key();
-      const batch = await limiter.check([
-        { key: k, limit: 3, duration: 60_000, cost: 2 },
-        { key: k, limit: 3, duration: 60_000, cost: 2 },
-      ], T0);
+      const batch = await limiter.check(
+        [
+          { key: k, limit: 3, duration: 60_000, cost: 2 },
+          { key: k, limit: 3, duration: 60_000, cost: 2 },
+        ],
+        T0,
+      );
       expect(batch.map((r) => r.success)).toEqual([true, false]);
       expect((await limiter.check([{ key: k, limit: 3, duration: 60_000, cost: 3 }], T0))[0]!.success).toBe(true);
     });

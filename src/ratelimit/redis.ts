@@ -59,7 +59,10 @@ export class RedisLimiter implements Limiter {
   private readonly redis: Redis;
   private readonly run: ScriptRunner;
 
-  constructor(url: string, private readonly prefix = 'kw:rl:') {
+  constructor(
+    url: string,
+    private readonly prefix = 'kw:rl:',
+  ) {
     this.redis = new Redis(url, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
     this.redis.defineCommand('keywardLimit', { lua: SCRIPT });
     this.run = (this.redis as unknown as { keywardLimit: ScriptRunner }).keywardLimit.bind(this.redis);

@@ -21,7 +21,10 @@ export interface ApiServiceDeps {
  * nothing. The request schema bounds the count (at most 100) and each entry's length.
  */
 function checkIpWhitelist(entries: readonly string[]): void {
-  if (entries.length === 0) throw badInput('ipWhitelist must not be empty; use null to remove the whitelist.', [{ location: 'body.ipWhitelist', message: 'must NOT have fewer than 1 items', fix: 'Send null to remove the whitelist.' }]);
+  if (entries.length === 0)
+    throw badInput('ipWhitelist must not be empty; use null to remove the whitelist.', [
+      { location: 'body.ipWhitelist', message: 'must NOT have fewer than 1 items', fix: 'Send null to remove the whitelist.' },
+    ]);
   entries.forEach((entry, i) => {
     const problem = ipEntryProblem(entry);
     if (problem !== undefined) throw badInput(`ipWhitelist[${i}]: ${problem}.`, [{ location: `body.ipWhitelist[${i}]`, message: problem }]);
@@ -38,8 +41,16 @@ export class ApiService {
     requirePermission(ctx, ['api.*.create_api']);
     const now = this.deps.clock.now();
     const api: ApiRecord = {
-      id: newId('api', now), workspaceId: ctx.workspaceId, name, deleteProtection: false, storeEncryptedKeys: false, ipWhitelist: null,
-      defaultPrefix: null, defaultByteLength: null, createdAt: now, updatedAt: null,
+      id: newId('api', now),
+      workspaceId: ctx.workspaceId,
+      name,
+      deleteProtection: false,
+      storeEncryptedKeys: false,
+      ipWhitelist: null,
+      defaultPrefix: null,
+      defaultByteLength: null,
+      createdAt: now,
+      updatedAt: null,
     };
     await this.deps.store.transaction(async (tx) => {
       await tx.insertApi(api);
@@ -85,9 +96,13 @@ export class ApiService {
       const api = await tx.findApi(ctx.workspaceId, apiId);
       if (!api) throw apiNotFound(apiId);
       await tx.updateApiSettings(ctx.workspaceId, apiId, settings, now);
-      const changes = Object.entries(settings).map(([name, value]) => `${name}=${Array.isArray(value) ? JSON.stringify(value) : String(value)}`).join(', ');
+      const changes = Object.entries(settings)
+        .map(([name, value]) => `${name}=${Array.isArray(value) ? JSON.stringify(value) : String(value)}`)
+        .join(', ');
       await tx.appendAudit(
-        auditEntry(ctx, now, 'api.update', `Changed settings of API ${apiId}: ${changes || 'nothing'}`, [{ type: 'api', id: apiId, name: api.name }]),
+        auditEntry(ctx, now, 'api.update', `Changed settings of API ${apiId}: ${changes || 'nothing'}`, [
+          { type: 'api', id: apiId, name: api.name },
+        ]),
       );
       return { ...api, ...settings, updatedAt: now };
     });

@@ -41,8 +41,11 @@ function checkMetaSize(meta: Meta): void {
   }
 }
 
-const identityResource = (identity: Pick<IdentityRecord, 'id' | 'externalId'>): AuditResource =>
-  ({ type: 'identity', id: identity.id, name: identity.externalId });
+const identityResource = (identity: Pick<IdentityRecord, 'id' | 'externalId'>): AuditResource => ({
+  type: 'identity',
+  id: identity.id,
+  name: identity.externalId,
+});
 
 /** Identities: an owner (user, organisation) whose keys share its meta and rate limits. */
 export class IdentityService {
@@ -60,7 +63,9 @@ export class IdentityService {
       const inserted = await tx.insertIdentity({ id, workspaceId: ctx.workspaceId, externalId: input.externalId, meta, createdAt: now });
       if (!inserted) throw new KeywardError('identity_already_exists', `An identity with externalId '${input.externalId}' already exists.`);
       if (ratelimits.length > 0) await tx.replaceIdentityRatelimits(ctx.workspaceId, id, ratelimits, now);
-      await tx.appendAudit(auditEntry(ctx, now, 'identity.create', `Created identity ${id}`, [identityResource({ id, externalId: input.externalId })]));
+      await tx.appendAudit(
+        auditEntry(ctx, now, 'identity.create', `Created identity ${id}`, [identityResource({ id, externalId: input.externalId })]),
+      );
     });
     return id;
   }
@@ -77,7 +82,12 @@ export class IdentityService {
   /** One page ordered by id. As upstream, every identity returned must be readable, so an empty page needs no permission. */
   async list(ctx: RequestContext, input: ListIdentitiesInput): Promise<Page<IdentityRecord>> {
     const search = input.search?.trim() || undefined;
-    const rows = await this.deps.store.listIdentities({ workspaceId: ctx.workspaceId, search, cursor: input.cursor, limit: input.limit + 1 });
+    const rows = await this.deps.store.listIdentities({
+      workspaceId: ctx.workspaceId,
+      search,
+      cursor: input.cursor,
+      limit: input.limit + 1,
+    });
     const page = pageOf(rows, input.limit);
     // The refusal names only the wildcard, so it does not reveal the id of an identity the caller may not read.
     if (page.items.some((row) => !satisfies(ctx.permissions, ctx.workspaceId, identityScope('read_identity', row.id)))) {
@@ -96,7 +106,9 @@ export class IdentityService {
       if (ratelimits) await tx.replaceIdentityRatelimits(ctx.workspaceId, identity.id, ratelimits, now);
       const fields = (['meta', 'ratelimits'] as const).filter((field) => input[field] !== undefined);
       await tx.appendAudit(
-        auditEntry(ctx, now, 'identity.update', `Updated identity ${identity.id}: ${fields.join(', ') || 'nothing'}`, [identityResource(identity)]),
+        auditEntry(ctx, now, 'identity.update', `Updated identity ${identity.id}: ${fields.join(', ') || 'nothing'}`, [
+          identityResource(identity),
+        ]),
       );
       // Read back for the final limits: names that stayed kept their ids.
       const updated = await tx.findIdentity(ctx.workspaceId, identity.id);

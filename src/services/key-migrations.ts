@@ -69,7 +69,9 @@ export class KeyMigrationService {
     await this.deps.store.transaction(async (tx) => {
       await tx.insertKeyMigration(migration);
       await tx.appendAudit(
-        auditEntry(ctx, now, 'key_migration.create', `Created key migration ${migration.id} (${algorithm})`, [{ type: 'key_migration', id: migration.id }]),
+        auditEntry(ctx, now, 'key_migration.create', `Created key migration ${migration.id} (${algorithm})`, [
+          { type: 'key_migration', id: migration.id },
+        ]),
       );
     });
     return migration;
@@ -118,7 +120,10 @@ export class KeyMigrationService {
       const identities = new Map<string, string>();
       const migrated: (MigrateKeysResult['migrated'][number] & { stored: string })[] = [];
       const failed: string[] = [];
-      const resources: AuditResource[] = [{ type: 'api', id: api.id, name: api.name }, { type: 'key_migration', id: migration.id }];
+      const resources: AuditResource[] = [
+        { type: 'api', id: api.id, name: api.name },
+        { type: 'key_migration', id: migration.id },
+      ];
       for (const { input: entry, hash, refill, ratelimits } of prepared) {
         if (taken.has(hash)) {
           failed.push(entry.hash);
@@ -132,9 +137,20 @@ export class KeyMigrationService {
         }
         const keyId = newId('key', now);
         const inserted = await tx.insertMigratedKey({
-          id: keyId, workspaceId: ctx.workspaceId, apiId: api.id, hash, start: MIGRATED_KEY_START, prefix: null,
-          name: entry.name ?? null, identityId, meta: entry.meta ?? null, enabled: entry.enabled ?? true,
-          expires: entry.expires ?? null, remaining: entry.credits?.remaining ?? null, refill, createdAt: now,
+          id: keyId,
+          workspaceId: ctx.workspaceId,
+          apiId: api.id,
+          hash,
+          start: MIGRATED_KEY_START,
+          prefix: null,
+          name: entry.name ?? null,
+          identityId,
+          meta: entry.meta ?? null,
+          enabled: entry.enabled ?? true,
+          expires: entry.expires ?? null,
+          remaining: entry.credits?.remaining ?? null,
+          refill,
+          createdAt: now,
           pendingMigrationId: migration.id,
         });
         // Taken since the check above, by a concurrent import.
@@ -151,7 +167,13 @@ export class KeyMigrationService {
       if (migrated.length > 0) {
         const skipped = failed.length > 0 ? `; ${failed.length} already present` : '';
         await tx.appendAudit(
-          auditEntry(ctx, now, 'key.migrate', `Migrated ${migrated.length} key(s) into API ${api.id} (migration ${migration.id}, ${migration.algorithm})${skipped}`, resources),
+          auditEntry(
+            ctx,
+            now,
+            'key.migrate',
+            `Migrated ${migrated.length} key(s) into API ${api.id} (migration ${migration.id}, ${migration.algorithm})${skipped}`,
+            resources,
+          ),
         );
       }
       return { migrated, failed, algorithm: migration.algorithm };

@@ -5,9 +5,14 @@ import { KeywardError } from '../core/errors.js';
 export const apiNotFound = (apiId: string) => new KeywardError('api_not_found', `The API '${apiId}' was not found.`);
 export const identityNotFound = (identity: string) => new KeywardError('identity_not_found', `The identity '${identity}' was not found.`);
 export const keyNotFound = (keyId: string) => new KeywardError('key_not_found', `The key '${keyId}' was not found.`);
-export const migrationNotFound = (migrationId: string) => new KeywardError('migration_not_found', `The migration '${migrationId}' was not found.`);
-export const namespaceNotFound = (namespace: string) => new KeywardError('ratelimit_namespace_not_found', `The namespace '${namespace}' does not exist.`);
-export const overrideNotFound = (identifier: string) => new KeywardError('ratelimit_override_not_found', `No override in this namespace matches '${identifier}'.`);
-export const permissionNotFound = (permission: string) => new KeywardError('permission_not_found', `Permission '${permission}' was not found.`);
+export const migrationNotFound = (migrationId: string) =>
+  new KeywardError('migration_not_found', `The migration '${migrationId}' was not found.`);
+export const namespaceNotFound = (namespace: string) =>
+  new KeywardError('ratelimit_namespace_not_found', `The namespace '${namespace}' does not exist.`);
+export const overrideNotFound = (identifier: string) =>
+  new KeywardError('ratelimit_override_not_found', `No override in this namespace matches '${identifier}'.`);
+export const permissionNotFound = (permission: string) =>
+  new KeywardError('permission_not_found', `Permission '${permission}' was not found.`);
 export const roleNotFound = (role: string) => new KeywardError('role_not_found', `Role '${role}' was not found.`);
-export const rootKeyNotFound = (rootKeyId: string) => new KeywardError('root_key_id_not_found', `The root key '${rootKeyId}' was not found.`);
+export const rootKeyNotFound = (rootKeyId: string) =>
+  new KeywardError('root_key_id_not_found', `The root key '${rootKeyId}' was not found.`);

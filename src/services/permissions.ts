@@ -57,13 +57,20 @@ export class PermissionService {
   async createPermission(ctx: RequestContext, input: CreatePermissionInput): Promise<string> {
     requirePermission(ctx, rbac('create_permission'));
     const now = this.deps.clock.now();
-    const permission: PermissionRecord = { id: newId('permission', now), name: input.name, slug: input.slug, description: input.description ?? null };
+    const permission: PermissionRecord = {
+      id: newId('permission', now),
+      name: input.name,
+      slug: input.slug,
+      description: input.description ?? null,
+    };
     // No invalidation: no key can hold a permission that did not exist.
     await this.deps.store.transaction(async (tx) => {
       if (!(await tx.insertPermission({ ...permission, workspaceId: ctx.workspaceId, createdAt: now }))) {
         throw new KeywardError('permission_already_exists', `A permission with the slug '${input.slug}' already exists.`);
       }
-      await tx.appendAudit(auditEntry(ctx, now, 'permission.create', `Created permission ${permission.id} (${input.slug})`, [permissionResource(permission)]));
+      await tx.appendAudit(
+        auditEntry(ctx, now, 'permission.create', `Created permission ${permission.id} (${input.slug})`, [permissionResource(permission)]),
+      );
     });
     return permission.id;
   }
@@ -78,7 +85,12 @@ export class PermissionService {
 
   async listPermissions(ctx: RequestContext, input: ListInput): Promise<Page<PermissionRecord>> {
     requirePermission(ctx, rbac('read_permission'));
-    const rows = await this.deps.store.listPermissions({ workspaceId: ctx.workspaceId, search: input.search, cursor: input.cursor, limit: input.limit + 1 });
+    const rows = await this.deps.store.listPermissions({
+      workspaceId: ctx.workspaceId,
+      search: input.search,
+      cursor: input.cursor,
+      limit: input.limit + 1,
+    });
     return pageOf(rows, input.limit);
   }
 
@@ -89,7 +101,11 @@ export class PermissionService {
       // Another workspace's permission answers "not found": the lookup is scoped to the caller's workspace.
       const permission = await tx.findPermission(ctx.workspaceId, idOrSlug);
       if (!permission || !(await tx.deletePermission(ctx.workspaceId, permission.id))) throw permissionNotFound(idOrSlug);
-      await tx.appendAudit(auditEntry(ctx, now, 'permission.delete', `Deleted permission ${permission.id} (${permission.slug})`, [permissionResource(permission)]));
+      await tx.appendAudit(
+        auditEntry(ctx, now, 'permission.delete', `Deleted permission ${permission.id} (${permission.slug})`, [
+          permissionResource(permission),
+        ]),
+      );
     });
   }
 
@@ -103,7 +119,15 @@ export class PermissionService {
     // No invalidation: no key can hold a role that did not exist.
     await this.deps.store.transaction(async (tx) => {
       const created = await requireCreatable(tx, ctx, slugs);
-      if (!(await tx.insertRole({ id, workspaceId: ctx.workspaceId, name: input.name, description: input.description ?? null, createdAt: now }))) {
+      if (
+        !(await tx.insertRole({
+          id,
+          workspaceId: ctx.workspaceId,
+          name: input.name,
+          description: input.description ?? null,
+          createdAt: now,
+        }))
+      ) {
         throw new KeywardError('role_already_exists', `A role named '${input.name}' already exists.`);
       }
       const permissions = await tx.setRolePermissions(ctx.workspaceId, id, slugs, now);
@@ -127,7 +151,12 @@ export class PermissionService {
 
   async listRoles(ctx: RequestContext, input: ListInput): Promise<Page<RoleRecord>> {
     requirePermission(ctx, rbac('read_role'));
-    const rows = await this.deps.store.listRoles({ workspaceId: ctx.workspaceId, search: input.search, cursor: input.cursor, limit: input.limit + 1 });
+    const rows = await this.deps.store.listRoles({
+      workspaceId: ctx.workspaceId,
+      search: input.search,
+      cursor: input.cursor,
+      limit: input.limit + 1,
+    });
     return pageOf(rows, input.limit);
   }
 
@@ -156,10 +185,13 @@ export class PermissionService {
       // The record names what the role lost as well as what it holds now.
       const touched = [...after, ...role.permissions.filter((p) => !slugs.includes(p.slug))];
       await tx.appendAudit(
-        auditEntry(ctx, now, 'role.update_permissions', `Set permissions of role ${role.id} to ${slugs.join(', ') || 'none'}${createdNote(created)}`, [
-          roleResource(role),
-          ...touched.map(permissionResource),
-        ]),
+        auditEntry(
+          ctx,
+          now,
+          'role.update_permissions',
+          `Set permissions of role ${role.id} to ${slugs.join(', ') || 'none'}${createdNote(created)}`,
+          [roleResource(role), ...touched.map(permissionResource)],
+        ),
       );
       return after;
     });

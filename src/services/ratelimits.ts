@@ -65,7 +65,11 @@ const namespaceGone = (namespace: string) =>
   new KeywardError('ratelimit_namespace_gone', `The namespace '${namespace}' has been deleted; limits against it are refused.`);
 
 const namespaceResource = (ns: RatelimitNamespaceRecord): AuditResource => ({ type: 'ratelimitNamespace', id: ns.id, name: ns.name });
-const overrideResource = (override: RatelimitOverrideRecord): AuditResource => ({ type: 'ratelimitOverride', id: override.id, name: override.identifier });
+const overrideResource = (override: RatelimitOverrideRecord): AuditResource => ({
+  type: 'ratelimitOverride',
+  id: override.id,
+  name: override.identifier,
+});
 
 export class RatelimitService {
   constructor(private readonly deps: ServiceDeps) {}
@@ -83,7 +87,11 @@ export class RatelimitService {
 
   private async check(ctx: RequestContext, requests: readonly LimitRequest[]): Promise<LimitOutcome[]> {
     const now = this.deps.clock.now();
-    const namespaces = await this.namespacesToLimit(ctx, requests.map((r) => r.namespace), now);
+    const namespaces = await this.namespacesToLimit(
+      ctx,
+      requests.map((r) => r.namespace),
+      now,
+    );
     const targets = requests.map((request) => ({ request, namespace: namespaces.get(request.namespace)! }));
     const candidates = await this.overrideCandidates(ctx, targets);
     const applied = targets.map(({ request, namespace }) => {
@@ -93,7 +101,12 @@ export class RatelimitService {
       return { request, namespaceId, override, limit: override?.limit ?? request.limit, duration: override?.duration ?? request.duration };
     });
     const decisions = await this.deps.limiter.check(
-      applied.map((a) => ({ key: `${ctx.workspaceId}:${a.namespaceId}:${a.request.identifier}`, limit: a.limit, duration: a.duration, cost: a.request.cost })),
+      applied.map((a) => ({
+        key: `${ctx.workspaceId}:${a.namespaceId}:${a.request.identifier}`,
+        limit: a.limit,
+        duration: a.duration,
+        cost: a.request.cost,
+      })),
       now,
     );
     return applied.map((a, i) => {
@@ -142,7 +155,9 @@ export class RatelimitService {
         const { namespace, created } = await tx.createRatelimitNamespace(ctx.workspaceId, name, now);
         if (created) {
           await tx.appendAudit(
-            auditEntry(ctx, now, 'ratelimit_namespace.create', `Created rate-limit namespace ${namespace.id} ('${name}')`, [namespaceResource(namespace)]),
+            auditEntry(ctx, now, 'ratelimit_namespace.create', `Created rate-limit namespace ${namespace.id} ('${name}')`, [
+              namespaceResource(namespace),
+            ]),
           );
         }
         // Overrides read for this call, as before caching: one made by a concurrent creator may already have some.
@@ -165,7 +180,11 @@ export class RatelimitService {
     // A missing or deleted namespace is answered before any override matters.
     if (!namespace || namespace.deletedAt !== null) return { workspaceId, namespace, overrides: [] };
     // One more than the bound, to learn whether the namespace has more; same order as the candidates query.
-    const overrides = await this.deps.store.listRatelimitOverrides({ workspaceId, namespaceId: namespace.id, limit: MAX_CACHED_OVERRIDES + 1 });
+    const overrides = await this.deps.store.listRatelimitOverrides({
+      workspaceId,
+      namespaceId: namespace.id,
+      limit: MAX_CACHED_OVERRIDES + 1,
+    });
     return { workspaceId, namespace, overrides: overrides.length > MAX_CACHED_OVERRIDES ? null : overrides };
   }
 
@@ -225,7 +244,9 @@ export class RatelimitService {
       const { override, created } = result;
       await tx.appendAudit(
         auditEntry(
-          ctx, now, 'ratelimit_override.set',
+          ctx,
+          now,
+          'ratelimit_override.set',
           `${created ? 'Created' : 'Updated'} override ${override.id} for '${override.identifier}' in namespace ${ns.id}: ` +
             `${override.limit} per ${override.duration} ms`,
           [namespaceResource(ns), overrideResource(override)],
@@ -240,7 +261,10 @@ export class RatelimitService {
   /** The override that applies to `identifier`, resolved exactly as limit resolves it. */
   async getOverride(ctx: RequestContext, namespace: string, identifier: string): Promise<RatelimitOverrideRecord> {
     const ns = await this.liveNamespace(ctx, namespace);
-    const override = resolveOverride(await this.deps.store.findRatelimitOverrideCandidates(ctx.workspaceId, ns.id, [identifier]), identifier);
+    const override = resolveOverride(
+      await this.deps.store.findRatelimitOverrideCandidates(ctx.workspaceId, ns.id, [identifier]),
+      identifier,
+    );
     // Masked as a missing namespace, as upstream: without read_override the namespace stays hidden. A URN grant must
     // cover the override found or, when none applies, every override of the namespace (`overrides/*`).
     if (!satisfies(ctx.permissions, ctx.workspaceId, readOverrideScope(ns.id, override?.id ?? '*'))) throw namespaceNotFound(namespace);
@@ -251,7 +275,12 @@ export class RatelimitService {
   async listOverrides(ctx: RequestContext, namespace: string, input: PageInput): Promise<Page<RatelimitOverrideRecord>> {
     const ns = await this.liveNamespace(ctx, namespace);
     requirePermission(ctx, eitherScope('ratelimit', ns.id, 'read_override'));
-    const rows = await this.deps.store.listRatelimitOverrides({ workspaceId: ctx.workspaceId, namespaceId: ns.id, cursor: input.cursor, limit: input.limit + 1 });
+    const rows = await this.deps.store.listRatelimitOverrides({
+      workspaceId: ctx.workspaceId,
+      namespaceId: ns.id,
+      cursor: input.cursor,
+      limit: input.limit + 1,
+    });
     return pageOf(rows, input.limit);
   }
 
@@ -277,7 +306,11 @@ export class RatelimitService {
   /** Keyward-only: the workspace's live namespaces, in creation order. */
   async listNamespaces(ctx: RequestContext, input: PageInput): Promise<Page<RatelimitNamespaceRecord>> {
     requirePermission(ctx, ['ratelimit.*.read_namespace']);
-    const rows = await this.deps.store.listRatelimitNamespaces({ workspaceId: ctx.workspaceId, cursor: input.cursor, limit: input.limit + 1 });
+    const rows = await this.deps.store.listRatelimitNamespaces({
+      workspaceId: ctx.workspaceId,
+      cursor: input.cursor,
+      limit: input.limit + 1,
+    });
     return pageOf(rows, input.limit);
   }
 
@@ -291,7 +324,11 @@ export class RatelimitService {
       if (result === 'not_found') throw namespaceNotFound(namespace);
       if (result === 'name_taken') {
         throw badInput(`Another namespace is already named '${name}'.`, [
-          { location: 'body.name', message: 'is the name of another live namespace', fix: 'choose another name, or rename or delete the other namespace first' },
+          {
+            location: 'body.name',
+            message: 'is the name of another live namespace',
+            fix: 'choose another name, or rename or delete the other namespace first',
+          },
         ]);
       }
       await tx.appendAudit(
@@ -312,7 +349,9 @@ export class RatelimitService {
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       if (!(await tx.softDeleteRatelimitNamespace(ctx.workspaceId, ns.id, now))) throw namespaceNotFound(namespace);
-      await tx.appendAudit(auditEntry(ctx, now, 'ratelimit_namespace.delete', `Deleted rate-limit namespace ${ns.id} ('${ns.name}')`, [namespaceResource(ns)]));
+      await tx.appendAudit(
+        auditEntry(ctx, now, 'ratelimit_namespace.delete', `Deleted rate-limit namespace ${ns.id} ('${ns.name}')`, [namespaceResource(ns)]),
+      );
     });
     await this.announce(ctx);
   }

@@ -24,7 +24,9 @@ import { WorkspaceService } from './workspaces.js';
 const CREATE = 'rootkey.*.create_root_key';
 
 const tuple = fc.oneof(
-  fc.tuple(fc.constantFrom('read_key', 'update_key', 'create_key'), fc.constantFrom('*', 'api_1', 'api_2')).map(([a, id]) => `api.${id}.${a}`),
+  fc
+    .tuple(fc.constantFrom('read_key', 'update_key', 'create_key'), fc.constantFrom('*', 'api_1', 'api_2'))
+    .map(([a, id]) => `api.${id}.${a}`),
   fc.constantFrom('*', 'id_1').map((id) => `identity.${id}.read_identity`),
   fc.constantFrom('audit.*.read_audit_log', 'api.*.create_api', 'rootkey.*.read_root_key', CREATE),
 );
@@ -60,13 +62,17 @@ const UNIVERSE: string[][] = (() => {
 })();
 
 /** Oracle: may a holder of G grant r? A tuple held or held in its `*` form; a URN whose every match some URN in G matches. */
-function grantable(granted: { tuples: string[]; urns: { segments: string[]; action: string }[] }, r: string | { segments: string[]; action: string }): boolean {
+function grantable(
+  granted: { tuples: string[]; urns: { segments: string[]; action: string }[] },
+  r: string | { segments: string[]; action: string },
+): boolean {
   if (typeof r === 'string') {
     const [type, , action] = r.split('.');
     return granted.tuples.includes(r) || granted.tuples.includes(`${type}.*.${action}`);
   }
-  return granted.urns.some((g) =>
-    (g.action === '*' || g.action === r.action) && UNIVERSE.every((path) => !matches(r.segments, path) || matches(g.segments, path)));
+  return granted.urns.some(
+    (g) => (g.action === '*' || g.action === r.action) && UNIVERSE.every((path) => !matches(r.segments, path) || matches(g.segments, path)),
+  );
 }
 
 const permissionSet = fc.record({
@@ -79,17 +85,29 @@ const callerAndRequest = permissionSet.chain((g) =>
   fc.record({
     g: fc.constant(g),
     r: fc.record({
-      tuples: fc.tuple(fc.subarray(g.tuples), fc.uniqueArray(tuple, { maxLength: 2 })).map(([mine, any]) => [...new Set([...mine, ...any])]),
+      tuples: fc
+        .tuple(fc.subarray(g.tuples), fc.uniqueArray(tuple, { maxLength: 2 }))
+        .map(([mine, any]) => [...new Set([...mine, ...any])]),
       urns: fc.tuple(fc.subarray(g.urns), fc.array(urnPattern, { maxLength: 2 })).map(([mine, any]) => [...mine, ...any]),
     }),
-  }));
+  }),
+);
 
 /** The shapes Keyward's checks take: either-scope tuples, with or without a URN alternative. */
 const requirement: fc.Arbitrary<Requirement> = fc.oneof(
-  fc.tuple(fc.constantFrom('api_1', 'api_2'), fc.constantFrom('read_key', 'update_key', 'create_key'), fc.constantFrom('key_1', '*'))
+  fc
+    .tuple(fc.constantFrom('api_1', 'api_2'), fc.constantFrom('read_key', 'update_key', 'create_key'), fc.constantFrom('key_1', '*'))
     .map(([api, action, key]) => keyScope(api, action, key)),
-  fc.tuple(fc.constantFrom('api_1', 'api_2'), fc.constantFrom('read_key', 'create_api')).map(([api, action]) => eitherScope('api', api, action)),
-  fc.constantFrom(identityScope('read_identity'), identityScope('read_identity', 'id_1'), ['audit.*.read_audit_log'], ['api.*.create_api'], [CREATE]),
+  fc
+    .tuple(fc.constantFrom('api_1', 'api_2'), fc.constantFrom('read_key', 'create_api'))
+    .map(([api, action]) => eitherScope('api', api, action)),
+  fc.constantFrom(
+    identityScope('read_identity'),
+    identityScope('read_identity', 'id_1'),
+    ['audit.*.read_audit_log'],
+    ['api.*.create_api'],
+    [CREATE],
+  ),
   urnPattern.map(({ segments, action }) => [urn(segments.join('/'), action === '*' ? 'read_key' : action)]),
 );
 
@@ -121,8 +139,12 @@ describe('createRootKey never escalates', () => {
         const callerPermissions = [CREATE, ...g.tuples, ...g.urns.map(text)];
         const caller = await workspaces.createRootKey(workspaceId, callerPermissions, 'caller');
         const ctx: RequestContext = {
-          workspaceId, actor: { type: 'root_key', id: caller.rootKeyId }, permissions: new Set(callerPermissions),
-          requestId: null, sourceIp: null, userAgent: null,
+          workspaceId,
+          actor: { type: 'root_key', id: caller.rootKeyId },
+          permissions: new Set(callerPermissions),
+          requestId: null,
+          sourceIp: null,
+          userAgent: null,
         };
         const requested = [...r.tuples, ...r.urns.map(text)];
         const expected = [...r.tuples, ...r.urns].every((p) => grantable({ tuples: [CREATE, ...g.tuples], urns: g.urns }, p));
@@ -140,7 +162,8 @@ describe('createRootKey never escalates', () => {
         const stored = await store.findRootKeyByHash(hashKey(outcome.key));
         const effective = new Set(stored!.permissions);
         for (const check of checks) {
-          if (satisfies(effective, workspaceId, check)) expect(satisfies(ctx.permissions, workspaceId, check), JSON.stringify(check)).toBe(true);
+          if (satisfies(effective, workspaceId, check))
+            expect(satisfies(ctx.permissions, workspaceId, check), JSON.stringify(check)).toBe(true);
         }
       }),
       { numRuns: 300 },

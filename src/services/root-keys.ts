@@ -35,8 +35,11 @@ export interface NewRootKey {
   expires: number | null;
 }
 
-const rootKeyResource = (rootKey: { id: string; name: string | null }): AuditResource =>
-  ({ type: 'rootKey', id: rootKey.id, ...(rootKey.name ? { name: rootKey.name } : {}) });
+const rootKeyResource = (rootKey: { id: string; name: string | null }): AuditResource => ({
+  type: 'rootKey',
+  id: rootKey.id,
+  ...(rootKey.name ? { name: rootKey.name } : {}),
+});
 
 const listed = (permissions: string[]) => (permissions.length === 0 ? 'no permissions' : `permissions ${permissions.join(', ')}`);
 
@@ -44,12 +47,24 @@ const listed = (permissions: string[]) => (permissions.length === 0 ? 'no permis
  * Inserts a root key and its `rootKey.create` audit record in `tx`. The secret is returned to be shown once:
  * only its hash and a short start are stored, and no audit record or log line carries it.
  */
-export async function insertRootKey(tx: StoreOps, ctx: RequestContext, now: number, spec: NewRootKey): Promise<{ rootKeyId: string; key: string }> {
+export async function insertRootKey(
+  tx: StoreOps,
+  ctx: RequestContext,
+  now: number,
+  spec: NewRootKey,
+): Promise<{ rootKeyId: string; key: string }> {
   const rootKeyId = newId('rootKey', now);
   const key = generateKey(32, 'kw_root');
   await tx.insertRootKey({
-    id: rootKeyId, workspaceId: ctx.workspaceId, name: spec.name, hash: key.hash, start: key.start, permissions: spec.permissions,
-    createdAt: now, expires: spec.expires, createdBy: ctx.actor.type === 'root_key' ? ctx.actor.id : null,
+    id: rootKeyId,
+    workspaceId: ctx.workspaceId,
+    name: spec.name,
+    hash: key.hash,
+    start: key.start,
+    permissions: spec.permissions,
+    createdAt: now,
+    expires: spec.expires,
+    createdBy: ctx.actor.type === 'root_key' ? ctx.actor.id : null,
   });
   const expiry = spec.expires === null ? '' : `, expiring at ${new Date(spec.expires).toISOString()}`;
   await tx.appendAudit(
@@ -118,7 +133,9 @@ export class RootKeyService {
     const now = this.deps.clock.now();
     const expires = input.expires ?? null;
     if (expires !== null && expires <= now) {
-      throw badInput('`expires` is not in the future: the root key would never work.', [{ location: 'body.expires', message: 'must be later than now' }]);
+      throw badInput('`expires` is not in the future: the root key would never work.', [
+        { location: 'body.expires', message: 'must be later than now' },
+      ]);
     }
     return this.deps.store.transaction(async (tx) => {
       await requireWithinCallerLifetime(tx, ctx, expires);
@@ -148,7 +165,9 @@ export class RootKeyService {
         ...(permissions === undefined ? [] : [listed(permissions)]),
       ];
       await tx.appendAudit(
-        auditEntry(ctx, now, 'rootKey.update', `Updated root key ${found.id}: ${changes.join('; ') || 'nothing'}`, [rootKeyResource(found)]),
+        auditEntry(ctx, now, 'rootKey.update', `Updated root key ${found.id}: ${changes.join('; ') || 'nothing'}`, [
+          rootKeyResource(found),
+        ]),
       );
       return { ...found, name: input.name ?? found.name, permissions: permissions ?? found.permissions, updatedAt: now };
     });

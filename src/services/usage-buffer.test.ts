@@ -21,7 +21,12 @@ describe('UsageBuffer', () => {
     usage.record('rk_a', 3);
     expect(write).not.toHaveBeenCalled();
     await usage.flush();
-    expect(batches).toEqual([[['rk_a', 3], ['rk_b', 2]]]);
+    expect(batches).toEqual([
+      [
+        ['rk_a', 3],
+        ['rk_b', 2],
+      ],
+    ]);
     await usage.flush();
     expect(batches).toHaveLength(1);
   });
@@ -37,7 +42,12 @@ describe('UsageBuffer', () => {
     usage.record('rk_a', 1);
     expect(batches).toEqual([]);
     usage.record('rk_b', 1);
-    expect(batches).toEqual([[['rk_a', 1], ['rk_b', 1]]]);
+    expect(batches).toEqual([
+      [
+        ['rk_a', 1],
+        ['rk_b', 1],
+      ],
+    ]);
     // While that write runs, a full buffer starts no second one; a flush waits for it, then writes the rest.
     usage.record('rk_c', 2);
     usage.record('rk_d', 2);
@@ -45,7 +55,16 @@ describe('UsageBuffer', () => {
     const flushed = usage.flush();
     release();
     await flushed;
-    expect(batches).toEqual([[['rk_a', 1], ['rk_b', 1]], [['rk_c', 2], ['rk_d', 2]]]);
+    expect(batches).toEqual([
+      [
+        ['rk_a', 1],
+        ['rk_b', 1],
+      ],
+      [
+        ['rk_c', 2],
+        ['rk_d', 2],
+      ],
+    ]);
   });
 
   it('a failed write keeps its times for the next flush, newer ones winning', async () => {
@@ -57,6 +76,11 @@ describe('UsageBuffer', () => {
     await expect(usage.flush()).rejects.toThrow('database away');
     usage.record('rk_a', 5);
     await usage.flush();
-    expect(new Map(batches[0])).toEqual(new Map([['rk_a', 5], ['rk_b', 1]]));
+    expect(new Map(batches[0])).toEqual(
+      new Map([
+        ['rk_a', 5],
+        ['rk_b', 1],
+      ]),
+    );
   });
 });

@@ -28,10 +28,13 @@ export class WorkspaceService {
     const now = this.deps.clock.now();
     const updated = await this.deps.store.transaction(async (tx) => {
       if (!(await tx.setWorkspaceApiRateLimit(workspaceId, limit))) return false;
-      const description = limit === null
-        ? `Removed the API rate limit of workspace ${workspaceId}; the server default applies`
-        : `Set the API rate limit of workspace ${workspaceId} to ${limit} requests per minute`;
-      await tx.appendAudit(auditEntry(systemContext(workspaceId, actor), now, 'workspace.update', description, [{ type: 'workspace', id: workspaceId }]));
+      const description =
+        limit === null
+          ? `Removed the API rate limit of workspace ${workspaceId}; the server default applies`
+          : `Set the API rate limit of workspace ${workspaceId} to ${limit} requests per minute`;
+      await tx.appendAudit(
+        auditEntry(systemContext(workspaceId, actor), now, 'workspace.update', description, [{ type: 'workspace', id: workspaceId }]),
+      );
       return true;
     });
     if (updated) await this.deps.bus?.publish({ kind: 'workspace', workspaceId });
@@ -55,10 +58,15 @@ export class WorkspaceService {
    * A root key for `workspaceId` holding exactly `permissions`, unchecked: for tests, which need root keys holding
    * odd permissions. Operators and root keys go through RootKeyService, which validates and refuses escalation.
    */
-  async createRootKey(workspaceId: string, permissions: string[], name: string | null = null): Promise<{ rootKeyId: string; rootKey: string }> {
+  async createRootKey(
+    workspaceId: string,
+    permissions: string[],
+    name: string | null = null,
+  ): Promise<{ rootKeyId: string; rootKey: string }> {
     const now = this.deps.clock.now();
     const created = await this.deps.store.transaction((tx) =>
-      insertRootKey(tx, systemContext(workspaceId, 'cli'), now, { name, permissions: [...new Set(permissions)], expires: null }));
+      insertRootKey(tx, systemContext(workspaceId, 'cli'), now, { name, permissions: [...new Set(permissions)], expires: null }),
+    );
     return { rootKeyId: created.rootKeyId, rootKey: created.key };
   }
 
@@ -70,14 +78,27 @@ export class WorkspaceService {
     await tx.claimFirstStart(now);
     await tx.insertWorkspace({ id: workspaceId, name, enabled: true, createdAt: now });
     await tx.insertRootKey({
-      id: rootKeyId, workspaceId, name: 'bootstrap', hash: key.hash, start: key.start,
-      permissions: [...ALL_WILDCARD_PERMISSIONS], createdAt: now, expires: null, createdBy: null,
+      id: rootKeyId,
+      workspaceId,
+      name: 'bootstrap',
+      hash: key.hash,
+      start: key.start,
+      permissions: [...ALL_WILDCARD_PERMISSIONS],
+      createdAt: now,
+      expires: null,
+      createdBy: null,
     });
     await tx.appendAudit(
-      auditEntry(systemContext(workspaceId, 'bootstrap'), now, 'workspace.bootstrap', `Created workspace ${workspaceId} and root key ${rootKeyId}`, [
-        { type: 'workspace', id: workspaceId, name },
-        { type: 'rootKey', id: rootKeyId, name: 'bootstrap' },
-      ]),
+      auditEntry(
+        systemContext(workspaceId, 'bootstrap'),
+        now,
+        'workspace.bootstrap',
+        `Created workspace ${workspaceId} and root key ${rootKeyId}`,
+        [
+          { type: 'workspace', id: workspaceId, name },
+          { type: 'rootKey', id: rootKeyId, name: 'bootstrap' },
+        ],
+      ),
     );
     return { workspaceId, rootKeyId, rootKey: key.plaintext };
   }

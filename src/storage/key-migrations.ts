@@ -37,6 +37,8 @@ export interface KeyMigrationOps {
    * outside a transaction: the refused statement would abort a PostgreSQL one.
    */
   completeKeyMigration(
-    keyId: string, change: { fromHash: string; hash: string; start: string; prefix: string | null }, now: number,
+    keyId: string,
+    change: { fromHash: string; hash: string; start: string; prefix: string | null },
+    now: number,
   ): Promise<'completed' | 'gone' | 'conflict'>;
 }

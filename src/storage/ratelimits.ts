@@ -54,22 +54,38 @@ export interface RatelimitOps {
    */
   findRatelimitNamespace(workspaceId: string, idOrName: string): Promise<RatelimitNamespaceRecord | undefined>;
   /** Returns the live namespace with this name, creating it if needed (race-safe); `created` says who did. */
-  createRatelimitNamespace(workspaceId: string, name: string, now: number): Promise<{ namespace: RatelimitNamespaceRecord; created: boolean }>;
+  createRatelimitNamespace(
+    workspaceId: string,
+    name: string,
+    now: number,
+  ): Promise<{ namespace: RatelimitNamespaceRecord; created: boolean }>;
   listRatelimitNamespaces(query: PageQuery): Promise<RatelimitNamespaceRecord[]>;
   /** Renames a live namespace. On `name_taken` nothing changed, and the transaction must be abandoned (PostgreSQL may have aborted it). */
-  renameRatelimitNamespace(workspaceId: string, namespaceId: string, name: string, now: number): Promise<'renamed' | 'name_taken' | 'not_found'>;
+  renameRatelimitNamespace(
+    workspaceId: string,
+    namespaceId: string,
+    name: string,
+    now: number,
+  ): Promise<'renamed' | 'name_taken' | 'not_found'>;
   /** False if the namespace was not live. */
   softDeleteRatelimitNamespace(workspaceId: string, namespaceId: string, now: number): Promise<boolean>;
   /**
    * Sets the override for (namespace, identifier), keeping the id of an existing one. Call it inside a
    * transaction: that is what serializes concurrent upserts. Undefined if the namespace is not live.
    */
-  upsertRatelimitOverride(row: NewRatelimitOverride, now: number): Promise<{ override: RatelimitOverrideRecord; created: boolean } | undefined>;
+  upsertRatelimitOverride(
+    row: NewRatelimitOverride,
+    now: number,
+  ): Promise<{ override: RatelimitOverrideRecord; created: boolean } | undefined>;
   /**
    * The live overrides that could apply to these identifiers: exact matches and every wildcard pattern,
    * in storage (creation) order, which is the order wildcard resolution tries them in.
    */
-  findRatelimitOverrideCandidates(workspaceId: string, namespaceId: string, identifiers: readonly string[]): Promise<RatelimitOverrideRecord[]>;
+  findRatelimitOverrideCandidates(
+    workspaceId: string,
+    namespaceId: string,
+    identifiers: readonly string[],
+  ): Promise<RatelimitOverrideRecord[]>;
   listRatelimitOverrides(query: PageQuery & { namespaceId: string }): Promise<RatelimitOverrideRecord[]>;
   /** False if the override was not live. */
   softDeleteRatelimitOverride(workspaceId: string, overrideId: string, now: number): Promise<boolean>;

@@ -34,8 +34,15 @@ export interface ManagedRootKeyRecord {
 
 export interface RootKeyOps {
   insertRootKey(row: {
-    id: string; workspaceId: string; name: string | null; hash: string; start: string;
-    permissions: string[]; createdAt: number; expires: number | null; createdBy: string | null;
+    id: string;
+    workspaceId: string;
+    name: string | null;
+    hash: string;
+    start: string;
+    permissions: string[];
+    createdAt: number;
+    expires: number | null;
+    createdBy: string | null;
   }): Promise<void>;
   findRootKeyByHash(hash: string): Promise<RootKeyRecord | undefined>;
   /** The live root key with this id in this workspace. */

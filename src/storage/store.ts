@@ -36,7 +36,17 @@ export type Engine = 'sqlite' | 'postgres';
 
 /** Everything a store can do, available both on the store and inside a transaction: every area's operations together. */
 export interface StoreOps
-  extends WorkspaceOps, RootKeyOps, ApiOps, IdentityOps, KeyOps, KeyMigrationOps, RbacOps, RatelimitOps, CreditOps, UsageOps, AuditOps {}
+  extends WorkspaceOps,
+    RootKeyOps,
+    ApiOps,
+    IdentityOps,
+    KeyOps,
+    KeyMigrationOps,
+    RbacOps,
+    RatelimitOps,
+    CreditOps,
+    UsageOps,
+    AuditOps {}
 
 export interface Store extends StoreOps {
   readonly engine: Engine;

@@ -35,7 +35,11 @@ describe('AES-256-GCM seal/open', () => {
 
   it('refuses every single-bit flip of the nonce, the ciphertext and the tag', () => {
     const sealed = seal(key, plaintext, aad);
-    const regions = { nonce: [0, NONCE_BYTES], ciphertext: [NONCE_BYTES, sealed.length - TAG_BYTES], tag: [sealed.length - TAG_BYTES, sealed.length] };
+    const regions = {
+      nonce: [0, NONCE_BYTES],
+      ciphertext: [NONCE_BYTES, sealed.length - TAG_BYTES],
+      tag: [sealed.length - TAG_BYTES, sealed.length],
+    };
     let flips = 0;
     for (const [start, end] of Object.values(regions)) {
       for (let byte = start!; byte < end!; byte++) {

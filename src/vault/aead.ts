@@ -47,5 +47,11 @@ export function openParts(key: Uint8Array, nonce: Uint8Array, body: Uint8Array, 
 export function open(key: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Buffer {
   if (sealed.length < NONCE_BYTES + TAG_BYTES) throw new VaultDecryptError();
   const view = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length);
-  return openParts(key, view.subarray(0, NONCE_BYTES), view.subarray(NONCE_BYTES, view.length - TAG_BYTES), view.subarray(view.length - TAG_BYTES), aad);
+  return openParts(
+    key,
+    view.subarray(0, NONCE_BYTES),
+    view.subarray(NONCE_BYTES, view.length - TAG_BYTES),
+    view.subarray(view.length - TAG_BYTES),
+    aad,
+  );
 }

@@ -39,11 +39,20 @@ vaultConformance('local, PostgreSQL vault store', async () => {
   const schema = await freshPostgresSchema();
   const store = await openSqlVaultStore(schema.url);
   const vault = await LocalVault.open({ store, keyring: ring(masterKey(1)), maxEncryptionsPerDek: SUITE_DEK_MAX });
-  return { vault, close: async () => { await vault.close(); await schema.drop(); } };
+  return {
+    vault,
+    close: async () => {
+      await vault.close();
+      await schema.drop();
+    },
+  };
 });
 
 async function rejectsGenerically(promise: Promise<unknown>): Promise<void> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(VaultDecryptError);
   expect((error as Error).message).toBe('decryption failed');
 }
@@ -108,15 +117,25 @@ describe('LocalVault', () => {
       for (let bit = 0; bit < 8; bit++) {
         const tampered = Buffer.from(sealed);
         tampered[byte]! ^= 1 << bit;
-        await rejectsGenerically(vault.decrypt({ workspaceId: ws, keyId: id, ciphertext: `kw1.${dekId}.${tampered.toString('base64url')}` }));
+        await rejectsGenerically(
+          vault.decrypt({ workspaceId: ws, keyId: id, ciphertext: `kw1.${dekId}.${tampered.toString('base64url')}` }),
+        );
       }
     }
     for (let length = 0; length < sealed.length; length++) {
-      await rejectsGenerically(vault.decrypt({ workspaceId: ws, keyId: id, ciphertext: `kw1.${dekId}.${sealed.subarray(0, length).toString('base64url')}` }));
+      await rejectsGenerically(
+        vault.decrypt({ workspaceId: ws, keyId: id, ciphertext: `kw1.${dekId}.${sealed.subarray(0, length).toString('base64url')}` }),
+      );
     }
     // Tags cut to 4, 8 and 12 bytes (the ciphertext shortened accordingly) are refused like any other forgery.
     for (const cut of [4, 8, 12]) {
-      await rejectsGenerically(vault.decrypt({ workspaceId: ws, keyId: id, ciphertext: `kw1.${dekId}.${sealed.subarray(0, sealed.length - (16 - cut)).toString('base64url')}` }));
+      await rejectsGenerically(
+        vault.decrypt({
+          workspaceId: ws,
+          keyId: id,
+          ciphertext: `kw1.${dekId}.${sealed.subarray(0, sealed.length - (16 - cut)).toString('base64url')}`,
+        }),
+      );
     }
     expect(await vault.decrypt({ workspaceId: ws, keyId: id, ciphertext })).toBe('sk_bits');
     await vault.close();
@@ -128,7 +147,8 @@ describe('LocalVault', () => {
     const vault = await LocalVault.open({ store, keyring });
     const secrets = Array.from({ length: 20 }, (_, i) => `sk_secret_${i}_${randomBytes(8).toString('hex')}`);
     const deks = new Set<string>();
-    for (const plaintext of secrets) deks.add((await vault.encrypt({ workspaceId: newId('workspace'), keyId: newId('key'), plaintext })).dekId);
+    for (const plaintext of secrets)
+      deks.add((await vault.encrypt({ workspaceId: newId('workspace'), keyId: newId('key'), plaintext })).dekId);
     await vault.close();
     const inspect = await openSqlVaultStore(file);
     const unwrapped = await Promise.all([...deks].map(async (id) => unwrapDek((await inspect.findDek(id))!, keyring)));
@@ -136,7 +156,8 @@ describe('LocalVault', () => {
     const image = readFileSync(file);
     for (const secret of secrets) expect(image.includes(Buffer.from(secret))).toBe(false);
     for (const key of [...unwrapped, keyring.newest.key]) {
-      for (const form of [key, Buffer.from(key.toString('base64')), Buffer.from(key.toString('hex'))]) expect(image.includes(form)).toBe(false);
+      for (const form of [key, Buffer.from(key.toString('base64')), Buffer.from(key.toString('hex'))])
+        expect(image.includes(form)).toBe(false);
     }
   });
 
@@ -150,7 +171,10 @@ describe('LocalVault', () => {
     const reopen = async (keyring: MasterKeyring) => {
       const again = await openSqlVaultStore(file);
       try {
-        return await LocalVault.open({ store: again, keyring }).then(async (v) => { await v.close(); return undefined; });
+        return await LocalVault.open({ store: again, keyring }).then(async (v) => {
+          await v.close();
+          return undefined;
+        });
       } catch (error) {
         await again.close();
         return error as Error;
@@ -169,7 +193,12 @@ describe('LocalVault', () => {
     const { store, file } = await sqliteStore();
     const v1 = masterKey(1);
     const warnings: string[] = [];
-    const vault = await LocalVault.open({ store, keyring: ring(v1), cacheSize: 0, logger: { warn: (_f, message) => warnings.push(message) } });
+    const vault = await LocalVault.open({
+      store,
+      keyring: ring(v1),
+      cacheSize: 0,
+      logger: { warn: (_f, message) => warnings.push(message) },
+    });
     const ws = newId('workspace');
     const id = newId('key');
     const { ciphertext, dekId } = await vault.encrypt({ workspaceId: ws, keyId: id, plaintext: 'sk_rotated_elsewhere' });
@@ -210,7 +239,8 @@ describe('master-key rotation (rewrapAll)', () => {
     await rotating.close();
 
     const after = await LocalVault.open({ store: await openSqlVaultStore(file), keyring: ring(v2) });
-    for (const m of made) expect(await after.decrypt({ workspaceId: m.workspaceId, keyId: m.keyId, ciphertext: m.ciphertext })).toBe(m.plaintext);
+    for (const m of made)
+      expect(await after.decrypt({ workspaceId: m.workspaceId, keyId: m.keyId, ciphertext: m.ciphertext })).toBe(m.plaintext);
     await after.close();
   });
 
@@ -222,7 +252,10 @@ describe('master-key rotation (rewrapAll)', () => {
     const bad = await vault.encrypt({ workspaceId: 'ws_bad', keyId: 'key_bad', plaintext: 'bad' });
     await vault.close();
     const db = new Database(file);
-    const wrapped = Buffer.from((db.prepare('SELECT wrapped FROM vault_deks WHERE id = ?').get(bad.dekId) as { wrapped: string }).wrapped, 'base64');
+    const wrapped = Buffer.from(
+      (db.prepare('SELECT wrapped FROM vault_deks WHERE id = ?').get(bad.dekId) as { wrapped: string }).wrapped,
+      'base64',
+    );
     wrapped[20]! ^= 1;
     db.prepare('UPDATE vault_deks SET wrapped = ? WHERE id = ?').run(wrapped.toString('base64'), bad.dekId);
     db.close();

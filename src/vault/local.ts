@@ -4,8 +4,16 @@ import { VaultConfigError, VaultDecryptError } from './errors.js';
 import type { MasterKeyring } from './master-keys.js';
 import type { VaultStore, WrappedDek } from './store.js';
 import {
-  DEFAULT_DEK_MAX_ENCRYPTIONS, MAX_PLAINTEXT_CHARS, dekAad, formatCiphertext, keyAad, parseCiphertext,
-  type DecryptRequest, type Encrypted, type EncryptRequest, type Vault,
+  DEFAULT_DEK_MAX_ENCRYPTIONS,
+  MAX_PLAINTEXT_CHARS,
+  dekAad,
+  formatCiphertext,
+  keyAad,
+  parseCiphertext,
+  type DecryptRequest,
+  type Encrypted,
+  type EncryptRequest,
+  type Vault,
 } from './vault.js';
 
 /**
@@ -116,7 +124,8 @@ export class LocalVault implements Vault {
   }
 
   async encrypt(request: EncryptRequest): Promise<Encrypted> {
-    if (request.plaintext.length > MAX_PLAINTEXT_CHARS) throw new RangeError(`the vault encrypts at most ${MAX_PLAINTEXT_CHARS} characters`);
+    if (request.plaintext.length > MAX_PLAINTEXT_CHARS)
+      throw new RangeError(`the vault encrypts at most ${MAX_PLAINTEXT_CHARS} characters`);
     const dek = await this.claimDek(request.workspaceId);
     const plaintext = Buffer.from(request.plaintext, 'utf8');
     try {
@@ -173,7 +182,11 @@ export class LocalVault implements Vault {
     const key = randomBytes(KEY_BYTES);
     const { newest } = this.options.keyring;
     const inserted = await this.options.store.insertActiveDek({
-      id, workspaceId, wrapped: wrapDek(key, workspaceId, id, newest), masterVersion: newest.version, createdAt: now,
+      id,
+      workspaceId,
+      wrapped: wrapDek(key, workspaceId, id, newest),
+      masterVersion: newest.version,
+      createdAt: now,
     });
     if (!inserted) {
       key.fill(0);

@@ -25,7 +25,16 @@ describe('KEYWARD_MASTER_KEYS', () => {
   it('refuses malformed entries by position, never echoing a value', () => {
     const secret = randomBytes(32).toString('base64');
     const short = randomBytes(16).toString('base64');
-    const cases = [`${secret}`, `x:${secret}`, `0:${secret}`, `1:${short}`, `1:${secret.replace(/=*$/, '')}`, `1:${secret}!`, `-1:${secret}`, `1:${randomBytes(33).toString('base64')}`];
+    const cases = [
+      `${secret}`,
+      `x:${secret}`,
+      `0:${secret}`,
+      `1:${short}`,
+      `1:${secret.replace(/=*$/, '')}`,
+      `1:${secret}!`,
+      `-1:${secret}`,
+      `1:${randomBytes(33).toString('base64')}`,
+    ];
     for (const raw of cases) {
       const { keys, problems } = parseMasterKeys(raw);
       expect(keys, raw).toEqual([]);
@@ -33,8 +42,12 @@ describe('KEYWARD_MASTER_KEYS', () => {
       expect(problems[0]).toMatch(/^KEYWARD_MASTER_KEYS entry 1/);
       expect(problems[0]).not.toContain(secret);
     }
-    expect(parseMasterKeys(`${one},${one.replace(/^1:/, '1:')}`).problems).toEqual(['KEYWARD_MASTER_KEYS entry 2: version 1 is listed twice']);
-    expect(parseMasterKeys(`${one},${one.replace(/^1:/, '2:')}`).problems).toEqual(['KEYWARD_MASTER_KEYS entry 2: the same key is listed under two versions']);
+    expect(parseMasterKeys(`${one},${one.replace(/^1:/, '1:')}`).problems).toEqual([
+      'KEYWARD_MASTER_KEYS entry 2: version 1 is listed twice',
+    ]);
+    expect(parseMasterKeys(`${one},${one.replace(/^1:/, '2:')}`).problems).toEqual([
+      'KEYWARD_MASTER_KEYS entry 2: the same key is listed under two versions',
+    ]);
     expect(parseMasterKeys(`${one},,${two}`).problems).toHaveLength(1);
   });
 

@@ -62,7 +62,8 @@ export class MasterKeyring {
   readonly newest: { version: number; key: Buffer };
 
   constructor(specs: readonly MasterKeySpec[]) {
-    if (specs.length === 0) throw new VaultConfigError('No master key configured: set KEYWARD_MASTER_KEYS (`keyward vault init` prints one).');
+    if (specs.length === 0)
+      throw new VaultConfigError('No master key configured: set KEYWARD_MASTER_KEYS (`keyward vault init` prints one).');
     for (const spec of specs) this.byVersion.set(spec.version, Buffer.from(spec.key, 'base64'));
     const version = Math.max(...this.byVersion.keys());
     this.newest = { version, key: this.byVersion.get(version)! };

@@ -18,14 +18,24 @@ afterAll(async () => {
 });
 
 /** A vault server in this process over a fresh SQLite store, and a RemoteVault client for it. */
-async function served(options: { tls?: boolean; logs?: string[] } = {}): Promise<{ server: VaultServer; url: string; client: RemoteVault; ca?: Buffer; close(): Promise<void> }> {
+async function served(
+  options: { tls?: boolean; logs?: string[] } = {},
+): Promise<{ server: VaultServer; url: string; client: RemoteVault; ca?: Buffer; close(): Promise<void> }> {
   const { dir, remove } = tempDir();
   const store = await openSqlVaultStore(join(dir, 'vault', 'vault.sqlite'));
-  const local = await LocalVault.open({ store, keyring: new MasterKeyring(parseMasterKeys(masterKey(1)).keys), maxEncryptionsPerDek: SUITE_DEK_MAX });
+  const local = await LocalVault.open({
+    store,
+    keyring: new MasterKeyring(parseMasterKeys(masterKey(1)).keys),
+    maxEncryptionsPerDek: SUITE_DEK_MAX,
+  });
   const certificate = options.tls ? selfSignedCertificate(dir) : undefined;
   if (options.tls && !certificate) throw new Error('openssl is needed for the HTTPS vault tests');
   const server = await createVaultServer({
-    vault: local, token: VAULT_TOKEN, host: '127.0.0.1', port: 0, logLevel: options.logs ? 'trace' : 'silent',
+    vault: local,
+    token: VAULT_TOKEN,
+    host: '127.0.0.1',
+    port: 0,
+    logLevel: options.logs ? 'trace' : 'silent',
     ...(options.logs ? { logStream: { write: (line: string) => void options.logs!.push(line) } } : {}),
     ...(certificate ? { tls: { cert: readFileSync(certificate.cert), key: readFileSync(certificate.key) } } : {}),
   });
@@ -57,7 +67,7 @@ async function post(url: string, path: string, body: unknown, token: string | nu
     headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: res.status, body: await res.json() as any };
+  return { status: res.status, body: (await res.json()) as any };
 }
 
 describe('vault server', () => {
@@ -89,11 +99,19 @@ describe('vault server', () => {
       { workspaceId: 'ws_a', keyId: 'key_a', ciphertext: 'garbage' },
     ];
     for (const body of failures) {
-      expect(await post(s.url, '/v1/decrypt', body)).toEqual({ status: 422, body: { error: { code: 'decryption_failed', message: 'decryption failed' } } });
+      expect(await post(s.url, '/v1/decrypt', body)).toEqual({
+        status: 422,
+        body: { error: { code: 'decryption_failed', message: 'decryption failed' } },
+      });
       const error = await s.client.decrypt(body).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(VaultDecryptError);
     }
-    for (const body of [{}, { workspaceId: 'ws_a', keyId: 'key_a', ciphertext, extra: 1 }, { workspaceId: 'ws a', keyId: 'key_a', ciphertext }, 'not json']) {
+    for (const body of [
+      {},
+      { workspaceId: 'ws_a', keyId: 'key_a', ciphertext, extra: 1 },
+      { workspaceId: 'ws a', keyId: 'key_a', ciphertext },
+      'not json',
+    ]) {
       const res = await post(s.url, '/v1/decrypt', body);
       expect(res.status).toBe(400);
       expect(JSON.stringify(res.body)).not.toContain(ciphertext);

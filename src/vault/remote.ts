@@ -40,7 +40,8 @@ export class RemoteVault implements Vault {
 
   async encrypt(request: EncryptRequest): Promise<Encrypted> {
     const answer = (await this.post('v1/encrypt', request)) as Partial<Encrypted> | null;
-    if (typeof answer?.ciphertext !== 'string' || typeof answer.dekId !== 'string') throw new VaultUnavailableError('the vault sent an unreadable answer');
+    if (typeof answer?.ciphertext !== 'string' || typeof answer.dekId !== 'string')
+      throw new VaultUnavailableError('the vault sent an unreadable answer');
     return { ciphertext: answer.ciphertext, dekId: answer.dekId };
   }
 
@@ -77,7 +78,12 @@ export class RemoteVault implements Vault {
       req.on('timeout', () => req.destroy(new VaultUnavailableError('the vault did not answer in time')));
       // Node's own errors are replaced, not wrapped: their messages are not ours to vouch for.
       req.on('error', (error: NodeJS.ErrnoException) =>
-        reject(error instanceof VaultUnavailableError ? error : new VaultUnavailableError(`the vault could not be reached (${error.code ?? 'connection failed'})`)));
+        reject(
+          error instanceof VaultUnavailableError
+            ? error
+            : new VaultUnavailableError(`the vault could not be reached (${error.code ?? 'connection failed'})`),
+        ),
+      );
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         let size = 0;

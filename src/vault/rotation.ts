@@ -61,7 +61,12 @@ export async function rewrapAll(store: VaultStore, keyring: MasterKeyring, optio
         try {
           const wrapped = wrapDek(key, dek.workspaceId, dek.id, target);
           // A concurrent rotation may have re-wrapped it first; then there is nothing left to do for it.
-          await store.rewrapDek(dek.id, { masterVersion: dek.masterVersion, wrapped: dek.wrapped }, { masterVersion: target.version, wrapped }, now());
+          await store.rewrapDek(
+            dek.id,
+            { masterVersion: dek.masterVersion, wrapped: dek.wrapped },
+            { masterVersion: target.version, wrapped },
+            now(),
+          );
         } finally {
           key.fill(0);
         }

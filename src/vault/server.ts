@@ -2,7 +2,14 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { Type } from 'typebox';
 import { VaultConfigError, VaultDecryptError } from './errors.js';
-import { isLoopbackHost, MAX_PLAINTEXT_CHARS, MIN_VAULT_TOKEN_CHARS, type DecryptRequest, type EncryptRequest, type Vault } from './vault.js';
+import {
+  isLoopbackHost,
+  MAX_PLAINTEXT_CHARS,
+  MIN_VAULT_TOKEN_CHARS,
+  type DecryptRequest,
+  type EncryptRequest,
+  type Vault,
+} from './vault.js';
 
 /**
  * `keyward vault serve`: the vault as a process of its own, so API nodes hold neither master keys nor
@@ -32,7 +39,6 @@ export interface VaultServer {
   close(): Promise<void>;
 }
 
-
 const Id = Type.String({ minLength: 1, maxLength: 255, pattern: '^[a-zA-Z0-9_]+$' });
 const EncryptBody = Type.Object(
   { workspaceId: Id, keyId: Id, plaintext: Type.String({ minLength: 1, maxLength: MAX_PLAINTEXT_CHARS }) },
@@ -49,7 +55,8 @@ const digest = (value: string) => createHash('sha256').update(value, 'utf8').dig
 const fail = (reply: FastifyReply, status: number, code: string, message: string) => reply.code(status).send({ error: { code, message } });
 
 export async function createVaultServer(options: VaultServerOptions): Promise<VaultServer> {
-  if (options.token.length < MIN_VAULT_TOKEN_CHARS) throw new VaultConfigError(`KEYWARD_VAULT_TOKEN must be at least ${MIN_VAULT_TOKEN_CHARS} characters`);
+  if (options.token.length < MIN_VAULT_TOKEN_CHARS)
+    throw new VaultConfigError(`KEYWARD_VAULT_TOKEN must be at least ${MIN_VAULT_TOKEN_CHARS} characters`);
   if (!options.tls && !isLoopbackHost(options.host)) {
     throw new VaultConfigError(
       `The vault serves plain HTTP only on a loopback address, and KEYWARD_VAULT_HOST is ${options.host}: ` +

@@ -14,8 +14,14 @@ import type { NewDek, VaultStore, WrappedDek } from './store.js';
 
 interface VaultTables {
   vault_deks: {
-    id: string; workspace_id: string; wrapped: string; master_version: number; encryptions: number;
-    created_at: number; retired_at: number | null; rewrapped_at: number | null;
+    id: string;
+    workspace_id: string;
+    wrapped: string;
+    master_version: number;
+    encryptions: number;
+    created_at: number;
+    retired_at: number | null;
+    rewrapped_at: number | null;
   };
 }
 
@@ -90,8 +96,14 @@ class SqlVaultStore implements VaultStore {
     const result = await this.db
       .insertInto('vault_deks')
       .values({
-        id: dek.id, workspace_id: dek.workspaceId, wrapped: dek.wrapped, master_version: dek.masterVersion,
-        encryptions: 0, created_at: dek.createdAt, retired_at: null, rewrapped_at: null,
+        id: dek.id,
+        workspace_id: dek.workspaceId,
+        wrapped: dek.wrapped,
+        master_version: dek.masterVersion,
+        encryptions: 0,
+        created_at: dek.createdAt,
+        retired_at: null,
+        rewrapped_at: null,
       })
       .onConflict((oc) => oc.doNothing())
       .executeTakeFirst();
@@ -119,7 +131,13 @@ class SqlVaultStore implements VaultStore {
   }
 
   async sampleDeks(version: number, limit: number): Promise<WrappedDek[]> {
-    const rows = await this.db.selectFrom('vault_deks').selectAll().where('master_version', '=', version).orderBy('id').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('vault_deks')
+      .selectAll()
+      .where('master_version', '=', version)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
     return rows.map(dekFromRow);
   }
 

@@ -42,6 +42,11 @@ export interface VaultStore {
   /** Data keys wrapped by any other version, ordered by id, after `afterId`. */
   listDeksNotWrappedBy(version: number, afterId: string | undefined, limit: number): Promise<WrappedDek[]>;
   /** Replaces the wrapping if it is still `from` (compare-and-set); false if something else changed it first. */
-  rewrapDek(dekId: string, from: { masterVersion: number; wrapped: string }, to: { masterVersion: number; wrapped: string }, now: number): Promise<boolean>;
+  rewrapDek(
+    dekId: string,
+    from: { masterVersion: number; wrapped: string },
+    to: { masterVersion: number; wrapped: string },
+    now: number,
+  ): Promise<boolean>;
   close(): Promise<void>;
 }

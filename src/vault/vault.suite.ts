@@ -18,7 +18,10 @@ const workspace = () => newId('workspace');
 const keyId = () => newId('key');
 
 async function rejectsGenerically(promise: Promise<unknown>): Promise<void> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(VaultDecryptError);
   expect((error as Error).message).toBe('decryption failed');
 }
@@ -80,9 +83,18 @@ export function vaultConformance(name: string, open: () => Promise<OpenedVault>)
       const { ciphertext, dekId } = await vault.encrypt({ workspaceId: ws, keyId: id, plaintext: 'forged' });
       const body = ciphertext.split('.')[2]!;
       const forgeries = [
-        'x', 'kw1', `kw1.${dekId}`, `kw2.${dekId}.${body}`, `kw1.dek_unknown0000000.${body}`, `kw1.${dekId}.${body}.extra`,
-        `kw1.${dekId}.${body.slice(0, -2)}`, `kw1.${dekId}.${body}==`, `kw1.${dekId}.${body.replace(/./, (c) => (c === 'A' ? 'B' : 'A'))}`,
-        `kw1.${dekId}.AAAA`, `kw1.${dekId}.${'A'.repeat(200)}`, `kw1.${dekId}.${body}`.replace('kw1.', 'KW1.'),
+        'x',
+        'kw1',
+        `kw1.${dekId}`,
+        `kw2.${dekId}.${body}`,
+        `kw1.dek_unknown0000000.${body}`,
+        `kw1.${dekId}.${body}.extra`,
+        `kw1.${dekId}.${body.slice(0, -2)}`,
+        `kw1.${dekId}.${body}==`,
+        `kw1.${dekId}.${body.replace(/./, (c) => (c === 'A' ? 'B' : 'A'))}`,
+        `kw1.${dekId}.AAAA`,
+        `kw1.${dekId}.${'A'.repeat(200)}`,
+        `kw1.${dekId}.${body}`.replace('kw1.', 'KW1.'),
       ];
       for (const forged of forgeries) await rejectsGenerically(vault.decrypt({ workspaceId: ws, keyId: id, ciphertext: forged }));
     });
@@ -98,7 +110,11 @@ export function vaultConformance(name: string, open: () => Promise<OpenedVault>)
       const made = [];
       for (let i = 0; i < SUITE_DEK_MAX * 3 + 1; i++) {
         const id = keyId();
-        made.push({ id, plaintext: `key number ${i}`, ...(await vault.encrypt({ workspaceId: ws, keyId: id, plaintext: `key number ${i}` })) });
+        made.push({
+          id,
+          plaintext: `key number ${i}`,
+          ...(await vault.encrypt({ workspaceId: ws, keyId: id, plaintext: `key number ${i}` })),
+        });
       }
       const uses = new Map<string, number>();
       for (const m of made) uses.set(m.dekId, (uses.get(m.dekId) ?? 0) + 1);

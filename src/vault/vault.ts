@@ -60,7 +60,8 @@ export function formatCiphertext(dekId: string, sealed: Uint8Array): string {
 /** Splits a ciphertext; anything malformed (including non-canonical base64) is the one VaultDecryptError. */
 export function parseCiphertext(text: string): { dekId: string; sealed: Buffer } {
   const parts = text.split('.');
-  if (parts.length !== 3 || parts[0] !== CIPHERTEXT_VERSION || !DEK_ID.test(parts[1]!) || !BASE64URL.test(parts[2]!)) throw new VaultDecryptError();
+  if (parts.length !== 3 || parts[0] !== CIPHERTEXT_VERSION || !DEK_ID.test(parts[1]!) || !BASE64URL.test(parts[2]!))
+    throw new VaultDecryptError();
   const sealed = Buffer.from(parts[2]!, 'base64url');
   if (sealed.toString('base64url') !== parts[2]) throw new VaultDecryptError();
   return { dekId: parts[1]!, sealed };

@@ -8,7 +8,13 @@ import type { KeyRecord, RatelimitRecord, RefillRecord } from '../../storage/sto
  * must not reach a response.
  */
 
-export const ratelimitData = (r: RatelimitRecord) => ({ id: r.id, name: r.name, limit: r.limit, duration: r.duration, autoApply: r.autoApply });
+export const ratelimitData = (r: RatelimitRecord) => ({
+  id: r.id,
+  name: r.name,
+  limit: r.limit,
+  duration: r.duration,
+  autoApply: r.autoApply,
+});
 
 export function refillData(refill: RefillRecord) {
   return refill.day === null

@@ -10,6 +10,13 @@ export function limitData(outcome: LimitOutcome): Static<typeof LimitData> {
 
 /** One entry of ratelimit.multiLimit's `limits`: as limitData, plus what was asked, with `success` named `passed`. */
 export function multiLimitItemData(outcome: LimitOutcome): Static<typeof MultiLimitData>['limits'][number] {
-  const item = { namespace: outcome.namespace, identifier: outcome.identifier, limit: outcome.limit, remaining: outcome.remaining, reset: outcome.reset, passed: outcome.success };
+  const item = {
+    namespace: outcome.namespace,
+    identifier: outcome.identifier,
+    limit: outcome.limit,
+    remaining: outcome.remaining,
+    reset: outcome.reset,
+    passed: outcome.success,
+  };
   return outcome.overrideId === undefined ? item : { ...item, overrideId: outcome.overrideId };
 }

@@ -5,7 +5,10 @@ import type { ManagedRootKeyRecord } from '../../storage/store.js';
 /** Field by field, so the hash the record carries (for cache invalidation) can never reach a response. */
 export function rootKeyData(rootKey: ManagedRootKeyRecord): Static<typeof RootKeyData> {
   const data: Static<typeof RootKeyData> = {
-    id: rootKey.id, start: rootKey.start, permissions: rootKey.permissions, createdAt: rootKey.createdAt,
+    id: rootKey.id,
+    start: rootKey.start,
+    permissions: rootKey.permissions,
+    createdAt: rootKey.createdAt,
   };
   if (rootKey.name !== null) data.name = rootKey.name;
   if (rootKey.expires !== null) data.expires = rootKey.expires;

@@ -45,7 +45,10 @@ export class KeyAccessService {
         const found = await tx.findPermissionsBySlug(ctx.workspaceId, slugs);
         const missing = slugs.find((slug) => !found.some((p) => p.slug === slug));
         if (missing !== undefined) throw permissionNotFound(missing);
-        await tx.removeKeyPermissions(key.id, found.map((p) => p.id));
+        await tx.removeKeyPermissions(
+          key.id,
+          found.map((p) => p.id),
+        );
       } else {
         created = await requireCreatable(tx, ctx, slugs);
         if (change === 'add') await tx.addKeyPermissions(ctx.workspaceId, key.id, slugs, now);
@@ -56,10 +59,13 @@ export class KeyAccessService {
       const named = change === 'set' ? unique([...slugs, ...key.permissions]) : slugs;
       const records = await tx.findPermissionsBySlug(ctx.workspaceId, unique([...after, ...named]));
       await tx.appendAudit(
-        auditEntry(ctx, now, 'key.update_permissions', `${VERB[change]} permissions of key ${key.id}: ${slugs.join(', ') || 'none'}${createdNote(created)}`, [
-          ...keyResources(key),
-          ...records.filter((p) => named.includes(p.slug)).map(permissionResource),
-        ]),
+        auditEntry(
+          ctx,
+          now,
+          'key.update_permissions',
+          `${VERB[change]} permissions of key ${key.id}: ${slugs.join(', ') || 'none'}${createdNote(created)}`,
+          [...keyResources(key), ...records.filter((p) => named.includes(p.slug)).map(permissionResource)],
+        ),
       );
       return records.filter((p) => after.includes(p.slug));
     });
@@ -95,9 +101,15 @@ export class KeyAccessService {
 
   /** update_key on the key's API (tuple or URN) plus the rbac actions of the change (docs/unkey-compatibility.md, "Permission requirements"). */
   private changeKey<T>(ctx: RequestContext, keyId: string, rbacActions: string[], change: KeyChange<T>): Promise<T> {
-    return changeKey(this.deps, ctx, keyId, (key) => {
-      requirePermission(ctx, keyScope(key.apiId, 'update_key', key.id));
-      for (const action of rbacActions) requirePermission(ctx, rbac(action));
-    }, change);
+    return changeKey(
+      this.deps,
+      ctx,
+      keyId,
+      (key) => {
+        requirePermission(ctx, keyScope(key.apiId, 'update_key', key.id));
+        for (const action of rbacActions) requirePermission(ctx, rbac(action));
+      },
+      change,
+    );
   }
 }

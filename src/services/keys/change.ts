@@ -6,7 +6,13 @@ import { requirePermission } from '../authorization.js';
 import { keyNotFound, roleNotFound } from '../not-found.js';
 
 /** Attaches permissions (created when missing) and roles (which must exist) to a key, inside `tx`. */
-export async function attachAccess(tx: StoreOps, workspaceId: string, keyId: string, access: { permissions?: string[]; roles?: string[] }, now: number): Promise<void> {
+export async function attachAccess(
+  tx: StoreOps,
+  workspaceId: string,
+  keyId: string,
+  access: { permissions?: string[]; roles?: string[] },
+  now: number,
+): Promise<void> {
   if (access.permissions !== undefined) await tx.setKeyPermissions(workspaceId, keyId, access.permissions, now);
   if (access.roles !== undefined) {
     const missing = await tx.setKeyRoles(workspaceId, keyId, access.roles, now);

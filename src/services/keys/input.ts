@@ -82,13 +82,15 @@ export function rerollExpiry(now: number, expiration: number, current: number | 
 export function refillFrom(credits: CreditsInput, operation: 'create' | 'update'): RefillRecord | null {
   const refill = credits.refill;
   if (!refill) return null;
-  if (credits.remaining === null) throw badInput('`credits.refill` needs a number in `credits.remaining`; unlimited keys are never refilled.');
+  if (credits.remaining === null)
+    throw badInput('`credits.refill` needs a number in `credits.remaining`; unlimited keys are never refilled.');
   if (refill.interval === 'monthly') {
     if (refill.refillDay === undefined) throw badInput('`refillDay` must be provided when the refill interval is `monthly`.');
     return { amount: refill.amount, day: refill.refillDay };
   }
   // Upstream ignores a daily refillDay on create and refuses it on update; so do we.
-  if (operation === 'update' && refill.refillDay !== undefined) throw badInput('`refillDay` is only allowed when the refill interval is `monthly`.');
+  if (operation === 'update' && refill.refillDay !== undefined)
+    throw badInput('`refillDay` is only allowed when the refill interval is `monthly`.');
   return { amount: refill.amount, day: null };
 }
 

@@ -8,7 +8,17 @@ import type { RequestContext } from '../context.js';
 import type { ServiceDeps } from '../deps.js';
 import { pageOf, type Page } from '../pagination.js';
 import { attachAccess, authorizedKey, changeKey, keyResources, type KeyChange } from './change.js';
-import { creditsPatch, ratelimitsFrom, refillFrom, rerollExpiry, type CreateKeyInput, type Credits, type ListKeysInput, type UpdateCreditsInput, type UpdateKeyInput } from './input.js';
+import {
+  creditsPatch,
+  ratelimitsFrom,
+  refillFrom,
+  rerollExpiry,
+  type CreateKeyInput,
+  type Credits,
+  type ListKeysInput,
+  type UpdateCreditsInput,
+  type UpdateKeyInput,
+} from './input.js';
 import { notStoringEncryptedKeys, RecoverableKeys, undecryptable } from './recoverable.js';
 import { requirePermission } from '../authorization.js';
 import { apiNotFound, keyNotFound } from '../not-found.js';
@@ -24,7 +34,8 @@ export class KeyService {
   async create(ctx: RequestContext, input: CreateKeyInput): Promise<{ keyId: string; key: string }> {
     // A caller who may not create keys in this API learns nothing about it: masked as not found (upstream).
     if (!satisfies(ctx.permissions, ctx.workspaceId, keyScope(input.apiId, 'create_key'))) throw apiNotFound(input.apiId);
-    if (input.recoverable && !satisfies(ctx.permissions, ctx.workspaceId, eitherScope('api', input.apiId, 'encrypt_key'))) throw apiNotFound(input.apiId);
+    if (input.recoverable && !satisfies(ctx.permissions, ctx.workspaceId, eitherScope('api', input.apiId, 'encrypt_key')))
+      throw apiNotFound(input.apiId);
     const now = this.deps.clock.now();
     const refill = input.credits ? refillFrom(input.credits, 'create') : null;
     const ratelimits = ratelimitsFrom(input.ratelimits ?? [], now);
@@ -41,13 +52,29 @@ export class KeyService {
       const keyId = sealed?.keyId ?? newId('key', now);
       const identityId = input.externalId ? await tx.upsertIdentity(ctx.workspaceId, input.externalId, now) : null;
       await tx.insertKey({
-        id: keyId, workspaceId: ctx.workspaceId, apiId: api.id, hash: key.hash, start: key.start,
-        prefix: input.prefix ?? api.defaultPrefix, name: input.name ?? null, identityId, meta: input.meta ?? null,
-        enabled: input.enabled ?? true, expires: input.expires ?? null, remaining: input.credits?.remaining ?? null,
-        refill, createdAt: now,
+        id: keyId,
+        workspaceId: ctx.workspaceId,
+        apiId: api.id,
+        hash: key.hash,
+        start: key.start,
+        prefix: input.prefix ?? api.defaultPrefix,
+        name: input.name ?? null,
+        identityId,
+        meta: input.meta ?? null,
+        enabled: input.enabled ?? true,
+        expires: input.expires ?? null,
+        remaining: input.credits?.remaining ?? null,
+        refill,
+        createdAt: now,
       });
       if (sealed) {
-        await tx.insertEncryptedKey({ keyId, workspaceId: ctx.workspaceId, ciphertext: sealed.ciphertext, encryptionKeyId: sealed.dekId, createdAt: now });
+        await tx.insertEncryptedKey({
+          keyId,
+          workspaceId: ctx.workspaceId,
+          ciphertext: sealed.ciphertext,
+          encryptionKeyId: sealed.dekId,
+          createdAt: now,
+        });
       }
       if (ratelimits.length > 0) await tx.replaceKeyRatelimits(ctx.workspaceId, keyId, ratelimits, now);
       await attachAccess(tx, ctx.workspaceId, keyId, input, now);
@@ -85,7 +112,11 @@ export class KeyService {
     const key = await this.deps.store.findKeyByHash(hashKey(rawKey));
     // Missing, another workspace's, or not readable by the caller all look the same, so a root key cannot probe
     // for keys; the detail never repeats the key, which is a secret.
-    if (!key || key.workspaceId !== ctx.workspaceId || !satisfies(ctx.permissions, ctx.workspaceId, keyScope(key.apiId, 'read_key', key.id))) {
+    if (
+      !key ||
+      key.workspaceId !== ctx.workspaceId ||
+      !satisfies(ctx.permissions, ctx.workspaceId, keyScope(key.apiId, 'read_key', key.id))
+    ) {
       throw new KeywardError('key_not_found', 'The key was not found.');
     }
     return key;
@@ -120,7 +151,8 @@ export class KeyService {
     if (value === undefined || (value === null && operation !== 'set')) {
       throw badInput(`\`${operation}\` needs a number in \`value\`${operation === 'set' ? ' (or null for unlimited credits)' : ''}.`);
     }
-    const unlimited = (keyId: string) => badInput(`The key '${keyId}' has unlimited credits; \`set\` a number before you \`${operation}\` it.`);
+    const unlimited = (keyId: string) =>
+      badInput(`The key '${keyId}' has unlimited credits; \`set\` a number before you \`${operation}\` it.`);
     return this.changeKey(ctx, input.keyId, 'update_key', async (tx, key, now) => {
       let credits: Credits;
       if (value === null) {
@@ -145,7 +177,9 @@ export class KeyService {
     await this.changeKey(ctx, keyId, 'delete_key', async (tx, key, now) => {
       if (permanent) await tx.purgeKey(key.id);
       else await tx.softDeleteKey(key.id, now);
-      await tx.appendAudit(auditEntry(ctx, now, 'key.delete', `${permanent ? 'Permanently deleted' : 'Deleted'} key ${key.id}`, keyResources(key)));
+      await tx.appendAudit(
+        auditEntry(ctx, now, 'key.delete', `${permanent ? 'Permanently deleted' : 'Deleted'} key ${key.id}`, keyResources(key)),
+      );
     });
   }
 
@@ -166,23 +200,49 @@ export class KeyService {
       const key = sealed?.key ?? generateKey(api.defaultByteLength ?? 16, prefix);
       const newKeyId = sealed?.keyId ?? newId('key', now);
       await tx.insertKey({
-        id: newKeyId, workspaceId: ctx.workspaceId, apiId: old.apiId, hash: key.hash, start: key.start,
-        prefix, name: old.name, identityId: old.identity?.id ?? null, meta: old.meta,
-        enabled: old.enabled, expires: old.expires, remaining: old.remaining, refill: old.refill, createdAt: now,
+        id: newKeyId,
+        workspaceId: ctx.workspaceId,
+        apiId: old.apiId,
+        hash: key.hash,
+        start: key.start,
+        prefix,
+        name: old.name,
+        identityId: old.identity?.id ?? null,
+        meta: old.meta,
+        enabled: old.enabled,
+        expires: old.expires,
+        remaining: old.remaining,
+        refill: old.refill,
+        createdAt: now,
       });
       if (sealed) {
-        await tx.insertEncryptedKey({ keyId: newKeyId, workspaceId: ctx.workspaceId, ciphertext: sealed.ciphertext, encryptionKeyId: sealed.dekId, createdAt: now });
+        await tx.insertEncryptedKey({
+          keyId: newKeyId,
+          workspaceId: ctx.workspaceId,
+          ciphertext: sealed.ciphertext,
+          encryptionKeyId: sealed.dekId,
+          createdAt: now,
+        });
       }
-      const ratelimits = old.ratelimits.map((r) => ({ id: newId('ratelimit', now), name: r.name, limit: r.limit, duration: r.duration, autoApply: r.autoApply }));
+      const ratelimits = old.ratelimits.map((r) => ({
+        id: newId('ratelimit', now),
+        name: r.name,
+        limit: r.limit,
+        duration: r.duration,
+        autoApply: r.autoApply,
+      }));
       if (ratelimits.length > 0) await tx.replaceKeyRatelimits(ctx.workspaceId, newKeyId, ratelimits, now);
       await attachAccess(tx, ctx.workspaceId, newKeyId, { permissions: old.permissions, roles: old.roles }, now);
       const expires = rerollExpiry(now, expiration, old.expires);
       await tx.updateKey(old.id, { expires }, now);
       await tx.appendAudit(
-        auditEntry(ctx, now, 'key.reroll', `Rerolled key ${old.id} into ${newKeyId}; ${old.id} expires at ${new Date(expires).toISOString()}`, [
-          { type: 'key', id: newKeyId, ...(old.name ? { name: old.name } : {}) },
-          ...keyResources(old),
-        ]),
+        auditEntry(
+          ctx,
+          now,
+          'key.reroll',
+          `Rerolled key ${old.id} into ${newKeyId}; ${old.id} expires at ${new Date(expires).toISOString()}`,
+          [{ type: 'key', id: newKeyId, ...(old.name ? { name: old.name } : {}) }, ...keyResources(old)],
+        ),
       );
       return { keyId: newKeyId, key: key.plaintext };
     });
@@ -195,7 +255,9 @@ export class KeyService {
    */
   async list(ctx: RequestContext, input: ListKeysInput): Promise<Page<KeyRecord> & { plaintexts: ReadonlyMap<string, string> }> {
     // Without both read_key and read_api the API itself stays hidden: masked as not found (upstream).
-    const readable = [keyScope(input.apiId, 'read_key'), readApiScope(input.apiId)].every((anyOf) => satisfies(ctx.permissions, ctx.workspaceId, anyOf));
+    const readable = [keyScope(input.apiId, 'read_key'), readApiScope(input.apiId)].every((anyOf) =>
+      satisfies(ctx.permissions, ctx.workspaceId, anyOf),
+    );
     if (!readable) throw apiNotFound(input.apiId);
     if (input.decrypt) requirePermission(ctx, eitherScope('api', input.apiId, 'decrypt_key'));
     const { store } = this.deps;
@@ -207,14 +269,19 @@ export class KeyService {
       identityId = await store.findIdentityIdByExternalId(ctx.workspaceId, input.externalId);
       if (identityId === undefined) return { items: [], pagination: { hasMore: false }, plaintexts: new Map() };
     }
-    const rows = await store.listKeys({ workspaceId: ctx.workspaceId, apiId: input.apiId, identityId, cursor: input.cursor, limit: input.limit + 1 });
+    const rows = await store.listKeys({
+      workspaceId: ctx.workspaceId,
+      apiId: input.apiId,
+      identityId,
+      cursor: input.cursor,
+      limit: input.limit + 1,
+    });
     const page = pageOf(rows, input.limit);
     // Without a vault, or on an API that does not store encrypted keys, there is no plaintext to give.
     if (!input.decrypt || !this.deps.vault || !api.storeEncryptedKeys) return { ...page, plaintexts: new Map() };
     const { plaintexts } = await this.recoverable.decryptKeys(ctx, this.deps.vault, page.items);
     return { ...page, plaintexts };
   }
-
 
   private changeKey<T>(ctx: RequestContext, keyId: string, action: string, change: KeyChange<T>): Promise<T> {
     return changeKey(this.deps, ctx, keyId, (key) => requirePermission(ctx, keyScope(key.apiId, action, key.id)), change);

@@ -15,7 +15,10 @@ import { apiNotFound, keyNotFound } from '../not-found.js';
 
 /** Upstream's 412 when a recoverable key is asked of a server without a vault (neither KEYWARD_MASTER_KEYS nor KEYWARD_VAULT_URL). */
 export const noVault = () =>
-  new KeywardError('precondition_failed', 'Recoverable keys need a vault: this server has no KEYWARD_MASTER_KEYS (or KEYWARD_VAULT_URL) configured.');
+  new KeywardError(
+    'precondition_failed',
+    'Recoverable keys need a vault: this server has no KEYWARD_MASTER_KEYS (or KEYWARD_VAULT_URL) configured.',
+  );
 
 /** Upstream's 412 for an API (keyspace) that does not store encrypted keys. */
 export const notStoringEncryptedKeys = (apiId: string) =>
@@ -84,7 +87,10 @@ export class RecoverableKeys {
    * logged once per call, by key id and reason (never a secret: vault errors carry none).
    */
   async decryptKeys(ctx: RequestContext, vault: Vault, keys: KeyRecord[]): Promise<{ plaintexts: Map<string, string>; failed: number }> {
-    const rows = await this.deps.store.findEncryptedKeys(ctx.workspaceId, keys.map((key) => key.id));
+    const rows = await this.deps.store.findEncryptedKeys(
+      ctx.workspaceId,
+      keys.map((key) => key.id),
+    );
     const ciphertexts = new Map(rows.map((row) => [row.keyId, row.ciphertext]));
     const recoverable = keys.filter((key) => ciphertexts.has(key.id));
     const plaintexts = new Map<string, string>();

@@ -13,7 +13,9 @@ describe.each(['sqlite', 'postgres'] as const)('credits under concurrent verifie
     t = await startTestServer({ engine });
     apiId = (await t.call('apis.createApi', { name: 'concurrency' })).body.data.apiId;
   });
-  afterAll(async () => { await t.close(); });
+  afterAll(async () => {
+    await t.close();
+  });
 
   async function keyWithCredits(remaining: number) {
     const res = await t.call('keys.createKey', { apiId, credits: { remaining } });

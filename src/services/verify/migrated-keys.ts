@@ -59,12 +59,19 @@ export class MigratedKeys {
     }
     // The caller must hold verify_key on the key's API, as the ordinary path demands, before anything changes.
     if (!satisfies(ctx.permissions, ctx.workspaceId, keyScope(pending.apiId, 'verify_key', pending.id))) return false;
-    const outcome = await store.completeKeyMigration(pending.id, { fromHash: legacy, hash, ...migratedKeyStart(plaintext) }, this.clock.now());
+    const outcome = await store.completeKeyMigration(
+      pending.id,
+      { fromHash: legacy, hash, ...migratedKeyStart(plaintext) },
+      this.clock.now(),
+    );
     // Both, whatever the outcome: the old hash must stop finding the key and the new one's cached miss must go.
     await this.invalidate([legacy, hash]);
     if (outcome === 'conflict') {
       // Another key, live or deleted, already has this key's Keyward hash: refuse rather than guess.
-      this.deps.logger.warn({ keyId: pending.id, migrationId }, 'an imported key could not take its Keyward hash: another key already has it');
+      this.deps.logger.warn(
+        { keyId: pending.id, migrationId },
+        'an imported key could not take its Keyward hash: another key already has it',
+      );
       return false;
     }
     return true;
@@ -77,10 +84,17 @@ export class MigratedKeys {
    */
   async learnStart(key: KeyRecord, plaintext: string): Promise<void> {
     try {
-      await this.deps.store.completeKeyMigration(key.id, { fromHash: key.hash, hash: key.hash, ...migratedKeyStart(plaintext) }, this.clock.now());
+      await this.deps.store.completeKeyMigration(
+        key.id,
+        { fromHash: key.hash, hash: key.hash, ...migratedKeyStart(plaintext) },
+        this.clock.now(),
+      );
       await this.invalidate([key.hash]);
     } catch (error) {
-      this.deps.logger.warn({ keyId: key.id, reason: error instanceof Error ? error.message : String(error) }, 'could not record the start of an imported key');
+      this.deps.logger.warn(
+        { keyId: key.id, reason: error instanceof Error ? error.message : String(error) },
+        'could not record the start of an imported key',
+      );
     }
   }
 
@@ -93,7 +107,10 @@ export class MigratedKeys {
     try {
       await Promise.all(hashes.map((hash) => this.deps.bus.publish({ kind: 'key', hash })));
     } catch (error) {
-      this.deps.logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'could not announce the move of an imported key');
+      this.deps.logger.warn(
+        { reason: error instanceof Error ? error.message : String(error) },
+        'could not announce the move of an imported key',
+      );
     }
   }
 

@@ -26,7 +26,9 @@ describe.each<{ limiter: string; env: Record<string, string> }>([
     t = await startTestServer({ env });
     apiId = (await t.call('apis.createApi', { name: 'verify limits' })).body.data.apiId;
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   async function createKey(body: Record<string, unknown> = {}) {
     const res = await t.call('keys.createKey', { apiId, ...body });
@@ -49,8 +51,16 @@ describe.each<{ limiter: string; env: Record<string, string> }>([
     freshWindow();
     const { keyId, key } = await createKey({ ratelimits: [limit('requests', 2, MINUTE, true)] });
     const rlId = (await t.call('keys.getKey', { keyId })).body.data.ratelimits[0].id;
-    const entry = (remaining: number, exceeded: boolean) =>
-      ({ exceeded, id: rlId, name: 'requests', limit: 2, duration: MINUTE, reset: windowEnd(), remaining, autoApply: true });
+    const entry = (remaining: number, exceeded: boolean) => ({
+      exceeded,
+      id: rlId,
+      name: 'requests',
+      limit: 2,
+      duration: MINUTE,
+      reset: windowEnd(),
+      remaining,
+      autoApply: true,
+    });
 
     expect(await verify({ key })).toEqual({ valid: true, code: 'VALID', keyId, enabled: true, ratelimits: [entry(1, false)] });
     expect((await verify({ key })).ratelimits).toEqual([entry(0, false)]);
@@ -66,11 +76,16 @@ describe.each<{ limiter: string; env: Record<string, string> }>([
       expect(data).not.toHaveProperty('ratelimits');
     }
     const named = await verify({ key, ratelimits: [{ name: 'expensive', cost: 2 }] });
-    expect(named.ratelimits).toEqual([expect.objectContaining({ name: 'expensive', exceeded: false, remaining: 1, autoApply: false, limit: 3 })]);
+    expect(named.ratelimits).toEqual([
+      expect.objectContaining({ name: 'expensive', exceeded: false, remaining: 1, autoApply: false, limit: 3 }),
+    ]);
     expect((await verify({ key, ratelimits: [{ name: 'expensive', cost: 2 }] })).code).toBe('RATE_LIMITED');
     // Cost 0 only checks, so it passes even with nothing left.
     expect((await verify({ key, ratelimits: [{ name: 'expensive', cost: 1 }] })).code).toBe('VALID');
-    expect((await verify({ key, ratelimits: [{ name: 'expensive', cost: 0 }] })).ratelimits[0]).toMatchObject({ exceeded: false, remaining: 0 });
+    expect((await verify({ key, ratelimits: [{ name: 'expensive', cost: 0 }] })).ratelimits[0]).toMatchObject({
+      exceeded: false,
+      remaining: 0,
+    });
   });
 
   it('ad-hoc limits (limit and duration in the request) count per key, with id "" and autoApply false', async () => {
@@ -103,7 +118,8 @@ describe.each<{ limiter: string; env: Record<string, string> }>([
     const res = await t.call('keys.verifyKey', { key, ratelimits: [{ name: 'requests' }, { name: 'nope' }] });
     expect(res.status).toBe(412);
     expect(res.body.error).toEqual({
-      title: 'Precondition Failed', status: 412,
+      title: 'Precondition Failed',
+      status: 412,
       type: 'https://unkey.com/docs/errors/unkey/application/precondition_failed',
       detail: `ratelimit 'nope' was requested but does not exist for key '${keyId}'`,
     });
@@ -135,7 +151,9 @@ describe.each<{ limiter: string; env: Record<string, string> }>([
     expect((await verify({ key: own.key })).code).toBe('VALID');
     expect((await verify({ key: own.key })).code).toBe('RATE_LIMITED');
     // The key's own limit counts per key: the identity's `requests` counter is untouched.
-    expect((await verify({ key: plain.key })).ratelimits).toEqual([expect.objectContaining({ name: 'requests', limit: 1, remaining: 0, exceeded: false })]);
+    expect((await verify({ key: plain.key })).ratelimits).toEqual([
+      expect.objectContaining({ name: 'requests', limit: 1, remaining: 0, exceeded: false }),
+    ]);
     expect((await verify({ key: plain.key })).code).toBe('RATE_LIMITED');
   });
 
@@ -226,19 +244,28 @@ describe('verify rate limits: the service on its own', () => {
     t = await startTestServer();
     apiId = (await t.call('apis.createApi', { name: 'verify limits service' })).body.data.apiId;
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   const ctx = (): RequestContext => ({
-    workspaceId: t.workspaceId, actor: { type: 'root_key', id: 'test' }, permissions: new Set(['api.*.verify_key']),
-    requestId: null, sourceIp: null, userAgent: null,
+    workspaceId: t.workspaceId,
+    actor: { type: 'root_key', id: 'test' },
+    permissions: new Set(['api.*.verify_key']),
+    requestId: null,
+    sourceIp: null,
+    userAgent: null,
   });
 
   function service(limiter: Limiter) {
     const warnings: Array<{ fields: Record<string, unknown>; message: string }> = [];
     const verifier = new VerifyService({
-      store: t.server.store, clock: t.clock, bus: t.server.bus, limiter,
+      store: t.server.store,
+      clock: t.clock,
+      bus: t.server.bus,
+      limiter,
       keyCache: new SwrCache<KeyRecord>({ maxEntries: 100, freshMs: 60_000, staleMs: 0, clock: t.clock }),
-          ratelimitNamespaces: new SwrCache({ maxEntries: 100, freshMs: 60_000, staleMs: 0, clock: t.clock }),
+      ratelimitNamespaces: new SwrCache({ maxEntries: 100, freshMs: 60_000, staleMs: 0, clock: t.clock }),
       logger: { warn: (fields, message) => warnings.push({ fields, message }) },
     });
     return { verifier, warnings };
@@ -250,14 +277,21 @@ describe('verify rate limits: the service on its own', () => {
 
   it('uses the limiter only when the key has autoApply limits or the request names some, in one call', async () => {
     const check = vi.fn<Limiter['check']>(async (checks: readonly LimitCheck[], now: number) =>
-      checks.map((c) => ({ success: true, remaining: c.limit - c.cost, reset: now + c.duration })));
+      checks.map((c) => ({ success: true, remaining: c.limit - c.cost, reset: now + c.duration })),
+    );
     const { verifier } = service({ check, close: async () => undefined });
     const bare = await createKey({ ratelimits: [limit('optional', 5, MINUTE, false)] });
     expect((await verifier.verify(ctx(), { key: bare.key })).code).toBe('VALID');
     expect((await verifier.verify(ctx(), { key: bare.key, ratelimits: [] })).code).toBe('VALID');
     expect(check).not.toHaveBeenCalled();
 
-    await verifier.verify(ctx(), { key: bare.key, ratelimits: [{ name: 'optional', cost: 2 }, { name: 'adhoc', limit: 9, duration: 5000 }] });
+    await verifier.verify(ctx(), {
+      key: bare.key,
+      ratelimits: [
+        { name: 'optional', cost: 2 },
+        { name: 'adhoc', limit: 9, duration: 5000 },
+      ],
+    });
     expect(check).toHaveBeenCalledTimes(1);
     expect(check.mock.calls[0]![0]).toEqual([
       { key: `${t.workspaceId}:verify:optional:${bare.keyId}`, limit: 5, duration: MINUTE, cost: 2 },
@@ -266,7 +300,12 @@ describe('verify rate limits: the service on its own', () => {
   });
 
   it('fails open: a limiter that throws skips the limits, and the warning is logged once per interval, not per request', async () => {
-    const { verifier, warnings } = service({ check: async () => { throw new Error('redis is down'); }, close: async () => undefined });
+    const { verifier, warnings } = service({
+      check: async () => {
+        throw new Error('redis is down');
+      },
+      close: async () => undefined,
+    });
     const { keyId, key } = await createKey({ ratelimits: [limit('requests', 1, MINUTE, true)], credits: { remaining: 10 } });
     for (let i = 0; i < 3; i++) {
       expect(await verifier.verify(ctx(), { key })).toEqual({ valid: true, code: 'VALID', keyId, enabled: true, credits: 9 - i });

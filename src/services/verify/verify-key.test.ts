@@ -16,8 +16,12 @@ beforeAll(async () => {
   t = await startTestServer();
   apiId = (await t.call('apis.createApi', { name: 'verify service' })).body.data.apiId;
 });
-afterAll(async () => { await t.close(); });
-afterEach(() => { vi.restoreAllMocks(); });
+afterAll(async () => {
+  await t.close();
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 async function createKey(body: Record<string, unknown> = {}) {
   const res = await t.call('keys.createKey', { apiId, ...body });
@@ -38,7 +42,12 @@ describe('key cache', () => {
     expect((await verify({ key })).code).toBe('VALID');
     expect(lookups).toHaveBeenCalledTimes(1);
 
-    const spies = [lookups, vi.spyOn(t.server.store, 'spendCredits'), vi.spyOn(t.server.store, 'readCredits'), vi.spyOn(t.server.store, 'recordKeyUsage')];
+    const spies = [
+      lookups,
+      vi.spyOn(t.server.store, 'spendCredits'),
+      vi.spyOn(t.server.store, 'readCredits'),
+      vi.spyOn(t.server.store, 'recordKeyUsage'),
+    ];
     for (const spy of spies) spy.mockClear();
     expect((await verify({ key })).code).toBe('VALID');
     for (const spy of spies) expect(spy).not.toHaveBeenCalled();
@@ -164,13 +173,21 @@ describe('lastUsedAt', () => {
 
   describe('buffer bounds (a service of its own with a small threshold)', () => {
     const ctx = (): RequestContext => ({
-      workspaceId: t.workspaceId, actor: { type: 'root_key', id: 'test' }, permissions: new Set(['api.*.verify_key']),
-      requestId: null, sourceIp: null, userAgent: null,
+      workspaceId: t.workspaceId,
+      actor: { type: 'root_key', id: 'test' },
+      permissions: new Set(['api.*.verify_key']),
+      requestId: null,
+      sourceIp: null,
+      userAgent: null,
     });
     const service = (usageFlushAt: number) =>
       new VerifyService(
         {
-          store: t.server.store, clock: t.clock, bus: t.server.bus, limiter: new MemoryLimiter(), logger: { warn: () => undefined },
+          store: t.server.store,
+          clock: t.clock,
+          bus: t.server.bus,
+          limiter: new MemoryLimiter(),
+          logger: { warn: () => undefined },
           keyCache: new SwrCache<KeyRecord>({ maxEntries: 100, freshMs: 60_000, staleMs: 0, clock: t.clock }),
           ratelimitNamespaces: new SwrCache({ maxEntries: 100, freshMs: 60_000, staleMs: 0, clock: t.clock }),
         },

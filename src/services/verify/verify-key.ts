@@ -23,7 +23,14 @@ import { UsageBuffer } from '../usage-buffer.js';
  */
 
 export type VerifyCode =
-  | 'VALID' | 'NOT_FOUND' | 'FORBIDDEN' | 'INSUFFICIENT_PERMISSIONS' | 'USAGE_EXCEEDED' | 'RATE_LIMITED' | 'DISABLED' | 'EXPIRED';
+  | 'VALID'
+  | 'NOT_FOUND'
+  | 'FORBIDDEN'
+  | 'INSUFFICIENT_PERMISSIONS'
+  | 'USAGE_EXCEEDED'
+  | 'RATE_LIMITED'
+  | 'DISABLED'
+  | 'EXPIRED';
 
 /**
  * One entry of the request's `ratelimits`: with both `limit` and `duration` an ad-hoc limit, otherwise
@@ -122,7 +129,14 @@ const counterKey = (workspaceId: string, name: string, identifier: string): stri
 function prepare(key: KeyRecord): PreparedKey {
   const limits = new Map<string, LimitConfig>();
   const add = (r: KeyRecord['ratelimits'][number], identifier: string) =>
-    limits.set(r.name, { id: r.id, name: r.name, limit: r.limit, duration: r.duration, autoApply: r.autoApply, counter: counterKey(key.workspaceId, r.name, identifier) });
+    limits.set(r.name, {
+      id: r.id,
+      name: r.name,
+      limit: r.limit,
+      duration: r.duration,
+      autoApply: r.autoApply,
+      counter: counterKey(key.workspaceId, r.name, identifier),
+    });
   if (key.identity) for (const r of key.identity.ratelimits) add(r, key.identity.id);
   for (const r of key.ratelimits) add(r, key.id);
   const autoApply = [...limits.values()].filter((l) => l.autoApply);
@@ -190,7 +204,8 @@ export class VerifyService {
       !ctx.permissions.has(VERIFY_ANY_API) &&
       !ctx.permissions.has(`api.${key.apiId}.verify_key`) &&
       !grantsUrn(ctx.permissions, ctx.workspaceId, keyResource(key.apiId, key.id), 'verify_key')
-    ) return NOT_FOUND;
+    )
+      return NOT_FOUND;
     // A key imported under Keyward's own hash scheme verifies as it is; its first verification records its real start.
     if (key.start === MIGRATED_KEY_START) await this.migrated.learnStart(key, input.key);
 
@@ -260,7 +275,14 @@ export class VerifyService {
       for (const r of requested) {
         const cost = r.cost ?? 1;
         if (r.limit !== undefined && r.duration !== undefined) {
-          const config = { id: '', name: r.name, limit: r.limit, duration: r.duration, autoApply: false, counter: counterKey(key.workspaceId, r.name, key.id) };
+          const config = {
+            id: '',
+            name: r.name,
+            limit: r.limit,
+            duration: r.duration,
+            autoApply: false,
+            counter: counterKey(key.workspaceId, r.name, key.id),
+          };
           planned.set(r.name, { config, cost });
           continue;
         }

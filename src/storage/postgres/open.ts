@@ -7,9 +7,10 @@ const postgresDialect: SqlDialect = {
   engine: 'postgres',
   jsonArrayAgg: (expr) => `json_agg(${expr})`,
   jsonObject: (fields) =>
-    `json_build_object(${Object.entries(fields).map(([k, v]) => `'${k}', ${v}`).join(', ')})`,
-  isUniqueViolation: (error) =>
-    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505',
+    `json_build_object(${Object.entries(fields)
+      .map(([k, v]) => `'${k}', ${v}`)
+      .join(', ')})`,
+  isUniqueViolation: (error) => typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505',
   currentSchema: async (db) => (await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db)).rows[0]?.schema,
   withMigrationLock: (work) => work(),
 };

@@ -23,10 +23,17 @@ export function apiSql(db: Executor): ApiOps {
       await db
         .insertInto('apis')
         .values({
-          id: api.id, workspace_id: api.workspaceId, name: api.name, delete_protection: api.deleteProtection ? 1 : 0,
-          store_encrypted_keys: api.storeEncryptedKeys ? 1 : 0, default_prefix: api.defaultPrefix,
-          default_byte_length: api.defaultByteLength, ip_whitelist: toJson(api.ipWhitelist), created_at: api.createdAt,
-          updated_at: api.updatedAt, deleted_at: null,
+          id: api.id,
+          workspace_id: api.workspaceId,
+          name: api.name,
+          delete_protection: api.deleteProtection ? 1 : 0,
+          store_encrypted_keys: api.storeEncryptedKeys ? 1 : 0,
+          default_prefix: api.defaultPrefix,
+          default_byte_length: api.defaultByteLength,
+          ip_whitelist: toJson(api.ipWhitelist),
+          created_at: api.createdAt,
+          updated_at: api.updatedAt,
+          deleted_at: null,
         })
         .execute();
     },

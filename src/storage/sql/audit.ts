@@ -7,10 +7,18 @@ export function auditSql(db: Executor): AuditOps {
       await db
         .insertInto('audit_logs')
         .values({
-          id: entry.id, workspace_id: entry.workspaceId, event: entry.event, time: entry.time,
-          actor_type: entry.actor.type, actor_id: entry.actor.id, actor_name: entry.actor.name ?? null,
-          description: entry.description, resources: JSON.stringify(entry.resources), source_ip: entry.sourceIp,
-          user_agent: entry.userAgent, request_id: entry.requestId,
+          id: entry.id,
+          workspace_id: entry.workspaceId,
+          event: entry.event,
+          time: entry.time,
+          actor_type: entry.actor.type,
+          actor_id: entry.actor.id,
+          actor_name: entry.actor.name ?? null,
+          description: entry.description,
+          resources: JSON.stringify(entry.resources),
+          source_ip: entry.sourceIp,
+          user_agent: entry.userAgent,
+          request_id: entry.requestId,
         })
         .execute();
       const seen = new Set<string>();
@@ -23,7 +31,9 @@ export function auditSql(db: Executor): AuditOps {
       if (resources.length > 0) {
         await db
           .insertInto('audit_log_resources')
-          .values(resources.map((r) => ({ audit_log_id: entry.id, workspace_id: entry.workspaceId, resource_type: r.type, resource_id: r.id })))
+          .values(
+            resources.map((r) => ({ audit_log_id: entry.id, workspace_id: entry.workspaceId, resource_type: r.type, resource_id: r.id })),
+          )
           .execute();
       }
     },
@@ -39,7 +49,8 @@ export function auditSql(db: Executor): AuditOps {
         const resourceId = q.resourceId;
         query = query.where((eb) =>
           eb.exists(
-            eb.selectFrom('audit_log_resources as r')
+            eb
+              .selectFrom('audit_log_resources as r')
               .select('r.audit_log_id')
               .whereRef('r.audit_log_id', '=', 'l.id')
               .where('r.workspace_id', '=', q.workspaceId)

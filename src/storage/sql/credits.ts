@@ -9,15 +9,19 @@ import { num, type Executor } from './shared.js';
  * (bench/RESULTS.md, "Profiling and fixes"). The SQLite batch (sqlite/credit-batch.ts) prepares this same text.
  */
 export const spendCreditsSql = (keyId: string, cost: number) =>
-  sql<{ remaining: number | string }>`UPDATE keys SET remaining = remaining - ${cost} WHERE id = ${keyId} AND remaining >= ${cost} RETURNING remaining`;
+  sql<{
+    remaining: number | string;
+  }>`UPDATE keys SET remaining = remaining - ${cost} WHERE id = ${keyId} AND remaining >= ${cost} RETURNING remaining`;
 
 export function creditSql(db: Executor): CreditOps {
   return {
     async changeCredits(keyId: string, operation: CreditOperation, value: number): Promise<number | undefined> {
       const remaining =
-        operation === 'set' ? sql<number>`${value}`
-        : operation === 'increment' ? sql<number>`remaining + ${value}`
-        : sql<number>`CASE WHEN remaining > ${value} THEN remaining - ${value} ELSE 0 END`;
+        operation === 'set'
+          ? sql<number>`${value}`
+          : operation === 'increment'
+            ? sql<number>`remaining + ${value}`
+            : sql<number>`CASE WHEN remaining > ${value} THEN remaining - ${value} ELSE 0 END`;
       const row = await db
         .updateTable('keys')
         .set({ remaining })

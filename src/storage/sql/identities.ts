@@ -14,7 +14,12 @@ function identitySelectSql(d: SqlDialect): string {
     WHERE i.deleted_at IS NULL`;
 }
 
-interface IdentityRow { id: string; external_id: string; meta: string | null; ratelimits: unknown }
+interface IdentityRow {
+  id: string;
+  external_id: string;
+  meta: string | null;
+  ratelimits: unknown;
+}
 
 const identityFromRow = (row: IdentityRow): IdentityRecord => ({
   id: row.id,
@@ -30,8 +35,14 @@ export function identitySql(db: Executor, dialect: SqlDialect): IdentityOps {
       await db
         .insertInto('identities')
         .values({
-          id: newId('identity', now), workspace_id: workspaceId, external_id: externalId, environment: 'default',
-          meta: '{}', created_at: now, updated_at: null, deleted_at: null,
+          id: newId('identity', now),
+          workspace_id: workspaceId,
+          external_id: externalId,
+          environment: 'default',
+          meta: '{}',
+          created_at: now,
+          updated_at: null,
+          deleted_at: null,
         })
         .onConflict((oc) => oc.columns(['workspace_id', 'external_id']).where('deleted_at', 'is', null).doNothing())
         .execute();
@@ -57,8 +68,14 @@ export function identitySql(db: Executor, dialect: SqlDialect): IdentityOps {
       const result = await db
         .insertInto('identities')
         .values({
-          id: row.id, workspace_id: row.workspaceId, external_id: row.externalId, environment: 'default',
-          meta: toJson(row.meta), created_at: row.createdAt, updated_at: null, deleted_at: null,
+          id: row.id,
+          workspace_id: row.workspaceId,
+          external_id: row.externalId,
+          environment: 'default',
+          meta: toJson(row.meta),
+          created_at: row.createdAt,
+          updated_at: null,
+          deleted_at: null,
         })
         .onConflict((oc) => oc.columns(['workspace_id', 'external_id']).where('deleted_at', 'is', null).doNothing())
         .executeTakeFirst();
@@ -100,7 +117,8 @@ export function identitySql(db: Executor, dialect: SqlDialect): IdentityOps {
       const stale = await db
         .selectFrom('identities as old')
         .innerJoin('identities as cur', (join) =>
-          join.onRef('cur.workspace_id', '=', 'old.workspace_id').onRef('cur.external_id', '=', 'old.external_id'))
+          join.onRef('cur.workspace_id', '=', 'old.workspace_id').onRef('cur.external_id', '=', 'old.external_id'),
+        )
         .select('old.id')
         .where('cur.id', '=', identityId)
         .where('old.workspace_id', '=', workspaceId)

@@ -25,7 +25,12 @@ export function keyMigrationSql(db: Executor, dialect: SqlDialect): KeyMigration
 
     async listKeyMigrations(workspaceId: string): Promise<KeyMigrationRecord[]> {
       const rows = await db.selectFrom('key_migrations').selectAll().where('workspace_id', '=', workspaceId).orderBy('id').execute();
-      return rows.map((row) => ({ id: row.id, workspaceId: row.workspace_id, algorithm: row.algorithm, createdAt: Number(row.created_at) }));
+      return rows.map((row) => ({
+        id: row.id,
+        workspaceId: row.workspace_id,
+        algorithm: row.algorithm,
+        createdAt: Number(row.created_at),
+      }));
     },
 
     async findTakenKeyHashes(hashes: readonly string[]): Promise<string[]> {
@@ -33,7 +38,11 @@ export function keyMigrationSql(db: Executor, dialect: SqlDialect): KeyMigration
       const taken: string[] = [];
       // In slices: SQLite and PostgreSQL both bound the number of parameters in one statement.
       for (let i = 0; i < unique.length; i += 500) {
-        const rows = await db.selectFrom('keys').select('hash').where('hash', 'in', unique.slice(i, i + 500)).execute();
+        const rows = await db
+          .selectFrom('keys')
+          .select('hash')
+          .where('hash', 'in', unique.slice(i, i + 500))
+          .execute();
         taken.push(...rows.map((row) => row.hash));
       }
       return taken;
@@ -64,7 +73,9 @@ export function keyMigrationSql(db: Executor, dialect: SqlDialect): KeyMigration
     },
 
     async completeKeyMigration(
-      keyId: string, change: { fromHash: string; hash: string; start: string; prefix: string | null }, now: number,
+      keyId: string,
+      change: { fromHash: string; hash: string; start: string; prefix: string | null },
+      now: number,
     ): Promise<'completed' | 'gone' | 'conflict'> {
       const values: Partial<Tables['keys']> = { hash: change.hash, start: change.start, pending_migration_id: null, updated_at: now };
       if (change.prefix !== null) values.prefix = change.prefix;

@@ -31,12 +31,31 @@ function keySelectSql(d: SqlDialect): string {
 }
 
 interface KeyRow {
-  id: string; workspace_id: string; api_id: string; hash: string; start: string; prefix: string | null;
-  name: string | null; meta: string | null; enabled: number; expires: number | null; remaining: number | null;
-  refill_amount: number | null; refill_day: number | null; last_refill_at: number | null; created_at: number;
-  updated_at: number | null; last_used_at: number | null; identity_id: string | null;
-  identity_external_id: string | null; identity_meta: string | null; ratelimits: unknown;
-  identity_ratelimits: unknown; permissions: unknown; roles: unknown; role_permissions: unknown;
+  id: string;
+  workspace_id: string;
+  api_id: string;
+  hash: string;
+  start: string;
+  prefix: string | null;
+  name: string | null;
+  meta: string | null;
+  enabled: number;
+  expires: number | null;
+  remaining: number | null;
+  refill_amount: number | null;
+  refill_day: number | null;
+  last_refill_at: number | null;
+  created_at: number;
+  updated_at: number | null;
+  last_used_at: number | null;
+  identity_id: string | null;
+  identity_external_id: string | null;
+  identity_meta: string | null;
+  ratelimits: unknown;
+  identity_ratelimits: unknown;
+  permissions: unknown;
+  roles: unknown;
+  role_permissions: unknown;
   api_ip_whitelist: string | null;
 }
 
@@ -78,12 +97,26 @@ function keyFromRow(row: KeyRow): KeyRecord {
 /** The row of a new key; an imported one also names the migration its first verification completes. */
 export function newKeyValues(row: NewKeyRow, pendingMigrationId: string | null): Tables['keys'] {
   return {
-    id: row.id, workspace_id: row.workspaceId, api_id: row.apiId, hash: row.hash, start: row.start,
-    prefix: row.prefix, name: row.name, identity_id: row.identityId, meta: toJson(row.meta),
-    enabled: row.enabled ? 1 : 0, expires: row.expires, remaining: row.remaining,
-    refill_amount: row.refill?.amount ?? null, refill_day: row.refill?.day ?? null,
-    last_refill_at: row.refill ? row.createdAt : null, last_used_at: null, pending_migration_id: pendingMigrationId,
-    created_at: row.createdAt, updated_at: null, deleted_at: null,
+    id: row.id,
+    workspace_id: row.workspaceId,
+    api_id: row.apiId,
+    hash: row.hash,
+    start: row.start,
+    prefix: row.prefix,
+    name: row.name,
+    identity_id: row.identityId,
+    meta: toJson(row.meta),
+    enabled: row.enabled ? 1 : 0,
+    expires: row.expires,
+    remaining: row.remaining,
+    refill_amount: row.refill?.amount ?? null,
+    refill_day: row.refill?.day ?? null,
+    last_refill_at: row.refill ? row.createdAt : null,
+    last_used_at: null,
+    pending_migration_id: pendingMigrationId,
+    created_at: row.createdAt,
+    updated_at: null,
+    deleted_at: null,
   };
 }
 
@@ -91,10 +124,7 @@ export function keySql(db: Executor, dialect: SqlDialect): KeyOps {
   const keySelect = keySelectSql(dialect);
   const ops: KeyOps = {
     async insertKey(row: NewKeyRow): Promise<void> {
-      await db
-        .insertInto('keys')
-        .values(newKeyValues(row, null))
-        .execute();
+      await db.insertInto('keys').values(newKeyValues(row, null)).execute();
     },
 
     async findKey(workspaceId: string, keyId: string): Promise<KeyRecord | undefined> {
@@ -173,9 +203,15 @@ export function keySql(db: Executor, dialect: SqlDialect): KeyOps {
 
     async setKeyRoles(workspaceId: string, keyId: string, roleNames: string[], now: number): Promise<string[]> {
       const unique = [...new Set(roleNames)];
-      const roles = unique.length === 0
-        ? []
-        : await db.selectFrom('roles').select(['id', 'name']).where('workspace_id', '=', workspaceId).where('name', 'in', unique).execute();
+      const roles =
+        unique.length === 0
+          ? []
+          : await db
+              .selectFrom('roles')
+              .select(['id', 'name'])
+              .where('workspace_id', '=', workspaceId)
+              .where('name', 'in', unique)
+              .execute();
       const found = new Set(roles.map((r) => r.name));
       const missing = unique.filter((name) => !found.has(name));
       if (missing.length > 0) return missing;
@@ -205,8 +241,11 @@ export function keySql(db: Executor, dialect: SqlDialect): KeyOps {
       await db
         .insertInto('encrypted_keys')
         .values({
-          key_id: row.keyId, workspace_id: row.workspaceId, ciphertext: row.ciphertext,
-          encryption_key_id: row.encryptionKeyId, created_at: row.createdAt,
+          key_id: row.keyId,
+          workspace_id: row.workspaceId,
+          ciphertext: row.ciphertext,
+          encryption_key_id: row.encryptionKeyId,
+          created_at: row.createdAt,
         })
         .execute();
     },
@@ -220,8 +259,11 @@ export function keySql(db: Executor, dialect: SqlDialect): KeyOps {
         .where('key_id', 'in', keyIds)
         .execute();
       return rows.map((row) => ({
-        keyId: row.key_id, workspaceId: row.workspace_id, ciphertext: row.ciphertext,
-        encryptionKeyId: row.encryption_key_id, createdAt: Number(row.created_at),
+        keyId: row.key_id,
+        workspaceId: row.workspace_id,
+        ciphertext: row.ciphertext,
+        encryptionKeyId: row.encryption_key_id,
+        createdAt: Number(row.created_at),
       }));
     },
   };

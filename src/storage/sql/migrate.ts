@@ -12,8 +12,11 @@ const MIGRATIONS: Record<string, Migration> = {
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /** Applies every pending migration; returns the names applied. Safe to run from several nodes at once. */
-// biome-ignore lint/suspicious/noExplicitAny: migrations run against every past schema, not today's Tables
-export async function migrateToLatest(db: Kysely<any>, dialect: Pick<SqlDialect, 'currentSchema' | 'withMigrationLock'>): Promise<string[]> {
+export async function migrateToLatest(
+  // biome-ignore lint/suspicious/noExplicitAny: migrations run against every past schema, not today's Tables
+  db: Kysely<any>,
+  dialect: Pick<SqlDialect, 'currentSchema' | 'withMigrationLock'>,
+): Promise<string[]> {
   // Without a schema, Kysely looks for its bookkeeping tables in EVERY schema: one in another schema of
   // the same PostgreSQL database would make it skip creating ours, and migrating fails.
   const migrationTableSchema = await dialect.currentSchema(db);

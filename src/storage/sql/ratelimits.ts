@@ -1,5 +1,12 @@
 import { newId } from '../../core/ids.js';
-import type { NewRatelimit, NewRatelimitOverride, PageQuery, RatelimitNamespaceRecord, RatelimitOps, RatelimitOverrideRecord } from '../store.js';
+import type {
+  NewRatelimit,
+  NewRatelimitOverride,
+  PageQuery,
+  RatelimitNamespaceRecord,
+  RatelimitOps,
+  RatelimitOverrideRecord,
+} from '../store.js';
 import type { SqlDialect } from './dialect.js';
 import { num, pageAfter, softDelete, type Executor } from './shared.js';
 import type { Tables } from './tables.js';
@@ -29,7 +36,12 @@ function overrideFromRow(row: Tables['ratelimit_overrides']): RatelimitOverrideR
 
 /** A key's or an identity's limits replaced by name; an upsert on (owner, name) keeps the ids of listed names. */
 export async function replaceRatelimits(
-  db: Executor, workspaceId: string, owner: 'key_id' | 'identity_id', ownerId: string, limits: NewRatelimit[], now: number,
+  db: Executor,
+  workspaceId: string,
+  owner: 'key_id' | 'identity_id',
+  ownerId: string,
+  limits: NewRatelimit[],
+  now: number,
 ): Promise<void> {
   const names = limits.map((l) => l.name);
   let removal = db.deleteFrom('ratelimits').where(owner, '=', ownerId);
@@ -39,12 +51,24 @@ export async function replaceRatelimits(
     await db
       .insertInto('ratelimits')
       .values({
-        id: limit.id, workspace_id: workspaceId, key_id: null, identity_id: null, [owner]: ownerId, name: limit.name,
-        limit: limit.limit, duration: limit.duration, auto_apply: limit.autoApply ? 1 : 0, created_at: now, updated_at: null,
+        id: limit.id,
+        workspace_id: workspaceId,
+        key_id: null,
+        identity_id: null,
+        [owner]: ownerId,
+        name: limit.name,
+        limit: limit.limit,
+        duration: limit.duration,
+        auto_apply: limit.autoApply ? 1 : 0,
+        created_at: now,
+        updated_at: null,
       })
       .onConflict((oc) =>
         oc.columns([owner, 'name']).doUpdateSet({
-          limit: limit.limit, duration: limit.duration, auto_apply: limit.autoApply ? 1 : 0, updated_at: now,
+          limit: limit.limit,
+          duration: limit.duration,
+          auto_apply: limit.autoApply ? 1 : 0,
+          updated_at: now,
         }),
       )
       .execute();
@@ -81,7 +105,11 @@ export function ratelimitSql(db: Executor, dialect: SqlDialect): RatelimitOps {
       return deleted ? namespaceFromRow(deleted) : undefined;
     },
 
-    async createRatelimitNamespace(workspaceId: string, name: string, now: number): Promise<{ namespace: RatelimitNamespaceRecord; created: boolean }> {
+    async createRatelimitNamespace(
+      workspaceId: string,
+      name: string,
+      now: number,
+    ): Promise<{ namespace: RatelimitNamespaceRecord; created: boolean }> {
       const id = newId('ratelimitNamespace', now);
       await db
         .insertInto('ratelimit_namespaces')
@@ -110,7 +138,12 @@ export function ratelimitSql(db: Executor, dialect: SqlDialect): RatelimitOps {
       return rows.map(namespaceFromRow);
     },
 
-    async renameRatelimitNamespace(workspaceId: string, namespaceId: string, name: string, now: number): Promise<'renamed' | 'name_taken' | 'not_found'> {
+    async renameRatelimitNamespace(
+      workspaceId: string,
+      namespaceId: string,
+      name: string,
+      now: number,
+    ): Promise<'renamed' | 'name_taken' | 'not_found'> {
       const taken = await db
         .selectFrom('ratelimit_namespaces')
         .select('id')
@@ -171,20 +204,36 @@ export function ratelimitSql(db: Executor, dialect: SqlDialect): RatelimitOps {
         return { override: { ...overrideFromRow(existing), limit: row.limit, duration: row.duration, updatedAt: now }, created: false };
       }
       const override: RatelimitOverrideRecord = {
-        id: newId('ratelimitOverride', now), namespaceId: row.namespaceId, identifier: row.identifier,
-        limit: row.limit, duration: row.duration, createdAt: now, updatedAt: null,
+        id: newId('ratelimitOverride', now),
+        namespaceId: row.namespaceId,
+        identifier: row.identifier,
+        limit: row.limit,
+        duration: row.duration,
+        createdAt: now,
+        updatedAt: null,
       };
       await db
         .insertInto('ratelimit_overrides')
         .values({
-          id: override.id, workspace_id: row.workspaceId, namespace_id: row.namespaceId, identifier: row.identifier,
-          limit: row.limit, duration: row.duration, created_at: now, updated_at: null, deleted_at: null,
+          id: override.id,
+          workspace_id: row.workspaceId,
+          namespace_id: row.namespaceId,
+          identifier: row.identifier,
+          limit: row.limit,
+          duration: row.duration,
+          created_at: now,
+          updated_at: null,
+          deleted_at: null,
         })
         .execute();
       return { override, created: true };
     },
 
-    async findRatelimitOverrideCandidates(workspaceId: string, namespaceId: string, identifiers: readonly string[]): Promise<RatelimitOverrideRecord[]> {
+    async findRatelimitOverrideCandidates(
+      workspaceId: string,
+      namespaceId: string,
+      identifiers: readonly string[],
+    ): Promise<RatelimitOverrideRecord[]> {
       const rows = await db
         .selectFrom('ratelimit_overrides')
         .selectAll()

@@ -7,11 +7,18 @@ import type { Tables } from './tables.js';
 type PermissionRow = Pick<Tables['permissions'], 'id' | 'name' | 'slug' | 'description'>;
 type RoleRow = Pick<Tables['roles'], 'id' | 'name' | 'description'>;
 
-const permissionFromRow = (row: PermissionRow): PermissionRecord =>
-  ({ id: row.id, name: row.name, slug: row.slug, description: row.description });
+const permissionFromRow = (row: PermissionRow): PermissionRecord => ({
+  id: row.id,
+  name: row.name,
+  slug: row.slug,
+  description: row.description,
+});
 
 /** Ordered in JS, not SQL: PostgreSQL may collate by locale, and both engines must answer in the same order. */
-const byText = <T>(text: (item: T) => string) => (a: T, b: T): number => (text(a) < text(b) ? -1 : text(a) > text(b) ? 1 : 0);
+const byText =
+  <T>(text: (item: T) => string) =>
+  (a: T, b: T): number =>
+    text(a) < text(b) ? -1 : text(a) > text(b) ? 1 : 0;
 const bySlug = byText<PermissionRecord>((p) => p.slug);
 
 async function permissionsBySlug(db: Executor, workspaceId: string, slugs: readonly string[]): Promise<PermissionRecord[]> {
@@ -31,9 +38,17 @@ export async function ensurePermissions(db: Executor, workspaceId: string, slugs
   if (unique.length === 0) return [];
   await db
     .insertInto('permissions')
-    .values(unique.map((slug) => ({
-      id: newId('permission', now), workspace_id: workspaceId, name: slug, slug, description: null, created_at: now, updated_at: null,
-    })))
+    .values(
+      unique.map((slug) => ({
+        id: newId('permission', now),
+        workspace_id: workspaceId,
+        name: slug,
+        slug,
+        description: null,
+        created_at: now,
+        updated_at: null,
+      })),
+    )
     .onConflict((oc) => oc.columns(['workspace_id', 'slug']).doNothing())
     .execute();
   return permissionsBySlug(db, workspaceId, unique);
@@ -46,7 +61,11 @@ async function withPermissions(db: Executor, rows: RoleRow[]): Promise<RoleRecor
     .selectFrom('role_permissions as rp')
     .innerJoin('permissions as p', 'p.id', 'rp.permission_id')
     .select(['rp.role_id', 'p.id', 'p.name', 'p.slug', 'p.description'])
-    .where('rp.role_id', 'in', rows.map((r) => r.id))
+    .where(
+      'rp.role_id',
+      'in',
+      rows.map((r) => r.id),
+    )
     .execute();
   const byRole = new Map<string, PermissionRecord[]>(rows.map((r) => [r.id, []]));
   for (const link of links) byRole.get(link.role_id)!.push(permissionFromRow(link));
@@ -60,8 +79,13 @@ export function rbacSql(db: Executor): RbacOps {
       const result = await db
         .insertInto('permissions')
         .values({
-          id: row.id, workspace_id: row.workspaceId, name: row.name, slug: row.slug, description: row.description,
-          created_at: row.createdAt, updated_at: null,
+          id: row.id,
+          workspace_id: row.workspaceId,
+          name: row.name,
+          slug: row.slug,
+          description: row.description,
+          created_at: row.createdAt,
+          updated_at: null,
         })
         .onConflict((oc) => oc.columns(['workspace_id', 'slug']).doNothing())
         .executeTakeFirst();
@@ -81,7 +105,8 @@ export function rbacSql(db: Executor): RbacOps {
       return row ? permissionFromRow(row) : undefined;
     },
 
-    findPermissionsBySlug: (workspaceId: string, slugs: readonly string[]): Promise<PermissionRecord[]> => permissionsBySlug(db, workspaceId, slugs),
+    findPermissionsBySlug: (workspaceId: string, slugs: readonly string[]): Promise<PermissionRecord[]> =>
+      permissionsBySlug(db, workspaceId, slugs),
 
     async listPermissions(q: SearchPageQuery): Promise<PermissionRecord[]> {
       const rows = await db
@@ -95,7 +120,11 @@ export function rbacSql(db: Executor): RbacOps {
     },
 
     async deletePermission(workspaceId: string, permissionId: string): Promise<boolean> {
-      const result = await db.deleteFrom('permissions').where('id', '=', permissionId).where('workspace_id', '=', workspaceId).executeTakeFirst();
+      const result = await db
+        .deleteFrom('permissions')
+        .where('id', '=', permissionId)
+        .where('workspace_id', '=', workspaceId)
+        .executeTakeFirst();
       if (Number(result.numDeletedRows) === 0) return false;
       await db.deleteFrom('key_permissions').where('permission_id', '=', permissionId).execute();
       await db.deleteFrom('role_permissions').where('permission_id', '=', permissionId).execute();
@@ -106,7 +135,14 @@ export function rbacSql(db: Executor): RbacOps {
       // DO NOTHING rather than catching the violation: a failed statement would abort a PostgreSQL transaction.
       const result = await db
         .insertInto('roles')
-        .values({ id: row.id, workspace_id: row.workspaceId, name: row.name, description: row.description, created_at: row.createdAt, updated_at: null })
+        .values({
+          id: row.id,
+          workspace_id: row.workspaceId,
+          name: row.name,
+          description: row.description,
+          created_at: row.createdAt,
+          updated_at: null,
+        })
         .onConflict((oc) => oc.columns(['workspace_id', 'name']).doNothing())
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;

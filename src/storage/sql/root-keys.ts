@@ -24,9 +24,19 @@ export function rootKeySql(db: Executor): RootKeyOps {
       await db
         .insertInto('root_keys')
         .values({
-          id: row.id, workspace_id: row.workspaceId, name: row.name, hash: row.hash, start: row.start,
-          permissions: JSON.stringify(row.permissions), enabled: 1, created_by: row.createdBy,
-          created_at: row.createdAt, updated_at: null, expires: row.expires, last_used_at: null, deleted_at: null,
+          id: row.id,
+          workspace_id: row.workspaceId,
+          name: row.name,
+          hash: row.hash,
+          start: row.start,
+          permissions: JSON.stringify(row.permissions),
+          enabled: 1,
+          created_by: row.createdBy,
+          created_at: row.createdAt,
+          updated_at: null,
+          expires: row.expires,
+          last_used_at: null,
+          deleted_at: null,
         })
         .execute();
     },
@@ -36,8 +46,16 @@ export function rootKeySql(db: Executor): RootKeyOps {
         .selectFrom('root_keys as r')
         .innerJoin('workspaces as w', 'w.id', 'r.workspace_id')
         .select([
-          'r.id', 'r.workspace_id', 'r.name', 'r.start', 'r.permissions', 'r.enabled', 'r.expires', 'r.created_at',
-          'w.enabled as workspace_enabled', 'w.api_rate_limit as workspace_api_rate_limit',
+          'r.id',
+          'r.workspace_id',
+          'r.name',
+          'r.start',
+          'r.permissions',
+          'r.enabled',
+          'r.expires',
+          'r.created_at',
+          'w.enabled as workspace_enabled',
+          'w.api_rate_limit as workspace_api_rate_limit',
         ])
         .where('r.hash', '=', hash)
         .where('r.deleted_at', 'is', null)

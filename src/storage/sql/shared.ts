@@ -13,7 +13,13 @@ export const parseJson = <T>(value: unknown): T | null => {
 export const toJson = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
 export const bool = (value: number | boolean): boolean => value === 1 || value === true;
 
-interface RatelimitJson { id: string; name: string; limit: number; duration: number; auto_apply: number | boolean }
+interface RatelimitJson {
+  id: string;
+  name: string;
+  limit: number;
+  duration: number;
+  auto_apply: number | boolean;
+}
 
 export function ratelimitsFrom(value: unknown): RatelimitRecord[] {
   const rows = parseJson<RatelimitJson[]>(value) ?? [];
@@ -50,7 +56,11 @@ export function pageAfter(q: { cursor?: string; limit: number }) {
 
 /** Soft-deletes the live row with this id in this workspace; false if there was none. */
 export async function softDelete(
-  db: Executor, table: 'root_keys' | 'ratelimit_namespaces' | 'ratelimit_overrides', workspaceId: string, id: string, now: number,
+  db: Executor,
+  table: 'root_keys' | 'ratelimit_namespaces' | 'ratelimit_overrides',
+  workspaceId: string,
+  id: string,
+  now: number,
 ): Promise<boolean> {
   const result = await db
     .updateTable(table)

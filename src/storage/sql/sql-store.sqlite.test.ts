@@ -22,14 +22,42 @@ describe('credit spends on SQLite commit in groups (credit-batch.ts)', () => {
       const workspaceId = newId('workspace');
       const apiId = newId('api');
       await store.insertWorkspace({ id: workspaceId, name: 'w', enabled: true, createdAt: 0 });
-      await store.insertApi({ id: apiId, workspaceId, name: 'a', deleteProtection: false, storeEncryptedKeys: false, ipWhitelist: null, defaultPrefix: null, defaultByteLength: 16, createdAt: 0, updatedAt: null });
+      await store.insertApi({
+        id: apiId,
+        workspaceId,
+        name: 'a',
+        deleteProtection: false,
+        storeEncryptedKeys: false,
+        ipWhitelist: null,
+        defaultPrefix: null,
+        defaultByteLength: 16,
+        createdAt: 0,
+        updatedAt: null,
+      });
       const ids = [newId('key'), newId('key')];
       for (const [i, id] of ids.entries()) {
         const key = generateKey(16, null);
-        await store.insertKey({ id, workspaceId, apiId, hash: key.hash, start: key.start, prefix: null, name: null, identityId: null, meta: null, enabled: true, expires: null, remaining: 10 + i * 10, refill: null, createdAt: 0 });
+        await store.insertKey({
+          id,
+          workspaceId,
+          apiId,
+          hash: key.hash,
+          start: key.start,
+          prefix: null,
+          name: null,
+          identityId: null,
+          meta: null,
+          enabled: true,
+          expires: null,
+          remaining: 10 + i * 10,
+          refill: null,
+          createdAt: 0,
+        });
       }
       // A write that fails mid-group, as a full disk or an I/O error would.
-      raw.exec(`CREATE TRIGGER refuse_13 BEFORE UPDATE OF remaining ON keys WHEN NEW.remaining = 13 BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+      raw.exec(
+        `CREATE TRIGGER refuse_13 BEFORE UPDATE OF remaining ON keys WHEN NEW.remaining = 13 BEGIN SELECT RAISE(ABORT, 'refused'); END`,
+      );
       const group = [store.spendCredits(ids[0]!, 2), store.spendCredits(ids[1]!, 7), store.spendCredits(ids[0]!, 1)];
       const outcomes = await Promise.allSettled(group);
       expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);

@@ -11,7 +11,9 @@ const sqliteDialect: SqlDialect = {
   engine: 'sqlite',
   jsonArrayAgg: (expr) => `json_group_array(${expr})`,
   jsonObject: (fields) =>
-    `json_object(${Object.entries(fields).map(([k, v]) => `'${k}', ${v}`).join(', ')})`,
+    `json_object(${Object.entries(fields)
+      .map(([k, v]) => `'${k}', ${v}`)
+      .join(', ')})`,
   isUniqueViolation: (error) =>
     typeof error === 'object' && error !== null && String((error as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT'),
   currentSchema: async () => undefined,

@@ -15,14 +15,24 @@ export function auditCases(suite: StoreSuite): void {
       const workspaceId = await newWorkspace();
       const stranger = await newWorkspace();
       const entry = (ws: string, offset: number, event: string, actorId: string, resources: AuditEntry['resources']): AuditEntry => ({
-        id: newId('auditLog', NOW + offset), workspaceId: ws, event, time: NOW + offset,
+        id: newId('auditLog', NOW + offset),
+        workspaceId: ws,
+        event,
+        time: NOW + offset,
         actor: { type: 'root_key', id: actorId, name: actorId === 'rk_1' ? 'one' : null },
-        description: `${event} ${offset}`, resources,
-        sourceIp: offset === 1000 ? '192.0.2.1' : null, userAgent: offset === 1000 ? 'curl/8' : null, requestId: offset === 1000 ? 'req_abc' : null,
+        description: `${event} ${offset}`,
+        resources,
+        sourceIp: offset === 1000 ? '192.0.2.1' : null,
+        userAgent: offset === 1000 ? 'curl/8' : null,
+        requestId: offset === 1000 ? 'req_abc' : null,
       });
       const e1 = entry(workspaceId, 1000, 'api.create', 'rk_1', [{ type: 'api', id: 'api_x', name: 'x' }]);
       // The same resource twice in one record is listed once by a resource filter.
-      const e2 = entry(workspaceId, 2000, 'key.create', 'rk_2', [{ type: 'api', id: 'api_x' }, { type: 'key', id: 'key_x' }, { type: 'key', id: 'key_x' }]);
+      const e2 = entry(workspaceId, 2000, 'key.create', 'rk_2', [
+        { type: 'api', id: 'api_x' },
+        { type: 'key', id: 'key_x' },
+        { type: 'key', id: 'key_x' },
+      ]);
       const e3 = entry(workspaceId, 3000, 'key.update', 'rk_1', []);
       const foreign = entry(stranger, 1500, 'api.create', 'rk_1', [{ type: 'api', id: 'api_x' }]);
       for (const e of [e1, foreign, e2, e3]) await store.appendAudit(e);

@@ -52,7 +52,11 @@ export function creditCases(suite: StoreSuite): void {
 
     it('spendCredits: concurrent spends of mixed costs on several keys each behave as if run one after another', async () => {
       const { workspaceId, apiId } = await fixture();
-      const keys = [await newKey(workspaceId, apiId, { remaining: 20 }), await newKey(workspaceId, apiId, { remaining: 7 }), await newKey(workspaceId, apiId, { remaining: 0 })];
+      const keys = [
+        await newKey(workspaceId, apiId, { remaining: 20 }),
+        await newKey(workspaceId, apiId, { remaining: 7 }),
+        await newKey(workspaceId, apiId, { remaining: 0 }),
+      ];
       const spends = Array.from({ length: 90 }, (_, i) => ({ key: keys[i % 3]!, cost: (i % 4) + 1 }));
       const results = await Promise.all(spends.map((s) => store.spendCredits(s.key.id, s.cost)));
       for (const key of keys) {

@@ -18,15 +18,21 @@ export function encryptedKeyCases(suite: StoreSuite): void {
 
     /** A ciphertext as the vault writes it: base64 of nonce, sealed bytes and tag, so `+`, `/` and `=` must survive. */
     const sealed = (workspaceId: string, keyId: string, createdAt = NOW): EncryptedKeyRecord => ({
-      keyId, workspaceId, ciphertext: randomBytes(700).toString('base64'),
-      encryptionKeyId: `dek_${createdAt.toString(36)}${randomBytes(8).toString('hex')}`, createdAt,
+      keyId,
+      workspaceId,
+      ciphertext: randomBytes(700).toString('base64'),
+      encryptionKeyId: `dek_${createdAt.toString(36)}${randomBytes(8).toString('hex')}`,
+      createdAt,
     });
     const byKeyId = (rows: EncryptedKeyRecord[]) => [...rows].sort((a, b) => a.keyId.localeCompare(b.keyId));
 
     it('finds exactly the asked keys that have a ciphertext, every field as stored; unknown ids are skipped', async () => {
       const { workspaceId, apiId } = await fixture();
       const [a, b, plain, unasked] = [
-        await newKey(workspaceId, apiId), await newKey(workspaceId, apiId), await newKey(workspaceId, apiId), await newKey(workspaceId, apiId),
+        await newKey(workspaceId, apiId),
+        await newKey(workspaceId, apiId),
+        await newKey(workspaceId, apiId),
+        await newKey(workspaceId, apiId),
       ];
       const rows = [sealed(workspaceId, a.id, NOW + 1), sealed(workspaceId, b.id, NOW + 2), sealed(workspaceId, unasked.id, NOW + 3)];
       for (const row of rows) await store.insertEncryptedKey(row);
@@ -74,13 +80,15 @@ export function encryptedKeyCases(suite: StoreSuite): void {
       expect(await store.findEncryptedKeys(workspaceId, [committed.keyId])).toEqual([committed]);
 
       let abandoned: EncryptedKeyRecord | undefined;
-      await expect(store.transaction(async (tx) => {
-        const key = await newKey(workspaceId, apiId, {}, tx);
-        abandoned = sealed(workspaceId, key.id);
-        await tx.insertEncryptedKey(abandoned);
-        expect(await tx.findEncryptedKeys(workspaceId, [key.id])).toEqual([abandoned]);
-        throw new Error('abandoned');
-      })).rejects.toThrow('abandoned');
+      await expect(
+        store.transaction(async (tx) => {
+          const key = await newKey(workspaceId, apiId, {}, tx);
+          abandoned = sealed(workspaceId, key.id);
+          await tx.insertEncryptedKey(abandoned);
+          expect(await tx.findEncryptedKeys(workspaceId, [key.id])).toEqual([abandoned]);
+          throw new Error('abandoned');
+        }),
+      ).rejects.toThrow('abandoned');
       expect(abandoned).toBeDefined();
       expect(await store.findEncryptedKeys(workspaceId, [abandoned!.keyId, committed.keyId])).toEqual([committed]);
     });

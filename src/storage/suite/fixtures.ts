@@ -15,14 +15,31 @@ export const DAY = 86_400_000;
 export function keyRow(workspaceId: string, apiId: string, fields: Partial<NewKeyRow> = {}): NewKeyRow {
   const key = generateKey(16, 'cf');
   return {
-    id: newId('key', NOW), workspaceId, apiId, hash: key.hash, start: key.start, prefix: 'cf', name: null,
-    identityId: null, meta: null, enabled: true, expires: null, remaining: null, refill: null, createdAt: NOW,
+    id: newId('key', NOW),
+    workspaceId,
+    apiId,
+    hash: key.hash,
+    start: key.start,
+    prefix: 'cf',
+    name: null,
+    identityId: null,
+    meta: null,
+    enabled: true,
+    expires: null,
+    remaining: null,
+    refill: null,
+    createdAt: NOW,
     ...fields,
   };
 }
 
-export const limit = (name: string, value = 10, duration = 60_000, autoApply = false): NewRatelimit =>
-  ({ id: newId('ratelimit', NOW), name, limit: value, duration, autoApply });
+export const limit = (name: string, value = 10, duration = 60_000, autoApply = false): NewRatelimit => ({
+  id: newId('ratelimit', NOW),
+  name,
+  limit: value,
+  duration,
+  autoApply,
+});
 
 /** What every area's cases share: the store under test and the helpers that fill it. */
 export interface StoreSuite {
@@ -71,14 +88,27 @@ export function openStoreSuite(open: () => Promise<OpenedStore>): StoreSuite {
 
   async function newApi(workspaceId: string, ops: StoreOps = current()): Promise<ApiRecord> {
     const api: ApiRecord = {
-      id: newId('api', NOW), workspaceId, name: 'conformance api', deleteProtection: false, storeEncryptedKeys: false,
-      ipWhitelist: null, defaultPrefix: 'cf', defaultByteLength: 24, createdAt: NOW, updatedAt: null,
+      id: newId('api', NOW),
+      workspaceId,
+      name: 'conformance api',
+      deleteProtection: false,
+      storeEncryptedKeys: false,
+      ipWhitelist: null,
+      defaultPrefix: 'cf',
+      defaultByteLength: 24,
+      createdAt: NOW,
+      updatedAt: null,
     };
     await ops.insertApi(api);
     return api;
   }
 
-  async function newKey(workspaceId: string, apiId: string, fields: Partial<NewKeyRow> = {}, ops: StoreOps = current()): Promise<NewKeyRow> {
+  async function newKey(
+    workspaceId: string,
+    apiId: string,
+    fields: Partial<NewKeyRow> = {},
+    ops: StoreOps = current(),
+  ): Promise<NewKeyRow> {
     const row = keyRow(workspaceId, apiId, fields);
     await ops.insertKey(row);
     return row;
@@ -94,6 +124,10 @@ export function openStoreSuite(open: () => Promise<OpenedStore>): StoreSuite {
     get store() {
       return current();
     },
-    withOwnStore, newWorkspace, newApi, newKey, fixture,
+    withOwnStore,
+    newWorkspace,
+    newApi,
+    newKey,
+    fixture,
   };
 }

@@ -39,7 +39,12 @@ export function identityCases(suite: StoreSuite): void {
       const duplicate = row('org_1');
       expect(await store.insertIdentity(duplicate)).toBe(false);
       expect(await store.findIdentity(workspaceId, duplicate.id)).toBeUndefined();
-      expect(await store.findIdentity(workspaceId, 'org_1')).toEqual({ id: first.id, externalId: 'org_1', meta: { tier: 'gold' }, ratelimits: [] });
+      expect(await store.findIdentity(workspaceId, 'org_1')).toEqual({
+        id: first.id,
+        externalId: 'org_1',
+        meta: { tier: 'gold' },
+        ratelimits: [],
+      });
       expect(await store.insertIdentity({ ...row('org_1'), workspaceId: await newWorkspace() })).toBe(true);
 
       const results = await Promise.all(Array.from({ length: 10 }, () => store.insertIdentity(row('org_raced'))));
@@ -62,7 +67,8 @@ export function identityCases(suite: StoreSuite): void {
     it('lists live identities by id, page by page, with a literal case-insensitive search', async () => {
       const workspaceId = await newWorkspace();
       const ids: string[] = [];
-      for (const externalId of ['Acme_Corp', 'acme%labs', 'beta', 'ACMEX', 'gone_acme']) ids.push(await store.upsertIdentity(workspaceId, externalId, NOW));
+      for (const externalId of ['Acme_Corp', 'acme%labs', 'beta', 'ACMEX', 'gone_acme'])
+        ids.push(await store.upsertIdentity(workspaceId, externalId, NOW));
       await store.softDeleteIdentity(workspaceId, ids[4]!, NOW);
       await store.upsertIdentity(await newWorkspace(), 'acme_elsewhere', NOW);
 
@@ -76,7 +82,8 @@ export function identityCases(suite: StoreSuite): void {
       }
       expect(seen).toEqual(ids.slice(0, 4).sort());
 
-      const search = async (text: string) => (await store.listIdentities({ workspaceId, search: text, limit: 10 })).map((r) => r.externalId).sort();
+      const search = async (text: string) =>
+        (await store.listIdentities({ workspaceId, search: text, limit: 10 })).map((r) => r.externalId).sort();
       expect(await search('acme')).toEqual(['ACMEX', 'Acme_Corp', 'acme%labs']);
       // `%` and `_` are plain characters here, not LIKE wildcards.
       expect(await search('e%l')).toEqual(['acme%labs']);
@@ -131,7 +138,9 @@ export function identityCases(suite: StoreSuite): void {
         expect(again).not.toBe(identityId);
         await store.softDeleteIdentity(workspaceId, again, NOW + 3);
       }
-      expect(await store.insertIdentity({ id: newId('identity', NOW), workspaceId, externalId: 'leaving', meta: {}, createdAt: NOW })).toBe(true);
+      expect(await store.insertIdentity({ id: newId('identity', NOW), workspaceId, externalId: 'leaving', meta: {}, createdAt: NOW })).toBe(
+        true,
+      );
     });
 
     it('softDeleteIdentity detaches its keys, and those of the older copies it purges, in its own workspace only', async () => {
@@ -145,10 +154,12 @@ export function identityCases(suite: StoreSuite): void {
       const bystander = await newKey(workspaceId, apiId, { identityId: staying });
 
       // Rolled back with its transaction: the links stay.
-      await expect(store.transaction(async (tx) => {
-        await tx.softDeleteIdentity(workspaceId, first, NOW + 1);
-        throw new Error('abandoned');
-      })).rejects.toThrow('abandoned');
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.softDeleteIdentity(workspaceId, first, NOW + 1);
+          throw new Error('abandoned');
+        }),
+      ).rejects.toThrow('abandoned');
       expect(await linked(first)).toEqual(keys.map((k) => k.id).sort());
 
       await store.softDeleteIdentity(workspaceId, first, NOW + 1);

@@ -27,11 +27,19 @@ export function keyMigrationCases(suite: StoreSuite): void {
     it('stores migrations per workspace', async () => {
       const { workspaceId, migrationId } = await fixture();
       const other = await fixture();
-      expect(await store.findKeyMigration(workspaceId, migrationId)).toEqual({ id: migrationId, workspaceId, algorithm: 'sha256_hex', createdAt: NOW });
+      expect(await store.findKeyMigration(workspaceId, migrationId)).toEqual({
+        id: migrationId,
+        workspaceId,
+        algorithm: 'sha256_hex',
+        createdAt: NOW,
+      });
       expect(await store.findKeyMigration(other.workspaceId, migrationId)).toBeUndefined();
       const second = newId('migration', NOW);
       await store.insertKeyMigration({ id: second, workspaceId, algorithm: 'prefixed_api_key', createdAt: NOW });
-      expect((await store.listKeyMigrations(workspaceId)).map((m) => [m.id, m.algorithm])).toEqual([[migrationId, 'sha256_hex'], [second, 'prefixed_api_key']]);
+      expect((await store.listKeyMigrations(workspaceId)).map((m) => [m.id, m.algorithm])).toEqual([
+        [migrationId, 'sha256_hex'],
+        [second, 'prefixed_api_key'],
+      ]);
     });
 
     it('inserts imported keys pending their migration, refusing a taken hash without failing the transaction', async () => {
@@ -40,7 +48,10 @@ export function keyMigrationCases(suite: StoreSuite): void {
       const taken = generateKey(16);
       await store.insertKey(row(workspaceId, apiId, taken.hash, { start: taken.start }));
       const results = await store.transaction(async (tx) => [
-        await tx.insertMigratedKey({ ...row(workspaceId, apiId, hash, { remaining: 5, refill: { amount: 5, day: null } }), pendingMigrationId: migrationId }),
+        await tx.insertMigratedKey({
+          ...row(workspaceId, apiId, hash, { remaining: 5, refill: { amount: 5, day: null } }),
+          pendingMigrationId: migrationId,
+        }),
         await tx.insertMigratedKey({ ...row(workspaceId, apiId, taken.hash), pendingMigrationId: migrationId }),
         await tx.insertMigratedKey({ ...row(workspaceId, apiId, hash), pendingMigrationId: migrationId }),
       ]);
@@ -48,7 +59,11 @@ export function keyMigrationCases(suite: StoreSuite): void {
       expect((await store.findTakenKeyHashes([hash, taken.hash, 'free', hash])).sort()).toEqual([hash, taken.hash].sort());
       const pending = await store.findPendingMigratedKey(workspaceId, migrationId, hash);
       expect(pending).toMatchObject({ apiId, hash });
-      expect(await store.findKey(workspaceId, pending!.id)).toMatchObject({ start: '(migrated)', remaining: 5, refill: { amount: 5, day: null } });
+      expect(await store.findKey(workspaceId, pending!.id)).toMatchObject({
+        start: '(migrated)',
+        remaining: 5,
+        refill: { amount: 5, day: null },
+      });
       // Scoped to the workspace and the migration; an ordinary key is never "pending".
       expect(await store.findPendingMigratedKey((await fixture()).workspaceId, migrationId, hash)).toBeUndefined();
       expect(await store.findPendingMigratedKey(workspaceId, 'mig_other', hash)).toBeUndefined();
@@ -75,7 +90,9 @@ export function keyMigrationCases(suite: StoreSuite): void {
       await store.insertMigratedKey({ ...deleted, pendingMigrationId: migrationId });
       await store.softDeleteKey(deleted.id, NOW);
       expect(await store.findPendingMigratedKey(workspaceId, migrationId, deleted.hash)).toBeUndefined();
-      expect(await store.completeKeyMigration(deleted.id, { ...change, fromHash: deleted.hash, hash: generateKey(16).hash }, NOW)).toBe('gone');
+      expect(await store.completeKeyMigration(deleted.id, { ...change, fromHash: deleted.hash, hash: generateKey(16).hash }, NOW)).toBe(
+        'gone',
+      );
       const ofDeletedApi = row(workspaceId, apiId, 'e5'.repeat(32));
       await store.insertMigratedKey({ ...ofDeletedApi, pendingMigrationId: migrationId });
       await store.softDeleteApi(workspaceId, apiId, NOW);

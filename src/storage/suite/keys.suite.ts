@@ -15,15 +15,37 @@ export function keyCases(suite: StoreSuite): void {
       const { workspaceId, apiId } = await fixture();
       const identityId = await store.upsertIdentity(workspaceId, 'customer_9', NOW);
       const row = await newKey(workspaceId, apiId, {
-        name: 'primary', identityId, meta: { plan: 'pro', nested: { n: 1 } }, enabled: false, expires: NOW + DAY,
-        remaining: 50, refill: { amount: 100, day: 1 },
+        name: 'primary',
+        identityId,
+        meta: { plan: 'pro', nested: { n: 1 } },
+        enabled: false,
+        expires: NOW + DAY,
+        remaining: 50,
+        refill: { amount: 100, day: 1 },
       });
       const expected = {
-        id: row.id, workspaceId, apiId, hash: row.hash, start: row.start, prefix: 'cf', name: 'primary',
-        meta: { plan: 'pro', nested: { n: 1 } }, enabled: false, expires: NOW + DAY, remaining: 50,
-        refill: { amount: 100, day: 1 }, lastRefillAt: NOW, createdAt: NOW, updatedAt: null, lastUsedAt: null,
+        id: row.id,
+        workspaceId,
+        apiId,
+        hash: row.hash,
+        start: row.start,
+        prefix: 'cf',
+        name: 'primary',
+        meta: { plan: 'pro', nested: { n: 1 } },
+        enabled: false,
+        expires: NOW + DAY,
+        remaining: 50,
+        refill: { amount: 100, day: 1 },
+        lastRefillAt: NOW,
+        createdAt: NOW,
+        updatedAt: null,
+        lastUsedAt: null,
         identity: { id: identityId, externalId: 'customer_9', meta: {}, ratelimits: [] },
-        permissions: [], roles: [], rolePermissions: [], ratelimits: [], apiIpWhitelist: null,
+        permissions: [],
+        roles: [],
+        rolePermissions: [],
+        ratelimits: [],
+        apiIpWhitelist: null,
       };
       expect(await store.findKey(workspaceId, row.id)).toEqual(expected);
       // A disabled key is still found: verify must answer DISABLED, not NOT_FOUND.
@@ -33,7 +55,14 @@ export function keyCases(suite: StoreSuite): void {
 
       const bare = await newKey(workspaceId, apiId, { prefix: null });
       expect(await store.findKey(workspaceId, bare.id)).toMatchObject({
-        prefix: null, name: null, meta: null, expires: null, remaining: null, refill: null, lastRefillAt: null, identity: null,
+        prefix: null,
+        name: null,
+        meta: null,
+        expires: null,
+        remaining: null,
+        refill: null,
+        lastRefillAt: null,
+        identity: null,
       });
     });
 
@@ -59,7 +88,12 @@ export function keyCases(suite: StoreSuite): void {
       expect(seen).toEqual(expected);
 
       const withIdentity = await store.listKeys({ workspaceId, apiId, identityId, limit: 10 });
-      expect(withIdentity.map((k) => k.id)).toEqual(keys.filter((_, i) => i % 2 === 0).map((k) => k.id).sort());
+      expect(withIdentity.map((k) => k.id)).toEqual(
+        keys
+          .filter((_, i) => i % 2 === 0)
+          .map((k) => k.id)
+          .sort(),
+      );
       expect(withIdentity.every((k) => k.identity?.externalId === 'lister')).toBe(true);
       expect(await store.listKeys({ workspaceId: await newWorkspace(), apiId, limit: 10 })).toEqual([]);
     });
@@ -68,7 +102,12 @@ export function keyCases(suite: StoreSuite): void {
       const { workspaceId, apiId } = await fixture();
       const identityId = await store.upsertIdentity(workspaceId, 'patched', NOW);
       const row = await newKey(workspaceId, apiId, {
-        name: 'before', identityId, meta: { a: 1 }, expires: NOW + DAY, remaining: 10, refill: { amount: 10, day: null },
+        name: 'before',
+        identityId,
+        meta: { a: 1 },
+        expires: NOW + DAY,
+        remaining: 10,
+        refill: { amount: 10, day: null },
       });
       const before = (await store.findKey(workspaceId, row.id))!;
 
@@ -80,7 +119,13 @@ export function keyCases(suite: StoreSuite): void {
 
       await store.updateKey(row.id, { meta: null, enabled: false, expires: null, identityId: null }, NOW + 3);
       expect(await store.findKey(workspaceId, row.id)).toEqual({
-        ...before, name: null, meta: null, enabled: false, expires: null, identity: null, updatedAt: NOW + 3,
+        ...before,
+        name: null,
+        meta: null,
+        enabled: false,
+        expires: null,
+        identity: null,
+        updatedAt: NOW + 3,
       });
 
       await store.updateKey(row.id, { refill: null, remaining: null }, NOW + 4);
@@ -88,7 +133,11 @@ export function keyCases(suite: StoreSuite): void {
 
       await store.updateKey(row.id, { remaining: 5, refill: { amount: 20, day: 3 }, name: 'after' }, NOW + 5);
       expect(await store.findKey(workspaceId, row.id)).toMatchObject({
-        name: 'after', remaining: 5, refill: { amount: 20, day: 3 }, lastRefillAt: NOW + 5, updatedAt: NOW + 5,
+        name: 'after',
+        remaining: 5,
+        refill: { amount: 20, day: 3 },
+        lastRefillAt: NOW + 5,
+        updatedAt: NOW + 5,
       });
     });
 

@@ -14,7 +14,14 @@ export function ratelimitCases(suite: StoreSuite): void {
       const workspaceId = await newWorkspace();
       const first = await store.createRatelimitNamespace(workspaceId, 'api.requests', NOW);
       expect(first.created).toBe(true);
-      expect(first.namespace).toEqual({ id: expect.stringMatching(/^rlns_/), workspaceId, name: 'api.requests', createdAt: NOW, updatedAt: null, deletedAt: null });
+      expect(first.namespace).toEqual({
+        id: expect.stringMatching(/^rlns_/),
+        workspaceId,
+        name: 'api.requests',
+        createdAt: NOW,
+        updatedAt: null,
+        deletedAt: null,
+      });
       const second = await store.createRatelimitNamespace(workspaceId, 'api.requests', NOW + 1);
       expect(second).toEqual({ namespace: first.namespace, created: false });
 
@@ -89,7 +96,15 @@ export function ratelimitCases(suite: StoreSuite): void {
       const created = await store.upsertRatelimitOverride(base, NOW);
       expect(created).toEqual({
         created: true,
-        override: { id: expect.stringMatching(/^rlor_/), namespaceId: namespace.id, identifier: 'user_1', limit: 10, duration: 60_000, createdAt: NOW, updatedAt: null },
+        override: {
+          id: expect.stringMatching(/^rlor_/),
+          namespaceId: namespace.id,
+          identifier: 'user_1',
+          limit: 10,
+          duration: 60_000,
+          createdAt: NOW,
+          updatedAt: null,
+        },
       });
       const updated = await store.upsertRatelimitOverride({ ...base, limit: 20, duration: 1000 }, NOW + 1);
       expect(updated).toEqual({ created: false, override: { ...created!.override, limit: 20, duration: 1000, updatedAt: NOW + 1 } });
@@ -103,8 +118,13 @@ export function ratelimitCases(suite: StoreSuite): void {
     it('concurrent upserts of one identifier, each in its own transaction, make one override', async () => {
       const workspaceId = await newWorkspace();
       const { namespace } = await store.createRatelimitNamespace(workspaceId, 'contended', NOW);
-      const results = await Promise.all(Array.from({ length: 10 }, (_, i) =>
-        store.transaction((tx) => tx.upsertRatelimitOverride({ workspaceId, namespaceId: namespace.id, identifier: 'hot', limit: i + 1, duration: 1000 }, NOW))));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          store.transaction((tx) =>
+            tx.upsertRatelimitOverride({ workspaceId, namespaceId: namespace.id, identifier: 'hot', limit: i + 1, duration: 1000 }, NOW),
+          ),
+        ),
+      );
       expect(results.filter((r) => r?.created)).toHaveLength(1);
       expect(new Set(results.map((r) => r?.override.id)).size).toBe(1);
       expect(await store.listRatelimitOverrides({ workspaceId, namespaceId: namespace.id, limit: 10 })).toHaveLength(1);
@@ -136,7 +156,10 @@ export function ratelimitCases(suite: StoreSuite): void {
       const { namespace } = await store.createRatelimitNamespace(workspaceId, 'paged', NOW);
       const made = [];
       for (const identifier of ['a', 'b', 'c', 'd']) {
-        made.push((await store.upsertRatelimitOverride({ workspaceId, namespaceId: namespace.id, identifier, limit: 1, duration: 1000 }, NOW))!.override);
+        made.push(
+          (await store.upsertRatelimitOverride({ workspaceId, namespaceId: namespace.id, identifier, limit: 1, duration: 1000 }, NOW))!
+            .override,
+        );
       }
       expect(await store.softDeleteRatelimitOverride(await newWorkspace(), made[0]!.id, NOW)).toBe(false);
       expect(await store.softDeleteRatelimitOverride(workspaceId, made[0]!.id, NOW)).toBe(true);
@@ -147,7 +170,10 @@ export function ratelimitCases(suite: StoreSuite): void {
       expect([...page1, ...page2].map((o) => o.identifier)).toEqual(['b', 'c', 'd']);
       expect(await store.listRatelimitOverrides({ workspaceId: await newWorkspace(), namespaceId: namespace.id, limit: 10 })).toEqual([]);
 
-      const again = await store.upsertRatelimitOverride({ workspaceId, namespaceId: namespace.id, identifier: 'a', limit: 5, duration: 1000 }, NOW + 1);
+      const again = await store.upsertRatelimitOverride(
+        { workspaceId, namespaceId: namespace.id, identifier: 'a', limit: 5, duration: 1000 },
+        NOW + 1,
+      );
       expect(again?.created).toBe(true);
       expect(again?.override.id).not.toBe(made[0]!.id);
     });

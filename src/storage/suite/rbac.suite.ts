@@ -12,10 +12,20 @@ export function rbacCases(suite: StoreSuite): void {
     });
 
     const permission = (workspaceId: string, slug: string, fields: { name?: string; description?: string | null } = {}) => ({
-      id: newId('permission', NOW), workspaceId, name: fields.name ?? slug, slug, description: fields.description ?? null, createdAt: NOW,
+      id: newId('permission', NOW),
+      workspaceId,
+      name: fields.name ?? slug,
+      slug,
+      description: fields.description ?? null,
+      createdAt: NOW,
     });
-    const role = (workspaceId: string, name: string, description: string | null = null) =>
-      ({ id: newId('role', NOW), workspaceId, name, description, createdAt: NOW });
+    const role = (workspaceId: string, name: string, description: string | null = null) => ({
+      id: newId('role', NOW),
+      workspaceId,
+      name,
+      description,
+      createdAt: NOW,
+    });
     const record = ({ id, name, slug, description }: ReturnType<typeof permission>) => ({ id, name, slug, description });
 
     it('insertPermission refuses a duplicate slug (also when raced); find by id or slug, the id winning', async () => {
@@ -81,7 +91,10 @@ export function rbacCases(suite: StoreSuite): void {
       expect(await store.findRole(await newWorkspace(), admin.id)).toBeUndefined();
 
       expect((await store.findRolesByName(workspaceId, ['viewer', 'ghost', 'admin'])).map((r) => r.name)).toEqual(['admin', 'viewer']);
-      expect(await store.listRoles({ workspaceId, limit: 10 })).toEqual([adminRecord, { id: viewer.id, name: 'viewer', description: null, permissions: [] }]);
+      expect(await store.listRoles({ workspaceId, limit: 10 })).toEqual([
+        adminRecord,
+        { id: viewer.id, name: 'viewer', description: null, permissions: [] },
+      ]);
       expect((await store.listRoles({ workspaceId, limit: 10, search: 'EVERY' })).map((r) => r.name)).toEqual(['admin']);
       expect((await store.listRoles({ workspaceId, limit: 1, cursor: admin.id })).map((r) => r.name)).toEqual(['viewer']);
     });

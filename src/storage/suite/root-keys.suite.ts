@@ -18,17 +18,44 @@ export function rootKeyCases(suite: StoreSuite): void {
       const key = generateKey(32, 'kw_root');
       const other = generateKey(32, 'kw_root');
       const row = {
-        id: newId('rootKey', NOW), workspaceId, name: 'ops', hash: key.hash, start: key.start,
-        permissions: ['api.*.read_api', 'audit.*.read_audit_log'], createdAt: NOW, expires: NOW + DAY, createdBy: null,
+        id: newId('rootKey', NOW),
+        workspaceId,
+        name: 'ops',
+        hash: key.hash,
+        start: key.start,
+        permissions: ['api.*.read_api', 'audit.*.read_audit_log'],
+        createdAt: NOW,
+        expires: NOW + DAY,
+        createdBy: null,
       };
       await store.insertRootKey(row);
-      await store.insertRootKey({ ...row, id: newId('rootKey', NOW), workspaceId: disabledWorkspace, name: null, hash: other.hash, expires: null });
+      await store.insertRootKey({
+        ...row,
+        id: newId('rootKey', NOW),
+        workspaceId: disabledWorkspace,
+        name: null,
+        hash: other.hash,
+        expires: null,
+      });
 
       expect(await store.findRootKeyByHash(key.hash)).toEqual({
-        id: row.id, workspaceId, name: 'ops', start: key.start, permissions: row.permissions, enabled: true,
-        expires: NOW + DAY, workspaceEnabled: true, workspaceApiRateLimit: null, createdAt: NOW,
+        id: row.id,
+        workspaceId,
+        name: 'ops',
+        start: key.start,
+        permissions: row.permissions,
+        enabled: true,
+        expires: NOW + DAY,
+        workspaceEnabled: true,
+        workspaceApiRateLimit: null,
+        createdAt: NOW,
       });
-      expect(await store.findRootKeyByHash(other.hash)).toMatchObject({ workspaceId: disabledWorkspace, name: null, expires: null, workspaceEnabled: false });
+      expect(await store.findRootKeyByHash(other.hash)).toMatchObject({
+        workspaceId: disabledWorkspace,
+        name: null,
+        expires: null,
+        workspaceEnabled: false,
+      });
       expect(await store.findRootKeyByHash(generateKey(32).hash)).toBeUndefined();
     });
 
@@ -41,16 +68,32 @@ export function rootKeyCases(suite: StoreSuite): void {
       for (const name of ['one', null, 'three']) {
         const key = generateKey(32, 'kw_root');
         const row = {
-          id: newId('rootKey', NOW), workspaceId, name, hash: key.hash, start: key.start, permissions: ['api.*.read_api'],
-          createdAt: NOW, expires: name === 'one' ? NOW + DAY : null, createdBy: name === 'three' ? 'rk_creator' : null,
+          id: newId('rootKey', NOW),
+          workspaceId,
+          name,
+          hash: key.hash,
+          start: key.start,
+          permissions: ['api.*.read_api'],
+          createdAt: NOW,
+          expires: name === 'one' ? NOW + DAY : null,
+          createdBy: name === 'three' ? 'rk_creator' : null,
         };
         await store.insertRootKey(row);
         rows.push(row);
       }
-      const [one, two, three] = rows as [typeof rows[0], typeof rows[0], typeof rows[0]];
+      const [one, two, three] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
       expect(await store.findRootKey(workspaceId, one.id)).toEqual({
-        id: one.id, workspaceId, name: 'one', hash: one.hash, start: one.start, permissions: ['api.*.read_api'],
-        expires: NOW + DAY, createdBy: null, createdAt: NOW, updatedAt: null, lastUsedAt: null,
+        id: one.id,
+        workspaceId,
+        name: 'one',
+        hash: one.hash,
+        start: one.start,
+        permissions: ['api.*.read_api'],
+        expires: NOW + DAY,
+        createdBy: null,
+        createdAt: NOW,
+        updatedAt: null,
+        lastUsedAt: null,
       });
       expect(await store.findRootKey(stranger, one.id)).toBeUndefined();
       expect(await store.findRootKeyWorkspace(three.id)).toBe(workspaceId);
@@ -60,7 +103,11 @@ export function rootKeyCases(suite: StoreSuite): void {
 
       await store.transaction((tx) => tx.updateRootKey(two.id, { name: 'two', permissions: ['audit.*.read_audit_log'] }, NOW + 1));
       await store.updateRootKey(three.id, { permissions: [] }, NOW + 2);
-      expect(await store.findRootKey(workspaceId, two.id)).toMatchObject({ name: 'two', permissions: ['audit.*.read_audit_log'], updatedAt: NOW + 1 });
+      expect(await store.findRootKey(workspaceId, two.id)).toMatchObject({
+        name: 'two',
+        permissions: ['audit.*.read_audit_log'],
+        updatedAt: NOW + 1,
+      });
       expect(await store.findRootKeyByHash(two.hash)).toMatchObject({ name: 'two', permissions: ['audit.*.read_audit_log'] });
       expect(await store.findRootKey(workspaceId, three.id)).toMatchObject({ name: 'three', permissions: [], createdBy: 'rk_creator' });
 

@@ -37,13 +37,28 @@ export function transactionCases(suite: StoreSuite): void {
           const key = await newKey(wsId, api.id, {}, tx);
           written = { wsId, apiId: api.id, key };
           await tx.insertRootKey({
-            id: newId('rootKey', NOW), workspaceId: wsId, name: null, hash: rootKey.hash, start: rootKey.start,
-            permissions: [], createdAt: NOW, expires: null, createdBy: null,
+            id: newId('rootKey', NOW),
+            workspaceId: wsId,
+            name: null,
+            hash: rootKey.hash,
+            start: rootKey.start,
+            permissions: [],
+            createdAt: NOW,
+            expires: null,
+            createdBy: null,
           });
           await tx.upsertIdentity(wsId, 'ghost', NOW);
           await tx.appendAudit({
-            id: newId('auditLog', NOW), workspaceId: wsId, event: 'x.y', time: NOW, actor: { type: 'system', id: 'test' },
-            description: 'never', resources: [{ type: 'api', id: api.id }], sourceIp: null, userAgent: null, requestId: null,
+            id: newId('auditLog', NOW),
+            workspaceId: wsId,
+            event: 'x.y',
+            time: NOW,
+            actor: { type: 'system', id: 'test' },
+            description: 'never',
+            resources: [{ type: 'api', id: api.id }],
+            sourceIp: null,
+            userAgent: null,
+            requestId: null,
           });
           expect(await tx.changeCredits(existing.id, 'set', 99)).toBe(99);
           await tx.updateKey(existing.id, { name: 'never' }, NOW + 1);

@@ -20,28 +20,49 @@ export function usageCases(suite: StoreSuite): void {
         const key = generateKey(32, 'kw_root');
         const id = newId('rootKey', NOW);
         await store.insertRootKey({
-          id, workspaceId, name: null, hash: key.hash, start: key.start, permissions: [], createdAt: NOW, expires: null, createdBy: null,
+          id,
+          workspaceId,
+          name: null,
+          hash: key.hash,
+          start: key.start,
+          permissions: [],
+          createdAt: NOW,
+          expires: null,
+          createdBy: null,
         });
         ids.push(id);
       }
       const [a, b, c] = ids as [string, string, string];
       const lastUsed = async (id: string) => (await store.findRootKey(workspaceId, id))!.lastUsedAt;
       // An unknown id in the batch changes nothing and fails nothing.
-      await store.recordRootKeyUsage(new Map([[a, NOW + 10], [b, NOW + 20], [newId('rootKey', NOW), NOW + 10]]));
+      await store.recordRootKeyUsage(
+        new Map([
+          [a, NOW + 10],
+          [b, NOW + 20],
+          [newId('rootKey', NOW), NOW + 10],
+        ]),
+      );
       expect(await lastUsed(a)).toBe(NOW + 10);
       expect(await lastUsed(b)).toBe(NOW + 20);
       expect(await lastUsed(c)).toBeNull();
       // Another node flushing an older use later must not overwrite the newer time.
-      await store.recordRootKeyUsage(new Map([[a, NOW + 30], [b, NOW + 5]]));
+      await store.recordRootKeyUsage(
+        new Map([
+          [a, NOW + 30],
+          [b, NOW + 5],
+        ]),
+      );
       expect(await lastUsed(a)).toBe(NOW + 30);
       expect(await lastUsed(b)).toBe(NOW + 20);
       const listed = new Map((await store.listRootKeys({ workspaceId, limit: 10 })).map((k) => [k.id, k]));
       expect(listed.get(a)).toMatchObject({ lastUsedAt: NOW + 30, updatedAt: null });
       expect(listed.get(c)).toMatchObject({ lastUsedAt: null });
-      await expect(store.transaction(async (tx) => {
-        await tx.recordRootKeyUsage(new Map([[c, NOW + 40]]));
-        throw new Error('abandoned');
-      })).rejects.toThrow('abandoned');
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.recordRootKeyUsage(new Map([[c, NOW + 40]]));
+          throw new Error('abandoned');
+        }),
+      ).rejects.toThrow('abandoned');
       expect(await lastUsed(c)).toBeNull();
       await store.recordRootKeyUsage(new Map());
     });
@@ -49,17 +70,27 @@ export function usageCases(suite: StoreSuite): void {
     it('recordKeyUsage stamps lastUsedAt per key, never moving it back', async () => {
       const { workspaceId, apiId } = await fixture();
       const [a, b, c] = [await newKey(workspaceId, apiId), await newKey(workspaceId, apiId), await newKey(workspaceId, apiId)];
-      await store.recordKeyUsage(new Map([[a.id, NOW + 10], [b.id, NOW + 20]]));
+      await store.recordKeyUsage(
+        new Map([
+          [a.id, NOW + 10],
+          [b.id, NOW + 20],
+        ]),
+      );
       expect((await store.findKey(workspaceId, a.id))!.lastUsedAt).toBe(NOW + 10);
       expect((await store.findKey(workspaceId, b.id))!.lastUsedAt).toBe(NOW + 20);
       expect((await store.findKey(workspaceId, c.id))!.lastUsedAt).toBeNull();
       // Another node flushing an older use later must not overwrite the newer time.
-      await store.recordKeyUsage(new Map([[a.id, NOW + 30], [b.id, NOW + 5]]));
+      await store.recordKeyUsage(
+        new Map([
+          [a.id, NOW + 30],
+          [b.id, NOW + 5],
+        ]),
+      );
       expect((await store.findKey(workspaceId, a.id))!.lastUsedAt).toBe(NOW + 30);
       expect((await store.findKey(workspaceId, b.id))!.lastUsedAt).toBe(NOW + 20);
     });
 
-    it('recordKeyUsage writes a flush of more than one statement\'s worth (1,100 keys), unknown ids ignored', async () => {
+    it("recordKeyUsage writes a flush of more than one statement's worth (1,100 keys), unknown ids ignored", async () => {
       const { workspaceId, apiId } = await fixture();
       const rows = await store.transaction(async (tx) => {
         const made: NewKeyRow[] = [];

@@ -32,8 +32,15 @@ export function workspaceCases(suite: StoreSuite): void {
       const key = generateKey(32, 'kw_root');
       const otherKey = generateKey(32, 'kw_root');
       const row = {
-        id: newId('rootKey', NOW), workspaceId, name: null, hash: key.hash, start: key.start,
-        permissions: [], createdAt: NOW, expires: null, createdBy: null,
+        id: newId('rootKey', NOW),
+        workspaceId,
+        name: null,
+        hash: key.hash,
+        start: key.start,
+        permissions: [],
+        createdAt: NOW,
+        expires: null,
+        createdBy: null,
       };
       await store.insertRootKey(row);
       await store.insertRootKey({ ...row, id: newId('rootKey', NOW), workspaceId: other, hash: otherKey.hash });
@@ -47,10 +54,12 @@ export function workspaceCases(suite: StoreSuite): void {
       expect((await store.findRootKeyByHash(key.hash))?.workspaceApiRateLimit).toBeNull();
       expect(await store.setWorkspaceApiRateLimit(newId('workspace', NOW), 5)).toBe(false);
       // Rolled back with its transaction, like every mutation.
-      await expect(store.transaction(async (tx) => {
-        await tx.setWorkspaceApiRateLimit(workspaceId, 7);
-        throw new Error('abandoned');
-      })).rejects.toThrow('abandoned');
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.setWorkspaceApiRateLimit(workspaceId, 7);
+          throw new Error('abandoned');
+        }),
+      ).rejects.toThrow('abandoned');
       expect((await store.findRootKeyByHash(key.hash))?.workspaceApiRateLimit).toBeNull();
     });
   });

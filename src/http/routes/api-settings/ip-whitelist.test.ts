@@ -2,8 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../../test/harness.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const newApi = async () => (await t.call('apis.createApi', { name: 'whitelist api' })).body.data.apiId as string;
 const update = (apiId: string, ipWhitelist: unknown) => t.call('apiSettings.updateSettings', { apiId, ipWhitelist });
@@ -24,11 +28,17 @@ describe('apiSettings: ipWhitelist', () => {
     expect(await settings(apiId)).toMatchObject({ ipWhitelist: list });
 
     const [record] = await t.server.store.listAudit({ workspaceId: t.workspaceId, resourceId: apiId, events: ['api.update'], limit: 10 });
-    expect(record).toMatchObject({ event: 'api.update', description: `Changed settings of API ${apiId}: ipWhitelist=${JSON.stringify(list)}` });
+    expect(record).toMatchObject({
+      event: 'api.update',
+      description: `Changed settings of API ${apiId}: ipWhitelist=${JSON.stringify(list)}`,
+    });
     expect(record!.resources).toEqual([{ type: 'api', id: apiId, name: 'whitelist api' }]);
 
     // Another setting leaves it alone.
-    expect((await t.call('apiSettings.updateSettings', { apiId, deleteProtection: true })).body.data).toMatchObject({ ipWhitelist: list, deleteProtection: true });
+    expect((await t.call('apiSettings.updateSettings', { apiId, deleteProtection: true })).body.data).toMatchObject({
+      ipWhitelist: list,
+      deleteProtection: true,
+    });
   });
 
   it('null removes it (audited too)', async () => {
@@ -72,8 +82,22 @@ describe('apiSettings: ipWhitelist', () => {
     const empty = await update(apiId, []);
     expect(empty.status).toBe(400);
     expect(empty.body.error.detail).toContain('use null to remove');
-    expect((await update(apiId, Array.from({ length: 101 }, (_, i) => `10.0.0.${i}`))).status).toBe(400);
-    expect((await update(apiId, Array.from({ length: 100 }, (_, i) => `10.0.0.${i}`))).status).toBe(200);
+    expect(
+      (
+        await update(
+          apiId,
+          Array.from({ length: 101 }, (_, i) => `10.0.0.${i}`),
+        )
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await update(
+          apiId,
+          Array.from({ length: 100 }, (_, i) => `10.0.0.${i}`),
+        )
+      ).status,
+    ).toBe(200);
     expect((await update(apiId, [5])).status).toBe(400);
     expect((await update(apiId, '10.0.0.0/8')).status).toBe(400);
     expect((await settings(apiId)).ipWhitelist).toHaveLength(100);

@@ -5,7 +5,7 @@ import { apiSettingsData } from '../../../contract/views/api-settings.js';
 
 export default defineRoute({
   operation: 'apiSettings.updateSettings',
-  summary: 'Change an API\'s Keyward settings: delete protection, encrypted key storage (recoverable keys), IP whitelist',
+  summary: "Change an API's Keyward settings: delete protection, encrypted key storage (recoverable keys), IP whitelist",
   description: 'Keyward extension; audited as `api.update`. Requires `api.*.update_api` or `api.<apiId>.update_api`.',
   body: UpdateApiSettingsBody,
   data: ApiSettingsData,

@@ -3,8 +3,12 @@ import { startTestServer, type TestServer } from '../../../../test/harness.js';
 import { auditCount, getKey, newApi, newKey } from '../../../../test/key-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const list = (body: Record<string, unknown>, rootKey?: string) => t.call('apis.listKeys', body, rootKey ? { rootKey } : {});
 
@@ -20,7 +24,14 @@ describe('apis.listKeys', () => {
   describe('200', () => {
     it('each item is the same KeyData getKey answers; one page has hasMore false and no cursor', async () => {
       const apiId = await newApi(t);
-      const full = await newKey(t, { apiId, name: 'full', externalId: 'lister', meta: { a: 1 }, credits: { remaining: 1 }, permissions: ['p.read'] });
+      const full = await newKey(t, {
+        apiId,
+        name: 'full',
+        externalId: 'lister',
+        meta: { a: 1 },
+        credits: { remaining: 1 },
+        permissions: ['p.read'],
+      });
       const bare = await newKey(t, { apiId });
       const res = await list({ apiId });
       expect(res.status).toBe(200);
@@ -62,15 +73,22 @@ describe('apis.listKeys', () => {
       expect((await list({ apiId })).body.data.map((k: any) => k.keyId)).toEqual([keyIds[2]]);
     });
 
-    it('externalId keeps that identity\'s keys; an unknown one gives an empty last page', async () => {
+    it("externalId keeps that identity's keys; an unknown one gives an empty last page", async () => {
       const apiId = await newApi(t);
-      const mine = [(await newKey(t, { apiId, externalId: 'owner_a' })).keyId, (await newKey(t, { apiId, externalId: 'owner_a' })).keyId].sort();
+      const mine = [
+        (await newKey(t, { apiId, externalId: 'owner_a' })).keyId,
+        (await newKey(t, { apiId, externalId: 'owner_a' })).keyId,
+      ].sort();
       await newKey(t, { apiId, externalId: 'owner_b' });
       await newKey(t, { apiId });
       const res = await list({ apiId, externalId: 'owner_a' });
       expect(res.body.data.map((k: any) => k.keyId)).toEqual(mine);
       expect(res.body.data.every((k: any) => k.identity.externalId === 'owner_a')).toBe(true);
-      expect((await list({ apiId, externalId: 'nobody' })).body).toEqual({ meta: expect.anything(), data: [], pagination: { hasMore: false } });
+      expect((await list({ apiId, externalId: 'nobody' })).body).toEqual({
+        meta: expect.anything(),
+        data: [],
+        pagination: { hasMore: false },
+      });
     });
 
     it('decrypt with decrypt_key: no vault, so keys come without plaintext', async () => {
@@ -97,8 +115,15 @@ describe('apis.listKeys', () => {
     it('schema violations', async () => {
       const apiId = await newApi(t);
       for (const body of [
-        {}, { apiId: '' }, { apiId, limit: 0 }, { apiId, limit: 101 }, { apiId, limit: '5' }, { apiId, cursor: '' },
-        { apiId, externalId: '' }, { apiId, decrypt: 1 }, { apiId, extra: true },
+        {},
+        { apiId: '' },
+        { apiId, limit: 0 },
+        { apiId, limit: 101 },
+        { apiId, limit: '5' },
+        { apiId, cursor: '' },
+        { apiId, externalId: '' },
+        { apiId, decrypt: 1 },
+        { apiId, extra: true },
       ]) {
         const res = await list(body);
         expect(res.status, JSON.stringify(body)).toBe(400);
@@ -120,7 +145,12 @@ describe('apis.listKeys', () => {
     it('without read_key and read_api both, the API looks missing', async () => {
       const { apiId } = await apiWithKeys(1);
       const missing = await list({ apiId: 'api_doesnotexist' });
-      for (const permissions of [['api.*.read_key'], ['api.*.read_api'], [`api.${apiId}.read_key`, 'api.api_other.read_api'], ['api.*.create_key']]) {
+      for (const permissions of [
+        ['api.*.read_key'],
+        ['api.*.read_api'],
+        [`api.${apiId}.read_key`, 'api.api_other.read_api'],
+        ['api.*.create_key'],
+      ]) {
         const res = await list({ apiId }, await t.rootKeyWith(permissions));
         expect(res.status, permissions.join()).toBe(404);
         expect(res.body.error.type).toBe('https://unkey.com/docs/errors/unkey/data/api_not_found');

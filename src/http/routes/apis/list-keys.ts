@@ -4,7 +4,7 @@ import { keyData } from '../../../contract/views/keys.js';
 
 export default defineRoute({
   operation: 'apis.listKeys',
-  summary: 'List an API\'s keys, a page at a time, ordered by id',
+  summary: "List an API's keys, a page at a time, ordered by id",
   description:
     'Requires (`api.*.read_key` or `api.<apiId>.read_key`) and (`api.*.read_api` or `api.<apiId>.read_api`); without them the API ' +
     'answers 404, as upstream. `externalId` keeps the keys of that identity (none: an empty page). `cursor` is sent only when ' +

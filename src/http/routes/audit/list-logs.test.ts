@@ -7,8 +7,12 @@ let t: TestServer;
 /** The records this test writes straight to the store, typed through the server (routes' files never import storage). */
 type AuditEntry = Parameters<TestServer['server']['store']['appendAudit']>[0];
 type AuditResource = AuditEntry['resources'][number];
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 /**
  * A fresh workspace (its bootstrap writes the first record) plus four records written straight to
@@ -31,7 +35,10 @@ async function seeded() {
   });
   const records = [
     record(1000, 'api.create', 'rk_alice', [{ type: 'api', id: 'api_one', name: 'one' }]),
-    record(2000, 'key.create', 'rk_bob', [{ type: 'api', id: 'api_one' }, { type: 'key', id: 'key_one' }]),
+    record(2000, 'key.create', 'rk_bob', [
+      { type: 'api', id: 'api_one' },
+      { type: 'key', id: 'key_one' },
+    ]),
     record(3000, 'key.update', 'rk_alice', [{ type: 'key', id: 'key_one' }]),
     record(4000, 'api.delete', 'rk_bob', [{ type: 'api', id: 'api_two' }]),
   ];
@@ -58,19 +65,30 @@ describe('audit.listLogs', () => {
       expect(bootstrap.actor).toEqual({ type: 'system', id: 'bootstrap' });
       expect(rest.map((d: { id: string }) => d.id)).toEqual(ws.ids);
       expect(rest[0]).toEqual({
-        id: ws.ids[0], event: 'api.create', time: ws.base + 1000,
+        id: ws.ids[0],
+        event: 'api.create',
+        time: ws.base + 1000,
         actor: { type: 'root_key', id: 'rk_alice', name: 'alice' },
         description: 'api.create by rk_alice',
         resources: [{ type: 'api', id: 'api_one', name: 'one' }],
-        sourceIp: '10.0.0.1', userAgent: 'ua/1', requestId: 'req_seed1000',
+        sourceIp: '10.0.0.1',
+        userAgent: 'ua/1',
+        requestId: 'req_seed1000',
       });
       expect(rest[1].actor).toEqual({ type: 'root_key', id: 'rk_bob' });
-      expect(rest[1].resources).toEqual([{ type: 'api', id: 'api_one' }, { type: 'key', id: 'key_one' }]);
+      expect(rest[1].resources).toEqual([
+        { type: 'api', id: 'api_one' },
+        { type: 'key', id: 'key_one' },
+      ]);
     });
 
     it('records a real mutation with the caller, source ip, user agent and request id', async () => {
       const ws = await t.newWorkspace();
-      const created = await t.call('apis.createApi', { name: 'audited' }, { rootKey: ws.rootKey, headers: { 'user-agent': 'audit-test/1.0' } });
+      const created = await t.call(
+        'apis.createApi',
+        { name: 'audited' },
+        { rootKey: ws.rootKey, headers: { 'user-agent': 'audit-test/1.0' } },
+      );
       const rootKey = await t.server.store.findRootKeyByHash(hashKey(ws.rootKey));
       const res = await t.call('audit.listLogs', { events: ['api.create'] }, { rootKey: ws.rootKey });
       expect(res.body.data).toHaveLength(1);
@@ -100,7 +118,9 @@ describe('audit.listLogs', () => {
       expect(await list({ until: ws.base + 2000 })).not.toContain(keyUpdate);
       expect(await list({ since: ws.base + 2000, until: ws.base + 3000 })).toEqual([keyCreate, keyUpdate]);
       expect(await list({ since: ws.base + 2500, until: ws.base + 2500 })).toEqual([]);
-      expect(await list({ events: ['key.update', 'api.create'], actorId: 'rk_alice', resourceId: 'key_one', since: ws.base })).toEqual([keyUpdate]);
+      expect(await list({ events: ['key.update', 'api.create'], actorId: 'rk_alice', resourceId: 'key_one', since: ws.base })).toEqual([
+        keyUpdate,
+      ]);
     });
 
     it('pages with limit and cursor; the cursor is absent on the last page', async () => {
@@ -139,9 +159,16 @@ describe('audit.listLogs', () => {
       const allowed = new Set(ids(await t.call('audit.listLogs', {}, { rootKey: mine.rootKey })));
       expect(allowed.size).toBe(5);
       for (const filter of [
-        {}, { events: ['api.create', 'workspace.bootstrap'] }, { actorId: 'rk_bob' }, { actorId: 'bootstrap' },
-        { resourceId: 'api_one' }, { resourceId: theirs.workspaceId }, { since: 0 }, { until: 4102444800000 },
-        { cursor: theirs.ids[0] }, { cursor: 'log_0' },
+        {},
+        { events: ['api.create', 'workspace.bootstrap'] },
+        { actorId: 'rk_bob' },
+        { actorId: 'bootstrap' },
+        { resourceId: 'api_one' },
+        { resourceId: theirs.workspaceId },
+        { since: 0 },
+        { until: 4102444800000 },
+        { cursor: theirs.ids[0] },
+        { cursor: 'log_0' },
       ]) {
         const res = await t.call('audit.listLogs', filter, { rootKey: mine.rootKey });
         expect(res.status).toBe(200);

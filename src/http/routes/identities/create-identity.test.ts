@@ -4,14 +4,20 @@ import { limit, newIdentity } from '../../../../test/identity-fixtures.js';
 import { auditCount, auditEvents, newApi, newKey } from '../../../../test/key-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 describe('identities.createIdentity', () => {
   describe('200', () => {
     it('creates an identity with meta and limits that getIdentity returns, and audits it', async () => {
       const res = await t.call('identities.createIdentity', {
-        externalId: 'org_acme.eu-1', meta: { plan: 'pro', seats: 3 }, ratelimits: [limit('tokens', 100, 1000, true), limit('requests')],
+        externalId: 'org_acme.eu-1',
+        meta: { plan: 'pro', seats: 3 },
+        ratelimits: [limit('tokens', 100, 1000, true), limit('requests')],
       });
       expect(res.status).toBe(200);
       expect(res.body.meta.requestId).toMatch(/^req_/);
@@ -32,7 +38,11 @@ describe('identities.createIdentity', () => {
 
     it('a bare identity has an empty ratelimits array and no meta', async () => {
       const { identityId, externalId } = await newIdentity(t);
-      expect((await t.call('identities.getIdentity', { identity: identityId })).body.data).toEqual({ id: identityId, externalId, ratelimits: [] });
+      expect((await t.call('identities.getIdentity', { identity: identityId })).body.data).toEqual({
+        id: identityId,
+        externalId,
+        ratelimits: [],
+      });
     });
 
     it('keys created later with the externalId join it', async () => {

@@ -5,8 +5,12 @@ import { identityRows, keyIdentityLinks, limit, newIdentity } from '../../../../
 import { auditCount, newApi, newKey } from '../../../../test/key-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const remove = (identity: string, rootKey?: string) =>
   t.call('identities.deleteIdentity', { identity }, rootKey === undefined ? {} : { rootKey });
@@ -23,14 +27,19 @@ describe('identities.deleteIdentity', () => {
       expect((await t.call('identities.getIdentity', { identity: identityId })).status).toBe(404);
       const listed = (await t.call('identities.listIdentities', { search: externalId })).body.data;
       expect(listed).toEqual([]);
-      const [record] = await t.server.store.listAudit({ workspaceId: t.workspaceId, resourceId: identityId, events: ['identity.delete'], limit: 10 });
+      const [record] = await t.server.store.listAudit({
+        workspaceId: t.workspaceId,
+        resourceId: identityId,
+        events: ['identity.delete'],
+        limit: 10,
+      });
       expect(record!.resources).toEqual([
         { type: 'identity', id: identityId, name: externalId },
         { type: 'ratelimit', id: ratelimitId, name: 'requests' },
       ]);
     });
 
-    it("its keys lose the identity and its limits at once, in getKey and in (cached) verifyKey; the keys keep working", async () => {
+    it('its keys lose the identity and its limits at once, in getKey and in (cached) verifyKey; the keys keep working', async () => {
       const { externalId } = await newIdentity(t, { ratelimits: [limit('shared')] });
       const { keyId, key } = await newKey(t, { apiId: await newApi(t), externalId });
       expect((await t.call('keys.verifyKey', { key })).body.data.identity).toMatchObject({ externalId });
@@ -57,8 +66,11 @@ describe('identities.deleteIdentity', () => {
       const verified = (await t.call('keys.verifyKey', { key: old.key })).body.data;
       expect(verified).toMatchObject({ valid: true, code: 'VALID' });
       expect(verified).not.toHaveProperty('identity');
-      expect((await t.call('keys.getKey', { keyId: fresh.keyId })).body.data.identity)
-        .toEqual({ id: again.identityId, externalId, meta: { plan: 'new' } });
+      expect((await t.call('keys.getKey', { keyId: fresh.keyId })).body.data.identity).toEqual({
+        id: again.identityId,
+        externalId,
+        meta: { plan: 'new' },
+      });
       expect((await t.call('keys.verifyKey', { key: fresh.key })).body.data.identity).toMatchObject({ id: again.identityId });
       const listed = await t.call('apis.listKeys', { apiId, externalId });
       expect(listed.body.data.map((k: { keyId: string }) => k.keyId)).toEqual([fresh.keyId]);
@@ -77,8 +89,15 @@ describe('identities.deleteIdentity', () => {
 
     it('the real @unkey/api client accepts every identity response', async () => {
       const unkey = new Unkey({ rootKey: t.rootKey, serverURL: await t.listen(), retryConfig: { strategy: 'none' } });
-      const { data: created } = await unkey.identities.createIdentity({ externalId: 'sdk_owner', meta: { plan: 'pro' }, ratelimits: [limit('sdk')] });
-      expect((await unkey.identities.getIdentity({ identity: 'sdk_owner' })).data).toMatchObject({ id: created.identityId, meta: { plan: 'pro' } });
+      const { data: created } = await unkey.identities.createIdentity({
+        externalId: 'sdk_owner',
+        meta: { plan: 'pro' },
+        ratelimits: [limit('sdk')],
+      });
+      expect((await unkey.identities.getIdentity({ identity: 'sdk_owner' })).data).toMatchObject({
+        id: created.identityId,
+        meta: { plan: 'pro' },
+      });
       const updated = await unkey.identities.updateIdentity({ identity: created.identityId, ratelimits: [] });
       expect(updated.data.ratelimits).toEqual([]);
       const page = await unkey.identities.listIdentities({ limit: 1 });

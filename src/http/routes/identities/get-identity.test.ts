@@ -4,8 +4,12 @@ import { limit, newIdentity } from '../../../../test/identity-fixtures.js';
 import { auditCount } from '../../../../test/key-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const notFoundType = 'https://unkey.com/docs/errors/unkey/data/identity_not_found';
 
@@ -18,7 +22,9 @@ describe('identities.getIdentity', () => {
       const byExternalId = await t.call('identities.getIdentity', { identity: externalId });
       expect(byId.status).toBe(200);
       expect(byId.body.data).toEqual({
-        id: identityId, externalId, meta: { plan: 'free' },
+        id: identityId,
+        externalId,
+        meta: { plan: 'free' },
         ratelimits: [{ id: expect.stringMatching(/^rl_/), name: 'requests', limit: 10, duration: 60_000, autoApply: false }],
       });
       expect(byExternalId.body.data).toEqual(byId.body.data);

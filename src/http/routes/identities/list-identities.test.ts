@@ -3,8 +3,12 @@ import { startTestServer, type TestServer } from '../../../../test/harness.js';
 import { limit, newIdentity } from '../../../../test/identity-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 /** Each test lists its own workspace, so identities made by other tests never show up. */
 async function workspaceWith(externalIds: string[]): Promise<{ rootKey: string; ids: string[] }> {
@@ -48,10 +52,17 @@ describe('identities.listIdentities', () => {
       const bare = await newIdentity(t, { externalId: 'bare' }, rootKey);
       await t.call('identities.deleteIdentity', { identity: gone.identityId }, { rootKey });
       const res = await list({}, rootKey);
-      expect(res.body.data).toEqual(byId([
-        { id: kept.identityId, externalId: 'kept', meta: { a: 1 }, ratelimits: [expect.objectContaining({ name: 'requests', limit: 10 })] },
-        { id: bare.identityId, externalId: 'bare', ratelimits: [] },
-      ]));
+      expect(res.body.data).toEqual(
+        byId([
+          {
+            id: kept.identityId,
+            externalId: 'kept',
+            meta: { a: 1 },
+            ratelimits: [expect.objectContaining({ name: 'requests', limit: 10 })],
+          },
+          { id: bare.identityId, externalId: 'bare', ratelimits: [] },
+        ]),
+      );
     });
 
     it('search: case-insensitive substring of the externalId or the id, trimmed, with % and _ taken literally', async () => {
@@ -76,7 +87,10 @@ describe('identities.listIdentities', () => {
       const own = await t.rootKeyWith(['identity.*.create_identity'], workspaceId);
       const a = await newIdentity(t, { externalId: 'a' }, own);
       const b = await newIdentity(t, { externalId: 'b' }, own);
-      const rootKey = await t.rootKeyWith([`identity.${a.identityId}.read_identity`, `identity.${b.identityId}.read_identity`], workspaceId);
+      const rootKey = await t.rootKeyWith(
+        [`identity.${a.identityId}.read_identity`, `identity.${b.identityId}.read_identity`],
+        workspaceId,
+      );
       expect(externalIds(await list({}, rootKey)).sort()).toEqual(['a', 'b']);
     });
   });

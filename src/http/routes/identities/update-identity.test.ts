@@ -4,8 +4,12 @@ import { limit, newIdentity } from '../../../../test/identity-fixtures.js';
 import { auditCount, auditEvents, newApi, newKey } from '../../../../test/key-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const update = (body: Record<string, unknown>, rootKey?: string) =>
   t.call('identities.updateIdentity', body, rootKey === undefined ? {} : { rootKey });
@@ -14,10 +18,17 @@ const get = async (identity: string) => (await t.call('identities.getIdentity', 
 describe('identities.updateIdentity', () => {
   describe('200', () => {
     it('meta replaces the whole object; ratelimits are replaced by name, keeping ids; returns the identity as it now is', async () => {
-      const { identityId, externalId } = await newIdentity(t, { meta: { plan: 'free', seats: 1 }, ratelimits: [limit('requests'), limit('tokens')] });
+      const { identityId, externalId } = await newIdentity(t, {
+        meta: { plan: 'free', seats: 1 },
+        ratelimits: [limit('requests'), limit('tokens')],
+      });
       const before = await get(identityId);
       const requestsId = before.ratelimits.find((r: { name: string }) => r.name === 'requests').id;
-      const res = await update({ identity: externalId, meta: { plan: 'pro' }, ratelimits: [limit('requests', 99, 1000, true), limit('burst', 5)] });
+      const res = await update({
+        identity: externalId,
+        meta: { plan: 'pro' },
+        ratelimits: [limit('requests', 99, 1000, true), limit('burst', 5)],
+      });
       expect(res.status).toBe(200);
       expect(res.body.data).toEqual({
         id: identityId,
@@ -87,7 +98,7 @@ describe('identities.updateIdentity', () => {
         expect(res.status).toBe(403);
         expect(res.body.error.type).toBe('https://unkey.com/docs/errors/unkey/authorization/insufficient_permissions');
       }
-      expect((await get(identityId))).not.toHaveProperty('meta');
+      expect(await get(identityId)).not.toHaveProperty('meta');
     });
   });
 

@@ -3,26 +3,37 @@ import { startTestServer, type TestServer } from '../../../../test/harness.js';
 import { auditCount } from '../../../../test/key-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 describe('keyMigrations.createMigration', () => {
   describe('200', () => {
-    it.each(['sha256_base64', 'sha256_hex', 'prefixed_api_key'])('creates a %s migration of the caller\'s workspace, audited', async (algorithm) => {
-      const res = await t.call('keyMigrations.createMigration', { algorithm });
-      expect(res.status).toBe(200);
-      expect(res.body.meta.requestId).toMatch(/^req_/);
-      const { migrationId } = res.body.data;
-      expect(migrationId).toMatch(/^mig_[0-9a-z]+$/);
-      expect(await t.server.store.findKeyMigration(t.workspaceId, migrationId)).toMatchObject({ id: migrationId, algorithm, workspaceId: t.workspaceId });
-      const [record] = await t.server.store.listAudit({ workspaceId: t.workspaceId, resourceId: migrationId, limit: 10 });
-      expect(record).toMatchObject({
-        event: 'key_migration.create',
-        actor: { type: 'root_key' },
-        resources: [{ type: 'key_migration', id: migrationId }],
-        description: `Created key migration ${migrationId} (${algorithm})`,
-      });
-    });
+    it.each(['sha256_base64', 'sha256_hex', 'prefixed_api_key'])(
+      "creates a %s migration of the caller's workspace, audited",
+      async (algorithm) => {
+        const res = await t.call('keyMigrations.createMigration', { algorithm });
+        expect(res.status).toBe(200);
+        expect(res.body.meta.requestId).toMatch(/^req_/);
+        const { migrationId } = res.body.data;
+        expect(migrationId).toMatch(/^mig_[0-9a-z]+$/);
+        expect(await t.server.store.findKeyMigration(t.workspaceId, migrationId)).toMatchObject({
+          id: migrationId,
+          algorithm,
+          workspaceId: t.workspaceId,
+        });
+        const [record] = await t.server.store.listAudit({ workspaceId: t.workspaceId, resourceId: migrationId, limit: 10 });
+        expect(record).toMatchObject({
+          event: 'key_migration.create',
+          actor: { type: 'root_key' },
+          resources: [{ type: 'key_migration', id: migrationId }],
+          description: `Created key migration ${migrationId} (${algorithm})`,
+        });
+      },
+    );
 
     it('accepts a URN on every keyspace instead of api.*.create_key', async () => {
       const rootKey = await t.rootKeyWith([`unkey:v1:${t.workspaceId}:keyspaces/*#create_key`]);

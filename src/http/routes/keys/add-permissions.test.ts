@@ -9,7 +9,9 @@ beforeAll(async () => {
   t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 const add = (body: unknown, rootKey?: string) => t.call('keys.addPermissions', body, rootKey ? { rootKey } : {});
 const exists = async (slug: string) => (await t.call('permissions.getPermission', { permission: slug })).status === 200;
@@ -27,7 +29,10 @@ describe('keys.addPermissions', () => {
         { id: expect.stringMatching(/^perm_/), name: 'brand.new', slug: 'brand.new' },
         { id: described.permissionId, name: 'Read docs', slug: 'docs.read', description: 'reads' },
       ]);
-      expect(await getKey(t, keyId)).toMatchObject({ permissions: ['already.held', 'brand.new', 'docs.read', 'via.role'], updatedAt: t.clock.now() });
+      expect(await getKey(t, keyId)).toMatchObject({
+        permissions: ['already.held', 'brand.new', 'docs.read', 'via.role'],
+        updatedAt: t.clock.now(),
+      });
     });
 
     it('is idempotent, and audits each change with the key, its API and the permissions named', async () => {
@@ -35,7 +40,12 @@ describe('keys.addPermissions', () => {
       const first = await add({ keyId, permissions: ['idem.one'] });
       const again = await add({ keyId, permissions: ['idem.one'] });
       expect(again.body.data).toEqual(first.body.data);
-      const records = await t.server.store.listAudit({ workspaceId: t.workspaceId, resourceId: keyId, events: ['key.update_permissions'], limit: 10 });
+      const records = await t.server.store.listAudit({
+        workspaceId: t.workspaceId,
+        resourceId: keyId,
+        events: ['key.update_permissions'],
+        limit: 10,
+      });
       expect(records).toHaveLength(2);
       expect(records[0]!.description).toContain('created idem.one');
       expect(records[1]!.resources).toEqual([
@@ -64,8 +74,15 @@ describe('keys.addPermissions', () => {
     it('schema violations', async () => {
       const { keyId } = await newKey(t, { apiId });
       for (const body of [
-        {}, { keyId }, { permissions: ['a'] }, { keyId, permissions: [] }, { keyId, permissions: ['bad slug'] }, { keyId, permissions: ['p'.repeat(129)] },
-        { keyId, permissions: Array.from({ length: 1001 }, (_, i) => `p.${i}`) }, { keyId: 'ab', permissions: ['a'] }, { keyId, permissions: ['a'], extra: 1 },
+        {},
+        { keyId },
+        { permissions: ['a'] },
+        { keyId, permissions: [] },
+        { keyId, permissions: ['bad slug'] },
+        { keyId, permissions: ['p'.repeat(129)] },
+        { keyId, permissions: Array.from({ length: 1001 }, (_, i) => `p.${i}`) },
+        { keyId: 'ab', permissions: ['a'] },
+        { keyId, permissions: ['a'], extra: 1 },
       ]) {
         const res = await add(body);
         expect(res.status, JSON.stringify(body).slice(0, 60)).toBe(400);

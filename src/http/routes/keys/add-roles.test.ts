@@ -9,7 +9,9 @@ beforeAll(async () => {
   t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 const add = (body: unknown, rootKey?: string) => t.call('keys.addRoles', body, rootKey ? { rootKey } : {});
 
@@ -23,7 +25,9 @@ describe('keys.addRoles', () => {
       expect(res.status).toBe(200);
       expect(res.body.data).toEqual([
         {
-          id: added.roleId, name: 'added', description: 'new one',
+          id: added.roleId,
+          name: 'added',
+          description: 'new one',
           permissions: [
             { id: expect.stringMatching(/^perm_/), name: 'a.perm', slug: 'a.perm' },
             { id: expect.stringMatching(/^perm_/), name: 'z.perm', slug: 'z.perm' },
@@ -33,7 +37,12 @@ describe('keys.addRoles', () => {
       ]);
       expect((await add({ keyId, roles: ['added'] })).body.data).toEqual(res.body.data);
       expect(await getKey(t, keyId)).toMatchObject({ roles: ['added', 'held'], permissions: ['a.perm', 'z.perm'] });
-      const records = await t.server.store.listAudit({ workspaceId: t.workspaceId, resourceId: keyId, events: ['key.update_roles'], limit: 10 });
+      const records = await t.server.store.listAudit({
+        workspaceId: t.workspaceId,
+        resourceId: keyId,
+        events: ['key.update_roles'],
+        limit: 10,
+      });
       expect(records).toHaveLength(2);
       expect(records[0]!.resources).toEqual([
         { type: 'key', id: keyId },
@@ -63,8 +72,14 @@ describe('keys.addRoles', () => {
     it('schema violations', async () => {
       const { keyId } = await newKey(t, { apiId });
       for (const body of [
-        {}, { keyId }, { keyId, roles: [] }, { keyId, roles: [''] }, { keyId, roles: ['r'.repeat(129)] },
-        { keyId, roles: Array.from({ length: 101 }, (_, i) => `r${i}`) }, { keyId: 'ab', roles: ['r'] }, { keyId, roles: ['r'], extra: 1 },
+        {},
+        { keyId },
+        { keyId, roles: [] },
+        { keyId, roles: [''] },
+        { keyId, roles: ['r'.repeat(129)] },
+        { keyId, roles: Array.from({ length: 101 }, (_, i) => `r${i}`) },
+        { keyId: 'ab', roles: ['r'] },
+        { keyId, roles: ['r'], extra: 1 },
       ]) {
         const res = await add(body);
         expect(res.status, JSON.stringify(body).slice(0, 60)).toBe(400);

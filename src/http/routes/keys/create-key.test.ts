@@ -8,7 +8,9 @@ beforeAll(async () => {
   t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 const create = (body: Record<string, unknown>, rootKey?: string) => t.call('keys.createKey', body, rootKey ? { rootKey } : {});
 const keyCount = async (id = apiId) => (await t.call('apis.listKeys', { apiId: id })).body.data.length;
@@ -32,19 +34,41 @@ describe('keys.createKey', () => {
       await insertRole(t, 'create_role', ['role.slug']);
       const expires = t.clock.now() + 86_400_000;
       const res = await create({
-        apiId, prefix: 'sk_live', name: 'acme', byteLength: 32, externalId: 'org.acme-1', meta: { plan: 'pro', seats: 3 },
-        roles: ['create_role'], permissions: ['docs.read', 'docs.*'], expires, enabled: false, recoverable: false,
+        apiId,
+        prefix: 'sk_live',
+        name: 'acme',
+        byteLength: 32,
+        externalId: 'org.acme-1',
+        meta: { plan: 'pro', seats: 3 },
+        roles: ['create_role'],
+        permissions: ['docs.read', 'docs.*'],
+        expires,
+        enabled: false,
+        recoverable: false,
         credits: { remaining: 100, refill: { interval: 'monthly', amount: 100, refillDay: 31 } },
-        ratelimits: [{ name: 'per_second', limit: 5, duration: 1000, autoApply: true }, { name: 'per_day', limit: 1000, duration: 86_400_000, autoApply: false }],
+        ratelimits: [
+          { name: 'per_second', limit: 5, duration: 1000, autoApply: true },
+          { name: 'per_day', limit: 1000, duration: 86_400_000, autoApply: false },
+        ],
       });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ meta: { requestId: expect.stringMatching(/^req_/) }, data: { keyId: expect.stringMatching(/^key_[0-9a-z]+$/), key: expect.any(String) } });
+      expect(res.body).toEqual({
+        meta: { requestId: expect.stringMatching(/^req_/) },
+        data: { keyId: expect.stringMatching(/^key_[0-9a-z]+$/), key: expect.any(String) },
+      });
       const { keyId, key } = res.body.data;
       expect(key).toMatch(/^sk_live_[1-9A-HJ-NP-Za-km-z]+$/);
       expect(base58ByteLength(key.slice('sk_live_'.length))).toBe(32);
       expect(await getKey(t, keyId)).toEqual({
-        keyId, start: key.slice(0, 'sk_live_'.length + 4), enabled: false, createdAt: t.clock.now(), name: 'acme',
-        meta: { plan: 'pro', seats: 3 }, expires, permissions: ['docs.*', 'docs.read', 'role.slug'], roles: ['create_role'],
+        keyId,
+        start: key.slice(0, 'sk_live_'.length + 4),
+        enabled: false,
+        createdAt: t.clock.now(),
+        name: 'acme',
+        meta: { plan: 'pro', seats: 3 },
+        expires,
+        permissions: ['docs.*', 'docs.read', 'role.slug'],
+        roles: ['create_role'],
         credits: { remaining: 100, refill: { interval: 'monthly', amount: 100, refillDay: 31 } },
         identity: { id: expect.stringMatching(/^id_/), externalId: 'org.acme-1' },
         ratelimits: [
@@ -90,12 +114,24 @@ describe('keys.createKey', () => {
   describe('400', () => {
     it('schema violations', async () => {
       for (const body of [
-        {}, { apiId: 'ab' }, { apiId, prefix: 'has-dash' }, { apiId, prefix: 'p'.repeat(17) }, { apiId, byteLength: 15 },
-        { apiId, byteLength: 256 }, { apiId, name: '' }, { apiId, externalId: 'a b' }, { apiId, meta: 'text' },
-        { apiId, permissions: ['no spaces'] }, { apiId, expires: 4102444800001 }, { apiId, credits: { refill: null } },
-        { apiId, credits: { remaining: -1 } }, { apiId, credits: { remaining: 1, refill: { interval: 'weekly', amount: 1 } } },
-        { apiId, ratelimits: [{ name: 'ok_name', limit: 1, duration: 999 }] }, { apiId, ratelimits: [{ name: 'ab', limit: 1, duration: 1000 }] },
-        { apiId, enabled: 'true' }, { apiId, unknown: 1 },
+        {},
+        { apiId: 'ab' },
+        { apiId, prefix: 'has-dash' },
+        { apiId, prefix: 'p'.repeat(17) },
+        { apiId, byteLength: 15 },
+        { apiId, byteLength: 256 },
+        { apiId, name: '' },
+        { apiId, externalId: 'a b' },
+        { apiId, meta: 'text' },
+        { apiId, permissions: ['no spaces'] },
+        { apiId, expires: 4102444800001 },
+        { apiId, credits: { refill: null } },
+        { apiId, credits: { remaining: -1 } },
+        { apiId, credits: { remaining: 1, refill: { interval: 'weekly', amount: 1 } } },
+        { apiId, ratelimits: [{ name: 'ok_name', limit: 1, duration: 999 }] },
+        { apiId, ratelimits: [{ name: 'ab', limit: 1, duration: 1000 }] },
+        { apiId, enabled: 'true' },
+        { apiId, unknown: 1 },
       ]) {
         const res = await create(body);
         expect(res.status, JSON.stringify(body)).toBe(400);
@@ -107,9 +143,20 @@ describe('keys.createKey', () => {
       const records = await auditCount(t);
       const keys = await keyCount();
       for (const [body, detail] of [
-        [{ credits: { remaining: 5, refill: { interval: 'monthly', amount: 5 } } }, '`refillDay` must be provided when the refill interval is `monthly`.'],
+        [
+          { credits: { remaining: 5, refill: { interval: 'monthly', amount: 5 } } },
+          '`refillDay` must be provided when the refill interval is `monthly`.',
+        ],
         [{ credits: { remaining: null, refill: { interval: 'daily', amount: 5 } } }, 'credits.remaining'],
-        [{ ratelimits: [{ name: 'same', limit: 1, duration: 1000 }, { name: 'same', limit: 2, duration: 1000 }] }, 'same'],
+        [
+          {
+            ratelimits: [
+              { name: 'same', limit: 1, duration: 1000 },
+              { name: 'same', limit: 2, duration: 1000 },
+            ],
+          },
+          'same',
+        ],
       ] as const) {
         const res = await create({ apiId, ...body });
         expect(res.status).toBe(400);
@@ -147,8 +194,10 @@ describe('keys.createKey', () => {
       const foreign = await create({ apiId }, stranger.rootKey);
       expect(missing.status).toBe(404);
       expect(missing.body.error.type).toBe('https://unkey.com/docs/errors/unkey/data/api_not_found');
-      expect({ ...foreign.body.error, detail: foreign.body.error.detail.replace(apiId, '<id>') })
-        .toEqual({ ...missing.body.error, detail: missing.body.error.detail.replace('api_doesnotexist', '<id>') });
+      expect({ ...foreign.body.error, detail: foreign.body.error.detail.replace(apiId, '<id>') }).toEqual({
+        ...missing.body.error,
+        detail: missing.body.error.detail.replace('api_doesnotexist', '<id>'),
+      });
     });
 
     it('an unknown role creates nothing, not even the identity or permissions', async () => {

@@ -8,7 +8,9 @@ beforeAll(async () => {
   t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 const del = (body: Record<string, unknown>, rootKey?: string) => t.call('keys.deleteKey', body, rootKey ? { rootKey } : {});
 
@@ -29,7 +31,9 @@ describe('keys.deleteKey', () => {
 
     it('permanent delete removes the key with its limits and access; the audit trail stays', async () => {
       const { keyId, key } = await newKey(t, {
-        apiId, permissions: ['x.read'], ratelimits: [{ name: 'requests', limit: 1, duration: 1000, autoApply: false }],
+        apiId,
+        permissions: ['x.read'],
+        ratelimits: [{ name: 'requests', limit: 1, duration: 1000, autoApply: false }],
       });
       const res = await del({ keyId, permanent: true });
       expect(res.status).toBe(200);
@@ -62,7 +66,7 @@ describe('keys.deleteKey', () => {
   });
 
   describe('403', () => {
-    it('without delete_key on the key\'s API; the key stays', async () => {
+    it("without delete_key on the key's API; the key stays", async () => {
       const { keyId } = await newKey(t, { apiId });
       const rootKey = await t.rootKeyWith(['api.*.update_key', 'api.api_other.delete_key']);
       const records = await auditCount(t);

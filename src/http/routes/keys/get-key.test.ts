@@ -8,7 +8,9 @@ beforeAll(async () => {
   t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 describe('keys.getKey', () => {
   describe('200', () => {
@@ -24,8 +26,15 @@ describe('keys.getKey', () => {
       await insertRole(t, 'admin', ['docs.write', 'docs.read']);
       const expires = t.clock.now() + 86_400_000;
       const { keyId } = await newKey(t, {
-        apiId, prefix: 'sk', name: 'acme', externalId: 'user_1', meta: { plan: 'pro' }, expires, enabled: false,
-        permissions: ['docs.read', 'billing.read'], roles: ['admin'],
+        apiId,
+        prefix: 'sk',
+        name: 'acme',
+        externalId: 'user_1',
+        meta: { plan: 'pro' },
+        expires,
+        enabled: false,
+        permissions: ['docs.read', 'billing.read'],
+        roles: ['admin'],
         credits: { remaining: 7, refill: { interval: 'monthly', amount: 10, refillDay: 5 } },
         ratelimits: [{ name: 'requests', limit: 10, duration: 60_000, autoApply: true }],
       });
@@ -49,7 +58,10 @@ describe('keys.getKey', () => {
 
     it('a daily refill has no refillDay; an unlimited key has no credits', async () => {
       const daily = await newKey(t, { apiId, credits: { remaining: 3, refill: { interval: 'daily', amount: 3 } } });
-      expect((await t.call('keys.getKey', { keyId: daily.keyId })).body.data.credits).toEqual({ remaining: 3, refill: { interval: 'daily', amount: 3 } });
+      expect((await t.call('keys.getKey', { keyId: daily.keyId })).body.data.credits).toEqual({
+        remaining: 3,
+        refill: { interval: 'daily', amount: 3 },
+      });
       const unlimited = await newKey(t, { apiId, credits: { remaining: null } });
       expect((await t.call('keys.getKey', { keyId: unlimited.keyId })).body.data).not.toHaveProperty('credits');
     });
@@ -67,7 +79,13 @@ describe('keys.getKey', () => {
 
   describe('400', () => {
     it('schema violations', async () => {
-      for (const body of [{}, { keyId: 'ab' }, { keyId: 'key-with-dash' }, { keyId: 'key_1', decrypt: 'yes' }, { keyId: 'key_1', extra: true }]) {
+      for (const body of [
+        {},
+        { keyId: 'ab' },
+        { keyId: 'key-with-dash' },
+        { keyId: 'key_1', decrypt: 'yes' },
+        { keyId: 'key_1', extra: true },
+      ]) {
         const res = await t.call('keys.getKey', body);
         expect(res.status).toBe(400);
         expect(res.body.error.type).toBe('https://unkey.com/docs/errors/unkey/application/invalid_input');

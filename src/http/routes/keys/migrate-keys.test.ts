@@ -5,8 +5,12 @@ import { auditCount, auditEvents, getKey, insertRole, newApi, newKey } from '../
 import { foreign, migrate, newMigration } from '../../../../test/migration-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const listKeys = async (apiId: string) => (await t.call('apis.listKeys', { apiId })).body.data as any[];
 
@@ -19,11 +23,18 @@ describe('keys.migrateKeys', () => {
       const full = foreign('sha256_hex');
       const bare = foreign('sha256_hex');
       const res = await t.call('keys.migrateKeys', {
-        migrationId, apiId,
+        migrationId,
+        apiId,
         keys: [
           {
-            hash: full.hash, name: 'imported', externalId: 'org_imported', meta: { plan: 'pro' }, roles: ['migrated_reader'],
-            permissions: ['docs.write'], expires: 4_000_000_000_000, enabled: false,
+            hash: full.hash,
+            name: 'imported',
+            externalId: 'org_imported',
+            meta: { plan: 'pro' },
+            roles: ['migrated_reader'],
+            permissions: ['docs.write'],
+            expires: 4_000_000_000_000,
+            enabled: false,
             credits: { remaining: 7, refill: { interval: 'monthly', amount: 10, refillDay: 3 } },
             ratelimits: [{ name: 'requests', limit: 5, duration: 1000, autoApply: true }],
           },
@@ -38,8 +49,15 @@ describe('keys.migrateKeys', () => {
       expect(fullId).toMatch(/^key_[0-9a-z]+$/);
 
       expect(await getKey(t, fullId!)).toEqual({
-        keyId: fullId, start: '(migrated)', enabled: false, createdAt: t.clock.now(), name: 'imported', meta: { plan: 'pro' },
-        expires: 4_000_000_000_000, permissions: ['docs.read', 'docs.write'], roles: ['migrated_reader'],
+        keyId: fullId,
+        start: '(migrated)',
+        enabled: false,
+        createdAt: t.clock.now(),
+        name: 'imported',
+        meta: { plan: 'pro' },
+        expires: 4_000_000_000_000,
+        permissions: ['docs.read', 'docs.write'],
+        roles: ['migrated_reader'],
         credits: { remaining: 7, refill: { interval: 'monthly', amount: 10, refillDay: 3 } },
         identity: { id: expect.stringMatching(/^id_/), externalId: 'org_imported' },
         ratelimits: [{ id: expect.stringMatching(/^rl_/), name: 'requests', limit: 5, duration: 1000, autoApply: true }],
@@ -49,7 +67,12 @@ describe('keys.migrateKeys', () => {
       const stored = await t.server.store.findPendingMigratedKey(t.workspaceId, migrationId, full.hash);
       expect(stored).toEqual({ id: fullId, apiId, hash: full.hash });
 
-      const records = await t.server.store.listAudit({ workspaceId: t.workspaceId, events: ['key.migrate'], resourceId: fullId, limit: 10 });
+      const records = await t.server.store.listAudit({
+        workspaceId: t.workspaceId,
+        events: ['key.migrate'],
+        resourceId: fullId,
+        limit: 10,
+      });
       expect(records).toHaveLength(1);
       expect(records[0]).toMatchObject({
         actor: { type: 'root_key' },
@@ -71,7 +94,11 @@ describe('keys.migrateKeys', () => {
       const existing = await newKey(t, { apiId });
       const a = foreign('sha256_base64');
       const b = foreign('sha256_base64');
-      const first = await migrate(t, { migrationId, apiId, keys: [{ hash: a.hash }, { hash: hashKey(existing.key) }, { hash: b.hash }, { hash: a.hash }] });
+      const first = await migrate(t, {
+        migrationId,
+        apiId,
+        keys: [{ hash: a.hash }, { hash: hashKey(existing.key) }, { hash: b.hash }, { hash: a.hash }],
+      });
       expect(first.migrated.map((m) => m.hash)).toEqual([a.hash, b.hash]);
       expect(first.failed).toEqual([hashKey(existing.key), a.hash]);
 
@@ -86,11 +113,18 @@ describe('keys.migrateKeys', () => {
       const other = await t.newWorkspace();
       const otherApi = await newApi(t, other.rootKey);
       const otherMigration = await newMigration(t, 'sha256_base64', other.rootKey);
-      expect(await migrate(t, { migrationId: otherMigration, apiId: otherApi, keys: [{ hash: a.hash }] }, other.rootKey)).toEqual({ migrated: [], failed: [a.hash] });
+      expect(await migrate(t, { migrationId: otherMigration, apiId: otherApi, keys: [{ hash: a.hash }] }, other.rootKey)).toEqual({
+        migrated: [],
+        failed: [a.hash],
+      });
     });
 
     it('`failed` is an empty array, never null or absent, when everything was imported', async () => {
-      const res = await t.call('keys.migrateKeys', { migrationId: await newMigration(t, 'prefixed_api_key'), apiId: await newApi(t), keys: [{ hash: foreign('prefixed_api_key').hash }] });
+      const res = await t.call('keys.migrateKeys', {
+        migrationId: await newMigration(t, 'prefixed_api_key'),
+        apiId: await newApi(t),
+        keys: [{ hash: foreign('prefixed_api_key').hash }],
+      });
       expect(res.status).toBe(200);
       expect(res.body.data.failed).toEqual([]);
       expect(JSON.stringify(res.body.data)).toContain('"failed":[]');
@@ -125,7 +159,7 @@ describe('keys.migrateKeys', () => {
   });
 
   describe('400', () => {
-    it('hashes that do not fit the migration\'s scheme: every bad entry named, nothing imported', async () => {
+    it("hashes that do not fit the migration's scheme: every bad entry named, nothing imported", async () => {
       const apiId = await newApi(t);
       const cases = [
         ['sha256_base64', foreign('sha256_hex').hash, 'looks like hex'],
@@ -171,15 +205,33 @@ describe('keys.migrateKeys', () => {
         { migrationId, apiId, keys: [{ hash, meta: ['not', 'an', 'object'] }] },
         { migrationId, apiId, keys: [{ hash, credits: { remaining: 5, refill: { interval: 'monthly', amount: 5 } } }] },
         { migrationId, apiId, keys: [{ hash, credits: { remaining: null, refill: { interval: 'daily', amount: 5 } } }] },
-        { migrationId, apiId, keys: [{ hash, ratelimits: [{ name: 'same', limit: 1, duration: 1000 }, { name: 'same', limit: 2, duration: 1000 }] }] },
+        {
+          migrationId,
+          apiId,
+          keys: [
+            {
+              hash,
+              ratelimits: [
+                { name: 'same', limit: 1, duration: 1000 },
+                { name: 'same', limit: 2, duration: 1000 },
+              ],
+            },
+          ],
+        },
       ]) {
         const res = await t.call('keys.migrateKeys', body);
         expect(res.status, JSON.stringify(body).slice(0, 120)).toBe(400);
         expect(Array.isArray(res.body.error.errors)).toBe(true);
       }
-      const monthly = await t.call('keys.migrateKeys', { migrationId, apiId, keys: [{ hash }, { hash: foreign('sha256_hex').hash, credits: { remaining: 5, refill: { interval: 'monthly', amount: 5 } } }] });
+      const monthly = await t.call('keys.migrateKeys', {
+        migrationId,
+        apiId,
+        keys: [{ hash }, { hash: foreign('sha256_hex').hash, credits: { remaining: 5, refill: { interval: 'monthly', amount: 5 } } }],
+      });
       expect(monthly.body.error.detail).toBe('keys[1]: `refillDay` must be provided when the refill interval is `monthly`.');
-      expect(monthly.body.error.errors).toEqual([{ location: 'body.keys[1]', message: '`refillDay` must be provided when the refill interval is `monthly`.' }]);
+      expect(monthly.body.error.errors).toEqual([
+        { location: 'body.keys[1]', message: '`refillDay` must be provided when the refill interval is `monthly`.' },
+      ]);
       expect(await auditCount(t)).toBe(records);
       expect(await listKeys(apiId)).toEqual([]);
     });
@@ -210,7 +262,7 @@ describe('keys.migrateKeys', () => {
   });
 
   describe('404', () => {
-    it('a migration that does not exist, or is another workspace\'s', async () => {
+    it("a migration that does not exist, or is another workspace's", async () => {
       const apiId = await newApi(t);
       const other = await t.newWorkspace();
       const theirs = await newMigration(t, 'sha256_hex', other.rootKey);
@@ -225,7 +277,7 @@ describe('keys.migrateKeys', () => {
       expect(await listKeys(apiId)).toEqual([]);
     });
 
-    it('an API that does not exist, is deleted, or is another workspace\'s', async () => {
+    it("an API that does not exist, is deleted, or is another workspace's", async () => {
       const migrationId = await newMigration(t, 'sha256_hex');
       const other = await t.newWorkspace();
       const deleted = await newApi(t);
@@ -245,7 +297,12 @@ describe('keys.migrateKeys', () => {
       await insertRole(t, 'known_role', []);
       const records = await auditCount(t);
       const res = await t.call('keys.migrateKeys', {
-        migrationId, apiId, keys: [{ hash: foreign('sha256_hex').hash, roles: ['known_role'] }, { hash: foreign('sha256_hex').hash, roles: ['nope'] }],
+        migrationId,
+        apiId,
+        keys: [
+          { hash: foreign('sha256_hex').hash, roles: ['known_role'] },
+          { hash: foreign('sha256_hex').hash, roles: ['nope'] },
+        ],
       });
       expect(res.status).toBe(404);
       expect(res.body.error.detail).toBe("Role 'nope' was not found.");

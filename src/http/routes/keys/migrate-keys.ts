@@ -6,12 +6,12 @@ export default defineRoute({
   summary: 'Import existing keys by their hashes',
   description:
     'Requires `api.*.create_key` or `api.<apiId>.create_key` (else 403). The API and the migration (keyMigrations.createMigration) ' +
-    'must be the caller\'s (else 404). Each hash must fit the migration\'s scheme: standard base64 of a SHA-256 digest for ' +
+    "must be the caller's (else 404). Each hash must fit the migration's scheme: standard base64 of a SHA-256 digest for " +
     '`sha256_base64`, 64 hex digits otherwise (else 400, and nothing is imported). The other fields are those of keys.createKey; ' +
     `unknown roles answer 404. At most ${MAX_MIGRATE_KEYS} keys per request, imported in one transaction with one audit record ` +
     '(`key.migrate`). Hashes some key already has are skipped and listed in `failed`, always an array. An imported key has the ' +
     'placeholder `start` "(migrated)" until its first verification (with the `migrationId` unless the scheme is `sha256_base64`), ' +
-    'which moves it to Keyward\'s hash and records its real start.',
+    "which moves it to Keyward's hash and records its real start.",
   body: MigrateKeysBody,
   data: MigrateKeysData,
   errors: [400, 401, 403, 404, 500],

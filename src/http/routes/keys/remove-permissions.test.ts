@@ -9,7 +9,9 @@ beforeAll(async () => {
   t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 const remove = (body: unknown, rootKey?: string) => t.call('keys.removePermissions', body, rootKey ? { rootKey } : {});
 
@@ -24,7 +26,12 @@ describe('keys.removePermissions', () => {
       expect(res.body.data).toEqual([{ id: expect.stringMatching(/^perm_/), name: 'keep.me', slug: 'keep.me' }]);
       // A permission the key also has through a role is still held through the role.
       expect((await getKey(t, keyId)).permissions).toEqual(['also.direct', 'keep.me', 'via.role']);
-      const [record] = await t.server.store.listAudit({ workspaceId: t.workspaceId, resourceId: keyId, events: ['key.update_permissions'], limit: 10 });
+      const [record] = await t.server.store.listAudit({
+        workspaceId: t.workspaceId,
+        resourceId: keyId,
+        events: ['key.update_permissions'],
+        limit: 10,
+      });
       expect(record!.resources.map((r) => r.type)).toEqual(['key', 'api', 'permission', 'permission', 'permission']);
       expect(record!.resources.slice(2).map((r) => r.name)).toEqual(['also.direct', 'drop.me', unheld].sort());
       // Only the link went: the permission itself stays.
@@ -48,7 +55,13 @@ describe('keys.removePermissions', () => {
   describe('400', () => {
     it('schema violations', async () => {
       const { keyId } = await newKey(t, { apiId, permissions: ['kept'] });
-      for (const body of [{}, { keyId }, { keyId, permissions: [] }, { keyId, permissions: ['bad slug'] }, { keyId, permissions: ['kept'], extra: 1 }]) {
+      for (const body of [
+        {},
+        { keyId },
+        { keyId, permissions: [] },
+        { keyId, permissions: ['bad slug'] },
+        { keyId, permissions: ['kept'], extra: 1 },
+      ]) {
         const res = await remove(body);
         expect(res.status, JSON.stringify(body)).toBe(400);
         expect(res.body.error.errors.length).toBeGreaterThan(0);

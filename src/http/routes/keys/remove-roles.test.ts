@@ -9,7 +9,9 @@ beforeAll(async () => {
   t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 const remove = (body: unknown, rootKey?: string) => t.call('keys.removeRoles', body, rootKey ? { rootKey } : {});
 const names = (res: { body: any }) => res.body.data.map((r: { name: string }) => r.name);
@@ -27,8 +29,18 @@ describe('keys.removeRoles', () => {
       expect(res.body.data).toEqual([{ id: kept.roleId, name: kept.name, permissions: [expect.objectContaining({ slug: 'from.kept' })] }]);
       expect(await verifyCode(t, key, 'from.dropped')).toBe('INSUFFICIENT_PERMISSIONS');
       expect(await getKey(t, keyId)).toMatchObject({ roles: [kept.name], permissions: ['from.kept'] });
-      const [record] = await t.server.store.listAudit({ workspaceId: t.workspaceId, resourceId: keyId, events: ['key.update_roles'], limit: 10 });
-      expect(record!.resources.slice(2).map((r) => r.id).sort()).toEqual([dropped.roleId, unheld.roleId].sort());
+      const [record] = await t.server.store.listAudit({
+        workspaceId: t.workspaceId,
+        resourceId: keyId,
+        events: ['key.update_roles'],
+        limit: 10,
+      });
+      expect(
+        record!.resources
+          .slice(2)
+          .map((r) => r.id)
+          .sort(),
+      ).toEqual([dropped.roleId, unheld.roleId].sort());
     });
 
     it('update_key on that API alone suffices (as upstream), and removing the last role answers []', async () => {
@@ -44,7 +56,14 @@ describe('keys.removeRoles', () => {
   describe('400', () => {
     it('schema violations', async () => {
       const { keyId } = await newKey(t, { apiId });
-      for (const body of [{}, { keyId }, { keyId, roles: [] }, { keyId, roles: [''] }, { keyId, roles: Array.from({ length: 101 }, (_, i) => `r${i}`) }, { keyId, roles: ['r'], x: 1 }]) {
+      for (const body of [
+        {},
+        { keyId },
+        { keyId, roles: [] },
+        { keyId, roles: [''] },
+        { keyId, roles: Array.from({ length: 101 }, (_, i) => `r${i}`) },
+        { keyId, roles: ['r'], x: 1 },
+      ]) {
         const res = await remove(body);
         expect(res.status, JSON.stringify(body).slice(0, 60)).toBe(400);
         expect(res.body.error.errors.length).toBeGreaterThan(0);
@@ -53,7 +72,7 @@ describe('keys.removeRoles', () => {
   });
 
   describe('403', () => {
-    it('without update_key on the key\'s API; nothing changes', async () => {
+    it("without update_key on the key's API; nothing changes", async () => {
       const { name } = await newRole(t);
       const { keyId } = await newKey(t, { apiId, roles: [name] });
       const rootKey = await t.rootKeyWith(['rbac.*.remove_role_from_key', 'api.other_api.update_key']);

@@ -8,7 +8,9 @@ beforeAll(async () => {
   t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 const reroll = (body: Record<string, unknown>, rootKey?: string) => t.call('keys.rerollKey', body, rootKey ? { rootKey } : {});
 const verify = async (key: string) => (await t.call('keys.verifyKey', { key })).body.data;
@@ -20,8 +22,15 @@ describe('keys.rerollKey', () => {
       await insertRole(t, 'reroll_role', ['role.perm']);
       const expires = t.clock.now() + 86_400_000;
       const old = await newKey(t, {
-        apiId, prefix: 'sk', name: 'acme', externalId: 'user_r', meta: { plan: 'pro' }, expires, enabled: false,
-        permissions: ['direct.perm'], roles: ['reroll_role'],
+        apiId,
+        prefix: 'sk',
+        name: 'acme',
+        externalId: 'user_r',
+        meta: { plan: 'pro' },
+        expires,
+        enabled: false,
+        permissions: ['direct.perm'],
+        roles: ['reroll_role'],
         credits: { remaining: 4, refill: { interval: 'monthly', amount: 8, refillDay: 2 } },
         ratelimits: [{ name: 'requests', limit: 3, duration: 1000, autoApply: true }],
       });
@@ -37,7 +46,10 @@ describe('keys.rerollKey', () => {
       const fresh = await getKey(t, keyId);
       const { keyId: _k, start: _s, createdAt: _c, ratelimits: oldLimits, ...copied } = before;
       expect(fresh).toEqual({
-        ...copied, keyId, start: key.slice(0, 7), createdAt: t.clock.now(),
+        ...copied,
+        keyId,
+        start: key.slice(0, 7),
+        createdAt: t.clock.now(),
         ratelimits: [{ ...oldLimits[0], id: expect.stringMatching(/^rl_/) }],
       });
       expect(fresh.ratelimits[0].id).not.toBe(oldLimits[0].id);
@@ -101,7 +113,11 @@ describe('keys.rerollKey', () => {
       expect(await auditCount(t)).toBe(records + 1);
       const [record] = await t.server.store.listAudit({ workspaceId: t.workspaceId, resourceId: res.body.data.keyId, limit: 10 });
       expect(record!.event).toBe('key.reroll');
-      expect(record!.resources).toEqual([{ type: 'key', id: res.body.data.keyId }, { type: 'key', id: old.keyId }, { type: 'api', id: apiId }]);
+      expect(record!.resources).toEqual([
+        { type: 'key', id: res.body.data.keyId },
+        { type: 'key', id: old.keyId },
+        { type: 'api', id: apiId },
+      ]);
       expect(JSON.stringify(record)).not.toContain(res.body.data.key);
       expect(await auditEvents(t, old.keyId)).toEqual(['key.create', 'key.reroll']);
     });
@@ -110,7 +126,14 @@ describe('keys.rerollKey', () => {
   describe('400', () => {
     it('schema violations', async () => {
       const { keyId } = await newKey(t, { apiId });
-      for (const body of [{ keyId }, { keyId, expiration: -1 }, { keyId, expiration: 4102444800001 }, { keyId, expiration: 1.5 }, { expiration: 0 }, { keyId, expiration: 0, x: 1 }]) {
+      for (const body of [
+        { keyId },
+        { keyId, expiration: -1 },
+        { keyId, expiration: 4102444800001 },
+        { keyId, expiration: 1.5 },
+        { expiration: 0 },
+        { keyId, expiration: 0, x: 1 },
+      ]) {
         const res = await reroll(body);
         expect(res.status, JSON.stringify(body)).toBe(400);
         expect(res.body.error.errors.length).toBeGreaterThan(0);
@@ -119,7 +142,7 @@ describe('keys.rerollKey', () => {
   });
 
   describe('403', () => {
-    it('without create_key on the key\'s API; no key is made and the old one is untouched', async () => {
+    it("without create_key on the key's API; no key is made and the old one is untouched", async () => {
       const old = await newKey(t, { apiId });
       const before = await getKey(t, old.keyId);
       const rootKey = await t.rootKeyWith(['api.*.update_key', 'api.*.read_key', 'api.api_other.create_key']);

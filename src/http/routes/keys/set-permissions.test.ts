@@ -9,13 +9,15 @@ beforeAll(async () => {
   t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 const set = (body: unknown, rootKey?: string) => t.call('keys.setPermissions', body, rootKey ? { rootKey } : {});
 
 describe('keys.setPermissions', () => {
   describe('200', () => {
-    it("replaces the direct permissions exactly (creating missing slugs); role permissions are untouched and not in the answer", async () => {
+    it('replaces the direct permissions exactly (creating missing slugs); role permissions are untouched and not in the answer', async () => {
       const { name } = await newRole(t, { permissions: ['via.role'] });
       const { keyId, key } = await newKey(t, { apiId, permissions: ['old.one', 'both'], roles: [name] });
       const res = await set({ keyId, permissions: ['both', 'new.one'] });
@@ -24,7 +26,12 @@ describe('keys.setPermissions', () => {
       expect((await getKey(t, keyId)).permissions).toEqual(['both', 'new.one', 'via.role']);
       expect(await verifyCode(t, key, 'old.one')).toBe('INSUFFICIENT_PERMISSIONS');
       expect(await verifyCode(t, key, 'new.one AND via.role')).toBe('VALID');
-      const [record] = await t.server.store.listAudit({ workspaceId: t.workspaceId, resourceId: keyId, events: ['key.update_permissions'], limit: 10 });
+      const [record] = await t.server.store.listAudit({
+        workspaceId: t.workspaceId,
+        resourceId: keyId,
+        events: ['key.update_permissions'],
+        limit: 10,
+      });
       expect(record!.description).toContain('created new.one');
       // Both sides: what the key lost and what it holds now.
       expect(record!.resources.slice(2).map((r) => r.name)).toEqual(['both', 'new.one', 'old.one']);
@@ -48,8 +55,12 @@ describe('keys.setPermissions', () => {
     it('schema violations', async () => {
       const { keyId } = await newKey(t, { apiId, permissions: ['kept'] });
       for (const body of [
-        {}, { keyId }, { keyId, permissions: null }, { keyId, permissions: ['bad slug'] },
-        { keyId, permissions: Array.from({ length: 1001 }, (_, i) => `p.${i}`) }, { keyId, permissions: [], extra: 1 },
+        {},
+        { keyId },
+        { keyId, permissions: null },
+        { keyId, permissions: ['bad slug'] },
+        { keyId, permissions: Array.from({ length: 1001 }, (_, i) => `p.${i}`) },
+        { keyId, permissions: [], extra: 1 },
       ]) {
         const res = await set(body);
         expect(res.status, JSON.stringify(body).slice(0, 60)).toBe(400);

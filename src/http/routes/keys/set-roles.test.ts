@@ -9,7 +9,9 @@ beforeAll(async () => {
   t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 const set = (body: unknown, rootKey?: string) => t.call('keys.setRoles', body, rootKey ? { rootKey } : {});
 const names = (res: { body: any }) => res.body.data.map((r: { name: string }) => r.name);
@@ -30,8 +32,18 @@ describe('keys.setRoles', () => {
       expect(await verifyCode(t, key, 'from.old')).toBe('INSUFFICIENT_PERMISSIONS');
       expect(await verifyCode(t, key, 'from.new AND direct')).toBe('VALID');
       expect(await getKey(t, keyId)).toMatchObject({ roles: ['set_both', 'set_new'], permissions: ['direct', 'from.new'] });
-      const [record] = await t.server.store.listAudit({ workspaceId: t.workspaceId, resourceId: keyId, events: ['key.update_roles'], limit: 10 });
-      expect(record!.resources.slice(2).map((r) => r.id).sort()).toEqual([old.roleId, both.roleId, fresh.roleId].sort());
+      const [record] = await t.server.store.listAudit({
+        workspaceId: t.workspaceId,
+        resourceId: keyId,
+        events: ['key.update_roles'],
+        limit: 10,
+      });
+      expect(
+        record!.resources
+          .slice(2)
+          .map((r) => r.id)
+          .sort(),
+      ).toEqual([old.roleId, both.roleId, fresh.roleId].sort());
     });
 
     it('[] clears them; update_key on that API alone suffices (as upstream)', async () => {
@@ -47,7 +59,14 @@ describe('keys.setRoles', () => {
   describe('400', () => {
     it('schema violations', async () => {
       const { keyId } = await newKey(t, { apiId });
-      for (const body of [{}, { keyId }, { keyId, roles: [''] }, { keyId, roles: Array.from({ length: 101 }, (_, i) => `r${i}`) }, { keyId, roles: 'r' }, { keyId, roles: [], x: 1 }]) {
+      for (const body of [
+        {},
+        { keyId },
+        { keyId, roles: [''] },
+        { keyId, roles: Array.from({ length: 101 }, (_, i) => `r${i}`) },
+        { keyId, roles: 'r' },
+        { keyId, roles: [], x: 1 },
+      ]) {
         const res = await set(body);
         expect(res.status, JSON.stringify(body).slice(0, 60)).toBe(400);
         expect(res.body.error.errors.length).toBeGreaterThan(0);

@@ -8,7 +8,9 @@ beforeAll(async () => {
   t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 const credits = (body: Record<string, unknown>, rootKey?: string) => t.call('keys.updateCredits', body, rootKey ? { rootKey } : {});
 const limitedKey = () => newKey(t, { apiId, credits: { remaining: 10, refill: { interval: 'monthly', amount: 10, refillDay: 1 } } });
@@ -69,9 +71,14 @@ describe('keys.updateCredits', () => {
     it('schema violations', async () => {
       const { keyId } = await limitedKey();
       for (const body of [
-        { keyId }, { keyId, operation: 'multiply', value: 1 }, { keyId, operation: 'set', value: -1 },
-        { keyId, operation: 'set', value: 1.5 }, { keyId, operation: 'set', value: '3' }, { operation: 'set', value: 1 },
-        { keyId: 'ab', operation: 'set', value: 1 }, { keyId, operation: 'set', value: 1, extra: 1 },
+        { keyId },
+        { keyId, operation: 'multiply', value: 1 },
+        { keyId, operation: 'set', value: -1 },
+        { keyId, operation: 'set', value: 1.5 },
+        { keyId, operation: 'set', value: '3' },
+        { operation: 'set', value: 1 },
+        { keyId: 'ab', operation: 'set', value: 1 },
+        { keyId, operation: 'set', value: 1, extra: 1 },
       ]) {
         const res = await credits(body);
         expect(res.status, JSON.stringify(body)).toBe(400);
@@ -101,7 +108,7 @@ describe('keys.updateCredits', () => {
   });
 
   describe('403', () => {
-    it('without update_key on the key\'s API; nothing changes', async () => {
+    it("without update_key on the key's API; nothing changes", async () => {
       const { keyId } = await limitedKey();
       const rootKey = await t.rootKeyWith(['api.*.read_key', 'api.api_other.update_key']);
       const records = await auditCount(t);

@@ -4,7 +4,7 @@ import { creditsData } from '../../../contract/views/keys.js';
 
 export default defineRoute({
   operation: 'keys.updateCredits',
-  summary: 'Set, increment or decrement a key\'s remaining credits',
+  summary: "Set, increment or decrement a key's remaining credits",
   description:
     'Requires `api.*.update_key` or `api.<apiId>.update_key`. `set` with `value: null` makes the key unlimited and clears its refill. ' +
     '`increment` and `decrement` need a number and a key with limited credits (else 400); `decrement` stops at 0. ' +

@@ -8,15 +8,22 @@ beforeAll(async () => {
   t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 const update = (body: Record<string, unknown>, rootKey?: string) => t.call('keys.updateKey', body, rootKey ? { rootKey } : {});
 
 /** A key with something in every field, so a test can see which ones an update leaves alone. */
 const fullKey = () =>
   newKey(t, {
-    apiId, name: 'acme', externalId: 'user_full', meta: { plan: 'pro' }, expires: t.clock.now() + 3_600_000,
-    permissions: ['docs.read'], credits: { remaining: 5, refill: { interval: 'daily', amount: 5 } },
+    apiId,
+    name: 'acme',
+    externalId: 'user_full',
+    meta: { plan: 'pro' },
+    expires: t.clock.now() + 3_600_000,
+    permissions: ['docs.read'],
+    credits: { remaining: 5, refill: { interval: 'daily', amount: 5 } },
     ratelimits: [{ name: 'requests', limit: 10, duration: 60_000, autoApply: true }],
   });
 
@@ -81,7 +88,13 @@ describe('keys.updateKey', () => {
         ],
       });
       const before = (await getKey(t, keyId)).ratelimits;
-      await update({ keyId, ratelimits: [{ name: 'alpha', limit: 5, duration: 5000, autoApply: true }, { name: 'gamma', limit: 3, duration: 3000, autoApply: false }] });
+      await update({
+        keyId,
+        ratelimits: [
+          { name: 'alpha', limit: 5, duration: 5000, autoApply: true },
+          { name: 'gamma', limit: 3, duration: 3000, autoApply: false },
+        ],
+      });
       const after = (await getKey(t, keyId)).ratelimits;
       expect(after).toEqual([
         { id: before[0].id, name: 'alpha', limit: 5, duration: 5000, autoApply: true },
@@ -122,9 +135,17 @@ describe('keys.updateKey', () => {
     it('schema violations', async () => {
       const { keyId } = await newKey(t, { apiId });
       for (const body of [
-        { name: 'x' }, { keyId, name: '' }, { keyId, externalId: 'has space' }, { keyId, meta: [1] }, { keyId, expires: -1 },
-        { keyId, enabled: 'yes' }, { keyId, ratelimits: [{ name: 'r1', limit: 1, duration: 999, autoApply: false }] },
-        { keyId, ratelimits: null }, { keyId, credits: { refill: null } }, { keyId, unknown: 1 }, { keyId, permissions: ['bad slug'] },
+        { name: 'x' },
+        { keyId, name: '' },
+        { keyId, externalId: 'has space' },
+        { keyId, meta: [1] },
+        { keyId, expires: -1 },
+        { keyId, enabled: 'yes' },
+        { keyId, ratelimits: [{ name: 'r1', limit: 1, duration: 999, autoApply: false }] },
+        { keyId, ratelimits: null },
+        { keyId, credits: { refill: null } },
+        { keyId, unknown: 1 },
+        { keyId, permissions: ['bad slug'] },
       ]) {
         const res = await update(body);
         expect(res.status, JSON.stringify(body)).toBe(400);
@@ -140,7 +161,16 @@ describe('keys.updateKey', () => {
         [{ name: 'changed', credits: { remaining: 5, refill: { interval: 'monthly', amount: 5 } } }, 'refillDay'],
         [{ name: 'changed', credits: { remaining: 5, refill: { interval: 'daily', amount: 5, refillDay: 3 } } }, 'monthly'],
         [{ name: 'changed', credits: { remaining: null, refill: { interval: 'daily', amount: 5 } } }, 'remaining'],
-        [{ name: 'changed', ratelimits: [{ name: 'dup', limit: 1, duration: 1000, autoApply: false }, { name: 'dup', limit: 2, duration: 1000, autoApply: false }] }, 'dup'],
+        [
+          {
+            name: 'changed',
+            ratelimits: [
+              { name: 'dup', limit: 1, duration: 1000, autoApply: false },
+              { name: 'dup', limit: 2, duration: 1000, autoApply: false },
+            ],
+          },
+          'dup',
+        ],
       ] as const) {
         const res = await update({ keyId, ...body });
         expect(res.status).toBe(400);
@@ -153,7 +183,7 @@ describe('keys.updateKey', () => {
   });
 
   describe('403', () => {
-    it('without update_key on the key\'s API; nothing changes', async () => {
+    it("without update_key on the key's API; nothing changes", async () => {
       const { keyId } = await newKey(t, { apiId, name: 'kept' });
       for (const permissions of [['api.*.read_key'], ['api.api_other.update_key']]) {
         const rootKey = await t.rootKeyWith(permissions);

@@ -8,10 +8,16 @@ beforeAll(async () => {
   t = await startTestServer();
   apiId = (await t.call('apis.createApi', { name: 'verify tests' })).body.data.apiId;
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 async function createKey(body: Record<string, unknown> = {}, options: { rootKey?: string; apiId?: string } = {}) {
-  const res = await t.call('keys.createKey', { apiId: options.apiId ?? apiId, ...body }, options.rootKey ? { rootKey: options.rootKey } : {});
+  const res = await t.call(
+    'keys.createKey',
+    { apiId: options.apiId ?? apiId, ...body },
+    options.rootKey ? { rootKey: options.rootKey } : {},
+  );
   expect(res.status).toBe(200);
   return res.body.data as { keyId: string; key: string };
 }
@@ -37,13 +43,24 @@ describe('keys.verifyKey: VALID', () => {
   it('a fully described key carries every set field, and nothing internal (no hash, no start)', async () => {
     const expires = t.clock.now() + 3_600_000;
     const { keyId, key } = await createKey({
-      name: 'acme', meta: { plan: 'pro', seats: 3 }, expires, externalId: 'user_123',
-      permissions: ['documents.read', 'documents.write'], credits: { remaining: 100 },
+      name: 'acme',
+      meta: { plan: 'pro', seats: 3 },
+      expires,
+      externalId: 'user_123',
+      permissions: ['documents.read', 'documents.write'],
+      credits: { remaining: 100 },
     });
     const data = await verifyData({ key, tags: ['path=/v1/x'] });
     expect(data).toEqual({
-      valid: true, code: 'VALID', keyId, enabled: true, name: 'acme', meta: { plan: 'pro', seats: 3 }, expires,
-      credits: 99, permissions: ['documents.read', 'documents.write'],
+      valid: true,
+      code: 'VALID',
+      keyId,
+      enabled: true,
+      name: 'acme',
+      meta: { plan: 'pro', seats: 3 },
+      expires,
+      credits: 99,
+      permissions: ['documents.read', 'documents.write'],
       identity: { id: expect.stringMatching(/^id_/), externalId: 'user_123' },
     });
   });
@@ -179,7 +196,13 @@ describe('keys.verifyKey: USAGE_EXCEEDED', () => {
   it('when the balance is below the cost: credits 0, nothing charged, the balance still usable', async () => {
     const { keyId, key } = await createKey({ credits: { remaining: 2 } });
     expect((await verifyData({ key })).credits).toBe(1);
-    expect(await verifyData({ key, credits: { cost: 2 } })).toEqual({ valid: false, code: 'USAGE_EXCEEDED', keyId, enabled: true, credits: 0 });
+    expect(await verifyData({ key, credits: { cost: 2 } })).toEqual({
+      valid: false,
+      code: 'USAGE_EXCEEDED',
+      keyId,
+      enabled: true,
+      credits: 0,
+    });
     expect(await remaining(keyId)).toBe(1);
     expect(await verifyData({ key })).toEqual({ valid: true, code: 'VALID', keyId, enabled: true, credits: 0 });
     expect(await verifyData({ key })).toEqual({ valid: false, code: 'USAGE_EXCEEDED', keyId, enabled: true, credits: 0 });
@@ -196,9 +219,23 @@ describe('keys.verifyKey: RATE_LIMITED', () => {
     expect(first).toMatchObject({ valid: true, code: 'VALID', credits: 4 });
     const refused = await verifyData({ key, ratelimits: [{ name: 'burst', limit: 10, duration: 1000 }] });
     expect(refused).toEqual({
-      valid: false, code: 'RATE_LIMITED', keyId, enabled: true, name: 'limited', credits: 4,
+      valid: false,
+      code: 'RATE_LIMITED',
+      keyId,
+      enabled: true,
+      name: 'limited',
+      credits: 4,
       ratelimits: [
-        { exceeded: true, id: first.ratelimits[0].id, name: 'requests', limit: 1, duration: 60_000, reset: first.ratelimits[0].reset, remaining: 0, autoApply: true },
+        {
+          exceeded: true,
+          id: first.ratelimits[0].id,
+          name: 'requests',
+          limit: 1,
+          duration: 60_000,
+          reset: first.ratelimits[0].reset,
+          remaining: 0,
+          autoApply: true,
+        },
         { exceeded: false, id: '', name: 'burst', limit: 10, duration: 1000, reset: expect.any(Number), remaining: 9, autoApply: false },
       ],
     });
@@ -230,7 +267,8 @@ describe('keys.verifyKey: 412', () => {
     expect(res.status).toBe(412);
     expect(res.body.meta.requestId).toMatch(/^req_/);
     expect(res.body.error).toEqual({
-      title: 'Precondition Failed', status: 412,
+      title: 'Precondition Failed',
+      status: 412,
       type: 'https://unkey.com/docs/errors/unkey/application/precondition_failed',
       detail: `ratelimit 'missing_limit' was requested but does not exist for key '${keyId}'`,
     });
@@ -248,7 +286,9 @@ describe('keys.verifyKey: 400', () => {
       const res = await verify({ key, permissions: 'a AND ()' });
       expect(res.status).toBe(400);
       expect(res.body.error).toEqual({
-        title: 'Bad Request', status: 400, errors: [],
+        title: 'Bad Request',
+        status: 400,
+        errors: [],
         type: 'https://unkey.com/docs/errors/user/bad_request/permissions_query_syntax_error',
         detail: 'Empty parentheses found at position 7. Parentheses must contain at least one permission or expression.',
       });
@@ -338,10 +378,16 @@ describe('keys.verifyKey: FORBIDDEN (the API IP whitelist)', () => {
 
   it('a client off the whitelist: 200 FORBIDDEN with the key fields; no credit spent, no rate limit counted', async () => {
     const fenced = await fencedApi(['10.0.0.0/8']);
-    const { keyId, key } = await createKey({ name: 'fenced', credits: { remaining: 5 }, ratelimits: [limitOf('requests', 1)] }, { apiId: fenced });
+    const { keyId, key } = await createKey(
+      { name: 'fenced', credits: { remaining: 5 }, ratelimits: [limitOf('requests', 1)] },
+      { apiId: fenced },
+    );
     expect(await verifyData({ key })).toEqual({ valid: false, code: 'FORBIDDEN', keyId, enabled: true, name: 'fenced', credits: 5 });
-    expect(await verifyData({ key, credits: { cost: 2 }, ratelimits: [{ name: 'burst', limit: 1, duration: 60_000 }] }))
-      .toMatchObject({ valid: false, code: 'FORBIDDEN', credits: 5 });
+    expect(await verifyData({ key, credits: { cost: 2 }, ratelimits: [{ name: 'burst', limit: 1, duration: 60_000 }] })).toMatchObject({
+      valid: false,
+      code: 'FORBIDDEN',
+      credits: 5,
+    });
     expect(await remaining(keyId)).toBe(5);
 
     // Once the whitelist is gone, the autoApply limit of 1 still has its one request: nothing was counted.
@@ -363,11 +409,14 @@ describe('keys.verifyKey: FORBIDDEN (the API IP whitelist)', () => {
     expect((await verifyData({ key, permissions: 'b' })).code).toBe('FORBIDDEN');
   });
 
-  it.each([['127.0.0.1'], ['127.0.0.0/8'], ['10.0.0.0/8', '127.0.0.1'], ['::1', '127.0.0.0/24']])('a client on the whitelist %j is VALID', async (...list) => {
-    const fenced = await fencedApi(list);
-    const { keyId, key } = await createKey({}, { apiId: fenced });
-    expect(await verifyData({ key })).toEqual({ valid: true, code: 'VALID', keyId, enabled: true });
-  });
+  it.each([['127.0.0.1'], ['127.0.0.0/8'], ['10.0.0.0/8', '127.0.0.1'], ['::1', '127.0.0.0/24']])(
+    'a client on the whitelist %j is VALID',
+    async (...list) => {
+      const fenced = await fencedApi(list);
+      const { keyId, key } = await createKey({}, { apiId: fenced });
+      expect(await verifyData({ key })).toEqual({ valid: true, code: 'VALID', keyId, enabled: true });
+    },
+  );
 
   it('a verification cached before the setting changes sees it on the very next call', async () => {
     const fenced = await fencedApi(null);
@@ -397,16 +446,22 @@ describe('keys.verifyKey: FORBIDDEN with KEYWARD_TRUST_PROXY=true', () => {
   beforeAll(async () => {
     proxied = await startTestServer({ env: { KEYWARD_TRUST_PROXY: 'true' } });
     const fenced = (await proxied.call('apis.createApi', { name: 'behind a proxy' })).body.data.apiId;
-    expect((await proxied.call('apiSettings.updateSettings', { apiId: fenced, ipWhitelist: ['10.0.0.0/8', '2001:db8::/32'] })).status).toBe(200);
+    expect((await proxied.call('apiSettings.updateSettings', { apiId: fenced, ipWhitelist: ['10.0.0.0/8', '2001:db8::/32'] })).status).toBe(
+      200,
+    );
     key = (await proxied.call('keys.createKey', { apiId: fenced })).body.data.key;
   });
-  afterAll(async () => { await proxied.close(); });
+  afterAll(async () => {
+    await proxied.close();
+  });
 
   const codeFor = async (forwardedFor?: string, transport: 'http' | 'inject' = 'http') => {
     const headers: Record<string, string> = forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor };
     if (transport === 'inject') {
       const res = await proxied.server.app.inject({
-        method: 'POST', url: '/v2/keys.verifyKey', payload: { key },
+        method: 'POST',
+        url: '/v2/keys.verifyKey',
+        payload: { key },
         headers: { authorization: `Bearer ${proxied.rootKey}`, 'content-type': 'application/json', ...headers },
       });
       return JSON.parse(res.body).data.code as string;

@@ -8,8 +8,12 @@ import { foreign, migrate, newMigration } from '../../../../test/migration-fixtu
 /** keys.verifyKey with a migrationId (docs/unkey-compatibility.md, "Verification against a migration"). */
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const verify = async (body: Record<string, unknown>, rootKey?: string) => {
   const res = await t.call('keys.verifyKey', body, rootKey ? { rootKey } : {});
@@ -30,7 +34,7 @@ const NOT_FOUND = { valid: false, code: 'NOT_FOUND' };
 
 describe('keys.verifyKey with a migrationId', () => {
   it.each(['sha256_hex', 'prefixed_api_key'] as const)(
-    '%s: found only with its migrationId, then moved to Keyward\'s hash with its real start; verifies without it afterwards',
+    "%s: found only with its migrationId, then moved to Keyward's hash with its real start; verifies without it afterwards",
     async (algorithm) => {
       const { migrationId, key, hash, keyId } = await imported(algorithm, { name: 'legacy', credits: { remaining: 5 } });
       expect(await verify({ key })).toEqual(NOT_FOUND);
@@ -54,7 +58,7 @@ describe('keys.verifyKey with a migrationId', () => {
     },
   );
 
-  it('sha256_base64: Keyward\'s own scheme verifies with or without the migrationId; the first verification records its start', async () => {
+  it("sha256_base64: Keyward's own scheme verifies with or without the migrationId; the first verification records its start", async () => {
     const { migrationId, key, hash, keyId } = await imported('sha256_base64');
     expect(hash).toBe(hashKey(key));
     expect((await getKey(t, keyId)).start).toBe('(migrated)');
@@ -79,7 +83,7 @@ describe('keys.verifyKey with a migrationId', () => {
     expect(await verify({ key })).toMatchObject({ valid: true, keyId });
   });
 
-  it('another workspace\'s migration, or another migration of the same workspace, finds nothing and changes nothing', async () => {
+  it("another workspace's migration, or another migration of the same workspace, finds nothing and changes nothing", async () => {
     const { migrationId, key, hash, keyId } = await imported('sha256_hex');
     const stranger = await t.newWorkspace();
     const theirs = await newMigration(t, 'sha256_hex', stranger.rootKey);
@@ -92,7 +96,7 @@ describe('keys.verifyKey with a migrationId', () => {
     expect(await verify({ key, migrationId })).toMatchObject({ valid: true, keyId });
   });
 
-  it('a key imported into another workspace answers NOT_FOUND to this workspace, even with that workspace\'s migrationId', async () => {
+  it("a key imported into another workspace answers NOT_FOUND to this workspace, even with that workspace's migrationId", async () => {
     const stranger = await t.newWorkspace();
     const theirs = await imported('prefixed_api_key', {}, stranger.rootKey);
     const ours = await newMigration(t, 'prefixed_api_key');
@@ -101,10 +105,13 @@ describe('keys.verifyKey with a migrationId', () => {
     }
     expect(await verify({ key: theirs.key })).toEqual(NOT_FOUND);
     expect((await getKey(t, theirs.keyId, stranger.rootKey)).start).toBe('(migrated)');
-    expect(await verify({ key: theirs.key, migrationId: theirs.migrationId }, stranger.rootKey)).toMatchObject({ valid: true, keyId: theirs.keyId });
+    expect(await verify({ key: theirs.key, migrationId: theirs.migrationId }, stranger.rootKey)).toMatchObject({
+      valid: true,
+      keyId: theirs.keyId,
+    });
   });
 
-  it('a root key without verify_key on the key\'s API gets NOT_FOUND and moves nothing; verify_key on that API is enough', async () => {
+  it("a root key without verify_key on the key's API gets NOT_FOUND and moves nothing; verify_key on that API is enough", async () => {
     const { apiId, migrationId, key, keyId } = await imported('sha256_hex');
     const reader = await t.rootKeyWith(['api.*.read_key', 'api.*.create_key', 'api.api_other.verify_key']);
     expect(await verify({ key, migrationId }, reader)).toEqual(NOT_FOUND);
@@ -115,11 +122,19 @@ describe('keys.verifyKey with a migrationId', () => {
 
   it('a disabled or expired imported key answers DISABLED / EXPIRED (its plaintext is proven, so it is moved); a deleted one NOT_FOUND', async () => {
     const disabled = await imported('sha256_hex', { enabled: false });
-    expect(await verify({ key: disabled.key, migrationId: disabled.migrationId })).toMatchObject({ valid: false, code: 'DISABLED', keyId: disabled.keyId });
+    expect(await verify({ key: disabled.key, migrationId: disabled.migrationId })).toMatchObject({
+      valid: false,
+      code: 'DISABLED',
+      keyId: disabled.keyId,
+    });
     expect(await verify({ key: disabled.key })).toMatchObject({ code: 'DISABLED', keyId: disabled.keyId });
 
     const expired = await imported('prefixed_api_key', { expires: t.clock.now() - 1 });
-    expect(await verify({ key: expired.key, migrationId: expired.migrationId })).toMatchObject({ valid: false, code: 'EXPIRED', keyId: expired.keyId });
+    expect(await verify({ key: expired.key, migrationId: expired.migrationId })).toMatchObject({
+      valid: false,
+      code: 'EXPIRED',
+      keyId: expired.keyId,
+    });
 
     const deleted = await imported('sha256_hex');
     expect((await t.call('keys.deleteKey', { keyId: deleted.keyId })).status).toBe(200);

@@ -8,7 +8,9 @@ beforeAll(async () => {
   t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 const NOT_FOUND_TYPE = 'https://unkey.com/docs/errors/unkey/data/key_not_found';
 
@@ -19,7 +21,12 @@ describe('keys.whoami', () => {
       const res = await t.call('keys.whoami', { key: created.key });
       expect(res.status).toBe(200);
       expect(res.body.data).toEqual((await t.call('keys.getKey', { keyId: created.keyId })).body.data);
-      expect(res.body.data).toMatchObject({ keyId: created.keyId, name: 'acme', credits: { remaining: 2 }, identity: { externalId: 'user_w' } });
+      expect(res.body.data).toMatchObject({
+        keyId: created.keyId,
+        name: 'acme',
+        credits: { remaining: 2 },
+        identity: { externalId: 'user_w' },
+      });
       expect(res.body.data).not.toHaveProperty('plaintext');
     });
 

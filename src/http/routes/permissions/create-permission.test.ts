@@ -4,8 +4,12 @@ import { auditCount, newApi, newKey } from '../../../../test/key-fixtures.js';
 import { INSUFFICIENT, newPermission } from '../../../../test/rbac-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const create = (body: unknown, rootKey?: string) => t.call('permissions.createPermission', body, rootKey ? { rootKey } : {});
 
@@ -18,7 +22,10 @@ describe('permissions.createPermission', () => {
       const permissionId = res.body.data.permissionId;
       expect(permissionId).toMatch(/^perm_[0-9a-z]+$/);
       expect((await t.call('permissions.getPermission', { permission: permissionId })).body.data).toEqual({
-        id: permissionId, name: 'Read documents', slug: 'documents.read', description: 'Lets a key read documents',
+        id: permissionId,
+        name: 'Read documents',
+        slug: 'documents.read',
+        description: 'Lets a key read documents',
       });
       const records = await t.server.store.listAudit({ workspaceId: t.workspaceId, resourceId: permissionId, limit: 10 });
       expect(records.map((r) => [r.event, r.resources])).toEqual([
@@ -46,9 +53,18 @@ describe('permissions.createPermission', () => {
     it('schema violations create nothing', async () => {
       const records = await auditCount(t);
       for (const body of [
-        {}, { name: 'x' }, { slug: 'x' }, { name: '', slug: 'x' }, { name: 'n'.repeat(513), slug: 'x' }, { name: 'x', slug: '' },
-        { name: 'x', slug: 's'.repeat(129) }, { name: 'x', slug: 'has space' }, { name: 'x', slug: 'a/b' }, { name: 'x', slug: 'x', description: 'd'.repeat(513) },
-        { name: 'x', slug: 'x', extra: true }, { name: 'x', slug: 5 },
+        {},
+        { name: 'x' },
+        { slug: 'x' },
+        { name: '', slug: 'x' },
+        { name: 'n'.repeat(513), slug: 'x' },
+        { name: 'x', slug: '' },
+        { name: 'x', slug: 's'.repeat(129) },
+        { name: 'x', slug: 'has space' },
+        { name: 'x', slug: 'a/b' },
+        { name: 'x', slug: 'x', description: 'd'.repeat(513) },
+        { name: 'x', slug: 'x', extra: true },
+        { name: 'x', slug: 5 },
       ]) {
         const res = await create(body);
         expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(400);

@@ -5,8 +5,12 @@ import { auditCount, newApi, newKey } from '../../../../test/key-fixtures.js';
 import { INSUFFICIENT, newPermission, newRole, slugsOf } from '../../../../test/rbac-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const create = (body: unknown, rootKey?: string) => t.call('permissions.createRole', body, rootKey ? { rootKey } : {});
 const getRole = async (role: string) => (await t.call('permissions.getRole', { role })).body.data;
@@ -22,7 +26,9 @@ describe('permissions.createRole', () => {
       expect(roleId).toMatch(/^role_[0-9a-z]+$/);
       const role = await getRole(roleId);
       expect(role).toEqual({
-        id: roleId, name: 'editor', description: 'Edits docs',
+        id: roleId,
+        name: 'editor',
+        description: 'Edits docs',
         permissions: [
           { id: existing.permissionId, name: 'Read docs', slug: 'docs.read' },
           { id: expect.stringMatching(/^perm_/), name: 'docs.write', slug: 'docs.write' },
@@ -55,20 +61,33 @@ describe('permissions.createRole', () => {
     it('a key given the role verifies with its permissions', async () => {
       const { name } = await newRole(t, { permissions: ['billing.read'] });
       const { key } = await newKey(t, { apiId: await newApi(t), roles: [name] });
-      expect((await t.call('keys.verifyKey', { key, permissions: 'billing.read' })).body.data).toMatchObject({ valid: true, roles: [name] });
+      expect((await t.call('keys.verifyKey', { key, permissions: 'billing.read' })).body.data).toMatchObject({
+        valid: true,
+        roles: [name],
+      });
     });
 
     it('the real @unkey/api client accepts every permissions.* and key access response', async () => {
       const unkey = new Unkey({ rootKey: t.rootKey, serverURL: await t.listen(), retryConfig: { strategy: 'none' } });
       const { data: perm } = await unkey.permissions.createPermission({ name: 'SDK read', slug: 'sdk.read', description: 'from the SDK' });
-      expect((await unkey.permissions.getPermission({ permission: 'sdk.read' })).data).toEqual({ id: perm.permissionId, name: 'SDK read', slug: 'sdk.read', description: 'from the SDK' });
+      expect((await unkey.permissions.getPermission({ permission: 'sdk.read' })).data).toEqual({
+        id: perm.permissionId,
+        name: 'SDK read',
+        slug: 'sdk.read',
+        description: 'from the SDK',
+      });
       expect((await unkey.permissions.listPermissions({ search: 'sdk.' })).result.data.map((p) => p.id)).toEqual([perm.permissionId]);
       const { data: role } = await unkey.permissions.createRole({ name: 'sdk_role', permissions: ['sdk.read'] });
       expect((await unkey.permissions.getRole({ role: 'sdk_role' })).data.permissions?.map((p) => p.slug)).toEqual(['sdk.read']);
       expect((await unkey.permissions.listRoles({ search: 'sdk_' })).result.data.map((r) => r.id)).toEqual([role.roleId]);
-      expect(slugsOf((await unkey.permissions.setRolePermissions({ roleId: role.roleId, permissions: ['sdk.write'] })).data)).toEqual(['sdk.write']);
+      expect(slugsOf((await unkey.permissions.setRolePermissions({ roleId: role.roleId, permissions: ['sdk.write'] })).data)).toEqual([
+        'sdk.write',
+      ]);
       const { keyId } = await newKey(t, { apiId: await newApi(t) });
-      expect(slugsOf((await unkey.keys.addPermissions({ keyId, permissions: ['sdk.read', 'sdk.admin'] })).data)).toEqual(['sdk.admin', 'sdk.read']);
+      expect(slugsOf((await unkey.keys.addPermissions({ keyId, permissions: ['sdk.read', 'sdk.admin'] })).data)).toEqual([
+        'sdk.admin',
+        'sdk.read',
+      ]);
       expect(slugsOf((await unkey.keys.removePermissions({ keyId, permissions: ['sdk.admin'] })).data)).toEqual(['sdk.read']);
       expect((await unkey.keys.setPermissions({ keyId, permissions: [] })).data).toEqual([]);
       expect((await unkey.keys.addRoles({ keyId, roles: ['sdk_role'] })).data.map((r) => r.name)).toEqual(['sdk_role']);
@@ -83,8 +102,14 @@ describe('permissions.createRole', () => {
     it('schema violations create nothing', async () => {
       const records = await auditCount(t);
       for (const body of [
-        {}, { name: '' }, { name: 'r'.repeat(129) }, { name: 'ok', description: 'd'.repeat(513) }, { name: 'ok', permissions: ['bad slug'] },
-        { name: 'ok', permissions: Array.from({ length: 1001 }, (_, i) => `p.${i}`) }, { name: 'ok', permissions: 'p.one' }, { name: 'ok', extra: 1 },
+        {},
+        { name: '' },
+        { name: 'r'.repeat(129) },
+        { name: 'ok', description: 'd'.repeat(513) },
+        { name: 'ok', permissions: ['bad slug'] },
+        { name: 'ok', permissions: Array.from({ length: 1001 }, (_, i) => `p.${i}`) },
+        { name: 'ok', permissions: 'p.one' },
+        { name: 'ok', extra: 1 },
       ]) {
         const res = await create(body);
         expect(res.status, JSON.stringify(body).slice(0, 60)).toBe(400);

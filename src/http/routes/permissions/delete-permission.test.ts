@@ -9,9 +9,12 @@ beforeAll(async () => {
   t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
-const remove = (permission: unknown, rootKey?: string) => t.call('permissions.deletePermission', { permission }, rootKey ? { rootKey } : {});
+const remove = (permission: unknown, rootKey?: string) =>
+  t.call('permissions.deletePermission', { permission }, rootKey ? { rootKey } : {});
 
 describe('permissions.deletePermission', () => {
   describe('200', () => {
@@ -84,7 +87,9 @@ describe('permissions.deletePermission', () => {
         expect(res.body.error.type).toBe(PERMISSION_NOT_FOUND);
       }
       expect(await auditCount(t)).toBe(records);
-      expect((await t.call('permissions.getPermission', { permission: foreign.permissionId }, { rootKey: other.rootKey })).status).toBe(200);
+      expect((await t.call('permissions.getPermission', { permission: foreign.permissionId }, { rootKey: other.rootKey })).status).toBe(
+        200,
+      );
     });
   });
 });

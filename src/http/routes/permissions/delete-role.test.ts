@@ -9,7 +9,9 @@ beforeAll(async () => {
   t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 const remove = (role: unknown, rootKey?: string) => t.call('permissions.deleteRole', { role }, rootKey ? { rootKey } : {});
 

@@ -4,8 +4,12 @@ import { auditCount } from '../../../../test/key-fixtures.js';
 import { INSUFFICIENT, PERMISSION_NOT_FOUND, newPermission } from '../../../../test/rbac-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const get = (permission: unknown, rootKey?: string) => t.call('permissions.getPermission', { permission }, rootKey ? { rootKey } : {});
 

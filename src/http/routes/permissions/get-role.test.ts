@@ -4,8 +4,12 @@ import { auditCount } from '../../../../test/key-fixtures.js';
 import { INSUFFICIENT, ROLE_NOT_FOUND, newPermission, newRole } from '../../../../test/rbac-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const get = (role: unknown, rootKey?: string) => t.call('permissions.getRole', { role }, rootKey ? { rootKey } : {});
 
@@ -18,7 +22,9 @@ describe('permissions.getRole', () => {
       const byId = await get(roleId);
       expect(byId.status).toBe(200);
       expect(byId.body.data).toEqual({
-        id: roleId, name, description: 'a role',
+        id: roleId,
+        name,
+        description: 'a role',
         permissions: [
           { id: expect.stringMatching(/^perm_/), name: 'a.first', slug: 'a.first' },
           { id: described.permissionId, name: 'Last', slug: 'z.last', description: 'comes last' },

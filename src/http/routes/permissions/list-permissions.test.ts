@@ -3,8 +3,12 @@ import { startTestServer, type TestServer } from '../../../../test/harness.js';
 import { INSUFFICIENT, newPermission } from '../../../../test/rbac-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const list = (body: Record<string, unknown>, rootKey: string) => t.call('permissions.listPermissions', body, { rootKey });
 
@@ -58,16 +62,26 @@ describe('permissions.listPermissions', () => {
       const plain = await newPermission(t, { slug: 'plain' }, rootKey);
       const described = await newPermission(t, { slug: 'described', name: 'Described', description: 'why' }, rootKey);
       const data = (await list({}, rootKey)).body.data;
-      expect(data).toEqual(expect.arrayContaining([
-        { id: plain.permissionId, name: 'plain', slug: 'plain' },
-        { id: described.permissionId, name: 'Described', slug: 'described', description: 'why' },
-      ]));
+      expect(data).toEqual(
+        expect.arrayContaining([
+          { id: plain.permissionId, name: 'plain', slug: 'plain' },
+          { id: described.permissionId, name: 'Described', slug: 'described', description: 'why' },
+        ]),
+      );
     });
   });
 
   describe('400', () => {
     it('limits out of range, bad cursor or search, unknown fields', async () => {
-      for (const body of [{ limit: 0 }, { limit: 101 }, { limit: 1.5 }, { cursor: '' }, { cursor: 'c'.repeat(1025) }, { search: 's'.repeat(257) }, { extra: 1 }]) {
+      for (const body of [
+        { limit: 0 },
+        { limit: 101 },
+        { limit: 1.5 },
+        { cursor: '' },
+        { cursor: 'c'.repeat(1025) },
+        { search: 's'.repeat(257) },
+        { extra: 1 },
+      ]) {
         const res = await list(body, t.rootKey);
         expect(res.status, JSON.stringify(body).slice(0, 60)).toBe(400);
         expect(res.body.error.errors.length).toBeGreaterThan(0);

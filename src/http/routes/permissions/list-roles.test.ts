@@ -3,8 +3,12 @@ import { startTestServer, type TestServer } from '../../../../test/harness.js';
 import { INSUFFICIENT, newRole } from '../../../../test/rbac-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const list = (body: Record<string, unknown>, rootKey: string) => t.call('permissions.listRoles', body, { rootKey });
 
@@ -34,7 +38,9 @@ describe('permissions.listRoles', () => {
       expect((await list({}, rootKey)).body).toEqual({ meta: { requestId: expect.any(String) }, data: [], pagination: { hasMore: false } });
       const reader = await newRole(t, { name: 'reader', permissions: ['docs.read'] }, rootKey);
       const data = (await list({}, rootKey)).body.data;
-      expect(data).toEqual([{ id: reader.roleId, name: 'reader', permissions: [{ id: expect.stringMatching(/^perm_/), name: 'docs.read', slug: 'docs.read' }] }]);
+      expect(data).toEqual([
+        { id: reader.roleId, name: 'reader', permissions: [{ id: expect.stringMatching(/^perm_/), name: 'docs.read', slug: 'docs.read' }] },
+      ]);
     });
 
     it('search matches id, name or description, ignoring case; % and _ are literal; permissions are not searched', async () => {
@@ -53,7 +59,14 @@ describe('permissions.listRoles', () => {
 
   describe('400', () => {
     it('limits out of range, bad cursor or search, unknown fields', async () => {
-      for (const body of [{ limit: 0 }, { limit: 101 }, { cursor: '' }, { cursor: 'c'.repeat(1025) }, { search: 's'.repeat(257) }, { extra: 1 }]) {
+      for (const body of [
+        { limit: 0 },
+        { limit: 101 },
+        { cursor: '' },
+        { cursor: 'c'.repeat(1025) },
+        { search: 's'.repeat(257) },
+        { extra: 1 },
+      ]) {
         const res = await list(body, t.rootKey);
         expect(res.status, JSON.stringify(body).slice(0, 60)).toBe(400);
         expect(res.body.error.errors.length).toBeGreaterThan(0);

@@ -9,7 +9,9 @@ beforeAll(async () => {
   t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 const set = (body: unknown, rootKey?: string) => t.call('permissions.setRolePermissions', body, rootKey ? { rootKey } : {});
 const roleSlugs = async (role: string) => slugsOf((await t.call('permissions.getRole', { role })).body.data.permissions);
@@ -27,7 +29,12 @@ describe('permissions.setRolePermissions', () => {
         { id: expect.stringMatching(/^perm_/), name: 'new.one', slug: 'new.one' },
       ]);
       expect(await roleSlugs(roleId)).toEqual(['kept', 'new.one']);
-      const [record] = await t.server.store.listAudit({ workspaceId: t.workspaceId, resourceId: roleId, events: ['role.update_permissions'], limit: 10 });
+      const [record] = await t.server.store.listAudit({
+        workspaceId: t.workspaceId,
+        resourceId: roleId,
+        events: ['role.update_permissions'],
+        limit: 10,
+      });
       expect(record!.description).toContain('created new.one');
       expect(record!.resources.map((r) => r.id).sort()).toEqual([roleId, kept.permissionId, res.body.data[1].id, dropped.id].sort());
       // The dropped permission still exists; only the link went.
@@ -63,9 +70,16 @@ describe('permissions.setRolePermissions', () => {
     it('schema violations change nothing', async () => {
       const { roleId } = await newRole(t, { permissions: ['unchanged'] });
       for (const body of [
-        {}, { roleId }, { permissions: [] }, { roleId: 'ab', permissions: [] }, { roleId: 'role x', permissions: [] },
-        { roleId: 'r'.repeat(256), permissions: [] }, { roleId, permissions: ['bad slug'] }, { roleId, permissions: [''] },
-        { roleId, permissions: Array.from({ length: 1001 }, (_, i) => `p.${i}`) }, { roleId, permissions: [], extra: 1 },
+        {},
+        { roleId },
+        { permissions: [] },
+        { roleId: 'ab', permissions: [] },
+        { roleId: 'role x', permissions: [] },
+        { roleId: 'r'.repeat(256), permissions: [] },
+        { roleId, permissions: ['bad slug'] },
+        { roleId, permissions: [''] },
+        { roleId, permissions: Array.from({ length: 1001 }, (_, i) => `p.${i}`) },
+        { roleId, permissions: [], extra: 1 },
       ]) {
         const res = await set(body);
         expect(res.status, JSON.stringify(body).slice(0, 60)).toBe(400);

@@ -4,8 +4,12 @@ import { auditEvents } from '../../../../test/key-fixtures.js';
 import { namespaceName, newNamespace, setOverride } from '../../../../test/ratelimit-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const del = (body: unknown, rootKey?: string) => t.call('ratelimitNamespaces.deleteNamespace', body, rootKey ? { rootKey } : {});
 
@@ -33,7 +37,7 @@ describe('ratelimitNamespaces.deleteNamespace', () => {
   });
 
   describe('403', () => {
-    it('without ratelimit.*.delete_namespace or the namespace\'s own; nothing is deleted', async () => {
+    it("without ratelimit.*.delete_namespace or the namespace's own; nothing is deleted", async () => {
       const ns = await newNamespace(t);
       expect((await del({ namespace: ns.id }, await t.rootKeyWith(['ratelimit.*.update_namespace']))).status).toBe(403);
       expect((await t.server.store.findRatelimitNamespace(t.workspaceId, ns.id))!.deletedAt).toBeNull();

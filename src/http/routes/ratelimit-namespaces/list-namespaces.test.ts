@@ -3,14 +3,18 @@ import { startTestServer, type TestServer } from '../../../../test/harness.js';
 import { newNamespace } from '../../../../test/ratelimit-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const list = (body: unknown, rootKey?: string) => t.call('ratelimitNamespaces.listNamespaces', body, rootKey ? { rootKey } : {});
 
 describe('ratelimitNamespaces.listNamespaces', () => {
   describe('200', () => {
-    it('pages through the workspace\'s live namespaces in creation order, every field mapped', async () => {
+    it("pages through the workspace's live namespaces in creation order, every field mapped", async () => {
       const ws = await t.newWorkspace();
       const made: Array<{ name: string; id: string; createdAt: number }> = [];
       for (let i = 0; i < 4; i++) {
@@ -33,7 +37,7 @@ describe('ratelimitNamespaces.listNamespaces', () => {
       expect(second.body.pagination).toEqual({ hasMore: false });
     });
 
-    it('never lists another workspace\'s namespaces', async () => {
+    it("never lists another workspace's namespaces", async () => {
       const mine = await t.newWorkspace();
       const theirs = await t.newWorkspace();
       await newNamespace(t, theirs.rootKey, theirs.workspaceId);

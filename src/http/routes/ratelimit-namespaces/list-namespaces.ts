@@ -4,7 +4,7 @@ import { namespaceData } from '../../../contract/views/ratelimit-namespaces.js';
 
 export default defineRoute({
   operation: 'ratelimitNamespaces.listNamespaces',
-  summary: 'List the workspace\'s rate-limit namespaces, a page at a time, in creation order',
+  summary: "List the workspace's rate-limit namespaces, a page at a time, in creation order",
   description: 'Keyward extension. Deleted namespaces are not listed. Requires `ratelimit.*.read_namespace`.',
   body: ListNamespacesBody,
   data: NamespaceData,

@@ -4,8 +4,12 @@ import { auditCount, auditEvents } from '../../../../test/key-fixtures.js';
 import { alignClock, namespaceName, newNamespace, setOverride } from '../../../../test/ratelimit-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const rename = (body: unknown, rootKey?: string) => t.call('ratelimitNamespaces.renameNamespace', body, rootKey ? { rootKey } : {});
 
@@ -49,7 +53,7 @@ describe('ratelimitNamespaces.renameNamespace', () => {
       expect(await auditCount(t)).toBe(records);
     });
 
-    it('a deleted namespace\'s name is free', async () => {
+    it("a deleted namespace's name is free", async () => {
       const a = await newNamespace(t);
       const b = await newNamespace(t);
       await t.call('ratelimitNamespaces.deleteNamespace', { namespace: b.id });
@@ -66,11 +70,13 @@ describe('ratelimitNamespaces.renameNamespace', () => {
   });
 
   describe('403', () => {
-    it('without ratelimit.*.update_namespace or the namespace\'s own', async () => {
+    it("without ratelimit.*.update_namespace or the namespace's own", async () => {
       const ns = await newNamespace(t);
       const denied = await rename({ namespace: ns.id, name: namespaceName() }, await t.rootKeyWith(['ratelimit.*.read_namespace']));
       expect(denied.status).toBe(403);
-      expect((await rename({ namespace: ns.id, name: namespaceName() }, await t.rootKeyWith([`ratelimit.${ns.id}.update_namespace`]))).status).toBe(200);
+      expect(
+        (await rename({ namespace: ns.id, name: namespaceName() }, await t.rootKeyWith([`ratelimit.${ns.id}.update_namespace`]))).status,
+      ).toBe(200);
     });
   });
 

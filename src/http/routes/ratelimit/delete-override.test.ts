@@ -4,8 +4,12 @@ import { auditEvents } from '../../../../test/key-fixtures.js';
 import { namespaceName, newNamespace, setOverride } from '../../../../test/ratelimit-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const del = (body: unknown, rootKey?: string) => t.call('ratelimit.deleteOverride', body, rootKey ? { rootKey } : {});
 
@@ -44,13 +48,18 @@ describe('ratelimit.deleteOverride', () => {
   });
 
   describe('403', () => {
-    it('without ratelimit.*.delete_override or the namespace\'s own; nothing is deleted', async () => {
+    it("without ratelimit.*.delete_override or the namespace's own; nothing is deleted", async () => {
       const ns = await newNamespace(t);
       await setOverride(t, { namespace: ns.name, identifier: 'u', limit: 1, duration: 1000 });
-      const res = await del({ namespace: ns.name, identifier: 'u' }, await t.rootKeyWith(['ratelimit.*.set_override', 'ratelimit.*.read_override']));
+      const res = await del(
+        { namespace: ns.name, identifier: 'u' },
+        await t.rootKeyWith(['ratelimit.*.set_override', 'ratelimit.*.read_override']),
+      );
       expect(res.status).toBe(403);
       expect((await t.call('ratelimit.listOverrides', { namespace: ns.name })).body.data).toHaveLength(1);
-      expect((await del({ namespace: ns.name, identifier: 'u' }, await t.rootKeyWith([`ratelimit.${ns.id}.delete_override`]))).status).toBe(200);
+      expect((await del({ namespace: ns.name, identifier: 'u' }, await t.rootKeyWith([`ratelimit.${ns.id}.delete_override`]))).status).toBe(
+        200,
+      );
     });
   });
 

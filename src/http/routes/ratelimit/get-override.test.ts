@@ -3,8 +3,12 @@ import { startTestServer, type TestServer } from '../../../../test/harness.js';
 import { namespaceName, newNamespace, setOverride } from '../../../../test/ratelimit-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const get = (body: unknown, rootKey?: string) => t.call('ratelimit.getOverride', body, rootKey ? { rootKey } : {});
 
@@ -19,10 +23,16 @@ describe('ratelimit.getOverride', () => {
       const exact = await setOverride(t, { namespace: ns.name, identifier: 'acme_team_1', limit: 30, duration: 1000 });
 
       expect((await get({ namespace: ns.name, identifier: 'acme_team_1' })).body.data).toEqual({
-        overrideId: exact, identifier: 'acme_team_1', limit: 30, duration: 1000,
+        overrideId: exact,
+        identifier: 'acme_team_1',
+        limit: 30,
+        duration: 1000,
       });
       expect((await get({ namespace: ns.id, identifier: 'acme_team_2' })).body.data).toEqual({
-        overrideId: broad, identifier: 'acme_*', limit: 10, duration: 60_000,
+        overrideId: broad,
+        identifier: 'acme_*',
+        limit: 10,
+        duration: 60_000,
       });
     });
 
@@ -34,7 +44,7 @@ describe('ratelimit.getOverride', () => {
       expect((await get({ namespace: ns.name, identifier: 'x_*' })).body.data.overrideId).toBe(literal);
     });
 
-    it('the namespace\'s own read_override permission is enough', async () => {
+    it("the namespace's own read_override permission is enough", async () => {
       const ns = await newNamespace(t);
       await setOverride(t, { namespace: ns.name, identifier: 'u', limit: 1, duration: 1000 });
       const key = await t.rootKeyWith([`ratelimit.${ns.id}.read_override`]);
@@ -44,7 +54,12 @@ describe('ratelimit.getOverride', () => {
 
   describe('400', () => {
     it('missing or oversized fields', async () => {
-      for (const body of [{ namespace: 'n' }, { identifier: 'u' }, { namespace: 'n', identifier: 'u'.repeat(513) }, { namespace: 'n', identifier: 'u', x: 1 }]) {
+      for (const body of [
+        { namespace: 'n' },
+        { identifier: 'u' },
+        { namespace: 'n', identifier: 'u'.repeat(513) },
+        { namespace: 'n', identifier: 'u', x: 1 },
+      ]) {
         const res = await get(body);
         expect(res.status).toBe(400);
         expect(Array.isArray(res.body.error.errors)).toBe(true);

@@ -10,9 +10,15 @@ import { alignClock, namespaceName, newNamespace, setOverride } from '../../../.
  */
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
-afterEach(() => { vi.restoreAllMocks(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 const limit = (body: Record<string, unknown>, rootKey?: string) => t.call('ratelimit.limit', body, rootKey ? { rootKey } : {});
 const multi = (body: unknown[], rootKey?: string) => t.call('ratelimit.multiLimit', body, rootKey ? { rootKey } : {});
@@ -28,8 +34,17 @@ async function applied(namespace: string, identifier: string): Promise<{ limit: 
 /** Spies on every store method the limit path could read or write through. */
 function spyOnStore() {
   const store = t.server.store;
-  const methods = ['findRatelimitNamespace', 'listRatelimitOverrides', 'findRatelimitOverrideCandidates', 'createRatelimitNamespace', 'transaction'] as const;
-  return Object.fromEntries(methods.map((method) => [method, vi.spyOn(store, method)])) as Record<(typeof methods)[number], ReturnType<typeof vi.spyOn>>;
+  const methods = [
+    'findRatelimitNamespace',
+    'listRatelimitOverrides',
+    'findRatelimitOverrideCandidates',
+    'createRatelimitNamespace',
+    'transaction',
+  ] as const;
+  return Object.fromEntries(methods.map((method) => [method, vi.spyOn(store, method)])) as Record<
+    (typeof methods)[number],
+    ReturnType<typeof vi.spyOn>
+  >;
 }
 
 describe('ratelimit.limit through the namespace cache', () => {
@@ -133,8 +148,12 @@ describe('ratelimit.limit through the namespace cache', () => {
     const original = store.listRatelimitOverrides.bind(store);
     let reached!: () => void;
     let release!: () => void;
-    const atGate = new Promise<void>((resolve) => { reached = resolve; });
-    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const atGate = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     // The first load reads the overrides, then waits while an override is set and announced.
     vi.spyOn(store, 'listRatelimitOverrides').mockImplementationOnce(async (query) => {
       const rows = await original(query);
@@ -163,7 +182,10 @@ describe('ratelimit.limit through the namespace cache', () => {
 
     const spies = spyOnStore();
     expect(await applied(ns.name, 'bulk_42')).toEqual({ limit: 142, overrideId: ids[42] });
-    expect(await applied(ns.name, `bulk_${MAX_CACHED_OVERRIDES - 1}`)).toEqual({ limit: 99 + MAX_CACHED_OVERRIDES, overrideId: ids.at(-1) });
+    expect(await applied(ns.name, `bulk_${MAX_CACHED_OVERRIDES - 1}`)).toEqual({
+      limit: 99 + MAX_CACHED_OVERRIDES,
+      overrideId: ids.at(-1),
+    });
     expect(await applied(ns.name, 'wild_x')).toEqual({ limit: 3, overrideId: wildcard });
     expect(await applied(ns.name, 'none')).toEqual({ limit: 1 });
     expect(spies.findRatelimitNamespace).not.toHaveBeenCalled();
@@ -179,7 +201,7 @@ describe('ratelimit.limit through the namespace cache', () => {
     expect(spies.findRatelimitOverrideCandidates).not.toHaveBeenCalled();
   });
 
-  it('drops a workspace\'s entries on its `workspace` and `ratelimitNamespace` invalidations and on `all`, no other workspace\'s', async () => {
+  it("drops a workspace's entries on its `workspace` and `ratelimitNamespace` invalidations and on `all`, no other workspace's", async () => {
     const ns = await newNamespace(t);
     await applied(ns.name, 'u');
     const reads = spyOnStore().findRatelimitNamespace;

@@ -7,8 +7,12 @@ import { alignClock, namespaceName, newNamespace, setOverride } from '../../../.
 const REDIS_URL = process.env.KEYWARD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const limit = (body: Record<string, unknown>, rootKey?: string) => t.call('ratelimit.limit', body, rootKey ? { rootKey } : {});
 
@@ -86,7 +90,7 @@ describe('ratelimit.limit', () => {
       expect(mine!.id).not.toBe(theirs!.id);
     });
 
-    it('applies an override: its limit and duration replace the request\'s, exact identifier before wildcards', async () => {
+    it("applies an override: its limit and duration replace the request's, exact identifier before wildcards", async () => {
       const start = alignClock(t, 60_000);
       const ns = await newNamespace(t);
       const wildcard = await setOverride(t, { namespace: ns.name, identifier: 'premium_*', limit: 3, duration: 60_000 });
@@ -182,7 +186,7 @@ describe('ratelimit.limit', () => {
   });
 
   describe('403', () => {
-    it('without ratelimit.*.limit or the namespace\'s own limit permission', async () => {
+    it("without ratelimit.*.limit or the namespace's own limit permission", async () => {
       const ns = await newNamespace(t);
       const key = await t.rootKeyWith(['ratelimit.*.read_override', 'ratelimit.rlns_other.limit']);
       const res = await limit({ namespace: ns.name, identifier: 'u', limit: 1, duration: 1000 }, key);
@@ -191,7 +195,7 @@ describe('ratelimit.limit', () => {
       expect(res.body.error.detail).toContain(`ratelimit.${ns.id}.limit`);
     });
 
-    it('the namespace\'s own permission is enough for an existing namespace', async () => {
+    it("the namespace's own permission is enough for an existing namespace", async () => {
       const ns = await newNamespace(t);
       const key = await t.rootKeyWith([`ratelimit.${ns.id}.limit`]);
       expect((await limit({ namespace: ns.name, identifier: 'u', limit: 1, duration: 1000 }, key)).status).toBe(200);
@@ -199,7 +203,11 @@ describe('ratelimit.limit', () => {
 
     it('creating a namespace needs ratelimit.*.create_namespace and ratelimit.*.limit; nothing is created without them', async () => {
       const records = await auditCount(t);
-      for (const permissions of [['ratelimit.*.limit'], ['ratelimit.*.create_namespace'], ['ratelimit.*.create_namespace', 'ratelimit.rlns_x.limit']]) {
+      for (const permissions of [
+        ['ratelimit.*.limit'],
+        ['ratelimit.*.create_namespace'],
+        ['ratelimit.*.create_namespace', 'ratelimit.rlns_x.limit'],
+      ]) {
         const namespace = namespaceName();
         const res = await limit({ namespace, identifier: 'u', limit: 1, duration: 1000 }, await t.rootKeyWith(permissions));
         expect(res.status, permissions.join()).toBe(403);

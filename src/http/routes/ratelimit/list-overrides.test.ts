@@ -3,8 +3,12 @@ import { startTestServer, type TestServer } from '../../../../test/harness.js';
 import { namespaceName, newNamespace, setOverride } from '../../../../test/ratelimit-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const list = (body: unknown, rootKey?: string) => t.call('ratelimit.listOverrides', body, rootKey ? { rootKey } : {});
 
@@ -44,7 +48,12 @@ describe('ratelimit.listOverrides', () => {
   describe('400', () => {
     it('a limit outside 1-100 or a malformed cursor', async () => {
       const ns = await newNamespace(t);
-      for (const body of [{ namespace: ns.name, limit: 0 }, { namespace: ns.name, limit: 101 }, { namespace: ns.name, cursor: 'not a cursor' }, {}]) {
+      for (const body of [
+        { namespace: ns.name, limit: 0 },
+        { namespace: ns.name, limit: 101 },
+        { namespace: ns.name, cursor: 'not a cursor' },
+        {},
+      ]) {
         const res = await list(body);
         expect(res.status).toBe(400);
         expect(Array.isArray(res.body.error.errors)).toBe(true);
@@ -53,7 +62,7 @@ describe('ratelimit.listOverrides', () => {
   });
 
   describe('403', () => {
-    it('without ratelimit.*.read_override or the namespace\'s own', async () => {
+    it("without ratelimit.*.read_override or the namespace's own", async () => {
       const ns = await newNamespace(t);
       const res = await list({ namespace: ns.name }, await t.rootKeyWith(['ratelimit.*.set_override']));
       expect(res.status).toBe(403);

@@ -4,7 +4,7 @@ import { overrideData } from '../../../contract/views/ratelimit-overrides.js';
 
 export default defineRoute({
   operation: 'ratelimit.listOverrides',
-  summary: 'List a namespace\'s overrides, a page at a time, in creation order',
+  summary: "List a namespace's overrides, a page at a time, in creation order",
   description:
     '`cursor` is sent only when there is a next page. ' +
     'Requires `ratelimit.*.read_override` or `ratelimit.<namespaceId>.read_override`.',

@@ -4,8 +4,12 @@ import { auditEvents } from '../../../../test/key-fixtures.js';
 import { alignClock, namespaceName, newNamespace, setOverride } from '../../../../test/ratelimit-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const multi = (body: unknown, rootKey?: string) => t.call('ratelimit.multiLimit', body, rootKey ? { rootKey } : {});
 /** What is left of a counter, read with a cost-0 check, which counts nothing. */
@@ -56,7 +60,10 @@ describe('ratelimit.multiLimit', () => {
       expect(res.body.data.passed).toBe(false);
       expect(res.body.data.limits.map((l: { passed: boolean }) => l.passed)).toEqual([true, false]);
       expect(await remaining(ns.name, 'u', 3)).toBe(3);
-      const fits = await multi([{ ...item, cost: 1 }, { ...item, cost: 2 }]);
+      const fits = await multi([
+        { ...item, cost: 1 },
+        { ...item, cost: 2 },
+      ]);
       expect(fits.body.data.passed).toBe(true);
       expect(await remaining(ns.name, 'u', 3)).toBe(0);
     });
@@ -79,7 +86,13 @@ describe('ratelimit.multiLimit', () => {
       alignClock(t, 60_000);
       const namespace = namespaceName();
       const item = { namespace, identifier: 'u', limit: 1, duration: 60_000 };
-      for (const body of [[], Array.from({ length: 101 }, () => item), item, [item, { ...item, limit: 0 }], [item, { ...item, cost: -1 }]]) {
+      for (const body of [
+        [],
+        Array.from({ length: 101 }, () => item),
+        item,
+        [item, { ...item, limit: 0 }],
+        [item, { ...item, cost: -1 }],
+      ]) {
         const res = await multi(body);
         expect(res.status).toBe(400);
         expect(Array.isArray(res.body.error.errors)).toBe(true);
@@ -112,7 +125,10 @@ describe('ratelimit.multiLimit', () => {
       const fresh = namespaceName();
       const key = await t.rootKeyWith(['ratelimit.*.limit']);
       const res = await multi(
-        [{ namespace: a.name, identifier: 'u', limit: 1, duration: 60_000 }, { namespace: fresh, identifier: 'u', limit: 1, duration: 60_000 }],
+        [
+          { namespace: a.name, identifier: 'u', limit: 1, duration: 60_000 },
+          { namespace: fresh, identifier: 'u', limit: 1, duration: 60_000 },
+        ],
         key,
       );
       expect(res.status).toBe(403);

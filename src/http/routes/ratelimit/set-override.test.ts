@@ -4,8 +4,12 @@ import { auditEvents } from '../../../../test/key-fixtures.js';
 import { namespaceName, newNamespace } from '../../../../test/ratelimit-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const set = (body: unknown, rootKey?: string) => t.call('ratelimit.setOverride', body, rootKey ? { rootKey } : {});
 
@@ -46,7 +50,10 @@ describe('ratelimit.setOverride', () => {
 
     it('accepts limit 0 (a block) and the duration bounds', async () => {
       const ns = await newNamespace(t);
-      for (const [limit, duration] of [[0, 1000], [5, 2_592_000_000]] as const) {
+      for (const [limit, duration] of [
+        [0, 1000],
+        [5, 2_592_000_000],
+      ] as const) {
         expect((await set({ namespace: ns.name, identifier: `b${limit}`, limit, duration })).status).toBe(200);
       }
     });
@@ -74,7 +81,7 @@ describe('ratelimit.setOverride', () => {
   });
 
   describe('403', () => {
-    it('without ratelimit.*.set_override or the namespace\'s own; the own one is enough', async () => {
+    it("without ratelimit.*.set_override or the namespace's own; the own one is enough", async () => {
       const ns = await newNamespace(t);
       const body = { namespace: ns.name, identifier: 'u', limit: 1, duration: 60_000 };
       const denied = await set(body, await t.rootKeyWith(['ratelimit.*.read_override', 'ratelimit.*.limit']));

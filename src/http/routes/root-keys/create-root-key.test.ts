@@ -6,11 +6,18 @@ import { INSUFFICIENT, allRootKeys, newRootKey } from '../../../../test/root-key
 let t: TestServer;
 let logs = '';
 beforeAll(async () => {
-  t = await startTestServer({ env: { KEYWARD_LOG_LEVEL: 'trace' }, logStream: { write: (line) => {
-    logs += line;
-  } } });
+  t = await startTestServer({
+    env: { KEYWARD_LOG_LEVEL: 'trace' },
+    logStream: {
+      write: (line) => {
+        logs += line;
+      },
+    },
+  });
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 const create = (body: unknown, rootKey = t.rootKey) => t.call('rootKeys.createRootKey', body, { rootKey });
 const CREATE = 'rootkey.*.create_root_key';
@@ -32,12 +39,20 @@ describe('rootKeys.createRootKey', () => {
       const listed = (await allRootKeys(t)).find((k) => k.id === rootKeyId);
       const bootstrapKeyId = (await allRootKeys(t)).find((k) => k.name === 'bootstrap').id;
       expect(listed).toEqual({
-        id: rootKeyId, name: 'deploy bot', start: key.slice(0, 'kw_root_'.length + 4), permissions: ['api.*.create_api', 'api.*.read_api'],
-        createdAt: t.clock.now(), createdBy: bootstrapKeyId,
+        id: rootKeyId,
+        name: 'deploy bot',
+        start: key.slice(0, 'kw_root_'.length + 4),
+        permissions: ['api.*.create_api', 'api.*.read_api'],
+        createdAt: t.clock.now(),
+        createdBy: bootstrapKeyId,
       });
 
       const [record] = await t.server.store.listAudit({ workspaceId: t.workspaceId, resourceId: rootKeyId, limit: 10 });
-      expect(record).toMatchObject({ event: 'rootKey.create', actor: { type: 'root_key', id: bootstrapKeyId }, resources: [{ type: 'rootKey', id: rootKeyId, name: 'deploy bot' }] });
+      expect(record).toMatchObject({
+        event: 'rootKey.create',
+        actor: { type: 'root_key', id: bootstrapKeyId },
+        resources: [{ type: 'rootKey', id: rootKeyId, name: 'deploy bot' }],
+      });
       expect(record!.description).toContain('api.*.create_api, api.*.read_api');
       // Shown once means once: not in the audit log, nor in any log line (written at trace level here).
       expect(JSON.stringify(await t.server.store.listAudit({ workspaceId: t.workspaceId, limit: 10_000 }))).not.toContain(key);
@@ -50,9 +65,13 @@ describe('rootKeys.createRootKey', () => {
     it('a per-resource tuple can be granted by a holder of its * form; a URN by a holder of a URN covering it', async () => {
       const apiId = await newApi(t);
       const granter = await t.rootKeyWith([CREATE, 'api.*.read_key', `unkey:v1:${t.workspaceId}:keyspaces/**#read_key`]);
-      const res = await create({
-        name: 'narrow', permissions: [`api.${apiId}.read_key`, `unkey:v1:${t.workspaceId}:keyspaces/${apiId}/keys/*#read_key`],
-      }, granter);
+      const res = await create(
+        {
+          name: 'narrow',
+          permissions: [`api.${apiId}.read_key`, `unkey:v1:${t.workspaceId}:keyspaces/${apiId}/keys/*#read_key`],
+        },
+        granter,
+      );
       expect(res.status).toBe(200);
     });
 
@@ -74,7 +93,7 @@ describe('rootKeys.createRootKey', () => {
   });
 
   describe('400', () => {
-    it('schema problems, unknown or malformed permissions, another workspace\'s URN, a past expiry; nothing created', async () => {
+    it("schema problems, unknown or malformed permissions, another workspace's URN, a past expiry; nothing created", async () => {
       const other = await t.newWorkspace();
       const records = await auditCount(t);
       const keys = (await allRootKeys(t)).length;
@@ -133,7 +152,12 @@ describe('rootKeys.createRootKey', () => {
 
     it('no escalation: a permission the caller does not hold is refused, naming the first missing; nothing created', async () => {
       const apiId = await newApi(t);
-      const granter = await t.rootKeyWith([CREATE, 'api.*.read_api', `api.${apiId}.read_key`, `unkey:v1:${t.workspaceId}:keyspaces/${apiId}/keys/*#read_key`]);
+      const granter = await t.rootKeyWith([
+        CREATE,
+        'api.*.read_api',
+        `api.${apiId}.read_key`,
+        `unkey:v1:${t.workspaceId}:keyspaces/${apiId}/keys/*#read_key`,
+      ]);
       const admin = await t.rootKeyWith([CREATE, `unkey:v1:${t.workspaceId}:**#*`]);
       const records = await auditCount(t);
       for (const [permissions, missing] of [
@@ -145,7 +169,10 @@ describe('rootKeys.createRootKey', () => {
         [['rootkey.*.update_root_key'], 'rootkey.*.update_root_key'],
         // A URN grant covers only what its pattern covers; a tuple never stands for a URN, nor a URN for a tuple.
         [[`unkey:v1:${t.workspaceId}:keyspaces/*/keys/*#read_key`], `unkey:v1:${t.workspaceId}:keyspaces/*/keys/*#read_key`],
-        [[`unkey:v1:${t.workspaceId}:keyspaces/${apiId}/keys/**#read_key`], `unkey:v1:${t.workspaceId}:keyspaces/${apiId}/keys/**#read_key`],
+        [
+          [`unkey:v1:${t.workspaceId}:keyspaces/${apiId}/keys/**#read_key`],
+          `unkey:v1:${t.workspaceId}:keyspaces/${apiId}/keys/**#read_key`,
+        ],
         [[`unkey:v1:${t.workspaceId}:keyspaces/${apiId}#read_keyspace`], `unkey:v1:${t.workspaceId}:keyspaces/${apiId}#read_keyspace`],
       ] as const) {
         const res = await create({ name: 'escalation', permissions }, granter);
@@ -160,7 +187,10 @@ describe('rootKeys.createRootKey', () => {
     it('an expiring root key cannot create one that outlives it', async () => {
       const expires = t.clock.now() + 60_000;
       const { key: granter } = await newRootKey(t, [CREATE, 'api.*.read_api'], { expires });
-      for (const body of [{ name: 'forever', permissions: ['api.*.read_api'] }, { name: 'later', permissions: [], expires: expires + 1 }]) {
+      for (const body of [
+        { name: 'forever', permissions: ['api.*.read_api'] },
+        { name: 'later', permissions: [], expires: expires + 1 },
+      ]) {
         const res = await create(body, granter);
         expect(res.status).toBe(403);
         expect(res.body.error.detail).toContain('expires');

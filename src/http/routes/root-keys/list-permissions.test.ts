@@ -4,8 +4,12 @@ import { ALL_WILDCARD_PERMISSIONS, permissionProblem } from '../../../core/permi
 import { INSUFFICIENT, allRootKeys } from '../../../../test/root-key-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 describe('rootKeys.listPermissions', () => {
   describe('200', () => {
@@ -18,15 +22,29 @@ describe('rootKeys.listPermissions', () => {
       expect(new Set(names).size).toBe(names.length);
       const bootstrap = (await allRootKeys(t)).find((k) => k.name === 'bootstrap');
       expect(names).toEqual(expect.arrayContaining(bootstrap.permissions));
-      expect(bootstrap.permissions).toEqual(expect.arrayContaining([
-        'rootkey.*.create_root_key', 'rootkey.*.read_root_key', 'rootkey.*.update_root_key', 'rootkey.*.delete_root_key',
-      ]));
-      expect(names).toEqual(expect.arrayContaining([
-        'api.<apiId>.read_key', 'identity.<idId>.read_identity', 'ratelimit.<rlnsId>.limit',
-        'unkey:v1:<workspaceId>:keyspaces/<apiId>/keys/<keyId>#verify_key', 'unkey:v1:<workspaceId>:**#*',
-      ]));
+      expect(bootstrap.permissions).toEqual(
+        expect.arrayContaining([
+          'rootkey.*.create_root_key',
+          'rootkey.*.read_root_key',
+          'rootkey.*.update_root_key',
+          'rootkey.*.delete_root_key',
+        ]),
+      );
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'api.<apiId>.read_key',
+          'identity.<idId>.read_identity',
+          'ratelimit.<rlnsId>.limit',
+          'unkey:v1:<workspaceId>:keyspaces/<apiId>/keys/<keyId>#verify_key',
+          'unkey:v1:<workspaceId>:**#*',
+        ]),
+      );
       // Placeholders filled in, every listed form is one a root key can be given.
-      const fill = (p: string) => p.replace('<workspaceId>', t.workspaceId).replace(/<(api|id|rlns)Id>/, '$1_1').replace(/<[a-zA-Z]+Id>/g, 'x_1');
+      const fill = (p: string) =>
+        p
+          .replace('<workspaceId>', t.workspaceId)
+          .replace(/<(api|id|rlns)Id>/, '$1_1')
+          .replace(/<[a-zA-Z]+Id>/g, 'x_1');
       for (const name of names) expect(permissionProblem(fill(name), t.workspaceId), name).toBeUndefined();
       expect([...ALL_WILDCARD_PERMISSIONS].sort()).toEqual(names.filter((n) => /^[a-z]+\.\*\./.test(n)).sort());
     });

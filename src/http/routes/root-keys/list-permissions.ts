@@ -9,7 +9,7 @@ export default defineRoute({
     'Keyward extension. Requires `rootkey.*.read_root_key`. Tuples `<type>.<id|*>.<action>` match exactly: `*` is the ' +
     'literal every check accepts beside the specific id. URNs `unkey:v1:<workspaceId>:<path>#<action>` match by pattern: ' +
     '`*` is one path segment, a final `**` one or more. Not to be confused with permissions.listPermissions, which lists ' +
-    "the permissions of your own keys.",
+    'the permissions of your own keys.',
   body: ListPermissionsBody,
   data: Type.Array(PermissionInfoData),
   errors: [400, 401, 403, 500],

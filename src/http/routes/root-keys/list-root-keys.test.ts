@@ -3,8 +3,12 @@ import { startTestServer, type TestServer } from '../../../../test/harness.js';
 import { INSUFFICIENT, allRootKeys, newRootKey } from '../../../../test/root-key-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const list = (body: Record<string, unknown>, rootKey: string) => t.call('rootKeys.listRootKeys', body, { rootKey });
 
@@ -32,7 +36,7 @@ describe('rootKeys.listRootKeys', () => {
       expect(seen.slice(1)).toEqual(made);
     });
 
-    it('never a secret or a hash; optional fields omitted; revoked keys and other workspaces\' keys left out', async () => {
+    it("never a secret or a hash; optional fields omitted; revoked keys and other workspaces' keys left out", async () => {
       const { rootKey } = await t.newWorkspace();
       const expires = t.clock.now() + 3_600_000;
       const kept = await newRootKey(t, ['api.*.read_api'], { name: 'kept', expires, by: rootKey });
@@ -46,8 +50,13 @@ describe('rootKeys.listRootKeys', () => {
       expect(rest).toEqual([]);
       expect(Object.keys(bootstrap).sort()).toEqual(['createdAt', 'id', 'name', 'permissions', 'start']);
       expect(item).toEqual({
-        id: kept.rootKeyId, name: 'kept', start: kept.key.slice(0, 12), permissions: ['api.*.read_api'],
-        createdAt: t.clock.now(), expires, createdBy: bootstrap.id,
+        id: kept.rootKeyId,
+        name: 'kept',
+        start: kept.key.slice(0, 12),
+        permissions: ['api.*.read_api'],
+        createdAt: t.clock.now(),
+        expires,
+        createdBy: bootstrap.id,
       });
       const stored = await t.server.store.findRootKey((await t.server.store.findRootKeyWorkspace(kept.rootKeyId))!, kept.rootKeyId);
       expect(text).not.toContain(stored!.hash);

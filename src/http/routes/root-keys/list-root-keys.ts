@@ -6,7 +6,7 @@ export default defineRoute({
   operation: 'rootKeys.listRootKeys',
   summary: "List the workspace's root keys, a page at a time, in creation order",
   description:
-    'Keyward extension. Requires `rootkey.*.read_root_key`. Revoked root keys are not listed, and no root key\'s secret ' +
+    "Keyward extension. Requires `rootkey.*.read_root_key`. Revoked root keys are not listed, and no root key's secret " +
     'is ever returned: `start` tells them apart. `cursor` is sent only when there is a next page.',
   body: ListRootKeysBody,
   data: RootKeyData,

@@ -4,8 +4,12 @@ import { auditCount, auditEvents } from '../../../../test/key-fixtures.js';
 import { INSUFFICIENT, ROOT_KEY_NOT_FOUND, allRootKeys, newRootKey } from '../../../../test/root-key-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const revoke = (rootKeyId: string, rootKey = t.rootKey) => t.call('rootKeys.revokeRootKey', { rootKeyId }, { rootKey });
 

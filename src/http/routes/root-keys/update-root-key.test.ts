@@ -4,8 +4,12 @@ import { auditCount, auditEvents } from '../../../../test/key-fixtures.js';
 import { INSUFFICIENT, ROOT_KEY_NOT_FOUND, newRootKey } from '../../../../test/root-key-fixtures.js';
 
 let t: TestServer;
-beforeAll(async () => { t = await startTestServer(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const update = (body: unknown, rootKey = t.rootKey) => t.call('rootKeys.updateRootKey', body, { rootKey });
 const UPDATE = 'rootkey.*.update_root_key';
@@ -29,7 +33,10 @@ describe('rootKeys.updateRootKey', () => {
 
     it('only the name, or only the permissions; a root key may lower itself', async () => {
       const { rootKeyId, key } = await newRootKey(t, [UPDATE, 'api.*.read_api'], { name: 'self' });
-      expect((await update({ rootKeyId, name: 'renamed' }, key)).body.data).toMatchObject({ name: 'renamed', permissions: [UPDATE, 'api.*.read_api'] });
+      expect((await update({ rootKeyId, name: 'renamed' }, key)).body.data).toMatchObject({
+        name: 'renamed',
+        permissions: [UPDATE, 'api.*.read_api'],
+      });
       expect((await update({ rootKeyId, permissions: [UPDATE] }, key)).body.data).toMatchObject({ name: 'renamed', permissions: [UPDATE] });
       expect((await t.call('apis.getApi', { apiId: 'api_whatever' }, { rootKey: key })).status).toBe(403);
     });
@@ -39,7 +46,13 @@ describe('rootKeys.updateRootKey', () => {
     it('schema problems and unknown permissions; nothing changes', async () => {
       const { rootKeyId } = await newRootKey(t, ['api.*.read_api']);
       const records = await auditCount(t);
-      for (const body of [{}, { rootKeyId: 'rk' }, { rootKeyId, name: '' }, { rootKeyId, extra: 1 }, { rootKeyId, permissions: ['api.*.nope'] }]) {
+      for (const body of [
+        {},
+        { rootKeyId: 'rk' },
+        { rootKeyId, name: '' },
+        { rootKeyId, extra: 1 },
+        { rootKeyId, permissions: ['api.*.nope'] },
+      ]) {
         expect((await update(body)).status, JSON.stringify(body)).toBe(400);
       }
       expect(await auditCount(t)).toBe(records);

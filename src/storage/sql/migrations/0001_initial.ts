@@ -188,11 +188,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'bigint')
     .addColumn('deleted_at', 'bigint')
     .execute();
-  await db.schema
-    .createIndex('ratelimit_overrides_namespace')
-    .on('ratelimit_overrides')
-    .columns(['namespace_id', 'identifier'])
-    .execute();
+  await db.schema.createIndex('ratelimit_overrides_namespace').on('ratelimit_overrides').columns(['namespace_id', 'identifier']).execute();
 
   await db.schema
     .createTable('encrypted_keys')
@@ -255,11 +251,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('spent_credits', 'bigint', (c) => c.notNull().defaultTo(0))
     .addColumn('latency', 'integer', (c) => c.notNull().defaultTo(0))
     .execute();
-  await db.schema
-    .createIndex('key_verifications_workspace_time')
-    .on('key_verifications')
-    .columns(['workspace_id', 'time'])
-    .execute();
+  await db.schema.createIndex('key_verifications_workspace_time').on('key_verifications').columns(['workspace_id', 'time']).execute();
 }
 
 export async function down(): Promise<void> {
