@@ -7,7 +7,7 @@ import type { RequestContext } from './context.js';
 import type { CachedNamespace, ServiceDeps } from './deps.js';
 import { requirePermission } from './authorization.js';
 import { namespaceNotFound, overrideNotFound } from './not-found.js';
-import { pageOf, type Page } from './pagination.js';
+import { fetchPage, type Page } from './pagination.js';
 
 /**
  * Standalone rate limiting (docs/unkey-compatibility.md, "ratelimit", "Rate-limit algorithm", "Permission requirements"): ratelimit.limit and multiLimit, overrides, and
@@ -280,13 +280,9 @@ export class RatelimitService {
 
   async listOverrides(ctx: RequestContext, namespace: string, input: PageInput): Promise<Page<RatelimitOverrideRecord>> {
     const ns = await this.namespaceAllowing(ctx, namespace, 'read_override');
-    const rows = await this.deps.store.listRatelimitOverrides({
-      workspaceId: ctx.workspaceId,
-      namespaceId: ns.id,
-      cursor: input.cursor,
-      limit: input.limit + 1,
-    });
-    return pageOf(rows, input.limit);
+    return fetchPage(input, (window) =>
+      this.deps.store.listRatelimitOverrides({ workspaceId: ctx.workspaceId, namespaceId: ns.id, ...window }),
+    );
   }
 
   /** Deletes the override with exactly this identifier: `user_*` is one override, never the ones it would match. */
@@ -310,12 +306,7 @@ export class RatelimitService {
   /** Keyward-only: the workspace's live namespaces, in creation order. */
   async listNamespaces(ctx: RequestContext, input: PageInput): Promise<Page<RatelimitNamespaceRecord>> {
     requirePermission(ctx, ['ratelimit.*.read_namespace']);
-    const rows = await this.deps.store.listRatelimitNamespaces({
-      workspaceId: ctx.workspaceId,
-      cursor: input.cursor,
-      limit: input.limit + 1,
-    });
-    return pageOf(rows, input.limit);
+    return fetchPage(input, (window) => this.deps.store.listRatelimitNamespaces({ workspaceId: ctx.workspaceId, ...window }));
   }
 
   /** Keyward-only. Counters and overrides belong to the namespace id, so they carry over to the new name. */
