@@ -56,6 +56,14 @@ export const ErrorEnvelopeRef = { $ref: `${ERROR_ENVELOPE_ID}#` };
 export const JsonObject = Type.Record(Type.String(), Type.Unknown(), { maxProperties: 100 });
 export const JsonObjectOut = Type.Record(Type.String(), Type.Unknown());
 
+/** The cursor the rate-limit (namespaces, overrides) and root-key lists accept: the last id on the previous page. */
+export const PageCursor = Type.String({
+  minLength: 1,
+  maxLength: 1024,
+  pattern: '^[a-zA-Z0-9_]+$',
+  description: '`pagination.cursor` of the previous page.',
+});
+
 export const EmptyData = Type.Object({}, { additionalProperties: false });
 
 export const ResourceId = (description: string, minLength = 3) =>

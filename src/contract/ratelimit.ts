@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { RequestObject } from './common.js';
+import { PageCursor, RequestObject } from './common.js';
 
 /**
  * ratelimit.* (Unkey v2; docs/unkey-compatibility.md, "ratelimit") and Keyward's ratelimitNamespaces.* (namespace management,
@@ -16,12 +16,6 @@ const Pattern = Type.String({
 const Duration = Type.Integer({ minimum: 1000, maximum: 2_592_000_000, description: 'Window length in milliseconds (1 s to 30 days).' });
 /** Counts stay exact as JSON numbers and in Redis only up to 2^53 - 1. */
 const Count = (minimum: number, description: string) => Type.Integer({ minimum, maximum: Number.MAX_SAFE_INTEGER, description });
-const Cursor = Type.String({
-  minLength: 1,
-  maxLength: 1024,
-  pattern: '^[a-zA-Z0-9_]+$',
-  description: '`pagination.cursor` of the previous page.',
-});
 
 export const LimitBody = RequestObject({
   namespace: Namespace,
@@ -84,7 +78,7 @@ export const OverrideData = Type.Object({
 
 export const ListOverridesBody = RequestObject({
   namespace: Namespace,
-  cursor: Type.Optional(Cursor),
+  cursor: Type.Optional(PageCursor),
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'Most overrides per page.' }),
 });
 
@@ -94,7 +88,7 @@ export const DeleteOverrideBody = RequestObject({
 });
 
 export const ListNamespacesBody = RequestObject({
-  cursor: Type.Optional(Cursor),
+  cursor: Type.Optional(PageCursor),
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 100, description: 'Most namespaces per page.' }),
 });
 

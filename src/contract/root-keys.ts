@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { RequestObject, ResourceId, UnixMs } from './common.js';
+import { PageCursor, RequestObject, ResourceId, UnixMs } from './common.js';
 
 /**
  * Keyward's rootKeys.* (root-key management, which Unkey v2 leaves to its dashboard). A root key never
@@ -16,12 +16,6 @@ const Permissions = Type.Array(
   }),
   { maxItems: 1000, description: 'Each must be one rootKeys.listPermissions lists, and held by the calling root key.' },
 );
-const Cursor = Type.String({
-  minLength: 1,
-  maxLength: 1024,
-  pattern: '^[a-zA-Z0-9_]+$',
-  description: '`pagination.cursor` of the previous page.',
-});
 
 export const CreateRootKeyBody = RequestObject({
   name: Name,
@@ -47,7 +41,7 @@ export const RootKeyData = Type.Object({
 
 export const ListRootKeysBody = RequestObject({
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 100, description: 'Most root keys per page.' }),
-  cursor: Type.Optional(Cursor),
+  cursor: Type.Optional(PageCursor),
 });
 
 export const UpdateRootKeyBody = RequestObject({

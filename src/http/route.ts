@@ -56,3 +56,9 @@ export function defineRoute<B extends TSchema, D extends TSchema, P extends bool
 export function pageData<T, D>(page: Page<T>, toData: (item: T) => D): PageResult<D> {
   return { data: page.items.map((item) => toData(item)), pagination: page.pagination };
 }
+
+/** Operations whose success carries nothing (deletes, some updates) answer `data: {}` once their work is done. */
+export async function emptyData(work: Promise<unknown>): Promise<RouteResult<Record<string, never>>> {
+  await work;
+  return { data: {} };
+}

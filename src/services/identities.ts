@@ -6,7 +6,7 @@ import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
 import type { ServiceDeps } from './deps.js';
 import { ratelimitsFrom, type RatelimitInput } from './keys/input.js';
-import { pageOf, type Page } from './pagination.js';
+import { fetchPage, type Page } from './pagination.js';
 import { requirePermission } from './authorization.js';
 import { identityNotFound } from './not-found.js';
 
@@ -82,13 +82,7 @@ export class IdentityService {
   /** One page ordered by id. As upstream, every identity returned must be readable, so an empty page needs no permission. */
   async list(ctx: RequestContext, input: ListIdentitiesInput): Promise<Page<IdentityRecord>> {
     const search = input.search?.trim() || undefined;
-    const rows = await this.deps.store.listIdentities({
-      workspaceId: ctx.workspaceId,
-      search,
-      cursor: input.cursor,
-      limit: input.limit + 1,
-    });
-    const page = pageOf(rows, input.limit);
+    const page = await fetchPage(input, (window) => this.deps.store.listIdentities({ workspaceId: ctx.workspaceId, search, ...window }));
     // The refusal names only the wildcard, so it does not reveal the id of an identity the caller may not read.
     if (page.items.some((row) => !satisfies(ctx.permissions, ctx.workspaceId, identityScope('read_identity', row.id)))) {
       requirePermission(ctx, identityScope('read_identity'));

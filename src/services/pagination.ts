@@ -13,3 +13,11 @@ export function pageOf<T extends { id: string }>(rows: T[], limit: number): Page
   if (rows.length <= limit) return { items, pagination: { hasMore: false } };
   return { items, pagination: { hasMore: true, cursor: items[items.length - 1]!.id } };
 }
+
+/** Reads one page through `fetch`, asking it for the one row more by which `pageOf` tells that another page follows. */
+export async function fetchPage<T extends { id: string }>(
+  input: { cursor?: string; limit: number },
+  fetch: (window: { cursor?: string; limit: number }) => Promise<T[]>,
+): Promise<Page<T>> {
+  return pageOf(await fetch({ cursor: input.cursor, limit: input.limit + 1 }), input.limit);
+}

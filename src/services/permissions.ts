@@ -4,7 +4,7 @@ import type { AuditResource, PermissionRecord, RoleRecord, StoreOps } from '../s
 import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
 import type { ServiceDeps } from './deps.js';
-import { pageOf, type Page } from './pagination.js';
+import { fetchPage, type Page } from './pagination.js';
 import { requirePermission, rbac } from './authorization.js';
 import { permissionNotFound, roleNotFound } from './not-found.js';
 
@@ -85,13 +85,7 @@ export class PermissionService {
 
   async listPermissions(ctx: RequestContext, input: ListInput): Promise<Page<PermissionRecord>> {
     requirePermission(ctx, rbac('read_permission'));
-    const rows = await this.deps.store.listPermissions({
-      workspaceId: ctx.workspaceId,
-      search: input.search,
-      cursor: input.cursor,
-      limit: input.limit + 1,
-    });
-    return pageOf(rows, input.limit);
+    return fetchPage(input, (window) => this.deps.store.listPermissions({ workspaceId: ctx.workspaceId, search: input.search, ...window }));
   }
 
   /** Deletes the permission; every key and role holding it loses it at once. */
@@ -151,13 +145,7 @@ export class PermissionService {
 
   async listRoles(ctx: RequestContext, input: ListInput): Promise<Page<RoleRecord>> {
     requirePermission(ctx, rbac('read_role'));
-    const rows = await this.deps.store.listRoles({
-      workspaceId: ctx.workspaceId,
-      search: input.search,
-      cursor: input.cursor,
-      limit: input.limit + 1,
-    });
-    return pageOf(rows, input.limit);
+    return fetchPage(input, (window) => this.deps.store.listRoles({ workspaceId: ctx.workspaceId, search: input.search, ...window }));
   }
 
   /** Deletes the role; every key holding it loses it (and the permissions it gave) at once. */

@@ -7,7 +7,7 @@ import type { RequestContext } from './context.js';
 import type { CachedNamespace, ServiceDeps } from './deps.js';
 import { requirePermission } from './authorization.js';
 import { namespaceNotFound, overrideNotFound } from './not-found.js';
-import { pageOf, type Page } from './pagination.js';
+import { fetchPage, type Page } from './pagination.js';
 
 /**
  * Standalone rate limiting (docs/unkey-compatibility.md, "ratelimit", "Rate-limit algorithm", "Permission requirements"): ratelimit.limit and multiLimit, overrides, and
@@ -230,10 +230,16 @@ export class RatelimitService {
     return ns;
   }
 
+  /** The live namespace, once the caller may do `action` on it (or on every namespace). */
+  private async namespaceAllowing(ctx: RequestContext, given: string, action: string): Promise<RatelimitNamespaceRecord> {
+    const ns = await this.liveNamespace(ctx, given);
+    requirePermission(ctx, eitherScope('ratelimit', ns.id, action));
+    return ns;
+  }
+
   /** Creates or replaces the override for this exact identifier (or pattern); an existing one keeps its id. */
   async setOverride(ctx: RequestContext, input: OverrideInput): Promise<RatelimitOverrideRecord> {
-    const ns = await this.liveNamespace(ctx, input.namespace);
-    requirePermission(ctx, eitherScope('ratelimit', ns.id, 'set_override'));
+    const ns = await this.namespaceAllowing(ctx, input.namespace, 'set_override');
     const now = this.deps.clock.now();
     const override = await this.deps.store.transaction(async (tx) => {
       const result = await tx.upsertRatelimitOverride(
@@ -273,21 +279,15 @@ export class RatelimitService {
   }
 
   async listOverrides(ctx: RequestContext, namespace: string, input: PageInput): Promise<Page<RatelimitOverrideRecord>> {
-    const ns = await this.liveNamespace(ctx, namespace);
-    requirePermission(ctx, eitherScope('ratelimit', ns.id, 'read_override'));
-    const rows = await this.deps.store.listRatelimitOverrides({
-      workspaceId: ctx.workspaceId,
-      namespaceId: ns.id,
-      cursor: input.cursor,
-      limit: input.limit + 1,
-    });
-    return pageOf(rows, input.limit);
+    const ns = await this.namespaceAllowing(ctx, namespace, 'read_override');
+    return fetchPage(input, (window) =>
+      this.deps.store.listRatelimitOverrides({ workspaceId: ctx.workspaceId, namespaceId: ns.id, ...window }),
+    );
   }
 
   /** Deletes the override with exactly this identifier: `user_*` is one override, never the ones it would match. */
   async deleteOverride(ctx: RequestContext, namespace: string, identifier: string): Promise<void> {
-    const ns = await this.liveNamespace(ctx, namespace);
-    requirePermission(ctx, eitherScope('ratelimit', ns.id, 'delete_override'));
+    const ns = await this.namespaceAllowing(ctx, namespace, 'delete_override');
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       const candidates = await tx.findRatelimitOverrideCandidates(ctx.workspaceId, ns.id, [identifier]);
@@ -306,18 +306,12 @@ export class RatelimitService {
   /** Keyward-only: the workspace's live namespaces, in creation order. */
   async listNamespaces(ctx: RequestContext, input: PageInput): Promise<Page<RatelimitNamespaceRecord>> {
     requirePermission(ctx, ['ratelimit.*.read_namespace']);
-    const rows = await this.deps.store.listRatelimitNamespaces({
-      workspaceId: ctx.workspaceId,
-      cursor: input.cursor,
-      limit: input.limit + 1,
-    });
-    return pageOf(rows, input.limit);
+    return fetchPage(input, (window) => this.deps.store.listRatelimitNamespaces({ workspaceId: ctx.workspaceId, ...window }));
   }
 
   /** Keyward-only. Counters and overrides belong to the namespace id, so they carry over to the new name. */
   async renameNamespace(ctx: RequestContext, namespace: string, name: string): Promise<RatelimitNamespaceRecord> {
-    const ns = await this.liveNamespace(ctx, namespace);
-    requirePermission(ctx, eitherScope('ratelimit', ns.id, 'update_namespace'));
+    const ns = await this.namespaceAllowing(ctx, namespace, 'update_namespace');
     const now = this.deps.clock.now();
     const renamed = await this.deps.store.transaction(async (tx) => {
       const result = await tx.renameRatelimitNamespace(ctx.workspaceId, ns.id, name, now);
@@ -344,8 +338,7 @@ export class RatelimitService {
 
   /** Keyward-only. Soft delete: limits against it answer 410 from now on, the override endpoints 404. */
   async deleteNamespace(ctx: RequestContext, namespace: string): Promise<void> {
-    const ns = await this.liveNamespace(ctx, namespace);
-    requirePermission(ctx, eitherScope('ratelimit', ns.id, 'delete_namespace'));
+    const ns = await this.namespaceAllowing(ctx, namespace, 'delete_namespace');
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       if (!(await tx.softDeleteRatelimitNamespace(ctx.workspaceId, ns.id, now))) throw namespaceNotFound(namespace);

@@ -7,7 +7,7 @@ import { PERMISSION_CATALOGUE, firstUngrantable, permissionProblem, type Catalog
 import type { AuditResource, ManagedRootKeyRecord, Store, StoreOps } from '../storage/store.js';
 import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
-import { pageOf, type Page } from './pagination.js';
+import { fetchPage, type Page } from './pagination.js';
 import { requirePermission } from './authorization.js';
 import { rootKeyNotFound } from './not-found.js';
 
@@ -146,8 +146,7 @@ export class RootKeyService {
   /** One page of the workspace's live root keys, ordered by id. */
   async list(ctx: RequestContext, input: { limit: number; cursor?: string }): Promise<Page<ManagedRootKeyRecord>> {
     authorize(ctx, 'rootkey.*.read_root_key');
-    const rows = await this.deps.store.listRootKeys({ workspaceId: ctx.workspaceId, cursor: input.cursor, limit: input.limit + 1 });
-    return pageOf(rows, input.limit);
+    return fetchPage(input, (window) => this.deps.store.listRootKeys({ workspaceId: ctx.workspaceId, ...window }));
   }
 
   /** Renames the root key and/or replaces its permissions; cached copies are dropped at once. */

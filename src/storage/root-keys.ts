@@ -33,17 +33,8 @@ export interface ManagedRootKeyRecord {
 }
 
 export interface RootKeyOps {
-  insertRootKey(row: {
-    id: string;
-    workspaceId: string;
-    name: string | null;
-    hash: string;
-    start: string;
-    permissions: string[];
-    createdAt: number;
-    expires: number | null;
-    createdBy: string | null;
-  }): Promise<void>;
+  /** A new root key has been neither updated nor used. */
+  insertRootKey(row: Omit<ManagedRootKeyRecord, 'updatedAt' | 'lastUsedAt'>): Promise<void>;
   findRootKeyByHash(hash: string): Promise<RootKeyRecord | undefined>;
   /** The live root key with this id in this workspace. */
   findRootKey(workspaceId: string, rootKeyId: string): Promise<ManagedRootKeyRecord | undefined>;

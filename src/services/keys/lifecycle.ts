@@ -6,7 +6,7 @@ import type { KeyPatch, KeyRecord } from '../../storage/store.js';
 import { auditEntry } from '../audit.js';
 import type { RequestContext } from '../context.js';
 import type { ServiceDeps } from '../deps.js';
-import { pageOf, type Page } from '../pagination.js';
+import { fetchPage, type Page } from '../pagination.js';
 import { attachAccess, authorizedKey, changeKey, keyResources, type KeyChange } from './change.js';
 import {
   creditsPatch,
@@ -269,14 +269,9 @@ export class KeyService {
       identityId = await store.findIdentityIdByExternalId(ctx.workspaceId, input.externalId);
       if (identityId === undefined) return { items: [], pagination: { hasMore: false }, plaintexts: new Map() };
     }
-    const rows = await store.listKeys({
-      workspaceId: ctx.workspaceId,
-      apiId: input.apiId,
-      identityId,
-      cursor: input.cursor,
-      limit: input.limit + 1,
-    });
-    const page = pageOf(rows, input.limit);
+    const page = await fetchPage(input, (window) =>
+      store.listKeys({ workspaceId: ctx.workspaceId, apiId: input.apiId, identityId, ...window }),
+    );
     // Without a vault, or on an API that does not store encrypted keys, there is no plaintext to give.
     if (!input.decrypt || !this.deps.vault || !api.storeEncryptedKeys) return { ...page, plaintexts: new Map() };
     const { plaintexts } = await this.recoverable.decryptKeys(ctx, this.deps.vault, page.items);

@@ -30,25 +30,8 @@ function keySelectSql(d: SqlDialect): string {
     WHERE k.deleted_at IS NULL`;
 }
 
-interface KeyRow {
-  id: string;
-  workspace_id: string;
-  api_id: string;
-  hash: string;
-  start: string;
-  prefix: string | null;
-  name: string | null;
-  meta: string | null;
-  enabled: number;
-  expires: number | null;
-  remaining: number | null;
-  refill_amount: number | null;
-  refill_day: number | null;
-  last_refill_at: number | null;
-  created_at: number;
-  updated_at: number | null;
-  last_used_at: number | null;
-  identity_id: string | null;
+/** A key's own columns, with what the verify SELECT joins to them (its identity, limits, permissions, roles, API). */
+type KeyRow = Omit<Tables['keys'], 'pending_migration_id' | 'deleted_at'> & {
   identity_external_id: string | null;
   identity_meta: string | null;
   ratelimits: unknown;
@@ -57,7 +40,7 @@ interface KeyRow {
   roles: unknown;
   role_permissions: unknown;
   api_ip_whitelist: string | null;
-}
+};
 
 function keyFromRow(row: KeyRow): KeyRecord {
   return {

@@ -9,7 +9,5 @@ export default defineRoute({
   body: GetApiSettingsBody,
   data: ApiSettingsData,
   errors: [400, 401, 403, 404, 500],
-  async handle({ body, ctx, services }) {
-    return { data: apiSettingsData(await services.apis.get(ctx, body.apiId)) };
-  },
+  handle: async ({ body, ctx, services }) => ({ data: apiSettingsData(await services.apis.get(ctx, body.apiId)) }),
 });

@@ -8,8 +8,5 @@ export default defineRoute({
   body: CreateApiBody,
   data: CreateApiData,
   errors: [400, 401, 403, 500],
-  async handle({ body, ctx, services }) {
-    const api = await services.apis.create(ctx, body.name);
-    return { data: { apiId: api.id } };
-  },
+  handle: async ({ body, ctx, services }) => ({ data: { apiId: (await services.apis.create(ctx, body.name)).id } }),
 });

@@ -1,6 +1,6 @@
 import { DeleteApiBody } from '../../../contract/apis.js';
 import { EmptyData } from '../../../contract/common.js';
-import { defineRoute } from '../../route.js';
+import { defineRoute, emptyData } from '../../route.js';
 
 export default defineRoute({
   operation: 'apis.deleteApi',
@@ -11,8 +11,5 @@ export default defineRoute({
   body: DeleteApiBody,
   data: EmptyData,
   errors: [400, 401, 403, 404, 412, 500],
-  async handle({ body, ctx, services }) {
-    await services.apis.delete(ctx, body.apiId);
-    return { data: {} };
-  },
+  handle: ({ body, ctx, services }) => emptyData(services.apis.delete(ctx, body.apiId)),
 });

@@ -10,7 +10,5 @@ export default defineRoute({
   body: CreateIdentityBody,
   data: CreateIdentityData,
   errors: [400, 401, 403, 409, 500],
-  async handle({ body, ctx, services }) {
-    return { data: { identityId: await services.identities.create(ctx, body) } };
-  },
+  handle: async ({ body, ctx, services }) => ({ data: { identityId: await services.identities.create(ctx, body) } }),
 });

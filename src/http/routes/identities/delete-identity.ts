@@ -1,6 +1,6 @@
 import { EmptyData } from '../../../contract/common.js';
 import { DeleteIdentityBody } from '../../../contract/identities.js';
-import { defineRoute } from '../../route.js';
+import { defineRoute, emptyData } from '../../route.js';
 
 export default defineRoute({
   operation: 'identities.deleteIdentity',
@@ -12,8 +12,5 @@ export default defineRoute({
   data: EmptyData,
   metaOnly: true,
   errors: [400, 401, 403, 404, 500],
-  async handle({ body, ctx, services }) {
-    await services.identities.delete(ctx, body.identity);
-    return { data: {} };
-  },
+  handle: ({ body, ctx, services }) => emptyData(services.identities.delete(ctx, body.identity)),
 });

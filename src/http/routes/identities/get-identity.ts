@@ -11,7 +11,5 @@ export default defineRoute({
   body: GetIdentityBody,
   data: IdentityData,
   errors: [400, 401, 403, 404, 500],
-  async handle({ body, ctx, services }) {
-    return { data: identityRecordData(await services.identities.get(ctx, body.identity)) };
-  },
+  handle: async ({ body, ctx, services }) => ({ data: identityRecordData(await services.identities.get(ctx, body.identity)) }),
 });

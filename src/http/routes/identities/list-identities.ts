@@ -13,7 +13,5 @@ export default defineRoute({
   data: IdentityData,
   paginated: true,
   errors: [400, 401, 403, 500],
-  async handle({ body, ctx, services }) {
-    return pageData(await services.identities.list(ctx, body), identityRecordData);
-  },
+  handle: async ({ body, ctx, services }) => pageData(await services.identities.list(ctx, body), identityRecordData),
 });

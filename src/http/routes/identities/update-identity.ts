@@ -12,7 +12,5 @@ export default defineRoute({
   body: UpdateIdentityBody,
   data: IdentityData,
   errors: [400, 401, 403, 404, 500],
-  async handle({ body, ctx, services }) {
-    return { data: identityRecordData(await services.identities.update(ctx, body)) };
-  },
+  handle: async ({ body, ctx, services }) => ({ data: identityRecordData(await services.identities.update(ctx, body)) }),
 });

@@ -12,8 +12,7 @@ export default defineRoute({
   body: CreateMigrationBody,
   data: CreateMigrationData,
   errors: [400, 401, 403, 500],
-  async handle({ body, ctx, services }) {
-    const migration = await services.keyMigrations.createMigration(ctx, body.algorithm);
-    return { data: { migrationId: migration.id } };
-  },
+  handle: async ({ body, ctx, services }) => ({
+    data: { migrationId: (await services.keyMigrations.createMigration(ctx, body.algorithm)).id },
+  }),
 });

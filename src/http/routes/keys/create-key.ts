@@ -12,7 +12,5 @@ export default defineRoute({
   body: CreateKeyBody,
   data: CreateKeyData,
   errors: [400, 401, 403, 404, 412, 500],
-  async handle({ body, ctx, services }) {
-    return { data: await services.keys.create(ctx, body) };
-  },
+  handle: async ({ body, ctx, services }) => ({ data: await services.keys.create(ctx, body) }),
 });

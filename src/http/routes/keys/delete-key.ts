@@ -1,6 +1,6 @@
 import { EmptyData } from '../../../contract/common.js';
 import { DeleteKeyBody } from '../../../contract/keys.js';
-import { defineRoute } from '../../route.js';
+import { defineRoute, emptyData } from '../../route.js';
 
 export default defineRoute({
   operation: 'keys.deleteKey',
@@ -11,8 +11,5 @@ export default defineRoute({
   body: DeleteKeyBody,
   data: EmptyData,
   errors: [400, 401, 403, 404, 500],
-  async handle({ body, ctx, services }) {
-    await services.keys.delete(ctx, body.keyId, body.permanent);
-    return { data: {} };
-  },
+  handle: ({ body, ctx, services }) => emptyData(services.keys.delete(ctx, body.keyId, body.permanent)),
 });

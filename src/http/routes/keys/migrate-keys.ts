@@ -15,7 +15,5 @@ export default defineRoute({
   body: MigrateKeysBody,
   data: MigrateKeysData,
   errors: [400, 401, 403, 404, 500],
-  async handle({ body, ctx, services }) {
-    return { data: await services.keyMigrations.migrateKeys(ctx, body) };
-  },
+  handle: async ({ body, ctx, services }) => ({ data: await services.keyMigrations.migrateKeys(ctx, body) }),
 });

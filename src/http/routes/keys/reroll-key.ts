@@ -13,7 +13,5 @@ export default defineRoute({
   body: RerollKeyBody,
   data: CreateKeyData,
   errors: [400, 401, 403, 404, 412, 500],
-  async handle({ body, ctx, services }) {
-    return { data: await services.keys.reroll(ctx, body.keyId, body.expiration) };
-  },
+  handle: async ({ body, ctx, services }) => ({ data: await services.keys.reroll(ctx, body.keyId, body.expiration) }),
 });

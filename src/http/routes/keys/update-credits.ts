@@ -12,7 +12,5 @@ export default defineRoute({
   body: UpdateCreditsBody,
   data: CreditsOut,
   errors: [400, 401, 403, 404, 500],
-  async handle({ body, ctx, services }) {
-    return { data: creditsData(await services.keys.updateCredits(ctx, body)) };
-  },
+  handle: async ({ body, ctx, services }) => ({ data: creditsData(await services.keys.updateCredits(ctx, body)) }),
 });

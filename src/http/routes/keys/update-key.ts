@@ -1,6 +1,6 @@
 import { EmptyData } from '../../../contract/common.js';
 import { UpdateKeyBody } from '../../../contract/keys.js';
-import { defineRoute } from '../../route.js';
+import { defineRoute, emptyData } from '../../route.js';
 
 export default defineRoute({
   operation: 'keys.updateKey',
@@ -12,8 +12,5 @@ export default defineRoute({
   body: UpdateKeyBody,
   data: EmptyData,
   errors: [400, 401, 403, 404, 500],
-  async handle({ body, ctx, services }) {
-    await services.keys.update(ctx, body);
-    return { data: {} };
-  },
+  handle: ({ body, ctx, services }) => emptyData(services.keys.update(ctx, body)),
 });

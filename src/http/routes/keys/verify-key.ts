@@ -19,7 +19,5 @@ export default defineRoute({
   data: VerifyKeyData,
   errors: [400, 401, 403, 412, 429, 500],
   observe: (data, metrics) => metrics.verification(data.code),
-  async handle({ body, ctx, services }) {
-    return { data: await services.verify.verify(ctx, body) };
-  },
+  handle: async ({ body, ctx, services }) => ({ data: await services.verify.verify(ctx, body) }),
 });

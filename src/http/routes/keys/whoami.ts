@@ -11,7 +11,5 @@ export default defineRoute({
   body: WhoamiBody,
   data: KeyData,
   errors: [400, 401, 403, 404, 500],
-  async handle({ body, ctx, services }) {
-    return { data: keyData(await services.keys.whoami(ctx, body.key)) };
-  },
+  handle: async ({ body, ctx, services }) => ({ data: keyData(await services.keys.whoami(ctx, body.key)) }),
 });

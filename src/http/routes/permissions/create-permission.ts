@@ -9,7 +9,5 @@ export default defineRoute({
   body: CreatePermissionBody,
   data: CreatePermissionData,
   errors: [400, 401, 403, 409, 500],
-  async handle({ body, ctx, services }) {
-    return { data: { permissionId: await services.permissions.createPermission(ctx, body) } };
-  },
+  handle: async ({ body, ctx, services }) => ({ data: { permissionId: await services.permissions.createPermission(ctx, body) } }),
 });

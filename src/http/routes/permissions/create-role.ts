@@ -10,7 +10,5 @@ export default defineRoute({
   body: CreateRoleBody,
   data: CreateRoleData,
   errors: [400, 401, 403, 409, 500],
-  async handle({ body, ctx, services }) {
-    return { data: { roleId: await services.permissions.createRole(ctx, body) } };
-  },
+  handle: async ({ body, ctx, services }) => ({ data: { roleId: await services.permissions.createRole(ctx, body) } }),
 });

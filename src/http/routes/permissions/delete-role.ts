@@ -1,6 +1,6 @@
 import { EmptyData } from '../../../contract/common.js';
 import { DeleteRoleBody } from '../../../contract/permissions.js';
-import { defineRoute } from '../../route.js';
+import { defineRoute, emptyData } from '../../route.js';
 
 export default defineRoute({
   operation: 'permissions.deleteRole',
@@ -9,8 +9,5 @@ export default defineRoute({
   body: DeleteRoleBody,
   data: EmptyData,
   errors: [400, 401, 403, 404, 500],
-  async handle({ body, ctx, services }) {
-    await services.permissions.deleteRole(ctx, body.role);
-    return { data: {} };
-  },
+  handle: ({ body, ctx, services }) => emptyData(services.permissions.deleteRole(ctx, body.role)),
 });

@@ -9,7 +9,5 @@ export default defineRoute({
   body: GetPermissionBody,
   data: PermissionData,
   errors: [400, 401, 403, 404, 500],
-  async handle({ body, ctx, services }) {
-    return { data: permissionData(await services.permissions.getPermission(ctx, body.permission)) };
-  },
+  handle: async ({ body, ctx, services }) => ({ data: permissionData(await services.permissions.getPermission(ctx, body.permission)) }),
 });

@@ -9,7 +9,5 @@ export default defineRoute({
   body: GetRoleBody,
   data: RoleData,
   errors: [400, 401, 403, 404, 500],
-  async handle({ body, ctx, services }) {
-    return { data: roleData(await services.permissions.getRole(ctx, body.role)) };
-  },
+  handle: async ({ body, ctx, services }) => ({ data: roleData(await services.permissions.getRole(ctx, body.role)) }),
 });

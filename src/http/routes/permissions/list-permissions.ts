@@ -12,7 +12,5 @@ export default defineRoute({
   data: PermissionData,
   paginated: true,
   errors: [400, 401, 403, 500],
-  async handle({ body, ctx, services }) {
-    return pageData(await services.permissions.listPermissions(ctx, body), permissionData);
-  },
+  handle: async ({ body, ctx, services }) => pageData(await services.permissions.listPermissions(ctx, body), permissionData),
 });

@@ -12,7 +12,5 @@ export default defineRoute({
   data: RoleData,
   paginated: true,
   errors: [400, 401, 403, 500],
-  async handle({ body, ctx, services }) {
-    return pageData(await services.permissions.listRoles(ctx, body), roleData);
-  },
+  handle: async ({ body, ctx, services }) => pageData(await services.permissions.listRoles(ctx, body), roleData),
 });

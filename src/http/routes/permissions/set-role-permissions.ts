@@ -11,7 +11,7 @@ export default defineRoute({
   body: SetRolePermissionsBody,
   data: PermissionList,
   errors: [400, 401, 403, 404, 500],
-  async handle({ body, ctx, services }) {
-    return { data: (await services.permissions.setRolePermissions(ctx, body.roleId, body.permissions)).map(permissionData) };
-  },
+  handle: async ({ body, ctx, services }) => ({
+    data: (await services.permissions.setRolePermissions(ctx, body.roleId, body.permissions)).map(permissionData),
+  }),
 });

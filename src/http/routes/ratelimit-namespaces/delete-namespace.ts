@@ -1,6 +1,6 @@
 import { EmptyData } from '../../../contract/common.js';
 import { DeleteNamespaceBody } from '../../../contract/ratelimit.js';
-import { defineRoute } from '../../route.js';
+import { defineRoute, emptyData } from '../../route.js';
 
 export default defineRoute({
   operation: 'ratelimitNamespaces.deleteNamespace',
@@ -11,8 +11,5 @@ export default defineRoute({
   body: DeleteNamespaceBody,
   data: EmptyData,
   errors: [400, 401, 403, 404, 500],
-  async handle({ body, ctx, services }) {
-    await services.ratelimits.deleteNamespace(ctx, body.namespace);
-    return { data: {} };
-  },
+  handle: ({ body, ctx, services }) => emptyData(services.ratelimits.deleteNamespace(ctx, body.namespace)),
 });

@@ -10,7 +10,6 @@ export default defineRoute({
   data: NamespaceData,
   paginated: true,
   errors: [400, 401, 403, 500],
-  async handle({ body, ctx, services }) {
-    return pageData(await services.ratelimits.listNamespaces(ctx, { cursor: body.cursor, limit: body.limit }), namespaceData);
-  },
+  handle: async ({ body, ctx, services }) =>
+    pageData(await services.ratelimits.listNamespaces(ctx, { cursor: body.cursor, limit: body.limit }), namespaceData),
 });

@@ -12,7 +12,7 @@ export default defineRoute({
   body: RenameNamespaceBody,
   data: NamespaceData,
   errors: [400, 401, 403, 404, 500],
-  async handle({ body, ctx, services }) {
-    return { data: namespaceData(await services.ratelimits.renameNamespace(ctx, body.namespace, body.name)) };
-  },
+  handle: async ({ body, ctx, services }) => ({
+    data: namespaceData(await services.ratelimits.renameNamespace(ctx, body.namespace, body.name)),
+  }),
 });

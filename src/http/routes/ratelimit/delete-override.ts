@@ -1,6 +1,6 @@
 import { EmptyData } from '../../../contract/common.js';
 import { DeleteOverrideBody } from '../../../contract/ratelimit.js';
-import { defineRoute } from '../../route.js';
+import { defineRoute, emptyData } from '../../route.js';
 
 export default defineRoute({
   operation: 'ratelimit.deleteOverride',
@@ -11,8 +11,5 @@ export default defineRoute({
   body: DeleteOverrideBody,
   data: EmptyData,
   errors: [400, 401, 403, 404, 500],
-  async handle({ body, ctx, services }) {
-    await services.ratelimits.deleteOverride(ctx, body.namespace, body.identifier);
-    return { data: {} };
-  },
+  handle: ({ body, ctx, services }) => emptyData(services.ratelimits.deleteOverride(ctx, body.namespace, body.identifier)),
 });

@@ -11,7 +11,7 @@ export default defineRoute({
   body: GetOverrideBody,
   data: OverrideData,
   errors: [400, 401, 403, 404, 500],
-  async handle({ body, ctx, services }) {
-    return { data: overrideData(await services.ratelimits.getOverride(ctx, body.namespace, body.identifier)) };
-  },
+  handle: async ({ body, ctx, services }) => ({
+    data: overrideData(await services.ratelimits.getOverride(ctx, body.namespace, body.identifier)),
+  }),
 });

@@ -12,7 +12,5 @@ export default defineRoute({
   body: LimitBody,
   data: LimitData,
   errors: [400, 401, 403, 410, 500],
-  async handle({ body, ctx, services }) {
-    return { data: limitData(await services.ratelimits.limit(ctx, body)) };
-  },
+  handle: async ({ body, ctx, services }) => ({ data: limitData(await services.ratelimits.limit(ctx, body)) }),
 });

@@ -12,7 +12,6 @@ export default defineRoute({
   data: OverrideData,
   paginated: true,
   errors: [400, 401, 403, 404, 500],
-  async handle({ body, ctx, services }) {
-    return pageData(await services.ratelimits.listOverrides(ctx, body.namespace, { cursor: body.cursor, limit: body.limit }), overrideData);
-  },
+  handle: async ({ body, ctx, services }) =>
+    pageData(await services.ratelimits.listOverrides(ctx, body.namespace, { cursor: body.cursor, limit: body.limit }), overrideData),
 });

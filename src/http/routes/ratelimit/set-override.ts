@@ -11,8 +11,5 @@ export default defineRoute({
   body: SetOverrideBody,
   data: SetOverrideData,
   errors: [400, 401, 403, 404, 500],
-  async handle({ body, ctx, services }) {
-    const override = await services.ratelimits.setOverride(ctx, body);
-    return { data: { overrideId: override.id } };
-  },
+  handle: async ({ body, ctx, services }) => ({ data: { overrideId: (await services.ratelimits.setOverride(ctx, body)).id } }),
 });

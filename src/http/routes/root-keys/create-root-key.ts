@@ -12,7 +12,5 @@ export default defineRoute({
   body: CreateRootKeyBody,
   data: CreateRootKeyData,
   errors: [400, 401, 403, 500],
-  async handle({ body, ctx, services }) {
-    return { data: await services.rootKeys.create(ctx, body) };
-  },
+  handle: async ({ body, ctx, services }) => ({ data: await services.rootKeys.create(ctx, body) }),
 });

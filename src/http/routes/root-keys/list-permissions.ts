@@ -13,7 +13,5 @@ export default defineRoute({
   body: ListPermissionsBody,
   data: Type.Array(PermissionInfoData),
   errors: [400, 401, 403, 500],
-  async handle({ ctx, services }) {
-    return { data: [...services.rootKeys.permissions(ctx)] };
-  },
+  handle: async ({ ctx, services }) => ({ data: [...services.rootKeys.permissions(ctx)] }),
 });

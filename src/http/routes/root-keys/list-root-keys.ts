@@ -12,7 +12,5 @@ export default defineRoute({
   data: RootKeyData,
   paginated: true,
   errors: [400, 401, 403, 500],
-  async handle({ body, ctx, services }) {
-    return pageData(await services.rootKeys.list(ctx, body), rootKeyData);
-  },
+  handle: async ({ body, ctx, services }) => pageData(await services.rootKeys.list(ctx, body), rootKeyData),
 });

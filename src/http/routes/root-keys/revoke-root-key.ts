@@ -1,6 +1,6 @@
 import { EmptyData } from '../../../contract/common.js';
 import { RevokeRootKeyBody } from '../../../contract/root-keys.js';
-import { defineRoute } from '../../route.js';
+import { defineRoute, emptyData } from '../../route.js';
 
 export default defineRoute({
   operation: 'rootKeys.revokeRootKey',
@@ -11,8 +11,5 @@ export default defineRoute({
   body: RevokeRootKeyBody,
   data: EmptyData,
   errors: [400, 401, 403, 404, 500],
-  async handle({ body, ctx, services }) {
-    await services.rootKeys.revoke(ctx, body.rootKeyId);
-    return { data: {} };
-  },
+  handle: ({ body, ctx, services }) => emptyData(services.rootKeys.revoke(ctx, body.rootKeyId)),
 });

@@ -12,7 +12,5 @@ export default defineRoute({
   body: UpdateRootKeyBody,
   data: RootKeyData,
   errors: [400, 401, 403, 404, 500],
-  async handle({ body, ctx, services }) {
-    return { data: rootKeyData(await services.rootKeys.update(ctx, body)) };
-  },
+  handle: async ({ body, ctx, services }) => ({ data: rootKeyData(await services.rootKeys.update(ctx, body)) }),
 });
