@@ -1,18 +1,12 @@
 import { Unkey } from '@unkey/api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import { caller, useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, newApi, newKey } from '../../../../test/key-fixtures.js';
 import { INSUFFICIENT, newPermission, newRole, slugsOf } from '../../../../test/rbac-fixtures.js';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestServer();
 
-const create = (body: unknown, rootKey?: string) => t.call('permissions.createRole', body, rootKey ? { rootKey } : {});
+const create = caller(t, 'permissions.createRole');
 const getRole = async (role: string) => (await t.call('permissions.getRole', { role })).body.data;
 const exists = async (slug: string) => (await t.call('permissions.getPermission', { permission: slug })).status === 200;
 

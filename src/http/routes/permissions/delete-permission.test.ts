@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, auditEvents, getKey, newApi, newKey } from '../../../../test/key-fixtures.js';
 import { INSUFFICIENT, PERMISSION_NOT_FOUND, newPermission, newRole, verifyCode } from '../../../../test/rbac-fixtures.js';
 
-let t: TestServer;
+const t = useTestServer();
 let apiId: string;
 beforeAll(async () => {
-  t = await startTestServer();
   apiId = await newApi(t);
-});
-afterAll(async () => {
-  await t.close();
 });
 
 const remove = (permission: unknown, rootKey?: string) =>

@@ -1,19 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { caller, useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, getKey, newApi, newKey } from '../../../../test/key-fixtures.js';
 import { INSUFFICIENT, ROLE_NOT_FOUND, newPermission, newRole, slugsOf, verifyCode } from '../../../../test/rbac-fixtures.js';
 
-let t: TestServer;
+const t = useTestServer();
 let apiId: string;
 beforeAll(async () => {
-  t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => {
-  await t.close();
-});
 
-const set = (body: unknown, rootKey?: string) => t.call('permissions.setRolePermissions', body, rootKey ? { rootKey } : {});
+const set = caller(t, 'permissions.setRolePermissions');
 const roleSlugs = async (role: string) => slugsOf((await t.call('permissions.getRole', { role })).body.data.permissions);
 
 describe('permissions.setRolePermissions', () => {
