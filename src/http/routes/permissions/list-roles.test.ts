@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readAllPages } from '../../../../test/pagination.js';
 import { useTestServer } from '../../../../test/per-file-server.js';
 import { INSUFFICIENT, newRole } from '../../../../test/rbac-fixtures.js';
 
@@ -12,17 +13,7 @@ describe('permissions.listRoles', () => {
       const { rootKey } = await t.newWorkspace();
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) ids.push((await newRole(t, {}, rootKey)).roleId);
-      const seen: string[] = [];
-      let cursor: string | undefined;
-      let pages = 0;
-      do {
-        const res = await list(cursor === undefined ? { limit: 2 } : { limit: 2, cursor }, rootKey);
-        expect(res.status).toBe(200);
-        pages++;
-        seen.push(...res.body.data.map((r: { id: string }) => r.id));
-        cursor = res.body.pagination.cursor;
-        expect(res.body.pagination.hasMore).toBe(cursor !== undefined);
-      } while (cursor !== undefined);
+      const { ids: seen, pages } = await readAllPages((body) => list(body, rootKey), 2);
       expect(pages).toBe(3);
       expect(seen).toEqual([...ids].sort());
     });
