@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readAllPages } from '../../../../test/pagination.js';
 import { useTestServer } from '../../../../test/per-file-server.js';
 import { INSUFFICIENT, newRole } from '../../../../test/rbac-fixtures.js';
+import { expectSchemaErrors } from '../../../../test/schema-errors.js';
 
 const t = useTestServer();
 
@@ -44,18 +45,10 @@ describe('permissions.listRoles', () => {
 
   describe('400', () => {
     it('limits out of range, bad cursor or search, unknown fields', async () => {
-      for (const body of [
-        { limit: 0 },
-        { limit: 101 },
-        { cursor: '' },
-        { cursor: 'c'.repeat(1025) },
-        { search: 's'.repeat(257) },
-        { extra: 1 },
-      ]) {
-        const res = await list(body, t.rootKey);
-        expect(res.status, JSON.stringify(body).slice(0, 60)).toBe(400);
-        expect(res.body.error.errors.length).toBeGreaterThan(0);
-      }
+      await expectSchemaErrors(
+        (body) => list(body, t.rootKey),
+        [{ limit: 0 }, { limit: 101 }, { cursor: '' }, { cursor: 'c'.repeat(1025) }, { search: 's'.repeat(257) }, { extra: 1 }],
+      );
     });
   });
 
