@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useTestServer } from '../../../test/per-file-server.js';
+import { newKey } from '../../../test/key-fixtures.js';
 import { SwrCache } from '../../cache/swr-cache.js';
 import { hashKey } from '../../core/key-format.js';
 import { MemoryLimiter } from '../../ratelimit/memory.js';
@@ -18,11 +19,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function createKey(body: Record<string, unknown> = {}) {
-  const res = await t.call('keys.createKey', { apiId, ...body });
-  expect(res.status).toBe(200);
-  return res.body.data as { keyId: string; key: string };
-}
+const createKey = (body: Record<string, unknown> = {}) => newKey(t, { apiId, ...body });
 
 async function verify(body: Record<string, unknown>) {
   const res = await t.call('keys.verifyKey', body);
