@@ -33,6 +33,18 @@ function setup(options: Partial<{ maxEntries: number; freshMs: number; staleMs: 
   return { clock, cache };
 }
 
+/** A load of 'a' that finishes only when the test resolves it. */
+function loadInFlight(cache: SwrCache<string>) {
+  const d = deferred<string>();
+  return { pending: cache.get('a', () => d.promise), resolve: d.resolve };
+}
+
+/** The bulk invalidations, each of which must treat a load in flight as invalidate('a') does. */
+const BULK_DROPS = [
+  (cache: SwrCache<string>) => cache.invalidateWhere((value) => value.startsWith('ws1:')),
+  (cache: SwrCache<string>) => cache.clear(),
+];
+
 describe('SwrCache', () => {
   it('serves a fresh entry without loading again', async () => {
     const { clock, cache } = setup();
@@ -125,43 +137,34 @@ describe('SwrCache', () => {
 
   it('an invalidation during a load: the caller gets the result, the cache does not keep it', async () => {
     const { cache } = setup();
-    const d = deferred<string>();
-    const pending = cache.get('a', () => d.promise);
+    const { pending, resolve } = loadInFlight(cache);
     cache.invalidate('a'); // e.g. the key was revoked while its lookup was in flight
     // A get after the invalidation must not join the load that started before it.
     const after = cache.get('a', async () => 'after revoke');
-    d.resolve('before revoke');
+    resolve('before revoke');
     expect(await pending).toBe('before revoke');
     expect(await after).toBe('after revoke');
     expect(await cache.get('a', async () => 'unused')).toBe('after revoke');
   });
 
   it('invalidateWhere and clear during a load also keep its result out', async () => {
-    for (const drop of [
-      (cache: SwrCache<string>) => cache.invalidateWhere((value) => value.startsWith('ws1:')),
-      (cache: SwrCache<string>) => cache.clear(),
-    ]) {
+    for (const drop of BULK_DROPS) {
       const { cache } = setup();
-      const d = deferred<string>();
-      const pending = cache.get('a', () => d.promise);
+      const { pending, resolve } = loadInFlight(cache);
       drop(cache);
-      d.resolve('ws1:stale');
+      resolve('ws1:stale');
       expect(await pending).toBe('ws1:stale');
       expect(await cache.get('a', async () => 'ws1:fresh')).toBe('ws1:fresh');
     }
   });
 
   it('a get after invalidateWhere or clear does not join the load that started before it', async () => {
-    for (const drop of [
-      (cache: SwrCache<string>) => cache.invalidateWhere((value) => value.startsWith('ws1:')),
-      (cache: SwrCache<string>) => cache.clear(),
-    ]) {
+    for (const drop of BULK_DROPS) {
       const { cache } = setup();
-      const d = deferred<string>();
-      const pending = cache.get('a', () => d.promise);
+      const { pending, resolve } = loadInFlight(cache);
       drop(cache);
       const after = cache.get('a', async () => 'ws1:after');
-      d.resolve('ws1:before');
+      resolve('ws1:before');
       expect(await pending).toBe('ws1:before');
       expect(await after).toBe('ws1:after');
       expect(await cache.get('a', async () => 'unused')).toBe('ws1:after');

@@ -1,17 +1,12 @@
 import Ajv2020Module from 'ajv/dist/2020.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import { startTestServer } from '../../test/harness.js';
+import { useTestServer } from '../../test/per-file-server.js';
 import { ROUTES } from './routes/index.js';
 
 /** Behaviour every route shares through the app: routing, envelopes, errors, content types, the API document. */
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestServer();
 
 const TYPE = 'https://unkey.com/docs/errors/';
 const REQUEST_ID = /^req_[A-Za-z0-9]+$/;

@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../test/harness.js';
+import { expect, it } from 'vitest';
+import { useTestServer } from '../../test/per-file-server.js';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestServer();
 
 const scrape = async () => {
   const res = await t.server.app.inject({ method: 'GET', url: '/metrics' });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/harness.js';
 import { limit, newIdentity } from '../../../test/identity-fixtures.js';
+import { newKey } from '../../../test/key-fixtures.js';
 import { SwrCache } from '../../cache/swr-cache.js';
 import type { LimitCheck, Limiter } from '../../ratelimit/limiter.js';
 import type { RequestContext } from '../context.js';
@@ -30,11 +31,7 @@ describe.each<{ limiter: string; env: Record<string, string> }>([
     await t?.close();
   });
 
-  async function createKey(body: Record<string, unknown> = {}) {
-    const res = await t.call('keys.createKey', { apiId, ...body });
-    expect(res.status).toBe(200);
-    return res.body.data as { keyId: string; key: string };
-  }
+  const createKey = (body: Record<string, unknown> = {}) => newKey(t, { apiId, ...body });
 
   async function verify(body: Record<string, unknown>) {
     const res = await t.call('keys.verifyKey', body);

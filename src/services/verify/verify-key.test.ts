@@ -1,5 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTestServer, type TestServer } from '../../../test/harness.js';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { useTestServer } from '../../../test/per-file-server.js';
+import { newKey } from '../../../test/key-fixtures.js';
 import { SwrCache } from '../../cache/swr-cache.js';
 import { hashKey } from '../../core/key-format.js';
 import { MemoryLimiter } from '../../ratelimit/memory.js';
@@ -9,25 +10,16 @@ import { VerifyService } from './verify-key.js';
 
 /** Verify behaviour beyond single answers: the key cache, credit refills and lastUsedAt write-back. */
 
-let t: TestServer;
+const t = useTestServer();
 let apiId: string;
-
 beforeAll(async () => {
-  t = await startTestServer();
   apiId = (await t.call('apis.createApi', { name: 'verify service' })).body.data.apiId;
-});
-afterAll(async () => {
-  await t.close();
 });
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function createKey(body: Record<string, unknown> = {}) {
-  const res = await t.call('keys.createKey', { apiId, ...body });
-  expect(res.status).toBe(200);
-  return res.body.data as { keyId: string; key: string };
-}
+const createKey = (body: Record<string, unknown> = {}) => newKey(t, { apiId, ...body });
 
 async function verify(body: Record<string, unknown>) {
   const res = await t.call('keys.verifyKey', body);

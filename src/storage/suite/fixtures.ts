@@ -33,6 +33,25 @@ export function keyRow(workspaceId: string, apiId: string, fields: Partial<NewKe
   };
 }
 
+type RootKeyRow = Parameters<StoreOps['insertRootKey']>[0];
+
+/** A root key row with a fresh secret, no name, no permissions and no expiry unless `fields` says otherwise. */
+export function rootKeyRow(workspaceId: string, fields: Partial<RootKeyRow> = {}): RootKeyRow {
+  const key = generateKey(32, 'kw_root');
+  return {
+    id: newId('rootKey', NOW),
+    workspaceId,
+    name: null,
+    hash: key.hash,
+    start: key.start,
+    permissions: [],
+    createdAt: NOW,
+    expires: null,
+    createdBy: null,
+    ...fields,
+  };
+}
+
 export const limit = (name: string, value = 10, duration = 60_000, autoApply = false): NewRatelimit => ({
   id: newId('ratelimit', NOW),
   name,

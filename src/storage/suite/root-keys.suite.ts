@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../core/ids.js';
 import { generateKey } from '../../core/key-format.js';
 import type { Store } from '../store.js';
-import { NOW, DAY, type StoreSuite } from './fixtures.js';
+import { DAY, NOW, rootKeyRow, type StoreSuite } from './fixtures.js';
 
 export function rootKeyCases(suite: StoreSuite): void {
   describe('root keys', () => {
@@ -15,35 +15,17 @@ export function rootKeyCases(suite: StoreSuite): void {
     it('finds a root key by hash with its permissions and workspace state; an unknown hash is absent', async () => {
       const workspaceId = await newWorkspace();
       const disabledWorkspace = await newWorkspace(store, false);
-      const key = generateKey(32, 'kw_root');
-      const other = generateKey(32, 'kw_root');
-      const row = {
-        id: newId('rootKey', NOW),
-        workspaceId,
-        name: 'ops',
-        hash: key.hash,
-        start: key.start,
-        permissions: ['api.*.read_api', 'audit.*.read_audit_log'],
-        createdAt: NOW,
-        expires: NOW + DAY,
-        createdBy: null,
-      };
-      await store.insertRootKey(row);
-      await store.insertRootKey({
-        ...row,
-        id: newId('rootKey', NOW),
-        workspaceId: disabledWorkspace,
-        name: null,
-        hash: other.hash,
-        expires: null,
-      });
+      const key = rootKeyRow(workspaceId, { name: 'ops', permissions: ['api.*.read_api', 'audit.*.read_audit_log'], expires: NOW + DAY });
+      const other = rootKeyRow(disabledWorkspace, { permissions: key.permissions });
+      await store.insertRootKey(key);
+      await store.insertRootKey(other);
 
       expect(await store.findRootKeyByHash(key.hash)).toEqual({
-        id: row.id,
+        id: key.id,
         workspaceId,
         name: 'ops',
         start: key.start,
-        permissions: row.permissions,
+        permissions: key.permissions,
         enabled: true,
         expires: NOW + DAY,
         workspaceEnabled: true,
@@ -66,18 +48,12 @@ export function rootKeyCases(suite: StoreSuite): void {
       expect(await store.findWorkspace(newId('workspace', NOW))).toBeUndefined();
       const rows = [];
       for (const name of ['one', null, 'three']) {
-        const key = generateKey(32, 'kw_root');
-        const row = {
-          id: newId('rootKey', NOW),
-          workspaceId,
+        const row = rootKeyRow(workspaceId, {
           name,
-          hash: key.hash,
-          start: key.start,
           permissions: ['api.*.read_api'],
-          createdAt: NOW,
           expires: name === 'one' ? NOW + DAY : null,
           createdBy: name === 'three' ? 'rk_creator' : null,
-        };
+        });
         await store.insertRootKey(row);
         rows.push(row);
       }

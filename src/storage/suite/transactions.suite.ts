@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../core/ids.js';
-import { generateKey } from '../../core/key-format.js';
 import type { NewKeyRow, Store } from '../store.js';
-import { NOW, type StoreSuite } from './fixtures.js';
+import { NOW, rootKeyRow, type StoreSuite } from './fixtures.js';
 
 export function transactionCases(suite: StoreSuite): void {
   describe('transactions', () => {
@@ -26,7 +25,7 @@ export function transactionCases(suite: StoreSuite): void {
     it('an error thrown after writes leaves nothing behind', async () => {
       const { workspaceId, apiId } = await fixture();
       const existing = await newKey(workspaceId, apiId, { remaining: 10 });
-      const rootKey = generateKey(32, 'kw_root');
+      const rootKey = rootKeyRow(workspaceId);
       let written: { wsId: string; apiId: string; key: NewKeyRow } | undefined;
       const failure = new Error('abort after writes');
 
@@ -36,17 +35,7 @@ export function transactionCases(suite: StoreSuite): void {
           const api = await newApi(wsId, tx);
           const key = await newKey(wsId, api.id, {}, tx);
           written = { wsId, apiId: api.id, key };
-          await tx.insertRootKey({
-            id: newId('rootKey', NOW),
-            workspaceId: wsId,
-            name: null,
-            hash: rootKey.hash,
-            start: rootKey.start,
-            permissions: [],
-            createdAt: NOW,
-            expires: null,
-            createdBy: null,
-          });
+          await tx.insertRootKey({ ...rootKey, workspaceId: wsId });
           await tx.upsertIdentity(wsId, 'ghost', NOW);
           await tx.appendAudit({
             id: newId('auditLog', NOW),

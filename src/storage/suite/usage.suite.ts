@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../core/ids.js';
-import { generateKey } from '../../core/key-format.js';
 import type { NewKeyRow, Store } from '../store.js';
-import { NOW, type StoreSuite } from './fixtures.js';
+import { NOW, rootKeyRow, type StoreSuite } from './fixtures.js';
 
 /** lastUsedAt of keys and root keys, written back in batches by the background job (services/usage-buffer.ts). */
 export function usageCases(suite: StoreSuite): void {
@@ -17,20 +16,9 @@ export function usageCases(suite: StoreSuite): void {
       const workspaceId = await newWorkspace();
       const ids: string[] = [];
       for (let i = 0; i < 3; i++) {
-        const key = generateKey(32, 'kw_root');
-        const id = newId('rootKey', NOW);
-        await store.insertRootKey({
-          id,
-          workspaceId,
-          name: null,
-          hash: key.hash,
-          start: key.start,
-          permissions: [],
-          createdAt: NOW,
-          expires: null,
-          createdBy: null,
-        });
-        ids.push(id);
+        const row = rootKeyRow(workspaceId);
+        await store.insertRootKey(row);
+        ids.push(row.id);
       }
       const [a, b, c] = ids as [string, string, string];
       const lastUsed = async (id: string) => (await store.findRootKey(workspaceId, id))!.lastUsedAt;

@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../core/ids.js';
-import { generateKey } from '../../core/key-format.js';
 import type { Store } from '../store.js';
-import { NOW, type StoreSuite } from './fixtures.js';
+import { NOW, rootKeyRow, type StoreSuite } from './fixtures.js';
 
 export function workspaceCases(suite: StoreSuite): void {
   describe('workspaces', () => {
@@ -29,21 +28,10 @@ export function workspaceCases(suite: StoreSuite): void {
     it("sets and clears a workspace's API rate limit, read with its root keys; an unknown workspace is refused", async () => {
       const workspaceId = await newWorkspace();
       const other = await newWorkspace();
-      const key = generateKey(32, 'kw_root');
-      const otherKey = generateKey(32, 'kw_root');
-      const row = {
-        id: newId('rootKey', NOW),
-        workspaceId,
-        name: null,
-        hash: key.hash,
-        start: key.start,
-        permissions: [],
-        createdAt: NOW,
-        expires: null,
-        createdBy: null,
-      };
-      await store.insertRootKey(row);
-      await store.insertRootKey({ ...row, id: newId('rootKey', NOW), workspaceId: other, hash: otherKey.hash });
+      const key = rootKeyRow(workspaceId);
+      const otherKey = rootKeyRow(other);
+      await store.insertRootKey(key);
+      await store.insertRootKey(otherKey);
 
       expect(await store.setWorkspaceApiRateLimit(workspaceId, 120)).toBe(true);
       expect((await store.findRootKeyByHash(key.hash))?.workspaceApiRateLimit).toBe(120);

@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../../../../test/per-file-server.js';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestServer();
 
 const newApi = async () => (await t.call('apis.createApi', { name: 'whitelist api' })).body.data.apiId as string;
 const update = (apiId: string, ipWhitelist: unknown) => t.call('apiSettings.updateSettings', { apiId, ipWhitelist });

@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import { caller, useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, getKey, newApi, newKey } from '../../../../test/key-fixtures.js';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestServer();
 
-const list = (body: Record<string, unknown>, rootKey?: string) => t.call('apis.listKeys', body, rootKey ? { rootKey } : {});
+const list = caller(t, 'apis.listKeys');
 
 /** An API with `count` keys; their ids in list order. */
 async function apiWithKeys(count: number): Promise<{ apiId: string; keyIds: string[] }> {

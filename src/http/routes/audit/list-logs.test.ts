@@ -1,18 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import type { TestServer } from '../../../../test/harness.js';
+import { useTestServer } from '../../../../test/per-file-server.js';
 import { newId } from '../../../core/ids.js';
 import { hashKey } from '../../../core/key-format.js';
 
-let t: TestServer;
+const t = useTestServer();
 /** The records this test writes straight to the store, typed through the server (routes' files never import storage). */
 type AuditEntry = Parameters<TestServer['server']['store']['appendAudit']>[0];
 type AuditResource = AuditEntry['resources'][number];
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.close();
-});
 
 /**
  * A fresh workspace (its bootstrap writes the first record) plus four records written straight to

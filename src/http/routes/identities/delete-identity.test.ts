@@ -1,16 +1,10 @@
 import { Unkey } from '@unkey/api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../../../../test/per-file-server.js';
 import { identityRows, keyIdentityLinks, limit, newIdentity } from '../../../../test/identity-fixtures.js';
 import { auditCount, newApi, newKey } from '../../../../test/key-fixtures.js';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestServer();
 
 const remove = (identity: string, rootKey?: string) =>
   t.call('identities.deleteIdentity', { identity }, rootKey === undefined ? {} : { rootKey });

@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../../../../test/per-file-server.js';
 import { limit, newIdentity } from '../../../../test/identity-fixtures.js';
 import { auditCount } from '../../../../test/key-fixtures.js';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestServer();
 
 const notFoundType = 'https://unkey.com/docs/errors/unkey/data/identity_not_found';
 

@@ -1,14 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import { readAllPages } from '../../../../test/pagination.js';
+import { useTestServer } from '../../../../test/per-file-server.js';
 import { limit, newIdentity } from '../../../../test/identity-fixtures.js';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestServer();
 
 /** Each test lists its own workspace, so identities made by other tests never show up. */
 async function workspaceWith(externalIds: string[]): Promise<{ rootKey: string; ids: string[] }> {
@@ -27,17 +22,7 @@ describe('identities.listIdentities', () => {
   describe('200', () => {
     it('pages ordered by id; a cursor only while there is a next page; following it reaches every identity once', async () => {
       const { rootKey, ids } = await workspaceWith(['u1', 'u2', 'u3', 'u4', 'u5']);
-      const seen: string[] = [];
-      let cursor: string | undefined;
-      let pages = 0;
-      do {
-        const res = await list(cursor === undefined ? { limit: 2 } : { limit: 2, cursor }, rootKey);
-        expect(res.status).toBe(200);
-        pages++;
-        seen.push(...res.body.data.map((i: { id: string }) => i.id));
-        cursor = res.body.pagination.cursor;
-        expect(res.body.pagination.hasMore).toBe(cursor !== undefined);
-      } while (cursor !== undefined);
+      const { ids: seen, pages } = await readAllPages((body) => list(body, rootKey), 2);
       expect(pages).toBe(3);
       expect(seen).toEqual([...ids].sort());
       const all = await list({}, rootKey);

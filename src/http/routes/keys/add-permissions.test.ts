@@ -1,19 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { caller, useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, getKey, newApi, newKey } from '../../../../test/key-fixtures.js';
 import { INSUFFICIENT, newPermission, newRole, slugsOf, verifyCode } from '../../../../test/rbac-fixtures.js';
+import { expectSchemaErrors } from '../../../../test/schema-errors.js';
 
-let t: TestServer;
+const t = useTestServer();
 let apiId: string;
 beforeAll(async () => {
-  t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => {
-  await t.close();
-});
 
-const add = (body: unknown, rootKey?: string) => t.call('keys.addPermissions', body, rootKey ? { rootKey } : {});
+const add = caller(t, 'keys.addPermissions');
 const exists = async (slug: string) => (await t.call('permissions.getPermission', { permission: slug })).status === 200;
 
 describe('keys.addPermissions', () => {
@@ -73,7 +70,7 @@ describe('keys.addPermissions', () => {
   describe('400', () => {
     it('schema violations', async () => {
       const { keyId } = await newKey(t, { apiId });
-      for (const body of [
+      await expectSchemaErrors(add, [
         {},
         { keyId },
         { permissions: ['a'] },
@@ -83,11 +80,7 @@ describe('keys.addPermissions', () => {
         { keyId, permissions: Array.from({ length: 1001 }, (_, i) => `p.${i}`) },
         { keyId: 'ab', permissions: ['a'] },
         { keyId, permissions: ['a'], extra: 1 },
-      ]) {
-        const res = await add(body);
-        expect(res.status, JSON.stringify(body).slice(0, 60)).toBe(400);
-        expect(res.body.error.errors.length).toBeGreaterThan(0);
-      }
+      ]);
       expect(await getKey(t, keyId)).not.toHaveProperty('permissions');
     });
   });

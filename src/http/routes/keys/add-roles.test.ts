@@ -1,19 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { caller, useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, getKey, newApi, newKey } from '../../../../test/key-fixtures.js';
 import { INSUFFICIENT, ROLE_NOT_FOUND, newRole, verifyCode } from '../../../../test/rbac-fixtures.js';
+import { expectSchemaErrors } from '../../../../test/schema-errors.js';
 
-let t: TestServer;
+const t = useTestServer();
 let apiId: string;
 beforeAll(async () => {
-  t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => {
-  await t.close();
-});
 
-const add = (body: unknown, rootKey?: string) => t.call('keys.addRoles', body, rootKey ? { rootKey } : {});
+const add = caller(t, 'keys.addRoles');
 
 describe('keys.addRoles', () => {
   describe('200', () => {
@@ -71,7 +68,7 @@ describe('keys.addRoles', () => {
   describe('400', () => {
     it('schema violations', async () => {
       const { keyId } = await newKey(t, { apiId });
-      for (const body of [
+      await expectSchemaErrors(add, [
         {},
         { keyId },
         { keyId, roles: [] },
@@ -80,11 +77,7 @@ describe('keys.addRoles', () => {
         { keyId, roles: Array.from({ length: 101 }, (_, i) => `r${i}`) },
         { keyId: 'ab', roles: ['r'] },
         { keyId, roles: ['r'], extra: 1 },
-      ]) {
-        const res = await add(body);
-        expect(res.status, JSON.stringify(body).slice(0, 60)).toBe(400);
-        expect(res.body.error.errors.length).toBeGreaterThan(0);
-      }
+      ]);
     });
   });
 

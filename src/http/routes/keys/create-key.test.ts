@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { caller, useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, auditEvents, getKey, insertRole, newApi, newKey } from '../../../../test/key-fixtures.js';
 
-let t: TestServer;
+const t = useTestServer();
 let apiId: string;
 beforeAll(async () => {
-  t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => {
-  await t.close();
-});
 
-const create = (body: Record<string, unknown>, rootKey?: string) => t.call('keys.createKey', body, rootKey ? { rootKey } : {});
+const create = caller(t, 'keys.createKey');
 const keyCount = async (id = apiId) => (await t.call('apis.listKeys', { apiId: id })).body.data.length;
 
 const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';

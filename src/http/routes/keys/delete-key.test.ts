@@ -1,18 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { caller, useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, auditEvents, newApi, newKey } from '../../../../test/key-fixtures.js';
+import { expectSchemaErrors } from '../../../../test/schema-errors.js';
 
-let t: TestServer;
+const t = useTestServer();
 let apiId: string;
 beforeAll(async () => {
-  t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => {
-  await t.close();
-});
 
-const del = (body: Record<string, unknown>, rootKey?: string) => t.call('keys.deleteKey', body, rootKey ? { rootKey } : {});
+const del = caller(t, 'keys.deleteKey');
 
 describe('keys.deleteKey', () => {
   describe('200', () => {
@@ -57,11 +54,7 @@ describe('keys.deleteKey', () => {
 
   describe('400', () => {
     it('schema violations', async () => {
-      for (const body of [{}, { keyId: 'ab' }, { keyId: 'key_1', permanent: 'yes' }, { keyId: 'key_1', extra: 1 }]) {
-        const res = await del(body);
-        expect(res.status).toBe(400);
-        expect(res.body.error.errors.length).toBeGreaterThan(0);
-      }
+      await expectSchemaErrors(del, [{}, { keyId: 'ab' }, { keyId: 'key_1', permanent: 'yes' }, { keyId: 'key_1', extra: 1 }]);
     });
   });
 

@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, insertRole, newApi, newKey } from '../../../../test/key-fixtures.js';
 
-let t: TestServer;
+const t = useTestServer();
 let apiId: string;
 beforeAll(async () => {
-  t = await startTestServer();
   apiId = await newApi(t);
-});
-afterAll(async () => {
-  await t.close();
 });
 
 describe('keys.getKey', () => {

@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashKey } from '../../../core/key-format.js';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, auditEvents, getKey, insertRole, newApi, newKey } from '../../../../test/key-fixtures.js';
 import { foreign, migrate, newMigration } from '../../../../test/migration-fixtures.js';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestServer();
 
 const listKeys = async (apiId: string) => (await t.call('apis.listKeys', { apiId })).body.data as any[];
 

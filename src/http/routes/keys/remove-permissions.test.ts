@@ -1,19 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { caller, useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, getKey, newApi, newKey } from '../../../../test/key-fixtures.js';
 import { INSUFFICIENT, PERMISSION_NOT_FOUND, newPermission, newRole, slugsOf, verifyCode } from '../../../../test/rbac-fixtures.js';
 
-let t: TestServer;
+const t = useTestServer();
 let apiId: string;
 beforeAll(async () => {
-  t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => {
-  await t.close();
-});
 
-const remove = (body: unknown, rootKey?: string) => t.call('keys.removePermissions', body, rootKey ? { rootKey } : {});
+const remove = caller(t, 'keys.removePermissions');
 
 describe('keys.removePermissions', () => {
   describe('200', () => {

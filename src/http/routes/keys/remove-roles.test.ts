@@ -1,19 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { caller, useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, getKey, newApi, newKey } from '../../../../test/key-fixtures.js';
 import { INSUFFICIENT, ROLE_NOT_FOUND, newRole, verifyCode } from '../../../../test/rbac-fixtures.js';
+import { expectSchemaErrors } from '../../../../test/schema-errors.js';
 
-let t: TestServer;
+const t = useTestServer();
 let apiId: string;
 beforeAll(async () => {
-  t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => {
-  await t.close();
-});
 
-const remove = (body: unknown, rootKey?: string) => t.call('keys.removeRoles', body, rootKey ? { rootKey } : {});
+const remove = caller(t, 'keys.removeRoles');
 const names = (res: { body: any }) => res.body.data.map((r: { name: string }) => r.name);
 
 describe('keys.removeRoles', () => {
@@ -56,18 +53,14 @@ describe('keys.removeRoles', () => {
   describe('400', () => {
     it('schema violations', async () => {
       const { keyId } = await newKey(t, { apiId });
-      for (const body of [
+      await expectSchemaErrors(remove, [
         {},
         { keyId },
         { keyId, roles: [] },
         { keyId, roles: [''] },
         { keyId, roles: Array.from({ length: 101 }, (_, i) => `r${i}`) },
         { keyId, roles: ['r'], x: 1 },
-      ]) {
-        const res = await remove(body);
-        expect(res.status, JSON.stringify(body).slice(0, 60)).toBe(400);
-        expect(res.body.error.errors.length).toBeGreaterThan(0);
-      }
+      ]);
     });
   });
 

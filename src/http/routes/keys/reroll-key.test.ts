@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { caller, useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, auditEvents, getKey, insertRole, newApi, newKey } from '../../../../test/key-fixtures.js';
 
-let t: TestServer;
+const t = useTestServer();
 let apiId: string;
 beforeAll(async () => {
-  t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => {
-  await t.close();
-});
 
-const reroll = (body: Record<string, unknown>, rootKey?: string) => t.call('keys.rerollKey', body, rootKey ? { rootKey } : {});
+const reroll = caller(t, 'keys.rerollKey');
 const verify = async (key: string) => (await t.call('keys.verifyKey', { key })).body.data;
 const BASE58 = /^[1-9A-HJ-NP-Za-km-z]+$/;
 

@@ -1,19 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { caller, useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, getKey, newApi, newKey } from '../../../../test/key-fixtures.js';
 import { INSUFFICIENT, newPermission, newRole, slugsOf, verifyCode } from '../../../../test/rbac-fixtures.js';
+import { expectSchemaErrors } from '../../../../test/schema-errors.js';
 
-let t: TestServer;
+const t = useTestServer();
 let apiId: string;
 beforeAll(async () => {
-  t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => {
-  await t.close();
-});
 
-const set = (body: unknown, rootKey?: string) => t.call('keys.setPermissions', body, rootKey ? { rootKey } : {});
+const set = caller(t, 'keys.setPermissions');
 
 describe('keys.setPermissions', () => {
   describe('200', () => {
@@ -54,18 +51,14 @@ describe('keys.setPermissions', () => {
   describe('400', () => {
     it('schema violations', async () => {
       const { keyId } = await newKey(t, { apiId, permissions: ['kept'] });
-      for (const body of [
+      await expectSchemaErrors(set, [
         {},
         { keyId },
         { keyId, permissions: null },
         { keyId, permissions: ['bad slug'] },
         { keyId, permissions: Array.from({ length: 1001 }, (_, i) => `p.${i}`) },
         { keyId, permissions: [], extra: 1 },
-      ]) {
-        const res = await set(body);
-        expect(res.status, JSON.stringify(body).slice(0, 60)).toBe(400);
-        expect(res.body.error.errors.length).toBeGreaterThan(0);
-      }
+      ]);
       expect((await getKey(t, keyId)).permissions).toEqual(['kept']);
     });
   });

@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { caller, useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, auditEvents, getKey, newApi, newKey } from '../../../../test/key-fixtures.js';
 
-let t: TestServer;
+const t = useTestServer();
 let apiId: string;
 beforeAll(async () => {
-  t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => {
-  await t.close();
-});
 
-const credits = (body: Record<string, unknown>, rootKey?: string) => t.call('keys.updateCredits', body, rootKey ? { rootKey } : {});
+const credits = caller(t, 'keys.updateCredits');
 const limitedKey = () => newKey(t, { apiId, credits: { remaining: 10, refill: { interval: 'monthly', amount: 10, refillDay: 1 } } });
 
 describe('keys.updateCredits', () => {

@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { caller, useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, auditEvents, getKey, insertRole, newApi, newKey } from '../../../../test/key-fixtures.js';
 
-let t: TestServer;
+const t = useTestServer();
 let apiId: string;
 beforeAll(async () => {
-  t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => {
-  await t.close();
-});
 
-const update = (body: Record<string, unknown>, rootKey?: string) => t.call('keys.updateKey', body, rootKey ? { rootKey } : {});
+const update = caller(t, 'keys.updateKey');
 
 /** A key with something in every field, so a test can see which ones an update leaves alone. */
 const fullKey = () =>

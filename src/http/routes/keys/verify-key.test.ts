@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type CallResult, type TestServer } from '../../../../test/harness.js';
+import { useTestServer } from '../../../../test/per-file-server.js';
 
-let t: TestServer;
+const t = useTestServer();
 let apiId: string;
-
 beforeAll(async () => {
-  t = await startTestServer();
   apiId = (await t.call('apis.createApi', { name: 'verify tests' })).body.data.apiId;
-});
-afterAll(async () => {
-  await t.close();
 });
 
 async function createKey(body: Record<string, unknown> = {}, options: { rootKey?: string; apiId?: string } = {}) {

@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { hashKey } from '../../../core/key-format.js';
 import { legacyHash, migratedKeyStart, type MigrationAlgorithm } from '../../../core/key-migration.js';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { useTestServer } from '../../../../test/per-file-server.js';
 import { getKey, newApi } from '../../../../test/key-fixtures.js';
 import { foreign, migrate, newMigration } from '../../../../test/migration-fixtures.js';
 
 /** keys.verifyKey with a migrationId (docs/unkey-compatibility.md, "Verification against a migration"). */
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestServer();
 
 const verify = async (body: Record<string, unknown>, rootKey?: string) => {
   const res = await t.call('keys.verifyKey', body, rootKey ? { rootKey } : {});

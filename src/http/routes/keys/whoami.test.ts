@@ -1,15 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestServer } from '../../../../test/per-file-server.js';
 import { newApi, newKey } from '../../../../test/key-fixtures.js';
+import { expectSchemaErrors } from '../../../../test/schema-errors.js';
 
-let t: TestServer;
+const t = useTestServer();
 let apiId: string;
 beforeAll(async () => {
-  t = await startTestServer();
   apiId = await newApi(t);
-});
-afterAll(async () => {
-  await t.close();
 });
 
 const NOT_FOUND_TYPE = 'https://unkey.com/docs/errors/unkey/data/key_not_found';
@@ -49,11 +46,10 @@ describe('keys.whoami', () => {
 
   describe('400', () => {
     it('schema violations', async () => {
-      for (const body of [{}, { key: '' }, { key: 'x'.repeat(513) }, { key: 42 }, { key: 'abc', keyId: 'key_1' }]) {
-        const res = await t.call('keys.whoami', body);
-        expect(res.status).toBe(400);
-        expect(res.body.error.errors.length).toBeGreaterThan(0);
-      }
+      await expectSchemaErrors(
+        (body) => t.call('keys.whoami', body),
+        [{}, { key: '' }, { key: 'x'.repeat(513) }, { key: 42 }, { key: 'abc', keyId: 'key_1' }],
+      );
     });
   });
 

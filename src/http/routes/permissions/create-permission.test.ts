@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import { caller, useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, newApi, newKey } from '../../../../test/key-fixtures.js';
 import { INSUFFICIENT, newPermission } from '../../../../test/rbac-fixtures.js';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestServer();
 
-const create = (body: unknown, rootKey?: string) => t.call('permissions.createPermission', body, rootKey ? { rootKey } : {});
+const create = caller(t, 'permissions.createPermission');
 
 describe('permissions.createPermission', () => {
   describe('200', () => {

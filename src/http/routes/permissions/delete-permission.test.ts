@@ -1,16 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, auditEvents, getKey, newApi, newKey } from '../../../../test/key-fixtures.js';
 import { INSUFFICIENT, PERMISSION_NOT_FOUND, newPermission, newRole, verifyCode } from '../../../../test/rbac-fixtures.js';
+import { expectSchemaErrors } from '../../../../test/schema-errors.js';
 
-let t: TestServer;
+const t = useTestServer();
 let apiId: string;
 beforeAll(async () => {
-  t = await startTestServer();
   apiId = await newApi(t);
-});
-afterAll(async () => {
-  await t.close();
 });
 
 const remove = (permission: unknown, rootKey?: string) =>
@@ -53,11 +50,10 @@ describe('permissions.deletePermission', () => {
 
   describe('400', () => {
     it('missing, empty or unknown fields', async () => {
-      for (const body of [{}, { permission: '' }, { permission: 'x', permanent: true }]) {
-        const res = await t.call('permissions.deletePermission', body);
-        expect(res.status).toBe(400);
-        expect(res.body.error.errors.length).toBeGreaterThan(0);
-      }
+      await expectSchemaErrors(
+        (body) => t.call('permissions.deletePermission', body),
+        [{}, { permission: '' }, { permission: 'x', permanent: true }],
+      );
     });
   });
 

@@ -1,16 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, auditEvents, getKey, newApi, newKey } from '../../../../test/key-fixtures.js';
 import { INSUFFICIENT, ROLE_NOT_FOUND, newRole, verifyCode } from '../../../../test/rbac-fixtures.js';
+import { expectSchemaErrors } from '../../../../test/schema-errors.js';
 
-let t: TestServer;
+const t = useTestServer();
 let apiId: string;
 beforeAll(async () => {
-  t = await startTestServer();
   apiId = await newApi(t);
-});
-afterAll(async () => {
-  await t.close();
 });
 
 const remove = (role: unknown, rootKey?: string) => t.call('permissions.deleteRole', { role }, rootKey ? { rootKey } : {});
@@ -45,11 +42,7 @@ describe('permissions.deleteRole', () => {
 
   describe('400', () => {
     it('missing, empty or unknown fields', async () => {
-      for (const body of [{}, { role: '' }, { role: 'x', cascade: true }]) {
-        const res = await t.call('permissions.deleteRole', body);
-        expect(res.status).toBe(400);
-        expect(res.body.error.errors.length).toBeGreaterThan(0);
-      }
+      await expectSchemaErrors((body) => t.call('permissions.deleteRole', body), [{}, { role: '' }, { role: 'x', cascade: true }]);
     });
   });
 

@@ -1,15 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount } from '../../../../test/key-fixtures.js';
 import { INSUFFICIENT, PERMISSION_NOT_FOUND, newPermission } from '../../../../test/rbac-fixtures.js';
+import { expectSchemaErrors } from '../../../../test/schema-errors.js';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestServer();
 
 const get = (permission: unknown, rootKey?: string) => t.call('permissions.getPermission', { permission }, rootKey ? { rootKey } : {});
 
@@ -34,11 +29,10 @@ describe('permissions.getPermission', () => {
 
   describe('400', () => {
     it('missing, empty, too long or unknown fields', async () => {
-      for (const body of [{}, { permission: '' }, { permission: 'p'.repeat(256) }, { permission: 'x', extra: 1 }, { permission: 5 }]) {
-        const res = await t.call('permissions.getPermission', body);
-        expect(res.status).toBe(400);
-        expect(res.body.error.errors.length).toBeGreaterThan(0);
-      }
+      await expectSchemaErrors(
+        (body) => t.call('permissions.getPermission', body),
+        [{}, { permission: '' }, { permission: 'p'.repeat(256) }, { permission: 'x', extra: 1 }, { permission: 5 }],
+      );
     });
   });
 

@@ -1,15 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount } from '../../../../test/key-fixtures.js';
 import { INSUFFICIENT, ROLE_NOT_FOUND, newPermission, newRole } from '../../../../test/rbac-fixtures.js';
+import { expectSchemaErrors } from '../../../../test/schema-errors.js';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestServer();
 
 const get = (role: unknown, rootKey?: string) => t.call('permissions.getRole', { role }, rootKey ? { rootKey } : {});
 
@@ -43,11 +38,10 @@ describe('permissions.getRole', () => {
 
   describe('400', () => {
     it('missing, empty, too long or unknown fields', async () => {
-      for (const body of [{}, { role: '' }, { role: 'r'.repeat(256) }, { role: 'x', extra: 1 }, { role: ['x'] }]) {
-        const res = await t.call('permissions.getRole', body);
-        expect(res.status).toBe(400);
-        expect(res.body.error.errors.length).toBeGreaterThan(0);
-      }
+      await expectSchemaErrors(
+        (body) => t.call('permissions.getRole', body),
+        [{}, { role: '' }, { role: 'r'.repeat(256) }, { role: 'x', extra: 1 }, { role: ['x'] }],
+      );
     });
   });
 

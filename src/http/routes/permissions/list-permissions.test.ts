@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import { readAllPages } from '../../../../test/pagination.js';
+import { useTestServer } from '../../../../test/per-file-server.js';
 import { INSUFFICIENT, newPermission } from '../../../../test/rbac-fixtures.js';
+import { expectSchemaErrors } from '../../../../test/schema-errors.js';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestServer();
 
 const list = (body: Record<string, unknown>, rootKey: string) => t.call('permissions.listPermissions', body, { rootKey });
 
@@ -18,17 +14,7 @@ describe('permissions.listPermissions', () => {
       const { rootKey } = await t.newWorkspace();
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) ids.push((await newPermission(t, {}, rootKey)).permissionId);
-      const seen: string[] = [];
-      let cursor: string | undefined;
-      let pages = 0;
-      do {
-        const res = await list(cursor === undefined ? { limit: 2 } : { limit: 2, cursor }, rootKey);
-        expect(res.status).toBe(200);
-        pages++;
-        seen.push(...res.body.data.map((p: { id: string }) => p.id));
-        cursor = res.body.pagination.cursor;
-        expect(res.body.pagination.hasMore).toBe(cursor !== undefined);
-      } while (cursor !== undefined);
+      const { ids: seen, pages } = await readAllPages((body) => list(body, rootKey), 2);
       expect(pages).toBe(3);
       expect(seen).toEqual([...ids].sort());
       expect((await list({}, rootKey)).body.pagination).toEqual({ hasMore: false });
@@ -73,19 +59,18 @@ describe('permissions.listPermissions', () => {
 
   describe('400', () => {
     it('limits out of range, bad cursor or search, unknown fields', async () => {
-      for (const body of [
-        { limit: 0 },
-        { limit: 101 },
-        { limit: 1.5 },
-        { cursor: '' },
-        { cursor: 'c'.repeat(1025) },
-        { search: 's'.repeat(257) },
-        { extra: 1 },
-      ]) {
-        const res = await list(body, t.rootKey);
-        expect(res.status, JSON.stringify(body).slice(0, 60)).toBe(400);
-        expect(res.body.error.errors.length).toBeGreaterThan(0);
-      }
+      await expectSchemaErrors(
+        (body) => list(body, t.rootKey),
+        [
+          { limit: 0 },
+          { limit: 101 },
+          { limit: 1.5 },
+          { cursor: '' },
+          { cursor: 'c'.repeat(1025) },
+          { search: 's'.repeat(257) },
+          { extra: 1 },
+        ],
+      );
     });
   });
 

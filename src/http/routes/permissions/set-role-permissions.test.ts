@@ -1,19 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { caller, useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, getKey, newApi, newKey } from '../../../../test/key-fixtures.js';
 import { INSUFFICIENT, ROLE_NOT_FOUND, newPermission, newRole, slugsOf, verifyCode } from '../../../../test/rbac-fixtures.js';
+import { expectSchemaErrors } from '../../../../test/schema-errors.js';
 
-let t: TestServer;
+const t = useTestServer();
 let apiId: string;
 beforeAll(async () => {
-  t = await startTestServer();
   apiId = await newApi(t);
 });
-afterAll(async () => {
-  await t.close();
-});
 
-const set = (body: unknown, rootKey?: string) => t.call('permissions.setRolePermissions', body, rootKey ? { rootKey } : {});
+const set = caller(t, 'permissions.setRolePermissions');
 const roleSlugs = async (role: string) => slugsOf((await t.call('permissions.getRole', { role })).body.data.permissions);
 
 describe('permissions.setRolePermissions', () => {
@@ -69,7 +66,7 @@ describe('permissions.setRolePermissions', () => {
   describe('400', () => {
     it('schema violations change nothing', async () => {
       const { roleId } = await newRole(t, { permissions: ['unchanged'] });
-      for (const body of [
+      await expectSchemaErrors(set, [
         {},
         { roleId },
         { permissions: [] },
@@ -80,11 +77,7 @@ describe('permissions.setRolePermissions', () => {
         { roleId, permissions: [''] },
         { roleId, permissions: Array.from({ length: 1001 }, (_, i) => `p.${i}`) },
         { roleId, permissions: [], extra: 1 },
-      ]) {
-        const res = await set(body);
-        expect(res.status, JSON.stringify(body).slice(0, 60)).toBe(400);
-        expect(res.body.error.errors.length).toBeGreaterThan(0);
-      }
+      ]);
       expect(await roleSlugs(roleId)).toEqual(['unchanged']);
     });
   });

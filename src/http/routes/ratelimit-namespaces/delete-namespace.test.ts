@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import { caller, useTestServer } from '../../../../test/per-file-server.js';
 import { auditEvents } from '../../../../test/key-fixtures.js';
 import { namespaceName, newNamespace, setOverride } from '../../../../test/ratelimit-fixtures.js';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestServer();
 
-const del = (body: unknown, rootKey?: string) => t.call('ratelimitNamespaces.deleteNamespace', body, rootKey ? { rootKey } : {});
+const del = caller(t, 'ratelimitNamespaces.deleteNamespace');
 
 describe('ratelimitNamespaces.deleteNamespace', () => {
   describe('200', () => {

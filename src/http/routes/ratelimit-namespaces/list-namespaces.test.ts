@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import { caller, useTestServer } from '../../../../test/per-file-server.js';
 import { newNamespace } from '../../../../test/ratelimit-fixtures.js';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestServer();
 
-const list = (body: unknown, rootKey?: string) => t.call('ratelimitNamespaces.listNamespaces', body, rootKey ? { rootKey } : {});
+const list = caller(t, 'ratelimitNamespaces.listNamespaces');
 
 describe('ratelimitNamespaces.listNamespaces', () => {
   describe('200', () => {

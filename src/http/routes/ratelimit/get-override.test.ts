@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import { caller, useTestServer } from '../../../../test/per-file-server.js';
 import { namespaceName, newNamespace, setOverride } from '../../../../test/ratelimit-fixtures.js';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestServer();
 
-const get = (body: unknown, rootKey?: string) => t.call('ratelimit.getOverride', body, rootKey ? { rootKey } : {});
+const get = caller(t, 'ratelimit.getOverride');
 
 describe('ratelimit.getOverride', () => {
   describe('200', () => {

@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MAX_CACHED_OVERRIDES } from '../../../services/ratelimits.js';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { caller, useTestServer } from '../../../../test/per-file-server.js';
 import { alignClock, namespaceName, newNamespace, setOverride } from '../../../../test/ratelimit-fixtures.js';
 
 /**
@@ -9,18 +9,12 @@ import { alignClock, namespaceName, newNamespace, setOverride } from '../../../.
  * moves past KEYWARD_CACHE_FRESH_MS here, so only an invalidation can make a call see a change.
  */
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestServer();
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const limit = (body: Record<string, unknown>, rootKey?: string) => t.call('ratelimit.limit', body, rootKey ? { rootKey } : {});
+const limit = caller(t, 'ratelimit.limit');
 const multi = (body: unknown[], rootKey?: string) => t.call('ratelimit.multiLimit', body, rootKey ? { rootKey } : {});
 
 /** A pure check (cost 0 counts nothing): what limit and override apply to `identifier` right now. */

@@ -1,20 +1,15 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { caller, useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, auditEvents } from '../../../../test/key-fixtures.js';
 import { alignClock, namespaceName, newNamespace, setOverride } from '../../../../test/ratelimit-fixtures.js';
 
 const REDIS_URL = process.env.KEYWARD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestServer();
 
-const limit = (body: Record<string, unknown>, rootKey?: string) => t.call('ratelimit.limit', body, rootKey ? { rootKey } : {});
+const limit = caller(t, 'ratelimit.limit');
 
 /** Calls limit `times` times in a row and returns the `success` of each. */
 async function successes(body: Record<string, unknown>, times: number): Promise<boolean[]> {

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import { caller, useTestServer } from '../../../../test/per-file-server.js';
 import { auditEvents } from '../../../../test/key-fixtures.js';
 import { alignClock, namespaceName, newNamespace, setOverride } from '../../../../test/ratelimit-fixtures.js';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestServer();
 
-const multi = (body: unknown, rootKey?: string) => t.call('ratelimit.multiLimit', body, rootKey ? { rootKey } : {});
+const multi = caller(t, 'ratelimit.multiLimit');
 /** What is left of a counter, read with a cost-0 check, which counts nothing. */
 const remaining = async (namespace: string, identifier: string, limit: number) =>
   (await t.call('ratelimit.limit', { namespace, identifier, limit, duration: 60_000, cost: 0 })).body.data.remaining;

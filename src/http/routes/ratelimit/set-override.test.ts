@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import { caller, useTestServer } from '../../../../test/per-file-server.js';
 import { auditEvents } from '../../../../test/key-fixtures.js';
 import { namespaceName, newNamespace } from '../../../../test/ratelimit-fixtures.js';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestServer();
 
-const set = (body: unknown, rootKey?: string) => t.call('ratelimit.setOverride', body, rootKey ? { rootKey } : {});
+const set = caller(t, 'ratelimit.setOverride');
 
 describe('ratelimit.setOverride', () => {
   describe('200', () => {

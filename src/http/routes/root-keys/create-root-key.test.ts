@@ -1,22 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, newApi } from '../../../../test/key-fixtures.js';
 import { INSUFFICIENT, allRootKeys, newRootKey } from '../../../../test/root-key-fixtures.js';
 
-let t: TestServer;
 let logs = '';
-beforeAll(async () => {
-  t = await startTestServer({
-    env: { KEYWARD_LOG_LEVEL: 'trace' },
-    logStream: {
-      write: (line) => {
-        logs += line;
-      },
+const t = useTestServer({
+  env: { KEYWARD_LOG_LEVEL: 'trace' },
+  logStream: {
+    write: (line) => {
+      logs += line;
     },
-  });
-});
-afterAll(async () => {
-  await t.close();
+  },
 });
 
 const create = (body: unknown, rootKey = t.rootKey) => t.call('rootKeys.createRootKey', body, { rootKey });

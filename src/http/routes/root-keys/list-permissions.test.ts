@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../../../../test/per-file-server.js';
 import { ALL_WILDCARD_PERMISSIONS, permissionProblem } from '../../../core/permissions.js';
 import { INSUFFICIENT, allRootKeys } from '../../../../test/root-key-fixtures.js';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestServer();
 
 describe('rootKeys.listPermissions', () => {
   describe('200', () => {

@@ -1,14 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import { readAllPages } from '../../../../test/pagination.js';
+import { useTestServer } from '../../../../test/per-file-server.js';
 import { INSUFFICIENT, allRootKeys, newRootKey } from '../../../../test/root-key-fixtures.js';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestServer();
 
 const list = (body: Record<string, unknown>, rootKey: string) => t.call('rootKeys.listRootKeys', body, { rootKey });
 
@@ -18,17 +13,7 @@ describe('rootKeys.listRootKeys', () => {
       const { rootKey } = await t.newWorkspace();
       const made = [];
       for (let i = 0; i < 4; i++) made.push((await newRootKey(t, [], { name: `k${i}`, by: rootKey })).rootKeyId);
-      const seen: string[] = [];
-      let cursor: string | undefined;
-      let pages = 0;
-      do {
-        const res = await list(cursor === undefined ? { limit: 2 } : { limit: 2, cursor }, rootKey);
-        expect(res.status).toBe(200);
-        pages++;
-        seen.push(...res.body.data.map((k: { id: string }) => k.id));
-        cursor = res.body.pagination.cursor;
-        expect(res.body.pagination.hasMore).toBe(cursor !== undefined);
-      } while (cursor !== undefined);
+      const { ids: seen, pages } = await readAllPages((body) => list(body, rootKey), 2);
       // The workspace's bootstrap key plus the four.
       expect(pages).toBe(3);
       expect(seen).toHaveLength(5);

@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, auditEvents } from '../../../../test/key-fixtures.js';
 import { INSUFFICIENT, ROOT_KEY_NOT_FOUND, newRootKey } from '../../../../test/root-key-fixtures.js';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestServer();
 
 const update = (body: unknown, rootKey = t.rootKey) => t.call('rootKeys.updateRootKey', body, { rootKey });
 const UPDATE = 'rootkey.*.update_root_key';
