@@ -88,7 +88,7 @@ const ROOT_KEY_LINE = /Root key \(shown once, store it now\): (\S+)/;
 describe('keyward CLI', { timeout: 120_000 }, () => {
   it('--help lists every command, as does `help`; an unknown command exits 2', async () => {
     const [help, helpCommand, unknown] = await Promise.all([run(['--help']), run(['help']), run(['frobnicate'])]);
-    expect(help.code).toBe(0);
+    expect(help.code, help.stderr).toBe(0);
     const section = help.stdout.split('Commands:')[1]!.split('Options:')[0]!;
     const commands = [...section.matchAll(/^ {2}([a-z-]+)/gm)].map((m) => m[1]);
     expect(commands).toEqual([
@@ -107,7 +107,7 @@ describe('keyward CLI', { timeout: 120_000 }, () => {
     ]);
     expect(helpCommand.stdout).toBe(help.stdout);
 
-    expect(unknown.code).toBe(2);
+    expect(unknown.code, unknown.stderr).toBe(2);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
   });
 
@@ -128,7 +128,7 @@ describe('keyward CLI', { timeout: 120_000 }, () => {
 
   it('bootstrap --json prints exactly one JSON object {workspaceId, rootKey} on stdout', async () => {
     const res = await run(['bootstrap', '--json']);
-    expect(res.code).toBe(0);
+    expect(res.code, res.stderr).toBe(0);
     expect(res.stdout.endsWith('\n')).toBe(true);
     expect(res.stdout.trimEnd().split('\n')).toHaveLength(1);
     const printed = JSON.parse(res.stdout);
@@ -154,7 +154,7 @@ describe('keyward CLI', { timeout: 120_000 }, () => {
     try {
       expect((await store.findRootKeyByHash(hashKey(rootKey)))?.workspaceApiRateLimit).toBe(0);
       const off = await run(['workspace-limit', workspaceId, 'off'], { KEYWARD_DATA_DIR: dir });
-      expect(off.code).toBe(0);
+      expect(off.code, off.stderr).toBe(0);
       expect((await store.findRootKeyByHash(hashKey(rootKey)))?.workspaceApiRateLimit).toBeNull();
       const audit = await store.listAudit({ workspaceId, events: ['workspace.update'], limit: 10 });
       expect(audit.map((a) => [a.actor, a.resources, a.description])).toEqual([
@@ -192,10 +192,10 @@ describe('keyward CLI', { timeout: 120_000 }, () => {
   it('migrate applies the migrations, and a second run says the database is up to date', async () => {
     const dir = dataDir();
     const first = await run(['migrate'], { KEYWARD_DATA_DIR: dir });
-    expect(first.code).toBe(0);
+    expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/^Applied: 0001_initial/);
     const second = await run(['migrate'], { KEYWARD_DATA_DIR: dir });
-    expect(second.code).toBe(0);
+    expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toBe('Database is up to date.\n');
   });
 

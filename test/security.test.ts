@@ -276,9 +276,8 @@ describe.each(ROUTES.map((r) => r.operation))('%s', (operation) => {
 /** How many assertions each route's cross-workspace case made; the exemption check below reads it. */
 const crossWorkspaceAssertions = new Map<string, number>();
 
-/** The target's own ids and names: none may reach another workspace's answer. */
-const targetMarks = () => [
-  t.workspaceId,
+/** The ids of the target workspace's objects. */
+const targetIds = () => [
   target.apiId,
   target.keyId,
   target.identityId,
@@ -287,10 +286,10 @@ const targetMarks = () => [
   target.roleId,
   target.rootKeyId,
   target.migrationId,
-  'target_',
-  'target.perm.',
-  'target api',
 ];
+
+/** The target's own ids and names: none may reach another workspace's answer. */
+const targetMarks = () => [t.workspaceId, ...targetIds(), 'target_', 'target.perm.', 'target api'];
 
 /**
  * An operation naming no object of another workspace: it succeeds in the caller's own and shows and touches nothing of
@@ -349,18 +348,7 @@ async function answersAsMissing(operation: string, expected: 404 | 'NOT_FOUND'):
   // Same answer as for an id that exists nowhere, apart from the request id and the echoed id.
   const normalise = (body: any, ids: string[]) =>
     JSON.parse(ids.reduce((text, id) => text.replaceAll(id, '<id>'), JSON.stringify({ ...body, meta: undefined })));
-  expect(
-    normalise(res.body, [
-      target.apiId,
-      target.keyId,
-      target.identityId,
-      target.namespaceId,
-      target.permissionId,
-      target.roleId,
-      target.rootKeyId,
-      target.migrationId,
-    ]),
-  ).toEqual(
+  expect(normalise(res.body, targetIds())).toEqual(
     normalise(missing.body, [
       'api_0000000000doesnotexist',
       'key_0000000000doesnotexist',
