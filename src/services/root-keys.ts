@@ -108,17 +108,18 @@ function grantable(ctx: RequestContext, requested: string[]): string[] {
 }
 
 /**
- * A root key that expires cannot create one that outlives it, which would stretch its own authority past its
- * end. Read from the store, not the cached principal, so a caller revoked meanwhile is refused.
+ * A root key that expires cannot create one that outlives it, nor give permissions to one that does: either would
+ * stretch its own authority past its end through a secret its holder knows. Read from the store, not the cached
+ * principal, so a caller revoked meanwhile is refused.
  */
-async function requireWithinCallerLifetime(tx: StoreOps, ctx: RequestContext, expires: number | null): Promise<void> {
+async function requireWithinCallerLifetime(tx: StoreOps, ctx: RequestContext, expires: number | null, doing: string): Promise<void> {
   if (isOperator(ctx)) return;
   const caller = await tx.findRootKey(ctx.workspaceId, ctx.actor.id);
   if (!caller) throw new KeywardError('root_key_not_found', 'The root key was not found.');
   if (caller.expires !== null && (expires === null || expires > caller.expires)) {
     throw new KeywardError(
       'insufficient_permissions',
-      `This root key expires at ${new Date(caller.expires).toISOString()}; a root key it creates must expire no later (set \`expires\`).`,
+      `This root key expires at ${new Date(caller.expires).toISOString()}; a root key it ${doing} must expire no later.`,
     );
   }
 }
@@ -138,7 +139,7 @@ export class RootKeyService {
       ]);
     }
     return this.deps.store.transaction(async (tx) => {
-      await requireWithinCallerLifetime(tx, ctx, expires);
+      await requireWithinCallerLifetime(tx, ctx, expires, 'creates (set `expires`)');
       return insertRootKey(tx, ctx, now, { name: input.name, permissions, expires });
     });
   }
@@ -158,6 +159,8 @@ export class RootKeyService {
       // Another workspace's root key answers "not found": the lookup is scoped to the caller's workspace.
       const found = await tx.findRootKey(ctx.workspaceId, input.rootKeyId);
       if (!found) throw rootKeyNotFound(input.rootKeyId);
+      // Giving permissions is granting them, so the lifetime rule of create applies; a rename alone grants nothing.
+      if (permissions !== undefined) await requireWithinCallerLifetime(tx, ctx, found.expires, 'gives permissions to');
       await tx.updateRootKey(found.id, { name: input.name, permissions }, now);
       const changes = [
         ...(input.name === undefined ? [] : [`name '${input.name}'`]),
