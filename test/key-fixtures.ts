@@ -1,3 +1,4 @@
+import type { RequestContext } from '../src/services/context.js';
 import { newId } from '../src/core/ids.js';
 import { openDatabase } from '../src/storage/sql/dialect.js';
 import type { TestServer } from './harness.js';
@@ -58,3 +59,13 @@ export async function insertRole(t: TestServer, name: string, slugs: string[], w
   }
   return roleId;
 }
+
+/** The context a root key holding only `api.*.verify_key` gives a verification, for tests that call the service directly. */
+export const verifierContext = (workspaceId: string): RequestContext => ({
+  workspaceId,
+  actor: { type: 'root_key', id: 'test' },
+  permissions: new Set(['api.*.verify_key']),
+  requestId: null,
+  sourceIp: null,
+  userAgent: null,
+});

@@ -40,3 +40,17 @@ export async function verifyCode(t: TestServer, key: string, permissions: string
 
 /** Slugs of a Permission[] answer, in the order given. */
 export const slugsOf = (permissions: Array<{ slug: string }>) => permissions.map((p) => p.slug);
+
+/** The role ids the key's first `key.update_roles` audit record names, after the key and its API, sorted. */
+export async function auditedRoleIds(t: TestServer, keyId: string): Promise<string[]> {
+  const [record] = await t.server.store.listAudit({
+    workspaceId: t.workspaceId,
+    resourceId: keyId,
+    events: ['key.update_roles'],
+    limit: 10,
+  });
+  return record!.resources
+    .slice(2)
+    .map((r) => r.id)
+    .sort();
+}

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/harness.js';
 import { limit, newIdentity } from '../../../test/identity-fixtures.js';
-import { newKey } from '../../../test/key-fixtures.js';
+import { newKey, verifierContext } from '../../../test/key-fixtures.js';
 import { SwrCache } from '../../cache/swr-cache.js';
 import type { LimitCheck, Limiter } from '../../ratelimit/limiter.js';
-import type { RequestContext } from '../context.js';
 import type { KeyRecord } from '../../storage/store.js';
 import { VerifyService } from './verify-key.js';
 
@@ -245,14 +244,7 @@ describe('verify rate limits: the service on its own', () => {
     await t?.close();
   });
 
-  const ctx = (): RequestContext => ({
-    workspaceId: t.workspaceId,
-    actor: { type: 'root_key', id: 'test' },
-    permissions: new Set(['api.*.verify_key']),
-    requestId: null,
-    sourceIp: null,
-    userAgent: null,
-  });
+  const ctx = () => verifierContext(t.workspaceId);
 
   function service(limiter: Limiter) {
     const warnings: Array<{ fields: Record<string, unknown>; message: string }> = [];

@@ -1,10 +1,9 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useTestServer } from '../../../test/per-file-server.js';
-import { newKey } from '../../../test/key-fixtures.js';
+import { newKey, verifierContext } from '../../../test/key-fixtures.js';
 import { SwrCache } from '../../cache/swr-cache.js';
 import { hashKey } from '../../core/key-format.js';
 import { MemoryLimiter } from '../../ratelimit/memory.js';
-import type { RequestContext } from '../context.js';
 import type { KeyRecord } from '../../storage/store.js';
 import { VerifyService } from './verify-key.js';
 
@@ -164,14 +163,7 @@ describe('lastUsedAt', () => {
   });
 
   describe('buffer bounds (a service of its own with a small threshold)', () => {
-    const ctx = (): RequestContext => ({
-      workspaceId: t.workspaceId,
-      actor: { type: 'root_key', id: 'test' },
-      permissions: new Set(['api.*.verify_key']),
-      requestId: null,
-      sourceIp: null,
-      userAgent: null,
-    });
+    const ctx = () => verifierContext(t.workspaceId);
     const service = (usageFlushAt: number) =>
       new VerifyService(
         {

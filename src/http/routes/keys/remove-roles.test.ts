@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { caller, useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, getKey, newApi, newKey } from '../../../../test/key-fixtures.js';
-import { INSUFFICIENT, ROLE_NOT_FOUND, newRole, verifyCode } from '../../../../test/rbac-fixtures.js';
+import { INSUFFICIENT, ROLE_NOT_FOUND, auditedRoleIds, newRole, verifyCode } from '../../../../test/rbac-fixtures.js';
 import { expectSchemaErrors } from '../../../../test/schema-errors.js';
 
 const t = useTestServer();
@@ -26,18 +26,7 @@ describe('keys.removeRoles', () => {
       expect(res.body.data).toEqual([{ id: kept.roleId, name: kept.name, permissions: [expect.objectContaining({ slug: 'from.kept' })] }]);
       expect(await verifyCode(t, key, 'from.dropped')).toBe('INSUFFICIENT_PERMISSIONS');
       expect(await getKey(t, keyId)).toMatchObject({ roles: [kept.name], permissions: ['from.kept'] });
-      const [record] = await t.server.store.listAudit({
-        workspaceId: t.workspaceId,
-        resourceId: keyId,
-        events: ['key.update_roles'],
-        limit: 10,
-      });
-      expect(
-        record!.resources
-          .slice(2)
-          .map((r) => r.id)
-          .sort(),
-      ).toEqual([dropped.roleId, unheld.roleId].sort());
+      expect(await auditedRoleIds(t, keyId)).toEqual([dropped.roleId, unheld.roleId].sort());
     });
 
     it('update_key on that API alone suffices (as upstream), and removing the last role answers []', async () => {

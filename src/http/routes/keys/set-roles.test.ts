@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { caller, useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, getKey, newApi, newKey } from '../../../../test/key-fixtures.js';
-import { INSUFFICIENT, ROLE_NOT_FOUND, newRole, verifyCode } from '../../../../test/rbac-fixtures.js';
+import { INSUFFICIENT, ROLE_NOT_FOUND, auditedRoleIds, newRole, verifyCode } from '../../../../test/rbac-fixtures.js';
 import { expectSchemaErrors } from '../../../../test/schema-errors.js';
 
 const t = useTestServer();
@@ -29,18 +29,7 @@ describe('keys.setRoles', () => {
       expect(await verifyCode(t, key, 'from.old')).toBe('INSUFFICIENT_PERMISSIONS');
       expect(await verifyCode(t, key, 'from.new AND direct')).toBe('VALID');
       expect(await getKey(t, keyId)).toMatchObject({ roles: ['set_both', 'set_new'], permissions: ['direct', 'from.new'] });
-      const [record] = await t.server.store.listAudit({
-        workspaceId: t.workspaceId,
-        resourceId: keyId,
-        events: ['key.update_roles'],
-        limit: 10,
-      });
-      expect(
-        record!.resources
-          .slice(2)
-          .map((r) => r.id)
-          .sort(),
-      ).toEqual([old.roleId, both.roleId, fresh.roleId].sort());
+      expect(await auditedRoleIds(t, keyId)).toEqual([old.roleId, both.roleId, fresh.roleId].sort());
     });
 
     it('[] clears them; update_key on that API alone suffices (as upstream)', async () => {
