@@ -17,6 +17,7 @@ import type { Services } from '../services/index.js';
 import { envelope, ErrorEnvelopeRef, Meta, paginatedEnvelope, SharedErrorEnvelope } from '../contract/common.js';
 import type { RootKeyAuthentication } from '../services/authentication.js';
 import { admission, type Admit } from './admission.js';
+import { boundedValidatorCompiler } from './body-validation.js';
 import { sendError } from './errors.js';
 import type { OperationRoute } from './route.js';
 import { ROUTES } from './routes/index.js';
@@ -86,6 +87,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: () => newRequestId(),
     bodyLimit: options.bodyLimit,
     ajv: { customOptions: AJV_OPTIONS },
+    // Bodies are validated at a bounded cost, however many of their values are wrong (body-validation.ts).
+    schemaController: { compilersFactory: { buildValidator: boundedValidatorCompiler as never } },
   };
   // Fastify types an HTTPS instance apart; the routes and hooks below are the same for both.
   const app = Fastify(serverOptions) as unknown as FastifyInstance;

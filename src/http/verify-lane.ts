@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { PassThrough, type Readable } from 'node:stream';
-import AjvCompiler from '@fastify/ajv-compiler';
 import fastJson from 'fast-json-stringify';
 import { envelope } from '../contract/common.js';
 import { VerifyKeyBody, VerifyKeyData } from '../contract/keys.js';
@@ -10,6 +9,7 @@ import { newRequestId } from '../core/ids.js';
 import type { Services } from '../services/index.js';
 import type { VerifyKeyInput } from '../services/verify/verify-key.js';
 import { admission, type AdmissionDeps } from './admission.js';
+import { boundedValidatorCompiler } from './body-validation.js';
 import { errorBody, errorContentType } from './errors.js';
 import type { Metrics } from './metrics.js';
 
@@ -69,7 +69,10 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void
 
 /** Wraps Fastify's request handler: verifications go through the lane, everything else straight to `fastify`. */
 export function withVerifyLane(deps: VerifyLaneDeps, fastify: RequestHandler): RequestHandler {
-  const validate = AjvCompiler()({}, { customOptions: AJV_OPTIONS })({
+  const validate = boundedValidatorCompiler(
+    {},
+    { customOptions: AJV_OPTIONS },
+  )({
     schema: VerifyKeyBody,
     method: 'POST',
     url: VERIFY_PATH,
