@@ -10,6 +10,7 @@ import { seedWorkspace } from '../fuzz/seed-workspace.js';
 import { sweepBodies } from '../fuzz/sweep.js';
 import { changedTables, openStoreFingerprint, type StoreFingerprint } from '../fuzz/store-fingerprint.js';
 import { useTestServer } from '../per-file-server.js';
+import { runSql } from '../raw-sql.js';
 
 /**
  * Issue 11, "Defences to add": fuzzing. Every operation the server registers gets bodies generated from its own
@@ -55,6 +56,14 @@ describe('fuzzing every operation: no 5xx, no crash, the error envelope, and a 4
       expect(['object', 'array'], route.operation).toContain((route.body as { type?: string }).type);
       expect(unsupportedKeywords(route.body), route.operation).toEqual([]);
     }
+  });
+
+  it('the store fingerprint sees one column of one row changed behind the server', async () => {
+    const pools = await seedWorkspace(t);
+    const before = await store.read();
+    expect(changedTables(before, await store.read())).toEqual([]);
+    await runSql(t.databaseUrl, 'UPDATE keys SET name = ? WHERE id = ?', ['changed behind the server', pools.keyId![0]]);
+    expect(changedTables(before, await store.read())).toEqual(['keys']);
   });
 
   for (const route of ROUTES as OperationRoute[]) {
