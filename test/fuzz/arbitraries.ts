@@ -73,8 +73,8 @@ export function unsupportedKeywords(schema: JsonSchema, path = 'body'): string[]
 }
 
 const ASCII = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i));
-// Beyond ASCII, and characters that mean something to SQL, JSON, URLs or shells.
-const AWKWARD = ['é', 'ß', '日', '🙂', '\u200b', '\u202e', '\t', '\n', "'", '"', '\\', '%', '_', ';', '--', '/*', '$'];
+// Beyond ASCII, and characters that mean something to SQL, JSON, URLs or shells; one code point each, as Ajv counts length.
+const AWKWARD = ['é', 'ß', '日', '🙂', '\u200b', '\u202e', '\t', '\n', "'", '"', '\\', '%', '_', ';', '$'];
 const textUnit = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...ASCII) }, { weight: 1, arbitrary: fc.constantFrom(...AWKWARD) });
 
 /** The characters of a `^[...]+$` pattern (every pattern the contract uses has this form); undefined otherwise. */
