@@ -95,6 +95,21 @@ describe('attack: give a key permissions or roles with only create_key / update_
     }
   });
 
+  it('keys.setRoles, which can add roles, needs add_role_to_key too; removing roles still needs update_key alone', async () => {
+    for (const [form, permissions] of holdersOf('update_key')) {
+      const rootKey = await t.rootKeyWith(permissions);
+      const before = await snapshot();
+      const res = await t.call('keys.setRoles', { keyId, roles: [roleName] }, { rootKey });
+      expect({ form, status: res.status, detail: res.body.error?.detail }).toEqual({
+        form,
+        status: 403,
+        detail: `Missing permission: '${ADD_ROLE}'`,
+      });
+      expect(await snapshot()).toEqual(before);
+      expect((await t.call('keys.removeRoles', { keyId, roles: [roleName] }, { rootKey })).status).toBe(200);
+    }
+  });
+
   it('keys.createKey answers 403: no key, no permission, no audit record', async () => {
     await expectRefusedForEveryForm('create_key', (grant, rootKey) => createKey({ apiId, name: 'attacker', ...grant }, rootKey));
   });

@@ -15,8 +15,9 @@ export const PERMISSION_ACTIONS: Record<AccessChange, readonly string[]> = {
   remove: ['remove_permission_from_key'],
   set: ['add_permission_to_key', 'remove_permission_from_key'],
 };
-// As upstream: adding a role needs add_role_to_key, while removing and setting need update_key alone.
-export const ROLE_ACTIONS: Record<AccessChange, readonly string[]> = { add: ['add_role_to_key'], remove: [], set: [] };
+// Setting roles can add them, so it needs add_role_to_key like adding (stricter than upstream, where update_key alone
+// lets keys.setRoles give any role); removing needs update_key alone, as upstream: it cannot widen a key's access.
+export const ROLE_ACTIONS: Record<AccessChange, readonly string[]> = { add: ['add_role_to_key'], remove: [], set: ['add_role_to_key'] };
 
 /** A 403 naming the first of `actions` (each `rbac.*.<action>`) the caller lacks. */
 export function requireRbac(ctx: RequestContext, actions: readonly string[]): void {
