@@ -103,6 +103,12 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     authentication: new RootKeyAuthentication({ store, rootKeys: rootKeyCache, clock, usage: rootKeyUsage }),
     workspaceLimit: { limiter, clock, defaultLimit: config.workspaceRateLimit, logger },
     bodyLimit: config.bodyLimit,
+    connections: {
+      requestTimeoutMs: config.requestTimeoutMs,
+      headersTimeoutMs: config.headersTimeoutMs,
+      keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+      maxConnections: config.maxConnections,
+    },
     trustProxy: config.trustProxy,
     metrics: createMetrics({
       key: () => keyCache.size,
