@@ -129,7 +129,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       headers: securityHeaders,
     }),
     // A path that is not valid percent-encoding (or a parameter past its length): the envelope, not Fastify's body.
-    frameworkErrors: (error, request, reply) => sendError(request, reply, 'invalid_input', error.message),
+    frameworkErrors: (error, request, reply) => {
+      if (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+        return sendError(request, reply, 'invalid_input', error.message);
+      }
+      request.log.error({ err: error }, 'unexpected error');
+      return sendError(
+        request,
+        reply,
+        'unexpected_error',
+        'Something unexpected went wrong; the request id identifies it in the server log.',
+      );
+    },
   };
   // Fastify types an HTTPS instance apart; the routes and hooks below are the same for both.
   const app = Fastify(serverOptions) as unknown as FastifyInstance;
