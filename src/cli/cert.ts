@@ -12,7 +12,7 @@ export const certCli: CliCommand = {
   name: 'cert',
   forms: [
     {
-      args: '--self-signed [<dir>]',
+      args: '--self-signed [<dir>] [--json]',
       summary:
         'Write a self-signed development certificate and its key (0600) for localhost, 127.0.0.1, ::1 and KEYWARD_HOST ' +
         'into <dir> (default <data dir>/tls), and print how to start Keyward over HTTPS with them.',

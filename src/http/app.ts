@@ -58,7 +58,8 @@ export interface ConnectionLimits {
 /**
  * Node's server timeouts (issue 11, finding 7): Fastify's defaults left `requestTimeout` at 0, so a client sending a
  * body one byte a second held its connection forever. Node checks them every `connectionsCheckingInterval` (30 s by
- * default, which would let a 10 s headers timeout run to 40 s): here a quarter of the shorter one, at most 1 s.
+ * default, which would let a 10 s headers timeout run to 40 s): here a quarter of the headers timeout (the shorter of
+ * the two), at most 1 s.
  */
 function timeouts(limits: ConnectionLimits) {
   return {
