@@ -19,6 +19,14 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Largest accepted request body, bytes. */
   bodyLimit: number;
+  /**
+   * Connection limits (issue 11, finding 7): the time to receive a whole request and its headers (headers within the
+   * request's time), an idle keep-alive connection's life, and the open connections at most.
+   */
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
   /** Entries in each in-process cache (keys, root keys). */
   cacheSize: number;
   /** How long a cached lookup is served without a refresh, and how long past that it may be served while refreshing. */
@@ -159,6 +167,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     if (file !== null && !existsSync(file)) problems.push(`${name} names a file that does not exist: ${file}`);
   }
 
+  // Finite: 0 (Node's "never") is refused, as an attack holds a connection for as long as it is allowed to.
+  const milliseconds = (name: 'KEYWARD_REQUEST_TIMEOUT_MS' | 'KEYWARD_HEADERS_TIMEOUT_MS' | 'KEYWARD_KEEP_ALIVE_TIMEOUT_MS') =>
+    integer(env, name, SETTINGS[name].default, 100, 3_600_000, problems);
+  const requestTimeoutMs = milliseconds('KEYWARD_REQUEST_TIMEOUT_MS');
+  const headersTimeoutMs = milliseconds('KEYWARD_HEADERS_TIMEOUT_MS');
+  // Node refuses a headers timeout longer than the request's: the headers are part of the request.
+  if (headersTimeoutMs > requestTimeoutMs) problems.push('KEYWARD_HEADERS_TIMEOUT_MS must not be longer than KEYWARD_REQUEST_TIMEOUT_MS');
+
   const config: Config = {
     port,
     host,
@@ -166,6 +182,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     databaseUrl,
     logLevel,
     bodyLimit: integer(env, 'KEYWARD_BODY_LIMIT', SETTINGS.KEYWARD_BODY_LIMIT.default, 1024, 100 * 1024 * 1024, problems),
+    requestTimeoutMs,
+    headersTimeoutMs,
+    keepAliveTimeoutMs: milliseconds('KEYWARD_KEEP_ALIVE_TIMEOUT_MS'),
+    maxConnections: integer(env, 'KEYWARD_MAX_CONNECTIONS', SETTINGS.KEYWARD_MAX_CONNECTIONS.default, 1, 1_000_000, problems),
     cacheSize: integer(env, 'KEYWARD_CACHE_SIZE', SETTINGS.KEYWARD_CACHE_SIZE.default, 0, 10_000_000, problems),
     cacheFreshMs: integer(env, 'KEYWARD_CACHE_FRESH_MS', SETTINGS.KEYWARD_CACHE_FRESH_MS.default, 0, 86_400_000, problems),
     cacheStaleMs: integer(env, 'KEYWARD_CACHE_STALE_MS', SETTINGS.KEYWARD_CACHE_STALE_MS.default, 0, 86_400_000, problems),

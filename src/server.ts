@@ -16,6 +16,7 @@ import { RedisLimiter } from './ratelimit/redis.js';
 import type { CachedNamespace, Logger } from './services/deps.js';
 import { createServices, type Services } from './services/index.js';
 import { openSqlStore } from './storage/sql/sql-store.js';
+import { readableByOthers } from './storage/sqlite/file-modes.js';
 import type { KeyRecord, Store } from './storage/store.js';
 import { openVault } from './vault/open.js';
 import type { Vault } from './vault/vault.js';
@@ -103,6 +104,12 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     authentication: new RootKeyAuthentication({ store, rootKeys: rootKeyCache, clock, usage: rootKeyUsage }),
     workspaceLimit: { limiter, clock, defaultLimit: config.workspaceRateLimit, logger },
     bodyLimit: config.bodyLimit,
+    connections: {
+      requestTimeoutMs: config.requestTimeoutMs,
+      headersTimeoutMs: config.headersTimeoutMs,
+      keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+      maxConnections: config.maxConnections,
+    },
     trustProxy: config.trustProxy,
     metrics: createMetrics({
       key: () => keyCache.size,
@@ -116,6 +123,15 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     version: VERSION,
   });
 
+  if (store.engine === 'sqlite') {
+    const exposed = readableByOthers(config.databaseUrl);
+    if (exposed.length > 0) {
+      log.warn(
+        { files: exposed },
+        'database files readable by other users of this machine (key hashes, the audit log): chmod 600 them; Keyward creates its own 0600',
+      );
+    }
+  }
   // A remote vault that cannot be reached does not stop the server (verification never needs it); it is said at once.
   vault
     ?.check()

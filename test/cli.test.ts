@@ -103,6 +103,7 @@ describe('keyward CLI', { timeout: 120_000 }, () => {
       'vault',
       'vault',
       'import',
+      'cert',
       'help',
     ]);
     expect(helpCommand.stdout).toBe(help.stdout);

@@ -11,6 +11,8 @@ export const OPTIONS = {
   api: { type: 'string' },
   algorithm: { type: 'string' },
   migration: { type: 'string' },
+  // cert
+  'self-signed': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', short: 'v', default: false },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
