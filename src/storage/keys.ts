@@ -91,8 +91,11 @@ export interface EncryptedKeyRecord {
 export interface KeyOps {
   insertKey(row: NewKeyRow): Promise<void>;
   findKey(workspaceId: string, keyId: string): Promise<KeyRecord | undefined>;
-  /** The verify lookup: one live key of a live API, found by hash, with everything verify needs. */
-  findKeyByHash(hash: string): Promise<KeyRecord | undefined>;
+  /**
+   * The verify lookup: the workspace's live key of a live API with this hash, with everything verify needs. Hashes
+   * are unique per workspace only, and no other workspace's row is read (docs/decisions/0007-keys-stored-as-sha256-hashes.md).
+   */
+  findKeyByHash(workspaceId: string, hash: string): Promise<KeyRecord | undefined>;
   listKeys(query: KeyListQuery): Promise<KeyRecord[]>;
   updateKey(keyId: string, patch: KeyPatch, now: number): Promise<void>;
   /** Replaces the key's limits by name: unlisted ones go, listed ones keep their ids. */

@@ -53,8 +53,8 @@ export class MigratedKeys {
     if (!pending || !safeEqual(pending.hash, legacy)) {
       // A concurrent verification may have moved the key since this one's lookup missed (and cached the miss):
       // then the key is under its Keyward hash now, and this verification must find it there too.
-      if ((await store.findKeyByHash(hash)) === undefined) return false;
-      await this.invalidate([hash]);
+      if ((await store.findKeyByHash(ctx.workspaceId, hash)) === undefined) return false;
+      await this.invalidate(ctx.workspaceId, [hash]);
       return true;
     }
     // The caller must hold verify_key on the key's API, as the ordinary path demands, before anything changes.
@@ -65,7 +65,7 @@ export class MigratedKeys {
       this.clock.now(),
     );
     // Both, whatever the outcome: the old hash must stop finding the key and the new one's cached miss must go.
-    await this.invalidate([legacy, hash]);
+    await this.invalidate(ctx.workspaceId, [legacy, hash]);
     if (outcome === 'conflict') {
       // Another key, live or deleted, already has this key's Keyward hash: refuse rather than guess.
       this.deps.logger.warn(
@@ -89,7 +89,7 @@ export class MigratedKeys {
         { fromHash: key.hash, hash: key.hash, ...migratedKeyStart(plaintext) },
         this.clock.now(),
       );
-      await this.invalidate([key.hash]);
+      await this.invalidate(key.workspaceId, [key.hash]);
     } catch (error) {
       this.deps.logger.warn(
         { keyId: key.id, reason: error instanceof Error ? error.message : String(error) },
@@ -99,13 +99,13 @@ export class MigratedKeys {
   }
 
   /**
-   * Drops these hashes from every node's key cache. The bus applies it on this node first; a failure to tell
+   * Drops these hashes of the workspace from every node's key cache. The bus applies it on this node first; a failure to tell
    * the other nodes (Redis down) is logged, not turned into a failed verification: the change is committed, and
    * a node still holding a stale miss finds the key through claim's second look.
    */
-  private async invalidate(hashes: string[]): Promise<void> {
+  private async invalidate(workspaceId: string, hashes: string[]): Promise<void> {
     try {
-      await Promise.all(hashes.map((hash) => this.deps.bus.publish({ kind: 'key', hash })));
+      await Promise.all(hashes.map((hash) => this.deps.bus.publish({ kind: 'key', workspaceId, hash })));
     } catch (error) {
       this.deps.logger.warn(
         { reason: error instanceof Error ? error.message : String(error) },

@@ -1,4 +1,5 @@
 import { KeywardError } from '../../core/errors.js';
+import { keyCacheKey } from '../../cache/key-cache-key.js';
 import { hashKey } from '../../core/key-format.js';
 import { evaluatePermissionQuery, parsePermissionQuery } from '../../core/permission-query.js';
 import { grantsUrn, keyResource } from '../../core/permissions.js';
@@ -191,12 +192,15 @@ export class VerifyService {
   async verify(ctx: RequestContext, input: VerifyKeyInput): Promise<VerifyKeyResult> {
     const { store, keyCache } = this.deps;
     const hash = hashKey(input.key);
-    // Misses are cached too, so guessing random keys costs the database nothing after the first try.
-    const key = await keyCache.get(hash, () => store.findKeyByHash(hash));
+    const { workspaceId } = ctx;
+    // Cached and looked up per (workspace, hash): another workspace's key is never read, so it is a miss like any
+    // unknown key, in answer and in time. Misses are cached too, so guessing random keys costs the database
+    // nothing after the first try.
+    const key = await keyCache.get(keyCacheKey(workspaceId, hash), () => store.findKeyByHash(workspaceId, hash));
     // With a migrationId a miss may still be an imported key, found by its original hash (docs/unkey-compatibility.md, "Verification against a migration").
     if (!key) return input.migrationId === undefined ? NOT_FOUND : this.verifyMigrated(ctx, input, input.migrationId);
-    // Another workspace's key answers exactly like an unknown one: a root key cannot probe other tenants.
-    if (key.workspaceId !== ctx.workspaceId) return NOT_FOUND;
+    // Belt and braces (the lookup is scoped): another workspace's key answers exactly like an unknown one.
+    if (key.workspaceId !== workspaceId) return NOT_FOUND;
     // Without verify permission on this key's API the caller must not learn the key exists (masked, as upstream).
     // Two Set lookups in the common case; URN grants are matched only when both miss, and cost nothing for root
     // keys holding none (keys.verifyKey's Requirement is keyScope(apiId, 'verify_key', keyId), written out here).

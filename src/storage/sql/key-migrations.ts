@@ -33,7 +33,7 @@ export function keyMigrationSql(db: Executor, dialect: SqlDialect): KeyMigration
       }));
     },
 
-    async findTakenKeyHashes(hashes: readonly string[]): Promise<string[]> {
+    async findTakenKeyHashes(workspaceId: string, hashes: readonly string[]): Promise<string[]> {
       const unique = [...new Set(hashes)];
       const taken: string[] = [];
       // In slices: SQLite and PostgreSQL both bound the number of parameters in one statement.
@@ -41,6 +41,7 @@ export function keyMigrationSql(db: Executor, dialect: SqlDialect): KeyMigration
         const rows = await db
           .selectFrom('keys')
           .select('hash')
+          .where('workspace_id', '=', workspaceId)
           .where('hash', 'in', unique.slice(i, i + 500))
           .execute();
         taken.push(...rows.map((row) => row.hash));
@@ -49,11 +50,12 @@ export function keyMigrationSql(db: Executor, dialect: SqlDialect): KeyMigration
     },
 
     async insertMigratedKey(row: NewKeyRow & { pendingMigrationId: string }): Promise<boolean> {
-      // DO NOTHING on the hash rather than catching the violation: a failed statement would abort a PostgreSQL transaction.
+      // DO NOTHING on the workspace's hash rather than catching the violation: a failed statement would abort a
+      // PostgreSQL transaction. The target names the keys_workspace_hash index's columns.
       const result = await db
         .insertInto('keys')
         .values(newKeyValues(row, row.pendingMigrationId))
-        .onConflict((oc) => oc.column('hash').doNothing())
+        .onConflict((oc) => oc.columns(['workspace_id', 'hash']).doNothing())
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
     },

@@ -115,8 +115,9 @@ export function keySql(db: Executor, dialect: SqlDialect): KeyOps {
       return rows[0] ? keyFromRow(rows[0]) : undefined;
     },
 
-    async findKeyByHash(hash: string): Promise<KeyRecord | undefined> {
-      const { rows } = await sql<KeyRow>`${sql.raw(keySelect)} AND k.hash = ${hash}`.execute(db);
+    async findKeyByHash(workspaceId: string, hash: string): Promise<KeyRecord | undefined> {
+      // Both in the WHERE clause (the keys_workspace_hash index): another workspace's key with this hash is never read.
+      const { rows } = await sql<KeyRow>`${sql.raw(keySelect)} AND k.workspace_id = ${workspaceId} AND k.hash = ${hash}`.execute(db);
       return rows[0] ? keyFromRow(rows[0]) : undefined;
     },
 
