@@ -31,12 +31,15 @@ export interface KeyMigrationOps {
   /** The live key of a live API in this workspace stored under this hash and still pending this migration. */
   findPendingMigratedKey(workspaceId: string, migrationId: string, hash: string): Promise<PendingMigratedKey | undefined>;
   /**
-   * Ends a pending key's migration: moves it from `fromHash` to `hash` with its real start (and prefix, when
-   * given), in one statement. `gone` if it is no longer a live pending key under `fromHash` (another
-   * verification got there first); `conflict` if another key of its workspace, even a deleted one, already has `hash`. Call it
-   * outside a transaction: the refused statement would abort a PostgreSQL one.
+   * Ends the migration of the workspace's pending key: moves it from `fromHash` to `hash` with its real start (and
+   * prefix, when given), in one statement. `gone` if it is no longer a live pending key under `fromHash` (another
+   * verification got there first); `conflict` if another key of its workspace, even a deleted one, already has
+   * `hash`. Meant for a transaction (with its audit record): a conflict is found by a read first, so the statement
+   * is not refused; only a key taking `hash` at that very moment makes it fail, which ends a PostgreSQL
+   * transaction, so write nothing after a `conflict`.
    */
   completeKeyMigration(
+    workspaceId: string,
     keyId: string,
     change: { fromHash: string; hash: string; start: string; prefix: string | null },
     now: number,

@@ -5,6 +5,8 @@ import { keyScope, satisfies } from '../../core/permissions.js';
 import type { RequestContext } from '../context.js';
 import type { ServiceDeps } from '../deps.js';
 import type { KeyRecord } from '../../storage/store.js';
+import { auditEntry } from '../audit.js';
+import { keyResources } from '../keys/change.js';
 
 /**
  * Verification of imported keys (docs/unkey-compatibility.md, "Verification against a migration"). Only reached
@@ -12,9 +14,14 @@ import type { KeyRecord } from '../../storage/store.js';
  * a key imported under Keyward's own scheme verifies for the first time: the ordinary path pays nothing.
  *
  * A match is proof of the plaintext, so the key moves to Keyward's hash, gets its real start and leaves its
- * migration, in one statement; every node drops both hashes from its key cache; verification then runs as
- * for any key. Nothing happens for a caller who may not verify the key: it learns nothing and changes nothing.
+ * migration, in one statement, committed with its audit record (`key.complete_migration`, the verifying root key
+ * as actor; docs/decisions/0010-audit-in-the-same-transaction.md); every node drops both hashes from its key
+ * cache; verification then runs as for any key. Nothing happens for a caller who may not verify the key: it
+ * learns nothing and changes nothing.
  */
+
+/** The audit event of a key's first verification ending its migration (its hash moved, or its start recorded). */
+const COMPLETED = 'key.complete_migration';
 
 /** Migrations held per node (they never change, so found ones stay until evicted). */
 const MAX_CACHED = 10_000;
@@ -59,11 +66,31 @@ export class MigratedKeys {
     }
     // The caller must hold verify_key on the key's API, as the ordinary path demands, before anything changes.
     if (!satisfies(ctx.permissions, ctx.workspaceId, keyScope(pending.apiId, 'verify_key', pending.id))) return false;
-    const outcome = await store.completeKeyMigration(
-      pending.id,
-      { fromHash: legacy, hash, ...migratedKeyStart(plaintext) },
-      this.clock.now(),
-    );
+    const now = this.clock.now();
+    const outcome = await store.transaction(async (tx) => {
+      const done = await tx.completeKeyMigration(
+        ctx.workspaceId,
+        pending.id,
+        { fromHash: legacy, hash, ...migratedKeyStart(plaintext) },
+        now,
+      );
+      if (done === 'completed') {
+        await tx.appendAudit(
+          auditEntry(
+            ctx,
+            now,
+            COMPLETED,
+            `Moved imported key ${pending.id} from its ${algorithm} hash to Keyward's on its first verification (migration ${migrationId})`,
+            [
+              { type: 'key', id: pending.id },
+              { type: 'api', id: pending.apiId },
+              { type: 'key_migration', id: migrationId },
+            ],
+          ),
+        );
+      }
+      return done;
+    });
     // Both, whatever the outcome: the old hash must stop finding the key and the new one's cached miss must go.
     await this.invalidate(ctx.workspaceId, [legacy, hash]);
     if (outcome === 'conflict') {
@@ -79,16 +106,32 @@ export class MigratedKeys {
 
   /**
    * A key imported under Keyward's own scheme (sha256_base64) is found by the ordinary lookup; its first
-   * verification records its real start and ends its migration. Best effort: a failure is logged and retried
-   * by the next verification, never turned into a failed verification.
+   * verification records its real start and ends its migration, with its audit record. Best effort: a failure
+   * (of either: they commit together) is logged and retried by the next verification, never turned into a failed
+   * verification.
    */
-  async learnStart(key: KeyRecord, plaintext: string): Promise<void> {
+  async learnStart(ctx: RequestContext, key: KeyRecord, plaintext: string): Promise<void> {
     try {
-      await this.deps.store.completeKeyMigration(
-        key.id,
-        { fromHash: key.hash, hash: key.hash, ...migratedKeyStart(plaintext) },
-        this.clock.now(),
-      );
+      const now = this.clock.now();
+      await this.deps.store.transaction(async (tx) => {
+        const done = await tx.completeKeyMigration(
+          key.workspaceId,
+          key.id,
+          { fromHash: key.hash, hash: key.hash, ...migratedKeyStart(plaintext) },
+          now,
+        );
+        // `gone`: a concurrent first verification recorded it (and its audit record) already.
+        if (done !== 'completed') return;
+        await tx.appendAudit(
+          auditEntry(
+            ctx,
+            now,
+            COMPLETED,
+            `Recorded the start of imported key ${key.id} (sha256_base64) on its first verification`,
+            keyResources(key),
+          ),
+        );
+      });
       await this.invalidate(key.workspaceId, [key.hash]);
     } catch (error) {
       this.deps.logger.warn(

@@ -20,7 +20,7 @@ import { UsageBuffer } from '../usage-buffer.js';
  * only a malformed permissions query throws (400). Budget: one hash, one cache lookup (one query on
  * a miss), pure checks, one limiter call when the key has rate limits to apply, and for limited keys
  * one credit statement (a charge, or a read of the balance when nothing is charged). Nothing is logged or audited
- * here, and lastUsedAt is buffered in memory and written by `flushUsage`, never awaited here.
+ * here (but for an imported key's first verification, migrated-keys.ts), and lastUsedAt is buffered in memory and written by `flushUsage`, never awaited here.
  */
 
 export type VerifyCode =
@@ -211,7 +211,7 @@ export class VerifyService {
     )
       return NOT_FOUND;
     // A key imported under Keyward's own hash scheme verifies as it is; its first verification records its real start.
-    if (key.start === MIGRATED_KEY_START) await this.migrated.learnStart(key, input.key);
+    if (key.start === MIGRATED_KEY_START) await this.migrated.learnStart(ctx, key, input.key);
 
     // Parsed before the state checks: a malformed query is the caller's bug, so it is a 400 even for a
     // disabled or expired key (but never reveals a key the checks above hide).

@@ -75,10 +75,22 @@ export function keyMigrationSql(db: Executor, dialect: SqlDialect): KeyMigration
     },
 
     async completeKeyMigration(
+      workspaceId: string,
       keyId: string,
       change: { fromHash: string; hash: string; start: string; prefix: string | null },
       now: number,
     ): Promise<'completed' | 'gone' | 'conflict'> {
+      // A read rather than a refused UPDATE: a failed statement would end the caller's PostgreSQL transaction.
+      if (change.hash !== change.fromHash) {
+        const clash = await db
+          .selectFrom('keys')
+          .select('id')
+          .where('workspace_id', '=', workspaceId)
+          .where('hash', '=', change.hash)
+          .where('id', '<>', keyId)
+          .executeTakeFirst();
+        if (clash) return 'conflict';
+      }
       const values: Partial<Tables['keys']> = { hash: change.hash, start: change.start, pending_migration_id: null, updated_at: now };
       if (change.prefix !== null) values.prefix = change.prefix;
       try {
@@ -86,12 +98,14 @@ export function keyMigrationSql(db: Executor, dialect: SqlDialect): KeyMigration
           .updateTable('keys')
           .set(values)
           .where('id', '=', keyId)
+          .where('workspace_id', '=', workspaceId)
           .where('hash', '=', change.fromHash)
           .where('pending_migration_id', 'is not', null)
           .where('deleted_at', 'is', null)
           .executeTakeFirst();
         return Number(result.numUpdatedRows) > 0 ? 'completed' : 'gone';
       } catch (error) {
+        // Another key took the hash since the read above (see KeyMigrationOps: nothing more may be written).
         if (dialect.isUniqueViolation(error)) return 'conflict';
         throw error;
       }

@@ -91,12 +91,12 @@ export function keyMigrationCases(suite: StoreSuite): void {
 
       // Moving my pending key onto a hash my workspace has (my import of `live`) conflicts; one only theirs has does not.
       const change = { fromHash: pendingHash, hash: live.hash, start: live.start, prefix: null };
-      expect(await store.completeKeyMigration(imported[2]!.id, change, NOW + 1)).toBe('conflict');
+      expect(await store.completeKeyMigration(mine.workspaceId, imported[2]!.id, change, NOW + 1)).toBe('conflict');
       const target = generateKey(16);
       await store.insertKey(row(theirs.workspaceId, theirs.apiId, target.hash, { start: target.start }));
-      expect(await store.completeKeyMigration(imported[2]!.id, { ...change, hash: target.hash, start: target.start }, NOW + 1)).toBe(
-        'completed',
-      );
+      expect(
+        await store.completeKeyMigration(mine.workspaceId, imported[2]!.id, { ...change, hash: target.hash, start: target.start }, NOW + 1),
+      ).toBe('completed');
       expect(await store.findKeyByHash(mine.workspaceId, target.hash)).toMatchObject({ id: imported[2]!.id });
       expect(await store.findKeyByHash(theirs.workspaceId, target.hash)).toMatchObject({ workspaceId: theirs.workspaceId });
     });
@@ -107,7 +107,7 @@ export function keyMigrationCases(suite: StoreSuite): void {
       await store.insertMigratedKey({ ...key, pendingMigrationId: migrationId });
       const target = generateKey(16, 'sk');
       const change = { fromHash: key.hash, hash: target.hash, start: target.start, prefix: 'sk' };
-      expect(await store.completeKeyMigration(key.id, change, NOW + 1)).toBe('completed');
+      expect(await store.completeKeyMigration(workspaceId, key.id, change, NOW + 1)).toBe('completed');
       expect(await store.findKeyByHash(workspaceId, target.hash)).toMatchObject({
         id: key.id,
         start: target.start,
@@ -115,20 +115,31 @@ export function keyMigrationCases(suite: StoreSuite): void {
         updatedAt: NOW + 1,
       });
       expect(await store.findPendingMigratedKey(workspaceId, migrationId, key.hash)).toBeUndefined();
-      expect(await store.completeKeyMigration(key.id, change, NOW + 2)).toBe('gone');
+      expect(await store.completeKeyMigration(workspaceId, key.id, change, NOW + 2)).toBe('gone');
 
       const clash = row(workspaceId, apiId, 'c3'.repeat(32));
       await store.insertMigratedKey({ ...clash, pendingMigrationId: migrationId });
-      expect(await store.completeKeyMigration(clash.id, { ...change, fromHash: clash.hash }, NOW)).toBe('conflict');
+      expect(await store.completeKeyMigration(workspaceId, clash.id, { ...change, fromHash: clash.hash }, NOW)).toBe('conflict');
+      expect(await store.findPendingMigratedKey(workspaceId, migrationId, clash.hash)).toMatchObject({ id: clash.id });
+      // In a transaction, a conflict leaves it usable: what follows still commits (a refused statement would end it on PostgreSQL).
+      const other = generateKey(16);
+      await store.transaction(async (tx) => {
+        expect(await tx.completeKeyMigration(workspaceId, clash.id, { ...change, fromHash: clash.hash }, NOW)).toBe('conflict');
+        await tx.updateKey(clash.id, { name: 'after a conflict' }, NOW + 3);
+      });
+      expect(await store.findKey(workspaceId, clash.id)).toMatchObject({ name: 'after a conflict' });
+      // Another workspace cannot complete it: the key is not there.
+      const elsewhere = { ...change, fromHash: clash.hash, hash: other.hash, start: other.start };
+      expect(await store.completeKeyMigration((await fixture()).workspaceId, clash.id, elsewhere, NOW)).toBe('gone');
       expect(await store.findPendingMigratedKey(workspaceId, migrationId, clash.hash)).toMatchObject({ id: clash.id });
 
       const deleted = row(workspaceId, apiId, 'd4'.repeat(32));
       await store.insertMigratedKey({ ...deleted, pendingMigrationId: migrationId });
       await store.softDeleteKey(deleted.id, NOW);
       expect(await store.findPendingMigratedKey(workspaceId, migrationId, deleted.hash)).toBeUndefined();
-      expect(await store.completeKeyMigration(deleted.id, { ...change, fromHash: deleted.hash, hash: generateKey(16).hash }, NOW)).toBe(
-        'gone',
-      );
+      expect(
+        await store.completeKeyMigration(workspaceId, deleted.id, { ...change, fromHash: deleted.hash, hash: generateKey(16).hash }, NOW),
+      ).toBe('gone');
       const ofDeletedApi = row(workspaceId, apiId, 'e5'.repeat(32));
       await store.insertMigratedKey({ ...ofDeletedApi, pendingMigrationId: migrationId });
       await store.softDeleteApi(workspaceId, apiId, NOW);
