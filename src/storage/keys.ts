@@ -116,6 +116,9 @@ export interface KeyOps {
   purgeKey(keyId: string): Promise<void>;
   /** Stores the ciphertext of a recoverable key (one per key). */
   insertEncryptedKey(row: EncryptedKeyRecord): Promise<void>;
-  /** The ciphertexts of those of these keys that are recoverable, in this workspace only. */
+  /**
+   * The ciphertexts of those of these keys that are recoverable, in this workspace only, and only of live keys of
+   * live APIs: a key deleted after the caller read it is not recovered.
+   */
   findEncryptedKeys(workspaceId: string, keyIds: readonly string[]): Promise<EncryptedKeyRecord[]>;
 }

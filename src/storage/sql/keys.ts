@@ -236,11 +236,17 @@ export function keySql(db: Executor, dialect: SqlDialect): KeyOps {
 
     async findEncryptedKeys(workspaceId: string, keyIds: readonly string[]): Promise<EncryptedKeyRecord[]> {
       if (keyIds.length === 0) return [];
+      // Joined to the live key and API: a deleted key (kept for its audit trail) must not be decrypted.
       const rows = await db
-        .selectFrom('encrypted_keys')
-        .selectAll()
-        .where('workspace_id', '=', workspaceId)
-        .where('key_id', 'in', keyIds)
+        .selectFrom('encrypted_keys as e')
+        .innerJoin('keys as k', 'k.id', 'e.key_id')
+        .innerJoin('apis as a', 'a.id', 'k.api_id')
+        .select(['e.key_id', 'e.workspace_id', 'e.ciphertext', 'e.encryption_key_id', 'e.created_at'])
+        .where('e.workspace_id', '=', workspaceId)
+        .where('e.key_id', 'in', keyIds)
+        .where('k.workspace_id', '=', workspaceId)
+        .where('k.deleted_at', 'is', null)
+        .where('a.deleted_at', 'is', null)
         .execute();
       return rows.map((row) => ({
         keyId: row.key_id,
