@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { MemoryBus, type InvalidationBus } from './cache/bus.js';
 import { RedisBus } from './cache/redis-bus.js';
+import { keyCacheKey } from './cache/key-cache-key.js';
 import { SwrCache } from './cache/swr-cache.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -76,7 +77,10 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   bus.subscribe((message) => {
     switch (message.kind) {
       case 'key':
-        keyCache.invalidate(message.hash);
+        // A node still running a version before 0003_key_hash_per_workspace names no workspace (during a rolling
+        // upgrade): drop the hash in every workspace rather than miss a revocation.
+        if (typeof message.workspaceId !== 'string') keyCache.invalidateWhere((key) => key.hash === message.hash);
+        else keyCache.invalidate(keyCacheKey(message.workspaceId, message.hash));
         break;
       case 'rootKey':
         rootKeyCache.invalidate(message.hash);

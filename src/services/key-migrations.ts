@@ -42,7 +42,7 @@ export interface MigrateKeysInput {
 export interface MigrateKeysResult {
   /** The imported keys in request order, each under its hash as given. */
   migrated: { hash: string; keyId: string }[];
-  /** Hashes some key already had (or an earlier entry of the same request): always an array. */
+  /** Hashes some key of the workspace already had (or an earlier entry of the same request): always an array. */
   failed: string[];
 }
 
@@ -102,7 +102,8 @@ export class KeyMigrationService {
    * keys.addRoles need (403; `create_permission` too for slugs that do not exist yet, checked before anything is
    * written); the API (404) and the migration (404) must be the caller's. Every hash must
    * fit the migration's scheme and every entry the createKey rules (else 400, naming each entry; nothing written);
-   * unknown roles answer 404 and write nothing. A hash some key already has is listed in `failed` and skipped.
+   * unknown roles answer 404 and write nothing. A hash some key of the workspace already has (live or deleted) is listed
+   * in `failed` and skipped; other workspaces' keys never count.
    */
   async migrateKeys(ctx: RequestContext, input: MigrateKeysInput): Promise<MigrateKeysResult> {
     requirePermission(ctx, keyScope(input.apiId, 'create_key'));
@@ -130,7 +131,14 @@ export class KeyMigrationService {
       }
       const attached = new Set<string>();
 
-      const taken = new Set(await tx.findTakenKeyHashes(prepared.map((p) => p.hash)));
+      // Only the caller's workspace: another workspace's hashes must not change the answer
+      // (docs/decisions/0007-keys-stored-as-sha256-hashes.md).
+      const taken = new Set(
+        await tx.findTakenKeyHashes(
+          ctx.workspaceId,
+          prepared.map((p) => p.hash),
+        ),
+      );
       const identities = new Map<string, string>();
       const migrated: (MigrateKeysResult['migrated'][number] & { stored: string })[] = [];
       const failed: string[] = [];
@@ -197,7 +205,7 @@ export class KeyMigrationService {
     });
     // Keys under Keyward's own scheme verify by that hash at once: drop any miss cached for it before the import.
     if (result.algorithm === 'sha256_base64') {
-      await Promise.all(result.migrated.map((m) => this.deps.bus.publish({ kind: 'key', hash: m.stored })));
+      await Promise.all(result.migrated.map((m) => this.deps.bus.publish({ kind: 'key', workspaceId: ctx.workspaceId, hash: m.stored })));
     }
     return { migrated: result.migrated.map(({ hash, keyId }) => ({ hash, keyId })), failed: result.failed };
   }

@@ -56,7 +56,7 @@ export async function changeKey<T>(
     if (!key) throw keyNotFound(keyId);
     return { hash: key.hash, result: await change(tx, key, now) };
   });
-  await deps.bus.publish({ kind: 'key', hash });
+  await deps.bus.publish({ kind: 'key', workspaceId: ctx.workspaceId, hash });
   return result;
 }
 

@@ -114,7 +114,8 @@ export class KeyService {
 
   /** The key itself, looked up by its hash. Disabled and expired keys are returned too (it is a read, not a verification). */
   async whoami(ctx: RequestContext, rawKey: string): Promise<KeyRecord> {
-    const key = await this.deps.store.findKeyByHash(hashKey(rawKey));
+    // Scoped to the caller's workspace: another workspace's key is never read, so it is missing like any other.
+    const key = await this.deps.store.findKeyByHash(ctx.workspaceId, hashKey(rawKey));
     // Missing, another workspace's, or not readable by the caller all look the same, so a root key cannot probe
     // for keys; the detail never repeats the key, which is a secret.
     if (

@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useTestServer } from '../../../test/per-file-server.js';
 import { newKey, verifierContext } from '../../../test/key-fixtures.js';
+import type { Invalidation } from '../../cache/bus.js';
 import { SwrCache } from '../../cache/swr-cache.js';
 import { hashKey } from '../../core/key-format.js';
 import { MemoryLimiter } from '../../ratelimit/memory.js';
@@ -66,9 +67,23 @@ describe('key cache', () => {
     const lookups = vi.spyOn(t.server.store, 'findKeyByHash');
     await verify({ key });
     expect(lookups).toHaveBeenCalledTimes(0);
-    await t.server.bus.publish({ kind: 'key', hash: hashKey(key) });
+    // Named by workspace and hash: the same hash in another workspace is another entry, left alone.
+    await t.server.bus.publish({ kind: 'key', workspaceId: (await t.newWorkspace()).workspaceId, hash: hashKey(key) });
+    await verify({ key });
+    expect(lookups).toHaveBeenCalledTimes(0);
+    await t.server.bus.publish({ kind: 'key', workspaceId: t.workspaceId, hash: hashKey(key) });
     await verify({ key });
     expect(lookups).toHaveBeenCalledTimes(1);
+    await verify({ key });
+    expect(lookups).toHaveBeenCalledTimes(1);
+  });
+
+  it('a key invalidation from a node of an older version (no workspace in it) still drops the hash', async () => {
+    const { key } = await createKey();
+    await verify({ key });
+    const lookups = vi.spyOn(t.server.store, 'findKeyByHash');
+    // What a node before 0003_key_hash_per_workspace sends over Redis during a rolling upgrade.
+    await t.server.bus.publish(JSON.parse(JSON.stringify({ kind: 'key', hash: hashKey(key) })) as Invalidation);
     await verify({ key });
     expect(lookups).toHaveBeenCalledTimes(1);
   });

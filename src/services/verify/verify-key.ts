@@ -1,4 +1,5 @@
 import { KeywardError } from '../../core/errors.js';
+import { keyCacheKey } from '../../cache/key-cache-key.js';
 import { hashKey } from '../../core/key-format.js';
 import { evaluatePermissionQuery, parsePermissionQuery } from '../../core/permission-query.js';
 import { grantsUrn, keyResource } from '../../core/permissions.js';
@@ -19,7 +20,7 @@ import { UsageBuffer } from '../usage-buffer.js';
  * only a malformed permissions query throws (400). Budget: one hash, one cache lookup (one query on
  * a miss), pure checks, one limiter call when the key has rate limits to apply, and for limited keys
  * one credit statement (a charge, or a read of the balance when nothing is charged). Nothing is logged or audited
- * here, and lastUsedAt is buffered in memory and written by `flushUsage`, never awaited here.
+ * here (but for an imported key's first verification, migrated-keys.ts), and lastUsedAt is buffered in memory and written by `flushUsage`, never awaited here.
  */
 
 export type VerifyCode =
@@ -191,12 +192,15 @@ export class VerifyService {
   async verify(ctx: RequestContext, input: VerifyKeyInput): Promise<VerifyKeyResult> {
     const { store, keyCache } = this.deps;
     const hash = hashKey(input.key);
-    // Misses are cached too, so guessing random keys costs the database nothing after the first try.
-    const key = await keyCache.get(hash, () => store.findKeyByHash(hash));
+    const { workspaceId } = ctx;
+    // Cached and looked up per (workspace, hash): another workspace's key is never read, so it is a miss like any
+    // unknown key, in answer and in time. Misses are cached too, so guessing random keys costs the database
+    // nothing after the first try.
+    const key = await keyCache.get(keyCacheKey(workspaceId, hash), () => store.findKeyByHash(workspaceId, hash));
     // With a migrationId a miss may still be an imported key, found by its original hash (docs/unkey-compatibility.md, "Verification against a migration").
     if (!key) return input.migrationId === undefined ? NOT_FOUND : this.verifyMigrated(ctx, input, input.migrationId);
-    // Another workspace's key answers exactly like an unknown one: a root key cannot probe other tenants.
-    if (key.workspaceId !== ctx.workspaceId) return NOT_FOUND;
+    // Belt and braces (the lookup is scoped): another workspace's key answers exactly like an unknown one.
+    if (key.workspaceId !== workspaceId) return NOT_FOUND;
     // Without verify permission on this key's API the caller must not learn the key exists (masked, as upstream).
     // Two Set lookups in the common case; URN grants are matched only when both miss, and cost nothing for root
     // keys holding none (keys.verifyKey's Requirement is keyScope(apiId, 'verify_key', keyId), written out here).
@@ -207,7 +211,7 @@ export class VerifyService {
     )
       return NOT_FOUND;
     // A key imported under Keyward's own hash scheme verifies as it is; its first verification records its real start.
-    if (key.start === MIGRATED_KEY_START) await this.migrated.learnStart(key, input.key);
+    if (key.start === MIGRATED_KEY_START) await this.migrated.learnStart(ctx, key, input.key);
 
     // Parsed before the state checks: a malformed query is the caller's bug, so it is a 400 even for a
     // disabled or expired key (but never reveals a key the checks above hide).
