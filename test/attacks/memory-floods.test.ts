@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { SwrCache } from '../../src/cache/swr-cache.js';
+import { TestClock } from '../../src/core/clock.js';
+import { MemoryLimiter } from '../../src/ratelimit/memory.js';
 import { newApi, newKey } from '../key-fixtures.js';
 import { caller, useTestServer } from '../per-file-server.js';
 import { namespaceName } from '../ratelimit-fixtures.js';
@@ -133,5 +138,46 @@ describe('random unknown keys flood keys.verifyKey: cached misses stay at their 
     expect(await gauge('keyward_cache_entries{cache="root_key_miss"}')).toBe(MISSES);
     expect(await gauge('keyward_cache_entries{cache="key"}')).toBeLessThanOrEqual(CACHE);
     expect(await gauge('keyward_cache_entries{cache="root_key"}')).toBeLessThanOrEqual(CACHE);
+  });
+});
+
+/** Heap used after a full collection (gc exposed at run time: vitest's workers start without --expose-gc). */
+function heapAfterGc(): number {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+  return process.memoryUsage().heapUsed;
+}
+
+describe('the same floods on the components alone: the heap stays under a ceiling set by the caps', () => {
+  it('200,000 fresh identifiers into a limiter capped at 10,000 windows grow the heap by at most 10,000 windows', async () => {
+    const limiter = new MemoryLimiter({ maxCounters: 10_000, maxPerWorkspace: 10_000 });
+    const before = heapAfterGc();
+    const now = Date.UTC(2026, 0, 15);
+    // Keys shaped as services/ratelimits.ts makes them: workspace, namespace id, identifier.
+    for (let i = 0; i < 200_000; i++) {
+      await limiter.check([{ key: `ws_3f8a9c2e7b1d4f60a5e9:rlns_7c1e4b9a2f6d8e03b5c1:user-${i}`, limit: 10, duration: DAY, cost: 1 }], now);
+    }
+    const grown = heapAfterGc() - before;
+    expect(limiter.size).toBe(10_000);
+    // About 320 bytes a window with its map slot (3.2 MB measured); 600 leaves room. Unbounded, this flood held ~40 MB.
+    expect(grown).toBeLessThan(10_000 * 600);
+  });
+
+  it('200,000 random unknown keys into a cache capped at 10,000 misses grow the heap by at most 10,000 misses', async () => {
+    const cache = new SwrCache<string>({
+      maxEntries: 100_000,
+      maxMisses: 10_000,
+      freshMs: 60_000,
+      staleMs: 300_000,
+      clock: new TestClock(0),
+    });
+    const before = heapAfterGc();
+    // Hash-shaped keys (64 hex characters), each seen once, as random keys are.
+    for (let i = 0; i < 200_000; i++) await cache.get(i.toString(16).padStart(64, 'f'), async () => undefined);
+    const grown = heapAfterGc() - before;
+    expect(cache.missCount).toBe(10_000);
+    // About 390 bytes a miss with the index lru-cache reserves for the found entries (3.9 MB measured); with misses
+    // sharing the 100,000 found entries' bound this flood held ~30 MB and evicted every found key.
+    expect(grown).toBeLessThan(10_000 * 800);
   });
 });
