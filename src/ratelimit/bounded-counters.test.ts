@@ -29,6 +29,18 @@ describe('MemoryLimiter bounds', () => {
     expect(await hit(limiter, 'victim:a')).toBe(false);
   });
 
+  it('gives a window checked again a second chance over windows seen once, oldest first', async () => {
+    const limiter = limiterWith(1_000, 3);
+    for (const id of ['a', 'b', 'c']) await hit(limiter, `ws:${id}`);
+    await hit(limiter, 'ws:a', T0, 10); // a is used again
+    await hit(limiter, 'ws:d'); // b goes: a had its second chance, and moved behind c
+    await hit(limiter, 'ws:e'); // c goes
+    await hit(limiter, 'ws:f'); // a goes now: not used since eviction passed it
+    expect(await hit(limiter, 'ws:d')).toBe(false);
+    expect(await hit(limiter, 'ws:e')).toBe(false);
+    expect(await hit(limiter, 'ws:b')).toBe(true);
+  });
+
   it('keeps a window that is refused again and again: a refusal counts as use', async () => {
     const limiter = limiterWith(1_000, 3);
     expect(await hit(limiter, 'ws:blocked')).toBe(true);
@@ -41,10 +53,9 @@ describe('MemoryLimiter bounds', () => {
 
   it('an evicted window starts again at zero (the documented cost of the bound)', async () => {
     const limiter = limiterWith(1_000, 2);
-    expect(await hit(limiter, 'ws:a')).toBe(true);
-    expect(await hit(limiter, 'ws:a')).toBe(false);
+    expect(await hit(limiter, 'ws:a')).toBe(true); // at its limit of 1
     await hit(limiter, 'ws:b');
-    await hit(limiter, 'ws:c'); // evicts ws:a
+    await hit(limiter, 'ws:c'); // evicts ws:a, seen once and the oldest
     expect(await hit(limiter, 'ws:a')).toBe(true);
   });
 

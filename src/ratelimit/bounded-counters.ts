@@ -5,6 +5,8 @@ export interface Counter {
   previous: number;
   /** When the counter stops mattering (Unix ms): the end of the window after its own. */
   expires: number;
+  /** Checked again since eviction last passed it (or since it was made): it gets a second chance. */
+  used: boolean;
 }
 
 export interface CounterCaps {
@@ -14,10 +16,19 @@ export interface CounterCaps {
   maxPerWorkspace: number;
 }
 
+/** One workspace's counters, oldest first, and where eviction left off in them. */
+export interface Group {
+  counters: Map<string, Counter>;
+  /**
+   * Kept between evictions, so each starts where the last stopped. A fresh iterator would first step over every slot
+   * the evictions emptied (V8 keeps them until it rehashes), which made each eviction cost the workspace's size.
+   */
+  hand: Iterator<[string, Counter]> | undefined;
+}
+
 /**
  * The memory limiter's counters, bounded (issue 11, finding 13; docs/operations.md, "Memory"). Counters are grouped
- * by workspace, each group a Map in least-recently-used order (a check moves its counters to the end, whether it
- * passed or not, so an identifier held at its limit is never the first to go). Three ways a counter leaves:
+ * by workspace, each group a Map in insertion order. Three ways a counter leaves:
  *
  * - expired: past the end of the window after its own it carries nothing; an incremental sweep, a few counters per
  *   check, drops those without ever pausing for a full pass;
@@ -27,20 +38,15 @@ export interface CounterCaps {
  *   percent of the cap at a time, least recently used first. A workspace holding fewer counters than the
  *   flooders loses nothing.
  *
+ * "Least recently used" is the second-chance (clock) approximation: a check, passed or refused, only sets `used`
+ * (a field write, where moving the counter to the end of the Map on every check cost the hot path about a
+ * microsecond, mostly in garbage); eviction walks from the oldest, moves a used counter to the end with its flag
+ * cleared, and evicts the first unused one. So a window checked since eviction last passed it always survives that
+ * pass, and identifiers seen once (a flood's) go before identifiers seen again, such as one held at its limit.
+ *
  * An evicted counter starts again at zero on its next check: that identifier may be admitted up to its limit once
  * more in the current window. Counters that stay are exact.
  */
-/** One workspace's counters, least recently used first, and where eviction left off in them. */
-interface Group {
-  counters: Map<string, Counter>;
-  /**
-   * Kept between evictions: every counter before it has been evicted, so it stands at the least recently used one.
-   * A fresh iterator would first step over every slot the evictions emptied (V8 keeps them until it rehashes),
-   * which made each eviction cost as much as the workspace's size.
-   */
-  oldest: Iterator<string> | undefined;
-}
-
 export class BoundedCounters {
   private readonly workspaces = new Map<string, Group>();
   private total = 0;
@@ -59,35 +65,26 @@ export class BoundedCounters {
     return this.workspaces.get(workspace)?.counters.size ?? 0;
   }
 
-  get(workspace: string, id: string): Counter | undefined {
-    return this.workspaces.get(workspace)?.counters.get(id);
-  }
-
-  /** Stores `counter` as the most recently used of its workspace, evicting to stay within the caps. */
-  set(workspace: string, id: string, counter: Counter): void {
+  /**
+   * The counters of one workspace: read with `counters.get`, then change a counter found there in place (setting
+   * `used`) or `add` a new one. Hold it only within one synchronous check: the sweep drops a group it finds empty.
+   */
+  group(workspace: string): Group {
     let group = this.workspaces.get(workspace);
     if (group === undefined) {
-      group = { counters: new Map(), oldest: undefined };
+      group = { counters: new Map(), hand: undefined };
       this.workspaces.set(workspace, group);
     }
+    return group;
+  }
+
+  /** Adds a counter the group does not hold, evicting first to stay within the caps. */
+  add(group: Group, id: string, counter: Counter): void {
     const { counters } = group;
-    if (counters.delete(id)) {
-      counters.set(id, counter);
-      return;
-    }
-    if (counters.size >= this.caps.maxPerWorkspace) this.evictOldest(group, counters.size - this.caps.maxPerWorkspace + 1);
+    if (counters.size >= this.caps.maxPerWorkspace) this.evict(group, counters.size - this.caps.maxPerWorkspace + 1);
     if (this.total >= this.caps.maxCounters) this.trimLargest();
     counters.set(id, counter);
     this.total++;
-  }
-
-  /** Marks an existing counter as just used (a refused check still shows the identifier is active). */
-  touch(workspace: string, id: string): void {
-    const counters = this.workspaces.get(workspace)?.counters;
-    const counter = counters?.get(id);
-    if (counter === undefined) return;
-    counters!.delete(id);
-    counters!.set(id, counter);
   }
 
   /** Looks at up to `steps` counters where the sweep left off, dropping expired ones. */
@@ -129,18 +126,26 @@ export class BoundedCounters {
     this.sweepCurrent = undefined;
   }
 
-  /** Drops the `count` least recently used counters of one workspace (an emptied workspace is dropped by the sweep). */
-  private evictOldest(group: Group, count: number): void {
-    for (let i = 0; i < count; i++) {
-      let next = group.oldest?.next();
+  /** Evicts `count` counters of one group, second chance: a used counter is moved to the end, flag cleared, and kept. */
+  private evict(group: Group, count: number): void {
+    const { counters } = group;
+    while (count > 0) {
+      let next = group.hand?.next();
       if (next === undefined || next.done) {
-        // Exhausted iterators stay done: start again from the front, which holds no emptied slot now.
-        group.oldest = group.counters.keys();
-        next = group.oldest.next();
+        // An exhausted iterator stays done, even when counters are added after: start again from the oldest.
+        group.hand = counters.entries();
+        next = group.hand.next();
         if (next.done) return;
       }
-      group.counters.delete(next.value);
+      const [id, counter] = next.value;
+      counters.delete(id);
+      if (counter.used) {
+        counter.used = false;
+        counters.set(id, counter);
+        continue;
+      }
       this.total--;
+      count--;
     }
   }
 
@@ -164,7 +169,7 @@ export class BoundedCounters {
       freed += step;
     }
     for (const group of this.workspaces.values()) {
-      if (group.counters.size > level) this.evictOldest(group, group.counters.size - level);
+      if (group.counters.size > level) this.evict(group, group.counters.size - level);
     }
   }
 }
