@@ -7,7 +7,10 @@ import type { Decision } from '../core/rate-window.js';
  * no more than `limit` admitted per window, on one node (memory) or across nodes (Redis).
  */
 export interface LimitCheck {
-  /** Identifies the counter, already scoped by the caller (workspace, namespace, identifier). */
+  /**
+   * Identifies the counter, already scoped by the caller (workspace, namespace, identifier). It starts with
+   * `<workspace id>:`: the memory limiter bounds counters per workspace by that prefix (bounded-counters.ts).
+   */
   key: string;
   limit: number;
   /** Window length, ms. Part of the counter identity: the same key with another duration counts apart. */
