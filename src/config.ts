@@ -27,13 +27,18 @@ export interface Config {
   headersTimeoutMs: number;
   keepAliveTimeoutMs: number;
   maxConnections: number;
-  /** Entries in each in-process cache (keys, root keys). */
+  /** Found entries in each in-process lookup cache (keys, root keys, rate-limit namespaces). */
   cacheSize: number;
+  /** Misses (lookups that found nothing) each of those caches remembers, apart from its found entries. */
+  cacheMissSize: number;
   /** How long a cached lookup is served without a refresh, and how long past that it may be served while refreshing. */
   cacheFreshMs: number;
   cacheStaleMs: number;
   /** redis:// or rediss://: shared rate-limit counters and cache invalidation across nodes. null: one node, in memory. */
   redisUrl: string | null;
+  /** The in-memory limiter's bounds (ratelimit/bounded-counters.ts): counters in all, and per workspace. */
+  ratelimitMaxCounters: number;
+  ratelimitMaxCountersPerWorkspace: number;
   /**
    * Requests per minute each workspace may make through the API, for workspaces without their own value
    * (set with `keyward workspace-limit`). null: unlimited. 0: every request is refused with 429.
@@ -187,6 +192,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     keepAliveTimeoutMs: milliseconds('KEYWARD_KEEP_ALIVE_TIMEOUT_MS'),
     maxConnections: integer(env, 'KEYWARD_MAX_CONNECTIONS', SETTINGS.KEYWARD_MAX_CONNECTIONS.default, 1, 1_000_000, problems),
     cacheSize: integer(env, 'KEYWARD_CACHE_SIZE', SETTINGS.KEYWARD_CACHE_SIZE.default, 0, 10_000_000, problems),
+    cacheMissSize: integer(env, 'KEYWARD_CACHE_MISS_SIZE', SETTINGS.KEYWARD_CACHE_MISS_SIZE.default, 0, 10_000_000, problems),
+    ratelimitMaxCounters: integer(
+      env,
+      'KEYWARD_RATELIMIT_MAX_COUNTERS',
+      SETTINGS.KEYWARD_RATELIMIT_MAX_COUNTERS.default,
+      1,
+      100_000_000,
+      problems,
+    ),
+    ratelimitMaxCountersPerWorkspace: integer(
+      env,
+      'KEYWARD_RATELIMIT_MAX_COUNTERS_PER_WORKSPACE',
+      SETTINGS.KEYWARD_RATELIMIT_MAX_COUNTERS_PER_WORKSPACE.default,
+      1,
+      100_000_000,
+      problems,
+    ),
     cacheFreshMs: integer(env, 'KEYWARD_CACHE_FRESH_MS', SETTINGS.KEYWARD_CACHE_FRESH_MS.default, 0, 86_400_000, problems),
     cacheStaleMs: integer(env, 'KEYWARD_CACHE_STALE_MS', SETTINGS.KEYWARD_CACHE_STALE_MS.default, 0, 86_400_000, problems),
     redisUrl,

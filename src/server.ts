@@ -58,7 +58,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   // Made first, so everything that logs (the vault as it opens, the services, Fastify) has it from the start.
   const loggerOptions = { level: config.logLevel, redact: { paths: LOG_REDACT, censor: '[redacted]' } };
   const log = options.logStream ? pino(loggerOptions, options.logStream) : pino(loggerOptions);
-  const { bus, limiter } = await openSharedState(config.redisUrl);
+  const { bus, limiter } = await openSharedState(config);
   const store = await openSqlStore(config.databaseUrl).catch(async (error: unknown) => {
     await Promise.all([bus.close(), limiter.close()]);
     throw error;
@@ -68,7 +68,13 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     await Promise.all([bus.close(), limiter.close(), store.close()]);
     throw error;
   });
-  const cacheOptions = { maxEntries: config.cacheSize, freshMs: config.cacheFreshMs, staleMs: config.cacheStaleMs, clock };
+  const cacheOptions = {
+    maxEntries: config.cacheSize,
+    maxMisses: config.cacheMissSize,
+    freshMs: config.cacheFreshMs,
+    staleMs: config.cacheStaleMs,
+    clock,
+  };
   const keyCache = new SwrCache<KeyRecord>(cacheOptions);
   const rootKeyCache = new SwrCache<CachedRootKey>(cacheOptions);
   const ratelimitNamespaceCache = new SwrCache<CachedNamespace>(cacheOptions);
@@ -115,11 +121,18 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
       maxConnections: config.maxConnections,
     },
     trustProxy: config.trustProxy,
-    metrics: createMetrics({
-      key: () => keyCache.size,
-      root_key: () => rootKeyCache.size,
-      ratelimit_namespace: () => ratelimitNamespaceCache.size,
-    }),
+    metrics: createMetrics(
+      {
+        key: () => keyCache.size,
+        key_miss: () => keyCache.missCount,
+        root_key: () => rootKeyCache.size,
+        root_key_miss: () => rootKeyCache.missCount,
+        ratelimit_namespace: () => ratelimitNamespaceCache.size,
+        ratelimit_namespace_miss: () => ratelimitNamespaceCache.missCount,
+      },
+      // Redis bounds its own keys (TTLs; docs/operations.md, "Memory"): only the memory limiter has a count here.
+      limiter instanceof MemoryLimiter ? () => limiter.size : undefined,
+    ),
     ...(config.tlsCertFile && config.tlsKeyFile
       ? { tls: { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } }
       : {}),
@@ -191,8 +204,12 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
  * With Redis, rate-limit counters and cache invalidations are shared by every node; without it they
  * live in this process. Waits for the invalidation subscription, so no change is missed once serving.
  */
-async function openSharedState(redisUrl: string | null): Promise<{ bus: InvalidationBus; limiter: Limiter }> {
-  if (redisUrl === null) return { bus: new MemoryBus(), limiter: new MemoryLimiter() };
+async function openSharedState(config: Readonly<Config>): Promise<{ bus: InvalidationBus; limiter: Limiter }> {
+  const { redisUrl } = config;
+  if (redisUrl === null) {
+    const caps = { maxCounters: config.ratelimitMaxCounters, maxPerWorkspace: config.ratelimitMaxCountersPerWorkspace };
+    return { bus: new MemoryBus(), limiter: new MemoryLimiter(caps) };
+  }
   const bus = new RedisBus(redisUrl);
   const limiter = new RedisLimiter(redisUrl);
   try {
