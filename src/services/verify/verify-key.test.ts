@@ -89,6 +89,42 @@ describe('key cache', () => {
   });
 });
 
+describe('a key that changes under its charge (docs/architecture.md, "Verification")', () => {
+  /** Makes the next `times` charges of the key find it changed: each changes the key (a real write) just before charging. */
+  function changeBeforeCharges(keyId: string, times: number) {
+    const { store } = t.server;
+    const spend = store.spendCredits;
+    let changes = 0;
+    const charges = vi.spyOn(store, 'spendCredits').mockImplementation(async (id, cost, condition) => {
+      if (changes < times) await store.updateKey(keyId, { meta: { change: ++changes } }, t.clock.now() + changes);
+      return spend(id, cost, condition);
+    });
+    return { charges, lookups: vi.spyOn(store, 'findKeyByHash') };
+  }
+
+  it('a change that revokes nothing: decided again on the key as it is now, VALID, charged once', async () => {
+    const { keyId, key } = await createKey({ credits: { remaining: 10 } });
+    await verify({ key });
+    const { charges, lookups } = changeBeforeCharges(keyId, 1);
+    expect(await verify({ key })).toMatchObject({ code: 'VALID', credits: 8, meta: { change: 1 } });
+    expect(charges).toHaveBeenCalledTimes(2);
+    expect(lookups).toHaveBeenCalledTimes(1);
+    expect(await t.server.store.readCredits(keyId)).toBe(8);
+  });
+
+  it('a key that changes under every charge: three decisions, then HTTP 500 with nothing charged', async () => {
+    const { keyId, key } = await createKey({ credits: { remaining: 10 } });
+    await verify({ key });
+    const { charges } = changeBeforeCharges(keyId, 3);
+    const res = await t.call('keys.verifyKey', { key });
+    expect(res.status).toBe(500);
+    expect(res.body.error.type).toBe('https://unkey.com/docs/errors/unkey/application/unexpected_error');
+    expect(JSON.stringify(res.body)).not.toContain(key);
+    expect(charges).toHaveBeenCalledTimes(3);
+    expect(await t.server.store.readCredits(keyId)).toBe(9);
+  });
+});
+
 describe('credit refill (background job, test clock)', () => {
   const at = (iso: string) => t.clock.set(Date.parse(iso));
   const balance = async (key: string) => (await verify({ key, credits: { cost: 0 } })).credits as number;

@@ -49,7 +49,7 @@ function sqlStore(kysely: Kysely<Tables>, dialect: SqlDialect, sqlite: Database.
     ...ops,
     engine: dialect.engine,
     /** On SQLite, concurrent spends commit together (sqlite/credit-batch.ts); PostgreSQL commits each on its own connection. */
-    spendCredits: credits ? (keyId, cost) => credits.charge(keyId, cost) : ops.spendCredits,
+    spendCredits: credits ? (keyId, cost, condition) => credits.charge(keyId, cost, condition) : ops.spendCredits,
     /** One transaction per flush: thousands of single-row updates commit once instead of thousands of times. */
     recordKeyUsage: (usage) => transaction((tx) => tx.recordKeyUsage(usage)),
     /** One transaction per flush, as recordKeyUsage. */
