@@ -39,6 +39,8 @@ export const AJV_OPTIONS = {
   // Unknown fields are an error (not silently removed) and types are never coerced: "5" is not 5.
   removeAdditional: false,
   coerceTypes: false,
+  // Infinity and NaN (JSON `1e309`) are not numbers: `strict: false` below would otherwise let them pass.
+  strictNumbers: true,
   useDefaults: true,
   allErrors: true,
   strict: false,

@@ -1,0 +1,14 @@
+/**
+ * The numeric bounds of the API (docs/errors.md, "Bounds"): the request schemas (src/contract/) enforce them, and
+ * the storage keeps the one sum a request can make, a credit increment, within them.
+ */
+
+/**
+ * The largest count: credits, refill amounts, rate-limit limits and costs. Integers stay exact as JSON numbers, in
+ * JavaScript and in Redis only up to 2^53 - 1; both engines store int64, so a count never becomes a REAL on SQLite
+ * nor overflows a PostgreSQL bigint.
+ */
+export const MAX_COUNT = Number.MAX_SAFE_INTEGER;
+
+/** The longest rate-limit window of keys, identities and ad-hoc verification limits: 365 days, in milliseconds. */
+export const MAX_WINDOW_MS = 365 * 86_400_000;
