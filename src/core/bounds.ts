@@ -1,6 +1,7 @@
 /**
- * The numeric bounds of the API (docs/errors.md, "Bounds"): the request schemas (src/contract/) enforce them, and
- * the storage keeps the one sum a request can make, a credit increment, within them.
+ * The bounds of the API's input (docs/errors.md, "Bounds"): the request schemas (src/contract/) enforce the numeric
+ * ones, the storage keeps the one sum a request can make, a credit increment, within them, and
+ * http/body-bounds.ts holds every request body to the nesting depth.
  */
 
 /**
@@ -12,3 +13,10 @@ export const MAX_COUNT = Number.MAX_SAFE_INTEGER;
 
 /** The longest rate-limit window of keys, identities and ad-hoc verification limits: 365 days, in milliseconds. */
 export const MAX_WINDOW_MS = 365 * 86_400_000;
+
+/**
+ * How deeply a request body may nest objects and arrays, the body itself being level 1 (so `meta` holds 31 levels in
+ * keys.createKey). Generous for any real `meta`, and far from where recursive code (JSON.stringify when storing
+ * `meta`) runs out of stack.
+ */
+export const MAX_JSON_DEPTH = 32;
