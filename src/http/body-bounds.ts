@@ -7,15 +7,18 @@ import type { FieldProblem } from '../core/errors.js';
  * They hold everywhere, `meta` included, which no schema looks inside (docs/errors.md, "Bounds"):
  *
  * - objects and arrays nest at most MAX_JSON_DEPTH levels: deeper `meta` overflowed the stack when stored (500);
+ * - every number is finite: JSON `1e309` parses to Infinity, which `meta` would have stored as null (the schemas'
+ *   integers refuse it too, with Ajv's strictNumbers);
  * - no string, property names included, holds a NUL character: PostgreSQL cannot store one in text (500), SQLite did;
- * - every string is well-formed UTF-16 (no lone surrogate): it cannot become UTF-8, so PostgreSQL stored U+FFFD
- *   in its place while SQLite stored it as sent.
+ * - every string is well-formed UTF-16 (no lone surrogate): it has no UTF-8 form, so both engines' drivers stored
+ *   U+FFFD in its place, silently changing what was sent.
  *
  * The walk is iterative and stops at the first problem, so no body can exhaust the stack here either.
  */
 
 const NUL = 'must not contain the NUL character (\\u0000)';
 const ILL_FORMED = 'must be well-formed Unicode (a lone surrogate is not)';
+const NOT_FINITE = 'must be a finite number (1e309 is read as Infinity)';
 const TOO_DEEP = `must not nest objects and arrays more than ${MAX_JSON_DEPTH} levels deep`;
 
 /** String.prototype.isWellFormed: in Node 20, newer than the compiler's ES2022 library. */
@@ -47,6 +50,10 @@ export function bodyProblem(body: unknown): FieldProblem | undefined {
     if (typeof value === 'string') {
       const message = stringProblem(value);
       if (message) return { location: locationOf(entry), message };
+      continue;
+    }
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) return { location: locationOf(entry), message: NOT_FINITE };
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../../src/http/routes/index.js';
 import type { TestServer } from '../harness.js';
 import { limit, newIdentity } from '../identity-fixtures.js';
 import { auditCount, getKey, newApi, newKey } from '../key-fixtures.js';
@@ -121,6 +122,18 @@ describe('hostile numbers: Infinity, past int64, past 2^53 - 1', () => {
     }
   });
 
+  it('Infinity inside meta, which no schema types, is refused too (it would have been stored as null)', async () => {
+    const before = await snapshot(t);
+    for (const body of [`{"keyId":"${keyId}","meta":{"n":1e309}}`, `{"keyId":"${keyId}","meta":{"list":[1,-1e309]}}`]) {
+      const res = await t.call('keys.updateKey', body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.errors).toEqual([expect.objectContaining({ message: expect.stringContaining('finite') })]);
+    }
+    const identityBody = `{"identity":"${identity}","meta":{"n":1e309}}`;
+    expect((await t.call('identities.updateIdentity', identityBody)).status).toBe(400);
+    expect(await snapshot(t)).toEqual(before);
+  });
+
   describe('the largest accepted values are stored and read back exactly', () => {
     it('credits, refill amount and rate-limit limit up to 2^53 - 1, durations up to 365 days', async () => {
       const year = 365 * 86_400_000;
@@ -156,6 +169,25 @@ describe('hostile numbers: Infinity, past int64, past 2^53 - 1', () => {
       expect(upTo.body.data).toEqual({ remaining: MAX_SAFE });
       expect((await getKey(t, created.keyId)).credits.remaining).toBe(MAX_SAFE);
     });
+  });
+
+  it('every integer of every operation has a minimum and a maximum, both exact in JSON', () => {
+    const unbounded: string[] = [];
+    let integers = 0;
+    const walk = (schema: any, at: string) => {
+      if (schema === null || typeof schema !== 'object') return;
+      if (schema.type === 'integer') {
+        integers++;
+        const { minimum, maximum } = schema;
+        if (!Number.isSafeInteger(minimum) || !Number.isSafeInteger(maximum)) unbounded.push(at);
+      }
+      for (const [name, sub] of Object.entries(schema.properties ?? {})) walk(sub, `${at}.${name}`);
+      if (schema.items) walk(schema.items, `${at}[]`);
+      for (const sub of schema.anyOf ?? []) walk(sub, at);
+    };
+    for (const route of ROUTES) walk(route.body, route.operation);
+    expect(unbounded).toEqual([]);
+    expect(integers).toBeGreaterThan(30);
   });
 
   it('afterwards the key, its API and its workspace still answer', async () => {

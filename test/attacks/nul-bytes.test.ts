@@ -5,9 +5,10 @@ import { useTestServer } from '../per-file-server.js';
 
 /**
  * Issue 11, finding 9. PostgreSQL answered 500 to a NUL character (\u0000) in any string (it cannot store one in
- * text), and silently stored U+FFFD for a lone surrogate (\ud800), while SQLite stored both. Now no string of a
- * request body, property names included, may hold either, on every route and in the verify lane (docs/errors.md,
- * "Bounds"): a 400 with the error envelope, the same on both engines, and nothing changes.
+ * text; SQLite stored it), and both engines silently stored U+FFFD for a lone surrogate (\ud800), which has no
+ * UTF-8 form. Now no string of a request body, property names included, may hold either, on every route and in the
+ * verify lane (docs/errors.md, "Bounds"): a 400 with the error envelope, the same on both engines, and nothing
+ * changes.
  */
 
 const t = useTestServer();
