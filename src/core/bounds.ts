@@ -1,7 +1,7 @@
 /**
  * The bounds of the API's input (docs/errors.md, "Bounds"): the request schemas (src/contract/) enforce the numeric
  * ones, the storage keeps the one sum a request can make, a credit increment, within them, and
- * http/body-bounds.ts holds every request body to the nesting depth.
+ * core/json-bounds.ts holds every request body to the nesting depth.
  */
 
 /**

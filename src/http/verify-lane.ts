@@ -7,10 +7,10 @@ import { envelope } from '../contract/common.js';
 import { VerifyKeyBody, VerifyKeyData } from '../contract/keys.js';
 import { KeywardError } from '../core/errors.js';
 import { newRequestId } from '../core/ids.js';
+import { jsonProblem } from '../core/json-bounds.js';
 import type { Services } from '../services/index.js';
 import type { VerifyKeyInput } from '../services/verify/verify-key.js';
 import { admission, type AdmissionDeps } from './admission.js';
-import { bodyProblem } from './body-bounds.js';
 import { errorBody, errorContentType } from './errors.js';
 import type { Metrics } from './metrics.js';
 
@@ -160,7 +160,7 @@ export function withVerifyLane(deps: VerifyLaneDeps, fastify: RequestHandler): R
       } catch {
         return replay(req, res, body);
       }
-      if (bodyProblem(input) !== undefined || !validate(input)) return replay(req, res, body);
+      if (jsonProblem(input) !== undefined || !validate(input)) return replay(req, res, body);
       waiting.push({ req, res, input: input as VerifyKeyInput, started });
       if (waiting.length === 1) setImmediate(answerWaiting);
     });

@@ -1,10 +1,11 @@
-import { MAX_JSON_DEPTH } from '../core/bounds.js';
-import type { FieldProblem } from '../core/errors.js';
+import { MAX_JSON_DEPTH } from './bounds.js';
+import type { FieldProblem } from './errors.js';
 
 /**
  * Rules every JSON request body obeys before its schema is checked, whatever the operation: Fastify applies them in
- * a preValidation hook (app.ts) and the verify lane before its own validation (verify-lane.ts), so both answer alike.
- * They hold everywhere, `meta` included, which no schema looks inside (docs/errors.md, "Bounds"):
+ * a preValidation hook (http/app.ts) and the verify lane before its own validation (http/verify-lane.ts), so both
+ * answer alike; `keyward import` applies them to each record (cli/import-file.ts). They hold everywhere, `meta`
+ * included, which no schema looks inside (docs/errors.md, "Bounds"):
  *
  * - objects and arrays nest at most MAX_JSON_DEPTH levels: deeper `meta` overflowed the stack when stored (500);
  * - every number is finite: JSON `1e309` parses to Infinity, which `meta` would have stored as null (the schemas'
@@ -34,30 +35,31 @@ interface Pending {
   name: string;
 }
 
-/** `body.meta.plan`, `body.ratelimits.0.name`: the same dotted path as the schema errors' locations. */
-function locationOf(entry: Pending): string {
+/** `body.meta.plan`, `body.ratelimits.0.name`: the same dotted path as the schema errors' locations (no root: `meta.plan`). */
+function locationOf(entry: Pending, root: string): string {
   const names: string[] = [];
   for (let at: Pending | undefined = entry; at?.parent; at = at.parent) names.push(at.name);
-  return ['body', ...names.reverse()].join('.');
+  names.reverse();
+  return (root ? [root, ...names] : names).join('.');
 }
 
-/** The first problem of a parsed JSON body, or undefined when it keeps every rule. */
-export function bodyProblem(body: unknown): FieldProblem | undefined {
-  const stack: Pending[] = [{ value: body, depth: 1, parent: undefined, name: '' }];
+/** The first problem of a parsed JSON value, located under `root`, or undefined when it keeps every rule. */
+export function jsonProblem(json: unknown, root = 'body'): FieldProblem | undefined {
+  const stack: Pending[] = [{ value: json, depth: 1, parent: undefined, name: '' }];
   while (stack.length > 0) {
     const entry = stack.pop()!;
     const { value } = entry;
     if (typeof value === 'string') {
       const message = stringProblem(value);
-      if (message) return { location: locationOf(entry), message };
+      if (message) return { location: locationOf(entry, root), message };
       continue;
     }
     if (typeof value === 'number') {
-      if (!Number.isFinite(value)) return { location: locationOf(entry), message: NOT_FINITE };
+      if (!Number.isFinite(value)) return { location: locationOf(entry, root), message: NOT_FINITE };
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;
-    if (entry.depth > MAX_JSON_DEPTH) return { location: locationOf(entry), message: TOO_DEEP };
+    if (entry.depth > MAX_JSON_DEPTH) return { location: locationOf(entry, root), message: TOO_DEEP };
     if (Array.isArray(value)) {
       for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], depth: entry.depth + 1, parent: entry, name: String(i) });
       continue;
@@ -66,7 +68,7 @@ export function bodyProblem(body: unknown): FieldProblem | undefined {
     for (const name of names) {
       // A bad property name is reported at its object: echoing it in the location would send it back.
       const message = stringProblem(name);
-      if (message) return { location: locationOf(entry), message: `property names ${message}` };
+      if (message) return { location: locationOf(entry, root), message: `property names ${message}` };
     }
     for (let i = names.length - 1; i >= 0; i--) {
       const name = names[i]!;
