@@ -11,8 +11,9 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import { Type } from 'typebox';
-import { KeywardError, type FieldProblem } from '../core/errors.js';
+import { KeywardError, badInput, type FieldProblem } from '../core/errors.js';
 import { newRequestId } from '../core/ids.js';
+import { jsonProblem } from '../core/json-bounds.js';
 import type { Services } from '../services/index.js';
 import { envelope, ErrorEnvelopeRef, Meta, paginatedEnvelope, SharedErrorEnvelope } from '../contract/common.js';
 import type { RootKeyAuthentication } from '../services/authentication.js';
@@ -148,6 +149,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // A body the verify lane read and then left to Fastify (it did not parse or validate) is read again from here.
   app.addHook('preParsing', (request, _reply, payload, done) => done(null, replayedBody(request.raw) ?? payload));
+
+  // Depth, NUL characters and lone surrogates, checked in every body before its schema (core/json-bounds.ts).
+  app.addHook('preValidation', (request, _reply, done) => {
+    const problem = request.body === undefined ? undefined : jsonProblem(request.body);
+    if (problem) done(badInput(`POST request body for '${request.url}' failed to validate schema`, [problem]));
+    else done();
+  });
 
   // Operations take JSON only. Fastify also parses text/plain by default, which let a text body reach
   // schema validation as a string ("must be object") instead of being refused as unreadable.

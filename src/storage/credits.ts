@@ -28,7 +28,7 @@ export interface KeyStanding {
 export type Spend = { charged: true; remaining: number } | { charged: false; key: KeyStanding | undefined };
 
 export interface CreditOps {
-  /** Atomic credit change; undefined if the key is gone. Decrement clamps at 0. */
+  /** Atomic credit change; undefined if the key is gone, or for an increment past MAX_COUNT (nothing changes). Decrement clamps at 0. */
   changeCredits(keyId: string, operation: CreditOperation, value: number): Promise<number | undefined>;
   /**
    * Spends `cost` credits in one atomic statement, only if the key has them and still meets `condition`; when it

@@ -1,4 +1,5 @@
 import { KeywardError, badInput } from '../../core/errors.js';
+import { MAX_COUNT } from '../../core/bounds.js';
 import { newId } from '../../core/ids.js';
 import { generateKey, hashKey } from '../../core/key-format.js';
 import { eitherScope, keyScope, readApiScope, satisfies } from '../../core/permissions.js';
@@ -176,8 +177,13 @@ export class KeyService {
       } else {
         if (operation !== 'set' && key.remaining === null) throw unlimited(key.id);
         const remaining = await tx.changeCredits(key.id, operation, value);
-        // Only a key made unlimited since we read it leaves nothing to change.
-        if (remaining === undefined) throw unlimited(key.id);
+        if (remaining === undefined) {
+          // A key made unlimited since we read it leaves nothing to change; otherwise the increment passed the bound.
+          if ((await tx.readCredits(key.id)) === null) throw unlimited(key.id);
+          throw badInput(`The key '${key.id}' would have more than ${MAX_COUNT} credits; increment by less, or \`set\` them.`, [
+            { location: 'body.value', message: `the credits after the increment must not exceed ${MAX_COUNT}` },
+          ]);
+        }
         credits = { remaining, refill: key.refill };
       }
       const change = value === null ? 'set to unlimited' : `${operation} ${value}, now ${credits.remaining}`;

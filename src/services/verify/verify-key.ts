@@ -266,7 +266,7 @@ export class VerifyService {
       if (attempt === MAX_DECISIONS) {
         throw new KeywardError('unexpected_error', `key '${record.id}' kept changing during its verification; nothing was charged`);
       }
-      const fresh = await store.findKeyByHash(record.hash);
+      const fresh = await store.findKeyByHash(record.workspaceId, record.hash);
       if (!fresh) return NOT_FOUND;
       record = fresh;
       now = this.deps.clock.now();

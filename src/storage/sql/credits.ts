@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { MAX_COUNT } from '../../core/bounds.js';
 import { monthlyRefillDaysOn, startOfUtcDay } from '../../core/refill.js';
 import type { CreditOperation, CreditOps, KeyStanding, Spend, SpendCondition } from '../store.js';
 import { bool, num, type Executor } from './shared.js';
@@ -60,6 +61,8 @@ export function creditSql(db: Executor): CreditOps {
         // A soft-deleted key is gone: its balance must not move (nor be reported) any more.
         .where('deleted_at', 'is', null)
         .$if(operation !== 'set', (qb) => qb.where('remaining', 'is not', null))
+        // Counts stay within MAX_COUNT (core/bounds.ts), checked in the statement so concurrent increments cannot pass it.
+        .$if(operation === 'increment', (qb) => qb.where('remaining', '<=', MAX_COUNT - value))
         .returning('remaining')
         .executeTakeFirst();
       return row?.remaining === undefined || row.remaining === null ? undefined : Number(row.remaining);

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { MAX_COUNT } from '../../core/bounds.js';
 import { newId } from '../../core/ids.js';
 import type { NewKeyRow, Spend, SpendCondition, Store } from '../store.js';
 import { NOW, type StoreSuite } from './fixtures.js';
@@ -40,6 +41,15 @@ export function creditCases(suite: StoreSuite): void {
       const deleted = await newKey(workspaceId, apiId, { remaining: 10 });
       await store.softDeleteKey(deleted.id, NOW);
       expect(await store.changeCredits(deleted.id, 'increment', 1)).toBeUndefined();
+    });
+
+    it('changeCredits never increments past MAX_COUNT: undefined, and the balance stays', async () => {
+      const { workspaceId, apiId } = await fixture();
+      const row = await newKey(workspaceId, apiId, { remaining: MAX_COUNT - 1 });
+      expect(await store.changeCredits(row.id, 'increment', 2)).toBeUndefined();
+      expect(await store.readCredits(row.id)).toBe(MAX_COUNT - 1);
+      expect(await store.changeCredits(row.id, 'increment', 1)).toBe(MAX_COUNT);
+      expect(await store.readCredits(row.id)).toBe(MAX_COUNT);
     });
 
     it('spendCredits is exact under 100 concurrent calls and never overspends', async () => {
