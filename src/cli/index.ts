@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { VERSION } from '../version.js';
+import { auditCli } from './audit.js';
 import { bootstrapCli } from './bootstrap.js';
 import type { CliCommand } from './command.js';
 import { commandHelp, commandsHelp, settingsHelp, synopsisEntry, usageOf } from './help.js';
@@ -13,7 +14,16 @@ import { vaultCli } from './vault.js';
 import { workspaceLimitCli } from './workspace-limit.js';
 
 /** Every command, in the order `keyward --help` lists them. */
-export const COMMANDS: readonly CliCommand[] = [startCli, migrateCli, bootstrapCli, workspaceLimitCli, rootKeyCli, vaultCli, importCli];
+export const COMMANDS: readonly CliCommand[] = [
+  startCli,
+  migrateCli,
+  bootstrapCli,
+  workspaceLimitCli,
+  rootKeyCli,
+  vaultCli,
+  importCli,
+  auditCli,
+];
 
 export const HELP = `keyward ${VERSION}: self-hosted API key management and rate limiting (Unkey v2 compatible)
 

@@ -2,11 +2,14 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import type { SqlDialect } from './dialect.js';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_ratelimit_indexes.js';
+import * as m0004 from './migrations/0004_audit_chain.js';
 
 /** Migrations are imported statically so the built package needs no migrations folder on disk. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_ratelimit_indexes': m0002,
+  // 0003 is another change's (issue 11); Kysely applies them in name order.
+  '0004_audit_chain': m0004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
