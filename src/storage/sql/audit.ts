@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { auditChainHash, GENESIS_HASH } from '../../core/audit-chain.js';
 import type { AuditChainHead, AuditEntry, AuditOps, AuditQuery, StoredAuditRecord } from '../store.js';
 import type { Executor } from './shared.js';
@@ -20,13 +21,13 @@ export async function appendAuditChain(db: Executor, entries: readonly AuditEntr
     else byWorkspace.set(entry.workspaceId, [entry]);
   }
   for (const workspaceId of [...byWorkspace.keys()].sort()) {
-    const head = await db
-      .insertInto('audit_chain_heads')
-      .values({ workspace_id: workspaceId, seq: 0, hash: GENESIS_HASH, last_id: null })
-      // A no-op update: it locks an existing head and returns it as the last writer committed it.
-      .onConflict((oc) => oc.column('workspace_id').doUpdateSet((eb) => ({ seq: eb.ref('audit_chain_heads.seq') })))
-      .returning(['seq', 'hash'])
-      .executeTakeFirstOrThrow();
+    // A no-op update: it locks an existing head and returns it as the last writer committed it. Plain SQL rather
+    // than the query builder: these two statements run in every mutation, and building them cost more than running them.
+    const head = (
+      await sql<{ seq: number; hash: string }>`INSERT INTO audit_chain_heads (workspace_id, seq, hash, last_id)
+        VALUES (${workspaceId}, 0, ${GENESIS_HASH}, NULL)
+        ON CONFLICT (workspace_id) DO UPDATE SET seq = audit_chain_heads.seq RETURNING seq, hash`.execute(db)
+    ).rows[0]!;
     let seq = Number(head.seq);
     let hash = head.hash;
     const rows: AuditRow[] = [];
@@ -37,11 +38,8 @@ export async function appendAuditChain(db: Executor, entries: readonly AuditEntr
       rows.push({ ...row, chain_seq: seq, chain_hash: hash });
     }
     await db.insertInto('audit_logs').values(rows).execute();
-    await db
-      .updateTable('audit_chain_heads')
-      .set({ seq, hash, last_id: rows[rows.length - 1]!.id })
-      .where('workspace_id', '=', workspaceId)
-      .execute();
+    await sql`UPDATE audit_chain_heads SET seq = ${seq}, hash = ${hash}, last_id = ${rows[rows.length - 1]!.id}
+      WHERE workspace_id = ${workspaceId}`.execute(db);
   }
   const resources = entries.flatMap((entry) => {
     const seen = new Set<string>();
