@@ -103,6 +103,7 @@ describe('keyward CLI', { timeout: 120_000 }, () => {
       'vault',
       'vault',
       'import',
+      'audit',
       'help',
     ]);
     expect(helpCommand.stdout).toBe(help.stdout);
