@@ -1,4 +1,4 @@
-import { Migrator } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { freshDatabase, type EngineName } from '../../../../test/harness.js';
 import { newId } from '../../../core/ids.js';
@@ -48,6 +48,14 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
               .insertInto('audit_logs')
               .values(rows.slice(i, i + 100))
               .execute();
+        }
+        if (engine === 'sqlite') {
+          // A backfill that fails halfway leaves nothing behind (Kysely runs SQLite migrations without a
+          // transaction; this one opens its own), so the next start applies it from the beginning.
+          await sql`CREATE TRIGGER refuse_chain BEFORE UPDATE ON audit_logs WHEN NEW.workspace_id = 'ws_c'
+            BEGIN SELECT RAISE(ABORT, 'chaining refused'); END`.execute(db);
+          await expect(migrateToLatest(db, dialect)).rejects.toThrow('chaining refused');
+          await sql`DROP TRIGGER refuse_chain`.execute(db);
         }
         expect(await migrateToLatest(db, dialect)).toContain('0004_audit_chain');
         await db.destroy();

@@ -9,9 +9,16 @@ import { auditChainHash, GENESIS_HASH } from '../../../core/audit-chain.js';
  */
 // biome-ignore lint/suspicious/noExplicitAny: migrations run against every past schema, not today's Tables
 export async function up(db: Kysely<any>): Promise<void> {
+  // Kysely runs PostgreSQL migrations in a transaction but not SQLite's; this one must not stop halfway (its
+  // ALTERs would then fail on the retry), so on SQLite it opens its own.
+  if (db.isTransaction) await chainAudit(db);
+  else await db.transaction().execute(chainAudit);
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: see up()
+async function chainAudit(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('audit_logs').addColumn('chain_seq', 'bigint').execute();
   await db.schema.alterTable('audit_logs').addColumn('chain_hash', 'text').execute();
-  await db.schema.createIndex('audit_logs_chain').on('audit_logs').columns(['workspace_id', 'chain_seq']).unique().execute();
   await db.schema
     .createTable('audit_chain_heads')
     .addColumn('workspace_id', 'text', (c) => c.primaryKey())
@@ -20,6 +27,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('last_id', 'text')
     .execute();
   await chainExistingRecords(db);
+  // After the backfill: one index build rather than an index update per record.
+  await db.schema.createIndex('audit_logs_chain').on('audit_logs').columns(['workspace_id', 'chain_seq']).unique().execute();
 }
 
 export async function down(): Promise<void> {
