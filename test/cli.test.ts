@@ -104,6 +104,7 @@ describe('keyward CLI', { timeout: 120_000 }, () => {
       'vault',
       'import',
       'cert',
+      'audit',
       'help',
     ]);
     expect(helpCommand.stdout).toBe(help.stdout);

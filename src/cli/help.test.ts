@@ -34,6 +34,7 @@ describe('keyward <command> --help', () => {
       'vault',
       'import',
       'cert',
+      'audit',
     ]);
   });
 

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { VERSION } from '../version.js';
+import { auditCli } from './audit.js';
 import { bootstrapCli } from './bootstrap.js';
 import { certCli } from './cert.js';
 import type { CliCommand } from './command.js';
@@ -23,6 +24,7 @@ export const COMMANDS: readonly CliCommand[] = [
   vaultCli,
   importCli,
   certCli,
+  auditCli,
 ];
 
 export const HELP = `keyward ${VERSION}: self-hosted API key management and rate limiting (Unkey v2 compatible)
