@@ -108,7 +108,7 @@ describe.each(['sqlite', 'postgres'] as const)('0003_key_hash_per_workspace on %
           .execute(),
       ).rejects.toThrow();
 
-      expect(await migrateToLatest(db, dialect)).toEqual(['0003_key_hash_per_workspace']);
+      expect((await migrateToLatest(db, dialect))[0]).toBe('0003_key_hash_per_workspace');
 
       const after = await db.selectFrom('keys').selectAll().orderBy('id').execute();
       expect(after.map((row) => ({ ...row, remaining: row.remaining === null ? null : Number(row.remaining) }))).toEqual(
