@@ -107,8 +107,16 @@ describe('loadConfig', () => {
         KEYWARD_CACHE_SIZE: '0',
         KEYWARD_CACHE_FRESH_MS: '0',
         KEYWARD_CACHE_STALE_MS: '1500',
+        KEYWARD_REQUEST_TIMEOUT_MS: '30000',
+        KEYWARD_HEADERS_TIMEOUT_MS: '5000',
+        KEYWARD_KEEP_ALIVE_TIMEOUT_MS: '65000',
+        KEYWARD_MAX_CONNECTIONS: '500',
       }),
     ).toMatchObject({
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 5_000,
+      keepAliveTimeoutMs: 65_000,
+      maxConnections: 500,
       port: 8080,
       host: '0.0.0.0',
       dataDir: resolve('var/kw'),
@@ -149,6 +157,13 @@ describe('loadConfig', () => {
     ['KEYWARD_CACHE_SIZE', '-5'],
     ['KEYWARD_CACHE_FRESH_MS', 'soon'],
     ['KEYWARD_CACHE_STALE_MS', '86400001'],
+    // Finite: 0 would be Node's "never", the hole of issue 11, finding 7.
+    ['KEYWARD_REQUEST_TIMEOUT_MS', '0'],
+    ['KEYWARD_KEEP_ALIVE_TIMEOUT_MS', '0'],
+    ['KEYWARD_HEADERS_TIMEOUT_MS', '0'],
+    // Longer than the request's (60 s by default): the headers are part of the request.
+    ['KEYWARD_HEADERS_TIMEOUT_MS', '60001'],
+    ['KEYWARD_MAX_CONNECTIONS', '0'],
   ])('refuses %s=%s with a problem naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     try {

@@ -19,13 +19,26 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Largest accepted request body, bytes. */
   bodyLimit: number;
-  /** Entries in each in-process cache (keys, root keys). */
+  /**
+   * Connection limits (issue 11, finding 7): the time to receive a whole request and its headers (headers within the
+   * request's time), an idle keep-alive connection's life, and the open connections at most.
+   */
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
+  /** Found entries in each in-process lookup cache (keys, root keys, rate-limit namespaces). */
   cacheSize: number;
+  /** Misses (lookups that found nothing) each of those caches remembers, apart from its found entries. */
+  cacheMissSize: number;
   /** How long a cached lookup is served without a refresh, and how long past that it may be served while refreshing. */
   cacheFreshMs: number;
   cacheStaleMs: number;
   /** redis:// or rediss://: shared rate-limit counters and cache invalidation across nodes. null: one node, in memory. */
   redisUrl: string | null;
+  /** The in-memory limiter's bounds (ratelimit/bounded-counters.ts): counters in all, and per workspace. */
+  ratelimitMaxCounters: number;
+  ratelimitMaxCountersPerWorkspace: number;
   /**
    * Requests per minute each workspace may make through the API, for workspaces without their own value
    * (set with `keyward workspace-limit`). null: unlimited. 0: every request is refused with 429.
@@ -159,6 +172,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     if (file !== null && !existsSync(file)) problems.push(`${name} names a file that does not exist: ${file}`);
   }
 
+  // Finite: 0 (Node's "never") is refused, as an attack holds a connection for as long as it is allowed to.
+  const milliseconds = (name: 'KEYWARD_REQUEST_TIMEOUT_MS' | 'KEYWARD_HEADERS_TIMEOUT_MS' | 'KEYWARD_KEEP_ALIVE_TIMEOUT_MS') =>
+    integer(env, name, SETTINGS[name].default, 100, 3_600_000, problems);
+  const requestTimeoutMs = milliseconds('KEYWARD_REQUEST_TIMEOUT_MS');
+  const headersTimeoutMs = milliseconds('KEYWARD_HEADERS_TIMEOUT_MS');
+  // Node refuses a headers timeout longer than the request's: the headers are part of the request.
+  if (headersTimeoutMs > requestTimeoutMs) problems.push('KEYWARD_HEADERS_TIMEOUT_MS must not be longer than KEYWARD_REQUEST_TIMEOUT_MS');
+
   const config: Config = {
     port,
     host,
@@ -166,7 +187,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     databaseUrl,
     logLevel,
     bodyLimit: integer(env, 'KEYWARD_BODY_LIMIT', SETTINGS.KEYWARD_BODY_LIMIT.default, 1024, 100 * 1024 * 1024, problems),
+    requestTimeoutMs,
+    headersTimeoutMs,
+    keepAliveTimeoutMs: milliseconds('KEYWARD_KEEP_ALIVE_TIMEOUT_MS'),
+    maxConnections: integer(env, 'KEYWARD_MAX_CONNECTIONS', SETTINGS.KEYWARD_MAX_CONNECTIONS.default, 1, 1_000_000, problems),
     cacheSize: integer(env, 'KEYWARD_CACHE_SIZE', SETTINGS.KEYWARD_CACHE_SIZE.default, 0, 10_000_000, problems),
+    cacheMissSize: integer(env, 'KEYWARD_CACHE_MISS_SIZE', SETTINGS.KEYWARD_CACHE_MISS_SIZE.default, 0, 10_000_000, problems),
+    ratelimitMaxCounters: integer(
+      env,
+      'KEYWARD_RATELIMIT_MAX_COUNTERS',
+      SETTINGS.KEYWARD_RATELIMIT_MAX_COUNTERS.default,
+      1,
+      100_000_000,
+      problems,
+    ),
+    ratelimitMaxCountersPerWorkspace: integer(
+      env,
+      'KEYWARD_RATELIMIT_MAX_COUNTERS_PER_WORKSPACE',
+      SETTINGS.KEYWARD_RATELIMIT_MAX_COUNTERS_PER_WORKSPACE.default,
+      1,
+      100_000_000,
+      problems,
+    ),
     cacheFreshMs: integer(env, 'KEYWARD_CACHE_FRESH_MS', SETTINGS.KEYWARD_CACHE_FRESH_MS.default, 0, 86_400_000, problems),
     cacheStaleMs: integer(env, 'KEYWARD_CACHE_STALE_MS', SETTINGS.KEYWARD_CACHE_STALE_MS.default, 0, 86_400_000, problems),
     redisUrl,

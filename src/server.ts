@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { MemoryBus, type InvalidationBus } from './cache/bus.js';
 import { RedisBus } from './cache/redis-bus.js';
+import { keyCacheKey } from './cache/key-cache-key.js';
 import { SwrCache } from './cache/swr-cache.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -16,6 +17,7 @@ import { RedisLimiter } from './ratelimit/redis.js';
 import type { CachedNamespace, Logger } from './services/deps.js';
 import { createServices, type Services } from './services/index.js';
 import { openSqlStore } from './storage/sql/sql-store.js';
+import { readableByOthers } from './storage/sqlite/file-modes.js';
 import type { KeyRecord, Store } from './storage/store.js';
 import { openVault } from './vault/open.js';
 import type { Vault } from './vault/vault.js';
@@ -56,7 +58,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   // Made first, so everything that logs (the vault as it opens, the services, Fastify) has it from the start.
   const loggerOptions = { level: config.logLevel, redact: { paths: LOG_REDACT, censor: '[redacted]' } };
   const log = options.logStream ? pino(loggerOptions, options.logStream) : pino(loggerOptions);
-  const { bus, limiter } = await openSharedState(config.redisUrl);
+  const { bus, limiter } = await openSharedState(config);
   const store = await openSqlStore(config.databaseUrl).catch(async (error: unknown) => {
     await Promise.all([bus.close(), limiter.close()]);
     throw error;
@@ -66,7 +68,13 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     await Promise.all([bus.close(), limiter.close(), store.close()]);
     throw error;
   });
-  const cacheOptions = { maxEntries: config.cacheSize, freshMs: config.cacheFreshMs, staleMs: config.cacheStaleMs, clock };
+  const cacheOptions = {
+    maxEntries: config.cacheSize,
+    maxMisses: config.cacheMissSize,
+    freshMs: config.cacheFreshMs,
+    staleMs: config.cacheStaleMs,
+    clock,
+  };
   const keyCache = new SwrCache<KeyRecord>(cacheOptions);
   const rootKeyCache = new SwrCache<CachedRootKey>(cacheOptions);
   const ratelimitNamespaceCache = new SwrCache<CachedNamespace>(cacheOptions);
@@ -75,7 +83,10 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   bus.subscribe((message) => {
     switch (message.kind) {
       case 'key':
-        keyCache.invalidate(message.hash);
+        // A node still running a version before 0003_key_hash_per_workspace names no workspace (during a rolling
+        // upgrade): drop the hash in every workspace rather than miss a revocation.
+        if (typeof message.workspaceId !== 'string') keyCache.invalidateWhere((key) => key.hash === message.hash);
+        else keyCache.invalidate(keyCacheKey(message.workspaceId, message.hash));
         break;
       case 'rootKey':
         rootKeyCache.invalidate(message.hash);
@@ -103,12 +114,25 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     authentication: new RootKeyAuthentication({ store, rootKeys: rootKeyCache, clock, usage: rootKeyUsage }),
     workspaceLimit: { limiter, clock, defaultLimit: config.workspaceRateLimit, logger },
     bodyLimit: config.bodyLimit,
+    connections: {
+      requestTimeoutMs: config.requestTimeoutMs,
+      headersTimeoutMs: config.headersTimeoutMs,
+      keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+      maxConnections: config.maxConnections,
+    },
     trustProxy: config.trustProxy,
-    metrics: createMetrics({
-      key: () => keyCache.size,
-      root_key: () => rootKeyCache.size,
-      ratelimit_namespace: () => ratelimitNamespaceCache.size,
-    }),
+    metrics: createMetrics(
+      {
+        key: () => keyCache.size,
+        key_miss: () => keyCache.missCount,
+        root_key: () => rootKeyCache.size,
+        root_key_miss: () => rootKeyCache.missCount,
+        ratelimit_namespace: () => ratelimitNamespaceCache.size,
+        ratelimit_namespace_miss: () => ratelimitNamespaceCache.missCount,
+      },
+      // Redis bounds its own keys (TTLs; docs/operations.md, "Memory"): only the memory limiter has a count here.
+      limiter instanceof MemoryLimiter ? () => limiter.size : undefined,
+    ),
     ...(config.tlsCertFile && config.tlsKeyFile
       ? { tls: { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } }
       : {}),
@@ -116,6 +140,15 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     version: VERSION,
   });
 
+  if (store.engine === 'sqlite') {
+    const exposed = readableByOthers(config.databaseUrl);
+    if (exposed.length > 0) {
+      log.warn(
+        { files: exposed },
+        'database files readable by other users of this machine (key hashes, the audit log): chmod 600 them; Keyward creates its own 0600',
+      );
+    }
+  }
   // A remote vault that cannot be reached does not stop the server (verification never needs it); it is said at once.
   vault
     ?.check()
@@ -171,8 +204,12 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
  * With Redis, rate-limit counters and cache invalidations are shared by every node; without it they
  * live in this process. Waits for the invalidation subscription, so no change is missed once serving.
  */
-async function openSharedState(redisUrl: string | null): Promise<{ bus: InvalidationBus; limiter: Limiter }> {
-  if (redisUrl === null) return { bus: new MemoryBus(), limiter: new MemoryLimiter() };
+async function openSharedState(config: Readonly<Config>): Promise<{ bus: InvalidationBus; limiter: Limiter }> {
+  const { redisUrl } = config;
+  if (redisUrl === null) {
+    const caps = { maxCounters: config.ratelimitMaxCounters, maxPerWorkspace: config.ratelimitMaxCountersPerWorkspace };
+    return { bus: new MemoryBus(), limiter: new MemoryLimiter(caps) };
+  }
   const bus = new RedisBus(redisUrl);
   const limiter = new RedisLimiter(redisUrl);
   try {

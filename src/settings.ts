@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_COUNTERS, DEFAULT_MAX_COUNTERS_PER_WORKSPACE } from './ratelimit/memory.js';
 import { DEFAULT_DEK_MAX_ENCRYPTIONS } from './vault/vault.js';
 
 export interface Setting {
@@ -21,13 +22,26 @@ export const SETTINGS = {
   KEYWARD_DATABASE_URL: { shown: '<data dir>/keyward.sqlite', description: 'A SQLite file path, or a postgres:// URL for PostgreSQL' },
   KEYWARD_LOG_LEVEL: { default: 'info', description: 'fatal, error, warn, info, debug, trace or silent' },
   KEYWARD_BODY_LIMIT: { default: 10 * 1024 * 1024, description: 'Largest request body in bytes (larger: 413)' },
-  KEYWARD_CACHE_SIZE: { default: 100_000, description: 'Entries per in-process lookup cache' },
+  KEYWARD_REQUEST_TIMEOUT_MS: { default: 60_000, description: 'Milliseconds to receive a whole request (then 408, closed)' },
+  KEYWARD_HEADERS_TIMEOUT_MS: { default: 10_000, description: "Milliseconds to receive a request's headers" },
+  KEYWARD_KEEP_ALIVE_TIMEOUT_MS: { default: 72_000, description: 'Milliseconds an idle keep-alive connection is kept' },
+  KEYWARD_MAX_CONNECTIONS: { default: 10_000, description: 'Open connections at most; more are closed at once' },
+  KEYWARD_CACHE_SIZE: { default: 100_000, description: 'Found entries per in-process lookup cache' },
+  KEYWARD_CACHE_MISS_SIZE: { default: 10_000, description: 'Misses (unknown keys) per lookup cache, kept apart from found entries' },
   KEYWARD_CACHE_FRESH_MS: { default: 60_000, description: 'Milliseconds a cached lookup is used as it is' },
   KEYWARD_CACHE_STALE_MS: { default: 300_000, description: 'Milliseconds past that it is served while reloading' },
   KEYWARD_TLS_CERT: { shown: 'unset', description: 'PEM certificate file: serve the API over HTTPS (TLS 1.3)' },
   KEYWARD_TLS_KEY: { shown: 'unset', description: 'PEM key file for KEYWARD_TLS_CERT; set both or neither' },
   KEYWARD_REDIS_URL: { shown: 'unset', description: 'redis:// or rediss:// URL: nodes share limits, caches' },
   KEYWARD_TRUST_PROXY: { default: false, description: 'true: client IP from X-Forwarded-For (only behind a proxy)' },
+  KEYWARD_RATELIMIT_MAX_COUNTERS: {
+    default: DEFAULT_MAX_COUNTERS,
+    description: 'Rate-limit windows the in-memory limiter keeps (without Redis)',
+  },
+  KEYWARD_RATELIMIT_MAX_COUNTERS_PER_WORKSPACE: {
+    default: DEFAULT_MAX_COUNTERS_PER_WORKSPACE,
+    description: 'Of those, the most one workspace may hold',
+  },
   KEYWARD_WORKSPACE_RATE_LIMIT: { shown: 'unset', description: 'API requests per minute per workspace; unset: no limit' },
   KEYWARD_MASTER_KEYS: { shown: 'unset', description: 'Master keys <version>:<base64>,...; unset: no vault (412)' },
   KEYWARD_VAULT_DIR: { shown: '<data dir>/vault', description: 'Directory of the default vault store' },

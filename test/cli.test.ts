@@ -103,6 +103,8 @@ describe('keyward CLI', { timeout: 120_000 }, () => {
       'vault',
       'vault',
       'import',
+      'cert',
+      'audit',
       'help',
     ]);
     expect(helpCommand.stdout).toBe(help.stdout);

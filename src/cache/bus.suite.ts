@@ -36,14 +36,14 @@ export function busConformance(name: string, open: () => Promise<[InvalidationBu
 
     it('delivers to the publishing node before publish resolves', async () => {
       const seen = collect(here);
-      await here.publish({ kind: 'key', hash: 'h-local' });
-      expect(seen).toContainEqual({ kind: 'key', hash: 'h-local' });
+      await here.publish({ kind: 'key', workspaceId: 'ws_local', hash: 'h-local' });
+      expect(seen).toContainEqual({ kind: 'key', workspaceId: 'ws_local', hash: 'h-local' });
     });
 
     it('delivers every kind of message to the other node within a second', async () => {
       const seen = collect(there);
       const messages: Invalidation[] = [
-        { kind: 'key', hash: 'abc+/=' },
+        { kind: 'key', workspaceId: 'ws_1', hash: 'abc+/=' },
         { kind: 'rootKey', hash: 'def' },
         { kind: 'workspace', workspaceId: 'ws_1' },
         { kind: 'ratelimitNamespace', workspaceId: 'ws_2' },

@@ -1,12 +1,13 @@
 /**
- * What a mutation announces so every node's caches drop what it changed. `key` and `rootKey`
- * name one cached lookup by its hash; `workspace` drops everything cached for a workspace (used for
- * changes that reach many keys at once, such as deleting an API). `ratelimitNamespace` drops a
- * workspace's cached rate-limit namespaces and their overrides: those change rarely, so dropping them
- * all is cheaper than naming each entry (one namespace is cached under its name and its id).
+ * What a mutation announces so every node's caches drop what it changed. `key` names one cached
+ * lookup by its workspace and hash (a key's hash is unique per workspace only), `rootKey` one by its
+ * hash; `workspace` drops everything cached for a workspace (used for changes that reach many keys
+ * at once, such as deleting an API). `ratelimitNamespace` drops a workspace's cached rate-limit
+ * namespaces and their overrides: those change rarely, so dropping them all is cheaper than naming
+ * each entry (one namespace is cached under its name and its id).
  */
 export type Invalidation =
-  | { kind: 'key'; hash: string }
+  | { kind: 'key'; workspaceId: string; hash: string }
   | { kind: 'rootKey'; hash: string }
   | { kind: 'workspace'; workspaceId: string }
   | { kind: 'ratelimitNamespace'; workspaceId: string }

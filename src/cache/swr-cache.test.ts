@@ -27,7 +27,7 @@ function counter(values: Record<string, string | undefined> = {}) {
 /** Lets queued promise callbacks run (a background refresh finishing). */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
-function setup(options: Partial<{ maxEntries: number; freshMs: number; staleMs: number }> = {}) {
+function setup(options: Partial<{ maxEntries: number; maxMisses: number; freshMs: number; staleMs: number }> = {}) {
   const clock = new TestClock(0);
   const cache = new SwrCache<string>({ maxEntries: 100, freshMs: 1000, staleMs: 5000, clock, ...options });
   return { clock, cache };
@@ -105,7 +105,7 @@ describe('SwrCache', () => {
     expect(await cache.get('ghost', load('ghost'))).toBeUndefined();
     expect(await cache.get('ghost', load('ghost'))).toBeUndefined();
     expect(calls).toEqual(['ghost']);
-    expect(cache.size).toBe(1);
+    expect([cache.size, cache.missCount]).toEqual([0, 1]);
     clock.advance(6000);
     await cache.get('ghost', load('ghost'));
     expect(calls).toEqual(['ghost', 'ghost']);
@@ -248,5 +248,49 @@ describe('SwrCache', () => {
     await cache.get('a', load('a'));
     expect(calls).toEqual(['a', 'a']);
     expect(cache.size).toBe(0);
+  });
+
+  it('bounds misses apart: a flood of unknown keys evicts only misses, never a found entry (issue 11, finding 13)', async () => {
+    const { cache } = setup({ maxEntries: 2, maxMisses: 3 });
+    const { calls, load } = counter();
+    await cache.get('found', load('found'));
+    for (let i = 0; i < 50; i++) await cache.get(`ghost${i}`, async () => undefined);
+    expect([cache.size, cache.missCount]).toEqual([1, 3]);
+    // Still cached, not loaded again.
+    expect(await cache.get('found', load('found'))).toBe('found@1');
+    expect(calls).toEqual(['found']);
+    // The most recent misses are the ones kept.
+    let reloaded = 0;
+    for (const key of ['ghost49', 'ghost48', 'ghost47']) await cache.get(key, async () => void reloaded++);
+    expect(reloaded).toBe(0);
+    await cache.get('ghost0', async () => void reloaded++);
+    expect(reloaded).toBe(1);
+  });
+
+  it('moves a key between misses and found entries when a reload finds the other', async () => {
+    const { clock, cache } = setup({ maxMisses: 5 });
+    const values: Record<string, string | undefined> = { k: undefined };
+    const { load } = counter(values);
+    await cache.get('k', load('k'));
+    expect([cache.size, cache.missCount]).toEqual([0, 1]);
+    values.k = 'now';
+    clock.advance(7000);
+    expect(await cache.get('k', load('k'))).toBe('now');
+    expect([cache.size, cache.missCount]).toEqual([1, 0]);
+    values.k = undefined;
+    clock.advance(7000);
+    expect(await cache.get('k', load('k'))).toBeUndefined();
+    expect([cache.size, cache.missCount]).toEqual([0, 1]);
+  });
+
+  it('remembers no miss with maxMisses 0, and still keeps found entries', async () => {
+    const { cache } = setup({ maxMisses: 0 });
+    const { calls, load } = counter({ ghost: undefined });
+    await cache.get('ghost', load('ghost'));
+    await cache.get('ghost', load('ghost'));
+    await cache.get('a', load('a'));
+    await cache.get('a', load('a'));
+    expect(calls).toEqual(['ghost', 'ghost', 'a']);
+    expect([cache.size, cache.missCount]).toEqual([1, 0]);
   });
 });

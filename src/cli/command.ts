@@ -12,6 +12,7 @@ export interface CommandArgs {
   api?: string;
   algorithm?: string;
   migration?: string;
+  selfSigned?: boolean;
 }
 
 /** One `keyward <name>` command: how the CLI runs it, and what `keyward --help` and `keyward <name> --help` say about it. */

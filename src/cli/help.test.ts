@@ -25,7 +25,17 @@ describe('keyward <command> --help', () => {
       .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
       .flatMap((file) => [...readFileSync(new URL(file, dir), 'utf8').matchAll(/^export const (\w+): CliCommand\b/gm)].map((m) => m[1]));
     expect(defined.length).toBe(COMMANDS.length);
-    expect(COMMANDS.map((c) => c.name)).toEqual(['start', 'migrate', 'bootstrap', 'workspace-limit', 'root-key', 'vault', 'import']);
+    expect(COMMANDS.map((c) => c.name)).toEqual([
+      'start',
+      'migrate',
+      'bootstrap',
+      'workspace-limit',
+      'root-key',
+      'vault',
+      'import',
+      'cert',
+      'audit',
+    ]);
   });
 
   for (const command of COMMANDS) {

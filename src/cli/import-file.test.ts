@@ -121,6 +121,19 @@ describe('parseImport', () => {
     }
   });
 
+  it('rejects records with a NUL character, a lone surrogate, Infinity or nesting past 32 levels (as the API does)', () => {
+    const deep = `${'{"a":'.repeat(40)}{}${'}'.repeat(40)}`;
+    const text = `[{"hash":"${HEX}","name":"a\\u0000"},{"hash":"${HEX}","meta":{"k\\ud800":1}},{"hash":"${HEX}","meta":{"n":1e309}},{"hash":"${HEX}","meta":${deep}},{"hash":"${HEX2}","name":"fine 🔑"}]`;
+    const parsed = parseImport(text, 'json', 'sha256_hex');
+    expect(parsed.records.map((r) => r.label)).toEqual(['record 5']);
+    expect(parsed.rejected).toEqual([
+      { label: 'record 1', reason: 'name: must not contain the NUL character (\\u0000)' },
+      { label: 'record 2', reason: 'meta: property names must be well-formed Unicode (a lone surrogate is not)' },
+      { label: 'record 3', reason: 'meta.n: must be a finite number (1e309 is read as Infinity)' },
+      { label: 'record 4', reason: expect.stringContaining('must not nest objects and arrays more than 32 levels deep') },
+    ]);
+  });
+
   it('refuses files that are not an import at all', () => {
     expect(() => parseImport('{"hash": 1}', 'json', 'sha256_hex')).toThrow('expected a JSON array of keys');
     expect(() => parseImport('[{', 'json', 'sha256_hex')).toThrow('not valid JSON');

@@ -2,6 +2,7 @@ import { extname } from 'node:path';
 import { Value } from 'typebox/value';
 import { MigrateKeyIn } from '../contract/key-migrations.js';
 import { KeywardError } from '../core/errors.js';
+import { jsonProblem } from '../core/json-bounds.js';
 import { importedHash, type MigrationAlgorithm } from '../core/key-migration.js';
 import type { MigrateKeyInput } from '../services/key-migrations.js';
 import { ratelimitsFrom, refillFrom } from '../services/keys/input.js';
@@ -261,6 +262,9 @@ function toKey(
   now: number,
   ignored: Set<string>,
 ): { key: MigrateKeyInput } | { problem: string } {
+  // The rules every request body keeps (depth, NUL, lone surrogates, finite numbers), which the schema cannot see.
+  const bad = jsonProblem(input, '');
+  if (bad) return problem(`${bad.location || 'the record'}: ${bad.message}`);
   const fields = { ...input };
   const flat = FLAT_CREDITS.filter((name) => fields[name] !== undefined && fields[name] !== null);
   if (flat.length > 0) {

@@ -56,6 +56,12 @@ export interface ImportArgs {
   migration?: string;
 }
 
+/**
+ * The operator's authority over the workspace, spelled as the permissions importing needs (docs/unkey-compatibility.md,
+ * "Permission requirements"): create_key, and giving the imported keys their permissions (created when missing) and roles.
+ */
+const IMPORT_PERMISSIONS = ['api.*.create_key', 'rbac.*.add_permission_to_key', 'rbac.*.create_permission', 'rbac.*.add_role_to_key'];
+
 /** Keys per keys.migrateKeys call: one transaction each. */
 const BATCH = Math.min(500, MAX_MIGRATE_KEYS);
 
@@ -106,8 +112,7 @@ export async function importCommand(config: Readonly<Config>, args: ImportArgs):
     if (!(await store.findWorkspace(workspaceId))) return failure(`no workspace "${workspaceId}"`);
     if (!(await store.findApi(workspaceId, apiId))) return failure(`no API "${apiId}" in workspace "${workspaceId}"`);
     const service = new KeyMigrationService({ store, clock: systemClock, bus: announce.bus });
-    // The operator's authority over the workspace, spelled as the one permission importing needs.
-    const ctx: RequestContext = { ...systemContext(workspaceId, 'cli'), permissions: new Set(['api.*.create_key']) };
+    const ctx: RequestContext = { ...systemContext(workspaceId, 'cli'), permissions: new Set(IMPORT_PERMISSIONS) };
 
     let migration: KeyMigrationRecord & { algorithm: MigrationAlgorithm };
     let created = false;

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { VERSION } from '../version.js';
+import { auditCli } from './audit.js';
 import { bootstrapCli } from './bootstrap.js';
+import { certCli } from './cert.js';
 import type { CliCommand } from './command.js';
 import { commandHelp, commandsHelp, settingsHelp, synopsisEntry, usageOf } from './help.js';
 import { importCli } from './import.js';
@@ -13,7 +15,17 @@ import { vaultCli } from './vault.js';
 import { workspaceLimitCli } from './workspace-limit.js';
 
 /** Every command, in the order `keyward --help` lists them. */
-export const COMMANDS: readonly CliCommand[] = [startCli, migrateCli, bootstrapCli, workspaceLimitCli, rootKeyCli, vaultCli, importCli];
+export const COMMANDS: readonly CliCommand[] = [
+  startCli,
+  migrateCli,
+  bootstrapCli,
+  workspaceLimitCli,
+  rootKeyCli,
+  vaultCli,
+  importCli,
+  certCli,
+  auditCli,
+];
 
 export const HELP = `keyward ${VERSION}: self-hosted API key management and rate limiting (Unkey v2 compatible)
 
@@ -76,8 +88,8 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
     }
     throw error;
   }
-  const { json, workspace, name: rootKeyName, permission, api, algorithm, migration } = parsed.values;
-  return command.run(config, { json, positionals: rest, workspace, name: rootKeyName, permission, api, algorithm, migration });
+  const { json, workspace, name: rootKeyName, permission, api, algorithm, migration, 'self-signed': selfSigned } = parsed.values;
+  return command.run(config, { json, positionals: rest, workspace, name: rootKeyName, permission, api, algorithm, migration, selfSigned });
 }
 
 /** `keyward <command> --help` and `keyward help <command>`: that command's help on stdout, without loading the configuration. */

@@ -3,7 +3,7 @@ import type { ParseArgsConfig } from 'node:util';
 /** Every option the command line accepts (node:util parseArgs); each command's help says which it takes. */
 export const OPTIONS = {
   json: { type: 'boolean', default: false },
-  // root-key create/list, import
+  // root-key create/list, import, audit verify
   workspace: { type: 'string' },
   name: { type: 'string' },
   permission: { type: 'string', multiple: true },
@@ -11,6 +11,8 @@ export const OPTIONS = {
   api: { type: 'string' },
   algorithm: { type: 'string' },
   migration: { type: 'string' },
+  // cert
+  'self-signed': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', short: 'v', default: false },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { MAX_COUNT, MAX_WINDOW_MS } from '../core/bounds.js';
 import { JsonObject, JsonObjectOut, RequestObject, ResourceId, UnixMs } from './common.js';
 
 /** Field rules shared by the key operations (limits from docs/unkey-compatibility.md, "Operations"). */
@@ -12,11 +13,13 @@ export const ExternalIdField = Type.String({
 });
 export const PermissionSlug = Type.String({ minLength: 1, maxLength: 128, pattern: '^[a-zA-Z0-9_:\\-\\.\\*]+$' });
 export const RoleName = Type.String({ minLength: 1, maxLength: 128 });
+/** A rate-limit window of a key, an identity or an ad-hoc verification limit. */
+const WindowMs = Type.Integer({ minimum: 1000, maximum: MAX_WINDOW_MS, description: 'Window length in milliseconds (1 s to 365 days).' });
 
 export const RefillIn = Type.Object(
   {
     interval: Type.Union([Type.Literal('daily'), Type.Literal('monthly')]),
-    amount: Type.Integer({ minimum: 1, description: 'What `remaining` is set to at each refill.' }),
+    amount: Type.Integer({ minimum: 1, maximum: MAX_COUNT, description: 'What `remaining` is set to at each refill.' }),
     refillDay: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 31, description: 'Monthly only: the day of the month (the last day in shorter months).' }),
     ),
@@ -26,7 +29,7 @@ export const RefillIn = Type.Object(
 
 export const CreditsIn = Type.Object(
   {
-    remaining: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'null means unlimited.' }),
+    remaining: Type.Union([Type.Integer({ minimum: 0, maximum: MAX_COUNT }), Type.Null()], { description: 'null means unlimited.' }),
     refill: Type.Optional(Type.Union([RefillIn, Type.Null()])),
   },
   { additionalProperties: false },
@@ -35,8 +38,8 @@ export const CreditsIn = Type.Object(
 export const RatelimitIn = Type.Object(
   {
     name: Type.String({ minLength: 3, maxLength: 128 }),
-    limit: Type.Integer({ minimum: 1 }),
-    duration: Type.Integer({ minimum: 1000, description: 'Window length in milliseconds.' }),
+    limit: Type.Integer({ minimum: 1, maximum: MAX_COUNT }),
+    duration: WindowMs,
     autoApply: Type.Boolean({ default: false, description: 'Checked on every verification, even when not named.' }),
   },
   { additionalProperties: false },
@@ -124,7 +127,7 @@ export const UpdateKeyBody = RequestObject({
 export const UpdateCreditsBody = RequestObject({
   keyId: KeyIdField,
   operation: Type.Union([Type.Literal('set'), Type.Literal('increment'), Type.Literal('decrement')]),
-  value: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+  value: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: MAX_COUNT }), Type.Null()])),
 });
 
 export const RerollKeyBody = RequestObject({
@@ -155,9 +158,9 @@ export const VerifyKeyBody = RequestObject({
       Type.Object(
         {
           name: Type.String({ minLength: 3, maxLength: 255 }),
-          cost: Type.Integer({ minimum: 0, default: 1 }),
-          limit: Type.Optional(Type.Integer({ minimum: 0 })),
-          duration: Type.Optional(Type.Integer({ minimum: 1000 })),
+          cost: Type.Integer({ minimum: 0, maximum: MAX_COUNT, default: 1 }),
+          limit: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_COUNT })),
+          duration: Type.Optional(WindowMs),
         },
         { additionalProperties: false },
       ),

@@ -7,6 +7,8 @@ export const ERROR_CODES = [
   'invalid_input',
   'request_body_unreadable',
   'request_body_too_large',
+  'request_headers_too_large',
+  'request_timeout',
   'auth_missing',
   'auth_malformed',
   'root_key_not_found',

@@ -239,9 +239,15 @@ const TUPLE_TYPES: Record<string, TupleType> = {
       read_role: { allows: 'Read roles (permissions.getRole, permissions.listRoles).' },
       update_role: { allows: 'Change roles.' },
       delete_role: { allows: 'Delete roles (permissions.deleteRole).' },
-      add_permission_to_key: { allows: "Add permissions to keys (with the key's update_key)." },
+      add_permission_to_key: {
+        allows:
+          "Give keys permissions: keys.addPermissions (with the key's update_key), and `permissions` in keys.createKey, keys.updateKey, keys.migrateKeys.",
+      },
       remove_permission_from_key: { allows: "Remove permissions from keys (with the key's update_key)." },
-      add_role_to_key: { allows: "Add roles to keys (with the key's update_key)." },
+      add_role_to_key: {
+        allows:
+          "Give keys roles: keys.addRoles (with the key's update_key), and `roles` in keys.createKey, keys.updateKey, keys.migrateKeys.",
+      },
       remove_role_from_key: { allows: "Remove roles from keys (with the key's update_key)." },
       add_permission_to_role: { allows: 'Add permissions to roles.' },
       remove_permission_from_role: { allows: 'Remove permissions from roles.' },

@@ -11,8 +11,9 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import { Type } from 'typebox';
-import { KeywardError, type FieldProblem } from '../core/errors.js';
+import { KeywardError, badInput, type FieldProblem } from '../core/errors.js';
 import { newRequestId } from '../core/ids.js';
+import { jsonProblem } from '../core/json-bounds.js';
 import type { Services } from '../services/index.js';
 import { envelope, ErrorEnvelopeRef, Meta, paginatedEnvelope, SharedErrorEnvelope } from '../contract/common.js';
 import type { RootKeyAuthentication } from '../services/authentication.js';
@@ -24,6 +25,8 @@ import { ROUTES } from './routes/index.js';
 import { WorkspaceRateLimit, type WorkspaceLimitDeps } from './workspace-limit.js';
 import { registerMetrics, type Metrics } from './metrics.js';
 import { AJV_OPTIONS, replayedBody, withVerifyLane, type RequestHandler } from './verify-lane.js';
+import { clientErrorHandler } from './client-errors.js';
+import { HSTS_HEADERS } from './hsts.js';
 
 export interface AppOptions {
   services: Services;
@@ -38,7 +41,35 @@ export interface AppOptions {
   workspaceLimit?: WorkspaceLimitDeps;
   /** PEM certificate and key: serve HTTPS, TLS 1.3 only (older versions are refused in the handshake). */
   tls?: { cert: Buffer; key: Buffer };
+  /** How long a connection may take and how many may be open (KEYWARD_*_TIMEOUT_MS, KEYWARD_MAX_CONNECTIONS). */
+  connections: ConnectionLimits;
   metrics: Metrics;
+}
+
+export interface ConnectionLimits {
+  /** From a request's first byte until its body is read; then 408 and the connection is closed. */
+  requestTimeoutMs: number;
+  /** From a request's first byte until its headers are read (at most requestTimeoutMs). */
+  headersTimeoutMs: number;
+  /** How long an idle keep-alive connection is kept between requests. */
+  keepAliveTimeoutMs: number;
+  /** Open connections at most; the server closes any further one at once. */
+  maxConnections: number;
+}
+
+/**
+ * Node's server timeouts (issue 11, finding 7): Fastify's defaults left `requestTimeout` at 0, so a client sending a
+ * body one byte a second held its connection forever. Node checks them every `connectionsCheckingInterval` (30 s by
+ * default, which would let a 10 s headers timeout run to 40 s): here a quarter of the headers timeout (the shorter of
+ * the two), at most 1 s.
+ */
+function timeouts(limits: ConnectionLimits) {
+  return {
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout: limits.headersTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 4))),
+  };
 }
 
 /** Turns Ajv's errors into the contract's `errors[]` entries. */
@@ -58,10 +89,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const workspaceLimit = options.workspaceLimit && new WorkspaceRateLimit(options.workspaceLimit);
   const admissionDeps = { authentication: options.authentication, workspaceLimit, trustProxy: options.trustProxy ?? false };
   const tls = options.tls && { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.3' as const };
+  // Every HTTPS answer carries HSTS, the verify lane's and the refusals of malformed requests included.
+  const securityHeaders = tls ? HSTS_HEADERS : {};
   // The server is made here rather than by Fastify so that verifications can take the lane in front of it.
-  // The timeouts are the ones Fastify would set on a server of its own.
-  const serverFactory = (fastify: RequestHandler, settings: FastifyServerOptions) => {
-    const handler = withVerifyLane(
+  const serverFactory = (fastify: RequestHandler) => {
+    const lane = withVerifyLane(
       {
         services: options.services,
         admission: admissionDeps,
@@ -71,10 +103,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
       fastify,
     );
-    const server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
-    server.keepAliveTimeout = settings.keepAliveTimeout!;
-    server.requestTimeout = settings.requestTimeout!;
-    server.setTimeout(settings.connectionTimeout!);
+    const handler: RequestHandler = tls
+      ? (req, res) => {
+          for (const [name, value] of Object.entries(securityHeaders)) res.setHeader(name, value);
+          lane(req, res);
+        }
+      : lane;
+    const server = tls
+      ? createHttpsServer({ ...tls, ...timeouts(options.connections) }, handler)
+      : createHttpServer(timeouts(options.connections), handler);
+    // Beyond it, Node closes each new connection at once: a flood of slow clients cannot take every file descriptor.
+    server.maxConnections = options.connections.maxConnections;
     return server;
   };
   const serverOptions: FastifyServerOptions & { https?: object } = {
@@ -89,12 +128,37 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: AJV_OPTIONS },
     // Bodies are validated at a bounded cost, however many of their values are wrong (body-validation.ts).
     schemaController: { compilersFactory: { buildValidator: boundedValidatorCompiler as never } },
+    // Requests Node's parser refuses: logged by code only (never their raw bytes), answered with the error envelope.
+    clientErrorHandler: clientErrorHandler({
+      log: (fields, message) => options.logger.debug(fields, message),
+      headers: securityHeaders,
+    }),
+    // A path that is not valid percent-encoding (or a parameter past its length): the envelope, not Fastify's body.
+    frameworkErrors: (error, request, reply) => {
+      if (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+        return sendError(request, reply, 'invalid_input', error.message);
+      }
+      request.log.error({ err: error }, 'unexpected error');
+      return sendError(
+        request,
+        reply,
+        'unexpected_error',
+        'Something unexpected went wrong; the request id identifies it in the server log.',
+      );
+    },
   };
   // Fastify types an HTTPS instance apart; the routes and hooks below are the same for both.
   const app = Fastify(serverOptions) as unknown as FastifyInstance;
 
   // A body the verify lane read and then left to Fastify (it did not parse or validate) is read again from here.
   app.addHook('preParsing', (request, _reply, payload, done) => done(null, replayedBody(request.raw) ?? payload));
+
+  // Depth, NUL characters and lone surrogates, checked in every body before its schema (core/json-bounds.ts).
+  app.addHook('preValidation', (request, _reply, done) => {
+    const problem = request.body === undefined ? undefined : jsonProblem(request.body);
+    if (problem) done(badInput(`POST request body for '${request.url}' failed to validate schema`, [problem]));
+    else done();
+  });
 
   // Operations take JSON only. Fastify also parses text/plain by default, which let a text body reach
   // schema validation as a string ("must be object") instead of being refused as unreadable.

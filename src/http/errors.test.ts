@@ -81,7 +81,7 @@ describe('error codes', () => {
 });
 
 describe('errorBody', () => {
-  it.each(ERROR_CODES)('%s: status, title, full type URL; errors[] on 400 and 413', (code) => {
+  it.each(ERROR_CODES)('%s: status, title, full type URL; errors[] on 400, 408, 413 and 431', (code) => {
     const body = errorBody('req_test', code, 'what happened');
     const http = ERROR_HTTP[code];
     expect(body.meta).toEqual({ requestId: 'req_test' });
@@ -91,8 +91,8 @@ describe('errorBody', () => {
       detail: 'what happened',
       type: ERROR_TYPE_BASE + http.type,
     });
-    // Clients require `errors` on every 400; upstream also sends it on 413.
-    if (http.status === 400 || http.status === 413) expect(body.error.errors).toEqual([]);
+    // Clients require `errors` on every 400; upstream also sends it on 408 and 413, and Keyward on its 431.
+    if ([400, 408, 413, 431].includes(http.status)) expect(body.error.errors).toEqual([]);
     else expect(body.error).not.toHaveProperty('errors');
   });
 

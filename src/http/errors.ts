@@ -27,6 +27,7 @@ export const ERROR_HTTP: Record<ErrorCode, { status: number; title: string; type
   ratelimit_override_not_found: { status: 404, title: 'Not Found', type: 'unkey/data/ratelimit_override_not_found' },
   migration_not_found: { status: 404, title: 'Not Found', type: 'unkey/data/migration_not_found' },
   root_key_id_not_found: { status: 404, title: 'Not Found', type: 'keyward/data/root_key_not_found' },
+  request_timeout: { status: 408, title: 'Request Timeout', type: 'user/bad_request/request_timeout' },
   identity_already_exists: { status: 409, title: 'Conflicting Resource', type: 'unkey/data/identity_already_exists' },
   permission_already_exists: { status: 409, title: 'Conflicting Resource', type: 'unkey/data/permission_already_exists' },
   role_already_exists: { status: 409, title: 'Conflicting Resource', type: 'unkey/data/role_already_exists' },
@@ -34,6 +35,11 @@ export const ERROR_HTTP: Record<ErrorCode, { status: number; title: string; type
   protected_resource: { status: 412, title: 'Resource is protected', type: 'unkey/application/protected_resource' },
   precondition_failed: { status: 412, title: 'Precondition Failed', type: 'unkey/application/precondition_failed' },
   request_body_too_large: { status: 413, title: 'Request Entity Too Large', type: 'user/bad_request/request_body_too_large' },
+  request_headers_too_large: {
+    status: 431,
+    title: 'Request Header Fields Too Large',
+    type: 'keyward/bad_request/request_headers_too_large',
+  },
   workspace_rate_limited: { status: 429, title: 'Too Many Requests', type: 'user/too_many_requests/workspace_rate_limited' },
   unexpected_error: { status: 500, title: 'Internal Server Error', type: 'unkey/application/unexpected_error' },
   analytics_unavailable: { status: 503, title: 'Service Unavailable', type: 'unkey/data/analytics_connection_failed' },
@@ -46,11 +52,14 @@ export interface ErrorBody {
   error: { title: string; detail: string; status: number; type: string; errors?: FieldProblem[] };
 }
 
+const WITH_ERRORS = new Set([400, 408, 413, 431]);
+
 export function errorBody(requestId: string, code: ErrorCode, detail: string, problems: FieldProblem[] = []): ErrorBody {
   const http = ERROR_HTTP[code];
   const error: ErrorBody['error'] = { title: http.title, detail, status: http.status, type: ERROR_TYPE_BASE + http.type };
-  // Clients require `errors` on every 400; upstream sends it (possibly empty) on 400, 408 and 413.
-  if (http.status === 400 || http.status === 413 || problems.length > 0) {
+  // Clients require `errors` on every 400; upstream sends it (possibly empty) on 400, 408 and 413, and Keyward's 431
+  // (an HTTP-layer refusal like them) does the same.
+  if (WITH_ERRORS.has(http.status) || problems.length > 0) {
     error.errors = problems.map((p) => (p.fix === undefined ? { location: p.location, message: p.message } : p));
   }
   return { meta: { requestId }, error };

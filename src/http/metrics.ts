@@ -14,8 +14,11 @@ export interface Metrics {
   request(operation: string, status: number, seconds: number): void;
 }
 
-/** `caches`: each in-process cache's entry count by the name its gauge label carries. */
-export function createMetrics(caches: Record<string, () => number>): Metrics {
+/**
+ * `caches`: each in-process cache's entry count by the name its gauge label carries; `ratelimitCounters`: the
+ * in-memory limiter's counter count (absent with Redis).
+ */
+export function createMetrics(caches: Record<string, () => number>, ratelimitCounters?: () => number): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'keyward_' });
   const verifications = new Counter({
@@ -40,6 +43,16 @@ export function createMetrics(caches: Record<string, () => number>): Metrics {
       for (const [cache, size] of Object.entries(caches)) this.set({ cache }, size());
     },
   });
+  if (ratelimitCounters) {
+    new Gauge({
+      name: 'keyward_ratelimit_counters',
+      help: 'Rate-limit windows held by the in-memory limiter',
+      registers: [registry],
+      collect() {
+        this.set(ratelimitCounters());
+      },
+    });
+  }
   // Resolving a label set costs more than observing a value, and there are few (operation, status) pairs:
   // each one's child is looked up once. Verification codes are a closed set too.
   const requestSeries = new Map<string, { observe(value: number): void }>();

@@ -6,10 +6,12 @@ import type { AuditResource, KeyMigrationRecord, Meta, NewRatelimit, RefillRecor
 import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
 import type { ServiceDeps } from './deps.js';
+import { requireGivenAccessRights } from './keys/access-rights.js';
 import { attachAccess } from './keys/change.js';
 import { ratelimitsFrom, refillFrom, type CreditsInput, type RatelimitInput } from './keys/input.js';
 import { requirePermission } from './authorization.js';
 import { apiNotFound, migrationNotFound, roleNotFound } from './not-found.js';
+import { createdNote, requireCreatable, unique } from './permissions.js';
 
 /**
  * Importing keys that exist elsewhere only as hashes (docs/unkey-compatibility.md, "keys.migrateKeys"). A migration record
@@ -40,7 +42,7 @@ export interface MigrateKeysInput {
 export interface MigrateKeysResult {
   /** The imported keys in request order, each under its hash as given. */
   migrated: { hash: string; keyId: string }[];
-  /** Hashes some key already had (or an earlier entry of the same request): always an array. */
+  /** Hashes some key of the workspace already had (or an earlier entry of the same request): always an array. */
   failed: string[];
 }
 
@@ -48,6 +50,9 @@ export type KeyMigrationServiceDeps = Pick<ServiceDeps, 'store' | 'clock' | 'bus
 
 /** Creating a migration names no API: it needs create_key on every API (the `*` tuple, or a URN on every keyspace). */
 const CREATE_MIGRATION = ['api.*.create_key', urn('keyspaces/*', 'create_key')];
+
+/** Slugs per lookup of the ones to create: one entry's maximum, well under either engine's bound on bound parameters. */
+const SLUGS_PER_LOOKUP = 1000;
 
 /** An entry checked and in its stored form, before anything is written. */
 interface PreparedKey {
@@ -93,12 +98,16 @@ export class KeyMigrationService {
 
   /**
    * Imports keys by hash into an API, in one transaction with one audit record (`key.migrate`). Needs create_key
-   * on the API (403, checked first); the API (404) and the migration (404) must be the caller's. Every hash must
+   * on the API (403, checked first) and, when any entry names permissions or roles, what keys.addPermissions /
+   * keys.addRoles need (403; `create_permission` too for slugs that do not exist yet, checked before anything is
+   * written); the API (404) and the migration (404) must be the caller's. Every hash must
    * fit the migration's scheme and every entry the createKey rules (else 400, naming each entry; nothing written);
-   * unknown roles answer 404 and write nothing. A hash some key already has is listed in `failed` and skipped.
+   * unknown roles answer 404 and write nothing. A hash some key of the workspace already has (live or deleted) is listed
+   * in `failed` and skipped; other workspaces' keys never count.
    */
   async migrateKeys(ctx: RequestContext, input: MigrateKeysInput): Promise<MigrateKeysResult> {
     requirePermission(ctx, keyScope(input.apiId, 'create_key'));
+    requireGivenAccessRights(ctx, input.keys);
     const now = this.deps.clock.now();
     const { store } = this.deps;
     const result = await store.transaction(async (tx) => {
@@ -115,8 +124,21 @@ export class KeyMigrationService {
         const missing = roles.find((name) => !found.has(name));
         if (missing !== undefined) throw roleNotFound(missing);
       }
+      const slugs = unique(input.keys.flatMap((k) => k.permissions ?? []));
+      const missing: string[] = [];
+      for (let i = 0; i < slugs.length; i += SLUGS_PER_LOOKUP) {
+        missing.push(...(await requireCreatable(tx, ctx, slugs.slice(i, i + SLUGS_PER_LOOKUP))));
+      }
+      const attached = new Set<string>();
 
-      const taken = new Set(await tx.findTakenKeyHashes(prepared.map((p) => p.hash)));
+      // Only the caller's workspace: another workspace's hashes must not change the answer
+      // (docs/decisions/0007-keys-stored-as-sha256-hashes.md).
+      const taken = new Set(
+        await tx.findTakenKeyHashes(
+          ctx.workspaceId,
+          prepared.map((p) => p.hash),
+        ),
+      );
       const identities = new Map<string, string>();
       const migrated: (MigrateKeysResult['migrated'][number] & { stored: string })[] = [];
       const failed: string[] = [];
@@ -160,18 +182,21 @@ export class KeyMigrationService {
         }
         if (ratelimits.length > 0) await tx.replaceKeyRatelimits(ctx.workspaceId, keyId, ratelimits, now);
         await attachAccess(tx, ctx.workspaceId, keyId, entry, now);
+        for (const slug of entry.permissions ?? []) attached.add(slug);
         migrated.push({ hash: entry.hash, keyId, stored: hash });
         resources.push({ type: 'key', id: keyId, ...(entry.name ? { name: entry.name } : {}) });
       }
       // Nothing imported is nothing changed: a repeated import writes no record.
       if (migrated.length > 0) {
         const skipped = failed.length > 0 ? `; ${failed.length} already present` : '';
+        // Only the slugs of keys imported were created: those of skipped keys were not attached.
+        const created = createdNote(missing.filter((slug) => attached.has(slug)));
         await tx.appendAudit(
           auditEntry(
             ctx,
             now,
             'key.migrate',
-            `Migrated ${migrated.length} key(s) into API ${api.id} (migration ${migration.id}, ${migration.algorithm})${skipped}`,
+            `Migrated ${migrated.length} key(s) into API ${api.id} (migration ${migration.id}, ${migration.algorithm})${skipped}${created}`,
             resources,
           ),
         );
@@ -180,7 +205,7 @@ export class KeyMigrationService {
     });
     // Keys under Keyward's own scheme verify by that hash at once: drop any miss cached for it before the import.
     if (result.algorithm === 'sha256_base64') {
-      await Promise.all(result.migrated.map((m) => this.deps.bus.publish({ kind: 'key', hash: m.stored })));
+      await Promise.all(result.migrated.map((m) => this.deps.bus.publish({ kind: 'key', workspaceId: ctx.workspaceId, hash: m.stored })));
     }
     return { migrated: result.migrated.map(({ hash, keyId }) => ({ hash, keyId })), failed: result.failed };
   }

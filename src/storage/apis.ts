@@ -24,6 +24,7 @@ export interface ApiRecord {
 export interface ApiOps {
   insertApi(api: ApiRecord): Promise<void>;
   findApi(workspaceId: string, apiId: string): Promise<ApiRecord | undefined>;
+  /** Marks the API and its live keys deleted. */
   softDeleteApi(workspaceId: string, apiId: string, now: number): Promise<void>;
   /** Writes the settings present; `ipWhitelist: null` removes the whitelist. */
   updateApiSettings(workspaceId: string, apiId: string, settings: ApiSettingsChange, now: number): Promise<void>;

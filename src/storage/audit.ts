@@ -31,7 +31,47 @@ export interface AuditQuery {
   limit: number;
 }
 
+/** An audit record as stored, with its place in its workspace's chain (core/audit-chain.ts). */
+export interface StoredAuditRecord {
+  id: string;
+  workspaceId: string;
+  event: string;
+  time: number;
+  actorType: string;
+  actorId: string;
+  actorName: string | null;
+  description: string;
+  /** The stored JSON text, exactly as hashed. */
+  resources: string;
+  sourceIp: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  /** 1 for a workspace's first record; null only for a record written past Keyward (none should be). */
+  chainSeq: number | null;
+  chainHash: string | null;
+}
+
+/** Where a workspace's chain ends: the last record's position, hash and id (what a deleted tail is checked against). */
+export interface AuditChainHead {
+  workspaceId: string;
+  seq: number;
+  hash: string;
+  lastId: string | null;
+}
+
 export interface AuditOps {
+  /**
+   * Appends a record to its workspace's chain. Inside a transaction the store writes it when the work is done,
+   * just before commit, so the workspace's chain head is locked for the shortest time and always last (no lock
+   * order to deadlock on); outside one it runs in a transaction of its own.
+   */
   appendAudit(entry: AuditEntry): Promise<void>;
   listAudit(query: AuditQuery): Promise<AuditEntry[]>;
+  /** A workspace's chained records with a position after `afterSeq`, by position, at most `limit`. */
+  listAuditChain(workspaceId: string, afterSeq: number, limit: number): Promise<StoredAuditRecord[]>;
+  /** The id of a record of the workspace that has no chain position, if any (each one is a forgery or damage). */
+  findUnchainedAudit(workspaceId: string): Promise<string | undefined>;
+  findAuditChainHead(workspaceId: string): Promise<AuditChainHead | undefined>;
+  /** Every workspace with an audit record or a chain head, in id order. */
+  listAuditedWorkspaces(): Promise<string[]>;
 }

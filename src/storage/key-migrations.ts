@@ -24,19 +24,22 @@ export interface KeyMigrationOps {
   findKeyMigration(workspaceId: string, migrationId: string): Promise<KeyMigrationRecord | undefined>;
   /** The workspace's migrations, oldest first. */
   listKeyMigrations(workspaceId: string): Promise<KeyMigrationRecord[]>;
-  /** Those of these hashes some key already has, live or deleted, in any workspace (a hash is unique store-wide). */
-  findTakenKeyHashes(hashes: readonly string[]): Promise<string[]>;
-  /** Inserts an imported key pending its migration; false (writing nothing) if its hash is taken (race-safe). */
+  /** Those of these hashes some key of this workspace already has, live or deleted (a hash is unique per workspace). */
+  findTakenKeyHashes(workspaceId: string, hashes: readonly string[]): Promise<string[]>;
+  /** Inserts an imported key pending its migration; false (writing nothing) if its workspace has its hash (race-safe). */
   insertMigratedKey(row: NewKeyRow & { pendingMigrationId: string }): Promise<boolean>;
   /** The live key of a live API in this workspace stored under this hash and still pending this migration. */
   findPendingMigratedKey(workspaceId: string, migrationId: string, hash: string): Promise<PendingMigratedKey | undefined>;
   /**
-   * Ends a pending key's migration: moves it from `fromHash` to `hash` with its real start (and prefix, when
-   * given), in one statement. `gone` if it is no longer a live pending key under `fromHash` (another
-   * verification got there first); `conflict` if another key, even a deleted one, already has `hash`. Call it
-   * outside a transaction: the refused statement would abort a PostgreSQL one.
+   * Ends the migration of the workspace's pending key: moves it from `fromHash` to `hash` with its real start (and
+   * prefix, when given), in one statement. `gone` if it is no longer a live pending key under `fromHash` (another
+   * verification got there first); `conflict` if another key of its workspace, even a deleted one, already has
+   * `hash`. Meant for a transaction (with its audit record): a conflict is found by a read first, so the statement
+   * is not refused; only a key taking `hash` at that very moment makes it fail, which ends a PostgreSQL
+   * transaction, so write nothing after a `conflict`.
    */
   completeKeyMigration(
+    workspaceId: string,
     keyId: string,
     change: { fromHash: string; hash: string; start: string; prefix: string | null },
     now: number,

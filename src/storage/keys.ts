@@ -91,8 +91,11 @@ export interface EncryptedKeyRecord {
 export interface KeyOps {
   insertKey(row: NewKeyRow): Promise<void>;
   findKey(workspaceId: string, keyId: string): Promise<KeyRecord | undefined>;
-  /** The verify lookup: one live key of a live API, found by hash, with everything verify needs. */
-  findKeyByHash(hash: string): Promise<KeyRecord | undefined>;
+  /**
+   * The verify lookup: the workspace's live key of a live API with this hash, with everything verify needs. Hashes
+   * are unique per workspace only, and no other workspace's row is read (docs/decisions/0007-keys-stored-as-sha256-hashes.md).
+   */
+  findKeyByHash(workspaceId: string, hash: string): Promise<KeyRecord | undefined>;
   listKeys(query: KeyListQuery): Promise<KeyRecord[]>;
   updateKey(keyId: string, patch: KeyPatch, now: number): Promise<void>;
   /** Replaces the key's limits by name: unlisted ones go, listed ones keep their ids. */
@@ -113,6 +116,9 @@ export interface KeyOps {
   purgeKey(keyId: string): Promise<void>;
   /** Stores the ciphertext of a recoverable key (one per key). */
   insertEncryptedKey(row: EncryptedKeyRecord): Promise<void>;
-  /** The ciphertexts of those of these keys that are recoverable, in this workspace only. */
+  /**
+   * The ciphertexts of those of these keys that are recoverable, in this workspace only, and only of live keys of
+   * live APIs: a key deleted after the caller read it is not recovered.
+   */
   findEncryptedKeys(workspaceId: string, keyIds: readonly string[]): Promise<EncryptedKeyRecord[]>;
 }

@@ -5,24 +5,16 @@ import type { RequestContext } from '../context.js';
 import type { ServiceDeps } from '../deps.js';
 import { changeKey, keyResources, type KeyChange } from './change.js';
 import { createdNote, permissionResource, requireCreatable, unique } from '../permissions.js';
-import { requirePermission, rbac } from '../authorization.js';
+import { requirePermission } from '../authorization.js';
 import { permissionNotFound, roleNotFound } from '../not-found.js';
+import { PERMISSION_ACTIONS, ROLE_ACTIONS, requireRbac, type AccessChange } from './access-rights.js';
 
 /**
  * What keys.add/remove/setPermissions and keys.add/remove/setRoles do to one key's direct permissions and roles.
  * `add` keeps what the key has, `remove` ignores what it lacks, `set` replaces exactly (`[]` clears).
  */
 
-export type AccessChange = 'add' | 'remove' | 'set';
-
-/** The rbac actions each change needs besides update_key on the key's API (docs/unkey-compatibility.md, "Permission requirements"). */
-const PERMISSION_ACTIONS: Record<AccessChange, string[]> = {
-  add: ['add_permission_to_key'],
-  remove: ['remove_permission_from_key'],
-  set: ['add_permission_to_key', 'remove_permission_from_key'],
-};
-// As upstream: adding a role needs add_role_to_key, while removing and setting need update_key alone.
-const ROLE_ACTIONS: Record<AccessChange, string[]> = { add: ['add_role_to_key'], remove: [], set: [] };
+export type { AccessChange };
 
 /** The names the key holds after the change, worked out from what it held (read under its row lock). */
 function namesAfter(change: AccessChange, before: string[], named: string[]): string[] {
@@ -100,14 +92,14 @@ export class KeyAccessService {
   }
 
   /** update_key on the key's API (tuple or URN) plus the rbac actions of the change (docs/unkey-compatibility.md, "Permission requirements"). */
-  private changeKey<T>(ctx: RequestContext, keyId: string, rbacActions: string[], change: KeyChange<T>): Promise<T> {
+  private changeKey<T>(ctx: RequestContext, keyId: string, rbacActions: readonly string[], change: KeyChange<T>): Promise<T> {
     return changeKey(
       this.deps,
       ctx,
       keyId,
       (key) => {
         requirePermission(ctx, keyScope(key.apiId, 'update_key', key.id));
-        for (const action of rbacActions) requirePermission(ctx, rbac(action));
+        requireRbac(ctx, rbacActions);
       },
       change,
     );

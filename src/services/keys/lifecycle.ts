@@ -1,4 +1,5 @@
 import { KeywardError, badInput } from '../../core/errors.js';
+import { MAX_COUNT } from '../../core/bounds.js';
 import { newId } from '../../core/ids.js';
 import { generateKey, hashKey } from '../../core/key-format.js';
 import { eitherScope, keyScope, readApiScope, satisfies } from '../../core/permissions.js';
@@ -22,6 +23,8 @@ import {
 import { notStoringEncryptedKeys, RecoverableKeys, undecryptable } from './recoverable.js';
 import { requirePermission } from '../authorization.js';
 import { apiNotFound, keyNotFound } from '../not-found.js';
+import { createdNote, requireCreatable } from '../permissions.js';
+import { requireGivenAccessRights } from './access-rights.js';
 
 /** Key lifecycle: create, read, update, credits, delete, reroll, list. */
 export class KeyService {
@@ -36,6 +39,8 @@ export class KeyService {
     if (!satisfies(ctx.permissions, ctx.workspaceId, keyScope(input.apiId, 'create_key'))) throw apiNotFound(input.apiId);
     if (input.recoverable && !satisfies(ctx.permissions, ctx.workspaceId, eitherScope('api', input.apiId, 'encrypt_key')))
       throw apiNotFound(input.apiId);
+    // Giving the new key permissions or roles needs what keys.addPermissions / keys.addRoles need (403).
+    requireGivenAccessRights(ctx, [input]);
     const now = this.deps.clock.now();
     const refill = input.credits ? refillFrom(input.credits, 'create') : null;
     const ratelimits = ratelimitsFrom(input.ratelimits ?? [], now);
@@ -48,6 +53,7 @@ export class KeyService {
       if (!api) throw apiNotFound(input.apiId);
       // Turned off since sealNewKey looked: the setting wins.
       if (sealed && !api.storeEncryptedKeys) throw notStoringEncryptedKeys(api.id);
+      const created = await requireCreatable(tx, ctx, input.permissions ?? []);
       const key = sealed?.key ?? generateKey(input.byteLength ?? api.defaultByteLength ?? 16, input.prefix ?? api.defaultPrefix);
       const keyId = sealed?.keyId ?? newId('key', now);
       const identityId = input.externalId ? await tx.upsertIdentity(ctx.workspaceId, input.externalId, now) : null;
@@ -79,7 +85,7 @@ export class KeyService {
       if (ratelimits.length > 0) await tx.replaceKeyRatelimits(ctx.workspaceId, keyId, ratelimits, now);
       await attachAccess(tx, ctx.workspaceId, keyId, input, now);
       await tx.appendAudit(
-        auditEntry(ctx, now, 'key.create', `Created ${sealed ? 'recoverable ' : ''}key ${keyId} in API ${api.id}`, [
+        auditEntry(ctx, now, 'key.create', `Created ${sealed ? 'recoverable ' : ''}key ${keyId} in API ${api.id}${createdNote(created)}`, [
           { type: 'key', id: keyId, ...(input.name ? { name: input.name } : {}) },
           { type: 'api', id: api.id, name: api.name },
           ...(identityId ? [{ type: 'identity', id: identityId, name: input.externalId! }] : []),
@@ -109,7 +115,8 @@ export class KeyService {
 
   /** The key itself, looked up by its hash. Disabled and expired keys are returned too (it is a read, not a verification). */
   async whoami(ctx: RequestContext, rawKey: string): Promise<KeyRecord> {
-    const key = await this.deps.store.findKeyByHash(hashKey(rawKey));
+    // Scoped to the caller's workspace: another workspace's key is never read, so it is missing like any other.
+    const key = await this.deps.store.findKeyByHash(ctx.workspaceId, hashKey(rawKey));
     // Missing, another workspace's, or not readable by the caller all look the same, so a root key cannot probe
     // for keys; the detail never repeats the key, which is a secret.
     if (
@@ -124,7 +131,13 @@ export class KeyService {
 
   /** Partial update: an absent field stays as it is, null clears it. */
   async update(ctx: RequestContext, input: UpdateKeyInput): Promise<void> {
-    await this.changeKey(ctx, input.keyId, 'update_key', async (tx, key, now) => {
+    // Giving the key permissions or roles also needs what keys.addPermissions / keys.addRoles need (403).
+    const authorize = (key: KeyRecord) => {
+      requirePermission(ctx, keyScope(key.apiId, 'update_key', key.id));
+      requireGivenAccessRights(ctx, [input]);
+    };
+    await changeKey(this.deps, ctx, input.keyId, authorize, async (tx, key, now) => {
+      const created = await requireCreatable(tx, ctx, input.permissions ?? []);
       const patch: KeyPatch = input.credits === undefined ? {} : creditsPatch(input.credits);
       const ratelimits = input.ratelimits && ratelimitsFrom(input.ratelimits, now);
       if (input.name !== undefined) patch.name = input.name;
@@ -141,7 +154,9 @@ export class KeyService {
       if (ratelimits) await tx.replaceKeyRatelimits(ctx.workspaceId, key.id, ratelimits, now);
       await attachAccess(tx, ctx.workspaceId, key.id, input, now);
       const fields = Object.keys(input).filter((field) => field !== 'keyId');
-      await tx.appendAudit(auditEntry(ctx, now, 'key.update', `Updated key ${key.id}: ${fields.join(', ') || 'nothing'}`, resources));
+      await tx.appendAudit(
+        auditEntry(ctx, now, 'key.update', `Updated key ${key.id}: ${fields.join(', ') || 'nothing'}${createdNote(created)}`, resources),
+      );
     });
   }
 
@@ -162,8 +177,13 @@ export class KeyService {
       } else {
         if (operation !== 'set' && key.remaining === null) throw unlimited(key.id);
         const remaining = await tx.changeCredits(key.id, operation, value);
-        // Only a key made unlimited since we read it leaves nothing to change.
-        if (remaining === undefined) throw unlimited(key.id);
+        if (remaining === undefined) {
+          // A key made unlimited since we read it leaves nothing to change; otherwise the increment passed the bound.
+          if ((await tx.readCredits(key.id)) === null) throw unlimited(key.id);
+          throw badInput(`The key '${key.id}' would have more than ${MAX_COUNT} credits; increment by less, or \`set\` them.`, [
+            { location: 'body.value', message: `the credits after the increment must not exceed ${MAX_COUNT}` },
+          ]);
+        }
         credits = { remaining, refill: key.refill };
       }
       const change = value === null ? 'set to unlimited' : `${operation} ${value}, now ${credits.remaining}`;

@@ -5,6 +5,8 @@ import { keyScope, satisfies } from '../../core/permissions.js';
 import type { RequestContext } from '../context.js';
 import type { ServiceDeps } from '../deps.js';
 import type { KeyRecord } from '../../storage/store.js';
+import { auditEntry } from '../audit.js';
+import { keyResources } from '../keys/change.js';
 
 /**
  * Verification of imported keys (docs/unkey-compatibility.md, "Verification against a migration"). Only reached
@@ -12,9 +14,14 @@ import type { KeyRecord } from '../../storage/store.js';
  * a key imported under Keyward's own scheme verifies for the first time: the ordinary path pays nothing.
  *
  * A match is proof of the plaintext, so the key moves to Keyward's hash, gets its real start and leaves its
- * migration, in one statement; every node drops both hashes from its key cache; verification then runs as
- * for any key. Nothing happens for a caller who may not verify the key: it learns nothing and changes nothing.
+ * migration, in one statement, committed with its audit record (`key.complete_migration`, the verifying root key
+ * as actor; docs/decisions/0010-audit-in-the-same-transaction.md); every node drops both hashes from its key
+ * cache; verification then runs as for any key. Nothing happens for a caller who may not verify the key: it
+ * learns nothing and changes nothing.
  */
+
+/** The audit event of a key's first verification ending its migration (its hash moved, or its start recorded). */
+const COMPLETED = 'key.complete_migration';
 
 /** Migrations held per node (they never change, so found ones stay until evicted). */
 const MAX_CACHED = 10_000;
@@ -53,19 +60,39 @@ export class MigratedKeys {
     if (!pending || !safeEqual(pending.hash, legacy)) {
       // A concurrent verification may have moved the key since this one's lookup missed (and cached the miss):
       // then the key is under its Keyward hash now, and this verification must find it there too.
-      if ((await store.findKeyByHash(hash)) === undefined) return false;
-      await this.invalidate([hash]);
+      if ((await store.findKeyByHash(ctx.workspaceId, hash)) === undefined) return false;
+      await this.invalidate(ctx.workspaceId, [hash]);
       return true;
     }
     // The caller must hold verify_key on the key's API, as the ordinary path demands, before anything changes.
     if (!satisfies(ctx.permissions, ctx.workspaceId, keyScope(pending.apiId, 'verify_key', pending.id))) return false;
-    const outcome = await store.completeKeyMigration(
-      pending.id,
-      { fromHash: legacy, hash, ...migratedKeyStart(plaintext) },
-      this.clock.now(),
-    );
+    const now = this.clock.now();
+    const outcome = await store.transaction(async (tx) => {
+      const done = await tx.completeKeyMigration(
+        ctx.workspaceId,
+        pending.id,
+        { fromHash: legacy, hash, ...migratedKeyStart(plaintext) },
+        now,
+      );
+      if (done === 'completed') {
+        await tx.appendAudit(
+          auditEntry(
+            ctx,
+            now,
+            COMPLETED,
+            `Moved imported key ${pending.id} from its ${algorithm} hash to Keyward's on its first verification (migration ${migrationId})`,
+            [
+              { type: 'key', id: pending.id },
+              { type: 'api', id: pending.apiId },
+              { type: 'key_migration', id: migrationId },
+            ],
+          ),
+        );
+      }
+      return done;
+    });
     // Both, whatever the outcome: the old hash must stop finding the key and the new one's cached miss must go.
-    await this.invalidate([legacy, hash]);
+    await this.invalidate(ctx.workspaceId, [legacy, hash]);
     if (outcome === 'conflict') {
       // Another key, live or deleted, already has this key's Keyward hash: refuse rather than guess.
       this.deps.logger.warn(
@@ -79,17 +106,33 @@ export class MigratedKeys {
 
   /**
    * A key imported under Keyward's own scheme (sha256_base64) is found by the ordinary lookup; its first
-   * verification records its real start and ends its migration. Best effort: a failure is logged and retried
-   * by the next verification, never turned into a failed verification.
+   * verification records its real start and ends its migration, with its audit record. Best effort: a failure
+   * (of either: they commit together) is logged and retried by the next verification, never turned into a failed
+   * verification.
    */
-  async learnStart(key: KeyRecord, plaintext: string): Promise<void> {
+  async learnStart(ctx: RequestContext, key: KeyRecord, plaintext: string): Promise<void> {
     try {
-      await this.deps.store.completeKeyMigration(
-        key.id,
-        { fromHash: key.hash, hash: key.hash, ...migratedKeyStart(plaintext) },
-        this.clock.now(),
-      );
-      await this.invalidate([key.hash]);
+      const now = this.clock.now();
+      await this.deps.store.transaction(async (tx) => {
+        const done = await tx.completeKeyMigration(
+          key.workspaceId,
+          key.id,
+          { fromHash: key.hash, hash: key.hash, ...migratedKeyStart(plaintext) },
+          now,
+        );
+        // `gone`: a concurrent first verification recorded it (and its audit record) already.
+        if (done !== 'completed') return;
+        await tx.appendAudit(
+          auditEntry(
+            ctx,
+            now,
+            COMPLETED,
+            `Recorded the start of imported key ${key.id} (sha256_base64) on its first verification`,
+            keyResources(key),
+          ),
+        );
+      });
+      await this.invalidate(key.workspaceId, [key.hash]);
     } catch (error) {
       this.deps.logger.warn(
         { keyId: key.id, reason: error instanceof Error ? error.message : String(error) },
@@ -99,13 +142,13 @@ export class MigratedKeys {
   }
 
   /**
-   * Drops these hashes from every node's key cache. The bus applies it on this node first; a failure to tell
+   * Drops these hashes of the workspace from every node's key cache. The bus applies it on this node first; a failure to tell
    * the other nodes (Redis down) is logged, not turned into a failed verification: the change is committed, and
    * a node still holding a stale miss finds the key through claim's second look.
    */
-  private async invalidate(hashes: string[]): Promise<void> {
+  private async invalidate(workspaceId: string, hashes: string[]): Promise<void> {
     try {
-      await Promise.all(hashes.map((hash) => this.deps.bus.publish({ kind: 'key', hash })));
+      await Promise.all(hashes.map((hash) => this.deps.bus.publish({ kind: 'key', workspaceId, hash })));
     } catch (error) {
       this.deps.logger.warn(
         { reason: error instanceof Error ? error.message : String(error) },

@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useTestServer } from '../../../test/per-file-server.js';
 import { newKey, verifierContext } from '../../../test/key-fixtures.js';
+import type { Invalidation } from '../../cache/bus.js';
 import { SwrCache } from '../../cache/swr-cache.js';
 import { hashKey } from '../../core/key-format.js';
 import { MemoryLimiter } from '../../ratelimit/memory.js';
@@ -66,11 +67,61 @@ describe('key cache', () => {
     const lookups = vi.spyOn(t.server.store, 'findKeyByHash');
     await verify({ key });
     expect(lookups).toHaveBeenCalledTimes(0);
-    await t.server.bus.publish({ kind: 'key', hash: hashKey(key) });
+    // Named by workspace and hash: the same hash in another workspace is another entry, left alone.
+    await t.server.bus.publish({ kind: 'key', workspaceId: (await t.newWorkspace()).workspaceId, hash: hashKey(key) });
+    await verify({ key });
+    expect(lookups).toHaveBeenCalledTimes(0);
+    await t.server.bus.publish({ kind: 'key', workspaceId: t.workspaceId, hash: hashKey(key) });
     await verify({ key });
     expect(lookups).toHaveBeenCalledTimes(1);
     await verify({ key });
     expect(lookups).toHaveBeenCalledTimes(1);
+  });
+
+  it('a key invalidation from a node of an older version (no workspace in it) still drops the hash', async () => {
+    const { key } = await createKey();
+    await verify({ key });
+    const lookups = vi.spyOn(t.server.store, 'findKeyByHash');
+    // What a node before 0003_key_hash_per_workspace sends over Redis during a rolling upgrade.
+    await t.server.bus.publish(JSON.parse(JSON.stringify({ kind: 'key', hash: hashKey(key) })) as Invalidation);
+    await verify({ key });
+    expect(lookups).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('a key that changes under its charge (docs/architecture.md, "Verification")', () => {
+  /** Makes the next `times` charges of the key find it changed: each changes the key (a real write) just before charging. */
+  function changeBeforeCharges(keyId: string, times: number) {
+    const { store } = t.server;
+    const spend = store.spendCredits;
+    let changes = 0;
+    const charges = vi.spyOn(store, 'spendCredits').mockImplementation(async (id, cost, condition) => {
+      if (changes < times) await store.updateKey(keyId, { meta: { change: ++changes } }, t.clock.now() + changes);
+      return spend(id, cost, condition);
+    });
+    return { charges, lookups: vi.spyOn(store, 'findKeyByHash') };
+  }
+
+  it('a change that revokes nothing: decided again on the key as it is now, VALID, charged once', async () => {
+    const { keyId, key } = await createKey({ credits: { remaining: 10 } });
+    await verify({ key });
+    const { charges, lookups } = changeBeforeCharges(keyId, 1);
+    expect(await verify({ key })).toMatchObject({ code: 'VALID', credits: 8, meta: { change: 1 } });
+    expect(charges).toHaveBeenCalledTimes(2);
+    expect(lookups).toHaveBeenCalledTimes(1);
+    expect(await t.server.store.readCredits(keyId)).toBe(8);
+  });
+
+  it('a key that changes under every charge: three decisions, then HTTP 500 with nothing charged', async () => {
+    const { keyId, key } = await createKey({ credits: { remaining: 10 } });
+    await verify({ key });
+    const { charges } = changeBeforeCharges(keyId, 3);
+    const res = await t.call('keys.verifyKey', { key });
+    expect(res.status).toBe(500);
+    expect(res.body.error.type).toBe('https://unkey.com/docs/errors/unkey/application/unexpected_error');
+    expect(JSON.stringify(res.body)).not.toContain(key);
+    expect(charges).toHaveBeenCalledTimes(3);
+    expect(await t.server.store.readCredits(keyId)).toBe(9);
   });
 });
 

@@ -1,4 +1,5 @@
 import { KeywardError } from '../../core/errors.js';
+import { keyCacheKey } from '../../cache/key-cache-key.js';
 import { hashKey } from '../../core/key-format.js';
 import { evaluatePermissionQuery, parsePermissionQuery } from '../../core/permission-query.js';
 import { grantsUrn, keyResource } from '../../core/permissions.js';
@@ -18,8 +19,9 @@ import { UsageBuffer } from '../usage-buffer.js';
  * The verify hot path (docs/architecture.md, "Verification"; docs/unkey-compatibility.md, "Verification"). Every outcome is a value answered with HTTP 200;
  * only a malformed permissions query throws (400). Budget: one hash, one cache lookup (one query on
  * a miss), pure checks, one limiter call when the key has rate limits to apply, and for limited keys
- * one credit statement (a charge, or a read of the balance when nothing is charged). Nothing is logged or audited
- * here, and lastUsedAt is buffered in memory and written by `flushUsage`, never awaited here.
+ * one credit statement (a charge that re-checks the key is live and unchanged, or a read of the balance when nothing
+ * is charged; a refused charge reads why). Nothing is logged or audited here (but for an imported key's first
+ * verification, migrated-keys.ts), and lastUsedAt is buffered in memory and written by `flushUsage`, never awaited here.
  */
 
 export type VerifyCode =
@@ -93,6 +95,9 @@ export type VerifyKeyResult = { readonly valid: false; readonly code: 'NOT_FOUND
 const NOT_FOUND = Object.freeze({ valid: false, code: 'NOT_FOUND' } as const);
 
 const VERIFY_ANY_API = 'api.*.verify_key';
+
+/** How many times one verification decides, when its key keeps changing under its charge (see `verify`). */
+const MAX_DECISIONS = 3;
 
 /** A configured limit as verification applies it: whose counter it is, and under which key. */
 interface LimitConfig {
@@ -191,12 +196,15 @@ export class VerifyService {
   async verify(ctx: RequestContext, input: VerifyKeyInput): Promise<VerifyKeyResult> {
     const { store, keyCache } = this.deps;
     const hash = hashKey(input.key);
-    // Misses are cached too, so guessing random keys costs the database nothing after the first try.
-    const key = await keyCache.get(hash, () => store.findKeyByHash(hash));
+    const { workspaceId } = ctx;
+    // Cached and looked up per (workspace, hash): another workspace's key is never read, so it is a miss like any
+    // unknown key, in answer and in time. Misses are cached too, so guessing random keys costs the database
+    // nothing after the first try.
+    const key = await keyCache.get(keyCacheKey(workspaceId, hash), () => store.findKeyByHash(workspaceId, hash));
     // With a migrationId a miss may still be an imported key, found by its original hash (docs/unkey-compatibility.md, "Verification against a migration").
     if (!key) return input.migrationId === undefined ? NOT_FOUND : this.verifyMigrated(ctx, input, input.migrationId);
-    // Another workspace's key answers exactly like an unknown one: a root key cannot probe other tenants.
-    if (key.workspaceId !== ctx.workspaceId) return NOT_FOUND;
+    // Belt and braces (the lookup is scoped): another workspace's key answers exactly like an unknown one.
+    if (key.workspaceId !== workspaceId) return NOT_FOUND;
     // Without verify permission on this key's API the caller must not learn the key exists (masked, as upstream).
     // Two Set lookups in the common case; URN grants are matched only when both miss, and cost nothing for root
     // keys holding none (keys.verifyKey's Requirement is keyScope(apiId, 'verify_key', keyId), written out here).
@@ -207,44 +215,72 @@ export class VerifyService {
     )
       return NOT_FOUND;
     // A key imported under Keyward's own hash scheme verifies as it is; its first verification records its real start.
-    if (key.start === MIGRATED_KEY_START) await this.migrated.learnStart(key, input.key);
+    if (key.start === MIGRATED_KEY_START) await this.migrated.learnStart(ctx, key, input.key);
 
     // Parsed before the state checks: a malformed query is the caller's bug, so it is a 400 even for a
     // disabled or expired key (but never reveals a key the checks above hide).
     const query = input.permissions === undefined ? undefined : parsePermissionQuery(input.permissions);
 
+    let record = key;
+    let now = this.deps.clock.now();
+    this.recordUsage(key.id, now);
+    let ratelimits: VerifyRatelimitResult[] | undefined;
+    for (let attempt = 1; ; attempt++) {
+      const prepared = this.preparedFor(record);
+      if (!record.enabled) return this.refuse('DISABLED', record, prepared.fields, ratelimits);
+      if (record.expires !== null && now > record.expires) return this.refuse('EXPIRED', record, prepared.fields, ratelimits);
+      // Before permissions, rate limits and credits (upstream order): a client off the whitelist counts and spends nothing.
+      if (prepared.allowIp && !prepared.allowIp(ctx.sourceIp)) return this.refuse('FORBIDDEN', record, prepared.fields, ratelimits);
+      if (query && !evaluatePermissionQuery(query, prepared.granted)) {
+        return this.refuse('INSUFFICIENT_PERMISSIONS', record, prepared.fields, ratelimits);
+      }
+
+      // Rate limits after the permission check and before credits, so a rate-limited call spends no
+      // credits (upstream order). A key without limits whose request names none pays nothing here. Counted once:
+      // a verification decided again below keeps what its first pass counted.
+      if (attempt === 1 && (prepared.autoApply.length > 0 || (input.ratelimits !== undefined && input.ratelimits.length > 0))) {
+        ratelimits = await this.checkRatelimits(record, prepared, input.ratelimits, now);
+        if (ratelimits?.some((r) => r.exceeded)) return this.refuse('RATE_LIMITED', record, prepared.fields, ratelimits);
+      }
+
+      // Credits last. Whether the key is limited comes from the cached record (changing that publishes an
+      // invalidation); the balance itself is only ever read and changed by single atomic statements.
+      if (record.remaining === null) return answer('VALID', prepared.fields, undefined, ratelimits);
+      const cost = input.credits?.cost ?? 1;
+      // Cost 0 is a pure check: it always passes (even at a balance of 0) and reports the live balance.
+      if (cost === 0) return answer('VALID', prepared.fields, await store.readCredits(record.id), ratelimits);
+      // The charge re-checks, in its own statement, what the checks above read from a record that may be older than
+      // a revocation committed meanwhile (docs/architecture.md, "Verification").
+      const spend = await store.spendCredits(record.id, cost, { now, updatedAt: record.updatedAt });
+      if (spend.charged) return answer('VALID', prepared.fields, spend.remaining, ratelimits);
+      const standing = spend.key;
+      if (!standing?.live) return NOT_FOUND;
+      const unchanged =
+        standing.updatedAt === record.updatedAt &&
+        standing.enabled &&
+        (standing.expires === null || now <= standing.expires) &&
+        standing.remaining !== null;
+      if (unchanged) return answer('USAGE_EXCEEDED', prepared.fields, 0, ratelimits);
+      // The key changed after this verification read it: decide again on the key as it is now, at the time it is now.
+      // Each pass needs another committed change of the key to fail again, so a few passes are plenty.
+      if (attempt === MAX_DECISIONS) {
+        throw new KeywardError('unexpected_error', `key '${record.id}' kept changing during its verification; nothing was charged`);
+      }
+      const fresh = await store.findKeyByHash(record.workspaceId, record.hash);
+      if (!fresh) return NOT_FOUND;
+      record = fresh;
+      now = this.deps.clock.now();
+    }
+  }
+
+  /** What verification derives from a record, computed once per record (a cached one is shared by every request). */
+  private preparedFor(key: KeyRecord): PreparedKey {
     let prepared = this.prepared.get(key);
     if (!prepared) {
       prepared = prepare(key);
       this.prepared.set(key, prepared);
     }
-    const now = this.deps.clock.now();
-    this.recordUsage(key.id, now);
-
-    if (!key.enabled) return this.refuse('DISABLED', key, prepared.fields);
-    if (key.expires !== null && now > key.expires) return this.refuse('EXPIRED', key, prepared.fields);
-    // Before permissions, rate limits and credits (upstream order): a client off the whitelist counts and spends nothing.
-    if (prepared.allowIp && !prepared.allowIp(ctx.sourceIp)) return this.refuse('FORBIDDEN', key, prepared.fields);
-    if (query && !evaluatePermissionQuery(query, prepared.granted)) return this.refuse('INSUFFICIENT_PERMISSIONS', key, prepared.fields);
-
-    // Rate limits after the permission check and before credits, so a rate-limited call spends no
-    // credits (upstream order). A key without limits whose request names none pays nothing here.
-    let ratelimits: VerifyRatelimitResult[] | undefined;
-    if (prepared.autoApply.length > 0 || (input.ratelimits !== undefined && input.ratelimits.length > 0)) {
-      ratelimits = await this.checkRatelimits(key, prepared, input.ratelimits, now);
-      if (ratelimits?.some((r) => r.exceeded)) return this.refuse('RATE_LIMITED', key, prepared.fields, ratelimits);
-    }
-
-    // Credits last. Whether the key is limited comes from the cached record (changing that publishes an
-    // invalidation); the balance itself is only ever read and changed by single atomic statements.
-    if (key.remaining === null) return answer('VALID', prepared.fields, undefined, ratelimits);
-    const cost = input.credits?.cost ?? 1;
-    // Cost 0 is a pure check: it always passes (even at a balance of 0) and reports the live balance.
-    if (cost === 0) return answer('VALID', prepared.fields, await store.readCredits(key.id), ratelimits);
-    const left = await store.spendCredits(key.id, cost);
-    return left === undefined
-      ? answer('USAGE_EXCEEDED', prepared.fields, 0, ratelimits)
-      : answer('VALID', prepared.fields, left, ratelimits);
+    return prepared;
   }
 
   /** The miss branch with a migrationId: an imported key found by its original hash is moved to Keyward's, then verified as usual. */

@@ -56,6 +56,16 @@ export function apiSql(db: Executor): ApiOps {
         .where('id', '=', apiId)
         .where('workspace_id', '=', workspaceId)
         .execute();
+      // Its keys are deleted with it. Lookups already hide them (they join live APIs), but a credit charge in flight
+      // that waited for its key's row on PostgreSQL re-reads only that row (sql/credits.ts): marking the row is what
+      // refuses it.
+      await db
+        .updateTable('keys')
+        .set({ deleted_at: now, updated_at: now })
+        .where('api_id', '=', apiId)
+        .where('workspace_id', '=', workspaceId)
+        .where('deleted_at', 'is', null)
+        .execute();
     },
 
     async updateApiSettings(workspaceId: string, apiId: string, settings: ApiSettingsChange, now: number): Promise<void> {

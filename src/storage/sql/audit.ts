@@ -1,41 +1,142 @@
-import type { AuditEntry, AuditOps, AuditQuery } from '../store.js';
+import { sql } from 'kysely';
+import { auditChainHash, GENESIS_HASH } from '../../core/audit-chain.js';
+import type { AuditChainHead, AuditEntry, AuditOps, AuditQuery, StoredAuditRecord } from '../store.js';
 import type { Executor } from './shared.js';
+import type { Tables } from './tables.js';
+
+type AuditRow = Tables['audit_logs'];
+
+/**
+ * Appends `entries` to their workspaces' chains (core/audit-chain.ts). Must run inside a transaction: the
+ * upsert of the chain head row reads the previous hash and locks the row until commit (PostgreSQL: a row lock
+ * that a concurrent writer of the same workspace, on any node, waits for and then reads past; SQLite: the
+ * database write lock), so two writers never chain onto the same record. Workspaces are taken in id order, so
+ * two transactions never wait for each other's heads. One SHA-256 per record.
+ */
+export async function appendAuditChain(db: Executor, entries: readonly AuditEntry[]): Promise<void> {
+  const byWorkspace = new Map<string, AuditEntry[]>();
+  for (const entry of entries) {
+    const list = byWorkspace.get(entry.workspaceId);
+    if (list) list.push(entry);
+    else byWorkspace.set(entry.workspaceId, [entry]);
+  }
+  for (const workspaceId of [...byWorkspace.keys()].sort()) {
+    // A no-op update: it locks an existing head and returns it as the last writer committed it. Plain SQL rather
+    // than the query builder: these two statements run in every mutation, and building them cost more than running them.
+    const head = (
+      await sql<{ seq: number; hash: string }>`INSERT INTO audit_chain_heads (workspace_id, seq, hash, last_id)
+        VALUES (${workspaceId}, 0, ${GENESIS_HASH}, NULL)
+        ON CONFLICT (workspace_id) DO UPDATE SET seq = audit_chain_heads.seq RETURNING seq, hash`.execute(db)
+    ).rows[0]!;
+    let seq = Number(head.seq);
+    let hash = head.hash;
+    const rows: AuditRow[] = [];
+    for (const entry of byWorkspace.get(workspaceId)!) {
+      const row = auditRow(entry);
+      seq += 1;
+      hash = auditChainHash(hash, seq, recordOf(row));
+      rows.push({ ...row, chain_seq: seq, chain_hash: hash });
+    }
+    await db.insertInto('audit_logs').values(rows).execute();
+    await sql`UPDATE audit_chain_heads SET seq = ${seq}, hash = ${hash}, last_id = ${rows[rows.length - 1]!.id}
+      WHERE workspace_id = ${workspaceId}`.execute(db);
+  }
+  const resources = entries.flatMap((entry) => {
+    const seen = new Set<string>();
+    return entry.resources.flatMap((r) => {
+      const id = `${r.type}\u0000${r.id}`;
+      if (seen.has(id)) return [];
+      seen.add(id);
+      return [{ audit_log_id: entry.id, workspace_id: entry.workspaceId, resource_type: r.type, resource_id: r.id }];
+    });
+  });
+  if (resources.length > 0) await db.insertInto('audit_log_resources').values(resources).execute();
+}
+
+/** The row of an entry, before it has a place in the chain. */
+function auditRow(entry: AuditEntry): AuditRow {
+  return {
+    id: entry.id,
+    workspace_id: entry.workspaceId,
+    event: entry.event,
+    time: entry.time,
+    actor_type: entry.actor.type,
+    actor_id: entry.actor.id,
+    actor_name: entry.actor.name ?? null,
+    description: entry.description,
+    resources: JSON.stringify(entry.resources),
+    source_ip: entry.sourceIp,
+    user_agent: entry.userAgent,
+    request_id: entry.requestId,
+    chain_seq: null,
+    chain_hash: null,
+  };
+}
+
+/** A stored row as the chain and `keyward audit verify` read it. */
+export function recordOf(row: AuditRow): StoredAuditRecord {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    event: row.event,
+    time: Number(row.time),
+    actorType: row.actor_type,
+    actorId: row.actor_id,
+    actorName: row.actor_name,
+    description: row.description,
+    resources: row.resources,
+    sourceIp: row.source_ip,
+    userAgent: row.user_agent,
+    requestId: row.request_id,
+    chainSeq: row.chain_seq === null ? null : Number(row.chain_seq),
+    chainHash: row.chain_hash,
+  };
+}
 
 export function auditSql(db: Executor): AuditOps {
   return {
-    async appendAudit(entry: AuditEntry): Promise<void> {
-      await db
-        .insertInto('audit_logs')
-        .values({
-          id: entry.id,
-          workspace_id: entry.workspaceId,
-          event: entry.event,
-          time: entry.time,
-          actor_type: entry.actor.type,
-          actor_id: entry.actor.id,
-          actor_name: entry.actor.name ?? null,
-          description: entry.description,
-          resources: JSON.stringify(entry.resources),
-          source_ip: entry.sourceIp,
-          user_agent: entry.userAgent,
-          request_id: entry.requestId,
-        })
+    /** Call it inside a transaction (see appendAuditChain); the store routes every call there (sql-store.ts). */
+    appendAudit(entry: AuditEntry): Promise<void> {
+      return appendAuditChain(db, [entry]);
+    },
+
+    async listAuditChain(workspaceId: string, afterSeq: number, limit: number): Promise<StoredAuditRecord[]> {
+      const rows = await db
+        .selectFrom('audit_logs')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('chain_seq', '>', afterSeq)
+        .orderBy('chain_seq')
+        .limit(limit)
         .execute();
-      const seen = new Set<string>();
-      const resources = entry.resources.filter((r) => {
-        const id = `${r.type}\u0000${r.id}`;
-        if (seen.has(id)) return false;
-        seen.add(id);
-        return true;
-      });
-      if (resources.length > 0) {
-        await db
-          .insertInto('audit_log_resources')
-          .values(
-            resources.map((r) => ({ audit_log_id: entry.id, workspace_id: entry.workspaceId, resource_type: r.type, resource_id: r.id })),
-          )
-          .execute();
-      }
+      return rows.map(recordOf);
+    },
+
+    async findUnchainedAudit(workspaceId: string): Promise<string | undefined> {
+      const row = await db
+        .selectFrom('audit_logs')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .where((eb) => eb.or([eb('chain_seq', 'is', null), eb('chain_hash', 'is', null)]))
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst();
+      return row?.id;
+    },
+
+    async findAuditChainHead(workspaceId: string): Promise<AuditChainHead | undefined> {
+      const row = await db.selectFrom('audit_chain_heads').selectAll().where('workspace_id', '=', workspaceId).executeTakeFirst();
+      return row && { workspaceId: row.workspace_id, seq: Number(row.seq), hash: row.hash, lastId: row.last_id };
+    },
+
+    async listAuditedWorkspaces(): Promise<string[]> {
+      const rows = await db
+        .selectFrom('audit_logs')
+        .select('workspace_id')
+        .union(db.selectFrom('audit_chain_heads').select('workspace_id'))
+        .orderBy('workspace_id')
+        .execute();
+      return rows.map((r) => r.workspace_id);
     },
 
     async listAudit(q: AuditQuery): Promise<AuditEntry[]> {

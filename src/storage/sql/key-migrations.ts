@@ -33,7 +33,7 @@ export function keyMigrationSql(db: Executor, dialect: SqlDialect): KeyMigration
       }));
     },
 
-    async findTakenKeyHashes(hashes: readonly string[]): Promise<string[]> {
+    async findTakenKeyHashes(workspaceId: string, hashes: readonly string[]): Promise<string[]> {
       const unique = [...new Set(hashes)];
       const taken: string[] = [];
       // In slices: SQLite and PostgreSQL both bound the number of parameters in one statement.
@@ -41,6 +41,7 @@ export function keyMigrationSql(db: Executor, dialect: SqlDialect): KeyMigration
         const rows = await db
           .selectFrom('keys')
           .select('hash')
+          .where('workspace_id', '=', workspaceId)
           .where('hash', 'in', unique.slice(i, i + 500))
           .execute();
         taken.push(...rows.map((row) => row.hash));
@@ -49,11 +50,12 @@ export function keyMigrationSql(db: Executor, dialect: SqlDialect): KeyMigration
     },
 
     async insertMigratedKey(row: NewKeyRow & { pendingMigrationId: string }): Promise<boolean> {
-      // DO NOTHING on the hash rather than catching the violation: a failed statement would abort a PostgreSQL transaction.
+      // DO NOTHING on the workspace's hash rather than catching the violation: a failed statement would abort a
+      // PostgreSQL transaction. The target names the keys_workspace_hash index's columns.
       const result = await db
         .insertInto('keys')
         .values(newKeyValues(row, row.pendingMigrationId))
-        .onConflict((oc) => oc.column('hash').doNothing())
+        .onConflict((oc) => oc.columns(['workspace_id', 'hash']).doNothing())
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
     },
@@ -73,10 +75,22 @@ export function keyMigrationSql(db: Executor, dialect: SqlDialect): KeyMigration
     },
 
     async completeKeyMigration(
+      workspaceId: string,
       keyId: string,
       change: { fromHash: string; hash: string; start: string; prefix: string | null },
       now: number,
     ): Promise<'completed' | 'gone' | 'conflict'> {
+      // A read rather than a refused UPDATE: a failed statement would end the caller's PostgreSQL transaction.
+      if (change.hash !== change.fromHash) {
+        const clash = await db
+          .selectFrom('keys')
+          .select('id')
+          .where('workspace_id', '=', workspaceId)
+          .where('hash', '=', change.hash)
+          .where('id', '<>', keyId)
+          .executeTakeFirst();
+        if (clash) return 'conflict';
+      }
       const values: Partial<Tables['keys']> = { hash: change.hash, start: change.start, pending_migration_id: null, updated_at: now };
       if (change.prefix !== null) values.prefix = change.prefix;
       try {
@@ -84,12 +98,14 @@ export function keyMigrationSql(db: Executor, dialect: SqlDialect): KeyMigration
           .updateTable('keys')
           .set(values)
           .where('id', '=', keyId)
+          .where('workspace_id', '=', workspaceId)
           .where('hash', '=', change.fromHash)
           .where('pending_migration_id', 'is not', null)
           .where('deleted_at', 'is', null)
           .executeTakeFirst();
         return Number(result.numUpdatedRows) > 0 ? 'completed' : 'gone';
       } catch (error) {
+        // Another key took the hash since the read above (see KeyMigrationOps: nothing more may be written).
         if (dialect.isUniqueViolation(error)) return 'conflict';
         throw error;
       }

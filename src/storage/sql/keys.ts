@@ -115,8 +115,9 @@ export function keySql(db: Executor, dialect: SqlDialect): KeyOps {
       return rows[0] ? keyFromRow(rows[0]) : undefined;
     },
 
-    async findKeyByHash(hash: string): Promise<KeyRecord | undefined> {
-      const { rows } = await sql<KeyRow>`${sql.raw(keySelect)} AND k.hash = ${hash}`.execute(db);
+    async findKeyByHash(workspaceId: string, hash: string): Promise<KeyRecord | undefined> {
+      // Both in the WHERE clause (the keys_workspace_hash index): another workspace's key with this hash is never read.
+      const { rows } = await sql<KeyRow>`${sql.raw(keySelect)} AND k.workspace_id = ${workspaceId} AND k.hash = ${hash}`.execute(db);
       return rows[0] ? keyFromRow(rows[0]) : undefined;
     },
 
@@ -235,11 +236,17 @@ export function keySql(db: Executor, dialect: SqlDialect): KeyOps {
 
     async findEncryptedKeys(workspaceId: string, keyIds: readonly string[]): Promise<EncryptedKeyRecord[]> {
       if (keyIds.length === 0) return [];
+      // Joined to the live key and API: a deleted key (kept for its audit trail) must not be decrypted.
       const rows = await db
-        .selectFrom('encrypted_keys')
-        .selectAll()
-        .where('workspace_id', '=', workspaceId)
-        .where('key_id', 'in', keyIds)
+        .selectFrom('encrypted_keys as e')
+        .innerJoin('keys as k', 'k.id', 'e.key_id')
+        .innerJoin('apis as a', 'a.id', 'k.api_id')
+        .select(['e.key_id', 'e.workspace_id', 'e.ciphertext', 'e.encryption_key_id', 'e.created_at'])
+        .where('e.workspace_id', '=', workspaceId)
+        .where('e.key_id', 'in', keyIds)
+        .where('k.workspace_id', '=', workspaceId)
+        .where('k.deleted_at', 'is', null)
+        .where('a.deleted_at', 'is', null)
         .execute();
       return rows.map((row) => ({
         keyId: row.key_id,

@@ -2,24 +2,31 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import type { SqlDialect } from './dialect.js';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_ratelimit_indexes.js';
+import * as m0003 from './migrations/0003_key_hash_per_workspace.js';
+import * as m0004 from './migrations/0004_audit_chain.js';
+import type { Engine } from '../store.js';
 
-/** Migrations are imported statically so the built package needs no migrations folder on disk. */
-const MIGRATIONS: Record<string, Migration> = {
+/**
+ * Migrations are imported statically so the built package needs no migrations folder on disk. The few that must
+ * change a table differently on each engine are given the engine.
+ */
+const migrations = (engine: Engine): Record<string, Migration> => ({
   '0001_initial': m0001,
   '0002_ratelimit_indexes': m0002,
-};
-
-const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+  '0003_key_hash_per_workspace': { up: (db) => m0003.up(db, engine), down: m0003.down },
+  '0004_audit_chain': m0004,
+});
 
 /** Applies every pending migration; returns the names applied. Safe to run from several nodes at once. */
 export async function migrateToLatest(
   // biome-ignore lint/suspicious/noExplicitAny: migrations run against every past schema, not today's Tables
   db: Kysely<any>,
-  dialect: Pick<SqlDialect, 'currentSchema' | 'withMigrationLock'>,
+  dialect: Pick<SqlDialect, 'engine' | 'currentSchema' | 'withMigrationLock'>,
 ): Promise<string[]> {
   // Without a schema, Kysely looks for its bookkeeping tables in EVERY schema: one in another schema of
   // the same PostgreSQL database would make it skip creating ours, and migrating fails.
   const migrationTableSchema = await dialect.currentSchema(db);
+  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect.engine) };
   const migrator = new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   return dialect.withMigrationLock(async () => {
     const { error, results } = await migrator.migrateToLatest();

@@ -58,14 +58,18 @@ describe('credit spends on SQLite commit in groups (credit-batch.ts)', () => {
       raw.exec(
         `CREATE TRIGGER refuse_13 BEFORE UPDATE OF remaining ON keys WHEN NEW.remaining = 13 BEGIN SELECT RAISE(ABORT, 'refused'); END`,
       );
-      const group = [store.spendCredits(ids[0]!, 2), store.spendCredits(ids[1]!, 7), store.spendCredits(ids[0]!, 1)];
+      const spend = (id: string, cost: number) => store.spendCredits(id, cost, { now: 0, updatedAt: null });
+      const group = [spend(ids[0]!, 2), spend(ids[1]!, 7), spend(ids[0]!, 1)];
       const outcomes = await Promise.allSettled(group);
       expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
       expect([await store.readCredits(ids[0]!), await store.readCredits(ids[1]!)]).toEqual([10, 20]);
 
       raw.exec('DROP TRIGGER refuse_13');
       // The next group is not held up by the failed one.
-      expect(await Promise.all([store.spendCredits(ids[0]!, 2), store.spendCredits(ids[1]!, 7)])).toEqual([8, 13]);
+      expect(await Promise.all([spend(ids[0]!, 2), spend(ids[1]!, 7)])).toEqual([
+        { charged: true, remaining: 8 },
+        { charged: true, remaining: 13 },
+      ]);
     } finally {
       raw.close();
       await store.close();

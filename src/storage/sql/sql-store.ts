@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { SqliteCreditBatch } from '../sqlite/credit-batch.js';
-import type { Store, StoreOps } from '../store.js';
+import type { AuditEntry, Store, StoreOps } from '../store.js';
 import { apiSql } from './apis.js';
-import { auditSql } from './audit.js';
+import { appendAuditChain, auditSql } from './audit.js';
 import { creditSql } from './credits.js';
 import { openDatabase, type SqlDialect } from './dialect.js';
 import { identitySql } from './identities.js';
@@ -42,18 +42,30 @@ function sqlOps(db: Executor, dialect: SqlDialect): StoreOps {
 
 function sqlStore(kysely: Kysely<Tables>, dialect: SqlDialect, sqlite: Database.Database | undefined): Store {
   const ops = sqlOps(kysely, dialect);
+  // Audit records wait for the end of the work and are chained just before commit (storage/audit.ts, appendAudit).
   const transaction = <T>(work: (tx: StoreOps) => Promise<T>): Promise<T> =>
-    kysely.transaction().execute((trx) => work(sqlOps(trx, dialect)));
+    kysely.transaction().execute(async (trx) => {
+      const audit: AuditEntry[] = [];
+      const tx = sqlOps(trx, dialect);
+      tx.appendAudit = async (entry) => {
+        audit.push(entry);
+      };
+      const result = await work(tx);
+      if (audit.length > 0) await appendAuditChain(trx, audit);
+      return result;
+    });
   const credits = sqlite && new SqliteCreditBatch(kysely, sqlite);
   return {
     ...ops,
     engine: dialect.engine,
     /** On SQLite, concurrent spends commit together (sqlite/credit-batch.ts); PostgreSQL commits each on its own connection. */
-    spendCredits: credits ? (keyId, cost) => credits.charge(keyId, cost) : ops.spendCredits,
+    spendCredits: credits ? (keyId, cost, condition) => credits.charge(keyId, cost, condition) : ops.spendCredits,
     /** One transaction per flush: thousands of single-row updates commit once instead of thousands of times. */
     recordKeyUsage: (usage) => transaction((tx) => tx.recordKeyUsage(usage)),
     /** One transaction per flush, as recordKeyUsage. */
     recordRootKeyUsage: (usage) => transaction((tx) => tx.recordRootKeyUsage(usage)),
+    /** Chaining reads and locks the workspace's chain head, so a record outside a transaction gets one of its own. */
+    appendAudit: (entry) => transaction((tx) => tx.appendAudit(entry)),
     transaction,
     close: () => kysely.destroy(),
   };

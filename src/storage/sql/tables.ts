@@ -136,7 +136,10 @@ export interface Tables {
     source_ip: string | null;
     user_agent: string | null;
     request_id: string | null;
+    chain_seq: number | null;
+    chain_hash: string | null;
   };
+  audit_chain_heads: { workspace_id: string; seq: number; hash: string; last_id: string | null };
   audit_log_resources: { audit_log_id: string; workspace_id: string; resource_type: string; resource_id: string };
   key_verifications: {
     request_id: string;

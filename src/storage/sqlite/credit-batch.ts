@@ -1,12 +1,14 @@
 import type Database from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import { spendCreditsSql } from '../sql/credits.js';
+import { keyStandingSql, spendCreditsSql, standingFrom, type StandingRow } from '../sql/credits.js';
 import type { Tables } from '../sql/tables.js';
+import type { Spend, SpendCondition } from '../store.js';
 
 interface PendingSpend {
   keyId: string;
   cost: number;
-  resolve(left: number | undefined): void;
+  condition: SpendCondition;
+  resolve(spend: Spend): void;
   reject(error: unknown): void;
 }
 
@@ -15,14 +17,16 @@ interface PendingSpend {
  * the commit); spends that arrive together (concurrent verifications, which the verify lane answers in batches)
  * run as one transaction of single-row UPDATEs, about 4 us each (bench/RESULTS.md).
  *
- * Each spend is still the same atomic conditional UPDATE, so a balance is never overspent, and each is answered
- * only after its transaction commits. Statements run synchronously on better-sqlite3 while Kysely's single
+ * Each spend is still the same atomic conditional UPDATE (which also re-checks that the key may be charged), so a
+ * balance is never overspent, and each is answered only after its transaction commits; a refused one reads the key's
+ * standing in the same transaction, so the verification learns why without another trip to the connection. Statements run synchronously on better-sqlite3 while Kysely's single
  * connection is held, so no Kysely transaction can be open around them. If the transaction fails, it is rolled
  * back and every spend in it fails: nothing was charged.
  */
 export class SqliteCreditBatch {
   private pending: PendingSpend[] = [];
-  private readonly spend: Database.Statement<[number, string, number], { remaining: number }>;
+  private readonly spend: Database.Statement<[number, string, number, number, number], { remaining: number }>;
+  private readonly standing: Database.Statement<[string], StandingRow>;
   private readonly begin: Database.Statement;
   private readonly commit: Database.Statement;
   private readonly rollback: Database.Statement;
@@ -31,19 +35,25 @@ export class SqliteCreditBatch {
     private readonly kysely: Kysely<Tables>,
     private readonly database: Database.Database,
   ) {
-    // The plain spend's statement (sql/credits.ts), compiled once; flush binds it as (cost, key id, cost), which this check holds it to.
-    const { sql, parameters } = spendCreditsSql('key', 1).compile(kysely);
-    if (parameters.join() !== [1, 'key', 1].join()) throw new Error(`credit batch: unexpected spend parameters ${parameters.join()}`);
-    this.spend = database.prepare(sql);
+    // The plain spend's statements (sql/credits.ts), compiled once; flush binds the spend as (cost, key id, cost, now,
+    // updatedAt or -1) and the standing as (key id), which these checks hold them to.
+    const spend = spendCreditsSql('key', 1, { now: 2, updatedAt: 3 }).compile(kysely);
+    if (spend.parameters.join() !== [1, 'key', 1, 2, 3].join()) {
+      throw new Error(`credit batch: unexpected spend parameters ${spend.parameters.join()}`);
+    }
+    const standing = keyStandingSql('key').compile(kysely);
+    if (standing.parameters.join() !== 'key') throw new Error(`credit batch: unexpected standing parameters ${standing.parameters.join()}`);
+    this.spend = database.prepare(spend.sql);
+    this.standing = database.prepare(standing.sql);
     this.begin = database.prepare('BEGIN IMMEDIATE');
     this.commit = database.prepare('COMMIT');
     this.rollback = database.prepare('ROLLBACK');
   }
 
-  /** What is left after spending `cost`, or undefined when the key has fewer than `cost` credits (or does not exist). */
-  charge(keyId: string, cost: number): Promise<number | undefined> {
+  /** What is left after spending `cost`, or, when the key lacks the credits or no longer meets `condition`, its standing. */
+  charge(keyId: string, cost: number, condition: SpendCondition): Promise<Spend> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ keyId, cost, resolve, reject });
+      this.pending.push({ keyId, cost, condition, resolve, reject });
       // The first spend of a group starts its flush; the group is whatever has arrived when the connection is free.
       if (this.pending.length === 1) {
         this.flush().catch((error: unknown) => {
@@ -61,11 +71,16 @@ export class SqliteCreditBatch {
       const group = this.pending;
       this.pending = [];
       if (group.length === 0) return;
-      const left: Array<number | undefined> = [];
+      const outcomes: Spend[] = [];
       try {
         this.begin.run();
         try {
-          for (const { keyId, cost } of group) left.push(this.spend.get(cost, keyId, cost)?.remaining);
+          for (const { keyId, cost, condition } of group) {
+            const spent = this.spend.get(cost, keyId, cost, condition.now, condition.updatedAt ?? -1);
+            outcomes.push(
+              spent ? { charged: true, remaining: spent.remaining } : { charged: false, key: standingFrom(this.standing.get(keyId)) },
+            );
+          }
           this.commit.run();
         } catch (error) {
           // SQLite may have rolled back already (a full disk, say); then there is nothing left to undo.
@@ -77,7 +92,7 @@ export class SqliteCreditBatch {
         return;
       }
       group.forEach((spend, i) => {
-        spend.resolve(left[i]);
+        spend.resolve(outcomes[i]!);
       });
     });
   }

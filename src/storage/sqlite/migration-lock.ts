@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { createPrivateFile } from './file-modes.js';
 
 /**
  * Kysely takes no migration lock on SQLite (it assumes one connection), so two processes opening one new file at
@@ -6,6 +7,8 @@ import Database from 'better-sqlite3';
  * waiting is polled asynchronously, because better-sqlite3's own busy wait would block the event loop.
  */
 export async function withSqliteFileLock<T>(databaseFile: string, work: () => Promise<T>): Promise<T> {
+  // 0600 like the database beside it (file-modes.ts), though it holds nothing.
+  createPrivateFile(`${databaseFile}.migrate-lock`);
   const lock = new Database(`${databaseFile}.migrate-lock`);
   try {
     lock.pragma('busy_timeout = 0');

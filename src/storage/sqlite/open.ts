@@ -1,9 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { OpenedDatabase, SqlDialect } from '../sql/dialect.js';
 import type { Tables } from '../sql/tables.js';
+import { createPrivateFile } from './file-modes.js';
 import { withSqliteFileLock } from './migration-lock.js';
 import { withStatementCache } from './statement-cache.js';
 
@@ -21,7 +20,7 @@ const sqliteDialect: SqlDialect = {
 };
 
 export function openSqlite(file: string): OpenedDatabase {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') createPrivateFile(file);
   const database = new Database(file);
   database.pragma('journal_mode = WAL');
   // NORMAL in WAL mode: a commit survives a killed process; only an OS crash can lose the last commits.

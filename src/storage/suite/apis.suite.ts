@@ -30,7 +30,7 @@ export function apiCases(suite: StoreSuite): void {
       await store.softDeleteApi(workspaceId, apiId, NOW + 1);
       expect(await store.findApi(workspaceId, apiId)).toBeUndefined();
       expect(await store.findKey(workspaceId, key.id)).toBeUndefined();
-      expect(await store.findKeyByHash(key.hash)).toBeUndefined();
+      expect(await store.findKeyByHash(workspaceId, key.hash)).toBeUndefined();
       expect(await store.listKeys({ workspaceId, apiId, limit: 10 })).toEqual([]);
     });
 
@@ -53,14 +53,14 @@ export function apiCases(suite: StoreSuite): void {
       const list = ['10.0.0.0/8', '2001:db8::/32', '192.168.1.7'];
       await store.updateApiSettings(workspaceId, api.id, { ipWhitelist: list }, NOW + 1);
       expect(await store.findApi(workspaceId, api.id)).toEqual({ ...api, ipWhitelist: list, updatedAt: NOW + 1 });
-      expect(await store.findKeyByHash(key.hash)).toMatchObject({ id: key.id, apiIpWhitelist: list });
+      expect(await store.findKeyByHash(workspaceId, key.hash)).toMatchObject({ id: key.id, apiIpWhitelist: list });
       expect(await store.findKey(workspaceId, key.id)).toMatchObject({ apiIpWhitelist: list });
       // Other settings leave it alone; null removes it.
       await store.updateApiSettings(workspaceId, api.id, { deleteProtection: true }, NOW + 2);
       expect(await store.findApi(workspaceId, api.id)).toMatchObject({ ipWhitelist: list, deleteProtection: true });
       await store.updateApiSettings(workspaceId, api.id, { ipWhitelist: null }, NOW + 3);
       expect(await store.findApi(workspaceId, api.id)).toMatchObject({ ipWhitelist: null });
-      expect(await store.findKeyByHash(key.hash)).toMatchObject({ apiIpWhitelist: null });
+      expect(await store.findKeyByHash(workspaceId, key.hash)).toMatchObject({ apiIpWhitelist: null });
 
       // An API inserted with a whitelist reads it back.
       const listed: ApiRecord = { ...api, id: newId('api', NOW), ipWhitelist: ['::1'] };

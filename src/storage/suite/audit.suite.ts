@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { auditChainHash, GENESIS_HASH } from '../../core/audit-chain.js';
 import { newId } from '../../core/ids.js';
-import type { AuditEntry, Store } from '../store.js';
+import type { AuditEntry, Store, StoredAuditRecord } from '../store.js';
 import { NOW, type StoreSuite } from './fixtures.js';
 
 export function auditCases(suite: StoreSuite): void {
@@ -50,6 +51,99 @@ export function auditCases(suite: StoreSuite): void {
       expect(await list({ limit: 2 })).toEqual([e1.id, e2.id]);
       expect(await list({ events: ['api.create', 'key.update'], actorId: 'rk_1', since: NOW + 1001, until: NOW + 3000 })).toEqual([e3.id]);
       expect(await store.listAudit({ workspaceId: stranger, limit: 100, resourceId: 'api_x' })).toEqual([foreign]);
+    });
+
+    const record = (workspaceId: string, description: string): AuditEntry => ({
+      id: newId('auditLog', NOW),
+      workspaceId,
+      event: 'key.update',
+      time: NOW,
+      actor: { type: 'system', id: 'cli', name: null },
+      description,
+      resources: [{ type: 'key', id: 'key_x', name: 'ünïcode ✓' }],
+      sourceIp: null,
+      userAgent: 'curl/8',
+      requestId: 'req_1',
+    });
+    /** Every record of the workspace by chain position, each hash recomputed from the one before (core/audit-chain.ts). */
+    const recomputed = async (workspaceId: string): Promise<{ records: StoredAuditRecord[]; intact: boolean }> => {
+      const records = await store.listAuditChain(workspaceId, 0, 10_000);
+      let previous = GENESIS_HASH;
+      let intact = true;
+      records.forEach((r, i) => {
+        intact &&= r.chainSeq === i + 1 && auditChainHash(previous, i + 1, r) === r.chainHash;
+        previous = r.chainHash ?? '';
+      });
+      return { records, intact };
+    };
+
+    it("chains each workspace's records in the order they commit, with a head naming the last one", async () => {
+      const workspaceId = await newWorkspace();
+      const other = await newWorkspace();
+      await store.appendAudit(record(workspaceId, 'first'));
+      // One transaction writing to two workspaces, the second one first: each gets its own chain.
+      await store.transaction(async (tx) => {
+        await tx.appendAudit(record(other, 'other first'));
+        await tx.appendAudit(record(workspaceId, 'second'));
+        await tx.appendAudit(record(workspaceId, 'third'));
+      });
+      const { records, intact } = await recomputed(workspaceId);
+      expect(intact).toBe(true);
+      expect(records.map((r) => [r.chainSeq, r.description])).toEqual([
+        [1, 'first'],
+        [2, 'second'],
+        [3, 'third'],
+      ]);
+      expect(records[0]).toMatchObject({
+        actorName: null,
+        sourceIp: null,
+        userAgent: 'curl/8',
+        resources: JSON.stringify(record('', '').resources),
+      });
+      expect(await store.findAuditChainHead(workspaceId)).toEqual({
+        workspaceId,
+        seq: 3,
+        hash: records[2]!.chainHash,
+        lastId: records[2]!.id,
+      });
+      expect((await recomputed(other)).records.map((r) => [r.chainSeq, r.description])).toEqual([[1, 'other first']]);
+      expect(await store.listAuditChain(workspaceId, 1, 1)).toEqual([records[1]]);
+      expect(await store.findUnchainedAudit(workspaceId)).toBeUndefined();
+      expect(await store.listAuditedWorkspaces()).toEqual(expect.arrayContaining([workspaceId, other]));
+      expect(await store.findAuditChainHead(await newWorkspace())).toBeUndefined();
+    });
+
+    it('a rolled-back transaction leaves the chain where it was', async () => {
+      const workspaceId = await newWorkspace();
+      await store.appendAudit(record(workspaceId, 'kept'));
+      const head = await store.findAuditChainHead(workspaceId);
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.appendAudit(record(workspaceId, 'never'));
+          throw new Error('abort');
+        }),
+      ).rejects.toThrow('abort');
+      expect(await store.findAuditChainHead(workspaceId)).toEqual(head);
+      await store.appendAudit(record(workspaceId, 'next'));
+      const { records, intact } = await recomputed(workspaceId);
+      expect(intact).toBe(true);
+      expect(records.map((r) => r.description)).toEqual(['kept', 'next']);
+    });
+
+    it('concurrent transactions of one workspace each get their own position: no gap, no fork', async () => {
+      const workspaceId = await newWorkspace();
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          store.transaction(async (tx) => {
+            await newWorkspace(tx);
+            await tx.appendAudit(record(workspaceId, `concurrent ${i}`));
+          }),
+        ),
+      );
+      const { records, intact } = await recomputed(workspaceId);
+      expect(intact).toBe(true);
+      expect(records).toHaveLength(40);
+      expect(new Set(records.map((r) => r.description)).size).toBe(40);
     });
   });
 }

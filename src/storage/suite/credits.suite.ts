@@ -1,7 +1,17 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { MAX_COUNT } from '../../core/bounds.js';
 import { newId } from '../../core/ids.js';
-import type { NewKeyRow, Store } from '../store.js';
+import type { NewKeyRow, Spend, SpendCondition, Store } from '../store.js';
 import { NOW, type StoreSuite } from './fixtures.js';
+
+/** A verification's condition for a key never changed since it was inserted (updated_at null), at NOW. */
+const UNCHANGED: SpendCondition = { now: NOW, updatedAt: null };
+
+/** The balance a spend left, or undefined when it charged nothing. */
+async function left(spend: Promise<Spend>): Promise<number | undefined> {
+  const outcome = await spend;
+  return outcome.charged ? outcome.remaining : undefined;
+}
 
 export function creditCases(suite: StoreSuite): void {
   describe('credits', () => {
@@ -33,10 +43,19 @@ export function creditCases(suite: StoreSuite): void {
       expect(await store.changeCredits(deleted.id, 'increment', 1)).toBeUndefined();
     });
 
+    it('changeCredits never increments past MAX_COUNT: undefined, and the balance stays', async () => {
+      const { workspaceId, apiId } = await fixture();
+      const row = await newKey(workspaceId, apiId, { remaining: MAX_COUNT - 1 });
+      expect(await store.changeCredits(row.id, 'increment', 2)).toBeUndefined();
+      expect(await store.readCredits(row.id)).toBe(MAX_COUNT - 1);
+      expect(await store.changeCredits(row.id, 'increment', 1)).toBe(MAX_COUNT);
+      expect(await store.readCredits(row.id)).toBe(MAX_COUNT);
+    });
+
     it('spendCredits is exact under 100 concurrent calls and never overspends', async () => {
       const { workspaceId, apiId } = await fixture();
       const row = await newKey(workspaceId, apiId, { remaining: 50 });
-      const results = await Promise.all(Array.from({ length: 100 }, () => store.spendCredits(row.id, 1)));
+      const results = await Promise.all(Array.from({ length: 100 }, () => left(store.spendCredits(row.id, 1, UNCHANGED))));
       const spent = results.filter((r): r is number => r !== undefined);
       expect(spent).toHaveLength(50);
       // Every successful spend saw a distinct balance: no two calls took the same credit.
@@ -45,9 +64,49 @@ export function creditCases(suite: StoreSuite): void {
       expect(await store.readCredits(row.id)).toBe(0);
 
       const costly = await newKey(workspaceId, apiId, { remaining: 5 });
-      expect(await store.spendCredits(costly.id, 6)).toBeUndefined();
-      expect(await store.spendCredits(costly.id, 5)).toBe(0);
-      expect(await store.spendCredits(costly.id, 0)).toBe(0);
+      expect(await store.spendCredits(costly.id, 6, UNCHANGED)).toEqual({
+        charged: false,
+        key: { live: true, enabled: true, expires: null, remaining: 5, updatedAt: null },
+      });
+      expect(await left(store.spendCredits(costly.id, 5, UNCHANGED))).toBe(0);
+      expect(await left(store.spendCredits(costly.id, 0, UNCHANGED))).toBe(0);
+    });
+
+    it('spendCredits charges nothing once the key is deleted, disabled, expired at `now`, changed, or of a deleted API; it reports the key as it is', async () => {
+      const { workspaceId, apiId } = await fixture();
+      const key = (fields: Partial<NewKeyRow> = {}, api = apiId) => newKey(workspaceId, api, { remaining: 10, ...fields });
+      const standing = (fields: Record<string, unknown>) => ({
+        charged: false,
+        key: { live: true, enabled: true, expires: null, remaining: 10, updatedAt: null, ...fields },
+      });
+
+      const disabled = await key();
+      await store.updateKey(disabled.id, { enabled: false }, NOW);
+      expect(await store.spendCredits(disabled.id, 1, { now: NOW, updatedAt: NOW })).toEqual(standing({ enabled: false, updatedAt: NOW }));
+
+      // Live through the instant it expires, as verification counts it.
+      const expiring = await key({ expires: NOW });
+      expect(await left(store.spendCredits(expiring.id, 1, UNCHANGED))).toBe(9);
+      expect(await store.spendCredits(expiring.id, 1, { now: NOW + 1, updatedAt: null })).toEqual(standing({ expires: NOW, remaining: 9 }));
+
+      // Any change since the record the caller decided on (here a rename) refuses; the current updatedAt charges.
+      const changed = await key();
+      await store.updateKey(changed.id, { name: 'renamed' }, NOW + 5);
+      expect(await store.spendCredits(changed.id, 1, UNCHANGED)).toEqual(standing({ updatedAt: NOW + 5 }));
+      expect(await left(store.spendCredits(changed.id, 1, { now: NOW, updatedAt: NOW + 5 }))).toBe(9);
+
+      const deleted = await key();
+      await store.softDeleteKey(deleted.id, NOW);
+      expect(await store.spendCredits(deleted.id, 1, { now: NOW, updatedAt: NOW })).toEqual(standing({ live: false, updatedAt: NOW }));
+
+      const otherApi = (await newApi(workspaceId)).id;
+      const ofDeletedApi = await key({}, otherApi);
+      await store.softDeleteApi(workspaceId, otherApi, NOW);
+      const outcome = await store.spendCredits(ofDeletedApi.id, 1, UNCHANGED);
+      expect(outcome).toMatchObject({ charged: false, key: { live: false, remaining: 10 } });
+
+      expect(await store.spendCredits(newId('key', NOW), 1, UNCHANGED)).toEqual({ charged: false, key: undefined });
+      for (const k of [disabled, changed, deleted, ofDeletedApi]) expect(await store.readCredits(k.id), k.id).toBe(k === changed ? 9 : 10);
     });
 
     it('spendCredits: concurrent spends of mixed costs on several keys each behave as if run one after another', async () => {
@@ -58,7 +117,7 @@ export function creditCases(suite: StoreSuite): void {
         await newKey(workspaceId, apiId, { remaining: 0 }),
       ];
       const spends = Array.from({ length: 90 }, (_, i) => ({ key: keys[i % 3]!, cost: (i % 4) + 1 }));
-      const results = await Promise.all(spends.map((s) => store.spendCredits(s.key.id, s.cost)));
+      const results = await Promise.all(spends.map((s) => left(store.spendCredits(s.key.id, s.cost, UNCHANGED))));
       for (const key of keys) {
         const mine = spends.map((s, i) => ({ ...s, left: results[i] })).filter((s) => s.key === key);
         const final = (await store.readCredits(key.id))!;
@@ -79,7 +138,7 @@ export function creditCases(suite: StoreSuite): void {
       await expect(
         store.transaction(async (tx) => {
           await tx.changeCredits(row.id, 'set', 100);
-          spend = store.spendCredits(row.id, 3);
+          spend = left(store.spendCredits(row.id, 3, UNCHANGED));
           await new Promise((resolve) => setTimeout(resolve, 30));
           throw new Error('roll back');
         }),
@@ -116,7 +175,7 @@ export function creditCases(suite: StoreSuite): void {
         expect(await own.refillCredits(Date.UTC(2026, 0, 2, 0, 0))).toBe(1);
         expect(await credits()).toEqual([10, 0, 0, 2]);
         // Once per day: spending and asking again the same day does not refill.
-        await own.spendCredits(daily.id, 4);
+        await own.spendCredits(daily.id, 4, { now: jan1, updatedAt: null });
         expect(await own.refillCredits(Date.UTC(2026, 0, 2, 18, 0))).toBe(0);
         expect(await credits()).toEqual([6, 0, 0, 2]);
 

@@ -93,6 +93,20 @@ export function encryptedKeyCases(suite: StoreSuite): void {
       expect(await store.findEncryptedKeys(workspaceId, [abandoned!.keyId, committed.keyId])).toEqual([committed]);
     });
 
+    it("never returns a deleted key's ciphertext, nor that of a key of a deleted API, even asked for by id", async () => {
+      const { workspaceId, apiId } = await fixture();
+      const [live, deleted] = [await newKey(workspaceId, apiId), await newKey(workspaceId, apiId)];
+      const liveRow = sealed(workspaceId, live.id);
+      await store.insertEncryptedKey(liveRow);
+      await store.insertEncryptedKey(sealed(workspaceId, deleted.id));
+      await store.softDeleteKey(deleted.id, NOW + 1);
+      expect(await store.findEncryptedKeys(workspaceId, [deleted.id])).toEqual([]);
+      expect(await store.findEncryptedKeys(workspaceId, [live.id, deleted.id])).toEqual([liveRow]);
+
+      await store.softDeleteApi(workspaceId, apiId, NOW + 2);
+      expect(await store.findEncryptedKeys(workspaceId, [live.id])).toEqual([]);
+    });
+
     it('purging a key removes its ciphertext: the same id inserted again has none', async () => {
       const { workspaceId, apiId } = await fixture();
       const key = await newKey(workspaceId, apiId);

@@ -112,7 +112,7 @@ export function identityCases(suite: StoreSuite): void {
       await store.replaceIdentityRatelimits(workspaceId, identityId, [limit('tokens', 10, 1000, true)], NOW + 1);
       const expected = [{ id: b.id, name: 'tokens', limit: 10, duration: 1000, autoApply: true }];
       expect((await store.findIdentity(workspaceId, identityId))!.ratelimits).toEqual(expected);
-      expect((await store.findKeyByHash(key.hash))!.identity!.ratelimits).toEqual(expected);
+      expect((await store.findKeyByHash(workspaceId, key.hash))!.identity!.ratelimits).toEqual(expected);
       // A key limit of the same name is a different limit.
       await store.replaceKeyRatelimits(workspaceId, key.id, [limit('tokens', 1)], NOW);
       expect((await store.findIdentity(workspaceId, identityId))!.ratelimits).toEqual(expected);

@@ -56,7 +56,7 @@ export function keyMigrationCases(suite: StoreSuite): void {
         await tx.insertMigratedKey({ ...row(workspaceId, apiId, hash), pendingMigrationId: migrationId }),
       ]);
       expect(results).toEqual([true, false, false]);
-      expect((await store.findTakenKeyHashes([hash, taken.hash, 'free', hash])).sort()).toEqual([hash, taken.hash].sort());
+      expect((await store.findTakenKeyHashes(workspaceId, [hash, taken.hash, 'free', hash])).sort()).toEqual([hash, taken.hash].sort());
       const pending = await store.findPendingMigratedKey(workspaceId, migrationId, hash);
       expect(pending).toMatchObject({ apiId, hash });
       expect(await store.findKey(workspaceId, pending!.id)).toMatchObject({
@@ -70,29 +70,76 @@ export function keyMigrationCases(suite: StoreSuite): void {
       expect(await store.findPendingMigratedKey(workspaceId, migrationId, taken.hash)).toBeUndefined();
     });
 
+    it("another workspace's hashes are not taken: imports and completions count only the workspace's own keys", async () => {
+      const mine = await fixture();
+      const theirs = await fixture();
+      const live = generateKey(16);
+      const deleted = generateKey(16);
+      await store.insertKey(row(theirs.workspaceId, theirs.apiId, live.hash, { start: live.start }));
+      const gone = row(theirs.workspaceId, theirs.apiId, deleted.hash);
+      await store.insertKey(gone);
+      await store.softDeleteKey(gone.id, NOW);
+      const pendingHash = 'f6'.repeat(32);
+      await store.insertMigratedKey({ ...row(theirs.workspaceId, theirs.apiId, pendingHash), pendingMigrationId: theirs.migrationId });
+
+      const hashes = [live.hash, deleted.hash, pendingHash];
+      expect(await store.findTakenKeyHashes(mine.workspaceId, hashes)).toEqual([]);
+      expect((await store.findTakenKeyHashes(theirs.workspaceId, hashes)).sort()).toEqual([...hashes].sort());
+      const imported = hashes.map((hash) => row(mine.workspaceId, mine.apiId, hash));
+      for (const key of imported) expect(await store.insertMigratedKey({ ...key, pendingMigrationId: mine.migrationId })).toBe(true);
+      expect((await store.findTakenKeyHashes(mine.workspaceId, hashes)).sort()).toEqual([...hashes].sort());
+
+      // Moving my pending key onto a hash my workspace has (my import of `live`) conflicts; one only theirs has does not.
+      const change = { fromHash: pendingHash, hash: live.hash, start: live.start, prefix: null };
+      expect(await store.completeKeyMigration(mine.workspaceId, imported[2]!.id, change, NOW + 1)).toBe('conflict');
+      const target = generateKey(16);
+      await store.insertKey(row(theirs.workspaceId, theirs.apiId, target.hash, { start: target.start }));
+      expect(
+        await store.completeKeyMigration(mine.workspaceId, imported[2]!.id, { ...change, hash: target.hash, start: target.start }, NOW + 1),
+      ).toBe('completed');
+      expect(await store.findKeyByHash(mine.workspaceId, target.hash)).toMatchObject({ id: imported[2]!.id });
+      expect(await store.findKeyByHash(theirs.workspaceId, target.hash)).toMatchObject({ workspaceId: theirs.workspaceId });
+    });
+
     it('completes a migration once; refuses a hash another key has; deleted keys and APIs are not pending', async () => {
       const { workspaceId, apiId, migrationId } = await fixture();
       const key = row(workspaceId, apiId, 'b2'.repeat(32));
       await store.insertMigratedKey({ ...key, pendingMigrationId: migrationId });
       const target = generateKey(16, 'sk');
       const change = { fromHash: key.hash, hash: target.hash, start: target.start, prefix: 'sk' };
-      expect(await store.completeKeyMigration(key.id, change, NOW + 1)).toBe('completed');
-      expect(await store.findKeyByHash(target.hash)).toMatchObject({ id: key.id, start: target.start, prefix: 'sk', updatedAt: NOW + 1 });
+      expect(await store.completeKeyMigration(workspaceId, key.id, change, NOW + 1)).toBe('completed');
+      expect(await store.findKeyByHash(workspaceId, target.hash)).toMatchObject({
+        id: key.id,
+        start: target.start,
+        prefix: 'sk',
+        updatedAt: NOW + 1,
+      });
       expect(await store.findPendingMigratedKey(workspaceId, migrationId, key.hash)).toBeUndefined();
-      expect(await store.completeKeyMigration(key.id, change, NOW + 2)).toBe('gone');
+      expect(await store.completeKeyMigration(workspaceId, key.id, change, NOW + 2)).toBe('gone');
 
       const clash = row(workspaceId, apiId, 'c3'.repeat(32));
       await store.insertMigratedKey({ ...clash, pendingMigrationId: migrationId });
-      expect(await store.completeKeyMigration(clash.id, { ...change, fromHash: clash.hash }, NOW)).toBe('conflict');
+      expect(await store.completeKeyMigration(workspaceId, clash.id, { ...change, fromHash: clash.hash }, NOW)).toBe('conflict');
+      expect(await store.findPendingMigratedKey(workspaceId, migrationId, clash.hash)).toMatchObject({ id: clash.id });
+      // In a transaction, a conflict leaves it usable: what follows still commits (a refused statement would end it on PostgreSQL).
+      const other = generateKey(16);
+      await store.transaction(async (tx) => {
+        expect(await tx.completeKeyMigration(workspaceId, clash.id, { ...change, fromHash: clash.hash }, NOW)).toBe('conflict');
+        await tx.updateKey(clash.id, { name: 'after a conflict' }, NOW + 3);
+      });
+      expect(await store.findKey(workspaceId, clash.id)).toMatchObject({ name: 'after a conflict' });
+      // Another workspace cannot complete it: the key is not there.
+      const elsewhere = { ...change, fromHash: clash.hash, hash: other.hash, start: other.start };
+      expect(await store.completeKeyMigration((await fixture()).workspaceId, clash.id, elsewhere, NOW)).toBe('gone');
       expect(await store.findPendingMigratedKey(workspaceId, migrationId, clash.hash)).toMatchObject({ id: clash.id });
 
       const deleted = row(workspaceId, apiId, 'd4'.repeat(32));
       await store.insertMigratedKey({ ...deleted, pendingMigrationId: migrationId });
       await store.softDeleteKey(deleted.id, NOW);
       expect(await store.findPendingMigratedKey(workspaceId, migrationId, deleted.hash)).toBeUndefined();
-      expect(await store.completeKeyMigration(deleted.id, { ...change, fromHash: deleted.hash, hash: generateKey(16).hash }, NOW)).toBe(
-        'gone',
-      );
+      expect(
+        await store.completeKeyMigration(workspaceId, deleted.id, { ...change, fromHash: deleted.hash, hash: generateKey(16).hash }, NOW),
+      ).toBe('gone');
       const ofDeletedApi = row(workspaceId, apiId, 'e5'.repeat(32));
       await store.insertMigratedKey({ ...ofDeletedApi, pendingMigrationId: migrationId });
       await store.softDeleteApi(workspaceId, apiId, NOW);

@@ -49,9 +49,9 @@ export function keyCases(suite: StoreSuite): void {
       };
       expect(await store.findKey(workspaceId, row.id)).toEqual(expected);
       // A disabled key is still found: verify must answer DISABLED, not NOT_FOUND.
-      expect(await store.findKeyByHash(row.hash)).toEqual(expected);
+      expect(await store.findKeyByHash(workspaceId, row.hash)).toEqual(expected);
       expect(await store.findKey(await newWorkspace(), row.id)).toBeUndefined();
-      expect(await store.findKeyByHash(generateKey(16).hash)).toBeUndefined();
+      expect(await store.findKeyByHash(workspaceId, generateKey(16).hash)).toBeUndefined();
 
       const bare = await newKey(workspaceId, apiId, { prefix: null });
       expect(await store.findKey(workspaceId, bare.id)).toMatchObject({
@@ -64,6 +64,29 @@ export function keyCases(suite: StoreSuite): void {
         lastRefillAt: null,
         identity: null,
       });
+    });
+
+    it('a hash is unique per workspace: two workspaces may hold it, each finds only its own key', async () => {
+      const mine = await fixture();
+      const theirs = await fixture();
+      const shared = generateKey(16, 'cf');
+      const myKey = await newKey(mine.workspaceId, mine.apiId, { hash: shared.hash, name: 'mine' });
+      const theirKey = await newKey(theirs.workspaceId, theirs.apiId, { hash: shared.hash, name: 'theirs' });
+      expect(await store.findKeyByHash(mine.workspaceId, shared.hash)).toMatchObject({ id: myKey.id, workspaceId: mine.workspaceId });
+      expect(await store.findKeyByHash(theirs.workspaceId, shared.hash)).toMatchObject({
+        id: theirKey.id,
+        workspaceId: theirs.workspaceId,
+      });
+      // A third workspace finds nothing, and no workspace finds another's key with a hash only that one has.
+      expect(await store.findKeyByHash(await newWorkspace(), shared.hash)).toBeUndefined();
+      const only = await newKey(theirs.workspaceId, theirs.apiId);
+      expect(await store.findKeyByHash(mine.workspaceId, only.hash)).toBeUndefined();
+      // Within one workspace the hash stays unique, even against a deleted key; another workspace's delete changes nothing.
+      await expect(newKey(mine.workspaceId, (await newApi(mine.workspaceId)).id, { hash: shared.hash })).rejects.toThrow();
+      await store.softDeleteKey(theirKey.id, NOW + 1);
+      await expect(newKey(theirs.workspaceId, theirs.apiId, { hash: shared.hash })).rejects.toThrow();
+      expect(await store.findKeyByHash(theirs.workspaceId, shared.hash)).toBeUndefined();
+      expect(await store.findKeyByHash(mine.workspaceId, shared.hash)).toMatchObject({ id: myKey.id });
     });
 
     it('lists the keys of one API in id order, page by page, optionally for one identity', async () => {
@@ -207,7 +230,7 @@ export function keyCases(suite: StoreSuite): void {
       const soft = await newKey(workspaceId, apiId, { remaining: 1 });
       await store.softDeleteKey(soft.id, NOW + 1);
       expect(await store.findKey(workspaceId, soft.id)).toBeUndefined();
-      expect(await store.findKeyByHash(soft.hash)).toBeUndefined();
+      expect(await store.findKeyByHash(workspaceId, soft.hash)).toBeUndefined();
       expect(await store.listKeys({ workspaceId, apiId, limit: 10 })).toEqual([]);
       // The row is still there: its id cannot be reused.
       await expect(store.insertKey({ ...keyRow(workspaceId, apiId), id: soft.id })).rejects.toThrow();
@@ -216,7 +239,7 @@ export function keyCases(suite: StoreSuite): void {
       await store.replaceKeyRatelimits(workspaceId, purged.id, [limit('per_minute')], NOW);
       await store.setKeyPermissions(workspaceId, purged.id, ['docs.read'], NOW);
       await store.purgeKey(purged.id);
-      expect(await store.findKeyByHash(purged.hash)).toBeUndefined();
+      expect(await store.findKeyByHash(workspaceId, purged.hash)).toBeUndefined();
       expect(await store.readCredits(purged.id)).toBeUndefined();
       // Re-inserting the same id and hash works, and nothing of the purged key comes back with it.
       await store.insertKey({ ...purged, remaining: null });

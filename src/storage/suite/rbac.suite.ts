@@ -108,7 +108,11 @@ export function rbacCases(suite: StoreSuite): void {
       await store.setRolePermissions(workspaceId, editor.id, ['a', 'b'], NOW);
       await store.setRolePermissions(workspaceId, editor.id, ['b', 'c'], NOW + 1);
       expect((await store.findRole(workspaceId, editor.id))!.permissions.map((p) => p.slug)).toEqual(['b', 'c']);
-      expect(await store.findKeyByHash(key.hash)).toMatchObject({ roles: ['editor'], rolePermissions: ['b', 'c'], permissions: [] });
+      expect(await store.findKeyByHash(workspaceId, key.hash)).toMatchObject({
+        roles: ['editor'],
+        rolePermissions: ['b', 'c'],
+        permissions: [],
+      });
       // The permission the role no longer has still exists in the workspace.
       expect(await store.findPermission(workspaceId, 'a')).toBeDefined();
     });

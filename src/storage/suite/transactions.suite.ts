@@ -57,7 +57,7 @@ export function transactionCases(suite: StoreSuite): void {
 
       expect(written).toBeDefined();
       expect(await store.findApi(written!.wsId, written!.apiId)).toBeUndefined();
-      expect(await store.findKeyByHash(written!.key.hash)).toBeUndefined();
+      expect(await store.findKeyByHash(written!.wsId, written!.key.hash)).toBeUndefined();
       expect(await store.findRootKeyByHash(rootKey.hash)).toBeUndefined();
       expect(await store.findIdentityIdByExternalId(written!.wsId, 'ghost')).toBeUndefined();
       expect(await store.listAudit({ workspaceId: written!.wsId, limit: 10 })).toEqual([]);

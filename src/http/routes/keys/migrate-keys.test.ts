@@ -10,7 +10,7 @@ const listKeys = async (apiId: string) => (await t.call('apis.listKeys', { apiId
 
 describe('keys.migrateKeys', () => {
   describe('200', () => {
-    it('imports keys with every createKey field, pending their migration, with one audit record naming the API and every key', async () => {
+    it('imports keys with every createKey field, pending their migration, with one audit record naming the API, every key and the permissions it created', async () => {
       const apiId = await newApi(t);
       const migrationId = await newMigration(t, 'sha256_hex');
       await insertRole(t, 'migrated_reader', ['docs.read']);
@@ -70,7 +70,7 @@ describe('keys.migrateKeys', () => {
       expect(records).toHaveLength(1);
       expect(records[0]).toMatchObject({
         actor: { type: 'root_key' },
-        description: `Migrated 2 key(s) into API ${apiId} (migration ${migrationId}, sha256_hex)`,
+        description: `Migrated 2 key(s) into API ${apiId} (migration ${migrationId}, sha256_hex) (created docs.write)`,
         resources: [
           { type: 'api', id: apiId, name: 'fixture api' },
           { type: 'key_migration', id: migrationId },
@@ -103,14 +103,36 @@ describe('keys.migrateKeys', () => {
       expect(await auditCount(t)).toBe(records);
       expect(await listKeys(apiId)).toHaveLength(3);
 
-      // Another workspace cannot take a hash either: hashes are unique store-wide, as the verify lookup needs.
+      // Hashes are unique per workspace: another workspace imports the same hash like any other, learning nothing
+      // about this one (test/attacks/key-hash-oracle.test.ts).
       const other = await t.newWorkspace();
       const otherApi = await newApi(t, other.rootKey);
       const otherMigration = await newMigration(t, 'sha256_base64', other.rootKey);
       expect(await migrate(t, { migrationId: otherMigration, apiId: otherApi, keys: [{ hash: a.hash }] }, other.rootKey)).toEqual({
-        migrated: [],
-        failed: [a.hash],
+        migrated: [{ hash: a.hash, keyId: expect.stringMatching(/^key_/) }],
+        failed: [],
       });
+    });
+
+    it("a skipped entry's permissions are neither created nor named as created in the record", async () => {
+      const apiId = await newApi(t);
+      const migrationId = await newMigration(t, 'sha256_hex');
+      const taken = foreign('sha256_hex');
+      await migrate(t, { migrationId, apiId, keys: [{ hash: taken.hash }] });
+      const { migrated } = await migrate(t, {
+        migrationId,
+        apiId,
+        keys: [
+          { hash: taken.hash, permissions: ['skipped.only'] },
+          { hash: foreign('sha256_hex').hash, permissions: ['imported.only'] },
+        ],
+      });
+      const [record] = await t.server.store.listAudit({ workspaceId: t.workspaceId, resourceId: migrated[0]!.keyId, limit: 1 });
+      expect(record!.description).toBe(
+        `Migrated 1 key(s) into API ${apiId} (migration ${migrationId}, sha256_hex); 1 already present (created imported.only)`,
+      );
+      const exists = async (slug: string) => (await t.call('permissions.getPermission', { permission: slug })).status;
+      expect([await exists('skipped.only'), await exists('imported.only')]).toEqual([404, 200]);
     });
 
     it('`failed` is an empty array, never null or absent, when everything was imported', async () => {

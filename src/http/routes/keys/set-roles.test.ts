@@ -32,10 +32,10 @@ describe('keys.setRoles', () => {
       expect(await auditedRoleIds(t, keyId)).toEqual([old.roleId, both.roleId, fresh.roleId].sort());
     });
 
-    it('[] clears them; update_key on that API alone suffices (as upstream)', async () => {
+    it('[] clears them; update_key on that API and add_role_to_key suffice (upstream: update_key alone)', async () => {
       const { name } = await newRole(t);
       const { keyId } = await newKey(t, { apiId, roles: [name] });
-      const res = await set({ keyId, roles: [] }, await t.rootKeyWith([`api.${apiId}.update_key`]));
+      const res = await set({ keyId, roles: [] }, await t.rootKeyWith([`api.${apiId}.update_key`, 'rbac.*.add_role_to_key']));
       expect(res.status).toBe(200);
       expect(names(res)).toEqual([]);
       expect(await getKey(t, keyId)).not.toHaveProperty('roles');

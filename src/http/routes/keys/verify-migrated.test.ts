@@ -39,8 +39,8 @@ describe('keys.verifyKey with a migrationId', () => {
       expect(got.start).toMatch(algorithm === 'prefixed_api_key' ? /^acme_[1-9A-HJ-NP-Za-km-z]{4}$/ : /^legacy_[1-9A-HJ-NP-Za-km-z]{4}$/);
       expect(got.updatedAt).toBe(t.clock.now());
       // Now an ordinary key: Keyward's hash finds it, the imported hash is gone, and it belongs to no migration.
-      expect(await t.server.store.findKeyByHash(hashKey(key))).toMatchObject({ id: keyId, start: got.start });
-      expect(await t.server.store.findTakenKeyHashes([hash])).toEqual([]);
+      expect(await t.server.store.findKeyByHash(t.workspaceId, hashKey(key))).toMatchObject({ id: keyId, start: got.start });
+      expect(await t.server.store.findTakenKeyHashes(t.workspaceId, [hash])).toEqual([]);
       expect(await t.server.store.findPendingMigratedKey(t.workspaceId, migrationId, hash)).toBeUndefined();
 
       expect(await verify({ key })).toMatchObject({ valid: true, code: 'VALID', keyId, credits: 3 });

@@ -1,0 +1,60 @@
+import type { Config } from '../config.js';
+import { verifyAuditChain, type ChainReport } from '../services/audit-chain.js';
+import { openSqlStore } from '../storage/sql/sql-store.js';
+import type { CliCommand } from './command.js';
+import { usageOf } from './help.js';
+
+export const auditCli: CliCommand = {
+  name: 'audit',
+  forms: [
+    {
+      args: 'verify [--workspace <id>] [--json]',
+      summary:
+        "Check every workspace's audit chain (or one's): recompute each record's hash and name the first record " +
+        'changed, deleted or inserted past Keyward. Exit code 1 when a chain is broken.',
+    },
+  ],
+  details:
+    "It prints the hash of each chain's last record: keep it elsewhere, and a later run that prints another hash for " +
+    'the same record count means the chain was rewritten as a whole (docs/architecture.md, "Audit chain").',
+  positionals: 1,
+  options: [
+    { option: 'workspace', value: '<id>', description: 'Check this workspace only.' },
+    { option: 'json', description: 'Print an array of {"workspaceId", "checked", "headHash", "broken"?: {"recordId", "reason"}}.' },
+  ],
+  settings: ['KEYWARD_DATA_DIR', 'KEYWARD_DATABASE_URL'],
+  run: (config, args) => auditCommand(config, args),
+};
+
+/** `keyward audit verify [--workspace <id>]`: 0 when every chain checked is intact, 1 when one is broken or unknown. */
+export async function auditCommand(
+  config: Readonly<Config>,
+  args: { json: boolean; positionals: string[]; workspace?: string },
+): Promise<number> {
+  if (args.positionals[0] !== 'verify') {
+    process.stderr.write(`keyward: unknown command "audit ${args.positionals.join(' ')}"\nusage: ${usageOf(auditCli)}\n`);
+    return 2;
+  }
+  const store = await openSqlStore(config.databaseUrl);
+  try {
+    const audited = await store.listAuditedWorkspaces();
+    if (args.workspace !== undefined && !audited.includes(args.workspace) && !(await store.findWorkspace(args.workspace))) {
+      process.stderr.write(`keyward: no workspace "${args.workspace}"\n`);
+      return 1;
+    }
+    const reports: ChainReport[] = [];
+    for (const workspaceId of args.workspace === undefined ? audited : [args.workspace]) {
+      reports.push(await verifyAuditChain(store, workspaceId));
+    }
+    process.stdout.write(args.json ? `${JSON.stringify(reports)}\n` : reports.map(line).join(''));
+    return reports.some((r) => r.broken) ? 1 : 0;
+  } finally {
+    await store.close();
+  }
+}
+
+function line(r: ChainReport): string {
+  if (!r.broken) return `${r.workspaceId}: intact, ${r.checked} record(s), last hash ${r.headHash}\n`;
+  const at = r.broken.recordId === null ? '' : ` at record ${r.broken.recordId}`;
+  return `${r.workspaceId}: BROKEN${at}: ${r.broken.reason} (${r.checked} record(s) before it are intact)\n`;
+}
