@@ -14,8 +14,9 @@ export type JsonSchema = Record<string, any>;
 export type Pools = Record<string, readonly string[]>;
 
 /**
- * Hostile generators that hit issue 11's findings 4, 8 and 9 (fixed on their own branch). Each can be left out with
- * KEYWARD_FUZZ_SKIP=<comma list> while those fixes are not merged; by default every generator runs.
+ * Hostile generators that hit issue 11's findings 4, 8 and 9 (non-finite and out-of-range numbers, deep nesting, NUL).
+ * Each can be left out with KEYWARD_FUZZ_SKIP=<comma list>, to fuzz a commit from before their fixes for other
+ * failures; by default every generator runs.
  */
 export const KNOWN_FINDING_GENERATORS = ['nonfinite', 'deep', 'nul'] as const;
 export type KnownFindingGenerator = (typeof KNOWN_FINDING_GENERATORS)[number];
