@@ -19,7 +19,7 @@ import { envelope, ErrorEnvelopeRef, Meta, paginatedEnvelope, SharedErrorEnvelop
 import type { RootKeyAuthentication } from '../services/authentication.js';
 import { admission, type Admit } from './admission.js';
 import { boundedValidatorCompiler } from './body-validation.js';
-import { sendError } from './errors.js';
+import { sendError, sendUnexpected } from './errors.js';
 import type { OperationRoute } from './route.js';
 import { ROUTES } from './routes/index.js';
 import { WorkspaceRateLimit, type WorkspaceLimitDeps } from './workspace-limit.js';
@@ -138,13 +138,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
         return sendError(request, reply, 'invalid_input', error.message);
       }
-      request.log.error({ err: error }, 'unexpected error');
-      return sendError(
-        request,
-        reply,
-        'unexpected_error',
-        'Something unexpected went wrong; the request id identifies it in the server log.',
-      );
+      return sendUnexpected(request, reply, error);
     },
   };
   // Fastify types an HTTPS instance apart; the routes and hooks below are the same for both.
@@ -210,13 +204,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       return sendError(request, reply, 'invalid_input', error.message);
     }
-    request.log.error({ err: error }, 'unexpected error');
-    return sendError(
-      request,
-      reply,
-      'unexpected_error',
-      'Something unexpected went wrong; the request id identifies it in the server log.',
-    );
+    return sendUnexpected(request, reply, error);
   });
 
   app.setNotFoundHandler((request, reply) =>

@@ -80,3 +80,11 @@ export function sendError(
   const body = errorBody(String(request.id), code, detail, problems);
   return reply.code(body.error.status).type(errorContentType(request.headers.accept)).serializer(JSON.stringify).send(body);
 }
+
+/** What a 500 tells the client: nothing of the failure, which goes to the log under the request id it answers. */
+export const UNEXPECTED_DETAIL = 'Something unexpected went wrong; the request id identifies it in the server log.';
+
+export function sendUnexpected(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+  request.log.error({ err: error }, 'unexpected error');
+  return sendError(request, reply, 'unexpected_error', UNEXPECTED_DETAIL);
+}

@@ -11,7 +11,7 @@ import type { Services } from '../services/index.js';
 import type { VerifyKeyInput } from '../services/verify/verify-key.js';
 import { admission, type AdmissionDeps } from './admission.js';
 import { boundedValidatorCompiler } from './body-validation.js';
-import { errorBody, errorContentType } from './errors.js';
+import { errorBody, errorContentType, UNEXPECTED_DETAIL } from './errors.js';
 import type { Metrics } from './metrics.js';
 
 /**
@@ -111,7 +111,7 @@ export function withVerifyLane(deps: VerifyLaneDeps, fastify: RequestHandler): R
         body = errorBody(requestId, error.code, error.detail, error.problems);
       } else {
         deps.logError({ err: error, requestId }, 'unexpected error');
-        body = errorBody(requestId, 'unexpected_error', 'Something unexpected went wrong; the request id identifies it in the server log.');
+        body = errorBody(requestId, 'unexpected_error', UNEXPECTED_DETAIL);
       }
       headers['content-type'] = errorContentType(req.headers.accept);
       send(res, body.error.status, headers, JSON.stringify(body), started);

@@ -1,5 +1,7 @@
 /** The audit log: one record per mutation, written in the mutation's transaction. */
 
+import type { ChainFields } from '../core/audit-chain.js';
+
 export interface AuditResource {
   type: string;
   id: string;
@@ -31,21 +33,8 @@ export interface AuditQuery {
   limit: number;
 }
 
-/** An audit record as stored, with its place in its workspace's chain (core/audit-chain.ts). */
-export interface StoredAuditRecord {
-  id: string;
-  workspaceId: string;
-  event: string;
-  time: number;
-  actorType: string;
-  actorId: string;
-  actorName: string | null;
-  description: string;
-  /** The stored JSON text, exactly as hashed. */
-  resources: string;
-  sourceIp: string | null;
-  userAgent: string | null;
-  requestId: string | null;
+/** An audit record as stored (the fields its chain hash covers), with its place in its workspace's chain. */
+export interface StoredAuditRecord extends ChainFields {
   /** 1 for a workspace's first record; null only for a record written past Keyward (none should be). */
   chainSeq: number | null;
   chainHash: string | null;
