@@ -26,7 +26,7 @@ import { WorkspaceRateLimit, type WorkspaceLimitDeps } from './workspace-limit.j
 import { registerMetrics, type Metrics } from './metrics.js';
 import { AJV_OPTIONS, replayedBody, withVerifyLane, type RequestHandler } from './verify-lane.js';
 import { clientErrorHandler } from './client-errors.js';
-import { HSTS_HEADERS } from './hsts.js';
+import { HSTS_HEADERS, HSTS_NAME, HSTS_VALUE } from './hsts.js';
 
 export interface AppOptions {
   services: Services;
@@ -105,7 +105,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     );
     const handler: RequestHandler = tls
       ? (req, res) => {
-          for (const [name, value] of Object.entries(securityHeaders)) res.setHeader(name, value);
+          res.setHeader(HSTS_NAME, HSTS_VALUE);
           lane(req, res);
         }
       : lane;
