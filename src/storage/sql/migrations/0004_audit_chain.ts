@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { auditChainHash, GENESIS_HASH } from '../../../core/audit-chain.js';
+import { recordOf } from '../audit.js';
 
 /**
  * The tamper-evident audit chain (core/audit-chain.ts): each record's position and hash, and one head row per
@@ -67,20 +68,8 @@ async function chainExistingRecords(db: Kysely<any>): Promise<void> {
           : { workspaceId: row.workspace_id, seq: 0, hash: GENESIS_HASH, lastId: row.id };
       head = current;
       current.seq += 1;
-      current.hash = auditChainHash(current.hash, current.seq, {
-        id: row.id,
-        workspaceId: row.workspace_id,
-        event: row.event,
-        time: Number(row.time),
-        actorType: row.actor_type,
-        actorId: row.actor_id,
-        actorName: row.actor_name,
-        description: row.description,
-        resources: row.resources,
-        sourceIp: row.source_ip,
-        userAgent: row.user_agent,
-        requestId: row.request_id,
-      });
+      // The same reading of a stored row as the store's (sql/audit.ts), so old and new records hash alike.
+      current.hash = auditChainHash(current.hash, current.seq, recordOf(row as Parameters<typeof recordOf>[0]));
       current.lastId = row.id;
       chained.push(sql`(${row.id}, CAST(${current.seq} AS BIGINT), ${current.hash})`);
     }
