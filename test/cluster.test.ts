@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshPostgresSchema } from './harness.js';
+import { type KeywardNode as Node, runToEnd, startNode, stopLaunched } from './faults/nodes.js';
 import { until } from './poll.js';
 
 /**
@@ -11,68 +10,7 @@ import { until } from './poll.js';
  * (`node --import tsx src/main.ts`), on the system clock.
  */
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REDIS_URL = process.env.KEYWARD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-interface Node {
-  child: ChildProcess;
-  address: string;
-  output: { stdout: string; stderr: string };
-  exited: Promise<number | null>;
-}
-
-const children: ChildProcess[] = [];
-
-/** The environment of a child: ours without any KEYWARD_* variable, plus `vars`. */
-function environment(vars: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('KEYWARD_')) env[name] = value;
-  return { ...env, ...vars };
-}
-
-function launch(args: string[], vars: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { cwd: ROOT, env: environment(vars) });
-  children.push(child);
-  const output = { stdout: '', stderr: '' };
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    output.stdout += chunk;
-  });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-    output.stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, output, exited };
-}
-
-async function runToEnd(args: string[], vars: Record<string, string>) {
-  const { output, exited } = launch(args, vars);
-  const code = await exited;
-  if (code !== 0) throw new Error(`keyward ${args.join(' ')} exited with ${code}:\n${output.stderr}`);
-  return output.stdout;
-}
-
-async function startNode(vars: Record<string, string>): Promise<Node> {
-  const node = launch(['start'], { ...vars, KEYWARD_PORT: '0' });
-  const address = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no "listening" line within 60 s:\n${node.output.stdout}\n${node.output.stderr}`)),
-      60_000,
-    );
-    const check = () => {
-      const match = /Keyward listening on (\S+)/.exec(node.output.stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    node.child.stdout!.on('data', check);
-    node.exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code}:\n${node.output.stderr}`));
-    });
-  });
-  return { ...node, address };
-}
 
 let schema: { url: string; drop: () => Promise<void> };
 let env: Record<string, string>;
@@ -101,17 +39,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  // Only the processes this file started, each by its handle: SIGTERM, then SIGKILL if it lingers.
-  await Promise.all(
-    children.map(async (child) => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const gone = new Promise<void>((resolve) => child.once('close', () => resolve()));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await gone;
-      clearTimeout(timer);
-    }),
-  );
+  await stopLaunched();
   await schema?.drop();
 }, 60_000);
 
