@@ -16,6 +16,9 @@ export interface Config {
   dataDir: string;
   /** A SQLite file path or a postgres:// URL. */
   databaseUrl: string;
+  /** PostgreSQL: the most a connection (or a free pooled one) and one statement may take before a 503 (storage/postgres/open.ts). */
+  databaseConnectTimeoutMs: number;
+  databaseQueryTimeoutMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Largest accepted request body, bytes. */
   bodyLimit: number;
@@ -185,6 +188,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     host,
     dataDir,
     databaseUrl,
+    databaseConnectTimeoutMs: integer(
+      env,
+      'KEYWARD_DATABASE_CONNECT_TIMEOUT_MS',
+      SETTINGS.KEYWARD_DATABASE_CONNECT_TIMEOUT_MS.default,
+      100,
+      600_000,
+      problems,
+    ),
+    databaseQueryTimeoutMs: integer(
+      env,
+      'KEYWARD_DATABASE_QUERY_TIMEOUT_MS',
+      SETTINGS.KEYWARD_DATABASE_QUERY_TIMEOUT_MS.default,
+      100,
+      3_600_000,
+      problems,
+    ),
     logLevel,
     bodyLimit: integer(env, 'KEYWARD_BODY_LIMIT', SETTINGS.KEYWARD_BODY_LIMIT.default, 1024, 100 * 1024 * 1024, problems),
     requestTimeoutMs,

@@ -8,6 +8,7 @@ import { SwrCache } from './cache/swr-cache.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { isPostgresUrl } from './core/database-url.js';
+import { databaseUnavailableCause } from './core/database-unavailable.js';
 import { buildApp } from './http/app.js';
 import { RootKeyAuthentication, type CachedRootKey } from './services/authentication.js';
 import { UsageBuffer } from './services/usage-buffer.js';
@@ -23,6 +24,7 @@ import { openVault } from './vault/open.js';
 import type { Vault } from './vault/vault.js';
 import { VERSION } from './version.js';
 import { createMetrics } from './http/metrics.js';
+import { ThrottledWarning } from './core/throttled-warning.js';
 
 export interface ServerOptions {
   config: Readonly<Config>;
@@ -59,7 +61,22 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   const loggerOptions = { level: config.logLevel, redact: { paths: LOG_REDACT, censor: '[redacted]' } };
   const log = options.logStream ? pino(loggerOptions, options.logStream) : pino(loggerOptions);
   const { bus, limiter } = await openSharedState(config);
-  const store = await openSqlStore(config.databaseUrl).catch(async (error: unknown) => {
+  // Every failure to reach the database (a refused call, a background job, a connection lost while idle) is counted
+  // here; one line per 10 s carries the latest cause (core/throttled-warning.ts).
+  const databaseFailures = new ThrottledWarning(
+    log,
+    { now: () => performance.now() },
+    'database',
+    'database unavailable; calls that need it answer 503 database_unavailable until it answers again',
+  );
+  const databaseOptions = {
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+    queryTimeoutMs: config.databaseQueryTimeoutMs,
+    failures: databaseFailures,
+    onHealthChange: (up: boolean, cause?: unknown) =>
+      up ? log.warn('database answers again') : log.warn({ err: cause }, 'database stopped answering'),
+  };
+  const store = await openSqlStore(config.databaseUrl, databaseOptions).catch(async (error: unknown) => {
     await Promise.all([bus.close(), limiter.close()]);
     throw error;
   });
@@ -132,7 +149,9 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
       },
       // Redis bounds its own keys (TTLs; docs/operations.md, "Memory"): only the memory limiter has a count here.
       limiter instanceof MemoryLimiter ? () => limiter.size : undefined,
+      () => store.databaseUp(),
     ),
+    databaseFailures,
     ...(config.tlsCertFile && config.tlsKeyFile
       ? { tls: { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } }
       : {}),
@@ -161,16 +180,23 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     );
   }
 
+  // Each job runs even when another fails (the database may be away): usage not written stays buffered, bounded, for
+  // the next run. The refill first, apart from the usage writes, as both update keys' rows. The first failure is rethrown.
   const runJobs = async () => {
-    await services.keys.refillCredits();
-    // Both run even when one fails.
-    await Promise.all([services.verify.flushUsage(), rootKeyUsage.flush()]);
+    const outcomes = [
+      ...(await Promise.allSettled([services.keys.refillCredits()])),
+      ...(await Promise.allSettled([services.verify.flushUsage(), rootKeyUsage.flush()])),
+    ];
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
   };
   let timer: NodeJS.Timeout | undefined;
   let closed: Promise<void> | undefined;
   if (options.backgroundJobs ?? true) {
     timer = setInterval(() => {
-      runJobs().catch((error: unknown) => log.error({ err: error }, 'background job failed'));
+      runJobs().catch((error: unknown) =>
+        databaseUnavailableCause(error) === undefined ? log.error({ err: error }, 'background job failed') : databaseFailures.report(error),
+      );
     }, 30_000);
     timer.unref();
   }

@@ -20,6 +20,11 @@ export const SETTINGS = {
   KEYWARD_HOST: { default: '127.0.0.1', description: 'Address to bind; 0.0.0.0 to serve other machines' },
   KEYWARD_DATA_DIR: { default: './data', description: 'Where the embedded SQLite database lives' },
   KEYWARD_DATABASE_URL: { shown: '<data dir>/keyward.sqlite', description: 'A SQLite file path, or a postgres:// URL for PostgreSQL' },
+  KEYWARD_DATABASE_CONNECT_TIMEOUT_MS: {
+    default: 3_000,
+    description: 'Milliseconds to connect to PostgreSQL (or wait for a pooled connection); then 503',
+  },
+  KEYWARD_DATABASE_QUERY_TIMEOUT_MS: { default: 5_000, description: 'Milliseconds one PostgreSQL statement may take; then 503' },
   KEYWARD_LOG_LEVEL: { default: 'info', description: 'fatal, error, warn, info, debug, trace or silent' },
   KEYWARD_BODY_LIMIT: { default: 10 * 1024 * 1024, description: 'Largest request body in bytes (larger: 413)' },
   KEYWARD_REQUEST_TIMEOUT_MS: { default: 60_000, description: 'Milliseconds to receive a whole request (then 408, closed)' },

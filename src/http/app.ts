@@ -12,6 +12,7 @@ import Fastify, {
 } from 'fastify';
 import { Type } from 'typebox';
 import { KeywardError, badInput, type FieldProblem } from '../core/errors.js';
+import { DATABASE_UNAVAILABLE_DETAIL, databaseUnavailableCause } from '../core/database-unavailable.js';
 import { newRequestId } from '../core/ids.js';
 import { jsonProblem } from '../core/json-bounds.js';
 import type { Services } from '../services/index.js';
@@ -44,6 +45,8 @@ export interface AppOptions {
   /** How long a connection may take and how many may be open (KEYWARD_*_TIMEOUT_MS, KEYWARD_MAX_CONNECTIONS). */
   connections: ConnectionLimits;
   metrics: Metrics;
+  /** Told of each call refused because the database is unavailable; logs the cause rate-limited (server.ts). */
+  databaseFailures: { report(error: unknown): void };
 }
 
 export interface ConnectionLimits {
@@ -100,6 +103,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         metrics: options.metrics,
         bodyLimit: options.bodyLimit,
         logError: (fields, message) => options.logger.error(fields, message),
+        databaseFailures: options.databaseFailures,
       },
       fastify,
     );
@@ -203,6 +207,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       return sendError(request, reply, 'invalid_input', error.message);
+    }
+    if (databaseUnavailableCause(error) !== undefined) {
+      options.databaseFailures.report(error);
+      return sendError(request, reply, 'database_unavailable', DATABASE_UNAVAILABLE_DETAIL);
     }
     return sendUnexpected(request, reply, error);
   });

@@ -43,6 +43,7 @@ export const ERROR_HTTP: Record<ErrorCode, { status: number; title: string; type
   workspace_rate_limited: { status: 429, title: 'Too Many Requests', type: 'user/too_many_requests/workspace_rate_limited' },
   unexpected_error: { status: 500, title: 'Internal Server Error', type: 'unkey/application/unexpected_error' },
   analytics_unavailable: { status: 503, title: 'Service Unavailable', type: 'unkey/data/analytics_connection_failed' },
+  database_unavailable: { status: 503, title: 'Service Unavailable', type: 'keyward/dependency/database_unavailable' },
 };
 
 export const ERROR_TYPE_BASE = 'https://unkey.com/docs/errors/';

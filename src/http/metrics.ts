@@ -16,11 +16,22 @@ export interface Metrics {
 
 /**
  * `caches`: each in-process cache's entry count by the name its gauge label carries; `ratelimitCounters`: the
- * in-memory limiter's counter count (absent with Redis).
+ * in-memory limiter's counter count (absent with Redis); `databaseUp`: whether the database answered the latest
+ * connection or statement (absent: not reported).
  */
-export function createMetrics(caches: Record<string, () => number>, ratelimitCounters?: () => number): Metrics {
+export function createMetrics(caches: Record<string, () => number>, ratelimitCounters?: () => number, databaseUp?: () => boolean): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'keyward_' });
+  if (databaseUp) {
+    new Gauge({
+      name: 'keyward_database_up',
+      help: 'Whether the database answered the latest connection or statement (1) or not (0); read at scrape time, no query of its own',
+      registers: [registry],
+      collect() {
+        this.set(databaseUp() ? 1 : 0);
+      },
+    });
+  }
   const verifications = new Counter({
     name: 'keyward_verifications_total',
     help: 'keys.verifyKey outcomes by code',

@@ -5,6 +5,7 @@ import fastJson from 'fast-json-stringify';
 import { envelope } from '../contract/common.js';
 import { VerifyKeyBody, VerifyKeyData } from '../contract/keys.js';
 import { KeywardError } from '../core/errors.js';
+import { DATABASE_UNAVAILABLE_DETAIL, databaseUnavailableCause } from '../core/database-unavailable.js';
 import { newRequestId } from '../core/ids.js';
 import { jsonProblem } from '../core/json-bounds.js';
 import type { Services } from '../services/index.js';
@@ -66,6 +67,8 @@ export interface VerifyLaneDeps {
   metrics: Metrics;
   bodyLimit: number;
   logError(fields: object, message: string): void;
+  /** Told of each verification refused because the database is unavailable (rate-limited log, server.ts). */
+  databaseFailures: { report(error: unknown): void };
 }
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -109,6 +112,9 @@ export function withVerifyLane(deps: VerifyLaneDeps, fastify: RequestHandler): R
       let body;
       if (error instanceof KeywardError) {
         body = errorBody(requestId, error.code, error.detail, error.problems);
+      } else if (databaseUnavailableCause(error) !== undefined) {
+        deps.databaseFailures.report(error);
+        body = errorBody(requestId, 'database_unavailable', DATABASE_UNAVAILABLE_DETAIL);
       } else {
         deps.logError({ err: error, requestId }, 'unexpected error');
         body = errorBody(requestId, 'unexpected_error', UNEXPECTED_DETAIL);

@@ -51,5 +51,7 @@ export interface StoreOps
 export interface Store extends StoreOps {
   readonly engine: Engine;
   transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T>;
+  /** Whether the database answered the latest connection or statement (PostgreSQL); a SQLite file is always up. */
+  databaseUp(): boolean;
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { isPostgresUrl } from '../../core/database-url.js';
-import { openPostgres } from '../postgres/open.js';
+import { openPostgres, type PostgresOptions } from '../postgres/open.js';
 import { openSqlite } from '../sqlite/open.js';
 import type { Engine } from '../store.js';
 import type { Tables } from './tables.js';
@@ -29,9 +29,14 @@ export interface OpenedDatabase {
   dialect: SqlDialect;
   /** SQLite only: the better-sqlite3 handle under Kysely's single connection, for work that must be synchronous. */
   sqlite?: Database.Database;
+  /** PostgreSQL only: whether it answers, as the pool sees it (postgres/guarded-pool.ts). */
+  health?: { readonly up: boolean };
 }
 
-/** `postgres://` or `postgresql://` selects PostgreSQL; anything else is a SQLite file path. */
-export function openDatabase(url: string): OpenedDatabase {
-  return isPostgresUrl(url) ? openPostgres(url) : openSqlite(url.replace(/^sqlite:(\/\/)?/, ''));
+/**
+ * `postgres://` or `postgresql://` selects PostgreSQL; anything else is a SQLite file path. `postgres`: the server's
+ * timeouts (postgres/open.ts); absent, PostgreSQL statements have none (migrations, one-off commands).
+ */
+export function openDatabase(url: string, postgres?: PostgresOptions): OpenedDatabase {
+  return isPostgresUrl(url) ? openPostgres(url, postgres) : openSqlite(url.replace(/^sqlite:(\/\/)?/, ''));
 }

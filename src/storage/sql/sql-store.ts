@@ -1,11 +1,10 @@
-import type Database from 'better-sqlite3';
-import type { Kysely } from 'kysely';
 import { SqliteCreditBatch } from '../sqlite/credit-batch.js';
 import type { AuditEntry, Store, StoreOps } from '../store.js';
 import { apiSql } from './apis.js';
 import { appendAuditChain, auditSql } from './audit.js';
 import { creditSql } from './credits.js';
-import { openDatabase, type SqlDialect } from './dialect.js';
+import { openDatabase, type OpenedDatabase, type SqlDialect } from './dialect.js';
+import type { PostgresOptions } from '../postgres/open.js';
 import { identitySql } from './identities.js';
 import { keyMigrationSql } from './key-migrations.js';
 import { keySql } from './keys.js';
@@ -14,7 +13,6 @@ import { ratelimitSql } from './ratelimits.js';
 import { rbacSql } from './rbac.js';
 import { rootKeySql } from './root-keys.js';
 import type { Executor } from './shared.js';
-import type { Tables } from './tables.js';
 import { usageSql } from './usage.js';
 import { workspaceSql } from './workspaces.js';
 
@@ -40,7 +38,7 @@ function sqlOps(db: Executor, dialect: SqlDialect): StoreOps {
   );
 }
 
-function sqlStore(kysely: Kysely<Tables>, dialect: SqlDialect, sqlite: Database.Database | undefined): Store {
+function sqlStore({ db: kysely, dialect, sqlite, health }: OpenedDatabase): Store {
   const ops = sqlOps(kysely, dialect);
   // Audit records wait for the end of the work and are chained just before commit (storage/audit.ts, appendAudit).
   const transaction = <T>(work: (tx: StoreOps) => Promise<T>): Promise<T> =>
@@ -67,18 +65,25 @@ function sqlStore(kysely: Kysely<Tables>, dialect: SqlDialect, sqlite: Database.
     /** Chaining reads and locks the workspace's chain head, so a record outside a transaction gets one of its own. */
     appendAudit: (entry) => transaction((tx) => tx.appendAudit(entry)),
     transaction,
+    databaseUp: () => health?.up ?? true,
     close: () => kysely.destroy(),
   };
 }
 
-/** Opens the database at `url`, applies pending migrations, and returns the store. */
-export async function openSqlStore(url: string): Promise<Store> {
-  const { db, dialect, sqlite } = openDatabase(url);
+/**
+ * Opens the database at `url`, applies pending migrations, and returns the store. `postgres`: the server's timeouts;
+ * migrations run on a connection of their own without them, since one may rewrite a large table.
+ */
+export async function openSqlStore(url: string, postgres?: PostgresOptions): Promise<Store> {
+  const opened = openDatabase(url, postgres);
+  const migrating = opened.dialect.engine === 'postgres' && postgres ? openDatabase(url) : opened;
   try {
-    await migrateToLatest(db, dialect);
+    await migrateToLatest(migrating.db, migrating.dialect);
   } catch (error) {
-    await db.destroy();
+    await opened.db.destroy();
     throw error;
+  } finally {
+    if (migrating !== opened) await migrating.db.destroy();
   }
-  return sqlStore(db, dialect, sqlite);
+  return sqlStore(opened);
 }

@@ -1,0 +1,86 @@
+import type { PostgresPool, PostgresPoolClient } from 'kysely';
+import type pg from 'pg';
+import { databaseUnavailableCause } from '../../core/database-unavailable.js';
+
+/**
+ * Whether PostgreSQL answers, as the pool sees it (no query of its own): a connection made or a statement answered
+ * says up; a connection refused, lost or timed out says down. Read by the `keyward_database_up` gauge.
+ */
+export class DatabaseHealth {
+  up = true;
+  constructor(private readonly onChange: (up: boolean, cause?: unknown) => void = () => undefined) {}
+
+  saw(up: boolean, cause?: unknown): void {
+    if (up === this.up) return;
+    this.up = up;
+    this.onChange(up, cause);
+  }
+}
+
+/**
+ * One pooled connection as Kysely uses it, which remembers a failure that broke it. Kysely releases a connection
+ * without saying why (dialect/postgres/postgres-driver.js, `release()`), so a connection whose statement timed out
+ * would go back to the pool with that statement still on the wire, and the next user would read its late answer;
+ * and inside a transaction Kysely sends ROLLBACK on it, which would wait out a second timeout. Once broken, every
+ * further statement fails at once and the release destroys the connection (pg-pool ends a client released with an
+ * error, and pg's `end` destroys a socket with a statement in flight).
+ */
+class GuardedClient implements PostgresPoolClient {
+  private broken: Error | undefined;
+
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly health: DatabaseHealth,
+  ) {}
+
+  // biome-ignore lint/suspicious/noExplicitAny: Kysely's PostgresPoolClient.query signature
+  query(sql: any, parameters?: any): any {
+    if (this.broken) return Promise.reject(new Error(`database connection lost: ${this.broken.message}`, { cause: this.broken }));
+    return this.client.query(sql, parameters).then(
+      (result) => {
+        this.health.saw(true);
+        return result;
+      },
+      (error: unknown) => {
+        // statement_timeout (57014) leaves the connection usable; anything else unavailable ends it.
+        const cause = databaseUnavailableCause(error);
+        if (cause !== undefined && cause !== '57014') {
+          this.broken = error as Error;
+          this.health.saw(false, error);
+        }
+        throw error;
+      },
+    );
+  }
+
+  /** `destroy`: Kysely discards a connection whose ROLLBACK failed. */
+  release(destroy?: boolean): void {
+    this.client.release(this.broken ?? destroy === true);
+  }
+}
+
+/**
+ * The pool Kysely draws from: pg's, with each client wrapped once (Kysely keys its connections by client object)
+ * and the outcome of every connection attempt told to `health`.
+ */
+export function guardedPool(pool: pg.Pool, health: DatabaseHealth): PostgresPool {
+  const guarded = new WeakMap<pg.PoolClient, GuardedClient>();
+  return {
+    connect: async () => {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        health.saw(false, error);
+        throw error;
+      }
+      let wrapper = guarded.get(client);
+      if (!wrapper) {
+        wrapper = new GuardedClient(client, health);
+        guarded.set(client, wrapper);
+      }
+      return wrapper;
+    },
+    end: () => pool.end(),
+  };
+}
