@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../poll.js';
-import { call, type KeywardNode, runToEnd, startNode, stopLaunched } from './nodes.js';
+import { call, type KeywardNode, startNode, stopLaunched } from './nodes.js';
 import { type OwnPostgres, startOwnPostgres } from './own-postgres.js';
 
 /**
@@ -62,8 +62,11 @@ beforeAll(async () => {
     // Short, so the outage below outlasts the fresh time and verifications are served from the stale window.
     KEYWARD_CACHE_FRESH_MS: '200',
   };
-  rootKey = (JSON.parse(await runToEnd(['bootstrap', '--json'], env)) as { rootKey: string }).rootKey;
   node = await startNode(env);
+  // The first start creates the workspace and prints its root key once (src/cli/start.ts): no bootstrap process.
+  const printed = () => /Root key \(shown once[^:]*\): (\S+)/.exec(node.output.stdout + node.output.stderr)?.[1];
+  await until(() => printed() !== undefined, 'the first start prints its root key');
+  rootKey = printed()!;
   apiId = (await api('apis.createApi', { name: 'outage' })).body.data.apiId;
 }, 90_000);
 
@@ -90,8 +93,11 @@ describe('a node whose PostgreSQL goes away', { timeout: 60_000 }, () => {
     expect(alive(), node.output.stderr).toBe(true);
     const started = performance.now();
     await postgres.start();
+    const ready = performance.now();
+    const recovery = await recoveredAfter(ready);
     console.log(
-      `fast stop: refusal in ${refused.ms.toFixed(0)} ms; first 200 ${(await recoveredAfter(started)).toFixed(0)} ms after start() began`,
+      `fast stop: refusal in ${refused.ms.toFixed(0)} ms; start() took ${(ready - started).toFixed(0)} ms, ` +
+        `first 200 ${recovery.toFixed(0)} ms after it returned`,
     );
     expect(alive()).toBe(true);
   });
@@ -129,14 +135,15 @@ describe('a node whose PostgreSQL goes away', { timeout: 60_000 }, () => {
 
     const started = performance.now();
     await postgres.start();
-    const recovery = await recoveredAfter(started);
+    const ready = performance.now();
+    const recovery = await recoveredAfter(ready);
     const after = await api('keys.getKey', { keyId: limited.keyId });
     // Every charge answered VALID was spent once, and no refused one was.
     expect(after.body.data.credits.remaining).toBe(10 - charged);
     console.log(
       `immediate stop 10 s: ${verifications.length} cached verifications all VALID; ${refusals.length} refusals, ` +
         `median ${refusals.sort((a, b) => a - b)[refusals.length >> 1]!.toFixed(0)} ms, worst ${worst.toFixed(0)} ms; ` +
-        `first 200 ${recovery.toFixed(0)} ms after start() began`,
+        `start() took ${(ready - started).toFixed(0)} ms, first 200 ${recovery.toFixed(0)} ms after it returned`,
     );
   });
 
