@@ -3,9 +3,8 @@ import { ThrottledWarning, type WarnSink } from '../core/throttled-warning.js';
 /**
  * Rate limits fail open: when the limiter itself fails (Redis down, a timeout), the request is served
  * as if no limit applied rather than refused, since refusing every request of every customer is a
- * worse outage than admitting some over the limit for a while. Each failure is reported, but at most
- * one warning per interval reaches the log, carrying how many failures it stands for: a limiter that
- * is down fails on every request, and a log line per request would bury everything else.
+ * worse outage than admitting some over the limit for a while. Each failure is reported through a
+ * ThrottledWarning (core/throttled-warning.ts): a limiter that is down fails on every request.
  */
 
 export type { WarnSink } from '../core/throttled-warning.js';
