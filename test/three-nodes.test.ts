@@ -183,8 +183,8 @@ describe(`${SCRIPT}: three nodes behind HAProxy`, { timeout: 120_000 }, () => {
     const before = await Promise.all(alive.map(verifications));
     const started = performance.now();
     process.kill(killed.pid, 'SIGKILL');
-    // Gone, so its port refuses connections: what the balancer meets from now on is the dead node, not its last
-    // moments (a request it was still reading when killed is lost: docs/operations.md, "A three-node demo").
+    // Gone, so its port refuses connections. A request sent before (SIGKILL is not instant) can reach the dying node
+    // and be lost, as any request a node holds when it dies (seen here; docs/operations.md, "A three-node demo").
     await until(() => !isRunning(killed.pid), `${killed.name} is gone`);
 
     const servedBy = await verifyThroughBalancer(key, 30);
