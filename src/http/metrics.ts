@@ -16,9 +16,10 @@ export interface Metrics {
 
 /**
  * `caches`: each in-process cache's entry count by the name its gauge label carries; `ratelimitCounters`: the
- * in-memory limiter's counter count (absent with Redis).
+ * in-memory limiter's counter count (absent with Redis); `redisUp`: whether every Redis client is connected (absent
+ * without Redis).
  */
-export function createMetrics(caches: Record<string, () => number>, ratelimitCounters?: () => number): Metrics {
+export function createMetrics(caches: Record<string, () => number>, ratelimitCounters?: () => number, redisUp?: () => boolean): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'keyward_' });
   const verifications = new Counter({
@@ -50,6 +51,16 @@ export function createMetrics(caches: Record<string, () => number>, ratelimitCou
       registers: [registry],
       collect() {
         this.set(ratelimitCounters());
+      },
+    });
+  }
+  if (redisUp) {
+    new Gauge({
+      name: 'keyward_redis_up',
+      help: '1 when every Redis client (rate limiter, invalidation bus) is connected, 0 when one is not',
+      registers: [registry],
+      collect() {
+        this.set(redisUp() ? 1 : 0);
       },
     });
   }
