@@ -248,9 +248,9 @@ async function openSharedState(
   ]);
   clearTimeout(timer);
   if (!subscribed) {
-    const { host, port } = new URL(redisUrl);
+    const { hostname, port } = new URL(redisUrl);
     log.warn(
-      { setting: 'KEYWARD_REDIS_URL', redis: `${host}${port ? `:${port}` : ''}`, ratelimitFailureMode: config.ratelimitFailureMode },
+      { setting: 'KEYWARD_REDIS_URL', redis: `${hostname}${port ? `:${port}` : ''}`, ratelimitFailureMode: config.ratelimitFailureMode },
       `Redis at KEYWARD_REDIS_URL is unreachable; starting without it: rate limits fail ${config.ratelimitFailureMode} ` +
         "(KEYWARD_RATELIMIT_FAILURE_MODE) and other nodes' changes are not heard through Redis until it answers; Keyward connects by itself",
     );

@@ -23,7 +23,7 @@ const CONNECT_TIMEOUT_MS = 1_000;
 /**
  * A frozen Redis keeps its connections open and answers nothing, so each command would wait its full timeout and stay
  * queued for a reply that may never come. Each connected client pings this often; two pings in a row unanswered
- * within the timeout drop the connection, which fails what it held and makes every later command fail at once
+ * within this interval (long, so a busy node is not taken for a dead Redis) drop the connection, which fails what it held and makes every later command fail at once
  * (no offline queue) until Redis answers again.
  */
 const WATCHDOG_INTERVAL_MS = 1_000;
@@ -78,10 +78,17 @@ class RedisClients {
     const client = new Redis(url, {
       retryStrategy: (attempt) => Math.min(attempt * 50, MAX_RECONNECT_DELAY_MS),
       connectTimeout: CONNECT_TIMEOUT_MS,
-      ...(subscriber
-        ? { maxRetriesPerRequest: null }
-        : { commandTimeout: timeoutMs, enableOfflineQueue: false, maxRetriesPerRequest: 0, enableAutoPipelining: true }),
+      ...(subscriber ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 0, enableAutoPipelining: true }),
     });
+    if (!subscriber) failWhenSilent(client, timeoutMs);
+    if (!subscriber) {
+      // Commands made before the first connection wait for it (a limiter used as soon as it is made), each for at
+      // most the timeout, and every failed attempt drops what waits (maxRetriesPerRequest 0). Once connected, a command
+      // made while disconnected fails at once instead of queueing behind an outage.
+      client.once('ready', () => {
+        client.options.enableOfflineQueue = false;
+      });
+    }
     this.live.add(client);
     // Without a listener ioredis prints "[ioredis] Unhandled error event" for every failed reconnect.
     client.on('error', (error: Error) => this.failures.report(Object.assign(error, { role })));
@@ -109,10 +116,7 @@ class RedisClients {
       if (client.status !== 'ready') return;
       let timeout: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {
-        timeout = setTimeout(
-          () => reject(new Error(`Redis did not answer PING within ${this.settings.timeoutMs} ms`)),
-          this.settings.timeoutMs,
-        );
+        timeout = setTimeout(() => reject(new Error(`Redis did not answer PING within ${WATCHDOG_INTERVAL_MS} ms`)), WATCHDOG_INTERVAL_MS);
       });
       Promise.race([client.ping(), deadline])
         .then(() => {
@@ -129,6 +133,43 @@ class RedisClients {
     timer.unref();
     client.on('end', () => clearInterval(timer));
   }
+}
+
+/** The part of ioredis's Command this needs (its own commandTimeout settles commands the same way). */
+interface PendingCommand {
+  isSettled?: boolean;
+  reject(error: Error): void;
+}
+
+/**
+ * Fails a command when Redis has sent nothing at all for `timeoutMs` since it was sent, rather than when the command
+ * itself took `timeoutMs` (ioredis's commandTimeout): a burst of a thousand limiter calls on a busy node waits its turn
+ * behind the others' replies for longer than that while Redis is perfectly well, and failing those would admit calls
+ * over their limits. A Redis that is down, frozen or cut off sends nothing, so its commands fail after `timeoutMs`.
+ */
+function failWhenSilent(client: Redis, timeoutMs: number): void {
+  let lastHeardAt = 0;
+  client.on('connect', () => {
+    client.stream.on('data', () => {
+      lastHeardAt = performance.now();
+    });
+  });
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = ((command: PendingCommand, ...rest: unknown[]) => {
+    const result = (send as (...args: unknown[]) => unknown)(command, ...rest);
+    const sentAt = performance.now();
+    const decide = () => {
+      if (command.isSettled) return;
+      const silentFor = performance.now() - Math.max(sentAt, lastHeardAt);
+      if (silentFor >= timeoutMs) command.reject(new Error(`Redis sent nothing for ${timeoutMs} ms (KEYWARD_REDIS_TIMEOUT_MS)`));
+      else setTimeout(check, timeoutMs - silentFor).unref();
+    };
+    // Timers run before the event loop reads sockets: after a busy stretch, a reply may be waiting unread. Deciding
+    // in setImmediate, after the sockets are read, counts only Redis's silence, not this process's own pause.
+    const check = () => setImmediate(decide);
+    setTimeout(check, timeoutMs).unref();
+    return result;
+  }) as typeof client.sendCommand;
 }
 
 export const redisClients = new RedisClients();
