@@ -1,3 +1,4 @@
+import { Ratelimit } from '@unkey/ratelimit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestServer, startTestServer } from '../harness.js';
 import { newApi, newKey } from '../key-fixtures.js';
@@ -125,11 +126,32 @@ describe('Redis killed or frozen under a node', { timeout: 60_000 }, () => {
     const t = await server('closed');
     const apiId = await newApi(t);
     const killed = await duringFault(t, apiId, 'killed (fail closed)');
+    await t.call('ratelimit.limit', { namespace: 'pkg.closed', identifier: 'seed', limit: 5, duration: 60_000 });
+    const unkeyClient = new Ratelimit({
+      baseUrl: await t.listen(),
+      rootKey: t.rootKey,
+      namespace: 'pkg.closed',
+      limit: 5,
+      duration: '60s',
+      onError: (error: Error): never => {
+        throw error;
+      },
+      timeout: false,
+      disableTelemetry: true,
+    });
     await redis.kill();
     try {
       const answers = await killed.run();
       expect(answers['ratelimit.limit']!.every((a: any) => a.success === false && a.remaining === 0)).toBe(true);
       expect(answers['keys.verifyKey']!.every((a: any) => a.code === 'RATE_LIMITED' && a.valid === false)).toBe(true);
+      // Unkey's own client reads the refusal as one, at once, and asks again after the short reset.
+      const started = performance.now();
+      const refused = await unkeyClient.limit('user');
+      console.log(
+        `@unkey/ratelimit refused in ${(performance.now() - started).toFixed(1)} ms, reset in ${refused.reset - t.clock.now()} ms`,
+      );
+      expect(refused).toMatchObject({ success: false, remaining: 0 });
+      expect(refused.reset - t.clock.now()).toBe(1_000);
       // A key without limits is unaffected by the mode.
       const { key } = await newKey(t, { apiId });
       expect((await timed(t, 'keys.verifyKey', { key })).body.data.code).toBe('VALID');
