@@ -4,6 +4,7 @@ import { type TestServer, startTestServer } from '../harness.js';
 import { newApi, newKey } from '../key-fixtures.js';
 import { until } from '../poll.js';
 import { type OwnRedis, startOwnRedis } from './own-redis.js';
+import { TcpProxy } from './tcp-proxy.js';
 
 /**
  * Issue 12, finding 3: calls that need Redis answer within the bounded wait (KEYWARD_REDIS_TIMEOUT_MS) while Redis is
@@ -13,6 +14,7 @@ import { type OwnRedis, startOwnRedis } from './own-redis.js';
 
 let redis: OwnRedis;
 const servers: TestServer[] = [];
+const proxies: TcpProxy[] = [];
 
 beforeAll(async () => {
   redis = await startOwnRedis();
@@ -21,12 +23,13 @@ beforeAll(async () => {
 afterAll(async () => {
   redis?.thaw();
   await Promise.all(servers.map((t) => t.close()));
+  await Promise.all(proxies.map((proxy) => proxy.close()));
   await redis?.remove();
 }, 30_000);
 
-async function server(mode: 'open' | 'closed'): Promise<TestServer> {
+async function server(mode: 'open' | 'closed', redisUrl = redis.url): Promise<TestServer> {
   const t = await startTestServer({
-    env: { KEYWARD_REDIS_URL: redis.url, KEYWARD_WORKSPACE_RATE_LIMIT: '1000000', KEYWARD_RATELIMIT_FAILURE_MODE: mode },
+    env: { KEYWARD_REDIS_URL: redisUrl, KEYWARD_WORKSPACE_RATE_LIMIT: '1000000', KEYWARD_RATELIMIT_FAILURE_MODE: mode },
   });
   servers.push(t);
   return t;
@@ -159,5 +162,30 @@ describe('Redis killed or frozen under a node', { timeout: 60_000 }, () => {
       await redis.start();
     }
     await until(() => redisUp(t), 'the node reconnects to Redis by itself');
+  });
+
+  it('one node cut off from Redis, or its traffic stalled, while Redis stays up for the others', async () => {
+    const proxy = new TcpProxy(redis.port);
+    proxies.push(proxy);
+    await proxy.listen();
+    const t = await server('open', proxy.url(redis.url));
+    const apiId = await newApi(t);
+
+    const cut = await duringFault(t, apiId, 'cut off by the proxy (fail open)');
+    proxy.cut();
+    expect((await cut.run())['keys.verifyKey']!.every((a: any) => a.code === 'VALID')).toBe(true);
+    proxy.restore();
+    await until(() => redisUp(t), 'the node reconnects once its path is back');
+
+    const stalled = await duringFault(t, apiId, 'stalled by the proxy (fail open)');
+    proxy.stall();
+    try {
+      expect((await stalled.run())['ratelimit.limit']!.every((a: any) => a.success === true)).toBe(true);
+      // The PING watchdog takes the stalled connection for a dead one: the metric says so.
+      await until(async () => !(await redisUp(t)), 'keyward_redis_up drops to 0 while the path is stalled');
+    } finally {
+      proxy.restore();
+    }
+    await until(() => redisUp(t), 'the node reconnects once the stall ends');
   });
 });
