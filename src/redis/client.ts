@@ -23,8 +23,8 @@ const CONNECT_TIMEOUT_MS = 1_000;
 /**
  * A frozen Redis keeps its connections open and answers nothing, so each command would wait its full timeout and stay
  * queued for a reply that may never come. Each connected client pings this often; two pings in a row unanswered
- * within this interval (long, so a busy node is not taken for a dead Redis) drop the connection, which fails what it held and makes every later command fail at once
- * (no offline queue) until Redis answers again.
+ * within this interval (long, so a busy node is not taken for a dead Redis) drop the connection, which fails what it
+ * held and makes every later command fail at once (no offline queue) until Redis answers again.
  */
 const WATCHDOG_INTERVAL_MS = 1_000;
 const MISSED_PINGS_BEFORE_RECONNECT = 2;
@@ -80,8 +80,8 @@ class RedisClients {
       connectTimeout: CONNECT_TIMEOUT_MS,
       ...(subscriber ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 0, enableAutoPipelining: true }),
     });
-    if (!subscriber) failWhenSilent(client, timeoutMs);
     if (!subscriber) {
+      failWhenSilent(client, timeoutMs);
       // Commands made before the first connection wait for it (a limiter used as soon as it is made), each for at
       // most the timeout, and every failed attempt drops what waits (maxRetriesPerRequest 0). Once connected, a command
       // made while disconnected fails at once instead of queueing behind an outage.
@@ -99,10 +99,15 @@ class RedisClients {
       }
     });
     this.watch(client, role);
-    // quit waits for Redis to answer; when it is not connected there is no one to say goodbye to.
+    // quit waits for Redis to answer: when it is not connected there is no one to say goodbye to, and a frozen Redis
+    // would hold the shutdown forever. Either way the connection is closed and stays closed.
     const quit = client.quit.bind(client);
     client.quit = (async () => {
-      if (client.status === 'ready') return quit();
+      if (client.status === 'ready') {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([quit().catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, WATCHDOG_INTERVAL_MS)))]);
+        clearTimeout(timer);
+      }
       client.disconnect();
       return 'OK';
     }) as typeof client.quit;
