@@ -38,6 +38,23 @@ describe('KEYWARD_REDIS_URL', () => {
   });
 });
 
+describe('KEYWARD_REDIS_TIMEOUT_MS and KEYWARD_RATELIMIT_FAILURE_MODE', () => {
+  it('default to 50 ms and open; take an integer of milliseconds and open or closed', () => {
+    expect(loadConfig({})).toMatchObject({ redisTimeoutMs: 50, ratelimitFailureMode: 'open' });
+    expect(loadConfig({ KEYWARD_REDIS_TIMEOUT_MS: '200', KEYWARD_RATELIMIT_FAILURE_MODE: 'Closed' })).toMatchObject({
+      redisTimeoutMs: 200,
+      ratelimitFailureMode: 'closed',
+    });
+  });
+
+  it('refuse anything else, naming the setting', () => {
+    expect(() => loadConfig({ KEYWARD_REDIS_TIMEOUT_MS: '0' })).toThrow(/KEYWARD_REDIS_TIMEOUT_MS must be an integer/);
+    expect(() => loadConfig({ KEYWARD_RATELIMIT_FAILURE_MODE: 'sometimes' })).toThrow(
+      /KEYWARD_RATELIMIT_FAILURE_MODE must be open or closed, got "sometimes"/,
+    );
+  });
+});
+
 describe('KEYWARD_WORKSPACE_RATE_LIMIT', () => {
   it('is optional: unset or empty means no workspace API rate limit', () => {
     expect(loadConfig({}).workspaceRateLimit).toBeNull();

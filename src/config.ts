@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isPostgresUrl } from './core/database-url.js';
+import { RATELIMIT_FAILURE_MODES, type RatelimitFailureMode } from './ratelimit/failure-mode.js';
 import { SETTINGS, type SettingName } from './settings.js';
 import { parseMasterKeys, type MasterKeySpec } from './vault/master-keys.js';
 import { isLoopbackHost, MIN_VAULT_TOKEN_CHARS } from './vault/vault.js';
@@ -39,6 +40,10 @@ export interface Config {
   cacheStaleMs: number;
   /** redis:// or rediss://: shared rate-limit counters and cache invalidation across nodes. null: one node, in memory. */
   redisUrl: string | null;
+  /** How long a Redis command may take before it counts as failed (src/redis/client.ts). */
+  redisTimeoutMs: number;
+  /** What rate limits answer while the limiter fails (src/ratelimit/failure-mode.ts); the workspace API limit always fails open. */
+  ratelimitFailureMode: RatelimitFailureMode;
   /** The in-memory limiter's bounds (ratelimit/bounded-counters.ts): counters in all, and per workspace. */
   ratelimitMaxCounters: number;
   ratelimitMaxCountersPerWorkspace: number;
@@ -155,6 +160,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   // The URL is not echoed: it may carry a password.
   if (redisUrl !== null && !isRedisUrl(redisUrl)) problems.push('KEYWARD_REDIS_URL must be a redis:// or rediss:// URL with a host');
 
+  const ratelimitFailureMode = (text(env, 'KEYWARD_RATELIMIT_FAILURE_MODE').toLowerCase() ||
+    SETTINGS.KEYWARD_RATELIMIT_FAILURE_MODE.default) as RatelimitFailureMode;
+  if (!RATELIMIT_FAILURE_MODES.includes(ratelimitFailureMode)) {
+    problems.push(`KEYWARD_RATELIMIT_FAILURE_MODE must be open or closed, got "${text(env, 'KEYWARD_RATELIMIT_FAILURE_MODE')}"`);
+  }
+
   // Unset or empty: no limit. Unlike the other integers, "no value" is not a number.
   const workspaceRateLimit =
     text(env, 'KEYWARD_WORKSPACE_RATE_LIMIT') === ''
@@ -231,6 +242,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     cacheFreshMs: integer(env, 'KEYWARD_CACHE_FRESH_MS', SETTINGS.KEYWARD_CACHE_FRESH_MS.default, 0, 86_400_000, problems),
     cacheStaleMs: integer(env, 'KEYWARD_CACHE_STALE_MS', SETTINGS.KEYWARD_CACHE_STALE_MS.default, 0, 86_400_000, problems),
     redisUrl,
+    redisTimeoutMs: integer(env, 'KEYWARD_REDIS_TIMEOUT_MS', SETTINGS.KEYWARD_REDIS_TIMEOUT_MS.default, 1, 60_000, problems),
+    ratelimitFailureMode,
     workspaceRateLimit,
     trustProxy,
     tlsCertFile,

@@ -15,6 +15,7 @@ import { UsageBuffer } from './services/usage-buffer.js';
 import type { Limiter } from './ratelimit/limiter.js';
 import { MemoryLimiter } from './ratelimit/memory.js';
 import { RedisLimiter } from './ratelimit/redis.js';
+import { type ClientSettings, redisClients } from './redis/client.js';
 import type { CachedNamespace, Logger } from './services/deps.js';
 import { createServices, type Services } from './services/index.js';
 import { openSqlStore } from './storage/sql/sql-store.js';
@@ -60,13 +61,13 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   // Made first, so everything that logs (the vault as it opens, the services, Fastify) has it from the start.
   const loggerOptions = { level: config.logLevel, redact: { paths: LOG_REDACT, censor: '[redacted]' } };
   const log = options.logStream ? pino(loggerOptions, options.logStream) : pino(loggerOptions);
-  const { bus, limiter } = await openSharedState(config);
+  const { bus, limiter } = await openSharedState(config, log);
   // Every failure to reach the database (a refused call, a background job, a connection lost while idle) is counted
   // here; one line per 10 s carries the latest cause (core/throttled-warning.ts).
   const databaseFailures = new ThrottledWarning(
     log,
     { now: () => performance.now() },
-    'database',
+    { where: 'database' },
     'database unavailable; calls that need it answer 503 database_unavailable until it answers again',
   );
   const databaseOptions = {
@@ -125,7 +126,17 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   });
 
   const logger: Logger = log;
-  const services = createServices({ store, clock, bus, keyCache, ratelimitNamespaces: ratelimitNamespaceCache, limiter, logger, vault });
+  const services = createServices({
+    store,
+    clock,
+    bus,
+    keyCache,
+    ratelimitNamespaces: ratelimitNamespaceCache,
+    limiter,
+    ratelimitFailureMode: config.ratelimitFailureMode,
+    logger,
+    vault,
+  });
   const app = await buildApp({
     services,
     authentication: new RootKeyAuthentication({ store, rootKeys: rootKeyCache, clock, usage: rootKeyUsage }),
@@ -147,9 +158,12 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
         ratelimit_namespace: () => ratelimitNamespaceCache.size,
         ratelimit_namespace_miss: () => ratelimitNamespaceCache.missCount,
       },
-      // Redis bounds its own keys (TTLs; docs/operations.md, "Memory"): only the memory limiter has a count here.
-      limiter instanceof MemoryLimiter ? () => limiter.size : undefined,
-      () => store.databaseUp(),
+      {
+        // Redis bounds its own keys (TTLs; docs/operations.md, "Memory"): only the memory limiter has a count here.
+        ratelimitCounters: limiter instanceof MemoryLimiter ? () => limiter.size : undefined,
+        databaseUp: () => store.databaseUp(),
+        redisUp: config.redisUrl === null ? undefined : () => redisClients.up === true,
+      },
     ),
     databaseFailures,
     ...(config.tlsCertFile && config.tlsKeyFile
@@ -227,22 +241,47 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
 }
 
 /**
- * With Redis, rate-limit counters and cache invalidations are shared by every node; without it they
- * live in this process. Waits for the invalidation subscription, so no change is missed once serving.
+ * A healthy Redis connects and subscribes in a few milliseconds (tens over TLS): a second is plenty, and keeps a start
+ * against an unreachable Redis short (issue 12, finding 6: it used to wait forever).
  */
-async function openSharedState(config: Readonly<Config>): Promise<{ bus: InvalidationBus; limiter: Limiter }> {
+const REDIS_START_WAIT_MS = 1_000;
+
+/**
+ * With Redis, rate-limit counters and cache invalidations are shared by every node; without it they
+ * live in this process. Waits a bounded time for the invalidation subscription, so no change is missed once serving
+ * when Redis is there; when it is not, the node starts anyway, degraded, says so once, and connects by itself later.
+ */
+async function openSharedState(
+  config: Readonly<Config>,
+  log: ClientSettings['logger'],
+): Promise<{ bus: InvalidationBus; limiter: Limiter }> {
   const { redisUrl } = config;
   if (redisUrl === null) {
     const caps = { maxCounters: config.ratelimitMaxCounters, maxPerWorkspace: config.ratelimitMaxCountersPerWorkspace };
     return { bus: new MemoryBus(), limiter: new MemoryLimiter(caps) };
   }
+  redisClients.configure({ timeoutMs: config.redisTimeoutMs, logger: log, clock: systemClock });
   const bus = new RedisBus(redisUrl);
   const limiter = new RedisLimiter(redisUrl);
-  try {
-    await bus.connected();
-  } catch (error) {
-    await Promise.all([bus.close(), limiter.close()]);
-    throw error;
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), REDIS_START_WAIT_MS);
+  });
+  const subscribed = await Promise.race([
+    bus.connected().then(
+      () => true,
+      () => false,
+    ),
+    waited,
+  ]);
+  clearTimeout(timer);
+  if (!subscribed) {
+    const { hostname, port } = new URL(redisUrl);
+    log.warn(
+      { setting: 'KEYWARD_REDIS_URL', redis: `${hostname}${port ? `:${port}` : ''}`, ratelimitFailureMode: config.ratelimitFailureMode },
+      `Redis at KEYWARD_REDIS_URL is unreachable; starting without it: rate limits fail ${config.ratelimitFailureMode} ` +
+        "(KEYWARD_RATELIMIT_FAILURE_MODE) and other nodes' changes are not heard through Redis until it answers; Keyward connects by itself",
+    );
   }
   return { bus, limiter };
 }

@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_COUNTERS, DEFAULT_MAX_COUNTERS_PER_WORKSPACE } from './ratelimit/memory.js';
+import { DEFAULT_REDIS_TIMEOUT_MS } from './redis/client.js';
 import { DEFAULT_DEK_MAX_ENCRYPTIONS } from './vault/vault.js';
 
 export interface Setting {
@@ -38,6 +39,14 @@ export const SETTINGS = {
   KEYWARD_TLS_CERT: { shown: 'unset', description: 'PEM certificate file: serve the API over HTTPS (TLS 1.3)' },
   KEYWARD_TLS_KEY: { shown: 'unset', description: 'PEM key file for KEYWARD_TLS_CERT; set both or neither' },
   KEYWARD_REDIS_URL: { shown: 'unset', description: 'redis:// or rediss:// URL: nodes share limits, caches' },
+  KEYWARD_REDIS_TIMEOUT_MS: {
+    default: DEFAULT_REDIS_TIMEOUT_MS,
+    description: 'Milliseconds a Redis command may take before it counts as failed',
+  },
+  KEYWARD_RATELIMIT_FAILURE_MODE: {
+    default: 'open',
+    description: 'open or closed: whether rate limits admit or refuse while Redis fails',
+  },
   KEYWARD_TRUST_PROXY: { default: false, description: 'true: client IP from X-Forwarded-For (only behind a proxy)' },
   KEYWARD_RATELIMIT_MAX_COUNTERS: {
     default: DEFAULT_MAX_COUNTERS,

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from '../redis/client.js';
 import type { Invalidation, InvalidationBus } from './bus.js';
 
 const CHANNEL = 'keyward:invalidate';
@@ -15,8 +16,8 @@ export class RedisBus implements InvalidationBus {
   private readonly ready: Promise<unknown>;
 
   constructor(url: string) {
-    this.publisher = new Redis(url, { maxRetriesPerRequest: 2 });
-    this.subscriber = new Redis(url);
+    this.publisher = createRedisClient(url, 'bus publisher');
+    this.subscriber = createRedisClient(url, 'bus subscriber', { subscriber: true });
     this.subscriber.on('message', (_channel: string, raw: string) => {
       let message: Invalidation;
       try {

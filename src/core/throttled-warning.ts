@@ -1,7 +1,7 @@
 /**
- * A warning for a failure that repeats on every request while a dependency is down (a rate limiter, the database):
- * each failure is reported, but at most one line per interval reaches the log, carrying the latest cause and how
- * many failures it stands for. A log line per request would bury everything else, and cost the outage more I/O.
+ * A warning for a failure that repeats on every request while a dependency is down (the rate limiter, Redis): at
+ * most one line per interval reaches the log, carrying how many failures it stands for, so an outage says what is
+ * wrong without burying everything else under a line per request.
  */
 
 export interface WarnSink {
@@ -15,9 +15,8 @@ export class ThrottledWarning {
   constructor(
     private readonly logger: WarnSink,
     private readonly clock: { now(): number },
-    /** Where the failures happen, for the log line (e.g. "keys.verifyKey"). */
-    private readonly where: string,
-    /** What the failure means for clients, the line's message. */
+    /** Logged with every line, e.g. `{ where: 'keys.verifyKey' }`. */
+    private readonly fields: Record<string, unknown>,
     private readonly message: string,
     private readonly intervalMs = 10_000,
   ) {}
@@ -31,6 +30,16 @@ export class ThrottledWarning {
     const failures = this.suppressed + 1;
     this.suppressed = 0;
     this.lastLoggedAt = now;
-    this.logger.warn({ err: error, where: this.where, failures }, this.message);
+    this.logger.warn({ err: error, ...this.fields, failures }, this.message);
+  }
+
+  /** Whether a failure was reported since the last `recovered` (so a recovery is said once, and only after a failure). */
+  get failing(): boolean {
+    return this.lastLoggedAt !== Number.NEGATIVE_INFINITY;
+  }
+
+  recovered(): void {
+    this.suppressed = 0;
+    this.lastLoggedAt = Number.NEGATIVE_INFINITY;
   }
 }

@@ -17,9 +17,14 @@ export interface Metrics {
 /**
  * `caches`: each in-process cache's entry count by the name its gauge label carries; `ratelimitCounters`: the
  * in-memory limiter's counter count (absent with Redis); `databaseUp`: whether the database answered the latest
- * connection or statement (absent: not reported).
+ * connection or statement; `redisUp`: whether every Redis client is connected (absent without Redis). An absent
+ * gauge is not reported.
  */
-export function createMetrics(caches: Record<string, () => number>, ratelimitCounters?: () => number, databaseUp?: () => boolean): Metrics {
+export function createMetrics(
+  caches: Record<string, () => number>,
+  gauges: { ratelimitCounters?: () => number; databaseUp?: () => boolean; redisUp?: () => boolean } = {},
+): Metrics {
+  const { ratelimitCounters, databaseUp, redisUp } = gauges;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'keyward_' });
   if (databaseUp) {
@@ -61,6 +66,16 @@ export function createMetrics(caches: Record<string, () => number>, ratelimitCou
       registers: [registry],
       collect() {
         this.set(ratelimitCounters());
+      },
+    });
+  }
+  if (redisUp) {
+    new Gauge({
+      name: 'keyward_redis_up',
+      help: '1 when every Redis client (rate limiter, invalidation bus) is connected, 0 when one is not',
+      registers: [registry],
+      collect() {
+        this.set(redisUp() ? 1 : 0);
       },
     });
   }

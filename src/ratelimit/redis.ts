@@ -1,5 +1,6 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { fixedWindow, type Decision } from '../core/rate-window.js';
+import { createRedisClient } from '../redis/client.js';
 import type { LimitCheck, Limiter } from './limiter.js';
 
 /**
@@ -63,7 +64,7 @@ export class RedisLimiter implements Limiter {
     url: string,
     private readonly prefix = 'kw:rl:',
   ) {
-    this.redis = new Redis(url, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
+    this.redis = createRedisClient(url, 'rate limiter');
     this.redis.defineCommand('keywardLimit', { lua: SCRIPT });
     this.run = (this.redis as unknown as { keywardLimit: ScriptRunner }).keywardLimit.bind(this.redis);
   }

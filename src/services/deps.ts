@@ -1,6 +1,7 @@
 import type { InvalidationBus } from '../cache/bus.js';
 import type { SwrCache } from '../cache/swr-cache.js';
 import type { Clock } from '../core/clock.js';
+import type { RatelimitFailureMode } from '../ratelimit/failure-mode.js';
 import type { Limiter } from '../ratelimit/limiter.js';
 import type { KeyRecord, RatelimitNamespaceRecord, RatelimitOverrideRecord, Store } from '../storage/store.js';
 import type { Vault } from '../vault/vault.js';
@@ -25,6 +26,8 @@ export interface ServiceDeps {
   ratelimitNamespaces: SwrCache<CachedNamespace>;
   /** Rate-limit counters: in memory on one node, in Redis across many. */
   limiter: Limiter;
+  /** What rate limits answer while the limiter fails (KEYWARD_RATELIMIT_FAILURE_MODE); absent: open. */
+  ratelimitFailureMode?: RatelimitFailureMode;
   /** Never used per request at info level: only for rare, throttled warnings (a limiter that fails). */
   logger: Logger;
   /** Encrypts and decrypts recoverable keys; null or absent: no vault configured (recoverable requests answer 412). */

@@ -1,6 +1,9 @@
 import { KeywardError, badInput } from '../core/errors.js';
 import { resolveOverride } from '../core/override-match.js';
 import { eitherScope, readOverrideScope, satisfies } from '../core/permissions.js';
+import { LimiterFailures } from '../ratelimit/fail-open.js';
+import { decisionsWithoutLimiter } from '../ratelimit/failure-mode.js';
+import type { LimitCheck } from '../ratelimit/limiter.js';
 import type { AuditResource, RatelimitNamespaceRecord, RatelimitOverrideRecord } from '../storage/store.js';
 import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
@@ -72,7 +75,11 @@ const overrideResource = (override: RatelimitOverrideRecord): AuditResource => (
 });
 
 export class RatelimitService {
-  constructor(private readonly deps: ServiceDeps) {}
+  private readonly limiterFailures: LimiterFailures;
+
+  constructor(private readonly deps: ServiceDeps) {
+    this.limiterFailures = new LimiterFailures(deps.logger, deps.clock, 'ratelimit.limit', deps.ratelimitFailureMode);
+  }
 
   async limit(ctx: RequestContext, request: LimitRequest): Promise<LimitOutcome> {
     const [outcome] = await this.check(ctx, [request]);
@@ -100,15 +107,13 @@ export class RatelimitService {
       const override = resolveOverride(candidates.get(namespaceId)!, request.identifier);
       return { request, namespaceId, override, limit: override?.limit ?? request.limit, duration: override?.duration ?? request.duration };
     });
-    const decisions = await this.deps.limiter.check(
-      applied.map((a) => ({
-        key: `${ctx.workspaceId}:${a.namespaceId}:${a.request.identifier}`,
-        limit: a.limit,
-        duration: a.duration,
-        cost: a.request.cost,
-      })),
-      now,
-    );
+    const checks = applied.map((a) => ({
+      key: `${ctx.workspaceId}:${a.namespaceId}:${a.request.identifier}`,
+      limit: a.limit,
+      duration: a.duration,
+      cost: a.request.cost,
+    }));
+    const decisions = await this.decide(checks, now);
     return applied.map((a, i) => {
       const decision = decisions[i]!;
       const outcome: LimitOutcome = {
@@ -122,6 +127,16 @@ export class RatelimitService {
       if (a.override) outcome.overrideId = a.override.id;
       return outcome;
     });
+  }
+
+  /** The limiter's decisions; while it fails, what KEYWARD_RATELIMIT_FAILURE_MODE says (ratelimit/failure-mode.ts). */
+  private async decide(checks: LimitCheck[], now: number) {
+    try {
+      return await this.deps.limiter.check(checks, now);
+    } catch (error) {
+      this.limiterFailures.report(error);
+      return decisionsWithoutLimiter(checks, now, this.deps.ratelimitFailureMode ?? 'open');
+    }
   }
 
   /**

@@ -6,6 +6,7 @@ import { grantsUrn, keyResource } from '../../core/permissions.js';
 // The same mappers as getKey, so a key's permissions and identity look alike in every response.
 import { allPermissions, identityData } from '../../contract/views/keys.js';
 import { LimiterFailures } from '../../ratelimit/fail-open.js';
+import { decisionsWithoutLimiter } from '../../ratelimit/failure-mode.js';
 import type { LimitCheck } from '../../ratelimit/limiter.js';
 import type { RequestContext } from '../context.js';
 import type { ServiceDeps } from '../deps.js';
@@ -189,7 +190,7 @@ export class VerifyService {
     options: { usageFlushAt?: number } = {},
   ) {
     this.usage = new UsageBuffer((batch) => deps.store.recordKeyUsage(batch), { flushAt: options.usageFlushAt });
-    this.limiterFailures = new LimiterFailures(deps.logger, deps.clock, 'keys.verifyKey');
+    this.limiterFailures = new LimiterFailures(deps.logger, deps.clock, 'keys.verifyKey', deps.ratelimitFailureMode);
     this.migrated = new MigratedKeys(deps);
   }
 
@@ -295,7 +296,8 @@ export class VerifyService {
    * and `duration` is ad-hoc (counted per key, id "", replacing a configured limit of that name);
    * any other must name a configured limit, else 412 before anything is counted. Later entries of the
    * same name replace earlier ones. One limiter call decides all of them, all-or-nothing: when one
-   * fails, none is counted. If the limiter itself fails, limits are skipped (undefined): fail open.
+   * fails, none is counted. If the limiter itself fails, by KEYWARD_RATELIMIT_FAILURE_MODE: open skips the limits
+   * (undefined), closed refuses every one of them (ratelimit/failure-mode.ts).
    */
   private async checkRatelimits(
     key: KeyRecord,
@@ -338,7 +340,8 @@ export class VerifyService {
       decisions = await this.deps.limiter.check(checks, now);
     } catch (error) {
       this.limiterFailures.report(error);
-      return undefined;
+      if (this.deps.ratelimitFailureMode !== 'closed') return undefined;
+      decisions = decisionsWithoutLimiter(checks, now, 'closed');
     }
     return applied.map((config, i) => {
       const decision = decisions[i]!;
