@@ -54,14 +54,19 @@ async function backupCommand(config: Readonly<Config>, file: string): Promise<nu
     const bytes = copyLiveDatabase(source, target);
     return `${bytes} bytes in ${Math.round(performance.now() - started)} ms`;
   };
-  process.stdout.write(`Main database: ${file} (${copy(config.databaseUrl, file)})\n`);
-  if (config.vaultUrl !== null) {
-    process.stdout.write(`Vault store: not here (KEYWARD_VAULT_URL); back it up where \`keyward vault serve\` runs.\n`);
-  } else if (isPostgresUrl(config.vaultDatabaseUrl)) {
-    process.stdout.write(`Vault store: KEYWARD_VAULT_DATABASE_URL is PostgreSQL; ${POSTGRES_BACKUP_DOCS}.\n`);
-  } else if (existsSync(config.vaultDatabaseUrl)) {
-    process.stdout.write(`Vault store: ${vaultFile} (${copy(config.vaultDatabaseUrl, vaultFile)}): keep it apart from ${file}.\n`);
-    process.stdout.write('Master keys are not in it: keep every KEYWARD_MASTER_KEYS version this vault store uses.\n');
+  try {
+    process.stdout.write(`Main database: ${file} (${copy(config.databaseUrl, file)})\n`);
+    if (config.vaultUrl !== null) {
+      process.stdout.write(`Vault store: not here (KEYWARD_VAULT_URL); back it up where \`keyward vault serve\` runs.\n`);
+    } else if (isPostgresUrl(config.vaultDatabaseUrl)) {
+      process.stdout.write(`Vault store: KEYWARD_VAULT_DATABASE_URL is PostgreSQL; ${POSTGRES_BACKUP_DOCS}.\n`);
+    } else if (existsSync(config.vaultDatabaseUrl)) {
+      process.stdout.write(`Vault store: ${vaultFile} (${copy(config.vaultDatabaseUrl, vaultFile)}): keep it apart from ${file}.\n`);
+      process.stdout.write('Master keys are not in it: keep every KEYWARD_MASTER_KEYS version this vault store uses.\n');
+    }
+  } catch (error) {
+    // A full disk or an unwritable directory: said plainly, and no partial file is left to pass for a backup.
+    return refuse(`the copy failed: ${(error as Error).message}`);
   }
   return 0;
 }

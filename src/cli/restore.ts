@@ -53,7 +53,11 @@ async function restoreCommand(config: Readonly<Config>, file: string, force: boo
     if (openElsewhere(target)) return refuse(`${target} is open in another process (a running server?): stop it first`);
   }
   for (const { backup, target, what } of copies) {
-    replaceWith(backup, target);
+    try {
+      replaceWith(backup, target);
+    } catch (error) {
+      return refuse(`restoring the ${what} into ${target} failed: ${(error as Error).message}`);
+    }
     process.stdout.write(`Restored the ${what} from ${backup} into ${target}\n`);
   }
   if (copies.length === 1) process.stdout.write(`No ${vaultFile}: the vault store was left as it is.\n`);
