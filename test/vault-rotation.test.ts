@@ -19,6 +19,10 @@ import { launch, masterKey, recoverableApi, tempDir } from './vault-fixtures.js'
 
 const cleanups: (() => unknown)[] = [];
 
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
 /** Whether a process is stopped (state T in /proc/<pid>/stat, after the parenthesised command name). */
 const stopped = (pid: number): boolean => {
   try {
@@ -27,9 +31,6 @@ const stopped = (pid: number): boolean => {
     return false;
   }
 };
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
 
 describe('keyward vault rotate', { timeout: 180_000 }, () => {
   it('re-wraps every data key while the server keeps serving; then the old master key can go', async () => {

@@ -7,7 +7,7 @@ import type { CliCommand } from './command.js';
 
 /**
  * `keyward restore FILE [--force]`: puts what `keyward backup FILE` wrote back where this configuration keeps its
- * stores. Everything is checked before anything is replaced, so a refusal changes nothing.
+ * stores. Everything is checked before anything is replaced, so a refusal changes no data.
  */
 
 export const restoreCli: CliCommand = {
