@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -156,6 +156,13 @@ describe('keyward backup and restore', { timeout: 240_000 }, () => {
     const exists = await runHere(['backup', file], original);
     expect(exists.code).toBe(1);
     expect(exists.stderr).toMatch(/already exists; a backup never replaces a file/);
+    const notABackup = join(dir, 'notes.sqlite');
+    writeFileSync(notABackup, 'not a database');
+    const fresh = { ...restored, KEYWARD_DATA_DIR: join(dir, 'fresh') };
+    const wrongFile = await runHere(['restore', notABackup], fresh);
+    expect(wrongFile.code).toBe(1);
+    expect(wrongFile.stderr).toMatch(/notes\.sqlite is not a main database backup/);
+    expect(existsSync(join(dir, 'fresh', 'keyward.sqlite'))).toBe(false);
     const postgres = { ...restored, KEYWARD_DATABASE_URL: 'postgres://keyward@127.0.0.1:1/keyward' };
     for (const command of [
       ['backup', join(dir, 'never.sqlite')],
