@@ -77,17 +77,20 @@ describe('keyward backup and restore', { timeout: 240_000 }, () => {
       for (let i = 0; !stop; i++) {
         const recoverable = i % 2 === 0;
         const created = await api('keys.createKey', { apiId, recoverable, name: `w${n}-${i}` });
-        if (created.status !== 200) failures.push(`create ${created.status}`);
-        else written.push({ ...(created.body.data as { keyId: string; key: string }), recoverable, createdAt: performance.now() });
-        // Every third round, the key made the round before: a third of the keys are deleted, the rest stay.
+        const made: Written | undefined =
+          created.status === 200
+            ? { ...(created.body.data as { keyId: string; key: string }), recoverable, createdAt: performance.now() }
+            : undefined;
+        if (made) written.push(made);
+        else failures.push(`create ${created.status}`);
+        // Every third round, this writer's key of the round before: a third of the keys are deleted, the rest stay.
         if (i % 3 === 2 && previous) {
-          const victim = previous;
-          victim.deleteSentAt = performance.now();
-          const deleted = await api('keys.deleteKey', { keyId: victim.keyId });
+          previous.deleteSentAt = performance.now();
+          const deleted = await api('keys.deleteKey', { keyId: previous.keyId });
           if (deleted.status !== 200) failures.push(`delete ${deleted.status}`);
-          else victim.deletedAt = performance.now();
+          else previous.deletedAt = performance.now();
         }
-        previous = written.at(-1);
+        previous = made;
       }
     };
     const writers = [writer(0), writer(1), writer(2)];
@@ -96,8 +99,7 @@ describe('keyward backup and restore', { timeout: 240_000 }, () => {
     const backupStarted = performance.now();
     const backup = await run(['backup', file], original);
     const backupEnded = performance.now();
-    const backupMs = backupEnded - backupStarted;
-    const duringBackup = written.filter((w) => w.createdAt > backupStarted && w.createdAt < backupStarted + backupMs).length;
+    const duringBackup = written.filter((w) => w.createdAt > backupStarted && w.createdAt < backupEnded).length;
     stop = true;
     await Promise.all(writers);
     expect(backup.code, backup.stderr).toBe(0);
@@ -137,7 +139,7 @@ describe('keyward backup and restore', { timeout: 240_000 }, () => {
       if ((await api('keys.verifyKey', { key: w.key }, again)).body.data.valid) laterPresent++;
     });
     console.log(
-      `${backup.stdout.split('\n').slice(0, 2).join('; ')}; the command took ${backupMs.toFixed(0)} ms (process start included) under load, ${duringBackup} creates acknowledged meanwhile; ` +
+      `${backup.stdout.split('\n').slice(0, 2).join('; ')}; the command took ${(backupEnded - backupStarted).toFixed(0)} ms (process start included) under load, ${duringBackup} creates acknowledged meanwhile; ` +
         `${before.length} creates and ${gone.length} deletes before it, all restored; ${laterPresent} of ${later.length} later creates in it`,
     );
 
@@ -145,7 +147,8 @@ describe('keyward backup and restore', { timeout: 240_000 }, () => {
     expect(audit.code, audit.stdout + audit.stderr).toBe(0);
     expect(audit.stdout).toMatch(/intact/);
 
-    // Refusals, each changing nothing: a target that holds data, a target a server has open, and PostgreSQL.
+    // Refusals, each changing nothing: a target that holds data, a target a server has open, an existing backup file,
+    // a file that is not a backup, and PostgreSQL.
     const overData = await runHere(['restore', file], restored);
     expect(overData.code).toBe(1);
     expect(overData.stderr).toMatch(/already holds data; add --force to replace it/);
