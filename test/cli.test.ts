@@ -105,6 +105,8 @@ describe('keyward CLI', { timeout: 120_000 }, () => {
       'import',
       'cert',
       'audit',
+      'backup',
+      'restore',
       'help',
     ]);
     expect(helpCommand.stdout).toBe(help.stdout);

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { newId } from '../src/core/ids.js';
 import { LocalVault } from '../src/vault/local.js';
@@ -16,9 +18,19 @@ import { launch, masterKey, recoverableApi, tempDir } from './vault-fixtures.js'
  */
 
 const cleanups: (() => unknown)[] = [];
+
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
+
+/** Whether a process is stopped (state T in /proc/<pid>/stat, after the parenthesised command name). */
+const stopped = (pid: number): boolean => {
+  try {
+    return /\) T /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
 
 describe('keyward vault rotate', { timeout: 180_000 }, () => {
   it('re-wraps every data key while the server keeps serving; then the old master key can go', async () => {
@@ -75,24 +87,53 @@ describe('keyward vault rotate', { timeout: 180_000 }, () => {
     };
     const workers = [worker(0), worker(1), worker(2)];
     const rotation = launch(['vault', 'rotate'], { ...shared, KEYWARD_MASTER_KEYS: `${v1},${v2}`, KEYWARD_DATA_DIR: dir });
-    // The rotation is paused as it starts re-wrapping until the workers have done ten rounds, then resumed: they
-    // overlap it however fast it runs, instead of counting on it being slow enough.
-    let resumed: Promise<void> | undefined;
-    rotation.child.stderr!.on('data', () => {
-      if (rotating || !rotation.output.stderr.includes('Re-wrapping')) return;
+    // The rotation is paused again and again, each time by a Ctrl-Z (SIGTSTP) sent while it holds the vault store's
+    // write lock (seen from here: the server shares this thread, so a busy lock is the rotation's). It must stop only
+    // once it holds none, or every recoverable createKey of the server would wait out its busy timeout and answer
+    // 500. The first pause lasts until the workers have done ten rounds: they overlap the rotation however fast it runs.
+    const probe = new Database(join(dir, 'vault', 'vault.sqlite'));
+    cleanups.push(() => probe.close());
+    probe.pragma('busy_timeout = 0');
+    const writeLockHeld = () => {
+      try {
+        probe.exec('BEGIN IMMEDIATE; ROLLBACK');
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    const pid = rotation.child.pid!;
+    const running = () => rotation.child.exitCode === null && rotation.child.signalCode === null;
+    const pausedHoldingTheLock: number[] = [];
+    let pauses = 0;
+    const pauser = (async () => {
+      await until(() => rotation.output.stderr.includes('Re-wrapping') || !running(), 'the rotation starts re-wrapping', {
+        deadlineMs: 60_000,
+      });
       rotating = true;
-      rotation.child.kill('SIGSTOP');
-      resumed = until(() => duringRotation >= 10, 'ten rounds of the workers during the rotation', { deadlineMs: 60_000 }).finally(() =>
-        rotation.child.kill('SIGCONT'),
-      );
-    });
+      for (let pause = 1; running(); pause++) {
+        await until(() => writeLockHeld() || !running(), 'the rotation writes', { everyMs: 0, deadlineMs: 60_000 });
+        rotation.child.kill('SIGTSTP');
+        await until(() => stopped(pid) || !running(), 'the rotation pauses', { deadlineMs: 60_000 });
+        if (!running()) break;
+        pauses++;
+        // Held, the server's vault writes would wait for it: resumed at once, the assertion below says what happened.
+        if (writeLockHeld()) pausedHoldingTheLock.push(pause);
+        else if (duringRotation < 10)
+          await until(() => duringRotation >= 10, 'ten rounds of the workers during the rotation', { deadlineMs: 60_000 });
+        rotation.child.kill('SIGCONT');
+      }
+    })();
     const code = await rotation.exited;
-    await resumed;
+    await pauser;
+    console.log(`rotation paused ${pauses} time(s); ${duringRotation} rounds of the workers during the rotation`);
     rotating = false;
     stop = true;
     await Promise.all(workers);
 
     expect(code, rotation.output.stderr).toBe(0);
+    expect(pausedHoldingTheLock).toEqual([]);
+    expect(pauses).toBeGreaterThanOrEqual(2);
     expect(failures).toEqual([]);
     expect(duringRotation).toBeGreaterThanOrEqual(10);
     // The progress bar: from 0% to 100%, counting data keys.

@@ -13,6 +13,7 @@ export interface CommandArgs {
   algorithm?: string;
   migration?: string;
   selfSigned?: boolean;
+  force?: boolean;
 }
 
 /** One `keyward <name>` command: how the CLI runs it, and what `keyward --help` and `keyward <name> --help` say about it. */

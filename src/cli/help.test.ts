@@ -35,6 +35,8 @@ describe('keyward <command> --help', () => {
       'import',
       'cert',
       'audit',
+      'backup',
+      'restore',
     ]);
   });
 

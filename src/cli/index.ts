@@ -2,12 +2,14 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { VERSION } from '../version.js';
 import { auditCli } from './audit.js';
+import { backupCli } from './backup.js';
 import { bootstrapCli } from './bootstrap.js';
 import { certCli } from './cert.js';
 import type { CliCommand } from './command.js';
 import { commandHelp, commandsHelp, settingsHelp, synopsisEntry, usageOf } from './help.js';
 import { importCli } from './import.js';
 import { migrateCli } from './migrate.js';
+import { restoreCli } from './restore.js';
 import { OPTIONS, type OptionName } from './options.js';
 import { rootKeyCli } from './root-key.js';
 import { startCli } from './start.js';
@@ -25,6 +27,8 @@ export const COMMANDS: readonly CliCommand[] = [
   importCli,
   certCli,
   auditCli,
+  backupCli,
+  restoreCli,
 ];
 
 export const HELP = `keyward ${VERSION}: self-hosted API key management and rate limiting (Unkey v2 compatible)
@@ -88,8 +92,19 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
     }
     throw error;
   }
-  const { json, workspace, name: rootKeyName, permission, api, algorithm, migration, 'self-signed': selfSigned } = parsed.values;
-  return command.run(config, { json, positionals: rest, workspace, name: rootKeyName, permission, api, algorithm, migration, selfSigned });
+  const { json, workspace, name: rootKeyName, permission, api, algorithm, migration, 'self-signed': selfSigned, force } = parsed.values;
+  return command.run(config, {
+    json,
+    positionals: rest,
+    workspace,
+    name: rootKeyName,
+    permission,
+    api,
+    algorithm,
+    migration,
+    selfSigned,
+    force,
+  });
 }
 
 /** `keyward <command> --help` and `keyward help <command>`: that command's help on stdout, without loading the configuration. */

@@ -13,6 +13,8 @@ export const OPTIONS = {
   migration: { type: 'string' },
   // cert
   'self-signed': { type: 'boolean', default: false },
+  // restore
+  force: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', short: 'v', default: false },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;

@@ -10,6 +10,7 @@ import { createVaultServer } from '../vault/server.js';
 import { openSqlVaultStore } from '../vault/sql-store.js';
 import type { CliCommand } from './command.js';
 import { usageOf } from './help.js';
+import { pauseOnlyAtPausePoints } from './pause-point.js';
 import { progressBar } from './progress.js';
 
 /**
@@ -31,7 +32,7 @@ export const vaultCli: CliCommand = {
       args: 'rotate',
       summary:
         'Re-wrap every data key under the newest master key (progress on stderr) while servers keep serving; ' +
-        'afterwards older versions can leave KEYWARD_MASTER_KEYS.',
+        'afterwards older versions can leave KEYWARD_MASTER_KEYS. Ctrl-Z pauses it between two batches, where it holds no lock.',
     },
     {
       args: 'serve',
@@ -127,7 +128,14 @@ async function rotate(config: Readonly<Config>): Promise<number> {
   try {
     await checkVaultStore(store, keyring);
     const bar = progressBar(process.stderr, `Re-wrapping data keys under master key version ${keyring.newest.version}`);
-    const report = await rewrapAll(store, keyring, { onProgress: bar.update });
+    // Ctrl-Z pauses between batches only, never inside a write the servers' own vault writes would queue behind.
+    const pauses = pauseOnlyAtPausePoints();
+    let report;
+    try {
+      report = await rewrapAll(store, keyring, { onProgress: bar.update, betweenBatches: pauses.pausePoint });
+    } finally {
+      pauses.dispose();
+    }
     bar.done();
     const older = keyring.versions().filter((v) => v !== report.version && !report.versionsInUse.includes(v));
     process.stdout.write(`Re-wrapped ${report.rewrapped} data key(s) under master key version ${report.version}.\n`);

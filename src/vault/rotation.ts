@@ -25,6 +25,11 @@ export interface RotationOptions {
   /** Called with (done, total) as data keys are re-wrapped; total grows if keys are created meanwhile under an older version. */
   onProgress?: (done: number, total: number) => void;
   batchSize?: number;
+  /**
+   * Awaited after each batch, where the rotation holds no lock on the vault store (every statement above is its
+   * own transaction): the one place it may pause (`keyward vault rotate` on SIGTSTP, src/cli/vault.ts).
+   */
+  betweenBatches?: () => Promise<void>;
 }
 
 export async function rewrapAll(store: VaultStore, keyring: MasterKeyring, options: RotationOptions = {}): Promise<RotationReport> {
@@ -75,6 +80,7 @@ export async function rewrapAll(store: VaultStore, keyring: MasterKeyring, optio
         if (processed > total) total = processed;
         options.onProgress?.(processed, total);
       }
+      await options.betweenBatches?.();
     }
     const left = (await store.countDeksNotWrappedBy(target.version)) - failed.size;
     if (seen === 0 || left <= 0) break;

@@ -1,0 +1,65 @@
+import { existsSync } from 'node:fs';
+import type { Config } from '../config.js';
+import { isPostgresUrl } from '../core/database-url.js';
+import { holdsData, openElsewhere, replaceWith, requireSqliteWith } from '../storage/sqlite/online-copy.js';
+import { POSTGRES_BACKUP_DOCS, vaultBackupOf } from './backup.js';
+import type { CliCommand } from './command.js';
+
+/**
+ * `keyward restore FILE [--force]`: puts what `keyward backup FILE` wrote back where this configuration keeps its
+ * stores. Everything is checked before anything is replaced, so a refusal changes no data.
+ */
+
+export const restoreCli: CliCommand = {
+  name: 'restore',
+  forms: [
+    {
+      args: '<file> [--force]',
+      summary:
+        'Restore a `keyward backup` into KEYWARD_DATABASE_URL (and <file>.vault, when present, into the local vault ' +
+        'store). Refuses while a process has them open, and over existing data unless --force.',
+    },
+  ],
+  details: 'Stop the servers first. Start them again with the master keys the vault store uses (docs/operations.md, "Backups").',
+  positionals: 1,
+  options: [{ option: 'force', description: 'Replace a database or vault store that already holds data.' }],
+  settings: ['KEYWARD_DATA_DIR', 'KEYWARD_DATABASE_URL', 'KEYWARD_VAULT_DIR', 'KEYWARD_VAULT_DATABASE_URL', 'KEYWARD_VAULT_URL'],
+  run: (config, args) => restoreCommand(config, args.positionals[0]!, args.force === true),
+};
+
+async function restoreCommand(config: Readonly<Config>, file: string, force: boolean): Promise<number> {
+  const refuse = (why: string) => {
+    process.stderr.write(`keyward restore: ${why}\n`);
+    return 1;
+  };
+  if (isPostgresUrl(config.databaseUrl)) return refuse(`KEYWARD_DATABASE_URL is a PostgreSQL database: ${POSTGRES_BACKUP_DOCS}`);
+  const copies = [{ backup: file, target: config.databaseUrl, table: 'kysely_migration', what: 'main database' }];
+  const vaultFile = vaultBackupOf(file);
+  if (existsSync(vaultFile)) {
+    if (config.vaultUrl !== null || isPostgresUrl(config.vaultDatabaseUrl))
+      return refuse(
+        `${vaultFile} is a local vault store, but this node's vault store is not a local file (KEYWARD_VAULT_URL / KEYWARD_VAULT_DATABASE_URL)`,
+      );
+    copies.push({ backup: vaultFile, target: config.vaultDatabaseUrl, table: 'vault_deks', what: 'vault store' });
+  }
+  for (const { backup, target, table, what } of copies) {
+    if (!existsSync(backup)) return refuse(`there is no ${backup}`);
+    try {
+      requireSqliteWith(backup, table);
+    } catch (error) {
+      return refuse(`${backup} is not a ${what} backup: ${(error as Error).message}`);
+    }
+    if (!force && holdsData(target)) return refuse(`${target} already holds data; add --force to replace it`);
+    if (openElsewhere(target)) return refuse(`${target} is open in another process (a running server?): stop it first`);
+  }
+  for (const { backup, target, what } of copies) {
+    try {
+      replaceWith(backup, target);
+    } catch (error) {
+      return refuse(`restoring the ${what} into ${target} failed: ${(error as Error).message}`);
+    }
+    process.stdout.write(`Restored the ${what} from ${backup} into ${target}\n`);
+  }
+  if (copies.length === 1) process.stdout.write(`No ${vaultFile}: the vault store was left as it is.\n`);
+  return 0;
+}
