@@ -16,7 +16,7 @@ import { MemoryLimiter } from './ratelimit/memory.js';
 import { RedisLimiter } from './ratelimit/redis.js';
 import type { CachedNamespace, Logger } from './services/deps.js';
 import { createServices, type Services } from './services/index.js';
-import { openSqlStore } from './storage/sql/sql-store.js';
+import { openMainStore } from './storage/open-configured.js';
 import { readableByOthers } from './storage/sqlite/file-modes.js';
 import type { KeyRecord, Store } from './storage/store.js';
 import { openVault } from './vault/open.js';
@@ -59,7 +59,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   const loggerOptions = { level: config.logLevel, redact: { paths: LOG_REDACT, censor: '[redacted]' } };
   const log = options.logStream ? pino(loggerOptions, options.logStream) : pino(loggerOptions);
   const { bus, limiter } = await openSharedState(config);
-  const store = await openSqlStore(config.databaseUrl).catch(async (error: unknown) => {
+  const store = await openMainStore(config).catch(async (error: unknown) => {
     await Promise.all([bus.close(), limiter.close()]);
     throw error;
   });
