@@ -35,6 +35,7 @@ export const ERROR_CODES = [
   'permissions_query_syntax_error',
   'workspace_rate_limited',
   'analytics_unavailable',
+  'storage_full',
   'unexpected_error',
 ] as const;
 

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode, FieldProblem } from '../core/errors.js';
+import { isStorageFull } from '../storage/storage-full.js';
 
 /**
  * THE mapping from error codes to HTTP. Typed as a Record over every code, so adding a code without
@@ -43,6 +44,7 @@ export const ERROR_HTTP: Record<ErrorCode, { status: number; title: string; type
   workspace_rate_limited: { status: 429, title: 'Too Many Requests', type: 'user/too_many_requests/workspace_rate_limited' },
   unexpected_error: { status: 500, title: 'Internal Server Error', type: 'unkey/application/unexpected_error' },
   analytics_unavailable: { status: 503, title: 'Service Unavailable', type: 'unkey/data/analytics_connection_failed' },
+  storage_full: { status: 503, title: 'Service Unavailable', type: 'keyward/storage/storage_full' },
 };
 
 export const ERROR_TYPE_BASE = 'https://unkey.com/docs/errors/';
@@ -84,7 +86,20 @@ export function sendError(
 /** What a 500 tells the client: nothing of the failure, which goes to the log under the request id it answers. */
 export const UNEXPECTED_DETAIL = 'Something unexpected went wrong; the request id identifies it in the server log.';
 
+export const STORAGE_FULL_DETAIL = 'The server cannot store anything: its disk is full. Nothing was changed; retry later.';
+
+/**
+ * How a failure that is no KeywardError is answered and logged: a full disk (storage/storage-full.ts) as 503
+ * `storage_full`, so clients and operators see it for what it is (issue 12, finding 5); anything else as a 500.
+ */
+export function unexpectedFailure(error: unknown): { code: ErrorCode; detail: string; logMessage: string } {
+  return isStorageFull(error)
+    ? { code: 'storage_full', detail: STORAGE_FULL_DETAIL, logMessage: 'storage full: a write was refused, nothing was changed' }
+    : { code: 'unexpected_error', detail: UNEXPECTED_DETAIL, logMessage: 'unexpected error' };
+}
+
 export function sendUnexpected(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
-  request.log.error({ err: error }, 'unexpected error');
-  return sendError(request, reply, 'unexpected_error', UNEXPECTED_DETAIL);
+  const failure = unexpectedFailure(error);
+  request.log.error({ err: error }, failure.logMessage);
+  return sendError(request, reply, failure.code, failure.detail);
 }

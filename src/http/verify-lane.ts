@@ -11,7 +11,7 @@ import type { Services } from '../services/index.js';
 import type { VerifyKeyInput } from '../services/verify/verify-key.js';
 import { admission, type AdmissionDeps } from './admission.js';
 import { boundedValidatorCompiler } from './body-validation.js';
-import { errorBody, errorContentType, UNEXPECTED_DETAIL } from './errors.js';
+import { errorBody, errorContentType, unexpectedFailure } from './errors.js';
 import type { Metrics } from './metrics.js';
 
 /**
@@ -110,8 +110,9 @@ export function withVerifyLane(deps: VerifyLaneDeps, fastify: RequestHandler): R
       if (error instanceof KeywardError) {
         body = errorBody(requestId, error.code, error.detail, error.problems);
       } else {
-        deps.logError({ err: error, requestId }, 'unexpected error');
-        body = errorBody(requestId, 'unexpected_error', UNEXPECTED_DETAIL);
+        const failure = unexpectedFailure(error);
+        deps.logError({ err: error, requestId }, failure.logMessage);
+        body = errorBody(requestId, failure.code, failure.detail);
       }
       headers['content-type'] = errorContentType(req.headers.accept);
       send(res, body.error.status, headers, JSON.stringify(body), started);
