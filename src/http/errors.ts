@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode, FieldProblem } from '../core/errors.js';
-import { isStorageFull } from '../storage/storage-full.js';
+import { isStorageFull } from '../core/storage-full.js';
 
 /**
  * THE mapping from error codes to HTTP. Typed as a Record over every code, so adding a code without
@@ -89,7 +89,7 @@ export const UNEXPECTED_DETAIL = 'Something unexpected went wrong; the request i
 export const STORAGE_FULL_DETAIL = 'The server cannot store anything: its disk is full. Nothing was changed; retry later.';
 
 /**
- * How a failure that is no KeywardError is answered and logged: a full disk (storage/storage-full.ts) as 503
+ * How a failure that is no KeywardError is answered and logged: a full disk (core/storage-full.ts) as 503
  * `storage_full`, so clients and operators see it for what it is (issue 12, finding 5); anything else as a 500.
  */
 export function unexpectedFailure(error: unknown): { code: ErrorCode; detail: string; logMessage: string } {
