@@ -261,3 +261,70 @@ describe('describeConfig', () => {
     );
   });
 });
+
+describe('database URLs (issue 12, finding 7)', () => {
+  const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
+    try {
+      loadConfig(env);
+      return [];
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+  };
+  const settings = ['KEYWARD_DATABASE_URL', 'KEYWARD_VAULT_DATABASE_URL'] as const;
+  // The vault store is read only with a vault; a separate main database keeps the two apart.
+  const withSetting = (name: (typeof settings)[number], value: string): NodeJS.ProcessEnv =>
+    name === 'KEYWARD_DATABASE_URL'
+      ? { [name]: value }
+      : { [name]: value, KEYWARD_MASTER_KEYS: `1:${Buffer.alloc(32, 7).toString('base64')}`, KEYWARD_DATABASE_URL: '/d/k.sqlite' };
+
+  const cases = (values: string[]) => settings.flatMap((name) => values.map((value) => [name, value] as const));
+
+  it.each(cases(['postgres:/broken', 'postgres:broken', 'postgresql:/db', 'postgres//u:hunter2@db/kw', 'sqlite:/srv/kw.sqlite']))(
+    'refuses %s=%s, a mangled URL, rather than making a file of it',
+    (name, value) => {
+      const problems = problemsOf(withSetting(name, value));
+      expect(problems).toEqual([expect.stringMatching(new RegExp(`^${name} looks like a mistyped "(postgres|postgresql|sqlite)://" URL`))]);
+      expect(problems.join()).not.toContain('hunter2');
+    },
+  );
+
+  it.each(cases(['postgres://u:hunter2@db', 'postgres://u:hunter2@db:5432/', 'postgresql://db/?sslmode=require', 'postgres://db/']))(
+    'refuses %s=%s, a PostgreSQL URL without a database name',
+    (name, value) => {
+      const problems = problemsOf(withSetting(name, value));
+      expect(problems).toEqual([expect.stringMatching(new RegExp(`^${name} names no database`))]);
+      expect(problems.join()).not.toContain('hunter2');
+    },
+  );
+
+  it.each(cases(['postgres:///kw', 'ftp://u:hunter2@db/kw', 'postgres://u:hunter2@[db/kw', 'sqlite://']))(
+    'refuses %s=%s, a URL that is not well formed, naming the setting and never the password',
+    (name, value) => {
+      const problems = problemsOf(withSetting(name, value));
+      expect(problems).toEqual([expect.stringMatching(new RegExp(`^${name} `))]);
+      expect(problems.join()).not.toContain('hunter2');
+    },
+  );
+
+  it('accepts well-formed URLs, a socket directory as host, and plain paths (a drive-like or colon-bearing name included)', () => {
+    expect(loadConfig({ KEYWARD_DATABASE_URL: 'postgres:///kw?host=/var/run/postgresql' }).databaseUrl).toBe(
+      'postgres:///kw?host=/var/run/postgresql',
+    );
+    expect(loadConfig({ KEYWARD_DATABASE_URL: 'postgresql://u:p@db:5433/keyward' }).databaseUrl).toBe('postgresql://u:p@db:5433/keyward');
+    expect(loadConfig({ KEYWARD_DATABASE_URL: './postgres:/kw.sqlite' }).databaseUrl).toBe(resolve('postgres:/kw.sqlite'));
+    expect(loadConfig({ KEYWARD_DATABASE_URL: 'postgres/kw.sqlite' }).databaseUrl).toBe(resolve('postgres/kw.sqlite'));
+    expect(withVault('postgres://v:p@db/vault').vaultDatabaseUrl).toBe('postgres://v:p@db/vault');
+  });
+
+  it('refuses a mangled KEYWARD_REDIS_URL without echoing it', () => {
+    for (const value of ['redis:/cache:6379', 'redis:cache', 'rediss//:hunter2@cache', 'redis://:hunter2@cache:99999']) {
+      expect(problemsOf({ KEYWARD_REDIS_URL: value })).toEqual(['KEYWARD_REDIS_URL must be a redis:// or rediss:// URL with a host']);
+    }
+  });
+
+  function withVault(url: string) {
+    return loadConfig(withSetting('KEYWARD_VAULT_DATABASE_URL', url));
+  }
+});

@@ -129,6 +129,65 @@ function isRedisUrl(value: string): boolean {
   }
 }
 
+/** `scheme:` at the start of a value: a URL, or an attempt at one. One letter is left out: a drive (`C:`) is a path. */
+const SCHEME = /^([a-z][a-z0-9+.-]+):/i;
+/** A scheme Keyward reads whose `:` was lost (`postgres//host/db`): a relative path in form, a typo in fact. */
+const SCHEME_WITHOUT_COLON = /^(postgres(ql)?|sqlite|rediss?)\/\//i;
+const DATABASE_URL_FORMS = 'postgres://user:password@host:5432/database, or a SQLite file path (or sqlite:///path)';
+
+/**
+ * KEYWARD_DATABASE_URL or KEYWARD_VAULT_DATABASE_URL: a well-formed PostgreSQL URL that names a host and a database,
+ * or a SQLite file path, made absolute. A value that looks like a URL but is not one of these is refused rather than
+ * taken for a file path (issue 12, finding 7: `postgres:/broken` made a directory `./postgres:`), and a PostgreSQL URL
+ * without a database is refused rather than left to default to the `postgres` database. Only the scheme is quoted back:
+ * the value may hold a password.
+ */
+function databaseSetting(env: NodeJS.ProcessEnv, name: SettingName, fallbackPath: string, problems: string[]): string {
+  const raw = text(env, name);
+  if (raw === '') return fallbackPath;
+  const problem = (what: string) => {
+    problems.push(`${name} ${what}`);
+    return fallbackPath;
+  };
+  if (isPostgresUrl(raw)) {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      return problem('is not a valid URL');
+    }
+    // pg takes the host from the authority, or from `?host=` (a Unix socket directory).
+    if (url.hostname === '' && !url.searchParams.get('host')) return problem(`names no host: write it as ${DATABASE_URL_FORMS}`);
+    if (safeDecode(url.pathname.slice(1)) === '') {
+      return problem(`names no database, and PostgreSQL would use the "postgres" database: write it as ${DATABASE_URL_FORMS}`);
+    }
+    return raw;
+  }
+  if (/^sqlite:\/\//i.test(raw)) {
+    const path = raw.replace(/^sqlite:\/\//i, '');
+    return path === '' ? problem('names no file after sqlite://') : resolve(path);
+  }
+  const scheme = SCHEME.exec(raw)?.[1] ?? SCHEME_WITHOUT_COLON.exec(raw)?.[1];
+  if (scheme !== undefined) {
+    const known = /^(postgres(ql)?|sqlite)$/i.test(scheme);
+    return problem(
+      known
+        ? `looks like a mistyped "${scheme.toLowerCase()}://" URL; write it as ${DATABASE_URL_FORMS}`
+        : `must be a postgres:// URL or a SQLite file path, got scheme "${scheme}"`,
+    );
+  }
+  return resolve(raw);
+}
+
+/** A URL's percent-decoded part; a malformed escape is not empty. */
+function safeDecode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const problems: string[] = [];
   const port = integer(env, 'KEYWARD_PORT', SETTINGS.KEYWARD_PORT.default, 0, 65535, problems);
@@ -136,22 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (!/^[A-Za-z0-9.:[\]-]+$/.test(host)) problems.push(`KEYWARD_HOST must be a host name or IP address, got "${host}"`);
   const dataDir = resolve(text(env, 'KEYWARD_DATA_DIR') || SETTINGS.KEYWARD_DATA_DIR.default);
 
-  let databaseUrl = text(env, 'KEYWARD_DATABASE_URL') || resolve(dataDir, 'keyward.sqlite');
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(databaseUrl)) {
-    if (!isPostgresUrl(databaseUrl) && !/^sqlite:\/\//i.test(databaseUrl)) {
-      problems.push(`KEYWARD_DATABASE_URL must be a postgres:// URL or a SQLite file path, got scheme "${databaseUrl.split(':')[0]}"`);
-    } else if (/^sqlite:\/\//i.test(databaseUrl)) {
-      databaseUrl = resolve(databaseUrl.replace(/^sqlite:\/\//i, ''));
-    } else {
-      try {
-        new URL(databaseUrl);
-      } catch {
-        problems.push('KEYWARD_DATABASE_URL is not a valid URL');
-      }
-    }
-  } else {
-    databaseUrl = resolve(databaseUrl);
-  }
+  const databaseUrl = databaseSetting(env, 'KEYWARD_DATABASE_URL', resolve(dataDir, 'keyward.sqlite'), problems);
 
   const logLevel = (text(env, 'KEYWARD_LOG_LEVEL') || SETTINGS.KEYWARD_LOG_LEVEL.default) as Config['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`KEYWARD_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -265,7 +309,7 @@ function flag(env: NodeJS.ProcessEnv, name: SettingName, fallback: boolean, prob
 }
 
 /** A URL with its password replaced; parsed rather than pattern-matched, so an `@` inside the password cannot leak the rest. */
-function maskPassword(url: string): string {
+export function maskPassword(url: string): string {
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return url; // a SQLite file path
   try {
     const parsed = new URL(url);
@@ -298,22 +342,8 @@ function vaultConfig(env: NodeJS.ProcessEnv, dataDir: string, databaseUrl: strin
   const vaultDir = resolve(text(env, 'KEYWARD_VAULT_DIR') || resolve(dataDir, 'vault'));
 
   const rawStore = text(env, 'KEYWARD_VAULT_DATABASE_URL');
-  let vaultDatabaseUrl = resolve(vaultDir, 'vault.sqlite');
-  if (rawStore !== '') {
-    if (text(env, 'KEYWARD_VAULT_DIR')) problems.push('Set KEYWARD_VAULT_DIR or KEYWARD_VAULT_DATABASE_URL, not both');
-    if (isPostgresUrl(rawStore)) {
-      try {
-        new URL(rawStore);
-        vaultDatabaseUrl = rawStore;
-      } catch {
-        problems.push('KEYWARD_VAULT_DATABASE_URL is not a valid URL');
-      }
-    } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(rawStore) && !/^sqlite:\/\//i.test(rawStore)) {
-      problems.push(`KEYWARD_VAULT_DATABASE_URL must be a postgres:// URL or a SQLite file path, got scheme "${rawStore.split(':')[0]}"`);
-    } else {
-      vaultDatabaseUrl = resolve(rawStore.replace(/^sqlite:\/\//i, ''));
-    }
-  }
+  if (rawStore !== '' && text(env, 'KEYWARD_VAULT_DIR')) problems.push('Set KEYWARD_VAULT_DIR or KEYWARD_VAULT_DATABASE_URL, not both');
+  const vaultDatabaseUrl = databaseSetting(env, 'KEYWARD_VAULT_DATABASE_URL', resolve(vaultDir, 'vault.sqlite'), problems);
   // The split is the point: wrapped data keys must not sit with the ciphertexts they protect.
   const storeUsed = master.keys.length > 0 || rawStore !== '';
   if (!storeUsed) {

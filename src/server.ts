@@ -18,7 +18,7 @@ import { RedisLimiter } from './ratelimit/redis.js';
 import { type ClientSettings, redisClients } from './redis/client.js';
 import type { CachedNamespace, Logger } from './services/deps.js';
 import { createServices, type Services } from './services/index.js';
-import { openSqlStore } from './storage/sql/sql-store.js';
+import { openMainStore } from './storage/open-configured.js';
 import { readableByOthers } from './storage/sqlite/file-modes.js';
 import type { KeyRecord, Store } from './storage/store.js';
 import { openVault } from './vault/open.js';
@@ -77,7 +77,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     onHealthChange: (up: boolean, cause?: unknown) =>
       up ? log.warn('database answers again') : log.warn({ err: cause }, 'database stopped answering'),
   };
-  const store = await openSqlStore(config.databaseUrl, databaseOptions).catch(async (error: unknown) => {
+  const store = await openMainStore(config, databaseOptions).catch(async (error: unknown) => {
     await Promise.all([bus.close(), limiter.close()]);
     throw error;
   });

@@ -95,6 +95,7 @@ describe('keyward CLI', { timeout: 120_000 }, () => {
       'start',
       'migrate',
       'bootstrap',
+      'workspaces',
       'workspace-limit',
       'root-key',
       'root-key',

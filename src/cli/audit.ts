@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { verifyAuditChain, type ChainReport } from '../services/audit-chain.js';
-import { openSqlStore } from '../storage/sql/sql-store.js';
+import { openMainStore } from '../storage/open-configured.js';
 import type { CliCommand } from './command.js';
 import { usageOf } from './help.js';
 
@@ -35,7 +35,7 @@ export async function auditCommand(
     process.stderr.write(`keyward: unknown command "audit ${args.positionals.join(' ')}"\nusage: ${usageOf(auditCli)}\n`);
     return 2;
   }
-  const store = await openSqlStore(config.databaseUrl);
+  const store = await openMainStore(config);
   try {
     const audited = await store.listAuditedWorkspaces();
     if (args.workspace !== undefined && !audited.includes(args.workspace) && !(await store.findWorkspace(args.workspace))) {

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import { systemClock } from '../core/clock.js';
 import { WorkspaceService } from '../services/workspaces.js';
-import { openSqlStore } from '../storage/sql/sql-store.js';
+import { openMainStore } from '../storage/open-configured.js';
 import type { CliCommand } from './command.js';
 
 export const bootstrapCli: CliCommand = {
@@ -13,7 +13,7 @@ export const bootstrapCli: CliCommand = {
 };
 
 export async function bootstrapCommand(config: Readonly<Config>, args: { json: boolean }): Promise<number> {
-  const store = await openSqlStore(config.databaseUrl);
+  const store = await openMainStore(config);
   try {
     const created = await new WorkspaceService({ store, clock: systemClock }).bootstrap();
     if (args.json) {

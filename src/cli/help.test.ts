@@ -29,6 +29,7 @@ describe('keyward <command> --help', () => {
       'start',
       'migrate',
       'bootstrap',
+      'workspaces',
       'workspace-limit',
       'root-key',
       'vault',

@@ -7,7 +7,7 @@ import { isMigrationAlgorithm, MIGRATION_ALGORITHMS, type MigrationAlgorithm } f
 import { systemContext, type RequestContext } from '../services/context.js';
 import { KeyMigrationService } from '../services/key-migrations.js';
 import type { KeyMigrationRecord } from '../storage/store.js';
-import { openSqlStore } from '../storage/sql/sql-store.js';
+import { openMainStore } from '../storage/open-configured.js';
 import { announcer } from './announcer.js';
 import type { CliCommand } from './command.js';
 import { usageOf } from './help.js';
@@ -106,7 +106,7 @@ export async function importCommand(config: Readonly<Config>, args: ImportArgs):
 
   const workspaceId = args.workspace;
   const apiId = args.api;
-  const store = await openSqlStore(config.databaseUrl);
+  const store = await openMainStore(config);
   const announce = announcer(config);
   try {
     if (!(await store.findWorkspace(workspaceId))) return failure(`no workspace "${workspaceId}"`);

@@ -15,12 +15,14 @@ import { rootKeyCli } from './root-key.js';
 import { startCli } from './start.js';
 import { vaultCli } from './vault.js';
 import { workspaceLimitCli } from './workspace-limit.js';
+import { workspacesCli } from './workspaces.js';
 
 /** Every command, in the order `keyward --help` lists them. */
 export const COMMANDS: readonly CliCommand[] = [
   startCli,
   migrateCli,
   bootstrapCli,
+  workspacesCli,
   workspaceLimitCli,
   rootKeyCli,
   vaultCli,

@@ -4,7 +4,7 @@ import { KeywardError } from '../core/errors.js';
 import { rootKeyData } from '../contract/views/root-keys.js';
 import { systemContext } from '../services/context.js';
 import { RootKeyService } from '../services/root-keys.js';
-import { openSqlStore } from '../storage/sql/sql-store.js';
+import { openMainStore } from '../storage/open-configured.js';
 import type { ManagedRootKeyRecord } from '../storage/store.js';
 import { announcer } from './announcer.js';
 import type { CliCommand } from './command.js';
@@ -66,7 +66,7 @@ export async function rootKeyCommand(config: Readonly<Config>, args: RootKeyArgs
   if (subcommand === 'create' && (!args.name || !args.permission?.length))
     return usage('--name and at least one --permission are required');
 
-  const store = await openSqlStore(config.databaseUrl);
+  const store = await openMainStore(config);
   const announce = announcer(config);
   try {
     const service = new RootKeyService({ store, clock: systemClock, bus: announce.bus });

@@ -1,5 +1,6 @@
 import { describeConfig, type Config } from '../config.js';
 import { createServer } from '../server.js';
+import { SettingError } from '../setting-error.js';
 import type { CliCommand } from './command.js';
 
 export const startCli: CliCommand = {
@@ -17,7 +18,20 @@ export const startCli: CliCommand = {
 
 export async function startCommand(config: Readonly<Config>): Promise<number | undefined> {
   const server = await createServer({ config });
-  const first = await server.services.workspaces.bootstrapOnFirstStart();
+  server.app.log.info({ config: describeConfig(config) }, 'starting');
+  // Listen before the first workspace exists (issue 12, finding 8): a start that cannot listen must not have shown,
+  // and so used up, the one-time root key; the next start that listens creates and prints it.
+  let address: string;
+  try {
+    address = await server.listen();
+  } catch (error) {
+    await server.close();
+    throw listenError(error, config);
+  }
+  const first = await server.services.workspaces.bootstrapOnFirstStart().catch(async (error: unknown) => {
+    await server.close();
+    throw error;
+  });
   if (first) {
     // Printed to stdout, not logged: the key is shown once to whoever started the server.
     process.stdout.write(
@@ -25,8 +39,6 @@ export async function startCommand(config: Readonly<Config>): Promise<number | u
         `Root key (shown once, store it now): ${first.rootKey}\n\n`,
     );
   }
-  server.app.log.info({ config: describeConfig(config) }, 'starting');
-  const address = await server.listen();
   process.stdout.write(`Keyward listening on ${address} (store: ${server.store.engine})\n`);
 
   let stopping = false;
@@ -42,4 +54,26 @@ export async function startCommand(config: Readonly<Config>): Promise<number | u
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   return undefined;
+}
+
+/** Why the server cannot listen, as the setting to change: a port in use or not allowed, an address not on this machine. */
+function listenError(error: unknown, config: Readonly<Config>): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  const where = `${config.host}:${config.port}`;
+  switch (code) {
+    case 'EADDRINUSE':
+      return new SettingError('KEYWARD_PORT', `cannot listen on ${where}: the port is in use (KEYWARD_PORT, KEYWARD_HOST)`, {
+        cause: error,
+      });
+    case 'EACCES':
+      return new SettingError('KEYWARD_PORT', `cannot listen on ${where}: not allowed to use that port (KEYWARD_PORT)`, { cause: error });
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new SettingError('KEYWARD_HOST', `cannot listen on ${where}: no such address on this machine (KEYWARD_HOST)`, {
+        cause: error,
+      });
+    default:
+      return error;
+  }
 }

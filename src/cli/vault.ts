@@ -7,7 +7,7 @@ import { generateMasterKey, MasterKeyring } from '../vault/master-keys.js';
 import { openLocalVault } from '../vault/open.js';
 import { rewrapAll } from '../vault/rotation.js';
 import { createVaultServer } from '../vault/server.js';
-import { openSqlVaultStore } from '../vault/sql-store.js';
+import { openVaultStore } from '../storage/open-configured.js';
 import type { CliCommand } from './command.js';
 import { usageOf } from './help.js';
 import { pauseOnlyAtPausePoints } from './pause-point.js';
@@ -101,7 +101,7 @@ async function init(config: Readonly<Config>): Promise<number> {
   const versions = config.masterKeys.map((k) => k.version);
   // A store that already exists may use versions no longer configured; a new key must not reuse one.
   if (config.vaultUrl === null && (isPostgresUrl(config.vaultDatabaseUrl) || existsSync(config.vaultDatabaseUrl))) {
-    const store = await openSqlVaultStore(config.vaultDatabaseUrl);
+    const store = await openVaultStore(config);
     try {
       versions.push(...(await store.masterVersionsInUse()));
     } finally {
@@ -124,7 +124,7 @@ async function init(config: Readonly<Config>): Promise<number> {
 async function rotate(config: Readonly<Config>): Promise<number> {
   requireLocal(config, 'rotate');
   const keyring = new MasterKeyring(config.masterKeys);
-  const store = await openSqlVaultStore(config.vaultDatabaseUrl);
+  const store = await openVaultStore(config);
   try {
     await checkVaultStore(store, keyring);
     const bar = progressBar(process.stderr, `Re-wrapping data keys under master key version ${keyring.newest.version}`);

@@ -1,7 +1,7 @@
 import { MAX_WORKSPACE_RATE_LIMIT, type Config } from '../config.js';
 import { systemClock } from '../core/clock.js';
 import { WorkspaceService } from '../services/workspaces.js';
-import { openSqlStore } from '../storage/sql/sql-store.js';
+import { openMainStore } from '../storage/open-configured.js';
 import { announcer } from './announcer.js';
 import type { CliCommand } from './command.js';
 import { usageOf } from './help.js';
@@ -52,7 +52,7 @@ export async function workspaceLimitCommand(config: Readonly<Config>, args: { js
     );
     return 2;
   }
-  const store = await openSqlStore(config.databaseUrl);
+  const store = await openMainStore(config);
   const announce = announcer(config);
   try {
     const service = new WorkspaceService({ store, clock: systemClock, bus: announce.bus });

@@ -36,6 +36,7 @@ export const ERROR_CODES = [
   'workspace_rate_limited',
   'analytics_unavailable',
   'database_unavailable',
+  'storage_full',
   'unexpected_error',
 ] as const;
 

@@ -12,7 +12,6 @@ import Fastify, {
 } from 'fastify';
 import { Type } from 'typebox';
 import { KeywardError, badInput, type FieldProblem } from '../core/errors.js';
-import { DATABASE_UNAVAILABLE_DETAIL, databaseUnavailableCause } from '../core/database-unavailable.js';
 import { newRequestId } from '../core/ids.js';
 import { jsonProblem } from '../core/json-bounds.js';
 import type { Services } from '../services/index.js';
@@ -20,7 +19,7 @@ import { envelope, ErrorEnvelopeRef, Meta, paginatedEnvelope, SharedErrorEnvelop
 import type { RootKeyAuthentication } from '../services/authentication.js';
 import { admission, type Admit } from './admission.js';
 import { boundedValidatorCompiler } from './body-validation.js';
-import { sendError, sendUnexpected } from './errors.js';
+import { sendError, sendFailure } from './errors.js';
 import type { OperationRoute } from './route.js';
 import { ROUTES } from './routes/index.js';
 import { WorkspaceRateLimit, type WorkspaceLimitDeps } from './workspace-limit.js';
@@ -142,7 +141,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
         return sendError(request, reply, 'invalid_input', error.message);
       }
-      return sendUnexpected(request, reply, error);
+      return sendFailure(request, reply, error, options.databaseFailures);
     },
   };
   // Fastify types an HTTPS instance apart; the routes and hooks below are the same for both.
@@ -208,11 +207,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       return sendError(request, reply, 'invalid_input', error.message);
     }
-    if (databaseUnavailableCause(error) !== undefined) {
-      options.databaseFailures.report(error);
-      return sendError(request, reply, 'database_unavailable', DATABASE_UNAVAILABLE_DETAIL);
-    }
-    return sendUnexpected(request, reply, error);
+    return sendFailure(request, reply, error, options.databaseFailures);
   });
 
   app.setNotFoundHandler((request, reply) =>

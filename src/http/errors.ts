@@ -1,5 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode, FieldProblem } from '../core/errors.js';
+import { DATABASE_UNAVAILABLE_DETAIL, databaseUnavailableCause } from '../core/database-unavailable.js';
+import { isStorageFull } from '../core/storage-full.js';
 
 /**
  * THE mapping from error codes to HTTP. Typed as a Record over every code, so adding a code without
@@ -44,6 +46,7 @@ export const ERROR_HTTP: Record<ErrorCode, { status: number; title: string; type
   unexpected_error: { status: 500, title: 'Internal Server Error', type: 'unkey/application/unexpected_error' },
   analytics_unavailable: { status: 503, title: 'Service Unavailable', type: 'unkey/data/analytics_connection_failed' },
   database_unavailable: { status: 503, title: 'Service Unavailable', type: 'keyward/dependency/database_unavailable' },
+  storage_full: { status: 503, title: 'Service Unavailable', type: 'keyward/storage/storage_full' },
 };
 
 export const ERROR_TYPE_BASE = 'https://unkey.com/docs/errors/';
@@ -85,7 +88,44 @@ export function sendError(
 /** What a 500 tells the client: nothing of the failure, which goes to the log under the request id it answers. */
 export const UNEXPECTED_DETAIL = 'Something unexpected went wrong; the request id identifies it in the server log.';
 
-export function sendUnexpected(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
-  request.log.error({ err: error }, 'unexpected error');
-  return sendError(request, reply, 'unexpected_error', UNEXPECTED_DETAIL);
+export const STORAGE_FULL_DETAIL = 'The server cannot store anything: its disk is full. Nothing was changed; retry later.';
+
+/** Where a failure that is no KeywardError is told: the database's throttled warning, or the request's log. */
+export interface FailureSinks {
+  /** The database's rate-limited warning (server.ts): a dependency that is down fails on every request. */
+  databaseFailures: { report(error: unknown): void };
+  logError(fields: Record<string, unknown>, message: string): void;
+}
+
+/**
+ * How a failure that is no KeywardError is answered and logged, on both request paths (Fastify and the verify lane):
+ * the database unavailable (core/database-unavailable.ts) as 503 `database_unavailable`, reported to the throttled
+ * warning; a full disk (core/storage-full.ts) as 503 `storage_full`; anything else as a 500. Each is what clients and
+ * operators need to see (issue 12, finding 5).
+ */
+export function answerFailure(
+  error: unknown,
+  sinks: FailureSinks,
+  fields: Record<string, unknown> = {},
+): { code: ErrorCode; detail: string } {
+  if (databaseUnavailableCause(error) !== undefined) {
+    sinks.databaseFailures.report(error);
+    return { code: 'database_unavailable', detail: DATABASE_UNAVAILABLE_DETAIL };
+  }
+  if (isStorageFull(error)) {
+    sinks.logError({ err: error, ...fields }, 'storage full: a write was refused, nothing was changed');
+    return { code: 'storage_full', detail: STORAGE_FULL_DETAIL };
+  }
+  sinks.logError({ err: error, ...fields }, 'unexpected error');
+  return { code: 'unexpected_error', detail: UNEXPECTED_DETAIL };
+}
+
+export function sendFailure(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: unknown,
+  databaseFailures: FailureSinks['databaseFailures'],
+): FastifyReply {
+  const failure = answerFailure(error, { databaseFailures, logError: (fields, message) => request.log.error(fields, message) });
+  return sendError(request, reply, failure.code, failure.detail);
 }

@@ -5,14 +5,13 @@ import fastJson from 'fast-json-stringify';
 import { envelope } from '../contract/common.js';
 import { VerifyKeyBody, VerifyKeyData } from '../contract/keys.js';
 import { KeywardError } from '../core/errors.js';
-import { DATABASE_UNAVAILABLE_DETAIL, databaseUnavailableCause } from '../core/database-unavailable.js';
 import { newRequestId } from '../core/ids.js';
 import { jsonProblem } from '../core/json-bounds.js';
 import type { Services } from '../services/index.js';
 import type { VerifyKeyInput } from '../services/verify/verify-key.js';
 import { admission, type AdmissionDeps } from './admission.js';
 import { boundedValidatorCompiler } from './body-validation.js';
-import { errorBody, errorContentType, UNEXPECTED_DETAIL } from './errors.js';
+import { answerFailure, errorBody, errorContentType } from './errors.js';
 import type { Metrics } from './metrics.js';
 
 /**
@@ -112,12 +111,9 @@ export function withVerifyLane(deps: VerifyLaneDeps, fastify: RequestHandler): R
       let body;
       if (error instanceof KeywardError) {
         body = errorBody(requestId, error.code, error.detail, error.problems);
-      } else if (databaseUnavailableCause(error) !== undefined) {
-        deps.databaseFailures.report(error);
-        body = errorBody(requestId, 'database_unavailable', DATABASE_UNAVAILABLE_DETAIL);
       } else {
-        deps.logError({ err: error, requestId }, 'unexpected error');
-        body = errorBody(requestId, 'unexpected_error', UNEXPECTED_DETAIL);
+        const failure = answerFailure(error, deps, { requestId });
+        body = errorBody(requestId, failure.code, failure.detail);
       }
       headers['content-type'] = errorContentType(req.headers.accept);
       send(res, body.error.status, headers, JSON.stringify(body), started);

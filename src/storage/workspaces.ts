@@ -7,12 +7,22 @@ export interface WorkspaceRecord {
   createdAt: number;
 }
 
+/** A live workspace as `keyward workspaces list` shows it (issue 12, finding 8): never a secret. */
+export interface WorkspaceSummary extends WorkspaceRecord {
+  /** Requests per minute of its own; null: KEYWARD_WORKSPACE_RATE_LIMIT applies. */
+  apiRateLimit: number | null;
+  /** Its root keys not deleted (expired or disabled ones included). */
+  rootKeys: number;
+}
+
 export interface WorkspaceOps {
   insertWorkspace(workspace: WorkspaceRecord): Promise<void>;
   /** Marks the first start done; false if it already was (so it happens once). */
   claimFirstStart(now: number): Promise<boolean>;
   /** The live workspace with this id. */
   findWorkspace(workspaceId: string): Promise<WorkspaceRecord | undefined>;
+  /** Every live workspace, oldest first. */
+  listWorkspaces(): Promise<WorkspaceSummary[]>;
   /**
    * Sets the workspace's own API rate limit (requests per minute; null removes it, so the server-wide
    * default applies). False (writing nothing) if the workspace is not live.

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { LocalVault, type VaultLogger } from './local.js';
 import { MasterKeyring } from './master-keys.js';
 import { RemoteVault } from './remote.js';
-import { openSqlVaultStore } from './sql-store.js';
+import { openVaultStore } from '../storage/open-configured.js';
 import type { Vault } from './vault.js';
 
 type VaultSettings = Pick<Config, 'masterKeys' | 'vaultDatabaseUrl' | 'vaultUrl' | 'vaultToken' | 'vaultCaFile' | 'vaultDekMaxEncryptions'>;
@@ -34,7 +34,7 @@ export async function openLocalVault(
   options: { logger?: VaultLogger; now?: () => number } = {},
 ): Promise<LocalVault> {
   const keyring = new MasterKeyring(config.masterKeys);
-  const store = await openSqlVaultStore(config.vaultDatabaseUrl);
+  const store = await openVaultStore(config);
   try {
     return await LocalVault.open({
       store,

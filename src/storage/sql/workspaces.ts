@@ -1,4 +1,4 @@
-import type { WorkspaceOps, WorkspaceRecord } from '../store.js';
+import type { WorkspaceOps, WorkspaceRecord, WorkspaceSummary } from '../store.js';
 import { bool, type Executor } from './shared.js';
 
 const FIRST_START = 'first_start_at';
@@ -39,6 +39,37 @@ export function workspaceSql(db: Executor): WorkspaceOps {
         .where('deleted_at', 'is', null)
         .executeTakeFirst();
       return row && { id: row.id, name: row.name, enabled: bool(row.enabled), createdAt: Number(row.created_at) };
+    },
+
+    async listWorkspaces(): Promise<WorkspaceSummary[]> {
+      const rows = await db
+        .selectFrom('workspaces')
+        .select((eb) => [
+          'workspaces.id',
+          'workspaces.name',
+          'workspaces.enabled',
+          'workspaces.api_rate_limit',
+          'workspaces.created_at',
+          eb
+            .selectFrom('root_keys')
+            .select(eb.fn.countAll().as('count'))
+            .whereRef('root_keys.workspace_id', '=', 'workspaces.id')
+            .where('root_keys.deleted_at', 'is', null)
+            .as('root_keys'),
+        ])
+        .where('workspaces.deleted_at', 'is', null)
+        .orderBy('workspaces.created_at')
+        .orderBy('workspaces.id')
+        .execute();
+      return rows.map((row) => ({
+        id: row.id,
+        name: row.name,
+        enabled: bool(row.enabled),
+        createdAt: Number(row.created_at),
+        apiRateLimit: row.api_rate_limit,
+        // PostgreSQL counts in bigint, which pg reads as a string.
+        rootKeys: Number(row.root_keys ?? 0),
+      }));
     },
   };
 }

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { type Driver, Kysely, SqliteDialect } from 'kysely';
 import type { OpenedDatabase, SqlDialect } from '../sql/dialect.js';
 import type { Tables } from '../sql/tables.js';
 import { createPrivateFile } from './file-modes.js';
@@ -19,6 +19,29 @@ const sqliteDialect: SqlDialect = {
   withMigrationLock: (work) => work(),
 };
 
+/**
+ * SQLite ends a transaction itself when a statement fails with a full disk (SQLITE_FULL) or an I/O error. Kysely then
+ * sends ROLLBACK anyway, which fails with "cannot rollback - no transaction is active" and replaces the real error
+ * (issue 12, finding 5). The rollback is skipped when SQLite has none open, so the caller sees SQLITE_FULL.
+ */
+class SqliteDialectKeepingCause extends SqliteDialect {
+  constructor(
+    private readonly database: Database.Database,
+    config: ConstructorParameters<typeof SqliteDialect>[0],
+  ) {
+    super(config);
+  }
+
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    const rollback = driver.rollbackTransaction.bind(driver);
+    driver.rollbackTransaction = async (connection) => {
+      if (this.database.inTransaction) await rollback(connection);
+    };
+    return driver;
+  }
+}
+
 export function openSqlite(file: string): OpenedDatabase {
   if (file !== ':memory:') createPrivateFile(file);
   const database = new Database(file);
@@ -29,5 +52,9 @@ export function openSqlite(file: string): OpenedDatabase {
   database.pragma('foreign_keys = ON');
   const dialect: SqlDialect =
     file === ':memory:' ? sqliteDialect : { ...sqliteDialect, withMigrationLock: (work) => withSqliteFileLock(file, work) };
-  return { db: new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), dialect, sqlite: database };
+  return {
+    db: new Kysely<Tables>({ dialect: new SqliteDialectKeepingCause(database, { database: withStatementCache(database) }) }),
+    dialect,
+    sqlite: database,
+  };
 }

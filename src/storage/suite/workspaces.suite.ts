@@ -50,5 +50,25 @@ export function workspaceCases(suite: StoreSuite): void {
       ).rejects.toThrow('abandoned');
       expect((await store.findRootKeyByHash(key.hash))?.workspaceApiRateLimit).toBeNull();
     });
+
+    it('lists live workspaces oldest first, with their own rate limit and live root keys counted (keyward workspaces list)', async () => {
+      await withOwnStore(async (own) => {
+        expect(await own.listWorkspaces()).toEqual([]);
+        const older = await newWorkspace(own);
+        const newer = newId('workspace', NOW + 1);
+        await own.insertWorkspace({ id: newer, name: 'second', enabled: false, createdAt: NOW + 1 });
+        const kept = rootKeyRow(older);
+        const deleted = rootKeyRow(older);
+        await own.insertRootKey(kept);
+        await own.insertRootKey(deleted);
+        await own.insertRootKey(rootKeyRow(newer));
+        expect(await own.softDeleteRootKey(older, deleted.id, NOW)).toBe(true);
+        expect(await own.setWorkspaceApiRateLimit(newer, 30)).toBe(true);
+        expect(await own.listWorkspaces()).toEqual([
+          { id: older, name: 'conformance', enabled: true, createdAt: NOW, apiRateLimit: null, rootKeys: 1 },
+          { id: newer, name: 'second', enabled: false, createdAt: NOW + 1, apiRateLimit: 30, rootKeys: 1 },
+        ]);
+      });
+    });
   });
 }
