@@ -88,6 +88,11 @@ export class MigratedKeys {
             ],
           ),
         );
+        // Only a move changes anything for other nodes: both hashes, as invalidated below.
+        await tx.logChanges(
+          [legacy, hash].map((h) => ({ kind: 'key', workspaceId: ctx.workspaceId, hash: h })),
+          now,
+        );
       }
       return done;
     });
@@ -131,6 +136,7 @@ export class MigratedKeys {
             keyResources(key),
           ),
         );
+        await tx.logChanges([{ kind: 'key', workspaceId: key.workspaceId, hash: key.hash }], now);
       });
       await this.invalidate(key.workspaceId, [key.hash]);
     } catch (error) {
