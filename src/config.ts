@@ -36,6 +36,8 @@ export interface Config {
   cacheStaleMs: number;
   /** redis:// or rediss://: shared rate-limit counters and cache invalidation across nodes. null: one node, in memory. */
   redisUrl: string | null;
+  /** How often every node reads the change log for invalidations Redis did not bring (docs/decisions/0013). */
+  invalidationPollMs: number;
   /** The in-memory limiter's bounds (ratelimit/bounded-counters.ts): counters in all, and per workspace. */
   ratelimitMaxCounters: number;
   ratelimitMaxCountersPerWorkspace: number;
@@ -211,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     ),
     cacheFreshMs: integer(env, 'KEYWARD_CACHE_FRESH_MS', SETTINGS.KEYWARD_CACHE_FRESH_MS.default, 0, 86_400_000, problems),
     cacheStaleMs: integer(env, 'KEYWARD_CACHE_STALE_MS', SETTINGS.KEYWARD_CACHE_STALE_MS.default, 0, 86_400_000, problems),
+    invalidationPollMs: integer(env, 'KEYWARD_INVALIDATION_POLL_MS', SETTINGS.KEYWARD_INVALIDATION_POLL_MS.default, 10, 60_000, problems),
     redisUrl,
     workspaceRateLimit,
     trustProxy,

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { MemoryBus, type InvalidationBus } from './cache/bus.js';
+import { MemoryBus, type Invalidation, type InvalidationBus } from './cache/bus.js';
+import { CHANGE_LOG_RETENTION_MS, ChangeFollower } from './cache/change-follower.js';
+import { throttled } from './cache/throttled.js';
 import { RedisBus } from './cache/redis-bus.js';
 import { keyCacheKey } from './cache/key-cache-key.js';
 import { SwrCache } from './cache/swr-cache.js';
@@ -42,11 +44,14 @@ export interface KeywardServer {
   clock: Clock;
   /** Recoverable keys' vault (local or remote); null when none is configured. */
   vault: Vault | null;
-  /** Runs the periodic jobs once (credit refill, usage write-back). */
+  /** Runs the periodic jobs once (credit refill, usage write-back, change-log pruning). */
   runJobs(): Promise<void>;
   listen(): Promise<string>;
   close(): Promise<void>;
 }
+
+/** A failure that repeats on every call or tick during an outage is logged at most this often. */
+const LOG_FAILURE_EVERY_MS = 10_000;
 
 /** Secrets that must never reach a log line, wherever pino finds them. */
 export const LOG_REDACT = ['req.headers.authorization', 'headers.authorization', 'body.key', 'key', 'rootKey', 'plaintext'];
@@ -80,7 +85,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   const ratelimitNamespaceCache = new SwrCache<CachedNamespace>(cacheOptions);
   const rootKeyUsage = new UsageBuffer((batch) => store.recordRootKeyUsage(batch));
 
-  bus.subscribe((message) => {
+  const invalidate = (message: Invalidation) => {
     switch (message.kind) {
       case 'key':
         // A node still running a version before 0003_key_hash_per_workspace names no workspace (during a rolling
@@ -105,7 +110,34 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
         ratelimitNamespaceCache.clear();
         break;
     }
+  };
+  bus.subscribe(invalidate);
+  // Every change is also in the database's change log, read by every node on a short timer whatever Redis does
+  // (docs/decisions/0013-invalidation-change-log.md): a message Redis lost, or a node cut off from it, costs at most
+  // KEYWARD_INVALIDATION_POLL_MS. One indexed query per read.
+  const changes = new ChangeFollower(store, invalidate, () => clock.now());
+  await changes.start().catch(async (error: unknown) => {
+    await Promise.all([bus.close(), limiter.close(), store.close(), vault?.close()]);
+    throw error;
   });
+  const changeReadFailed = throttled(LOG_FAILURE_EVERY_MS, Date.now, (heldBack, error: unknown) =>
+    log.warn({ reason: (error as Error).message, heldBack }, 'could not read the change log; retrying'),
+  );
+  const catchUp = () => {
+    changes.catchUp().catch(changeReadFailed);
+  };
+  if (bus instanceof RedisBus) {
+    // What Redis missed is in the log: reading it replaces flushing every cache when the subscription returns.
+    bus.onResubscribed(catchUp);
+    bus.onSendFailure(
+      throttled(LOG_FAILURE_EVERY_MS, Date.now, (heldBack, error: unknown) =>
+        log.warn(
+          { reason: (error as Error).message, heldBack },
+          'could not publish an invalidation to Redis; the other nodes read it from the change log',
+        ),
+      ),
+    );
+  }
 
   const logger: Logger = log;
   const services = createServices({ store, clock, bus, keyCache, ratelimitNamespaces: ratelimitNamespaceCache, limiter, logger, vault });
@@ -163,16 +195,19 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
 
   const runJobs = async () => {
     await services.keys.refillCredits();
-    // Both run even when one fails.
-    await Promise.all([services.verify.flushUsage(), rootKeyUsage.flush()]);
+    // All run even when one fails. Every node prunes: a delete of what another node deleted already deletes nothing.
+    await Promise.all([services.verify.flushUsage(), rootKeyUsage.flush(), store.pruneChanges(clock.now() - CHANGE_LOG_RETENTION_MS)]);
   };
   let timer: NodeJS.Timeout | undefined;
+  let changeTimer: NodeJS.Timeout | undefined;
   let closed: Promise<void> | undefined;
   if (options.backgroundJobs ?? true) {
     timer = setInterval(() => {
       runJobs().catch((error: unknown) => log.error({ err: error }, 'background job failed'));
     }, 30_000);
     timer.unref();
+    changeTimer = setInterval(catchUp, config.invalidationPollMs);
+    changeTimer.unref();
   }
 
   return {
@@ -190,10 +225,12 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
 
   async function shutdown(): Promise<void> {
     if (timer) clearInterval(timer);
+    if (changeTimer) clearInterval(changeTimer);
     await app.close();
     await services.verify.flushUsage().catch((error: unknown) => log.error({ err: error }, 'usage flush failed at shutdown'));
     await rootKeyUsage.flush().catch((error: unknown) => log.error({ err: error }, 'root key usage flush failed at shutdown'));
     await bus.close();
+    await changes.stop();
     await limiter.close();
     await store.close();
     await vault?.close();

@@ -33,6 +33,7 @@ export const SETTINGS = {
   KEYWARD_TLS_CERT: { shown: 'unset', description: 'PEM certificate file: serve the API over HTTPS (TLS 1.3)' },
   KEYWARD_TLS_KEY: { shown: 'unset', description: 'PEM key file for KEYWARD_TLS_CERT; set both or neither' },
   KEYWARD_REDIS_URL: { shown: 'unset', description: 'redis:// or rediss:// URL: nodes share limits, caches' },
+  KEYWARD_INVALIDATION_POLL_MS: { default: 500, description: "Milliseconds between reads of the database's change log" },
   KEYWARD_TRUST_PROXY: { default: false, description: 'true: client IP from X-Forwarded-For (only behind a proxy)' },
   KEYWARD_RATELIMIT_MAX_COUNTERS: {
     default: DEFAULT_MAX_COUNTERS,
