@@ -44,6 +44,8 @@ export interface Config {
   redisTimeoutMs: number;
   /** What rate limits answer while the limiter fails (src/ratelimit/failure-mode.ts); the workspace API limit always fails open. */
   ratelimitFailureMode: RatelimitFailureMode;
+  /** How often every node reads the change log for invalidations Redis did not bring (docs/decisions/0013). */
+  invalidationPollMs: number;
   /** The in-memory limiter's bounds (ratelimit/bounded-counters.ts): counters in all, and per workspace. */
   ratelimitMaxCounters: number;
   ratelimitMaxCountersPerWorkspace: number;
@@ -285,6 +287,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     ),
     cacheFreshMs: integer(env, 'KEYWARD_CACHE_FRESH_MS', SETTINGS.KEYWARD_CACHE_FRESH_MS.default, 0, 86_400_000, problems),
     cacheStaleMs: integer(env, 'KEYWARD_CACHE_STALE_MS', SETTINGS.KEYWARD_CACHE_STALE_MS.default, 0, 86_400_000, problems),
+    invalidationPollMs: integer(env, 'KEYWARD_INVALIDATION_POLL_MS', SETTINGS.KEYWARD_INVALIDATION_POLL_MS.default, 10, 60_000, problems),
     redisUrl,
     redisTimeoutMs: integer(env, 'KEYWARD_REDIS_TIMEOUT_MS', SETTINGS.KEYWARD_REDIS_TIMEOUT_MS.default, 1, 60_000, problems),
     ratelimitFailureMode,

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { MemoryBus, type InvalidationBus } from './cache/bus.js';
+import { MemoryBus, type Invalidation, type InvalidationBus } from './cache/bus.js';
+import { CHANGE_LOG_RETENTION_MS, ChangeFollower } from './cache/change-follower.js';
 import { RedisBus } from './cache/redis-bus.js';
 import { keyCacheKey } from './cache/key-cache-key.js';
 import { SwrCache } from './cache/swr-cache.js';
@@ -45,7 +46,7 @@ export interface KeywardServer {
   clock: Clock;
   /** Recoverable keys' vault (local or remote); null when none is configured. */
   vault: Vault | null;
-  /** Runs the periodic jobs once (credit refill, usage write-back). */
+  /** Runs the periodic jobs once (credit refill, usage write-back, change-log pruning). */
   runJobs(): Promise<void>;
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -98,7 +99,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   const ratelimitNamespaceCache = new SwrCache<CachedNamespace>(cacheOptions);
   const rootKeyUsage = new UsageBuffer((batch) => store.recordRootKeyUsage(batch));
 
-  bus.subscribe((message) => {
+  const invalidate = (message: Invalidation) => {
     switch (message.kind) {
       case 'key':
         // A node still running a version before 0003_key_hash_per_workspace names no workspace (during a rolling
@@ -123,7 +124,36 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
         ratelimitNamespaceCache.clear();
         break;
     }
+  };
+  bus.subscribe(invalidate);
+  // Every change is also in the database's change log, read by every node on a short timer whatever Redis does
+  // (docs/decisions/0013-invalidation-change-log.md): a message Redis lost, or a node cut off from it, costs at most
+  // KEYWARD_INVALIDATION_POLL_MS. One indexed query per read.
+  const changes = new ChangeFollower(store, invalidate, () => clock.now());
+  await changes.start().catch(async (error: unknown) => {
+    await Promise.all([bus.close(), limiter.close(), store.close(), vault?.close()]);
+    throw error;
   });
+  const changeReadFailures = new ThrottledWarning(
+    log,
+    { now: () => performance.now() },
+    { where: 'change log' },
+    'could not read the change log; retrying',
+  );
+  const catchUp = () => {
+    changes.catchUp().catch((error: unknown) => changeReadFailures.report(error));
+  };
+  if (bus instanceof RedisBus) {
+    // What Redis missed is in the log: reading it replaces flushing every cache when the subscription returns.
+    bus.onResubscribed(catchUp);
+    const publishFailures = new ThrottledWarning(
+      log,
+      { now: () => performance.now() },
+      { where: 'bus publisher' },
+      'could not publish an invalidation to Redis; the other nodes read it from the change log',
+    );
+    bus.onSendFailure((error: unknown) => publishFailures.report(error));
+  }
 
   const logger: Logger = log;
   const services = createServices({
@@ -199,12 +229,18 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   const runJobs = async () => {
     const outcomes = [
       ...(await Promise.allSettled([services.keys.refillCredits()])),
-      ...(await Promise.allSettled([services.verify.flushUsage(), rootKeyUsage.flush()])),
+      // Every node prunes the change log: a delete of what another node deleted already deletes nothing.
+      ...(await Promise.allSettled([
+        services.verify.flushUsage(),
+        rootKeyUsage.flush(),
+        store.pruneChanges(clock.now() - CHANGE_LOG_RETENTION_MS),
+      ])),
     ];
     const failed = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failed) throw failed.reason;
   };
   let timer: NodeJS.Timeout | undefined;
+  let changeTimer: NodeJS.Timeout | undefined;
   let closed: Promise<void> | undefined;
   if (options.backgroundJobs ?? true) {
     timer = setInterval(() => {
@@ -213,6 +249,8 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
       );
     }, 30_000);
     timer.unref();
+    changeTimer = setInterval(catchUp, config.invalidationPollMs);
+    changeTimer.unref();
   }
 
   return {
@@ -230,10 +268,12 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
 
   async function shutdown(): Promise<void> {
     if (timer) clearInterval(timer);
+    if (changeTimer) clearInterval(changeTimer);
     await app.close();
     await services.verify.flushUsage().catch((error: unknown) => log.error({ err: error }, 'usage flush failed at shutdown'));
     await rootKeyUsage.flush().catch((error: unknown) => log.error({ err: error }, 'root key usage flush failed at shutdown'));
     await bus.close();
+    await changes.stop();
     await limiter.close();
     await store.close();
     await vault?.close();

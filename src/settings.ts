@@ -47,6 +47,7 @@ export const SETTINGS = {
     default: 'open',
     description: 'open or closed: whether rate limits admit or refuse while Redis fails',
   },
+  KEYWARD_INVALIDATION_POLL_MS: { default: 500, description: "Milliseconds between reads of the database's change log" },
   KEYWARD_TRUST_PROXY: { default: false, description: 'true: client IP from X-Forwarded-For (only behind a proxy)' },
   KEYWARD_RATELIMIT_MAX_COUNTERS: {
     default: DEFAULT_MAX_COUNTERS,

@@ -150,8 +150,8 @@ describe('keyward CLI', { timeout: 120_000 }, () => {
     const set = await run(['workspace-limit', workspaceId, '120'], { KEYWARD_DATA_DIR: dir });
     expect(set.code, set.stderr).toBe(0);
     expect(set.stdout).toContain(`Workspace ${workspaceId}: API rate limit set to 120 requests per minute.`);
-    // Without Redis, running servers cannot be told; the command says how long they take to notice.
-    expect(set.stdout).toContain('KEYWARD_CACHE_FRESH_MS');
+    // Without Redis, running servers cannot be told at once; the command says how long they take to notice.
+    expect(set.stdout).toContain('KEYWARD_INVALIDATION_POLL_MS');
     const zero = await run(['workspace-limit', workspaceId, '0', '--json'], { KEYWARD_DATA_DIR: dir });
     expect(JSON.parse(zero.stdout)).toEqual({ workspaceId, apiRateLimit: 0, announced: false });
 

@@ -15,7 +15,10 @@ export type Invalidation =
   | { kind: 'all' };
 
 export interface InvalidationBus {
-  /** Resolves once every local handler has run (and, for shared buses, the message is sent). */
+  /**
+   * Resolves once every local handler has run; a shared bus sends to the other nodes in the background and never
+   * rejects for it (the change log carries what it fails to send: docs/decisions/0013-invalidation-change-log.md).
+   */
   publish(message: Invalidation): Promise<void>;
   subscribe(handler: (message: Invalidation) => void): void;
   close(): Promise<void>;

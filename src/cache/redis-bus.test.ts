@@ -1,3 +1,7 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type OwnRedis, startOwnRedis } from '../../test/faults/own-redis.js';
+import { until } from '../../test/poll.js';
+import type { Invalidation } from './bus.js';
 import { busConformance } from './bus.suite.js';
 import { RedisBus } from './redis-bus.js';
 
@@ -8,4 +12,39 @@ busConformance('redis', async () => {
   const b = new RedisBus(REDIS_URL);
   await Promise.all([a.connected(), b.connected()]);
   return [a, b];
+});
+
+describe('RedisBus when Redis goes away (its own redis-server)', () => {
+  let redis: OwnRedis;
+  beforeAll(async () => {
+    redis = await startOwnRedis();
+  }, 30_000);
+  afterAll(() => redis?.remove());
+
+  it('publish still applies locally and resolves, the failure is reported; the return of the subscription calls onResubscribed', async () => {
+    const bus = new RedisBus(redis.url);
+    await bus.connected();
+    const seen: Invalidation[] = [];
+    const failures: unknown[] = [];
+    let resubscribed = 0;
+    bus.subscribe((message) => seen.push(message));
+    bus.onSendFailure((error) => failures.push(error));
+    bus.onResubscribed(() => {
+      resubscribed += 1;
+    });
+    try {
+      await redis.kill();
+      // A committed change must never read as failed: the change log carries what Redis does not (decision 0013).
+      await expect(bus.publish({ kind: 'rootKey', hash: 'h' })).resolves.toBeUndefined();
+      expect(seen).toEqual([{ kind: 'rootKey', hash: 'h' }]);
+      await until(() => failures.length === 1, 'the failed send is reported');
+      await expect(bus.send({ kind: 'rootKey', hash: 'h' })).rejects.toThrow();
+      await redis.start();
+      await until(() => resubscribed === 1, 'the returned subscription calls onResubscribed', { deadlineMs: 20_000 });
+      // It replaces the flush: the node catches up from the log instead.
+      expect(seen).toEqual([{ kind: 'rootKey', hash: 'h' }]);
+    } finally {
+      await bus.close();
+    }
+  }, 40_000);
 });

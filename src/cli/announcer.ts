@@ -13,9 +13,10 @@ export interface Announcer {
 }
 
 /**
- * A CLI command runs in its own process, so only Redis (KEYWARD_REDIS_URL) reaches running servers; without it
- * they notice a change when their cache entries expire (KEYWARD_CACHE_FRESH_MS). The change is committed before
- * it is announced, so a Redis failure must not read as "not changed": it only turns `announced` false.
+ * A CLI command runs in its own process. Its change is logged in the database with the change (storage/change-log.ts),
+ * so running servers apply it when they next read the log (KEYWARD_INVALIDATION_POLL_MS); Redis (KEYWARD_REDIS_URL)
+ * only tells them at once. The change is committed before it is announced, so a Redis failure must not read as "not
+ * changed": it only turns `announced` false.
  */
 export function announcer(config: Readonly<Config>): Announcer {
   const redis = config.redisUrl === null ? undefined : new RedisBus(config.redisUrl);
@@ -23,7 +24,7 @@ export function announcer(config: Readonly<Config>): Announcer {
   const bus: InvalidationBus = redis
     ? {
         publish: (message) =>
-          redis.publish(message).catch(() => {
+          redis.send(message).catch(() => {
             announced = false;
           }),
         subscribe: () => undefined,
@@ -35,8 +36,8 @@ export function announcer(config: Readonly<Config>): Announcer {
     announced: () => announced,
     notice: () =>
       redis
-        ? 'Could not reach Redis to tell running servers; they apply the change when their caches expire (KEYWARD_CACHE_FRESH_MS).'
-        : 'Without KEYWARD_REDIS_URL running servers apply the change when their caches expire (KEYWARD_CACHE_FRESH_MS).',
+        ? 'Could not reach Redis to tell running servers at once; they apply the change from the change log within KEYWARD_INVALIDATION_POLL_MS.'
+        : 'Without KEYWARD_REDIS_URL running servers apply the change from the change log within KEYWARD_INVALIDATION_POLL_MS.',
     close: () => bus.close(),
   };
 }

@@ -17,8 +17,8 @@ export const workspaceLimitCli: CliCommand = {
     },
   ],
   details:
-    'Servers sharing KEYWARD_REDIS_URL drop their cached copy at once; without Redis they pick the value up when ' +
-    'their root-key cache entries expire (KEYWARD_CACHE_FRESH_MS).',
+    'Servers sharing KEYWARD_REDIS_URL drop their cached copy at once; without Redis they pick the change up from the ' +
+    "database's change log within KEYWARD_INVALIDATION_POLL_MS.",
   positionals: 2,
   options: [{ option: 'json', description: 'Print {"workspaceId", "apiRateLimit", "announced"} as one JSON object.' }],
   settings: ['KEYWARD_DATA_DIR', 'KEYWARD_DATABASE_URL', 'KEYWARD_REDIS_URL'],
@@ -39,8 +39,7 @@ export function parseWorkspaceLimit(value: string): number | null | undefined {
 /**
  * `keyward workspace-limit <workspaceId> <requestsPerMinute|off>`: sets (or removes) one workspace's
  * API rate limit, audited. Servers sharing Redis (KEYWARD_REDIS_URL) drop their cached copy at once;
- * without Redis this process cannot reach them, and they pick the value up when their root-key cache
- * entries expire (KEYWARD_CACHE_FRESH_MS).
+ * without Redis they pick the change up from the database's change log (KEYWARD_INVALIDATION_POLL_MS).
  */
 export async function workspaceLimitCommand(config: Readonly<Config>, args: { json: boolean; positionals: string[] }): Promise<number> {
   const [workspaceId = '', value = ''] = args.positionals;

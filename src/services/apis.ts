@@ -79,6 +79,7 @@ export class ApiService {
       }
       await tx.softDeleteApi(ctx.workspaceId, apiId, now);
       await tx.appendAudit(auditEntry(ctx, now, 'api.delete', `Deleted API ${apiId}`, [{ type: 'api', id: apiId, name: api.name }]));
+      await tx.logChanges([{ kind: 'workspace', workspaceId: ctx.workspaceId }], now);
     });
     // Every key of the API now verifies as NOT_FOUND: drop the workspace's cached lookups.
     await this.deps.bus.publish({ kind: 'workspace', workspaceId: ctx.workspaceId });
@@ -104,6 +105,7 @@ export class ApiService {
           { type: 'api', id: apiId, name: api.name },
         ]),
       );
+      if (settings.ipWhitelist !== undefined) await tx.logChanges([{ kind: 'workspace', workspaceId: ctx.workspaceId }], now);
       return { ...api, ...settings, updatedAt: now };
     });
     // Cached key records carry their API's whitelist: after the commit, every node drops the workspace's.

@@ -148,7 +148,9 @@ export class IdentityService {
       await tx.updateIdentity(found.id, {}, now);
       const locked = await tx.findIdentity(ctx.workspaceId, found.id);
       if (!locked) throw identityNotFound(identity);
-      return change(tx, locked, now);
+      const result = await change(tx, locked, now);
+      await tx.logChanges([{ kind: 'workspace', workspaceId: ctx.workspaceId }], now);
+      return result;
     });
     await this.deps.bus.publish({ kind: 'workspace', workspaceId: ctx.workspaceId });
     return result;

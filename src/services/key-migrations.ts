@@ -201,6 +201,13 @@ export class KeyMigrationService {
           ),
         );
       }
+      // One row per key, in a few multi-row INSERTs: the same invalidations as published below, for nodes Redis misses.
+      if (migration.algorithm === 'sha256_base64') {
+        await tx.logChanges(
+          migrated.map((m) => ({ kind: 'key', workspaceId: ctx.workspaceId, hash: m.stored })),
+          now,
+        );
+      }
       return { migrated, failed, algorithm: migration.algorithm };
     });
     // Keys under Keyward's own scheme verify by that hash at once: drop any miss cached for it before the import.

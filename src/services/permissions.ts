@@ -193,7 +193,11 @@ export class PermissionService {
    */
   private async changeAccess<T>(ctx: RequestContext, change: (tx: StoreOps, now: number) => Promise<T>): Promise<T> {
     const now = this.deps.clock.now();
-    const result = await this.deps.store.transaction((tx) => change(tx, now));
+    const result = await this.deps.store.transaction(async (tx) => {
+      const result = await change(tx, now);
+      await tx.logChanges([{ kind: 'workspace', workspaceId: ctx.workspaceId }], now);
+      return result;
+    });
     await this.deps.bus.publish({ kind: 'workspace', workspaceId: ctx.workspaceId });
     return result;
   }

@@ -4,7 +4,7 @@ import { eitherScope, readOverrideScope, satisfies } from '../core/permissions.j
 import { LimiterFailures } from '../ratelimit/fail-open.js';
 import { decisionsWithoutLimiter } from '../ratelimit/failure-mode.js';
 import type { LimitCheck } from '../ratelimit/limiter.js';
-import type { AuditResource, RatelimitNamespaceRecord, RatelimitOverrideRecord } from '../storage/store.js';
+import type { AuditResource, RatelimitNamespaceRecord, RatelimitOverrideRecord, StoreOps } from '../storage/store.js';
 import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
 import type { CachedNamespace, ServiceDeps } from './deps.js';
@@ -174,6 +174,7 @@ export class RatelimitService {
               namespaceResource(namespace),
             ]),
           );
+          await this.logAnnouncement(tx, ctx, now);
         }
         // Overrides read for this call, as before caching: one made by a concurrent creator may already have some.
         namespaces.set(name, { namespace, overrides: null });
@@ -201,6 +202,11 @@ export class RatelimitService {
       limit: MAX_CACHED_OVERRIDES + 1,
     });
     return { workspaceId, namespace, overrides: overrides.length > MAX_CACHED_OVERRIDES ? null : overrides };
+  }
+
+  /** In the change's transaction: what `announce` will say, logged for nodes Redis does not reach (storage/change-log.ts). */
+  private logAnnouncement(tx: StoreOps, ctx: RequestContext, now: number): Promise<void> {
+    return tx.logChanges([{ kind: 'ratelimitNamespace', workspaceId: ctx.workspaceId }], now);
   }
 
   /** After commit, so no node can reload what the change has not yet written; before answering, so the caller's next limit sees it. */
@@ -273,6 +279,7 @@ export class RatelimitService {
           [namespaceResource(ns), overrideResource(override)],
         ),
       );
+      await this.logAnnouncement(tx, ctx, now);
       return override;
     });
     await this.announce(ctx);
@@ -314,6 +321,7 @@ export class RatelimitService {
           overrideResource(override),
         ]),
       );
+      await this.logAnnouncement(tx, ctx, now);
     });
     await this.announce(ctx);
   }
@@ -345,6 +353,7 @@ export class RatelimitService {
           namespaceResource({ ...ns, name }),
         ]),
       );
+      await this.logAnnouncement(tx, ctx, now);
       return { ...ns, name, updatedAt: now };
     });
     await this.announce(ctx);
@@ -360,6 +369,7 @@ export class RatelimitService {
       await tx.appendAudit(
         auditEntry(ctx, now, 'ratelimit_namespace.delete', `Deleted rate-limit namespace ${ns.id} ('${ns.name}')`, [namespaceResource(ns)]),
       );
+      await this.logAnnouncement(tx, ctx, now);
     });
     await this.announce(ctx);
   }

@@ -171,6 +171,7 @@ export class RootKeyService {
           rootKeyResource(found),
         ]),
       );
+      await tx.logChanges([{ kind: 'rootKey', hash: found.hash }], now);
       return { ...found, name: input.name ?? found.name, permissions: permissions ?? found.permissions, updatedAt: now };
     });
     await this.deps.bus.publish({ kind: 'rootKey', hash: updated.hash });
@@ -186,6 +187,7 @@ export class RootKeyService {
       const found = await tx.findRootKey(ctx.workspaceId, rootKeyId);
       if (!found || !(await tx.softDeleteRootKey(ctx.workspaceId, found.id, now))) throw rootKeyNotFound(rootKeyId);
       await tx.appendAudit(auditEntry(ctx, now, 'rootKey.revoke', `Revoked root key ${found.id}`, [rootKeyResource(found)]));
+      await tx.logChanges([{ kind: 'rootKey', hash: found.hash }], now);
       return found.hash;
     });
     await this.deps.bus.publish({ kind: 'rootKey', hash });

@@ -35,6 +35,7 @@ export class WorkspaceService {
       await tx.appendAudit(
         auditEntry(systemContext(workspaceId, actor), now, 'workspace.update', description, [{ type: 'workspace', id: workspaceId }]),
       );
+      await tx.logChanges([{ kind: 'workspace', workspaceId }], now);
       return true;
     });
     if (updated) await this.deps.bus?.publish({ kind: 'workspace', workspaceId });

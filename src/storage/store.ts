@@ -1,7 +1,8 @@
 /**
  * The storage interface. Methods are named by what the caller means, not by table; every
  * implementation passes suite/index.ts (one file per area). Mutations run inside `transaction`, and the service that
- * opens it appends the audit record in the same transaction, so a change and its record land together.
+ * opens it appends the audit record in the same transaction, so a change and its record land together; the
+ * invalidation it announces is logged there too (change-log.ts).
  *
  * Reads return only live objects: a soft-deleted key, API or identity is absent. Every read that
  * takes a workspace id is scoped to it: another workspace's object is simply "not there".
@@ -18,6 +19,7 @@ import type { RatelimitOps } from './ratelimits.js';
 import type { CreditOps } from './credits.js';
 import type { UsageOps } from './usage.js';
 import type { AuditOps } from './audit.js';
+import type { ChangeLogOps } from './change-log.js';
 
 export type * from './shared.js';
 export type * from './workspaces.js';
@@ -31,6 +33,7 @@ export type * from './ratelimits.js';
 export type * from './credits.js';
 export type * from './usage.js';
 export type * from './audit.js';
+export type * from './change-log.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -46,7 +49,8 @@ export interface StoreOps
     RatelimitOps,
     CreditOps,
     UsageOps,
-    AuditOps {}
+    AuditOps,
+    ChangeLogOps {}
 
 export interface Store extends StoreOps {
   readonly engine: Engine;

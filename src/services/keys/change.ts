@@ -33,9 +33,9 @@ export type KeyChange<T> = (tx: StoreOps, key: KeyRecord, now: number) => Promis
 
 /**
  * One change to one key, shared by every key mutation: find the caller's key, `authorize` it (throws), then run
- * `change` (which appends the audit record) in the same transaction; after the commit every node drops its cached
- * copy. Writing the key first records updatedAt and, on PostgreSQL, holds its row lock until the commit, so
- * concurrent changes to one key apply one after another; `change` gets the key as read again under that lock. That
+ * `change` (which appends the audit record) in the same transaction, with the key's entry in the change log; after
+ * the commit every node drops its cached copy. Writing the key first records updatedAt and, on PostgreSQL, holds its
+ * row lock until the commit, so concurrent changes to one key apply one after another; `change` gets the key as read again under that lock. That
  * write is also what refuses a verification's credit charge in flight (storage/sql/credits.ts): it holds the key to
  * the updatedAt it decided on.
  */
@@ -56,7 +56,9 @@ export async function changeKey<T>(
     // Gone once the lock was ours: a concurrent change deleted it first (on PostgreSQL), and this one finds nothing.
     const key = await tx.findKey(ctx.workspaceId, keyId);
     if (!key) throw keyNotFound(keyId);
-    return { hash: key.hash, result: await change(tx, key, now) };
+    const result = await change(tx, key, now);
+    await tx.logChanges([{ kind: 'key', workspaceId: ctx.workspaceId, hash: key.hash }], now);
+    return { hash: key.hash, result };
   });
   await deps.bus.publish({ kind: 'key', workspaceId: ctx.workspaceId, hash });
   return result;

@@ -88,6 +88,11 @@ export class MigratedKeys {
             ],
           ),
         );
+        // Only a move changes anything for other nodes: both hashes, as invalidated below.
+        await tx.logChanges(
+          [legacy, hash].map((h) => ({ kind: 'key', workspaceId: ctx.workspaceId, hash: h })),
+          now,
+        );
       }
       return done;
     });
@@ -131,6 +136,7 @@ export class MigratedKeys {
             keyResources(key),
           ),
         );
+        await tx.logChanges([{ kind: 'key', workspaceId: key.workspaceId, hash: key.hash }], now);
       });
       await this.invalidate(key.workspaceId, [key.hash]);
     } catch (error) {
@@ -142,19 +148,11 @@ export class MigratedKeys {
   }
 
   /**
-   * Drops these hashes of the workspace from every node's key cache. The bus applies it on this node first; a failure to tell
-   * the other nodes (Redis down) is logged, not turned into a failed verification: the change is committed, and
-   * a node still holding a stale miss finds the key through claim's second look.
+   * Drops these hashes of the workspace from every node's key cache: at once on this node, through Redis and the
+   * change log on the others. Never fails: the bus reports a failed publish itself (server.ts).
    */
   private async invalidate(workspaceId: string, hashes: string[]): Promise<void> {
-    try {
-      await Promise.all(hashes.map((hash) => this.deps.bus.publish({ kind: 'key', workspaceId, hash })));
-    } catch (error) {
-      this.deps.logger.warn(
-        { reason: error instanceof Error ? error.message : String(error) },
-        'could not announce the move of an imported key',
-      );
-    }
+    await Promise.all(hashes.map((hash) => this.deps.bus.publish({ kind: 'key', workspaceId, hash })));
   }
 
   /** The algorithm of the workspace's migration, cached; undefined when there is no such migration. */

@@ -1,7 +1,8 @@
 import { SqliteCreditBatch } from '../sqlite/credit-batch.js';
-import type { AuditEntry, Store, StoreOps } from '../store.js';
+import type { AuditEntry, Change, Store, StoreOps } from '../store.js';
 import { apiSql } from './apis.js';
 import { appendAuditChain, auditSql } from './audit.js';
+import { changeLogSql, insertChanges } from './change-log.js';
 import { creditSql } from './credits.js';
 import { openDatabase, type OpenedDatabase, type SqlDialect } from './dialect.js';
 import type { PostgresOptions } from '../postgres/open.js';
@@ -35,21 +36,28 @@ function sqlOps(db: Executor, dialect: SqlDialect): StoreOps {
     creditSql(db),
     usageSql(db),
     auditSql(db),
+    changeLogSql(db),
   );
 }
 
 function sqlStore({ db: kysely, dialect, sqlite, health }: OpenedDatabase): Store {
   const ops = sqlOps(kysely, dialect);
-  // Audit records wait for the end of the work and are chained just before commit (storage/audit.ts, appendAudit).
+  // Audit records wait for the end of the work and are chained just before commit (storage/audit.ts, appendAudit);
+  // changes are logged last (storage/change-log.ts), so their numbers are taken just before commit.
   const transaction = <T>(work: (tx: StoreOps) => Promise<T>): Promise<T> =>
     kysely.transaction().execute(async (trx) => {
       const audit: AuditEntry[] = [];
+      const changes: Array<{ change: Change; at: number }> = [];
       const tx = sqlOps(trx, dialect);
       tx.appendAudit = async (entry) => {
         audit.push(entry);
       };
+      tx.logChanges = async (logged, at) => {
+        for (const change of logged) changes.push({ change, at });
+      };
       const result = await work(tx);
       if (audit.length > 0) await appendAuditChain(trx, audit);
+      if (changes.length > 0) await insertChanges(trx, changes);
       return result;
     });
   const credits = sqlite && new SqliteCreditBatch(kysely, sqlite);

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** Row shapes as Kysely sees them. Times are ms integers, booleans 0/1, JSON text (see the migration). */
 
 export interface Tables {
@@ -140,6 +142,8 @@ export interface Tables {
     chain_hash: string | null;
   };
   audit_chain_heads: { workspace_id: string; seq: number; hash: string; last_id: string | null };
+  /** Migration 0005; `seq` is numbered by the database. */
+  change_log: { seq: Generated<number>; at: number; kind: string; workspace_id: string | null; hash: string | null };
   audit_log_resources: { audit_log_id: string; workspace_id: string; resource_type: string; resource_id: string };
   key_verifications: {
     request_id: string;

@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import { apiCases } from './apis.suite.js';
 import { auditCases } from './audit.suite.js';
+import { changeLogCases } from './change-log.suite.js';
 import { creditCases } from './credits.suite.js';
 import { encryptedKeyCases } from './encrypted-keys.suite.js';
 import { openStoreSuite, type OpenedStore } from './fixtures.js';
@@ -38,6 +39,7 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
     keyMigrationCases(suite);
     rbacCases(suite);
     auditCases(suite);
+    changeLogCases(suite);
     transactionCases(suite);
   });
 }
