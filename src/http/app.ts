@@ -27,6 +27,8 @@ import { registerMetrics, type Metrics } from './metrics.js';
 import { AJV_OPTIONS, replayedBody, withVerifyLane, type RequestHandler } from './verify-lane.js';
 import { clientErrorHandler } from './client-errors.js';
 import { HSTS_HEADERS, HSTS_NAME, HSTS_VALUE } from './hsts.js';
+import { drainingResponse, type Draining } from './draining.js';
+import type { Readiness } from '../services/readiness.js';
 
 export interface AppOptions {
   services: Services;
@@ -44,6 +46,10 @@ export interface AppOptions {
   /** How long a connection may take and how many may be open (KEYWARD_*_TIMEOUT_MS, KEYWARD_MAX_CONNECTIONS). */
   connections: ConnectionLimits;
   metrics: Metrics;
+  /** Set when the node begins to stop: answers then close their connections (draining.ts). */
+  draining: Draining;
+  /** What GET /v2/readiness reports. */
+  readiness: Readiness;
 }
 
 export interface ConnectionLimits {
@@ -71,6 +77,12 @@ function timeouts(limits: ConnectionLimits) {
     connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 4))),
   };
 }
+
+const DependencyState = Type.Union(['ok', 'unavailable', 'timeout', 'unused', 'unchecked'].map((state) => Type.Literal(state)));
+const ReadinessData = Type.Object(
+  { ready: Type.Boolean(), shuttingDown: Type.Boolean(), database: DependencyState, redis: DependencyState },
+  { additionalProperties: false },
+);
 
 /** Turns Ajv's errors into the contract's `errors[]` entries. */
 function fieldProblems(error: FastifyError): FieldProblem[] {
@@ -109,9 +121,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           lane(req, res);
         }
       : lane;
-    const server = tls
-      ? createHttpsServer({ ...tls, ...timeouts(options.connections) }, handler)
-      : createHttpServer(timeouts(options.connections), handler);
+    const serverOptions = { ...timeouts(options.connections), ServerResponse: drainingResponse(options.draining) };
+    const server = tls ? createHttpsServer({ ...tls, ...serverOptions }, handler) : createHttpServer(serverOptions, handler);
     // Beyond it, Node closes each new connection at once: a flood of slow clients cannot take every file descriptor.
     server.maxConnections = options.connections.maxConnections;
     return server;
@@ -226,6 +237,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
     },
     async (request) => ({ meta: { requestId: String(request.id) }, data: { message: "we're cooking" } }),
+  );
+  app.get(
+    '/v2/readiness',
+    {
+      schema: {
+        hide: false,
+        summary: 'Readiness probe (no authentication): 503 while the database or Redis does not answer, or the node is stopping',
+        response: { 200: envelope(ReadinessData), 503: envelope(ReadinessData) },
+      },
+    },
+    async (request, reply) => {
+      const data = await options.readiness.check();
+      return reply.code(data.ready ? 200 : 503).send({ meta: { requestId: String(request.id) }, data });
+    },
   );
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

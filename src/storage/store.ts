@@ -51,5 +51,7 @@ export interface StoreOps
 export interface Store extends StoreOps {
   readonly engine: Engine;
   transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T>;
+  /** Resolves once the database answers a query that reads nothing; rejects when it cannot (readiness, src/services/readiness.ts). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

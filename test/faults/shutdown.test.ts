@@ -112,8 +112,18 @@ describe('SIGTERM', { timeout: 60_000 }, () => {
     const node = await startNode({ ...vars, KEYWARD_SHUTDOWN_GRACE_MS: String(graceMs) });
     const shutdownLogged = () => node.output.stdout.includes('"shutting down"');
     let stopAt = Number.POSITIVE_INFINITY;
-    const verify = hammer(node, 6, (agent) => post(node, agent, 'keys.verifyKey', { key }, shutdownLogged), () => stopAt);
-    const admin = hammer(node, 2, (agent) => post(node, agent, 'apis.getApi', { apiId }, shutdownLogged), () => stopAt);
+    const verify = hammer(
+      node,
+      6,
+      (agent) => post(node, agent, 'keys.verifyKey', { key }, shutdownLogged),
+      () => stopAt,
+    );
+    const admin = hammer(
+      node,
+      2,
+      (agent) => post(node, agent, 'apis.getApi', { apiId }, shutdownLogged),
+      () => stopAt,
+    );
     await until(() => verify.outcomes.length > 500 && admin.outcomes.length > 50, 'clients under way', { deadlineMs: 20_000 });
 
     const signalled = performance.now();

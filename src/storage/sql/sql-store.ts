@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { SqliteCreditBatch } from '../sqlite/credit-batch.js';
 import type { AuditEntry, Store, StoreOps } from '../store.js';
 import { apiSql } from './apis.js';
@@ -67,6 +67,9 @@ function sqlStore(kysely: Kysely<Tables>, dialect: SqlDialect, sqlite: Database.
     /** Chaining reads and locks the workspace's chain head, so a record outside a transaction gets one of its own. */
     appendAudit: (entry) => transaction((tx) => tx.appendAudit(entry)),
     transaction,
+    ping: async () => {
+      await sql`SELECT 1`.execute(kysely);
+    },
     close: () => kysely.destroy(),
   };
 }
