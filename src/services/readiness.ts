@@ -55,9 +55,13 @@ export class Readiness {
   }
 
   private async probe(name: 'database' | 'redis', ask: () => Promise<unknown>): Promise<DependencyState> {
-    const answer = (this.running[name] ??= ask().finally(() => {
-      this.running[name] = undefined;
-    }));
+    let answer = this.running[name];
+    if (!answer) {
+      answer = ask().finally(() => {
+        this.running[name] = undefined;
+      });
+      this.running[name] = answer;
+    }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<DependencyState>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), READINESS_TIMEOUT_MS);
