@@ -78,7 +78,7 @@ function timeouts(limits: ConnectionLimits) {
   };
 }
 
-const DependencyState = Type.Union(['ok', 'unavailable', 'timeout', 'unused', 'unchecked'].map((state) => Type.Literal(state)));
+const DependencyState = Type.Enum(['ok', 'unavailable', 'timeout', 'unused', 'unchecked']);
 const ReadinessData = Type.Object(
   { ready: Type.Boolean(), shuttingDown: Type.Boolean(), database: DependencyState, redis: DependencyState },
   { additionalProperties: false },
@@ -243,11 +243,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     {
       schema: {
         hide: false,
-        summary: 'Readiness probe (no authentication): 503 while the database or Redis does not answer, or the node is stopping',
-        response: { 200: envelope(ReadinessData), 503: envelope(ReadinessData) },
+        summary: 'Readiness probe (no authentication)',
+        // The 503 is a probe's answer, not an error: the same body, so it is not declared with the error envelope.
+        description:
+          '200 when the database (and Redis, when configured) answer within 500 ms; 503 with the same body, naming what ' +
+          'failed, while one does not or once the node is stopping. Load balancers should check this, not liveness.',
+        response: { 200: envelope(ReadinessData) },
       },
     },
-    async (request, reply) => {
+    async (request, reply: FastifyReply) => {
       const data = await options.readiness.check();
       return reply.code(data.ready ? 200 : 503).send({ meta: { requestId: String(request.id) }, data });
     },
