@@ -32,7 +32,6 @@ export async function startCommand(config: Readonly<Config>): Promise<number | u
   }
   server.app.log.info({ config: describeConfig(config) }, 'starting');
   const address = await server.listen();
-  process.stdout.write(`Keyward listening on ${address} (store: ${server.store.engine})\n`);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -65,5 +64,8 @@ export async function startCommand(config: Readonly<Config>): Promise<number | u
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Printed once the signals are handled: whoever waits for this line may stop the node at once (a SIGTERM before the
+  // handlers exist killed the process without a shutdown, test/faults/shutdown.test.ts).
+  process.stdout.write(`Keyward listening on ${address} (store: ${server.store.engine})\n`);
   return undefined;
 }

@@ -141,7 +141,8 @@ describe('SIGTERM', { timeout: 60_000 }, () => {
     const afterSignal = all.slice(before);
     console.log(
       `SIGTERM under load: exit ${code} after ${shutdownMs.toFixed(0)} ms; ${all.length} requests, ${afterSignal.length} after the signal ` +
-        `(${afterSignal.filter((o) => o.kind === 'answered').length} answered, ${all.filter((o) => o.kind === 'refused').length} refused)`,
+        `(${afterSignal.filter((o) => o.kind === 'answered').length} answered, ${answered.filter((o) => o.connectionClose).length} ` +
+        `with Connection: close, ${all.filter((o) => o.kind === 'refused').length} refused)`,
     );
     expect(code).toBe(0);
     expect(shutdownMs).toBeLessThan(graceMs);
@@ -150,6 +151,8 @@ describe('SIGTERM', { timeout: 60_000 }, () => {
     // Sent once the node had said it was stopping: the answer closes the connection.
     const late = answered.filter((o) => o.sentAfterShutdownLogged);
     expect(late.filter((o) => !o.connectionClose)).toEqual([]);
+    // Requests in flight at the signal were answered, and their answers closed their connections.
+    expect(answered.filter((o) => o.connectionClose).length).toBeGreaterThan(0);
     expect(node.output.stdout).toMatch(/"stopped"/);
   });
 
@@ -172,7 +175,7 @@ describe('SIGTERM', { timeout: 60_000 }, () => {
     const code = await Promise.race([node.exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), graceMs + 8_000))]);
     const shutdownMs = performance.now() - signalled;
     console.log(`slow request past a ${graceMs} ms grace period: exit ${code} after ${shutdownMs.toFixed(0)} ms`);
-    expect(code).toBe(1);
+    expect(code, `signal ${node.child.signalCode}\n${node.output.stdout.slice(-600)}\n${node.output.stderr}`).toBe(1);
     await cut;
     expect(shutdownMs).toBeGreaterThanOrEqual(graceMs - 50);
     expect(node.output.stdout).toMatch(/grace period/);
@@ -198,6 +201,8 @@ describe('SIGTERM', { timeout: 60_000 }, () => {
     const verified = await call(node.address, rootKey, 'keys.verifyKey', { key });
     expect(verified.body.data.valid).toBe(true);
     expect(verified.headers.get('connection')).toBe('close');
+    const api = await call(node.address, rootKey, 'apis.getApi', { apiId });
+    expect([api.status, api.headers.get('connection')]).toEqual([200, 'close']);
     const code = await node.exited;
     const shutdownMs = performance.now() - signalled;
     console.log(`drain delay 1500 ms: readiness 503 after ${refusedAfterMs.toFixed(0)} ms, exit ${code} after ${shutdownMs.toFixed(0)} ms`);
