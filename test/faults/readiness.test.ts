@@ -81,4 +81,13 @@ describe('GET /v2/readiness', { timeout: 60_000 }, () => {
     const back = await readinessBecomes(200, 'readiness 200 with Redis back');
     console.log(`Redis restarted: readiness 200 after ${back.afterMs.toFixed(0)} ms`);
   });
+
+  it('on SIGTERM over PostgreSQL and Redis: 503 at once, then exit 0 with the store and Redis closed', async () => {
+    const signalled = performance.now();
+    node.child.kill('SIGTERM');
+    const stopping = await readinessBecomes(503, 'readiness 503 after SIGTERM');
+    expect(stopping.body.data).toEqual({ ready: false, shuttingDown: true, database: 'unchecked', redis: 'unchecked' });
+    expect(await node.exited).toBe(0);
+    console.log(`SIGTERM over PostgreSQL and Redis: exit 0 after ${(performance.now() - signalled).toFixed(0)} ms`);
+  });
 });
