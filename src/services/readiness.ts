@@ -1,5 +1,4 @@
 import { Redis } from 'ioredis';
-import type { Draining } from '../http/draining.js';
 import type { Store } from '../storage/store.js';
 
 /**
@@ -24,7 +23,8 @@ export const READINESS_TIMEOUT_MS = 500;
 export interface ReadinessDeps {
   store: Pick<Store, 'ping'>;
   redisUrl: string | null;
-  draining: Draining;
+  /** Set once the node begins to stop (src/http/draining.ts). */
+  draining: { readonly stopping: boolean };
 }
 
 export class Readiness {
