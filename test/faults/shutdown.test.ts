@@ -18,16 +18,17 @@ let vars: Record<string, string>;
 let rootKey: string;
 let apiId: string;
 let key: string;
+/** Made the API and the key; the first test then stops it under load (one node start less for the file). */
+let firstNode: KeywardNode;
+const GRACE_MS = 10_000;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'keyward-shutdown-'));
   vars = { KEYWARD_DATABASE_URL: join(dataDir, 'keyward.sqlite'), KEYWARD_LOG_LEVEL: 'info' };
   rootKey = (JSON.parse(await runToEnd(['bootstrap', '--json'], vars)) as { rootKey: string }).rootKey;
-  const node = await startNode(vars);
-  apiId = (await call(node.address, rootKey, 'apis.createApi', { name: 'shutdown' })).body.data.apiId;
-  key = (await call(node.address, rootKey, 'keys.createKey', { apiId })).body.data.key;
-  node.child.kill('SIGTERM');
-  await node.exited;
+  firstNode = await startNode({ ...vars, KEYWARD_SHUTDOWN_GRACE_MS: String(GRACE_MS) });
+  apiId = (await call(firstNode.address, rootKey, 'apis.createApi', { name: 'shutdown' })).body.data.apiId;
+  key = (await call(firstNode.address, rootKey, 'keys.createKey', { apiId })).body.data.key;
 }, 120_000);
 
 afterEach(async () => {
@@ -108,8 +109,8 @@ const readiness = (node: KeywardNode) =>
 
 describe('SIGTERM', { timeout: 60_000 }, () => {
   it('keep-alive clients on the verify lane and an admin route: every request answered whole or refused, exit 0 within the grace period', async () => {
-    const graceMs = 10_000;
-    const node = await startNode({ ...vars, KEYWARD_SHUTDOWN_GRACE_MS: String(graceMs) });
+    const graceMs = GRACE_MS;
+    const node = firstNode;
     const shutdownLogged = () => node.output.stdout.includes('"shutting down"');
     let stopAt = Number.POSITIVE_INFINITY;
     const verify = hammer(
