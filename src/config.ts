@@ -31,6 +31,12 @@ export interface Config {
   headersTimeoutMs: number;
   keepAliveTimeoutMs: number;
   maxConnections: number;
+  /**
+   * Stopping (issue 12, finding 4; src/http/draining.ts): how long the node keeps serving with readiness failing, so a
+   * load balancer stops sending it work, then how long it waits for requests in flight before cutting them.
+   */
+  shutdownDelayMs: number;
+  shutdownGraceMs: number;
   /** Found entries in each in-process lookup cache (keys, root keys, rate-limit namespaces). */
   cacheSize: number;
   /** Misses (lookups that found nothing) each of those caches remembers, apart from its found entries. */
@@ -267,6 +273,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     headersTimeoutMs,
     keepAliveTimeoutMs: milliseconds('KEYWARD_KEEP_ALIVE_TIMEOUT_MS'),
     maxConnections: integer(env, 'KEYWARD_MAX_CONNECTIONS', SETTINGS.KEYWARD_MAX_CONNECTIONS.default, 1, 1_000_000, problems),
+    shutdownDelayMs: integer(env, 'KEYWARD_SHUTDOWN_DELAY_MS', SETTINGS.KEYWARD_SHUTDOWN_DELAY_MS.default, 0, 600_000, problems),
+    shutdownGraceMs: integer(env, 'KEYWARD_SHUTDOWN_GRACE_MS', SETTINGS.KEYWARD_SHUTDOWN_GRACE_MS.default, 100, 3_600_000, problems),
     cacheSize: integer(env, 'KEYWARD_CACHE_SIZE', SETTINGS.KEYWARD_CACHE_SIZE.default, 0, 10_000_000, problems),
     cacheMissSize: integer(env, 'KEYWARD_CACHE_MISS_SIZE', SETTINGS.KEYWARD_CACHE_MISS_SIZE.default, 0, 10_000_000, problems),
     ratelimitMaxCounters: integer(

@@ -11,6 +11,8 @@ import { systemClock, type Clock } from './core/clock.js';
 import { isPostgresUrl } from './core/database-url.js';
 import { databaseUnavailableCause } from './core/database-unavailable.js';
 import { buildApp } from './http/app.js';
+import { closeConnections, Draining } from './http/draining.js';
+import { Readiness } from './services/readiness.js';
 import { RootKeyAuthentication, type CachedRootKey } from './services/authentication.js';
 import { UsageBuffer } from './services/usage-buffer.js';
 import type { Limiter } from './ratelimit/limiter.js';
@@ -49,6 +51,11 @@ export interface KeywardServer {
   /** Runs the periodic jobs once (credit refill, usage write-back, change-log pruning). */
   runJobs(): Promise<void>;
   listen(): Promise<string>;
+  /**
+   * Stops (docs/operations.md, "The node is stopped (SIGTERM)"): readiness fails and answers close their connections at
+   * once; after KEYWARD_SHUTDOWN_DELAY_MS no connection is accepted and those in flight get up to
+   * KEYWARD_SHUTDOWN_GRACE_MS; then buffers are flushed and everything closed. Rejects when requests had to be cut.
+   */
   close(): Promise<void>;
 }
 
@@ -155,6 +162,8 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     bus.onSendFailure((error: unknown) => publishFailures.report(error));
   }
 
+  const draining = new Draining();
+  const readiness = new Readiness({ store, redisUrl: config.redisUrl, draining });
   const logger: Logger = log;
   const services = createServices({
     store,
@@ -201,6 +210,8 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
       : {}),
     logger: log,
     version: VERSION,
+    draining,
+    readiness,
   });
 
   if (store.engine === 'sqlite') {
@@ -267,16 +278,27 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   };
 
   async function shutdown(): Promise<void> {
+    draining.stopping = true;
     if (timer) clearInterval(timer);
     if (changeTimer) clearInterval(changeTimer);
+    const cut = await closeConnections(app.server, { delayMs: config.shutdownDelayMs, graceMs: config.shutdownGraceMs });
+    if (cut > 0) {
+      log.error(
+        { connections: cut, graceMs: config.shutdownGraceMs },
+        'shutdown grace period ran out: connections with requests in flight were cut',
+      );
+    }
+    // Its server is closed already; Fastify's onClose hooks run here.
     await app.close();
     await services.verify.flushUsage().catch((error: unknown) => log.error({ err: error }, 'usage flush failed at shutdown'));
     await rootKeyUsage.flush().catch((error: unknown) => log.error({ err: error }, 'root key usage flush failed at shutdown'));
     await bus.close();
     await changes.stop();
     await limiter.close();
+    readiness.close();
     await store.close();
     await vault?.close();
+    if (cut > 0) throw new Error(`${cut} connections cut when the shutdown grace period ran out`);
   }
 }
 

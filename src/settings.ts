@@ -32,6 +32,8 @@ export const SETTINGS = {
   KEYWARD_HEADERS_TIMEOUT_MS: { default: 10_000, description: "Milliseconds to receive a request's headers" },
   KEYWARD_KEEP_ALIVE_TIMEOUT_MS: { default: 72_000, description: 'Milliseconds an idle keep-alive connection is kept' },
   KEYWARD_MAX_CONNECTIONS: { default: 10_000, description: 'Open connections at most; more are closed at once' },
+  KEYWARD_SHUTDOWN_DELAY_MS: { default: 0, description: 'On SIGTERM, milliseconds to keep serving with readiness failing' },
+  KEYWARD_SHUTDOWN_GRACE_MS: { default: 10_000, description: 'Then milliseconds to finish requests in flight before cutting them' },
   KEYWARD_CACHE_SIZE: { default: 100_000, description: 'Found entries per in-process lookup cache' },
   KEYWARD_CACHE_MISS_SIZE: { default: 10_000, description: 'Misses (unknown keys) per lookup cache, kept apart from found entries' },
   KEYWARD_CACHE_FRESH_MS: { default: 60_000, description: 'Milliseconds a cached lookup is used as it is' },

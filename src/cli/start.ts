@@ -12,9 +12,14 @@ export const startCli: CliCommand = {
         'workspace and prints its root key, once.',
     },
   ],
-  details: 'Stops cleanly on SIGINT or SIGTERM.',
+  details:
+    'Stops cleanly on SIGINT or SIGTERM: readiness fails at once, then (after KEYWARD_SHUTDOWN_DELAY_MS) requests in flight are ' +
+    'answered within KEYWARD_SHUTDOWN_GRACE_MS, buffers flushed, exit 0; past the grace period, 1. A second signal exits at once.',
   run: (config) => startCommand(config),
 };
+
+/** How long flushing buffers and closing the store, Redis and the vault may take once the grace period is over. */
+const CLOSE_BOUND_MS = 5_000;
 
 export async function startCommand(config: Readonly<Config>): Promise<number | undefined> {
   const server = await createServer({ config });
@@ -39,20 +44,41 @@ export async function startCommand(config: Readonly<Config>): Promise<number | u
         `Root key (shown once, store it now): ${first.rootKey}\n\n`,
     );
   }
-  process.stdout.write(`Keyward listening on ${address} (store: ${server.store.engine})\n`);
 
   let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // Whoever sends a second signal wants the process gone now, requests in flight and buffers or not.
+      server.app.log.warn({ signal }, 'second signal during shutdown: exiting at once');
+      process.exit(1);
+    }
     stopping = true;
-    server.app.log.info({ signal }, 'shutting down');
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
+    // Called before the log line, which then tells a reader that readiness already fails.
+    const closing = server.close();
+    const { shutdownDelayMs, shutdownGraceMs } = config;
+    server.app.log.info({ signal, delayMs: shutdownDelayMs, graceMs: shutdownGraceMs }, 'shutting down');
+    // Flushing and closing come after the grace period: a database that no longer answers must not hold the process.
+    const boundMs = shutdownDelayMs + shutdownGraceMs + CLOSE_BOUND_MS;
+    setTimeout(() => {
+      server.app.log.error({ afterMs: boundMs }, 'shutdown did not finish: exiting');
+      process.exit(1);
+    }, boundMs).unref();
+    closing.then(
+      () => {
+        server.app.log.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        server.app.log.error({ err: error }, 'stopped after cutting requests');
+        process.exit(1);
+      },
     );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Printed once the signals are handled: whoever waits for this line may stop the node at once (a SIGTERM before the
+  // handlers exist killed the process without a shutdown, test/faults/shutdown.test.ts).
+  process.stdout.write(`Keyward listening on ${address} (store: ${server.store.engine})\n`);
   return undefined;
 }
 

@@ -63,6 +63,15 @@ describe('routing', () => {
     expect(res.contentType).toMatch(/^application\/json/);
     expect(res.body).toEqual({ meta: { requestId: expect.stringMatching(REQUEST_ID) }, data: { message: expect.any(String) } });
   });
+
+  it('GET /v2/readiness answers without authentication, naming each dependency (the test server has no Redis)', async () => {
+    const res = await request('GET', '/v2/readiness');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      meta: { requestId: expect.stringMatching(REQUEST_ID) },
+      data: { ready: true, shuttingDown: false, database: 'ok', redis: 'unused' },
+    });
+  });
 });
 
 describe('API document', () => {

@@ -27,6 +27,8 @@ import { registerMetrics, type Metrics } from './metrics.js';
 import { AJV_OPTIONS, replayedBody, withVerifyLane, type RequestHandler } from './verify-lane.js';
 import { clientErrorHandler } from './client-errors.js';
 import { HSTS_HEADERS, HSTS_NAME, HSTS_VALUE } from './hsts.js';
+import { drainingResponse, type Draining } from './draining.js';
+import type { Readiness } from '../services/readiness.js';
 
 export interface AppOptions {
   services: Services;
@@ -46,6 +48,10 @@ export interface AppOptions {
   metrics: Metrics;
   /** Told of each call refused because the database is unavailable; logs the cause rate-limited (server.ts). */
   databaseFailures: { report(error: unknown): void };
+  /** Set when the node begins to stop: answers then close their connections (draining.ts). */
+  draining: Draining;
+  /** What GET /v2/readiness reports. */
+  readiness: Readiness;
 }
 
 export interface ConnectionLimits {
@@ -73,6 +79,12 @@ function timeouts(limits: ConnectionLimits) {
     connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 4))),
   };
 }
+
+const DependencyState = Type.Enum(['ok', 'unavailable', 'timeout', 'unused', 'unchecked']);
+const ReadinessData = Type.Object(
+  { ready: Type.Boolean(), shuttingDown: Type.Boolean(), database: DependencyState, redis: DependencyState },
+  { additionalProperties: false },
+);
 
 /** Turns Ajv's errors into the contract's `errors[]` entries. */
 function fieldProblems(error: FastifyError): FieldProblem[] {
@@ -112,9 +124,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           lane(req, res);
         }
       : lane;
-    const server = tls
-      ? createHttpsServer({ ...tls, ...timeouts(options.connections) }, handler)
-      : createHttpServer(timeouts(options.connections), handler);
+    const serverOptions = { ...timeouts(options.connections), ServerResponse: drainingResponse(options.draining) };
+    const server = tls ? createHttpsServer({ ...tls, ...serverOptions }, handler) : createHttpServer(serverOptions, handler);
     // Beyond it, Node closes each new connection at once: a flood of slow clients cannot take every file descriptor.
     server.maxConnections = options.connections.maxConnections;
     return server;
@@ -229,6 +240,24 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
     },
     async (request) => ({ meta: { requestId: String(request.id) }, data: { message: "we're cooking" } }),
+  );
+  app.get(
+    '/v2/readiness',
+    {
+      schema: {
+        hide: false,
+        summary: 'Readiness probe (no authentication)',
+        // The 503 is a probe's answer, not an error: the same body, so it is not declared with the error envelope.
+        description:
+          '200 when the database (and Redis, when configured) answer within 500 ms; 503 with the same body, naming what ' +
+          'failed, while one does not or once the node is stopping. Load balancers should check this, not liveness.',
+        response: { 200: envelope(ReadinessData) },
+      },
+    },
+    async (request, reply: FastifyReply) => {
+      const data = await options.readiness.check();
+      return reply.code(data.ready ? 200 : 503).send({ meta: { requestId: String(request.id) }, data });
+    },
   );
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

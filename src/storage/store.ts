@@ -57,5 +57,7 @@ export interface Store extends StoreOps {
   transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T>;
   /** Whether the database answered the latest connection or statement (PostgreSQL); a SQLite file is always up. */
   databaseUp(): boolean;
+  /** Resolves once the database answers a query that reads nothing; rejects when it cannot (readiness, src/services/readiness.ts). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

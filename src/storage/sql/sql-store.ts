@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { SqliteCreditBatch } from '../sqlite/credit-batch.js';
 import type { AuditEntry, Change, Store, StoreOps } from '../store.js';
 import { apiSql } from './apis.js';
@@ -74,6 +75,9 @@ function sqlStore({ db: kysely, dialect, sqlite, health }: OpenedDatabase): Stor
     appendAudit: (entry) => transaction((tx) => tx.appendAudit(entry)),
     transaction,
     databaseUp: () => health?.up ?? true,
+    ping: async () => {
+      await sql`SELECT 1`.execute(kysely);
+    },
     close: () => kysely.destroy(),
   };
 }

@@ -8,6 +8,7 @@ import { openStoreSuite, type OpenedStore } from './fixtures.js';
 import { identityCases } from './identities.suite.js';
 import { keyMigrationCases } from './key-migrations.suite.js';
 import { keyCases } from './keys.suite.js';
+import { pingCases } from './ping.suite.js';
 import { ratelimitCases } from './ratelimits.suite.js';
 import { rbacCases } from './rbac.suite.js';
 import { rootKeyCases } from './root-keys.suite.js';
@@ -41,5 +42,6 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
     auditCases(suite);
     changeLogCases(suite);
     transactionCases(suite);
+    pingCases(suite);
   });
 }
