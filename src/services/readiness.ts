@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from '../redis/client.js';
 import type { Store } from '../storage/store.js';
 
 /**
@@ -28,15 +29,14 @@ export interface ReadinessDeps {
 }
 
 export class Readiness {
-  /** A connection of its own: the bus's and the limiter's queue commands while Redis is away, which a probe must not. */
+  /** A connection of its own, so a probe never waits behind the limiter's or the bus's commands. */
   private readonly redis: Redis | null;
   /** The check of each dependency still running: probes arriving meanwhile wait on it rather than start another. */
   private readonly running: { database?: Promise<unknown>; redis?: Promise<unknown> } = {};
 
   constructor(private readonly deps: ReadinessDeps) {
-    this.redis = deps.redisUrl === null ? null : new Redis(deps.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
-    // Its failures are what the report says; the bus and the limiter log Redis's errors.
-    this.redis?.on('error', () => undefined);
+    // Keyward's client settings (redis/client.ts): a command fails at once while disconnected, so a probe never queues.
+    this.redis = deps.redisUrl === null ? null : createRedisClient(deps.redisUrl, 'readiness probe');
   }
 
   async check(): Promise<ReadinessReport> {
