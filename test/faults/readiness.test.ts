@@ -68,6 +68,21 @@ describe('GET /v2/readiness', { timeout: 60_000 }, () => {
     console.log(`PostgreSQL thawed: readiness 200 after ${back.afterMs.toFixed(0)} ms`);
   });
 
+  it('is 503 naming the database while PostgreSQL is stopped, and the node lives on to be 200 again', async () => {
+    // Stopped: connections are refused at once, so readiness says `unavailable` rather than `timeout`.
+    await postgres.stop('immediate');
+    try {
+      const down = await readinessBecomes(503, 'readiness 503 with PostgreSQL stopped');
+      expect(down.body.data).toMatchObject({ ready: false, database: 'unavailable', redis: 'ok' });
+      expect((await probe('liveness')).status).toBe(200);
+      console.log(`PostgreSQL stopped: readiness 503 after ${down.afterMs.toFixed(0)} ms, answered in ${down.ms.toFixed(0)} ms`);
+    } finally {
+      await postgres.start();
+    }
+    const back = await readinessBecomes(200, 'readiness 200 with PostgreSQL started again');
+    console.log(`PostgreSQL started: readiness 200 after ${back.afterMs.toFixed(0)} ms`);
+  });
+
   it('is 503 naming Redis while Redis is down, 200 again once it is back', async () => {
     await redis.kill();
     try {
