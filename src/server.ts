@@ -342,7 +342,8 @@ async function openSharedState(
     log.warn(
       { setting: 'KEYWARD_REDIS_URL', redis: `${hostname}${port ? `:${port}` : ''}`, ratelimitFailureMode: config.ratelimitFailureMode },
       `Redis at KEYWARD_REDIS_URL is unreachable; starting without it: rate limits fail ${config.ratelimitFailureMode} ` +
-        "(KEYWARD_RATELIMIT_FAILURE_MODE) and other nodes' changes are not heard through Redis until it answers; Keyward connects by itself",
+        "(KEYWARD_RATELIMIT_FAILURE_MODE), other nodes' changes arrive through the database's change log " +
+        '(KEYWARD_INVALIDATION_POLL_MS); Keyward connects by itself',
     );
   }
   return { bus, limiter };
