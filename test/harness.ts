@@ -103,6 +103,9 @@ export async function startTestServer(
     KEYWARD_DATA_DIR: database.dataDir,
     KEYWARD_DATABASE_URL: database.url,
     KEYWARD_LOG_LEVEL: 'silent',
+    // A test closes its server once its requests are answered, so nothing is in flight to wait for; the default 10 s
+    // grace would hold every close for the 1 s idle settle meant for clients racing a SIGTERM (src/http/draining.ts).
+    KEYWARD_SHUTDOWN_GRACE_MS: '100',
     ...options.env,
   });
   const clock = new TestClock(Date.UTC(2026, 0, 15, 12, 0, 0));
