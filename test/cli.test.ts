@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashKey } from '../src/core/key-format.js';
 import { openSqlStore } from '../src/storage/sql/sql-store.js';
+import { launch as launchKeyward } from './faults/nodes.js';
 
 /**
  * The real entry point in a child process (`node --import tsx src/main.ts`, so the source under test
@@ -13,7 +13,6 @@ import { openSqlStore } from '../src/storage/sql/sql-store.js';
  * inherited from whoever runs the tests.
  */
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const started = new Set<ChildProcess>();
 const dirs: string[] = [];
 
@@ -29,24 +28,11 @@ function dataDir(): string {
   return dir;
 }
 
-function environment(vars: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('KEYWARD_')) env[name] = value;
-  return { ...env, ...vars };
-}
-
+/** The real entry point, tracked so afterEach can kill what a failed test left running. */
 function launch(args: string[], vars: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { cwd: ROOT, env: environment(vars) });
-  started.add(child);
-  const output = { stdout: '', stderr: '' };
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    output.stdout += chunk;
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    output.stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, output, exited };
+  const launched = launchKeyward(args, vars);
+  started.add(launched.child);
+  return launched;
 }
 
 async function run(args: string[], vars: Record<string, string> = {}) {

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -6,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatMasterKey } from '../src/vault/master-keys.js';
+import { type Launched, launch } from './faults/nodes.js';
 import type { TestServer } from './harness.js';
+
+export { launch };
 
 /** Shared pieces for the vault tests: master keys, vault processes, recoverable APIs. */
 
@@ -20,33 +22,6 @@ export const VAULT_TOKEN = `test-vault-token-${randomBytes(16).toString('hex')}`
 export function tempDir(prefix = 'keyward-vault-'): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** The environment of a child `keyward` process: ours without any KEYWARD_* variable, plus `vars`. */
-export function childEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('KEYWARD_')) env[name] = value;
-  return { ...env, ...vars };
-}
-
-export interface Launched {
-  child: ChildProcess;
-  output: { stdout: string; stderr: string };
-  exited: Promise<number | null>;
-}
-
-/** `node --import tsx src/main.ts <args>`: the source under test, never a stale build. */
-export function launch(args: string[], vars: Record<string, string>): Launched {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { cwd: ROOT, env: childEnv(vars) });
-  const output = { stdout: '', stderr: '' };
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    output.stdout += chunk;
-  });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-    output.stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, output, exited };
 }
 
 export async function runKeyward(
