@@ -87,7 +87,28 @@ describe('KEYWARD_TRUST_PROXY', () => {
     expect(loadConfig({ KEYWARD_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadConfig({ KEYWARD_TRUST_PROXY: 'TRUE' }).trustProxy).toBe(true);
     expect(loadConfig({ KEYWARD_TRUST_PROXY: '1' }).trustProxy).toBe(true);
-    expect(() => loadConfig({ KEYWARD_TRUST_PROXY: 'yes' })).toThrow(/KEYWARD_TRUST_PROXY must be true or false/);
+    expect(() => loadConfig({ KEYWARD_TRUST_PROXY: 'yes' })).toThrow(
+      /KEYWARD_TRUST_PROXY must be true, false or a comma-separated list of proxy addresses\/CIDR ranges: 'yes' is not an IPv4 or IPv6 address/,
+    );
+  });
+
+  it('takes a comma-separated list of trusted proxies (IPv4, IPv6, CIDR ranges), trimmed', () => {
+    expect(loadConfig({ KEYWARD_TRUST_PROXY: '10.0.0.0/8' }).trustProxy).toEqual(['10.0.0.0/8']);
+    expect(loadConfig({ KEYWARD_TRUST_PROXY: ' 10.0.0.1 , 172.16.0.0/12,::1, 2001:db8::/32 ' }).trustProxy).toEqual([
+      '10.0.0.1',
+      '172.16.0.0/12',
+      '::1',
+      '2001:db8::/32',
+    ]);
+  });
+
+  it('names every bad entry of the list', () => {
+    const load = (value: string) => () => loadConfig({ KEYWARD_TRUST_PROXY: value });
+    expect(load('10.0.0.1, proxy.internal')).toThrow(/'proxy\.internal' is not an IPv4 or IPv6 address or CIDR range/);
+    expect(load('10.0.0.0/33')).toThrow(/'10\.0\.0\.0\/33' has an invalid prefix length \(0-32 for IPv4\)/);
+    expect(load('::/129')).toThrow(/'::\/129' has an invalid prefix length \(0-128 for IPv6\)/);
+    expect(load('10.0.0.1,,10.0.0.2')).toThrow(/KEYWARD_TRUST_PROXY .*: an empty entry/);
+    expect(load('10.0.0.1, true')).toThrow(/'true' is not an IPv4 or IPv6 address/);
   });
 });
 

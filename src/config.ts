@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isPostgresUrl } from './core/database-url.js';
+import { ipEntryProblem } from './core/ip-whitelist.js';
 import { RATELIMIT_FAILURE_MODES, type RatelimitFailureMode } from './ratelimit/failure-mode.js';
 import { SETTINGS, type SettingName } from './settings.js';
 import { parseMasterKeys, type MasterKeySpec } from './vault/master-keys.js';
@@ -61,10 +62,12 @@ export interface Config {
    */
   workspaceRateLimit: number | null;
   /**
-   * Take the client IP (API IP whitelists, audit) from the first X-Forwarded-For entry. Only behind a proxy that
-   * sets that header: without one, any client could claim any address with it.
+   * Where the client IP (API IP whitelists, audit) comes from (http/client-ip.ts). false: the connection's peer.
+   * true: the first X-Forwarded-For entry, whoever sent it (only behind a proxy that sets that header: without one,
+   * any client could claim any address with it). A list of trusted proxies' addresses and CIDR ranges:
+   * X-Forwarded-For only from those peers, and its right-most entry that is not one of them.
    */
-  trustProxy: boolean;
+  trustProxy: boolean | readonly string[];
   /**
    * Recoverable keys (src/vault). Master keys from KEYWARD_MASTER_KEYS (`<version>:<base64 of 32 bytes>`,
    * comma-separated; the highest version wraps new data keys). Empty, and no vaultUrl: no vault, so
@@ -224,7 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       ? null
       : integer(env, 'KEYWARD_WORKSPACE_RATE_LIMIT', 0, 0, MAX_WORKSPACE_RATE_LIMIT, problems);
 
-  const trustProxy = flag(env, 'KEYWARD_TRUST_PROXY', SETTINGS.KEYWARD_TRUST_PROXY.default, problems);
+  const trustProxy = trustProxySetting(env, problems);
 
   const vault = vaultConfig(env, dataDir, databaseUrl, problems);
 
@@ -309,14 +312,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   return Object.freeze(config);
 }
 
-/** true/false (or 1/0); unset or empty: the default. Anything else is a problem rather than a guess. */
-function flag(env: NodeJS.ProcessEnv, name: SettingName, fallback: boolean, problems: string[]): boolean {
-  const raw = text(env, name).toLowerCase();
-  if (raw === '') return fallback;
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  problems.push(`${name} must be true or false, got "${text(env, name)}"`);
-  return fallback;
+/** KEYWARD_TRUST_PROXY: true/false/1/0, or a comma-separated list of IPv4/IPv6 addresses and CIDR ranges. */
+function trustProxySetting(env: NodeJS.ProcessEnv, problems: string[]): boolean | readonly string[] {
+  const raw = text(env, 'KEYWARD_TRUST_PROXY');
+  const lower = raw.toLowerCase();
+  if (lower === '') return SETTINGS.KEYWARD_TRUST_PROXY.default;
+  if (lower === 'true' || lower === '1') return true;
+  if (lower === 'false' || lower === '0') return false;
+  const entries = raw.split(',').map((entry) => entry.trim());
+  const before = problems.length;
+  for (const entry of entries) {
+    const problem = entry === '' ? 'an empty entry' : ipEntryProblem(entry);
+    if (problem !== undefined)
+      problems.push(`KEYWARD_TRUST_PROXY must be true, false or a comma-separated list of proxy addresses/CIDR ranges: ${problem}`);
+  }
+  return problems.length === before ? Object.freeze(entries) : SETTINGS.KEYWARD_TRUST_PROXY.default;
 }
 
 /** A URL with its password replaced; parsed rather than pattern-matched, so an `@` inside the password cannot leak the rest. */

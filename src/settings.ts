@@ -50,7 +50,10 @@ export const SETTINGS = {
     description: 'open or closed: whether rate limits admit or refuse while Redis fails',
   },
   KEYWARD_INVALIDATION_POLL_MS: { default: 500, description: "Milliseconds between reads of the database's change log" },
-  KEYWARD_TRUST_PROXY: { default: false, description: 'true: client IP from X-Forwarded-For (only behind a proxy)' },
+  KEYWARD_TRUST_PROXY: {
+    default: false,
+    description: 'true, or the trusted proxies (addresses/CIDRs, comma-separated): client IP from X-Forwarded-For',
+  },
   KEYWARD_RATELIMIT_MAX_COUNTERS: {
     default: DEFAULT_MAX_COUNTERS,
     description: 'Rate-limit windows the in-memory limiter keeps (without Redis)',

@@ -2,15 +2,15 @@ import type { IncomingMessage } from 'node:http';
 import { KeywardError } from '../core/errors.js';
 import { contextFor, type RootKeyAuthentication } from '../services/authentication.js';
 import type { RequestContext } from '../services/context.js';
-import { clientIp } from './client-ip.js';
+import { clientIp, forwardedForIgnored, type ProxyTrust } from './client-ip.js';
 import type { WorkspaceRateLimit } from './workspace-limit.js';
 
 export interface AdmissionDeps {
   authentication: RootKeyAuthentication;
   /** The per-workspace API rate limit; absent: never limited. */
   workspaceLimit: WorkspaceRateLimit | undefined;
-  /** KEYWARD_TRUST_PROXY: the client IP is the first X-Forwarded-For entry (client-ip.ts). */
-  trustProxy: boolean;
+  /** KEYWARD_TRUST_PROXY, built once (client-ip.ts): which X-Forwarded-For, if any, names the client. */
+  trustProxy: ProxyTrust;
 }
 
 /** Admits a request or throws the contract's error; the workspace limit's headers are set on `target`. */
@@ -41,6 +41,9 @@ export function admission<Target>(deps: AdmissionDeps, setHeader: (target: Targe
     // Right after authentication, before the operation does anything.
     const apiLimit = workspaceLimit?.limitFor(principal.apiRateLimit) ?? null;
     if (apiLimit !== null) await workspaceLimit!.enforce(principal.workspaceId, apiLimit, (name, value) => setHeader(target, name, value));
-    return contextFor(principal, requestId, clientIp(req, trustProxy), req.headers['user-agent'] ?? null);
+    const context = contextFor(principal, requestId, clientIp(req, trustProxy), req.headers['user-agent'] ?? null);
+    // Only a request that sent X-Forwarded-For pays more than a header lookup (verify's whitelist warning reads it).
+    if (forwardedForIgnored(req, trustProxy)) context.forwardedForIgnored = true;
+    return context;
   };
 }

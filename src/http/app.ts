@@ -18,6 +18,7 @@ import type { Services } from '../services/index.js';
 import { envelope, ErrorEnvelopeRef, Meta, paginatedEnvelope, SharedErrorEnvelope } from '../contract/common.js';
 import type { RootKeyAuthentication } from '../services/authentication.js';
 import { admission, type Admit } from './admission.js';
+import { proxyTrust } from './client-ip.js';
 import { boundedValidatorCompiler } from './body-validation.js';
 import { sendError, sendFailure } from './errors.js';
 import type { OperationRoute } from './route.js';
@@ -34,8 +35,8 @@ export interface AppOptions {
   services: Services;
   authentication: RootKeyAuthentication;
   bodyLimit: number;
-  /** KEYWARD_TRUST_PROXY: the client IP is the first X-Forwarded-For entry (client-ip.ts). Default false. */
-  trustProxy?: boolean;
+  /** KEYWARD_TRUST_PROXY: true, false or the trusted proxies' addresses/ranges (client-ip.ts). Default false. */
+  trustProxy?: boolean | readonly string[];
   /** Made before the app (server.ts), so whatever logs before the app exists has a logger; Fastify logs through it too. */
   logger: FastifyBaseLogger;
   version: string;
@@ -101,7 +102,7 @@ function fieldProblems(error: FastifyError): FieldProblem[] {
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const workspaceLimit = options.workspaceLimit && new WorkspaceRateLimit(options.workspaceLimit);
-  const admissionDeps = { authentication: options.authentication, workspaceLimit, trustProxy: options.trustProxy ?? false };
+  const admissionDeps = { authentication: options.authentication, workspaceLimit, trustProxy: proxyTrust(options.trustProxy ?? false) };
   const tls = options.tls && { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.3' as const };
   // Every HTTPS answer carries HSTS, the verify lane's and the refusals of malformed requests included.
   const securityHeaders = tls ? HSTS_HEADERS : {};

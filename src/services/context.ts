@@ -7,6 +7,11 @@ export interface RequestContext {
   requestId: string | null;
   sourceIp: string | null;
   userAgent: string | null;
+  /**
+   * The request sent X-Forwarded-For, and sourceIp ignored it: KEYWARD_TRUST_PROXY does not trust its peer
+   * (admission.ts). Absent otherwise. Verification warns when an IP whitelist then sees the proxy.
+   */
+  forwardedForIgnored?: true;
 }
 
 /** The context of work done by Keyward itself (CLI commands, first-start bootstrap). */

@@ -124,6 +124,9 @@ interface PreparedKey {
   allowIp: ((ip: string | null) => boolean) | null;
 }
 
+/** The untrusted-proxy warning repeats at most this often. */
+const PROXY_WARNING_INTERVAL_MS = 60 * 60 * 1000;
+
 /**
  * Verification counters are scoped by workspace and live apart from the ratelimit.* namespaces (whose
  * keys carry an `rlns_` id where this carries `verify`). The identifier is the key id for key-level
@@ -183,6 +186,8 @@ export class VerifyService {
   private readonly usage: UsageBuffer;
   private readonly limiterFailures: LimiterFailures;
   private readonly migrated: MigratedKeys;
+  /** When the untrusted-proxy warning was last logged (warnUntrustedProxy); -Infinity: never. */
+  private proxyWarnedAt = Number.NEGATIVE_INFINITY;
 
   /** `usageFlushAt` exists for tests; by default the buffer holds at most about ten thousand keys. */
   constructor(
@@ -192,6 +197,21 @@ export class VerifyService {
     this.usage = new UsageBuffer((batch) => deps.store.recordKeyUsage(batch), { flushAt: options.usageFlushAt });
     this.limiterFailures = new LimiterFailures(deps.logger, deps.clock, 'keys.verifyKey', deps.ratelimitFailureMode);
     this.migrated = new MigratedKeys(deps);
+  }
+
+  /**
+   * An API with an IP whitelist was verified through a proxy KEYWARD_TRUST_PROXY does not trust: the whitelist saw
+   * the proxy's address, so every client behind it is FORBIDDEN (upstream reads X-Forwarded-For unconditionally).
+   * Logged once, then at most once an hour; only the whitelist path of a request that sent the header gets here.
+   */
+  private warnUntrustedProxy(record: KeyRecord): void {
+    const now = this.deps.clock.now();
+    if (now - this.proxyWarnedAt < PROXY_WARNING_INTERVAL_MS) return;
+    this.proxyWarnedAt = now;
+    this.deps.logger.warn(
+      { apiId: record.apiId, workspaceId: record.workspaceId },
+      "keys.verifyKey: a request to an API with an IP whitelist sent X-Forwarded-For, which was ignored because its peer is not a trusted proxy: the whitelist checked the proxy's address. Behind a load balancer, set KEYWARD_TRUST_PROXY (true, or the proxies' addresses/CIDR ranges).",
+    );
   }
 
   async verify(ctx: RequestContext, input: VerifyKeyInput): Promise<VerifyKeyResult> {
@@ -231,7 +251,10 @@ export class VerifyService {
       if (!record.enabled) return this.refuse('DISABLED', record, prepared.fields, ratelimits);
       if (record.expires !== null && now > record.expires) return this.refuse('EXPIRED', record, prepared.fields, ratelimits);
       // Before permissions, rate limits and credits (upstream order): a client off the whitelist counts and spends nothing.
-      if (prepared.allowIp && !prepared.allowIp(ctx.sourceIp)) return this.refuse('FORBIDDEN', record, prepared.fields, ratelimits);
+      if (prepared.allowIp) {
+        if (ctx.forwardedForIgnored) this.warnUntrustedProxy(record);
+        if (!prepared.allowIp(ctx.sourceIp)) return this.refuse('FORBIDDEN', record, prepared.fields, ratelimits);
+      }
       if (query && !evaluatePermissionQuery(query, prepared.granted)) {
         return this.refuse('INSUFFICIENT_PERMISSIONS', record, prepared.fields, ratelimits);
       }

@@ -476,3 +476,64 @@ describe('keys.verifyKey: FORBIDDEN with KEYWARD_TRUST_PROXY=true', () => {
     expect(await codeFor(undefined, transport)).toBe('FORBIDDEN');
   });
 });
+
+describe('keys.verifyKey: an IP whitelist behind a proxy (KEYWARD_TRUST_PROXY as a list of trusted proxies)', () => {
+  // Upstream takes the client from X-Forwarded-For whoever sends it. Keyward reads it only from a listed proxy's
+  // connection (the harness connects from 127.0.0.1), and warns when a whitelist sees an untrusted proxy instead.
+  const servers: TestServer[] = [];
+  async function behind(trustProxy: string): Promise<{ server: TestServer; key: string; logs: string[] }> {
+    const logs: string[] = [];
+    const server = await startTestServer({
+      env: { KEYWARD_TRUST_PROXY: trustProxy, KEYWARD_LOG_LEVEL: 'warn' },
+      logStream: { write: (line) => void logs.push(line) },
+    });
+    servers.push(server);
+    const apiId = (await server.call('apis.createApi', { name: 'behind a load balancer' })).body.data.apiId;
+    expect((await server.call('apiSettings.updateSettings', { apiId, ipWhitelist: ['203.0.113.0/24'] })).status).toBe(200);
+    return { server, key: (await server.call('keys.createKey', { apiId })).body.data.key, logs };
+  }
+  afterAll(async () => {
+    for (const server of servers) await server.close();
+  });
+  const codeFor = async (server: TestServer, key: string, forwardedFor?: string) =>
+    (await server.call('keys.verifyKey', { key }, { headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor } })).body
+      .data.code as string;
+  const warnings = (logs: string[]) => logs.filter((line) => line.includes('KEYWARD_TRUST_PROXY'));
+
+  it('a trusted peer: the right-most X-Forwarded-For entry that is not a trusted proxy is the client', async () => {
+    const { server, key, logs } = await behind('127.0.0.1, ::1, 10.0.0.0/8');
+    expect(await codeFor(server, key, '203.0.113.9')).toBe('VALID');
+    expect(await codeFor(server, key, '203.0.113.9, 10.0.0.4')).toBe('VALID');
+    // A client cannot put itself on the whitelist by prepending an entry: the proxy appended the real address.
+    expect(await codeFor(server, key, '203.0.113.9, 198.51.100.1')).toBe('FORBIDDEN');
+    expect(await codeFor(server, key)).toBe('FORBIDDEN');
+    expect(warnings(logs)).toEqual([]);
+  });
+
+  it('an untrusted peer: X-Forwarded-For ignored (FORBIDDEN), and one warning naming KEYWARD_TRUST_PROXY, again after an hour', async () => {
+    const { server, key, logs } = await behind('10.0.0.0/8');
+    expect(await codeFor(server, key)).toBe('FORBIDDEN');
+    expect(warnings(logs)).toEqual([]);
+    expect(await codeFor(server, key, '203.0.113.9')).toBe('FORBIDDEN');
+    expect(await codeFor(server, key, '203.0.113.9')).toBe('FORBIDDEN');
+    expect(warnings(logs)).toHaveLength(1);
+    const line = JSON.parse(warnings(logs)[0]!);
+    expect(line).toMatchObject({ level: expect.anything(), apiId: expect.stringMatching(/^api_/) });
+    expect(line.msg).toContain('X-Forwarded-For');
+    expect(JSON.stringify(line)).not.toContain(key);
+    server.clock.advance(60 * 60 * 1000);
+    expect(await codeFor(server, key, '203.0.113.9')).toBe('FORBIDDEN');
+    expect(warnings(logs)).toHaveLength(2);
+  });
+
+  it('without KEYWARD_TRUST_PROXY the same warning; an API without a whitelist never warns', async () => {
+    const { server, key, logs } = await behind('false');
+    expect(await codeFor(server, key, '203.0.113.9')).toBe('FORBIDDEN');
+    expect(warnings(logs)).toHaveLength(1);
+    const open = (await server.call('apis.createApi', { name: 'no whitelist' })).body.data.apiId;
+    const other = (await server.call('keys.createKey', { apiId: open })).body.data.key;
+    server.clock.advance(2 * 60 * 60 * 1000);
+    expect(await codeFor(server, other, '203.0.113.9')).toBe('VALID');
+    expect(warnings(logs)).toHaveLength(1);
+  });
+});
