@@ -181,7 +181,7 @@ describe('request bodies', () => {
     }
   });
 
-  it('400 request_body_unreadable for malformed JSON, an empty JSON body, a poisoned prototype and a non-JSON content type', async () => {
+  it('400 request_body_unreadable for malformed JSON, an empty JSON body, a poisoned prototype and a non-JSON content type, typed invalid_input as upstream (its OpenAPI validator answers them)', async () => {
     const cases: Array<[string, Record<string, string>]> = [
       ['{"name": ', {}],
       ['', {}],
@@ -191,8 +191,8 @@ describe('request bodies', () => {
     ];
     for (const [payload, headers] of cases) {
       const res = await post('apis.createApi', payload, headers);
-      expect(res.body.error?.type, JSON.stringify([payload, headers])).toBe(`${TYPE}user/bad_request/request_body_unreadable`);
-      expectError(res, 400, 'user/bad_request/request_body_unreadable');
+      expect(res.body.error?.type, JSON.stringify([payload, headers])).toBe(`${TYPE}unkey/application/invalid_input`);
+      expectError(res, 400, 'unkey/application/invalid_input');
     }
     // A charset parameter is still JSON.
     expect((await post('apis.createApi', '{"name": "charset"}', { 'content-type': 'application/json; charset=utf-8' })).status).toBe(200);
@@ -211,12 +211,13 @@ describe('request bodies', () => {
 });
 
 describe('authentication', () => {
-  it('400 without an Authorization header', async () => {
+  it('400 invalid_input without an Authorization header, as upstream (its OpenAPI validator requires the header)', async () => {
     const res = await request('POST', '/v2/apis.getApi', {
       payload: '{"apiId": "api_12345678"}',
       headers: { 'content-type': 'application/json' },
     });
-    expectError(res, 400, 'unkey/authentication/missing');
+    const error = expectError(res, 400, 'unkey/application/invalid_input');
+    expect(error.detail).toBe("Authorization header for 'bearer' scheme is missing.");
   });
 
   it('400 malformed for a header that is not Bearer <token>', async () => {

@@ -6,13 +6,16 @@ import { isStorageFull } from '../core/storage-full.js';
 /**
  * THE mapping from error codes to HTTP. Typed as a Record over every code, so adding a code without
  * a status does not compile. `type` paths match Unkey's so clients that branch on them keep working;
- * Keyward-only codes live under `keyward/`.
+ * Keyward-only codes live under `keyward/`. `INVALID_INPUT_ALIASES` are the codes that share invalid_input's type, as
+ * upstream's answers do.
  */
 export const ERROR_HTTP: Record<ErrorCode, { status: number; title: string; type: string }> = {
   invalid_input: { status: 400, title: 'Bad Request', type: 'unkey/application/invalid_input' },
-  request_body_unreadable: { status: 400, title: 'Bad Request', type: 'user/bad_request/request_body_unreadable' },
+  // Upstream answers an unparseable body and a missing Authorization header from its OpenAPI validator, which runs
+  // before anything else: both carry invalid_input's type (issue 13, item 6). The codes stay apart for the logs.
+  request_body_unreadable: { status: 400, title: 'Bad Request', type: 'unkey/application/invalid_input' },
   permissions_query_syntax_error: { status: 400, title: 'Bad Request', type: 'user/bad_request/permissions_query_syntax_error' },
-  auth_missing: { status: 400, title: 'Bad Request', type: 'unkey/authentication/missing' },
+  auth_missing: { status: 400, title: 'Bad Request', type: 'unkey/application/invalid_input' },
   auth_malformed: { status: 400, title: 'Bad Request', type: 'unkey/authentication/malformed' },
   root_key_not_found: { status: 401, title: 'Unauthorized', type: 'unkey/authentication/key_not_found' },
   insufficient_permissions: { status: 403, title: 'Insufficient Permissions', type: 'unkey/authorization/insufficient_permissions' },
@@ -48,6 +51,9 @@ export const ERROR_HTTP: Record<ErrorCode, { status: number; title: string; type
   database_unavailable: { status: 503, title: 'Service Unavailable', type: 'keyward/dependency/database_unavailable' },
   storage_full: { status: 503, title: 'Service Unavailable', type: 'keyward/storage/storage_full' },
 };
+
+/** Codes answered with invalid_input's `type`, as upstream answers them; every other code has a type of its own. */
+export const INVALID_INPUT_ALIASES: readonly ErrorCode[] = ['request_body_unreadable', 'auth_missing'];
 
 export const ERROR_TYPE_BASE = 'https://unkey.com/docs/errors/';
 

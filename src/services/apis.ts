@@ -64,7 +64,7 @@ export class ApiService {
     requirePermission(ctx, eitherScope('api', apiId, 'read_api'));
     // Another workspace's API answers "not found": the lookup is scoped to the caller's workspace.
     const api = await this.deps.store.findApi(ctx.workspaceId, apiId);
-    if (!api) throw apiNotFound(apiId);
+    if (!api) throw apiNotFound();
     return api;
   }
 
@@ -73,7 +73,7 @@ export class ApiService {
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       const api = await tx.findApi(ctx.workspaceId, apiId);
-      if (!api) throw apiNotFound(apiId);
+      if (!api) throw apiNotFound();
       if (api.deleteProtection) {
         throw new KeywardError('protected_resource', 'This API has delete protection enabled. Disable it before attempting to delete.');
       }
@@ -95,7 +95,7 @@ export class ApiService {
     const now = this.deps.clock.now();
     const updated = await this.deps.store.transaction(async (tx) => {
       const api = await tx.findApi(ctx.workspaceId, apiId);
-      if (!api) throw apiNotFound(apiId);
+      if (!api) throw apiNotFound();
       await tx.updateApiSettings(ctx.workspaceId, apiId, settings, now);
       const changes = Object.entries(settings)
         .map(([name, value]) => `${name}=${Array.isArray(value) ? JSON.stringify(value) : String(value)}`)

@@ -113,7 +113,7 @@ export class KeyMigrationService {
     const result = await store.transaction(async (tx) => {
       // Another workspace's API or migration is "not found": both lookups are scoped to the caller's workspace.
       const api = await tx.findApi(ctx.workspaceId, input.apiId);
-      if (!api) throw apiNotFound(input.apiId);
+      if (!api) throw apiNotFound();
       const migration = await tx.findKeyMigration(ctx.workspaceId, input.migrationId);
       if (!migration || !isMigrationAlgorithm(migration.algorithm)) throw migrationNotFound(input.migrationId);
       const prepared = prepareKeys(migration.algorithm, input.keys, now);

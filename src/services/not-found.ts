@@ -2,7 +2,8 @@ import { KeywardError } from '../core/errors.js';
 
 /** The not-found answers of the services, one per kind of thing, so a thing is "not found" in the same words everywhere. */
 
-export const apiNotFound = (apiId: string) => new KeywardError('api_not_found', `The API '${apiId}' was not found.`);
+/** Upstream's words, which do not echo the caller's id (issue 13, item 6). */
+export const apiNotFound = () => new KeywardError('api_not_found', 'The specified API was not found.');
 export const identityNotFound = (identity: string) => new KeywardError('identity_not_found', `The identity '${identity}' was not found.`);
 export const keyNotFound = (keyId: string) => new KeywardError('key_not_found', `The key '${keyId}' was not found.`);
 export const migrationNotFound = (migrationId: string) =>

@@ -78,6 +78,22 @@ const FIELDS: Array<[string, string, () => string]> = [
     'keys[].credits.remaining',
     () => `{"migrationId":"${migrationId}","apiId":"${apiId}","keys":[{"hash":"h${Date.now()}","credits":{"remaining":#}}]}`,
   ],
+  // Issue 13, item 7: upstream's int64 counts; Keyward's range is 0 (or 1) to 2^53 - 1 on every one of them.
+  [
+    'keys.migrateKeys',
+    'keys[].credits.refill.amount',
+    () =>
+      `{"migrationId":"${migrationId}","apiId":"${apiId}","keys":[{"hash":"h${Date.now()}","credits":{"remaining":1,"refill":{"interval":"daily","amount":#}}}]}`,
+  ],
+  [
+    'keys.migrateKeys',
+    'keys[].ratelimits[].limit',
+    () =>
+      `{"migrationId":"${migrationId}","apiId":"${apiId}","keys":[{"hash":"h${Date.now()}","ratelimits":[{"name":"rl1","limit":#,"duration":1000}]}]}`,
+  ],
+  ['ratelimit.setOverride', 'limit', () => `{"namespace":"numbers","identifier":"u","limit":#,"duration":1000}`],
+  ['ratelimit.multiLimit', '[].limit', () => `[{"namespace":"numbers","identifier":"u","limit":#,"duration":1000}]`],
+  ['ratelimit.multiLimit', '[].cost', () => `[{"namespace":"numbers","identifier":"u","limit":1,"duration":1000,"cost":#}]`],
   [
     'identities.createIdentity',
     'ratelimits[].limit',

@@ -36,9 +36,9 @@ export class KeyService {
 
   async create(ctx: RequestContext, input: CreateKeyInput): Promise<{ keyId: string; key: string }> {
     // A caller who may not create keys in this API learns nothing about it: masked as not found (upstream).
-    if (!satisfies(ctx.permissions, ctx.workspaceId, keyScope(input.apiId, 'create_key'))) throw apiNotFound(input.apiId);
+    if (!satisfies(ctx.permissions, ctx.workspaceId, keyScope(input.apiId, 'create_key'))) throw apiNotFound();
     if (input.recoverable && !satisfies(ctx.permissions, ctx.workspaceId, eitherScope('api', input.apiId, 'encrypt_key')))
-      throw apiNotFound(input.apiId);
+      throw apiNotFound();
     // Giving the new key permissions or roles needs what keys.addPermissions / keys.addRoles need (403).
     requireGivenAccessRights(ctx, [input]);
     const now = this.deps.clock.now();
@@ -50,7 +50,7 @@ export class KeyService {
     return this.deps.store.transaction(async (tx) => {
       // Another workspace's API is "not found": the lookup is scoped to the caller's workspace.
       const api = await tx.findApi(ctx.workspaceId, input.apiId);
-      if (!api) throw apiNotFound(input.apiId);
+      if (!api) throw apiNotFound();
       // Turned off since sealNewKey looked: the setting wins.
       if (sealed && !api.storeEncryptedKeys) throw notStoringEncryptedKeys(api.id);
       const created = await requireCreatable(tx, ctx, input.permissions ?? []);
@@ -278,12 +278,12 @@ export class KeyService {
     const readable = [keyScope(input.apiId, 'read_key'), readApiScope(input.apiId)].every((anyOf) =>
       satisfies(ctx.permissions, ctx.workspaceId, anyOf),
     );
-    if (!readable) throw apiNotFound(input.apiId);
+    if (!readable) throw apiNotFound();
     if (input.decrypt) requirePermission(ctx, eitherScope('api', input.apiId, 'decrypt_key'));
     const { store } = this.deps;
     // Another workspace's API answers "not found": findApi is scoped to the caller's workspace.
     const api = await store.findApi(ctx.workspaceId, input.apiId);
-    if (!api) throw apiNotFound(input.apiId);
+    if (!api) throw apiNotFound();
     let identityId: string | undefined;
     if (input.externalId !== undefined) {
       identityId = await store.findIdentityIdByExternalId(ctx.workspaceId, input.externalId);

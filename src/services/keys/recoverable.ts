@@ -54,7 +54,7 @@ export class RecoverableKeys {
    */
   async sealNewKey(ctx: RequestContext, input: CreateKeyInput, now: number): Promise<SealedKey> {
     const api = await this.deps.store.findApi(ctx.workspaceId, input.apiId);
-    if (!api) throw apiNotFound(input.apiId);
+    if (!api) throw apiNotFound();
     if (!api.storeEncryptedKeys) throw notStoringEncryptedKeys(api.id);
     const vault = this.requireVault();
     const key = generateKey(input.byteLength ?? api.defaultByteLength ?? 16, input.prefix ?? api.defaultPrefix);

@@ -117,13 +117,23 @@ describe.each<{ limiter: string; env: Record<string, string> }>([
       title: 'Precondition Failed',
       status: 412,
       type: 'https://unkey.com/docs/errors/unkey/application/precondition_failed',
-      detail: `ratelimit 'nope' was requested but does not exist for key '${keyId}'`,
+      detail: `ratelimit 'nope' was requested but does not exist for key '${keyId}' and there is no identity connected.`,
     });
     // Neither the autoApply limit nor the credits were touched.
     const data = await verify({ key });
     expect(data.code).toBe('VALID');
     expect(data.credits).toBe(4);
     expect(data.ratelimits[0]).toMatchObject({ remaining: 0, exceeded: false });
+  });
+
+  it("the 412 names the key's identity as upstream does: nor identity: '<id>' external ID: '<externalId>'", async () => {
+    const { identityId, externalId } = await newIdentity(t, { ratelimits: [limit('org', 3, MINUTE, true)] });
+    const { keyId, key } = await createKey({ externalId });
+    const res = await t.call('keys.verifyKey', { key, ratelimits: [{ name: 'nope' }] });
+    expect(res.status).toBe(412);
+    expect(res.body.error.detail).toBe(
+      `ratelimit 'nope' was requested but does not exist for key '${keyId}' nor identity: '${identityId}' external ID: '${externalId}'`,
+    );
   });
 
   it('a name given with only `limit` (no duration) must still exist: it is not ad-hoc', async () => {

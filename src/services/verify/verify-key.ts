@@ -135,6 +135,18 @@ const PROXY_WARNING_INTERVAL_MS = 60 * 60 * 1000;
  */
 const counterKey = (workspaceId: string, name: string, identifier: string): string => `${workspaceId}:verify:${name}:${identifier}`;
 
+/**
+ * The 412 for a named limit neither the key nor its identity has, in upstream's words with upstream's identity suffix
+ * (issue 13, item 6). The identity is the key's own, in the caller's workspace: nothing of another tenant is told.
+ */
+function missingRatelimit(name: string, key: KeyRecord): KeywardError {
+  const suffix =
+    key.identity === null
+      ? ' and there is no identity connected.'
+      : ` nor identity: '${key.identity.id}' external ID: '${key.identity.externalId}'`;
+  return new KeywardError('precondition_failed', `ratelimit '${name}' was requested but does not exist for key '${key.id}'${suffix}`);
+}
+
 function prepare(key: KeyRecord): PreparedKey {
   const limits = new Map<string, LimitConfig>();
   const add = (r: KeyRecord['ratelimits'][number], identifier: string) =>
@@ -349,7 +361,7 @@ export class VerifyService {
         }
         const config = prepared.limits.get(r.name);
         if (config === undefined) {
-          throw new KeywardError('precondition_failed', `ratelimit '${r.name}' was requested but does not exist for key '${key.id}'`);
+          throw missingRatelimit(r.name, key);
         }
         planned.set(r.name, { config, cost });
       }

@@ -139,6 +139,8 @@ describe('apis.listKeys', () => {
     it('without read_key and read_api both, the API looks missing', async () => {
       const { apiId } = await apiWithKeys(1);
       const missing = await list({ apiId: 'api_doesnotexist' });
+      // Upstream's words, which do not echo the caller's id.
+      expect(missing.body.error.detail).toBe('The specified API was not found.');
       for (const permissions of [
         ['api.*.read_key'],
         ['api.*.read_api'],
@@ -148,7 +150,7 @@ describe('apis.listKeys', () => {
         const res = await list({ apiId }, await t.rootKeyWith(permissions));
         expect(res.status, permissions.join()).toBe(404);
         expect(res.body.error.type).toBe('https://unkey.com/docs/errors/unkey/data/api_not_found');
-        expect(res.body.error.detail).toBe(missing.body.error.detail.replace('api_doesnotexist', apiId));
+        expect(res.body.error.detail).toBe(missing.body.error.detail);
       }
     });
   });

@@ -266,7 +266,7 @@ describe('keys.verifyKey: 412', () => {
       title: 'Precondition Failed',
       status: 412,
       type: 'https://unkey.com/docs/errors/unkey/application/precondition_failed',
-      detail: `ratelimit 'missing_limit' was requested but does not exist for key '${keyId}'`,
+      detail: `ratelimit 'missing_limit' was requested but does not exist for key '${keyId}' and there is no identity connected.`,
     });
     expect(JSON.stringify(res.body)).not.toContain(key);
     expect(await remaining(keyId)).toBe(3);
