@@ -131,6 +131,17 @@ describe('the verify lane answers as Fastify does', () => {
       lane: true,
     },
     {
+      name: 'an ad-hoc rate limit of 0 ms (upstream minimum 0)',
+      body: () => JSON.stringify({ key: keys.valid, ratelimits: [{ name: 'instant', limit: 100, duration: 0, cost: 0 }] }),
+      lane: true,
+    },
+    {
+      name: 'an ad-hoc rate limit of 500 ms',
+      body: () => JSON.stringify({ key: keys.valid, ratelimits: [{ name: 'half', limit: 100, duration: 500, cost: 0 }] }),
+      lane: true,
+    },
+    { name: 'an empty migrationId (upstream: no migration)', body: () => JSON.stringify({ key: keys.valid, migrationId: '' }), lane: true },
+    {
       name: 'charset utf-8 spelled out',
       headers: () => json({ 'content-type': 'application/json; charset=utf-8' }),
       body: () => JSON.stringify({ key: keys.valid }),
@@ -271,5 +282,31 @@ describe('the verify lane counts the workspace API rate limit as Fastify does', 
     expect(refusedByLane.status).toBe(429);
     expect(Number(refusedByLane.headers['retry-after'])).toBeGreaterThan(0);
     expect(normalize(refusedByLane)).toEqual(normalize(refusedByFastify));
+  });
+});
+
+describe('the verify lane takes more than 50 rate limits, as upstream and Fastify do', () => {
+  let t: TestServer;
+  let address: string;
+  let key: string;
+
+  beforeAll(async () => {
+    t = await startTestServer();
+    const apiId = (await t.call('apis.createApi', { name: 'many limits api' })).body.data.apiId;
+    key = (await t.call('keys.createKey', { apiId })).body.data.key;
+    address = await t.listen();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('51 ad-hoc limits: answered by the lane, with the answer Fastify gives', async () => {
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${t.rootKey}` };
+    const ratelimits = Array.from({ length: 51 }, (_, i) => ({ name: `lim${i}`, limit: 100, duration: 60_000, cost: 0 }));
+    const body = JSON.stringify({ key, ratelimits });
+    const lane = await overSocket(address, '/v2/keys.verifyKey', headers, body);
+    expect(lane.status).toBe(200);
+    expect(JSON.parse(lane.body).data.ratelimits).toHaveLength(51);
+    expect(normalize(lane)).toEqual(normalize(await throughFastify(t, '/v2/keys.verifyKey', headers, body)));
   });
 });

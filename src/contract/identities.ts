@@ -10,11 +10,15 @@ const IdentityRatelimits = Type.Array(RatelimitIn, { maxItems: 50, description: 
 /** Free-form data for your own use, up to 100 properties and 1 MiB as JSON (the size is checked by the service). */
 const IdentityMeta = Type.Optional(JsonObject);
 
-export const CreateIdentityBody = RequestObject({
-  externalId: ExternalIdField,
-  meta: IdentityMeta,
-  ratelimits: Type.Optional(IdentityRatelimits),
-});
+/** Other fields are ignored, as upstream does on this operation. */
+export const CreateIdentityBody = Type.Object(
+  {
+    externalId: ExternalIdField,
+    meta: IdentityMeta,
+    ratelimits: Type.Optional(IdentityRatelimits),
+  },
+  { additionalProperties: true },
+);
 export const CreateIdentityData = Type.Object({ identityId: Type.String() });
 
 /** An identity as its own operations return it: a key's `identity`, except that `ratelimits` is always present. */

@@ -8,8 +8,9 @@ export const ApiIdRef = ResourceId('The API id (`api_...`).');
 export const ExternalIdField = Type.String({
   minLength: 1,
   maxLength: 255,
-  pattern: '^[a-zA-Z0-9_.-]+$',
-  description: 'Your id for the owner (user, org); creates or links an identity.',
+  // Anything printable, as upstream (`auth0|123`, e-mail addresses); control characters stay out of logs and audit names.
+  pattern: '^[^\\u0000-\\u001f\\u007f]+$',
+  description: 'Your id for the owner (user, org), such as `user_123`, `auth0|123` or an e-mail address; creates or links an identity.',
 });
 export const PermissionSlug = Type.String({ minLength: 1, maxLength: 128, pattern: '^[a-zA-Z0-9_:\\-\\.\\*]+$' });
 export const RoleName = Type.String({ minLength: 1, maxLength: 128 });
@@ -42,7 +43,8 @@ export const RatelimitIn = Type.Object(
     duration: WindowMs,
     autoApply: Type.Boolean({ default: false, description: 'Checked on every verification, even when not named.' }),
   },
-  { additionalProperties: false },
+  // Other fields are ignored, as upstream: a limit read by keys.getKey (with its `id`) can be sent back as it is.
+  { additionalProperties: true },
 );
 
 export const CreateKeyBody = RequestObject({
@@ -130,14 +132,18 @@ export const UpdateCreditsBody = RequestObject({
   value: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: MAX_COUNT }), Type.Null()])),
 });
 
-export const RerollKeyBody = RequestObject({
-  keyId: KeyIdField,
-  expiration: Type.Integer({
-    minimum: 0,
-    maximum: 4102444800000,
-    description: 'Milliseconds from now until the old key stops verifying (rounded up to the minute).',
-  }),
-});
+/** Other fields are ignored, as upstream does on this operation. */
+export const RerollKeyBody = Type.Object(
+  {
+    keyId: KeyIdField,
+    expiration: Type.Integer({
+      minimum: 0,
+      maximum: 4102444800000,
+      description: 'Milliseconds from now until the old key stops verifying (rounded up to the minute).',
+    }),
+  },
+  { additionalProperties: true },
+);
 
 export const ListKeysBody = RequestObject({
   apiId: Type.String({ minLength: 1, maxLength: 255 }),
@@ -147,6 +153,9 @@ export const ListKeysBody = RequestObject({
   decrypt: Type.Boolean({ default: false }),
   revalidateKeysCache: Type.Boolean({ default: false }),
 });
+
+/** Entries of verify's `ratelimits`: upstream sets no bound; each one is a counter round trip, so Keyward keeps one. */
+export const MAX_VERIFY_RATELIMITS = 100;
 
 export const VerifyKeyBody = RequestObject({
   key: Type.String({ minLength: 1, maxLength: 512 }),
@@ -160,14 +169,20 @@ export const VerifyKeyBody = RequestObject({
           name: Type.String({ minLength: 3, maxLength: 255 }),
           cost: Type.Integer({ minimum: 0, maximum: MAX_COUNT, default: 1 }),
           limit: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_COUNT })),
-          duration: Type.Optional(WindowMs),
+          duration: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              maximum: MAX_WINDOW_MS,
+              description: 'Window length in milliseconds (0 to 365 days, as upstream; below 1 ms counts as a 1 ms window).',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
-      { maxItems: 50 },
+      { maxItems: MAX_VERIFY_RATELIMITS },
     ),
   ),
-  migrationId: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  migrationId: Type.Optional(Type.String({ maxLength: 256, description: 'An empty string means no migration, as upstream.' })),
 });
 
 export const VerifyRatelimitOut = Type.Object({

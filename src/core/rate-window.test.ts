@@ -23,4 +23,10 @@ describe('decide', () => {
     expect(decide({ current: 5, previous: 0 }, 5, 0, 0, 1000).success).toBe(true);
     expect(decide({ current: 0, previous: 0 }, 0, 0, 0, 1000)).toEqual({ success: false, remaining: 0, reset: 1000 });
   });
+
+  it('a 0 ms duration (upstream accepts it on verify) counts as a 1 ms window: finite numbers, never NaN', () => {
+    expect(fixedWindow(1234, 0)).toEqual({ sequence: 1234, start: 1234, reset: 1235 });
+    expect(decide({ current: 0, previous: 0 }, 1, 1, 1234, 0)).toEqual({ success: true, remaining: 0, reset: 1235 });
+    expect(decide({ current: 1, previous: 0 }, 1, 1, 1234, 0)).toEqual({ success: false, remaining: 0, reset: 1235 });
+  });
 });

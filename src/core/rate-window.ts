@@ -12,7 +12,9 @@ export interface FixedWindow {
   reset: number;
 }
 
+/** Durations below 1 ms (verify's ad-hoc limits accept 0, as upstream) count as 1 ms: never a division by zero. */
 export function fixedWindow(now: number, duration: number): FixedWindow {
+  if (!(duration >= 1)) duration = 1;
   const sequence = Math.floor(now / duration);
   return { sequence, start: sequence * duration, reset: (sequence + 1) * duration };
 }
@@ -36,6 +38,7 @@ export interface Decision {
  * exactly at the limit.
  */
 export function decide(counts: WindowCounts, limit: number, cost: number, now: number, duration: number): Decision {
+  if (!(duration >= 1)) duration = 1;
   const window = fixedWindow(now, duration);
   if (limit <= 0) return { success: false, remaining: 0, reset: window.reset };
   const elapsed = (now - window.start) / duration;

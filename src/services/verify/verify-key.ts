@@ -235,7 +235,8 @@ export class VerifyService {
     // nothing after the first try.
     const key = await keyCache.get(keyCacheKey(workspaceId, hash), () => store.findKeyByHash(workspaceId, hash));
     // With a migrationId a miss may still be an imported key, found by its original hash (docs/unkey-compatibility.md, "Verification against a migration").
-    if (!key) return input.migrationId === undefined ? NOT_FOUND : this.verifyMigrated(ctx, input, input.migrationId);
+    // An empty migrationId means none, as upstream.
+    if (!key) return input.migrationId ? this.verifyMigrated(ctx, input, input.migrationId) : NOT_FOUND;
     // Belt and braces (the lookup is scoped): another workspace's key answers exactly like an unknown one.
     if (key.workspaceId !== workspaceId) return NOT_FOUND;
     // Without verify permission on this key's API the caller must not learn the key exists (masked, as upstream).
@@ -352,7 +353,8 @@ export class VerifyService {
             id: '',
             name: r.name,
             limit: r.limit,
-            duration: r.duration,
+            // Upstream's minimum is 0; a window must be at least 1 ms long (the window arithmetic divides by it).
+            duration: r.duration || 1,
             autoApply: false,
             counter: counterKey(key.workspaceId, r.name, key.id),
           };

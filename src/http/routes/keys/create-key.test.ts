@@ -117,7 +117,7 @@ describe('keys.createKey', () => {
         { apiId, byteLength: 15 },
         { apiId, byteLength: 256 },
         { apiId, name: '' },
-        { apiId, externalId: 'a b' },
+        { apiId, externalId: 'a\nb' },
         { apiId, meta: 'text' },
         { apiId, permissions: ['no spaces'] },
         { apiId, expires: 4102444800001 },

@@ -216,7 +216,7 @@ describe('keys.migrateKeys', () => {
         { migrationId, apiId, keys: [{ hash, start: 'sk_1234' }] },
         { migrationId, apiId, keys: [{ hash }], extra: true },
         { migrationId: 'mi', apiId, keys: [{ hash }] },
-        { migrationId, apiId, keys: [{ hash, externalId: 'has space' }] },
+        { migrationId, apiId, keys: [{ hash, externalId: 'has\u0000nul' }] },
         { migrationId, apiId, keys: [{ hash, expires: 1.5 }] },
         { migrationId, apiId, keys: [{ hash, meta: ['not', 'an', 'object'] }] },
         { migrationId, apiId, keys: [{ hash, credits: { remaining: 5, refill: { interval: 'monthly', amount: 5 } } }] },

@@ -128,7 +128,6 @@ describe('keys.rerollKey', () => {
         { keyId, expiration: 4102444800001 },
         { keyId, expiration: 1.5 },
         { expiration: 0 },
-        { keyId, expiration: 0, x: 1 },
       ]) {
         const res = await reroll(body);
         expect(res.status, JSON.stringify(body)).toBe(400);

@@ -133,7 +133,7 @@ describe('keys.updateKey', () => {
       for (const body of [
         { name: 'x' },
         { keyId, name: '' },
-        { keyId, externalId: 'has space' },
+        { keyId, externalId: 'has\u007fdel' },
         { keyId, meta: [1] },
         { keyId, expires: -1 },
         { keyId, enabled: 'yes' },

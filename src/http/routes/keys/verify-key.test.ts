@@ -308,7 +308,9 @@ describe('keys.verifyKey: 400', () => {
     ['credits without cost', { key: 'abc', credits: {} }],
     ['too many tags', { key: 'abc', tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }],
     ['ratelimit name too short', { key: 'abc', ratelimits: [{ name: 'ab' }] }],
-    ['ratelimit duration under a second', { key: 'abc', ratelimits: [{ name: 'abc', limit: 1, duration: 999 }] }],
+    ['ratelimit duration negative', { key: 'abc', ratelimits: [{ name: 'abc', limit: 1, duration: -1 }] }],
+    ['more than 100 ratelimits', { key: 'abc', ratelimits: Array.from({ length: 101 }, (_, i) => ({ name: `abc${i}` })) }],
+    ['migrationId too long', { key: 'abc', migrationId: 'm'.repeat(257) }],
     ['ratelimit with an unknown field', { key: 'abc', ratelimits: [{ name: 'abc', window: 1000 }] }],
     ['not JSON', '{"key": '],
   ])('schema violation: %s', async (_name, body) => {
