@@ -100,6 +100,42 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
       expect(seen).toEqual(ids);
     });
 
+    it('reports refused calls as upstream: the untouched balance on USAGE_EXCEEDED, uncharged limits on RATE_LIMITED and multiLimit', async () => {
+      const { data: api } = await unkey.apis.createApi({ name: 'refusals' });
+      const { data: created } = await unkey.keys.createKey({
+        apiId: api.apiId,
+        credits: { remaining: 5 },
+        ratelimits: [
+          { name: 'general', limit: 8, duration: 60_000, autoApply: true },
+          { name: 'strict', limit: 1, duration: 60_000, autoApply: false },
+        ],
+      });
+      // Upstream: remaining 5, cost 15 -> USAGE_EXCEEDED with credits 5 (not 0); the limits were counted.
+      expect((await unkey.keys.verifyKey({ key: created.key, credits: { cost: 15 } })).data).toMatchObject({
+        code: 'USAGE_EXCEEDED',
+        credits: 5,
+      });
+      expect((await unkey.keys.verifyKey({ key: created.key, ratelimits: [{ name: 'strict' }] })).data.code).toBe('VALID');
+      // `strict` is exhausted; `general` (8, 2 counted) reports 6 as upstream, not 5 as if this refused call had counted.
+      const refused = await unkey.keys.verifyKey({ key: created.key, ratelimits: [{ name: 'strict' }] });
+      expect(refused.data.code).toBe('RATE_LIMITED');
+      expect(refused.data.ratelimits?.map((r) => [r.name, r.exceeded, r.remaining])).toEqual([
+        ['general', false, 6],
+        ['strict', true, 0],
+      ]);
+      const namespace = `refusals_${engine}`;
+      await unkey.ratelimit.limit({ namespace, identifier: 'full', limit: 1, duration: 60_000 });
+      const multi = await unkey.ratelimit.multiLimit([
+        { namespace, identifier: 'free', limit: 3, duration: 60_000 },
+        { namespace, identifier: 'full', limit: 1, duration: 60_000 },
+      ]);
+      expect(multi.data.passed).toBe(false);
+      expect(multi.data.limits.map((l) => [l.passed, l.remaining])).toEqual([
+        [true, 3],
+        [false, 0],
+      ]);
+    });
+
     it('surfaces errors as the typed classes the client declares', async () => {
       const { data: api } = await unkey.apis.createApi({ name: 'errors' });
       await unkey.keys.createKey({ apiId: api.apiId }).then((r) => expect(r.data.keyId).toBeTruthy());

@@ -239,7 +239,8 @@ describe('the verify lane answers as Fastify does', () => {
     const first = JSON.parse((await overSocket(address, '/v2/keys.verifyKey', json(), spend)).body).data;
     const second = JSON.parse((await throughFastify(t, '/v2/keys.verifyKey', json(), spend)).body).data;
     const third = JSON.parse((await overSocket(address, '/v2/keys.verifyKey', json(), spend)).body).data;
-    expect([first.credits, second.credits, third.credits]).toEqual([3, 1, 0]);
+    // The refused third call reports the balance it could not pay from, untouched (upstream's USAGE_EXCEEDED).
+    expect([first.credits, second.credits, third.credits]).toEqual([3, 1, 1]);
     expect([first.code, second.code, third.code]).toEqual(['VALID', 'VALID', 'USAGE_EXCEEDED']);
   });
 

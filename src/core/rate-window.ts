@@ -46,3 +46,11 @@ export function decide(counts: WindowCounts, limit: number, cost: number, now: n
   if (effective > limit) return { success: false, remaining: 0, reset: window.reset };
   return { success: true, remaining: Math.max(0, limit - effective), reset: window.reset };
 }
+
+/**
+ * What a check that passed reports when its batch was refused (a multiLimit or a verification with another limit
+ * exceeded): nothing of the batch was counted, so `limit - used` without its cost, as upstream reports it.
+ */
+export function uncharged(counts: WindowCounts, limit: number, now: number, duration: number): number {
+  return decide(counts, limit, 0, now, duration).remaining;
+}

@@ -94,6 +94,28 @@ export function limiterConformance(name: string, open: () => Promise<Limiter>): 
       expect((await limiter.check([{ key: a, limit: 5, duration: 60_000, cost: 5 }], T0))[0]!.success).toBe(true);
     });
 
+    it('a refused batch reports the checks that passed without any cost of the batch, as upstream (nothing was counted)', async () => {
+      const a = key();
+      const b = key();
+      await limiter.check([{ key: a, limit: 10, duration: 60_000, cost: 2 }], T0);
+      await limiter.check([{ key: b, limit: 1, duration: 60_000, cost: 1 }], T0);
+      const batch = await limiter.check(
+        [
+          { key: a, limit: 10, duration: 60_000, cost: 1 },
+          { key: a, limit: 10, duration: 60_000, cost: 2 },
+          { key: b, limit: 1, duration: 60_000, cost: 1 },
+        ],
+        T0,
+      );
+      // Upstream reports 8 for `a` (10 less the 2 counted before), not 7 and 5 as if this refused call had been charged.
+      expect(batch.map((r) => [r.success, r.remaining])).toEqual([
+        [true, 8],
+        [true, 8],
+        [false, 0],
+      ]);
+      expect((await limiter.check([{ key: a, limit: 10, duration: 60_000, cost: 0 }], T0))[0]!.remaining).toBe(8);
+    });
+
     it('counts a key named twice in one batch cumulatively', async () => {
       const k = key();
       const batch = await limiter.check(

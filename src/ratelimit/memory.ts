@@ -1,4 +1,4 @@
-import { decide, fixedWindow, type Decision, type WindowCounts } from '../core/rate-window.js';
+import { decide, fixedWindow, uncharged, type Decision, type WindowCounts } from '../core/rate-window.js';
 import { BoundedCounters, type Counter, type CounterCaps, type Group } from './bounded-counters.js';
 import type { LimitCheck, Limiter } from './limiter.js';
 
@@ -75,6 +75,16 @@ export class MemoryLimiter implements Limiter {
       return decide(counts, c.limit, c.cost, now, c.duration);
     });
     const passed = decisions.every((d) => d.success);
+    // A refused batch charged nothing, so the checks that passed report what is left without any of its costs, as
+    // upstream does (core/rate-window.ts, `uncharged`).
+    if (!passed) {
+      checks.forEach((c, i) => {
+        const decision = decisions[i]!;
+        if (!decision.success) return;
+        const { sequence } = fixedWindow(now, c.duration);
+        decision.remaining = uncharged(countsIn(pending.get(counterId(c))!.stored, sequence), c.limit, now, c.duration);
+      });
+    }
     for (const [id, { group, stored, next }] of pending) {
       if (stored === undefined) {
         if (passed) this.counters.add(group, id, next!);

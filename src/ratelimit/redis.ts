@@ -10,13 +10,15 @@ import type { LimitCheck, Limiter } from './limiter.js';
  *
  * KEYS: for each check, its current-window counter then its previous-window counter.
  * ARGV: now, then for each check: limit, cost, window start, duration.
- * Returns, for each check: success (1/0), remaining.
+ * Returns, for each check: success (1/0), remaining. When any check fails nothing is committed, and the checks that
+ * passed report their remaining without any cost of the batch (core/rate-window.ts, `uncharged`).
  */
 const SCRIPT = `
 local now = tonumber(ARGV[1])
 local n = #KEYS / 2
 local pending = {}
 local results = {}
+local uncharged = {}
 local allPassed = true
 for i = 1, n do
   local cur_key = KEYS[2 * i - 1]
@@ -25,13 +27,15 @@ for i = 1, n do
   local cost = tonumber(ARGV[4 * i - 1])
   local start = tonumber(ARGV[4 * i])
   local duration = tonumber(ARGV[4 * i + 1])
-  local current = pending[cur_key] or tonumber(redis.call('GET', cur_key) or '0')
+  local stored = tonumber(redis.call('GET', cur_key) or '0')
+  local current = pending[cur_key] or stored
   local previous = tonumber(redis.call('GET', prev_key) or '0')
   pending[cur_key] = current + cost
+  local weighted = math.floor(previous * (1 - (now - start) / duration))
   local ok = 0
   local remaining = 0
   if limit > 0 then
-    local effective = current + math.floor(previous * (1 - (now - start) / duration)) + cost
+    local effective = current + weighted + cost
     if effective <= limit then
       ok = 1
       remaining = limit - effective
@@ -40,6 +44,12 @@ for i = 1, n do
   if ok == 0 then allPassed = false end
   results[2 * i - 1] = ok
   results[2 * i] = remaining
+  uncharged[i] = math.max(0, limit - (stored + weighted))
+end
+if not allPassed then
+  for i = 1, n do
+    if results[2 * i - 1] == 1 then results[2 * i] = uncharged[i] end
+  end
 end
 if allPassed then
   for i = 1, n do

@@ -44,7 +44,10 @@ describe.each(['sqlite', 'postgres'] as const)('credits under concurrent verifie
     const { keyId, key } = await keyWithCredits(50);
     const results = await Promise.all(Array.from({ length: 60 }, () => t.call('keys.verifyKey', { key, credits: { cost: 3 } })));
     expect(results.filter((r) => r.body.data.code === 'VALID')).toHaveLength(16);
-    expect(results.filter((r) => r.body.data.code === 'USAGE_EXCEEDED')).toHaveLength(44);
+    const exceeded = results.filter((r) => r.body.data.code === 'USAGE_EXCEEDED');
+    expect(exceeded).toHaveLength(44);
+    // Each refused call reports the balance it could not pay from, untouched (upstream): 2, never 0.
+    expect(exceeded.every((r) => r.body.data.credits === 2)).toBe(true);
     expect((await t.server.store.findKey(t.workspaceId, keyId))?.remaining).toBe(2);
   });
 });

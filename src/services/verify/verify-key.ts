@@ -296,9 +296,12 @@ export class VerifyService {
         standing.updatedAt === record.updatedAt &&
         standing.enabled &&
         (standing.expires === null || now <= standing.expires) &&
-        standing.remaining !== null;
-      if (unchanged) return answer('USAGE_EXCEEDED', prepared.fields, 0, ratelimits);
-      // The key changed after this verification read it: decide again on the key as it is now, at the time it is now.
+        standing.remaining !== null &&
+        standing.remaining < cost;
+      // The balance that could not pay, untouched, as upstream reports it (remaining 5, cost 15 -> credits 5).
+      if (unchanged) return answer('USAGE_EXCEEDED', prepared.fields, standing.remaining, ratelimits);
+      // The key changed after this verification read it (or, on PostgreSQL, its balance was raised between the refused
+      // charge and the read of its standing): decide again on the key as it is now, at the time it is now.
       // Each pass needs another committed change of the key to fail again, so a few passes are plenty.
       if (attempt === MAX_DECISIONS) {
         throw new KeywardError('unexpected_error', `key '${record.id}' kept changing during its verification; nothing was charged`);

@@ -189,15 +189,23 @@ describe('keys.verifyKey: INSUFFICIENT_PERMISSIONS', () => {
 });
 
 describe('keys.verifyKey: USAGE_EXCEEDED', () => {
-  it('when the balance is below the cost: credits 0, nothing charged, the balance still usable', async () => {
-    const { keyId, key } = await createKey({ credits: { remaining: 2 } });
+  it('when the balance is below the cost: the untouched balance as credits (upstream: remaining 5, cost 15 -> credits 5), nothing charged', async () => {
+    const { keyId, key } = await createKey({ credits: { remaining: 5 } });
+    expect(await verifyData({ key, credits: { cost: 15 } })).toEqual({
+      valid: false,
+      code: 'USAGE_EXCEEDED',
+      keyId,
+      enabled: true,
+      credits: 5,
+    });
+    expect(await verifyData({ key, credits: { cost: 3 } })).toMatchObject({ code: 'VALID', credits: 2 });
     expect((await verifyData({ key })).credits).toBe(1);
     expect(await verifyData({ key, credits: { cost: 2 } })).toEqual({
       valid: false,
       code: 'USAGE_EXCEEDED',
       keyId,
       enabled: true,
-      credits: 0,
+      credits: 1,
     });
     expect(await remaining(keyId)).toBe(1);
     expect(await verifyData({ key })).toEqual({ valid: true, code: 'VALID', keyId, enabled: true, credits: 0 });
@@ -232,7 +240,8 @@ describe('keys.verifyKey: RATE_LIMITED', () => {
           remaining: 0,
           autoApply: true,
         },
-        { exceeded: false, id: '', name: 'burst', limit: 10, duration: 1000, reset: expect.any(Number), remaining: 9, autoApply: false },
+        // Not exceeded, and not charged by this refused call (upstream): all 10 left.
+        { exceeded: false, id: '', name: 'burst', limit: 10, duration: 1000, reset: expect.any(Number), remaining: 10, autoApply: false },
       ],
     });
     expect(first.ratelimits[0].id).toMatch(/^rl_/);

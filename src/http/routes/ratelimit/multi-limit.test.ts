@@ -43,6 +43,8 @@ describe('ratelimit.multiLimit', () => {
       ]);
       expect(res.body.data.passed).toBe(false);
       expect(res.body.data.limits.map((l: { passed: boolean }) => l.passed)).toEqual([true, false]);
+      // As upstream, the check that passed reports what is left without this refused batch's cost: 3, not 2.
+      expect(res.body.data.limits.map((l: { remaining: number }) => l.remaining)).toEqual([3, 0]);
       expect(await remaining(ns.name, 'free', 3)).toBe(3);
     });
 
