@@ -61,6 +61,13 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
       expect(afterUpdate.data.name).toBe('acme-renamed');
       expect(afterUpdate.data.meta).toBeUndefined();
 
+      // Upstream: credits {refill} alone changes only the refill; the balance (2) stays.
+      await unkey.keys.updateKey({ keyId: created.keyId, credits: { refill: { interval: 'daily', amount: 7 } } });
+      expect((await unkey.keys.getKey({ keyId: created.keyId })).data.credits).toEqual({
+        remaining: 2,
+        refill: { interval: 'daily', amount: 7 },
+      });
+
       const credits = await unkey.keys.updateCredits({ keyId: created.keyId, operation: 'set', value: 10 });
       expect(credits.data.remaining).toBe(10);
       const unlimited = await unkey.keys.updateCredits({ keyId: created.keyId, operation: 'set', value: null });

@@ -35,6 +35,19 @@ export const CreditsIn = Type.Object(
   { additionalProperties: false },
 );
 
+/** updateKeyCredits as upstream: `remaining` may be left out to change only the refill (the balance stays). */
+export const UpdateCreditsIn = Type.Object(
+  {
+    remaining: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0, maximum: MAX_COUNT }), Type.Null()], {
+        description: 'null means unlimited (which also clears the refill); absent leaves the balance as it is.',
+      }),
+    ),
+    refill: Type.Optional(Type.Union([RefillIn, Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+
 export const RatelimitIn = Type.Object(
   {
     name: Type.String({ minLength: 3, maxLength: 128 }),
@@ -117,7 +130,7 @@ export const UpdateKeyBody = RequestObject({
   externalId: Type.Optional(Type.Union([ExternalIdField, Type.Null()])),
   meta: Type.Optional(Type.Union([JsonObject, Type.Null()])),
   expires: Type.Optional(Type.Union([UnixMs('When the key stops verifying (Unix ms).'), Type.Null()])),
-  credits: Type.Optional(Type.Union([CreditsIn, Type.Null()])),
+  credits: Type.Optional(Type.Union([UpdateCreditsIn, Type.Null()])),
   ratelimits: Type.Optional(Type.Array(RatelimitIn, { maxItems: 50 })),
   enabled: Type.Optional(Type.Boolean()),
   roles: Type.Optional(Type.Array(RoleName, { maxItems: 100 })),
