@@ -128,5 +128,14 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
         name: 'PreconditionFailedErrorResponse',
       });
     });
+
+    it("applies the API's default prefix when the client omits prefix (upstream's API default; the client always sends byteLength 16)", async () => {
+      const { data: api } = await unkey.apis.createApi({ name: 'defaults' });
+      const set = await t.call('apiSettings.updateSettings', { apiId: api.apiId, defaultPrefix: 'sk_test', defaultByteLength: 64 });
+      expect(set.status).toBe(200);
+      const { data: created } = await unkey.keys.createKey({ apiId: api.apiId });
+      expect(created.key.startsWith('sk_test_')).toBe(true);
+      expect((await unkey.keys.verifyKey({ key: created.key })).data.valid).toBe(true);
+    });
   });
 }

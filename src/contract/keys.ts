@@ -12,6 +12,10 @@ export const ExternalIdField = Type.String({
   description: 'Your id for the owner (user, org); creates or links an identity.',
 });
 export const PermissionSlug = Type.String({ minLength: 1, maxLength: 128, pattern: '^[a-zA-Z0-9_:\\-\\.\\*]+$' });
+/** A key prefix, as keys.createKey takes it and as an API's default prefix. */
+export const KeyPrefix = (description: string) => Type.String({ minLength: 1, maxLength: 16, pattern: '^[a-zA-Z0-9_]+$', description });
+/** A key's random part in bytes, as keys.createKey takes it and as an API's default byte length. */
+export const KeyByteLength = (description: string) => Type.Integer({ minimum: 16, maximum: 255, description });
 export const RoleName = Type.String({ minLength: 1, maxLength: 128 });
 /** A rate-limit window of a key, an identity or an ad-hoc verification limit. */
 const WindowMs = Type.Integer({ minimum: 1000, maximum: MAX_WINDOW_MS, description: 'Window length in milliseconds (1 s to 365 days).' });
@@ -60,9 +64,9 @@ export const RatelimitIn = Type.Object(
 
 export const CreateKeyBody = RequestObject({
   apiId: ApiIdRef,
-  prefix: Type.Optional(Type.String({ minLength: 1, maxLength: 16, pattern: '^[a-zA-Z0-9_]+$' })),
+  prefix: Type.Optional(KeyPrefix("Absent: the API's default prefix (apiSettings), else none.")),
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-  byteLength: Type.Integer({ minimum: 16, maximum: 255, default: 16 }),
+  byteLength: Type.Optional(KeyByteLength("Absent: the API's default byte length (apiSettings), else 16.")),
   externalId: Type.Optional(ExternalIdField),
   meta: Type.Optional(JsonObject),
   roles: Type.Optional(Type.Array(RoleName, { maxItems: 100 })),
