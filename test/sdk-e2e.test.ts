@@ -61,6 +61,13 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
       expect(afterUpdate.data.name).toBe('acme-renamed');
       expect(afterUpdate.data.meta).toBeUndefined();
 
+      // Upstream: credits {refill} alone changes only the refill; the balance (2) stays.
+      await unkey.keys.updateKey({ keyId: created.keyId, credits: { refill: { interval: 'daily', amount: 7 } } });
+      expect((await unkey.keys.getKey({ keyId: created.keyId })).data.credits).toEqual({
+        remaining: 2,
+        refill: { interval: 'daily', amount: 7 },
+      });
+
       const credits = await unkey.keys.updateCredits({ keyId: created.keyId, operation: 'set', value: 10 });
       expect(credits.data.remaining).toBe(10);
       const unlimited = await unkey.keys.updateCredits({ keyId: created.keyId, operation: 'set', value: null });
@@ -156,6 +163,15 @@ for (const engine of ['sqlite', 'postgres'] as EngineName[]) {
         statusCode: 412,
         name: 'PreconditionFailedErrorResponse',
       });
+    });
+
+    it("applies the API's default prefix when the client omits prefix (upstream's API default; the client always sends byteLength 16)", async () => {
+      const { data: api } = await unkey.apis.createApi({ name: 'defaults' });
+      const set = await t.call('apiSettings.updateSettings', { apiId: api.apiId, defaultPrefix: 'sk_test', defaultByteLength: 64 });
+      expect(set.status).toBe(200);
+      const { data: created } = await unkey.keys.createKey({ apiId: api.apiId });
+      expect(created.key.startsWith('sk_test_')).toBe(true);
+      expect((await unkey.keys.verifyKey({ key: created.key })).data.valid).toBe(true);
     });
   });
 }

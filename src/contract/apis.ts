@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { RequestObject, ResourceId } from './common.js';
+import { KeyByteLength, KeyPrefix } from './keys.js';
 
 export const ApiIdField = Type.String({ minLength: 8, maxLength: 255, pattern: '^[a-zA-Z0-9_]+$', description: 'The API id (`api_...`).' });
 
@@ -23,6 +24,16 @@ export const UpdateApiSettingsBody = RequestObject({
         'keys.getKey and apis.listKeys can return it with `decrypt: true`. Off: recoverable and decrypt answer 412.',
     }),
   ),
+  defaultPrefix: Type.Optional(
+    Type.Union([KeyPrefix("The prefix keys.createKey gives a key when the request has no `prefix` (Unkey's API default)."), Type.Null()], {
+      description: 'null removes it.',
+    }),
+  ),
+  defaultByteLength: Type.Optional(
+    Type.Union([KeyByteLength('The byte length keys.createKey uses when the request has no `byteLength` (unset: 16).'), Type.Null()], {
+      description: 'null removes it.',
+    }),
+  ),
   ipWhitelist: Type.Optional(
     Type.Union([Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 }), Type.Null()], {
       description:
@@ -36,6 +47,8 @@ export const ApiSettingsData = Type.Object({
   name: Type.String(),
   deleteProtection: Type.Boolean(),
   storeEncryptedKeys: Type.Boolean(),
+  defaultPrefix: Type.Optional(Type.String({ description: 'Absent when the API has no default prefix.' })),
+  defaultByteLength: Type.Optional(Type.Integer({ description: 'Absent when the API has no default byte length (keys get 16).' })),
   ipWhitelist: Type.Optional(Type.Array(Type.String(), { description: 'Absent when the API has no IP whitelist.' })),
 });
 export const GetApiSettingsBody = RequestObject({ apiId: ApiIdField });

@@ -13,6 +13,10 @@ export const ExternalIdField = Type.String({
   description: 'Your id for the owner (user, org), such as `user_123`, `auth0|123` or an e-mail address; creates or links an identity.',
 });
 export const PermissionSlug = Type.String({ minLength: 1, maxLength: 128, pattern: '^[a-zA-Z0-9_:\\-\\.\\*]+$' });
+/** A key prefix, as keys.createKey takes it and as an API's default prefix. */
+export const KeyPrefix = (description: string) => Type.String({ minLength: 1, maxLength: 16, pattern: '^[a-zA-Z0-9_]+$', description });
+/** A key's random part in bytes, as keys.createKey takes it and as an API's default byte length. */
+export const KeyByteLength = (description: string) => Type.Integer({ minimum: 16, maximum: 255, description });
 export const RoleName = Type.String({ minLength: 1, maxLength: 128 });
 /** A rate-limit window of a key, an identity or an ad-hoc verification limit. */
 const WindowMs = Type.Integer({ minimum: 1000, maximum: MAX_WINDOW_MS, description: 'Window length in milliseconds (1 s to 365 days).' });
@@ -36,6 +40,19 @@ export const CreditsIn = Type.Object(
   { additionalProperties: false },
 );
 
+/** updateKeyCredits as upstream: `remaining` may be left out to change only the refill (the balance stays). */
+export const UpdateCreditsIn = Type.Object(
+  {
+    remaining: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0, maximum: MAX_COUNT }), Type.Null()], {
+        description: 'null means unlimited (which also clears the refill); absent leaves the balance as it is.',
+      }),
+    ),
+    refill: Type.Optional(Type.Union([RefillIn, Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+
 export const RatelimitIn = Type.Object(
   {
     name: Type.String({ minLength: 3, maxLength: 128 }),
@@ -49,9 +66,9 @@ export const RatelimitIn = Type.Object(
 
 export const CreateKeyBody = RequestObject({
   apiId: ApiIdRef,
-  prefix: Type.Optional(Type.String({ minLength: 1, maxLength: 16, pattern: '^[a-zA-Z0-9_]+$' })),
+  prefix: Type.Optional(KeyPrefix("Absent: the API's default prefix (apiSettings), else none.")),
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-  byteLength: Type.Integer({ minimum: 16, maximum: 255, default: 16 }),
+  byteLength: Type.Optional(KeyByteLength("Absent: the API's default byte length (apiSettings), else 16.")),
   externalId: Type.Optional(ExternalIdField),
   meta: Type.Optional(JsonObject),
   roles: Type.Optional(Type.Array(RoleName, { maxItems: 100 })),
@@ -119,7 +136,7 @@ export const UpdateKeyBody = RequestObject({
   externalId: Type.Optional(Type.Union([ExternalIdField, Type.Null()])),
   meta: Type.Optional(Type.Union([JsonObject, Type.Null()])),
   expires: Type.Optional(Type.Union([UnixMs('When the key stops verifying (Unix ms).'), Type.Null()])),
-  credits: Type.Optional(Type.Union([CreditsIn, Type.Null()])),
+  credits: Type.Optional(Type.Union([UpdateCreditsIn, Type.Null()])),
   ratelimits: Type.Optional(Type.Array(RatelimitIn, { maxItems: 50 })),
   enabled: Type.Optional(Type.Boolean()),
   roles: Type.Optional(Type.Array(RoleName, { maxItems: 100 })),

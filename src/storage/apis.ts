@@ -5,6 +5,9 @@ export interface ApiSettingsChange {
   deleteProtection?: boolean;
   storeEncryptedKeys?: boolean;
   ipWhitelist?: string[] | null;
+  /** keys.createKey's prefix and byte length when the request has none; null removes them. */
+  defaultPrefix?: string | null;
+  defaultByteLength?: number | null;
 }
 
 export interface ApiRecord {

@@ -6,5 +6,7 @@ export const apiSettingsData = (api: ApiRecord) => ({
   deleteProtection: api.deleteProtection,
   storeEncryptedKeys: api.storeEncryptedKeys,
   // Absent rather than null when unset, like every optional field Keyward answers.
+  ...(api.defaultPrefix === null ? {} : { defaultPrefix: api.defaultPrefix }),
+  ...(api.defaultByteLength === null ? {} : { defaultByteLength: api.defaultByteLength }),
   ...(api.ipWhitelist === null ? {} : { ipWhitelist: api.ipWhitelist }),
 });

@@ -15,6 +15,12 @@ export interface CreditsInput {
   refill?: RefillInput | null;
 }
 
+/** updateKey's credits: `remaining` may be absent, which changes only the refill. */
+export interface UpdateCreditsDataInput {
+  remaining?: number | null;
+  refill?: RefillInput | null;
+}
+
 export interface RatelimitInput {
   name: string;
   limit: number;
@@ -44,7 +50,7 @@ export interface UpdateKeyInput {
   externalId?: string | null;
   meta?: Meta | null;
   expires?: number | null;
-  credits?: CreditsInput | null;
+  credits?: UpdateCreditsDataInput | null;
   ratelimits?: RatelimitInput[];
   enabled?: boolean;
   roles?: string[];
@@ -104,10 +110,19 @@ export function ratelimitsFrom(limits: RatelimitInput[], now: number): NewRateli
   });
 }
 
-/** updateKey's `credits`: null or `remaining: null` mean unlimited, which also clears refill; an absent refill stays. */
-export function creditsPatch(credits: CreditsInput | null): Pick<KeyPatch, 'remaining' | 'refill'> {
+/**
+ * updateKey's `credits`: null or `remaining: null` mean unlimited, which also clears refill; an absent refill stays.
+ * An absent `remaining` (upstream's UpdateKeyCreditsData) changes only the refill and leaves the balance as it is;
+ * `current` is the key's balance now, so a refill on an unlimited key is refused as when both are given.
+ */
+export function creditsPatch(credits: UpdateCreditsDataInput | null, current: number | null): Pick<KeyPatch, 'remaining' | 'refill'> {
   if (credits === null) return { remaining: null, refill: null };
-  const refill = refillFrom(credits, 'update'); // the 400s: refill on an unlimited key, monthly without a day
+  if (credits.remaining === undefined) {
+    if (credits.refill === undefined) return {};
+    return { refill: refillFrom({ remaining: current, refill: credits.refill }, 'update') };
+  }
+  const given = { remaining: credits.remaining, refill: credits.refill };
+  const refill = refillFrom(given, 'update'); // the 400s: refill on an unlimited key, monthly without a day
   if (credits.remaining === null) return { remaining: null, refill: null };
   return credits.refill === undefined ? { remaining: credits.remaining } : { remaining: credits.remaining, refill };
 }

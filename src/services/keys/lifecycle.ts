@@ -138,7 +138,7 @@ export class KeyService {
     };
     await changeKey(this.deps, ctx, input.keyId, authorize, async (tx, key, now) => {
       const created = await requireCreatable(tx, ctx, input.permissions ?? []);
-      const patch: KeyPatch = input.credits === undefined ? {} : creditsPatch(input.credits);
+      const patch: KeyPatch = input.credits === undefined ? {} : creditsPatch(input.credits, key.remaining);
       const ratelimits = input.ratelimits && ratelimitsFrom(input.ratelimits, now);
       if (input.name !== undefined) patch.name = input.name;
       if (input.meta !== undefined) patch.meta = input.meta;

@@ -73,6 +73,8 @@ export function apiSql(db: Executor): ApiOps {
       if (settings.deleteProtection !== undefined) values.delete_protection = settings.deleteProtection ? 1 : 0;
       if (settings.storeEncryptedKeys !== undefined) values.store_encrypted_keys = settings.storeEncryptedKeys ? 1 : 0;
       if (settings.ipWhitelist !== undefined) values.ip_whitelist = toJson(settings.ipWhitelist);
+      if (settings.defaultPrefix !== undefined) values.default_prefix = settings.defaultPrefix;
+      if (settings.defaultByteLength !== undefined) values.default_byte_length = settings.defaultByteLength;
       await db.updateTable('apis').set(values).where('id', '=', apiId).where('workspace_id', '=', workspaceId).execute();
     },
   };

@@ -67,5 +67,26 @@ export function apiCases(suite: StoreSuite): void {
       await store.insertApi(listed);
       expect(await store.findApi(workspaceId, listed.id)).toEqual(listed);
     });
+
+    it('stores, keeps and removes the default prefix and byte length (keys.createKey applies them)', async () => {
+      const { workspaceId, api } = await fixture();
+      const stranger = await newWorkspace();
+      await store.updateApiSettings(stranger, api.id, { defaultPrefix: 'xx', defaultByteLength: 40 }, NOW + 1);
+      expect(await store.findApi(workspaceId, api.id)).toEqual(api);
+      await store.updateApiSettings(workspaceId, api.id, { defaultPrefix: 'sk_live', defaultByteLength: 255 }, NOW + 2);
+      expect(await store.findApi(workspaceId, api.id)).toEqual({
+        ...api,
+        defaultPrefix: 'sk_live',
+        defaultByteLength: 255,
+        updatedAt: NOW + 2,
+      });
+      // Other settings leave them alone; null removes each on its own.
+      await store.updateApiSettings(workspaceId, api.id, { deleteProtection: true }, NOW + 3);
+      expect(await store.findApi(workspaceId, api.id)).toMatchObject({ defaultPrefix: 'sk_live', defaultByteLength: 255 });
+      await store.updateApiSettings(workspaceId, api.id, { defaultPrefix: null }, NOW + 4);
+      expect(await store.findApi(workspaceId, api.id)).toMatchObject({ defaultPrefix: null, defaultByteLength: 255 });
+      await store.updateApiSettings(workspaceId, api.id, { defaultByteLength: null }, NOW + 5);
+      expect(await store.findApi(workspaceId, api.id)).toMatchObject({ defaultPrefix: null, defaultByteLength: null });
+    });
   });
 }

@@ -4,7 +4,7 @@ import { apiSettingsData } from '../../../contract/views/api-settings.js';
 
 export default defineRoute({
   operation: 'apiSettings.getSettings',
-  summary: "Read an API's Keyward settings (delete protection, encrypted key storage, IP whitelist)",
+  summary: "Read an API's Keyward settings (delete protection, encrypted key storage, IP whitelist, key defaults)",
   description: 'Keyward extension. Requires `api.*.read_api` or `api.<apiId>.read_api`.',
   body: GetApiSettingsBody,
   data: ApiSettingsData,

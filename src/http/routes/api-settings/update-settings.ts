@@ -5,7 +5,8 @@ import { apiSettingsData } from '../../../contract/views/api-settings.js';
 
 export default defineRoute({
   operation: 'apiSettings.updateSettings',
-  summary: "Change an API's Keyward settings: delete protection, encrypted key storage (recoverable keys), IP whitelist",
+  summary:
+    "Change an API's Keyward settings: delete protection, encrypted key storage (recoverable keys), IP whitelist, default key prefix and byte length",
   description: 'Keyward extension; audited as `api.update`. Requires `api.*.update_api` or `api.<apiId>.update_api`.',
   body: UpdateApiSettingsBody,
   data: ApiSettingsData,
@@ -15,6 +16,8 @@ export default defineRoute({
     if (body.deleteProtection !== undefined) settings.deleteProtection = body.deleteProtection;
     if (body.storeEncryptedKeys !== undefined) settings.storeEncryptedKeys = body.storeEncryptedKeys;
     if (body.ipWhitelist !== undefined) settings.ipWhitelist = body.ipWhitelist;
+    if (body.defaultPrefix !== undefined) settings.defaultPrefix = body.defaultPrefix;
+    if (body.defaultByteLength !== undefined) settings.defaultByteLength = body.defaultByteLength;
     return { data: apiSettingsData(await services.apis.updateSettings(ctx, body.apiId, settings)) };
   },
 });

@@ -75,6 +75,24 @@ describe('keys.updateKey', () => {
       expect((await getKey(t, keyId)).credits).toEqual({ remaining: 1 });
     });
 
+    it('credits with refill alone (no remaining) changes only the refill and leaves the balance, as upstream', async () => {
+      // Upstream's UpdateKeyCreditsData makes `remaining` optional: {refill} or {refill: null} alone keeps the balance.
+      const { keyId } = await fullKey();
+      await caller(t, 'keys.updateCredits')({ keyId, operation: 'set', value: 3 });
+      expect((await update({ keyId, credits: { refill: { interval: 'monthly', amount: 20, refillDay: 2 } } })).status).toBe(200);
+      expect((await getKey(t, keyId)).credits).toEqual({ remaining: 3, refill: { interval: 'monthly', amount: 20, refillDay: 2 } });
+      expect((await update({ keyId, credits: { refill: null } })).status).toBe(200);
+      expect((await getKey(t, keyId)).credits).toEqual({ remaining: 3 });
+      expect((await update({ keyId, credits: {} })).status).toBe(200);
+      expect((await getKey(t, keyId)).credits).toEqual({ remaining: 3 });
+      // An unlimited key has no balance to refill: refused as {remaining: null, refill} is, and nothing changes.
+      const unlimited = await newKey(t, { apiId });
+      const res = await update({ keyId: unlimited.keyId, credits: { refill: { interval: 'daily', amount: 5 } } });
+      expect(res.status).toBe(400);
+      expect(res.body.error.detail).toContain('credits.remaining');
+      expect(await getKey(t, unlimited.keyId)).not.toHaveProperty('credits');
+    });
+
     it('ratelimits are replaced by name: listed ones keep their ids, unlisted ones go, [] removes all', async () => {
       const { keyId } = await newKey(t, {
         apiId,
@@ -139,7 +157,6 @@ describe('keys.updateKey', () => {
         { keyId, enabled: 'yes' },
         { keyId, ratelimits: [{ name: 'r1', limit: 1, duration: 999, autoApply: false }] },
         { keyId, ratelimits: null },
-        { keyId, credits: { refill: null } },
         { keyId, unknown: 1 },
         { keyId, permissions: ['bad slug'] },
       ]) {
