@@ -7,7 +7,7 @@ import { startTestServer, type TestServer } from '../test/harness.js';
 import { createApp as createExpressApp } from './express/app.js';
 import { createApp as createFastifyApp } from './fastify/app.js';
 import { createApp as createHonoApp } from './hono/app.js';
-import { type KeywardGuardOptions, keywardGuard, keywardOptionsFromEnv } from './keyward-guard.js';
+import { DEFAULT_TIMEOUT_MS, type KeywardGuardOptions, keywardGuard, keywardOptionsFromEnv } from './keyward-guard.js';
 import { withKeyward } from './nextjs/with-keyward.js';
 
 /**
@@ -244,6 +244,17 @@ describe('framework examples against a live Keyward', () => {
     }
   });
 
+  it("a permission query Keyward cannot parse is the server's fault (500), not the caller's (401)", async () => {
+    const onError = vi.fn();
+    const guard = keywardGuard({ url, rootKey, permissions: 'documents.read AND (', failOpen: true, onError });
+    expect(await guard(`Bearer ${identityKey.key}`)).toMatchObject({
+      pass: false,
+      status: 500,
+      body: { error: { code: 'KEYWARD_REJECTED_PERMISSIONS_QUERY' } },
+    });
+    expect(onError).toHaveBeenCalledOnce();
+  });
+
   it('keywardOptionsFromEnv needs both variables and reads KEYWARD_FAIL_OPEN', () => {
     expect(() => keywardOptionsFromEnv({ KEYWARD_URL: url })).toThrow(/KEYWARD_ROOT_KEY/);
     expect(keywardOptionsFromEnv({ KEYWARD_URL: url, KEYWARD_ROOT_KEY: 'r', KEYWARD_FAIL_OPEN: 'true' })).toEqual({
@@ -284,6 +295,14 @@ describe('keywardGuard when Keyward misbehaves', () => {
     expect(open).toEqual({ pass: true, auth: { verified: false, skipped: 'keyward_unavailable' } });
   });
 
+  it("an answer that is not a verification (a proxy's page) is an outage too", async () => {
+    const proxyPage = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<html>Sign in to the corporate proxy</html>');
+    });
+    const outcome = await keywardGuard({ url: proxyPage, rootKey: 'unkey_root' })('Bearer sk_abc');
+    expect(outcome).toMatchObject({ pass: false, status: 503, body: { error: { code: 'KEYWARD_UNAVAILABLE' } } });
+  });
+
   it('a Keyward that does not answer in timeoutMs is an outage, answered within the timeout', async () => {
     const stalled = await serve(() => {});
     const onError = vi.fn();
@@ -293,6 +312,6 @@ describe('keywardGuard when Keyward misbehaves', () => {
     expect(outcome).toMatchObject({ pass: false, status: 503 });
     expect(onError).toHaveBeenCalledWith(expect.any(RequestTimeoutError));
     expect(elapsed).toBeGreaterThanOrEqual(190);
-    expect(elapsed).toBeLessThan(1500);
+    expect(elapsed).toBeLessThan(DEFAULT_TIMEOUT_MS - 100);
   });
 });

@@ -83,10 +83,19 @@ function retryAfterSeconds(ratelimits: { exceeded: boolean; reset: number }[] | 
   return Math.max(1, Math.ceil((Math.max(...resets) - now) / 1000));
 }
 
-/** Keyward could not give an answer (as opposed to answering "no"): a connection error, a timeout, a 5xx or a 429. */
-function isOutage(error: unknown): boolean {
-  if (!(error instanceof UnkeyError)) return true;
-  return error.statusCode >= 500 || error.statusCode === 429;
+/** Why Keyward gave no verification result: the SDK throws for every non-2xx answer and every transport failure. */
+type Failure = 'invalid_key' | 'outage' | 'bad_permissions_query' | 'rejected_root_key';
+
+function classify(error: unknown): Failure {
+  // Connection refused or reset, or a timeout: no answer at all.
+  if (!(error instanceof UnkeyError)) return 'outage';
+  // A 5xx, Keyward's own workspace limit (429), or a 2xx the SDK cannot read (a proxy's page): no answer for now.
+  if (error.statusCode < 400 || error.statusCode >= 500 || error.statusCode === 429) return 'outage';
+  // A 400 is about the key itself (Keyward refuses an over-long one before looking it up), unless it names the
+  // route's permission query (docs/errors.md, permissions_query_syntax_error), which is this server's fault.
+  if (error.statusCode === 400) return error.body.includes('permissions_query_syntax_error') ? 'bad_permissions_query' : 'invalid_key';
+  // 401/403/404 are about our root key (unknown, revoked, expired), not the caller's key.
+  return 'rejected_root_key';
 }
 
 /** Makes the guard once per app: one client, reused by every request. */
@@ -108,15 +117,16 @@ export function keywardGuard(options: KeywardGuardOptions): (authorization: stri
     try {
       result = (await unkey.keys.verifyKey({ key, ...(options.permissions ? { permissions: options.permissions } : {}) })).data;
     } catch (error) {
-      // A 400 is about the key itself (Keyward refuses an over-long one before looking it up): an invalid key.
-      if (error instanceof UnkeyError && error.statusCode === 400) return refuse(401, 'NOT_FOUND', REFUSALS.NOT_FOUND!.message);
+      const failure = classify(error);
+      if (failure === 'invalid_key') return refuse(401, 'NOT_FOUND', REFUSALS.NOT_FOUND!.message);
       options.onError?.(error);
-      if (isOutage(error)) {
+      if (failure === 'outage') {
         if (options.failOpen) return { pass: true, auth: { verified: false, skipped: 'keyward_unavailable' } };
         return refuse(503, 'KEYWARD_UNAVAILABLE', 'API key verification is unavailable; retry later.', { 'retry-after': '5' });
       }
-      // 401/403/404 from Keyward are about our root key, not the caller's key: a server fault, never failed open.
-      return refuse(500, 'KEYWARD_REJECTED_ROOT_KEY', 'API key verification is misconfigured on this server.');
+      // A server fault, never failed open: letting requests through would hide it.
+      const code = failure === 'bad_permissions_query' ? 'KEYWARD_REJECTED_PERMISSIONS_QUERY' : 'KEYWARD_REJECTED_ROOT_KEY';
+      return refuse(500, code, 'API key verification is misconfigured on this server.');
     }
 
     if (result.valid) {
