@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { RequestObject, UnixMs } from './common.js';
+import { Defaulted, RequestObject, UnixMs } from './common.js';
 
 /** Keyward-only: reading the audit trail (`audit.listLogs`). Every filter narrows; none widens past the caller's workspace. */
 
@@ -20,7 +20,7 @@ export const ListAuditLogsBody = RequestObject({
   cursor: Type.Optional(
     Type.String({ minLength: 1, maxLength: 255, pattern: '^[a-zA-Z0-9_]+$', description: '`pagination.cursor` of the previous page.' }),
   ),
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 100, description: 'Most records per page.' }),
+  limit: Defaulted(Type.Integer({ minimum: 1, maximum: 100, default: 100, description: 'Most records per page.' })),
 });
 
 const AuditResourceOut = Type.Object({

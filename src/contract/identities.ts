@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { JsonObject, RequestObject } from './common.js';
+import { Defaulted, JsonObject, RequestObject } from './common.js';
 import { ExternalIdField, IdentityOut, RatelimitIn, RatelimitOut } from './keys.js';
 
 /** Schemas of the identities.* operations (limits from docs/unkey-compatibility.md, "identities"). */
@@ -27,7 +27,7 @@ export const IdentityData = Type.Object({ ...IdentityOut.properties, ratelimits:
 export const GetIdentityBody = RequestObject({ identity: IdentityRef });
 
 export const ListIdentitiesBody = RequestObject({
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 100 }),
+  limit: Defaulted(Type.Integer({ minimum: 1, maximum: 100, default: 100 })),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
   search: Type.Optional(Type.String({ maxLength: 256, description: 'Case-insensitive substring of the id or the externalId; trimmed.' })),
 });

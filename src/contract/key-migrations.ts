@@ -1,18 +1,15 @@
 import { Type } from 'typebox';
-import { JsonObject, RequestObject, UnixMs } from './common.js';
+import { JsonObject, RequestObject, StringEnum, UnixMs } from './common.js';
 import { ApiIdRef, CreditsIn, ExternalIdField, PermissionSlug, RatelimitIn, RoleName } from './keys.js';
 
 /** keys.migrateKeys (docs/unkey-compatibility.md, "keys.migrateKeys") and Keyward's keyMigrations.createMigration. */
 
-export const MigrationAlgorithmField = Type.Union(
-  [Type.Literal('sha256_base64'), Type.Literal('sha256_hex'), Type.Literal('prefixed_api_key')],
-  {
-    description:
-      "How the imported keys were hashed: `sha256_base64` (standard base64 of SHA-256 over the whole key, Keyward's own scheme), " +
-      '`sha256_hex` (hex of SHA-256 over the whole key) or `prefixed_api_key` (github.com/seamapi/prefixed-api-key: hex of SHA-256 ' +
-      'over the part after the last `_`).',
-  },
-);
+export const MigrationAlgorithmField = StringEnum(['sha256_base64', 'sha256_hex', 'prefixed_api_key'], {
+  description:
+    "How the imported keys were hashed: `sha256_base64` (standard base64 of SHA-256 over the whole key, Keyward's own scheme), " +
+    '`sha256_hex` (hex of SHA-256 over the whole key) or `prefixed_api_key` (github.com/seamapi/prefixed-api-key: hex of SHA-256 ' +
+    'over the part after the last `_`).',
+});
 
 export const CreateMigrationBody = RequestObject({ algorithm: MigrationAlgorithmField });
 export const CreateMigrationData = Type.Object({

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { MAX_COUNT, MAX_WINDOW_MS } from '../core/bounds.js';
-import { JsonObject, JsonObjectOut, RequestObject, ResourceId, UnixMs } from './common.js';
+import { Defaulted, JsonObject, JsonObjectOut, RequestObject, ResourceId, StringEnum, UnixMs } from './common.js';
 
 /** Field rules shared by the key operations (limits from docs/unkey-compatibility.md, "Operations"). */
 export const KeyIdField = ResourceId('The key id (`key_...`).');
@@ -21,9 +21,12 @@ export const RoleName = Type.String({ minLength: 1, maxLength: 128 });
 /** A rate-limit window of a key, an identity or an ad-hoc verification limit. */
 const WindowMs = Type.Integer({ minimum: 1000, maximum: MAX_WINDOW_MS, description: 'Window length in milliseconds (1 s to 365 days).' });
 
+export const REFILL_INTERVALS = ['daily', 'monthly'] as const;
+const RefillInterval = StringEnum(REFILL_INTERVALS);
+
 export const RefillIn = Type.Object(
   {
-    interval: Type.Union([Type.Literal('daily'), Type.Literal('monthly')]),
+    interval: RefillInterval,
     amount: Type.Integer({ minimum: 1, maximum: MAX_COUNT, description: 'What `remaining` is set to at each refill.' }),
     refillDay: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 31, description: 'Monthly only: the day of the month (the last day in shorter months).' }),
@@ -58,7 +61,7 @@ export const RatelimitIn = Type.Object(
     name: Type.String({ minLength: 3, maxLength: 128 }),
     limit: Type.Integer({ minimum: 1, maximum: MAX_COUNT }),
     duration: WindowMs,
-    autoApply: Type.Boolean({ default: false, description: 'Checked on every verification, even when not named.' }),
+    autoApply: Defaulted(Type.Boolean({ default: false, description: 'Checked on every verification, even when not named.' })),
   },
   // Other fields are ignored, as upstream: a limit read by keys.getKey (with its `id`) can be sent back as it is.
   { additionalProperties: true },
@@ -76,8 +79,8 @@ export const CreateKeyBody = RequestObject({
   expires: Type.Optional(UnixMs('When the key stops verifying (Unix ms).')),
   credits: Type.Optional(CreditsIn),
   ratelimits: Type.Optional(Type.Array(RatelimitIn, { maxItems: 50 })),
-  enabled: Type.Boolean({ default: true }),
-  recoverable: Type.Boolean({ default: false }),
+  enabled: Defaulted(Type.Boolean({ default: true })),
+  recoverable: Defaulted(Type.Boolean({ default: false })),
 });
 export const CreateKeyData = Type.Object({
   keyId: Type.String(),
@@ -85,7 +88,7 @@ export const CreateKeyData = Type.Object({
 });
 
 export const RefillOut = Type.Object({
-  interval: Type.String(),
+  interval: RefillInterval,
   amount: Type.Integer(),
   refillDay: Type.Optional(Type.Integer()),
 });
@@ -126,9 +129,9 @@ export const KeyData = Type.Object({
   ratelimits: Type.Optional(Type.Array(RatelimitOut)),
 });
 
-export const GetKeyBody = RequestObject({ keyId: KeyIdField, decrypt: Type.Boolean({ default: false }) });
+export const GetKeyBody = RequestObject({ keyId: KeyIdField, decrypt: Defaulted(Type.Boolean({ default: false })) });
 export const WhoamiBody = RequestObject({ key: Type.String({ minLength: 1, maxLength: 512 }) });
-export const DeleteKeyBody = RequestObject({ keyId: KeyIdField, permanent: Type.Boolean({ default: false }) });
+export const DeleteKeyBody = RequestObject({ keyId: KeyIdField, permanent: Defaulted(Type.Boolean({ default: false })) });
 
 export const UpdateKeyBody = RequestObject({
   keyId: KeyIdField,
@@ -145,7 +148,7 @@ export const UpdateKeyBody = RequestObject({
 
 export const UpdateCreditsBody = RequestObject({
   keyId: KeyIdField,
-  operation: Type.Union([Type.Literal('set'), Type.Literal('increment'), Type.Literal('decrement')]),
+  operation: StringEnum(['set', 'increment', 'decrement']),
   value: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: MAX_COUNT }), Type.Null()])),
 });
 
@@ -164,11 +167,11 @@ export const RerollKeyBody = Type.Object(
 
 export const ListKeysBody = RequestObject({
   apiId: Type.String({ minLength: 1, maxLength: 255 }),
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 100 }),
+  limit: Defaulted(Type.Integer({ minimum: 1, maximum: 100, default: 100 })),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
   externalId: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-  decrypt: Type.Boolean({ default: false }),
-  revalidateKeysCache: Type.Boolean({ default: false }),
+  decrypt: Defaulted(Type.Boolean({ default: false })),
+  revalidateKeysCache: Defaulted(Type.Boolean({ default: false })),
 });
 
 /** Entries of verify's `ratelimits`: upstream sets no bound; each one is a counter round trip, so Keyward keeps one. */
@@ -184,7 +187,7 @@ export const VerifyKeyBody = RequestObject({
       Type.Object(
         {
           name: Type.String({ minLength: 3, maxLength: 255 }),
-          cost: Type.Integer({ minimum: 0, maximum: MAX_COUNT, default: 1 }),
+          cost: Defaulted(Type.Integer({ minimum: 0, maximum: MAX_COUNT, default: 1 })),
           limit: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_COUNT })),
           duration: Type.Optional(
             Type.Integer({
@@ -202,6 +205,18 @@ export const VerifyKeyBody = RequestObject({
   migrationId: Type.Optional(Type.String({ maxLength: 256, description: 'An empty string means no migration, as upstream.' })),
 });
 
+/** verifyKey's outcomes, in the order its checks run (src/services/verify/verify-key.ts takes its VerifyCode from here). */
+export const VERIFY_CODES = [
+  'VALID',
+  'NOT_FOUND',
+  'FORBIDDEN',
+  'INSUFFICIENT_PERMISSIONS',
+  'USAGE_EXCEEDED',
+  'RATE_LIMITED',
+  'DISABLED',
+  'EXPIRED',
+] as const;
+
 export const VerifyRatelimitOut = Type.Object({
   exceeded: Type.Boolean(),
   id: Type.String(),
@@ -215,9 +230,7 @@ export const VerifyRatelimitOut = Type.Object({
 
 export const VerifyKeyData = Type.Object({
   valid: Type.Boolean(),
-  code: Type.String({
-    description: 'VALID, NOT_FOUND, FORBIDDEN, INSUFFICIENT_PERMISSIONS, USAGE_EXCEEDED, RATE_LIMITED, DISABLED or EXPIRED.',
-  }),
+  code: StringEnum(VERIFY_CODES),
   keyId: Type.Optional(Type.String()),
   name: Type.Optional(Type.String()),
   meta: Type.Optional(JsonObjectOut),

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { RequestObject } from './common.js';
+import { Defaulted, RequestObject } from './common.js';
 import { KeyIdField, PermissionSlug, RoleName } from './keys.js';
 
 /**
@@ -17,7 +17,7 @@ const RoleNames = (minItems: number) => Type.Array(RoleName, { minItems, maxItem
 
 const ListBody = (searched: string) =>
   RequestObject({
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 100 }),
+    limit: Defaulted(Type.Integer({ minimum: 1, maximum: 100, default: 100 })),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
     search: Type.Optional(Type.String({ maxLength: 256, description: `Case-insensitive substring of the ${searched}.` })),
   });

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { PageCursor, RequestObject } from './common.js';
+import { Defaulted, PageCursor, RequestObject } from './common.js';
 
 /**
  * ratelimit.* (Unkey v2; docs/unkey-compatibility.md, "ratelimit") and Keyward's ratelimitNamespaces.* (namespace management,
@@ -22,12 +22,14 @@ export const LimitBody = RequestObject({
   identifier: Identifier,
   limit: Count(1, 'Most cost admitted per window (an override replaces it).'),
   duration: Duration,
-  cost: Type.Integer({
-    minimum: 0,
-    maximum: Number.MAX_SAFE_INTEGER,
-    default: 1,
-    description: 'What this call uses up; 0 checks without counting.',
-  }),
+  cost: Defaulted(
+    Type.Integer({
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      default: 1,
+      description: 'What this call uses up; 0 checks without counting.',
+    }),
+  ),
 });
 
 export const LimitData = Type.Object({
@@ -79,7 +81,7 @@ export const OverrideData = Type.Object({
 export const ListOverridesBody = RequestObject({
   namespace: Namespace,
   cursor: Type.Optional(PageCursor),
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'Most overrides per page.' }),
+  limit: Defaulted(Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'Most overrides per page.' })),
 });
 
 export const DeleteOverrideBody = RequestObject({
@@ -89,7 +91,7 @@ export const DeleteOverrideBody = RequestObject({
 
 export const ListNamespacesBody = RequestObject({
   cursor: Type.Optional(PageCursor),
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 100, description: 'Most namespaces per page.' }),
+  limit: Defaulted(Type.Integer({ minimum: 1, maximum: 100, default: 100, description: 'Most namespaces per page.' })),
 });
 
 export const NamespaceData = Type.Object({

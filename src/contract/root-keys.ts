@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { PageCursor, RequestObject, ResourceId, UnixMs } from './common.js';
+import { Defaulted, PageCursor, RequestObject, ResourceId, UnixMs } from './common.js';
 
 /**
  * Keyward's rootKeys.* (root-key management, which Unkey v2 leaves to its dashboard). A root key never
@@ -40,7 +40,7 @@ export const RootKeyData = Type.Object({
 });
 
 export const ListRootKeysBody = RequestObject({
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 100, description: 'Most root keys per page.' }),
+  limit: Defaulted(Type.Integer({ minimum: 1, maximum: 100, default: 100, description: 'Most root keys per page.' })),
   cursor: Type.Optional(PageCursor),
 });
 

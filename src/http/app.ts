@@ -15,7 +15,7 @@ import { KeywardError, badInput, type FieldProblem } from '../core/errors.js';
 import { newRequestId } from '../core/ids.js';
 import { jsonProblem } from '../core/json-bounds.js';
 import type { Services } from '../services/index.js';
-import { envelope, ErrorEnvelopeRef, Meta, paginatedEnvelope, SharedErrorEnvelope } from '../contract/common.js';
+import { envelope, errorEnvelopeRef, Meta, paginatedEnvelope, SharedErrorEnvelopes } from '../contract/common.js';
 import type { RootKeyAuthentication } from '../services/authentication.js';
 import { admission, type Admit } from './admission.js';
 import { proxyTrust } from './client-ip.js';
@@ -192,8 +192,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  // Every error response references this one schema (see registerOperation).
-  app.addSchema(SharedErrorEnvelope);
+  // Every error response references one of these two schemas (see registerOperation).
+  for (const schema of SharedErrorEnvelopes) app.addSchema(schema);
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof KeywardError) return sendError(request, reply, error.code, error.detail, error.problems);
@@ -284,7 +284,10 @@ function registerOperation(app: FastifyInstance, route: OperationRoute, options:
       security: [{ rootKey: [] }],
       body: route.body,
       // Any operation may answer 429 when its workspace has an API rate limit.
-      response: { 200: response, ...Object.fromEntries([...new Set([...route.errors, 429])].map((status) => [status, ErrorEnvelopeRef])) },
+      response: {
+        200: response,
+        ...Object.fromEntries([...new Set([...route.errors, 429])].map((status) => [status, errorEnvelopeRef(status)])),
+      },
     },
     handler: async (request, reply) => {
       const ctx = await admit(request.raw, String(request.id), reply);

@@ -56,6 +56,7 @@ const UNDERSTOOD = new Set([
   'maximum',
   'anyOf',
   'const',
+  'enum',
   'default',
   'description',
   '$id',
@@ -138,6 +139,7 @@ const anyJson = fc.jsonValue({ maxDepth: 3 });
 export function validValue(schema: JsonSchema, pools: Pools, field?: string): fc.Arbitrary<unknown> {
   if (schema.anyOf) return fc.oneof(...schema.anyOf.map((s: JsonSchema) => validValue(s, pools, field)));
   if (schema.const !== undefined) return fc.constant(schema.const);
+  if (schema.enum !== undefined) return fc.constantFrom(...schema.enum);
   switch (schema.type) {
     case 'string': {
       const pool = field === undefined ? undefined : pools[field];
@@ -187,6 +189,7 @@ export function edgeValues(schema: JsonSchema): unknown[] {
     if (s.maxItems !== undefined) out.add(Array.from({ length: s.maxItems + 1 }, () => 'item'));
     if (s.maxProperties !== undefined) out.add(Object.fromEntries(Array.from({ length: s.maxProperties + 1 }, (_, i) => [`k${i}`, i])));
     if (s.const !== undefined) out.add(`${s.const}_not_an_option`);
+    for (const option of s.enum ?? []) out.add(`${option}_not_an_option`);
     for (const child of Object.values(s.properties ?? {})) visit(child as JsonSchema);
     if (s.items) visit(s.items);
     for (const child of s.anyOf ?? []) visit(child);

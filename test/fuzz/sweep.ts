@@ -29,6 +29,7 @@ export function sweepBodies(schema: JsonSchema, pools: Pools, skip: ReadonlySet<
 export function fullBody(schema: JsonSchema, pools: Pools, field?: string): unknown {
   if (schema.anyOf) return fullBody(schema.anyOf.find((s: JsonSchema) => s.type !== 'null') ?? schema.anyOf[0], pools, field);
   if (schema.const !== undefined) return schema.const;
+  if (schema.enum !== undefined) return schema.enum[0];
   switch (schema.type) {
     case 'string': {
       const real = field === undefined ? undefined : pools[field]?.[0];

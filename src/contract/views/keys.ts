@@ -18,8 +18,8 @@ export const ratelimitData = (r: RatelimitRecord) => ({
 
 export function refillData(refill: RefillRecord) {
   return refill.day === null
-    ? { interval: 'daily', amount: refill.amount }
-    : { interval: 'monthly', amount: refill.amount, refillDay: refill.day };
+    ? { interval: 'daily' as const, amount: refill.amount }
+    : { interval: 'monthly' as const, amount: refill.amount, refillDay: refill.day };
 }
 
 export function creditsData(key: Pick<KeyRecord, 'remaining' | 'refill'>) {

@@ -5,6 +5,7 @@ import { evaluatePermissionQuery, parsePermissionQuery } from '../../core/permis
 import { grantsUrn, keyResource } from '../../core/permissions.js';
 // The same mappers as getKey, so a key's permissions and identity look alike in every response.
 import { allPermissions, identityData } from '../../contract/views/keys.js';
+import type { VERIFY_CODES } from '../../contract/keys.js';
 import { LimiterFailures } from '../../ratelimit/fail-open.js';
 import { decisionsWithoutLimiter } from '../../ratelimit/failure-mode.js';
 import type { LimitCheck } from '../../ratelimit/limiter.js';
@@ -25,15 +26,8 @@ import { UsageBuffer } from '../usage-buffer.js';
  * verification, migrated-keys.ts), and lastUsedAt is buffered in memory and written by `flushUsage`, never awaited here.
  */
 
-export type VerifyCode =
-  | 'VALID'
-  | 'NOT_FOUND'
-  | 'FORBIDDEN'
-  | 'INSUFFICIENT_PERMISSIONS'
-  | 'USAGE_EXCEEDED'
-  | 'RATE_LIMITED'
-  | 'DISABLED'
-  | 'EXPIRED';
+/** One of the contract's VERIFY_CODES (src/contract/keys.ts), which openapi.json states as verify's `code` enum. */
+export type VerifyCode = (typeof VERIFY_CODES)[number];
 
 /**
  * One entry of the request's `ratelimits`: with both `limit` and `duration` an ad-hoc limit, otherwise
