@@ -24,7 +24,11 @@ class QueryProcess {
 
   constructor(readonly child: ChildProcess) {
     this.ready = new Promise((resolve, reject) => {
-      child.once('message', () => resolve());
+      child.once('message', () => {
+        // Ready and idle: it keeps nothing alive until it runs a query.
+        child.channel?.unref();
+        resolve();
+      });
       child.once('exit', (code, signal) => reject(new Error(`the analytics query process ended before it was ready (${signal ?? code})`)));
     });
     this.ready.catch(() => undefined);
@@ -36,9 +40,8 @@ class QueryProcess {
       this.current?.settle(new Error(`the analytics query process ended (${signal ?? code})`));
     });
     child.on('error', () => undefined); // 'exit' follows and says it
-    // An idle process must not keep the server's process alive.
+    // The channel is held until it is ready (so a caller waiting for it is not cut short), then only while it runs a query.
     child.unref();
-    child.channel?.unref();
   }
 
   get alive(): boolean {
@@ -51,10 +54,13 @@ class QueryProcess {
         id: request.id,
         settle: (reply) => {
           this.current = undefined;
+          this.child.channel?.unref();
           if (reply instanceof Error) reject(reply);
           else resolve(reply);
         },
       };
+      // Held while it runs a query, so the process waits for the answer; idle, it keeps nothing alive.
+      this.child.channel?.ref();
       this.child.send(request);
     });
   }

@@ -68,6 +68,8 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
     const id = this.nextId++;
     const answer = new Promise((resolve, reject) => {
       writer.pending.set(id, { resolve, reject });
+      // Held while it has work, so a process ending (a CLI, a shutdown's last flush) waits for the write.
+      writer.worker.ref();
       writer.worker.postMessage({ id, ...body } as WriterRequest);
     });
     this.inFlight.add(answer);
@@ -91,6 +93,7 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
       const request = pending.get(reply.id);
       if (!request) return;
       pending.delete(reply.id);
+      if (pending.size === 0) worker.unref();
       if (reply.ok) request.resolve(reply.result);
       else request.reject(Object.assign(new Error(reply.message), reply.code ? { code: reply.code } : {}));
     });
