@@ -4,7 +4,8 @@ import { freshPostgresSchema } from '../../test/harness.js';
 import { migrateToLatest } from '../storage/sql/migrate.js';
 import { openDatabase } from '../storage/sql/dialect.js';
 import { PRUNE_LOCK_ARGUMENTS, PostgresAnalyticsStore } from './postgres-store.js';
-import { analyticsStoreConformance } from './store.suite.js';
+import type { AnalyticsBatch } from './events.js';
+import { analyticsStoreConformance, expectedRollups, random, randomBatch, sortRows } from './store.suite.js';
 
 /** A fresh schema migrated as the main store migrates it (migration 0006 makes the analytics tables). */
 async function openFresh() {
@@ -58,6 +59,25 @@ it('skips pruning while another node holds the pruning lock, and prunes once it 
     expect((await other.prune(10_000_000_000, retention)).skipped).toBe(false);
   } finally {
     await holder.end();
+    await other.close();
+    await store.close();
+    await drop();
+  }
+});
+
+it('two nodes writing overlapping batches at once neither deadlock nor lose a count', async () => {
+  const { store, url, drop } = await openFresh();
+  const other = new PostgresAnalyticsStore(url);
+  try {
+    const next = random(21);
+    // Both nodes' batches fall on the same few groups, so their upserts contend for the same rollup rows.
+    const batches: AnalyticsBatch[] = Array.from({ length: 12 }, () => randomBatch(next, Date.UTC(2026, 2, 31, 23, 59), 200, 'ws'));
+    await Promise.all(batches.map((batch, i) => (i % 2 === 0 ? store : other).write(batch)));
+    for (const [table, rows] of expectedRollups(batches)) {
+      const stored = await store.query({ sql: `SELECT * FROM "${table}"`, parameters: [] }, { timeoutMs: 10_000, maxRows: 100_000 });
+      expect(sortRows(stored), table).toEqual(sortRows(rows));
+    }
+  } finally {
     await other.close();
     await store.close();
     await drop();

@@ -25,7 +25,7 @@ const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
 /** A deterministic generator (mulberry32), so a failing case is the same on every run. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -39,7 +39,7 @@ function random(seed: number): () => number {
 const pick = <T>(next: () => number, items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
 
 /** Events around `around` (±3 hours), few enough distinct values that groups repeat within and across batches. */
-function randomBatch(next: () => number, around: number, size: number, workspaceId: string): AnalyticsBatch {
+export function randomBatch(next: () => number, around: number, size: number, workspaceId: string): AnalyticsBatch {
   const time = () => around + Math.floor((next() - 0.5) * 6 * HOUR);
   // Quarters add exactly in binary floating point, so sums compare exactly whatever the order of addition.
   const latency = () => Math.floor(next() * 40) / 4;
@@ -72,7 +72,7 @@ function randomBatch(next: () => number, around: number, size: number, workspace
 }
 
 /** What every rollup table must hold after `batches`, computed here apart from the stores' own folding. */
-function expectedRollups(batches: AnalyticsBatch[]): Map<string, Record<string, unknown>[]> {
+export function expectedRollups(batches: AnalyticsBatch[]): Map<string, Record<string, unknown>[]> {
   const expected = new Map<string, Record<string, unknown>[]>();
   for (const grain of ROLLUP_GRAINS) {
     const verifications = new Map<string, Record<string, unknown>>();
@@ -119,7 +119,7 @@ function expectedRollups(batches: AnalyticsBatch[]): Map<string, Record<string, 
   return expected;
 }
 
-const sortRows = (rows: Record<string, unknown>[]) => rows.map((row) => JSON.stringify(row, Object.keys(row).sort())).sort();
+export const sortRows = (rows: Record<string, unknown>[]) => rows.map((row) => JSON.stringify(row, Object.keys(row).sort())).sort();
 
 export function analyticsStoreConformance(name: string, open: () => Promise<OpenedAnalyticsStore>, facts: AnalyticsEngineFacts): void {
   const unlimited = { timeoutMs: 10_000, maxRows: 1_000_000 };
