@@ -73,14 +73,22 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
     });
   }
 
+  /**
+   * In a READ ONLY transaction with a local statement_timeout, through a cursor that fetches at most `maxRows + 1`
+   * rows: the translated SQL runs as written (its ORDER BY, CTEs and column names untouched by a wrapper), and a result
+   * past the cap is never read whole.
+   */
   async query(statement: CompiledAnalyticsQuery, limits: AnalyticsQueryLimits): Promise<Record<string, unknown>[]> {
-    const limit = `$${statement.parameters.length + 1}`;
+    // Both go into SQL text (FETCH takes no parameter): whole numbers only.
+    if (!Number.isSafeInteger(limits.maxRows) || limits.maxRows < 0 || !Number.isSafeInteger(limits.timeoutMs) || limits.timeoutMs < 1) {
+      throw new RangeError('analytics query limits must be whole numbers (maxRows >= 0, timeoutMs >= 1)');
+    }
     try {
       const rows = await this.transaction('BEGIN READ ONLY', async (client) => {
         await client.query(`SELECT set_config('statement_timeout', $1, true)`, [String(limits.timeoutMs)]);
+        await client.query(`DECLARE analytics_query NO SCROLL CURSOR FOR ${statement.sql}`, [...statement.parameters]);
         const result = await client.query({
-          text: `SELECT * FROM (${statement.sql}) q LIMIT ${limit}`,
-          values: [...statement.parameters, limits.maxRows + 1],
+          text: `FETCH FORWARD ${limits.maxRows + 1} FROM analytics_query`,
           query_timeout: limits.timeoutMs + CLIENT_MARGIN_MS,
         } as pg.QueryConfig);
         return result.rows as Record<string, unknown>[];
