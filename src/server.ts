@@ -227,7 +227,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   });
 
   if (store.engine === 'sqlite') {
-    const exposed = readableByOthers(config.databaseUrl);
+    const exposed = [config.databaseUrl, config.analyticsDatabaseUrl].flatMap((file) => (file === null ? [] : readableByOthers(file)));
     if (exposed.length > 0) {
       log.warn(
         { files: exposed },
