@@ -2,7 +2,8 @@ import { ANALYTICS_TABLES, type AnalyticsTable, type ColumnType } from './schema
 
 /**
  * The physical analytics tables (src/analytics/schema.ts) as CREATE statements for one engine: the SQLite analytics
- * file (src/analytics/sqlite-file.ts) and PostgreSQL's migration 0006 (src/storage/sql/migrations/0006_analytics.ts).
+ * file runs them (src/analytics/sqlite-file.ts); PostgreSQL's migration 0006 holds a copy of what they were when it
+ * was written (src/storage/sql/migrations/0006_analytics.ts, held equal by its test).
  * Raw tables get indexes for the typical queries (a workspace over time, a key over time, a namespace over time);
  * rollups get a primary key on their grouping columns, which the write's upsert conflicts on.
  */
