@@ -349,3 +349,38 @@ describe('database URLs (issue 12, finding 7)', () => {
     return loadConfig(withSetting('KEYWARD_VAULT_DATABASE_URL', url));
   }
 });
+
+describe('KEYWARD_ANALYTICS_* (store)', () => {
+  const problemsOf = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+      return [];
+    } catch (error) {
+      return (error as ConfigError).problems;
+    }
+  };
+
+  it('keeps analytics beside the SQLite database by default, and nowhere of its own on PostgreSQL', () => {
+    const config = loadConfig({ KEYWARD_DATABASE_URL: '/srv/kw/keyward.sqlite' });
+    expect(config.analyticsDatabaseUrl).toBe('/srv/kw/keyward.sqlite.analytics');
+    expect(config.analyticsRetentionDays).toEqual({ raw: 30, minute: 30, hour: 90, day: 730, month: 0 });
+    expect(loadConfig({ KEYWARD_DATABASE_URL: 'postgres://u@h/db', KEYWARD_ANALYTICS_DATABASE_URL: '/x' }).analyticsDatabaseUrl).toBeNull();
+    expect(loadConfig({ KEYWARD_ANALYTICS_DATABASE_URL: 'rel/a.db', KEYWARD_ANALYTICS_HOUR_RETENTION_DAYS: '7' })).toMatchObject({
+      analyticsDatabaseUrl: resolve('rel/a.db'),
+      analyticsRetentionDays: { hour: 7 },
+    });
+  });
+
+  it('refuses a PostgreSQL URL, the main file itself, and retention that is not a day count', () => {
+    expect(problemsOf({ KEYWARD_DATABASE_URL: '/srv/a.sqlite', KEYWARD_ANALYTICS_DATABASE_URL: 'postgres://u@h/db' })).toEqual([
+      'KEYWARD_ANALYTICS_DATABASE_URL must be a SQLite file path: on PostgreSQL, analytics live in the main database',
+    ]);
+    expect(problemsOf({ KEYWARD_DATABASE_URL: '/srv/a.sqlite', KEYWARD_ANALYTICS_DATABASE_URL: '/srv/a.sqlite' })).toEqual([
+      'KEYWARD_ANALYTICS_DATABASE_URL must name a file apart from KEYWARD_DATABASE_URL',
+    ]);
+    expect(problemsOf({ KEYWARD_ANALYTICS_RETENTION_DAYS: '-1', KEYWARD_ANALYTICS_MONTH_RETENTION_DAYS: '1.5' })).toEqual([
+      'KEYWARD_ANALYTICS_RETENTION_DAYS must be an integer from 0 to 36500, got "-1"',
+      'KEYWARD_ANALYTICS_MONTH_RETENTION_DAYS must be an integer from 0 to 36500, got "1.5"',
+    ]);
+  });
+});

@@ -95,6 +95,13 @@ export interface Config {
   vaultTlsKeyFile: string | null;
   /** Encryptions per data key before the vault retires it and makes a new one. */
   vaultDekMaxEncryptions: number;
+  /**
+   * Where analytics events live on SQLite (src/analytics/sqlite-file.ts): a file of its own, by default beside the
+   * main one (`<file>.analytics`). null on PostgreSQL, where they are tables of the main database.
+   */
+  analyticsDatabaseUrl: string | null;
+  /** Days each kind of analytics table keeps its rows (raw events, and each rollup by its bucket start); 0 keeps forever. */
+  analyticsRetentionDays: { raw: number; minute: number; hour: number; day: number; month: number };
 }
 
 export class ConfigError extends Error {
@@ -249,6 +256,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   // Node refuses a headers timeout longer than the request's: the headers are part of the request.
   if (headersTimeoutMs > requestTimeoutMs) problems.push('KEYWARD_HEADERS_TIMEOUT_MS must not be longer than KEYWARD_REQUEST_TIMEOUT_MS');
 
+  const analytics = analyticsConfig(env, databaseUrl, problems);
+
   const config: Config = {
     port,
     host,
@@ -307,10 +316,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     tlsCertFile,
     tlsKeyFile,
     ...vault,
+    ...analytics,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }
+
+/** The KEYWARD_ANALYTICS_* settings this process's store reads (retention, and the SQLite analytics file). */
+function analyticsConfig(
+  env: NodeJS.ProcessEnv,
+  databaseUrl: string,
+  problems: string[],
+): Pick<Config, 'analyticsDatabaseUrl' | 'analyticsRetentionDays'> {
+  const days = (name: AnalyticsRetentionSetting) => integer(env, name, SETTINGS[name].default, 0, 36_500, problems);
+  const analyticsRetentionDays = {
+    raw: days('KEYWARD_ANALYTICS_RETENTION_DAYS'),
+    minute: days('KEYWARD_ANALYTICS_MINUTE_RETENTION_DAYS'),
+    hour: days('KEYWARD_ANALYTICS_HOUR_RETENTION_DAYS'),
+    day: days('KEYWARD_ANALYTICS_DAY_RETENTION_DAYS'),
+    month: days('KEYWARD_ANALYTICS_MONTH_RETENTION_DAYS'),
+  };
+  if (isPostgresUrl(databaseUrl)) return { analyticsDatabaseUrl: null, analyticsRetentionDays };
+  const analyticsDatabaseUrl = databaseSetting(env, 'KEYWARD_ANALYTICS_DATABASE_URL', `${databaseUrl}.analytics`, problems);
+  if (isPostgresUrl(analyticsDatabaseUrl)) {
+    problems.push('KEYWARD_ANALYTICS_DATABASE_URL must be a SQLite file path: on PostgreSQL, analytics live in the main database');
+  } else if (analyticsDatabaseUrl === databaseUrl) {
+    problems.push('KEYWARD_ANALYTICS_DATABASE_URL must name a file apart from KEYWARD_DATABASE_URL');
+  }
+  return { analyticsDatabaseUrl, analyticsRetentionDays };
+}
+
+type AnalyticsRetentionSetting =
+  | 'KEYWARD_ANALYTICS_RETENTION_DAYS'
+  | 'KEYWARD_ANALYTICS_MINUTE_RETENTION_DAYS'
+  | 'KEYWARD_ANALYTICS_HOUR_RETENTION_DAYS'
+  | 'KEYWARD_ANALYTICS_DAY_RETENTION_DAYS'
+  | 'KEYWARD_ANALYTICS_MONTH_RETENTION_DAYS';
 
 /** KEYWARD_TRUST_PROXY: true/false/1/0, or a comma-separated list of IPv4/IPv6 addresses and CIDR ranges. */
 function trustProxySetting(env: NodeJS.ProcessEnv, problems: string[]): boolean | readonly string[] {

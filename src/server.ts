@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
+import { openAnalyticsStore, retentionOf } from './analytics/open.js';
+import { ANALYTICS_FIRST_PRUNE_MS, ANALYTICS_PRUNE_INTERVAL_MS, pruneAnalytics } from './analytics/prune-job.js';
+import type { AnalyticsPruneResult, AnalyticsStore } from './analytics/store.js';
 import { MemoryBus, type Invalidation, type InvalidationBus } from './cache/bus.js';
 import { CHANGE_LOG_RETENTION_MS, ChangeFollower } from './cache/change-follower.js';
 import { RedisBus } from './cache/redis-bus.js';
@@ -48,8 +51,12 @@ export interface KeywardServer {
   clock: Clock;
   /** Recoverable keys' vault (local or remote); null when none is configured. */
   vault: Vault | null;
+  /** Analytics events and rollups (src/analytics/store.ts), on the main store's engine. */
+  analytics: AnalyticsStore;
   /** Runs the periodic jobs once (credit refill, usage write-back, change-log pruning). */
   runJobs(): Promise<void>;
+  /** Runs the hourly analytics retention pass once, at the clock's time (KEYWARD_ANALYTICS_*_RETENTION_DAYS). */
+  pruneAnalytics(): Promise<AnalyticsPruneResult>;
   listen(): Promise<string>;
   /**
    * Stops (docs/operations.md, "The node is stopped (SIGTERM)"): readiness fails and answers close their connections at
@@ -89,9 +96,14 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     await Promise.all([bus.close(), limiter.close()]);
     throw error;
   });
+  // After the main store: on PostgreSQL its migrations made the analytics tables.
+  const analytics = await openAnalyticsStore(config).catch(async (error: unknown) => {
+    await Promise.all([bus.close(), limiter.close(), store.close()]);
+    throw error;
+  });
   // Fails closed at start when the master keys cannot unwrap the vault store (a version missing after a rotation).
   const vault = await openVault(config, { logger: log, now: () => clock.now() }).catch(async (error: unknown) => {
-    await Promise.all([bus.close(), limiter.close(), store.close()]);
+    await Promise.all([bus.close(), limiter.close(), store.close(), analytics.close()]);
     throw error;
   });
   const cacheOptions = {
@@ -138,7 +150,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   // KEYWARD_INVALIDATION_POLL_MS. One indexed query per read.
   const changes = new ChangeFollower(store, invalidate, () => clock.now());
   await changes.start().catch(async (error: unknown) => {
-    await Promise.all([bus.close(), limiter.close(), store.close(), vault?.close()]);
+    await Promise.all([bus.close(), limiter.close(), store.close(), analytics.close(), vault?.close()]);
     throw error;
   });
   const changeReadFailures = new ThrottledWarning(
@@ -215,7 +227,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   });
 
   if (store.engine === 'sqlite') {
-    const exposed = readableByOthers(config.databaseUrl);
+    const exposed = [config.databaseUrl, config.analyticsDatabaseUrl].flatMap((file) => (file === null ? [] : readableByOthers(file)));
     if (exposed.length > 0) {
       log.warn(
         { files: exposed },
@@ -250,10 +262,22 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     const failed = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failed) throw failed.reason;
   };
+  const retention = retentionOf(config);
+  const runAnalyticsPrune = () => pruneAnalytics(analytics, retention, clock.now(), log);
   let timer: NodeJS.Timeout | undefined;
   let changeTimer: NodeJS.Timeout | undefined;
+  const analyticsTimers: NodeJS.Timeout[] = [];
   let closed: Promise<void> | undefined;
   if (options.backgroundJobs ?? true) {
+    const prune = () => {
+      runAnalyticsPrune().catch((error: unknown) =>
+        databaseUnavailableCause(error) === undefined
+          ? log.error({ err: error }, 'analytics pruning failed')
+          : databaseFailures.report(error),
+      );
+    };
+    analyticsTimers.push(setTimeout(prune, ANALYTICS_FIRST_PRUNE_MS), setInterval(prune, ANALYTICS_PRUNE_INTERVAL_MS));
+    for (const analyticsTimer of analyticsTimers) analyticsTimer.unref();
     timer = setInterval(() => {
       runJobs().catch((error: unknown) =>
         databaseUnavailableCause(error) === undefined ? log.error({ err: error }, 'background job failed') : databaseFailures.report(error),
@@ -271,7 +295,9 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     bus,
     clock,
     vault,
+    analytics,
     runJobs,
+    pruneAnalytics: runAnalyticsPrune,
     listen: () => app.listen({ port: config.port, host: config.host }),
     // Idempotent: a second close waits for the first.
     close: () => (closed ??= shutdown()),
@@ -281,6 +307,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     draining.stopping = true;
     if (timer) clearInterval(timer);
     if (changeTimer) clearInterval(changeTimer);
+    for (const analyticsTimer of analyticsTimers) clearTimeout(analyticsTimer);
     const cut = await closeConnections(app.server, { delayMs: config.shutdownDelayMs, graceMs: config.shutdownGraceMs });
     if (cut > 0) {
       log.error(
@@ -296,6 +323,8 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     await changes.stop();
     await limiter.close();
     readiness.close();
+    // After the services' flushes, so what they hand to analytics at shutdown is written.
+    await analytics.close().catch((error: unknown) => log.error({ err: error }, 'analytics store close failed at shutdown'));
     await store.close();
     await vault?.close();
     if (cut > 0) throw new Error(`${cut} connections cut when the shutdown grace period ran out`);

@@ -77,6 +77,15 @@ export const SETTINGS = {
     default: DEFAULT_DEK_MAX_ENCRYPTIONS,
     description: 'Encryptions per data key before the vault makes another',
   },
+  KEYWARD_ANALYTICS_RETENTION_DAYS: { default: 30, description: 'Days raw analytics events are kept (0: forever)' },
+  KEYWARD_ANALYTICS_MINUTE_RETENTION_DAYS: { default: 30, description: 'Days per-minute analytics rollups are kept (0: forever)' },
+  KEYWARD_ANALYTICS_HOUR_RETENTION_DAYS: { default: 90, description: 'Days per-hour analytics rollups are kept (0: forever)' },
+  KEYWARD_ANALYTICS_DAY_RETENTION_DAYS: { default: 730, description: 'Days per-day analytics rollups are kept (0: forever)' },
+  KEYWARD_ANALYTICS_MONTH_RETENTION_DAYS: { default: 0, description: 'Days per-month analytics rollups are kept (0: forever)' },
+  KEYWARD_ANALYTICS_DATABASE_URL: {
+    shown: '<database file>.analytics',
+    description: 'SQLite file of the analytics events (ignored on PostgreSQL: they go in the main database)',
+  },
 } as const satisfies Record<`KEYWARD_${string}`, Setting>;
 
 export type SettingName = keyof typeof SETTINGS;

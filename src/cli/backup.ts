@@ -5,7 +5,8 @@ import { copyLiveDatabase } from '../storage/sqlite/online-copy.js';
 import type { CliCommand } from './command.js';
 
 /**
- * `keyward backup FILE`: a consistent copy of the SQLite database, and of the local vault store when there is one,
+ * `keyward backup FILE`: a consistent copy of the SQLite database, of the local vault store when there is one, and of
+ * the analytics file (FILE.analytics),
  * taken while servers keep serving (src/storage/sqlite/online-copy.ts says how). Two plain SQLite files rather than
  * one archive: FILE and FILE.vault, so the vault store's copy can be sent somewhere other than the main database's
  * (docs/decisions/0005-vault-split-across-three-places.md), and either opens with any SQLite tool. The master keys
@@ -18,20 +19,31 @@ export const backupCli: CliCommand = {
     {
       args: '<file>',
       summary:
-        'Copy the SQLite database to <file> and the local vault store, if any, to <file>.vault (both 0600, never ' +
-        'replacing a file) while servers keep serving and writing. Not for PostgreSQL: use its own tools.',
+        'Copy the SQLite database to <file>, the local vault store, if any, to <file>.vault, and the analytics file ' +
+        'to <file>.analytics (all 0600, never replacing a file) while servers keep serving and writing. Not for ' +
+        'PostgreSQL: use its own tools.',
     },
   ],
   details:
     'Send <file>.vault somewhere other than <file>, and keep the master keys out of both (docs/operations.md, "Backups"). ' +
     '`keyward restore <file>` brings them back.',
   positionals: 1,
-  settings: ['KEYWARD_DATA_DIR', 'KEYWARD_DATABASE_URL', 'KEYWARD_VAULT_DIR', 'KEYWARD_VAULT_DATABASE_URL', 'KEYWARD_VAULT_URL'],
+  settings: [
+    'KEYWARD_DATA_DIR',
+    'KEYWARD_DATABASE_URL',
+    'KEYWARD_VAULT_DIR',
+    'KEYWARD_VAULT_DATABASE_URL',
+    'KEYWARD_VAULT_URL',
+    'KEYWARD_ANALYTICS_DATABASE_URL',
+  ],
   run: (config, args) => backupCommand(config, args.positionals[0]!),
 };
 
 /** Where `keyward backup FILE` puts the vault store's copy, and where `keyward restore FILE` looks for it. */
 export const vaultBackupOf = (file: string): string => `${file}.vault`;
+
+/** Where `keyward backup FILE` puts the analytics file's copy (src/analytics/sqlite-file.ts), and where restore looks for it. */
+export const analyticsBackupOf = (file: string): string => `${file}.analytics`;
 
 export const POSTGRES_BACKUP_DOCS =
   'use PostgreSQL\'s own tools (pg_dump and pg_restore, or pg_basebackup with WAL archiving for point-in-time recovery): see docs/operations.md, "Backups"';
@@ -45,7 +57,9 @@ async function backupCommand(config: Readonly<Config>, file: string): Promise<nu
   if (!existsSync(config.databaseUrl))
     return refuse(`there is no database at ${config.databaseUrl} (KEYWARD_DATABASE_URL / KEYWARD_DATA_DIR)`);
   const vaultFile = vaultBackupOf(file);
-  for (const target of [file, vaultFile]) if (existsSync(target)) return refuse(`${target} already exists; a backup never replaces a file`);
+  const analyticsFile = analyticsBackupOf(file);
+  for (const target of [file, vaultFile, analyticsFile])
+    if (existsSync(target)) return refuse(`${target} already exists; a backup never replaces a file`);
 
   // The main database first, then the vault store: a key's ciphertext names a data key made before it was written
   // (src/services/keys/recoverable.ts seals before its transaction), so a later vault copy holds every one it needs.
@@ -63,6 +77,10 @@ async function backupCommand(config: Readonly<Config>, file: string): Promise<nu
     } else if (existsSync(config.vaultDatabaseUrl)) {
       process.stdout.write(`Vault store: ${vaultFile} (${copy(config.vaultDatabaseUrl, vaultFile)}): keep it apart from ${file}.\n`);
       process.stdout.write('Master keys are not in it: keep every KEYWARD_MASTER_KEYS version this vault store uses.\n');
+    }
+    // Analytics last: it refers to keys by id only, so a copy taken a moment later than the main one is still coherent.
+    if (config.analyticsDatabaseUrl !== null && existsSync(config.analyticsDatabaseUrl)) {
+      process.stdout.write(`Analytics: ${analyticsFile} (${copy(config.analyticsDatabaseUrl, analyticsFile)})\n`);
     }
   } catch (error) {
     // A full disk or an unwritable directory: said plainly, and no partial file is left to pass for a backup.

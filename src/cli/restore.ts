@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { isPostgresUrl } from '../core/database-url.js';
 import { holdsData, openElsewhere, replaceWith, requireSqliteWith } from '../storage/sqlite/online-copy.js';
-import { POSTGRES_BACKUP_DOCS, vaultBackupOf } from './backup.js';
+import { analyticsBackupOf, POSTGRES_BACKUP_DOCS, vaultBackupOf } from './backup.js';
 import type { CliCommand } from './command.js';
 
 /**
@@ -16,14 +16,22 @@ export const restoreCli: CliCommand = {
     {
       args: '<file> [--force]',
       summary:
-        'Restore a `keyward backup` into KEYWARD_DATABASE_URL (and <file>.vault, when present, into the local vault ' +
-        'store). Refuses while a process has them open, and over existing data unless --force.',
+        'Restore a `keyward backup` into KEYWARD_DATABASE_URL (<file>.vault, when present, into the local vault ' +
+        'store, and <file>.analytics into the analytics file). Refuses while a process has them open, and over ' +
+        'existing data unless --force.',
     },
   ],
   details: 'Stop the servers first. Start them again with the master keys the vault store uses (docs/operations.md, "Backups").',
   positionals: 1,
   options: [{ option: 'force', description: 'Replace a database or vault store that already holds data.' }],
-  settings: ['KEYWARD_DATA_DIR', 'KEYWARD_DATABASE_URL', 'KEYWARD_VAULT_DIR', 'KEYWARD_VAULT_DATABASE_URL', 'KEYWARD_VAULT_URL'],
+  settings: [
+    'KEYWARD_DATA_DIR',
+    'KEYWARD_DATABASE_URL',
+    'KEYWARD_VAULT_DIR',
+    'KEYWARD_VAULT_DATABASE_URL',
+    'KEYWARD_VAULT_URL',
+    'KEYWARD_ANALYTICS_DATABASE_URL',
+  ],
   run: (config, args) => restoreCommand(config, args.positionals[0]!, args.force === true),
 };
 
@@ -41,6 +49,10 @@ async function restoreCommand(config: Readonly<Config>, file: string, force: boo
         `${vaultFile} is a local vault store, but this node's vault store is not a local file (KEYWARD_VAULT_URL / KEYWARD_VAULT_DATABASE_URL)`,
       );
     copies.push({ backup: vaultFile, target: config.vaultDatabaseUrl, table: 'vault_deks', what: 'vault store' });
+  }
+  const analyticsFile = analyticsBackupOf(file);
+  if (existsSync(analyticsFile) && config.analyticsDatabaseUrl !== null) {
+    copies.push({ backup: analyticsFile, target: config.analyticsDatabaseUrl, table: 'analytics_verifications', what: 'analytics file' });
   }
   for (const { backup, target, table, what } of copies) {
     if (!existsSync(backup)) return refuse(`there is no ${backup}`);
@@ -60,6 +72,9 @@ async function restoreCommand(config: Readonly<Config>, file: string, force: boo
     }
     process.stdout.write(`Restored the ${what} from ${backup} into ${target}\n`);
   }
-  if (copies.length === 1) process.stdout.write(`No ${vaultFile}: the vault store was left as it is.\n`);
+  if (!copies.some((copy) => copy.what === 'vault store')) process.stdout.write(`No ${vaultFile}: the vault store was left as it is.\n`);
+  if (!copies.some((copy) => copy.what === 'analytics file')) {
+    process.stdout.write(`No ${analyticsFile}: the analytics file was left as it is.\n`);
+  }
   return 0;
 }

@@ -26,7 +26,14 @@ async function serveOnce(dir: string): Promise<string[]> {
   });
   try {
     await newKey(t, { apiId: await newApi(t) });
-    expect(readdirSync(dir).sort()).toEqual(['keyward.sqlite', 'keyward.sqlite-shm', 'keyward.sqlite-wal', 'keyward.sqlite.migrate-lock']);
+    // The analytics file (src/analytics/sqlite-file.ts) is made at start; its -wal appears with the first event.
+    expect(readdirSync(dir).sort()).toEqual([
+      'keyward.sqlite',
+      'keyward.sqlite-shm',
+      'keyward.sqlite-wal',
+      'keyward.sqlite.analytics',
+      'keyward.sqlite.migrate-lock',
+    ]);
   } finally {
     await t.close();
   }
@@ -64,5 +71,17 @@ describe.skipIf(process.env.KEYWARD_TEST_ENGINE === 'postgres')('the SQLite file
     // SQLite gives the -wal and -shm files the database file's mode: all three are named.
     const database = join(dir, 'keyward.sqlite');
     expect(warning).toMatchObject({ level: 40, files: [database, `${database}-wal`, `${database}-shm`] });
+  });
+
+  it('an analytics file others can read is named in the warning too', async () => {
+    const dir = join(root, 'shared-analytics');
+    mkdirSync(dir, { mode: 0o700 });
+    const analytics = join(dir, 'keyward.sqlite.analytics');
+    closeSync(openSync(analytics, 'w', 0o644));
+    chmodSync(analytics, 0o644);
+    const lines = await serveOnce(dir);
+    expect(mode(analytics)).toBe(0o644);
+    const warning = lines.map((line) => JSON.parse(line)).find((line) => String(line.msg).includes('readable by other users'));
+    expect(warning?.files).toContain(analytics);
   });
 });

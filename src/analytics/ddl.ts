@@ -1,0 +1,45 @@
+import { ANALYTICS_TABLES, type AnalyticsTable, type ColumnType } from './schema.js';
+
+/**
+ * The physical analytics tables (src/analytics/schema.ts) as CREATE statements for one engine: the SQLite analytics
+ * file runs them (src/analytics/sqlite-file.ts); PostgreSQL's migration 0006 holds a copy of what they were when it
+ * was written (src/storage/sql/migrations/0006_analytics.ts, held equal by its test).
+ * Raw tables get indexes for the typical queries (a workspace over time, a key over time, a namespace over time);
+ * rollups get a primary key on their grouping columns, which the write's upsert conflicts on.
+ */
+
+export type AnalyticsEngine = 'sqlite' | 'postgres';
+
+const COLUMN_TYPES: Record<AnalyticsEngine, Record<ColumnType, string>> = {
+  sqlite: { text: 'TEXT', integer: 'INTEGER', real: 'REAL', tags: 'TEXT' },
+  postgres: { text: 'text', integer: 'bigint', real: 'double precision', tags: 'text' },
+};
+
+/** Indexes of the raw tables, by physical name: each a list of columns. */
+const RAW_INDEXES: Record<string, readonly (readonly string[])[]> = {
+  analytics_verifications: [
+    ['workspace_id', 'time'],
+    ['workspace_id', 'key_id', 'time'],
+    ['workspace_id', 'key_space_id', 'time'],
+  ],
+  analytics_ratelimits: [
+    ['workspace_id', 'time'],
+    ['workspace_id', 'namespace_id', 'time'],
+  ],
+};
+
+export const quoted = (name: string): string => `"${name}"`;
+
+export function tableDdl(table: AnalyticsTable, engine: AnalyticsEngine): string[] {
+  const columns = Object.entries(table.columns).map(([name, type]) => `${quoted(name)} ${COLUMN_TYPES[engine][type]} NOT NULL`);
+  if (table.groupBy.length > 0) columns.push(`PRIMARY KEY (${table.groupBy.map(quoted).join(', ')})`);
+  const statements = [`CREATE TABLE IF NOT EXISTS ${quoted(table.physicalName)} (${columns.join(', ')})`];
+  for (const index of RAW_INDEXES[table.physicalName] ?? []) {
+    const name = `${table.physicalName}_${index.join('_')}`;
+    statements.push(`CREATE INDEX IF NOT EXISTS ${quoted(name)} ON ${quoted(table.physicalName)} (${index.map(quoted).join(', ')})`);
+  }
+  return statements;
+}
+
+/** Every analytics table and index, in schema.ts order. */
+export const analyticsDdl = (engine: AnalyticsEngine): string[] => ANALYTICS_TABLES.flatMap((table) => tableDdl(table, engine));

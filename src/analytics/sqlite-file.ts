@@ -1,0 +1,39 @@
+import Database from 'better-sqlite3';
+import { createPrivateFile } from '../storage/sqlite/file-modes.js';
+import { analyticsDdl } from './ddl.js';
+
+/**
+ * The SQLite analytics file (docs/decisions/0014-analytics-in-keywards-own-stores.md): apart from the main database,
+ * so analytics writes never hold its write lock. Made 0600 as the main file (storage/sqlite/file-modes.ts), in WAL
+ * mode, and brought to the current schema at open; `user_version` says which schema it has.
+ */
+
+const SCHEMA_VERSION = 1;
+
+/** Opens a connection with the settings every analytics connection uses. */
+export function openAnalyticsConnection(file: string, options: { readonly?: boolean } = {}): Database.Database {
+  const db = new Database(file, { fileMustExist: true, readonly: options.readonly === true });
+  db.pragma('busy_timeout = 5000');
+  if (options.readonly) db.pragma('query_only = ON');
+  else db.pragma('synchronous = NORMAL');
+  return db;
+}
+
+/** Creates the file (0600) and its tables when absent, and migrates an older schema. */
+export function prepareAnalyticsFile(file: string): void {
+  createPrivateFile(file);
+  const db = openAnalyticsConnection(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) throw new Error(`${file} has analytics schema ${version}, newer than this Keyward's ${SCHEMA_VERSION}`);
+    if (version < SCHEMA_VERSION) {
+      db.transaction(() => {
+        for (const statement of analyticsDdl('sqlite')) db.exec(statement);
+        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      }).immediate();
+    }
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,67 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+import type { AnalyticsBatch } from './events.js';
+import { PRUNE_BATCH_ROWS } from './prune-plan.js';
+import { openAnalyticsConnection } from './sqlite-file.js';
+import { quoted } from './ddl.js';
+import { writeStatements } from './write-statements.js';
+
+/**
+ * The worker thread that owns the SQLite analytics file's write connection (src/analytics/sqlite-store.ts): writes
+ * and prunes run here, one at a time, so the server's event loop never runs them.
+ */
+
+export type WriterRequest =
+  | { id: number; kind: 'write'; batch: AnalyticsBatch }
+  | { id: number; kind: 'prune'; cutoffs: { table: string; before: number }[] };
+
+export type WriterReply = { id: number; ok: true; result?: unknown } | { id: number; ok: false; message: string; code?: string };
+
+const db = openAnalyticsConnection((workerData as { file: string }).file);
+const statements = new Map<string, Database.Statement>();
+const prepared = (sql: string): Database.Statement => {
+  let statement = statements.get(sql);
+  if (!statement) {
+    // A batch has a few distinct shapes (full chunks and one remainder per table); bounded anyway.
+    if (statements.size > 200) statements.clear();
+    statement = db.prepare(sql);
+    statements.set(sql, statement);
+  }
+  return statement;
+};
+
+const write = db.transaction((batch: AnalyticsBatch) => {
+  for (const { sql, parameters } of writeStatements(batch, 'sqlite')) prepared(sql).run(parameters);
+});
+
+/** Deletes in batches of PRUNE_BATCH_ROWS, each its own transaction, so writes interleave with a long prune. */
+function prune(cutoffs: { table: string; before: number }[]): Record<string, number> {
+  const deleted: Record<string, number> = {};
+  for (const { table, before } of cutoffs) {
+    const name = quoted(table);
+    const remove = prepared(`DELETE FROM ${name} WHERE rowid IN (SELECT rowid FROM ${name} WHERE "time" < ? LIMIT ${PRUNE_BATCH_ROWS})`);
+    let total = 0;
+    for (;;) {
+      const { changes } = remove.run(before);
+      total += changes;
+      if (changes < PRUNE_BATCH_ROWS) break;
+    }
+    deleted[table] = total;
+  }
+  return deleted;
+}
+
+parentPort!.on('message', (request: WriterRequest) => {
+  let reply: WriterReply;
+  try {
+    if (request.kind === 'write') {
+      write.immediate(request.batch);
+      reply = { id: request.id, ok: true };
+    } else {
+      reply = { id: request.id, ok: true, result: prune(request.cutoffs) };
+    }
+  } catch (error) {
+    reply = { id: request.id, ok: false, message: (error as Error).message, code: (error as { code?: string }).code };
+  }
+  parentPort!.postMessage(reply);
+});
