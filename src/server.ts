@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
+import { AnalyticsRecorder } from './analytics/recorder.js';
+import type { AnalyticsStore } from './analytics/store.js';
 import { MemoryBus, type Invalidation, type InvalidationBus } from './cache/bus.js';
 import { CHANGE_LOG_RETENTION_MS, ChangeFollower } from './cache/change-follower.js';
 import { RedisBus } from './cache/redis-bus.js';
@@ -38,6 +40,11 @@ export interface ServerOptions {
   logStream?: { write(line: string): void };
   /** Run background jobs on timers (off in tests, which call `runJobs` with a test clock). */
   backgroundJobs?: boolean;
+  /**
+   * Where analytics batches are written when KEYWARD_ANALYTICS is on (tests capture them here); the caller closes it.
+   * Absent: the store KEYWARD_ANALYTICS configures (see "the analytics store" in createServer).
+   */
+  analytics?: Pick<AnalyticsStore, 'write'>;
 }
 
 export interface KeywardServer {
@@ -48,6 +55,8 @@ export interface KeywardServer {
   clock: Clock;
   /** Recoverable keys' vault (local or remote); null when none is configured. */
   vault: Vault | null;
+  /** The analytics buffer; null when KEYWARD_ANALYTICS is off or there is no store to write to. */
+  analytics: AnalyticsRecorder | null;
   /** Runs the periodic jobs once (credit refill, usage write-back, change-log pruning). */
   runJobs(): Promise<void>;
   listen(): Promise<string>;
@@ -165,6 +174,40 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   const draining = new Draining();
   const readiness = new Readiness({ store, redisUrl: config.redisUrl, draining });
   const logger: Logger = log;
+
+  // The analytics store. MERGE (issue 14, h-an-store): when KEYWARD_ANALYTICS is on and no store was given, open the
+  // configured one here (`openAnalyticsStore`), and close it in `shutdown` where marked. Until then, only a given one
+  // is written to.
+  const analyticsStore: Pick<AnalyticsStore, 'write'> | null = config.analytics ? (options.analytics ?? null) : null;
+  let analytics: AnalyticsRecorder | null = null;
+  const metrics = createMetrics(
+    {
+      key: () => keyCache.size,
+      key_miss: () => keyCache.missCount,
+      root_key: () => rootKeyCache.size,
+      root_key_miss: () => rootKeyCache.missCount,
+      ratelimit_namespace: () => ratelimitNamespaceCache.size,
+      ratelimit_namespace_miss: () => ratelimitNamespaceCache.missCount,
+    },
+    {
+      // Redis bounds its own keys (TTLs; docs/operations.md, "Memory"): only the memory limiter has a count here.
+      ratelimitCounters: limiter instanceof MemoryLimiter ? () => limiter.size : undefined,
+      databaseUp: () => store.databaseUp(),
+      redisUp: config.redisUrl === null ? undefined : () => redisClients.up === true,
+      analyticsBuffer: analyticsStore === null ? undefined : () => analytics?.size ?? 0,
+    },
+  );
+  if (analyticsStore !== null) {
+    analytics = new AnalyticsRecorder((batch) => analyticsStore.write(batch), {
+      bufferEvents: config.analyticsBufferEvents,
+      flushEvents: config.analyticsFlushEvents,
+      flushMs: config.analyticsFlushMs,
+      region: config.nodeName,
+      clock,
+      logger: log,
+      counts: metrics,
+    });
+  }
   const services = createServices({
     store,
     clock,
@@ -175,6 +218,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     ratelimitFailureMode: config.ratelimitFailureMode,
     logger,
     vault,
+    ...(analytics ? { analytics } : {}),
   });
   const app = await buildApp({
     services,
@@ -188,22 +232,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
       maxConnections: config.maxConnections,
     },
     trustProxy: config.trustProxy,
-    metrics: createMetrics(
-      {
-        key: () => keyCache.size,
-        key_miss: () => keyCache.missCount,
-        root_key: () => rootKeyCache.size,
-        root_key_miss: () => rootKeyCache.missCount,
-        ratelimit_namespace: () => ratelimitNamespaceCache.size,
-        ratelimit_namespace_miss: () => ratelimitNamespaceCache.missCount,
-      },
-      {
-        // Redis bounds its own keys (TTLs; docs/operations.md, "Memory"): only the memory limiter has a count here.
-        ratelimitCounters: limiter instanceof MemoryLimiter ? () => limiter.size : undefined,
-        databaseUp: () => store.databaseUp(),
-        redisUp: config.redisUrl === null ? undefined : () => redisClients.up === true,
-      },
-    ),
+    metrics,
     databaseFailures,
     ...(config.tlsCertFile && config.tlsKeyFile
       ? { tls: { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } }
@@ -271,6 +300,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     bus,
     clock,
     vault,
+    analytics,
     runJobs,
     listen: () => app.listen({ port: config.port, host: config.host }),
     // Idempotent: a second close waits for the first.
@@ -290,6 +320,10 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     }
     // Its server is closed already; Fastify's onClose hooks run here.
     await app.close();
+    // No request records anything any more: what is buffered is written (within the recorder's deadline) before the
+    // stores close.
+    await analytics?.close();
+    // MERGE (issue 14, h-an-store): close the analytics store opened above here, when it was not given.
     await services.verify.flushUsage().catch((error: unknown) => log.error({ err: error }, 'usage flush failed at shutdown'));
     await rootKeyUsage.flush().catch((error: unknown) => log.error({ err: error }, 'root key usage flush failed at shutdown'));
     await bus.close();
