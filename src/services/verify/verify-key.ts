@@ -256,7 +256,8 @@ export class VerifyService {
   private async verifyRecorded(ctx: RequestContext, input: VerifyKeyInput, recorder: AnalyticsRecorder): Promise<VerifyKeyResult> {
     const started = performance.now();
     const event: VerificationEvent = {
-      time: this.deps.clock.now(),
+      // Set by `decide` from the time it decides at; read here only when it answered before reading the clock.
+      time: 0,
       requestId: ctx.requestId ?? '',
       workspaceId: ctx.workspaceId,
       keySpaceId: '',
@@ -271,6 +272,7 @@ export class VerifyService {
     };
     const result = await this.decide(ctx, input, event);
     event.latency = performance.now() - started;
+    if (event.time === 0) event.time = this.deps.clock.now();
     event.outcome = result.code;
     if (result.code === 'NOT_FOUND') {
       // Also when a key found at first was deleted before its charge: NOT_FOUND tells nothing of any key.
@@ -316,6 +318,7 @@ export class VerifyService {
 
     let record = key;
     let now = this.deps.clock.now();
+    if (event !== undefined) event.time = now;
     this.recordUsage(key.id, now);
     let ratelimits: VerifyRatelimitResult[] | undefined;
     for (let attempt = 1; ; attempt++) {
