@@ -144,6 +144,25 @@ describe('AnalyticsRecorder', () => {
     expect(counts).toMatchObject({ 'verification written': 5 });
   });
 
+  it('bounds the tag characters held too: an event whose tags do not fit is dropped and counted', async () => {
+    const { recorder, batches, counts } = makeRecorder({ maxTagCharacters: 10, flushEvents: 100 });
+    const tagged = (n: number, tags: string[]) => ({ ...verification(n), tags });
+    recorder.recordVerification(tagged(1, ['abcd', 'ef']));
+    recorder.recordVerification(tagged(2, ['abcde']));
+    recorder.recordVerification(tagged(3, ['xy']));
+    recorder.recordVerification(verification(4));
+    recorder.recordVerification(tagged(5, ['zzz']));
+    expect(recorder.tagCharacters).toBe(8);
+    expect(counts).toEqual({ 'verification dropped': 2 });
+    await recorder.flush();
+    expect(ids(batches)).toEqual(['key_1', 'key_3', 'key_4']);
+    expect(recorder.tagCharacters).toBe(0);
+    recorder.recordVerification(tagged(6, ['abcdefghij']));
+    expect(recorder.tagCharacters).toBe(10);
+    await recorder.close();
+    expect(recorder.tagCharacters).toBe(0);
+  });
+
   it('retries a failed write with backoff, the same batch first, so events keep their order', async () => {
     let failuresLeft = 2;
     const attempts: number[] = [];

@@ -39,11 +39,36 @@ export interface AnalyticsRecorderOptions {
   /** The first retry's delay after a failed write, doubled per failure up to `retryMaxMs`. */
   retryMs?: number;
   retryMaxMs?: number;
-  /** How long `close()` may take to write what is buffered. */
+  /** Tag characters held at most (default MAX_TAG_CHARACTERS). */
+  maxTagCharacters?: number;
+  /**
+   * How long `close()` may take to write what is buffered (default 3 s: within the 5 s src/cli/start.ts gives all of
+   * shutdown's flushing and closing, leaving the rest time for theirs).
+   */
   closeDeadlineMs?: number;
 }
 
 const NO_COUNTS: AnalyticsCounts = { analyticsEvents() {} };
+
+/**
+ * The buffer's bound in tag characters, apart from its bound in events: a verification may send 20 tags of 512
+ * characters, so events alone would not bound its memory (100,000 such events would hold about 1 GB). 16 million
+ * characters are 16-32 MB (one or two bytes each), 160 per event at the default buffer size; ordinary tags are far
+ * shorter. An event whose tags do not fit is dropped like one that finds the buffer full.
+ */
+export const MAX_TAG_CHARACTERS = 16_000_000;
+
+function tagCharacters(tags: readonly string[]): number {
+  let characters = 0;
+  for (const tag of tags) characters += tag.length;
+  return characters;
+}
+
+function batchTagCharacters(events: readonly VerificationEvent[]): number {
+  let characters = 0;
+  for (const event of events) if (event.tags.length > 0) characters += tagCharacters(event.tags);
+  return characters;
+}
 
 export class AnalyticsRecorder {
   readonly region: string;
@@ -51,6 +76,9 @@ export class AnalyticsRecorder {
   private ratelimits: RatelimitEvent[] = [];
   /** Events held: both arrays and the batch being written or waiting for its retry. */
   private held = 0;
+  /** Tag characters of the events held. */
+  private heldTagCharacters = 0;
+  private readonly maxTagCharacters: number;
   /** A batch that was taken from the buffer and is not written yet (in flight or waiting for its retry). */
   private pending: AnalyticsBatch | null = null;
   private failures = 0;
@@ -75,7 +103,8 @@ export class AnalyticsRecorder {
     this.counts = options.counts ?? NO_COUNTS;
     this.retryMs = options.retryMs ?? 100;
     this.retryMaxMs = options.retryMaxMs ?? 10_000;
-    this.closeDeadlineMs = options.closeDeadlineMs ?? 5_000;
+    this.closeDeadlineMs = options.closeDeadlineMs ?? 3_000;
+    this.maxTagCharacters = options.maxTagCharacters ?? MAX_TAG_CHARACTERS;
     this.drops = new ThrottledWarning(
       options.logger,
       options.clock,
@@ -92,6 +121,11 @@ export class AnalyticsRecorder {
     this.interval.unref();
   }
 
+  /** Tag characters held now. */
+  get tagCharacters(): number {
+    return this.heldTagCharacters;
+  }
+
   /** Events held now (keyward_analytics_buffer_events). */
   get size(): number {
     return this.held;
@@ -101,6 +135,15 @@ export class AnalyticsRecorder {
     if (this.held >= this.options.bufferEvents || this.closing !== null) {
       this.drop('verification');
       return;
+    }
+    // Only requests that sent tags pay for counting them.
+    if (event.tags.length > 0) {
+      const characters = tagCharacters(event.tags);
+      if (this.heldTagCharacters + characters > this.maxTagCharacters) {
+        this.drop('verification');
+        return;
+      }
+      this.heldTagCharacters += characters;
     }
     this.verifications.push(event);
     if (++this.held >= this.options.flushEvents) this.schedule();
@@ -214,9 +257,7 @@ export class AnalyticsRecorder {
     }
     // Given up at the close deadline while it was in flight: counted `failed` already.
     if (this.pending !== batch) return true;
-    this.pending = null;
-    this.failures = 0;
-    this.held -= batch.verifications.length + batch.ratelimits.length;
+    this.release(batch);
     this.counts.analyticsEvents('verification', 'written', batch.verifications.length);
     this.counts.analyticsEvents('ratelimit', 'written', batch.ratelimits.length);
     if (this.writeFailures.failing) {
@@ -230,15 +271,21 @@ export class AnalyticsRecorder {
   private giveUpWhenFull(): void {
     if (this.pending === null || this.held < this.options.bufferEvents) return;
     const { verifications, ratelimits } = this.pending;
-    this.pending = null;
-    this.failures = 0;
-    this.held -= verifications.length + ratelimits.length;
+    this.release(this.pending);
     this.counts.analyticsEvents('verification', 'failed', verifications.length);
     this.counts.analyticsEvents('ratelimit', 'failed', ratelimits.length);
     this.options.logger.error(
       { where: 'analytics', verifications: verifications.length, ratelimits: ratelimits.length },
       'analytics batch given up after failed writes: the buffer is full; the events are lost',
     );
+  }
+
+  /** The pending batch is done with (written or given up): its events no longer count against the bounds. */
+  private release(batch: AnalyticsBatch): void {
+    this.pending = null;
+    this.failures = 0;
+    this.held -= batch.verifications.length + batch.ratelimits.length;
+    this.heldTagCharacters -= batchTagCharacters(batch.verifications);
   }
 
   /** The oldest events, at most `flushEvents`, verifications first. */
@@ -262,6 +309,7 @@ export class AnalyticsRecorder {
     this.ratelimits = [];
     this.pending = null;
     this.held = 0;
+    this.heldTagCharacters = 0;
     return { verifications, ratelimits };
   }
 
