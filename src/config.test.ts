@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, describeConfig, loadConfig } from './config.js';
@@ -382,5 +383,63 @@ describe('KEYWARD_ANALYTICS_* (store)', () => {
       'KEYWARD_ANALYTICS_RETENTION_DAYS must be an integer from 0 to 36500, got "-1"',
       'KEYWARD_ANALYTICS_MONTH_RETENTION_DAYS must be an integer from 0 to 36500, got "1.5"',
     ]);
+  });
+});
+
+describe('analytics capture settings', () => {
+  it('default to on, 100000 buffered events, batches of 5000 every 1000 ms, and the host name', () => {
+    expect(loadConfig({})).toMatchObject({
+      analytics: true,
+      analyticsBufferEvents: 100_000,
+      analyticsFlushEvents: 5_000,
+      analyticsFlushMs: 1_000,
+      nodeName: hostname(),
+    });
+  });
+
+  it('take on or off in any case, whole numbers, and a node name', () => {
+    expect(
+      loadConfig({
+        KEYWARD_ANALYTICS: 'OFF',
+        KEYWARD_ANALYTICS_BUFFER_EVENTS: '2000',
+        KEYWARD_ANALYTICS_FLUSH_EVENTS: '2000',
+        KEYWARD_ANALYTICS_FLUSH_MS: '250',
+        KEYWARD_NODE_NAME: 'eu-west-1a',
+      }),
+    ).toMatchObject({
+      analytics: false,
+      analyticsBufferEvents: 2_000,
+      analyticsFlushEvents: 2_000,
+      analyticsFlushMs: 250,
+      nodeName: 'eu-west-1a',
+    });
+    expect(loadConfig({ KEYWARD_ANALYTICS: ' on ' }).analytics).toBe(true);
+  });
+
+  it('refuse anything else, naming the setting, all problems together', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        KEYWARD_ANALYTICS: 'sometimes',
+        KEYWARD_ANALYTICS_BUFFER_EVENTS: '0',
+        KEYWARD_ANALYTICS_FLUSH_EVENTS: '1.5',
+        KEYWARD_ANALYTICS_FLUSH_MS: '5',
+        KEYWARD_NODE_NAME: 'two words',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'KEYWARD_ANALYTICS must be on or off, got "sometimes"',
+      'KEYWARD_ANALYTICS_BUFFER_EVENTS must be an integer from 1 to 10000000, got "0"',
+      'KEYWARD_ANALYTICS_FLUSH_EVENTS must be an integer from 1 to 1000000, got "1.5"',
+      'KEYWARD_NODE_NAME must be 1 to 128 printable characters without spaces',
+      'KEYWARD_ANALYTICS_FLUSH_MS must be an integer from 10 to 600000, got "5"',
+    ]);
+    expect(() => loadConfig({ KEYWARD_ANALYTICS_BUFFER_EVENTS: '100', KEYWARD_ANALYTICS_FLUSH_EVENTS: '101' })).toThrow(
+      /KEYWARD_ANALYTICS_FLUSH_EVENTS must not be larger than KEYWARD_ANALYTICS_BUFFER_EVENTS/,
+    );
+    expect(() => loadConfig({ KEYWARD_NODE_NAME: 'x'.repeat(129) })).toThrow(/KEYWARD_NODE_NAME must be 1 to 128/);
   });
 });

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { isPostgresUrl } from './core/database-url.js';
 import { ipEntryProblem } from './core/ip-whitelist.js';
@@ -102,6 +103,15 @@ export interface Config {
   analyticsDatabaseUrl: string | null;
   /** Days each kind of analytics table keeps its rows (raw events, and each rollup by its bucket start); 0 keeps forever. */
   analyticsRetentionDays: { raw: number; minute: number; hour: number; day: number; month: number };
+  /**
+   * Analytics capture (src/analytics/recorder.ts): whether verifications and rate-limit decisions are recorded; the
+   * buffer's bound in events, the events per write and the time between writes; the node's name in every event.
+   */
+  analytics: boolean;
+  analyticsBufferEvents: number;
+  analyticsFlushEvents: number;
+  analyticsFlushMs: number;
+  nodeName: string;
 }
 
 export class ConfigError extends Error {
@@ -256,7 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   // Node refuses a headers timeout longer than the request's: the headers are part of the request.
   if (headersTimeoutMs > requestTimeoutMs) problems.push('KEYWARD_HEADERS_TIMEOUT_MS must not be longer than KEYWARD_REQUEST_TIMEOUT_MS');
 
-  const analytics = analyticsConfig(env, databaseUrl, problems);
+  const analyticsStore = analyticsStoreConfig(env, databaseUrl, problems);
 
   const config: Config = {
     port,
@@ -316,14 +326,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     tlsCertFile,
     tlsKeyFile,
     ...vault,
-    ...analytics,
+    ...analyticsStore,
+    ...analyticsCaptureConfig(env, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }
 
 /** The KEYWARD_ANALYTICS_* settings this process's store reads (retention, and the SQLite analytics file). */
-function analyticsConfig(
+function analyticsStoreConfig(
   env: NodeJS.ProcessEnv,
   databaseUrl: string,
   problems: string[],
@@ -368,6 +379,49 @@ function trustProxySetting(env: NodeJS.ProcessEnv, problems: string[]): boolean 
       problems.push(`KEYWARD_TRUST_PROXY must be true, false or a comma-separated list of proxy addresses/CIDR ranges: ${problem}`);
   }
   return problems.length === before ? Object.freeze(entries) : SETTINGS.KEYWARD_TRUST_PROXY.default;
+}
+
+type AnalyticsCaptureConfig = Pick<
+  Config,
+  'analytics' | 'analyticsBufferEvents' | 'analyticsFlushEvents' | 'analyticsFlushMs' | 'nodeName'
+>;
+
+/** KEYWARD_ANALYTICS, its buffer and flush settings, and KEYWARD_NODE_NAME. */
+function analyticsCaptureConfig(env: NodeJS.ProcessEnv, problems: string[]): AnalyticsCaptureConfig {
+  const raw = text(env, 'KEYWARD_ANALYTICS').toLowerCase() || SETTINGS.KEYWARD_ANALYTICS.default;
+  if (raw !== 'on' && raw !== 'off') problems.push(`KEYWARD_ANALYTICS must be on or off, got "${text(env, 'KEYWARD_ANALYTICS')}"`);
+  const analyticsBufferEvents = integer(
+    env,
+    'KEYWARD_ANALYTICS_BUFFER_EVENTS',
+    SETTINGS.KEYWARD_ANALYTICS_BUFFER_EVENTS.default,
+    1,
+    10_000_000,
+    problems,
+  );
+  const analyticsFlushEvents = integer(
+    env,
+    'KEYWARD_ANALYTICS_FLUSH_EVENTS',
+    SETTINGS.KEYWARD_ANALYTICS_FLUSH_EVENTS.default,
+    1,
+    1_000_000,
+    problems,
+  );
+  // A batch larger than the buffer could never be gathered: writes would only ever come from the timer.
+  if (analyticsFlushEvents > analyticsBufferEvents) {
+    problems.push('KEYWARD_ANALYTICS_FLUSH_EVENTS must not be larger than KEYWARD_ANALYTICS_BUFFER_EVENTS');
+  }
+  const nodeName = text(env, 'KEYWARD_NODE_NAME') || hostname();
+  // Stored in every event and grouped by in queries: a short printable name, not a free-form text.
+  if (!/^[\x21-\x7e]{1,128}$/.test(nodeName)) {
+    problems.push('KEYWARD_NODE_NAME must be 1 to 128 printable characters without spaces');
+  }
+  return {
+    analytics: raw !== 'off',
+    analyticsBufferEvents,
+    analyticsFlushEvents,
+    analyticsFlushMs: integer(env, 'KEYWARD_ANALYTICS_FLUSH_MS', SETTINGS.KEYWARD_ANALYTICS_FLUSH_MS.default, 10, 600_000, problems),
+    nodeName,
+  };
 }
 
 /** A URL with its password replaced; parsed rather than pattern-matched, so an `@` inside the password cannot leak the rest. */

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { openAnalyticsStore, retentionOf } from './analytics/open.js';
 import { ANALYTICS_FIRST_PRUNE_MS, ANALYTICS_PRUNE_INTERVAL_MS, pruneAnalytics } from './analytics/prune-job.js';
+import { AnalyticsRecorder } from './analytics/recorder.js';
 import type { AnalyticsPruneResult, AnalyticsStore } from './analytics/store.js';
 import { MemoryBus, type Invalidation, type InvalidationBus } from './cache/bus.js';
 import { CHANGE_LOG_RETENTION_MS, ChangeFollower } from './cache/change-follower.js';
@@ -41,6 +42,11 @@ export interface ServerOptions {
   logStream?: { write(line: string): void };
   /** Run background jobs on timers (off in tests, which call `runJobs` with a test clock). */
   backgroundJobs?: boolean;
+  /**
+   * Where analytics batches are written when KEYWARD_ANALYTICS is on (tests capture them here); the caller closes it.
+   * Absent: the store KEYWARD_ANALYTICS configures (see "the analytics store" in createServer).
+   */
+  analytics?: Pick<AnalyticsStore, 'write'>;
 }
 
 export interface KeywardServer {
@@ -53,6 +59,8 @@ export interface KeywardServer {
   vault: Vault | null;
   /** Analytics events and rollups (src/analytics/store.ts), on the main store's engine. */
   analytics: AnalyticsStore;
+  /** The buffer in front of the analytics store (src/analytics/recorder.ts); null when KEYWARD_ANALYTICS is off. */
+  analyticsRecorder: AnalyticsRecorder | null;
   /** Runs the periodic jobs once (credit refill, usage write-back, change-log pruning). */
   runJobs(): Promise<void>;
   /** Runs the hourly analytics retention pass once, at the clock's time (KEYWARD_ANALYTICS_*_RETENTION_DAYS). */
@@ -177,6 +185,38 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   const draining = new Draining();
   const readiness = new Readiness({ store, redisUrl: config.redisUrl, draining });
   const logger: Logger = log;
+
+  // Where recorded events go: the analytics store opened above, or the one a test gives to see the batches.
+  const analyticsStore: Pick<AnalyticsStore, 'write'> | null = config.analytics ? (options.analytics ?? analytics) : null;
+  let analyticsRecorder: AnalyticsRecorder | null = null;
+  const metrics = createMetrics(
+    {
+      key: () => keyCache.size,
+      key_miss: () => keyCache.missCount,
+      root_key: () => rootKeyCache.size,
+      root_key_miss: () => rootKeyCache.missCount,
+      ratelimit_namespace: () => ratelimitNamespaceCache.size,
+      ratelimit_namespace_miss: () => ratelimitNamespaceCache.missCount,
+    },
+    {
+      // Redis bounds its own keys (TTLs; docs/operations.md, "Memory"): only the memory limiter has a count here.
+      ratelimitCounters: limiter instanceof MemoryLimiter ? () => limiter.size : undefined,
+      databaseUp: () => store.databaseUp(),
+      redisUp: config.redisUrl === null ? undefined : () => redisClients.up === true,
+      analyticsBuffer: analyticsStore === null ? undefined : () => analyticsRecorder?.size ?? 0,
+    },
+  );
+  if (analyticsStore !== null) {
+    analyticsRecorder = new AnalyticsRecorder((batch) => analyticsStore.write(batch), {
+      bufferEvents: config.analyticsBufferEvents,
+      flushEvents: config.analyticsFlushEvents,
+      flushMs: config.analyticsFlushMs,
+      region: config.nodeName,
+      clock,
+      logger: log,
+      counts: metrics,
+    });
+  }
   const services = createServices({
     store,
     clock,
@@ -187,6 +227,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     ratelimitFailureMode: config.ratelimitFailureMode,
     logger,
     vault,
+    ...(analyticsRecorder ? { analytics: analyticsRecorder } : {}),
   });
   const app = await buildApp({
     services,
@@ -200,22 +241,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
       maxConnections: config.maxConnections,
     },
     trustProxy: config.trustProxy,
-    metrics: createMetrics(
-      {
-        key: () => keyCache.size,
-        key_miss: () => keyCache.missCount,
-        root_key: () => rootKeyCache.size,
-        root_key_miss: () => rootKeyCache.missCount,
-        ratelimit_namespace: () => ratelimitNamespaceCache.size,
-        ratelimit_namespace_miss: () => ratelimitNamespaceCache.missCount,
-      },
-      {
-        // Redis bounds its own keys (TTLs; docs/operations.md, "Memory"): only the memory limiter has a count here.
-        ratelimitCounters: limiter instanceof MemoryLimiter ? () => limiter.size : undefined,
-        databaseUp: () => store.databaseUp(),
-        redisUp: config.redisUrl === null ? undefined : () => redisClients.up === true,
-      },
-    ),
+    metrics,
     databaseFailures,
     ...(config.tlsCertFile && config.tlsKeyFile
       ? { tls: { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } }
@@ -296,6 +322,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     clock,
     vault,
     analytics,
+    analyticsRecorder,
     runJobs,
     pruneAnalytics: runAnalyticsPrune,
     listen: () => app.listen({ port: config.port, host: config.host }),
@@ -317,13 +344,16 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     }
     // Its server is closed already; Fastify's onClose hooks run here.
     await app.close();
+    // No request records anything any more: what is buffered is written (within the recorder's deadline) before the
+    // stores close.
+    await analyticsRecorder?.close();
     await services.verify.flushUsage().catch((error: unknown) => log.error({ err: error }, 'usage flush failed at shutdown'));
     await rootKeyUsage.flush().catch((error: unknown) => log.error({ err: error }, 'root key usage flush failed at shutdown'));
     await bus.close();
     await changes.stop();
     await limiter.close();
     readiness.close();
-    // After the services' flushes, so what they hand to analytics at shutdown is written.
+    // After the recorder's last write.
     await analytics.close().catch((error: unknown) => log.error({ err: error }, 'analytics store close failed at shutdown'));
     await store.close();
     await vault?.close();

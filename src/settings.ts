@@ -86,6 +86,14 @@ export const SETTINGS = {
     shown: '<database file>.analytics',
     description: 'SQLite file of the analytics events (ignored on PostgreSQL: they go in the main database)',
   },
+  KEYWARD_ANALYTICS: { default: 'on', description: 'on or off: record every verification and rate-limit decision' },
+  KEYWARD_ANALYTICS_BUFFER_EVENTS: {
+    default: 100_000,
+    description: 'Analytics events held in memory at most; more are dropped and counted',
+  },
+  KEYWARD_ANALYTICS_FLUSH_EVENTS: { default: 5_000, description: 'Analytics events per write; that many buffered start one' },
+  KEYWARD_ANALYTICS_FLUSH_MS: { default: 1_000, description: 'Milliseconds between writes of buffered analytics events' },
+  KEYWARD_NODE_NAME: { shown: '<host name>', description: "This node's name, recorded as the analytics events' region" },
 } as const satisfies Record<`KEYWARD_${string}`, Setting>;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { useTestServer } from '../../test/per-file-server.js';
+import { createMetrics } from './metrics.js';
 
 const t = useTestServer();
 
@@ -28,4 +29,28 @@ it('counts verification outcomes and request latencies per operation, with no te
     expect(text).toMatch(new RegExp(`keyward_cache_entries\\{cache="${cache}"\\} \\d+`));
   expect(text).toMatch(/keyward_process_cpu_seconds_total/);
   for (const secret of [key, t.rootKey, t.workspaceId, created.body.data.keyId, api.body.data.apiId]) expect(text).not.toContain(secret);
+});
+
+it('counts analytics events by kind and result, every series from 0, and reports the analytics buffer only when there is one', async () => {
+  let buffered = 7;
+  const metrics = createMetrics({}, { analyticsBuffer: () => buffered });
+  const before = await metrics.registry.metrics();
+  for (const kind of ['verification', 'ratelimit']) {
+    for (const result of ['written', 'dropped', 'failed']) {
+      expect(before).toContain(`keyward_analytics_events_total{kind="${kind}",result="${result}"} 0\n`);
+    }
+  }
+  expect(before).toContain('keyward_analytics_buffer_events 7\n');
+  metrics.analyticsEvents('verification', 'written', 5000);
+  metrics.analyticsEvents('ratelimit', 'failed', 3);
+  metrics.analyticsEvents('ratelimit', 'failed', 2);
+  metrics.analyticsEvents('verification', 'dropped', 1);
+  buffered = 0;
+  const after = await metrics.registry.metrics();
+  expect(after).toContain('keyward_analytics_events_total{kind="verification",result="written"} 5000\n');
+  expect(after).toContain('keyward_analytics_events_total{kind="ratelimit",result="failed"} 5\n');
+  expect(after).toContain('keyward_analytics_events_total{kind="verification",result="dropped"} 1\n');
+  expect(after).toContain('keyward_analytics_events_total{kind="ratelimit",result="written"} 0\n');
+  expect(after).toContain('keyward_analytics_buffer_events 0\n');
+  expect(await createMetrics({}).registry.metrics()).not.toContain('keyward_analytics_buffer_events');
 });

@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { AnalyticsCounts, AnalyticsEventKind, AnalyticsEventResult } from '../analytics/recorder.js';
 
 /**
  * Prometheus metrics at GET /metrics. Labels are operation names, status codes and verification codes only:
  * never a key, a hash, an id or a workspace, so nothing here identifies a tenant or a secret, and label
  * cardinality stays fixed.
  */
-export interface Metrics {
+export interface Metrics extends AnalyticsCounts {
   registry: Registry;
   /** Counts one verification outcome (VALID, NOT_FOUND, ...). */
   verification(code: string): void;
@@ -18,13 +19,18 @@ export interface Metrics {
  * `caches`: each in-process cache's entry count by the name its gauge label carries; `ratelimitCounters`: the
  * in-memory limiter's counter count (absent with Redis); `databaseUp`: whether the database answered the latest
  * connection or statement; `redisUp`: whether every Redis client is connected (absent without Redis). An absent
- * gauge is not reported.
+ * gauge is not reported. `analyticsBuffer`: events the analytics recorder holds (absent with KEYWARD_ANALYTICS=off).
  */
 export function createMetrics(
   caches: Record<string, () => number>,
-  gauges: { ratelimitCounters?: () => number; databaseUp?: () => boolean; redisUp?: () => boolean } = {},
+  gauges: {
+    ratelimitCounters?: () => number;
+    databaseUp?: () => boolean;
+    redisUp?: () => boolean;
+    analyticsBuffer?: () => number;
+  } = {},
 ): Metrics {
-  const { ratelimitCounters, databaseUp, redisUp } = gauges;
+  const { ratelimitCounters, databaseUp, redisUp, analyticsBuffer } = gauges;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'keyward_' });
   if (databaseUp) {
@@ -79,6 +85,30 @@ export function createMetrics(
       },
     });
   }
+  const analyticsEvents = new Counter({
+    name: 'keyward_analytics_events_total',
+    help: 'Analytics events by kind (verification, ratelimit) and what became of them: written, dropped (buffer full), failed (write given up)',
+    labelNames: ['kind', 'result'],
+    registers: [registry],
+  });
+  // Every series exists from the start at 0, so a rate() over drops works before the first drop.
+  const analyticsSeries = new Map<string, { inc(value: number): void }>();
+  for (const kind of ['verification', 'ratelimit'] as const) {
+    for (const result of ['written', 'dropped', 'failed'] as const) {
+      analyticsEvents.inc({ kind, result }, 0);
+      analyticsSeries.set(`${kind} ${result}`, analyticsEvents.labels(kind, result));
+    }
+  }
+  if (analyticsBuffer) {
+    new Gauge({
+      name: 'keyward_analytics_buffer_events',
+      help: 'Analytics events held in memory, waiting to be written (at most KEYWARD_ANALYTICS_BUFFER_EVENTS)',
+      registers: [registry],
+      collect() {
+        this.set(analyticsBuffer());
+      },
+    });
+  }
   // Resolving a label set costs more than observing a value, and there are few (operation, status) pairs:
   // each one's child is looked up once. Verification codes are a closed set too.
   const requestSeries = new Map<string, { observe(value: number): void }>();
@@ -92,6 +122,9 @@ export function createMetrics(
         verificationSeries.set(code, series);
       }
       series.inc();
+    },
+    analyticsEvents(kind: AnalyticsEventKind, result: AnalyticsEventResult, count: number) {
+      if (count > 0) analyticsSeries.get(`${kind} ${result}`)!.inc(count);
     },
     request(operation, status, seconds) {
       const id = `${status} ${operation}`;

@@ -1,3 +1,4 @@
+import type { AnalyticsRecorder } from '../analytics/recorder.js';
 import type { InvalidationBus } from '../cache/bus.js';
 import type { SwrCache } from '../cache/swr-cache.js';
 import type { Clock } from '../core/clock.js';
@@ -32,6 +33,8 @@ export interface ServiceDeps {
   logger: Logger;
   /** Encrypts and decrypts recoverable keys; null or absent: no vault configured (recoverable requests answer 412). */
   vault?: Vault | null;
+  /** Where verifications and rate-limit decisions are recorded (src/analytics/recorder.ts); absent: KEYWARD_ANALYTICS=off. */
+  analytics?: AnalyticsRecorder;
 }
 
 /**

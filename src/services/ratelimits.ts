@@ -1,6 +1,7 @@
 import { KeywardError, badInput } from '../core/errors.js';
 import { resolveOverride } from '../core/override-match.js';
 import { eitherScope, readOverrideScope, satisfies } from '../core/permissions.js';
+import type { AnalyticsRecorder } from '../analytics/recorder.js';
 import { LimiterFailures } from '../ratelimit/fail-open.js';
 import { decisionsWithoutLimiter } from '../ratelimit/failure-mode.js';
 import type { LimitCheck } from '../ratelimit/limiter.js';
@@ -93,6 +94,8 @@ export class RatelimitService {
   }
 
   private async check(ctx: RequestContext, requests: readonly LimitRequest[]): Promise<LimitOutcome[]> {
+    const recorder = this.deps.analytics;
+    const started = recorder === undefined ? 0 : performance.now();
     const now = this.deps.clock.now();
     const namespaces = await this.namespacesToLimit(
       ctx,
@@ -114,6 +117,7 @@ export class RatelimitService {
       cost: a.request.cost,
     }));
     const decisions = await this.decide(checks, now);
+    if (recorder !== undefined) this.record(recorder, ctx, applied, decisions, now, performance.now() - started);
     return applied.map((a, i) => {
       const decision = decisions[i]!;
       const outcome: LimitOutcome = {
@@ -127,6 +131,35 @@ export class RatelimitService {
       if (a.override) outcome.overrideId = a.override.id;
       return outcome;
     });
+  }
+
+  /**
+   * One analytics event per decision (a multiLimit call records each of its limits; each says whether it alone
+   * passed), all with the call's latency. Calls refused before deciding (permissions, a deleted namespace) record none.
+   */
+  private record(
+    recorder: AnalyticsRecorder,
+    ctx: RequestContext,
+    applied: ReadonlyArray<{ request: LimitRequest; namespaceId: string; override: RatelimitOverrideRecord | undefined }>,
+    decisions: ReadonlyArray<{ success: boolean }>,
+    now: number,
+    latency: number,
+  ): void {
+    const requestId = ctx.requestId ?? '';
+    for (let i = 0; i < applied.length; i++) {
+      const a = applied[i]!;
+      recorder.recordRatelimit({
+        time: now,
+        requestId,
+        workspaceId: ctx.workspaceId,
+        namespaceId: a.namespaceId,
+        identifier: a.request.identifier,
+        passed: decisions[i]!.success,
+        latency,
+        overrideId: a.override?.id ?? '',
+        region: recorder.region,
+      });
+    }
   }
 
   /** The limiter's decisions; while it fails, what KEYWARD_RATELIMIT_FAILURE_MODE says (ratelimit/failure-mode.ts). */

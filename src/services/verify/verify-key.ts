@@ -16,6 +16,8 @@ import { MIGRATED_KEY_START } from '../../core/key-migration.js';
 import { ipMatcher } from '../../core/ip-whitelist.js';
 import { MigratedKeys } from './migrated-keys.js';
 import { UsageBuffer } from '../usage-buffer.js';
+import type { VerificationEvent } from '../../analytics/events.js';
+import type { AnalyticsRecorder } from '../../analytics/recorder.js';
 
 /**
  * The verify hot path (docs/architecture.md, "Verification"; docs/unkey-compatibility.md, "Verification"). Every outcome is a value answered with HTTP 200;
@@ -41,9 +43,11 @@ export interface VerifyRatelimitRequest {
   duration?: number;
 }
 
-/** The request fields verification reads (tags are accepted by the contract but not used yet). */
+/** The request fields verification reads. */
 export interface VerifyKeyInput {
   key: string;
+  /** Recorded with the verification's analytics event, as sent. */
+  tags?: string[];
   permissions?: string;
   credits?: { cost: number };
   ratelimits?: readonly VerifyRatelimitRequest[];
@@ -90,6 +94,17 @@ export type VerifyKeyResult = { readonly valid: false; readonly code: 'NOT_FOUND
 const NOT_FOUND = Object.freeze({ valid: false, code: 'NOT_FOUND' } as const);
 
 const VERIFY_ANY_API = 'api.*.verify_key';
+
+/** The tags of every event whose request sent none: one shared array, never written to. */
+const NO_TAGS: string[] = [];
+
+/** The found key's ids in its analytics event (only once the caller may know the key exists). */
+function describeKey(event: VerificationEvent, key: KeyRecord): void {
+  event.keySpaceId = key.apiId;
+  event.keyId = key.id;
+  event.identityId = key.identity?.id ?? '';
+  event.externalId = key.identity?.externalId ?? '';
+}
 
 /** How many times one verification decides, when its key keeps changing under its charge (see `verify`). */
 const MAX_DECISIONS = 3;
@@ -220,7 +235,52 @@ export class VerifyService {
     );
   }
 
-  async verify(ctx: RequestContext, input: VerifyKeyInput): Promise<VerifyKeyResult> {
+  verify(ctx: RequestContext, input: VerifyKeyInput): Promise<VerifyKeyResult> {
+    const recorder = this.deps.analytics;
+    // Analytics off: not one allocation more than before analytics existed.
+    if (recorder === undefined) return this.decide(ctx, input, undefined);
+    return this.verifyRecorded(ctx, input, recorder);
+  }
+
+  /**
+   * The verification and its analytics event: what was answered, for which key (no id at all when the answer is
+   * NOT_FOUND, and never the key or its hash), the credits it took and how long it took. A verification that throws
+   * (a malformed permissions query, a missing rate limit, the database away) answers no code and records nothing.
+   */
+  private async verifyRecorded(ctx: RequestContext, input: VerifyKeyInput, recorder: AnalyticsRecorder): Promise<VerifyKeyResult> {
+    const started = performance.now();
+    const event: VerificationEvent = {
+      // Set by `decide` from the time it decides at; read here only when it answered before reading the clock.
+      time: 0,
+      requestId: ctx.requestId ?? '',
+      workspaceId: ctx.workspaceId,
+      keySpaceId: '',
+      keyId: '',
+      identityId: '',
+      externalId: '',
+      outcome: '',
+      tags: input.tags ?? NO_TAGS,
+      spentCredits: 0,
+      latency: 0,
+      region: recorder.region,
+    };
+    const result = await this.decide(ctx, input, event);
+    event.latency = performance.now() - started;
+    if (event.time === 0) event.time = this.deps.clock.now();
+    event.outcome = result.code;
+    if (result.code === 'NOT_FOUND') {
+      // Also when a key found at first was deleted before its charge: NOT_FOUND tells nothing of any key.
+      event.keySpaceId = '';
+      event.keyId = '';
+      event.identityId = '';
+      event.externalId = '';
+    }
+    recorder.recordVerification(event);
+    return result;
+  }
+
+  /** The verification itself; `event`, when analytics is on, learns the key's ids and the credits charged. */
+  private async decide(ctx: RequestContext, input: VerifyKeyInput, event: VerificationEvent | undefined): Promise<VerifyKeyResult> {
     const { store, keyCache } = this.deps;
     const hash = hashKey(input.key);
     const { workspaceId } = ctx;
@@ -230,7 +290,7 @@ export class VerifyService {
     const key = await keyCache.get(keyCacheKey(workspaceId, hash), () => store.findKeyByHash(workspaceId, hash));
     // With a migrationId a miss may still be an imported key, found by its original hash (docs/unkey-compatibility.md, "Verification against a migration").
     // An empty migrationId means none, as upstream.
-    if (!key) return input.migrationId ? this.verifyMigrated(ctx, input, input.migrationId) : NOT_FOUND;
+    if (!key) return input.migrationId ? this.verifyMigrated(ctx, input, input.migrationId, event) : NOT_FOUND;
     // Belt and braces (the lookup is scoped): another workspace's key answers exactly like an unknown one.
     if (key.workspaceId !== workspaceId) return NOT_FOUND;
     // Without verify permission on this key's API the caller must not learn the key exists (masked, as upstream).
@@ -242,6 +302,7 @@ export class VerifyService {
       !grantsUrn(ctx.permissions, ctx.workspaceId, keyResource(key.apiId, key.id), 'verify_key')
     )
       return NOT_FOUND;
+    if (event !== undefined) describeKey(event, key);
     // A key imported under Keyward's own hash scheme verifies as it is; its first verification records its real start.
     if (key.start === MIGRATED_KEY_START) await this.migrated.learnStart(ctx, key, input.key);
 
@@ -251,6 +312,7 @@ export class VerifyService {
 
     let record = key;
     let now = this.deps.clock.now();
+    if (event !== undefined) event.time = now;
     this.recordUsage(key.id, now);
     let ratelimits: VerifyRatelimitResult[] | undefined;
     for (let attempt = 1; ; attempt++) {
@@ -283,7 +345,10 @@ export class VerifyService {
       // The charge re-checks, in its own statement, what the checks above read from a record that may be older than
       // a revocation committed meanwhile (docs/architecture.md, "Verification").
       const spend = await store.spendCredits(record.id, cost, { now, updatedAt: record.updatedAt });
-      if (spend.charged) return answer('VALID', prepared.fields, spend.remaining, ratelimits);
+      if (spend.charged) {
+        if (event !== undefined) event.spentCredits = cost;
+        return answer('VALID', prepared.fields, spend.remaining, ratelimits);
+      }
       const standing = spend.key;
       if (!standing?.live) return NOT_FOUND;
       const unchanged =
@@ -303,6 +368,7 @@ export class VerifyService {
       const fresh = await store.findKeyByHash(record.workspaceId, record.hash);
       if (!fresh) return NOT_FOUND;
       record = fresh;
+      if (event !== undefined) describeKey(event, record);
       now = this.deps.clock.now();
     }
   }
@@ -318,10 +384,16 @@ export class VerifyService {
   }
 
   /** The miss branch with a migrationId: an imported key found by its original hash is moved to Keyward's, then verified as usual. */
-  private async verifyMigrated(ctx: RequestContext, input: VerifyKeyInput, migrationId: string): Promise<VerifyKeyResult> {
+  private async verifyMigrated(
+    ctx: RequestContext,
+    input: VerifyKeyInput,
+    migrationId: string,
+    event: VerificationEvent | undefined,
+  ): Promise<VerifyKeyResult> {
     if (!(await this.migrated.claim(ctx, input.key, migrationId))) return NOT_FOUND;
     const { migrationId: _claimed, ...rest } = input;
-    return this.verify(ctx, rest);
+    // `decide`, not `verify`: the verification that claimed the key is the one recorded, once.
+    return this.decide(ctx, rest, event);
   }
 
   /**

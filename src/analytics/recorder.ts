@@ -1,0 +1,323 @@
+import type { Clock } from '../core/clock.js';
+import { ThrottledWarning, type WarnSink } from '../core/throttled-warning.js';
+import type { AnalyticsBatch, RatelimitEvent, VerificationEvent } from './events.js';
+
+/**
+ * The bounded in-memory buffer between the request path and an AnalyticsStore (docs/decisions/0014): recording an
+ * event is an array push and a counter, never a promise, and never fails; writes happen in batches, off the path
+ * of the request that recorded the event, one at a time.
+ *
+ * - A batch's worth of events schedules a write (on a later turn of the event loop, never inside the recording call);
+ *   every `flushMs` whatever is buffered is written.
+ * - A full buffer drops the new event, counts it `dropped` and says so in a rate-limited warning.
+ * - A failed write is retried with backoff, the same batch first, so events keep their order. It is retried while
+ *   the buffer has room; when the buffer is full at a retry, the batch is given up and counted `failed`, making room
+ *   for newer events.
+ * - `close()` writes everything still buffered, within a deadline; what it cannot write is counted `failed`.
+ */
+
+export type AnalyticsEventKind = 'verification' | 'ratelimit';
+export type AnalyticsEventResult = 'written' | 'dropped' | 'failed';
+
+/** Where the recorder counts what became of its events (keyward_analytics_events_total, src/http/metrics.ts). */
+export interface AnalyticsCounts {
+  analyticsEvents(kind: AnalyticsEventKind, result: AnalyticsEventResult, count: number): void;
+}
+
+export interface AnalyticsRecorderOptions {
+  /** Events held at most (both kinds together, the batch being written included): KEYWARD_ANALYTICS_BUFFER_EVENTS. */
+  bufferEvents: number;
+  /** Events per write, and the count that schedules one: KEYWARD_ANALYTICS_FLUSH_EVENTS. */
+  flushEvents: number;
+  /** Milliseconds between writes of whatever is buffered: KEYWARD_ANALYTICS_FLUSH_MS. */
+  flushMs: number;
+  /** Every event's `region`: KEYWARD_NODE_NAME. */
+  region: string;
+  clock: Clock;
+  logger: WarnSink & { error(fields: Record<string, unknown>, message: string): void };
+  counts?: AnalyticsCounts;
+  /** The first retry's delay after a failed write, doubled per failure up to `retryMaxMs`. */
+  retryMs?: number;
+  retryMaxMs?: number;
+  /** Tag characters held at most (default MAX_TAG_CHARACTERS). */
+  maxTagCharacters?: number;
+  /**
+   * How long `close()` may take to write what is buffered (default 3 s: within the 5 s src/cli/start.ts gives all of
+   * shutdown's flushing and closing, leaving the rest time for theirs).
+   */
+  closeDeadlineMs?: number;
+}
+
+const NO_COUNTS: AnalyticsCounts = { analyticsEvents() {} };
+
+/**
+ * The buffer's bound in tag characters, apart from its bound in events: a verification may send 20 tags of 512
+ * characters, so events alone would not bound its memory (100,000 such events would hold about 1 GB). 16 million
+ * characters are 16-32 MB (one or two bytes each), 160 per event at the default buffer size; ordinary tags are far
+ * shorter. An event whose tags do not fit is dropped like one that finds the buffer full.
+ */
+export const MAX_TAG_CHARACTERS = 16_000_000;
+
+function tagCharacters(tags: readonly string[]): number {
+  let characters = 0;
+  for (const tag of tags) characters += tag.length;
+  return characters;
+}
+
+function batchTagCharacters(events: readonly VerificationEvent[]): number {
+  let characters = 0;
+  for (const event of events) if (event.tags.length > 0) characters += tagCharacters(event.tags);
+  return characters;
+}
+
+export class AnalyticsRecorder {
+  readonly region: string;
+  private verifications: VerificationEvent[] = [];
+  private ratelimits: RatelimitEvent[] = [];
+  /** Events held: both arrays and the batch being written or waiting for its retry. */
+  private held = 0;
+  /** Tag characters of the events held. */
+  private heldTagCharacters = 0;
+  private readonly maxTagCharacters: number;
+  /** A batch that was taken from the buffer and is not written yet (in flight or waiting for its retry). */
+  private pending: AnalyticsBatch | null = null;
+  private failures = 0;
+  /** The writing loop, while it runs: at most one, so at most one write is in flight. */
+  private writing: Promise<void> | null = null;
+  private scheduled = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly interval: NodeJS.Timeout;
+  private closing: Promise<void> | null = null;
+  private readonly counts: AnalyticsCounts;
+  private readonly drops: ThrottledWarning;
+  private readonly writeFailures: ThrottledWarning;
+  private readonly retryMs: number;
+  private readonly retryMaxMs: number;
+  private readonly closeDeadlineMs: number;
+
+  constructor(
+    private readonly write: (batch: AnalyticsBatch) => Promise<void>,
+    private readonly options: AnalyticsRecorderOptions,
+  ) {
+    this.region = options.region;
+    this.counts = options.counts ?? NO_COUNTS;
+    this.retryMs = options.retryMs ?? 100;
+    this.retryMaxMs = options.retryMaxMs ?? 10_000;
+    this.closeDeadlineMs = options.closeDeadlineMs ?? 3_000;
+    this.maxTagCharacters = options.maxTagCharacters ?? MAX_TAG_CHARACTERS;
+    this.drops = new ThrottledWarning(
+      options.logger,
+      options.clock,
+      { where: 'analytics', setting: 'KEYWARD_ANALYTICS_BUFFER_EVENTS' },
+      'analytics buffer full: events dropped (keyward_analytics_events_total{result="dropped"}); the store is not keeping up or not answering',
+    );
+    this.writeFailures = new ThrottledWarning(
+      options.logger,
+      options.clock,
+      { where: 'analytics' },
+      'analytics write failed; retrying with backoff while the buffer has room',
+    );
+    this.interval = setInterval(() => this.startWriting(), options.flushMs);
+    this.interval.unref();
+  }
+
+  /** Tag characters held now. */
+  get tagCharacters(): number {
+    return this.heldTagCharacters;
+  }
+
+  /** Events held now (keyward_analytics_buffer_events). */
+  get size(): number {
+    return this.held;
+  }
+
+  recordVerification(event: VerificationEvent): void {
+    if (this.held >= this.options.bufferEvents || this.closing !== null) {
+      this.drop('verification');
+      return;
+    }
+    // Only requests that sent tags pay for counting them.
+    if (event.tags.length > 0) {
+      const characters = tagCharacters(event.tags);
+      if (this.heldTagCharacters + characters > this.maxTagCharacters) {
+        this.drop('verification');
+        return;
+      }
+      this.heldTagCharacters += characters;
+    }
+    this.verifications.push(event);
+    if (++this.held >= this.options.flushEvents) this.schedule();
+  }
+
+  recordRatelimit(event: RatelimitEvent): void {
+    if (this.held >= this.options.bufferEvents || this.closing !== null) {
+      this.drop('ratelimit');
+      return;
+    }
+    this.ratelimits.push(event);
+    if (++this.held >= this.options.flushEvents) this.schedule();
+  }
+
+  /** Writes everything buffered now, waiting for a write in flight first; resolves when it is written or waits for a retry. */
+  async flush(): Promise<void> {
+    await this.writing;
+    this.startWriting();
+    await this.writing;
+  }
+
+  /**
+   * Stops taking events and writes every one held, the batch waiting for a retry first, retrying failures until
+   * `closeDeadlineMs` has passed; then what is left is counted `failed`. Never rejects.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.closeNow();
+    return this.closing;
+  }
+
+  private async closeNow(): Promise<void> {
+    clearInterval(this.interval);
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    // A timer rather than the clock: a store that never answers must not hold the shutdown.
+    let expired = false;
+    let deadline: NodeJS.Timeout | undefined;
+    const expiry = new Promise<void>((resolve) => {
+      deadline = setTimeout(() => {
+        expired = true;
+        resolve();
+      }, this.closeDeadlineMs);
+    });
+    const writeRest = async () => {
+      await this.writing;
+      while (this.held > 0 && !expired) {
+        if (await this.writeBatch()) continue;
+        await Promise.race([sleep(this.backoff()), expiry]);
+      }
+    };
+    await Promise.race([writeRest(), expiry]);
+    clearTimeout(deadline);
+    if (this.held > 0) {
+      const { verifications, ratelimits } = this.takeAll();
+      this.counts.analyticsEvents('verification', 'failed', verifications);
+      this.counts.analyticsEvents('ratelimit', 'failed', ratelimits);
+      this.options.logger.error(
+        { where: 'analytics', verifications, ratelimits, deadlineMs: this.closeDeadlineMs },
+        'analytics events could not be written before shutdown; they are lost',
+      );
+    }
+  }
+
+  private drop(kind: AnalyticsEventKind): void {
+    this.counts.analyticsEvents(kind, 'dropped', 1);
+    this.drops.report(undefined);
+  }
+
+  /** A write on a later turn of the event loop: never inside the call that recorded the event. */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.startWriting();
+    });
+  }
+
+  private startWriting(): void {
+    if (this.writing !== null || this.held === 0 || this.retryTimer !== undefined || this.closing !== null) return;
+    this.writing = this.writeAll().finally(() => {
+      this.writing = null;
+    });
+  }
+
+  /** Writes batches until the buffer is empty or a write fails (then a retry is scheduled). */
+  private async writeAll(): Promise<void> {
+    while (this.held > 0 && this.closing === null) {
+      if (!(await this.writeBatch())) {
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
+          this.giveUpWhenFull();
+          this.startWriting();
+        }, this.backoff());
+        this.retryTimer.unref();
+        return;
+      }
+    }
+  }
+
+  /** Writes the pending batch, or takes the next one; true when it was written. Never rejects. */
+  private async writeBatch(): Promise<boolean> {
+    if (this.pending === null) this.pending = this.take();
+    const batch = this.pending;
+    try {
+      await this.write(batch);
+    } catch (error) {
+      this.failures++;
+      this.writeFailures.report(error);
+      return false;
+    }
+    // Given up at the close deadline while it was in flight: counted `failed` already.
+    if (this.pending !== batch) return true;
+    this.release(batch);
+    this.counts.analyticsEvents('verification', 'written', batch.verifications.length);
+    this.counts.analyticsEvents('ratelimit', 'written', batch.ratelimits.length);
+    if (this.writeFailures.failing) {
+      this.writeFailures.recovered();
+      this.options.logger.warn({ where: 'analytics' }, 'analytics writes succeed again');
+    }
+    return true;
+  }
+
+  /** The retry of a batch stops once the buffer is full: the batch is given up so newer events have room. */
+  private giveUpWhenFull(): void {
+    if (this.pending === null || this.held < this.options.bufferEvents) return;
+    const { verifications, ratelimits } = this.pending;
+    this.release(this.pending);
+    this.counts.analyticsEvents('verification', 'failed', verifications.length);
+    this.counts.analyticsEvents('ratelimit', 'failed', ratelimits.length);
+    this.options.logger.error(
+      { where: 'analytics', verifications: verifications.length, ratelimits: ratelimits.length },
+      'analytics batch given up after failed writes: the buffer is full; the events are lost',
+    );
+  }
+
+  /** The pending batch is done with (written or given up): its events no longer count against the bounds. */
+  private release(batch: AnalyticsBatch): void {
+    this.pending = null;
+    this.failures = 0;
+    this.held -= batch.verifications.length + batch.ratelimits.length;
+    this.heldTagCharacters -= batchTagCharacters(batch.verifications);
+  }
+
+  /** The oldest events, at most `flushEvents`, verifications first. */
+  private take(): AnalyticsBatch {
+    const max = this.options.flushEvents;
+    const verifications = this.verifications.length <= max ? this.verifications : this.verifications.slice(0, max);
+    if (verifications === this.verifications) this.verifications = [];
+    else this.verifications.splice(0, max);
+    const room = max - verifications.length;
+    const ratelimits = this.ratelimits.length <= room ? this.ratelimits : this.ratelimits.slice(0, room);
+    if (ratelimits === this.ratelimits) this.ratelimits = [];
+    else this.ratelimits.splice(0, room);
+    return { verifications, ratelimits };
+  }
+
+  /** Empties everything held (at the close deadline); answers how many events of each kind it held. */
+  private takeAll(): { verifications: number; ratelimits: number } {
+    const verifications = this.verifications.length + (this.pending?.verifications.length ?? 0);
+    const ratelimits = this.ratelimits.length + (this.pending?.ratelimits.length ?? 0);
+    this.verifications = [];
+    this.ratelimits = [];
+    this.pending = null;
+    this.held = 0;
+    this.heldTagCharacters = 0;
+    return { verifications, ratelimits };
+  }
+
+  private backoff(): number {
+    return Math.min(this.retryMaxMs, this.retryMs * 2 ** Math.max(0, this.failures - 1));
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
