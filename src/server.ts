@@ -27,6 +27,8 @@ import type { KeyRecord, Store } from './storage/store.js';
 import { openVault } from './vault/open.js';
 import type { Vault } from './vault/vault.js';
 import { VERSION } from './version.js';
+import type { AnalyticsRetention, AnalyticsStore } from './analytics/store.js';
+import { DEFAULT_ANALYTICS_RETENTION } from './services/analytics.js';
 import { createMetrics } from './http/metrics.js';
 import { ThrottledWarning } from './core/throttled-warning.js';
 
@@ -38,6 +40,11 @@ export interface ServerOptions {
   logStream?: { write(line: string): void };
   /** Run background jobs on timers (off in tests, which call `runJobs` with a test clock). */
   backgroundJobs?: boolean;
+  /**
+   * Where analytics queries read (src/services/analytics.ts), and what each table keeps (default
+   * DEFAULT_ANALYTICS_RETENTION); absent: analytics is off and analytics.get* answer 503.
+   */
+  analytics?: { store: Pick<AnalyticsStore, 'query'>; retention?: AnalyticsRetention };
 }
 
 export interface KeywardServer {
@@ -175,6 +182,16 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     ratelimitFailureMode: config.ratelimitFailureMode,
     logger,
     vault,
+    analytics: options.analytics
+      ? {
+          store: options.analytics.store,
+          engine: isPostgresUrl(config.databaseUrl) ? 'postgres' : 'sqlite',
+          retention: options.analytics.retention ?? DEFAULT_ANALYTICS_RETENTION,
+          timeoutMs: config.analyticsQueryTimeoutMs,
+          maxRows: config.analyticsQueryMaxRows,
+          queriesPerMinute: config.analyticsQueriesPerMinute,
+        }
+      : null,
   });
   const app = await buildApp({
     services,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { TestClock } from '../src/core/clock.js';
-import { createServer, type KeywardServer } from '../src/server.js';
+import { createServer, type KeywardServer, type ServerOptions } from '../src/server.js';
 
 /**
  * Test servers on real storage. Each server gets its own SQLite file or its own PostgreSQL schema,
@@ -94,6 +94,8 @@ export async function startTestServer(
     transport?: 'http' | 'inject';
     /** Arm the periodic jobs' timer as production does (off by default: tests call `server.runJobs()` themselves). */
     backgroundJobs?: boolean;
+    /** Where analytics queries read (absent: analytics off); see ServerOptions.analytics. */
+    analytics?: ServerOptions['analytics'];
   } = {},
 ): Promise<TestServer> {
   const engine = options.engine ?? (process.env.KEYWARD_TEST_ENGINE as EngineName | undefined) ?? 'sqlite';
@@ -114,6 +116,7 @@ export async function startTestServer(
     clock,
     backgroundJobs: options.backgroundJobs ?? false,
     ...(options.logStream ? { logStream: options.logStream } : {}),
+    ...(options.analytics ? { analytics: options.analytics } : {}),
   });
   const boot = await server.services.workspaces.bootstrap();
 

@@ -60,6 +60,8 @@ export class KeywardError extends Error {
     readonly code: ErrorCode,
     readonly detail: string,
     readonly problems: FieldProblem[] = [],
+    /** Response headers the answer carries (Retry-After of a 429 a service decides). */
+    readonly headers?: Readonly<Record<string, string>>,
   ) {
     super(detail);
     this.name = 'KeywardError';

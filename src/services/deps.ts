@@ -1,4 +1,5 @@
 import type { InvalidationBus } from '../cache/bus.js';
+import type { AnalyticsQueryDeps } from './analytics.js';
 import type { SwrCache } from '../cache/swr-cache.js';
 import type { Clock } from '../core/clock.js';
 import type { RatelimitFailureMode } from '../ratelimit/failure-mode.js';
@@ -32,6 +33,8 @@ export interface ServiceDeps {
   logger: Logger;
   /** Encrypts and decrypts recoverable keys; null or absent: no vault configured (recoverable requests answer 412). */
   vault?: Vault | null;
+  /** Analytics queries (analytics.get*); null or absent: analytics is off (503). */
+  analytics?: AnalyticsQueryDeps | null;
 }
 
 /**
