@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeywardError } from '../../core/errors.js';
 import { FIXTURE_SECRET, openAnalyticsFixture, type AnalyticsFixture } from '../../../test/analytics-query-fixture.js';
-import { DAY, insertKnownRows, NOW, RETENTION, TODAY } from '../../../test/analytics-query-rows.js';
+import { DAY, HOUR, insertKnownRows, NOW, RETENTION, TODAY } from '../../../test/analytics-query-rows.js';
 import { AnalyticsLimitExceeded } from '../store.js';
 import { presentRows } from './results.js';
 import type { AnalyticsEngine } from './sql-writer.js';
+import { startOf } from './time.js';
 import { type AnalyticsQueryRequest, translateAnalyticsQuery } from './translate.js';
 
 /**
@@ -138,6 +139,42 @@ describe.each(['sqlite', 'postgres'] as AnalyticsEngine[])('analytics query tran
         { day: TODAY - DAY, n: 1 },
         { day: TODAY, n: 4 },
       ]);
+    });
+
+    it('computes the time functions as the retention check does, on every engine', async () => {
+      const [row] = await rows(
+        'SELECT time, toStartOfMinute(time) AS minute, toStartOfHour(time) AS hour, toDate(time) AS day, ' +
+          'toStartOfWeek(time) AS week, toStartOfMonth(time) AS month, toStartOfYear(time) AS year, ' +
+          'fromUnixTimestamp64Milli(time) + toIntervalHour(1) AS later, today() AS today FROM key_verifications_v1 ' +
+          "WHERE key_id = 'key_1' AND outcome = 'RATE_LIMITED'",
+      );
+      const time = NOW - 3 * HOUR;
+      expect(row).toEqual({
+        time,
+        minute: startOf(time, 'minute'),
+        hour: startOf(time, 'hour'),
+        day: startOf(time, 'day'),
+        week: Date.UTC(2026, 0, 11),
+        month: Date.UTC(2026, 0, 1),
+        year: Date.UTC(2026, 0, 1),
+        later: time + HOUR,
+        today: TODAY,
+      });
+    });
+
+    it('reads EXISTS and IN subqueries over the same tables', async () => {
+      expect(
+        await rows(
+          'SELECT DISTINCT key_id FROM key_verifications_v1 AS v WHERE EXISTS (SELECT 1 FROM key_verifications_per_day_v1 AS d ' +
+            "WHERE d.key_id = v.key_id AND d.outcome = 'USAGE_EXCEEDED')",
+        ),
+      ).toEqual([{ key_id: 'key_2' }]);
+      expect(
+        await rows(
+          "SELECT count(*) AS n FROM key_verifications_v1 WHERE key_id IN (SELECT key_id FROM key_verifications_v1 WHERE outcome = 'RATE_LIMITED')",
+        ),
+      ).toEqual([{ n: 4 }]);
+      expect(refusal('SELECT count(*) FROM key_verifications_v1 WHERE EXISTS(1)')).toBe('invalid_analytics_query');
     });
 
     it('names an unaliased expression as written, the same on every engine', async () => {

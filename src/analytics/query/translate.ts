@@ -425,8 +425,9 @@ class Translator {
     const args = node.args === null || node.args === undefined ? [] : node.args.value;
     if (!Array.isArray(args)) throw invalidQuery(`Unsupported arguments to '${name}'`);
     if (name.toLowerCase() === 'exists') {
-      if (args.length !== 1) throw invalidQuery('EXISTS takes one subquery');
-      return `EXISTS ${this.expr(args[0], ctes)}`;
+      const sub = args.length === 1 ? (args[0]?.ast ?? args[0]) : undefined;
+      if (sub?.type !== 'select') throw invalidQuery('EXISTS takes one subquery');
+      return `EXISTS (${this.statement(sub, ctes, false)})`;
     }
     return translateFunction(
       { name, args, distinct: false },
