@@ -74,6 +74,38 @@ describe.each(['sqlite', 'postgres'] as AnalyticsEngine[])('analytics query tran
       ]);
     });
 
+    it("upstream's documented queries: outcome totals, success rate per API, errors per key", async () => {
+      expect(
+        await rows(
+          'SELECT outcome, SUM(count) as count FROM key_verifications_per_day_v1 WHERE time >= now() - INTERVAL 30 DAY ' +
+            'GROUP BY outcome ORDER BY count DESC, outcome',
+        ),
+      ).toEqual([
+        { outcome: 'VALID', count: 5 },
+        { outcome: 'RATE_LIMITED', count: 1 },
+        { outcome: 'USAGE_EXCEEDED', count: 1 },
+      ]);
+      expect(
+        await rows(
+          "SELECT key_space_id, SUM(count) as verifications, round(SUM(CASE WHEN outcome = 'VALID' THEN count ELSE 0 END) / SUM(count) * 100, 2) " +
+            "as success_rate FROM key_verifications_per_day_v1 WHERE key_space_id IN ('api_1', 'api_2') AND time >= now() - INTERVAL 7 DAY " +
+            'GROUP BY key_space_id ORDER BY key_space_id',
+        ),
+      ).toEqual([
+        { key_space_id: 'api_1', verifications: 4, success_rate: 75 },
+        { key_space_id: 'api_2', verifications: 3, success_rate: 66.67 },
+      ]);
+      expect(
+        await rows(
+          "SELECT key_id, SUM(count) as total_errors, groupUniqArray(outcome) as error_types FROM key_verifications_per_day_v1 WHERE outcome != 'VALID' " +
+            'AND time >= now() - INTERVAL 7 DAY GROUP BY key_id ORDER BY total_errors DESC, key_id LIMIT 20',
+        ),
+      ).toEqual([
+        { key_id: 'key_1', total_errors: 1, error_types: ['RATE_LIMITED'] },
+        { key_id: 'key_2', total_errors: 1, error_types: ['USAGE_EXCEEDED'] },
+      ]);
+    });
+
     it('top keys by verifications', async () => {
       expect(
         await rows(
