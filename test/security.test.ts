@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../src/http/routes/index.js';
-import { startTestServer, type TestServer } from './harness.js';
+import { canonicalTags } from '../src/analytics/schema.js';
+import { type AnalyticsFixture, openAnalyticsFixture } from './analytics-query-fixture.js';
+import { type EngineName, startTestServer, type TestServer } from './harness.js';
 
 /**
  * The shared security suite: every operation is called with no root key, an unknown root key, a
@@ -162,6 +164,17 @@ const CASES: Record<string, SecurityCase> = {
   'rootKeys.listRootKeys': { body: () => ({}), withoutPermission: 403, otherWorkspace: 'own' },
   'rootKeys.updateRootKey': { body: (t) => ({ rootKeyId: t.rootKeyId, name: 'changed' }), withoutPermission: 403, otherWorkspace: 404 },
   'rootKeys.revokeRootKey': { body: (t) => ({ rootKeyId: t.rootKeyId }), withoutPermission: 403, otherWorkspace: 404 },
+  // The target's analytics rows are in the store (beforeAll): another workspace's query must not see them.
+  'analytics.getVerifications': {
+    body: () => ({ query: 'SELECT workspace_id, key_space_id, key_id, count(*) AS n FROM key_verifications_v1 GROUP BY 1, 2, 3' }),
+    withoutPermission: 403,
+    otherWorkspace: 'own',
+  },
+  'analytics.getRatelimits': {
+    body: () => ({ query: 'SELECT workspace_id, namespace_id, identifier, count(*) AS n FROM ratelimits_v1 GROUP BY 1, 2, 3' }),
+    withoutPermission: 403,
+    otherWorkspace: 'own',
+  },
   'rootKeys.listPermissions': {
     body: () => ({}),
     withoutPermission: 403,
@@ -172,6 +185,7 @@ const CASES: Record<string, SecurityCase> = {
 };
 
 let t: TestServer;
+let analytics: AnalyticsFixture;
 let target: Target;
 let stranger: { workspaceId: string; rootKey: string };
 let unprivileged: string;
@@ -212,14 +226,47 @@ async function newTarget(rootKey: string): Promise<Target> {
 }
 
 beforeAll(async () => {
-  t = await startTestServer();
+  // The analytics routes read the translator's test fixture until the real AnalyticsStore is merged.
+  analytics = await openAnalyticsFixture(process.env.KEYWARD_TEST_ENGINE === 'postgres' ? 'postgres' : ('sqlite' as EngineName));
+  t = await startTestServer({ analytics: { store: analytics.store } });
   target = await newTarget(t.rootKey);
+  const now = t.clock.now();
+  await analytics.insert('analytics_verifications', [
+    {
+      request_id: 'req_target',
+      time: now,
+      workspace_id: t.workspaceId,
+      key_space_id: target.apiId,
+      identity_id: target.identityId,
+      external_id: 'target_1',
+      key_id: target.keyId,
+      region: 'node',
+      outcome: 'VALID',
+      tags: canonicalTags(['target_']),
+      spent_credits: 1,
+      latency: 1,
+    },
+  ]);
+  await analytics.insert('analytics_ratelimits', [
+    {
+      request_id: 'req_target',
+      time: now,
+      workspace_id: t.workspaceId,
+      namespace_id: target.namespaceId,
+      identifier: 'target_identifier',
+      passed: 1,
+      latency: 1,
+      override_id: '',
+      region: 'node',
+    },
+  ]);
   stranger = await t.newWorkspace();
   // A well-formed permission that no operation accepts: no resource is called `none`.
   unprivileged = await t.rootKeyWith(['audit.none.read_audit_log']);
 });
 afterAll(async () => {
   await t.close();
+  await analytics.close();
 });
 
 describe('every route has a security case', () => {

@@ -209,6 +209,16 @@ describe.each(['sqlite', 'postgres'] as AnalyticsEngine[])('analytics query tran
       expect(refusal('SELECT count(*) FROM key_verifications_v1 WHERE EXISTS(1)')).toBe('invalid_analytics_query');
     });
 
+    it('groups and orders by position in the select list', async () => {
+      expect(await rows('SELECT outcome, count(*) AS n FROM key_verifications_v1 GROUP BY 1 ORDER BY 2 DESC, 1')).toEqual([
+        { outcome: 'VALID', n: 5 },
+        { outcome: 'RATE_LIMITED', n: 1 },
+        { outcome: 'USAGE_EXCEEDED', n: 1 },
+      ]);
+      expect(refusal('SELECT outcome FROM key_verifications_v1 GROUP BY 2')).toBe('invalid_analytics_query');
+      expect(refusal('SELECT outcome FROM key_verifications_v1 ORDER BY 1.5')).toBe('invalid_analytics_query');
+    });
+
     it('names an unaliased expression as written, the same on every engine', async () => {
       expect(await rows("SELECT COUNT(*) FROM key_verifications_v1 WHERE key_id = 'key_2'")).toEqual([{ 'COUNT(*)': 3 }]);
     });

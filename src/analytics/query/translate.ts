@@ -189,7 +189,7 @@ class Translator {
     if (node.groupby) {
       const groups = Array.isArray(node.groupby) ? node.groupby : node.groupby.columns;
       if (!Array.isArray(groups) || (node.groupby.modifiers ?? []).some((m: unknown) => m)) throw invalidQuery('Unsupported GROUP BY');
-      if (groups.length > 0) sql += ` GROUP BY ${groups.map((g: SqlNode) => this.expr(g, ctes)).join(', ')}`;
+      if (groups.length > 0) sql += ` GROUP BY ${groups.map((g: SqlNode) => this.groupingTerm(g, node, ctes)).join(', ')}`;
     }
     if (node.having) sql += ` HAVING ${this.expr(node.having, ctes)}`;
     if (Array.isArray(node.orderby) && node.orderby.length > 0) {
@@ -197,11 +197,25 @@ class Translator {
         .map((o: SqlNode) => {
           const direction = o.type === 'DESC' ? ' DESC' : o.type === 'ASC' || o.type === null || o.type === undefined ? '' : null;
           if (direction === null) throw invalidQuery('Unsupported ORDER BY');
-          return this.expr(o.expr, ctes) + direction;
+          return this.groupingTerm(o.expr, node, ctes) + direction;
         })
         .join(', ')}`;
     }
     return sql + this.limit(node, capLimit);
+  }
+
+  /**
+   * A GROUP BY or ORDER BY term. A whole number there is a position in the select list (ClickHouse's positional
+   * arguments, as SQLite and PostgreSQL read them): written as the checked position, since a bound parameter would be
+   * a constant to group or sort by.
+   */
+  private groupingTerm(term: SqlNode, select: SqlNode, ctes: ReadonlySet<string>): string {
+    if (term?.type !== 'number') return this.expr(term, ctes);
+    const position = Number(term.value);
+    if (!Number.isInteger(position) || position < 1 || position > select.columns.length) {
+      throw invalidQuery(`Position ${String(term.value)} is not in the select list`);
+    }
+    return String(position);
   }
 
   private limit(node: SqlNode, capLimit: boolean): string {
