@@ -38,6 +38,8 @@ export const DEFAULT_ANALYTICS_RETENTION: AnalyticsRetention = {
 };
 
 const QUERY_WINDOW_MS = 60_000;
+/** The largest answer, in bytes of its rows as JSON (upstream's 4 MiB). */
+export const ANALYTICS_RESULT_BYTES_MAX = 4 * 1024 * 1024;
 
 /** The permission that reads each source: per resource, or `*` for the whole workspace (upstream's tuples only). */
 const READ_ANALYTICS: Record<AnalyticsTable['source'], string> = { verifications: 'api', ratelimits: 'ratelimit' };
@@ -84,7 +86,12 @@ export class AnalyticsService {
     } catch (error) {
       throw queryFailure(error, analytics);
     }
-    return presentRows(rows, translated.output);
+    const presented = presentRows(rows, translated.output);
+    // As upstream: a few rows can still be huge (groupArray over every event), so the answer itself is bounded.
+    if (Buffer.byteLength(JSON.stringify(presented)) > ANALYTICS_RESULT_BYTES_MAX) {
+      throw new KeywardError('analytics_query_too_expensive', 'Query result exceeds the maximum response size.');
+    }
+    return presented;
   }
 
   /** One query against the workspace's per-minute allowance; a failing limiter lets the query through (logged). */

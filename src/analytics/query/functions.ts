@@ -148,7 +148,8 @@ export function translateFunction(call: FunctionCall, ctx: FunctionContext): str
       return `trim(${arg(0)})`;
     case 'substring':
       arity(2, 3);
-      return `substr(${call.args.map((_, i) => arg(i)).join(', ')})`;
+      // PostgreSQL's substr takes int4 positions; bound numbers are int8 there.
+      return `substr(${call.args.map((_, i) => (i === 0 || sqlite ? arg(i) : `CAST(${arg(i)} AS integer)`)).join(', ')})`;
     case 'concat':
       arity(1, 32);
       return sqlite

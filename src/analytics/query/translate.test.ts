@@ -209,6 +209,48 @@ describe.each(['sqlite', 'postgres'] as AnalyticsEngine[])('analytics query tran
       expect(refusal('SELECT count(*) FROM key_verifications_v1 WHERE EXISTS(1)')).toBe('invalid_analytics_query');
     });
 
+    it('answers the string functions alike on every engine', async () => {
+      expect(
+        await rows(
+          "SELECT upper(substring(outcome, 1, 4)) AS a, lower(outcome) AS b, length(key_id) AS c, concat(key_id, '/', outcome) AS d, " +
+            "startsWith(outcome, 'RATE') AS e, endsWith(outcome, 'LIMITED') AS f, trim(concat(' ', key_id, ' ')) AS g, " +
+            "if(outcome = 'VALID', 'ok', 'no') AS h, coalesce(NULL, key_id) AS i, toString(spent_credits) AS j " +
+            "FROM key_verifications_v1 WHERE outcome = 'RATE_LIMITED'",
+        ),
+      ).toEqual([
+        {
+          a: 'RATE',
+          b: 'rate_limited',
+          c: 5,
+          d: 'key_1/RATE_LIMITED',
+          e: engine === 'sqlite' ? 1 : true,
+          f: engine === 'sqlite' ? 1 : true,
+          g: 'key_1',
+          h: 'no',
+          i: 'key_1',
+          j: '0',
+        },
+      ]);
+    });
+
+    it('answers the numeric and aggregate functions alike on every engine', async () => {
+      expect(
+        await rows(
+          'SELECT abs(-latency) AS a, floor(latency / 4) AS b, ceil(latency / 4) AS c, round(latency / 3) AS d, toInt64(latency * 1.5) AS e, ' +
+            "toFloat64(spent_credits) AS f FROM key_verifications_v1 WHERE key_id = 'key_1' AND latency = 6",
+        ),
+      ).toEqual([{ a: 6, b: 1, c: 2, d: 2, e: 9, f: 1 }]);
+      expect(
+        await rows(
+          'SELECT uniq(key_id) AS a, uniqExact(outcome) AS b, any(key_space_id) AS c, avg(latency) AS d, min(latency) AS e, max(latency) AS f, ' +
+            "sum(spent_credits) AS g, count(DISTINCT external_id) AS h FROM key_verifications_v1 WHERE key_space_id = 'api_1'",
+        ),
+      ).toEqual([{ a: 1, b: 2, c: 'api_1', d: 3.25, e: 1, f: 6, g: 3, h: 1 }]);
+      expect(
+        await rows("SELECT sum(count) AS s, countIf(outcome = 'X') AS c FROM key_verifications_per_day_v1 WHERE key_id = 'none'"),
+      ).toEqual([{ s: 0, c: 0 }]);
+    });
+
     it('groups and orders by position in the select list', async () => {
       expect(await rows('SELECT outcome, count(*) AS n FROM key_verifications_v1 GROUP BY 1 ORDER BY 2 DESC, 1')).toEqual([
         { outcome: 'VALID', n: 5 },

@@ -119,6 +119,18 @@ describe(`analytics routes (${engine})`, () => {
     }
   });
 
+  it('answers 422 when the rows would make an answer over 4 MiB, as upstream', async () => {
+    // 4,097 rows of a 1 KiB string each: the query is cheap, the answer is not.
+    const res = await t.call('analytics.getVerifications', {
+      query:
+        'SELECT concat(a.request_id, b.request_id, c.request_id, d.request_id, e.request_id, substring(concat(' +
+        `'${'x'.repeat(1024)}'), 1, 1024)) AS s FROM key_verifications_v1 a, key_verifications_v1 b, key_verifications_v1 c, ` +
+        'key_verifications_v1 d, key_verifications_v1 e',
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatchObject({ status: 422, detail: 'Query result exceeds the maximum response size.' });
+  });
+
   it('validates the body as upstream: a query is required and nothing else is accepted', async () => {
     for (const body of [{}, { query: '' }, { query: 'SELECT 1', extra: true }, { query: 'x'.repeat(16 * 1024 + 1) }]) {
       const res = await t.call('analytics.getVerifications', body);
