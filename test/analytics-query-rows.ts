@@ -113,10 +113,44 @@ export const RAW_RATELIMITS = [
   limit('ws_b', 'rlns_b', 'user_b', true, HOUR),
 ];
 
+export const HOURLY_RATELIMITS = [
+  {
+    time: bucketStart(NOW - HOUR, 'hour'),
+    workspace_id: 'ws_a',
+    namespace_id: 'rlns_1',
+    identifier: 'user_1',
+    passed: 2,
+    total: 2,
+    latency_sum: 2,
+    latency_max: 1,
+  },
+  {
+    time: bucketStart(NOW - HOUR, 'hour'),
+    workspace_id: 'ws_a',
+    namespace_id: 'rlns_2',
+    identifier: 'user_1',
+    passed: 0,
+    total: 1,
+    latency_sum: 4,
+    latency_max: 4,
+  },
+  {
+    time: bucketStart(NOW - HOUR, 'hour'),
+    workspace_id: 'ws_b',
+    namespace_id: 'rlns_1',
+    identifier: 'user_1',
+    passed: 1,
+    total: 1,
+    latency_sum: 1,
+    latency_max: 1,
+  },
+];
+
 export async function insertKnownRows(fixture: AnalyticsFixture, workspaces: { a: string; b: string } = { a: 'ws_a', b: 'ws_b' }) {
   const rename = (rows: Record<string, unknown>[]) =>
     rows.map((row) => ({ ...row, workspace_id: row.workspace_id === 'ws_a' ? workspaces.a : workspaces.b }));
   await fixture.insert('analytics_verifications', rename(RAW_VERIFICATIONS));
   await fixture.insert('analytics_verifications_per_day', rename(DAILY_VERIFICATIONS));
   await fixture.insert('analytics_ratelimits', rename(RAW_RATELIMITS));
+  await fixture.insert('analytics_ratelimits_per_hour', rename(HOURLY_RATELIMITS));
 }

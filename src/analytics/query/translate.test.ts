@@ -279,6 +279,19 @@ describe.each(['sqlite', 'postgres'] as AnalyticsEngine[])('analytics query tran
       ]);
     });
 
+    it('reads the rate-limit rollups, latency_avg included', async () => {
+      expect(
+        await rows(
+          'SELECT namespace_id, SUM(passed) AS passed, SUM(total) AS total, max(latency_avg) AS latency FROM ratelimits_per_hour_v1 ' +
+            'GROUP BY namespace_id ORDER BY namespace_id',
+          { source: 'ratelimits' },
+        ),
+      ).toEqual([
+        { namespace_id: 'rlns_1', passed: 2, total: 2, latency: 1 },
+        { namespace_id: 'rlns_2', passed: 0, total: 1, latency: 4 },
+      ]);
+    });
+
     it('restricts a per-API caller to its APIs, and a per-namespace caller to its namespaces', async () => {
       expect(
         await rows('SELECT key_space_id, count(*) AS n FROM key_verifications_v1 GROUP BY key_space_id', { resourceIds: ['api_2'] }),
@@ -427,6 +440,7 @@ describe.each(['sqlite', 'postgres'] as AnalyticsEngine[])('analytics query tran
       return seed % n;
     };
     const pick = <T>(items: readonly T[]): T => items[random(items.length)]!;
+    let answered = 0;
     const tables = [
       'key_verifications_v1',
       'key_verifications_per_day_v1',
@@ -460,6 +474,28 @@ describe.each(['sqlite', 'postgres'] as AnalyticsEngine[])('analytics query tran
       const query = pick(shapes)(pick(tables), pick(predicates));
       const answer = await rows(query, { workspaceId: caller, resourceIds: random(3) === 0 ? ['api_1'] : null });
       for (const row of answer) expect(row.workspace_id, query).toBe(caller);
+      if (answer.length > 0) answered += 1;
     }
+    const limitShapes = [
+      (t: string, p: string) => `SELECT workspace_id, namespace_id FROM ${t} WHERE ${p}`,
+      (t: string, p: string) =>
+        `WITH c AS (SELECT * FROM ${t} WHERE ${p}) SELECT workspace_id, namespace_id FROM c UNION SELECT workspace_id, namespace_id FROM ratelimits_v1`,
+      (t: string, p: string) =>
+        `SELECT r.workspace_id, r.namespace_id FROM ratelimits_v1 AS r JOIN ${t} AS h ON r.namespace_id = h.namespace_id WHERE h.${p}`,
+    ];
+    const limitPredicates = ["workspace_id = 'ws_b'", "namespace_id IN ('rlns_1', 'rlns_b')", 'passed >= 0', "identifier <> ''"];
+    for (let i = 0; i < 20; i += 1) {
+      const caller = pick(['ws_a', 'ws_b']);
+      const query = pick(limitShapes)(pick(['ratelimits_v1', 'ratelimits_per_hour_v1', 'ratelimits_per_day_v1']), pick(limitPredicates));
+      const resourceIds = random(3) === 0 ? ['rlns_1'] : null;
+      const answer = await rows(query, { source: 'ratelimits', workspaceId: caller, resourceIds });
+      for (const row of answer) {
+        expect(row.workspace_id, query).toBe(caller);
+        if (resourceIds) expect(row.namespace_id, query).toBe('rlns_1');
+      }
+      if (answer.length > 0) answered += 1;
+    }
+    // Most queries find rows of their caller, so the checks above did check something.
+    expect(answered).toBeGreaterThan(40);
   });
 });

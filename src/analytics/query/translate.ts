@@ -281,7 +281,9 @@ class Translator {
     const columns = Object.keys(table.columns).map(quoteIdentifier);
     if (table.kind !== 'raw') {
       const sum = this.request.engine === 'sqlite' ? 'CAST("latency_sum" AS REAL)' : 'CAST("latency_sum" AS double precision)';
-      columns.push(`${sum} / NULLIF("count", 0) AS "latency_avg"`);
+      // Verification rollups count events in `count`, rate-limit rollups in `total`.
+      const events = 'count' in table.columns ? '"count"' : '"total"';
+      columns.push(`${sum} / NULLIF(${events}, 0) AS "latency_avg"`);
     }
     const filters = [`"workspace_id" = ${this.writer.bind(this.request.workspaceId)}`];
     const { resourceIds } = this.request;
