@@ -62,6 +62,10 @@ export interface Config {
    * (set with `keyward workspace-limit`). null: unlimited. 0: every request is refused with 429.
    */
   workspaceRateLimit: number | null;
+  /** analytics.getVerifications / getRatelimits (src/services/analytics.ts): each query's time and row limits, and queries per minute per workspace. */
+  analyticsQueryTimeoutMs: number;
+  analyticsQueryMaxRows: number;
+  analyticsQueriesPerMinute: number;
   /**
    * Where the client IP (API IP whitelists, audit) comes from (http/client-ip.ts). false: the connection's peer.
    * true: the first X-Forwarded-For entry, whoever sent it (only behind a proxy that sets that header: without one,
@@ -322,6 +326,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     redisTimeoutMs: integer(env, 'KEYWARD_REDIS_TIMEOUT_MS', SETTINGS.KEYWARD_REDIS_TIMEOUT_MS.default, 1, 60_000, problems),
     ratelimitFailureMode,
     workspaceRateLimit,
+    analyticsQueryTimeoutMs: integer(
+      env,
+      'KEYWARD_ANALYTICS_QUERY_TIMEOUT_MS',
+      SETTINGS.KEYWARD_ANALYTICS_QUERY_TIMEOUT_MS.default,
+      10,
+      600_000,
+      problems,
+    ),
+    analyticsQueryMaxRows: integer(
+      env,
+      'KEYWARD_ANALYTICS_QUERY_MAX_ROWS',
+      SETTINGS.KEYWARD_ANALYTICS_QUERY_MAX_ROWS.default,
+      1,
+      1_000_000,
+      problems,
+    ),
+    analyticsQueriesPerMinute: integer(
+      env,
+      'KEYWARD_ANALYTICS_QUERIES_PER_MINUTE',
+      SETTINGS.KEYWARD_ANALYTICS_QUERIES_PER_MINUTE.default,
+      1,
+      MAX_WORKSPACE_RATE_LIMIT,
+      problems,
+    ),
     trustProxy,
     tlsCertFile,
     tlsKeyFile,

@@ -186,6 +186,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   const readiness = new Readiness({ store, redisUrl: config.redisUrl, draining });
   const logger: Logger = log;
 
+  const retention = retentionOf(config);
   // Where recorded events go: the analytics store opened above, or the one a test gives to see the batches.
   const analyticsStore: Pick<AnalyticsStore, 'write'> | null = config.analytics ? (options.analytics ?? analytics) : null;
   let analyticsRecorder: AnalyticsRecorder | null = null;
@@ -227,7 +228,18 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     ratelimitFailureMode: config.ratelimitFailureMode,
     logger,
     vault,
-    ...(analyticsRecorder ? { analytics: analyticsRecorder } : {}),
+    ...(analyticsRecorder ? { analyticsRecorder } : {}),
+    // KEYWARD_ANALYTICS=off: nothing recorded, and analytics.get* answer 503 (analytics_unavailable).
+    analytics: config.analytics
+      ? {
+          store: analytics,
+          engine: store.engine,
+          retention,
+          timeoutMs: config.analyticsQueryTimeoutMs,
+          maxRows: config.analyticsQueryMaxRows,
+          queriesPerMinute: config.analyticsQueriesPerMinute,
+        }
+      : null,
   });
   const app = await buildApp({
     services,
@@ -288,7 +300,6 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     const failed = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failed) throw failed.reason;
   };
-  const retention = retentionOf(config);
   const runAnalyticsPrune = () => pruneAnalytics(analytics, retention, clock.now(), log);
   let timer: NodeJS.Timeout | undefined;
   let changeTimer: NodeJS.Timeout | undefined;

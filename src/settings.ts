@@ -63,6 +63,12 @@ export const SETTINGS = {
     description: 'Of those, the most one workspace may hold',
   },
   KEYWARD_WORKSPACE_RATE_LIMIT: { shown: 'unset', description: 'API requests per minute per workspace; unset: no limit' },
+  KEYWARD_ANALYTICS_QUERY_TIMEOUT_MS: {
+    default: 5_000,
+    description: 'Milliseconds one analytics query (analytics.get*) may run; then 422',
+  },
+  KEYWARD_ANALYTICS_QUERY_MAX_ROWS: { default: 10_000, description: 'Rows one analytics query may answer (its LIMIT is capped)' },
+  KEYWARD_ANALYTICS_QUERIES_PER_MINUTE: { default: 60, description: 'Analytics queries per minute per workspace; then 429' },
   KEYWARD_MASTER_KEYS: { shown: 'unset', description: 'Master keys <version>:<base64>,...; unset: no vault (412)' },
   KEYWARD_VAULT_DIR: { shown: '<data dir>/vault', description: 'Directory of the default vault store' },
   KEYWARD_VAULT_DATABASE_URL: { shown: 'unset', description: 'The vault store elsewhere: a postgres:// URL or a SQLite path' },

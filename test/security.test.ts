@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../src/http/routes/index.js';
 import { startTestServer, type TestServer } from './harness.js';
-
 /**
  * The shared security suite: every operation is called with no root key, an unknown root key, a
  * root key lacking its permission, and by another workspace (against the target's object, or in its
@@ -162,6 +161,17 @@ const CASES: Record<string, SecurityCase> = {
   'rootKeys.listRootKeys': { body: () => ({}), withoutPermission: 403, otherWorkspace: 'own' },
   'rootKeys.updateRootKey': { body: (t) => ({ rootKeyId: t.rootKeyId, name: 'changed' }), withoutPermission: 403, otherWorkspace: 404 },
   'rootKeys.revokeRootKey': { body: (t) => ({ rootKeyId: t.rootKeyId }), withoutPermission: 403, otherWorkspace: 404 },
+  // The target's analytics rows are in the store (beforeAll): another workspace's query must not see them.
+  'analytics.getVerifications': {
+    body: () => ({ query: 'SELECT workspace_id, key_space_id, key_id, count(*) AS n FROM key_verifications_v1 GROUP BY 1, 2, 3' }),
+    withoutPermission: 403,
+    otherWorkspace: 'own',
+  },
+  'analytics.getRatelimits': {
+    body: () => ({ query: 'SELECT workspace_id, namespace_id, identifier, count(*) AS n FROM ratelimits_v1 GROUP BY 1, 2, 3' }),
+    withoutPermission: 403,
+    otherWorkspace: 'own',
+  },
   'rootKeys.listPermissions': {
     body: () => ({}),
     withoutPermission: 403,
@@ -214,6 +224,39 @@ async function newTarget(rootKey: string): Promise<Target> {
 beforeAll(async () => {
   t = await startTestServer();
   target = await newTarget(t.rootKey);
+  const now = t.clock.now();
+  // One event of each kind for the target, so the analytics routes have the caller's rows to answer with.
+  await t.server.analytics.write({
+    verifications: [
+      {
+        time: now,
+        requestId: 'req_target',
+        workspaceId: t.workspaceId,
+        keySpaceId: target.apiId,
+        keyId: target.keyId,
+        identityId: target.identityId,
+        externalId: 'target_1',
+        outcome: 'VALID',
+        tags: ['target_'],
+        spentCredits: 1,
+        latency: 1,
+        region: 'node',
+      },
+    ],
+    ratelimits: [
+      {
+        time: now,
+        requestId: 'req_target',
+        workspaceId: t.workspaceId,
+        namespaceId: target.namespaceId,
+        identifier: 'target_identifier',
+        passed: true,
+        latency: 1,
+        overrideId: '',
+        region: 'node',
+      },
+    ],
+  });
   stranger = await t.newWorkspace();
   // A well-formed permission that no operation accepts: no resource is called `none`.
   unprivileged = await t.rootKeyWith(['audit.none.read_audit_log']);

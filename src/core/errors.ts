@@ -33,6 +33,13 @@ export const ERROR_CODES = [
   'protected_resource',
   'precondition_failed',
   'permissions_query_syntax_error',
+  'invalid_analytics_query',
+  'invalid_analytics_query_type',
+  'invalid_analytics_table',
+  'invalid_analytics_function',
+  'query_range_exceeds_retention',
+  'analytics_query_too_expensive',
+  'analytics_rate_limited',
   'workspace_rate_limited',
   'analytics_unavailable',
   'database_unavailable',
@@ -53,6 +60,8 @@ export class KeywardError extends Error {
     readonly code: ErrorCode,
     readonly detail: string,
     readonly problems: FieldProblem[] = [],
+    /** Response headers the answer carries (Retry-After of a 429 a service decides). */
+    readonly headers?: Readonly<Record<string, string>>,
   ) {
     super(detail);
     this.name = 'KeywardError';

@@ -196,7 +196,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   for (const schema of SharedErrorEnvelopes) app.addSchema(schema);
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof KeywardError) return sendError(request, reply, error.code, error.detail, error.problems);
+    if (error instanceof KeywardError) {
+      if (error.headers) reply.headers(error.headers);
+      return sendError(request, reply, error.code, error.detail, error.problems);
+    }
     if (error.validation) {
       return sendError(
         request,

@@ -15,6 +15,11 @@ export const ERROR_HTTP: Record<ErrorCode, { status: number; title: string; type
   // before anything else: both carry invalid_input's type (issue 13, item 6). The codes stay apart for the logs.
   request_body_unreadable: { status: 400, title: 'Bad Request', type: 'unkey/application/invalid_input' },
   permissions_query_syntax_error: { status: 400, title: 'Bad Request', type: 'user/bad_request/permissions_query_syntax_error' },
+  invalid_analytics_query: { status: 400, title: 'Bad Request', type: 'user/bad_request/invalid_analytics_query' },
+  invalid_analytics_query_type: { status: 400, title: 'Bad Request', type: 'user/bad_request/invalid_analytics_query_type' },
+  invalid_analytics_table: { status: 400, title: 'Bad Request', type: 'user/bad_request/invalid_analytics_table' },
+  invalid_analytics_function: { status: 400, title: 'Bad Request', type: 'user/bad_request/invalid_analytics_function' },
+  query_range_exceeds_retention: { status: 400, title: 'Bad Request', type: 'user/bad_request/query_range_exceeds_retention' },
   auth_missing: { status: 400, title: 'Bad Request', type: 'unkey/application/invalid_input' },
   auth_malformed: { status: 400, title: 'Bad Request', type: 'unkey/authentication/malformed' },
   root_key_not_found: { status: 401, title: 'Unauthorized', type: 'unkey/authentication/key_not_found' },
@@ -45,6 +50,14 @@ export const ERROR_HTTP: Record<ErrorCode, { status: number; title: string; type
     title: 'Request Header Fields Too Large',
     type: 'keyward/bad_request/request_headers_too_large',
   },
+  // One code for both limits: the row cap is applied as a LIMIT (src/analytics/query/translate.ts), so in practice
+  // only the time limit is hit, and upstream answers that with this type.
+  analytics_query_too_expensive: {
+    status: 422,
+    title: 'Unprocessable Entity',
+    type: 'user/unprocessable_entity/query_execution_timeout',
+  },
+  analytics_rate_limited: { status: 429, title: 'Too Many Requests', type: 'user/too_many_requests/query_quota_exceeded' },
   workspace_rate_limited: { status: 429, title: 'Too Many Requests', type: 'user/too_many_requests/workspace_rate_limited' },
   unexpected_error: { status: 500, title: 'Internal Server Error', type: 'unkey/application/unexpected_error' },
   analytics_unavailable: { status: 503, title: 'Service Unavailable', type: 'unkey/data/analytics_connection_failed' },

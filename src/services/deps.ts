@@ -1,5 +1,6 @@
 import type { AnalyticsRecorder } from '../analytics/recorder.js';
 import type { InvalidationBus } from '../cache/bus.js';
+import type { AnalyticsQueryDeps } from './analytics.js';
 import type { SwrCache } from '../cache/swr-cache.js';
 import type { Clock } from '../core/clock.js';
 import type { RatelimitFailureMode } from '../ratelimit/failure-mode.js';
@@ -34,7 +35,9 @@ export interface ServiceDeps {
   /** Encrypts and decrypts recoverable keys; null or absent: no vault configured (recoverable requests answer 412). */
   vault?: Vault | null;
   /** Where verifications and rate-limit decisions are recorded (src/analytics/recorder.ts); absent: KEYWARD_ANALYTICS=off. */
-  analytics?: AnalyticsRecorder;
+  analyticsRecorder?: AnalyticsRecorder;
+  /** Analytics queries (analytics.get*); null or absent: no analytics store (503). */
+  analytics?: AnalyticsQueryDeps | null;
 }
 
 /**

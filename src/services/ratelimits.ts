@@ -94,7 +94,7 @@ export class RatelimitService {
   }
 
   private async check(ctx: RequestContext, requests: readonly LimitRequest[]): Promise<LimitOutcome[]> {
-    const recorder = this.deps.analytics;
+    const recorder = this.deps.analyticsRecorder;
     const started = recorder === undefined ? 0 : performance.now();
     const now = this.deps.clock.now();
     const namespaces = await this.namespacesToLimit(

@@ -1,4 +1,6 @@
 import type { OperationRoute } from '../route.js';
+import getRatelimitAnalytics from './analytics/get-ratelimits.js';
+import getVerificationAnalytics from './analytics/get-verifications.js';
 import getApiSettings from './api-settings/get-settings.js';
 import updateApiSettings from './api-settings/update-settings.js';
 import createApi from './apis/create-api.js';
@@ -104,4 +106,6 @@ export const ROUTES: OperationRoute[] = [
   updateRootKey,
   revokeRootKey,
   listRootKeyPermissions,
+  getVerificationAnalytics,
+  getRatelimitAnalytics,
 ] as OperationRoute[];

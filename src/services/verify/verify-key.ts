@@ -236,7 +236,7 @@ export class VerifyService {
   }
 
   verify(ctx: RequestContext, input: VerifyKeyInput): Promise<VerifyKeyResult> {
-    const recorder = this.deps.analytics;
+    const recorder = this.deps.analyticsRecorder;
     // Analytics off: not one allocation more than before analytics existed.
     if (recorder === undefined) return this.decide(ctx, input, undefined);
     return this.verifyRecorded(ctx, input, recorder);
