@@ -187,6 +187,8 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     ratelimitFailureMode: config.ratelimitFailureMode,
     logger,
     vault,
+    analytics,
+    analyticsRetention: retentionOf(config),
   });
   const app = await buildApp({
     services,

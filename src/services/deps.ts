@@ -1,3 +1,4 @@
+import type { AnalyticsRetention, AnalyticsStore } from '../analytics/store.js';
 import type { InvalidationBus } from '../cache/bus.js';
 import type { SwrCache } from '../cache/swr-cache.js';
 import type { Clock } from '../core/clock.js';
@@ -32,6 +33,10 @@ export interface ServiceDeps {
   logger: Logger;
   /** Encrypts and decrypts recoverable keys; null or absent: no vault configured (recoverable requests answer 412). */
   vault?: Vault | null;
+  /** Analytics events and rollups (src/analytics/store.ts); absent: analytics reads answer analytics_unavailable. */
+  analytics?: AnalyticsStore;
+  /** What each analytics table keeps (KEYWARD_ANALYTICS_*_RETENTION_DAYS); reads refuse ranges older than that. */
+  analyticsRetention?: AnalyticsRetention;
 }
 
 /**

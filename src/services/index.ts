@@ -1,3 +1,4 @@
+import { AnalyticsChartsService } from './analytics-charts.js';
 import { ApiService } from './apis.js';
 import { AuditLogService } from './audit-log.js';
 import { IdentityService } from './identities.js';
@@ -26,6 +27,8 @@ export interface Services {
   ratelimits: RatelimitService;
   /** Keyward-only root-key management. */
   rootKeys: RootKeyService;
+  /** Keyward-only chart reads of the verification rollups. */
+  analyticsCharts: AnalyticsChartsService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -41,5 +44,6 @@ export function createServices(deps: ServiceDeps): Services {
     workspaces: new WorkspaceService(deps),
     ratelimits: new RatelimitService(deps),
     rootKeys: new RootKeyService(deps),
+    analyticsCharts: new AnalyticsChartsService(deps),
   };
 }

@@ -1,4 +1,7 @@
 import type { OperationRoute } from '../route.js';
+import getTopIdentities from './analytics/get-top-identities.js';
+import getTopKeys from './analytics/get-top-keys.js';
+import getVerificationTimeseries from './analytics/get-verification-timeseries.js';
 import getApiSettings from './api-settings/get-settings.js';
 import updateApiSettings from './api-settings/update-settings.js';
 import createApi from './apis/create-api.js';
@@ -90,6 +93,9 @@ export const ROUTES: OperationRoute[] = [
   updateIdentity,
   deleteIdentity,
   listAuditLogs,
+  getVerificationTimeseries,
+  getTopKeys,
+  getTopIdentities,
   limit,
   multiLimit,
   setOverride,
