@@ -67,21 +67,28 @@ function conditions(engine: AnalyticsEngine, p: Parameters, scope: ChartScope, r
   return where;
 }
 
-/** One row per (bucket, outcome) with rows: `time`, `outcome`, `count`, `spent_credits`, `latency_sum`. */
+/** `total`, one column per verify outcome (`o_<CODE>`) and `spent_credits`, summed over a group's rollup rows. */
+function usageColumns(p: Parameters): string {
+  const outcomes = VERIFY_CODES.map((code) => `sum(CASE WHEN outcome = ${p.add(code)} THEN "count" ELSE 0 END) AS "o_${code}"`);
+  return `sum("count") AS total, ${outcomes.join(', ')}, sum(spent_credits) AS spent_credits`;
+}
+
+/** One row per bucket holding events, oldest first: `time`, the usage columns and `latency_sum`. */
 export function timeseriesQuery(engine: AnalyticsEngine, scope: ChartScope, range: ChartRange, grain: RollupGrain): CompiledAnalyticsQuery {
   const p = new Parameters(engine);
+  const columns = usageColumns(p);
   const where = conditions(engine, p, scope, range, grain);
   const sql =
-    `SELECT "time", outcome, sum("count") AS "count", sum(spent_credits) AS spent_credits, sum(latency_sum) AS latency_sum ` +
-    `FROM "${rollupTable(grain)}" WHERE ${where.join(' AND ')} GROUP BY "time", outcome ORDER BY "time", outcome`;
+    `SELECT "time", ${columns}, sum(latency_sum) AS latency_sum ` +
+    `FROM "${rollupTable(grain)}" WHERE ${where.join(' AND ')} GROUP BY "time" ORDER BY "time"`;
   return { sql, parameters: p.values };
 }
 
 export type TopBy = 'key' | 'identity';
 
 /**
- * The `limit` most used keys or identities (by verifications, then by id), one row each with `total`, one column per
- * verify outcome (`o_<CODE>`), `spent_credits`, and its ids: `key_space_id`, `key_id` for keys; `identity_id`,
+ * The `limit` most used keys or identities (by verifications, then by id), one row each with the usage columns and
+ * its ids: `key_space_id`, `key_id` for keys; `identity_id`,
  * `external_id` for identities. Events without a key or an identity ('' in the rollup) are left out.
  */
 export function topQuery(
@@ -93,13 +100,13 @@ export function topQuery(
   limit: number,
 ): CompiledAnalyticsQuery {
   const p = new Parameters(engine);
-  const outcomes = VERIFY_CODES.map((code) => `sum(CASE WHEN outcome = ${p.add(code)} THEN "count" ELSE 0 END) AS "o_${code}"`);
+  const columns = usageColumns(p);
   const where = conditions(engine, p, scope, range, grain);
   const [groupBy, extra] =
     by === 'key' ? ['key_id', 'max(key_space_id) AS key_space_id'] : ['identity_id', 'max(external_id) AS external_id'];
   where.push(`${groupBy} <> ''`);
   const sql =
-    `SELECT ${groupBy}, ${extra}, sum("count") AS total, ${outcomes.join(', ')}, sum(spent_credits) AS spent_credits ` +
+    `SELECT ${groupBy}, ${extra}, ${columns} ` +
     `FROM "${rollupTable(grain)}" WHERE ${where.join(' AND ')} GROUP BY ${groupBy} ` +
     `ORDER BY total DESC, ${groupBy} LIMIT ${p.add(limit)}`;
   return { sql, parameters: p.values };

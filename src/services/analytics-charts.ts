@@ -26,9 +26,9 @@ export interface AnalyticsChartsDeps {
 export const MAX_BUCKETS = 1000;
 /**
  * Limits of every chart read. Constants until the query settings (KEYWARD_ANALYTICS_QUERY_TIMEOUT_MS / _MAX_ROWS)
- * land: a series has at most MAX_BUCKETS x the verify outcomes rows, a top list at most 100.
+ * land: a series has at most one row per bucket, a top list at most 100.
  */
-export const CHART_QUERY_LIMITS = { timeoutMs: 5_000, maxRows: MAX_BUCKETS * VERIFY_CODES.length };
+export const CHART_QUERY_LIMITS = { timeoutMs: 5_000, maxRows: MAX_BUCKETS };
 /** Top lists read the day rollup, or the hour rollup for ranges shorter than this. */
 const HOUR_ROLLUP_BELOW_MS = 2 * 86_400_000;
 
@@ -94,22 +94,13 @@ export class AnalyticsChartsService {
     const analytics = this.store();
     const scope = await this.scope(ctx, input);
     const rows = await this.run(analytics, timeseriesQuery(this.deps.store.engine, scope, input, input.interval));
-    const points = new Map(buckets.map((time) => [time, { time, ...zeroCounts(), latencySum: 0 }]));
-    for (const row of rows) {
-      const point = points.get(Number(row.time));
-      // A bucket outside the answer's (none, as the query is bounded by the same range) is not charted.
-      if (!point) continue;
-      const count = Number(row.count);
-      point.total += count;
-      point.spentCredits += Number(row.spent_credits);
-      point.latencySum += Number(row.latency_sum);
-      const field = OUTCOME_FIELD[row.outcome as (typeof VERIFY_CODES)[number]];
-      if (field) point[field] += count;
-    }
-    return [...points.values()].map(({ latencySum, ...point }) => ({
-      ...point,
-      latencyAvg: point.total === 0 ? 0 : latencySum / point.total,
-    }));
+    const byTime = new Map(rows.map((row) => [Number(row.time), row]));
+    return buckets.map((time) => {
+      const row = byTime.get(time);
+      if (!row) return { time, ...zeroCounts(), latencyAvg: 0 };
+      const counts = countsOf(row);
+      return { time, ...counts, latencyAvg: counts.total === 0 ? 0 : Number(row.latency_sum) / counts.total };
+    });
   }
 
   async topKeys(ctx: RequestContext, input: TopInput): Promise<TopKey[]> {
