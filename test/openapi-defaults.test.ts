@@ -47,6 +47,8 @@ const CASES: Record<string, { sent: unknown; received: unknown }> = {
   'permissions.listPermissions': { sent: {}, received: { limit: 100 } },
   'permissions.listRoles': { sent: {}, received: { limit: 100 } },
   'audit.listLogs': { sent: {}, received: { limit: 100 } },
+  'analytics.getTopKeys': { sent: { start: 0, end: 1 }, received: { start: 0, end: 1, limit: 10 } },
+  'analytics.getTopIdentities': { sent: { start: 0, end: 1 }, received: { start: 0, end: 1, limit: 10 } },
   'ratelimit.limit': {
     sent: { namespace: 'ns', identifier: 'u', limit: 5, duration: 1000 },
     received: { namespace: 'ns', identifier: 'u', limit: 5, duration: 1000, cost: 1 },

@@ -66,6 +66,7 @@ it('error responses are typed per status through two shared envelopes, which kee
   };
   visit(doc, '#');
   expect(inlined).toEqual([]);
-  // About 326 KB with the shared envelopes (956 KB when every error response inlined one).
-  expect(statSync(FILE).size).toBeLessThan(350_000);
+  // About 354 KB with the shared envelopes and the chart operations (956 KB when every error response inlined one, at
+  // 326 KB without the charts): the bound leaves room for a few operations, not for envelopes inlined again.
+  expect(statSync(FILE).size).toBeLessThan(400_000);
 });

@@ -73,6 +73,22 @@ const CASES: Record<string, SecurityCase> = {
   },
   'keyMigrations.createMigration': { body: () => ({ algorithm: 'sha256_hex' }), withoutPermission: 403, otherWorkspace: 'own' },
   'audit.listLogs': { body: () => ({}), withoutPermission: 403, otherWorkspace: 'own' },
+  // Chart reads naming an API: without read_analytics on it, or in another workspace, the API is not found.
+  'analytics.getVerificationTimeseries': {
+    body: (t) => ({ start: Date.UTC(2026, 0, 15, 11), end: Date.UTC(2026, 0, 15, 12), interval: 'hour', apiId: t.apiId }),
+    withoutPermission: 404,
+    otherWorkspace: 404,
+  },
+  'analytics.getTopKeys': {
+    body: (t) => ({ start: Date.UTC(2026, 0, 15, 11), end: Date.UTC(2026, 0, 15, 12), apiId: t.apiId }),
+    withoutPermission: 404,
+    otherWorkspace: 404,
+  },
+  'analytics.getTopIdentities': {
+    body: (t) => ({ start: Date.UTC(2026, 0, 15, 11), end: Date.UTC(2026, 0, 15, 12), apiId: t.apiId }),
+    withoutPermission: 404,
+    otherWorkspace: 404,
+  },
   'identities.createIdentity': { body: () => ({ externalId: 'security_identity' }), withoutPermission: 403, otherWorkspace: 'own' },
   'identities.getIdentity': { body: (t) => ({ identity: t.identityId }), withoutPermission: 403, otherWorkspace: 404 },
   // The workspace holds identities (every target has one), so the page is not empty and needs read_identity.

@@ -1,4 +1,5 @@
 import { AnalyticsService } from './analytics.js';
+import { AnalyticsChartsService } from './analytics-charts.js';
 import { ApiService } from './apis.js';
 import { AuditLogService } from './audit-log.js';
 import { IdentityService } from './identities.js';
@@ -29,6 +30,8 @@ export interface Services {
   rootKeys: RootKeyService;
   /** analytics.getVerifications and analytics.getRatelimits. */
   analytics: AnalyticsService;
+  /** Keyward-only chart reads of the verification rollups. */
+  analyticsCharts: AnalyticsChartsService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -45,5 +48,6 @@ export function createServices(deps: ServiceDeps): Services {
     ratelimits: new RatelimitService(deps),
     rootKeys: new RootKeyService(deps),
     analytics: new AnalyticsService(deps),
+    analyticsCharts: new AnalyticsChartsService(deps),
   };
 }

@@ -74,6 +74,8 @@ const FIELDS: Array<[string, string, () => string]> = [
   ['ratelimit.limit', 'body.identifier', () => `{"namespace":"ns","identifier":"u #","limit":1,"duration":1000}`],
   ['ratelimit.multiLimit', 'body.0.identifier', () => `[{"namespace":"ns","identifier":"u #","limit":1,"duration":1000}]`],
   ['audit.listLogs', 'body.events.0', () => `{"events":["key.create #"]}`],
+  ['analytics.getVerificationTimeseries', 'body.tags.0', () => `{"start":0,"end":1,"interval":"hour","tags":["tag #"]}`],
+  ['analytics.getVerificationTimeseries', 'body.externalId', () => `{"start":0,"end":1,"interval":"hour","externalId":"user #"}`],
   ['rootKeys.createRootKey', 'body.name', () => `{"name":"root #","permissions":["api.*.read_api"]}`],
 ];
 

@@ -1,6 +1,9 @@
 import type { OperationRoute } from '../route.js';
 import getRatelimitAnalytics from './analytics/get-ratelimits.js';
 import getVerificationAnalytics from './analytics/get-verifications.js';
+import getTopIdentities from './analytics/get-top-identities.js';
+import getTopKeys from './analytics/get-top-keys.js';
+import getVerificationTimeseries from './analytics/get-verification-timeseries.js';
 import getApiSettings from './api-settings/get-settings.js';
 import updateApiSettings from './api-settings/update-settings.js';
 import createApi from './apis/create-api.js';
@@ -92,6 +95,9 @@ export const ROUTES: OperationRoute[] = [
   updateIdentity,
   deleteIdentity,
   listAuditLogs,
+  getVerificationTimeseries,
+  getTopKeys,
+  getTopIdentities,
   limit,
   multiLimit,
   setOverride,
