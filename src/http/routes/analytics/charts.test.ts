@@ -156,8 +156,16 @@ describe('analytics.getVerificationTimeseries', () => {
     };
     await bad({ start: NOW, end: NOW - 1, interval: 'hour' }, /`end` must not be before `start`/);
     await bad({ start: NOW - 1000 * MINUTE, end: NOW, interval: 'minute' }, /more than 1000 minute buckets/);
-    await bad({ start: NOW - 31 * DAY, end: NOW - 31 * DAY + HOUR, interval: 'minute' }, /minute rollup keeps 30 days/, 'query_range_exceeds_retention');
-    await bad({ start: NOW - 91 * DAY, end: NOW - 91 * DAY + DAY, interval: 'hour' }, /hour rollup keeps 90 days/, 'query_range_exceeds_retention');
+    await bad(
+      { start: NOW - 31 * DAY, end: NOW - 31 * DAY + HOUR, interval: 'minute' },
+      /minute rollup keeps 30 days/,
+      'query_range_exceeds_retention',
+    );
+    await bad(
+      { start: NOW - 91 * DAY, end: NOW - 91 * DAY + DAY, interval: 'hour' },
+      /hour rollup keeps 90 days/,
+      'query_range_exceeds_retention',
+    );
     await bad({ start: NOW, end: NOW, interval: 'week' }, /interval/);
     await bad({ start: NOW, end: NOW, interval: 'hour', tags: [] }, /tags/);
     await bad({ start: NOW, end: NOW, interval: 'hour', workspaceId: ws.workspaceId }, /workspaceId|additional/);
