@@ -1,4 +1,6 @@
-import { bucketStart, canonicalTags } from '../src/analytics/schema.js';
+import { retentionOf } from '../src/analytics/open.js';
+import { bucketStart, canonicalTags, DAY_MS } from '../src/analytics/schema.js';
+import { SETTINGS } from '../src/settings.js';
 import type { AnalyticsBatch } from '../src/analytics/events.js';
 import type { AnalyticsRetention, AnalyticsStore } from '../src/analytics/store.js';
 
@@ -9,11 +11,19 @@ import type { AnalyticsRetention, AnalyticsStore } from '../src/analytics/store.
 
 export const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 export const HOUR = 3_600_000;
-export const DAY = 86_400_000;
+export const DAY = DAY_MS;
 export const TODAY = bucketStart(NOW, 'day');
 
 /** What Keyward keeps by default (the KEYWARD_ANALYTICS_*_RETENTION_DAYS defaults). */
-export const RETENTION: AnalyticsRetention = { raw: 30 * DAY, minute: 30 * DAY, hour: 90 * DAY, day: 730 * DAY, month: 0 };
+export const RETENTION: AnalyticsRetention = retentionOf({
+  analyticsRetentionDays: {
+    raw: SETTINGS.KEYWARD_ANALYTICS_RETENTION_DAYS.default,
+    minute: SETTINGS.KEYWARD_ANALYTICS_MINUTE_RETENTION_DAYS.default,
+    hour: SETTINGS.KEYWARD_ANALYTICS_HOUR_RETENTION_DAYS.default,
+    day: SETTINGS.KEYWARD_ANALYTICS_DAY_RETENTION_DAYS.default,
+    month: SETTINGS.KEYWARD_ANALYTICS_MONTH_RETENTION_DAYS.default,
+  },
+});
 
 let requests = 0;
 const raw = (

@@ -6,9 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeywardError } from '../../core/errors.js';
 import { DAY, HOUR, NOW, RETENTION, TODAY, writeKnownEvents } from '../../../test/analytics-query-rows.js';
-import { freshPostgresSchema } from '../../../test/harness.js';
-import { openDatabase } from '../../storage/sql/dialect.js';
-import { migrateToLatest } from '../../storage/sql/migrate.js';
+import { migratedPostgresSchema } from '../../../test/harness.js';
 import { PostgresAnalyticsStore } from '../postgres-store.js';
 import { SqliteAnalyticsStore } from '../sqlite-store.js';
 import { AnalyticsLimitExceeded, type AnalyticsQueryLimits, type AnalyticsStore, type CompiledAnalyticsQuery } from '../store.js';
@@ -55,13 +53,7 @@ async function openStore(engine: AnalyticsEngine): Promise<OpenStore> {
       },
     };
   }
-  const { url, drop } = await freshPostgresSchema();
-  const migrating = openDatabase(url);
-  try {
-    await migrateToLatest(migrating.db, migrating.dialect);
-  } finally {
-    await migrating.db.destroy();
-  }
+  const { url, drop } = await migratedPostgresSchema();
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
