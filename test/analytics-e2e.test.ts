@@ -206,9 +206,9 @@ async function createKeys(t: TestServer): Promise<Record<string, KeyUnderTest>> 
 
 /** How many verifications of each key are sent at each moment, and what each must answer (all alike, or a count per code). */
 const PLAN: Array<{ at: number; label: string; count: number; codes: Record<string, number> }> = [
-  { at: BEFORE, label: 'alice1', count: 1500, codes: { VALID: 1500 } },
+  { at: BEFORE, label: 'alice1', count: 2200, codes: { VALID: 2200 } },
   { at: BEFORE, label: 'alice2', count: 500, codes: { VALID: 500 } },
-  { at: BEFORE, label: 'credited', count: 1000, codes: { VALID: 1000 } },
+  { at: BEFORE, label: 'credited', count: 300, codes: { VALID: 300 } },
   { at: BEFORE, label: 'limited', count: 500, codes: { VALID: 1, RATE_LIMITED: 499 } },
   // 10 credits at 5 a verification: exactly two are VALID, however the 300 race.
   { at: BEFORE, label: 'scarce', count: 300, codes: { VALID: 2, USAGE_EXCEEDED: 298 } },
@@ -216,9 +216,9 @@ const PLAN: Array<{ at: number; label: string; count: number; codes: Record<stri
   { at: BEFORE, label: 'unpermitted', count: 300, codes: { INSUFFICIENT_PERMISSIONS: 300 } },
   { at: BEFORE, label: 'missing', count: 300, codes: { NOT_FOUND: 300 } },
   { at: BEFORE, label: 'expiring', count: 300, codes: { VALID: 300 } },
-  { at: AFTER, label: 'alice1', count: 2000, codes: { VALID: 2000 } },
+  { at: AFTER, label: 'alice1', count: 2700, codes: { VALID: 2700 } },
   { at: AFTER, label: 'alice2', count: 1000, codes: { VALID: 1000 } },
-  { at: AFTER, label: 'credited', count: 1000, codes: { VALID: 1000 } },
+  { at: AFTER, label: 'credited', count: 300, codes: { VALID: 300 } },
   { at: AFTER, label: 'disabled', count: 200, codes: { DISABLED: 200 } },
   { at: AFTER, label: 'unpermitted', count: 200, codes: { INSUFFICIENT_PERMISSIONS: 200 } },
   { at: AFTER, label: 'missing', count: 300, codes: { NOT_FOUND: 300 } },
@@ -408,7 +408,7 @@ async function checkQueries(t: TestServer, traffic: Traffic) {
   const byOutcome = await ask('analytics.getVerifications', 'SELECT outcome, count(*) AS n FROM key_verifications_v1 GROUP BY outcome');
   expect(asObject(byOutcome, 'outcome', 'n')).toEqual(tally((e) => e.outcome));
   expect(tally((e) => e.outcome)).toEqual({
-    VALID: 1500 + 500 + 1000 + 1 + 2 + 300 + 2000 + 1000 + 1000,
+    VALID: 2200 + 500 + 300 + 1 + 2 + 300 + 2700 + 1000 + 300,
     RATE_LIMITED: 499,
     USAGE_EXCEEDED: 298,
     DISABLED: 500,
@@ -430,7 +430,7 @@ async function checkQueries(t: TestServer, traffic: Traffic) {
   const byTags = await ask('analytics.getVerifications', 'SELECT tags, SUM(count) AS n FROM key_verifications_per_day_v1 GROUP BY tags');
   expect(Object.fromEntries(byTags.map((r) => [JSON.stringify(r.tags), Number(r.n)]))).toEqual(tally((e) => e.tags));
   const credits = await ask('analytics.getVerifications', 'SELECT SUM(spent_credits) AS spent FROM key_verifications_per_month_v1');
-  expect(Number(credits[0]!.spent)).toBe(2000 * 3 + 2 * 5);
+  expect(Number(credits[0]!.spent)).toBe(600 * 3 + 2 * 5);
   // Each grain's buckets split at midnight on the first of the month: half the traffic on each side.
   for (const grain of ROLLUP_GRAINS) {
     const byTime = await ask(
