@@ -5,6 +5,8 @@ import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { TestClock } from '../src/core/clock.js';
 import { createServer, type KeywardServer, type ServerOptions } from '../src/server.js';
+import { openDatabase } from '../src/storage/sql/dialect.js';
+import { migrateToLatest } from '../src/storage/sql/migrate.js';
 
 /**
  * Test servers on real storage. Each server gets its own SQLite file or its own PostgreSQL schema,
@@ -63,6 +65,18 @@ export async function freshPostgresSchema(): Promise<{ url: string; drop: () => 
       await client.end();
     },
   };
+}
+
+/** A fresh schema migrated as the main store migrates it (its analytics tables included, migration 0006). */
+export async function migratedPostgresSchema(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const schema = await freshPostgresSchema();
+  const migrating = openDatabase(schema.url);
+  try {
+    await migrateToLatest(migrating.db, migrating.dialect);
+  } finally {
+    await migrating.db.destroy();
+  }
+  return schema;
 }
 
 /** A database URL for `engine` and a cleanup function. */

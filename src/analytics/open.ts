@@ -3,6 +3,7 @@ import { isPostgresUrl } from '../core/database-url.js';
 import { openingSetting } from '../setting-error.js';
 import { PostgresAnalyticsStore } from './postgres-store.js';
 import { SqliteAnalyticsStore } from './sqlite-store.js';
+import { DAY_MS } from './schema.js';
 import type { AnalyticsRetention, AnalyticsStore } from './store.js';
 
 /**
@@ -28,8 +29,6 @@ export function openAnalyticsStore(
   const file = config.analyticsDatabaseUrl ?? `${config.databaseUrl}.analytics`;
   return openingSetting('KEYWARD_ANALYTICS_DATABASE_URL', file, async () => SqliteAnalyticsStore.open(file));
 }
-
-const DAY_MS = 86_400_000;
 
 /** KEYWARD_ANALYTICS_*_RETENTION_DAYS as AnalyticsStore.prune takes them. */
 export const retentionOf = (config: Pick<Config, 'analyticsRetentionDays'>): AnalyticsRetention => {

@@ -1,21 +1,13 @@
 import pg from 'pg';
 import { expect, it } from 'vitest';
-import { freshPostgresSchema } from '../../test/harness.js';
-import { migrateToLatest } from '../storage/sql/migrate.js';
-import { openDatabase } from '../storage/sql/dialect.js';
+import { migratedPostgresSchema } from '../../test/harness.js';
 import { PRUNE_LOCK_ARGUMENTS, PostgresAnalyticsStore } from './postgres-store.js';
 import type { AnalyticsBatch } from './events.js';
 import { analyticsStoreConformance, expectedRollups, random, randomBatch, sortRows } from './store.suite.js';
 
 /** A fresh schema migrated as the main store migrates it (migration 0006 makes the analytics tables). */
 async function openFresh() {
-  const { url, drop } = await freshPostgresSchema();
-  const migrating = openDatabase(url);
-  try {
-    await migrateToLatest(migrating.db, migrating.dialect);
-  } finally {
-    await migrating.db.destroy();
-  }
+  const { url, drop } = await migratedPostgresSchema();
   return { store: new PostgresAnalyticsStore(url, { statementTimeoutMs: 10_000 }), url, drop };
 }
 

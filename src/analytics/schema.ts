@@ -139,6 +139,9 @@ export const ANALYTICS_TABLES: readonly AnalyticsTable[] = [
   ),
 ];
 
+/** Milliseconds in a day: retention settings are in days, times in milliseconds. */
+export const DAY_MS = 86_400_000;
+
 /** The UTC start of the bucket `time` falls in. */
 export function bucketStart(time: number, grain: RollupGrain): number {
   const d = new Date(time);

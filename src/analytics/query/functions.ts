@@ -39,7 +39,8 @@ const NOT_SUPPORTED = new Set([
   'jsonextractstring',
 ]);
 
-const START_OF: Readonly<Record<string, TimeUnit>> = {
+/** ClickHouse's start-of functions and the unit each rounds down to (also read by the retention check in translate.ts). */
+export const START_OF: Readonly<Record<string, TimeUnit>> = {
   tostartofminute: 'minute',
   tostartofhour: 'hour',
   tostartofday: 'day',

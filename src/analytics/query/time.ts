@@ -1,4 +1,4 @@
-import { bucketStart } from '../schema.js';
+import { bucketStart, DAY_MS as DAY } from '../schema.js';
 import type { AnalyticsEngine } from './sql-writer.js';
 
 /**
@@ -10,7 +10,6 @@ import type { AnalyticsEngine } from './sql-writer.js';
 export type TimeUnit = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'year';
 
 const MINUTE = 60_000;
-const DAY = 86_400_000;
 /** ClickHouse's weeks start on Sunday; 1970-01-01 was a Thursday, four days after one. */
 const WEEK_OFFSET = 4 * DAY;
 const FIXED_WIDTH: Partial<Record<TimeUnit, number>> = { minute: MINUTE, hour: 60 * MINUTE, day: DAY };

@@ -1,27 +1,92 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeywardError } from '../../core/errors.js';
-import { FIXTURE_SECRET, openAnalyticsFixture, type AnalyticsFixture } from '../../../test/analytics-query-fixture.js';
-import { DAY, HOUR, insertKnownRows, NOW, RETENTION, TODAY } from '../../../test/analytics-query-rows.js';
-import { AnalyticsLimitExceeded } from '../store.js';
+import { DAY, HOUR, NOW, RETENTION, TODAY, writeKnownEvents } from '../../../test/analytics-query-rows.js';
+import { migratedPostgresSchema } from '../../../test/harness.js';
+import { PostgresAnalyticsStore } from '../postgres-store.js';
+import { SqliteAnalyticsStore } from '../sqlite-store.js';
+import { AnalyticsLimitExceeded, type AnalyticsQueryLimits, type AnalyticsStore, type CompiledAnalyticsQuery } from '../store.js';
 import { presentRows } from './results.js';
 import type { AnalyticsEngine } from './sql-writer.js';
 import { startOf } from './time.js';
 import { type AnalyticsQueryRequest, translateAnalyticsQuery } from './translate.js';
 
 /**
- * The translator's output executed on real engines (test/analytics-query-fixture.ts): the typical upstream queries
- * answer exactly the known rows, and injection attempts are refused with upstream's error types or see only the
- * caller's rows, on SQLite and PostgreSQL.
+ * The translator's output executed by the real analytics stores (SqliteAnalyticsStore on a fresh file,
+ * PostgresAnalyticsStore on a freshly migrated schema) over known events written through them
+ * (test/analytics-query-rows.ts): the typical upstream queries answer exactly the known figures, and injection attempts
+ * are refused with upstream's error types or see only the caller's rows, on SQLite and PostgreSQL.
  */
 
+/** A key hash in a real `keys` table beside the analytics tables: no query may ever return it. */
+const SECRET = 'secret-that-must-never-be-returned';
+const LIMITS: AnalyticsQueryLimits = { timeoutMs: 5_000, maxRows: 10_000 };
+
+interface OpenStore {
+  store: AnalyticsStore;
+  close(): Promise<void>;
+}
+
+/**
+ * SQLite: the analytics file holds only analytics tables, so a `keys` table is made in it (the same file the store's
+ * queries read). PostgreSQL: the analytics tables share the schema with Keyward's own, so the key goes into the real
+ * `keys` table, with the workspace and API it needs.
+ */
+async function openStore(engine: AnalyticsEngine): Promise<OpenStore> {
+  if (engine === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'keyward-analytics-'));
+    const file = join(dir, 'keyward.sqlite.analytics');
+    const store = SqliteAnalyticsStore.open(file);
+    const db = new Database(file);
+    db.exec('CREATE TABLE keys (id TEXT PRIMARY KEY, workspace_id TEXT NOT NULL, hash TEXT NOT NULL)');
+    db.prepare('INSERT INTO keys (id, workspace_id, hash) VALUES (?, ?, ?)').run('key_1', 'ws_a', SECRET);
+    db.close();
+    return {
+      store,
+      close: async () => {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const { url, drop } = await migratedPostgresSchema();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query("INSERT INTO workspaces (id, name, created_at) VALUES ('ws_a', 'a', $1)", [NOW]);
+    await client.query("INSERT INTO apis (id, workspace_id, name, created_at) VALUES ('api_1', 'ws_a', 'api', $1)", [NOW]);
+    await client.query(
+      "INSERT INTO keys (id, workspace_id, api_id, hash, start, created_at) VALUES ('key_1', 'ws_a', 'api_1', $1, 'k', $2)",
+      [SECRET, NOW],
+    );
+  } finally {
+    await client.end();
+  }
+  const store = new PostgresAnalyticsStore(url, { statementTimeoutMs: 10_000 });
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      await drop();
+    },
+  };
+}
+
 describe.each(['sqlite', 'postgres'] as AnalyticsEngine[])('analytics query translation on %s', (engine) => {
-  let fixture: AnalyticsFixture;
+  let opened: OpenStore;
+  const analytics = {
+    run: (statement: CompiledAnalyticsQuery, limits: AnalyticsQueryLimits = LIMITS) => opened.store.query(statement, limits),
+  };
 
   beforeAll(async () => {
-    fixture = await openAnalyticsFixture(engine);
-    await insertKnownRows(fixture);
+    opened = await openStore(engine);
+    await writeKnownEvents(opened.store, { a: 'ws_a', b: 'ws_b' });
   });
-  afterAll(async () => fixture.close());
+  afterAll(async () => opened.close());
 
   const request = (query: string, overrides: Partial<AnalyticsQueryRequest> = {}): AnalyticsQueryRequest => ({
     query,
@@ -37,7 +102,7 @@ describe.each(['sqlite', 'postgres'] as AnalyticsEngine[])('analytics query tran
 
   const rows = async (query: string, overrides: Partial<AnalyticsQueryRequest> = {}) => {
     const translated = translateAnalyticsQuery(request(query, overrides));
-    return presentRows(await fixture.run(translated.statement), translated.output);
+    return presentRows(await analytics.run(translated.statement), translated.output);
   };
 
   const refusal = (query: string, overrides: Partial<AnalyticsQueryRequest> = {}): string => {
@@ -400,7 +465,7 @@ describe.each(['sqlite', 'postgres'] as AnalyticsEngine[])('analytics query tran
       expect(await rows('SELECT count(*) AS n FROM key_verifications_v1 /* ; DROP TABLE keys; */')).toEqual([{ n: 7 }]);
       expect(await rows("SELECT count(*) AS n FROM key_verifications_v1 WHERE key_id = 'key_1'' OR ''1''=''1'")).toEqual([{ n: 0 }]);
       const strings = await rows("SELECT concat(key_id, '\\'; SELECT hash FROM keys; --') AS s FROM key_verifications_v1 LIMIT 1");
-      expect(JSON.stringify(strings)).not.toContain(FIXTURE_SECRET);
+      expect(JSON.stringify(strings)).not.toContain(SECRET);
     });
 
     it('refuses a lower time bound older than the retention, on each table by its own', () => {
@@ -428,7 +493,7 @@ describe.each(['sqlite', 'postgres'] as AnalyticsEngine[])('analytics query tran
       it('a query that would run for long is stopped by the timeout', async () => {
         const tables = Array.from({ length: 9 }, (_, i) => `key_verifications_v1 AS t${i}`).join(', ');
         const translated = translateAnalyticsQuery(request(`SELECT count(*) AS n FROM ${tables}`));
-        await expect(fixture.run(translated.statement, { timeoutMs: 100, maxRows: 10 })).rejects.toBeInstanceOf(AnalyticsLimitExceeded);
+        await expect(analytics.run(translated.statement, { timeoutMs: 100, maxRows: 10 })).rejects.toBeInstanceOf(AnalyticsLimitExceeded);
       });
     }
   });

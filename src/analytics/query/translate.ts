@@ -1,12 +1,12 @@
 import { KeywardError } from '../../core/errors.js';
-import { ANALYTICS_TABLES, type AnalyticsTable } from '../schema.js';
+import { ANALYTICS_TABLES, type AnalyticsTable, DAY_MS } from '../schema.js';
 import type { AnalyticsRetention, CompiledAnalyticsQuery } from '../store.js';
 import type { SqlNode } from './ast.js';
-import { ARRAY_FUNCTIONS, functionName, functionNotAllowed, translateFunction } from './functions.js';
+import { ARRAY_FUNCTIONS, functionName, START_OF, functionNotAllowed, translateFunction } from './functions.js';
 import { invalidQuery, parseAnalyticsQuery } from './parse.js';
 import { outputName } from './output-names.js';
 import { type AnalyticsEngine, isIdentifier, quoteIdentifier, SqlWriter } from './sql-writer.js';
-import { INTERVAL_MS, parseDateText, startOf, type TimeUnit } from './time.js';
+import { INTERVAL_MS, parseDateText, startOf } from './time.js';
 
 /**
  * analytics.getVerifications / getRatelimits queries (docs/unkey-compatibility.md, "Analytics") become one SELECT in
@@ -508,7 +508,7 @@ class Translator {
         if (name === 'now' || name === 'now64') return this.request.now;
         if (name === 'today') return startOf(this.request.now, 'day');
         if (name === 'fromunixtimestamp64milli' || name === 'tounixtimestamp64milli') return arg;
-        const unit = name === undefined ? undefined : START_UNITS[name];
+        const unit = name === undefined ? undefined : START_OF[name];
         if (unit !== undefined && arg !== undefined) return startOf(arg, unit);
         const interval = name?.startsWith('tointerval') ? INTERVAL_MS[name.slice('tointerval'.length)] : undefined;
         return interval !== undefined && arg !== undefined ? arg * interval : undefined;
@@ -533,18 +533,8 @@ class Translator {
   }
 }
 
-const START_UNITS: Readonly<Record<string, TimeUnit>> = {
-  tostartofminute: 'minute',
-  tostartofhour: 'hour',
-  tostartofday: 'day',
-  todate: 'day',
-  tostartofweek: 'week',
-  tostartofmonth: 'month',
-  tostartofyear: 'year',
-};
-
 function retentionExceeded(keep: number, queried: number, earliest: number): KeywardError {
-  const days = Math.round(keep / 86_400_000);
+  const days = Math.round(keep / DAY_MS);
   const day = (t: number) => new Date(t).toISOString().slice(0, 10);
   return new KeywardError(
     'query_range_exceeds_retention',
