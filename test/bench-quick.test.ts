@@ -59,8 +59,8 @@ describe.skipIf(missing.length > 0)(title, () => {
     expect(sustained!.requests).toBeGreaterThan(0);
     expect(sustained!.dropped + sustained!.failed).toBe(0);
     expect(report.analyticsQueries!.map((q) => [q.engine, q.events, q.queries.length])).toEqual([
-      ['sqlite', 20_000, 2],
-      ['postgres', 20_000, 2],
+      ['sqlite', 5_000, 2],
+      ['postgres', 5_000, 2],
     ]);
     for (const q of report.analyticsQueries!.flatMap((x) => x.queries)) {
       expect(q.rows, q.label).toBeGreaterThan(0);

@@ -227,7 +227,10 @@ export function evaluateAnalyticsTargets(report: BenchReport): TargetRow[] {
         target: eventsTarget,
         measured:
           `${fmtInt(sustained.eventsPerSecond)} events/s written over ${sustained.loadSeconds} s (${fmtInt(sustained.written)} events for ` +
-          `${fmtInt(sustained.requests)} answers), ${fmtInt(sustained.dropped)} dropped, ${fmtInt(sustained.failed)} failed`,
+          `${fmtInt(sustained.requests)} answers), ${fmtInt(sustained.dropped)} dropped, ${fmtInt(sustained.failed)} failed` +
+          (off
+            ? `; the rate with analytics on, ${((sustained.requests / sustained.loadSeconds / off.rps) * 100).toFixed(0)}% of the analytics-off req/s`
+            : ''),
         pass: sustained.dropped === 0 && sustained.failed === 0 && sustained.written >= sustained.requests,
       });
     } else rows.push({ target: eventsTarget, measured: 'not measured in this mode', pass: undefined });
