@@ -2,12 +2,17 @@
  * `npm run bench`: Keyward against the machine's own ceiling and a peer, in one run (issue 6).
  *
  *   npm run bench                   full: 1,000 / 100,000 / 1,000,000 stored keys, SQLite and PostgreSQL, peer,
- *                                   3 runs of 10 s per scenario (about 20 minutes); writes bench/RESULTS.md
- *   npm run bench -- --quick        1,000 keys, fewer scenarios, one run of 3 s each (under two minutes)
+ *                                   3 runs of 10 s per scenario (about 20 minutes), analytics (issue 14: a 60 s
+ *                                   sustained load, queries over 10,000,000 stored events, whose set-up takes as
+ *                                   long as the store's write() needs); writes bench/RESULTS.md
+ *   npm run bench -- --quick        1,000 keys, fewer scenarios, one run of 3 s each, 200,000 analytics events
+ *                                   (a few minutes)
  *   npm run bench -- --smoke        set-up and a check of every quick scenario, two loads of one second (the test)
  *
  * Options: --out FILE (report; default bench/RESULTS.md, smoke: none), --only REGEX (scenario ids), --runs N,
- * --seconds N, --warmup N, --sizes 1000,100000, --engines sqlite,postgres, --no-peer,
+ * --seconds N, --warmup N, --sizes 1000,100000, --engines sqlite,postgres, --no-peer, --analytics-events N (events stored
+ * before analytics queries are timed; full 10,000,000, quick 200,000, smoke 5,000), --sustained-seconds N (the
+ * sustained-events load; full 60, else --seconds),
  * --profile REGEX (node --cpu-prof for matching Keyward scenarios, into bench/profiles/), --from-src (run the
  * Keyward server from src/ through tsx instead of dist/), --keyward-root DIR (measure another checkout's built server,
  * to compare two builds in one run of this bench), --postgres-url URL, --redis-url URL, --render FILE.json (only write
@@ -23,6 +28,13 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { prepareDatabase, type BenchDatabase, type Engine } from './lib/keys.js';
+import {
+  measureAnalyticsQueries,
+  readAnalyticsCounts,
+  sustainedEvents,
+  type AnalyticsQueryResult,
+  type SustainedEvents,
+} from './lib/analytics.js';
 import { killChildren, onPath, peakRss, run, startServer, type RunningServer } from './lib/proc.js';
 import { renderReport, type BenchReport, type Environment, type ScenarioResult } from './lib/report.js';
 import { ceilingScenario, keywardScenarios, peerScenario, type Scenario, type VerifyPlan } from './lib/scenarios.js';
@@ -45,6 +57,10 @@ export interface BenchOptions {
   sizes: number[];
   engines: Engine[];
   peer: boolean;
+  /** Seconds of the sustained-events load (default: 60 in full mode, else --seconds). */
+  sustainedSeconds?: number;
+  /** Verification events stored before the analytics query latencies are measured. */
+  analyticsEvents: number;
   only?: RegExp;
   profile?: RegExp;
   /** Run the Keyward server from src/ through tsx (no build needed) instead of dist/. */
@@ -100,6 +116,8 @@ export function parseArgs(argv: string[], log: (line: string) => void = (line) =
         .map((s) => Number(s.trim())) ?? defaults.sizes,
     engines,
     peer: !flag('--no-peer') && defaults.peer,
+    ...(value('--sustained-seconds') !== undefined ? { sustainedSeconds: number('--sustained-seconds', 60) } : {}),
+    analyticsEvents: Math.round(number('--analytics-events', { full: 10_000_000, quick: 200_000, smoke: 5_000 }[mode])),
     ...(only ? { only } : {}),
     ...(profile ? { profile } : {}),
     fromSrc: flag('--from-src') || mode === 'smoke',
@@ -119,24 +137,32 @@ export function missingTools(): string[] {
 function planFor(options: BenchOptions, engine: Engine, size: number): VerifyPlan {
   const { mode, redisUrl } = options;
   const small = size === Math.min(...options.sizes);
-  if (!small) return { kinds: ['cached', 'cold'], operations: [], redisUrl };
+  const sustainedSeconds = options.sustainedSeconds ?? (mode === 'full' ? 60 : options.seconds);
+  if (!small) return { kinds: ['cached', 'cold'], operations: [], redisUrl, sustainedSeconds };
   if (mode === 'full')
     return {
-      kinds: ['cached', 'credits', 'ratelimit', 'permission', 'cold'],
+      kinds: ['cached', 'cached-analytics-off', 'credits', 'ratelimit', 'permission', 'cold', 'sustained'],
       operations: ['createKey', 'ratelimit.limit', 'listKeys'],
       redisUrl,
+      sustainedSeconds,
     };
   return engine === 'sqlite'
     ? {
-        kinds: ['cached', 'credits', 'ratelimit', 'permission', 'cold'],
+        kinds: ['cached', 'cached-analytics-off', 'credits', 'ratelimit', 'permission', 'cold', 'sustained'],
         operations: ['createKey', 'ratelimit.limit', 'listKeys'],
         redisUrl,
+        sustainedSeconds,
       }
-    : { kinds: ['cached', 'credits', 'ratelimit', 'cold'], operations: [], redisUrl };
+    : {
+        kinds: ['cached', 'cached-analytics-off', 'credits', 'ratelimit', 'cold', 'sustained'],
+        operations: [],
+        redisUrl,
+        sustainedSeconds,
+      };
 }
 
 /** Scenarios measured in smoke mode; every other one is only set up and checked. */
-const SMOKE_MEASURED = /^(ceiling|sqlite-1k-verify-cached)$/;
+const SMOKE_MEASURED = /^(ceiling|sqlite-1k-verify-cached|sqlite-1k-verify-sustained)$/;
 
 /** A clean environment for a server: none of this process's KEYWARD_* settings leak into it. */
 function serverEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -236,6 +262,7 @@ async function runScenario(scenario: Scenario, options: BenchOptions, workDir: s
 
   const server = await servers.get(scenario, !measured);
   const runs: LoadResult[] = [];
+  let analytics: SustainedEvents | undefined;
   let sample = '';
   try {
     sample = await check(scenario, server, bodies[0]!);
@@ -252,11 +279,21 @@ async function runScenario(scenario: Scenario, options: BenchOptions, workDir: s
           offset,
           ...(authorization(scenario) ? { authorization: authorization(scenario)! } : {}),
         });
+      const before = scenario.analyticsEvents ? await readAnalyticsCounts(server.url) : undefined;
+      const sustained = scenario.sustainedSeconds !== undefined;
+      const warmup = sustained ? 0 : options.warmup;
+      const seconds = sustained ? scenario.sustainedSeconds! : options.seconds;
       // Cycled distinct keys continue where the previous run stopped, so each run meets keys it has not seen.
       let offset = 0;
-      if (options.warmup > 0) offset += (await load(options.warmup, offset)).requests;
-      for (let r = 0; r < options.runs; r++) {
-        const result = await load(options.seconds, scenario.cycle ? offset : 0);
+      let loaded = { seconds: 0, requests: 0 };
+      if (warmup > 0) {
+        const result = await load(warmup, offset);
+        offset += result.requests;
+        loaded = { seconds: warmup, requests: result.requests };
+      }
+      for (let r = 0; r < (sustained ? 1 : options.runs); r++) {
+        const result = await load(seconds, scenario.cycle ? offset : 0);
+        loaded = { seconds: loaded.seconds + seconds, requests: loaded.requests + result.requests };
         offset += result.requests;
         runs.push(result);
         log(
@@ -266,6 +303,13 @@ async function runScenario(scenario: Scenario, options: BenchOptions, workDir: s
               : '') +
             (result.wrkCpu !== undefined ? `, wrk cpu ${(result.wrkCpu * 100).toFixed(0)}%` : '') +
             (result.mismatches > 0 ? `, ${result.mismatches} WRONG ANSWERS (${result.sample})` : ''),
+        );
+      }
+      if (before) {
+        analytics = await sustainedEvents(server.url, before, loaded);
+        log(
+          `  ${scenario.id}: ${analytics.written} events written (${Math.round(analytics.eventsPerSecond)}/s over ${analytics.loadSeconds} s), ` +
+            `${analytics.dropped} dropped, ${analytics.failed} failed; buffer empty ${analytics.drainSeconds.toFixed(1)} s after the load`,
         );
       }
     } else {
@@ -284,6 +328,7 @@ async function runScenario(scenario: Scenario, options: BenchOptions, workDir: s
       ...(scenario.stored !== undefined ? { stored: scenario.stored } : {}),
       runs,
       ...(peak !== undefined ? { peakRssBytes: peak } : {}),
+      ...(analytics ? { analytics } : {}),
       sample: sample.slice(0, 300),
     };
   } catch (error) {
@@ -387,6 +432,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const profileDir = join(ROOT, 'bench/profiles');
   if (options.profile) mkdirSync(profileDir, { recursive: true });
   const results: ScenarioResult[] = [];
+  const analyticsQueries: AnalyticsQueryResult[] = [];
   const servers = new Servers(options, profileDir);
   const wanted = (s: Scenario) => !options.only || options.only.test(s.id) || s.id.startsWith('ceiling');
   const databases: BenchDatabase[] = [];
@@ -424,6 +470,20 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
           await db.drop();
           databases.splice(databases.indexOf(db), 1);
         }
+      }
+    }
+
+    if (!options.only || options.only.test('analytics-queries')) {
+      for (const engine of options.engines) {
+        log(`${engine}, analytics queries over ${options.analyticsEvents.toLocaleString('en-US')} stored events: preparing`);
+        analyticsQueries.push(
+          await measureAnalyticsQueries(engine, {
+            postgresUrl: options.postgresUrl,
+            events: options.analyticsEvents,
+            samples: options.mode === 'full' ? 200 : options.mode === 'quick' ? 50 : 5,
+            log,
+          }),
+        );
       }
     }
 
@@ -469,6 +529,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     environment: env,
     elapsedSeconds: (performance.now() - started) / 1000,
     results,
+    analyticsQueries,
   };
   const previous = options.out && existsSync(options.out) ? readFileSync(options.out, 'utf8') : undefined;
   const markdown = renderReport(report, previous);

@@ -22,17 +22,21 @@ describe.skipIf(missing.length > 0)(title, () => {
     expect(ids).toEqual([
       'ceiling',
       'sqlite-1k-verify-cached',
+      'sqlite-1k-verify-cached-analytics-off',
       'sqlite-1k-verify-credits',
       'sqlite-1k-verify-ratelimit',
       'sqlite-1k-verify-permission',
       'sqlite-1k-verify-cold',
+      'sqlite-1k-verify-sustained',
       'sqlite-1k-createKey',
       'sqlite-1k-ratelimit-limit',
       'sqlite-1k-listKeys',
       'postgres-1k-verify-cached',
+      'postgres-1k-verify-cached-analytics-off',
       'postgres-1k-verify-credits',
       'postgres-1k-verify-ratelimit',
       'postgres-1k-verify-cold',
+      'postgres-1k-verify-sustained',
       'peer-verify',
     ]);
     for (const result of report.results) {
@@ -47,6 +51,22 @@ describe.skipIf(missing.length > 0)(title, () => {
       expect(run!.mismatches, `${id}: ${run!.sample}`).toBe(0);
       expect(run!.errors.connect + run!.errors.read + run!.errors.write + run!.errors.timeout, id).toBe(0);
     }
+    // Issue 14: the sustained load's events were all written (none dropped or failed), and the query latencies were
+    // measured over stored events on both engines through analytics.getVerifications.
+    const sustained = report.results.find((r) => r.id === 'sqlite-1k-verify-sustained')!.analytics;
+    expect(sustained).toBeDefined();
+    expect(sustained!.written).toBeGreaterThanOrEqual(sustained!.requests);
+    expect(sustained!.requests).toBeGreaterThan(0);
+    expect(sustained!.dropped + sustained!.failed).toBe(0);
+    expect(report.analyticsQueries!.map((q) => [q.engine, q.events, q.queries.length])).toEqual([
+      ['sqlite', 5_000, 2],
+      ['postgres', 5_000, 2],
+    ]);
+    for (const q of report.analyticsQueries!.flatMap((x) => x.queries)) {
+      expect(q.rows, q.label).toBeGreaterThan(0);
+      expect(q.p50Ms, q.label).toBeGreaterThan(0);
+    }
+    expect(markdown).toContain('## Analytics (issue 14)');
     expect(markdown).toContain('## Targets (issue 6)');
     expect(markdown).toMatch(/\| bare node:http, fixed JSON answer.* \| 1\.00x \|/);
     expect(markdown).toContain('<!-- manual:start -->');

@@ -1,3 +1,4 @@
+import type { AnalyticsQueryResult, SustainedEvents } from './analytics.js';
 import type { Engine } from './keys.js';
 import type { LoadResult } from './wrk.js';
 
@@ -21,6 +22,8 @@ export interface ScenarioResult {
   stored?: number;
   runs: LoadResult[];
   peakRssBytes?: number;
+  /** What became of the load's analytics events (the sustained-events scenarios). */
+  analytics?: SustainedEvents;
   /** The answer to the check request made before the load. */
   sample: string;
 }
@@ -31,6 +34,8 @@ export interface BenchReport {
   environment: Environment;
   elapsedSeconds: number;
   results: ScenarioResult[];
+  /** analytics.getVerifications latencies over stored events (absent in reports older than issue 14's benchmarks). */
+  analyticsQueries?: AnalyticsQueryResult[];
 }
 
 export interface Summary {
@@ -190,6 +195,57 @@ export function evaluateTargets(report: BenchReport): TargetRow[] {
   return rows;
 }
 
+/** Issue 14's analytics targets, each with what this run measured. */
+export function evaluateAnalyticsTargets(report: BenchReport): TargetRow[] {
+  const rows: TargetRow[] = [];
+  const measured = (id: string) => {
+    const r = find(report, id);
+    return r ? summarize(r) : undefined;
+  };
+  for (const engine of ['sqlite', 'postgres'] as const) {
+    const name = engine === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+    const on = measured(`${engine}-1k-verify-cached`);
+    const off = measured(`${engine}-1k-verify-cached-analytics-off`);
+    const target = `Cached verify with analytics on within 5% of off (${name}, 1k keys)`;
+    if (on && off) {
+      const ratio = on.rps / off.rps;
+      const cpu =
+        on.cpuUsPerRequest !== undefined && off.cpuUsPerRequest !== undefined
+          ? `; CPU ${Math.round(on.cpuUsPerRequest)} vs ${Math.round(off.cpuUsPerRequest)} us/req (${((off.cpuUsPerRequest / on.cpuUsPerRequest) * 100).toFixed(0)}%)`
+          : '';
+      rows.push({
+        target,
+        measured: `${(ratio * 100).toFixed(0)}% (${fmtInt(on.rps)} vs ${fmtInt(off.rps)} req/s)${cpu}`,
+        pass: ratio >= 0.95,
+      });
+    } else rows.push({ target, measured: 'not measured in this mode', pass: undefined });
+
+    const sustained = report.results.find((r) => r.id === `${engine}-1k-verify-sustained`)?.analytics;
+    const eventsTarget = `Full cached-verify rate without a pause, no event dropped or failed (${name})`;
+    if (sustained) {
+      rows.push({
+        target: eventsTarget,
+        measured:
+          `${fmtInt(sustained.eventsPerSecond)} events/s written over ${sustained.loadSeconds} s (${fmtInt(sustained.written)} events for ` +
+          `${fmtInt(sustained.requests)} answers), ${fmtInt(sustained.dropped)} dropped, ${fmtInt(sustained.failed)} failed` +
+          (off
+            ? `; the rate with analytics on, ${((sustained.requests / sustained.loadSeconds / off.rps) * 100).toFixed(0)}% of the analytics-off req/s`
+            : ''),
+        pass: sustained.dropped === 0 && sustained.failed === 0 && sustained.written >= sustained.requests,
+      });
+    } else rows.push({ target: eventsTarget, measured: 'not measured in this mode', pass: undefined });
+
+    const queries = report.analyticsQueries?.find((q) => q.engine === engine);
+    for (const [i, what] of ['per-key count by outcome', 'per-day usage series of an API'].entries()) {
+      const q = queries?.queries[i];
+      const target = `${what}, 30 days, p50 < 100 ms (${name}${queries ? `, ${fmtInt(queries.events)} stored events` : ''})`;
+      if (q) rows.push({ target, measured: `p50 ${fmtMs(q.p50Ms)} ms, p99 ${fmtMs(q.p99Ms)} ms`, pass: q.p50Ms < 100 });
+      else rows.push({ target, measured: 'not measured in this run', pass: undefined });
+    }
+  }
+  return rows;
+}
+
 const MANUAL_START = '<!-- manual:start -->';
 const MANUAL_END = '<!-- manual:end -->';
 const DEFAULT_MANUAL = `${MANUAL_START}
@@ -288,6 +344,40 @@ export function renderReport(report: BenchReport, previous?: string): string {
     out.push(`| ${t.target} | ${t.measured} | ${verdict} |`);
   }
   out.push('');
+
+  out.push('## Analytics (issue 14)', '');
+  out.push(
+    '- On and off: "cached key, 1k stored" runs with analytics on (the default) and the scenario after it with ' +
+      '`KEYWARD_ANALYTICS=off`, on the same database, one after the other; the ratio is on over off (req/s), with CPU us/req ' +
+      "beside it. The recorder's SQLite writer thread runs on core 0 with the server, so its work counts against the server.",
+    '- Sustained events: cached verification at full rate for ' +
+      `${report.mode === 'full' ? '60' : o.seconds} s without a warm-up; \`keyward_analytics_events_total{kind="verification"}\` is read from /metrics ` +
+      'before the load and again once `keyward_analytics_buffer_events` is back to 0 after it. Events per second is what was written ' +
+      'over the seconds of load.',
+    "- Query latency: verification events written through the store's own `write()` (raw rows and every rollup, as the recorder " +
+      `writes them) in batches of 20,000, spread evenly over the last 30 days, 10,000 keys over 10 APIs, 90% VALID; then each query is ` +
+      'called through `analytics.getVerifications` (in-process HTTP injection: route, translation, store) after 3 unmeasured calls, ' +
+      'one at a time. The per-key query reads the raw events, the per-day series the day rollup.',
+    '',
+  );
+  out.push('| Target | Measured | Result |', '| --- | --- | --- |');
+  for (const t of evaluateAnalyticsTargets(report)) {
+    const verdict =
+      t.pass === undefined ? 'not measured' : report.mode === 'smoke' ? 'not judged (smoke run)' : t.pass ? 'pass' : '**miss**';
+    out.push(`| ${t.target} | ${t.measured} | ${verdict} |`);
+  }
+  out.push('');
+  for (const q of report.analyticsQueries ?? []) {
+    out.push(
+      `${q.engine === 'sqlite' ? 'SQLite' : 'PostgreSQL'}: ${fmtInt(q.events)} events stored in ${q.insertSeconds.toFixed(0)} s ` +
+        `(${fmtInt(q.events / q.insertSeconds)} events/s through write(), spread keys: about one rollup row per event at the minute grain).`,
+      '',
+      '| Query | p50 ms | p99 ms | rows |',
+      '| --- | ---: | ---: | ---: |',
+      ...q.queries.map((x) => `| ${x.label}<br><sub>\`${x.query}\`</sub> | ${fmtMs(x.p50Ms)} | ${fmtMs(x.p99Ms)} | ${x.rows} |`),
+      '',
+    );
+  }
 
   const groups: string[] = [];
   for (const r of report.results) if (!groups.includes(r.group)) groups.push(r.group);

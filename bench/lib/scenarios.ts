@@ -26,6 +26,10 @@ export interface Scenario {
   cycle?: boolean;
   /** What the row measures, in a few words for the report. */
   note?: string;
+  /** One load of this many seconds (no warm-up, one run) instead of the bench's runs. */
+  sustainedSeconds?: number;
+  /** Read keyward_analytics_events_total from /metrics before and after the load (issue 14). */
+  analyticsEvents?: boolean;
 }
 
 /** Keys verified in the "cached" scenarios: a hot set, looked up in the cache after the warm-up. */
@@ -41,10 +45,12 @@ const verifyBodies = (keys: string[], extra: Record<string, unknown> = {}) => ke
 
 export interface VerifyPlan {
   /** Which verify scenarios to include for this database. */
-  kinds: ReadonlyArray<'cached' | 'credits' | 'ratelimit' | 'permission' | 'cold'>;
+  kinds: ReadonlyArray<'cached' | 'cached-analytics-off' | 'sustained' | 'credits' | 'ratelimit' | 'permission' | 'cold'>;
   /** Which other operations to include. */
   operations: ReadonlyArray<'createKey' | 'ratelimit.limit' | 'listKeys'>;
   redisUrl: string;
+  /** Seconds of the sustained-events load. */
+  sustainedSeconds: number;
 }
 
 /**
@@ -70,6 +76,30 @@ export function keywardScenarios(db: BenchDatabase, plan: VerifyPlan): Scenario[
           note: `${Math.min(HOT_KEYS, db.stored).toLocaleString('en-US')} hot keys cycled, all in the cache after the warm-up`,
           expect: '"valid":true&&"keyId":"key_000000',
           bodies: () => verifyBodies(sampleIndexes(db.stored, HOT_KEYS, 1).map(bulkKey)),
+        });
+        break;
+      case 'cached-analytics-off':
+        out.push({
+          ...base,
+          id: `${db.engine}-${size}-verify-cached-analytics-off`,
+          label: `cached key, ${size} stored, KEYWARD_ANALYTICS=off`,
+          note: 'as "cached key" with no event recorded: what recording costs is the difference',
+          server: { ...server, env: { ...env, KEYWARD_ANALYTICS: 'off' } },
+          expect: '"valid":true&&"keyId":"key_000000',
+          bodies: () => verifyBodies(sampleIndexes(db.stored, HOT_KEYS, 1).map(bulkKey)),
+        });
+        break;
+      case 'sustained':
+        out.push({
+          ...base,
+          group: `Analytics on ${engineName}`,
+          id: `${db.engine}-${size}-verify-sustained`,
+          label: `cached key, ${plan.sustainedSeconds} s without a pause, every event recorded`,
+          note: 'one verification event per answer; keyward_analytics_events_total read from /metrics before and after',
+          expect: '"valid":true&&"keyId":"key_000000',
+          bodies: () => verifyBodies(sampleIndexes(db.stored, HOT_KEYS, 1).map(bulkKey)),
+          sustainedSeconds: plan.sustainedSeconds,
+          analyticsEvents: true,
         });
         break;
       case 'credits':
