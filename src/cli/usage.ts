@@ -12,7 +12,7 @@ export const usageCli: CliCommand = {
   name: 'usage',
   forms: [
     {
-      args: '--workspace <id> (--api <id> | --key <id> | --identity <id>) [--since 7d] [--interval hour|day] [--json]',
+      args: '--workspace <id> (--api <id> | --key <id> | --identity <id>) [--since 7d|24h|90m] [--interval minute|hour|day|month] [--json]',
       summary:
         'Print verifications per bucket (a table and a bar chart of totals) for an API, a key or an identity, from the analytics rollups.',
     },
