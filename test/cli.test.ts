@@ -92,6 +92,7 @@ describe('keyward CLI', { timeout: 120_000 }, () => {
       'import',
       'cert',
       'audit',
+      'usage',
       'backup',
       'restore',
       'help',

@@ -265,4 +265,33 @@ describe('AnalyticsRecorder', () => {
     expect(counts['verification written'] ?? 0).toBe(0);
     expect((counts['verification dropped'] ?? 0) + (counts['ratelimit dropped'] ?? 0)).toBeGreaterThan(0);
   });
+  it("observes every batch write's duration by the recorder's clock, succeeded or failed", async () => {
+    const flushes: [string, number][] = [];
+    let call = 0;
+    const { recorder, batches } = makeRecorder(
+      {
+        flushEvents: 1,
+        retryMs: 1_000,
+        counts: { analyticsEvents() {}, analyticsFlush: (result, seconds) => flushes.push([result, seconds]) },
+      },
+      async (batch, batches) => {
+        call++;
+        // The first write fails after 70 ms, its retry succeeds after 40 ms (fake time).
+        await new Promise((resolve) => setTimeout(resolve, call === 1 ? 70 : 40));
+        if (call === 1) throw new Error('store down');
+        batches.push(batch);
+      },
+    );
+    recorder.recordVerification(verification(1));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(flushes).toEqual([['failure', 0.07]]);
+    // The retry starts 1 s after the failure and takes 40 ms.
+    await vi.advanceTimersByTimeAsync(1_010);
+    expect(flushes).toEqual([
+      ['failure', 0.07],
+      ['success', 0.04],
+    ]);
+    expect(ids(batches)).toEqual(['key_1']);
+    await recorder.close();
+  });
 });

@@ -22,7 +22,11 @@ export type AnalyticsEventResult = 'written' | 'dropped' | 'failed';
 /** Where the recorder counts what became of its events (keyward_analytics_events_total, src/http/metrics.ts). */
 export interface AnalyticsCounts {
   analyticsEvents(kind: AnalyticsEventKind, result: AnalyticsEventResult, count: number): void;
+  /** How long one batch write took by the recorder's clock (keyward_analytics_flush_seconds), whether it succeeded or failed. */
+  analyticsFlush?(result: AnalyticsFlushResult, seconds: number): void;
 }
+
+export type AnalyticsFlushResult = 'success' | 'failure';
 
 export interface AnalyticsRecorderOptions {
   /** Events held at most (both kinds together, the batch being written included): KEYWARD_ANALYTICS_BUFFER_EVENTS. */
@@ -248,9 +252,12 @@ export class AnalyticsRecorder {
   private async writeBatch(): Promise<boolean> {
     if (this.pending === null) this.pending = this.take();
     const batch = this.pending;
+    const started = this.options.clock.now();
     try {
       await this.write(batch);
+      this.counts.analyticsFlush?.('success', (this.options.clock.now() - started) / 1000);
     } catch (error) {
+      this.counts.analyticsFlush?.('failure', (this.options.clock.now() - started) / 1000);
       this.failures++;
       this.writeFailures.report(error);
       return false;

@@ -14,6 +14,10 @@ export interface CommandArgs {
   migration?: string;
   selfSigned?: boolean;
   force?: boolean;
+  key?: string;
+  identity?: string;
+  since?: string;
+  interval?: string;
 }
 
 /** One `keyward <name>` command: how the CLI runs it, and what `keyward --help` and `keyward <name> --help` say about it. */

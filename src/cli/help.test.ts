@@ -36,6 +36,7 @@ describe('keyward <command> --help', () => {
       'import',
       'cert',
       'audit',
+      'usage',
       'backup',
       'restore',
     ]);

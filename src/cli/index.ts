@@ -13,6 +13,7 @@ import { restoreCli } from './restore.js';
 import { OPTIONS, type OptionName } from './options.js';
 import { rootKeyCli } from './root-key.js';
 import { startCli } from './start.js';
+import { usageCli } from './usage.js';
 import { vaultCli } from './vault.js';
 import { workspaceLimitCli } from './workspace-limit.js';
 import { workspacesCli } from './workspaces.js';
@@ -29,6 +30,7 @@ export const COMMANDS: readonly CliCommand[] = [
   importCli,
   certCli,
   auditCli,
+  usageCli,
   backupCli,
   restoreCli,
 ];
@@ -94,7 +96,21 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
     }
     throw error;
   }
-  const { json, workspace, name: rootKeyName, permission, api, algorithm, migration, 'self-signed': selfSigned, force } = parsed.values;
+  const {
+    json,
+    workspace,
+    name: rootKeyName,
+    permission,
+    api,
+    algorithm,
+    migration,
+    'self-signed': selfSigned,
+    force,
+    key,
+    identity,
+    since,
+    interval,
+  } = parsed.values;
   return command.run(config, {
     json,
     positionals: rest,
@@ -106,6 +122,10 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
     migration,
     selfSigned,
     force,
+    key,
+    identity,
+    since,
+    interval,
   });
 }
 

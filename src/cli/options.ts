@@ -11,6 +11,11 @@ export const OPTIONS = {
   api: { type: 'string' },
   algorithm: { type: 'string' },
   migration: { type: 'string' },
+  // usage
+  key: { type: 'string' },
+  identity: { type: 'string' },
+  since: { type: 'string' },
+  interval: { type: 'string' },
   // cert
   'self-signed': { type: 'boolean', default: false },
   // restore

@@ -54,3 +54,18 @@ it('counts analytics events by kind and result, every series from 0, and reports
   expect(after).toContain('keyward_analytics_buffer_events 0\n');
   expect(await createMetrics({}).registry.metrics()).not.toContain('keyward_analytics_buffer_events');
 });
+
+it('observes each analytics batch write in keyward_analytics_flush_seconds by result', async () => {
+  const metrics = createMetrics({});
+  metrics.analyticsFlush('success', 0.003);
+  metrics.analyticsFlush('success', 0.2);
+  metrics.analyticsFlush('failure', 5);
+  const text = await metrics.registry.metrics();
+  expect(text).toContain('keyward_analytics_flush_seconds_count{result="success"} 2\n');
+  expect(text).toContain('keyward_analytics_flush_seconds_sum{result="success"} 0.203\n');
+  expect(text).toContain('keyward_analytics_flush_seconds_bucket{le="0.005",result="success"} 1\n');
+  expect(text).toContain('keyward_analytics_flush_seconds_bucket{le="0.25",result="success"} 2\n');
+  expect(text).toContain('keyward_analytics_flush_seconds_count{result="failure"} 1\n');
+  expect(text).toContain('keyward_analytics_flush_seconds_bucket{le="2.5",result="failure"} 0\n');
+  expect(text).toContain('keyward_analytics_flush_seconds_sum{result="failure"} 5\n');
+});

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { AnalyticsCounts, AnalyticsEventKind, AnalyticsEventResult } from '../analytics/recorder.js';
+import type { AnalyticsCounts, AnalyticsEventKind, AnalyticsEventResult, AnalyticsFlushResult } from '../analytics/recorder.js';
 
 /**
  * Prometheus metrics at GET /metrics. Labels are operation names, status codes and verification codes only:
@@ -9,6 +9,7 @@ import type { AnalyticsCounts, AnalyticsEventKind, AnalyticsEventResult } from '
  */
 export interface Metrics extends AnalyticsCounts {
   registry: Registry;
+  analyticsFlush(result: AnalyticsFlushResult, seconds: number): void;
   /** Counts one verification outcome (VALID, NOT_FOUND, ...). */
   verification(code: string): void;
   /** Records one answered request: the route's URL pattern (never the request URL), its status and how long it took. */
@@ -99,6 +100,17 @@ export function createMetrics(
       analyticsSeries.set(`${kind} ${result}`, analyticsEvents.labels(kind, result));
     }
   }
+  const analyticsFlush = new Histogram({
+    name: 'keyward_analytics_flush_seconds',
+    help: 'How long each analytics batch write took, by result (success, failure)',
+    labelNames: ['result'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [registry],
+  });
+  const analyticsFlushSeries = {
+    success: analyticsFlush.labels('success'),
+    failure: analyticsFlush.labels('failure'),
+  };
   if (analyticsBuffer) {
     new Gauge({
       name: 'keyward_analytics_buffer_events',
@@ -125,6 +137,9 @@ export function createMetrics(
     },
     analyticsEvents(kind: AnalyticsEventKind, result: AnalyticsEventResult, count: number) {
       if (count > 0) analyticsSeries.get(`${kind} ${result}`)!.inc(count);
+    },
+    analyticsFlush(result: AnalyticsFlushResult, seconds: number) {
+      analyticsFlushSeries[result].observe(seconds);
     },
     request(operation, status, seconds) {
       const id = `${status} ${operation}`;

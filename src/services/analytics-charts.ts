@@ -90,13 +90,7 @@ export class AnalyticsChartsService {
     const analytics = this.store();
     const scope = await this.scope(ctx, input);
     const rows = await this.run(analytics, timeseriesQuery(this.deps.store.engine, scope, input, input.interval));
-    const byTime = new Map(rows.map((row) => [Number(row.time), row]));
-    return buckets.map((time) => {
-      const row = byTime.get(time);
-      if (!row) return { time, ...zeroCounts(), latencyAvg: 0 };
-      const counts = countsOf(row);
-      return { time, ...counts, latencyAvg: counts.total === 0 ? 0 : Number(row.latency_sum) / counts.total };
-    });
+    return timeseriesPoints(buckets, rows);
   }
 
   async topKeys(ctx: RequestContext, input: TopInput): Promise<TopKey[]> {
@@ -186,6 +180,17 @@ function checkRange(range: ChartRange): void {
       { location: 'body.end', message: `end (${range.end}) is before start (${range.start})`, fix: 'swap `start` and `end`' },
     ]);
   }
+}
+
+/** One point per bucket start, from timeseriesQuery's rows (src/analytics/charts.ts); a bucket without a row counts 0. */
+export function timeseriesPoints(buckets: readonly number[], rows: readonly Record<string, unknown>[]): TimeseriesPoint[] {
+  const byTime = new Map(rows.map((row) => [Number(row.time), row]));
+  return buckets.map((time) => {
+    const row = byTime.get(time);
+    if (!row) return { time, ...zeroCounts(), latencyAvg: 0 };
+    const counts = countsOf(row);
+    return { time, ...counts, latencyAvg: counts.total === 0 ? 0 : Number(row.latency_sum) / counts.total };
+  });
 }
 
 function countsOf(row: Record<string, unknown>): OutcomeCounts {
