@@ -13,6 +13,16 @@ import type { CliCommand } from './command.js';
  * are never in a backup.
  */
 
+/** The settings that say where the files backup copies and restore replaces are: both commands read them. */
+export const BACKED_UP_STORE_SETTINGS = [
+  'KEYWARD_DATA_DIR',
+  'KEYWARD_DATABASE_URL',
+  'KEYWARD_VAULT_DIR',
+  'KEYWARD_VAULT_DATABASE_URL',
+  'KEYWARD_VAULT_URL',
+  'KEYWARD_ANALYTICS_DATABASE_URL',
+] as const;
+
 export const backupCli: CliCommand = {
   name: 'backup',
   forms: [
@@ -28,14 +38,7 @@ export const backupCli: CliCommand = {
     'Send <file>.vault somewhere other than <file>, and keep the master keys out of both (docs/operations.md, "Backups"). ' +
     '`keyward restore <file>` brings them back.',
   positionals: 1,
-  settings: [
-    'KEYWARD_DATA_DIR',
-    'KEYWARD_DATABASE_URL',
-    'KEYWARD_VAULT_DIR',
-    'KEYWARD_VAULT_DATABASE_URL',
-    'KEYWARD_VAULT_URL',
-    'KEYWARD_ANALYTICS_DATABASE_URL',
-  ],
+  settings: BACKED_UP_STORE_SETTINGS,
   run: (config, args) => backupCommand(config, args.positionals[0]!),
 };
 

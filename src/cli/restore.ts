@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { isPostgresUrl } from '../core/database-url.js';
 import { holdsData, openElsewhere, replaceWith, requireSqliteWith } from '../storage/sqlite/online-copy.js';
-import { analyticsBackupOf, POSTGRES_BACKUP_DOCS, vaultBackupOf } from './backup.js';
+import { analyticsBackupOf, BACKED_UP_STORE_SETTINGS, POSTGRES_BACKUP_DOCS, vaultBackupOf } from './backup.js';
 import type { CliCommand } from './command.js';
 
 /**
@@ -24,14 +24,7 @@ export const restoreCli: CliCommand = {
   details: 'Stop the servers first. Start them again with the master keys the vault store uses (docs/operations.md, "Backups").',
   positionals: 1,
   options: [{ option: 'force', description: 'Replace a database or vault store that already holds data.' }],
-  settings: [
-    'KEYWARD_DATA_DIR',
-    'KEYWARD_DATABASE_URL',
-    'KEYWARD_VAULT_DIR',
-    'KEYWARD_VAULT_DATABASE_URL',
-    'KEYWARD_VAULT_URL',
-    'KEYWARD_ANALYTICS_DATABASE_URL',
-  ],
+  settings: BACKED_UP_STORE_SETTINGS,
   run: (config, args) => restoreCommand(config, args.positionals[0]!, args.force === true),
 };
 
