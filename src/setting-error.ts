@@ -1,4 +1,4 @@
-import { maskPassword } from './config.js';
+import { maskPassword } from './config/urls.js';
 import type { SettingName } from './settings.js';
 
 /**
