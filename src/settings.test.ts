@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { HELP } from './cli/index.js';
 import { loadConfig } from './config.js';
@@ -11,9 +11,10 @@ import { SETTING_NAMES, SETTINGS, shownDefault, type SettingName } from './setti
 
 const source = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
 
-/** Every KEYWARD_* name config.ts spells out, and every one loadConfig reads from an empty environment. */
+/** Every KEYWARD_* name config.ts and src/config/ spell out, and every one loadConfig reads from an empty environment. */
 function namesReadByConfig(): Set<string> {
-  const names = new Set([...source('./config.ts').matchAll(/\bKEYWARD_[A-Z0-9_]*[A-Z0-9]\b/g)].map((m) => m[0]));
+  const files = ['./config.ts', ...readdirSync(new URL('./config/', import.meta.url)).map((name) => `./config/${name}`)];
+  const names = new Set(files.flatMap((file) => [...source(file).matchAll(/\bKEYWARD_[A-Z0-9_]*[A-Z0-9]\b/g)].map((m) => m[0])));
   const env = new Proxy({} as NodeJS.ProcessEnv, {
     get: (_, name) => {
       if (typeof name === 'string') names.add(name);
