@@ -1,24 +1,43 @@
 import { KeywardError } from '../../core/errors.js';
-import { ANALYTICS_TABLES, type AnalyticsTable, DAY_MS } from '../schema.js';
+import { ANALYTICS_TABLES, type AnalyticsTable } from '../schema.js';
 import type { AnalyticsRetention, CompiledAnalyticsQuery } from '../store.js';
 import type { SqlNode } from './ast.js';
-import { ARRAY_FUNCTIONS, functionName, START_OF, functionNotAllowed, translateFunction } from './functions.js';
-import { invalidQuery, parseAnalyticsQuery } from './parse.js';
+import { ARRAY_FUNCTIONS, functionName, functionNotAllowed, translateFunction } from './functions.js';
+import {
+  ARITHMETIC,
+  aliasName,
+  COMPARISONS,
+  collectDefinedNames,
+  hasLimit,
+  isTimeColumn,
+  JOINS,
+  LOGICAL,
+  limitNumber,
+  literalNumber,
+  literalString,
+  qualifiedName,
+  SET_OPERATIONS,
+  STRING_TYPES,
+  selectOf,
+} from './grammar.js';
 import { outputName } from './output-names.js';
+import { invalidQuery, parseAnalyticsQuery } from './parse.js';
+import { checkRetention } from './retention.js';
 import { type AnalyticsEngine, isIdentifier, quoteIdentifier, SqlWriter } from './sql-writer.js';
-import { INTERVAL_MS, parseDateText, startOf } from './time.js';
+import { tableSubselect } from './table-scope.js';
+import { INTERVAL_MS, parseDateText } from './time.js';
 
 /**
  * analytics.getVerifications / getRatelimits queries (docs/unkey-compatibility.md, "Analytics") become one SELECT in
  * the engine's SQL:
  *
- * - the tree is written back node by node through allow-lists (statement shapes, operators, functions in
- *   functions.ts, columns of src/analytics/schema.ts); anything else is refused with upstream's error type;
+ * - the tree is written back node by node through allow-lists (statement shapes and operators in grammar.ts,
+ *   functions in functions.ts, columns of src/analytics/schema.ts); anything else is refused with upstream's error type;
  * - every reference to a virtual table becomes a subselect of its physical table restricted to the caller's
  *   workspace, to the APIs or namespaces its permissions name, and to the table's retention window (which is also
  *   the default time window, as upstream's row policies), so a subquery, join, UNION or CTE can only ever see the
- *   caller's rows;
- * - an explicit lower bound on `time` older than the retention answers query_range_exceeds_retention;
+ *   caller's rows (table-scope.ts);
+ * - an explicit lower bound on `time` older than the retention answers query_range_exceeds_retention (retention.ts);
  * - the outermost LIMIT is capped at the row limit, as upstream;
  * - every value is a bound parameter (sql-writer.ts).
  */
@@ -45,25 +64,6 @@ export interface AnalyticsOutput {
   rename: Readonly<Record<string, string>>;
   jsonKeys: readonly string[];
 }
-
-const COMPARISONS = new Set(['=', '!=', '<>', '<', '>', '<=', '>=']);
-const LOGICAL = new Set(['AND', 'OR']);
-const ARITHMETIC = new Set(['+', '-', '*', '%']);
-const SET_OPERATIONS: Readonly<Record<string, string>> = {
-  union: 'UNION',
-  'union distinct': 'UNION',
-  'union all': 'UNION ALL',
-  except: 'EXCEPT',
-  intersect: 'INTERSECT',
-};
-const JOINS: Readonly<Record<string, string>> = {
-  JOIN: 'JOIN',
-  'INNER JOIN': 'JOIN',
-  'LEFT JOIN': 'LEFT JOIN',
-  'LEFT OUTER JOIN': 'LEFT JOIN',
-  'CROSS JOIN': 'CROSS JOIN',
-};
-const STRING_TYPES = new Set(['single_quote_string', 'double_quote_string', 'string']);
 
 export function translateAnalyticsQuery(request: AnalyticsQueryRequest): TranslatedAnalyticsQuery {
   const statement = parseAnalyticsQuery(request.query);
@@ -183,7 +183,7 @@ class Translator {
       .join(', ');
     let sql = `SELECT ${node.distinct ? 'DISTINCT ' : ''}${columns}${from}`;
     if (node.where) {
-      this.checkRetention(node.where, sources);
+      checkRetention(node.where, sources, this.request.retention, this.request.now);
       sql += ` WHERE ${this.expr(node.where, ctes)}`;
     }
     if (node.groupby) {
@@ -273,36 +273,7 @@ class Translator {
     const table = item.db ? undefined : this.tables.get(item.table);
     if (table === undefined) throw tableNotAllowed(name);
     sources.push(table);
-    return `(${this.tableSubselect(table)}) AS ${quoteIdentifier(alias ?? table.virtualName)}`;
-  }
-
-  /** The caller's rows of one table: its workspace, its permitted APIs or namespaces, within retention. */
-  private tableSubselect(table: AnalyticsTable): string {
-    const columns = Object.keys(table.columns).map(quoteIdentifier);
-    if (table.kind !== 'raw') {
-      const sum = this.request.engine === 'sqlite' ? 'CAST("latency_sum" AS REAL)' : 'CAST("latency_sum" AS double precision)';
-      // Verification rollups count events in `count`, rate-limit rollups in `total`.
-      const events = 'count' in table.columns ? '"count"' : '"total"';
-      columns.push(`${sum} / NULLIF(${events}, 0) AS "latency_avg"`);
-    }
-    const filters = [`"workspace_id" = ${this.writer.bind(this.request.workspaceId)}`];
-    const { resourceIds } = this.request;
-    if (resourceIds !== null) {
-      filters.push(
-        resourceIds.length === 0
-          ? '1 = 0'
-          : `${quoteIdentifier(table.resourceColumn)} IN (${resourceIds.map((id) => this.writer.bind(id)).join(', ')})`,
-      );
-    }
-    const cutoff = this.cutoff(table);
-    if (cutoff !== undefined) filters.push(`"time" >= ${this.writer.bind(cutoff)}`);
-    return `SELECT ${columns.join(', ')} FROM ${quoteIdentifier(table.physicalName)} WHERE ${filters.join(' AND ')}`;
-  }
-
-  /** The oldest time the table still answers for; undefined when it keeps everything. */
-  private cutoff(table: AnalyticsTable): number | undefined {
-    const keep = this.request.retention[table.kind];
-    return keep > 0 ? this.request.now - keep : undefined;
+    return `(${tableSubselect(table, this.request, this.writer)}) AS ${quoteIdentifier(alias ?? table.virtualName)}`;
   }
 
   private expr(node: SqlNode, ctes: ReadonlySet<string>): string {
@@ -456,67 +427,6 @@ class Translator {
     return `"_kw_sub${this.generated}"`;
   }
 
-  /**
-   * Refuses a lower bound on `time` older than what the SELECT's tables keep (upstream's check: `time >=`, `>`,
-   * `=` and BETWEEN with a value it can work out; others are left to the injected window).
-   */
-  private checkRetention(where: SqlNode, sources: readonly AnalyticsTable[]): void {
-    let keep = 0;
-    for (const table of sources) {
-      const ms = this.request.retention[table.kind];
-      if (ms > 0 && (keep === 0 || ms < keep)) keep = ms;
-    }
-    if (keep === 0) return;
-    const earliest = this.request.now - keep;
-    const check = (value: number | undefined) => {
-      if (value !== undefined && value < earliest) throw retentionExceeded(keep, value, earliest);
-    };
-    const visit = (node: SqlNode | undefined): void => {
-      if (!node || typeof node !== 'object') return;
-      if (node.type === 'binary_expr') {
-        const op = String(node.operator).toUpperCase();
-        if (op === 'BETWEEN' && isTimeColumn(node.left)) check(this.constantTime(node.right?.value?.[0]));
-        else if (isTimeColumn(node.left) && ['>=', '>', '='].includes(op)) check(this.constantTime(node.right));
-        else if (isTimeColumn(node.right) && ['<=', '<', '='].includes(op)) check(this.constantTime(node.left));
-        visit(node.left);
-        visit(node.right);
-      }
-    };
-    visit(where);
-  }
-
-  /** The value of a time expression without columns (`now() - INTERVAL 7 DAY`), or undefined. */
-  private constantTime(node: SqlNode | undefined): number | undefined {
-    if (!node || typeof node !== 'object') return undefined;
-    switch (node.type) {
-      case 'number':
-        return Number(node.value);
-      case 'interval': {
-        const unit = INTERVAL_MS[String(node.unit).toLowerCase()];
-        const n = this.constantTime(node.expr);
-        return unit === undefined || n === undefined ? undefined : n * unit;
-      }
-      case 'binary_expr': {
-        const l = this.constantTime(node.left);
-        const r = this.constantTime(node.right);
-        if (l === undefined || r === undefined) return undefined;
-        return node.operator === '-' ? l - r : node.operator === '+' ? l + r : undefined;
-      }
-      case 'function': {
-        const name = functionName(node)?.toLowerCase();
-        const arg = this.constantTime(node.args?.value?.[0]);
-        if (name === 'now' || name === 'now64') return this.request.now;
-        if (name === 'today') return startOf(this.request.now, 'day');
-        if (name === 'fromunixtimestamp64milli' || name === 'tounixtimestamp64milli') return arg;
-        const unit = name === undefined ? undefined : START_OF[name];
-        if (unit !== undefined && arg !== undefined) return startOf(arg, unit);
-        const interval = name?.startsWith('tointerval') ? INTERVAL_MS[name.slice('tointerval'.length)] : undefined;
-        return interval !== undefined && arg !== undefined ? arg * interval : undefined;
-      }
-    }
-    return STRING_TYPES.has(node.type) ? parseDateText(String(node.value)) : undefined;
-  }
-
   /** How the outermost SELECT's (first branch's) columns are presented. */
   private output(): AnalyticsOutput {
     const jsonKeys: string[] = [];
@@ -530,82 +440,5 @@ class Translator {
       if (expr?.type === 'function' && ARRAY_FUNCTIONS.has(String(functionName(expr)).toLowerCase())) jsonKeys.push(key);
     }
     return { rename, jsonKeys };
-  }
-}
-
-function retentionExceeded(keep: number, queried: number, earliest: number): KeywardError {
-  const days = Math.round(keep / DAY_MS);
-  const day = (t: number) => new Date(t).toISOString().slice(0, 10);
-  return new KeywardError(
-    'query_range_exceeds_retention',
-    `Cannot query data older than ${days} days. Your query attempts to access data from ${day(queried)}, but only data from ${day(earliest)} onwards is available.`,
-  );
-}
-
-function selectOf(stmt: SqlNode | undefined): SqlNode {
-  const node = stmt?.ast ?? stmt;
-  if (node?.type !== 'select') throw new KeywardError('invalid_analytics_query_type', 'Only SELECT queries are allowed');
-  return node;
-}
-
-function hasLimit(node: SqlNode): boolean {
-  return Array.isArray(node.limit?.value) && node.limit.value.length > 0;
-}
-
-function isTimeColumn(node: SqlNode | undefined): boolean {
-  if (node?.type !== 'column_ref') return false;
-  const column = typeof node.column === 'string' ? node.column : node.column?.expr?.value;
-  return column === 'time';
-}
-
-function aliasName(as: unknown): string {
-  const name = typeof as === 'string' ? as : (as as SqlNode | null)?.value;
-  if (!isIdentifier(name)) throw invalidQuery('An alias must be a word of letters, digits and underscores');
-  return name;
-}
-
-function literalNumber(value: unknown): number {
-  const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isFinite(n) || (Number.isInteger(n) && !Number.isSafeInteger(n))) throw invalidQuery(`Unsupported number '${String(value)}'`);
-  return n;
-}
-
-function literalString(value: unknown): string {
-  if (typeof value !== 'string') throw invalidQuery('Unsupported string literal');
-  if (value.includes('\u0000')) throw invalidQuery('A string may not contain NUL');
-  return value;
-}
-
-function limitNumber(node: SqlNode): number {
-  const n = node?.type === 'number' ? Number(node.value) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < 0) throw invalidQuery('LIMIT and OFFSET must be non-negative whole numbers');
-  return n;
-}
-
-function qualifiedName(node: SqlNode): string {
-  const schema = node.name?.schema?.value;
-  const parts = Array.isArray(node.name?.name) ? node.name.name.map((p: SqlNode) => p?.value) : [];
-  return [schema, ...parts].filter((p) => typeof p === 'string').join('.');
-}
-
-/** Every alias and CTE name (and CTE column) the query defines, wherever it defines it. */
-function collectDefinedNames(value: unknown, names: Set<string>): void {
-  if (value === null || typeof value !== 'object') return;
-  if (Array.isArray(value)) {
-    for (const item of value) collectDefinedNames(item, names);
-    return;
-  }
-  const node = value as SqlNode;
-  for (const candidate of [node.as, node.as?.value, node.name?.value]) {
-    if (isIdentifier(candidate) && (node.as !== undefined || node.stmt !== undefined)) names.add(candidate);
-  }
-  if (node.stmt !== undefined && Array.isArray(node.columns)) {
-    for (const c of node.columns) {
-      const name = c?.value ?? c;
-      if (isIdentifier(name)) names.add(name);
-    }
-  }
-  for (const [field, child] of Object.entries(node)) {
-    if (field !== 'tableList' && field !== 'columnList') collectDefinedNames(child, names);
   }
 }
