@@ -205,7 +205,7 @@ export const VerifyKeyBody = RequestObject({
   migrationId: Type.Optional(Type.String({ maxLength: 256, description: 'An empty string means no migration, as upstream.' })),
 });
 
-/** verifyKey's outcomes, in the order its checks run (src/services/verify/verify-key.ts takes its VerifyCode from here). */
+/** verifyKey's outcomes, in the order its checks run (src/services/verify/types.ts takes its VerifyCode from here). */
 export const VERIFY_CODES = [
   'VALID',
   'NOT_FOUND',

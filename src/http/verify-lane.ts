@@ -8,7 +8,7 @@ import { KeywardError } from '../core/errors.js';
 import { newRequestId } from '../core/ids.js';
 import { jsonProblem } from '../core/json-bounds.js';
 import type { Services } from '../services/index.js';
-import type { VerifyKeyInput } from '../services/verify/verify-key.js';
+import type { VerifyKeyInput } from '../services/verify/types.js';
 import { admission, type AdmissionDeps } from './admission.js';
 import { boundedValidatorCompiler } from './body-validation.js';
 import { answerFailure, errorBody, errorContentType } from './errors.js';

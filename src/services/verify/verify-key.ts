@@ -3,21 +3,20 @@ import { keyCacheKey } from '../../cache/key-cache-key.js';
 import { hashKey } from '../../core/key-format.js';
 import { evaluatePermissionQuery, parsePermissionQuery } from '../../core/permission-query.js';
 import { grantsUrn, keyResource } from '../../core/permissions.js';
-// The same mappers as getKey, so a key's permissions and identity look alike in every response.
-import { allPermissions, identityData } from '../../contract/views/keys.js';
-import type { VERIFY_CODES } from '../../contract/keys.js';
 import { LimiterFailures } from '../../ratelimit/fail-open.js';
-import { decisionsWithoutLimiter } from '../../ratelimit/failure-mode.js';
-import type { LimitCheck } from '../../ratelimit/limiter.js';
 import type { RequestContext } from '../context.js';
 import type { ServiceDeps } from '../deps.js';
-import type { KeyRecord, Meta } from '../../storage/store.js';
+import type { KeyRecord } from '../../storage/store.js';
 import { MIGRATED_KEY_START } from '../../core/key-migration.js';
-import { ipMatcher } from '../../core/ip-whitelist.js';
 import { MigratedKeys } from './migrated-keys.js';
 import { UsageBuffer } from '../usage-buffer.js';
 import type { VerificationEvent } from '../../analytics/events.js';
 import type { AnalyticsRecorder } from '../../analytics/recorder.js';
+import { answer, NOT_FOUND } from './answers.js';
+import { type PreparedKey, prepare } from './prepared-key.js';
+import { checkRatelimits } from './ratelimit-check.js';
+import type { KeyVerification, VerifiedKeyFields, VerifyKeyInput, VerifyKeyResult, VerifyRatelimitResult } from './types.js';
+import { describeKey, finishVerificationEvent, startVerificationEvent } from './verification-event.js';
 
 /**
  * The verify hot path (docs/architecture.md, "Verification"; docs/unkey-compatibility.md, "Verification"). Every outcome is a value answered with HTTP 200;
@@ -28,174 +27,16 @@ import type { AnalyticsRecorder } from '../../analytics/recorder.js';
  * verification, migrated-keys.ts), and lastUsedAt is buffered in memory and written by `flushUsage`, never awaited here.
  */
 
-/** One of the contract's VERIFY_CODES (src/contract/keys.ts), which openapi.json states as verify's `code` enum. */
-export type VerifyCode = (typeof VERIFY_CODES)[number];
-
-/**
- * One entry of the request's `ratelimits`: with both `limit` and `duration` an ad-hoc limit, otherwise
- * the name of one of the key's (or its identity's) configured limits.
- */
-export interface VerifyRatelimitRequest {
-  name: string;
-  /** Default 1; 0 only checks. */
-  cost?: number;
-  limit?: number;
-  duration?: number;
-}
-
-/** The request fields verification reads. */
-export interface VerifyKeyInput {
-  key: string;
-  /** Recorded with the verification's analytics event, as sent. */
-  tags?: string[];
-  permissions?: string;
-  credits?: { cost: number };
-  ratelimits?: readonly VerifyRatelimitRequest[];
-  /** Also look for a key imported under this migration when the ordinary lookup misses (migrated-keys.ts). */
-  migrationId?: string;
-}
-
-/** How one evaluated limit came out (docs/unkey-compatibility.md, "Verification request and answer"). Ad-hoc limits have id "" and autoApply false. */
-export interface VerifyRatelimitResult {
-  exceeded: boolean;
-  id: string;
-  name: string;
-  limit: number;
-  duration: number;
-  reset: number;
-  remaining: number;
-  autoApply: boolean;
-}
-
-/** The key's own fields, carried by every answer except NOT_FOUND. Absent means "none": clients reject null. */
-export interface VerifiedKeyFields {
-  keyId: string;
-  enabled: boolean;
-  name?: string;
-  meta?: Meta;
-  expires?: number;
-  permissions?: string[];
-  roles?: string[];
-  identity?: ReturnType<typeof identityData>;
-}
-
-/** Any answer about a found key. `credits` is present iff the key is limited: what is left after this call. */
-export interface KeyVerification extends VerifiedKeyFields {
-  valid: boolean;
-  code: Exclude<VerifyCode, 'NOT_FOUND'>;
-  credits?: number;
-  /** Present iff at least one rate limit was evaluated. */
-  ratelimits?: VerifyRatelimitResult[];
-}
-
-export type VerifyKeyResult = { readonly valid: false; readonly code: 'NOT_FOUND' } | KeyVerification;
-
-/** Nothing about the key: the same answer for unknown, other-workspace and masked keys, so none can be told apart. */
-const NOT_FOUND = Object.freeze({ valid: false, code: 'NOT_FOUND' } as const);
+// Split by concern: types.ts (what is asked and answered), prepared-key.ts (what a record yields once),
+// ratelimit-check.ts (the rate-limit step), answers.ts (building answers), verification-event.ts (analytics).
 
 const VERIFY_ANY_API = 'api.*.verify_key';
-
-/** The tags of every event whose request sent none: one shared array, never written to. */
-const NO_TAGS: string[] = [];
-
-/** The found key's ids in its analytics event (only once the caller may know the key exists). */
-function describeKey(event: VerificationEvent, key: KeyRecord): void {
-  event.keySpaceId = key.apiId;
-  event.keyId = key.id;
-  event.identityId = key.identity?.id ?? '';
-  event.externalId = key.identity?.externalId ?? '';
-}
 
 /** How many times one verification decides, when its key keeps changing under its charge (see `verify`). */
 const MAX_DECISIONS = 3;
 
-/** A configured limit as verification applies it: whose counter it is, and under which key. */
-interface LimitConfig {
-  id: string;
-  name: string;
-  limit: number;
-  duration: number;
-  autoApply: boolean;
-  /** The limiter's counter key. */
-  counter: string;
-}
-
-/** What verification derives from a key record, computed once per record rather than once per request. */
-interface PreparedKey {
-  granted: ReadonlySet<string>;
-  fields: VerifiedKeyFields;
-  /** The key's limits by name: its identity's, then its own, so a key-level limit replaces an identity one of the same name. */
-  limits: ReadonlyMap<string, LimitConfig>;
-  /** The autoApply limits, checked at cost 1 on every verification, with their checks built once. */
-  autoApply: readonly LimitConfig[];
-  autoChecks: readonly LimitCheck[];
-  /** Whether a client IP may verify this key, from its API's whitelist; null (no check at all) when there is none. */
-  allowIp: ((ip: string | null) => boolean) | null;
-}
-
 /** The untrusted-proxy warning repeats at most this often. */
 const PROXY_WARNING_INTERVAL_MS = 60 * 60 * 1000;
-
-/**
- * Verification counters are scoped by workspace and live apart from the ratelimit.* namespaces (whose
- * keys carry an `rlns_` id where this carries `verify`). The identifier is the key id for key-level
- * and ad-hoc limits and the identity id for identity limits, which every key of the identity shares.
- * Identifiers never contain `:`, so a name containing one cannot make two counters collide.
- */
-const counterKey = (workspaceId: string, name: string, identifier: string): string => `${workspaceId}:verify:${name}:${identifier}`;
-
-/**
- * The 412 for a named limit neither the key nor its identity has, in upstream's words with upstream's identity suffix
- * (issue 13, item 6). The identity is the key's own, in the caller's workspace: nothing of another tenant is told.
- */
-function missingRatelimit(name: string, key: KeyRecord): KeywardError {
-  const suffix =
-    key.identity === null
-      ? ' and there is no identity connected.'
-      : ` nor identity: '${key.identity.id}' external ID: '${key.identity.externalId}'`;
-  return new KeywardError('precondition_failed', `ratelimit '${name}' was requested but does not exist for key '${key.id}'${suffix}`);
-}
-
-function prepare(key: KeyRecord): PreparedKey {
-  const limits = new Map<string, LimitConfig>();
-  const add = (r: KeyRecord['ratelimits'][number], identifier: string) =>
-    limits.set(r.name, {
-      id: r.id,
-      name: r.name,
-      limit: r.limit,
-      duration: r.duration,
-      autoApply: r.autoApply,
-      counter: counterKey(key.workspaceId, r.name, identifier),
-    });
-  if (key.identity) for (const r of key.identity.ratelimits) add(r, key.identity.id);
-  for (const r of key.ratelimits) add(r, key.id);
-  const autoApply = [...limits.values()].filter((l) => l.autoApply);
-  const autoChecks = autoApply.map((l) => ({ key: l.counter, limit: l.limit, duration: l.duration, cost: 1 }));
-
-  const permissions = allPermissions(key);
-  const fields: VerifiedKeyFields = { keyId: key.id, enabled: key.enabled };
-  if (key.name !== null) fields.name = key.name;
-  if (key.meta !== null) fields.meta = key.meta;
-  if (key.expires !== null) fields.expires = key.expires;
-  if (permissions.length > 0) fields.permissions = permissions;
-  if (key.roles.length > 0) fields.roles = key.roles;
-  if (key.identity) fields.identity = identityData(key.identity);
-  // Built once per cached record, so an API without a whitelist costs verification one null check.
-  const allowIp = key.apiIpWhitelist === null ? null : ipMatcher(key.apiIpWhitelist);
-  return { granted: new Set(permissions), fields, limits, autoApply, autoChecks, allowIp };
-}
-
-function answer(
-  code: KeyVerification['code'],
-  fields: VerifiedKeyFields,
-  credits: number | null | undefined,
-  ratelimits?: VerifyRatelimitResult[],
-): KeyVerification {
-  const result: KeyVerification = { valid: code === 'VALID', code, ...fields };
-  if (typeof credits === 'number') result.credits = credits;
-  if (ratelimits !== undefined) result.ratelimits = ratelimits;
-  return result;
-}
 
 export class VerifyService {
   /**
@@ -249,33 +90,9 @@ export class VerifyService {
    */
   private async verifyRecorded(ctx: RequestContext, input: VerifyKeyInput, recorder: AnalyticsRecorder): Promise<VerifyKeyResult> {
     const started = performance.now();
-    const event: VerificationEvent = {
-      // Set by `decide` from the time it decides at; read here only when it answered before reading the clock.
-      time: 0,
-      requestId: ctx.requestId ?? '',
-      workspaceId: ctx.workspaceId,
-      keySpaceId: '',
-      keyId: '',
-      identityId: '',
-      externalId: '',
-      outcome: '',
-      tags: input.tags ?? NO_TAGS,
-      spentCredits: 0,
-      latency: 0,
-      region: recorder.region,
-    };
+    const event = startVerificationEvent(ctx, input, recorder);
     const result = await this.decide(ctx, input, event);
-    event.latency = performance.now() - started;
-    if (event.time === 0) event.time = this.deps.clock.now();
-    event.outcome = result.code;
-    if (result.code === 'NOT_FOUND') {
-      // Also when a key found at first was deleted before its charge: NOT_FOUND tells nothing of any key.
-      event.keySpaceId = '';
-      event.keyId = '';
-      event.identityId = '';
-      event.externalId = '';
-    }
-    recorder.recordVerification(event);
+    finishVerificationEvent(event, result, started, this.deps.clock, recorder);
     return result;
   }
 
@@ -332,7 +149,7 @@ export class VerifyService {
       // credits (upstream order). A key without limits whose request names none pays nothing here. Counted once:
       // a verification decided again below keeps what its first pass counted.
       if (attempt === 1 && (prepared.autoApply.length > 0 || (input.ratelimits !== undefined && input.ratelimits.length > 0))) {
-        ratelimits = await this.checkRatelimits(record, prepared, input.ratelimits, now);
+        ratelimits = await checkRatelimits(this.deps, this.limiterFailures, record, prepared, input.ratelimits, now);
         if (ratelimits?.some((r) => r.exceeded)) return this.refuse('RATE_LIMITED', record, prepared.fields, ratelimits);
       }
 
@@ -394,74 +211,6 @@ export class VerifyService {
     const { migrationId: _claimed, ...rest } = input;
     // `decide`, not `verify`: the verification that claimed the key is the one recorded, once.
     return this.decide(ctx, rest, event);
-  }
-
-  /**
-   * Every autoApply limit at cost 1, plus each requested one (docs/unkey-compatibility.md, "Rate limits in verification"): an entry with both `limit`
-   * and `duration` is ad-hoc (counted per key, id "", replacing a configured limit of that name);
-   * any other must name a configured limit, else 412 before anything is counted. Later entries of the
-   * same name replace earlier ones. One limiter call decides all of them, all-or-nothing: when one
-   * fails, none is counted. If the limiter itself fails, by KEYWARD_RATELIMIT_FAILURE_MODE: open skips the limits
-   * (undefined), closed refuses every one of them (ratelimit/failure-mode.ts).
-   */
-  private async checkRatelimits(
-    key: KeyRecord,
-    prepared: PreparedKey,
-    requested: readonly VerifyRatelimitRequest[] | undefined,
-    now: number,
-  ): Promise<VerifyRatelimitResult[] | undefined> {
-    let applied: readonly LimitConfig[] = prepared.autoApply;
-    let checks: readonly LimitCheck[] = prepared.autoChecks;
-    if (requested !== undefined && requested.length > 0) {
-      const planned = new Map<string, { config: LimitConfig; cost: number }>();
-      for (const config of prepared.autoApply) planned.set(config.name, { config, cost: 1 });
-      for (const r of requested) {
-        const cost = r.cost ?? 1;
-        if (r.limit !== undefined && r.duration !== undefined) {
-          const config = {
-            id: '',
-            name: r.name,
-            limit: r.limit,
-            // Upstream's minimum is 0; a window must be at least 1 ms long (the window arithmetic divides by it).
-            duration: r.duration || 1,
-            autoApply: false,
-            counter: counterKey(key.workspaceId, r.name, key.id),
-          };
-          planned.set(r.name, { config, cost });
-          continue;
-        }
-        const config = prepared.limits.get(r.name);
-        if (config === undefined) {
-          throw missingRatelimit(r.name, key);
-        }
-        planned.set(r.name, { config, cost });
-      }
-      const plan = [...planned.values()];
-      applied = plan.map((p) => p.config);
-      checks = plan.map(({ config, cost }) => ({ key: config.counter, limit: config.limit, duration: config.duration, cost }));
-    }
-
-    let decisions;
-    try {
-      decisions = await this.deps.limiter.check(checks, now);
-    } catch (error) {
-      this.limiterFailures.report(error);
-      if (this.deps.ratelimitFailureMode !== 'closed') return undefined;
-      decisions = decisionsWithoutLimiter(checks, now, 'closed');
-    }
-    return applied.map((config, i) => {
-      const decision = decisions[i]!;
-      return {
-        exceeded: !decision.success,
-        id: config.id,
-        name: config.name,
-        limit: config.limit,
-        duration: config.duration,
-        reset: decision.reset,
-        remaining: decision.remaining,
-        autoApply: config.autoApply,
-      };
-    });
   }
 
   /**
