@@ -117,6 +117,27 @@ for (const engine of engines) {
           { time: today, ...zero, total: 2, valid: 1, usageExceeded: 1, spentCredits: 5, latencyAvg: 2 },
         ]);
 
+        // As the chart endpoint refuses it (services/analytics-charts.ts): a range the rollup no longer holds would
+        // print zeros that look like no use. By default the day rollup keeps 730 days and the month rollup forever.
+        const beyond = await usage(['--workspace', t.workspaceId, '--api', apiId, '--since', '731d', '--interval', 'day'], t.databaseUrl);
+        expect(beyond.code).toBe(2);
+        expect(beyond.stderr).toMatch(
+          /^keyward: --since 731d starts before what the day rollup keeps \(730 days, KEYWARD_ANALYTICS_DAY_RETENTION_DAYS\)/,
+        );
+        const monthly = await usage(
+          ['--workspace', t.workspaceId, '--api', apiId, '--since', '731d', '--interval', 'month'],
+          t.databaseUrl,
+        );
+        expect(monthly.code, monthly.stderr).toBe(0);
+        const hourly = await launch(['usage', '--workspace', t.workspaceId, '--api', apiId, '--since', '3d', '--interval', 'hour'], {
+          KEYWARD_DATABASE_URL: t.databaseUrl,
+          KEYWARD_ANALYTICS_HOUR_RETENTION_DAYS: '2',
+        });
+        expect(await hourly.exited).toBe(2);
+        expect(hourly.output.stderr).toMatch(
+          /^keyward: --since 3d starts before what the hour rollup keeps \(2 days, KEYWARD_ANALYTICS_HOUR_RETENTION_DAYS\)/,
+        );
+
         expect(foreignApi.code).toBe(1);
         expect(foreignApi.stderr).toBe(`keyward: no API "${apiId}" in workspace "${other.workspaceId}"\n`);
         expect(foreignApi.stdout).toBe('');

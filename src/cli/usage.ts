@@ -1,5 +1,5 @@
 import { bucketStarts, type ChartScope, timeseriesQuery } from '../analytics/charts.js';
-import { openAnalyticsStore } from '../analytics/open.js';
+import { openAnalyticsStore, retentionOf } from '../analytics/open.js';
 import type { RollupGrain } from '../analytics/schema.js';
 import type { Config } from '../config.js';
 import { MAX_BUCKETS, type TimeseriesPoint, timeseriesPoints } from '../services/analytics-charts.js';
@@ -74,6 +74,15 @@ export async function usageCommand(config: Readonly<Config>, args: CommandArgs):
   const buckets = bucketStarts(range, grain, MAX_BUCKETS);
   if (buckets.length > MAX_BUCKETS)
     return refuse(`--since ${args.since} holds more than ${MAX_BUCKETS} ${grain} buckets: use a larger --interval`);
+
+  // As the chart endpoint refuses it (services/analytics-charts.ts): zeros from a pruned range would read as no use.
+  const keptMs = retentionOf(config)[grain];
+  if (keptMs > 0 && range.start < end - keptMs) {
+    const days = config.analyticsRetentionDays[grain];
+    return refuse(
+      `--since ${args.since ?? '7d'} starts before what the ${grain} rollup keeps (${days} days, KEYWARD_ANALYTICS_${grain.toUpperCase()}_RETENTION_DAYS): use a shorter --since or a larger --interval`,
+    );
+  }
 
   const store = await openMainStore(config);
   try {
