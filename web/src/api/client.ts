@@ -38,7 +38,7 @@ export function setCredentials(csrfToken: string | undefined, workspaceId: strin
   credentials.workspaceId = workspaceId;
 }
 
-/** Told of every 401 answered to a call made with a session, so the app can go back to sign-in. */
+/** Told when a call made with a session is refused for want of one (expired, signed out elsewhere): back to sign-in. */
 let onSessionLost: ((error: ApiError) => void) | undefined;
 export function whenSessionLost(listener: (error: ApiError) => void): void {
   onSessionLost = listener;
@@ -78,7 +78,8 @@ export async function callPage<T>(operation: string, body: object = {}): Promise
       error.errors ?? [],
       Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
     );
-    if (failure.status === 401 && credentials.csrfToken) onSessionLost?.(failure);
+    // Only the session's own refusal ends it: a wrong MFA code is a 401 too (mfa_code_invalid), and must not sign out.
+    if (failure.code === 'session_invalid' && credentials.csrfToken) onSessionLost?.(failure);
     throw failure;
   }
   return { data: envelope.data as T, ...(envelope.pagination ? { pagination: envelope.pagination } : {}) };
