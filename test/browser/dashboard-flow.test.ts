@@ -53,10 +53,10 @@ describe('the dashboard, first run to sign-out', { timeout: 180_000 }, () => {
       await page.getByLabel('I saved my recovery codes').check();
       await proceed.click();
 
-      await page.getByRole('heading', { name: 'APIs' }).waitFor();
+      await page.getByRole('heading', { name: 'APIs', exact: true }).waitFor();
       await page.getByLabel('Name').fill('made in the browser');
       await page.getByRole('button', { name: 'Create API' }).click();
-      await page.getByRole('cell', { name: 'made in the browser' }).waitFor();
+      await page.getByRole('cell', { name: 'made in the browser', exact: true }).waitFor();
 
       const created = apiCalls.find((call) => call.operation === 'apis.createApi')!;
       expect(created.headers['x-keyward-csrf']?.length).toBeGreaterThan(0);
@@ -64,7 +64,10 @@ describe('the dashboard, first run to sign-out', { timeout: 180_000 }, () => {
 
       await page.getByRole('button', { name: 'Delete API made in the browser' }).click();
       await page.getByRole('dialog').getByRole('button', { name: 'Delete API' }).click();
-      await until(async () => (await page.getByRole('cell', { name: 'made in the browser' }).count()) === 0, 'the API leaves the list');
+      await until(
+        async () => (await page.getByRole('cell', { name: 'made in the browser', exact: true }).count()) === 0,
+        'the API leaves the list',
+      );
 
       await page.getByRole('button', { name: 'Sign out', exact: true }).click();
       await page.getByRole('heading', { name: 'Sign in' }).waitFor();

@@ -48,7 +48,9 @@ export async function listApis(): Promise<ApiList> {
     if (!answer.pagination?.hasMore || !answer.pagination.cursor) break;
     cursor = answer.pagination.cursor;
   }
-  const apis = [...created.values()].filter((api) => !deleted.has(api.id)).sort((a, b) => b.createdAt - a.createdAt);
+  const apis = [...created.values()]
+    .filter((api) => !deleted.has(api.id))
+    .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
   return { apis, truncated };
 }
 
