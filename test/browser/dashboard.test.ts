@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_CSP } from '../../src/http/dashboard.js';
-import { type DashboardRun, layoutShifts, openPage, type RecordedPage, startDashboard } from './harness.js';
+import { accessibilityViolations, type DashboardRun, layoutShifts, openPage, type RecordedPage, startDashboard } from './harness.js';
 
 /**
  * The dashboard in Debian's chromium, before sign-in: what works whatever the server's `dashboard.*` operations answer
@@ -170,5 +170,37 @@ describe('the dashboard in a browser, signed out', { timeout: 120_000 }, () => {
       }
     }
     expect(backgrounds).toEqual({ light: 'rgb(246, 247, 249)', dark: 'rgb(17, 19, 23)' });
+  });
+
+  for (const colorScheme of ['light', 'dark'] as const) {
+    it(`has no serious or critical accessibility violation (axe-core), ${colorScheme}`, async () => {
+      for (const [path, heading] of [
+        ['/dashboard/sign-in', 'Sign in'],
+        ['/dashboard/setup#token=kw_setup_example', 'Set up Keyward'],
+        ['/dashboard/setup', 'Set up Keyward'],
+      ] as const) {
+        const recorded = await openPage(run, { colorScheme });
+        try {
+          await recorded.page.goto(`${run.origin}${path}`);
+          await recorded.page.getByRole('heading', { name: heading }).waitFor();
+          await recorded.page.waitForLoadState('networkidle');
+          expect(await accessibilityViolations(recorded.page), path).toEqual([]);
+        } finally {
+          await recorded.context.close();
+        }
+      }
+    });
+  }
+
+  it('would see an accessibility violation: a button without a name, planted in the page, is reported', async () => {
+    const recorded = await openPage(run);
+    try {
+      await recorded.page.goto(`${run.origin}/dashboard/sign-in`);
+      await recorded.page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      await recorded.page.evaluate(() => document.querySelector('form')?.append(document.createElement('button')));
+      expect((await accessibilityViolations(recorded.page)).some((violation) => violation.startsWith('button-name'))).toBe(true);
+    } finally {
+      await recorded.context.close();
+    }
   });
 });
