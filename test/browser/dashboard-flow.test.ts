@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { until } from '../poll.js';
-import { backendAvailable, openPage, startDashboard } from './harness.js';
+import { accessibilityViolations, backendAvailable, openPage, startDashboard } from './harness.js';
 import { totp } from './totp.js';
 
 /**
@@ -39,6 +39,7 @@ describe('the dashboard, first run to sign-out', { timeout: 180_000 }, () => {
       await page.getByRole('button', { name: 'Create account' }).click();
 
       await page.getByRole('heading', { name: 'Set up two-factor authentication' }).waitFor();
+      expect(await accessibilityViolations(page), 'enrolment').toEqual([]);
       const qr = await page.getByRole('img', { name: 'QR code of your authenticator secret' }).getAttribute('src');
       expect(qr?.startsWith('data:image/svg+xml')).toBe(true);
       const secret = (await page.locator('code.secret').textContent())!;
@@ -48,6 +49,7 @@ describe('the dashboard, first run to sign-out', { timeout: 180_000 }, () => {
 
       await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
       expect(await page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').count()).toBe(10);
+      expect(await accessibilityViolations(page), 'recovery codes').toEqual([]);
       const proceed = page.getByRole('button', { name: 'Continue to the dashboard' });
       expect(await proceed.isDisabled()).toBe(true);
       await page.getByLabel('I saved my recovery codes').check();
@@ -58,6 +60,7 @@ describe('the dashboard, first run to sign-out', { timeout: 180_000 }, () => {
       await page.getByRole('button', { name: 'Create API' }).click();
       await page.getByRole('cell', { name: 'made in the browser', exact: true }).waitFor();
 
+      expect(await accessibilityViolations(page), 'APIs').toEqual([]);
       const created = apiCalls.find((call) => call.operation === 'apis.createApi')!;
       expect(created.headers['x-keyward-csrf']?.length).toBeGreaterThan(0);
       expect(created.headers['x-keyward-workspace']).toBe(run.t.workspaceId);
