@@ -4,7 +4,7 @@ import { defineConfig } from 'vite';
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 /**
- * The dashboard's build: web/ into dist/web, served by Keyward at /dashboard/ (src/http/dashboard.ts). Everything the
+ * The dashboard's build: web/ into dist/web, served by Keyward at /dashboard/ (src/http/dashboard-site.ts). Everything the
  * page loads comes from that directory, so the server's Content-Security-Policy can be `'self'` alone: no inline
  * script (the module-preload polyfill Vite would inline is off; every browser Keyward supports has modulepreload).
  */

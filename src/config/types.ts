@@ -9,7 +9,7 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
-  /** The built dashboard (web/, built by `npm run build` into dist/web), served at /dashboard/ (src/http/dashboard.ts). */
+  /** The built dashboard (web/, built by `npm run build` into dist/web), served at /dashboard/ (src/http/dashboard-site.ts). */
   dashboardDir: string;
   /** A SQLite file path or a postgres:// URL. */
   databaseUrl: string;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DASHBOARD_CSP } from '../../src/http/dashboard.js';
+import { DASHBOARD_CSP } from '../../src/http/dashboard-site.js';
 import { accessibilityViolations, type DashboardRun, layoutShifts, openPage, type RecordedPage, startDashboard } from './harness.js';
 
 /**

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 
 /**
- * The dashboard's routes, in the browser: every path under /dashboard/ is answered by index.html (src/http/dashboard.ts),
+ * The dashboard's routes, in the browser: every path under /dashboard/ is answered by index.html (src/http/dashboard-site.ts),
  * and this module picks the page from the location. A few routes, no nesting: a router library would add more than it saves.
  */
 export const BASE = '/dashboard';

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useTestServer } from '../../test/per-file-server.js';
-import { DASHBOARD_CSP } from './dashboard.js';
+import { DASHBOARD_CSP } from './dashboard-site.js';
 
-/** Serving the built dashboard (http/dashboard.ts) from a directory laid out as `npm run build` writes dist/web. */
+/** Serving the built dashboard (http/dashboard-site.ts) from a directory laid out as `npm run build` writes dist/web. */
 
 const built = mkdtempSync(join(tmpdir(), 'keyward-dashboard-'));
 const missing = join(built, 'not-built');

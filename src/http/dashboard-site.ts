@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { DashboardFiles } from './dashboard-files.js';
+import { DashboardFiles } from './dashboard-site-files.js';
 import { sendError } from './errors.js';
 
 /**
  * The dashboard's Content-Security-Policy: everything from Keyward itself, no inline script or style element, no
  * plugin, no framing. `img-src data:` is for the MFA enrolment's QR code, which the page shows as an <img> of a data:
- * URL (web/src/pages/EnrolMfa.tsx) rather than inserting the server's SVG into the document.
+ * URL (web/src/pages/EnrolMfaPage.tsx) rather than inserting the server's SVG into the document.
  */
 export const DASHBOARD_CSP = [
   "default-src 'self'",
@@ -42,7 +42,7 @@ const NAMES_A_FILE = /\.[A-Za-z0-9]+$/;
  * routes in the browser, web/src/router.ts), and a 503 `dashboard_not_built` naming `npm run build` when the directory
  * holds no build. index.html is revalidated on every load (`no-cache` with an ETag), so a new build is picked up at once.
  */
-export function registerDashboard(app: FastifyInstance, dir: string): void {
+export function registerDashboardSite(app: FastifyInstance, dir: string): void {
   const site = new DashboardFiles(dir);
   app.get('/dashboard', { schema: { hide: true } }, (_request, reply) => reply.headers(DASHBOARD_HEADERS).redirect('/dashboard/', 308));
   app.get('/dashboard/*', { schema: { hide: true } }, (request, reply): FastifyReply => {
