@@ -4,7 +4,7 @@ import { accessibilityViolations, backendAvailable, openPage, startDashboard } f
 import { totp } from './totp.js';
 
 /**
- * First run end to end in chromium: the setup link the server prints → the first operator → MFA enrolment with a code
+ * First run end to end in chromium: the setup link (as the server prints it at start) → the first operator → MFA enrolment with a code
  * computed here from the secret the page shows → recovery codes saved → create an API in the UI and see it → delete it →
  * sign out. It needs the server's `dashboard.*` operations (issue 15's backend): until the server answers
  * dashboard.getSetupStatus, it is skipped.
@@ -16,12 +16,13 @@ afterAll(async () => {
   await run.close();
 });
 
-const SETUP_LINK = /\/dashboard\/setup#token=([A-Za-z0-9_\-.~%]+)/;
-
 describe('the dashboard, first run to sign-out', { timeout: 180_000 }, () => {
   it.skipIf(!hasBackend)('sets up the first operator, enrols MFA, creates and deletes an API, and signs out', async () => {
-    await until(() => run.logLines.some((line) => SETUP_LINK.test(line)), 'the server prints the setup link', { deadlineMs: 15_000 });
-    const token = run.logLines.map((line) => SETUP_LINK.exec(line)?.[1]).find((found) => found !== undefined)!;
+    // What `keyward start` prints as `<url>/dashboard/setup#token=<token>` while no operator exists: the test server is
+    // not started by the CLI, so the token is issued by the same service call.
+    const setup = (run.t.server.services as unknown as { dashboard: { issueSetupToken(): Promise<string | undefined> } }).dashboard;
+    const token = await setup.issueSetupToken();
+    expect(token).toBeTruthy();
 
     const recorded = await openPage(run);
     const { page } = recorded;

@@ -29,7 +29,7 @@ export function App() {
   if (status.kind === 'signed-out') {
     if (route === 'setup') return <SetupPage />;
     if (route !== 'sign-in') return <Redirect to={pathOf('sign-in')} />;
-    return <SignInPage {...(status.notice ? { notice: status.notice } : {})} />;
+    return <SignInPage {...(status.notice ? { notice: status.notice } : {})} setupRequired={status.setupRequired ?? false} />;
   }
 
   const { session } = status;

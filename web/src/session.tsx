@@ -10,7 +10,7 @@ import { dashboard, type Session, type Workspace } from './api/dashboard';
 export type SessionStatus =
   | { kind: 'loading' }
   /** `notice` says why the operator is signed out when it is not the first visit (expired session, server error). */
-  | { kind: 'signed-out'; notice?: string }
+  | { kind: 'signed-out'; notice?: string; setupRequired?: boolean }
   | { kind: 'signed-in'; session: Session };
 
 interface SessionContextValue {
@@ -54,10 +54,20 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       setStatus({ kind: 'signed-in', session });
     } catch (error) {
       // 401: no session, the ordinary first visit. Anything else is worth saying on the sign-in page.
-      if (error instanceof ApiError && error.status === 401) signedOut();
-      else signedOut(`The server could not tell whether you are signed in: ${(error as Error).message}`);
+      const notice =
+        error instanceof ApiError && error.status === 401
+          ? undefined
+          : `The server could not tell whether you are signed in: ${(error as Error).message}`;
+      setCredentials(undefined, undefined);
+      // Asked now, before the sign-in page shows, so its first-run hint is there from the first paint instead of
+      // pushing the form down once it arrives (a layout shift). A failure only leaves the hint out.
+      const setupRequired = await dashboard
+        .getSetupStatus()
+        .then((answer) => answer.setupRequired)
+        .catch(() => false);
+      setStatus({ kind: 'signed-out', ...(notice ? { notice } : {}), setupRequired });
     }
-  }, [signedOut]);
+  }, []);
 
   useEffect(() => {
     void refresh();

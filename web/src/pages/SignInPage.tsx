@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { ApiError } from '../api/client';
 import { dashboard } from '../api/dashboard';
 import { AuthLayout } from '../components/AuthLayout';
@@ -7,22 +7,16 @@ import { Field } from '../components/Field';
 import { navigate, pathOf } from '../router';
 import { useSession } from '../session';
 
-/** Email and password; the server then asks for the second factor (or its enrolment) in the same session. */
-export function SignInPage({ notice }: { notice?: string }) {
+/**
+ * Email and password; the server then asks for the second factor (or its enrolment) in the same session. On a fresh
+ * install (`setupRequired`, asked by session.tsx before this page shows) it says where the first account comes from.
+ */
+export function SignInPage({ notice, setupRequired = false }: { notice?: string; setupRequired?: boolean }) {
   const { refresh } = useSession();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  const [setupRequired, setSetupRequired] = useState(false);
-
-  useEffect(() => {
-    // Only a hint: on a fresh install, say where the first account comes from. A failure here changes nothing.
-    dashboard
-      .getSetupStatus()
-      .then((status) => setSetupRequired(status.setupRequired))
-      .catch(() => undefined);
-  }, []);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
