@@ -443,3 +443,15 @@ describe('analytics capture settings', () => {
     expect(() => loadConfig({ KEYWARD_NODE_NAME: 'x'.repeat(129) })).toThrow(/KEYWARD_NODE_NAME must be 1 to 128/);
   });
 });
+
+describe('KEYWARD_DASHBOARD_DIR', () => {
+  it('defaults to dist/web in the installation, wherever the process runs from', () => {
+    const root = resolve(import.meta.dirname, '..');
+    expect(loadConfig({}).dashboardDir).toBe(resolve(root, 'dist', 'web'));
+  });
+
+  it('takes a directory, resolved against the working directory', () => {
+    expect(loadConfig({ KEYWARD_DASHBOARD_DIR: '/srv/keyward/web' }).dashboardDir).toBe('/srv/keyward/web');
+    expect(loadConfig({ KEYWARD_DASHBOARD_DIR: 'built' }).dashboardDir).toBe(resolve('built'));
+  });
+});

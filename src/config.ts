@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { analyticsCaptureConfig, analyticsStoreConfig } from './config/analytics.js';
+import { defaultDashboardDir } from './config/install-dir.js';
 import { integer, text } from './config/parse.js';
 import { tlsConfig } from './config/tls.js';
 import { trustProxySetting } from './config/trust-proxy.js';
@@ -37,6 +38,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   const host = text(env, 'KEYWARD_HOST') || SETTINGS.KEYWARD_HOST.default;
   if (!/^[A-Za-z0-9.:[\]-]+$/.test(host)) problems.push(`KEYWARD_HOST must be a host name or IP address, got "${host}"`);
   const dataDir = resolve(text(env, 'KEYWARD_DATA_DIR') || SETTINGS.KEYWARD_DATA_DIR.default);
+
+  const dashboardDir = resolve(text(env, 'KEYWARD_DASHBOARD_DIR') || defaultDashboardDir());
 
   const databaseUrl = databaseSetting(env, 'KEYWARD_DATABASE_URL', resolve(dataDir, 'keyward.sqlite'), problems);
 
@@ -79,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     port,
     host,
     dataDir,
+    dashboardDir,
     databaseUrl,
     databaseConnectTimeoutMs: integer(
       env,

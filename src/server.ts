@@ -262,6 +262,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     version: VERSION,
     draining,
     readiness,
+    dashboardDir: config.dashboardDir,
   });
 
   if (store.engine === 'sqlite') {

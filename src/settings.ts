@@ -40,6 +40,7 @@ export const SETTINGS = {
   KEYWARD_CACHE_STALE_MS: { default: 300_000, description: 'Milliseconds past that it is served while reloading' },
   KEYWARD_TLS_CERT: { shown: 'unset', description: 'PEM certificate file: serve the API over HTTPS (TLS 1.3)' },
   KEYWARD_TLS_KEY: { shown: 'unset', description: 'PEM key file for KEYWARD_TLS_CERT; set both or neither' },
+  KEYWARD_DASHBOARD_DIR: { shown: '<install>/dist/web', description: 'The built dashboard served at /dashboard/ (npm run build)' },
   KEYWARD_REDIS_URL: { shown: 'unset', description: 'redis:// or rediss:// URL: nodes share limits, caches' },
   KEYWARD_REDIS_TIMEOUT_MS: {
     default: DEFAULT_REDIS_TIMEOUT_MS,

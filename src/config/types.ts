@@ -9,6 +9,8 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /** The built dashboard (web/, built by `npm run build` into dist/web), served at /dashboard/ (src/http/dashboard-site.ts). */
+  dashboardDir: string;
   /** A SQLite file path or a postgres:// URL. */
   databaseUrl: string;
   /** PostgreSQL: the most a connection (or a free pooled one) and one statement may take before a 503 (storage/postgres/open.ts). */

@@ -44,6 +44,7 @@ export const ERROR_CODES = [
   'analytics_unavailable',
   'database_unavailable',
   'storage_full',
+  'dashboard_not_built',
   'unexpected_error',
 ] as const;
 

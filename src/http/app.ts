@@ -29,6 +29,7 @@ import { AJV_OPTIONS, replayedBody, withVerifyLane, type RequestHandler } from '
 import { clientErrorHandler } from './client-errors.js';
 import { HSTS_HEADERS, HSTS_NAME, HSTS_VALUE } from './hsts.js';
 import { drainingResponse, type Draining } from './draining.js';
+import { registerDashboardSite } from './dashboard-site.js';
 import type { Readiness } from '../services/readiness.js';
 
 export interface AppOptions {
@@ -53,6 +54,8 @@ export interface AppOptions {
   draining: Draining;
   /** What GET /v2/readiness reports. */
   readiness: Readiness;
+  /** The built dashboard, served at /dashboard/ (KEYWARD_DASHBOARD_DIR; http/dashboard-site.ts). */
+  dashboardDir: string;
 }
 
 export interface ConnectionLimits {
@@ -264,6 +267,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   );
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  registerDashboardSite(app, options.dashboardDir);
 
   registerMetrics(app, options.metrics);
   const admit = admission<FastifyReply>(admissionDeps, (reply, name, value) => reply.header(name, value));

@@ -63,6 +63,7 @@ export const ERROR_HTTP: Record<ErrorCode, { status: number; title: string; type
   analytics_unavailable: { status: 503, title: 'Service Unavailable', type: 'unkey/data/analytics_connection_failed' },
   database_unavailable: { status: 503, title: 'Service Unavailable', type: 'keyward/dependency/database_unavailable' },
   storage_full: { status: 503, title: 'Service Unavailable', type: 'keyward/storage/storage_full' },
+  dashboard_not_built: { status: 503, title: 'Service Unavailable', type: 'keyward/dashboard/dashboard_not_built' },
 };
 
 /** Codes answered with invalid_input's `type`, as upstream answers them; every other code has a type of its own. */

@@ -1,0 +1,57 @@
+import { useEffect } from 'react';
+import { Link } from './components/Link';
+import { Loading } from './components/Loading';
+import { PageHeading } from './components/PageHeading';
+import { ApisPage } from './pages/ApisPage';
+import { EnrolMfaPage } from './pages/EnrolMfaPage';
+import { SetupPage } from './pages/SetupPage';
+import { SignInPage } from './pages/SignInPage';
+import { VerifyMfaPage } from './pages/VerifyMfaPage';
+import { navigate, pathOf, type Route, useRoute } from './router';
+import { useSession } from './session';
+import { Shell } from './shell/Shell';
+
+/** Puts the address bar where the session says the operator is (sign-in, a pending MFA step, or inside). */
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to]);
+  return null;
+}
+
+const PUBLIC: readonly Route[] = ['setup', 'sign-in', 'home'];
+
+/** Which page the session allows at this address; anything else redirects to the page it does allow. */
+export function App() {
+  const route = useRoute();
+  const { status } = useSession();
+
+  if (status.kind === 'loading') return <Loading label="Loading Keyward…" block />;
+
+  if (status.kind === 'signed-out') {
+    if (route === 'setup') return <SetupPage />;
+    if (route !== 'sign-in') return <Redirect to={pathOf('sign-in')} />;
+    return <SignInPage {...(status.notice ? { notice: status.notice } : {})} setupRequired={status.setupRequired ?? false} />;
+  }
+
+  const { session } = status;
+  if (session.state === 'pending_mfa') return route === 'mfa' ? <VerifyMfaPage /> : <Redirect to={pathOf('mfa')} />;
+  if (session.state === 'pending_enrolment') return route === 'enrol' ? <EnrolMfaPage /> : <Redirect to={pathOf('enrol')} />;
+  // (Enrolment stays on screen after its code is confirmed until the recovery codes are saved: the page reads the session
+  // again only then, so until then it is still pending_enrolment here.)
+  if (PUBLIC.includes(route) || route === 'mfa' || route === 'enrol') return <Redirect to={pathOf('apis')} />;
+  return (
+    <Shell session={session} route={route}>
+      {route === 'apis' ? <ApisPage /> : <NotFound />}
+    </Shell>
+  );
+}
+
+function NotFound() {
+  return (
+    <>
+      <PageHeading>Page not found</PageHeading>
+      <p>
+        Nothing lives at this address. <Link href={pathOf('apis')}>Go to your APIs</Link>
+      </p>
+    </>
+  );
+}

@@ -1,0 +1,181 @@
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { type Api, type ApiList, apis, listApis } from '../api/apis';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { ErrorMessage } from '../components/ErrorMessage';
+import { Field } from '../components/Field';
+import { Loading } from '../components/Loading';
+import { PageHeading } from '../components/PageHeading';
+import { useSession } from '../session';
+
+type Listing = { kind: 'loading' } | { kind: 'failed'; error: unknown } | { kind: 'loaded'; list: ApiList };
+
+const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** The workspace's APIs: list, create, delete (after a confirmation; delete protection's refusal is shown as the server words it). */
+export function ApisPage() {
+  const { workspace } = useSession();
+  const readOnly = workspace?.role === 'read_only';
+  const [listing, setListing] = useState<Listing>({ kind: 'loading' });
+  const [name, setName] = useState('');
+  const [creating, setCreating] = useState(false);
+  const [createError, setCreateError] = useState<unknown>();
+  const [created, setCreated] = useState<string>();
+  const [deleting, setDeleting] = useState<Api>();
+  const [deleteBusy, setDeleteBusy] = useState(false);
+  const [deleteError, setDeleteError] = useState<unknown>();
+
+  const load = useCallback(async () => {
+    try {
+      setListing({ kind: 'loaded', list: await listApis() });
+    } catch (error) {
+      setListing({ kind: 'failed', error });
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const create = async (event: FormEvent) => {
+    event.preventDefault();
+    setCreating(true);
+    setCreateError(undefined);
+    setCreated(undefined);
+    try {
+      const { apiId } = await apis.create(name.trim());
+      setCreated(`Created API ${name.trim()} (${apiId}).`);
+      setName('');
+      await load();
+    } catch (error) {
+      setCreateError(error);
+    } finally {
+      setCreating(false);
+    }
+  };
+
+  const remove = async () => {
+    if (!deleting) return;
+    setDeleteBusy(true);
+    setDeleteError(undefined);
+    try {
+      await apis.delete(deleting.id);
+      setDeleting(undefined);
+      await load();
+    } catch (error) {
+      setDeleteError(error);
+    } finally {
+      setDeleteBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <PageHeading>APIs</PageHeading>
+      <p className="lead">An API groups the keys your service verifies. Keys, limits and settings belong to one API.</p>
+
+      {!readOnly && (
+        <section aria-labelledby="create-api">
+          <h2 id="create-api">Create an API</h2>
+          <form className="inline-form" onSubmit={create}>
+            <Field
+              label="Name"
+              required
+              minLength={3}
+              maxLength={256}
+              hint="3 to 256 characters, for people; names need not be unique."
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+            />
+            <button type="submit" disabled={creating}>
+              {creating ? 'Creating…' : 'Create API'}
+            </button>
+          </form>
+          <ErrorMessage error={createError} />
+          {created && (
+            <p className="success" role="status">
+              {created}
+            </p>
+          )}
+        </section>
+      )}
+
+      <section aria-labelledby="api-list">
+        <h2 id="api-list">Your APIs</h2>
+        {listing.kind === 'loading' && <Loading label="Loading APIs…" block />}
+        {listing.kind === 'failed' && (
+          <>
+            <ErrorMessage error={listing.error} />
+            <button type="button" className="secondary" onClick={() => void load()}>
+              Try again
+            </button>
+          </>
+        )}
+        {listing.kind === 'loaded' && listing.list.apis.length === 0 && (
+          <p className="empty">No APIs yet.{readOnly ? '' : ' Create one above to start issuing keys.'}</p>
+        )}
+        {listing.kind === 'loaded' && listing.list.apis.length > 0 && (
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus so a keyboard can scroll it sideways on a narrow screen when nothing in it does (read-only operators have no buttons there); WCAG 2.1.1, axe's scrollable-region-focusable.
+          <section className="table-scroll" aria-label="APIs table" tabIndex={0}>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Id</th>
+                  <th scope="col">Created</th>
+                  {!readOnly && (
+                    <th scope="col">
+                      <span className="visually-hidden">Actions</span>
+                    </th>
+                  )}
+                </tr>
+              </thead>
+              <tbody>
+                {listing.list.apis.map((api) => (
+                  <tr key={api.id}>
+                    <td>{api.name}</td>
+                    <td>
+                      <code>{api.id}</code>
+                    </td>
+                    <td>{when.format(api.createdAt)}</td>
+                    {!readOnly && (
+                      <td>
+                        <button
+                          type="button"
+                          className="danger small"
+                          aria-label={`Delete API ${api.name}`}
+                          onClick={() => {
+                            setDeleteError(undefined);
+                            setDeleting(api);
+                          }}
+                        >
+                          Delete
+                        </button>
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+        )}
+        {listing.kind === 'loaded' && listing.list.truncated && (
+          <p className="hint">The oldest APIs may be missing: the list reads the newest 2,000 API records of the audit log.</p>
+        )}
+      </section>
+
+      {deleting && (
+        <ConfirmDialog
+          title={`Delete API ${deleting.name}?`}
+          confirmLabel="Delete API"
+          busy={deleteBusy}
+          error={deleteError}
+          onConfirm={remove}
+          onCancel={() => setDeleting(undefined)}
+        >
+          <p>
+            Its keys stop verifying at once. <code>{deleting.id}</code>
+          </p>
+        </ConfirmDialog>
+      )}
+    </>
+  );
+}
