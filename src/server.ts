@@ -228,6 +228,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     ratelimitFailureMode: config.ratelimitFailureMode,
     logger,
     vault,
+    dashboardSessions: { idleMs: config.dashboardSessionIdleMs, maxMs: config.dashboardSessionMaxMs },
     ...(analyticsRecorder ? { analyticsRecorder } : {}),
     // KEYWARD_ANALYTICS=off: nothing recorded, and analytics.get* answer 503 (analytics_unavailable).
     analytics: config.analytics
@@ -262,6 +263,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     version: VERSION,
     draining,
     readiness,
+    publicUrlIsHttps: config.publicUrl?.startsWith('https:') ?? false,
   });
 
   if (store.engine === 'sqlite') {
