@@ -75,7 +75,23 @@ export interface KeywardServer {
 }
 
 /** Secrets that must never reach a log line, wherever pino finds them. */
-export const LOG_REDACT = ['req.headers.authorization', 'headers.authorization', 'body.key', 'key', 'rootKey', 'plaintext'];
+export const LOG_REDACT = [
+  'req.headers.authorization',
+  'headers.authorization',
+  'body.key',
+  'key',
+  'rootKey',
+  'plaintext',
+  // The dashboard's session cookie, CSRF header and the secrets dashboard.* bodies carry (decision 0015).
+  'req.headers.cookie',
+  'headers.cookie',
+  'req.headers["x-keyward-csrf"]',
+  'headers["x-keyward-csrf"]',
+  'body.password',
+  'password',
+  'body.recoveryCode',
+  'body.token',
+];
 
 /** The composition root: builds the store, caches, bus, limiter, services and HTTP app, and wires them. */
 export async function createServer(options: ServerOptions): Promise<KeywardServer> {
