@@ -24,4 +24,19 @@ describe('sign-in limiting per client address', () => {
     });
     expect(elsewhere.statusCode).toBe(200);
   });
+
+  it('wrong setup tokens count against the address too: the 21st attempt is 429, before any password is hashed', async () => {
+    const setup = (token: string) =>
+      t.server.app.inject({
+        method: 'POST',
+        url: '/v2/dashboard.completeSetup',
+        remoteAddress: '198.51.100.9',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ token, email: 'first@example.com', password: PASSWORD }),
+      });
+    for (let i = 0; i < 20; i++) expect((await setup(`guess-${i}`)).statusCode).toBe(401);
+    const blocked = await setup('guess-21');
+    expect(blocked.statusCode).toBe(429);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+  });
 });

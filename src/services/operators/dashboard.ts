@@ -89,29 +89,39 @@ export class DashboardService {
   async completeSetup(input: { token: string; email: string; password: string }, client: ClientInfo): Promise<string> {
     requirePasswordPolicy(input.password);
     const { store, clock } = this.deps;
-    // Hashed before the transaction: argon2 takes a tenth of a second, the database's write lock must not wait for it.
+    const refused = () =>
+      new KeywardError('setup_token_invalid', 'The setup link is invalid, used or expired; restart the server for a new one.');
+    // Wrong tokens count like failed sign-ins of the address, and the cheap refusals come before argon2's tenth of a
+    // second: guessing tokens cannot buy password hashing.
+    const blocked = await this.limits.addressBlocked(client.sourceIp);
+    if (blocked) throw blocked;
+    if (!(await this.setupRequired())) {
+      await this.limits.addressFailed(client.sourceIp);
+      throw refused();
+    }
+    // Hashed before the transaction: the database's write lock must not wait for argon2.
     const passwordHash = await hashPassword(input.password);
     const now = clock.now();
     const operatorId = newId('operator', now);
     const email = input.email.toLowerCase();
-    await store.transaction(async (tx) => {
-      const refused = new KeywardError(
-        'setup_token_invalid',
-        'The setup link is invalid, used or expired; restart the server for a new one.',
-      );
-      if (!(await tx.consumeSetupToken(sha256(input.token), now))) throw refused;
-      if ((await tx.countOperators()) > 0) throw refused;
-      const [workspace] = await tx.listWorkspaces();
-      if (!workspace) throw refused;
-      await tx.insertOperator({ id: operatorId, email, passwordHash, createdAt: now });
-      await tx.setMembership(operatorId, workspace.id, 'admin', now);
-      const ctx = { ...systemContext(workspace.id, 'setup link'), ...client };
-      await tx.appendAudit(
-        auditEntry(ctx, now, 'operator.create', `Created operator ${operatorId} (${email}), admin, from the first-run setup link`, [
-          { type: 'operator', id: operatorId, name: email },
-        ]),
-      );
-    });
+    await store
+      .transaction(async (tx) => {
+        if (!(await tx.consumeSetupToken(sha256(input.token), now)) || (await tx.countOperators()) > 0) throw refused();
+        const [workspace] = await tx.listWorkspaces();
+        if (!workspace) throw refused();
+        await tx.insertOperator({ id: operatorId, email, passwordHash, createdAt: now });
+        await tx.setMembership(operatorId, workspace.id, 'admin', now);
+        const ctx = { ...systemContext(workspace.id, 'setup link'), ...client };
+        await tx.appendAudit(
+          auditEntry(ctx, now, 'operator.create', `Created operator ${operatorId} (${email}), admin, from the first-run setup link`, [
+            { type: 'operator', id: operatorId, name: email },
+          ]),
+        );
+      })
+      .catch(async (error: unknown) => {
+        if (error instanceof KeywardError && error.code === 'setup_token_invalid') await this.limits.addressFailed(client.sourceIp);
+        throw error;
+      });
     return this.sessions.start(operatorId, 'pending_enrolment');
   }
 

@@ -35,6 +35,15 @@ export class SignInLimit {
     return this.count([this.accountCounter(email), this.addressCounter(ip)]);
   }
 
+  /** For calls that name no account (the setup link): the address's counter only. */
+  addressBlocked(ip: string | null): Promise<KeywardError | undefined> {
+    return this.blocked([this.addressCounter(ip)]);
+  }
+
+  addressFailed(ip: string | null): Promise<void> {
+    return this.count([this.addressCounter(ip)]);
+  }
+
   mfaBlocked(operatorId: string, ip: string | null): Promise<KeywardError | undefined> {
     return this.blocked([this.mfaCounter(operatorId), this.addressCounter(ip)]);
   }
