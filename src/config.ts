@@ -157,6 +157,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       MAX_WORKSPACE_RATE_LIMIT,
       problems,
     ),
+    dashboardSessionIdleMs:
+      integer(env, 'KEYWARD_DASHBOARD_SESSION_IDLE_MINUTES', SETTINGS.KEYWARD_DASHBOARD_SESSION_IDLE_MINUTES.default, 1, 1440, problems) *
+      60_000,
+    dashboardSessionMaxMs:
+      integer(env, 'KEYWARD_DASHBOARD_SESSION_MAX_HOURS', SETTINGS.KEYWARD_DASHBOARD_SESSION_MAX_HOURS.default, 1, 720, problems) *
+      3_600_000,
+    publicUrl: publicUrl(text(env, 'KEYWARD_PUBLIC_URL'), problems),
     trustProxy,
     tlsCertFile,
     tlsKeyFile,
@@ -166,6 +173,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/** KEYWARD_PUBLIC_URL: an http(s) URL with a host and nothing after its path, kept without a trailing slash. */
+function publicUrl(value: string, problems: string[]): string | null {
+  if (value === '') return null;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.hostname === '' || url.search !== '' || url.hash !== '' || url.username !== '') {
+    problems.push(`KEYWARD_PUBLIC_URL must be an http:// or https:// URL such as https://keys.example.com, got "${value}"`);
+    return null;
+  }
+  return url.href.replace(/\/+$/, '');
 }
 
 /** The configuration as it may be printed: passwords, master keys and tokens are masked. */

@@ -75,7 +75,23 @@ export interface KeywardServer {
 }
 
 /** Secrets that must never reach a log line, wherever pino finds them. */
-export const LOG_REDACT = ['req.headers.authorization', 'headers.authorization', 'body.key', 'key', 'rootKey', 'plaintext'];
+export const LOG_REDACT = [
+  'req.headers.authorization',
+  'headers.authorization',
+  'body.key',
+  'key',
+  'rootKey',
+  'plaintext',
+  // The dashboard's session cookie, CSRF header and the secrets dashboard.* bodies carry (decision 0015).
+  'req.headers.cookie',
+  'headers.cookie',
+  'req.headers["x-keyward-csrf"]',
+  'headers["x-keyward-csrf"]',
+  'body.password',
+  'password',
+  'body.recoveryCode',
+  'body.token',
+];
 
 /** The composition root: builds the store, caches, bus, limiter, services and HTTP app, and wires them. */
 export async function createServer(options: ServerOptions): Promise<KeywardServer> {
@@ -228,6 +244,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     ratelimitFailureMode: config.ratelimitFailureMode,
     logger,
     vault,
+    dashboardSessions: { idleMs: config.dashboardSessionIdleMs, maxMs: config.dashboardSessionMaxMs },
     ...(analyticsRecorder ? { analyticsRecorder } : {}),
     // KEYWARD_ANALYTICS=off: nothing recorded, and analytics.get* answer 503 (analytics_unavailable).
     analytics: config.analytics
@@ -263,6 +280,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     draining,
     readiness,
     dashboardDir: config.dashboardDir,
+    publicUrlIsHttps: config.publicUrl?.startsWith('https:') ?? false,
   });
 
   if (store.engine === 'sqlite') {

@@ -100,6 +100,15 @@ export const SETTINGS = {
   },
   KEYWARD_ANALYTICS_FLUSH_EVENTS: { default: 5_000, description: 'Analytics events per write; that many buffered start one' },
   KEYWARD_ANALYTICS_FLUSH_MS: { default: 1_000, description: 'Milliseconds between writes of buffered analytics events' },
+  KEYWARD_DASHBOARD_SESSION_IDLE_MINUTES: {
+    default: 30,
+    description: 'Minutes a dashboard session may go unused before it ends',
+  },
+  KEYWARD_DASHBOARD_SESSION_MAX_HOURS: { default: 12, description: 'Hours a dashboard session lasts at most, used or not' },
+  KEYWARD_PUBLIC_URL: {
+    shown: 'the address listened on',
+    description: 'The URL people reach this server at, for the first-run setup link (http(s)://host[:port])',
+  },
   KEYWARD_NODE_NAME: { shown: '<host name>', description: "This node's name, recorded as the analytics events' region" },
 } as const satisfies Record<`KEYWARD_${string}`, Setting>;
 

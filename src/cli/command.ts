@@ -18,6 +18,8 @@ export interface CommandArgs {
   identity?: string;
   since?: string;
   interval?: string;
+  email?: string;
+  role?: string;
 }
 
 /** One `keyward <name>` command: how the CLI runs it, and what `keyward --help` and `keyward <name> --help` say about it. */

@@ -32,6 +32,7 @@ describe('keyward <command> --help', () => {
       'workspaces',
       'workspace-limit',
       'root-key',
+      'operator',
       'vault',
       'import',
       'cert',

@@ -9,6 +9,7 @@ import type { CliCommand } from './command.js';
 import { commandHelp, commandsHelp, settingsHelp, synopsisEntry, usageOf } from './help.js';
 import { importCli } from './import.js';
 import { migrateCli } from './migrate.js';
+import { operatorCli } from './operator.js';
 import { restoreCli } from './restore.js';
 import { OPTIONS, type OptionName } from './options.js';
 import { rootKeyCli } from './root-key.js';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly CliCommand[] = [
   workspacesCli,
   workspaceLimitCli,
   rootKeyCli,
+  operatorCli,
   vaultCli,
   importCli,
   certCli,
@@ -110,6 +112,8 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
     identity,
     since,
     interval,
+    email,
+    role,
   } = parsed.values;
   return command.run(config, {
     json,
@@ -126,6 +130,8 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
     identity,
     since,
     interval,
+    email,
+    role,
   });
 }
 

@@ -16,6 +16,9 @@ export const OPTIONS = {
   identity: { type: 'string' },
   since: { type: 'string' },
   interval: { type: 'string' },
+  // operator
+  email: { type: 'string' },
+  role: { type: 'string' },
   // cert
   'self-signed': { type: 'boolean', default: false },
   // restore

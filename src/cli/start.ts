@@ -1,5 +1,5 @@
 import { describeConfig, type Config } from '../config.js';
-import { createServer } from '../server.js';
+import { createServer, type KeywardServer } from '../server.js';
 import { SettingError } from '../setting-error.js';
 import type { CliCommand } from './command.js';
 
@@ -44,6 +44,10 @@ export async function startCommand(config: Readonly<Config>): Promise<number | u
         `Root key (shown once, store it now): ${first.rootKey}\n\n`,
     );
   }
+  await printSetupLink(server, config.publicUrl ?? address).catch(async (error: unknown) => {
+    await server.close();
+    throw error;
+  });
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -80,6 +84,23 @@ export async function startCommand(config: Readonly<Config>): Promise<number | u
   // handlers exist killed the process without a shutdown, test/faults/shutdown.test.ts).
   process.stdout.write(`Keyward listening on ${address} (store: ${server.store.engine})\n`);
   return undefined;
+}
+
+/**
+ * While no dashboard operator exists, each start prints a new one-time setup link (the previous one stops working):
+ * whoever opens it creates the first operator, admin of the first workspace (docs/decisions/0015-operators-and-mfa.md).
+ * Printed to stdout like the first root key, the token after `#` so that it never reaches a server's access log; the
+ * log line says only that it was printed.
+ */
+async function printSetupLink(server: KeywardServer, baseUrl: string): Promise<void> {
+  const token = await server.services.dashboard.issueSetupToken();
+  if (token === undefined) return;
+  process.stdout.write(
+    `\nNo dashboard operator yet. Open this link to create the first one (works once, for 24 hours, until the next start):\n` +
+      `${baseUrl}/dashboard/setup#token=${token}\n` +
+      'Or run `keyward operator create --email <email> --workspace <id> --role admin`.\n\n',
+  );
+  server.app.log.info({ expiresInHours: 24 }, 'first run: a one-time dashboard setup link was printed to stdout');
 }
 
 /** Why the server cannot listen, as the setting to change: a port in use or not allowed, an address not on this machine. */

@@ -110,4 +110,10 @@ export interface Config {
   analyticsFlushEvents: number;
   analyticsFlushMs: number;
   nodeName: string;
+  /** KEYWARD_DASHBOARD_SESSION_IDLE_MINUTES, in ms: a dashboard session unused this long has ended. */
+  dashboardSessionIdleMs: number;
+  /** KEYWARD_DASHBOARD_SESSION_MAX_HOURS, in ms: a dashboard session older than this has ended. */
+  dashboardSessionMaxMs: number;
+  /** KEYWARD_PUBLIC_URL without a trailing slash; null: the address the server listens on. */
+  publicUrl: string | null;
 }

@@ -35,7 +35,7 @@ export const AuditLogData = Type.Object({
   event: Type.String(),
   time: Type.Integer({ description: 'Unix ms.' }),
   actor: Type.Object({
-    type: Type.String({ description: '`root_key`, `system` or `user`.' }),
+    type: Type.String({ description: '`root_key`, `system`, `user` or `operator` (a dashboard operator: id `op_...`, name its email).' }),
     id: Type.String(),
     name: Type.Optional(Type.String()),
   }),

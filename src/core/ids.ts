@@ -16,6 +16,8 @@ export const ID_PREFIX = {
   auditLog: 'log',
   migration: 'mig',
   request: 'req',
+  operator: 'op',
+  session: 'ses',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -2,7 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import { KeywardError } from '../core/errors.js';
 import { contextFor, type RootKeyAuthentication } from '../services/authentication.js';
 import type { RequestContext } from '../services/context.js';
+import type { OperatorAuthentication } from '../services/operators/operator-authentication.js';
 import { clientIp, forwardedForIgnored, type ProxyTrust } from './client-ip.js';
+import { CSRF_HEADER, headerValue, sessionToken, WORKSPACE_HEADER } from './session-cookie.js';
 import type { WorkspaceRateLimit } from './workspace-limit.js';
 
 export interface AdmissionDeps {
@@ -11,6 +13,8 @@ export interface AdmissionDeps {
   workspaceLimit: WorkspaceRateLimit | undefined;
   /** KEYWARD_TRUST_PROXY, built once (client-ip.ts): which X-Forwarded-For, if any, names the client. */
   trustProxy: ProxyTrust;
+  /** Dashboard operators acting through their session cookie; absent: root keys only. */
+  operators?: OperatorAuthentication;
 }
 
 /** Admits a request or throws the contract's error; the workspace limit's headers are set on `target`. */
@@ -35,8 +39,16 @@ export function bearerToken(header: string | undefined): string {
  * unless a limit applies. One await (the root-key lookup), and a second only when a workspace limit applies.
  */
 export function admission<Target>(deps: AdmissionDeps, setHeader: (target: Target, name: string, value: string) => void): Admit<Target> {
-  const { authentication, workspaceLimit, trustProxy } = deps;
+  const { authentication, workspaceLimit, trustProxy, operators } = deps;
   return async (req, requestId, target) => {
+    // A bearer key wins over a cookie: only a request with no Authorization header at all acts as an operator.
+    if (operators && req.headers.authorization === undefined) {
+      const token = sessionToken(req);
+      if (token !== undefined)
+        return operatorAdmission(operators, workspaceLimit, req, requestId, trustProxy, token, (name, value) =>
+          setHeader(target, name, value),
+        );
+    }
     const principal = authentication.principalOf(await authentication.lookUp(bearerToken(req.headers.authorization)));
     // Right after authentication, before the operation does anything.
     const apiLimit = workspaceLimit?.limitFor(principal.apiRateLimit) ?? null;
@@ -46,4 +58,28 @@ export function admission<Target>(deps: AdmissionDeps, setHeader: (target: Targe
     if (forwardedForIgnored(req, trustProxy)) context.forwardedForIgnored = true;
     return context;
   };
+}
+
+/**
+ * A dashboard operator's request (decision 0015): its session, CSRF header and workspace header decide the context
+ * (services/operators/operator-authentication.ts); then the workspace API limit, as for a root key.
+ */
+async function operatorAdmission(
+  operators: OperatorAuthentication,
+  workspaceLimit: WorkspaceRateLimit | undefined,
+  req: IncomingMessage,
+  requestId: string,
+  trustProxy: ProxyTrust,
+  token: string,
+  setHeader: (name: string, value: string) => void,
+): Promise<RequestContext> {
+  const client = { requestId, sourceIp: clientIp(req, trustProxy), userAgent: req.headers['user-agent'] ?? null };
+  const context = await operators.contextFor(
+    { sessionToken: token, csrfToken: headerValue(req, CSRF_HEADER), workspaceId: headerValue(req, WORKSPACE_HEADER) },
+    client,
+  );
+  const apiLimit = workspaceLimit?.limitFor(null) ?? null;
+  if (apiLimit !== null) await workspaceLimit!.enforce(context.workspaceId, apiLimit, setHeader);
+  if (forwardedForIgnored(req, trustProxy)) context.forwardedForIgnored = true;
+  return context;
 }

@@ -25,6 +25,7 @@ import type { OperationRoute } from './route.js';
 import { ROUTES } from './routes/index.js';
 import { WorkspaceRateLimit, type WorkspaceLimitDeps } from './workspace-limit.js';
 import { registerMetrics, type Metrics } from './metrics.js';
+import { registerDashboard } from './dashboard.js';
 import { AJV_OPTIONS, replayedBody, withVerifyLane, type RequestHandler } from './verify-lane.js';
 import { clientErrorHandler } from './client-errors.js';
 import { HSTS_HEADERS, HSTS_NAME, HSTS_VALUE } from './hsts.js';
@@ -56,6 +57,8 @@ export interface AppOptions {
   readiness: Readiness;
   /** The built dashboard, served at /dashboard/ (KEYWARD_DASHBOARD_DIR; http/dashboard-site.ts). */
   dashboardDir: string;
+  /** KEYWARD_PUBLIC_URL is https: the dashboard's cookie is Secure even when TLS ends at a proxy in front. */
+  publicUrlIsHttps?: boolean;
 }
 
 export interface ConnectionLimits {
@@ -105,7 +108,12 @@ function fieldProblems(error: FastifyError): FieldProblem[] {
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const workspaceLimit = options.workspaceLimit && new WorkspaceRateLimit(options.workspaceLimit);
-  const admissionDeps = { authentication: options.authentication, workspaceLimit, trustProxy: proxyTrust(options.trustProxy ?? false) };
+  const admissionDeps = {
+    authentication: options.authentication,
+    workspaceLimit,
+    trustProxy: proxyTrust(options.trustProxy ?? false),
+    operators: options.services.operatorAuthentication,
+  };
   const tls = options.tls && { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.3' as const };
   // Every HTTPS answer carries HSTS, the verify lane's and the refusals of malformed requests included.
   const securityHeaders = tls ? HSTS_HEADERS : {};
@@ -186,7 +194,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           'Self-hosted API key management and rate limiting. Wire-compatible with Unkey v2: point `@unkey/api` at this server. ' +
           'Authenticate with `Authorization: Bearer <root key>`.',
       },
-      components: { securitySchemes: { rootKey: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: {
+          rootKey: { type: 'http', scheme: 'bearer' },
+          // dashboard.* and, with x-keyward-csrf and x-keyward-workspace, every operation (docs/decisions/0015-operators-and-mfa.md).
+          dashboardSession: { type: 'apiKey', in: 'cookie', name: 'keyward_session' },
+        },
+      },
     },
     // A shared schema (app.addSchema) becomes #/components/schemas/<its $id> rather than the default `def-<n>`.
     refResolver: {
@@ -272,6 +286,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerMetrics(app, options.metrics);
   const admit = admission<FastifyReply>(admissionDeps, (reply, name, value) => reply.header(name, value));
   for (const route of ROUTES) registerOperation(app, route, options, admit);
+  registerDashboard(app, {
+    services: options.services,
+    trustProxy: admissionDeps.trustProxy,
+    secureCookies: Boolean(tls) || options.publicUrlIsHttps === true,
+  });
   return app;
 }
 

@@ -1,7 +1,7 @@
 /** What a service needs to know about the call it serves: who, on which workspace, and where from (for audit). */
 export interface RequestContext {
   workspaceId: string;
-  actor: { type: 'root_key' | 'system' | 'user'; id: string; name?: string | null };
+  actor: { type: 'root_key' | 'system' | 'user' | 'operator'; id: string; name?: string | null };
   /** The caller's permissions; services check them where the rule depends on the resource. */
   permissions: ReadonlySet<string>;
   requestId: string | null;

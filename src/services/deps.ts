@@ -7,6 +7,7 @@ import type { RatelimitFailureMode } from '../ratelimit/failure-mode.js';
 import type { Limiter } from '../ratelimit/limiter.js';
 import type { KeyRecord, RatelimitNamespaceRecord, RatelimitOverrideRecord, Store } from '../storage/store.js';
 import type { Vault } from '../vault/vault.js';
+import type { SessionSettings } from './operators/sessions.js';
 
 /**
  * What every service is built from. Apart from index.ts (which builds the services from it), so a service
@@ -38,6 +39,8 @@ export interface ServiceDeps {
   analyticsRecorder?: AnalyticsRecorder;
   /** Analytics queries (analytics.get*); null or absent: no analytics store (503). */
   analytics?: AnalyticsQueryDeps | null;
+  /** Dashboard sessions' idle and absolute expiry; absent: 30 minutes and 12 hours. */
+  dashboardSessions?: SessionSettings;
 }
 
 /**

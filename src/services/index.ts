@@ -12,6 +12,9 @@ import { RootKeyService } from './root-keys.js';
 import { WorkspaceService } from './workspaces.js';
 import { VerifyService } from './verify/verify-key.js';
 import type { ServiceDeps } from './deps.js';
+import { DashboardService } from './operators/dashboard.js';
+import { OperatorAdminService } from './operators/operator-admin.js';
+import { OperatorAuthentication } from './operators/operator-authentication.js';
 
 export interface Services {
   apis: ApiService;
@@ -32,9 +35,22 @@ export interface Services {
   analytics: AnalyticsService;
   /** Keyward-only chart reads of the verification rollups. */
   analyticsCharts: AnalyticsChartsService;
+  /** Dashboard sign-in: setup link, passwords, MFA, sessions (decision 0015). */
+  dashboard: DashboardService;
+  /** A workspace's operators, managed by its admins and the CLI. */
+  operators: OperatorAdminService;
+  /** A dashboard session acting on /v2/* (http/admission.ts). */
+  operatorAuthentication: OperatorAuthentication;
 }
 
 export function createServices(deps: ServiceDeps): Services {
+  const dashboard = new DashboardService({
+    store: deps.store,
+    clock: deps.clock,
+    limiter: deps.limiter,
+    vault: deps.vault ?? null,
+    ...(deps.dashboardSessions ? { sessions: deps.dashboardSessions } : {}),
+  });
   return {
     apis: new ApiService(deps),
     keys: new KeyService(deps),
@@ -49,5 +65,8 @@ export function createServices(deps: ServiceDeps): Services {
     rootKeys: new RootKeyService(deps),
     analytics: new AnalyticsService(deps),
     analyticsCharts: new AnalyticsChartsService(deps),
+    dashboard,
+    operators: new OperatorAdminService(deps),
+    operatorAuthentication: new OperatorAuthentication({ store: deps.store, dashboard }),
   };
 }

@@ -77,12 +77,13 @@ export async function insertRootKey(
 
 /**
  * Keyward itself (operator CLI commands) acts with the operator's authority over the workspace it names.
- * HTTP callers are always root keys (http/app.ts), so this cannot be reached from a request.
+ * HTTP callers are root keys or dashboard operators (actor `operator`, http/admission.ts), never `system`, so this
+ * cannot be reached from a request; a dashboard operator is checked like a root key holding its role's permissions.
  */
-const isOperator = (ctx: RequestContext): boolean => ctx.actor.type === 'system';
+const actsAsSystem = (ctx: RequestContext): boolean => ctx.actor.type === 'system';
 
 function authorize(ctx: RequestContext, permission: string): void {
-  if (!isOperator(ctx)) requirePermission(ctx, [permission]);
+  if (!actsAsSystem(ctx)) requirePermission(ctx, [permission]);
 }
 
 /**
@@ -100,7 +101,7 @@ function grantable(ctx: RequestContext, requested: string[]): string[] {
     throw badInput('Some permissions are not ones Keyward knows; rootKeys.listPermissions lists them.', problems);
   }
   const permissions = [...new Set(requested)];
-  const missing = isOperator(ctx) ? undefined : firstUngrantable(ctx.permissions, ctx.workspaceId, permissions);
+  const missing = actsAsSystem(ctx) ? undefined : firstUngrantable(ctx.permissions, ctx.workspaceId, permissions);
   if (missing !== undefined) {
     throw new KeywardError('insufficient_permissions', `Cannot grant '${missing}': a root key can only grant permissions it holds itself.`);
   }
@@ -113,7 +114,8 @@ function grantable(ctx: RequestContext, requested: string[]): string[] {
  * principal, so a caller revoked meanwhile is refused.
  */
 async function requireWithinCallerLifetime(tx: StoreOps, ctx: RequestContext, expires: number | null, doing: string): Promise<void> {
-  if (isOperator(ctx)) return;
+  // Only a root key has a lifetime of its own; an operator's authority ends with its membership, checked per request.
+  if (ctx.actor.type !== 'root_key') return;
   const caller = await tx.findRootKey(ctx.workspaceId, ctx.actor.id);
   if (!caller) throw new KeywardError('root_key_not_found', 'The root key was not found.');
   if (caller.expires !== null && (expires === null || expires > caller.expires)) {

@@ -13,7 +13,7 @@ export interface AuditEntry {
   workspaceId: string;
   event: string;
   time: number;
-  actor: { type: 'root_key' | 'system' | 'user'; id: string; name?: string | null };
+  actor: { type: 'root_key' | 'system' | 'user' | 'operator'; id: string; name?: string | null };
   description: string;
   resources: AuditResource[];
   sourceIp: string | null;

@@ -20,6 +20,7 @@ import type { CreditOps } from './credits.js';
 import type { UsageOps } from './usage.js';
 import type { AuditOps } from './audit.js';
 import type { ChangeLogOps } from './change-log.js';
+import type { OperatorOps } from './operators.js';
 
 export type * from './shared.js';
 export type * from './workspaces.js';
@@ -34,6 +35,7 @@ export type * from './credits.js';
 export type * from './usage.js';
 export type * from './audit.js';
 export type * from './change-log.js';
+export type * from './operators.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -50,7 +52,8 @@ export interface StoreOps
     CreditOps,
     UsageOps,
     AuditOps,
-    ChangeLogOps {}
+    ChangeLogOps,
+    OperatorOps {}
 
 export interface Store extends StoreOps {
   readonly engine: Engine;

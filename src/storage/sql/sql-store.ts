@@ -11,6 +11,7 @@ import { identitySql } from './identities.js';
 import { keyMigrationSql } from './key-migrations.js';
 import { keySql } from './keys.js';
 import { migrateToLatest } from './migrate.js';
+import { operatorSql } from './operators.js';
 import { ratelimitSql } from './ratelimits.js';
 import { rbacSql } from './rbac.js';
 import { rootKeySql } from './root-keys.js';
@@ -38,6 +39,7 @@ function sqlOps(db: Executor, dialect: SqlDialect): StoreOps {
     usageSql(db),
     auditSql(db),
     changeLogSql(db),
+    operatorSql(db),
   );
 }
 

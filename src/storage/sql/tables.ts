@@ -4,6 +4,27 @@ import type { Generated } from 'kysely';
 
 export interface Tables {
   keyward_state: { name: string; value: string };
+  operators: {
+    id: string;
+    email: string;
+    password_hash: string;
+    totp_secret: string | null;
+    totp_last_step: number | string | null;
+    created_at: number;
+  };
+  operator_memberships: { operator_id: string; workspace_id: string; role: string; created_at: number };
+  operator_recovery_codes: { operator_id: string; code_hash: string; created_at: number; used_at: number | null };
+  operator_sessions: {
+    token_hash: string;
+    operator_id: string;
+    state: string;
+    csrf_token: string;
+    enrolment_secret: string | null;
+    created_at: number;
+    last_seen_at: number;
+    expires_at: number;
+  };
+  operator_setup_tokens: { token_hash: string; created_at: number; expires_at: number };
   workspaces: {
     id: string;
     name: string;
