@@ -2,6 +2,8 @@ import pg from 'pg';
 import { APPLICATION_NAME } from '../storage/postgres/open.js';
 import { quoted } from './ddl.js';
 import type { AnalyticsBatch } from './events.js';
+import { foldBatch } from './fold.js';
+import { writeFoldedBatch } from './postgres-write.js';
 import { PRUNE_BATCH_ROWS, pruneCutoffs } from './prune-plan.js';
 import {
   AnalyticsLimitExceeded,
@@ -11,7 +13,6 @@ import {
   type AnalyticsStore,
   type CompiledAnalyticsQuery,
 } from './store.js';
-import { writeStatements } from './write-statements.js';
 
 /**
  * The analytics store on PostgreSQL (docs/decisions/0014-analytics-in-keywards-own-stores.md): tables in the main
@@ -42,6 +43,9 @@ export const PRUNE_LOCK_ARGUMENTS = '1802961428, hashtext(current_schema())';
 /** The client gives up this long after the server's statement_timeout should have ended a query (a network that stopped answering). */
 const CLIENT_MARGIN_MS = 1_000;
 
+/** One round trip: a write transaction whose commit does not wait for its WAL to reach the disk. */
+const BEGIN_WITHOUT_SYNCHRONOUS_COMMIT = 'BEGIN; SET LOCAL synchronous_commit = off';
+
 /** PostgreSQL's "canceling statement due to statement timeout". */
 const QUERY_CANCELED = '57014';
 
@@ -67,10 +71,11 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
 
   async write(batch: AnalyticsBatch): Promise<void> {
     if (batch.verifications.length === 0 && batch.ratelimits.length === 0) return;
-    // Rollup rows are upserted in one order on every node (src/analytics/rows.ts), so two nodes cannot deadlock.
-    await this.transaction('BEGIN', async (client) => {
-      for (const { sql, parameters } of writeStatements(batch, 'postgres')) await client.query(sql, parameters);
-    });
+    // Rollup rows are upserted in one order on every node (src/analytics/fold.ts), so two nodes cannot deadlock.
+    const tables = foldBatch(batch);
+    // Not waiting for the commit's WAL flush: a crash of PostgreSQL may lose the last flushes of analytics
+    // (docs/operations.md), never anything else, as the setting is local to this transaction.
+    await this.transaction(BEGIN_WITHOUT_SYNCHRONOUS_COMMIT, (client) => writeFoldedBatch(client, tables));
   }
 
   /**

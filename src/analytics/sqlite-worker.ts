@@ -1,10 +1,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { AnalyticsBatch } from './events.js';
+import { type ColumnRows, foldBatch } from './fold.js';
 import { PRUNE_BATCH_ROWS } from './prune-plan.js';
 import { openAnalyticsConnection } from './sqlite-file.js';
+import { SqliteAnalyticsWriter } from './sqlite-write.js';
 import { quoted } from './ddl.js';
-import { writeStatements } from './write-statements.js';
 
 /**
  * The worker thread that owns the SQLite analytics file's write connection (src/analytics/sqlite-store.ts): writes
@@ -22,17 +23,19 @@ const statements = new Map<string, Database.Statement>();
 const prepared = (sql: string): Database.Statement => {
   let statement = statements.get(sql);
   if (!statement) {
-    // A batch has a few distinct shapes (full chunks and one remainder per table); bounded anyway.
-    if (statements.size > 200) statements.clear();
+    // The prune's statements: one per table.
     statement = db.prepare(sql);
     statements.set(sql, statement);
   }
   return statement;
 };
 
-const write = db.transaction((batch: AnalyticsBatch) => {
-  for (const { sql, parameters } of writeStatements(batch, 'sqlite')) prepared(sql).run(parameters);
-});
+const writer = new SqliteAnalyticsWriter(db);
+
+const writeFolded = db.transaction((tables: ColumnRows[]) => writer.write(tables));
+
+/** Folded before the transaction, so the file's write lock is held only while rows are written. */
+const write = (batch: AnalyticsBatch): void => writeFolded.immediate(foldBatch(batch));
 
 /** Deletes in batches of PRUNE_BATCH_ROWS, each its own transaction, so writes interleave with a long prune. */
 function prune(cutoffs: { table: string; before: number }[]): Record<string, number> {
@@ -55,7 +58,7 @@ parentPort!.on('message', (request: WriterRequest) => {
   let reply: WriterReply;
   try {
     if (request.kind === 'write') {
-      write.immediate(request.batch);
+      write(request.batch);
       reply = { id: request.id, ok: true };
     } else {
       reply = { id: request.id, ok: true, result: prune(request.cutoffs) };

@@ -187,6 +187,20 @@ export function analyticsStoreConformance(name: string, open: () => Promise<Open
         }
       }));
 
+    it('writes a batch whose strings are not well-formed UTF-16 (a lone surrogate, as a request may send)', () =>
+      withStore(async (store, ws) => {
+        const batch = randomBatch(random(21), Date.UTC(2026, 4, 1), 4, ws);
+        batch.verifications[0]!.externalId = 'user_\ud800';
+        batch.ratelimits[0]!.identifier = 'id_\udc00_x';
+        await store.write(batch);
+        const raw = await all(store, 'analytics_ratelimits', ws);
+        expect(raw).toHaveLength(batch.ratelimits.length);
+        // Each engine stores the lone surrogate as replacement characters (PostgreSQL one, SQLite one per byte).
+        expect(raw.some((row) => /^id_\ufffd+_x$/.test(row.identifier as string))).toBe(true);
+        const rollup = await all(store, 'analytics_verifications_per_month', ws);
+        expect(rollup.some((row) => /^user_\ufffd+$/.test(row.external_id as string))).toBe(true);
+      }));
+
     it('writes nothing of a batch that fails, and writes the next one', () =>
       withStore(async (store, ws) => {
         const next = random(7);

@@ -1,44 +1,48 @@
 import { type AnalyticsEngine, quoted } from './ddl.js';
-import type { AnalyticsBatch } from './events.js';
-import { batchRows, ROLLUP_MAX, ROLLUP_SUMS } from './rows.js';
+import { ROLLUP_MAX, ROLLUP_SUMS } from './fold.js';
+import type { AnalyticsTable, ColumnType } from './schema.js';
 
 /**
- * The statements that write one batch (src/analytics/rows.ts): multi-row INSERTs of the raw events and multi-row
- * upserts of the rollups, each cut to stay under the engine's limit on bound parameters. The caller runs them in
- * order in one transaction.
+ * The SQL text that writes a folded batch's rows (src/analytics/fold.ts) into one table: a raw table's rows are
+ * inserted, a rollup's are upserted, adding to the sums and keeping the larger maximum. Text only, the same for every
+ * batch of a shape, so each engine prepares it once (src/analytics/sqlite-write.ts, src/analytics/postgres-write.ts).
  */
-
-export interface BoundStatement {
-  sql: string;
-  parameters: (string | number)[];
-}
-
-/** Bound parameters one statement may carry: SQLite's SQLITE_MAX_VARIABLE_NUMBER as better-sqlite3 builds it, PostgreSQL's protocol limit. */
-const MAX_PARAMETERS: Record<AnalyticsEngine, number> = { sqlite: 32_766, postgres: 65_535 };
 
 /** SQLite's two-argument max() is scalar; PostgreSQL's is greatest(). */
 const LARGER: Record<AnalyticsEngine, string> = { sqlite: 'max', postgres: 'greatest' };
 
-export function writeStatements(batch: AnalyticsBatch, engine: AnalyticsEngine): BoundStatement[] {
-  const statements: BoundStatement[] = [];
-  for (const { table, columns, rows } of batchRows(batch)) {
-    const name = quoted(table.physicalName);
-    const conflict =
-      table.groupBy.length === 0
-        ? ''
-        : ` ON CONFLICT (${table.groupBy.map(quoted).join(', ')}) DO UPDATE SET ${[
-            ...ROLLUP_SUMS[table.source].map((c) => `${quoted(c)} = ${name}.${quoted(c)} + excluded.${quoted(c)}`),
-            ...ROLLUP_MAX.map((c) => `${quoted(c)} = ${LARGER[engine]}(${name}.${quoted(c)}, excluded.${quoted(c)})`),
-          ].join(', ')}`;
-    const perStatement = Math.floor(MAX_PARAMETERS[engine] / columns.length);
-    for (let start = 0; start < rows.length; start += perStatement) {
-      const chunk = rows.slice(start, start + perStatement);
-      const parameters = chunk.flat();
-      let n = 0;
-      const placeholder = engine === 'sqlite' ? () => '?' : () => `$${++n}`;
-      const values = chunk.map((row) => `(${row.map(placeholder).join(', ')})`).join(', ');
-      statements.push({ sql: `INSERT INTO ${name} (${columns.map(quoted).join(', ')}) VALUES ${values}${conflict}`, parameters });
-    }
-  }
-  return statements;
+function conflictClause(table: AnalyticsTable, engine: AnalyticsEngine): string {
+  if (table.groupBy.length === 0) return '';
+  const name = quoted(table.physicalName);
+  const updates = [
+    ...ROLLUP_SUMS[table.source].map((c) => `${quoted(c)} = ${name}.${quoted(c)} + excluded.${quoted(c)}`),
+    ...ROLLUP_MAX.map((c) => `${quoted(c)} = ${LARGER[engine]}(${name}.${quoted(c)}, excluded.${quoted(c)})`),
+  ];
+  return ` ON CONFLICT (${table.groupBy.map(quoted).join(', ')}) DO UPDATE SET ${updates.join(', ')}`;
+}
+
+const columnList = (table: AnalyticsTable): string => Object.keys(table.columns).map(quoted).join(', ');
+
+/** SQLite: `rows` rows of positional parameters, row after row. */
+export function sqliteInsert(table: AnalyticsTable, rows: number): string {
+  const row = `(${Object.keys(table.columns)
+    .map(() => '?')
+    .join(', ')})`;
+  return `INSERT INTO ${quoted(table.physicalName)} (${columnList(table)}) VALUES ${Array(rows).fill(row).join(', ')}${conflictClause(table, 'sqlite')}`;
+}
+
+/** How each column type is read back from JSON text in PostgreSQL. */
+const FROM_JSON_TEXT: Record<ColumnType, string> = { text: 'text', tags: 'text', integer: 'bigint', real: 'double precision' };
+
+/**
+ * PostgreSQL: one statement for all the rows, whatever their number. Parameter n is column n's values as a JSON array
+ * (JSON.stringify is native and the server parses it once), expanded side by side by ROWS FROM, so the statement
+ * text never changes and is prepared once per connection.
+ */
+export function postgresInsert(table: AnalyticsTable): string {
+  const columns = Object.entries(table.columns);
+  const expanded = columns.map((_, i) => `json_array_elements_text($${i + 1}::json)`).join(', ');
+  const aliases = columns.map(([name]) => quoted(name)).join(', ');
+  const typed = columns.map(([name, type]) => `r.${quoted(name)}::${FROM_JSON_TEXT[type]}`).join(', ');
+  return `INSERT INTO ${quoted(table.physicalName)} (${columnList(table)}) SELECT ${typed} FROM ROWS FROM (${expanded}) AS r (${aliases})${conflictClause(table, 'postgres')}`;
 }
