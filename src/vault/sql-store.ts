@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import { isPostgresUrl } from '../core/database-url.js';
 import { openDatabase } from '../storage/sql/dialect.js';
+import { introspectingCurrentSchemaOnly } from '../storage/postgres/schema-introspection.js';
 import type { NewDek, VaultStore, WrappedDek } from './store.js';
 
 /**
@@ -196,7 +197,7 @@ export async function openSqlVaultStore(url: string): Promise<VaultStore> {
   try {
     const migrationTableSchema = await dialect.currentSchema(db);
     const migrator = new Migrator({
-      db: vaultDb,
+      db: isPostgres ? introspectingCurrentSchemaOnly(vaultDb) : vaultDb,
       provider: { getMigrations: async () => MIGRATIONS },
       migrationTableName: 'keyward_vault_migration',
       migrationLockTableName: 'keyward_vault_migration_lock',

@@ -1,5 +1,6 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { SqlDialect } from './dialect.js';
+import { introspectingCurrentSchemaOnly } from '../postgres/schema-introspection.js';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_ratelimit_indexes.js';
 import * as m0003 from './migrations/0003_key_hash_per_workspace.js';
@@ -33,7 +34,11 @@ export async function migrateToLatest(
   // the same PostgreSQL database would make it skip creating ours, and migrating fails.
   const migrationTableSchema = await dialect.currentSchema(db);
   const provider: MigrationProvider = { getMigrations: async () => migrations(dialect.engine) };
-  const migrator = new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
+  const migrator = new Migrator({
+    db: dialect.engine === 'postgres' ? introspectingCurrentSchemaOnly(db) : db,
+    provider,
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  });
   return dialect.withMigrationLock(async () => {
     const { error, results } = await migrator.migrateToLatest();
     if (error) throw error;
