@@ -80,7 +80,35 @@ const QUERIES = [
   'SELECT count(*) AS rollup_rows, sum(count) AS total FROM key_verifications_per_minute_v1',
 ];
 
-it('analytics.getVerifications answers the benchmark queries and others the same after either loader', async () => {
+/** The analytics tables' indexes: names (PostgreSQL's definitions name the schema, which differs) or definitions (SQLite). */
+async function indexes(server: TestServer): Promise<unknown[]> {
+  if (ENGINE === 'sqlite') {
+    const db = openAnalyticsConnection((server.server.analytics as SqliteAnalyticsStore).file, { readonly: true });
+    try {
+      return db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name`).all();
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: server.databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename LIKE 'analytics%' ORDER BY indexname`,
+    );
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
+
+it('the bulk loader leaves the same indexes as the schema makes (it rebuilds those of the raw table)', async () => {
+  const expected = await indexes(written);
+  expect(expected.length).toBeGreaterThan(3);
+  expect(await indexes(bulk)).toEqual(expected);
+});
+
+it('analytics.getVerifications answers the benchmark queries and others the same after either loader', { timeout: 180_000 }, async () => {
   const ask = async (server: TestServer, query: string) => {
     const response = await server.call('analytics.getVerifications', { query });
     expect(response.status, `${query}: ${JSON.stringify(response.body)}`).toBe(200);
