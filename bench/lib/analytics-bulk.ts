@@ -154,3 +154,29 @@ export async function bulkLoad(target: BulkTarget, plan: EventPlan, options: { a
   }
   return times;
 }
+
+/** Bytes the verification tables and their indexes take once loaded: the analytics file (SQLite), the tables' total relation sizes (PostgreSQL). */
+export async function storedBytes(target: BulkTarget): Promise<number> {
+  if (target.engine === 'sqlite') {
+    const db = openAnalyticsConnection(target.file);
+    try {
+      // Into the main file first, so its size is the whole of it.
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      return (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: target.url });
+  await client.connect();
+  try {
+    const names = [RAW, ...ROLLUPS].map((t) => t.physicalName);
+    const { rows } = await client.query(
+      `SELECT sum(pg_total_relation_size(quote_ident(name)))::bigint AS bytes FROM unnest($1::text[]) AS name`,
+      [names],
+    );
+    return Number(rows[0].bytes);
+  } finally {
+    await client.end();
+  }
+}

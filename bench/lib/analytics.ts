@@ -3,7 +3,7 @@ import type { SqliteAnalyticsStore } from '../../src/analytics/sqlite-store.js';
 import type { AnalyticsStore } from '../../src/analytics/store.js';
 import { loadConfig } from '../../src/config.js';
 import { createServer } from '../../src/server.js';
-import { type BulkLoadTimes, type BulkTarget, bulkLoad } from './analytics-bulk.js';
+import { type BulkLoadTimes, type BulkTarget, bulkLoad, storedBytes } from './analytics-bulk.js';
 import { benchEvent, type EventPlan, eventPlan, QUERY_APIS, QUERY_KEYS, queriedKey } from './analytics-events.js';
 import { type Engine, prepareDatabase } from './keys.js';
 
@@ -130,6 +130,8 @@ export interface AnalyticsQueryResult {
   insertSeconds: number;
   /** The bulk loader's steps (absent with write()). */
   bulk?: BulkLoadTimes;
+  /** Bytes the verification tables and indexes take once loaded (bench/lib/analytics-bulk.ts storedBytes). */
+  storedBytes: number;
   queries: QueryLatency[];
 }
 
@@ -165,9 +167,9 @@ export async function measureAnalyticsQueries(
       const plan = eventPlan(options.events, Date.now(), db.workspaceId, apis);
       const started = performance.now();
       let bulk: BulkLoadTimes | undefined;
+      const target: BulkTarget =
+        engine === 'sqlite' ? { engine, file: (server.analytics as SqliteAnalyticsStore).file } : { engine, url: db.databaseUrl };
       if (options.loader === 'bulk') {
-        const target: BulkTarget =
-          engine === 'sqlite' ? { engine, file: (server.analytics as SqliteAnalyticsStore).file } : { engine, url: db.databaseUrl };
         bulk = await bulkLoad(target, plan, { analyze: true });
       } else {
         let lastLog = started;
@@ -184,6 +186,11 @@ export async function measureAnalyticsQueries(
           (bulk
             ? `: raw ${bulk.rawSeconds.toFixed(1)} s, rollups ${bulk.rollupSeconds.toFixed(1)} s, ANALYZE ${bulk.analyzeSeconds.toFixed(1)} s`
             : ''),
+      );
+
+      const stored = await storedBytes(target);
+      log(
+        `  ${engine}: the verification tables take ${(stored / 1e6).toFixed(0)} MB (${(stored / 1e6 / (options.events / 1e6)).toFixed(0)} MB per million events)`,
       );
 
       const queries = benchQueries(queriedKey(plan), db.apiId);
@@ -222,6 +229,7 @@ export async function measureAnalyticsQueries(
         loader: options.loader,
         insertSeconds,
         ...(bulk ? { bulk } : {}),
+        storedBytes: stored,
         queries: results,
       };
     } finally {
