@@ -3,8 +3,8 @@
  *
  *   npm run bench                   full: 1,000 / 100,000 / 1,000,000 stored keys, SQLite and PostgreSQL, peer,
  *                                   3 runs of 10 s per scenario (about 20 minutes), analytics (issue 14: a 60 s
- *                                   sustained load, queries over 10,000,000 stored events, bulk-loaded in a few
- *                                   minutes per engine); writes bench/RESULTS.md
+ *                                   sustained load, queries over 10,000,000 stored events, bulk-loaded: 17-19
+ *                                   minutes per engine on 2 loaded cores); writes bench/RESULTS.md
  *   npm run bench -- --quick        1,000 keys, fewer scenarios, one run of 3 s each, 200,000 analytics events
  *                                   (a few minutes)
  *   npm run bench -- --smoke        set-up and a check of every quick scenario, two loads of one second (the test)
