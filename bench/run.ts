@@ -3,15 +3,17 @@
  *
  *   npm run bench                   full: 1,000 / 100,000 / 1,000,000 stored keys, SQLite and PostgreSQL, peer,
  *                                   3 runs of 10 s per scenario (about 20 minutes), analytics (issue 14: a 60 s
- *                                   sustained load, queries over 10,000,000 stored events, whose set-up takes as
- *                                   long as the store's write() needs); writes bench/RESULTS.md
+ *                                   sustained load, queries over 10,000,000 stored events, bulk-loaded: 17-19
+ *                                   minutes per engine on 2 loaded cores); writes bench/RESULTS.md
  *   npm run bench -- --quick        1,000 keys, fewer scenarios, one run of 3 s each, 200,000 analytics events
  *                                   (a few minutes)
  *   npm run bench -- --smoke        set-up and a check of every quick scenario, two loads of one second (the test)
  *
  * Options: --out FILE (report; default bench/RESULTS.md, smoke: none), --only REGEX (scenario ids), --runs N,
  * --seconds N, --warmup N, --sizes 1000,100000, --engines sqlite,postgres, --no-peer, --analytics-events N (events stored
- * before analytics queries are timed; full 10,000,000, quick 200,000, smoke 5,000), --sustained-seconds N (the
+ * before analytics queries are timed; full 10,000,000, quick 200,000, smoke 5,000), --analytics-loader bulk|write (how
+ * they are stored: the bench's bulk loader, bench/lib/analytics-bulk.ts, by default; or the store's write()),
+ * --sustained-seconds N (the
  * sustained-events load; full 60, else --seconds),
  * --profile REGEX (node --cpu-prof for matching Keyward scenarios, into bench/profiles/), --from-src (run the
  * Keyward server from src/ through tsx instead of dist/), --keyward-root DIR (measure another checkout's built server,
@@ -32,6 +34,7 @@ import {
   measureAnalyticsQueries,
   readAnalyticsCounts,
   sustainedEvents,
+  type AnalyticsLoader,
   type AnalyticsQueryResult,
   type SustainedEvents,
 } from './lib/analytics.js';
@@ -61,6 +64,8 @@ export interface BenchOptions {
   sustainedSeconds?: number;
   /** Verification events stored before the analytics query latencies are measured. */
   analyticsEvents: number;
+  /** How those events are stored (bench/lib/analytics.ts). */
+  analyticsLoader: AnalyticsLoader;
   only?: RegExp;
   profile?: RegExp;
   /** Run the Keyward server from src/ through tsx (no build needed) instead of dist/. */
@@ -118,6 +123,7 @@ export function parseArgs(argv: string[], log: (line: string) => void = (line) =
     peer: !flag('--no-peer') && defaults.peer,
     ...(value('--sustained-seconds') !== undefined ? { sustainedSeconds: number('--sustained-seconds', 60) } : {}),
     analyticsEvents: Math.round(number('--analytics-events', { full: 10_000_000, quick: 200_000, smoke: 5_000 }[mode])),
+    analyticsLoader: analyticsLoader(value('--analytics-loader') ?? 'bulk'),
     ...(only ? { only } : {}),
     ...(profile ? { profile } : {}),
     fromSrc: flag('--from-src') || mode === 'smoke',
@@ -126,6 +132,11 @@ export function parseArgs(argv: string[], log: (line: string) => void = (line) =
     redisUrl: value('--redis-url') ?? process.env.KEYWARD_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
     log,
   };
+}
+
+function analyticsLoader(name: string): AnalyticsLoader {
+  if (name !== 'bulk' && name !== 'write') throw new Error(`unknown --analytics-loader ${name} (bulk or write)`);
+  return name;
 }
 
 /** What the benchmark needs that npm does not install. */
@@ -480,6 +491,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
           await measureAnalyticsQueries(engine, {
             postgresUrl: options.postgresUrl,
             events: options.analyticsEvents,
+            loader: options.analyticsLoader,
             samples: options.mode === 'full' ? 200 : options.mode === 'quick' ? 50 : 5,
             log,
           }),

@@ -1,7 +1,11 @@
-import { loadConfig } from '../../src/config.js';
 import type { VerificationEvent } from '../../src/analytics/events.js';
+import type { SqliteAnalyticsStore } from '../../src/analytics/sqlite-store.js';
+import type { AnalyticsStore } from '../../src/analytics/store.js';
+import { loadConfig } from '../../src/config.js';
 import { createServer } from '../../src/server.js';
-import { prepareDatabase, random, type Engine } from './keys.js';
+import { type BulkLoadTimes, type BulkTarget, bulkLoad, storedBytes } from './analytics-bulk.js';
+import { benchEvent, type EventPlan, eventPlan, QUERY_APIS, QUERY_KEYS, queriedKey } from './analytics-events.js';
+import { type Engine, prepareDatabase } from './keys.js';
 
 /**
  * Issue 14's analytics benchmarks that are not a wrk load: what /metrics says the recorder did with a load's events,
@@ -74,30 +78,37 @@ export async function sustainedEvents(
   };
 }
 
-/** The stored events of the query benchmark: this many APIs, keys spread over them, over the last 30 days. */
-export const QUERY_APIS = 10;
-export const QUERY_KEYS = 10_000;
-const DAYS = 30;
-const DAY_MS = 86_400_000;
 const BATCH = 20_000;
 
-/** Outcomes in roughly the mix a busy API sees. */
-const OUTCOMES: [string, number][] = [
-  ['VALID', 0.9],
-  ['RATE_LIMITED', 0.05],
-  ['USAGE_EXCEEDED', 0.03],
-  ['NOT_FOUND', 0.02],
-];
+/** How the benchmark's events get stored: the store's own write() in batches, or the bulk loader (bench/lib/analytics-bulk.ts). */
+export type AnalyticsLoader = 'write' | 'bulk';
 
-/** The outcome whose share of the cumulative mix `roll` (0..1) falls in. */
-function pickOutcome(roll: number): string {
-  let left = roll;
-  for (const [outcome, share] of OUTCOMES) {
-    left -= share;
-    if (left < 0) return outcome;
+/**
+ * Stores `plan`'s events through the store's own write() (raw rows and rollups, as the recorder writes them) in
+ * batches of 20,000 in time order, as the recorder's batches are time slices.
+ */
+export async function loadByWrite(store: Pick<AnalyticsStore, 'write'>, plan: EventPlan, progress?: (done: number) => void): Promise<void> {
+  for (let done = 0; done < plan.events; ) {
+    const size = Math.min(BATCH, plan.events - done);
+    const verifications: VerificationEvent[] = [];
+    for (let i = 0; i < size; i++) verifications.push(benchEvent(plan, done + i));
+    await store.write({ verifications, ratelimits: [] });
+    done += size;
+    progress?.(done);
   }
-  return 'VALID';
 }
+
+/** The two queries of issue 14's target: one key's outcomes over 30 days (raw events), one API's days (day rollup). */
+export const benchQueries = (keyId: string, apiId: string): { label: string; query: string }[] => [
+  {
+    label: 'per-key count by outcome, 30 days (raw events)',
+    query: `SELECT outcome, count(*) AS total FROM key_verifications_v1 WHERE key_id = '${keyId}' AND time >= now() - toIntervalDay(30) GROUP BY outcome ORDER BY outcome`,
+  },
+  {
+    label: 'per-day usage of one API, 30 days (day rollup)',
+    query: `SELECT time, sum(count) AS total FROM key_verifications_per_day_v1 WHERE key_space_id = '${apiId}' AND time >= now() - toIntervalDay(30) GROUP BY time ORDER BY time`,
+  },
+];
 
 export interface QueryLatency {
   label: string;
@@ -113,8 +124,14 @@ export interface AnalyticsQueryResult {
   events: number;
   apis: number;
   keys: number;
-  /** Seconds the store's write() took for all of them (with their rollups). */
+  /** How they were stored. */
+  loader: AnalyticsLoader;
+  /** Seconds storing all of them took (raw rows and rollups; with the bulk loader, its ANALYZE too). */
   insertSeconds: number;
+  /** The bulk loader's steps (absent with write()). */
+  bulk?: BulkLoadTimes;
+  /** Bytes the verification tables and indexes take once loaded (bench/lib/analytics-bulk.ts storedBytes). */
+  storedBytes: number;
   queries: QueryLatency[];
 }
 
@@ -124,14 +141,14 @@ const percentile = (values: number[], p: number): number => {
 };
 
 /**
- * Stores `events` verification events through the store's own write() (raw rows and rollups, as the recorder writes
- * them) in batches of 20,000, in time order over the last 30 days, for 10,000 keys over 10 APIs; then times
- * `samples` sequential calls of each query through analytics.getVerifications (the route, its translation and the
- * store), after a few unmeasured ones.
+ * Stores `events` verification events (bench/lib/analytics-events.ts: the last 30 days, 10,000 keys over 10 APIs)
+ * with `loader`, then times `samples` sequential calls of each query through analytics.getVerifications (the route,
+ * its translation and the store: query processes on SQLite, the analytics pool on PostgreSQL), after a few
+ * unmeasured ones.
  */
 export async function measureAnalyticsQueries(
   engine: Engine,
-  options: { postgresUrl: string; events: number; samples: number; log: (line: string) => void },
+  options: { postgresUrl: string; events: number; samples: number; loader: AnalyticsLoader; log: (line: string) => void },
 ): Promise<AnalyticsQueryResult> {
   const { log } = options;
   const db = await prepareDatabase(engine, 0, { postgresUrl: options.postgresUrl, log: () => undefined });
@@ -147,62 +164,36 @@ export async function measureAnalyticsQueries(
     const server = await createServer({ config, backgroundJobs: false });
     try {
       const apis = [db.apiId, ...Array.from({ length: QUERY_APIS - 1 }, (_, i) => `api_bench_analytics_${i + 1}`)];
-      const keyId = (k: number) => `key_bench_analytics_${String(k).padStart(6, '0')}`;
-      const next = random(14);
-      // A key that has events inside the queries' 30 days however few are stored: the first one written half-way.
-      let queriedKey: string | undefined;
-      const now = Date.now();
-      const from = now - DAYS * DAY_MS;
+      const plan = eventPlan(options.events, Date.now(), db.workspaceId, apis);
       const started = performance.now();
-      let lastLog = started;
-      for (let done = 0; done < options.events; ) {
-        const size = Math.min(BATCH, options.events - done);
-        const verifications: VerificationEvent[] = [];
-        for (let i = 0; i < size; i++) {
-          const n = done + i;
-          const k = Math.floor(next() * QUERY_KEYS);
-          const outcome = pickOutcome(next());
-          const notFound = outcome === 'NOT_FOUND';
-          if (!notFound && n >= options.events / 2) queriedKey ??= keyId(k);
-          verifications.push({
-            // Evenly over the 30 days, in order: batches are time slices, as the recorder's are.
-            time: Math.floor(from + (n / options.events) * (DAYS * DAY_MS - 60_000)),
-            requestId: `req_bench_${n}`,
-            workspaceId: db.workspaceId,
-            keySpaceId: notFound ? '' : apis[k % QUERY_APIS]!,
-            keyId: notFound ? '' : keyId(k),
-            identityId: '',
-            externalId: '',
-            outcome,
-            tags: k % 4 === 0 ? ['env:production'] : [],
-            spentCredits: 0,
-            latency: Math.floor(next() * 5),
-            region: 'bench',
-          });
-        }
-        await server.analytics.write({ verifications, ratelimits: [] });
-        done += size;
-        if (performance.now() - lastLog > 30_000) {
+      let bulk: BulkLoadTimes | undefined;
+      const target: BulkTarget =
+        engine === 'sqlite' ? { engine, file: (server.analytics as SqliteAnalyticsStore).file } : { engine, url: db.databaseUrl };
+      if (options.loader === 'bulk') {
+        bulk = await bulkLoad(target, plan, { analyze: true });
+      } else {
+        let lastLog = started;
+        await loadByWrite(server.analytics, plan, (done) => {
+          if (performance.now() - lastLog < 30_000) return;
           lastLog = performance.now();
           const seconds = (lastLog - started) / 1000;
           log(`  ${engine}: ${done.toLocaleString('en-US')} events stored in ${seconds.toFixed(0)} s (${Math.round(done / seconds)}/s)`);
-        }
+        });
       }
       const insertSeconds = (performance.now() - started) / 1000;
       log(
-        `  ${engine}: ${options.events.toLocaleString('en-US')} analytics events stored in ${insertSeconds.toFixed(1)} s (${Math.round(options.events / insertSeconds)}/s)`,
+        `  ${engine}: ${options.events.toLocaleString('en-US')} analytics events stored by ${options.loader === 'bulk' ? 'the bulk loader' : 'write()'} in ${insertSeconds.toFixed(1)} s (${Math.round(options.events / insertSeconds)}/s)` +
+          (bulk
+            ? `: raw ${bulk.rawSeconds.toFixed(1)} s, rollups ${bulk.rollupSeconds.toFixed(1)} s, ANALYZE ${bulk.analyzeSeconds.toFixed(1)} s`
+            : ''),
       );
 
-      const queries = [
-        {
-          label: 'per-key count by outcome, 30 days (raw events)',
-          query: `SELECT outcome, count(*) AS total FROM key_verifications_v1 WHERE key_id = '${queriedKey}' AND time >= now() - toIntervalDay(30) GROUP BY outcome ORDER BY outcome`,
-        },
-        {
-          label: 'per-day usage of one API, 30 days (day rollup)',
-          query: `SELECT time, sum(count) AS total FROM key_verifications_per_day_v1 WHERE key_space_id = '${db.apiId}' AND time >= now() - toIntervalDay(30) GROUP BY time ORDER BY time`,
-        },
-      ];
+      const stored = await storedBytes(target);
+      log(
+        `  ${engine}: the verification tables take ${(stored / 1e6).toFixed(0)} MB (${(stored / 1e6 / (options.events / 1e6)).toFixed(0)} MB per million events)`,
+      );
+
+      const queries = benchQueries(queriedKey(plan), db.apiId);
       const results: QueryLatency[] = [];
       for (const { label, query } of queries) {
         const call = async () => {
@@ -230,7 +221,17 @@ export async function measureAnalyticsQueries(
         results.push({ label, query, rows, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99) });
         log(`  ${engine}: ${label}: p50 ${percentile(times, 50).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms (${rows} rows)`);
       }
-      return { engine, events: options.events, apis: QUERY_APIS, keys: QUERY_KEYS, insertSeconds, queries: results };
+      return {
+        engine,
+        events: options.events,
+        apis: QUERY_APIS,
+        keys: QUERY_KEYS,
+        loader: options.loader,
+        insertSeconds,
+        ...(bulk ? { bulk } : {}),
+        storedBytes: stored,
+        queries: results,
+      };
     } finally {
       await server.close();
     }

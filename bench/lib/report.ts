@@ -354,8 +354,10 @@ export function renderReport(report: BenchReport, previous?: string): string {
       `${report.mode === 'full' ? '60' : o.seconds} s without a warm-up; \`keyward_analytics_events_total{kind="verification"}\` is read from /metrics ` +
       'before the load and again once `keyward_analytics_buffer_events` is back to 0 after it. Events per second is what was written ' +
       'over the seconds of load.',
-    "- Query latency: verification events written through the store's own `write()` (raw rows and every rollup, as the recorder " +
-      `writes them) in batches of 20,000, spread evenly over the last 30 days, 10,000 keys over 10 APIs, 90% VALID; then each query is ` +
+    '- Query latency: verification events (bench/lib/analytics-events.ts) spread evenly over the last 30 days, 10,000 keys over ' +
+      "10 APIs, 90% VALID, some tagged, some with an identity, stored by the bench's bulk loader (set-based SQL, the rollups " +
+      "filled from the raw rows, then ANALYZE; held equal to the store's `write()` by test/bench-analytics-bulk.test.ts) or, with " +
+      '`--analytics-loader write`, by `write()` in batches of 20,000; then each query is ' +
       'called through `analytics.getVerifications` (in-process HTTP injection: route, translation, store) after 3 unmeasured calls, ' +
       'one at a time. The per-key query reads the raw events, the per-day series the day rollup.',
     '',
@@ -370,7 +372,15 @@ export function renderReport(report: BenchReport, previous?: string): string {
   for (const q of report.analyticsQueries ?? []) {
     out.push(
       `${q.engine === 'sqlite' ? 'SQLite' : 'PostgreSQL'}: ${fmtInt(q.events)} events stored in ${q.insertSeconds.toFixed(0)} s ` +
-        `(${fmtInt(q.events / q.insertSeconds)} events/s through write(), spread keys: about one rollup row per event at the minute grain).`,
+        `(${fmtInt(q.events / q.insertSeconds)} events/s ` +
+        (q.loader === 'bulk'
+          ? `by the bench's bulk loader, bench/lib/analytics-bulk.ts: raw rows and indexes ${q.bulk?.rawSeconds.toFixed(0)} s, rollups ${q.bulk?.rollupSeconds.toFixed(0)} s, ANALYZE ${q.bulk?.analyzeSeconds.toFixed(0)} s`
+          : 'through write()') +
+        '; spread keys: about one rollup row per event at the minute grain)' +
+        // Reports saved before the size was measured (--render of an older RESULTS.json) have none.
+        (typeof q.storedBytes === 'number'
+          ? `; the verification tables then take ${fmtInt(q.storedBytes / 1e6)} MB, ${fmtInt(q.storedBytes / 1e6 / (q.events / 1e6))} MB per million events.`
+          : '.'),
       '',
       '| Query | p50 ms | p99 ms | rows |',
       '| --- | ---: | ---: | ---: |',

@@ -1,11 +1,13 @@
-import { ANALYTICS_TABLES, type AnalyticsTable, type ColumnType } from './schema.js';
+import { ANALYTICS_TABLES, type AnalyticsTable, type ColumnType, ROLLUP_GRAINS } from './schema.js';
 
 /**
  * The physical analytics tables (src/analytics/schema.ts) as CREATE statements for one engine: the SQLite analytics
  * file runs them (src/analytics/sqlite-file.ts); PostgreSQL's migration 0006 holds a copy of what they were when it
  * was written (src/storage/sql/migrations/0006_analytics.ts, held equal by its test).
  * Raw tables get indexes for the typical queries (a workspace over time, a key over time, a namespace over time);
- * rollups get a primary key on their grouping columns, which the write's upsert conflicts on.
+ * rollups get a primary key on their grouping columns, which the write's upsert conflicts on, and the verification
+ * rollups an index for one API over time (schema 2: SQLite file version 2, PostgreSQL migration 0008), because their
+ * primary key leads with the workspace and time, so "one API's days" otherwise reads every API's rows of the range.
  */
 
 export type AnalyticsEngine = 'sqlite' | 'postgres';
@@ -15,8 +17,14 @@ const COLUMN_TYPES: Record<AnalyticsEngine, Record<ColumnType, string>> = {
   postgres: { text: 'text', integer: 'bigint', real: 'double precision', tags: 'text' },
 };
 
-/** Indexes of the raw tables, by physical name: each a list of columns. */
-const RAW_INDEXES: Record<string, readonly (readonly string[])[]> = {
+/**
+ * Secondary indexes by physical table name: each a list of columns, named `<table>_<columns>` unless `name` says
+ * otherwise (PostgreSQL cuts names at 63 bytes; the rollups' names would pass it).
+ */
+type IndexColumns = readonly string[] & { name?: string };
+const named = (name: string, columns: readonly string[]): IndexColumns => Object.assign([...columns], { name });
+
+const INDEXES: Record<string, readonly IndexColumns[]> = {
   analytics_verifications: [
     ['workspace_id', 'time'],
     ['workspace_id', 'key_id', 'time'],
@@ -26,6 +34,12 @@ const RAW_INDEXES: Record<string, readonly (readonly string[])[]> = {
     ['workspace_id', 'time'],
     ['workspace_id', 'namespace_id', 'time'],
   ],
+  ...Object.fromEntries(
+    ROLLUP_GRAINS.map((grain) => {
+      const table = `analytics_verifications_per_${grain}`;
+      return [table, [named(`${table}_api_time`, ['workspace_id', 'key_space_id', 'time'])]] as const;
+    }),
+  ),
 };
 
 export const quoted = (name: string): string => `"${name}"`;
@@ -34,8 +48,8 @@ export function tableDdl(table: AnalyticsTable, engine: AnalyticsEngine): string
   const columns = Object.entries(table.columns).map(([name, type]) => `${quoted(name)} ${COLUMN_TYPES[engine][type]} NOT NULL`);
   if (table.groupBy.length > 0) columns.push(`PRIMARY KEY (${table.groupBy.map(quoted).join(', ')})`);
   const statements = [`CREATE TABLE IF NOT EXISTS ${quoted(table.physicalName)} (${columns.join(', ')})`];
-  for (const index of RAW_INDEXES[table.physicalName] ?? []) {
-    const name = `${table.physicalName}_${index.join('_')}`;
+  for (const index of INDEXES[table.physicalName] ?? []) {
+    const name = index.name ?? `${table.physicalName}_${index.join('_')}`;
     statements.push(`CREATE INDEX IF NOT EXISTS ${quoted(name)} ON ${quoted(table.physicalName)} (${index.map(quoted).join(', ')})`);
   }
   return statements;

@@ -8,7 +8,12 @@ import { analyticsDdl } from './ddl.js';
  * mode, and brought to the current schema at open; `user_version` says which schema it has.
  */
 
-const SCHEMA_VERSION = 1;
+/**
+ * 1: the tables of docs/decisions/0014. 2: the verification rollups' index for one API over time (src/analytics/ddl.ts,
+ * as PostgreSQL's migration 0008). Every statement of ddl.ts is IF NOT EXISTS, so bringing an older file up runs them
+ * all and makes only what it lacks.
+ */
+const SCHEMA_VERSION = 2;
 
 /** Opens a connection with the settings every analytics connection uses. */
 export function openAnalyticsConnection(file: string, options: { readonly?: boolean } = {}): Database.Database {
