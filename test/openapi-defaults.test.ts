@@ -44,6 +44,7 @@ const CASES: Record<string, { sent: unknown; received: unknown }> = {
     received: { identity: 'user_1', ratelimits: [{ ...limit, autoApply: false }] },
   },
   'identities.listIdentities': { sent: {}, received: { limit: 100 } },
+  'apis.listApis': { sent: {}, received: { limit: 100 } },
   'permissions.listPermissions': { sent: {}, received: { limit: 100 } },
   'permissions.listRoles': { sent: {}, received: { limit: 100 } },
   'audit.listLogs': { sent: {}, received: { limit: 100 } },

@@ -49,6 +49,7 @@ interface SecurityCase {
 const CASES: Record<string, SecurityCase> = {
   'apis.createApi': { body: () => ({ name: 'security api' }), withoutPermission: 403, otherWorkspace: 'own' },
   'apis.getApi': { body: (t) => ({ apiId: t.apiId }), withoutPermission: 403, otherWorkspace: 404 },
+  'apis.listApis': { body: () => ({}), withoutPermission: 403, otherWorkspace: 'own' },
   'apis.deleteApi': { body: (t) => ({ apiId: t.apiId }), withoutPermission: 403, otherWorkspace: 404 },
   'apis.listKeys': { body: (t) => ({ apiId: t.apiId }), withoutPermission: 404, otherWorkspace: 404 },
   'apiSettings.getSettings': { body: (t) => ({ apiId: t.apiId }), withoutPermission: 403, otherWorkspace: 404 },

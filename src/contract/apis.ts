@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { RequestObject, ResourceId } from './common.js';
+import { Defaulted, PageCursor, RequestObject, ResourceId } from './common.js';
 import { KeyByteLength, KeyPrefix } from './keys.js';
 
 export const ApiIdField = Type.String({ minLength: 8, maxLength: 255, pattern: '^[a-zA-Z0-9_]+$', description: 'The API id (`api_...`).' });
@@ -11,6 +11,18 @@ export const CreateApiData = Type.Object({ apiId: Type.String() });
 
 export const GetApiBody = RequestObject({ apiId: ApiIdField });
 export const ApiData = Type.Object({ id: Type.String(), name: Type.String() });
+
+/** Keyward-only: apis.listApis, the workspace's live APIs a page at a time, in creation order. */
+export const ListApisBody = RequestObject({
+  limit: Defaulted(Type.Integer({ minimum: 1, maximum: 100, default: 100, description: 'Most APIs per page.' })),
+  cursor: Type.Optional(PageCursor),
+});
+/** What apis.getApi returns, and when the API was made (the dashboard shows it). */
+export const ApiListItemData = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  createdAt: Type.Integer({ description: 'Unix ms.' }),
+});
 
 export const DeleteApiBody = RequestObject({ apiId: ApiIdField });
 

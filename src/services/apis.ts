@@ -9,6 +9,7 @@ import { auditEntry } from './audit.js';
 import type { RequestContext } from './context.js';
 import { requirePermission } from './authorization.js';
 import { apiNotFound } from './not-found.js';
+import { fetchPage, type Page } from './pagination.js';
 
 export interface ApiServiceDeps {
   store: Store;
@@ -29,6 +30,16 @@ function checkIpWhitelist(entries: readonly string[]): void {
     const problem = ipEntryProblem(entry);
     if (problem !== undefined) throw badInput(`ipWhitelist[${i}]: ${problem}.`, [{ location: `body.ipWhitelist[${i}]`, message: problem }]);
   });
+}
+
+/** The APIs named by the caller's `api.<id>.read_api` tuples (the `*` form is not an id). */
+function readableApiIds(permissions: ReadonlySet<string>): string[] {
+  const ids: string[] = [];
+  for (const permission of permissions) {
+    const parts = permission.split('.');
+    if (parts.length === 3 && parts[0] === 'api' && parts[2] === 'read_api' && parts[1] !== '*') ids.push(parts[1]!);
+  }
+  return ids;
 }
 
 /** What apiSettings.updateSettings may change: an absent field stays as it is (the store's change, named for callers). */
@@ -66,6 +77,17 @@ export class ApiService {
     const api = await this.deps.store.findApi(ctx.workspaceId, apiId);
     if (!api) throw apiNotFound();
     return api;
+  }
+
+  /**
+   * Keyward-only: one page of the workspace's live APIs, ordered by id. `api.*.read_api` lists every one; otherwise
+   * only the APIs the caller may read one by one (`api.<id>.read_api`, what apis.getApi accepts), and holding none
+   * of those is a 403, as the other lists answer a caller with nothing to read.
+   */
+  async list(ctx: RequestContext, input: { limit: number; cursor?: string }): Promise<Page<ApiRecord>> {
+    const apiIds = ctx.permissions.has('api.*.read_api') ? undefined : readableApiIds(ctx.permissions);
+    if (apiIds?.length === 0) requirePermission(ctx, eitherScope('api', '<apiId>', 'read_api'));
+    return fetchPage(input, (window) => this.deps.store.listApis({ workspaceId: ctx.workspaceId, apiIds, ...window }));
   }
 
   async delete(ctx: RequestContext, apiId: string): Promise<void> {

@@ -24,9 +24,21 @@ export interface ApiRecord {
   updatedAt: number | null;
 }
 
+/** A page of a workspace's live APIs, ordered by id (creation order). */
+export interface ApiListQuery {
+  workspaceId: string;
+  /** Only these APIs (the ones a root key may read one by one); absent: every API of the workspace. */
+  apiIds?: readonly string[];
+  /** APIs with ids after this one. */
+  cursor?: string;
+  limit: number;
+}
+
 export interface ApiOps {
   insertApi(api: ApiRecord): Promise<void>;
   findApi(workspaceId: string, apiId: string): Promise<ApiRecord | undefined>;
+  /** One page of live APIs, ordered by id; an empty `apiIds` matches none. */
+  listApis(query: ApiListQuery): Promise<ApiRecord[]>;
   /** Marks the API and its live keys deleted. */
   softDeleteApi(workspaceId: string, apiId: string, now: number): Promise<void>;
   /** Writes the settings present; `ipWhitelist: null` removes the whitelist. */

@@ -65,6 +65,9 @@ describe('the dashboard, first run to sign-out', { timeout: 180_000 }, () => {
       const created = apiCalls.find((call) => call.operation === 'apis.createApi')!;
       expect(created.headers['x-keyward-csrf']?.length).toBeGreaterThan(0);
       expect(created.headers['x-keyward-workspace']).toBe(run.t.workspaceId);
+      // The list comes from apis.listApis, not from the audit log.
+      expect(apiCalls.some((call) => call.operation === 'apis.listApis')).toBe(true);
+      expect(apiCalls.some((call) => call.operation === 'audit.listLogs')).toBe(false);
 
       await page.getByRole('button', { name: 'Delete API made in the browser' }).click();
       await page.getByRole('dialog').getByRole('button', { name: 'Delete API' }).click();

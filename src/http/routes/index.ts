@@ -9,6 +9,7 @@ import updateApiSettings from './api-settings/update-settings.js';
 import createApi from './apis/create-api.js';
 import deleteApi from './apis/delete-api.js';
 import getApi from './apis/get-api.js';
+import listApis from './apis/list-apis.js';
 import listKeys from './apis/list-keys.js';
 import listAuditLogs from './audit/list-logs.js';
 import createIdentity from './identities/create-identity.js';
@@ -60,6 +61,7 @@ import updateRootKey from './root-keys/update-root-key.js';
 export const ROUTES: OperationRoute[] = [
   createApi,
   getApi,
+  listApis,
   deleteApi,
   listKeys,
   getApiSettings,

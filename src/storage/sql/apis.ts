@@ -1,5 +1,5 @@
-import type { ApiOps, ApiRecord, ApiSettingsChange } from '../store.js';
-import { bool, num, parseJson, toJson, type Executor } from './shared.js';
+import type { ApiListQuery, ApiOps, ApiRecord, ApiSettingsChange } from '../store.js';
+import { bool, num, pageAfter, parseJson, toJson, type Executor } from './shared.js';
 import type { Tables } from './tables.js';
 
 function apiFromRow(row: Tables['apis']): ApiRecord {
@@ -47,6 +47,20 @@ export function apiSql(db: Executor): ApiOps {
         .where('deleted_at', 'is', null)
         .executeTakeFirst();
       return row ? apiFromRow(row) : undefined;
+    },
+
+    async listApis(q: ApiListQuery): Promise<ApiRecord[]> {
+      // `IN ()` is not valid SQL: a caller allowed no API reads none.
+      if (q.apiIds !== undefined && q.apiIds.length === 0) return [];
+      const rows = await db
+        .selectFrom('apis')
+        .selectAll()
+        .where('workspace_id', '=', q.workspaceId)
+        .where('deleted_at', 'is', null)
+        .$call((qb) => (q.apiIds === undefined ? qb : qb.where('id', 'in', [...q.apiIds])))
+        .$call(pageAfter(q))
+        .execute();
+      return rows.map(apiFromRow);
     },
 
     async softDeleteApi(workspaceId: string, apiId: string, now: number): Promise<void> {

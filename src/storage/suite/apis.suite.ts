@@ -19,6 +19,33 @@ export function apiCases(suite: StoreSuite): void {
       expect(await store.findApi(workspaceId, newId('api', NOW))).toBeUndefined();
     });
 
+    it("lists live APIs by id a page at a time, only the workspace's, only the ids asked for", async () => {
+      const { workspaceId, api } = await fixture();
+      const stranger = await newWorkspace();
+      const more: ApiRecord[] = [];
+      for (let i = 1; i <= 3; i++) {
+        const made: ApiRecord = { ...api, id: newId('api', NOW + i), name: `api ${i}`, createdAt: NOW + i };
+        await store.insertApi(made);
+        more.push(made);
+      }
+      const theirs: ApiRecord = { ...api, id: newId('api', NOW + 4), workspaceId: stranger, name: 'theirs' };
+      await store.insertApi(theirs);
+      await store.softDeleteApi(workspaceId, more[1]!.id, NOW + 5);
+      const live = [api, more[0]!, more[2]!].sort((a, b) => (a.id < b.id ? -1 : 1));
+
+      expect(await store.listApis({ workspaceId, limit: 10 })).toEqual(live);
+      const first = await store.listApis({ workspaceId, limit: 2 });
+      expect(first).toEqual(live.slice(0, 2));
+      expect(await store.listApis({ workspaceId, limit: 2, cursor: first[1]!.id })).toEqual(live.slice(2));
+      expect(await store.listApis({ workspaceId: stranger, limit: 10 })).toEqual([theirs]);
+
+      // Only the ids asked for, and never another workspace's or a deleted one even when asked for.
+      const asked = [more[0]!.id, more[1]!.id, theirs.id, newId('api', NOW)];
+      expect(await store.listApis({ workspaceId, apiIds: asked, limit: 10 })).toEqual([more[0]]);
+      expect(await store.listApis({ workspaceId, apiIds: [more[0]!.id, more[2]!.id], limit: 1, cursor: more[0]!.id })).toEqual([more[2]]);
+      expect(await store.listApis({ workspaceId, apiIds: [], limit: 10 })).toEqual([]);
+    });
+
     it("soft delete hides the API and its keys; another workspace's delete changes nothing", async () => {
       const { workspaceId, apiId } = await fixture();
       const stranger = await newWorkspace();

@@ -1,5 +1,5 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { type Api, type ApiList, apis, listApis } from '../api/apis';
+import { type Api, type ApiPage, apis, listApis } from '../api/apis';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { Field } from '../components/Field';
@@ -7,7 +7,7 @@ import { Loading } from '../components/Loading';
 import { PageHeading } from '../components/PageHeading';
 import { useSession } from '../session';
 
-type Listing = { kind: 'loading' } | { kind: 'failed'; error: unknown } | { kind: 'loaded'; list: ApiList };
+type Listing = { kind: 'loading' } | { kind: 'failed'; error: unknown } | { kind: 'loaded'; list: ApiPage };
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -23,14 +23,33 @@ export function ApisPage() {
   const [deleting, setDeleting] = useState<Api>();
   const [deleteBusy, setDeleteBusy] = useState(false);
   const [deleteError, setDeleteError] = useState<unknown>();
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [moreError, setMoreError] = useState<unknown>();
 
+  /** From the first page again: after a create or a delete the pages already read no longer line up. */
   const load = useCallback(async () => {
+    setMoreError(undefined);
     try {
       setListing({ kind: 'loaded', list: await listApis() });
     } catch (error) {
       setListing({ kind: 'failed', error });
     }
   }, []);
+
+  const loadMore = async () => {
+    if (listing.kind !== 'loaded' || !listing.list.cursor) return;
+    const shown = listing.list;
+    setLoadingMore(true);
+    setMoreError(undefined);
+    try {
+      const next = await listApis(shown.cursor);
+      setListing({ kind: 'loaded', list: { ...next, apis: [...shown.apis, ...next.apis] } });
+    } catch (error) {
+      setMoreError(error);
+    } finally {
+      setLoadingMore(false);
+    }
+  };
   useEffect(() => {
     void load();
   }, [load]);
@@ -157,8 +176,13 @@ export function ApisPage() {
             </table>
           </section>
         )}
-        {listing.kind === 'loaded' && listing.list.truncated && (
-          <p className="hint">The oldest APIs may be missing: the list reads the newest 2,000 API records of the audit log.</p>
+        {listing.kind === 'loaded' && listing.list.cursor && (
+          <>
+            <button type="button" className="secondary" disabled={loadingMore} onClick={() => void loadMore()}>
+              {loadingMore ? 'Loading…' : 'Load more'}
+            </button>
+            <ErrorMessage error={moreError} />
+          </>
         )}
       </section>
 
