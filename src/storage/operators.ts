@@ -89,7 +89,12 @@ export interface OperatorOps {
   updateMembershipRole(workspaceId: string, operatorId: string, role: OperatorRole): Promise<boolean>;
   /** Removes the operator from the workspace; false when it was no member. */
   removeMembership(workspaceId: string, operatorId: string): Promise<boolean>;
-  countWorkspaceAdmins(workspaceId: string): Promise<number>;
+  /**
+   * How many admins the workspace has, with their memberships locked until the transaction ends: a demotion or removal
+   * that checks "not the last admin" and a concurrent one cannot both pass on PostgreSQL (the second waits, then counts
+   * what the first committed). SQLite's single writer already serialises them.
+   */
+  lockWorkspaceAdmins(workspaceId: string): Promise<number>;
 
   insertSession(session: SessionRecord): Promise<void>;
   findSession(tokenHash: string): Promise<SessionRecord | undefined>;

@@ -60,7 +60,7 @@ export class OperatorAdminService {
     await this.deps.store.transaction(async (tx) => {
       const current = await requireMember(tx, ctx.workspaceId, operatorId);
       if (current === role) return;
-      if (current === 'admin' && (await tx.countWorkspaceAdmins(ctx.workspaceId)) <= 1) throw lastAdmin();
+      if (current === 'admin' && (await tx.lockWorkspaceAdmins(ctx.workspaceId)) <= 1) throw lastAdmin();
       await tx.updateMembershipRole(ctx.workspaceId, operatorId, role);
       await tx.appendAudit(
         auditEntry(ctx, now, 'operator.update_role', `Changed the role of operator ${operatorId} from ${current} to ${role}`, [
@@ -74,7 +74,7 @@ export class OperatorAdminService {
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       const current = await requireMember(tx, ctx.workspaceId, operatorId);
-      if (current === 'admin' && (await tx.countWorkspaceAdmins(ctx.workspaceId)) <= 1) throw lastAdmin();
+      if (current === 'admin' && (await tx.lockWorkspaceAdmins(ctx.workspaceId)) <= 1) throw lastAdmin();
       await tx.removeMembership(ctx.workspaceId, operatorId);
       await tx.appendAudit(
         auditEntry(ctx, now, 'operator.remove', `Removed operator ${operatorId} (was ${current}) from the workspace`, [

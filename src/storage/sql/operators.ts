@@ -187,14 +187,16 @@ export function operatorSql(db: Executor): OperatorOps {
       return Number(result.numDeletedRows) > 0;
     },
 
-    async countWorkspaceAdmins(workspaceId) {
-      const row = await db
-        .selectFrom('operator_memberships')
-        .select((eb) => eb.fn.countAll().as('count'))
+    async lockWorkspaceAdmins(workspaceId) {
+      // A no-op update rather than SELECT ... FOR UPDATE, which SQLite does not have: it takes the same row locks on
+      // PostgreSQL, and counts the rows that are still admin once a concurrent transaction holding them commits.
+      const result = await db
+        .updateTable('operator_memberships')
+        .set((eb) => ({ role: eb.ref('role') }))
         .where('workspace_id', '=', workspaceId)
         .where('role', '=', 'admin')
-        .executeTakeFirstOrThrow();
-      return Number(row.count);
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
     },
 
     async insertSession(session) {

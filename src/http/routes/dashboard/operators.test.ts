@@ -89,6 +89,26 @@ describe('dashboard operator management', () => {
     expect(await t.server.store.findMembership(outsider.operatorId, other.workspaceId)).toBe('admin');
   });
 
+  it('two admins demoting or removing each other at once leave one admin (on PostgreSQL, concurrent transactions)', async () => {
+    for (let round = 0; round < 8; round++) {
+      const workspace = await t.newWorkspace();
+      const a = await signedInOperator(t, 'admin', workspace.workspaceId);
+      const b = await signedInOperator(t, 'admin', workspace.workspaceId);
+      const [first, second] = await Promise.all([
+        browse(t, a.browser, 'dashboard.updateOperatorRole', { operatorId: b.operatorId, role: 'member' }),
+        round % 2 === 0
+          ? browse(t, b.browser, 'dashboard.updateOperatorRole', { operatorId: a.operatorId, role: 'read_only' })
+          : browse(t, b.browser, 'dashboard.removeOperator', { operatorId: a.operatorId }),
+      ]);
+      // One wins; the other finds itself no longer admin (403) or its target the last admin (409).
+      const statuses = [first.status, second.status].sort();
+      expect(statuses[0], `round ${round}`).toBe(200);
+      expect([403, 409], `round ${round}`).toContain(statuses[1]);
+      const roles = await Promise.all([a, b].map((o) => t.server.store.findMembership(o.operatorId, workspace.workspaceId)));
+      expect(roles.filter((role) => role === 'admin'), `round ${round}`).toHaveLength(1);
+    }
+  });
+
   it('401: without a session; 403 without the CSRF header', async () => {
     const res = await browse(t, newBrowser(), 'dashboard.listOperators', {}, { workspaceId: t.workspaceId });
     expect(res.status).toBe(401);
