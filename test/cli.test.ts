@@ -86,6 +86,8 @@ describe('keyward CLI', { timeout: 120_000 }, () => {
       'root-key',
       'root-key',
       'root-key',
+      'operator',
+      'operator',
       'vault',
       'vault',
       'vault',
