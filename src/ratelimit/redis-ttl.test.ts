@@ -17,9 +17,21 @@ const DAY = 86_400_000;
 let limiter: RedisLimiter;
 let redis: Redis;
 
-beforeAll(() => {
+beforeAll(async () => {
   limiter = new RedisLimiter(REDIS_URL, PREFIX);
   redis = new Redis(REDIS_URL);
+  // A check made before the limiter's connection is up waits for it at most KEYWARD_REDIS_TIMEOUT_MS (50 ms by
+  // default, redis/client.ts), which a busy CI machine can exceed: wait until a check goes through. Cost 0 writes nothing.
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await limiter.check([{ key: 'connected', limit: 1, duration: MINUTE, cost: 0 }], T0);
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
 });
 afterAll(async () => {
   const keys = await keysUnder(PREFIX);

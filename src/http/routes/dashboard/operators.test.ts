@@ -105,7 +105,10 @@ describe('dashboard operator management', () => {
       expect(statuses[0], `round ${round}`).toBe(200);
       expect([403, 409], `round ${round}`).toContain(statuses[1]);
       const roles = await Promise.all([a, b].map((o) => t.server.store.findMembership(o.operatorId, workspace.workspaceId)));
-      expect(roles.filter((role) => role === 'admin'), `round ${round}`).toHaveLength(1);
+      expect(
+        roles.filter((role) => role === 'admin'),
+        `round ${round}`,
+      ).toHaveLength(1);
     }
   });
 
