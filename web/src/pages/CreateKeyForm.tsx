@@ -28,6 +28,11 @@ export function buildNewKey(apiId: string, form: FormState): NewKey | string {
       const amount = wholeNumber(form.refillAmount);
       if (Number.isNaN(amount) || amount < 1) return 'Refill amount must be a whole number of at least 1.';
       body.credits.refill = { interval: form.refillInterval, amount };
+      if (form.refillInterval === 'monthly') {
+        const day = wholeNumber(form.refillDay);
+        if (Number.isNaN(day) || day < 1 || day > 31) return 'Refill day must be a day of the month, 1 to 31.';
+        body.credits.refill.refillDay = day;
+      }
     }
   } else if (form.refillAmount.trim()) return 'A refill needs credits remaining.';
   const limitParts = [form.limitName.trim(), form.limit.trim(), form.limitSeconds.trim()];
@@ -59,6 +64,8 @@ export interface FormState {
   remaining: string;
   refillAmount: string;
   refillInterval: 'daily' | 'monthly';
+  /** Monthly refills only: the day of the month (the server takes the last day in shorter months). */
+  refillDay: string;
   limitName: string;
   limit: string;
   limitSeconds: string;
@@ -74,6 +81,7 @@ const EMPTY: FormState = {
   remaining: '',
   refillAmount: '',
   refillInterval: 'monthly',
+  refillDay: '1',
   limitName: '',
   limit: '',
   limitSeconds: '',
@@ -164,6 +172,15 @@ export function CreateKeyForm({ apiId, onCreated }: { apiId: string; onCreated(i
               <option value="monthly">Month</option>
             </select>
           </div>
+          {form.refillInterval === 'monthly' && (
+            <Field
+              label="Refill day"
+              inputMode="numeric"
+              hint="1 to 31; the last day in shorter months."
+              value={form.refillDay}
+              onChange={(e) => set('refillDay', e.target.value)}
+            />
+          )}
         </div>
       </fieldset>
       <fieldset>

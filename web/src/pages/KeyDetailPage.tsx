@@ -15,9 +15,13 @@ type Loaded = { kind: 'loading' } | { kind: 'failed'; error: unknown } | { kind:
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
-/** The grace periods offered on reroll: how long the old key keeps verifying, in milliseconds (keys.rerollKey's expiration). */
+/**
+ * The grace periods offered on reroll: how long the old key keeps verifying, in milliseconds (keys.rerollKey's expiration).
+ * The server rounds the old key's end up to the whole minute (src/contract/keys.ts, RerollKeyBody), so "none" still
+ * leaves it working until the next minute starts; the labels say so rather than promise "at once".
+ */
 export const GRACE_PERIODS = [
-  { label: 'None: the old key stops at once', ms: 0 },
+  { label: 'None (the old key stops within a minute)', ms: 0 },
   { label: '1 hour', ms: 3_600_000 },
   { label: '24 hours', ms: 86_400_000 },
   { label: '7 days', ms: 604_800_000 },
@@ -261,7 +265,10 @@ export function KeyDetailPage({ apiId, keyId }: { apiId: string; keyId: string }
           </form>
 
           <h3>Reroll</h3>
-          <p>A new key replaces this one with the same settings; the old one keeps working for the grace period.</p>
+          <p>
+            A new key replaces this one with the same settings; the old one keeps working for the grace period, which the server rounds up
+            to the whole minute.
+          </p>
           <div className="inline-form">
             <div className="field">
               <label htmlFor={`${ids}-grace`}>Grace period</label>
