@@ -164,6 +164,10 @@ describe('the Keys pages', { timeout: 240_000 }, () => {
 
         // Delete the new key, after a confirmation → NOT_FOUND, and back on the list, where only the old (expired) key is left.
         await page.getByRole('heading', { name: 'Key browser key' }).waitFor();
+        await page.getByLabel('Name', { exact: true }).fill('renamed key');
+        await page.getByRole('button', { name: 'Save name' }).click();
+        await page.getByRole('heading', { name: 'Key renamed key' }).waitFor();
+        expect(await verify(newKey)).toMatchObject({ valid: true, name: 'renamed key' });
         await page.getByRole('button', { name: 'Delete key' }).click();
         await page.getByRole('dialog').getByRole('button', { name: 'Delete key' }).click();
         await page.getByRole('heading', { name: 'Keys', exact: true }).waitFor();
