@@ -4,10 +4,12 @@ import { Loading } from './components/Loading';
 import { PageHeading } from './components/PageHeading';
 import { ApisPage } from './pages/ApisPage';
 import { EnrolMfaPage } from './pages/EnrolMfaPage';
+import { KeyDetailPage } from './pages/KeyDetailPage';
+import { KeysPage } from './pages/KeysPage';
 import { SetupPage } from './pages/SetupPage';
 import { SignInPage } from './pages/SignInPage';
 import { VerifyMfaPage } from './pages/VerifyMfaPage';
-import { navigate, pathOf, type Route, useRoute } from './router';
+import { navigate, pathOf, type Route, routeIds, routeOf, usePathname } from './router';
 import { useSession } from './session';
 import { Shell } from './shell/Shell';
 
@@ -21,7 +23,8 @@ const PUBLIC: readonly Route[] = ['setup', 'sign-in', 'home'];
 
 /** Which page the session allows at this address; anything else redirects to the page it does allow. */
 export function App() {
-  const route = useRoute();
+  const pathname = usePathname();
+  const route = routeOf(pathname);
   const { status } = useSession();
 
   if (status.kind === 'loading') return <Loading label="Loading Keyward…" block />;
@@ -40,9 +43,18 @@ export function App() {
   if (PUBLIC.includes(route) || route === 'mfa' || route === 'enrol') return <Redirect to={pathOf('apis')} />;
   return (
     <Shell session={session} route={route}>
-      {route === 'apis' ? <ApisPage /> : <NotFound />}
+      <Page route={route} pathname={pathname} />
     </Shell>
   );
+}
+
+/** The signed-in page at this address; a key page is keyed by its address, so another key's page starts afresh. */
+function Page({ route, pathname }: { route: Route; pathname: string }) {
+  const { apiId, keyId } = routeIds(pathname);
+  if (route === 'apis') return <ApisPage />;
+  if (route === 'keys') return <KeysPage key={pathname} apiId={apiId} />;
+  if (route === 'key') return <KeyDetailPage key={pathname} apiId={apiId} keyId={keyId} />;
+  return <NotFound />;
 }
 
 function NotFound() {

@@ -6,7 +6,7 @@ import { useEffect, useState } from 'react';
  */
 export const BASE = '/dashboard';
 
-export type Route = 'setup' | 'sign-in' | 'mfa' | 'enrol' | 'apis' | 'home' | 'not-found';
+export type Route = 'setup' | 'sign-in' | 'mfa' | 'enrol' | 'apis' | 'keys' | 'key' | 'home' | 'not-found';
 
 const ROUTES: Record<string, Route> = {
   '': 'home',
@@ -17,12 +17,29 @@ const ROUTES: Record<string, Route> = {
   apis: 'apis',
 };
 
-export function routeOf(pathname: string): Route {
-  const rest = pathname.startsWith(`${BASE}/`) ? pathname.slice(BASE.length + 1) : '';
-  return ROUTES[rest.replace(/\/+$/, '')] ?? 'not-found';
+/** The ids in an address: `apis/<apiId>/keys` (an API's keys) and `apis/<apiId>/keys/<keyId>` (one key). */
+const KEYS_PATH = /^apis\/([^/]+)\/keys(?:\/([^/]+))?$/;
+
+function restOf(pathname: string): string {
+  return (pathname.startsWith(`${BASE}/`) ? pathname.slice(BASE.length + 1) : '').replace(/\/+$/, '');
 }
 
-export const pathOf = (route: Exclude<Route, 'home' | 'not-found'>) => `${BASE}/${route}`;
+export function routeOf(pathname: string): Route {
+  const rest = restOf(pathname);
+  const keysPath = KEYS_PATH.exec(rest);
+  if (keysPath) return keysPath[2] ? 'key' : 'keys';
+  return ROUTES[rest] ?? 'not-found';
+}
+
+/** The API and key ids of the current address (see KEYS_PATH); empty strings where it names none. */
+export function routeIds(pathname: string = location.pathname): { apiId: string; keyId: string } {
+  const match = KEYS_PATH.exec(restOf(pathname));
+  return { apiId: match ? decodeURIComponent(match[1] ?? '') : '', keyId: match?.[2] ? decodeURIComponent(match[2]) : '' };
+}
+
+export const pathOf = (route: Exclude<Route, 'home' | 'not-found' | 'keys' | 'key'>) => `${BASE}/${route}`;
+export const keysPathOf = (apiId: string) => `${BASE}/apis/${encodeURIComponent(apiId)}/keys`;
+export const keyPathOf = (apiId: string, keyId: string) => `${keysPathOf(apiId)}/${encodeURIComponent(keyId)}`;
 
 const CHANGED = 'keyward:navigate';
 
@@ -33,11 +50,11 @@ export function navigate(path: string, options: { replace?: boolean } = {}): voi
   window.dispatchEvent(new Event(CHANGED));
 }
 
-/** The current route, updated on navigate() and on the browser's back and forward. */
-export function useRoute(): Route {
-  const [route, setRoute] = useState(() => routeOf(location.pathname));
+/** The current address's path, updated on navigate() and on the browser's back and forward. */
+export function usePathname(): string {
+  const [pathname, setPathname] = useState(() => location.pathname);
   useEffect(() => {
-    const update = () => setRoute(routeOf(location.pathname));
+    const update = () => setPathname(location.pathname);
     window.addEventListener('popstate', update);
     window.addEventListener(CHANGED, update);
     return () => {
@@ -45,5 +62,10 @@ export function useRoute(): Route {
       window.removeEventListener(CHANGED, update);
     };
   }, []);
-  return route;
+  return pathname;
+}
+
+/** The current route, updated on navigate() and on the browser's back and forward. */
+export function useRoute(): Route {
+  return routeOf(usePathname());
 }

@@ -4,7 +4,9 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { Field } from '../components/Field';
 import { Loading } from '../components/Loading';
+import { Link } from '../components/Link';
 import { PageHeading } from '../components/PageHeading';
+import { keysPathOf } from '../router';
 import { useSession } from '../session';
 
 type Listing = { kind: 'loading' } | { kind: 'failed'; error: unknown } | { kind: 'loaded'; list: ApiPage };
@@ -119,6 +121,7 @@ export function ApisPage() {
 
       <section aria-labelledby="api-list">
         <h2 id="api-list">Your APIs</h2>
+        <p className="hint">Open an API to see and manage its keys.</p>
         {listing.kind === 'loading' && <Loading label="Loading APIs…" block />}
         {listing.kind === 'failed' && (
           <>
@@ -150,7 +153,9 @@ export function ApisPage() {
               <tbody>
                 {listing.list.apis.map((api) => (
                   <tr key={api.id}>
-                    <td>{api.name}</td>
+                    <td>
+                      <Link href={keysPathOf(api.id)}>{api.name}</Link>
+                    </td>
                     <td>
                       <code>{api.id}</code>
                     </td>

@@ -1,0 +1,83 @@
+import { call, callPage } from './client';
+
+/** The `keys.*` operations and apis.listKeys, as the Keys pages use them (shapes from src/contract/keys.ts). */
+
+export interface Refill {
+  interval: 'daily' | 'monthly';
+  amount: number;
+  refillDay?: number;
+}
+
+export interface Credits {
+  /** null: unlimited. */
+  remaining: number | null;
+  refill?: Refill;
+}
+
+export interface Ratelimit {
+  id: string;
+  name: string;
+  limit: number;
+  /** Milliseconds. */
+  duration: number;
+  autoApply: boolean;
+}
+
+export interface Key {
+  keyId: string;
+  start: string;
+  enabled: boolean;
+  createdAt: number;
+  name?: string;
+  meta?: Record<string, unknown>;
+  updatedAt?: number;
+  lastUsedAt?: number;
+  expires?: number;
+  permissions?: string[];
+  roles?: string[];
+  credits?: Credits;
+  identity?: { id: string; externalId: string; meta?: Record<string, unknown> };
+  ratelimits?: Ratelimit[];
+}
+
+export interface KeyPage {
+  keys: Key[];
+  cursor?: string;
+}
+
+/** What keys.createKey takes from the form; absent fields are left to the API's defaults. */
+export interface NewKey {
+  apiId: string;
+  name?: string;
+  prefix?: string;
+  externalId?: string;
+  expires?: number;
+  credits?: { remaining: number | null; refill?: Refill };
+  ratelimits?: { name: string; limit: number; duration: number }[];
+  meta?: Record<string, unknown>;
+  enabled: boolean;
+}
+
+/** The plaintext key, answered once by createKey and rerollKey: held only by the dialog that shows it. */
+export interface IssuedKey {
+  keyId: string;
+  key: string;
+}
+
+/** One API's keys a page (100) at a time; pass the previous page's cursor for the next. */
+export async function listKeys(apiId: string, cursor?: string): Promise<KeyPage> {
+  const answer = await callPage<Key[]>('apis.listKeys', cursor ? { apiId, cursor } : { apiId });
+  const next = answer.pagination?.hasMore ? answer.pagination.cursor : undefined;
+  return next ? { keys: answer.data, cursor: next } : { keys: answer.data };
+}
+
+export const keys = {
+  create: (key: NewKey) => call<IssuedKey>('keys.createKey', key),
+  get: (keyId: string) => call<Key>('keys.getKey', { keyId }),
+  update: (keyId: string, change: { enabled?: boolean; name?: string | null }) =>
+    call<Record<string, never>>('keys.updateKey', { keyId, ...change }),
+  setCredits: (keyId: string, value: number | null) => call<unknown>('keys.updateCredits', { keyId, operation: 'set', value }),
+  /** `expiration`: milliseconds the old key keeps verifying (0: it stops at once). */
+  reroll: (keyId: string, expiration: number) => call<IssuedKey>('keys.rerollKey', { keyId, expiration }),
+  delete: (keyId: string) => call<Record<string, never>>('keys.deleteKey', { keyId }),
+};

@@ -1,0 +1,45 @@
+import { useEffect, useRef } from 'react';
+import type { IssuedKey } from '../api/keys';
+import { CopyButton } from './CopyButton';
+
+/**
+ * The plaintext of a new key, shown the one time the server sends it (keys.createKey, keys.rerollKey): Keyward keeps only
+ * its hash. The parent holds the key only while this dialog is open and drops it in onClose, so nothing keeps it after.
+ */
+export function IssuedKeyDialog({ title, issued, onClose }: { title: string; issued: IssuedKey; onClose(): void }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const element = dialog.current;
+    if (!element) return;
+    if (!element.open) element.showModal();
+    return () => element.close();
+  }, []);
+  return (
+    <dialog
+      ref={dialog}
+      aria-labelledby="issued-key-title"
+      onCancel={(event) => {
+        event.preventDefault();
+        onClose();
+      }}
+    >
+      <h2 id="issued-key-title">{title}</h2>
+      <p className="notice">
+        <strong>Copy this key now: it will not be shown again.</strong> Keyward stores only its hash; if it is lost, reroll the key.
+      </p>
+      <p>
+        <label htmlFor="issued-key-value">Key</label>
+        <input id="issued-key-value" className="issued-key" readOnly value={issued.key} onFocus={(event) => event.target.select()} />
+      </p>
+      <p>
+        Key id: <code>{issued.keyId}</code>
+      </p>
+      <div className="actions">
+        <CopyButton text={issued.key} label="Copy key" />
+        <button type="button" onClick={onClose}>
+          I have saved it, close
+        </button>
+      </div>
+    </dialog>
+  );
+}

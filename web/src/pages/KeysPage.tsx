@@ -1,0 +1,185 @@
+import { useCallback, useEffect, useId, useState } from 'react';
+import { type IssuedKey, type Key, type KeyPage, listKeys } from '../api/keys';
+import { ErrorMessage } from '../components/ErrorMessage';
+import { IssuedKeyDialog } from '../components/IssuedKeyDialog';
+import { Link } from '../components/Link';
+import { Loading } from '../components/Loading';
+import { PageHeading } from '../components/PageHeading';
+import { keyPathOf, pathOf } from '../router';
+import { useSession } from '../session';
+import { CreateKeyForm } from './CreateKeyForm';
+
+type Listing = { kind: 'loading' } | { kind: 'failed'; error: unknown } | { kind: 'loaded'; list: KeyPage };
+type StateFilter = 'all' | 'enabled' | 'disabled';
+
+const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** Whether a key matches the search: its name, its start (prefix and first characters) or its identity's external id. */
+export function matchesSearch(key: Key, search: string): boolean {
+  const needle = search.trim().toLowerCase();
+  if (!needle) return true;
+  return [key.name, key.start, key.identity?.externalId].some((text) => text?.toLowerCase().includes(needle));
+}
+
+export const creditsText = (key: Key) =>
+  key.credits === undefined || key.credits.remaining === null ? 'Unlimited' : key.credits.remaining.toLocaleString();
+
+/** One API's keys (apis.listKeys, 100 a page), searched and filtered among those loaded, and the create-key form. */
+export function KeysPage({ apiId }: { apiId: string }) {
+  const { workspace } = useSession();
+  const readOnly = workspace?.role === 'read_only';
+  const [listing, setListing] = useState<Listing>({ kind: 'loading' });
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [moreError, setMoreError] = useState<unknown>();
+  const [search, setSearch] = useState('');
+  const [stateFilter, setStateFilter] = useState<StateFilter>('all');
+  const [issued, setIssued] = useState<IssuedKey>();
+  const ids = useId();
+
+  const load = useCallback(async () => {
+    setMoreError(undefined);
+    try {
+      setListing({ kind: 'loaded', list: await listKeys(apiId) });
+    } catch (error) {
+      setListing({ kind: 'failed', error });
+    }
+  }, [apiId]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const loadMore = async () => {
+    if (listing.kind !== 'loaded' || !listing.list.cursor) return;
+    const shown = listing.list;
+    setLoadingMore(true);
+    setMoreError(undefined);
+    try {
+      const next = await listKeys(apiId, shown.cursor);
+      setListing({ kind: 'loaded', list: { ...next, keys: [...shown.keys, ...next.keys] } });
+    } catch (error) {
+      setMoreError(error);
+    } finally {
+      setLoadingMore(false);
+    }
+  };
+
+  const shown =
+    listing.kind === 'loaded'
+      ? listing.list.keys.filter(
+          (key) => matchesSearch(key, search) && (stateFilter === 'all' || key.enabled === (stateFilter === 'enabled')),
+        )
+      : [];
+
+  return (
+    <>
+      <p>
+        <Link href={pathOf('apis')}>← APIs</Link>
+      </p>
+      <PageHeading>Keys</PageHeading>
+      <p className="lead">
+        The keys of API <code>{apiId}</code>. A key's secret is shown once, when it is created or rerolled.
+      </p>
+
+      <section aria-labelledby="key-list">
+        <h2 id="key-list">Keys of this API</h2>
+        <div className="toolbar">
+          <div className="field">
+            <label htmlFor={`${ids}-search`}>Search keys</label>
+            <input
+              id={`${ids}-search`}
+              type="search"
+              aria-describedby={`${ids}-search-hint`}
+              value={search}
+              onChange={(e) => setSearch(e.target.value)}
+            />
+            <p className="hint" id={`${ids}-search-hint`}>
+              By name, start or identity external id, among the keys loaded
+              {listing.kind === 'loaded' && listing.list.cursor ? ' (load more to search further)' : ''}.
+            </p>
+          </div>
+          <div className="field">
+            <label htmlFor={`${ids}-state`}>Show</label>
+            <select id={`${ids}-state`} value={stateFilter} onChange={(e) => setStateFilter(e.target.value as StateFilter)}>
+              <option value="all">All keys</option>
+              <option value="enabled">Enabled only</option>
+              <option value="disabled">Disabled only</option>
+            </select>
+          </div>
+        </div>
+        {listing.kind === 'loading' && <Loading label="Loading keys…" block />}
+        {listing.kind === 'failed' && (
+          <>
+            <ErrorMessage error={listing.error} />
+            <button type="button" className="secondary" onClick={() => void load()}>
+              Try again
+            </button>
+          </>
+        )}
+        {listing.kind === 'loaded' && listing.list.keys.length === 0 && (
+          <p className="empty">No keys yet.{readOnly ? '' : ' Create one below.'}</p>
+        )}
+        {listing.kind === 'loaded' && listing.list.keys.length > 0 && shown.length === 0 && (
+          <p className="empty" role="status">
+            No loaded key matches.
+          </p>
+        )}
+        {shown.length > 0 && (
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus so a keyboard can scroll it sideways on a narrow screen (axe's scrollable-region-focusable), as on the APIs page.
+          <section className="table-scroll" aria-label="Keys table" tabIndex={0}>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Start</th>
+                  <th scope="col">Identity</th>
+                  <th scope="col">Credits</th>
+                  <th scope="col">Enabled</th>
+                  <th scope="col">Created</th>
+                </tr>
+              </thead>
+              <tbody>
+                {shown.map((key) => (
+                  <tr key={key.keyId}>
+                    <td>
+                      <Link href={keyPathOf(apiId, key.keyId)}>{key.name ?? key.keyId}</Link>
+                    </td>
+                    <td>
+                      <code>{key.start}…</code>
+                    </td>
+                    <td>{key.identity?.externalId ?? '—'}</td>
+                    <td>{creditsText(key)}</td>
+                    <td>{key.enabled ? 'Yes' : 'No'}</td>
+                    <td>{when.format(key.createdAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+        )}
+        {listing.kind === 'loaded' && listing.list.cursor && (
+          <>
+            <button type="button" className="secondary" disabled={loadingMore} onClick={() => void loadMore()}>
+              {loadingMore ? 'Loading…' : 'Load more'}
+            </button>
+            <ErrorMessage error={moreError} />
+          </>
+        )}
+      </section>
+
+      {!readOnly && (
+        <section aria-labelledby="create-key">
+          <h2 id="create-key">Create a key</h2>
+          <CreateKeyForm
+            apiId={apiId}
+            onCreated={(key) => {
+              setIssued(key);
+              void load();
+            }}
+          />
+        </section>
+      )}
+
+      {issued && <IssuedKeyDialog title="Your new key" issued={issued} onClose={() => setIssued(undefined)} />}
+    </>
+  );
+}
