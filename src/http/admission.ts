@@ -41,45 +41,28 @@ export function bearerToken(header: string | undefined): string {
 export function admission<Target>(deps: AdmissionDeps, setHeader: (target: Target, name: string, value: string) => void): Admit<Target> {
   const { authentication, workspaceLimit, trustProxy, operators } = deps;
   return async (req, requestId, target) => {
+    const sourceIp = clientIp(req, trustProxy);
+    const userAgent = req.headers['user-agent'] ?? null;
     // A bearer key wins over a cookie: only a request with no Authorization header at all acts as an operator.
-    if (operators && req.headers.authorization === undefined) {
-      const token = sessionToken(req);
-      if (token !== undefined)
-        return operatorAdmission(operators, workspaceLimit, req, requestId, trustProxy, token, (name, value) =>
-          setHeader(target, name, value),
-        );
+    const session = operators && req.headers.authorization === undefined ? sessionToken(req) : undefined;
+    let context: RequestContext;
+    /** The workspace's own API rate limit; operators' sessions get the server-wide one (decision 0015). */
+    let ownLimit: number | null = null;
+    if (session !== undefined) {
+      context = await operators!.contextFor(
+        { sessionToken: session, csrfToken: headerValue(req, CSRF_HEADER), workspaceId: headerValue(req, WORKSPACE_HEADER) },
+        { requestId, sourceIp, userAgent },
+      );
+    } else {
+      const principal = authentication.principalOf(await authentication.lookUp(bearerToken(req.headers.authorization)));
+      ownLimit = principal.apiRateLimit;
+      context = contextFor(principal, requestId, sourceIp, userAgent);
     }
-    const principal = authentication.principalOf(await authentication.lookUp(bearerToken(req.headers.authorization)));
     // Right after authentication, before the operation does anything.
-    const apiLimit = workspaceLimit?.limitFor(principal.apiRateLimit) ?? null;
-    if (apiLimit !== null) await workspaceLimit!.enforce(principal.workspaceId, apiLimit, (name, value) => setHeader(target, name, value));
-    const context = contextFor(principal, requestId, clientIp(req, trustProxy), req.headers['user-agent'] ?? null);
+    const apiLimit = workspaceLimit?.limitFor(ownLimit) ?? null;
+    if (apiLimit !== null) await workspaceLimit!.enforce(context.workspaceId, apiLimit, (name, value) => setHeader(target, name, value));
     // Only a request that sent X-Forwarded-For pays more than a header lookup (verify's whitelist warning reads it).
     if (forwardedForIgnored(req, trustProxy)) context.forwardedForIgnored = true;
     return context;
   };
-}
-
-/**
- * A dashboard operator's request (decision 0015): its session, CSRF header and workspace header decide the context
- * (services/operators/operator-authentication.ts); then the workspace API limit, as for a root key.
- */
-async function operatorAdmission(
-  operators: OperatorAuthentication,
-  workspaceLimit: WorkspaceRateLimit | undefined,
-  req: IncomingMessage,
-  requestId: string,
-  trustProxy: ProxyTrust,
-  token: string,
-  setHeader: (name: string, value: string) => void,
-): Promise<RequestContext> {
-  const client = { requestId, sourceIp: clientIp(req, trustProxy), userAgent: req.headers['user-agent'] ?? null };
-  const context = await operators.contextFor(
-    { sessionToken: token, csrfToken: headerValue(req, CSRF_HEADER), workspaceId: headerValue(req, WORKSPACE_HEADER) },
-    client,
-  );
-  const apiLimit = workspaceLimit?.limitFor(null) ?? null;
-  if (apiLimit !== null) await workspaceLimit!.enforce(context.workspaceId, apiLimit, setHeader);
-  if (forwardedForIgnored(req, trustProxy)) context.forwardedForIgnored = true;
-  return context;
 }
