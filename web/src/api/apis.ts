@@ -1,4 +1,4 @@
-import { call, callPage } from './client';
+import { call, type ListPage, listPage } from './client';
 
 export interface Api {
   id: string;
@@ -6,18 +6,8 @@ export interface Api {
   createdAt: number;
 }
 
-/** One page of the workspace's APIs, in creation order; `cursor` is where the next page starts, absent on the last one. */
-export interface ApiPage {
-  apis: Api[];
-  cursor?: string;
-}
-
-/** The workspace's APIs a page (100) at a time, with `apis.listApis`; pass the previous page's cursor for the next. */
-export async function listApis(cursor?: string): Promise<ApiPage> {
-  const answer = await callPage<Api[]>('apis.listApis', cursor ? { cursor } : {});
-  const next = answer.pagination?.hasMore ? answer.pagination.cursor : undefined;
-  return next ? { apis: answer.data, cursor: next } : { apis: answer.data };
-}
+/** The workspace's APIs in creation order, a page (100) at a time, with `apis.listApis`. */
+export const listApis = (cursor?: string): Promise<ListPage<Api>> => listPage<Api>('apis.listApis', {}, cursor);
 
 export const apis = {
   create: (name: string) => call<{ apiId: string }>('apis.createApi', { name }),

@@ -93,6 +93,19 @@ interface ApiErrorBody {
   errors: FieldProblem[];
 }
 
+/** One page of a list operation's items; `cursor` is where the next page starts, absent on the last one. */
+export interface ListPage<T> {
+  items: T[];
+  cursor?: string;
+}
+
+/** Calls a list operation for the page after `cursor` (the first page without one). */
+export async function listPage<T>(operation: string, body: object, cursor?: string): Promise<ListPage<T>> {
+  const answer = await callPage<T[]>(operation, cursor ? { ...body, cursor } : body);
+  const next = answer.pagination?.hasMore ? answer.pagination.cursor : undefined;
+  return next ? { items: answer.data, cursor: next } : { items: answer.data };
+}
+
 export async function call<T>(operation: string, body: object = {}): Promise<T> {
   return (await callPage<T>(operation, body)).data;
 }

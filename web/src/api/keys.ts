@@ -1,4 +1,4 @@
-import { call, callPage } from './client';
+import { call, type ListPage, listPage } from './client';
 
 /** The `keys.*` operations and apis.listKeys, as the Keys pages use them (shapes from src/contract/keys.ts). */
 
@@ -40,11 +40,6 @@ export interface Key {
   ratelimits?: Ratelimit[];
 }
 
-export interface KeyPage {
-  keys: Key[];
-  cursor?: string;
-}
-
 /** What keys.createKey takes from the form; absent fields are left to the API's defaults. */
 export interface NewKey {
   apiId: string;
@@ -64,12 +59,8 @@ export interface IssuedKey {
   key: string;
 }
 
-/** One API's keys a page (100) at a time; pass the previous page's cursor for the next. */
-export async function listKeys(apiId: string, cursor?: string): Promise<KeyPage> {
-  const answer = await callPage<Key[]>('apis.listKeys', cursor ? { apiId, cursor } : { apiId });
-  const next = answer.pagination?.hasMore ? answer.pagination.cursor : undefined;
-  return next ? { keys: answer.data, cursor: next } : { keys: answer.data };
-}
+/** One API's keys, a page (100) at a time, with `apis.listKeys`. */
+export const listKeys = (apiId: string, cursor?: string): Promise<ListPage<Key>> => listPage<Key>('apis.listKeys', { apiId }, cursor);
 
 export const keys = {
   create: (key: NewKey) => call<IssuedKey>('keys.createKey', key),

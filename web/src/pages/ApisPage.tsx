@@ -1,5 +1,5 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { type Api, type ApiPage, apis, listApis } from '../api/apis';
+import { type FormEvent, useState } from 'react';
+import { type Api, apis, listApis } from '../api/apis';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { Field } from '../components/Field';
@@ -8,8 +8,7 @@ import { Link } from '../components/Link';
 import { PageHeading } from '../components/PageHeading';
 import { keysPathOf } from '../router';
 import { useSession } from '../session';
-
-type Listing = { kind: 'loading' } | { kind: 'failed'; error: unknown } | { kind: 'loaded'; list: ApiPage };
+import { LoadMore, usePagedList } from './paged-list';
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -17,7 +16,8 @@ const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle
 export function ApisPage() {
   const { workspace } = useSession();
   const readOnly = workspace?.role === 'read_only';
-  const [listing, setListing] = useState<Listing>({ kind: 'loading' });
+  const list = usePagedList(listApis);
+  const { listing, reload: load } = list;
   const [name, setName] = useState('');
   const [creating, setCreating] = useState(false);
   const [createError, setCreateError] = useState<unknown>();
@@ -25,36 +25,6 @@ export function ApisPage() {
   const [deleting, setDeleting] = useState<Api>();
   const [deleteBusy, setDeleteBusy] = useState(false);
   const [deleteError, setDeleteError] = useState<unknown>();
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [moreError, setMoreError] = useState<unknown>();
-
-  /** From the first page again: after a create or a delete the pages already read no longer line up. */
-  const load = useCallback(async () => {
-    setMoreError(undefined);
-    try {
-      setListing({ kind: 'loaded', list: await listApis() });
-    } catch (error) {
-      setListing({ kind: 'failed', error });
-    }
-  }, []);
-
-  const loadMore = async () => {
-    if (listing.kind !== 'loaded' || !listing.list.cursor) return;
-    const shown = listing.list;
-    setLoadingMore(true);
-    setMoreError(undefined);
-    try {
-      const next = await listApis(shown.cursor);
-      setListing({ kind: 'loaded', list: { ...next, apis: [...shown.apis, ...next.apis] } });
-    } catch (error) {
-      setMoreError(error);
-    } finally {
-      setLoadingMore(false);
-    }
-  };
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   const create = async (event: FormEvent) => {
     event.preventDefault();
@@ -131,10 +101,10 @@ export function ApisPage() {
             </button>
           </>
         )}
-        {listing.kind === 'loaded' && listing.list.apis.length === 0 && (
+        {listing.kind === 'loaded' && listing.items.length === 0 && (
           <p className="empty">No APIs yet.{readOnly ? '' : ' Create one above to start issuing keys.'}</p>
         )}
-        {listing.kind === 'loaded' && listing.list.apis.length > 0 && (
+        {listing.kind === 'loaded' && listing.items.length > 0 && (
           // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus so a keyboard can scroll it sideways on a narrow screen when nothing in it does (read-only operators have no buttons there); WCAG 2.1.1, axe's scrollable-region-focusable.
           <section className="table-scroll" aria-label="APIs table" tabIndex={0}>
             <table>
@@ -151,7 +121,7 @@ export function ApisPage() {
                 </tr>
               </thead>
               <tbody>
-                {listing.list.apis.map((api) => (
+                {listing.items.map((api) => (
                   <tr key={api.id}>
                     <td>
                       <Link href={keysPathOf(api.id)}>{api.name}</Link>
@@ -181,14 +151,7 @@ export function ApisPage() {
             </table>
           </section>
         )}
-        {listing.kind === 'loaded' && listing.list.cursor && (
-          <>
-            <button type="button" className="secondary" disabled={loadingMore} onClick={() => void loadMore()}>
-              {loadingMore ? 'Loading…' : 'Load more'}
-            </button>
-            <ErrorMessage error={moreError} />
-          </>
-        )}
+        <LoadMore list={list} />
       </section>
 
       {deleting && (

@@ -1,5 +1,5 @@
-import { useCallback, useEffect, useId, useState } from 'react';
-import { type IssuedKey, type Key, type KeyPage, listKeys } from '../api/keys';
+import { useCallback, useId, useState } from 'react';
+import { type IssuedKey, type Key, listKeys } from '../api/keys';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { IssuedKeyDialog } from '../components/IssuedKeyDialog';
 import { Link } from '../components/Link';
@@ -8,8 +8,8 @@ import { PageHeading } from '../components/PageHeading';
 import { keyPathOf, pathOf } from '../router';
 import { useSession } from '../session';
 import { CreateKeyForm } from './CreateKeyForm';
+import { LoadMore, usePagedList } from './paged-list';
 
-type Listing = { kind: 'loading' } | { kind: 'failed'; error: unknown } | { kind: 'loaded'; list: KeyPage };
 type StateFilter = 'all' | 'enabled' | 'disabled';
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -28,46 +28,16 @@ export const creditsText = (key: Key) =>
 export function KeysPage({ apiId }: { apiId: string }) {
   const { workspace } = useSession();
   const readOnly = workspace?.role === 'read_only';
-  const [listing, setListing] = useState<Listing>({ kind: 'loading' });
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [moreError, setMoreError] = useState<unknown>();
+  const list = usePagedList(useCallback((cursor?: string) => listKeys(apiId, cursor), [apiId]));
+  const { listing, reload: load } = list;
   const [search, setSearch] = useState('');
   const [stateFilter, setStateFilter] = useState<StateFilter>('all');
   const [issued, setIssued] = useState<IssuedKey>();
   const ids = useId();
 
-  const load = useCallback(async () => {
-    setMoreError(undefined);
-    try {
-      setListing({ kind: 'loaded', list: await listKeys(apiId) });
-    } catch (error) {
-      setListing({ kind: 'failed', error });
-    }
-  }, [apiId]);
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  const loadMore = async () => {
-    if (listing.kind !== 'loaded' || !listing.list.cursor) return;
-    const shown = listing.list;
-    setLoadingMore(true);
-    setMoreError(undefined);
-    try {
-      const next = await listKeys(apiId, shown.cursor);
-      setListing({ kind: 'loaded', list: { ...next, keys: [...shown.keys, ...next.keys] } });
-    } catch (error) {
-      setMoreError(error);
-    } finally {
-      setLoadingMore(false);
-    }
-  };
-
   const shown =
     listing.kind === 'loaded'
-      ? listing.list.keys.filter(
-          (key) => matchesSearch(key, search) && (stateFilter === 'all' || key.enabled === (stateFilter === 'enabled')),
-        )
+      ? listing.items.filter((key) => matchesSearch(key, search) && (stateFilter === 'all' || key.enabled === (stateFilter === 'enabled')))
       : [];
 
   return (
@@ -94,7 +64,7 @@ export function KeysPage({ apiId }: { apiId: string }) {
             />
             <p className="hint" id={`${ids}-search-hint`}>
               By name, start or identity external id, among the keys loaded
-              {listing.kind === 'loaded' && listing.list.cursor ? ' (load more to search further)' : ''}.
+              {listing.kind === 'loaded' && listing.cursor ? ' (load more to search further)' : ''}.
             </p>
           </div>
           <div className="field">
@@ -115,10 +85,10 @@ export function KeysPage({ apiId }: { apiId: string }) {
             </button>
           </>
         )}
-        {listing.kind === 'loaded' && listing.list.keys.length === 0 && (
+        {listing.kind === 'loaded' && listing.items.length === 0 && (
           <p className="empty">No keys yet.{readOnly ? '' : ' Create one below.'}</p>
         )}
-        {listing.kind === 'loaded' && listing.list.keys.length > 0 && shown.length === 0 && (
+        {listing.kind === 'loaded' && listing.items.length > 0 && shown.length === 0 && (
           <p className="empty" role="status">
             No loaded key matches.
           </p>
@@ -156,14 +126,7 @@ export function KeysPage({ apiId }: { apiId: string }) {
             </table>
           </section>
         )}
-        {listing.kind === 'loaded' && listing.list.cursor && (
-          <>
-            <button type="button" className="secondary" disabled={loadingMore} onClick={() => void loadMore()}>
-              {loadingMore ? 'Loading…' : 'Load more'}
-            </button>
-            <ErrorMessage error={moreError} />
-          </>
-        )}
+        <LoadMore list={list} />
       </section>
 
       {!readOnly && (

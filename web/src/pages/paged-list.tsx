@@ -1,0 +1,58 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { ListPage } from '../api/client';
+import { ErrorMessage } from '../components/ErrorMessage';
+
+export type Listing<T> = { kind: 'loading' } | { kind: 'failed'; error: unknown } | ({ kind: 'loaded' } & ListPage<T>);
+
+/**
+ * A list read a page at a time: the first page when `fetchPage` changes (keep it stable with useCallback) and on
+ * `reload()` (after a create or a delete the pages already read no longer line up), later pages appended by
+ * `loadMore()`, whose failure is shown beside its button and leaves the list as it was.
+ */
+export function usePagedList<T>(fetchPage: (cursor?: string) => Promise<ListPage<T>>) {
+  const [listing, setListing] = useState<Listing<T>>({ kind: 'loading' });
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [moreError, setMoreError] = useState<unknown>();
+
+  const reload = useCallback(async () => {
+    setMoreError(undefined);
+    try {
+      setListing({ kind: 'loaded', ...(await fetchPage()) });
+    } catch (error) {
+      setListing({ kind: 'failed', error });
+    }
+  }, [fetchPage]);
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+
+  const loadMore = async () => {
+    if (listing.kind !== 'loaded' || !listing.cursor) return;
+    const shown = listing.items;
+    setLoadingMore(true);
+    setMoreError(undefined);
+    try {
+      const next = await fetchPage(listing.cursor);
+      setListing({ kind: 'loaded', ...next, items: [...shown, ...next.items] });
+    } catch (error) {
+      setMoreError(error);
+    } finally {
+      setLoadingMore(false);
+    }
+  };
+
+  return { listing, reload, loadMore, loadingMore, moreError };
+}
+
+/** The "Load more" button while there is a next page, and why the last attempt failed. */
+export function LoadMore<T>({ list }: { list: ReturnType<typeof usePagedList<T>> }) {
+  if (list.listing.kind !== 'loaded' || !list.listing.cursor) return null;
+  return (
+    <>
+      <button type="button" className="secondary" disabled={list.loadingMore} onClick={() => void list.loadMore()}>
+        {list.loadingMore ? 'Loading…' : 'Load more'}
+      </button>
+      <ErrorMessage error={list.moreError} />
+    </>
+  );
+}
