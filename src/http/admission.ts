@@ -46,13 +46,13 @@ export function admission<Target>(deps: AdmissionDeps, setHeader: (target: Targe
     // A bearer key wins over a cookie: only a request with no Authorization header at all acts as an operator.
     const session = operators && req.headers.authorization === undefined ? sessionToken(req) : undefined;
     let context: RequestContext;
-    /** The workspace's own API rate limit; operators' sessions get the server-wide one (decision 0015). */
-    let ownLimit: number | null = null;
+    /** The workspace's own API rate limit (null: the server-wide one), whoever acts in it. */
+    let ownLimit: number | null;
     if (session !== undefined) {
-      context = await operators!.contextFor(
+      ({ context, apiRateLimit: ownLimit } = await operators!.contextFor(
         { sessionToken: session, csrfToken: headerValue(req, CSRF_HEADER), workspaceId: headerValue(req, WORKSPACE_HEADER) },
         { requestId, sourceIp, userAgent },
-      );
+      ));
     } else {
       const principal = authentication.principalOf(await authentication.lookUp(bearerToken(req.headers.authorization)));
       ownLimit = principal.apiRateLimit;

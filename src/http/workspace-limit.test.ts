@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type CallResult, type TestServer } from '../../test/harness.js';
+import { browse, signedInOperator } from '../../test/dashboard-fixtures.js';
 
 /** The optional per-workspace API rate limit (docs/unkey-compatibility.md, "Workspace API rate limit"), on the test clock. */
 
@@ -143,5 +144,38 @@ describe('workspace API rate limit: KEYWARD_WORKSPACE_RATE_LIMIT as the default'
     const generous = await t.newWorkspace();
     await t.server.services.workspaces.setApiRateLimit(generous.workspaceId, 4);
     expect(await calls(generous.rootKey, 5)).toEqual([200, 200, 200, 200, 429]);
+  });
+});
+
+describe("workspace API rate limit: a dashboard operator's session counts against the workspace's own limit", () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ env: { KEYWARD_WORKSPACE_RATE_LIMIT: '100' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('a workspace limited to 2 per minute refuses its operator the third call, as it would a root key', async () => {
+    freshMinute(t);
+    const ws = await t.newWorkspace();
+    const { browser } = await signedInOperator(t, 'admin', ws.workspaceId);
+    expect(await t.server.services.workspaces.setApiRateLimit(ws.workspaceId, 2)).toBe(true);
+    const first = await browse(t, browser, 'apis.createApi', { name: 'one' });
+    expect(first.status).toBe(200);
+    expect(headersOf(first)).toMatchObject({ limit: '2', remaining: '1' });
+    expect((await browse(t, browser, 'apis.createApi', { name: 'two' })).status).toBe(200);
+    const refused = await browse(t, browser, 'apis.createApi', { name: 'three' });
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.type).toMatch(/workspace_rate_limited$/);
+    // The root key of the same workspace shares the count.
+    expect((await t.call('apis.createApi', { name: 'root key' }, { rootKey: ws.rootKey })).status).toBe(429);
+  });
+
+  it('a workspace without its own limit gets the server-wide one in a session too', async () => {
+    freshMinute(t);
+    const ws = await t.newWorkspace();
+    const { browser } = await signedInOperator(t, 'admin', ws.workspaceId);
+    expect(headersOf(await browse(t, browser, 'apis.createApi', { name: 'default' }))).toMatchObject({ limit: '100', remaining: '99' });
   });
 });

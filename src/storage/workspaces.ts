@@ -7,10 +7,14 @@ export interface WorkspaceRecord {
   createdAt: number;
 }
 
-/** A live workspace as `keyward workspaces list` shows it (issue 12, finding 8): never a secret. */
-export interface WorkspaceSummary extends WorkspaceRecord {
+/** A live workspace as the store finds it by id. */
+export interface LiveWorkspace extends WorkspaceRecord {
   /** Requests per minute of its own; null: KEYWARD_WORKSPACE_RATE_LIMIT applies. */
   apiRateLimit: number | null;
+}
+
+/** A live workspace as `keyward workspaces list` shows it (issue 12, finding 8): never a secret. */
+export interface WorkspaceSummary extends LiveWorkspace {
   /** Its root keys not deleted (expired or disabled ones included). */
   rootKeys: number;
 }
@@ -20,7 +24,7 @@ export interface WorkspaceOps {
   /** Marks the first start done; false if it already was (so it happens once). */
   claimFirstStart(now: number): Promise<boolean>;
   /** The live workspace with this id. */
-  findWorkspace(workspaceId: string): Promise<WorkspaceRecord | undefined>;
+  findWorkspace(workspaceId: string): Promise<LiveWorkspace | undefined>;
   /** Every live workspace, oldest first. */
   listWorkspaces(): Promise<WorkspaceSummary[]>;
   /**

@@ -12,6 +12,12 @@ export interface OperatorCredentials {
   workspaceId: string | undefined;
 }
 
+/** An operator's request context, and the workspace's own API rate limit (null: the server-wide one applies). */
+export interface OperatorAdmission {
+  context: RequestContext;
+  apiRateLimit: number | null;
+}
+
 /**
  * A dashboard operator acting on /v2/*: an `active` session, the CSRF header, and a workspace it belongs to
  * (`x-keyward-workspace`). It acts with its role's permissions there (core/operator-roles.ts), through the very
@@ -20,7 +26,7 @@ export interface OperatorCredentials {
 export class OperatorAuthentication {
   constructor(private readonly deps: { store: Store; dashboard: DashboardService }) {}
 
-  async contextFor(credentials: OperatorCredentials, client: ClientInfo): Promise<RequestContext> {
+  async contextFor(credentials: OperatorCredentials, client: ClientInfo): Promise<OperatorAdmission> {
     const current = await this.deps.dashboard.session(credentials.sessionToken, { states: ['active'], csrf: credentials.csrfToken });
     const { workspaceId } = credentials;
     if (workspaceId === undefined || workspaceId === '') {
@@ -33,6 +39,9 @@ export class OperatorAuthentication {
     if (role === undefined) throw new KeywardError('insufficient_permissions', 'You are not a member of this workspace.');
     const workspace = await this.deps.store.findWorkspace(workspaceId);
     if (!workspace?.enabled) throw new KeywardError('workspace_disabled', 'The workspace is disabled.');
-    return operatorContext(current.operator, workspaceId, permissionsOfRole(role), client);
+    return {
+      context: operatorContext(current.operator, workspaceId, permissionsOfRole(role), client),
+      apiRateLimit: workspace.apiRateLimit,
+    };
   }
 }

@@ -1,4 +1,4 @@
-import type { WorkspaceOps, WorkspaceRecord, WorkspaceSummary } from '../store.js';
+import type { LiveWorkspace, WorkspaceOps, WorkspaceRecord, WorkspaceSummary } from '../store.js';
 import { bool, type Executor } from './shared.js';
 
 const FIRST_START = 'first_start_at';
@@ -31,14 +31,22 @@ export function workspaceSql(db: Executor): WorkspaceOps {
       return Number(result.numUpdatedRows) > 0;
     },
 
-    async findWorkspace(workspaceId: string): Promise<WorkspaceRecord | undefined> {
+    async findWorkspace(workspaceId: string): Promise<LiveWorkspace | undefined> {
       const row = await db
         .selectFrom('workspaces')
-        .select(['id', 'name', 'enabled', 'created_at'])
+        .select(['id', 'name', 'enabled', 'created_at', 'api_rate_limit'])
         .where('id', '=', workspaceId)
         .where('deleted_at', 'is', null)
         .executeTakeFirst();
-      return row && { id: row.id, name: row.name, enabled: bool(row.enabled), createdAt: Number(row.created_at) };
+      return (
+        row && {
+          id: row.id,
+          name: row.name,
+          enabled: bool(row.enabled),
+          createdAt: Number(row.created_at),
+          apiRateLimit: row.api_rate_limit === null ? null : Number(row.api_rate_limit),
+        }
+      );
     },
 
     async listWorkspaces(): Promise<WorkspaceSummary[]> {

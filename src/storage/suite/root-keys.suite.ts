@@ -44,7 +44,13 @@ export function rootKeyCases(suite: StoreSuite): void {
     it('finds, lists, updates and soft-deletes root keys, each only in its own workspace', async () => {
       const workspaceId = await newWorkspace();
       const stranger = await newWorkspace();
-      expect(await store.findWorkspace(workspaceId)).toEqual({ id: workspaceId, name: 'conformance', enabled: true, createdAt: NOW });
+      expect(await store.findWorkspace(workspaceId)).toEqual({
+        id: workspaceId,
+        name: 'conformance',
+        enabled: true,
+        createdAt: NOW,
+        apiRateLimit: null,
+      });
       expect(await store.findWorkspace(newId('workspace', NOW))).toBeUndefined();
       const rows = [];
       for (const name of ['one', null, 'three']) {
