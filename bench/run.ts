@@ -310,7 +310,9 @@ async function runScenario(scenario: Scenario, options: BenchOptions, workDir: s
         log(
           `  ${scenario.id} run ${r + 1}: ${Math.round(result.rps)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms` +
             (result.serverCpu !== undefined
-              ? `, server cpu ${(result.serverCpu * 100).toFixed(0)}% (${result.serverCpuUsPerRequest!.toFixed(0)} us/req)`
+              ? `, server cpu ${(result.serverCpu * 100).toFixed(0)}% (${result.serverCpuUsPerRequest!.toFixed(0)} us/req` +
+                (result.mainThreadCpuUsPerRequest !== undefined ? `, main thread ${result.mainThreadCpuUsPerRequest.toFixed(0)}` : '') +
+                ')'
               : '') +
             (result.wrkCpu !== undefined ? `, wrk cpu ${(result.wrkCpu * 100).toFixed(0)}%` : '') +
             (result.mismatches > 0 ? `, ${result.mismatches} WRONG ANSWERS (${result.sample})` : ''),

@@ -109,10 +109,14 @@ export function peakRss(pid: number): number | undefined {
   }
 }
 
-/** CPU time (user + system) a live process has used so far, in seconds; undefined once it is gone. */
-export function cpuSeconds(pid: number): number | undefined {
+/**
+ * CPU time (user + system) a live process has used so far, in seconds; undefined once it is gone. With
+ * `mainThread`, only its main thread's (/proc/<pid>/task/<pid>): the one that answers requests, without the worker
+ * threads (the SQLite analytics writer), which on a host with more than one core run beside it.
+ */
+export function cpuSeconds(pid: number, { mainThread = false } = {}): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
     // Fields after the command name, which is in parentheses and may contain spaces.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const utime = Number(fields[11]);

@@ -44,6 +44,8 @@ export interface LoadResult {
    * work competes for the machine, so it is the figure to compare fixes with on a busy machine.
    */
   serverCpuUsPerRequest?: number;
+  /** The same for the server's main thread alone: what bounds its rate when worker threads have cores of their own. */
+  mainThreadCpuUsPerRequest?: number;
   wrkCpu?: number;
 }
 
@@ -91,12 +93,13 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
     const guard = setTimeout(() => child.kill('SIGKILL'), (options.seconds + 20) * 1000);
 
     // CPU used by the server and by wrk between 0.5 s into the run and 0.5 s before its end.
-    let cpu: { server?: number; wrk?: number } = {};
+    let cpu: { server?: number; mainThread?: number; wrk?: number } = {};
     const window = options.seconds - 1;
-    let first: { at: number; server?: number; wrk?: number } | undefined;
+    let first: { at: number; server?: number; mainThread?: number; wrk?: number } | undefined;
     const sample = () => ({
       at: performance.now(),
       server: options.serverPid && cpuSeconds(options.serverPid),
+      mainThread: options.serverPid && cpuSeconds(options.serverPid, { mainThread: true }),
       wrk: child.pid && cpuSeconds(child.pid),
     });
     const t1 = window > 0 ? setTimeout(() => (first = sample()), 500) : undefined;
@@ -110,6 +113,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
               const share = (a?: number, b?: number) => (a === undefined || b === undefined || a === 0 ? undefined : (b - a) / elapsed);
               cpu = {
                 server: share(first.server || undefined, last.server || undefined),
+                mainThread: share(first.mainThread || undefined, last.mainThread || undefined),
                 wrk: share(first.wrk || undefined, last.wrk || undefined),
               };
             },
@@ -144,6 +148,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         ...(cpu.server !== undefined
           ? { serverCpu: cpu.server, serverCpuUsPerRequest: (cpu.server / (json.requests / seconds)) * 1e6 }
           : {}),
+        ...(cpu.mainThread !== undefined ? { mainThreadCpuUsPerRequest: (cpu.mainThread / (json.requests / seconds)) * 1e6 } : {}),
         ...(cpu.wrk !== undefined ? { wrkCpu: cpu.wrk } : {}),
       });
     });
