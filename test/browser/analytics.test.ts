@@ -150,6 +150,10 @@ describe('the Analytics page, a key’s usage and the keys search', { timeout: 3
       await page.getByLabel('Time range').selectOption({ label: 'Last hour' });
       await expectEventually(() => chartTotals(page, 'Verifications, last hour'), all, 'the last hour');
       expect(await page.getByRole('figure', { name: 'Verifications, last hour' }).locator('thead th').first().textContent()).toBe('From');
+      await page.getByLabel('Time range').selectOption({ label: 'Last 30 days' });
+      await expectEventually(() => chartTotals(page, 'Verifications, last 30 days'), all, 'the last 30 days');
+      expect(await page.getByRole('figure', { name: 'Verifications, last 30 days' }).locator('thead th').first().textContent()).toBe('Day');
+      await page.getByLabel('Time range').selectOption({ label: 'Last hour' });
 
       // Light and dark, wide and 375 px: no axe violation, nothing wider than the screen.
       await page.setViewportSize({ width: 375, height: 800 });

@@ -1,7 +1,7 @@
-import { type FormEvent, useCallback, useId, useState } from 'react';
-import { listApis } from '../../api/apis';
+import { type FormEvent, useId, useState } from 'react';
+import type { Api } from '../../api/apis';
 import { RANGES, type RangeId } from './ranges';
-import { useLoaded } from './use-loaded';
+import type { Loaded } from './use-loaded';
 
 /** What the Analytics page shows: a time range and the filters, each empty string meaning "any". */
 export interface AnalyticsFilter {
@@ -14,20 +14,34 @@ export interface AnalyticsFilter {
 
 export const NO_FILTER: AnalyticsFilter = { range: 'day', apiId: '', keyId: '', externalId: '', tag: '' };
 
+const trimmed = (filter: AnalyticsFilter): AnalyticsFilter => ({
+  ...filter,
+  keyId: filter.keyId.trim(),
+  externalId: filter.externalId.trim(),
+  tag: filter.tag.trim(),
+});
+
 /**
- * The range picker, applied as soon as it changes, and the filters, applied together with their button (each typed
- * character would otherwise be a request). The API list is the workspace's first 100 APIs (apis.listApis).
+ * The range picker, applied (with the filters as typed) as soon as it changes, and the filters, applied with their
+ * button: each typed character would otherwise be a request. `apis` are the workspace's APIs for the API picker.
  */
-export function AnalyticsFilters({ applied, onApply }: { applied: AnalyticsFilter; onApply: (filter: AnalyticsFilter) => void }) {
+export function AnalyticsFilters({
+  applied,
+  apis,
+  onApply,
+}: {
+  applied: AnalyticsFilter;
+  apis: Loaded<Api[]>;
+  onApply: (filter: AnalyticsFilter) => void;
+}) {
   const [draft, setDraft] = useState(applied);
-  const apis = useLoaded(useCallback(async () => (await listApis()).items, []));
   const ids = useId();
   const set = (field: keyof AnalyticsFilter) => (event: { target: { value: string } }) =>
     setDraft({ ...draft, [field]: event.target.value });
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    onApply({ ...draft, keyId: draft.keyId.trim(), externalId: draft.externalId.trim(), tag: draft.tag.trim() });
+    onApply(trimmed(draft));
   };
 
   return (
@@ -38,9 +52,9 @@ export function AnalyticsFilters({ applied, onApply }: { applied: AnalyticsFilte
           id={`${ids}-range`}
           value={draft.range}
           onChange={(event) => {
-            const range = event.target.value as RangeId;
-            setDraft({ ...draft, range });
-            onApply({ ...applied, range });
+            const next = { ...draft, range: event.target.value as RangeId };
+            setDraft(next);
+            onApply(trimmed(next));
           }}
         >
           {RANGES.map((range) => (

@@ -1,5 +1,6 @@
 import { useCallback, useState } from 'react';
 import { analytics, type SeriesFilter, type TopFilter } from '../../api/analytics';
+import { listApis } from '../../api/apis';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { Loading } from '../../components/Loading';
 import { PageHeading } from '../../components/PageHeading';
@@ -38,6 +39,8 @@ function Section<T>({ loaded, label, children }: { loaded: Loaded<T>; label: str
 export function AnalyticsPage() {
   const [filter, setFilter] = useState<AnalyticsFilter>(NO_FILTER);
   const [appliedAt, setAppliedAt] = useState(() => Date.now());
+  // The API picker's choices: the workspace's first 100 APIs (apis.listApis), read once.
+  const apis = useLoaded(useCallback(async () => (await listApis()).items, []));
   const range = rangeOf(filter.range);
   const apply = (next: AnalyticsFilter) => {
     setFilter(next);
@@ -72,7 +75,7 @@ export function AnalyticsPage() {
       <PageHeading>Analytics</PageHeading>
       <p className="lead">Verifications of this workspace's keys by outcome, and the keys and identities verified most.</p>
       {/* Keyed by the applied filter, so Clear and the identity buttons below show in the form what they applied. */}
-      <AnalyticsFilters key={JSON.stringify(filter)} applied={filter} onApply={apply} />
+      <AnalyticsFilters key={JSON.stringify(filter)} applied={filter} apis={apis} onApply={apply} />
       <p>
         <button type="button" className="secondary" onClick={() => setAppliedAt(Date.now())}>
           Refresh
