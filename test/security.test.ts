@@ -51,7 +51,8 @@ const CASES: Record<string, SecurityCase> = {
   'apis.getApi': { body: (t) => ({ apiId: t.apiId }), withoutPermission: 403, otherWorkspace: 404 },
   'apis.listApis': { body: () => ({}), withoutPermission: 403, otherWorkspace: 'own' },
   'apis.deleteApi': { body: (t) => ({ apiId: t.apiId }), withoutPermission: 403, otherWorkspace: 404 },
-  'apis.listKeys': { body: (t) => ({ apiId: t.apiId }), withoutPermission: 404, otherWorkspace: 404 },
+  // With `search` (Keyward's): the filter runs only after the API is found in the caller's workspace and readable.
+  'apis.listKeys': { body: (t) => ({ apiId: t.apiId, search: 'a' }), withoutPermission: 404, otherWorkspace: 404 },
   'apiSettings.getSettings': { body: (t) => ({ apiId: t.apiId }), withoutPermission: 403, otherWorkspace: 404 },
   'apiSettings.updateSettings': {
     body: (t) => ({ apiId: t.apiId, deleteProtection: true, storeEncryptedKeys: true }),

@@ -170,6 +170,13 @@ export const ListKeysBody = RequestObject({
   limit: Defaulted(Type.Integer({ minimum: 1, maximum: 100, default: 100 })),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
   externalId: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  search: Type.Optional(
+    Type.String({
+      maxLength: 256,
+      description:
+        'Keyward extension. Keys whose name contains it or whose `start` begins with it, ignoring case; trimmed (blank: no filter).',
+    }),
+  ),
   decrypt: Defaulted(Type.Boolean({ default: false })),
   revalidateKeysCache: Defaulted(Type.Boolean({ default: false })),
 });

@@ -74,6 +74,8 @@ export interface KeyListQuery {
   workspaceId: string;
   apiId: string;
   identityId?: string;
+  /** Keys whose name contains it or whose start begins with it, ignoring case (apis.listKeys `search`). */
+  search?: string;
   cursor?: string;
   limit: number;
 }

@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { Link } from './components/Link';
 import { Loading } from './components/Loading';
 import { PageHeading } from './components/PageHeading';
+import { AnalyticsPage } from './pages/analytics/AnalyticsPage';
 import { ApisPage } from './pages/ApisPage';
 import { EnrolMfaPage } from './pages/EnrolMfaPage';
 import { KeyDetailPage } from './pages/KeyDetailPage';
@@ -52,6 +53,7 @@ export function App() {
 function Page({ route, pathname }: { route: Route; pathname: string }) {
   const { apiId, keyId } = routeIds(pathname);
   if (route === 'apis') return <ApisPage />;
+  if (route === 'analytics') return <AnalyticsPage />;
   if (route === 'keys') return <KeysPage key={pathname} apiId={apiId} />;
   if (route === 'key') return <KeyDetailPage key={pathname} apiId={apiId} keyId={keyId} />;
   return <NotFound />;

@@ -68,6 +68,7 @@ export interface ListKeysInput {
   limit: number;
   cursor?: string;
   externalId?: string;
+  search?: string;
   decrypt?: boolean;
 }
 

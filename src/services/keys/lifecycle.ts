@@ -289,8 +289,9 @@ export class KeyService {
       identityId = await store.findIdentityIdByExternalId(ctx.workspaceId, input.externalId);
       if (identityId === undefined) return { items: [], pagination: { hasMore: false }, plaintexts: new Map() };
     }
+    const search = input.search?.trim() || undefined;
     const page = await fetchPage(input, (window) =>
-      store.listKeys({ workspaceId: ctx.workspaceId, apiId: input.apiId, identityId, ...window }),
+      store.listKeys({ workspaceId: ctx.workspaceId, apiId: input.apiId, identityId, search, ...window }),
     );
     // Without a vault, or on an API that does not store encrypted keys, there is no plaintext to give.
     if (!input.decrypt || !this.deps.vault || !api.storeEncryptedKeys) return { ...page, plaintexts: new Map() };

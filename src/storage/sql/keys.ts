@@ -3,7 +3,18 @@ import type { EncryptedKeyRecord, KeyListQuery, KeyOps, KeyPatch, KeyRecord, Met
 import type { SqlDialect } from './dialect.js';
 import { replaceRatelimits } from './ratelimits.js';
 import { ensurePermissions } from './rbac.js';
-import { bool, num, parseJson, ratelimitJson, ratelimitsFrom, stringsFrom, toJson, type Executor } from './shared.js';
+import {
+  bool,
+  containsPattern,
+  num,
+  parseJson,
+  ratelimitJson,
+  ratelimitsFrom,
+  startsWithPattern,
+  stringsFrom,
+  toJson,
+  type Executor,
+} from './shared.js';
 import type { Tables } from './tables.js';
 
 /**
@@ -124,6 +135,13 @@ export function keySql(db: Executor, dialect: SqlDialect): KeyOps {
     async listKeys(q: KeyListQuery): Promise<KeyRecord[]> {
       const filters = [sql`k.workspace_id = ${q.workspaceId}`, sql`k.api_id = ${q.apiId}`];
       if (q.identityId !== undefined) filters.push(sql`k.identity_id = ${q.identityId}`);
+      if (q.search !== undefined) {
+        // The start from its beginning (a prefix typed as shown in the list), the name anywhere; lower() on both sides as
+        // in anyContains (shared.ts), since PostgreSQL's LIKE is case-sensitive and SQLite's is not.
+        filters.push(
+          sql`(lower(k.name) LIKE lower(${containsPattern(q.search)}) ESCAPE '\\' OR lower(k.start) LIKE lower(${startsWithPattern(q.search)}) ESCAPE '\\')`,
+        );
+      }
       if (q.cursor !== undefined) filters.push(sql`k.id > ${q.cursor}`);
       const { rows } = await sql<KeyRow>`${sql.raw(keySelect)} AND ${sql.join(filters, sql` AND `)}
         ORDER BY k.id LIMIT ${q.limit}`.execute(db);

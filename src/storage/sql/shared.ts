@@ -36,8 +36,14 @@ export const ratelimitJson = (d: SqlDialect): string =>
 
 export const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
 
+/** `text` with LIKE's wildcards and escape character escaped, to match literally (used with ESCAPE '\'). */
+const likeLiteral = (text: string): string => text.replace(/[\\%_]/g, '\\$&');
+
 /** A LIKE pattern matching `text` anywhere, literally (used with ESCAPE '\'). */
-export const containsPattern = (text: string): string => `%${text.replace(/[\\%_]/g, '\\$&')}%`;
+export const containsPattern = (text: string): string => `%${likeLiteral(text)}%`;
+
+/** A LIKE pattern matching what begins with `text`, literally (used with ESCAPE '\'). */
+export const startsWithPattern = (text: string): string => `${likeLiteral(text)}%`;
 
 /** True where any of `columns` contains `text`, ignoring case, matched literally (NULL columns never match). */
 export function anyContains(columns: string[], text: string) {

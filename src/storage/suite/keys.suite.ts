@@ -121,6 +121,34 @@ export function keyCases(suite: StoreSuite): void {
       expect(await store.listKeys({ workspaceId: await newWorkspace(), apiId, limit: 10 })).toEqual([]);
     });
 
+    it('search keeps keys whose name contains it or whose start begins with it, ignoring case, % and _ taken literally', async () => {
+      const { workspaceId, apiId } = await fixture();
+      const named = async (name: string | null, start: string) => (await newKey(workspaceId, apiId, { name, start })).id;
+      const billing = await named('Billing worker', 'svc_AbCd');
+      const percent = await named('50%_off', 'svc_EfGh');
+      const unnamed = await named(null, 'web_XyZw');
+      await named('reporting', 'svc_IjKl');
+      const otherApi = await newApi(workspaceId);
+      await newKey(workspaceId, otherApi.id, { name: 'billing elsewhere' });
+      const search = async (text: string, cursor?: string) =>
+        (await store.listKeys({ workspaceId, apiId, search: text, limit: 10, ...(cursor ? { cursor } : {}) })).map((k) => k.id);
+
+      expect(await search('BILLING')).toEqual([billing]);
+      expect(await search('web_x')).toEqual([unnamed]);
+      // The start matches from its beginning only: `AbCd` is inside `svc_AbCd`, not at its start.
+      expect(await search('AbCd')).toEqual([]);
+      expect((await search('SVC_')).sort()).toEqual(
+        [billing, percent, (await store.listKeys({ workspaceId, apiId, limit: 10 })).find((k) => k.name === 'reporting')!.id].sort(),
+      );
+      expect(await search('0%_')).toEqual([percent]);
+      expect(await search('0_o')).toEqual([]);
+      expect(await search('b%g')).toEqual([]);
+      // Paged like the rest: after the cursor, in id order.
+      const svc = (await search('svc_')).sort();
+      expect(await search('svc_', svc[0])).toEqual(svc.slice(1));
+      expect(await store.listKeys({ workspaceId: await newWorkspace(), apiId, search: 'billing', limit: 10 })).toEqual([]);
+    });
+
     it('updateKey writes present fields (null included) and leaves absent ones alone', async () => {
       const { workspaceId, apiId } = await fixture();
       const identityId = await store.upsertIdentity(workspaceId, 'patched', NOW);

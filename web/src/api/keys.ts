@@ -59,8 +59,12 @@ export interface IssuedKey {
   key: string;
 }
 
-/** One API's keys, a page (100) at a time, with `apis.listKeys`. */
-export const listKeys = (apiId: string, cursor?: string): Promise<ListPage<Key>> => listPage<Key>('apis.listKeys', { apiId }, cursor);
+/**
+ * One API's keys, a page (100) at a time, with `apis.listKeys`; `search` (Keyward's extension) keeps those whose name
+ * contains it or whose start begins with it, ignoring case, searched by the server across all the API's keys.
+ */
+export const listKeys = (apiId: string, cursor?: string, search = ''): Promise<ListPage<Key>> =>
+  listPage<Key>('apis.listKeys', search.trim() ? { apiId, search: search.trim() } : { apiId }, cursor);
 
 export const keys = {
   create: (key: NewKey) => call<IssuedKey>('keys.createKey', key),

@@ -10,6 +10,7 @@ import { PageHeading } from '../components/PageHeading';
 import { keyPathOf, keysPathOf, navigate } from '../router';
 import { useSession } from '../session';
 import { creditsText } from './KeysPage';
+import { KeyUsage } from './KeyUsage';
 
 type Loaded = { kind: 'loading' } | { kind: 'failed'; error: unknown } | { kind: 'loaded'; key: Key };
 
@@ -174,6 +175,8 @@ export function KeyDetailPage({ apiId, keyId }: { apiId: string; keyId: string }
           <dd>{key.identity ? <code>{key.identity.externalId}</code> : 'None'}</dd>
         </dl>
       </section>
+
+      <KeyUsage keyId={key.keyId} />
 
       <section aria-labelledby="key-limits">
         <h2 id="key-limits">Rate limits</h2>

@@ -9,36 +9,35 @@ import { keyPathOf, pathOf } from '../router';
 import { useSession } from '../session';
 import { CreateKeyForm } from './CreateKeyForm';
 import { LoadMore, usePagedList } from './paged-list';
+import { useDebounced } from './use-debounced';
 
 type StateFilter = 'all' | 'enabled' | 'disabled';
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
-/** Whether a key matches the search: its name, its start (prefix and first characters) or its identity's external id. */
-export function matchesSearch(key: Key, search: string): boolean {
-  const needle = search.trim().toLowerCase();
-  if (!needle) return true;
-  return [key.name, key.start, key.identity?.externalId].some((text) => text?.toLowerCase().includes(needle));
-}
+/** How long the search box waits after the last keystroke before asking the server. */
+const SEARCH_DELAY_MS = 300;
 
 export const creditsText = (key: Key) =>
   key.credits === undefined || key.credits.remaining === null ? 'Unlimited' : key.credits.remaining.toLocaleString();
 
-/** One API's keys (apis.listKeys, 100 a page), searched and filtered among those loaded, and the create-key form. */
+/**
+ * One API's keys (apis.listKeys, 100 a page), searched by the server (its `search`, asked once typing pauses), filtered
+ * by state among those loaded, and the create-key form.
+ */
 export function KeysPage({ apiId }: { apiId: string }) {
   const { workspace } = useSession();
   const readOnly = workspace?.role === 'read_only';
-  const list = usePagedList(useCallback((cursor?: string) => listKeys(apiId, cursor), [apiId]));
-  const { listing, reload: load } = list;
   const [search, setSearch] = useState('');
+  const searched = useDebounced(search, SEARCH_DELAY_MS).trim();
+  const list = usePagedList(useCallback((cursor?: string) => listKeys(apiId, cursor, searched), [apiId, searched]));
+  const { listing, reload: load } = list;
   const [stateFilter, setStateFilter] = useState<StateFilter>('all');
   const [issued, setIssued] = useState<IssuedKey>();
   const ids = useId();
 
   const shown =
-    listing.kind === 'loaded'
-      ? listing.items.filter((key) => matchesSearch(key, search) && (stateFilter === 'all' || key.enabled === (stateFilter === 'enabled')))
-      : [];
+    listing.kind === 'loaded' ? listing.items.filter((key) => stateFilter === 'all' || key.enabled === (stateFilter === 'enabled')) : [];
 
   return (
     <>
@@ -63,8 +62,7 @@ export function KeysPage({ apiId }: { apiId: string }) {
               onChange={(e) => setSearch(e.target.value)}
             />
             <p className="hint" id={`${ids}-search-hint`}>
-              By name, start or identity external id, among the keys loaded
-              {listing.kind === 'loaded' && listing.cursor ? ' (load more to search further)' : ''}.
+              Keys whose name contains it or whose start begins with it, among all of this API's keys.
             </p>
           </div>
           <div className="field">
@@ -85,12 +83,17 @@ export function KeysPage({ apiId }: { apiId: string }) {
             </button>
           </>
         )}
-        {listing.kind === 'loaded' && listing.items.length === 0 && (
+        {listing.kind === 'loaded' && listing.items.length === 0 && !searched && (
           <p className="empty">No keys yet.{readOnly ? '' : ' Create one below.'}</p>
+        )}
+        {listing.kind === 'loaded' && listing.items.length === 0 && searched && (
+          <p className="empty" role="status">
+            No key matches the search.
+          </p>
         )}
         {listing.kind === 'loaded' && listing.items.length > 0 && shown.length === 0 && (
           <p className="empty" role="status">
-            No loaded key matches.
+            No loaded key is {stateFilter}.
           </p>
         )}
         {shown.length > 0 && (

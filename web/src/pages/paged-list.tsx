@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ListPage } from '../api/client';
 import { ErrorMessage } from '../components/ErrorMessage';
 
@@ -13,13 +13,17 @@ export function usePagedList<T>(fetchPage: (cursor?: string) => Promise<ListPage
   const [listing, setListing] = useState<Listing<T>>({ kind: 'loading' });
   const [loadingMore, setLoadingMore] = useState(false);
   const [moreError, setMoreError] = useState<unknown>();
+  // Which reload is the latest: a slower answer to an earlier one (a search typed further since) is dropped.
+  const latest = useRef(0);
 
   const reload = useCallback(async () => {
+    const request = ++latest.current;
     setMoreError(undefined);
     try {
-      setListing({ kind: 'loaded', ...(await fetchPage()) });
+      const page = await fetchPage();
+      if (request === latest.current) setListing({ kind: 'loaded', ...page });
     } catch (error) {
-      setListing({ kind: 'failed', error });
+      if (request === latest.current) setListing({ kind: 'failed', error });
     }
   }, [fetchPage]);
   useEffect(() => {

@@ -85,6 +85,30 @@ describe('apis.listKeys', () => {
       });
     });
 
+    it('search (Keyward): name contains it or start begins with it, ignoring case, trimmed, paged, with externalId', async () => {
+      const apiId = await newApi(t);
+      const invoices = (await newKey(t, { apiId, name: 'Invoices worker', prefix: 'inv', externalId: 'owner_s' })).keyId;
+      const promo = (await newKey(t, { apiId, name: 'promo 100%_off', prefix: 'acme' })).keyId;
+      const acme = (await newKey(t, { apiId, prefix: 'acme' })).keyId;
+      await newKey(t, { apiId, name: 'reports', prefix: 'rep' });
+      const ids = (res: any) => res.body.data.map((k: any) => k.keyId);
+
+      expect(ids(await list({ apiId, search: 'INVOICES' }))).toEqual([invoices]);
+      expect(ids(await list({ apiId, search: '  invoices\t' }))).toEqual([invoices]);
+      expect(ids(await list({ apiId, search: 'ACME_' }))).toEqual([promo, acme].sort());
+      expect(ids(await list({ apiId, search: '%_off' }))).toEqual([promo]);
+      expect(ids(await list({ apiId, search: 'in%s' }))).toEqual([]);
+      expect(ids(await list({ apiId, search: 'inv', externalId: 'owner_s' }))).toEqual([invoices]);
+      expect(ids(await list({ apiId, search: 'acme', externalId: 'owner_s' }))).toEqual([]);
+      // Blank: no filter.
+      expect(ids(await list({ apiId, search: '   ' }))).toHaveLength(4);
+      const first = await list({ apiId, search: 'acme', limit: 1 });
+      expect(first.body.pagination).toEqual({ hasMore: true, cursor: expect.any(String) });
+      const second = await list({ apiId, search: 'acme', limit: 1, cursor: first.body.pagination.cursor });
+      expect([...ids(first), ...ids(second)]).toEqual([promo, acme].sort());
+      expect(second.body.pagination).toEqual({ hasMore: false });
+    });
+
     it('decrypt with decrypt_key: no vault, so keys come without plaintext', async () => {
       const { apiId, keyIds } = await apiWithKeys(1);
       const rootKey = await t.rootKeyWith(['api.*.read_key', 'api.*.read_api', `api.${apiId}.decrypt_key`]);
@@ -116,6 +140,8 @@ describe('apis.listKeys', () => {
         { apiId, limit: '5' },
         { apiId, cursor: '' },
         { apiId, externalId: '' },
+        { apiId, search: 'x'.repeat(257) },
+        { apiId, search: 5 },
         { apiId, decrypt: 1 },
         { apiId, extra: true },
       ]) {
