@@ -1,5 +1,6 @@
 import { Unkey } from '@unkey/api';
 import { afterAll, describe, expect, it } from 'vitest';
+import { until } from '../poll.js';
 import { accessibilityViolations, backendAvailable, startDashboard } from './harness.js';
 import { callFromPage, operatorPage } from './operator-page.js';
 
@@ -226,6 +227,33 @@ describe('the Identities pages', { timeout: 300_000 }, () => {
       const update = await callFromPage(recorded, 'identities.updateIdentity', { identity: identityId, meta: {} });
       expect(update.status).toBe(403);
       expect((await run.t.call('identities.getIdentity', { identity: identityId })).body.data.meta).toEqual({ tier: 'gold' });
+    } finally {
+      await recorded.context.close();
+    }
+  });
+
+  it.skipIf(!hasBackend)('lists 100 identities a page, with Load more for the rest, within a search', async () => {
+    for (let made = 0; made < 101; made += 20) {
+      const batch = Array.from({ length: Math.min(20, 101 - made) }, (_, i) => `bulk_${String(made + i).padStart(3, '0')}`);
+      await Promise.all(batch.map((externalId) => run.t.call('identities.createIdentity', { externalId })));
+    }
+    const recorded = await operatorPage(run, 'member');
+    const { page } = recorded;
+    try {
+      await page.goto(`${run.origin}/dashboard/identities`);
+      await page.getByRole('heading', { name: 'Identities', exact: true }).waitFor();
+      await page.getByLabel('Search identities').fill('bulk_');
+      await page.getByRole('button', { name: 'Search' }).click();
+      const table = page.getByRole('region', { name: 'Identities table' });
+      await table
+        .getByRole('link', { name: /^bulk_/ })
+        .first()
+        .waitFor();
+      await until(async () => (await table.getByRole('row').count()) === 101, 'the first 100 identities and the header row');
+      await page.getByRole('button', { name: 'Load more' }).click();
+      await until(async () => (await table.getByRole('row').count()) === 102, 'the 101st identity');
+      expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
+      expect(await table.getByRole('link', { name: /^bulk_/ }).count()).toBe(101);
     } finally {
       await recorded.context.close();
     }
