@@ -7,16 +7,18 @@ import { MetaField } from './MetaField';
 import { type LimitRow, parseLimitRows, RatelimitRows } from './RatelimitRows';
 
 /** identities.createIdentity's form: external id, meta, limits; checked before sending, emptied once created. */
-export function CreateIdentityForm({ onCreated }: { onCreated(externalId: string): void }) {
+export function CreateIdentityForm({ onCreated }: { onCreated(): void }) {
   const [externalId, setExternalId] = useState('');
   const [meta, setMeta] = useState('');
   const [rows, setRows] = useState<LimitRow[]>([]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
+  const [created, setCreated] = useState<string>();
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setError(undefined);
+    setCreated(undefined);
     const body: Parameters<typeof identities.create>[0] = { externalId: externalId.trim() };
     if (meta.trim()) {
       const parsed = parseJsonObject(meta);
@@ -32,7 +34,8 @@ export function CreateIdentityForm({ onCreated }: { onCreated(externalId: string
       setExternalId('');
       setMeta('');
       setRows([]);
-      onCreated(body.externalId);
+      setCreated(`Created identity ${body.externalId}.`);
+      onCreated();
     } catch (failure) {
       setError(failure);
     } finally {
@@ -57,6 +60,11 @@ export function CreateIdentityForm({ onCreated }: { onCreated(externalId: string
       />
       <RatelimitRows rows={rows} onChange={setRows} />
       <ErrorMessage error={error} />
+      {created && (
+        <p className="success" role="status">
+          {created}
+        </p>
+      )}
       <button type="submit" disabled={busy}>
         {busy ? 'Creating…' : 'Create identity'}
       </button>

@@ -21,7 +21,6 @@ export function IdentitiesPage() {
   const [typed, setTyped] = useState('');
   const list = usePagedList(useCallback((cursor?: string) => listIdentities(search, cursor), [search]));
   const { listing, reload } = list;
-  const [created, setCreated] = useState<string>();
   const ids = useId();
 
   const applySearch = (event: FormEvent) => {
@@ -39,17 +38,7 @@ export function IdentitiesPage() {
       {!readOnly && (
         <section aria-labelledby="create-identity">
           <h2 id="create-identity">Create an identity</h2>
-          <CreateIdentityForm
-            onCreated={(externalId) => {
-              setCreated(`Created identity ${externalId}.`);
-              void reload();
-            }}
-          />
-          {created && (
-            <p className="success" role="status">
-              {created}
-            </p>
-          )}
+          <CreateIdentityForm onCreated={() => void reload()} />
         </section>
       )}
 
