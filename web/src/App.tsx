@@ -5,12 +5,16 @@ import { PageHeading } from './components/PageHeading';
 import { AnalyticsPage } from './pages/analytics/AnalyticsPage';
 import { ApisPage } from './pages/ApisPage';
 import { EnrolMfaPage } from './pages/EnrolMfaPage';
+import { IdentitiesPage } from './pages/identities/IdentitiesPage';
+import { IdentityDetailPage } from './pages/identities/IdentityDetailPage';
 import { KeyDetailPage } from './pages/KeyDetailPage';
 import { KeysPage } from './pages/KeysPage';
+import { NamespacePage } from './pages/ratelimits/NamespacePage';
+import { NamespacesPage } from './pages/ratelimits/NamespacesPage';
 import { SetupPage } from './pages/SetupPage';
 import { SignInPage } from './pages/SignInPage';
 import { VerifyMfaPage } from './pages/VerifyMfaPage';
-import { navigate, pathOf, type Route, routeIds, routeOf, usePathname } from './router';
+import { navigate, pathOf, pathParam, type Route, routeIds, routeOf, usePathname } from './router';
 import { useSession } from './session';
 import { Shell } from './shell/Shell';
 
@@ -56,6 +60,10 @@ function Page({ route, pathname }: { route: Route; pathname: string }) {
   if (route === 'analytics') return <AnalyticsPage />;
   if (route === 'keys') return <KeysPage key={pathname} apiId={apiId} />;
   if (route === 'key') return <KeyDetailPage key={pathname} apiId={apiId} keyId={keyId} />;
+  if (route === 'identities') return <IdentitiesPage />;
+  if (route === 'identity') return <IdentityDetailPage key={pathname} identityId={pathParam('identity', pathname)} />;
+  if (route === 'ratelimits') return <NamespacesPage />;
+  if (route === 'namespace') return <NamespacePage key={pathname} namespaceId={pathParam('namespace', pathname)} />;
   return <NotFound />;
 }
 

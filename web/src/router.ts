@@ -6,7 +6,21 @@ import { useEffect, useState } from 'react';
  */
 export const BASE = '/dashboard';
 
-export type Route = 'setup' | 'sign-in' | 'mfa' | 'enrol' | 'apis' | 'keys' | 'key' | 'home' | 'not-found' | 'analytics';
+export type Route =
+  | 'setup'
+  | 'sign-in'
+  | 'mfa'
+  | 'enrol'
+  | 'apis'
+  | 'keys'
+  | 'key'
+  | 'home'
+  | 'not-found'
+  | 'identities'
+  | 'identity'
+  | 'ratelimits'
+  | 'namespace'
+  | 'analytics';
 
 const ROUTES: Record<string, Route> = {
   '': 'home',
@@ -16,10 +30,15 @@ const ROUTES: Record<string, Route> = {
   enrol: 'enrol',
   apis: 'apis',
   analytics: 'analytics',
+  identities: 'identities',
+  ratelimits: 'ratelimits',
 };
 
 /** The ids in an address: `apis/<apiId>/keys` (an API's keys) and `apis/<apiId>/keys/<keyId>` (one key). */
 const KEYS_PATH = /^apis\/([^/]+)\/keys(?:\/([^/]+))?$/;
+/** One identity (`identities/<identityId>`) and one rate-limit namespace (`ratelimits/<namespaceId>`). */
+const IDENTITY_PATH = /^identities\/([^/]+)$/;
+const NAMESPACE_PATH = /^ratelimits\/([^/]+)$/;
 
 function restOf(pathname: string): string {
   return (pathname.startsWith(`${BASE}/`) ? pathname.slice(BASE.length + 1) : '').replace(/\/+$/, '');
@@ -29,6 +48,8 @@ export function routeOf(pathname: string): Route {
   const rest = restOf(pathname);
   const keysPath = KEYS_PATH.exec(rest);
   if (keysPath) return keysPath[2] ? 'key' : 'keys';
+  if (IDENTITY_PATH.test(rest)) return 'identity';
+  if (NAMESPACE_PATH.test(rest)) return 'namespace';
   return ROUTES[rest] ?? 'not-found';
 }
 
@@ -38,8 +59,16 @@ export function routeIds(pathname: string = location.pathname): { apiId: string;
   return { apiId: match ? decodeURIComponent(match[1] ?? '') : '', keyId: match?.[2] ? decodeURIComponent(match[2]) : '' };
 }
 
-export const pathOf = (route: Exclude<Route, 'home' | 'not-found' | 'keys' | 'key'>) => `${BASE}/${route}`;
+/** The identity id or the namespace id the current address names (IDENTITY_PATH, NAMESPACE_PATH); '' where it names none. */
+export function pathParam(route: 'identity' | 'namespace', pathname: string = location.pathname): string {
+  const match = (route === 'identity' ? IDENTITY_PATH : NAMESPACE_PATH).exec(restOf(pathname));
+  return match?.[1] ? decodeURIComponent(match[1]) : '';
+}
+
+export const pathOf = (route: Exclude<Route, 'home' | 'not-found' | 'keys' | 'key' | 'identity' | 'namespace'>) => `${BASE}/${route}`;
 export const keysPathOf = (apiId: string) => `${BASE}/apis/${encodeURIComponent(apiId)}/keys`;
+export const identityPathOf = (identityId: string) => `${BASE}/identities/${encodeURIComponent(identityId)}`;
+export const namespacePathOf = (namespaceId: string) => `${BASE}/ratelimits/${encodeURIComponent(namespaceId)}`;
 export const keyPathOf = (apiId: string, keyId: string) => `${keysPathOf(apiId)}/${encodeURIComponent(keyId)}`;
 
 const CHANGED = 'keyward:navigate';

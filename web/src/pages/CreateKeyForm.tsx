@@ -2,9 +2,8 @@ import { type FormEvent, useId, useState } from 'react';
 import { type IssuedKey, keys, type NewKey } from '../api/keys';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { Field } from '../components/Field';
-
-/** Whole numbers only: the server takes integers for credits and limits (src/contract/keys.ts). */
-const wholeNumber = (text: string) => (/^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN);
+import { wholeNumber } from './form-numbers';
+import { parseJsonObject } from './json-object';
 
 /**
  * The form's fields as typed, turned into keys.createKey's body; a message instead when something cannot be sent as it
@@ -44,14 +43,9 @@ export function buildNewKey(apiId: string, form: FormState): NewKey | string {
     body.ratelimits = [{ name: form.limitName.trim(), limit, duration: seconds * 1000 }];
   }
   if (form.meta.trim()) {
-    let meta: unknown;
-    try {
-      meta = JSON.parse(form.meta);
-    } catch {
-      return 'Meta is not valid JSON.';
-    }
-    if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) return 'Meta must be a JSON object, such as {"plan": "pro"}.';
-    body.meta = meta as Record<string, unknown>;
+    const meta = parseJsonObject(form.meta);
+    if (typeof meta === 'string') return meta;
+    body.meta = meta;
   }
   return body;
 }

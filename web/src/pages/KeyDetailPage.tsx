@@ -9,6 +9,7 @@ import { Loading } from '../components/Loading';
 import { PageHeading } from '../components/PageHeading';
 import { keyPathOf, keysPathOf, navigate } from '../router';
 import { useSession } from '../session';
+import { durationText } from './form-numbers';
 import { creditsText } from './KeysPage';
 import { KeyUsage } from './KeyUsage';
 
@@ -27,8 +28,6 @@ export const GRACE_PERIODS = [
   { label: '24 hours', ms: 86_400_000 },
   { label: '7 days', ms: 604_800_000 },
 ] as const;
-
-const durationText = (ms: number) => (ms % 1000 === 0 ? `${(ms / 1000).toLocaleString()} s` : `${ms.toLocaleString()} ms`);
 
 /** One key (keys.getKey): its settings, and enable/disable, rename, credits, reroll and delete. */
 export function KeyDetailPage({ apiId, keyId }: { apiId: string; keyId: string }) {

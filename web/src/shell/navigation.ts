@@ -6,5 +6,7 @@ import { pathOf, type Route } from '../router';
  */
 export const SECTIONS: readonly { route: Route; label: string; href: string }[] = [
   { route: 'apis', label: 'APIs', href: pathOf('apis') },
+  { route: 'identities', label: 'Identities', href: pathOf('identities') },
+  { route: 'ratelimits', label: 'Rate limits', href: pathOf('ratelimits') },
   { route: 'analytics', label: 'Analytics', href: pathOf('analytics') },
 ];

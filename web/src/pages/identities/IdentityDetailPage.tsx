@@ -1,0 +1,167 @@
+import { useCallback, useEffect, useState } from 'react';
+import { type Identity, identities } from '../../api/identities';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { Link } from '../../components/Link';
+import { Loading } from '../../components/Loading';
+import { PageHeading } from '../../components/PageHeading';
+import { navigate, pathOf } from '../../router';
+import { useSession } from '../../session';
+import { durationText } from '../form-numbers';
+import { byName, EditIdentityForm } from './EditIdentityForm';
+
+type Loaded = { kind: 'loading' } | { kind: 'failed'; error: unknown } | { kind: 'loaded'; identity: Identity };
+
+/** One identity (identities.getIdentity): its external id, meta and limits; edit them, or delete it after a confirmation. */
+export function IdentityDetailPage({ identityId }: { identityId: string }) {
+  const { workspace } = useSession();
+  const readOnly = workspace?.role === 'read_only';
+  const [loaded, setLoaded] = useState<Loaded>({ kind: 'loading' });
+  const [saved, setSaved] = useState(false);
+  // Bumped after a save: the form starts again from what the server now holds.
+  const [edits, setEdits] = useState(0);
+  const [deleting, setDeleting] = useState(false);
+  const [deleteBusy, setDeleteBusy] = useState(false);
+  const [deleteError, setDeleteError] = useState<unknown>();
+
+  const load = useCallback(async () => {
+    try {
+      setLoaded({ kind: 'loaded', identity: await identities.get(identityId) });
+    } catch (error) {
+      setLoaded({ kind: 'failed', error });
+    }
+  }, [identityId]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const back = (
+    <p>
+      <Link href={pathOf('identities')}>← Identities</Link>
+    </p>
+  );
+  if (loaded.kind === 'loading') return <Loading label="Loading identity…" block />;
+  if (loaded.kind === 'failed')
+    return (
+      <>
+        {back}
+        <PageHeading>Identity</PageHeading>
+        <ErrorMessage error={loaded.error} />
+        <button type="button" className="secondary" onClick={() => void load()}>
+          Try again
+        </button>
+      </>
+    );
+  const { identity } = loaded;
+  const limits = byName(identity);
+
+  const remove = async () => {
+    setDeleteBusy(true);
+    setDeleteError(undefined);
+    try {
+      await identities.delete(identity.id);
+      navigate(pathOf('identities'));
+    } catch (error) {
+      setDeleteError(error);
+      setDeleteBusy(false);
+    }
+  };
+
+  return (
+    <>
+      {back}
+      <PageHeading>Identity {identity.externalId}</PageHeading>
+
+      <section aria-labelledby="identity-fields">
+        <h2 id="identity-fields">Details</h2>
+        <dl className="details">
+          <dt>Id</dt>
+          <dd>
+            <code>{identity.id}</code>
+          </dd>
+          <dt>External id</dt>
+          <dd>
+            <code>{identity.externalId}</code>
+          </dd>
+        </dl>
+      </section>
+
+      <section aria-labelledby="identity-limits">
+        <h2 id="identity-limits">Rate limits</h2>
+        {limits.length > 0 ? (
+          <ul aria-label="Rate limits">
+            {limits.map((limit) => (
+              <li key={limit.id}>
+                <code>{limit.name}</code>: {limit.limit.toLocaleString()} per {durationText(limit.duration)}
+                {limit.autoApply ? ' (applied on every verification)' : ''}
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p className="empty">None.</p>
+        )}
+      </section>
+
+      <section aria-labelledby="identity-meta">
+        <h2 id="identity-meta">Meta</h2>
+        {identity.meta && Object.keys(identity.meta).length > 0 ? (
+          <pre>{JSON.stringify(identity.meta, null, 2)}</pre>
+        ) : (
+          <p className="empty">None.</p>
+        )}
+      </section>
+
+      {!readOnly && (
+        <section aria-labelledby="identity-change">
+          <h2 id="identity-change">Change this identity</h2>
+          <p className="hint">Its keys see the change at once.</p>
+          <EditIdentityForm
+            key={edits}
+            identity={identity}
+            onSaving={() => setSaved(false)}
+            onSaved={(next) => {
+              setLoaded({ kind: 'loaded', identity: next });
+              setEdits((count) => count + 1);
+              setSaved(true);
+            }}
+          />
+          {saved && (
+            <p className="success" role="status">
+              Changes saved.
+            </p>
+          )}
+
+          <h3>Delete</h3>
+          <div className="actions">
+            <button
+              type="button"
+              className="danger"
+              onClick={() => {
+                setDeleteError(undefined);
+                setDeleting(true);
+              }}
+            >
+              Delete identity
+            </button>
+          </div>
+        </section>
+      )}
+
+      {deleting && (
+        <ConfirmDialog
+          title={`Delete identity ${identity.externalId}?`}
+          confirmLabel="Delete identity"
+          busy={deleteBusy}
+          error={deleteError}
+          onConfirm={() => void remove()}
+          onCancel={() => setDeleting(false)}
+        >
+          <p>
+            Its limits go with it; its keys are detached from it and keep working without them. Its external id can then be used again.{' '}
+            <code>{identity.id}</code>
+          </p>
+        </ConfirmDialog>
+      )}
+    </>
+  );
+}
