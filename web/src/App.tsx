@@ -6,6 +6,8 @@ import { ApisPage } from './pages/ApisPage';
 import { EnrolMfaPage } from './pages/EnrolMfaPage';
 import { KeyDetailPage } from './pages/KeyDetailPage';
 import { KeysPage } from './pages/KeysPage';
+import { PermissionsPage } from './pages/permissions/PermissionsPage';
+import { RootKeysPage } from './pages/root-keys/RootKeysPage';
 import { SetupPage } from './pages/SetupPage';
 import { SignInPage } from './pages/SignInPage';
 import { VerifyMfaPage } from './pages/VerifyMfaPage';
@@ -54,6 +56,8 @@ function Page({ route, pathname }: { route: Route; pathname: string }) {
   if (route === 'apis') return <ApisPage />;
   if (route === 'keys') return <KeysPage key={pathname} apiId={apiId} />;
   if (route === 'key') return <KeyDetailPage key={pathname} apiId={apiId} keyId={keyId} />;
+  if (route === 'permissions') return <PermissionsPage />;
+  if (route === 'root-keys') return <RootKeysPage />;
   return <NotFound />;
 }
 
