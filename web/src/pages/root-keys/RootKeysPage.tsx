@@ -15,11 +15,12 @@ const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle
 /**
  * The workspace's root keys (rootKeys.*): list, create with a permission picker (the secret shown once, held only by its
  * dialog), revoke after a confirmation. Root-key management is an admin's (docs/decisions/0015-operators-and-mfa.md):
- * for anyone else the server refuses the list, and its refusal is what the page shows.
+ * for anyone else the server refuses the list, and its refusal is what the page shows, without the controls.
  */
 export function RootKeysPage() {
   const { workspace } = useSession();
-  const readOnly = workspace?.role === 'read_only';
+  // Root-key management is in the admin role's set only; others see the server's refusal of the list, and no controls.
+  const readOnly = workspace?.role !== 'admin';
   const list = usePagedList(listRootKeys);
   const { listing, reload } = list;
   const [issued, setIssued] = useState<IssuedKey>();
@@ -64,6 +65,7 @@ export function RootKeysPage() {
         {listing.kind === 'loaded' && listing.items.length === 0 && (
           <p className="empty">No root keys yet.{readOnly ? '' : ' Create one below.'}</p>
         )}
+        {readOnly && <p className="hint">Root keys are created and revoked by the workspace's admins.</p>}
         {listing.kind === 'loaded' && listing.items.length > 0 && (
           // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus so a keyboard can scroll it sideways on a narrow screen (axe's scrollable-region-focusable), as on the APIs page.
           <section className="table-scroll" aria-label="Root keys table" tabIndex={0}>
