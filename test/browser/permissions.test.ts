@@ -129,6 +129,14 @@ describe('the Permissions page and a key’s permissions and roles', { timeout: 
 
       // A direct permission, with a slug the workspace lacks (created by keys.addPermissions), then removed.
       expect(await query('documents.share')).toMatchObject({ valid: false, code: 'INSUFFICIENT_PERMISSIONS' });
+      // A slug the server refuses: its detail is shown, the field keeps the text to correct, the key is unchanged.
+      const badSlug = await run.t.call('keys.addPermissions', { keyId, permissions: ['not a slug'] });
+      expect(badSlug.status).toBe(400);
+      await section.getByLabel('Permission to add').fill('not a slug');
+      await section.getByRole('button', { name: 'Add permission' }).click();
+      await section.getByRole('alert').getByText(badSlug.body.error.detail, { exact: true }).waitFor();
+      expect(await section.getByLabel('Permission to add').inputValue()).toBe('not a slug');
+      expect(await held.getByRole('listitem').count()).toBe(1);
       await section.getByLabel('Permission to add').fill('documents.share');
       await section.getByRole('button', { name: 'Add permission' }).click();
       await section.getByText('Added permission documents.share.').waitFor();

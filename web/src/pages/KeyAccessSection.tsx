@@ -72,8 +72,8 @@ export function KeyAccessSection({ keyId, readOnly }: { keyId: string; readOnly:
   const otherRoles = loaded.roles.filter((role) => !keyRoles.includes(role.name));
   const chosenRole = otherRoles.some((role) => role.name === roleToAdd) ? roleToAdd : (otherRoles[0]?.name ?? '');
 
-  /** Runs one change and reads the key again, so the lists show what the server now holds. */
-  const act = async (done: string, change: () => Promise<Permission[] | Role[]>, answersDirect: boolean) => {
+  /** Runs one change and reads the key again, so the lists show what the server now holds; true if it was made. */
+  const act = async (done: string, change: () => Promise<Permission[] | Role[]>, answersDirect: boolean): Promise<boolean> => {
     setBusy(true);
     setError(undefined);
     setSaved(undefined);
@@ -82,8 +82,10 @@ export function KeyAccessSection({ keyId, readOnly }: { keyId: string; readOnly:
       if (answersDirect) setDirect((after as Permission[]).map((permission) => permission.slug));
       setSaved(done);
       await load();
+      return true;
     } catch (failure) {
       setError(failure);
+      return false;
     } finally {
       setBusy(false);
     }
@@ -93,7 +95,10 @@ export function KeyAccessSection({ keyId, readOnly }: { keyId: string; readOnly:
     event.preventDefault();
     const wanted = slug.trim();
     if (!wanted) return;
-    void act(`Added permission ${wanted}.`, () => keyAccess.addPermissions(keyId, [wanted]), true).then(() => setSlug(''));
+    void act(`Added permission ${wanted}.`, () => keyAccess.addPermissions(keyId, [wanted]), true).then((made) => {
+      // A refused slug stays in the field, to be corrected.
+      if (made) setSlug('');
+    });
   };
   const addRole = (event: FormEvent) => {
     event.preventDefault();
