@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { everything, listPermissions, type Permission, permissions, type Role } from '../../api/permissions';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { Loading } from '../../components/Loading';
@@ -18,20 +18,19 @@ export function RolePermissionsPanel({ role, onSaved, onClose }: { role: Role; o
   const [saved, setSaved] = useState<string>();
   const heading = useRef<HTMLHeadingElement>(null);
 
-  const load = async () => {
+  const load = useCallback(async () => {
     setLoaded({ kind: 'loading' });
     try {
       setLoaded({ kind: 'loaded', all: await everything(listPermissions) });
     } catch (failure) {
       setLoaded({ kind: 'failed', error: failure });
     }
-  };
-  // biome-ignore lint/correctness/useExhaustiveDependencies: once, when the panel opens (it is keyed by the role).
+  }, []);
   useEffect(() => {
     void load();
-    // The panel opens below the table: focus moves to it, as a screen reader user would otherwise not know it opened.
-    heading.current?.focus();
-  }, []);
+  }, [load]);
+  // The panel opens below the table: focus moves to its heading, or a screen reader user would not know it opened.
+  useEffect(() => heading.current?.focus(), []);
 
   const save = async () => {
     setBusy(true);

@@ -1,4 +1,4 @@
-import { type FormEvent, Fragment, useEffect, useId, useState } from 'react';
+import { type FormEvent, Fragment, useCallback, useEffect, useId, useState } from 'react';
 import { type CataloguePermission, rootKeys } from '../../api/root-keys';
 import type { IssuedKey } from '../../api/keys';
 import { ErrorMessage } from '../../components/ErrorMessage';
@@ -25,18 +25,17 @@ export function CreateRootKeyForm({ onCreated }: { onCreated(issued: IssuedKey):
   const [error, setError] = useState<unknown>();
   const ids = useId();
 
-  const loadCatalogue = async () => {
+  const loadCatalogue = useCallback(async () => {
     setCatalogue({ kind: 'loading' });
     try {
       setCatalogue({ kind: 'loaded', entries: await rootKeys.catalogue() });
     } catch (failure) {
       setCatalogue({ kind: 'failed', error: failure });
     }
-  };
-  // biome-ignore lint/correctness/useExhaustiveDependencies: once, when the form appears.
+  }, []);
   useEffect(() => {
     void loadCatalogue();
-  }, []);
+  }, [loadCatalogue]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
