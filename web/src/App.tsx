@@ -11,6 +11,8 @@ import { KeyDetailPage } from './pages/KeyDetailPage';
 import { KeysPage } from './pages/KeysPage';
 import { NamespacePage } from './pages/ratelimits/NamespacePage';
 import { NamespacesPage } from './pages/ratelimits/NamespacesPage';
+import { PermissionsPage } from './pages/permissions/PermissionsPage';
+import { RootKeysPage } from './pages/root-keys/RootKeysPage';
 import { SetupPage } from './pages/SetupPage';
 import { SignInPage } from './pages/SignInPage';
 import { VerifyMfaPage } from './pages/VerifyMfaPage';
@@ -64,6 +66,8 @@ function Page({ route, pathname }: { route: Route; pathname: string }) {
   if (route === 'identity') return <IdentityDetailPage key={pathname} identityId={pathParam('identity', pathname)} />;
   if (route === 'ratelimits') return <NamespacesPage />;
   if (route === 'namespace') return <NamespacePage key={pathname} namespaceId={pathParam('namespace', pathname)} />;
+  if (route === 'permissions') return <PermissionsPage />;
+  if (route === 'root-keys') return <RootKeysPage />;
   return <NotFound />;
 }
 

@@ -20,7 +20,9 @@ export type Route =
   | 'identity'
   | 'ratelimits'
   | 'namespace'
-  | 'analytics';
+  | 'analytics'
+  | 'permissions'
+  | 'root-keys';
 
 const ROUTES: Record<string, Route> = {
   '': 'home',
@@ -32,6 +34,8 @@ const ROUTES: Record<string, Route> = {
   analytics: 'analytics',
   identities: 'identities',
   ratelimits: 'ratelimits',
+  permissions: 'permissions',
+  'root-keys': 'root-keys',
 };
 
 /** The ids in an address: `apis/<apiId>/keys` (an API's keys) and `apis/<apiId>/keys/<keyId>` (one key). */

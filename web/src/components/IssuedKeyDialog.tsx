@@ -6,7 +6,18 @@ import { CopyButton } from './CopyButton';
  * The plaintext of a new key, shown the one time the server sends it (keys.createKey, keys.rerollKey): Keyward keeps only
  * its hash. The parent holds the key only while this dialog is open and drops it in onClose, so nothing keeps it after.
  */
-export function IssuedKeyDialog({ title, issued, onClose }: { title: string; issued: IssuedKey; onClose(): void }) {
+export function IssuedKeyDialog({
+  title,
+  issued,
+  onClose,
+  ifLost = 'if it is lost, reroll the key',
+}: {
+  title: string;
+  issued: IssuedKey;
+  onClose(): void;
+  /** What to do if the key is lost, after "Keyward stores only its hash;" (a root key cannot be rerolled). */
+  ifLost?: string;
+}) {
   const dialog = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const element = dialog.current;
@@ -25,7 +36,7 @@ export function IssuedKeyDialog({ title, issued, onClose }: { title: string; iss
     >
       <h2 id="issued-key-title">{title}</h2>
       <p className="notice">
-        <strong>Copy this key now: it will not be shown again.</strong> Keyward stores only its hash; if it is lost, reroll the key.
+        <strong>Copy this key now: it will not be shown again.</strong> Keyward stores only its hash; {ifLost}.
       </p>
       <p>
         <label htmlFor="issued-key-value">Key</label>

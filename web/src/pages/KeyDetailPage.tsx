@@ -10,6 +10,7 @@ import { PageHeading } from '../components/PageHeading';
 import { keyPathOf, keysPathOf, navigate } from '../router';
 import { useSession } from '../session';
 import { durationText } from './form-numbers';
+import { KeyAccessSection } from './KeyAccessSection';
 import { creditsText } from './KeysPage';
 import { KeyUsage } from './KeyUsage';
 
@@ -193,33 +194,7 @@ export function KeyDetailPage({ apiId, keyId }: { apiId: string; keyId: string }
         )}
       </section>
 
-      <section aria-labelledby="key-access">
-        <h2 id="key-access">Permissions and roles</h2>
-        <h3>Permissions</h3>
-        {key.permissions?.length ? (
-          <ul aria-label="Permissions">
-            {key.permissions.map((permission) => (
-              <li key={permission}>
-                <code>{permission}</code>
-              </li>
-            ))}
-          </ul>
-        ) : (
-          <p className="empty">None.</p>
-        )}
-        <h3>Roles</h3>
-        {key.roles?.length ? (
-          <ul aria-label="Roles">
-            {key.roles.map((role) => (
-              <li key={role}>
-                <code>{role}</code>
-              </li>
-            ))}
-          </ul>
-        ) : (
-          <p className="empty">None.</p>
-        )}
-      </section>
+      <KeyAccessSection keyId={key.keyId} readOnly={readOnly} />
 
       <section aria-labelledby="key-meta">
         <h2 id="key-meta">Meta</h2>

@@ -1,0 +1,172 @@
+import { useState } from 'react';
+import type { IssuedKey } from '../../api/keys';
+import { listRootKeys, type RootKey, rootKeys } from '../../api/root-keys';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { IssuedKeyDialog } from '../../components/IssuedKeyDialog';
+import { Loading } from '../../components/Loading';
+import { PageHeading } from '../../components/PageHeading';
+import { useSession } from '../../session';
+import { LoadMore, usePagedList } from '../paged-list';
+import { CreateRootKeyForm } from './CreateRootKeyForm';
+
+const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/**
+ * The workspace's root keys (rootKeys.*): list, create with a permission picker (the secret shown once, held only by its
+ * dialog), revoke after a confirmation. Root-key management is an admin's (docs/decisions/0015-operators-and-mfa.md):
+ * for anyone else the server refuses the list, and its refusal is what the page shows, without the controls.
+ */
+export function RootKeysPage() {
+  const { workspace } = useSession();
+  // Root-key management is in the admin role's set only; others see the server's refusal of the list, and no controls.
+  const readOnly = workspace?.role !== 'admin';
+  const list = usePagedList(listRootKeys);
+  const { listing, reload } = list;
+  const [issued, setIssued] = useState<IssuedKey>();
+  const [revoking, setRevoking] = useState<RootKey>();
+  const [revokeBusy, setRevokeBusy] = useState(false);
+  const [revokeError, setRevokeError] = useState<unknown>();
+
+  const revoke = async () => {
+    if (!revoking) return;
+    setRevokeBusy(true);
+    setRevokeError(undefined);
+    try {
+      await rootKeys.revoke(revoking.id);
+      setRevoking(undefined);
+      await reload();
+    } catch (error) {
+      setRevokeError(error);
+    } finally {
+      setRevokeBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <PageHeading>Root keys</PageHeading>
+      <p className="lead">
+        Root keys call Keyward's API for your services, each with the permissions it was given. A root key's secret is shown once, when it
+        is created.
+      </p>
+
+      <section aria-labelledby="root-key-list">
+        <h2 id="root-key-list">Your root keys</h2>
+        {listing.kind === 'loading' && <Loading label="Loading root keys…" block />}
+        {listing.kind === 'failed' && (
+          <>
+            <ErrorMessage error={listing.error} />
+            <button type="button" className="secondary" onClick={() => void reload()}>
+              Try again
+            </button>
+          </>
+        )}
+        {listing.kind === 'loaded' && listing.items.length === 0 && (
+          <p className="empty">No root keys yet.{readOnly ? '' : ' Create one below.'}</p>
+        )}
+        {readOnly && <p className="hint">Root keys are created and revoked by the workspace's admins.</p>}
+        {listing.kind === 'loaded' && listing.items.length > 0 && (
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus so a keyboard can scroll it sideways on a narrow screen (axe's scrollable-region-focusable), as on the APIs page.
+          <section className="table-scroll" aria-label="Root keys table" tabIndex={0}>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Start</th>
+                  <th scope="col">Permissions</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">Expires</th>
+                  <th scope="col">Last used</th>
+                  {!readOnly && (
+                    <th scope="col">
+                      <span className="visually-hidden">Actions</span>
+                    </th>
+                  )}
+                </tr>
+              </thead>
+              <tbody>
+                {listing.items.map((rootKey) => (
+                  <tr key={rootKey.id}>
+                    <td>{rootKey.name ?? <code>{rootKey.id}</code>}</td>
+                    <td>
+                      <code>{rootKey.start}…</code>
+                    </td>
+                    <td>
+                      <details>
+                        <summary>
+                          {rootKey.permissions.length} {rootKey.permissions.length === 1 ? 'permission' : 'permissions'}
+                        </summary>
+                        <ul className="access-list">
+                          {rootKey.permissions.map((permission) => (
+                            <li key={permission}>
+                              <code>{permission}</code>
+                            </li>
+                          ))}
+                        </ul>
+                      </details>
+                    </td>
+                    <td>{when.format(rootKey.createdAt)}</td>
+                    <td>{rootKey.expires === undefined ? 'Never' : when.format(rootKey.expires)}</td>
+                    <td>{rootKey.lastUsedAt === undefined ? 'Never' : when.format(rootKey.lastUsedAt)}</td>
+                    {!readOnly && (
+                      <td>
+                        <button
+                          type="button"
+                          className="danger small"
+                          aria-label={`Revoke root key ${rootKey.name ?? rootKey.id}`}
+                          onClick={() => {
+                            setRevokeError(undefined);
+                            setRevoking(rootKey);
+                          }}
+                        >
+                          Revoke
+                        </button>
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+        )}
+        <LoadMore list={list} />
+      </section>
+
+      {!readOnly && (
+        <section aria-labelledby="create-root-key">
+          <h2 id="create-root-key">Create a root key</h2>
+          <CreateRootKeyForm
+            onCreated={(created) => {
+              setIssued(created);
+              void reload();
+            }}
+          />
+        </section>
+      )}
+
+      {issued && (
+        <IssuedKeyDialog
+          title="Your new root key"
+          issued={issued}
+          ifLost="if it is lost, revoke it and create another"
+          onClose={() => setIssued(undefined)}
+        />
+      )}
+      {revoking && (
+        <ConfirmDialog
+          title={`Revoke root key ${revoking.name ?? revoking.id}?`}
+          confirmLabel="Revoke root key"
+          busy={revokeBusy}
+          error={revokeError}
+          onConfirm={() => void revoke()}
+          onCancel={() => setRevoking(undefined)}
+        >
+          <p>
+            Every call made with it is refused from now on. <code>{revoking.id}</code>
+          </p>
+        </ConfirmDialog>
+      )}
+    </>
+  );
+}
