@@ -3,6 +3,7 @@ import { Link } from './components/Link';
 import { Loading } from './components/Loading';
 import { PageHeading } from './components/PageHeading';
 import { ApisPage } from './pages/ApisPage';
+import { AuditLogPage } from './pages/audit/AuditLogPage';
 import { EnrolMfaPage } from './pages/EnrolMfaPage';
 import { KeyDetailPage } from './pages/KeyDetailPage';
 import { KeysPage } from './pages/KeysPage';
@@ -54,6 +55,7 @@ function Page({ route, pathname }: { route: Route; pathname: string }) {
   if (route === 'apis') return <ApisPage />;
   if (route === 'keys') return <KeysPage key={pathname} apiId={apiId} />;
   if (route === 'key') return <KeyDetailPage key={pathname} apiId={apiId} keyId={keyId} />;
+  if (route === 'audit') return <AuditLogPage />;
   return <NotFound />;
 }
 

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ListPage } from '../api/client';
 import { ErrorMessage } from '../components/ErrorMessage';
 
@@ -13,13 +13,18 @@ export function usePagedList<T>(fetchPage: (cursor?: string) => Promise<ListPage
   const [listing, setListing] = useState<Listing<T>>({ kind: 'loading' });
   const [loadingMore, setLoadingMore] = useState(false);
   const [moreError, setMoreError] = useState<unknown>();
+  // Which reload is current: an answer to an older one (a filter changed twice quickly, a page loaded for the list
+  // before it) arrives too late to show, whatever order the server answers in.
+  const generation = useRef(0);
 
   const reload = useCallback(async () => {
+    const mine = ++generation.current;
     setMoreError(undefined);
     try {
-      setListing({ kind: 'loaded', ...(await fetchPage()) });
+      const first = await fetchPage();
+      if (mine === generation.current) setListing({ kind: 'loaded', ...first });
     } catch (error) {
-      setListing({ kind: 'failed', error });
+      if (mine === generation.current) setListing({ kind: 'failed', error });
     }
   }, [fetchPage]);
   useEffect(() => {
@@ -29,13 +34,14 @@ export function usePagedList<T>(fetchPage: (cursor?: string) => Promise<ListPage
   const loadMore = async () => {
     if (listing.kind !== 'loaded' || !listing.cursor) return;
     const shown = listing.items;
+    const mine = generation.current;
     setLoadingMore(true);
     setMoreError(undefined);
     try {
       const next = await fetchPage(listing.cursor);
-      setListing({ kind: 'loaded', ...next, items: [...shown, ...next.items] });
+      if (mine === generation.current) setListing({ kind: 'loaded', ...next, items: [...shown, ...next.items] });
     } catch (error) {
-      setMoreError(error);
+      if (mine === generation.current) setMoreError(error);
     } finally {
       setLoadingMore(false);
     }
