@@ -204,6 +204,26 @@ describe('the Audit log page', { timeout: 400_000 }, () => {
           .sort(),
       );
       await expectShown(bothApis, 'the two API creations of the first two minutes');
+      // An answer to a load that a newer one replaced is dropped: the unfiltered list (asked for by "Clear filters") is
+      // held back until after the filtered one has arrived, and must not replace it when it comes.
+      const isUnfiltered = (body: string | null) => {
+        const sent = JSON.parse(body ?? '{}') as Record<string, unknown>;
+        return ['events', 'actorId', 'resourceId', 'since', 'until', 'cursor'].every((field) => sent[field] === undefined);
+      };
+      await page.route('**/v2/audit.listLogs', async (route) => {
+        if (isUnfiltered(route.request().postData())) await new Promise((resolve) => setTimeout(resolve, 1_500));
+        await route.continue();
+      });
+      const lateAnswer = page.waitForResponse(
+        (response) => response.url().endsWith('/v2/audit.listLogs') && isUnfiltered(response.request().postData()),
+      );
+      await apply({ Event: 'role.create' });
+      await expectShown(roleRecords, 'the role.create record, before the late answer');
+      await lateAnswer;
+      // Time for the page to take the late answer in, had it still wanted it (a negative cannot be waited for).
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(await shownIds()).toEqual([roleRecords[0]!.id]);
+      await page.unroute('**/v2/audit.listLogs');
       await apply({ Event: 'no.such.event' });
       await expectShown([], 'nothing');
       // Input the server refuses: its own detail is shown, and the list is not.
