@@ -47,7 +47,7 @@ const CASES: Record<string, { sent: unknown; received: unknown }> = {
   'apis.listApis': { sent: {}, received: { limit: 100 } },
   'permissions.listPermissions': { sent: {}, received: { limit: 100 } },
   'permissions.listRoles': { sent: {}, received: { limit: 100 } },
-  'audit.listLogs': { sent: {}, received: { limit: 100 } },
+  'audit.listLogs': { sent: {}, received: { limit: 100, order: 'asc' } },
   'analytics.getTopKeys': { sent: { start: 0, end: 1 }, received: { start: 0, end: 1, limit: 10 } },
   'analytics.getTopIdentities': { sent: { start: 0, end: 1 }, received: { start: 0, end: 1, limit: 10 } },
   'ratelimit.limit': {

@@ -75,6 +75,7 @@ const CASES: Record<string, SecurityCase> = {
   },
   'keyMigrations.createMigration': { body: () => ({ algorithm: 'sha256_hex' }), withoutPermission: 403, otherWorkspace: 'own' },
   'audit.listLogs': { body: () => ({}), withoutPermission: 403, otherWorkspace: 'own' },
+  'audit.verifyChain': { body: () => ({}), withoutPermission: 403, otherWorkspace: 'own' },
   // Chart reads naming an API: without read_analytics on it, or in another workspace, the API is not found.
   'analytics.getVerificationTimeseries': {
     body: (t) => ({ start: Date.UTC(2026, 0, 15, 11), end: Date.UTC(2026, 0, 15, 12), interval: 'hour', apiId: t.apiId }),

@@ -96,7 +96,7 @@ export function Defaulted<T extends TSchema>(schema: T): T {
  * A string that is one of `values`, as a plain `enum` in openapi.json (a union of literals would be an anyOf of consts,
  * which generators turn into clumsy types). With `type: string`, responses keep fast-json-stringify's string path.
  */
-export function StringEnum<const T extends readonly string[]>(values: T, options: { description?: string } = {}) {
+export function StringEnum<const T extends readonly string[]>(values: T, options: { description?: string; default?: T[number] } = {}) {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 }
 

@@ -263,7 +263,7 @@ const TUPLE_TYPES: Record<string, TupleType> = {
     },
   },
   // Keyward-only: reading the audit log is its own permission, so auditors need nothing else.
-  audit: { actions: { read_audit_log: { allows: 'Read the audit log (audit.listLogs).' } } },
+  audit: { actions: { read_audit_log: { allows: 'Read the audit log (audit.listLogs) and check its chain (audit.verifyChain).' } } },
   // Keyward-only: managing root keys; no root key can grant more than it holds, whatever it holds here.
   rootkey: {
     actions: {

@@ -28,7 +28,9 @@ export interface AuditQuery {
   resourceId?: string;
   since?: number;
   until?: number;
-  /** Records with ids after this one (ids are time-ordered). */
+  /** Oldest first (`asc`, the default) or newest first (`desc`), by id (ids are time-ordered). */
+  order?: 'asc' | 'desc';
+  /** Records that come after this one in `order`: ids after it, or before it when newest first. */
   cursor?: string;
   limit: number;
 }

@@ -86,6 +86,7 @@ describe('dashboard security', () => {
     expect((await browse(t, browser, 'rootKeys.listRootKeys', {})).status).toBe(403);
     expect((await browse(t, browser, 'dashboard.listOperators')).status).toBe(403);
     expect((await browse(t, browser, 'audit.listLogs', {})).status).toBe(200);
+    expect((await browse(t, browser, 'audit.verifyChain', {})).status).toBe(200);
     expect((await browse(t, browser, 'permissions.listPermissions', {})).status).toBe(200);
   });
 
@@ -111,6 +112,7 @@ describe('dashboard security', () => {
       expect(res.status).toBe(403);
       answers.push(res.body.error.detail);
       expect((await browse(t, browser, 'dashboard.listOperators', {}, { workspaceId })).status).toBe(403);
+      expect((await browse(t, browser, 'audit.verifyChain', {}, { workspaceId })).status).toBe(403);
     }
     expect(answers[0]).toBe(answers[1]);
     expect(await auditTotal(other.workspaceId)).toBeGreaterThan(0);

@@ -4,6 +4,7 @@ import { Loading } from './components/Loading';
 import { PageHeading } from './components/PageHeading';
 import { AnalyticsPage } from './pages/analytics/AnalyticsPage';
 import { ApisPage } from './pages/ApisPage';
+import { AuditLogPage } from './pages/audit/AuditLogPage';
 import { EnrolMfaPage } from './pages/EnrolMfaPage';
 import { IdentitiesPage } from './pages/identities/IdentitiesPage';
 import { IdentityDetailPage } from './pages/identities/IdentityDetailPage';
@@ -68,6 +69,7 @@ function Page({ route, pathname }: { route: Route; pathname: string }) {
   if (route === 'namespace') return <NamespacePage key={pathname} namespaceId={pathParam('namespace', pathname)} />;
   if (route === 'permissions') return <PermissionsPage />;
   if (route === 'root-keys') return <RootKeysPage />;
+  if (route === 'audit') return <AuditLogPage />;
   return <NotFound />;
 }
 

@@ -22,7 +22,8 @@ export type Route =
   | 'namespace'
   | 'analytics'
   | 'permissions'
-  | 'root-keys';
+  | 'root-keys'
+  | 'audit';
 
 const ROUTES: Record<string, Route> = {
   '': 'home',
@@ -36,6 +37,7 @@ const ROUTES: Record<string, Route> = {
   ratelimits: 'ratelimits',
   permissions: 'permissions',
   'root-keys': 'root-keys',
+  audit: 'audit',
 };
 
 /** The ids in an address: `apis/<apiId>/keys` (an API's keys) and `apis/<apiId>/keys/<keyId>` (one key). */

@@ -12,6 +12,7 @@ import getApi from './apis/get-api.js';
 import listApis from './apis/list-apis.js';
 import listKeys from './apis/list-keys.js';
 import listAuditLogs from './audit/list-logs.js';
+import verifyAuditChain from './audit/verify-chain.js';
 import createIdentity from './identities/create-identity.js';
 import deleteIdentity from './identities/delete-identity.js';
 import getIdentity from './identities/get-identity.js';
@@ -97,6 +98,7 @@ export const ROUTES: OperationRoute[] = [
   updateIdentity,
   deleteIdentity,
   listAuditLogs,
+  verifyAuditChain,
   getVerificationTimeseries,
   getTopKeys,
   getTopIdentities,

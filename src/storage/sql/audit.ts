@@ -145,7 +145,8 @@ export function auditSql(db: Executor): AuditOps {
       if (q.actorId !== undefined) query = query.where('l.actor_id', '=', q.actorId);
       if (q.since !== undefined) query = query.where('l.time', '>=', q.since);
       if (q.until !== undefined) query = query.where('l.time', '<=', q.until);
-      if (q.cursor !== undefined) query = query.where('l.id', '>', q.cursor);
+      const newestFirst = q.order === 'desc';
+      if (q.cursor !== undefined) query = query.where('l.id', newestFirst ? '<' : '>', q.cursor);
       if (q.resourceId !== undefined) {
         const resourceId = q.resourceId;
         query = query.where((eb) =>
@@ -159,7 +160,10 @@ export function auditSql(db: Executor): AuditOps {
           ),
         );
       }
-      const rows = await query.orderBy('l.id').limit(q.limit).execute();
+      const rows = await query
+        .orderBy('l.id', newestFirst ? 'desc' : 'asc')
+        .limit(q.limit)
+        .execute();
       return rows.map((row) => ({
         id: row.id,
         workspaceId: row.workspace_id,

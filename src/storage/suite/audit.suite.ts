@@ -53,6 +53,40 @@ export function auditCases(suite: StoreSuite): void {
       expect(await store.listAudit({ workspaceId: stranger, limit: 100, resourceId: 'api_x' })).toEqual([foreign]);
     });
 
+    it('lists newest first with order desc, its cursor reading the records before it, with every filter', async () => {
+      const workspaceId = await newWorkspace();
+      const stranger = await newWorkspace();
+      const entry = (ws: string, offset: number, actorId: string): AuditEntry => ({
+        id: newId('auditLog', NOW + offset),
+        workspaceId: ws,
+        event: offset % 2000 === 0 ? 'key.update' : 'api.create',
+        time: NOW + offset,
+        actor: { type: 'root_key', id: actorId, name: null },
+        description: `record ${offset}`,
+        resources: [{ type: 'key', id: offset <= 2000 ? 'key_early' : 'key_late' }],
+        sourceIp: null,
+        userAgent: null,
+        requestId: null,
+      });
+      const [e1, e2, e3, e4] = [1000, 2000, 3000, 4000].map((offset) => entry(workspaceId, offset, offset === 3000 ? 'rk_b' : 'rk_a'));
+      // The stranger's record sits between them in id order: a cursor never crosses into it.
+      for (const e of [e1!, e2!, entry(stranger, 2500, 'rk_a'), e3!, e4!]) await store.appendAudit(e);
+      const list = async (q: Partial<Parameters<Store['listAudit']>[0]>) =>
+        (await store.listAudit({ workspaceId, limit: 100, order: 'desc', ...q })).map((e) => e.id);
+
+      expect(await list({})).toEqual([e4!.id, e3!.id, e2!.id, e1!.id]);
+      expect(await list({ order: 'asc' })).toEqual([e1!.id, e2!.id, e3!.id, e4!.id]);
+      expect(await list({ limit: 2 })).toEqual([e4!.id, e3!.id]);
+      expect(await list({ cursor: e3!.id })).toEqual([e2!.id, e1!.id]);
+      expect(await list({ cursor: e3!.id, order: 'asc' })).toEqual([e4!.id]);
+      expect(await list({ cursor: e1!.id })).toEqual([]);
+      expect(await list({ actorId: 'rk_a' })).toEqual([e4!.id, e2!.id, e1!.id]);
+      expect(await list({ events: ['key.update'] })).toEqual([e4!.id, e2!.id]);
+      expect(await list({ resourceId: 'key_early' })).toEqual([e2!.id, e1!.id]);
+      expect(await list({ since: NOW + 2000, until: NOW + 3000 })).toEqual([e3!.id, e2!.id]);
+      expect(await list({ actorId: 'rk_a', cursor: e4!.id, limit: 1 })).toEqual([e2!.id]);
+    });
+
     const record = (workspaceId: string, description: string): AuditEntry => ({
       id: newId('auditLog', NOW),
       workspaceId,

@@ -33,13 +33,14 @@ export function usePagedList<T>(fetchPage: (cursor?: string) => Promise<ListPage
   const loadMore = async () => {
     if (listing.kind !== 'loaded' || !listing.cursor) return;
     const shown = listing.items;
+    const mine = latest.current;
     setLoadingMore(true);
     setMoreError(undefined);
     try {
       const next = await fetchPage(listing.cursor);
-      setListing({ kind: 'loaded', ...next, items: [...shown, ...next.items] });
+      if (mine === latest.current) setListing({ kind: 'loaded', ...next, items: [...shown, ...next.items] });
     } catch (error) {
-      setMoreError(error);
+      if (mine === latest.current) setMoreError(error);
     } finally {
       setLoadingMore(false);
     }

@@ -7,5 +7,6 @@ export const SECTIONS: readonly { route: Route; label: string; href: string }[] 
   { route: 'ratelimits', label: 'Rate limits', href: pathOf('ratelimits') },
   { route: 'permissions', label: 'Permissions', href: pathOf('permissions') },
   { route: 'root-keys', label: 'Root keys', href: pathOf('root-keys') },
+  { route: 'audit', label: 'Audit log', href: pathOf('audit') },
   { route: 'analytics', label: 'Analytics', href: pathOf('analytics') },
 ];

@@ -148,6 +148,34 @@ describe('audit.listLogs', () => {
       expect(next.body.pagination).toEqual({ hasMore: false });
     });
 
+    it('lists newest first with order desc, paging backwards with its cursors, filters applied', async () => {
+      const ws = await seeded();
+      const [apiCreate, keyCreate, keyUpdate, apiDelete] = ws.ids;
+      const pages: string[][] = [];
+      let cursor: string | undefined;
+      for (;;) {
+        const res = await t.call('audit.listLogs', { order: 'desc', limit: 2, ...(cursor ? { cursor } : {}) }, { rootKey: ws.rootKey });
+        expect(res.status).toBe(200);
+        pages.push(ids(res));
+        if (!res.body.pagination.hasMore) break;
+        cursor = res.body.pagination.cursor;
+        expect(cursor).toBe(pages.at(-1)!.at(-1));
+      }
+      expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+      expect(pages.flat().slice(0, 4)).toEqual([apiDelete, keyUpdate, keyCreate, apiCreate]);
+      expect((await t.call('audit.listLogs', {}, { rootKey: ws.rootKey })).body.data.map((d: { id: string }) => d.id)).toEqual(
+        pages.flat().reverse(),
+      );
+
+      const list = async (filter: object) => ids(await t.call('audit.listLogs', { order: 'desc', ...filter }, { rootKey: ws.rootKey }));
+      expect(await list({ actorId: 'rk_alice' })).toEqual([keyUpdate, apiCreate]);
+      expect(await list({ resourceId: 'key_one', limit: 1 })).toEqual([keyUpdate]);
+      expect(await list({ resourceId: 'key_one', cursor: keyUpdate })).toEqual([keyCreate]);
+      expect(await list({ since: ws.base + 2000, until: ws.base + 3000 })).toEqual([keyUpdate, keyCreate]);
+      // The same cursor read oldest first goes the other way.
+      expect(await list({ cursor: keyCreate, order: 'asc' })).toEqual([keyUpdate, apiDelete]);
+    });
+
     it("never shows another workspace's records, whatever the filter or cursor", async () => {
       const mine = await seeded();
       const theirs = await seeded(); // same events, actors and resource ids, different workspace
@@ -187,6 +215,7 @@ describe('audit.listLogs', () => {
       ['empty cursor', { cursor: '' }],
       ['cursor with odd characters', { cursor: "log_1' OR 1=1" }],
       ['unknown field', { workspaceId: 'ws_other' }],
+      ['an order that is neither asc nor desc', { order: 'newest' }],
       ['a body that is not an object', [1, 2]],
     ])('%s', async (_name, body) => {
       const res = await t.call('audit.listLogs', body);

@@ -5,10 +5,10 @@ import { auditLogData } from '../../../contract/views/audit.js';
 
 export default defineRoute({
   operation: 'audit.listLogs',
-  summary: 'List audit log records, oldest first',
+  summary: 'List audit log records, oldest or newest first',
   description:
     'Keyward extension. Every mutation writes one record in the same transaction as the change. ' +
-    'Filters combine with AND. Requires `audit.*.read_audit_log`.',
+    'Filters combine with AND. Oldest first unless `order` is `desc`. Requires `audit.*.read_audit_log`.',
   body: ListAuditLogsBody,
   data: AuditLogData,
   paginated: true,
@@ -25,6 +25,7 @@ export default defineRoute({
       resourceId: body.resourceId,
       since: body.since,
       until: body.until,
+      order: body.order,
       cursor: body.cursor,
       limit: body.limit,
     });
