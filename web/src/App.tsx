@@ -7,6 +7,7 @@ import { EnrolMfaPage } from './pages/EnrolMfaPage';
 import { KeyDetailPage } from './pages/KeyDetailPage';
 import { KeysPage } from './pages/KeysPage';
 import { SetupPage } from './pages/SetupPage';
+import { SettingsPage } from './pages/settings/SettingsPage';
 import { SignInPage } from './pages/SignInPage';
 import { VerifyMfaPage } from './pages/VerifyMfaPage';
 import { navigate, pathOf, type Route, routeIds, routeOf, usePathname } from './router';
@@ -52,6 +53,7 @@ export function App() {
 function Page({ route, pathname }: { route: Route; pathname: string }) {
   const { apiId, keyId } = routeIds(pathname);
   if (route === 'apis') return <ApisPage />;
+  if (route === 'settings') return <SettingsPage />;
   if (route === 'keys') return <KeysPage key={pathname} apiId={apiId} />;
   if (route === 'key') return <KeyDetailPage key={pathname} apiId={apiId} keyId={keyId} />;
   return <NotFound />;

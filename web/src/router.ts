@@ -6,7 +6,7 @@ import { useEffect, useState } from 'react';
  */
 export const BASE = '/dashboard';
 
-export type Route = 'setup' | 'sign-in' | 'mfa' | 'enrol' | 'apis' | 'keys' | 'key' | 'home' | 'not-found';
+export type Route = 'setup' | 'sign-in' | 'mfa' | 'enrol' | 'apis' | 'keys' | 'key' | 'home' | 'not-found' | 'settings';
 
 const ROUTES: Record<string, Route> = {
   '': 'home',
@@ -15,6 +15,7 @@ const ROUTES: Record<string, Route> = {
   mfa: 'mfa',
   enrol: 'enrol',
   apis: 'apis',
+  settings: 'settings',
 };
 
 /** The ids in an address: `apis/<apiId>/keys` (an API's keys) and `apis/<apiId>/keys/<keyId>` (one key). */
