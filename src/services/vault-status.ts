@@ -13,7 +13,7 @@ export interface VaultStatusReport {
   answers?: boolean;
   /** Why it did not answer, in words that carry no secret; absent when it answered. */
   problem?: string;
-  /** Version numbers only, never key material; absent when it did not answer. */
+  /** Version numbers only, never key material; absent when it did not answer (or is a `vault serve` too old to say). */
   masterKeyVersions?: VaultStatus['masterKeyVersions'];
 }
 
@@ -33,7 +33,12 @@ export class VaultStatusService {
     });
     try {
       const status = await Promise.race([vault.status(), timeout]);
-      return { mode: vault.kind, recoverableKeys: true, answers: true, masterKeyVersions: status.masterKeyVersions };
+      return {
+        mode: vault.kind,
+        recoverableKeys: true,
+        answers: true,
+        ...(status.masterKeyVersions ? { masterKeyVersions: status.masterKeyVersions } : {}),
+      };
     } catch (error) {
       // VaultUnavailableError's messages are Keyward's own and name no secret; anything else (the vault store's driver)
       // is not ours to vouch for.

@@ -59,6 +59,8 @@ export class RemoteVault implements Vault {
   /** `vault serve` answers its versions to the authenticated check (server.ts). */
   async status(): Promise<VaultStatus> {
     const answer = (await this.post('v1/check', {})) as { masterKeyVersions?: { configured?: unknown; inUse?: unknown } } | null;
+    // An older `vault serve` answers its check without versions: it answered all the same.
+    if (answer !== null && typeof answer === 'object' && answer.masterKeyVersions === undefined) return {};
     const configured = versionList(answer?.masterKeyVersions?.configured);
     const inUse = versionList(answer?.masterKeyVersions?.inUse);
     if (!configured || !inUse) throw new VaultUnavailableError('the vault sent an unreadable answer');

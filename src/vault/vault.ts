@@ -31,7 +31,8 @@ export interface DecryptRequest {
 
 /** What the dashboard shows of a vault (dashboard.getVaultStatus): version numbers, never key material. */
 export interface VaultStatus {
-  masterKeyVersions: {
+  /** Absent only from a `vault serve` older than this field, which answers its check without them. */
+  masterKeyVersions?: {
     /** The versions KEYWARD_MASTER_KEYS holds where the vault runs, ascending. */
     configured: number[];
     /** The versions some data key is wrapped by, ascending. */
