@@ -145,4 +145,40 @@ describe('the Settings page', { timeout: 240_000 }, () => {
       await recorded.context.close();
     }
   });
+
+  it.skipIf(!hasBackend)('a read-only operator sees the workspace and its role, and is told the rest is for admins', async () => {
+    const { t } = run;
+    const email = 'settings.reader@example.com';
+    await t.server.services.operators.createFromCli({ email, password: NEW_PASSWORD, workspaceId: t.workspaceId, role: 'read_only' });
+    const recorded = await openPage(run);
+    const { page } = recorded;
+    const operations: string[] = [];
+    page.on('request', (request) => operations.push(new URL(request.url()).pathname));
+    try {
+      await page.goto(`${run.origin}/dashboard/sign-in`);
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password').fill(NEW_PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Set up two-factor authentication' }).waitFor();
+      const secret = (await page.locator('code.secret').textContent())!;
+      await page.getByLabel('Code shown by the app').fill(totp(secret, t.clock.now()));
+      await page.getByRole('button', { name: 'Confirm' }).click();
+      await page.getByLabel('I saved my recovery codes').check();
+      await page.getByRole('button', { name: 'Continue to the dashboard' }).click();
+      await page.getByRole('link', { name: 'Settings' }).click();
+
+      const workspace = page.getByRole('region', { name: 'Workspace' });
+      await workspace.getByText('Read-only').waitFor();
+      await page.getByText('Only admins of this workspace see and manage operators, the vault and the nodes.').waitFor();
+      expect(await page.getByRole('region', { name: 'Operators', exact: true }).count()).toBe(0);
+      // Nothing asked that the server would refuse this role.
+      for (const operation of ['dashboard.listOperators', 'dashboard.getVaultStatus', 'dashboard.listNodes']) {
+        expect(operations).not.toContain(`/v2/${operation}`);
+      }
+      expect(operations).toContain('/v2/dashboard.getWorkspaceSettings');
+      expect(await accessibilityViolations(page), 'settings page, read-only').toEqual([]);
+    } finally {
+      await recorded.context.close();
+    }
+  });
 });
