@@ -455,3 +455,14 @@ describe('KEYWARD_DASHBOARD_DIR', () => {
     expect(loadConfig({ KEYWARD_DASHBOARD_DIR: 'built' }).dashboardDir).toBe(resolve('built'));
   });
 });
+
+describe('KEYWARD_NODE_HEARTBEAT_SECONDS', () => {
+  it('defaults to 10 s, takes 1 to 3600 seconds, refuses anything else', () => {
+    expect(loadConfig({}).nodeHeartbeatMs).toBe(10_000);
+    expect(loadConfig({ KEYWARD_NODE_HEARTBEAT_SECONDS: '1' }).nodeHeartbeatMs).toBe(1_000);
+    expect(loadConfig({ KEYWARD_NODE_HEARTBEAT_SECONDS: '3600' }).nodeHeartbeatMs).toBe(3_600_000);
+    for (const bad of ['0', '3601', '2.5', 'often']) {
+      expect(() => loadConfig({ KEYWARD_NODE_HEARTBEAT_SECONDS: bad }), bad).toThrow(/KEYWARD_NODE_HEARTBEAT_SECONDS/);
+    }
+  });
+});

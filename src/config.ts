@@ -163,6 +163,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     dashboardSessionMaxMs:
       integer(env, 'KEYWARD_DASHBOARD_SESSION_MAX_HOURS', SETTINGS.KEYWARD_DASHBOARD_SESSION_MAX_HOURS.default, 1, 720, problems) *
       3_600_000,
+    nodeHeartbeatMs:
+      integer(env, 'KEYWARD_NODE_HEARTBEAT_SECONDS', SETTINGS.KEYWARD_NODE_HEARTBEAT_SECONDS.default, 1, 3600, problems) * 1000,
     publicUrl: publicUrl(text(env, 'KEYWARD_PUBLIC_URL'), problems),
     trustProxy,
     tlsCertFile,

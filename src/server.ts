@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { openAnalyticsStore, retentionOf } from './analytics/open.js';
@@ -17,6 +18,8 @@ import { databaseUnavailableCause } from './core/database-unavailable.js';
 import { buildApp } from './http/app.js';
 import { closeConnections, Draining } from './http/draining.js';
 import { Readiness } from './services/readiness.js';
+import { NodeRegistry } from './services/node-registry.js';
+import { newId } from './core/ids.js';
 import { RootKeyAuthentication, type CachedRootKey } from './services/authentication.js';
 import { UsageBuffer } from './services/usage-buffer.js';
 import type { Limiter } from './ratelimit/limiter.js';
@@ -200,6 +203,25 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
 
   const draining = new Draining();
   const readiness = new Readiness({ store, redisUrl: config.redisUrl, draining });
+  // This process in the node registry (docs/operations.md, "Nodes"): what it sees of the database and Redis is what
+  // its readiness probe sees.
+  const nodes = new NodeRegistry({
+    store,
+    clock,
+    heartbeatMs: config.nodeHeartbeatMs,
+    self: {
+      id: newId('node', clock.now()),
+      name: config.nodeName,
+      hostname: hostname(),
+      version: VERSION,
+      engine: store.engine,
+      startedAt: clock.now(),
+    },
+    dependencies: async () => {
+      const { database, redis } = await readiness.check();
+      return { database, redis };
+    },
+  });
   const logger: Logger = log;
 
   const retention = retentionOf(config);
@@ -245,6 +267,8 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     logger,
     vault,
     dashboardSessions: { idleMs: config.dashboardSessionIdleMs, maxMs: config.dashboardSessionMaxMs },
+    workspaceRateLimitDefault: config.workspaceRateLimit,
+    nodes,
     ...(analyticsRecorder ? { analyticsRecorder } : {}),
     // KEYWARD_ANALYTICS=off: nothing recorded, and analytics.get* answer 503 (analytics_unavailable).
     analytics: config.analytics
@@ -304,6 +328,16 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     );
   }
 
+  // Registered before the first request; a database away now is reported like any job's failure, and the next
+  // heartbeat writes the row.
+  const heartbeat = () =>
+    nodes
+      .heartbeat()
+      .catch((error: unknown) =>
+        databaseUnavailableCause(error) === undefined ? log.error({ err: error }, 'node heartbeat failed') : databaseFailures.report(error),
+      );
+  await heartbeat();
+
   // Each job runs even when another fails (the database may be away): usage not written stays buffered, bounded, for
   // the next run. The refill first, apart from the usage writes, as both update keys' rows. The first failure is rethrown.
   const runJobs = async () => {
@@ -322,6 +356,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   const runAnalyticsPrune = () => pruneAnalytics(analytics, retention, clock.now(), log);
   let timer: NodeJS.Timeout | undefined;
   let changeTimer: NodeJS.Timeout | undefined;
+  let heartbeatTimer: NodeJS.Timeout | undefined;
   const analyticsTimers: NodeJS.Timeout[] = [];
   let closed: Promise<void> | undefined;
   if (options.backgroundJobs ?? true) {
@@ -342,6 +377,8 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     timer.unref();
     changeTimer = setInterval(catchUp, config.invalidationPollMs);
     changeTimer.unref();
+    heartbeatTimer = setInterval(heartbeat, config.nodeHeartbeatMs);
+    heartbeatTimer.unref();
   }
 
   return {
@@ -364,6 +401,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     draining.stopping = true;
     if (timer) clearInterval(timer);
     if (changeTimer) clearInterval(changeTimer);
+    if (heartbeatTimer) clearInterval(heartbeatTimer);
     for (const analyticsTimer of analyticsTimers) clearTimeout(analyticsTimer);
     const cut = await closeConnections(app.server, { delayMs: config.shutdownDelayMs, graceMs: config.shutdownGraceMs });
     if (cut > 0) {
@@ -379,6 +417,8 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     await analyticsRecorder?.close();
     await services.verify.flushUsage().catch((error: unknown) => log.error({ err: error }, 'usage flush failed at shutdown'));
     await rootKeyUsage.flush().catch((error: unknown) => log.error({ err: error }, 'root key usage flush failed at shutdown'));
+    // A clean stop leaves the node registry at once; a node killed instead turns gone after three heartbeats.
+    await nodes.leave().catch((error: unknown) => log.error({ err: error }, 'could not remove this node from the node registry'));
     await bus.close();
     await changes.stop();
     await limiter.close();

@@ -110,6 +110,10 @@ export const SETTINGS = {
     description: 'The URL people reach this server at, for the first-run setup link (http(s)://host[:port])',
   },
   KEYWARD_NODE_NAME: { shown: '<host name>', description: "This node's name, recorded as the analytics events' region" },
+  KEYWARD_NODE_HEARTBEAT_SECONDS: {
+    default: 10,
+    description: "Seconds between writes of this node's row in the node registry (Settings shows peers)",
+  },
 } as const satisfies Record<`KEYWARD_${string}`, Setting>;
 
 export type SettingName = keyof typeof SETTINGS;

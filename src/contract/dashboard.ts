@@ -77,3 +77,51 @@ export const CreateOperatorBody = RequestObject({ email: Email, password: Passwo
 export const CreateOperatorData = Type.Object({ operatorId: Type.String() });
 export const UpdateOperatorRoleBody = RequestObject({ operatorId: OperatorIdField, role: Role });
 export const RemoveOperatorBody = RequestObject({ operatorId: OperatorIdField });
+
+export const WorkspaceSettingsData = Type.Object({
+  workspace: Type.Object({ id: Type.String(), name: Type.String(), createdAt: Type.Integer({ description: 'Unix ms.' }) }),
+  role: Role,
+  apiRateLimit: Type.Object({
+    perMinute: Type.Optional(Type.Integer({ minimum: 0, description: 'Requests per minute in force; absent: unlimited.' })),
+    source: StringEnum(['workspace', 'server_default', 'none'] as const, {
+      description:
+        'workspace: its own value (`keyward workspace-limit`); server_default: KEYWARD_WORKSPACE_RATE_LIMIT; none: unlimited. Changed by the CLI only.',
+    }),
+  }),
+});
+
+const Versions = Type.Array(Type.Integer({ minimum: 1 }));
+export const VaultStatusData = Type.Object({
+  mode: StringEnum(['none', 'local', 'remote'] as const, {
+    description: 'none: no vault (recoverable keys answer 412); local: KEYWARD_MASTER_KEYS here; remote: KEYWARD_VAULT_URL.',
+  }),
+  recoverableKeys: Type.Boolean({ description: 'Whether recoverable keys can be created and decrypted now.' }),
+  answers: Type.Optional(Type.Boolean({ description: 'Whether the vault answered just now; absent with no vault.' })),
+  problem: Type.Optional(Type.String({ description: 'Why it did not answer; never a secret.' })),
+  masterKeyVersions: Type.Optional(
+    Type.Object({
+      configured: Versions,
+      inUse: Type.Array(Type.Integer({ minimum: 1 }), { description: 'Versions wrapping some data key.' }),
+    }),
+  ),
+});
+
+const DependencyState = StringEnum(['ok', 'unavailable', 'timeout', 'unused', 'unchecked'] as const);
+export const NodeListData = Type.Object({
+  heartbeatSeconds: Type.Integer({ description: "This node's KEYWARD_NODE_HEARTBEAT_SECONDS; a node silent for three is gone." }),
+  nodes: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String({ description: 'KEYWARD_NODE_NAME.' }),
+      hostname: Type.String(),
+      version: Type.String(),
+      engine: StringEnum(['sqlite', 'postgres'] as const),
+      database: DependencyState,
+      redis: DependencyState,
+      startedAt: Type.Integer({ description: 'Unix ms.' }),
+      lastSeenAt: Type.Integer({ description: 'Unix ms of its latest heartbeat.' }),
+      current: Type.Boolean({ description: 'The node that answered this call.' }),
+      status: StringEnum(['up', 'gone'] as const, { description: 'gone: no heartbeat for three intervals.' }),
+    }),
+  ),
+});

@@ -18,6 +18,7 @@ export const ID_PREFIX = {
   request: 'req',
   operator: 'op',
   session: 'ses',
+  node: 'node',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

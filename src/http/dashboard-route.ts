@@ -1,4 +1,5 @@
 import type { Static, TSchema } from 'typebox';
+import type { OperatorRole } from '../core/operator-roles.js';
 import type { RequestContext } from '../services/context.js';
 import type { Services } from '../services/index.js';
 import type { ClientInfo } from '../services/operators/operator-audit.js';
@@ -6,9 +7,10 @@ import type { OperatorSession } from '../services/operators/sessions.js';
 
 /**
  * What a dashboard.* call needs before it runs (decision 0015): nothing (getSetupStatus, completeSetup, signIn);
- * a session in any state, or in one state; an active session of an admin of the workspace named by `x-keyward-workspace`.
+ * a session in any state, or in one state; an active session of an admin, or of a member in any role, of the
+ * workspace named by `x-keyward-workspace`.
  */
-export type SessionRequirement = 'none' | 'any' | 'pending_enrolment' | 'pending_mfa' | 'active' | 'admin';
+export type SessionRequirement = 'none' | 'any' | 'pending_enrolment' | 'pending_mfa' | 'active' | 'admin' | 'member';
 
 export interface DashboardCall<B> {
   body: B;
@@ -16,8 +18,10 @@ export interface DashboardCall<B> {
   client: ClientInfo;
   /** The caller's session; present unless the route needs none. */
   session: OperatorSession | undefined;
-  /** An admin's context in the workspace it named; present for `admin` routes only. */
+  /** The operator's context in the workspace it named; present for `admin` and `member` routes only. */
   ctx: RequestContext | undefined;
+  /** The operator's role in that workspace; present for `admin` and `member` routes only. */
+  role: OperatorRole | undefined;
 }
 
 export interface DashboardResult<T> {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { envelope, errorEnvelopeRef } from '../contract/common.js';
+import type { OperatorRole } from '../core/operator-roles.js';
 import type { Services } from '../services/index.js';
 import type { OperatorSession } from '../services/operators/sessions.js';
 import type { RequestContext } from '../services/context.js';
@@ -47,16 +48,23 @@ function registerDashboardOperation(app: FastifyInstance, route: DashboardRoute,
       };
       let session: OperatorSession | undefined;
       let ctx: RequestContext | undefined;
+      let role: OperatorRole | undefined;
       if (route.session !== 'none') {
-        const states = route.session === 'any' ? 'any' : route.session === 'admin' ? (['active'] as const) : [route.session];
+        const need = route.session;
+        const states = need === 'any' ? 'any' : need === 'admin' || need === 'member' ? (['active'] as const) : [need];
         session = await services.dashboard.session(sessionToken(request.raw), {
           states,
           csrf: route.csrf ? headerValue(request.raw, CSRF_HEADER) : false,
         });
-        if (route.session === 'admin')
-          ctx = await services.operators.adminContext(session, headerValue(request.raw, WORKSPACE_HEADER), client);
+        const workspaceId = headerValue(request.raw, WORKSPACE_HEADER);
+        if (route.session === 'admin') {
+          ctx = await services.operators.adminContext(session, workspaceId, client);
+          role = 'admin';
+        } else if (route.session === 'member') {
+          ({ ctx, role } = await services.operators.memberContext(session, workspaceId, client));
+        }
       }
-      const result = await route.handle({ body: request.body as never, services, client, session, ctx });
+      const result = await route.handle({ body: request.body as never, services, client, session, ctx, role });
       if (result.setSession !== undefined) reply.header('set-cookie', setSessionCookie(result.setSession, secureCookies));
       if (result.clearSession) reply.header('set-cookie', clearSessionCookie(secureCookies));
       return { meta: { requestId: String(request.id) }, data: result.data };

@@ -7,6 +7,7 @@ import type { RatelimitFailureMode } from '../ratelimit/failure-mode.js';
 import type { Limiter } from '../ratelimit/limiter.js';
 import type { KeyRecord, RatelimitNamespaceRecord, RatelimitOverrideRecord, Store } from '../storage/store.js';
 import type { Vault } from '../vault/vault.js';
+import type { NodeRegistry } from './node-registry.js';
 import type { SessionSettings } from './operators/sessions.js';
 
 /**
@@ -41,6 +42,10 @@ export interface ServiceDeps {
   analytics?: AnalyticsQueryDeps | null;
   /** Dashboard sessions' idle and absolute expiry; absent: 30 minutes and 12 hours. */
   dashboardSessions?: SessionSettings;
+  /** KEYWARD_WORKSPACE_RATE_LIMIT: requests per minute for workspaces without their own; null or absent: unlimited. */
+  workspaceRateLimitDefault?: number | null;
+  /** This node's entry in the node registry (server.ts makes it); absent (services built outside a server): dashboard.listNodes fails. */
+  nodes?: NodeRegistry;
 }
 
 /**

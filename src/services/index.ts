@@ -15,6 +15,9 @@ import type { ServiceDeps } from './deps.js';
 import { DashboardService } from './operators/dashboard.js';
 import { OperatorAdminService } from './operators/operator-admin.js';
 import { OperatorAuthentication } from './operators/operator-authentication.js';
+import type { NodeRegistry } from './node-registry.js';
+import { VaultStatusService } from './vault-status.js';
+import { WorkspaceSettingsService } from './workspace-settings.js';
 
 export interface Services {
   apis: ApiService;
@@ -41,6 +44,11 @@ export interface Services {
   operators: OperatorAdminService;
   /** A dashboard session acting on /v2/* (http/admission.ts). */
   operatorAuthentication: OperatorAuthentication;
+  /** The dashboard's Settings: the operator's workspace, the vault, the nodes. */
+  workspaceSettings: WorkspaceSettingsService;
+  vaultStatus: VaultStatusService;
+  /** The registry of running nodes; null when this process registers none (a server always does). */
+  nodes: NodeRegistry | null;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -68,5 +76,8 @@ export function createServices(deps: ServiceDeps): Services {
     dashboard,
     operators: new OperatorAdminService(deps),
     operatorAuthentication: new OperatorAuthentication({ store: deps.store, dashboard }),
+    workspaceSettings: new WorkspaceSettingsService(deps),
+    vaultStatus: new VaultStatusService(deps),
+    nodes: deps.nodes ?? null,
   };
 }

@@ -21,6 +21,7 @@ import type { UsageOps } from './usage.js';
 import type { AuditOps } from './audit.js';
 import type { ChangeLogOps } from './change-log.js';
 import type { OperatorOps } from './operators.js';
+import type { NodeOps } from './nodes.js';
 
 export type * from './shared.js';
 export type * from './workspaces.js';
@@ -36,6 +37,7 @@ export type * from './usage.js';
 export type * from './audit.js';
 export type * from './change-log.js';
 export type * from './operators.js';
+export type * from './nodes.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -53,7 +55,8 @@ export interface StoreOps
     UsageOps,
     AuditOps,
     ChangeLogOps,
-    OperatorOps {}
+    OperatorOps,
+    NodeOps {}
 
 export interface Store extends StoreOps {
   readonly engine: Engine;

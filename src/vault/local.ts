@@ -14,6 +14,7 @@ import {
   type Encrypted,
   type EncryptRequest,
   type Vault,
+  type VaultStatus,
 } from './vault.js';
 
 /**
@@ -149,6 +150,12 @@ export class LocalVault implements Vault {
 
   /** Opening already checked the master keys against the store. */
   async check(): Promise<void> {}
+
+  async status(): Promise<VaultStatus> {
+    return {
+      masterKeyVersions: { configured: this.options.keyring.versions(), inUse: await this.options.store.masterVersionsInUse() },
+    };
+  }
 
   async close(): Promise<void> {
     for (const { key } of this.deks.values()) key.fill(0);

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -80,7 +82,8 @@ describe('vault server', () => {
       expect(res).toEqual({ status: 401, body: { error: { code: 'unauthorized', message: 'a valid bearer token is required' } } });
     }
     expect((await fetch(new URL('/v1/liveness', s.url))).status).toBe(200);
-    expect((await post(s.url, '/v1/check', {})).body).toEqual({ ok: true });
+    // The check also names the master key versions (dashboard.getVaultStatus), numbers only.
+    expect((await post(s.url, '/v1/check', {})).body).toEqual({ ok: true, masterKeyVersions: { configured: [1], inUse: [] } });
     const wrong = new RemoteVault({ url: s.url, token: 'x'.repeat(40) });
     const error = await wrong.encrypt(request).catch((e: unknown) => e);
     await wrong.close();
@@ -174,5 +177,23 @@ describe('vault server', () => {
     await client.close();
     expect(error).toBeInstanceOf(VaultUnavailableError);
     expect((error as Error).message).toMatch(/^the vault could not be reached \(ECONNREFUSED\)$/);
+  });
+
+  it("status: an older vault serve's check without versions still answered; malformed versions are unreadable", async () => {
+    const answers = [{ ok: true }, { ok: true, masterKeyVersions: { configured: ['1'], inUse: [] } }];
+    const fake = http.createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answers.shift()));
+    });
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    const client = new RemoteVault({ url: `http://127.0.0.1:${(fake.address() as AddressInfo).port}`, token: VAULT_TOKEN });
+    try {
+      expect(await client.status()).toEqual({});
+      const error = await client.status().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(VaultUnavailableError);
+      expect((error as Error).message).toBe('the vault sent an unreadable answer');
+    } finally {
+      await client.close();
+      await new Promise((resolve) => fake.close(resolve));
+    }
   });
 });

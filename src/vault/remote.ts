@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { VaultDecryptError, VaultUnavailableError } from './errors.js';
-import type { DecryptRequest, Encrypted, EncryptRequest, Vault } from './vault.js';
+import type { DecryptRequest, Encrypted, EncryptRequest, Vault, VaultStatus } from './vault.js';
 
 /**
  * The vault as a client of a `keyward vault serve` process (server.ts): the master keys and the vault
@@ -54,6 +54,17 @@ export class RemoteVault implements Vault {
   /** Resolves when the vault answers an authenticated call; for start-up checks. */
   async check(): Promise<void> {
     await this.post('v1/check', {});
+  }
+
+  /** `vault serve` answers its versions to the authenticated check (server.ts). */
+  async status(): Promise<VaultStatus> {
+    const answer = (await this.post('v1/check', {})) as { masterKeyVersions?: { configured?: unknown; inUse?: unknown } } | null;
+    // An older `vault serve` answers its check without versions: it answered all the same.
+    if (answer !== null && typeof answer === 'object' && answer.masterKeyVersions === undefined) return {};
+    const configured = versionList(answer?.masterKeyVersions?.configured);
+    const inUse = versionList(answer?.masterKeyVersions?.inUse);
+    if (!configured || !inUse) throw new VaultUnavailableError('the vault sent an unreadable answer');
+    return { masterKeyVersions: { configured, inUse } };
   }
 
   async close(): Promise<void> {
@@ -110,4 +121,10 @@ export class RemoteVault implements Vault {
       req.end(payload);
     });
   }
+}
+
+/** A list of master key versions (positive integers) as the vault answered it; undefined for anything else. */
+function versionList(value: unknown): number[] | undefined {
+  if (!Array.isArray(value) || value.length > 1000) return undefined;
+  return value.every((v) => Number.isSafeInteger(v) && v > 0) ? (value as number[]) : undefined;
 }

@@ -102,7 +102,11 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
   app.setNotFoundHandler((_request, reply) => fail(reply, 404, 'not_found', 'no such route'));
 
   app.get('/v1/liveness', async () => ({ ok: true }));
-  app.post('/v1/check', { onRequest: authenticate, schema: { body: EmptyBody } }, async () => ({ ok: true }));
+  // The versions let API nodes show which master keys are in use (dashboard.getVaultStatus); never a key.
+  app.post('/v1/check', { onRequest: authenticate, schema: { body: EmptyBody } }, async () => ({
+    ok: true,
+    ...(await options.vault.status()),
+  }));
   app.post('/v1/encrypt', { onRequest: authenticate, schema: { body: EncryptBody } }, async (request) => {
     const { ciphertext, dekId } = await options.vault.encrypt(request.body as EncryptRequest);
     return { ciphertext, dekId };

@@ -48,6 +48,13 @@ export function vaultConformance(name: string, open: () => Promise<OpenedVault>)
       expect(await vault.decrypt({ workspaceId: ws, keyId: id, ciphertext: encrypted.ciphertext })).toBe('sk_3ZbGAfkmQx1pUq9Wv7cR');
     });
 
+    it('reports its master key versions (configured and wrapping data keys), numbers only', async () => {
+      await vault.encrypt({ workspaceId: workspace(), keyId: keyId(), plaintext: 'status' });
+      const status = await vault.status();
+      // Every suite vault is opened with master key version 1 only.
+      expect(status).toEqual({ masterKeyVersions: { configured: [1], inUse: [1] } });
+    });
+
     it('uses a fresh nonce every time: the same plaintext never gives the same ciphertext', async () => {
       const ws = workspace();
       const id = keyId();

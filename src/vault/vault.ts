@@ -29,6 +29,17 @@ export interface DecryptRequest {
   ciphertext: string;
 }
 
+/** What the dashboard shows of a vault (dashboard.getVaultStatus): version numbers, never key material. */
+export interface VaultStatus {
+  /** Absent only from a `vault serve` older than this field, which answers its check without them. */
+  masterKeyVersions?: {
+    /** The versions KEYWARD_MASTER_KEYS holds where the vault runs, ascending. */
+    configured: number[];
+    /** The versions some data key is wrapped by, ascending. */
+    inUse: number[];
+  };
+}
+
 export interface Vault {
   readonly kind: 'local' | 'remote';
   encrypt(request: EncryptRequest): Promise<Encrypted>;
@@ -36,6 +47,8 @@ export interface Vault {
   decrypt(request: DecryptRequest): Promise<string>;
   /** Resolves when the vault can be used (a remote vault answers and accepts the token); for start-up checks. */
   check(): Promise<void>;
+  /** Its master key versions; rejects when the vault (its store, or the remote vault) does not answer. */
+  status(): Promise<VaultStatus>;
   close(): Promise<void>;
 }
 

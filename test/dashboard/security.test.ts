@@ -55,6 +55,9 @@ describe('dashboard security', () => {
     expect(res.status).toBe(401);
     expect(res.body.error.type).toMatch(/session_invalid$/);
     expect((await browse(t, pendingMfa, 'dashboard.listOperators')).status).toBe(401);
+    for (const operation of ['dashboard.getWorkspaceSettings', 'dashboard.getVaultStatus', 'dashboard.listNodes']) {
+      expect((await browse(t, pendingMfa, operation)).status, operation).toBe(401);
+    }
   });
 
   it('sessions expire when idle and at their absolute end (fake clock)', async () => {
@@ -113,8 +116,14 @@ describe('dashboard security', () => {
       answers.push(res.body.error.detail);
       expect((await browse(t, browser, 'dashboard.listOperators', {}, { workspaceId })).status).toBe(403);
       expect((await browse(t, browser, 'audit.verifyChain', {}, { workspaceId })).status).toBe(403);
+      // The Settings page's reads: the same refusal whether B exists or not.
+      for (const operation of ['dashboard.getWorkspaceSettings', 'dashboard.getVaultStatus', 'dashboard.listNodes']) {
+        const read = await browse(t, browser, operation, {}, { workspaceId });
+        expect(read.status, operation).toBe(403);
+        answers.push(`${operation}: ${read.body.error.detail}`);
+      }
     }
-    expect(answers[0]).toBe(answers[1]);
+    expect(answers.slice(0, 4)).toEqual(answers.slice(4));
     expect(await auditTotal(other.workspaceId)).toBeGreaterThan(0);
     const missing = await browse(t, browser, 'apis.createApi', { name: 'no-header' }, { workspaceId: null });
     expect(missing.status).toBe(400);

@@ -15,6 +15,7 @@ import { NamespacesPage } from './pages/ratelimits/NamespacesPage';
 import { PermissionsPage } from './pages/permissions/PermissionsPage';
 import { RootKeysPage } from './pages/root-keys/RootKeysPage';
 import { SetupPage } from './pages/SetupPage';
+import { SettingsPage } from './pages/settings/SettingsPage';
 import { SignInPage } from './pages/SignInPage';
 import { VerifyMfaPage } from './pages/VerifyMfaPage';
 import { navigate, pathOf, pathParam, type Route, routeIds, routeOf, usePathname } from './router';
@@ -61,6 +62,7 @@ function Page({ route, pathname }: { route: Route; pathname: string }) {
   const { apiId, keyId } = routeIds(pathname);
   if (route === 'apis') return <ApisPage />;
   if (route === 'analytics') return <AnalyticsPage />;
+  if (route === 'settings') return <SettingsPage />;
   if (route === 'keys') return <KeysPage key={pathname} apiId={apiId} />;
   if (route === 'key') return <KeyDetailPage key={pathname} apiId={apiId} keyId={keyId} />;
   if (route === 'identities') return <IdentitiesPage />;

@@ -23,7 +23,8 @@ export type Route =
   | 'analytics'
   | 'permissions'
   | 'root-keys'
-  | 'audit';
+  | 'audit'
+  | 'settings';
 
 const ROUTES: Record<string, Route> = {
   '': 'home',
@@ -38,6 +39,7 @@ const ROUTES: Record<string, Route> = {
   permissions: 'permissions',
   'root-keys': 'root-keys',
   audit: 'audit',
+  settings: 'settings',
 };
 
 /** The ids in an address: `apis/<apiId>/keys` (an API's keys) and `apis/<apiId>/keys/<keyId>` (one key). */

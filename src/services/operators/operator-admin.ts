@@ -11,6 +11,8 @@ import type { OperatorSession } from './sessions.js';
 
 const notAdmin = () =>
   new KeywardError('insufficient_permissions', "Managing operators needs the admin role in the workspace named by 'x-keyward-workspace'.");
+const notMember = () =>
+  new KeywardError('insufficient_permissions', "This operator is not a member of the workspace named by 'x-keyward-workspace'.");
 const operatorNotFound = (operatorId: string) =>
   new KeywardError('operator_not_found', `The operator '${operatorId}' is not a member of this workspace.`);
 const lastAdmin = () => new KeywardError('last_admin', 'The workspace must keep at least one admin; make another operator admin first.');
@@ -28,6 +30,20 @@ export class OperatorAdminService {
     const role = await this.deps.store.findMembership(current.operator.id, workspaceId);
     if (role !== 'admin') throw notAdmin();
     return operatorContext(current.operator, workspaceId, permissionsOfRole(role), client);
+  }
+
+  /**
+   * The context and role of a member of `workspaceId`, whatever its role (dashboard.getWorkspaceSettings); 403 for a
+   * non-member, existing workspace or not, as /v2 answers it (decision 0015).
+   */
+  async memberContext(
+    current: OperatorSession,
+    workspaceId: string | undefined,
+    client: ClientInfo,
+  ): Promise<{ ctx: RequestContext; role: OperatorRole }> {
+    const role = workspaceId === undefined ? undefined : await this.deps.store.findMembership(current.operator.id, workspaceId);
+    if (workspaceId === undefined || role === undefined) throw notMember();
+    return { ctx: operatorContext(current.operator, workspaceId, permissionsOfRole(role), client), role };
   }
 
   list(ctx: RequestContext): Promise<WorkspaceOperator[]> {

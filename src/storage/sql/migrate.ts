@@ -9,6 +9,7 @@ import * as m0005 from './migrations/0005_change_log.js';
 import * as m0006 from './migrations/0006_analytics.js';
 import * as m0007 from './migrations/0007_operators.js';
 import * as m0008 from './migrations/0008_analytics_rollup_indexes.js';
+import * as m0009 from './migrations/0009_nodes.js';
 import type { Engine } from '../store.js';
 
 /**
@@ -24,6 +25,7 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0006_analytics': { up: (db) => m0006.up(db, engine), down: m0006.down },
   '0007_operators': m0007,
   '0008_analytics_rollup_indexes': { up: (db) => m0008.up(db, engine), down: m0008.down },
+  '0009_nodes': m0009,
 });
 
 /** Applies every pending migration; returns the names applied. Safe to run from several nodes at once. */

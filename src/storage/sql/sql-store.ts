@@ -11,6 +11,7 @@ import { identitySql } from './identities.js';
 import { keyMigrationSql } from './key-migrations.js';
 import { keySql } from './keys.js';
 import { migrateToLatest } from './migrate.js';
+import { nodeSql } from './nodes.js';
 import { operatorSql } from './operators.js';
 import { ratelimitSql } from './ratelimits.js';
 import { rbacSql } from './rbac.js';
@@ -40,6 +41,7 @@ function sqlOps(db: Executor, dialect: SqlDialect): StoreOps {
     auditSql(db),
     changeLogSql(db),
     operatorSql(db),
+    nodeSql(db),
   );
 }
 

@@ -25,6 +25,17 @@ export interface Tables {
     expires_at: number;
   };
   operator_setup_tokens: { token_hash: string; created_at: number; expires_at: number };
+  nodes: {
+    id: string;
+    name: string;
+    hostname: string;
+    version: string;
+    engine: string;
+    database_state: string;
+    redis_state: string;
+    started_at: number | string;
+    last_seen_at: number | string;
+  };
   workspaces: {
     id: string;
     name: string;

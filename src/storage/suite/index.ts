@@ -8,6 +8,7 @@ import { openStoreSuite, type OpenedStore } from './fixtures.js';
 import { identityCases } from './identities.suite.js';
 import { keyMigrationCases } from './key-migrations.suite.js';
 import { keyCases } from './keys.suite.js';
+import { nodeCases } from './nodes.suite.js';
 import { operatorCases } from './operators.suite.js';
 import { pingCases } from './ping.suite.js';
 import { ratelimitCases } from './ratelimits.suite.js';
@@ -43,6 +44,7 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
     auditCases(suite);
     changeLogCases(suite);
     operatorCases(suite);
+    nodeCases(suite);
     transactionCases(suite);
     pingCases(suite);
   });

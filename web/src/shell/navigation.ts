@@ -9,4 +9,5 @@ export const SECTIONS: readonly { route: Route; label: string; href: string }[] 
   { route: 'root-keys', label: 'Root keys', href: pathOf('root-keys') },
   { route: 'audit', label: 'Audit log', href: pathOf('audit') },
   { route: 'analytics', label: 'Analytics', href: pathOf('analytics') },
+  { route: 'settings', label: 'Settings', href: pathOf('settings') },
 ];

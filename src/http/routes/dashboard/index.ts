@@ -4,6 +4,9 @@ import { confirmMfaEnrolment } from './confirm-mfa-enrolment.js';
 import { createOperator } from './create-operator.js';
 import { getSession } from './get-session.js';
 import { getSetupStatus } from './get-setup-status.js';
+import { getVaultStatus } from './get-vault-status.js';
+import { getWorkspaceSettings } from './get-workspace-settings.js';
+import { listNodes } from './list-nodes.js';
 import { listOperators } from './list-operators.js';
 import { removeOperator } from './remove-operator.js';
 import { signIn } from './sign-in.js';
@@ -28,4 +31,7 @@ export const DASHBOARD_ROUTES = [
   createOperator,
   updateOperatorRole,
   removeOperator,
+  getWorkspaceSettings,
+  getVaultStatus,
+  listNodes,
 ] as unknown as readonly DashboardRoute[];

@@ -1,0 +1,85 @@
+import { useState } from 'react';
+import { type DependencyState, settings } from '../../api/settings';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { Loading } from '../../components/Loading';
+import { usePagedList } from '../paged-list';
+
+const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'medium' });
+const STATES: Record<DependencyState, string> = {
+  ok: 'OK',
+  unavailable: 'Unavailable',
+  timeout: 'Timed out',
+  unused: 'Not used',
+  unchecked: 'Stopping',
+};
+
+/**
+ * The installation's running nodes as the registry holds them (docs/operations.md, "Nodes"): the node answering marked,
+ * what each saw of its database and Redis at its last heartbeat, and those silent for three heartbeats as gone.
+ */
+export function NodesPanel() {
+  const [heartbeatSeconds, setHeartbeatSeconds] = useState<number>();
+  const [fetchNodes] = useState(() => async () => {
+    const list = await settings.listNodes();
+    setHeartbeatSeconds(list.heartbeatSeconds);
+    return list;
+  });
+  const { listing, reload } = usePagedList(fetchNodes);
+  return (
+    <section aria-labelledby="settings-nodes">
+      <h2 id="settings-nodes">Nodes</h2>
+      <p className="hint">
+        Every Keyward server writes its row{heartbeatSeconds ? ` every ${heartbeatSeconds} s` : ''}; one silent for three of them is shown
+        as gone.
+      </p>
+      {listing.kind === 'loading' && <Loading label="Loading nodes…" block />}
+      {listing.kind === 'failed' && <ErrorMessage error={listing.error} />}
+      {listing.kind === 'loaded' && listing.items.length === 0 && <p className="empty">No node has registered.</p>}
+      {listing.kind === 'loaded' && listing.items.length > 0 && (
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region with nothing focusable in it must take focus so a keyboard can scroll it sideways on a narrow screen; WCAG 2.1.1, axe's scrollable-region-focusable.
+        <section className="table-scroll" aria-label="Nodes table" tabIndex={0}>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Status</th>
+                <th scope="col">Host</th>
+                <th scope="col">Version</th>
+                <th scope="col">Database</th>
+                <th scope="col">Redis</th>
+                <th scope="col">Started</th>
+                <th scope="col">Last seen</th>
+              </tr>
+            </thead>
+            <tbody>
+              {listing.items.map((node) => (
+                <tr key={node.id}>
+                  <td>
+                    {node.name}
+                    {node.current ? ' (this node)' : ''}
+                    <br />
+                    <code>{node.id}</code>
+                  </td>
+                  <td>{node.status === 'up' ? 'Up' : 'Gone'}</td>
+                  <td>{node.hostname}</td>
+                  <td>{node.version}</td>
+                  <td>
+                    {STATES[node.database]} ({node.engine === 'postgres' ? 'PostgreSQL' : 'SQLite'})
+                  </td>
+                  <td>{STATES[node.redis]}</td>
+                  <td>{when.format(node.startedAt)}</td>
+                  <td>{when.format(node.lastSeenAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+      {listing.kind !== 'loading' && (
+        <button type="button" className="secondary" onClick={() => void reload()}>
+          Refresh nodes
+        </button>
+      )}
+    </section>
+  );
+}
