@@ -53,6 +53,21 @@ export interface NewKey {
   enabled: boolean;
 }
 
+/**
+ * keys.updateKey's body besides keyId: an absent field stays as it is, null clears it (src/contract/keys.ts, UpdateKeyBody).
+ * `ratelimits` replaces the key's limits by name (a name left out is deleted); `credits` without `remaining` changes
+ * only the refill.
+ */
+export interface KeyChange {
+  enabled?: boolean;
+  name?: string | null;
+  meta?: Record<string, unknown> | null;
+  expires?: number | null;
+  externalId?: string | null;
+  ratelimits?: { name: string; limit: number; duration: number; autoApply: boolean }[];
+  credits?: { refill: Refill | null };
+}
+
 /** The plaintext key, answered once by createKey and rerollKey: held only by the dialog that shows it. */
 export interface IssuedKey {
   keyId: string;
@@ -69,10 +84,21 @@ export const listKeys = (apiId: string, cursor?: string, search = ''): Promise<L
 export const keys = {
   create: (key: NewKey) => call<IssuedKey>('keys.createKey', key),
   get: (keyId: string) => call<Key>('keys.getKey', { keyId }),
-  update: (keyId: string, change: { enabled?: boolean; name?: string | null }) =>
-    call<Record<string, never>>('keys.updateKey', { keyId, ...change }),
+  update: (keyId: string, change: KeyChange) => call<Record<string, never>>('keys.updateKey', { keyId, ...change }),
   setCredits: (keyId: string, value: number | null) => call<unknown>('keys.updateCredits', { keyId, operation: 'set', value }),
   /** `expiration`: milliseconds the old key keeps verifying (0: it stops at once). */
   reroll: (keyId: string, expiration: number) => call<IssuedKey>('keys.rerollKey', { keyId, expiration }),
   delete: (keyId: string) => call<Record<string, never>>('keys.deleteKey', { keyId }),
+  /**
+   * A recoverable key's plaintext (keys.getKey with `decrypt`), which the server records as `key.decrypt` in the audit
+   * log before answering; undefined when the key was not created recoverable (the server holds only its hash).
+   */
+  reveal: async (keyId: string): Promise<string | undefined> =>
+    (await call<Key & { plaintext?: string }>('keys.getKey', { keyId, decrypt: true })).plaintext,
+  /**
+   * Whether the key's API stores keys encrypted (apiSettings.getSettings' storeEncryptedKeys): only then can a key of it
+   * be recoverable, so only then does the key page offer to reveal it. getKey does not say whether one key is.
+   */
+  storesEncryptedKeys: async (apiId: string): Promise<boolean> =>
+    (await call<{ storeEncryptedKeys: boolean }>('apiSettings.getSettings', { apiId })).storeEncryptedKeys,
 };

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { type ReactNode, useEffect, useRef } from 'react';
 import type { IssuedKey } from '../api/keys';
 import { CopyButton } from './CopyButton';
 
@@ -11,12 +11,17 @@ export function IssuedKeyDialog({
   issued,
   onClose,
   ifLost = 'if it is lost, reroll the key',
+  notice,
+  closeLabel = 'I have saved it, close',
 }: {
   title: string;
   issued: IssuedKey;
   onClose(): void;
   /** What to do if the key is lost, after "Keyward stores only its hash;" (a root key cannot be rerolled). */
   ifLost?: string;
+  /** Replaces the "shown once" notice, for a plaintext read back from the vault (pages/keys/RevealKey.tsx). */
+  notice?: ReactNode;
+  closeLabel?: string;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
   useEffect(() => {
@@ -36,7 +41,11 @@ export function IssuedKeyDialog({
     >
       <h2 id="issued-key-title">{title}</h2>
       <p className="notice">
-        <strong>Copy this key now: it will not be shown again.</strong> Keyward stores only its hash; {ifLost}.
+        {notice ?? (
+          <>
+            <strong>Copy this key now: it will not be shown again.</strong> Keyward stores only its hash; {ifLost}.
+          </>
+        )}
       </p>
       <p>
         <label htmlFor="issued-key-value">Key</label>
@@ -48,7 +57,7 @@ export function IssuedKeyDialog({
       <div className="actions">
         <CopyButton text={issued.key} label="Copy key" />
         <button type="button" onClick={onClose}>
-          I have saved it, close
+          {closeLabel}
         </button>
       </div>
     </dialog>

@@ -11,6 +11,8 @@ import { keyPathOf, keysPathOf, navigate } from '../router';
 import { useSession } from '../session';
 import { durationText } from './form-numbers';
 import { KeyAccessSection } from './KeyAccessSection';
+import { KeyEditForm } from './keys/KeyEditForm';
+import { RevealKey } from './keys/RevealKey';
 import { creditsText } from './KeysPage';
 import { KeyUsage } from './KeyUsage';
 
@@ -200,6 +202,9 @@ export function KeyDetailPage({ apiId, keyId }: { apiId: string; keyId: string }
         <h2 id="key-meta">Meta</h2>
         {key.meta && Object.keys(key.meta).length > 0 ? <pre>{JSON.stringify(key.meta, null, 2)}</pre> : <p className="empty">None.</p>}
       </section>
+
+      {!readOnly && <KeyEditForm keyData={key} onSaved={load} />}
+      {!readOnly && <RevealKey keyData={key} apiId={apiId} />}
 
       {!readOnly && (
         <section aria-labelledby="key-actions">

@@ -44,7 +44,7 @@ export function parseLimitRows(rows: LimitRow[]): RatelimitInput[] | string {
 }
 
 /**
- * An identity's limits as editable rows, each a labelled group; a new row takes focus, and after a removal focus goes to
+ * An identity's or a key's limits as editable rows, each a labelled group; a new row takes focus, and after a removal focus goes to
  * the add button, so a keyboard user is never left on nothing.
  */
 export function RatelimitRows({ rows, onChange }: { rows: LimitRow[]; onChange(rows: LimitRow[]): void }) {
