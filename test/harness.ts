@@ -67,12 +67,12 @@ export async function freshPostgresSchema(): Promise<{ url: string; drop: () => 
   };
 }
 
-/** A fresh schema migrated as the main store migrates it (its analytics tables included, migration 0006). */
-export async function migratedPostgresSchema(): Promise<{ url: string; drop: () => Promise<void> }> {
+/** A fresh schema migrated as the main store migrates it (its analytics tables included, migration 0006), or only up to `upTo`. */
+export async function migratedPostgresSchema(upTo?: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const schema = await freshPostgresSchema();
   const migrating = openDatabase(schema.url);
   try {
-    await migrateToLatest(migrating.db, migrating.dialect);
+    await migrateToLatest(migrating.db, migrating.dialect, upTo);
   } finally {
     await migrating.db.destroy();
   }

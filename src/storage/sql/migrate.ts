@@ -28,11 +28,15 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0009_nodes': m0009,
 });
 
-/** Applies every pending migration; returns the names applied. Safe to run from several nodes at once. */
+/**
+ * Applies every pending migration (or those up to and including `upTo`: a migration's test builds the database as the
+ * one before it left it); returns the names applied. Safe to run from several nodes at once.
+ */
 export async function migrateToLatest(
   // biome-ignore lint/suspicious/noExplicitAny: migrations run against every past schema, not today's Tables
   db: Kysely<any>,
   dialect: Pick<SqlDialect, 'engine' | 'currentSchema' | 'withMigrationLock'>,
+  upTo?: string,
 ): Promise<string[]> {
   // Without a schema, Kysely looks for its bookkeeping tables in EVERY schema: one in another schema of
   // the same PostgreSQL database would make it skip creating ours, and migrating fails.
@@ -44,7 +48,7 @@ export async function migrateToLatest(
     ...(migrationTableSchema ? { migrationTableSchema } : {}),
   });
   return dialect.withMigrationLock(async () => {
-    const { error, results } = await migrator.migrateToLatest();
+    const { error, results } = await (upTo === undefined ? migrator.migrateToLatest() : migrator.migrateTo(upTo));
     if (error) throw error;
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   });
