@@ -1,6 +1,7 @@
 import { Unkey } from '@unkey/api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { until } from '../poll.js';
+import { masterKey } from '../vault-fixtures.js';
 import { accessibilityViolations, backendAvailable, startDashboard } from './harness.js';
 import { callFromPage, operatorPage } from './operator-page.js';
 
@@ -9,11 +10,13 @@ import { callFromPage, operatorPage } from './operator-page.js';
  * setting through apiSettings.updateSettings (only what changed is sent), and each change is checked in the server's
  * state and in behaviour, with the real `@unkey/api` client: a key made without a prefix gets the default one, an IP
  * whitelist without 127.0.0.1 makes this machine's verification FORBIDDEN, delete protection makes the APIs page show
- * the server's refusal. An invalid CIDR shows the server's message and changes nothing; a read-only operator sees the
+ * the server's refusal; with encrypted storage on, a recoverable key can be made. An invalid CIDR shows the server's
+ * message and changes nothing, as does encrypted storage on a server without a vault; a read-only operator sees the
  * values without controls, and the server refuses its change anyway.
  */
 
-const run = await startDashboard();
+// A server with a vault, so encrypted key storage can be turned on; the last case starts one without.
+const run = await startDashboard({ env: { KEYWARD_MASTER_KEYS: masterKey(1) } });
 const hasBackend = await backendAvailable(run.t);
 afterAll(async () => {
   await run.close();
@@ -112,6 +115,9 @@ describe('the API settings page', { timeout: 400_000 }, () => {
       // Behaviour: a key made without a prefix gets the default; 127.0.0.1 is not listed, so its verification is refused.
       const { data: key } = await unkey.keys.createKey({ apiId });
       expect(key.key.startsWith('acme_')).toBe(true);
+      // Encrypted storage is on: a recoverable key is made and read back.
+      const { data: recoverable } = await unkey.keys.createKey({ apiId, recoverable: true });
+      expect((await unkey.keys.getKey({ keyId: recoverable.keyId, decrypt: true })).data.plaintext).toBe(recoverable.key);
       expect((await unkey.keys.verifyKey({ key: key.key })).data).toMatchObject({ valid: false, code: 'FORBIDDEN' });
 
       // Only what changed is sent: 127.0.0.1 added to the whitelist.
@@ -222,6 +228,33 @@ describe('the API settings page', { timeout: 400_000 }, () => {
       expect(recorded.pageErrors).toEqual([]);
     } finally {
       await recorded.context.close();
+    }
+  });
+
+  it.skipIf(!hasBackend)("without a vault, turning on encrypted storage shows the server's refusal and changes nothing", async () => {
+    const bare = await startDashboard();
+    const recorded = await operatorPage(bare, 'admin');
+    const { page } = recorded;
+    try {
+      const apiId = (await bare.t.call('apis.createApi', { name: 'vaultless api' })).body.data.apiId as string;
+      const refused = await bare.t.call('apiSettings.updateSettings', { apiId, storeEncryptedKeys: true });
+      expect(refused.status).toBe(412);
+      await page.goto(`${bare.origin}/dashboard/apis/${apiId}/settings`);
+      await page.getByRole('heading', { name: 'API settings', level: 1 }).waitFor();
+      await page.getByLabel('Store keys encrypted (recoverable keys)').check();
+      await page.getByLabel('Default prefix').fill('bare');
+      await page.getByRole('button', { name: 'Save settings' }).click();
+      await page.getByRole('alert').getByText(refused.body.error.detail, { exact: true }).waitFor();
+      expect((await bare.t.call('apiSettings.getSettings', { apiId })).body.data).toEqual({
+        apiId,
+        name: 'vaultless api',
+        deleteProtection: false,
+        storeEncryptedKeys: false,
+      });
+      expect(recorded.pageErrors).toEqual([]);
+    } finally {
+      await recorded.context.close();
+      await bare.close();
     }
   });
 });

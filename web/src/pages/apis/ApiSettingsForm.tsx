@@ -65,7 +65,7 @@ export function ApiSettingsForm({ settings, onSaved }: { settings: ApiSettings; 
       <p className="hint" id={`${ids}-encrypted-hint`}>
         Lets keys be created with <code>recoverable: true</code>: stored encrypted, so they can be read back later with{' '}
         <code>decrypt: true</code>. The server needs a vault for that (<code>KEYWARD_MASTER_KEYS</code> or <code>KEYWARD_VAULT_URL</code>);
-        without one, creating a recoverable key is refused with the server's explanation.
+        without one, turning this on is refused with the server's explanation.
       </p>
 
       <div className="field">
