@@ -5,7 +5,9 @@ import { eitherScope } from '../core/permissions.js';
 import type { InvalidationBus } from '../cache/bus.js';
 import { ipEntryProblem } from '../core/ip-whitelist.js';
 import type { ApiRecord, ApiSettingsChange, Store } from '../storage/store.js';
+import type { Vault } from '../vault/vault.js';
 import { auditEntry } from './audit.js';
+import { noVault } from './keys/recoverable.js';
 import type { RequestContext } from './context.js';
 import { requirePermission } from './authorization.js';
 import { apiNotFound } from './not-found.js';
@@ -15,6 +17,8 @@ export interface ApiServiceDeps {
   store: Store;
   clock: Clock;
   bus: InvalidationBus;
+  /** Recoverable keys' vault, if the server has one: encrypted key storage is refused without it. */
+  vault?: Vault | null;
 }
 
 /**
@@ -118,6 +122,9 @@ export class ApiService {
     const updated = await this.deps.store.transaction(async (tx) => {
       const api = await tx.findApi(ctx.workspaceId, apiId);
       if (!api) throw apiNotFound();
+      // Refused now, with the reason, rather than accepted and then refusing every recoverable key (after the lookup,
+      // so another workspace's API still answers only 404).
+      if (settings.storeEncryptedKeys === true && !this.deps.vault) throw noVault();
       await tx.updateApiSettings(ctx.workspaceId, apiId, settings, now);
       const changes = Object.entries(settings)
         .map(([name, value]) => `${name}=${Array.isArray(value) ? JSON.stringify(value) : String(value)}`)

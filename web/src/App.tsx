@@ -4,6 +4,7 @@ import { Loading } from './components/Loading';
 import { PageHeading } from './components/PageHeading';
 import { AnalyticsPage } from './pages/analytics/AnalyticsPage';
 import { ApisPage } from './pages/ApisPage';
+import { ApiSettingsPage } from './pages/apis/ApiSettingsPage';
 import { AuditLogPage } from './pages/audit/AuditLogPage';
 import { EnrolMfaPage } from './pages/EnrolMfaPage';
 import { IdentitiesPage } from './pages/identities/IdentitiesPage';
@@ -18,7 +19,7 @@ import { SetupPage } from './pages/SetupPage';
 import { SettingsPage } from './pages/settings/SettingsPage';
 import { SignInPage } from './pages/SignInPage';
 import { VerifyMfaPage } from './pages/VerifyMfaPage';
-import { navigate, pathOf, pathParam, type Route, routeIds, routeOf, usePathname } from './router';
+import { navigate, pathOf, pathParam, type Route, routeIds, routeOf, settingsApiIdOf, usePathname } from './router';
 import { useSession } from './session';
 import { Shell } from './shell/Shell';
 
@@ -64,6 +65,7 @@ function Page({ route, pathname }: { route: Route; pathname: string }) {
   if (route === 'analytics') return <AnalyticsPage />;
   if (route === 'settings') return <SettingsPage />;
   if (route === 'keys') return <KeysPage key={pathname} apiId={apiId} />;
+  if (route === 'api-settings') return <ApiSettingsPage key={pathname} apiId={settingsApiIdOf(pathname)} />;
   if (route === 'key') return <KeyDetailPage key={pathname} apiId={apiId} keyId={keyId} />;
   if (route === 'identities') return <IdentitiesPage />;
   if (route === 'identity') return <IdentityDetailPage key={pathname} identityId={pathParam('identity', pathname)} />;

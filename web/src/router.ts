@@ -13,6 +13,7 @@ export type Route =
   | 'enrol'
   | 'apis'
   | 'keys'
+  | 'api-settings'
   | 'key'
   | 'home'
   | 'not-found'
@@ -44,6 +45,8 @@ const ROUTES: Record<string, Route> = {
 
 /** The ids in an address: `apis/<apiId>/keys` (an API's keys) and `apis/<apiId>/keys/<keyId>` (one key). */
 const KEYS_PATH = /^apis\/([^/]+)\/keys(?:\/([^/]+))?$/;
+/** One API's settings: `apis/<apiId>/settings`. */
+const API_SETTINGS_PATH = /^apis\/([^/]+)\/settings$/;
 /** One identity (`identities/<identityId>`) and one rate-limit namespace (`ratelimits/<namespaceId>`). */
 const IDENTITY_PATH = /^identities\/([^/]+)$/;
 const NAMESPACE_PATH = /^ratelimits\/([^/]+)$/;
@@ -56,6 +59,7 @@ export function routeOf(pathname: string): Route {
   const rest = restOf(pathname);
   const keysPath = KEYS_PATH.exec(rest);
   if (keysPath) return keysPath[2] ? 'key' : 'keys';
+  if (API_SETTINGS_PATH.test(rest)) return 'api-settings';
   if (IDENTITY_PATH.test(rest)) return 'identity';
   if (NAMESPACE_PATH.test(rest)) return 'namespace';
   return ROUTES[rest] ?? 'not-found';
@@ -67,14 +71,22 @@ export function routeIds(pathname: string = location.pathname): { apiId: string;
   return { apiId: match ? decodeURIComponent(match[1] ?? '') : '', keyId: match?.[2] ? decodeURIComponent(match[2]) : '' };
 }
 
+/** The API id of a settings address (API_SETTINGS_PATH); '' where it names none. */
+export function settingsApiIdOf(pathname: string = location.pathname): string {
+  const match = API_SETTINGS_PATH.exec(restOf(pathname));
+  return match?.[1] ? decodeURIComponent(match[1]) : '';
+}
+
 /** The identity id or the namespace id the current address names (IDENTITY_PATH, NAMESPACE_PATH); '' where it names none. */
 export function pathParam(route: 'identity' | 'namespace', pathname: string = location.pathname): string {
   const match = (route === 'identity' ? IDENTITY_PATH : NAMESPACE_PATH).exec(restOf(pathname));
   return match?.[1] ? decodeURIComponent(match[1]) : '';
 }
 
-export const pathOf = (route: Exclude<Route, 'home' | 'not-found' | 'keys' | 'key' | 'identity' | 'namespace'>) => `${BASE}/${route}`;
+export const pathOf = (route: Exclude<Route, 'home' | 'not-found' | 'keys' | 'key' | 'identity' | 'namespace' | 'api-settings'>) =>
+  `${BASE}/${route}`;
 export const keysPathOf = (apiId: string) => `${BASE}/apis/${encodeURIComponent(apiId)}/keys`;
+export const apiSettingsPathOf = (apiId: string) => `${BASE}/apis/${encodeURIComponent(apiId)}/settings`;
 export const identityPathOf = (identityId: string) => `${BASE}/identities/${encodeURIComponent(identityId)}`;
 export const namespacePathOf = (namespaceId: string) => `${BASE}/ratelimits/${encodeURIComponent(namespaceId)}`;
 export const keyPathOf = (apiId: string, keyId: string) => `${keysPathOf(apiId)}/${encodeURIComponent(keyId)}`;

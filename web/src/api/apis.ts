@@ -11,5 +11,6 @@ export const listApis = (cursor?: string): Promise<ListPage<Api>> => listPage<Ap
 
 export const apis = {
   create: (name: string) => call<{ apiId: string }>('apis.createApi', { name }),
+  get: (apiId: string) => call<{ id: string; name: string }>('apis.getApi', { apiId }),
   delete: (apiId: string) => call<Record<string, never>>('apis.deleteApi', { apiId }),
 };

@@ -6,7 +6,7 @@ import { Field } from '../components/Field';
 import { Loading } from '../components/Loading';
 import { Link } from '../components/Link';
 import { PageHeading } from '../components/PageHeading';
-import { keysPathOf } from '../router';
+import { apiSettingsPathOf, keysPathOf } from '../router';
 import { useSession } from '../session';
 import { LoadMore, usePagedList } from './paged-list';
 
@@ -91,7 +91,9 @@ export function ApisPage() {
 
       <section aria-labelledby="api-list">
         <h2 id="api-list">Your APIs</h2>
-        <p className="hint">Open an API to see and manage its keys.</p>
+        <p className="hint">
+          Open an API to see and manage its keys; its settings hold delete protection, key storage, an IP whitelist and key defaults.
+        </p>
         {listing.kind === 'loading' && <Loading label="Loading APIs…" block />}
         {listing.kind === 'failed' && (
           <>
@@ -113,11 +115,9 @@ export function ApisPage() {
                   <th scope="col">Name</th>
                   <th scope="col">Id</th>
                   <th scope="col">Created</th>
-                  {!readOnly && (
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  )}
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -130,21 +130,26 @@ export function ApisPage() {
                       <code>{api.id}</code>
                     </td>
                     <td>{when.format(api.createdAt)}</td>
-                    {!readOnly && (
-                      <td>
-                        <button
-                          type="button"
-                          className="danger small"
-                          aria-label={`Delete API ${api.name}`}
-                          onClick={() => {
-                            setDeleteError(undefined);
-                            setDeleting(api);
-                          }}
-                        >
-                          Delete
-                        </button>
-                      </td>
-                    )}
+                    <td>
+                      <span className="row-actions">
+                        <Link href={apiSettingsPathOf(api.id)} aria-label={`Settings of API ${api.name}`}>
+                          Settings
+                        </Link>
+                        {!readOnly && (
+                          <button
+                            type="button"
+                            className="danger small"
+                            aria-label={`Delete API ${api.name}`}
+                            onClick={() => {
+                              setDeleteError(undefined);
+                              setDeleting(api);
+                            }}
+                          >
+                            Delete
+                          </button>
+                        )}
+                      </span>
+                    </td>
                   </tr>
                 ))}
               </tbody>

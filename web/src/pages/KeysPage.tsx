@@ -7,6 +7,7 @@ import { Loading } from '../components/Loading';
 import { PageHeading } from '../components/PageHeading';
 import { keyPathOf, pathOf } from '../router';
 import { useSession } from '../session';
+import { ApiNavigation } from './apis/ApiNavigation';
 import { CreateKeyForm } from './CreateKeyForm';
 import { LoadMore, usePagedList } from './paged-list';
 import { useDebounced } from './use-debounced';
@@ -45,6 +46,7 @@ export function KeysPage({ apiId }: { apiId: string }) {
         <Link href={pathOf('apis')}>← APIs</Link>
       </p>
       <PageHeading>Keys</PageHeading>
+      <ApiNavigation apiId={apiId} current="keys" />
       <p className="lead">
         The keys of API <code>{apiId}</code>. A key's secret is shown once, when it is created or rerolled.
       </p>

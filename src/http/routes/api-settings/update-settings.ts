@@ -7,10 +7,12 @@ export default defineRoute({
   operation: 'apiSettings.updateSettings',
   summary:
     "Change an API's Keyward settings: delete protection, encrypted key storage (recoverable keys), IP whitelist, default key prefix and byte length",
-  description: 'Keyward extension; audited as `api.update`. Requires `api.*.update_api` or `api.<apiId>.update_api`.',
+  description:
+    'Keyward extension; audited as `api.update`. Requires `api.*.update_api` or `api.<apiId>.update_api`. ' +
+    '412 for `storeEncryptedKeys: true` on a server without a vault (KEYWARD_MASTER_KEYS or KEYWARD_VAULT_URL).',
   body: UpdateApiSettingsBody,
   data: ApiSettingsData,
-  errors: [400, 401, 403, 404, 500],
+  errors: [400, 401, 403, 404, 412, 500],
   async handle({ body, ctx, services }) {
     const settings: ApiSettingsInput = {};
     if (body.deleteProtection !== undefined) settings.deleteProtection = body.deleteProtection;

@@ -1,0 +1,115 @@
+import { type FormEvent, useId, useState } from 'react';
+import { type ApiSettings, apiSettings } from '../../api/api-settings';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { Field } from '../../components/Field';
+import { formOf, type SettingsForm, settingsChange } from './settings-change';
+
+/**
+ * apiSettings.updateSettings's form, starting from what the server holds; a save sends only the fields changed since
+ * (settings-change.ts) and the form then shows the server's answer. Refusals are shown as the server words them.
+ */
+export function ApiSettingsForm({ settings, onSaved }: { settings: ApiSettings; onSaved(saved: ApiSettings): void }) {
+  const ids = useId();
+  const [form, setForm] = useState<SettingsForm>(() => formOf(settings));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [status, setStatus] = useState<string>();
+  const set = <K extends keyof SettingsForm>(field: K, value: SettingsForm[K]) => setForm((before) => ({ ...before, [field]: value }));
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(undefined);
+    setStatus(undefined);
+    const change = settingsChange(settings, form);
+    if (typeof change === 'string') return setError(new Error(change));
+    if (Object.keys(change).length === 0) return setStatus('Nothing changed.');
+    setBusy(true);
+    try {
+      const saved = await apiSettings.update(settings.apiId, change);
+      setForm(formOf(saved));
+      onSaved(saved);
+      setStatus('Settings saved.');
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form onSubmit={submit}>
+      <div className="check">
+        <input
+          id={`${ids}-protection`}
+          type="checkbox"
+          aria-describedby={`${ids}-protection-hint`}
+          checked={form.deleteProtection}
+          onChange={(e) => set('deleteProtection', e.target.checked)}
+        />
+        <label htmlFor={`${ids}-protection`}>Delete protection</label>
+      </div>
+      <p className="hint" id={`${ids}-protection-hint`}>
+        While on, deleting this API is refused until it is turned off again.
+      </p>
+
+      <div className="check">
+        <input
+          id={`${ids}-encrypted`}
+          type="checkbox"
+          aria-describedby={`${ids}-encrypted-hint`}
+          checked={form.storeEncryptedKeys}
+          onChange={(e) => set('storeEncryptedKeys', e.target.checked)}
+        />
+        <label htmlFor={`${ids}-encrypted`}>Store keys encrypted (recoverable keys)</label>
+      </div>
+      <p className="hint" id={`${ids}-encrypted-hint`}>
+        Lets keys be created with <code>recoverable: true</code>: stored encrypted, so they can be read back later with{' '}
+        <code>decrypt: true</code>. The server needs a vault for that (<code>KEYWARD_MASTER_KEYS</code> or <code>KEYWARD_VAULT_URL</code>);
+        without one, turning this on is refused with the server's explanation.
+      </p>
+
+      <div className="field">
+        <label htmlFor={`${ids}-whitelist`}>IP whitelist</label>
+        <textarea
+          id={`${ids}-whitelist`}
+          aria-describedby={`${ids}-whitelist-hint`}
+          rows={4}
+          spellCheck={false}
+          autoCapitalize="off"
+          value={form.ipWhitelist}
+          onChange={(e) => set('ipWhitelist', e.target.value)}
+        />
+        <p className="hint" id={`${ids}-whitelist-hint`}>
+          One IPv4 or IPv6 address or CIDR range a line (up to 100), such as 203.0.113.0/24. When set, verifying this API's keys from any
+          other address answers FORBIDDEN. Empty: no whitelist.
+        </p>
+      </div>
+
+      <Field
+        label="Default prefix"
+        hint="Given to new keys created without a prefix, before an underscore (up to 16 letters, digits or _). Empty: none."
+        autoCapitalize="off"
+        spellCheck={false}
+        value={form.defaultPrefix}
+        onChange={(e) => set('defaultPrefix', e.target.value)}
+      />
+      <Field
+        label="Default byte length"
+        hint="Random bytes of new keys created without a byte length (16 to 255). Empty: 16."
+        inputMode="numeric"
+        value={form.defaultByteLength}
+        onChange={(e) => set('defaultByteLength', e.target.value)}
+      />
+
+      <ErrorMessage error={error} />
+      {status && (
+        <p className="success" role="status">
+          {status}
+        </p>
+      )}
+      <button type="submit" disabled={busy}>
+        {busy ? 'Saving…' : 'Save settings'}
+      </button>
+    </form>
+  );
+}
