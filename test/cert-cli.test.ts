@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../src/cli/index.js';
 import { startTestServer } from './harness.js';
+import { KEYWARD_ENTRY } from './keyward-entry.js';
 
 /**
  * `keyward cert --self-signed` (src/cli/cert.ts): first in a child process, as a user runs it (the files it writes,
@@ -26,7 +27,7 @@ function keyward(args: string[], vars: Record<string, string> = {}): Promise<{ c
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', 'src/main.ts', ...args],
+      [...KEYWARD_ENTRY, ...args],
       { cwd: ROOT, env: { ...env, KEYWARD_DATA_DIR: join(dir, 'data'), ...vars } },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
     );

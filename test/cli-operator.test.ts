@@ -78,6 +78,6 @@ describe('first run and keyward operator', () => {
     const reset = await operator(['reset-mfa', '--email', 'cli@example.com']);
     expect(reset.code, reset.stderr).toBe(0);
     expect((await operator(['reset-mfa', '--email', 'nobody@example.com'])).code).toBe(1);
-    // Eight processes one after another, each compiling the sources with tsx: minutes on a busy 2-core CI machine.
+    // Eight processes one after another: minutes on a busy 2-core CI machine.
   }, 300_000);
 });

@@ -8,8 +8,8 @@ import { openSqlStore } from '../src/storage/sql/sql-store.js';
 import { launch as launchKeyward } from './faults/nodes.js';
 
 /**
- * The real entry point in a child process (`node --import tsx src/main.ts`, so the source under test
- * is what runs, never a stale build), with a temporary data directory and no KEYWARD_* variables
+ * The real entry point in a child process (test/keyward-entry.ts: the build when it is fresh, else the source, so
+ * the source under test is what runs, never a stale build), with a temporary data directory and no KEYWARD_* variables
  * inherited from whoever runs the tests.
  */
 

@@ -7,7 +7,7 @@ import { until } from './poll.js';
  * Scale-out for real (docs/operations.md, "Many nodes"): two Keyward server processes sharing one PostgreSQL schema and one
  * Redis, as two nodes behind a load balancer would. Limits must be exact across them and a revoke on
  * one must be refused by the other within a second. Each process is the real entry point
- * (`node --import tsx src/main.ts`), on the system clock.
+ * (test/keyward-entry.ts), on the system clock.
  */
 
 const REDIS_URL = process.env.KEYWARD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

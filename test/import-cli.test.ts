@@ -9,9 +9,10 @@ import { hashKey } from '../src/core/key-format.js';
 import { legacyHash, migratedKeyStart } from '../src/core/key-migration.js';
 import { createServer, type KeywardServer } from '../src/server.js';
 import { foreign } from './migration-fixtures.js';
+import { KEYWARD_ENTRY } from './keyward-entry.js';
 
 /**
- * `keyward import` through the real entry point (`npx tsx src/main.ts import ...`) on a temporary
+ * `keyward import` through the real entry point (test/keyward-entry.ts) on a temporary
  * KEYWARD_DATA_DIR, with no KEYWARD_* variables inherited; a server on the same data directory checks
  * that the imported keys verify.
  */
@@ -27,7 +28,7 @@ function keyward(...args: string[]): Promise<{ code: number; stdout: string; std
   const env: NodeJS.ProcessEnv = { KEYWARD_DATA_DIR: dir };
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('KEYWARD_')) env[name] = value;
   return new Promise((resolve) => {
-    execFile('npx', ['tsx', 'src/main.ts', ...args], { cwd: ROOT, env }, (error, stdout, stderr) =>
+    execFile(process.execPath, [...KEYWARD_ENTRY, ...args], { cwd: ROOT, env }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
     );
   });

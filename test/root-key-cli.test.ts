@@ -6,9 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashKey } from '../src/core/key-format.js';
 import { openSqlStore } from '../src/storage/sql/sql-store.js';
+import { KEYWARD_ENTRY } from './keyward-entry.js';
 
 /**
- * `keyward root-key create|list|revoke` through the real entry point (`node --import tsx src/main.ts`), on a
+ * `keyward root-key create|list|revoke` through the real entry point (test/keyward-entry.ts), on a
  * temporary data directory, with no KEYWARD_* variables inherited from whoever runs the tests.
  */
 
@@ -19,7 +20,7 @@ function keyward(...args: string[]): Promise<{ code: number; stdout: string; std
   const env: NodeJS.ProcessEnv = { KEYWARD_DATA_DIR: dir };
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('KEYWARD_')) env[name] = value;
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { cwd: ROOT, env }, (error, stdout, stderr) =>
+    execFile(process.execPath, [...KEYWARD_ENTRY, ...args], { cwd: ROOT, env }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
     );
   });

@@ -9,6 +9,7 @@ import { call } from './faults/nodes.js';
 import { type OwnRedis, startOwnRedis } from './faults/own-redis.js';
 import { freshPostgresSchema } from './harness.js';
 import { until } from './poll.js';
+import { KEYWARD_ENTRY } from './keyward-entry.js';
 
 /**
  * The three-node demo (demo/three-nodes/run.sh, docs/operations.md "A three-node demo") run as an operator runs it,
@@ -93,7 +94,7 @@ beforeAll(async () => {
     DEMO_NODE_PORTS: ports.slice(1).join(' '),
     DEMO_DIR: dir,
     // The sources, as test/faults/nodes.ts runs them: a build left from before a change would test the old code.
-    DEMO_KEYWARD: `${process.execPath} --import tsx src/main.ts`,
+    DEMO_KEYWARD: [process.execPath, ...KEYWARD_ENTRY].join(' '),
     KEYWARD_DATABASE_URL: schema.url,
     KEYWARD_REDIS_URL: redis.url,
   });

@@ -8,6 +8,7 @@ import type { Store, StoredAuditRecord } from '../../src/storage/store.js';
 import { newApi, newKey } from '../key-fixtures.js';
 import { useTestServer } from '../per-file-server.js';
 import { runSql } from '../raw-sql.js';
+import { KEYWARD_ENTRY } from '../keyward-entry.js';
 
 /**
  * Someone with write access to the database rewrites history: edits an audit record, deletes one (in the middle
@@ -23,7 +24,7 @@ function keyward(...args: string[]): Promise<{ code: number; stdout: string; std
   const env: NodeJS.ProcessEnv = { KEYWARD_DATABASE_URL: t.databaseUrl };
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('KEYWARD_')) env[name] = value;
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { cwd: ROOT, env }, (error, stdout, stderr) =>
+    execFile(process.execPath, [...KEYWARD_ENTRY, ...args], { cwd: ROOT, env }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
     );
   });

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { KEYWARD_ENTRY } from '../keyward-entry.js';
 
 /**
- * Keyward server processes started the way an operator starts them (`node --import tsx src/main.ts start`), on the
+ * Keyward server processes started the way an operator starts them (`keyward start`: test/keyward-entry.ts says how), on the
  * system clock, for tests that need real processes: several nodes, signals, a dependency going away under them.
  */
 
@@ -31,7 +32,7 @@ function environment(vars: Record<string, string>): NodeJS.ProcessEnv {
 
 /** Runs `keyward <args>` with `vars` as its only KEYWARD_* settings. */
 export function launch(args: string[], vars: Record<string, string>): Launched {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { cwd: ROOT, env: environment(vars) });
+  const child = spawn(process.execPath, [...KEYWARD_ENTRY, ...args], { cwd: ROOT, env: environment(vars) });
   launchedByThisFile.push(child);
   const output = { stdout: '', stderr: '' };
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
