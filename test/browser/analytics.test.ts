@@ -3,6 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { until } from '../poll.js';
 import { accessibilityViolations, backendAvailable, type DashboardRun, openPage, signInFirstOperator, startDashboard } from './harness.js';
+import { chartTotals } from './charts.js';
 
 /**
  * The Analytics page, a key's Usage section and the Keys page's server-side search in chromium (issue 15, part 2).
@@ -32,16 +33,6 @@ async function expectEventually<T>(read: () => Promise<T>, expected: T, what: st
     { deadlineMs: 60_000, everyMs: 200 },
   );
   expect(last).toEqual(expected);
-}
-
-/** The chart's table footer (every bucket added up), by column: `{ Total: '8', Valid: '4', ... }`. */
-async function chartTotals(page: Page, title: string): Promise<Record<string, string>> {
-  const chart = page.getByRole('figure', { name: title, exact: true });
-  const details = chart.locator('details');
-  if (!(await details.evaluate((element) => (element as HTMLDetailsElement).open))) await chart.getByText('Chart data as a table').click();
-  const headers = await chart.locator('thead th').allTextContents();
-  const totals = await chart.locator('tfoot th, tfoot td').allTextContents();
-  return Object.fromEntries(headers.slice(1).map((header, i) => [header, totals[i + 1] ?? '']));
 }
 
 /** A top list's rows by their first cell (key id or external id), each as `{ Total: '3', Valid: '3', ... }`. */
