@@ -45,7 +45,7 @@ for (const g of SKIP) {
 /** Statuses any operation may answer besides its own list: the body limit (before routing) and the workspace API limit. */
 const APP_WIDE_STATUSES = [413, 429];
 /** Fewer random bodies per dashboard operation: many of theirs run argon2 (a tenth of a second), by design. */
-const DASHBOARD_RUNS = Math.ceil(RUNS / 3);
+const DASHBOARD_RUNS = Math.ceil(RUNS / 6);
 
 /** The body fields that carry a secret; an answer must never repeat one (nor a password, token or code of the test's). */
 const SECRET_FIELDS = ['password', 'token', 'code', 'recoveryCode'];

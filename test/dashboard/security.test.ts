@@ -1,6 +1,24 @@
-import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Value } from 'typebox/value';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/core/totp.js';
-import { browse, enrol, loadCsrf, newBrowser, PASSWORD, signedInOperator } from '../dashboard-fixtures.js';
+import type { DashboardRoute } from '../../src/http/dashboard-route.js';
+import { DASHBOARD_ROUTES } from '../../src/http/routes/dashboard/index.js';
+import type { SessionState } from '../../src/storage/store.js';
+import {
+  type Browser,
+  browse,
+  browserFor,
+  enrol,
+  loadCsrf,
+  newBrowser,
+  PASSWORD,
+  pendingMfaOperator,
+  signedInOperator,
+} from '../dashboard-fixtures.js';
+import { type Pools, validValue } from '../fuzz/arbitraries.js';
+import { changedTables, openStoreFingerprint, type StoreFingerprint } from '../fuzz/store-fingerprint.js';
+import type { CallResult } from '../harness.js';
 import { useTestServer } from '../per-file-server.js';
 
 let logs = '';
@@ -15,26 +33,108 @@ const t = useTestServer({
 
 const auditTotal = async (workspaceId = t.workspaceId) => (await t.server.store.listAudit({ workspaceId, limit: 10_000 })).length;
 
+let store: StoreFingerprint;
+beforeAll(async () => {
+  store = await openStoreFingerprint(t.databaseUrl);
+});
+afterAll(async () => {
+  await store?.close();
+});
+
+/**
+ * One call of each sweep: an operation and a valid body for it, so that what refuses it is the session or the CSRF
+ * header alone. The dashboard.* operations come from the registry the server registers (http/dashboard.ts), so a new
+ * one is swept with no list to update; with them a sample of /v2 operations, reads and writes, called with a session.
+ */
+interface SweptCall {
+  operation: string;
+  /** The session requirement of a dashboard.* operation; any /v2 operation needs an active session. */
+  session: DashboardRoute['session'];
+  body: unknown;
+}
+
+/** A valid body for a dashboard route (fast-check's first sample, fixed seed), naming `pools`' objects where it can. */
+function validBody(route: DashboardRoute, pools: Pools): unknown {
+  const [body] = fc.sample(validValue(route.body, pools), { seed: 15, numRuns: 1 });
+  expect(Value.Check(route.body, body), `${route.operation}: ${JSON.stringify(body)}`).toBe(true);
+  return body;
+}
+
+async function sweptCalls(): Promise<SweptCall[]> {
+  const apiId = (await t.call('apis.createApi', { name: 'swept' })).body.data.apiId;
+  const spareEmail = `spare.${Date.now().toString(36)}@example.com`;
+  const spareId = await t.server.services.operators.createFromCli({
+    email: spareEmail,
+    password: PASSWORD,
+    workspaceId: t.workspaceId,
+    role: 'member',
+  });
+  const pools: Pools = { email: [`new.${spareEmail}`], password: [PASSWORD], operatorId: [spareId] };
+  return [
+    ...DASHBOARD_ROUTES.filter((route) => route.session !== 'none').map((route) => ({
+      operation: route.operation,
+      session: route.session,
+      body: validBody(route, pools),
+    })),
+    { operation: 'apis.createApi', session: 'active', body: { name: 'from-a-refused-session' } },
+    { operation: 'keys.createKey', session: 'active', body: { apiId } },
+    { operation: 'apis.listKeys', session: 'active', body: { apiId } },
+    { operation: 'rootKeys.createRootKey', session: 'active', body: { name: 'refused', permissions: ['api.*.read_api'] } },
+    { operation: 'apis.deleteApi', session: 'active', body: { apiId } },
+  ];
+}
+
+/** Whether a session in `state` may make a call needing `need` (http/dashboard.ts; /v2 operations need 'active'). */
+function admits(need: DashboardRoute['session'], state: SessionState): boolean {
+  if (need === 'any') return true;
+  return state === (need === 'admin' ? 'active' : need);
+}
+
+function expectRefused(res: CallResult, status: 401 | 403, code: 'session_invalid' | 'csrf_token_invalid', about: string) {
+  expect(res.status, `${about}: ${JSON.stringify(res.body)}`).toBe(status);
+  expect(res.body.error.status, about).toBe(status);
+  expect(res.body.error.type, about).toBe(`https://unkey.com/docs/errors/keyward/dashboard/${code}`);
+}
+
 describe('dashboard security', () => {
-  it('CSRF: a cookie request without the header, or with a wrong one, is 403 csrf_token_invalid and changes nothing', async () => {
-    const { browser } = await signedInOperator(t);
-    const before = await auditTotal();
-    for (const csrf of [null, 'wrong', `${browser.csrf}x`]) {
-      for (const operation of ['apis.createApi', 'dashboard.createOperator', 'dashboard.signOutEverywhere']) {
-        const body =
-          operation === 'apis.createApi'
-            ? { name: 'csrf-test' }
-            : operation === 'dashboard.createOperator'
-              ? { email: 'x@example.com', password: PASSWORD, role: 'admin' }
-              : {};
-        const res = await browse(t, browser, operation, body, { csrf });
-        expect(res.status, `${operation} ${csrf}`).toBe(403);
-        expect(res.body.error.type).toMatch(/csrf_token_invalid$/);
+  it("CSRF: every call that needs the header, without it, with a wrong one or another session's, is 403 csrf_token_invalid and changes nothing", async () => {
+    const calls = (await sweptCalls()).filter((call) => DASHBOARD_ROUTES.find((route) => route.operation === call.operation)?.csrf ?? true);
+    expect(calls.map((c) => c.operation)).toEqual(
+      expect.arrayContaining(['dashboard.createOperator', 'dashboard.signOut', 'apis.createApi']),
+    );
+    const other = await signedInOperator(t);
+    // A browser whose session each call admits, so that only the header is wrong: an admin's serves every requirement
+    // but the two pending states.
+    const kindOf = (need: DashboardRoute['session']) => (need === 'pending_enrolment' || need === 'pending_mfa' ? need : 'admin');
+    const browsers = new Map<DashboardRoute['session'], Browser>();
+    for (const { session } of calls)
+      if (!browsers.has(kindOf(session))) browsers.set(kindOf(session), (await browserFor(t, kindOf(session))).browser);
+    const before = await store.read();
+    for (const call of calls) {
+      const browser = browsers.get(kindOf(call.session))!;
+      for (const [what, csrf] of [
+        ['no header', null],
+        ['a wrong token', 'wrong'],
+        ['its token with a character more', `${browser.csrf}x`],
+        ["another session's token", other.browser.csrf!],
+      ] as const) {
+        expectRefused(
+          await browse(t, browser, call.operation, call.body, { csrf }),
+          403,
+          'csrf_token_invalid',
+          `${call.operation} with ${what}`,
+        );
       }
     }
-    expect(await auditTotal()).toBe(before);
-    // The session still works with the right token.
-    expect((await browse(t, browser, 'apis.createApi', { name: 'csrf-ok' })).status).toBe(200);
+    expect(changedTables(before, await store.read())).toEqual([]);
+    // Nor is a session token or a CSRF token in the log, at trace level.
+    for (const browser of [...browsers.values(), other.browser]) {
+      expect(logs).not.toContain(browser.cookie);
+      expect(logs).not.toContain(browser.csrf);
+    }
+    // The sessions still work with the right token.
+    for (const browser of browsers.values()) expect((await loadCsrf(t, browser)).status).toBe(200);
+    expect((await browse(t, browsers.get('admin')!, 'apis.createApi', { name: 'csrf-ok' })).status).toBe(200);
   });
 
   it('a bearer key wins over a cookie: the root key acts, not the operator', async () => {
@@ -45,16 +145,54 @@ describe('dashboard security', () => {
     expect(record?.actor.type).toBe('root_key');
   });
 
-  it('pending sessions cannot act: neither pending enrolment nor pending MFA', async () => {
-    const { email } = await signedInOperator(t);
-    const pendingMfa = newBrowser();
-    expect((await browse(t, pendingMfa, 'dashboard.signIn', { email, password: PASSWORD })).body.data).toEqual({ next: 'mfa' });
-    await loadCsrf(t, pendingMfa);
-    pendingMfa.workspaceId = t.workspaceId;
-    const res = await browse(t, pendingMfa, 'apis.createApi', { name: 'pending' });
-    expect(res.status).toBe(401);
-    expect(res.body.error.type).toMatch(/session_invalid$/);
-    expect((await browse(t, pendingMfa, 'dashboard.listOperators')).status).toBe(401);
+  it('a session pending MFA, with its own CSRF token, is 401 session_invalid on every call it does not admit, and changes nothing', async () => {
+    const calls = (await sweptCalls()).filter((call) => !admits(call.session, 'pending_mfa'));
+    expect(calls.map((c) => c.operation)).toEqual(
+      expect.arrayContaining(['dashboard.listOperators', 'dashboard.startMfaEnrolment', 'apis.createApi']),
+    );
+    const { browser } = await pendingMfaOperator(t);
+    const before = await store.read();
+    for (const call of calls) expectRefused(await browse(t, browser, call.operation, call.body), 401, 'session_invalid', call.operation);
+    expect(changedTables(before, await store.read())).toEqual([]);
+    expect((await loadCsrf(t, browser)).body.data.state).toBe('pending_mfa');
+  });
+
+  it('a root key instead of a session is 401 session_invalid on every dashboard call that needs one, and changes nothing', async () => {
+    const calls = (await sweptCalls()).filter((call) => call.operation.startsWith('dashboard.'));
+    const before = await store.read();
+    for (const call of calls) expectRefused(await t.call(call.operation, call.body), 401, 'session_invalid', call.operation);
+    expect(changedTables(before, await store.read())).toEqual([]);
+  });
+
+  it('a session pending enrolment cannot act either', async () => {
+    const { browser } = await browserFor(t, 'pending_enrolment');
+    browser.workspaceId = t.workspaceId;
+    expectRefused(await browse(t, browser, 'apis.createApi', { name: 'pending' }), 401, 'session_invalid', 'apis.createApi');
+    expectRefused(await browse(t, browser, 'dashboard.listOperators'), 401, 'session_invalid', 'dashboard.listOperators');
+  });
+
+  it('an expired session (fake clock) is 401 session_invalid on every session call; only the expired sessions go', async () => {
+    const calls = await sweptCalls();
+    const { operatorId } = await signedInOperator(t);
+    // One session per call, each in the state the call admits (started by the service: no argon2 per call), so that
+    // each call meets an expired session rather than the already deleted one of the call before.
+    const browsers: Browser[] = [];
+    for (const call of calls) {
+      const state: SessionState = call.session === 'pending_enrolment' || call.session === 'pending_mfa' ? call.session : 'active';
+      const browser = newBrowser();
+      browser.cookie = await t.server.services.dashboard.sessions.start(operatorId, state);
+      await loadCsrf(t, browser);
+      browser.workspaceId = t.workspaceId;
+      browsers.push(browser);
+    }
+    t.clock.advance(30 * 60_000);
+    const before = await store.read();
+    for (const [i, call] of calls.entries()) {
+      expectRefused(await browse(t, browsers[i]!, call.operation, call.body), 401, 'session_invalid', call.operation);
+    }
+    // Each refusal deleted its expired session, and changed nothing else.
+    expect(changedTables(before, await store.read())).toEqual(['operator_sessions']);
+    for (const browser of browsers) expect((await loadCsrf(t, browser)).status).toBe(401);
   });
 
   it('sessions expire when idle and at their absolute end (fake clock)', async () => {
