@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/core/totp.js';
 import type { DashboardRoute } from '../../src/http/dashboard-route.js';
 import { DASHBOARD_ROUTES } from '../../src/http/routes/dashboard/index.js';
+import { ROUTES } from '../../src/http/routes/index.js';
 import type { SessionState } from '../../src/storage/store.js';
 import {
   type Browser,
@@ -90,8 +91,14 @@ function admits(need: DashboardRoute['session'], state: SessionState): boolean {
   return state === (need === 'admin' ? 'active' : need);
 }
 
-function expectRefused(res: CallResult, status: 401 | 403, code: 'session_invalid' | 'csrf_token_invalid', about: string) {
-  expect(res.status, `${about}: ${JSON.stringify(res.body)}`).toBe(status);
+/** Every operation the server registers, by name: the statuses each declares in the OpenAPI document. */
+const DECLARED = new Map<string, readonly number[]>([...ROUTES, ...DASHBOARD_ROUTES].map((route) => [route.operation, route.errors]));
+
+/** The documented refusal: its status (one the operation declares), the error envelope, the error's type. */
+function expectRefused(res: CallResult, operation: string, status: 401 | 403, code: 'session_invalid' | 'csrf_token_invalid', what = '') {
+  const about = `${operation}${what}: ${JSON.stringify(res.body)}`;
+  expect(res.status, about).toBe(status);
+  expect(DECLARED.get(operation), `${operation} declares ${status}`).toContain(status);
   expect(res.body.error.status, about).toBe(status);
   expect(res.body.error.type, about).toBe(`https://unkey.com/docs/errors/keyward/dashboard/${code}`);
 }
@@ -120,9 +127,10 @@ describe('dashboard security', () => {
       ] as const) {
         expectRefused(
           await browse(t, browser, call.operation, call.body, { csrf }),
+          call.operation,
           403,
           'csrf_token_invalid',
-          `${call.operation} with ${what}`,
+          ` with ${what}`,
         );
       }
     }
@@ -152,7 +160,7 @@ describe('dashboard security', () => {
     );
     const { browser } = await pendingMfaOperator(t);
     const before = await store.read();
-    for (const call of calls) expectRefused(await browse(t, browser, call.operation, call.body), 401, 'session_invalid', call.operation);
+    for (const call of calls) expectRefused(await browse(t, browser, call.operation, call.body), call.operation, 401, 'session_invalid');
     expect(changedTables(before, await store.read())).toEqual([]);
     expect((await loadCsrf(t, browser)).body.data.state).toBe('pending_mfa');
   });
@@ -160,15 +168,15 @@ describe('dashboard security', () => {
   it('a root key instead of a session is 401 session_invalid on every dashboard call that needs one, and changes nothing', async () => {
     const calls = (await sweptCalls()).filter((call) => call.operation.startsWith('dashboard.'));
     const before = await store.read();
-    for (const call of calls) expectRefused(await t.call(call.operation, call.body), 401, 'session_invalid', call.operation);
+    for (const call of calls) expectRefused(await t.call(call.operation, call.body), call.operation, 401, 'session_invalid');
     expect(changedTables(before, await store.read())).toEqual([]);
   });
 
   it('a session pending enrolment cannot act either', async () => {
     const { browser } = await browserFor(t, 'pending_enrolment');
     browser.workspaceId = t.workspaceId;
-    expectRefused(await browse(t, browser, 'apis.createApi', { name: 'pending' }), 401, 'session_invalid', 'apis.createApi');
-    expectRefused(await browse(t, browser, 'dashboard.listOperators'), 401, 'session_invalid', 'dashboard.listOperators');
+    expectRefused(await browse(t, browser, 'apis.createApi', { name: 'pending' }), 'apis.createApi', 401, 'session_invalid');
+    expectRefused(await browse(t, browser, 'dashboard.listOperators'), 'dashboard.listOperators', 401, 'session_invalid');
   });
 
   it('an expired session (fake clock) is 401 session_invalid on every session call; only the expired sessions go', async () => {
@@ -188,7 +196,7 @@ describe('dashboard security', () => {
     t.clock.advance(30 * 60_000);
     const before = await store.read();
     for (const [i, call] of calls.entries()) {
-      expectRefused(await browse(t, browsers[i]!, call.operation, call.body), 401, 'session_invalid', call.operation);
+      expectRefused(await browse(t, browsers[i]!, call.operation, call.body), call.operation, 401, 'session_invalid');
     }
     // Each refusal deleted its expired session, and changed nothing else.
     expect(changedTables(before, await store.read())).toEqual(['operator_sessions']);
