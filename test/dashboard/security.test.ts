@@ -172,6 +172,20 @@ describe('dashboard security', () => {
     expect(changedTables(before, await store.read())).toEqual([]);
   });
 
+  it("a password alone cannot end the operator's sessions: signOutEverywhere from a session pending MFA is 401, audited nowhere", async () => {
+    const { browser: active } = await signedInOperator(t);
+    const { email } = (await browse(t, active, 'dashboard.getSession')).body.data.operator;
+    const stolenPassword = newBrowser('attacker/1.0');
+    expect((await browse(t, stolenPassword, 'dashboard.signIn', { email, password: PASSWORD })).body.data).toEqual({ next: 'mfa' });
+    await loadCsrf(t, stolenPassword);
+    const before = await store.read();
+    expectRefused(await browse(t, stolenPassword, 'dashboard.signOutEverywhere'), 'dashboard.signOutEverywhere', 401, 'session_invalid');
+    expect(changedTables(before, await store.read())).toEqual([]);
+    expect((await browse(t, active, 'dashboard.listOperators')).status).toBe(200);
+    // Its own pending session it may still abandon.
+    expect((await browse(t, stolenPassword, 'dashboard.signOut')).status).toBe(200);
+  });
+
   it('a session pending enrolment cannot act either', async () => {
     const { browser } = await browserFor(t, 'pending_enrolment');
     browser.workspaceId = t.workspaceId;
