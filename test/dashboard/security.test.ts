@@ -186,6 +186,17 @@ describe('dashboard security', () => {
     expect((await browse(t, stolenPassword, 'dashboard.signOut')).status).toBe(200);
   });
 
+  it('a password alone learns nothing of the workspaces: getSession of a pending session lists none', async () => {
+    for (const need of ['pending_mfa', 'pending_enrolment'] as const) {
+      const { browser } = await browserFor(t, need);
+      const res = await loadCsrf(t, browser);
+      expect(res.body.data.state).toBe(need);
+      expect(res.body.data.workspaces, need).toEqual([]);
+    }
+    const { browser } = await signedInOperator(t, 'member');
+    expect((await loadCsrf(t, browser)).body.data.workspaces).toEqual([{ id: t.workspaceId, name: 'default', role: 'member' }]);
+  });
+
   it('a session pending enrolment cannot act either', async () => {
     const { browser } = await browserFor(t, 'pending_enrolment');
     browser.workspaceId = t.workspaceId;
