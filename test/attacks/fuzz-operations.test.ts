@@ -210,8 +210,10 @@ describe('fuzzing every operation: no 5xx, no crash, the error envelope, and a 4
             browser = admitted.browser;
           }
           noteSecrets();
-          rows = await store.read();
-          otherRecords = await recordsBesidesFailedSignIns();
+          const next = await store.read();
+          // Listing the audit costs; only a change to it can change the count.
+          if (changedTables(rows, next).some((table) => table.startsWith('audit_'))) otherRecords = await recordsBesidesFailedSignIns();
+          rows = next;
         }
       };
       const sweep = sweepBodies(route.body, pools, SKIP);
