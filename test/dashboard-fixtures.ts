@@ -1,4 +1,5 @@
 import type { OperatorRole } from '../src/core/operator-roles.js';
+import type { SessionRequirement } from '../src/http/dashboard-route.js';
 import { totpCode } from '../src/core/totp.js';
 import type { CallResult, TestServer } from './harness.js';
 
@@ -22,16 +23,33 @@ function cookieFrom(setCookie: unknown): string | undefined {
   return match ? match[1] : undefined;
 }
 
+export interface BrowseOptions {
+  csrf?: string | null;
+  workspaceId?: string | null;
+  headers?: Record<string, string>;
+}
+
 /**
  * POST /v2/<operation> as a browser would: the cookie, the CSRF header once known, the workspace header when chosen;
  * the cookie jar follows Set-Cookie. Through Fastify's inject, with a client address of 127.0.0.1.
  */
-export async function browse(
+export function browse(
   t: TestServer,
   browser: Browser,
   operation: string,
   body: unknown = {},
-  options: { csrf?: string | null; workspaceId?: string | null; headers?: Record<string, string> } = {},
+  options: BrowseOptions = {},
+): Promise<CallResult> {
+  return browseText(t, browser, operation, JSON.stringify(body), options);
+}
+
+/** browse() with the body as raw JSON text, for bodies JSON.stringify cannot write (the fuzzer's 1e309, broken JSON). */
+export async function browseText(
+  t: TestServer,
+  browser: Browser,
+  operation: string,
+  text: string,
+  options: BrowseOptions = {},
 ): Promise<CallResult> {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': browser.userAgent, ...options.headers };
   if (browser.cookie) headers.cookie = `keyward_session=${browser.cookie}`;
@@ -39,7 +57,7 @@ export async function browse(
   if (csrf) headers['x-keyward-csrf'] = csrf;
   const workspaceId = options.workspaceId === undefined ? browser.workspaceId : options.workspaceId;
   if (workspaceId) headers['x-keyward-workspace'] = workspaceId;
-  const response = await t.server.app.inject({ method: 'POST', url: `/v2/${operation}`, headers, payload: JSON.stringify(body) });
+  const response = await t.server.app.inject({ method: 'POST', url: `/v2/${operation}`, headers, payload: text });
   const set = cookieFrom(response.headers['set-cookie']);
   if (set !== undefined) browser.cookie = set === '' ? undefined : set;
   let parsed: unknown = response.body;
@@ -86,4 +104,52 @@ export async function signedInOperator(
   const { secret, recoveryCodes } = await enrol(t, browser);
   browser.workspaceId = workspaceId;
   return { browser, operatorId, email, secret, recoveryCodes };
+}
+
+/** An operator who has not enrolled MFA, signed in: a session pending enrolment, its CSRF token loaded. */
+export async function pendingEnrolmentOperator(
+  t: TestServer,
+  role: OperatorRole = 'admin',
+): Promise<{ browser: Browser; operatorId: string }> {
+  const email = `enrolling${++counter}.${Date.now().toString(36)}@example.com`;
+  const operatorId = await t.server.services.operators.createFromCli({ email, password: PASSWORD, workspaceId: t.workspaceId, role });
+  const browser = newBrowser();
+  const signedIn = await browse(t, browser, 'dashboard.signIn', { email, password: PASSWORD });
+  if (signedIn.status !== 200) throw new Error(`signIn: ${signedIn.status} ${JSON.stringify(signedIn.body)}`);
+  await loadCsrf(t, browser);
+  return { browser, operatorId };
+}
+
+/** An enrolled operator who has given the password but not yet the code: a session pending MFA, its CSRF token loaded. */
+export async function pendingMfaOperator(
+  t: TestServer,
+  role: OperatorRole = 'admin',
+): Promise<{ browser: Browser; operatorId: string; secret: string; recoveryCodes: string[] }> {
+  const enrolled = await signedInOperator(t, role);
+  const browser = newBrowser();
+  const signedIn = await browse(t, browser, 'dashboard.signIn', { email: enrolled.email, password: PASSWORD });
+  if (signedIn.status !== 200) throw new Error(`signIn: ${signedIn.status} ${JSON.stringify(signedIn.body)}`);
+  await loadCsrf(t, browser);
+  browser.workspaceId = t.workspaceId;
+  return { ...enrolled, browser };
+}
+
+/**
+ * A browser that a dashboard route's session requirement admits (dashboard-route.ts): none for 'none', a pending
+ * session for the pending states, an active admin's session otherwise (it satisfies 'any', 'active' and 'admin').
+ */
+export async function browserFor(
+  t: TestServer,
+  need: SessionRequirement,
+): Promise<{ browser: Browser; operatorId?: string; secret?: string; recoveryCodes?: string[] }> {
+  switch (need) {
+    case 'none':
+      return { browser: newBrowser() };
+    case 'pending_enrolment':
+      return pendingEnrolmentOperator(t);
+    case 'pending_mfa':
+      return pendingMfaOperator(t);
+    default:
+      return signedInOperator(t, 'admin');
+  }
 }

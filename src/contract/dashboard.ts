@@ -58,7 +58,9 @@ export const SessionData = Type.Object({
   operator: Type.Object({ id: Type.String(), email: Type.String() }),
   state: StringEnum(['pending_mfa', 'pending_enrolment', 'active'] as const),
   csrfToken: Type.String({ description: "Send it as 'x-keyward-csrf' on every later call." }),
-  workspaces: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), role: Role })),
+  workspaces: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), role: Role }), {
+    description: 'The workspaces the operator belongs to, with its role in each; empty until the session is active.',
+  }),
 });
 
 export const OperatorListData = Type.Object({

@@ -235,8 +235,9 @@ export class DashboardService {
     return renewed.token;
   }
 
+  /** The session as its own page sees it; the workspaces only once active: a password alone learns nothing of them. */
   async view(current: OperatorSession): Promise<SessionView> {
-    const memberships = await this.deps.store.listMemberships(current.operator.id);
+    const memberships = current.session.state === 'active' ? await this.deps.store.listMemberships(current.operator.id) : [];
     return {
       operator: { id: current.operator.id, email: current.operator.email },
       state: current.session.state,
