@@ -42,6 +42,7 @@ import { killChildren, onPath, peakRss, run, startServer, type RunningServer } f
 import { renderReport, type BenchReport, type Environment, type ScenarioResult } from './lib/report.js';
 import { ceilingScenario, keywardScenarios, peerScenario, type Scenario, type VerifyPlan } from './lib/scenarios.js';
 import { runLoad, type LoadResult } from './lib/wrk.js';
+import { chromiumExecutable, type DashboardLoadResult, measureDashboardLoad } from './lib/dashboard-load.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SERVER_CPU = 0;
@@ -446,6 +447,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   if (options.profile) mkdirSync(profileDir, { recursive: true });
   const results: ScenarioResult[] = [];
   const analyticsQueries: AnalyticsQueryResult[] = [];
+  let dashboardLoad: DashboardLoadResult | undefined;
   const servers = new Servers(options, profileDir);
   const wanted = (s: Scenario) => !options.only || options.only.test(s.id) || s.id.startsWith('ceiling');
   const databases: BenchDatabase[] = [];
@@ -501,6 +503,25 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       }
     }
 
+    if (!options.only || options.only.test('dashboard-load')) {
+      if (chromiumExecutable() && !options.fromSrc) {
+        log('dashboard: the sign-in page in chromium');
+        const ceiling = await startServer(['node', join(ROOT, 'bench/servers/ceiling.mjs')], { cpu: SERVER_CPU, env: serverEnv({}) });
+        try {
+          dashboardLoad = await measureDashboardLoad({
+            keywardRoot: options.keywardRoot,
+            ceilingUrl: ceiling.url,
+            samples: options.mode === 'full' ? 30 : options.mode === 'quick' ? 10 : 2,
+            serverCpu: SERVER_CPU,
+            env: serverEnv({}),
+            log,
+          });
+        } finally {
+          await ceiling.stop();
+        }
+      } else log('dashboard: not measured (needs chromium, apt-get install -y chromium, and the build, not --from-src)');
+    }
+
     const peerWanted = options.peer && (!options.only || options.only.test('peer-verify'));
     if (peerWanted) {
       log('peer: better-auth api-key, preparing');
@@ -544,6 +565,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     elapsedSeconds: (performance.now() - started) / 1000,
     results,
     analyticsQueries,
+    ...(dashboardLoad ? { dashboardLoad } : {}),
   };
   const previous = options.out && existsSync(options.out) ? readFileSync(options.out, 'utf8') : undefined;
   const markdown = renderReport(report, previous);

@@ -1,6 +1,7 @@
 import type { AnalyticsQueryResult, SustainedEvents } from './analytics.js';
 import type { Engine } from './keys.js';
 import type { LoadResult } from './wrk.js';
+import type { DashboardLoadResult } from './dashboard-load.js';
 
 export interface Environment {
   date: string;
@@ -36,6 +37,8 @@ export interface BenchReport {
   results: ScenarioResult[];
   /** analytics.getVerifications latencies over stored events (absent in reports older than issue 14's benchmarks). */
   analyticsQueries?: AnalyticsQueryResult[];
+  /** The dashboard's first page in chromium (absent in older reports and when chromium is missing). */
+  dashboardLoad?: DashboardLoadResult;
 }
 
 export interface Summary {
@@ -395,6 +398,25 @@ export function renderReport(report: BenchReport, previous?: string): string {
       '| Query | p50 ms | p99 ms | rows |',
       '| --- | ---: | ---: | ---: |',
       ...q.queries.map((x) => `| ${x.label}<br><sub>\`${x.query}\`</sub> | ${fmtMs(x.p50Ms)} | ${fmtMs(x.p99Ms)} | ${x.rows} |`),
+      '',
+    );
+  }
+
+  const dashboard = report.dashboardLoad;
+  if (dashboard) {
+    out.push(
+      '## Dashboard (issue 15)',
+      '',
+      `The sign-in page, what a visitor meets first, loaded by chromium into a fresh browser context (nothing cached) ${dashboard.samples} ` +
+        'times, timed from the navigation until its Email field takes typing (bench/lib/dashboard-load.ts); the baseline is a ' +
+        'navigation to the bare node:http server in the same browser and run.',
+      '',
+      '| Target | Measured | Result |',
+      '| --- | --- | --- |',
+      `| First page interactive in under 1 s | p50 ${fmtMs(dashboard.signIn.p50Ms)} ms, p90 ${fmtMs(dashboard.signIn.p90Ms)} ms ` +
+        `(${fmtRatio(dashboard.signIn.p50Ms / dashboard.baseline.p50Ms)} the bare document's ${fmtMs(dashboard.baseline.p50Ms)} ms; ` +
+        `${dashboard.requests} requests, ${fmtInt(dashboard.bytes / 1024)} KiB) | ` +
+        `${report.mode === 'smoke' ? 'not judged (smoke run)' : dashboard.signIn.p90Ms < 1000 ? 'pass' : '**miss**'} |`,
       '',
     );
   }
