@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { type Api, apis, listApis } from '../api/apis';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorMessage } from '../components/ErrorMessage';
@@ -9,6 +9,7 @@ import { ScrollTable } from '../components/ScrollTable';
 import { apiSettingsPathOf, keysPathOf } from '../router';
 import { useSession } from '../session';
 import { useConfirmedAction } from './confirmed-action';
+import { useCreateForm } from './create-form';
 import { ListingStates, LoadMore, usePagedList } from './paged-list';
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -20,27 +21,14 @@ export function ApisPage() {
   const list = usePagedList(listApis);
   const { reload: load } = list;
   const [name, setName] = useState('');
-  const [creating, setCreating] = useState(false);
-  const [createError, setCreateError] = useState<unknown>();
-  const [created, setCreated] = useState<string>();
   const deletion = useConfirmedAction((api: Api) => apis.delete(api.id), load);
 
-  const create = async (event: FormEvent) => {
-    event.preventDefault();
-    setCreating(true);
-    setCreateError(undefined);
-    setCreated(undefined);
-    try {
-      const { apiId } = await apis.create(name.trim());
-      setCreated(`Created API ${name.trim()} (${apiId}).`);
-      setName('');
-      await load();
-    } catch (error) {
-      setCreateError(error);
-    } finally {
-      setCreating(false);
-    }
-  };
+  const creation = useCreateForm(async () => {
+    const { apiId } = await apis.create(name.trim());
+    setName('');
+    await load();
+    return `Created API ${name.trim()} (${apiId}).`;
+  });
 
   return (
     <>
@@ -50,7 +38,7 @@ export function ApisPage() {
       {!readOnly && (
         <section aria-labelledby="create-api">
           <h2 id="create-api">Create an API</h2>
-          <form className="inline-form" onSubmit={create}>
+          <form className="inline-form" onSubmit={creation.onSubmit}>
             <Field
               label="Name"
               required
@@ -60,14 +48,14 @@ export function ApisPage() {
               value={name}
               onChange={(e) => setName(e.target.value)}
             />
-            <button type="submit" disabled={creating}>
-              {creating ? 'Creating…' : 'Create API'}
+            <button type="submit" disabled={creation.busy}>
+              {creation.busy ? 'Creating…' : 'Create API'}
             </button>
           </form>
-          <ErrorMessage error={createError} />
-          {created && (
+          <ErrorMessage error={creation.error} />
+          {creation.done && (
             <p className="success" role="status">
-              {created}
+              {creation.done}
             </p>
           )}
         </section>

@@ -1,10 +1,11 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { listPermissions, type Permission, permissions } from '../../api/permissions';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { Field } from '../../components/Field';
 import { ScrollTable } from '../../components/ScrollTable';
 import { useConfirmedAction } from '../confirmed-action';
+import { useCreateForm } from '../create-form';
 import { ListingStates, LoadMore, usePagedList } from '../paged-list';
 
 const EMPTY = { name: '', slug: '', description: '' };
@@ -14,9 +15,6 @@ export function PermissionsSection({ readOnly, onChanged }: { readOnly: boolean;
   const list = usePagedList(listPermissions);
   const { reload } = list;
   const [form, setForm] = useState(EMPTY);
-  const [creating, setCreating] = useState(false);
-  const [createError, setCreateError] = useState<unknown>();
-  const [created, setCreated] = useState<string>();
   const deletion = useConfirmedAction(
     (permission: Permission) => permissions.delete(permission.id),
     async () => {
@@ -25,25 +23,15 @@ export function PermissionsSection({ readOnly, onChanged }: { readOnly: boolean;
     },
   );
 
-  const create = async (event: FormEvent) => {
-    event.preventDefault();
-    setCreating(true);
-    setCreateError(undefined);
-    setCreated(undefined);
-    try {
-      const slug = form.slug.trim();
-      const description = form.description.trim();
-      await permissions.create({ name: form.name.trim(), slug, ...(description ? { description } : {}) });
-      setCreated(`Created permission ${slug}.`);
-      setForm(EMPTY);
-      await reload();
-      onChanged();
-    } catch (error) {
-      setCreateError(error);
-    } finally {
-      setCreating(false);
-    }
-  };
+  const creation = useCreateForm(async () => {
+    const slug = form.slug.trim();
+    const description = form.description.trim();
+    await permissions.create({ name: form.name.trim(), slug, ...(description ? { description } : {}) });
+    setForm(EMPTY);
+    await reload();
+    onChanged();
+    return `Created permission ${slug}.`;
+  });
 
   return (
     <section aria-labelledby="permission-list">
@@ -96,7 +84,7 @@ export function PermissionsSection({ readOnly, onChanged }: { readOnly: boolean;
       {!readOnly && (
         <>
           <h3>Create a permission</h3>
-          <form onSubmit={create}>
+          <form onSubmit={creation.onSubmit}>
             <div className="field-row">
               <Field
                 label="Permission name"
@@ -122,14 +110,14 @@ export function PermissionsSection({ readOnly, onChanged }: { readOnly: boolean;
                 onChange={(e) => setForm({ ...form, description: e.target.value })}
               />
             </div>
-            <ErrorMessage error={createError} />
-            {created && (
+            <ErrorMessage error={creation.error} />
+            {creation.done && (
               <p className="success" role="status">
-                {created}
+                {creation.done}
               </p>
             )}
-            <button type="submit" disabled={creating}>
-              {creating ? 'Creating…' : 'Create permission'}
+            <button type="submit" disabled={creation.busy}>
+              {creation.busy ? 'Creating…' : 'Create permission'}
             </button>
           </form>
         </>

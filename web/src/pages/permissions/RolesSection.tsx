@@ -1,10 +1,11 @@
-import { type FormEvent, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { listRoles, permissions, type Role } from '../../api/permissions';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { Field } from '../../components/Field';
 import { ScrollTable } from '../../components/ScrollTable';
 import { useConfirmedAction } from '../confirmed-action';
+import { useCreateForm } from '../create-form';
 import { ListingStates, LoadMore, usePagedList } from '../paged-list';
 import { RolePermissionsPanel } from './RolePermissionsPanel';
 
@@ -18,9 +19,6 @@ export function RolesSection({ readOnly, permissionChanges }: { readOnly: boolea
   const { reload } = list;
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
-  const [creating, setCreating] = useState(false);
-  const [createError, setCreateError] = useState<unknown>();
-  const [created, setCreated] = useState<string>();
   const [editing, setEditing] = useState<Role>();
   const deletion = useConfirmedAction(async (role: Role) => {
     await permissions.deleteRole(role.id);
@@ -31,24 +29,14 @@ export function RolesSection({ readOnly, permissionChanges }: { readOnly: boolea
     if (permissionChanges > 0) void reload();
   }, [permissionChanges, reload]);
 
-  const create = async (event: FormEvent) => {
-    event.preventDefault();
-    setCreating(true);
-    setCreateError(undefined);
-    setCreated(undefined);
-    try {
-      const trimmed = description.trim();
-      await permissions.createRole({ name: name.trim(), ...(trimmed ? { description: trimmed } : {}) });
-      setCreated(`Created role ${name.trim()}.`);
-      setName('');
-      setDescription('');
-      await reload();
-    } catch (error) {
-      setCreateError(error);
-    } finally {
-      setCreating(false);
-    }
-  };
+  const creation = useCreateForm(async () => {
+    const trimmed = description.trim();
+    await permissions.createRole({ name: name.trim(), ...(trimmed ? { description: trimmed } : {}) });
+    setName('');
+    setDescription('');
+    await reload();
+    return `Created role ${name.trim()}.`;
+  });
 
   return (
     <section aria-labelledby="role-list">
@@ -116,7 +104,7 @@ export function RolesSection({ readOnly, permissionChanges }: { readOnly: boolea
       {!readOnly && (
         <>
           <h3>Create a role</h3>
-          <form onSubmit={create}>
+          <form onSubmit={creation.onSubmit}>
             <div className="field-row">
               <Field label="Role name" required maxLength={128} value={name} onChange={(e) => setName(e.target.value)} />
               <Field
@@ -127,14 +115,14 @@ export function RolesSection({ readOnly, permissionChanges }: { readOnly: boolea
                 onChange={(e) => setDescription(e.target.value)}
               />
             </div>
-            <ErrorMessage error={createError} />
-            {created && (
+            <ErrorMessage error={creation.error} />
+            {creation.done && (
               <p className="success" role="status">
-                {created}
+                {creation.done}
               </p>
             )}
-            <button type="submit" disabled={creating}>
-              {creating ? 'Creating…' : 'Create role'}
+            <button type="submit" disabled={creation.busy}>
+              {creation.busy ? 'Creating…' : 'Create role'}
             </button>
           </form>
         </>
