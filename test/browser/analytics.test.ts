@@ -2,7 +2,8 @@ import { Unkey } from '@unkey/api';
 import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { until } from '../poll.js';
-import { accessibilityViolations, backendAvailable, type DashboardRun, openPage, signInFirstOperator, startDashboard } from './harness.js';
+import { accessibilityViolations, backendAvailable, type DashboardRun, openPage, startDashboard } from './harness.js';
+import { setUpFirstOperator } from './operator.js';
 import { chartTotals } from './charts.js';
 
 /**
@@ -85,7 +86,7 @@ describe('the Analytics page, a key’s usage and the keys search', { timeout: 3
     // The browser's clock starts at the server's and runs on from there.
     await recorded.context.clock.install({ time: now });
     try {
-      await signInFirstOperator(run, page, 'analytics.operator@example.com');
+      await setUpFirstOperator(run, page, 'analytics.operator@example.com');
       await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Analytics' }).click();
       await page.getByRole('heading', { name: 'Analytics', exact: true }).waitFor();
 
@@ -214,7 +215,7 @@ describe('the Analytics page, a key’s usage and the keys search', { timeout: 3
     const recorded = await openPage(off);
     const { page } = recorded;
     try {
-      await signInFirstOperator(off, page, 'off.operator@example.com');
+      await setUpFirstOperator(off, page, 'off.operator@example.com');
       await page.getByRole('link', { name: 'Analytics', exact: true }).click();
       await page.getByText('Analytics is off on this server').waitFor();
       expect(await page.getByRole('figure').count()).toBe(0);

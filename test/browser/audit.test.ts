@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { until } from '../poll.js';
 import { runSql } from '../raw-sql.js';
 import { accessibilityViolations, backendAvailable, openPage, startDashboard } from './harness.js';
-import { totp } from './totp.js';
+import { setUpFirstOperator } from './operator.js';
 
 /**
  * The Audit log page in chromium (issue 15, part 2): changes made through the API appear newest first; each filter
@@ -87,9 +87,6 @@ const localInputValue = (page: Page, ms: number) =>
 describe('the Audit log page', { timeout: 400_000 }, () => {
   it.skipIf(!hasBackend)('lists, filters, shows, exports and verifies the audit log, and shows a tampered chain', async () => {
     const { t } = run;
-    const setup = (t.server.services as unknown as { dashboard: { issueSetupToken(): Promise<string | undefined> } }).dashboard;
-    const token = await setup.issueSetupToken();
-
     const recorded = await openPage(run);
     const { page } = recorded;
     const table = page.getByRole('region', { name: 'Audit records table' });
@@ -113,20 +110,7 @@ describe('the Audit log page', { timeout: 400_000 }, () => {
     };
     try {
       // Sign in as the first operator (as keys.test.ts does): setup, MFA enrolment, recovery codes.
-      await page.goto(`${run.origin}/dashboard/setup#token=${token}`);
-      await page.getByRole('heading', { name: 'Set up Keyward' }).waitFor();
-      await page.getByLabel('Email').fill('audit.operator@example.com');
-      await page.getByLabel('Password', { exact: true }).fill('a long enough passphrase');
-      await page.getByLabel('Confirm password').fill('a long enough passphrase');
-      await page.getByRole('button', { name: 'Create account' }).click();
-      await page.getByRole('heading', { name: 'Set up two-factor authentication' }).waitFor();
-      const secret = (await page.locator('code.secret').textContent())!;
-      await page.getByLabel('Code shown by the app').fill(totp(secret, t.clock.now()));
-      await page.getByRole('button', { name: 'Confirm' }).click();
-      await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
-      await page.getByLabel('I saved my recovery codes').check();
-      await page.getByRole('button', { name: 'Continue to the dashboard' }).click();
-      await page.getByRole('heading', { name: 'APIs', exact: true }).waitFor();
+      await setUpFirstOperator(run, page, 'audit.operator@example.com');
 
       // Changes through the API, a minute apart, with values a spreadsheet would run as formulas and text CSV must quote.
       t.clock.advance(60_000);

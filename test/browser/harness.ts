@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { startTestServer, type TestServer } from '../harness.js';
-import { totp } from './totp.js';
 
 /**
  * The browser tests' harness: the dashboard built once per run, a Keyward test server serving it on a real socket, and
@@ -193,27 +192,4 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
   return violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
     .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
-}
-
-/**
- * Signs the first operator in through the setup link, as an operator would: account, MFA enrolled with a code computed
- * from the shown secret at the server's clock, recovery codes acknowledged; ends on the APIs page.
- */
-export async function signInFirstOperator(run: DashboardRun, page: Page, email: string): Promise<void> {
-  const setup = (run.t.server.services as unknown as { dashboard: { issueSetupToken(): Promise<string | undefined> } }).dashboard;
-  const token = await setup.issueSetupToken();
-  await page.goto(`${run.origin}/dashboard/setup#token=${token}`);
-  await page.getByRole('heading', { name: 'Set up Keyward' }).waitFor();
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill('a long enough passphrase');
-  await page.getByLabel('Confirm password').fill('a long enough passphrase');
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByRole('heading', { name: 'Set up two-factor authentication' }).waitFor();
-  const secret = (await page.locator('code.secret').textContent()) ?? '';
-  await page.getByLabel('Code shown by the app').fill(totp(secret, run.t.clock.now()));
-  await page.getByRole('button', { name: 'Confirm' }).click();
-  await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
-  await page.getByLabel('I saved my recovery codes').check();
-  await page.getByRole('button', { name: 'Continue to the dashboard' }).click();
-  await page.getByRole('heading', { name: 'APIs', exact: true }).waitFor();
 }

@@ -2,7 +2,7 @@ import { Unkey } from '@unkey/api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { until } from '../poll.js';
 import { accessibilityViolations, backendAvailable, openPage, startDashboard } from './harness.js';
-import { totp } from './totp.js';
+import { setUpFirstOperator } from './operator.js';
 
 /**
  * The Keys pages in chromium (issue 15, part 2): an operator signs in as dashboard-flow.test.ts does, creates an API and
@@ -21,8 +21,6 @@ describe('the Keys pages', { timeout: 240_000 }, () => {
   it.skipIf(!hasBackend)(
     'create, verify, disable, reroll and delete a key in the UI, checked by the Unkey client; Load more; errors',
     async () => {
-      const setup = (run.t.server.services as unknown as { dashboard: { issueSetupToken(): Promise<string | undefined> } }).dashboard;
-      const token = await setup.issueSetupToken();
       const unkey = new Unkey({ rootKey: run.t.rootKey, serverURL: run.origin, retryConfig: { strategy: 'none' } });
       const verify = async (key: string) => (await unkey.keys.verifyKey({ key })).data;
 
@@ -38,20 +36,8 @@ describe('the Keys pages', { timeout: 240_000 }, () => {
       const webStorage = () => page.evaluate(() => JSON.stringify([{ ...localStorage }, { ...sessionStorage }]));
       const issuedKeys: string[] = [];
       try {
-        // Sign in: the first operator, MFA enrolled with a code computed here, recovery codes acknowledged.
-        await page.goto(`${run.origin}/dashboard/setup#token=${token}`);
-        await page.getByRole('heading', { name: 'Set up Keyward' }).waitFor();
-        await page.getByLabel('Email').fill('keys.operator@example.com');
-        await page.getByLabel('Password', { exact: true }).fill('a long enough passphrase');
-        await page.getByLabel('Confirm password').fill('a long enough passphrase');
-        await page.getByRole('button', { name: 'Create account' }).click();
-        await page.getByRole('heading', { name: 'Set up two-factor authentication' }).waitFor();
-        const secret = (await page.locator('code.secret').textContent())!;
-        await page.getByLabel('Code shown by the app').fill(totp(secret, run.t.clock.now()));
-        await page.getByRole('button', { name: 'Confirm' }).click();
-        await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
-        await page.getByLabel('I saved my recovery codes').check();
-        await page.getByRole('button', { name: 'Continue to the dashboard' }).click();
+        // Sign in: the first operator, MFA enrolled with a code computed from the shown secret, recovery codes acknowledged.
+        await setUpFirstOperator(run, page, 'keys.operator@example.com');
 
         // An API, then its Keys page from the APIs list.
         await page.getByRole('heading', { name: 'APIs', exact: true }).waitFor();

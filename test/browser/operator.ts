@@ -11,7 +11,7 @@ import { totp } from './totp.js';
 export const PASSWORD = 'a long enough passphrase';
 
 /** From the enrolment page to the APIs page. */
-async function enrolMfa(run: DashboardRun, page: Page): Promise<void> {
+export async function enrolMfa(run: DashboardRun, page: Page): Promise<void> {
   await page.getByRole('heading', { name: 'Set up two-factor authentication' }).waitFor();
   const secret = (await page.locator('code.secret').textContent())!;
   await page.getByLabel('Code shown by the app').fill(totp(secret, run.t.clock.now()));

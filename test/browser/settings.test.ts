@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { accessibilityViolations, backendAvailable, openPage, startDashboard } from './harness.js';
-import { totp } from './totp.js';
+import { enrolMfa, setUpFirstOperator } from './operator.js';
 
 /**
  * The Settings page in chromium (issue 15, part 2): the first operator signs in as keys.test.ts does, then adds an
@@ -21,26 +21,12 @@ const NEW_PASSWORD = 'the second operator passphrase';
 describe('the Settings page', { timeout: 240_000 }, () => {
   it.skipIf(!hasBackend)('operators added, re-roled and removed in the UI; workspace, vault and nodes as the server has them', async () => {
     const { t } = run;
-    const token = await t.server.services.dashboard.issueSetupToken();
     const recorded = await openPage(run);
     const { page } = recorded;
     const urls: string[] = [];
     page.on('request', (request) => urls.push(request.url()));
     try {
-      await page.goto(`${run.origin}/dashboard/setup#token=${token}`);
-      await page.getByRole('heading', { name: 'Set up Keyward' }).waitFor();
-      await page.getByLabel('Email').fill('settings.admin@example.com');
-      await page.getByLabel('Password', { exact: true }).fill('a long enough passphrase');
-      await page.getByLabel('Confirm password').fill('a long enough passphrase');
-      await page.getByRole('button', { name: 'Create account' }).click();
-      await page.getByRole('heading', { name: 'Set up two-factor authentication' }).waitFor();
-      const secret = (await page.locator('code.secret').textContent())!;
-      await page.getByLabel('Code shown by the app').fill(totp(secret, t.clock.now()));
-      await page.getByRole('button', { name: 'Confirm' }).click();
-      await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
-      await page.getByLabel('I saved my recovery codes').check();
-      await page.getByRole('button', { name: 'Continue to the dashboard' }).click();
-      await page.getByRole('heading', { name: 'APIs', exact: true }).waitFor();
+      await setUpFirstOperator(run, page, 'settings.admin@example.com');
 
       // Through the navigation.
       await page.getByRole('link', { name: 'Settings' }).click();
@@ -159,12 +145,7 @@ describe('the Settings page', { timeout: 240_000 }, () => {
       await page.getByLabel('Email').fill(email);
       await page.getByLabel('Password').fill(NEW_PASSWORD);
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('heading', { name: 'Set up two-factor authentication' }).waitFor();
-      const secret = (await page.locator('code.secret').textContent())!;
-      await page.getByLabel('Code shown by the app').fill(totp(secret, t.clock.now()));
-      await page.getByRole('button', { name: 'Confirm' }).click();
-      await page.getByLabel('I saved my recovery codes').check();
-      await page.getByRole('button', { name: 'Continue to the dashboard' }).click();
+      await enrolMfa(run, page);
       await page.getByRole('link', { name: 'Settings' }).click();
 
       const workspace = page.getByRole('region', { name: 'Workspace' });

@@ -1,14 +1,16 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { type Api, apis, listApis } from '../api/apis';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { Field } from '../components/Field';
-import { Loading } from '../components/Loading';
 import { Link } from '../components/Link';
 import { PageHeading } from '../components/PageHeading';
+import { ScrollTable } from '../components/ScrollTable';
 import { apiSettingsPathOf, keysPathOf } from '../router';
 import { useSession } from '../session';
-import { LoadMore, usePagedList } from './paged-list';
+import { useConfirmedAction } from './confirmed-action';
+import { useCreateForm } from './create-form';
+import { ListingStates, LoadMore, usePagedList } from './paged-list';
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -17,46 +19,16 @@ export function ApisPage() {
   const { workspace } = useSession();
   const readOnly = workspace?.role === 'read_only';
   const list = usePagedList(listApis);
-  const { listing, reload: load } = list;
+  const { reload: load } = list;
   const [name, setName] = useState('');
-  const [creating, setCreating] = useState(false);
-  const [createError, setCreateError] = useState<unknown>();
-  const [created, setCreated] = useState<string>();
-  const [deleting, setDeleting] = useState<Api>();
-  const [deleteBusy, setDeleteBusy] = useState(false);
-  const [deleteError, setDeleteError] = useState<unknown>();
+  const deletion = useConfirmedAction((api: Api) => apis.delete(api.id), load);
 
-  const create = async (event: FormEvent) => {
-    event.preventDefault();
-    setCreating(true);
-    setCreateError(undefined);
-    setCreated(undefined);
-    try {
-      const { apiId } = await apis.create(name.trim());
-      setCreated(`Created API ${name.trim()} (${apiId}).`);
-      setName('');
-      await load();
-    } catch (error) {
-      setCreateError(error);
-    } finally {
-      setCreating(false);
-    }
-  };
-
-  const remove = async () => {
-    if (!deleting) return;
-    setDeleteBusy(true);
-    setDeleteError(undefined);
-    try {
-      await apis.delete(deleting.id);
-      setDeleting(undefined);
-      await load();
-    } catch (error) {
-      setDeleteError(error);
-    } finally {
-      setDeleteBusy(false);
-    }
-  };
+  const creation = useCreateForm(async () => {
+    const { apiId } = await apis.create(name.trim());
+    setName('');
+    await load();
+    return `Created API ${name.trim()} (${apiId}).`;
+  });
 
   return (
     <>
@@ -66,7 +38,7 @@ export function ApisPage() {
       {!readOnly && (
         <section aria-labelledby="create-api">
           <h2 id="create-api">Create an API</h2>
-          <form className="inline-form" onSubmit={create}>
+          <form className="inline-form" onSubmit={creation.onSubmit}>
             <Field
               label="Name"
               required
@@ -76,14 +48,14 @@ export function ApisPage() {
               value={name}
               onChange={(e) => setName(e.target.value)}
             />
-            <button type="submit" disabled={creating}>
-              {creating ? 'Creating…' : 'Create API'}
+            <button type="submit" disabled={creation.busy}>
+              {creation.busy ? 'Creating…' : 'Create API'}
             </button>
           </form>
-          <ErrorMessage error={createError} />
-          {created && (
+          <ErrorMessage error={creation.error} />
+          {creation.done && (
             <p className="success" role="status">
-              {created}
+              {creation.done}
             </p>
           )}
         </section>
@@ -94,82 +66,65 @@ export function ApisPage() {
         <p className="hint">
           Open an API to see and manage its keys; its settings hold delete protection, key storage, an IP whitelist and key defaults.
         </p>
-        {listing.kind === 'loading' && <Loading label="Loading APIs…" block />}
-        {listing.kind === 'failed' && (
-          <>
-            <ErrorMessage error={listing.error} />
-            <button type="button" className="secondary" onClick={() => void load()}>
-              Try again
-            </button>
-          </>
-        )}
-        {listing.kind === 'loaded' && listing.items.length === 0 && (
-          <p className="empty">No APIs yet.{readOnly ? '' : ' Create one above to start issuing keys.'}</p>
-        )}
-        {listing.kind === 'loaded' && listing.items.length > 0 && (
-          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus so a keyboard can scroll it sideways on a narrow screen when nothing in it does (read-only operators have no buttons there); WCAG 2.1.1, axe's scrollable-region-focusable.
-          <section className="table-scroll" aria-label="APIs table" tabIndex={0}>
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Id</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {listing.items.map((api) => (
-                  <tr key={api.id}>
-                    <td>
-                      <Link href={keysPathOf(api.id)}>{api.name}</Link>
-                    </td>
-                    <td>
-                      <code>{api.id}</code>
-                    </td>
-                    <td>{when.format(api.createdAt)}</td>
-                    <td>
-                      <span className="row-actions">
-                        <Link href={apiSettingsPathOf(api.id)} aria-label={`Settings of API ${api.name}`}>
-                          Settings
-                        </Link>
-                        {!readOnly && (
-                          <button
-                            type="button"
-                            className="danger small"
-                            aria-label={`Delete API ${api.name}`}
-                            onClick={() => {
-                              setDeleteError(undefined);
-                              setDeleting(api);
-                            }}
-                          >
-                            Delete
-                          </button>
-                        )}
-                      </span>
-                    </td>
+        <ListingStates
+          list={list}
+          loadingLabel="Loading APIs…"
+          empty={<>No APIs yet.{readOnly ? '' : ' Create one above to start issuing keys.'}</>}
+        >
+          {(items) => (
+            <ScrollTable label="APIs table">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Name</th>
+                    <th scope="col">Id</th>
+                    <th scope="col">Created</th>
+                    <th scope="col">
+                      <span className="visually-hidden">Actions</span>
+                    </th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </section>
-        )}
+                </thead>
+                <tbody>
+                  {items.map((api) => (
+                    <tr key={api.id}>
+                      <td>
+                        <Link href={keysPathOf(api.id)}>{api.name}</Link>
+                      </td>
+                      <td>
+                        <code>{api.id}</code>
+                      </td>
+                      <td>{when.format(api.createdAt)}</td>
+                      <td>
+                        <span className="row-actions">
+                          <Link href={apiSettingsPathOf(api.id)} aria-label={`Settings of API ${api.name}`}>
+                            Settings
+                          </Link>
+                          {!readOnly && (
+                            <button
+                              type="button"
+                              className="danger small"
+                              aria-label={`Delete API ${api.name}`}
+                              onClick={() => deletion.ask(api)}
+                            >
+                              Delete
+                            </button>
+                          )}
+                        </span>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </ScrollTable>
+          )}
+        </ListingStates>
         <LoadMore list={list} />
       </section>
 
-      {deleting && (
-        <ConfirmDialog
-          title={`Delete API ${deleting.name}?`}
-          confirmLabel="Delete API"
-          busy={deleteBusy}
-          error={deleteError}
-          onConfirm={remove}
-          onCancel={() => setDeleting(undefined)}
-        >
+      {deletion.target && (
+        <ConfirmDialog title={`Delete API ${deletion.target.name}?`} confirmLabel="Delete API" {...deletion.dialog}>
           <p>
-            Its keys stop verifying at once. <code>{deleting.id}</code>
+            Its keys stop verifying at once. <code>{deletion.target.id}</code>
           </p>
         </ConfirmDialog>
       )}

@@ -9,6 +9,7 @@ import { Loading } from '../components/Loading';
 import { PageHeading } from '../components/PageHeading';
 import { keyPathOf, keysPathOf, navigate } from '../router';
 import { useSession } from '../session';
+import { useConfirmedAction } from './confirmed-action';
 import { durationText } from './form-numbers';
 import { KeyAccessSection } from './KeyAccessSection';
 import { KeyEditForm } from './keys/KeyEditForm';
@@ -46,8 +47,10 @@ export function KeyDetailPage({ apiId, keyId }: { apiId: string; keyId: string }
   const [rerolling, setRerolling] = useState(false);
   const [rerollError, setRerollError] = useState<unknown>();
   const [issued, setIssued] = useState<IssuedKey>();
-  const [deleting, setDeleting] = useState(false);
-  const [deleteError, setDeleteError] = useState<unknown>();
+  const deletion = useConfirmedAction(
+    (key: Key) => keys.delete(key.keyId),
+    () => navigate(keysPathOf(apiId)),
+  );
   const ids = useId();
 
   const load = useCallback(async () => {
@@ -119,17 +122,6 @@ export function KeyDetailPage({ apiId, keyId }: { apiId: string; keyId: string }
       setRerollError(error);
     } finally {
       setRerolling(false);
-    }
-  };
-  const remove = async () => {
-    setBusy(true);
-    setDeleteError(undefined);
-    try {
-      await keys.delete(key.keyId);
-      navigate(keysPathOf(apiId));
-    } catch (error) {
-      setDeleteError(error);
-      setBusy(false);
     }
   };
 
@@ -270,14 +262,7 @@ export function KeyDetailPage({ apiId, keyId }: { apiId: string; keyId: string }
 
           <h3>Delete</h3>
           <div className="actions">
-            <button
-              type="button"
-              className="danger"
-              onClick={() => {
-                setDeleteError(undefined);
-                setDeleting(true);
-              }}
-            >
+            <button type="button" className="danger" onClick={() => deletion.ask(key)}>
               Delete key
             </button>
           </div>
@@ -295,15 +280,8 @@ export function KeyDetailPage({ apiId, keyId }: { apiId: string; keyId: string }
           }}
         />
       )}
-      {deleting && (
-        <ConfirmDialog
-          title={`Delete key ${key.name ?? key.keyId}?`}
-          confirmLabel="Delete key"
-          busy={busy}
-          error={deleteError}
-          onConfirm={() => void remove()}
-          onCancel={() => setDeleting(false)}
-        >
+      {deletion.target && (
+        <ConfirmDialog title={`Delete key ${key.name ?? key.keyId}?`} confirmLabel="Delete key" {...deletion.dialog}>
           <p>
             It stops verifying at once. <code>{key.keyId}</code>
           </p>

@@ -1,15 +1,14 @@
 import { useCallback, useId, useState } from 'react';
 import { type IssuedKey, type Key, listKeys } from '../api/keys';
-import { ErrorMessage } from '../components/ErrorMessage';
 import { IssuedKeyDialog } from '../components/IssuedKeyDialog';
 import { Link } from '../components/Link';
-import { Loading } from '../components/Loading';
 import { PageHeading } from '../components/PageHeading';
+import { ScrollTable } from '../components/ScrollTable';
 import { keyPathOf, pathOf } from '../router';
 import { useSession } from '../session';
 import { ApiNavigation } from './apis/ApiNavigation';
 import { CreateKeyForm } from './CreateKeyForm';
-import { LoadMore, usePagedList } from './paged-list';
+import { ListingStates, LoadMore, usePagedList } from './paged-list';
 import { useDebounced } from './use-debounced';
 
 type StateFilter = 'all' | 'enabled' | 'disabled';
@@ -32,13 +31,10 @@ export function KeysPage({ apiId }: { apiId: string }) {
   const [search, setSearch] = useState('');
   const searched = useDebounced(search, SEARCH_DELAY_MS).trim();
   const list = usePagedList(useCallback((cursor?: string) => listKeys(apiId, cursor, searched), [apiId, searched]));
-  const { listing, reload: load } = list;
+  const { reload: load } = list;
   const [stateFilter, setStateFilter] = useState<StateFilter>('all');
   const [issued, setIssued] = useState<IssuedKey>();
   const ids = useId();
-
-  const shown =
-    listing.kind === 'loaded' ? listing.items.filter((key) => stateFilter === 'all' || key.enabled === (stateFilter === 'enabled')) : [];
 
   return (
     <>
@@ -76,61 +72,54 @@ export function KeysPage({ apiId }: { apiId: string }) {
             </select>
           </div>
         </div>
-        {listing.kind === 'loading' && <Loading label="Loading keys…" block />}
-        {listing.kind === 'failed' && (
-          <>
-            <ErrorMessage error={listing.error} />
-            <button type="button" className="secondary" onClick={() => void load()}>
-              Try again
-            </button>
-          </>
-        )}
-        {listing.kind === 'loaded' && listing.items.length === 0 && !searched && (
-          <p className="empty">No keys yet.{readOnly ? '' : ' Create one below.'}</p>
-        )}
-        {listing.kind === 'loaded' && listing.items.length === 0 && searched && (
-          <p className="empty" role="status">
-            No key matches the search.
-          </p>
-        )}
-        {listing.kind === 'loaded' && listing.items.length > 0 && shown.length === 0 && (
-          <p className="empty" role="status">
-            No loaded key is {stateFilter}.
-          </p>
-        )}
-        {shown.length > 0 && (
-          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus so a keyboard can scroll it sideways on a narrow screen (axe's scrollable-region-focusable), as on the APIs page.
-          <section className="table-scroll" aria-label="Keys table" tabIndex={0}>
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Start</th>
-                  <th scope="col">Identity</th>
-                  <th scope="col">Credits</th>
-                  <th scope="col">Enabled</th>
-                  <th scope="col">Created</th>
-                </tr>
-              </thead>
-              <tbody>
-                {shown.map((key) => (
-                  <tr key={key.keyId}>
-                    <td>
-                      <Link href={keyPathOf(apiId, key.keyId)}>{key.name ?? key.keyId}</Link>
-                    </td>
-                    <td>
-                      <code>{key.start}…</code>
-                    </td>
-                    <td>{key.identity?.externalId ?? '—'}</td>
-                    <td>{creditsText(key)}</td>
-                    <td>{key.enabled ? 'Yes' : 'No'}</td>
-                    <td>{when.format(key.createdAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </section>
-        )}
+        <ListingStates
+          list={list}
+          loadingLabel="Loading keys…"
+          empty={searched ? 'No key matches the search.' : <>No keys yet.{readOnly ? '' : ' Create one below.'}</>}
+          announceEmpty={Boolean(searched)}
+        >
+          {(items) => {
+            const shown = items.filter((key) => stateFilter === 'all' || key.enabled === (stateFilter === 'enabled'));
+            if (shown.length === 0)
+              return (
+                <p className="empty" role="status">
+                  No loaded key is {stateFilter}.
+                </p>
+              );
+            return (
+              <ScrollTable label="Keys table">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Name</th>
+                      <th scope="col">Start</th>
+                      <th scope="col">Identity</th>
+                      <th scope="col">Credits</th>
+                      <th scope="col">Enabled</th>
+                      <th scope="col">Created</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {shown.map((key) => (
+                      <tr key={key.keyId}>
+                        <td>
+                          <Link href={keyPathOf(apiId, key.keyId)}>{key.name ?? key.keyId}</Link>
+                        </td>
+                        <td>
+                          <code>{key.start}…</code>
+                        </td>
+                        <td>{key.identity?.externalId ?? '—'}</td>
+                        <td>{creditsText(key)}</td>
+                        <td>{key.enabled ? 'Yes' : 'No'}</td>
+                        <td>{when.format(key.createdAt)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </ScrollTable>
+            );
+          }}
+        </ListingStates>
         <LoadMore list={list} />
       </section>
 

@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import type { ListPage } from '../api/client';
 import { ErrorMessage } from '../components/ErrorMessage';
+import { Loading } from '../components/Loading';
 
 export type Listing<T> = { kind: 'loading' } | { kind: 'failed'; error: unknown } | ({ kind: 'loaded' } & ListPage<T>);
 
@@ -60,4 +61,42 @@ export function LoadMore<T>({ list }: { list: ReturnType<typeof usePagedList<T>>
       <ErrorMessage error={list.moreError} />
     </>
   );
+}
+
+/**
+ * A paged list's states: loading (`loadingLabel`), failed (the server's error and a "Try again" that reads it
+ * again), loaded and empty (`empty`, announced when `announceEmpty` because it answers a search or a filter the
+ * operator just changed), and `children(items)` once there is something to show.
+ */
+export function ListingStates<T>({
+  list,
+  loadingLabel,
+  empty,
+  announceEmpty = false,
+  children,
+}: {
+  list: ReturnType<typeof usePagedList<T>>;
+  loadingLabel: string;
+  empty: ReactNode;
+  announceEmpty?: boolean;
+  children(items: T[]): ReactNode;
+}) {
+  const { listing } = list;
+  if (listing.kind === 'loading') return <Loading label={loadingLabel} block />;
+  if (listing.kind === 'failed')
+    return (
+      <>
+        <ErrorMessage error={listing.error} />
+        <button type="button" className="secondary" onClick={() => void list.reload()}>
+          Try again
+        </button>
+      </>
+    );
+  if (listing.items.length === 0)
+    return (
+      <p className="empty" role={announceEmpty ? 'status' : undefined}>
+        {empty}
+      </p>
+    );
+  return children(listing.items);
 }

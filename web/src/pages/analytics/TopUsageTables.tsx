@@ -1,5 +1,6 @@
 import type { OutcomeCounts, TopIdentity, TopKey } from '../../api/analytics';
 import { Link } from '../../components/Link';
+import { ScrollTable } from '../../components/ScrollTable';
 import { keyPathOf } from '../../router';
 import { OUTCOME_LABELS, occurredOutcomes, sumCounts } from './outcomes';
 
@@ -33,8 +34,7 @@ export function TopKeysTable({ keys }: { keys: readonly TopKey[] }) {
   const columns = countColumns(keys);
   if (keys.length === 0) return <p className="empty">No key was verified in this range.</p>;
   return (
-    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus so a keyboard can scroll it sideways on a narrow screen (axe's scrollable-region-focusable), as on the APIs page.
-    <section className="table-scroll" aria-label="Top keys table" tabIndex={0}>
+    <ScrollTable label="Top keys table">
       <table>
         <thead>
           <tr>
@@ -55,7 +55,7 @@ export function TopKeysTable({ keys }: { keys: readonly TopKey[] }) {
           ))}
         </tbody>
       </table>
-    </section>
+    </ScrollTable>
   );
 }
 
@@ -67,8 +67,7 @@ export function TopIdentitiesTable({ identities, onShow }: { identities: readonl
   const columns = countColumns(identities);
   if (identities.length === 0) return <p className="empty">No identity's key was verified in this range.</p>;
   return (
-    // biome-ignore lint/a11y/noNoninteractiveTabindex: as above, a focusable scrolling region.
-    <section className="table-scroll" aria-label="Top identities table" tabIndex={0}>
+    <ScrollTable label="Top identities table">
       <table>
         <thead>
           <tr>
@@ -94,6 +93,6 @@ export function TopIdentitiesTable({ identities, onShow }: { identities: readonl
           ))}
         </tbody>
       </table>
-    </section>
+    </ScrollTable>
   );
 }

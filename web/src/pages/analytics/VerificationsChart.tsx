@@ -1,6 +1,7 @@
 import { useEffect, useId, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { ScrollTable } from '../../components/ScrollTable';
 import type { ChartInterval, Outcome, VerificationPoint } from '../../api/analytics';
 import { OUTCOME_LABELS, occurredOutcomes, outcomeColourVariable, sumCounts, summaryText } from './outcomes';
 
@@ -105,8 +106,7 @@ export function VerificationsChart({
       </p>
       <details className="chart-data">
         <summary>Chart data as a table</summary>
-        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus so a keyboard can scroll it sideways on a narrow screen (axe's scrollable-region-focusable), as on the APIs page. */}
-        <section className="table-scroll" aria-label={`${title}, table`} tabIndex={0}>
+        <ScrollTable label={`${title}, table`}>
           <table>
             <thead>
               <tr>
@@ -143,7 +143,7 @@ export function VerificationsChart({
             </tfoot>
           </table>
           <p className="hint">Only buckets with verifications are listed.</p>
-        </section>
+        </ScrollTable>
       </details>
     </figure>
   );

@@ -1,10 +1,9 @@
+import { ScrollTable } from '../../components/ScrollTable';
 import { useCallback, useState } from 'react';
 import { type AuditFilter, type AuditRecord, listAuditRecords } from '../../api/audit';
-import { ErrorMessage } from '../../components/ErrorMessage';
-import { Loading } from '../../components/Loading';
 import { PageHeading } from '../../components/PageHeading';
 import { useSession } from '../../session';
-import { LoadMore, usePagedList } from '../paged-list';
+import { ListingStates, LoadMore, usePagedList } from '../paged-list';
 import { AuditExport } from './AuditExport';
 import { AuditFilters } from './AuditFilters';
 import { AuditRecordDialog } from './AuditRecordDialog';
@@ -20,7 +19,6 @@ export function AuditLogPage() {
   const { workspace } = useSession();
   const [filter, setFilter] = useState<AuditFilter>({});
   const list = usePagedList(useCallback((cursor?: string) => listAuditRecords(filter, cursor), [filter]));
-  const { listing, reload } = list;
   const [shown, setShown] = useState<AuditRecord>();
   const filtered = Object.keys(filter).length > 0;
 
@@ -41,55 +39,47 @@ export function AuditLogPage() {
 
       <section aria-labelledby="audit-records">
         <h2 id="audit-records">Records</h2>
-        {listing.kind === 'loading' && <Loading label="Loading audit records…" block />}
-        {listing.kind === 'failed' && (
-          <>
-            <ErrorMessage error={listing.error} />
-            <button type="button" className="secondary" onClick={() => void reload()}>
-              Try again
-            </button>
-          </>
-        )}
-        {listing.kind === 'loaded' && listing.items.length === 0 && (
-          <p className="empty" role="status">
-            {filtered ? 'No record matches these filters.' : 'No audit records yet.'}
-          </p>
-        )}
-        {listing.kind === 'loaded' && listing.items.length > 0 && (
-          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus so a keyboard can scroll it sideways on a narrow screen (axe's scrollable-region-focusable), as on the Keys page.
-          <section className="table-scroll audit-table" aria-label="Audit records table" tabIndex={0}>
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Time</th>
-                  <th scope="col">Event</th>
-                  <th scope="col">Actor</th>
-                  <th scope="col">Description</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Details</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {listing.items.map((record) => (
-                  <tr key={record.id}>
-                    <td className="nowrap">{when.format(record.time)}</td>
-                    <td>
-                      <code>{record.event}</code>
-                    </td>
-                    <td>{actorText(record)}</td>
-                    <td>{record.description}</td>
-                    <td>
-                      <button type="button" className="small secondary" onClick={() => setShown(record)}>
-                        Details<span className="visually-hidden"> of record {record.id}</span>
-                      </button>
-                    </td>
+        <ListingStates
+          list={list}
+          loadingLabel="Loading audit records…"
+          empty={filtered ? 'No record matches these filters.' : 'No audit records yet.'}
+          announceEmpty
+        >
+          {(items) => (
+            <ScrollTable label="Audit records table" className="audit-table">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Time</th>
+                    <th scope="col">Event</th>
+                    <th scope="col">Actor</th>
+                    <th scope="col">Description</th>
+                    <th scope="col">
+                      <span className="visually-hidden">Details</span>
+                    </th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </section>
-        )}
+                </thead>
+                <tbody>
+                  {items.map((record) => (
+                    <tr key={record.id}>
+                      <td className="nowrap">{when.format(record.time)}</td>
+                      <td>
+                        <code>{record.event}</code>
+                      </td>
+                      <td>{actorText(record)}</td>
+                      <td>{record.description}</td>
+                      <td>
+                        <button type="button" className="small secondary" onClick={() => setShown(record)}>
+                          Details<span className="visually-hidden"> of record {record.id}</span>
+                        </button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </ScrollTable>
+          )}
+        </ListingStates>
         <LoadMore list={list} />
       </section>
 

@@ -1,12 +1,11 @@
 import { type FormEvent, useCallback, useId, useState } from 'react';
 import { listIdentities } from '../../api/identities';
-import { ErrorMessage } from '../../components/ErrorMessage';
 import { Link } from '../../components/Link';
-import { Loading } from '../../components/Loading';
 import { PageHeading } from '../../components/PageHeading';
+import { ScrollTable } from '../../components/ScrollTable';
 import { identityPathOf } from '../../router';
 import { useSession } from '../../session';
-import { LoadMore, usePagedList } from '../paged-list';
+import { ListingStates, LoadMore, usePagedList } from '../paged-list';
 import { CreateIdentityForm } from './CreateIdentityForm';
 
 /**
@@ -20,7 +19,7 @@ export function IdentitiesPage() {
   const [search, setSearch] = useState('');
   const [typed, setTyped] = useState('');
   const list = usePagedList(useCallback((cursor?: string) => listIdentities(search, cursor), [search]));
-  const { listing, reload } = list;
+  const { reload } = list;
   const ids = useId();
 
   const applySearch = (event: FormEvent) => {
@@ -65,49 +64,41 @@ export function IdentitiesPage() {
             </button>
           </form>
         </search>
-        {listing.kind === 'loading' && <Loading label="Loading identities…" block />}
-        {listing.kind === 'failed' && (
-          <>
-            <ErrorMessage error={listing.error} />
-            <button type="button" className="secondary" onClick={() => void reload()}>
-              Try again
-            </button>
-          </>
-        )}
-        {listing.kind === 'loaded' && listing.items.length === 0 && (
-          <p className="empty" role="status">
-            {search ? `No identity matches “${search}”.` : `No identities yet.${readOnly ? '' : ' Create one above.'}`}
-          </p>
-        )}
-        {listing.kind === 'loaded' && listing.items.length > 0 && (
-          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus so a keyboard can scroll it sideways on a narrow screen (axe's scrollable-region-focusable), as on the APIs page.
-          <section className="table-scroll" aria-label="Identities table" tabIndex={0}>
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">External id</th>
-                  <th scope="col">Id</th>
-                  <th scope="col">Rate limits</th>
-                  <th scope="col">Meta</th>
-                </tr>
-              </thead>
-              <tbody>
-                {listing.items.map((identity) => (
-                  <tr key={identity.id}>
-                    <td>
-                      <Link href={identityPathOf(identity.id)}>{identity.externalId}</Link>
-                    </td>
-                    <td>
-                      <code>{identity.id}</code>
-                    </td>
-                    <td>{identity.ratelimits.length}</td>
-                    <td>{identity.meta && Object.keys(identity.meta).length > 0 ? Object.keys(identity.meta).join(', ') : '—'}</td>
+        <ListingStates
+          list={list}
+          loadingLabel="Loading identities…"
+          empty={search ? `No identity matches “${search}”.` : `No identities yet.${readOnly ? '' : ' Create one above.'}`}
+          announceEmpty
+        >
+          {(items) => (
+            <ScrollTable label="Identities table">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">External id</th>
+                    <th scope="col">Id</th>
+                    <th scope="col">Rate limits</th>
+                    <th scope="col">Meta</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </section>
-        )}
+                </thead>
+                <tbody>
+                  {items.map((identity) => (
+                    <tr key={identity.id}>
+                      <td>
+                        <Link href={identityPathOf(identity.id)}>{identity.externalId}</Link>
+                      </td>
+                      <td>
+                        <code>{identity.id}</code>
+                      </td>
+                      <td>{identity.ratelimits.length}</td>
+                      <td>{identity.meta && Object.keys(identity.meta).length > 0 ? Object.keys(identity.meta).join(', ') : '—'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </ScrollTable>
+          )}
+        </ListingStates>
         <LoadMore list={list} />
       </section>
     </>

@@ -7,6 +7,7 @@ import { Loading } from '../../components/Loading';
 import { PageHeading } from '../../components/PageHeading';
 import { navigate, pathOf } from '../../router';
 import { useSession } from '../../session';
+import { useConfirmedAction } from '../confirmed-action';
 import { durationText } from '../form-numbers';
 import { byName, EditIdentityForm } from './EditIdentityForm';
 
@@ -20,9 +21,10 @@ export function IdentityDetailPage({ identityId }: { identityId: string }) {
   const [saved, setSaved] = useState(false);
   // Bumped after a save: the form starts again from what the server now holds.
   const [edits, setEdits] = useState(0);
-  const [deleting, setDeleting] = useState(false);
-  const [deleteBusy, setDeleteBusy] = useState(false);
-  const [deleteError, setDeleteError] = useState<unknown>();
+  const deletion = useConfirmedAction(
+    (identity: Identity) => identities.delete(identity.id),
+    () => navigate(pathOf('identities')),
+  );
 
   const load = useCallback(async () => {
     try {
@@ -54,18 +56,6 @@ export function IdentityDetailPage({ identityId }: { identityId: string }) {
     );
   const { identity } = loaded;
   const limits = byName(identity);
-
-  const remove = async () => {
-    setDeleteBusy(true);
-    setDeleteError(undefined);
-    try {
-      await identities.delete(identity.id);
-      navigate(pathOf('identities'));
-    } catch (error) {
-      setDeleteError(error);
-      setDeleteBusy(false);
-    }
-  };
 
   return (
     <>
@@ -133,29 +123,15 @@ export function IdentityDetailPage({ identityId }: { identityId: string }) {
 
           <h3>Delete</h3>
           <div className="actions">
-            <button
-              type="button"
-              className="danger"
-              onClick={() => {
-                setDeleteError(undefined);
-                setDeleting(true);
-              }}
-            >
+            <button type="button" className="danger" onClick={() => deletion.ask(identity)}>
               Delete identity
             </button>
           </div>
         </section>
       )}
 
-      {deleting && (
-        <ConfirmDialog
-          title={`Delete identity ${identity.externalId}?`}
-          confirmLabel="Delete identity"
-          busy={deleteBusy}
-          error={deleteError}
-          onConfirm={() => void remove()}
-          onCancel={() => setDeleting(false)}
-        >
+      {deletion.target && (
+        <ConfirmDialog title={`Delete identity ${identity.externalId}?`} confirmLabel="Delete identity" {...deletion.dialog}>
           <p>
             Its limits go with it; its keys are detached from it and keep working without them. Its external id can then be used again.{' '}
             <code>{identity.id}</code>

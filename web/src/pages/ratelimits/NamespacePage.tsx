@@ -1,14 +1,14 @@
 import { useCallback, useEffect, useState } from 'react';
 import { findNamespace, listOverrides, type Override, ratelimits } from '../../api/ratelimits';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { ErrorMessage } from '../../components/ErrorMessage';
 import { Link } from '../../components/Link';
-import { Loading } from '../../components/Loading';
 import { PageHeading } from '../../components/PageHeading';
+import { ScrollTable } from '../../components/ScrollTable';
 import { pathOf } from '../../router';
 import { useSession } from '../../session';
+import { useConfirmedAction } from '../confirmed-action';
 import { durationText } from '../form-numbers';
-import { LoadMore, usePagedList } from '../paged-list';
+import { ListingStates, LoadMore, usePagedList } from '../paged-list';
 import { SetOverrideForm } from './SetOverrideForm';
 import { TryLimitForm } from './TryLimitForm';
 
@@ -30,24 +30,7 @@ export function NamespacePage({ namespaceId }: { namespaceId: string }) {
     );
   }, [namespaceId]);
   const { listing, reload } = list;
-  const [deleting, setDeleting] = useState<Override>();
-  const [deleteBusy, setDeleteBusy] = useState(false);
-  const [deleteError, setDeleteError] = useState<unknown>();
-
-  const remove = async () => {
-    if (!deleting) return;
-    setDeleteBusy(true);
-    setDeleteError(undefined);
-    try {
-      await ratelimits.deleteOverride(namespaceId, deleting.identifier);
-      setDeleting(undefined);
-      await reload();
-    } catch (error) {
-      setDeleteError(error);
-    } finally {
-      setDeleteBusy(false);
-    }
-  };
+  const deletion = useConfirmedAction((override: Override) => ratelimits.deleteOverride(namespaceId, override.identifier), reload);
 
   return (
     <>
@@ -58,67 +41,57 @@ export function NamespacePage({ namespaceId }: { namespaceId: string }) {
 
       <section aria-labelledby="override-list">
         <h2 id="override-list">Overrides</h2>
-        {listing.kind === 'loading' && <Loading label="Loading overrides…" block />}
-        {listing.kind === 'failed' && (
-          <>
-            <ErrorMessage error={listing.error} />
-            <button type="button" className="secondary" onClick={() => void reload()}>
-              Try again
-            </button>
-          </>
-        )}
-        {listing.kind === 'loaded' && listing.items.length === 0 && (
-          <p className="empty">No overrides in this namespace. Every identifier gets the limit its caller sends.</p>
-        )}
-        {listing.kind === 'loaded' && listing.items.length > 0 && (
-          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus so a keyboard can scroll it sideways on a narrow screen (axe's scrollable-region-focusable), as on the APIs page.
-          <section className="table-scroll" aria-label="Overrides table" tabIndex={0}>
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Identifier</th>
-                  <th scope="col">Limit</th>
-                  <th scope="col">Window</th>
-                  <th scope="col">Id</th>
-                  {!readOnly && (
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  )}
-                </tr>
-              </thead>
-              <tbody>
-                {listing.items.map((override) => (
-                  <tr key={override.overrideId}>
-                    <td>
-                      <code>{override.identifier}</code>
-                    </td>
-                    <td>{override.limit.toLocaleString()}</td>
-                    <td>{durationText(override.duration)}</td>
-                    <td>
-                      <code>{override.overrideId}</code>
-                    </td>
+        <ListingStates
+          list={list}
+          loadingLabel="Loading overrides…"
+          empty="No overrides in this namespace. Every identifier gets the limit its caller sends."
+        >
+          {(items) => (
+            <ScrollTable label="Overrides table">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Identifier</th>
+                    <th scope="col">Limit</th>
+                    <th scope="col">Window</th>
+                    <th scope="col">Id</th>
                     {!readOnly && (
-                      <td>
-                        <button
-                          type="button"
-                          className="danger small"
-                          aria-label={`Delete override ${override.identifier}`}
-                          onClick={() => {
-                            setDeleteError(undefined);
-                            setDeleting(override);
-                          }}
-                        >
-                          Delete
-                        </button>
-                      </td>
+                      <th scope="col">
+                        <span className="visually-hidden">Actions</span>
+                      </th>
                     )}
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </section>
-        )}
+                </thead>
+                <tbody>
+                  {items.map((override) => (
+                    <tr key={override.overrideId}>
+                      <td>
+                        <code>{override.identifier}</code>
+                      </td>
+                      <td>{override.limit.toLocaleString()}</td>
+                      <td>{durationText(override.duration)}</td>
+                      <td>
+                        <code>{override.overrideId}</code>
+                      </td>
+                      {!readOnly && (
+                        <td>
+                          <button
+                            type="button"
+                            className="danger small"
+                            aria-label={`Delete override ${override.identifier}`}
+                            onClick={() => deletion.ask(override)}
+                          >
+                            Delete
+                          </button>
+                        </td>
+                      )}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </ScrollTable>
+          )}
+        </ListingStates>
         <LoadMore list={list} />
       </section>
 
@@ -133,15 +106,8 @@ export function NamespacePage({ namespaceId }: { namespaceId: string }) {
         </>
       )}
 
-      {deleting && (
-        <ConfirmDialog
-          title={`Delete override ${deleting.identifier}?`}
-          confirmLabel="Delete override"
-          busy={deleteBusy}
-          error={deleteError}
-          onConfirm={remove}
-          onCancel={() => setDeleting(undefined)}
-        >
+      {deletion.target && (
+        <ConfirmDialog title={`Delete override ${deletion.target.identifier}?`} confirmLabel="Delete override" {...deletion.dialog}>
           <p>Matching identifiers get the limit their callers send again, from their next call.</p>
         </ConfirmDialog>
       )}

@@ -2,12 +2,12 @@ import { useState } from 'react';
 import type { IssuedKey } from '../../api/keys';
 import { listRootKeys, type RootKey, rootKeys } from '../../api/root-keys';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { ErrorMessage } from '../../components/ErrorMessage';
 import { IssuedKeyDialog } from '../../components/IssuedKeyDialog';
-import { Loading } from '../../components/Loading';
 import { PageHeading } from '../../components/PageHeading';
+import { ScrollTable } from '../../components/ScrollTable';
 import { useSession } from '../../session';
-import { LoadMore, usePagedList } from '../paged-list';
+import { useConfirmedAction } from '../confirmed-action';
+import { ListingStates, LoadMore, usePagedList } from '../paged-list';
 import { CreateRootKeyForm } from './CreateRootKeyForm';
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -22,26 +22,9 @@ export function RootKeysPage() {
   // Root-key management is in the admin role's set only; others see the server's refusal of the list, and no controls.
   const readOnly = workspace?.role !== 'admin';
   const list = usePagedList(listRootKeys);
-  const { listing, reload } = list;
+  const { reload } = list;
   const [issued, setIssued] = useState<IssuedKey>();
-  const [revoking, setRevoking] = useState<RootKey>();
-  const [revokeBusy, setRevokeBusy] = useState(false);
-  const [revokeError, setRevokeError] = useState<unknown>();
-
-  const revoke = async () => {
-    if (!revoking) return;
-    setRevokeBusy(true);
-    setRevokeError(undefined);
-    try {
-      await rootKeys.revoke(revoking.id);
-      setRevoking(undefined);
-      await reload();
-    } catch (error) {
-      setRevokeError(error);
-    } finally {
-      setRevokeBusy(false);
-    }
-  };
+  const revocation = useConfirmedAction((rootKey: RootKey) => rootKeys.revoke(rootKey.id), reload);
 
   return (
     <>
@@ -53,83 +36,69 @@ export function RootKeysPage() {
 
       <section aria-labelledby="root-key-list">
         <h2 id="root-key-list">Your root keys</h2>
-        {listing.kind === 'loading' && <Loading label="Loading root keys…" block />}
-        {listing.kind === 'failed' && (
-          <>
-            <ErrorMessage error={listing.error} />
-            <button type="button" className="secondary" onClick={() => void reload()}>
-              Try again
-            </button>
-          </>
-        )}
-        {listing.kind === 'loaded' && listing.items.length === 0 && (
-          <p className="empty">No root keys yet.{readOnly ? '' : ' Create one below.'}</p>
-        )}
         {readOnly && <p className="hint">Root keys are created and revoked by the workspace's admins.</p>}
-        {listing.kind === 'loaded' && listing.items.length > 0 && (
-          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus so a keyboard can scroll it sideways on a narrow screen (axe's scrollable-region-focusable), as on the APIs page.
-          <section className="table-scroll" aria-label="Root keys table" tabIndex={0}>
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Start</th>
-                  <th scope="col">Permissions</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">Last used</th>
-                  {!readOnly && (
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  )}
-                </tr>
-              </thead>
-              <tbody>
-                {listing.items.map((rootKey) => (
-                  <tr key={rootKey.id}>
-                    <td>{rootKey.name ?? <code>{rootKey.id}</code>}</td>
-                    <td>
-                      <code>{rootKey.start}…</code>
-                    </td>
-                    <td>
-                      <details>
-                        <summary>
-                          {rootKey.permissions.length} {rootKey.permissions.length === 1 ? 'permission' : 'permissions'}
-                        </summary>
-                        <ul className="access-list">
-                          {rootKey.permissions.map((permission) => (
-                            <li key={permission}>
-                              <code>{permission}</code>
-                            </li>
-                          ))}
-                        </ul>
-                      </details>
-                    </td>
-                    <td>{when.format(rootKey.createdAt)}</td>
-                    <td>{rootKey.expires === undefined ? 'Never' : when.format(rootKey.expires)}</td>
-                    <td>{rootKey.lastUsedAt === undefined ? 'Never' : when.format(rootKey.lastUsedAt)}</td>
+        <ListingStates list={list} loadingLabel="Loading root keys…" empty={<>No root keys yet.{readOnly ? '' : ' Create one below.'}</>}>
+          {(items) => (
+            <ScrollTable label="Root keys table">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Name</th>
+                    <th scope="col">Start</th>
+                    <th scope="col">Permissions</th>
+                    <th scope="col">Created</th>
+                    <th scope="col">Expires</th>
+                    <th scope="col">Last used</th>
                     {!readOnly && (
-                      <td>
-                        <button
-                          type="button"
-                          className="danger small"
-                          aria-label={`Revoke root key ${rootKey.name ?? rootKey.id}`}
-                          onClick={() => {
-                            setRevokeError(undefined);
-                            setRevoking(rootKey);
-                          }}
-                        >
-                          Revoke
-                        </button>
-                      </td>
+                      <th scope="col">
+                        <span className="visually-hidden">Actions</span>
+                      </th>
                     )}
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </section>
-        )}
+                </thead>
+                <tbody>
+                  {items.map((rootKey) => (
+                    <tr key={rootKey.id}>
+                      <td>{rootKey.name ?? <code>{rootKey.id}</code>}</td>
+                      <td>
+                        <code>{rootKey.start}…</code>
+                      </td>
+                      <td>
+                        <details>
+                          <summary>
+                            {rootKey.permissions.length} {rootKey.permissions.length === 1 ? 'permission' : 'permissions'}
+                          </summary>
+                          <ul className="access-list">
+                            {rootKey.permissions.map((permission) => (
+                              <li key={permission}>
+                                <code>{permission}</code>
+                              </li>
+                            ))}
+                          </ul>
+                        </details>
+                      </td>
+                      <td>{when.format(rootKey.createdAt)}</td>
+                      <td>{rootKey.expires === undefined ? 'Never' : when.format(rootKey.expires)}</td>
+                      <td>{rootKey.lastUsedAt === undefined ? 'Never' : when.format(rootKey.lastUsedAt)}</td>
+                      {!readOnly && (
+                        <td>
+                          <button
+                            type="button"
+                            className="danger small"
+                            aria-label={`Revoke root key ${rootKey.name ?? rootKey.id}`}
+                            onClick={() => revocation.ask(rootKey)}
+                          >
+                            Revoke
+                          </button>
+                        </td>
+                      )}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </ScrollTable>
+          )}
+        </ListingStates>
         <LoadMore list={list} />
       </section>
 
@@ -153,17 +122,14 @@ export function RootKeysPage() {
           onClose={() => setIssued(undefined)}
         />
       )}
-      {revoking && (
+      {revocation.target && (
         <ConfirmDialog
-          title={`Revoke root key ${revoking.name ?? revoking.id}?`}
+          title={`Revoke root key ${revocation.target.name ?? revocation.target.id}?`}
           confirmLabel="Revoke root key"
-          busy={revokeBusy}
-          error={revokeError}
-          onConfirm={() => void revoke()}
-          onCancel={() => setRevoking(undefined)}
+          {...revocation.dialog}
         >
           <p>
-            Every call made with it is refused from now on. <code>{revoking.id}</code>
+            Every call made with it is refused from now on. <code>{revocation.target.id}</code>
           </p>
         </ConfirmDialog>
       )}

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { type DependencyState, settings } from '../../api/settings';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { Loading } from '../../components/Loading';
+import { ScrollTable } from '../../components/ScrollTable';
 import { usePagedList } from '../paged-list';
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'medium' });
@@ -36,8 +37,7 @@ export function NodesPanel() {
       {listing.kind === 'failed' && <ErrorMessage error={listing.error} />}
       {listing.kind === 'loaded' && listing.items.length === 0 && <p className="empty">No node has registered.</p>}
       {listing.kind === 'loaded' && listing.items.length > 0 && (
-        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region with nothing focusable in it must take focus so a keyboard can scroll it sideways on a narrow screen; WCAG 2.1.1, axe's scrollable-region-focusable.
-        <section className="table-scroll" aria-label="Nodes table" tabIndex={0}>
+        <ScrollTable label="Nodes table">
           <table>
             <thead>
               <tr>
@@ -73,7 +73,7 @@ export function NodesPanel() {
               ))}
             </tbody>
           </table>
-        </section>
+        </ScrollTable>
       )}
       {listing.kind !== 'loading' && (
         <button type="button" className="secondary" onClick={() => void reload()}>

@@ -4,9 +4,9 @@ import { type Operator, ROLE_LABELS, settings } from '../../api/settings';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { Field } from '../../components/Field';
-import { Loading } from '../../components/Loading';
 import { useSession } from '../../session';
-import { usePagedList } from '../paged-list';
+import { useConfirmedAction } from '../confirmed-action';
+import { ListingStates, usePagedList } from '../paged-list';
 
 const ROLES: readonly Role[] = ['admin', 'member', 'read_only'];
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
@@ -20,7 +20,7 @@ export function OperatorsPanel() {
   const { status } = useSession();
   const myId = status.kind === 'signed-in' ? status.session.operator.id : undefined;
   const list = usePagedList(settings.listOperators);
-  const { listing, reload } = list;
+  const { reload } = list;
   const ids = useId();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -29,9 +29,10 @@ export function OperatorsPanel() {
   const [createError, setCreateError] = useState<unknown>();
   const [notice, setNotice] = useState<string>();
   const [roleError, setRoleError] = useState<unknown>();
-  const [removing, setRemoving] = useState<Operator>();
-  const [removeBusy, setRemoveBusy] = useState(false);
-  const [removeError, setRemoveError] = useState<unknown>();
+  const removal = useConfirmedAction(async (operator: Operator) => {
+    await settings.removeOperator(operator.id);
+    setNotice(`Removed ${operator.email} from the workspace.`);
+  }, reload);
 
   const create = async (event: FormEvent) => {
     event.preventDefault();
@@ -65,97 +66,70 @@ export function OperatorsPanel() {
     await reload();
   };
 
-  const remove = async () => {
-    if (!removing) return;
-    setRemoveBusy(true);
-    setRemoveError(undefined);
-    try {
-      await settings.removeOperator(removing.id);
-      setNotice(`Removed ${removing.email} from the workspace.`);
-      setRemoving(undefined);
-      await reload();
-    } catch (error) {
-      setRemoveError(error);
-    } finally {
-      setRemoveBusy(false);
-    }
-  };
-
   return (
     <section aria-labelledby="settings-operators">
       <h2 id="settings-operators">Operators</h2>
       <p className="hint">People who sign in to this dashboard, and what each may do in this workspace.</p>
-      {listing.kind === 'loading' && <Loading label="Loading operators…" block />}
-      {listing.kind === 'failed' && (
-        <>
-          <ErrorMessage error={listing.error} />
-          <button type="button" className="secondary" onClick={() => void reload()}>
-            Try again
-          </button>
-        </>
-      )}
       <ErrorMessage error={roleError} />
       {notice && (
         <p className="success" role="status">
           {notice}
         </p>
       )}
-      {listing.kind === 'loaded' && listing.items.length === 0 && <p className="empty">No operators.</p>}
-      {listing.kind === 'loaded' && listing.items.length > 0 && (
-        <section className="table-scroll" aria-label="Operators table">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Two-factor</th>
-                <th scope="col">Added</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {listing.items.map((operator) => (
-                <tr key={operator.id}>
-                  <td>
-                    {operator.email}
-                    {operator.id === myId ? ' (you)' : ''}
-                  </td>
-                  <td>
-                    <select
-                      aria-label={`Role of ${operator.email}`}
-                      value={operator.role}
-                      onChange={(e) => void changeRole(operator, e.target.value as Role)}
-                    >
-                      {ROLES.map((r) => (
-                        <option key={r} value={r}>
-                          {ROLE_LABELS[r]}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td>{operator.mfaEnrolled ? 'Enrolled' : 'Not yet'}</td>
-                  <td>{when.format(operator.createdAt)}</td>
-                  <td>
-                    <button
-                      type="button"
-                      className="danger small"
-                      aria-label={`Remove ${operator.email}`}
-                      onClick={() => {
-                        setRemoveError(undefined);
-                        setRemoving(operator);
-                      }}
-                    >
-                      Remove
-                    </button>
-                  </td>
+      <ListingStates list={list} loadingLabel="Loading operators…" empty="No operators.">
+        {(items) => (
+          <section className="table-scroll" aria-label="Operators table">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Email</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Two-factor</th>
+                  <th scope="col">Added</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
-      )}
+              </thead>
+              <tbody>
+                {items.map((operator) => (
+                  <tr key={operator.id}>
+                    <td>
+                      {operator.email}
+                      {operator.id === myId ? ' (you)' : ''}
+                    </td>
+                    <td>
+                      <select
+                        aria-label={`Role of ${operator.email}`}
+                        value={operator.role}
+                        onChange={(e) => void changeRole(operator, e.target.value as Role)}
+                      >
+                        {ROLES.map((r) => (
+                          <option key={r} value={r}>
+                            {ROLE_LABELS[r]}
+                          </option>
+                        ))}
+                      </select>
+                    </td>
+                    <td>{operator.mfaEnrolled ? 'Enrolled' : 'Not yet'}</td>
+                    <td>{when.format(operator.createdAt)}</td>
+                    <td>
+                      <button
+                        type="button"
+                        className="danger small"
+                        aria-label={`Remove ${operator.email}`}
+                        onClick={() => removal.ask(operator)}
+                      >
+                        Remove
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+        )}
+      </ListingStates>
 
       <h3>Add an operator</h3>
       <form className="inline-form" onSubmit={create}>
@@ -195,15 +169,8 @@ export function OperatorsPanel() {
       </form>
       <ErrorMessage error={createError} />
 
-      {removing && (
-        <ConfirmDialog
-          title={`Remove ${removing.email}?`}
-          confirmLabel="Remove operator"
-          busy={removeBusy}
-          error={removeError}
-          onConfirm={remove}
-          onCancel={() => setRemoving(undefined)}
-        >
+      {removal.target && (
+        <ConfirmDialog title={`Remove ${removal.target.email}?`} confirmLabel="Remove operator" {...removal.dialog}>
           <p>They can no longer act in this workspace. Their account stays for any other workspace they belong to.</p>
         </ConfirmDialog>
       )}
