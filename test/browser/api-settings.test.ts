@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { until } from '../poll.js';
 import { masterKey } from '../vault-fixtures.js';
 import { accessibilityViolations, backendAvailable, startDashboard } from './harness.js';
-import { callFromPage, operatorPage } from './operator-page.js';
+import { callAsOperator, operatorPage } from './operator.js';
 
 /**
  * An API's settings page in chromium (issue 15, part 2): reached from the API's row and from its keys, it changes each
@@ -222,7 +222,7 @@ describe('the API settings page', { timeout: 400_000 }, () => {
       expect(await accessibilityViolations(page), 'API settings, read-only, dark, 375 px').toEqual([]);
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
 
-      const refused = await callFromPage(recorded, 'apiSettings.updateSettings', { apiId, deleteProtection: false });
+      const refused = await callAsOperator(recorded.page, 'apiSettings.updateSettings', { apiId, deleteProtection: false });
       expect(refused.status).toBe(403);
       expect(await settingsOf(apiId)).toMatchObject({ deleteProtection: true });
       expect(recorded.pageErrors).toEqual([]);

@@ -2,7 +2,7 @@ import { Unkey } from '@unkey/api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { until } from '../poll.js';
 import { accessibilityViolations, backendAvailable, startDashboard } from './harness.js';
-import { callFromPage, operatorPage } from './operator-page.js';
+import { callAsOperator, operatorPage } from './operator.js';
 
 /**
  * The Identities pages in chromium (issue 15, part 2): an admin creates an identity with meta and rate limits, finds it
@@ -222,9 +222,9 @@ describe('the Identities pages', { timeout: 300_000 }, () => {
       ).toBe(0);
       expect(await accessibilityViolations(page), 'identity page, read-only').toEqual([]);
 
-      const refused = await callFromPage(recorded, 'identities.deleteIdentity', { identity: identityId });
+      const refused = await callAsOperator(recorded.page, 'identities.deleteIdentity', { identity: identityId });
       expect(refused.status).toBe(403);
-      const update = await callFromPage(recorded, 'identities.updateIdentity', { identity: identityId, meta: {} });
+      const update = await callAsOperator(recorded.page, 'identities.updateIdentity', { identity: identityId, meta: {} });
       expect(update.status).toBe(403);
       expect((await run.t.call('identities.getIdentity', { identity: identityId })).body.data.meta).toEqual({ tier: 'gold' });
     } finally {

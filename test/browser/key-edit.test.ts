@@ -2,7 +2,7 @@ import { Unkey } from '@unkey/api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { masterKey } from '../vault-fixtures.js';
 import { accessibilityViolations, backendAvailable, startDashboard } from './harness.js';
-import { callFromPage, operatorPage } from './operator-page.js';
+import { callAsOperator, operatorPage } from './operator.js';
 
 /**
  * A key's page in chromium (issue 15, part 2): its meta, expiry, identity, rate limits and refill edited in the UI, each
@@ -280,30 +280,41 @@ describe('editing and revealing a key in the dashboard', { timeout: 300_000 }, (
     },
   );
 
-  it.skipIf(!hasBackend)('a read-only operator sees the key without edit controls or Reveal, and the server refuses it', async () => {
-    const apiId = await recoverableApi('read-only view');
-    const created = await run.t.call('keys.createKey', { apiId, name: 'looked at', recoverable: true, meta: { tier: 'gold' } });
-    const keyId = created.body.data.keyId as string;
-    const recorded = await operatorPage(run, 'read_only', { colorScheme: 'dark' });
-    const { page } = recorded;
-    try {
-      await page.goto(`${run.origin}/dashboard/apis/${apiId}/keys/${keyId}`);
-      await page.getByRole('heading', { name: 'Key looked at' }).waitFor();
-      await page.getByText('"tier": "gold"').waitFor();
-      expect(await page.getByRole('heading', { name: 'Edit settings' }).count()).toBe(0);
-      expect(await page.getByLabel('Meta (JSON object)').count()).toBe(0);
-      expect(await page.getByRole('button', { name: /Save|Reveal|Add a rate limit/ }).count()).toBe(0);
-      expect(await accessibilityViolations(page), 'key page, read-only, dark').toEqual([]);
+  it.skipIf(!hasBackend)(
+    'a read-only operator sees the key without edit controls, Reveal or key creation, and the server refuses them',
+    async () => {
+      const apiId = await recoverableApi('read-only view');
+      const created = await run.t.call('keys.createKey', { apiId, name: 'looked at', recoverable: true, meta: { tier: 'gold' } });
+      const keyId = created.body.data.keyId as string;
+      const recorded = await operatorPage(run, 'read_only', { colorScheme: 'dark' });
+      const { page } = recorded;
+      try {
+        await page.goto(`${run.origin}/dashboard/apis/${apiId}/keys/${keyId}`);
+        await page.getByRole('heading', { name: 'Key looked at' }).waitFor();
+        await page.getByText('"tier": "gold"').waitFor();
+        expect(await page.getByRole('heading', { name: 'Edit settings' }).count()).toBe(0);
+        expect(await page.getByLabel('Meta (JSON object)').count()).toBe(0);
+        expect(await page.getByRole('button', { name: /Save|Reveal|Add a rate limit/ }).count()).toBe(0);
+        expect(await accessibilityViolations(page), 'key page, read-only, dark').toEqual([]);
 
-      const decrypt = await callFromPage(recorded, 'keys.getKey', { keyId, decrypt: true });
-      expect(decrypt.status).toBe(403);
-      const update = await callFromPage(recorded, 'keys.updateKey', { keyId, meta: {} });
-      expect(update.status).toBe(403);
-      expect((await run.t.call('keys.getKey', { keyId })).body.data.meta).toEqual({ tier: 'gold' });
-      const read = await run.t.call('audit.listLogs', { events: ['key.decrypt'], resourceId: keyId, order: 'desc', limit: 50 });
-      expect(read.body.data).toEqual([]);
-    } finally {
-      await recorded.context.close();
-    }
-  });
+        // Nor can it create a key: the Keys page offers no form, and the server refuses the call.
+        await page.goto(`${run.origin}/dashboard/apis/${apiId}/keys`);
+        await page.getByRole('link', { name: 'looked at' }).waitFor();
+        expect(await page.getByRole('button', { name: 'Create key' }).count()).toBe(0);
+        const before = (await run.t.call('apis.listKeys', { apiId })).body.data.length;
+        expect((await callAsOperator(recorded.page, 'keys.createKey', { apiId, name: 'not allowed' })).status).toBe(403);
+        expect((await run.t.call('apis.listKeys', { apiId })).body.data.length).toBe(before);
+
+        const decrypt = await callAsOperator(recorded.page, 'keys.getKey', { keyId, decrypt: true });
+        expect(decrypt.status).toBe(403);
+        const update = await callAsOperator(recorded.page, 'keys.updateKey', { keyId, meta: {} });
+        expect(update.status).toBe(403);
+        expect((await run.t.call('keys.getKey', { keyId })).body.data.meta).toEqual({ tier: 'gold' });
+        const read = await run.t.call('audit.listLogs', { events: ['key.decrypt'], resourceId: keyId, order: 'desc', limit: 50 });
+        expect(read.body.data).toEqual([]);
+      } finally {
+        await recorded.context.close();
+      }
+    },
+  );
 });

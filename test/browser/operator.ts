@@ -1,5 +1,7 @@
 import type { Page } from 'playwright-core';
-import type { DashboardRun } from './harness.js';
+import type { OperatorRole } from '../../src/core/operator-roles.js';
+import { signedInOperator } from '../dashboard-fixtures.js';
+import { type DashboardRun, openPage, type RecordedPage } from './harness.js';
 import { totp } from './totp.js';
 
 /**
@@ -72,4 +74,24 @@ export async function signInNewOperator(
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await enrolMfa(run, page);
+}
+
+/**
+ * A browser page signed in as a new operator of `role` in the test server's workspace: the operator is made, signed in
+ * and enrolled through the dashboard's own operations (test/dashboard-fixtures.ts), and its session cookie is put in a
+ * fresh browser context, as the sign-in pages would have left it. For tests of the pages behind sign-in, which
+ * dashboard-flow.test.ts and keys.test.ts already drive through the sign-in and enrolment pages themselves.
+ */
+export async function operatorPage(
+  run: DashboardRun,
+  role: OperatorRole,
+  options: { width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {},
+): Promise<RecordedPage & { email: string }> {
+  const operator = await signedInOperator(run.t, role);
+  if (!operator.browser.cookie) throw new Error('the signed-in operator has no session cookie');
+  const recorded = await openPage(run, options);
+  await recorded.context.addCookies([
+    { name: 'keyward_session', value: operator.browser.cookie, url: run.origin, httpOnly: true, sameSite: 'Strict' },
+  ]);
+  return { ...recorded, email: operator.email };
 }

@@ -1,7 +1,7 @@
 import { Unkey } from '@unkey/api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { accessibilityViolations, backendAvailable, startDashboard } from './harness.js';
-import { callFromPage, operatorPage } from './operator-page.js';
+import { callAsOperator, operatorPage } from './operator.js';
 
 /**
  * The Rate limits pages in chromium (issue 15, part 2): namespaces (made by the real `@unkey/api` client's
@@ -210,7 +210,7 @@ describe('the Rate limits pages', { timeout: 300_000 }, () => {
 
         expect(
           (
-            await callFromPage(recorded, 'ratelimit.setOverride', {
+            await callAsOperator(recorded.page, 'ratelimit.setOverride', {
               namespace: 'read.only.view',
               identifier: 'x',
               limit: 0,
@@ -218,10 +218,18 @@ describe('the Rate limits pages', { timeout: 300_000 }, () => {
             })
           ).status,
         ).toBe(403);
-        expect((await callFromPage(recorded, 'ratelimitNamespaces.deleteNamespace', { namespace: 'read.only.view' })).status).toBe(403);
+        expect((await callAsOperator(recorded.page, 'ratelimitNamespaces.deleteNamespace', { namespace: 'read.only.view' })).status).toBe(
+          403,
+        );
         expect(
-          (await callFromPage(recorded, 'ratelimit.limit', { namespace: 'read.only.view', identifier: 'u', limit: 1, duration: 1000 }))
-            .status,
+          (
+            await callAsOperator(recorded.page, 'ratelimit.limit', {
+              namespace: 'read.only.view',
+              identifier: 'u',
+              limit: 1,
+              duration: 1000,
+            })
+          ).status,
         ).toBe(403);
         expect(await namespaceNames()).toContain('read.only.view');
       } finally {
