@@ -46,7 +46,7 @@ describe('keyward vault rotate', { timeout: 180_000 }, () => {
     };
     const start = (keys: string) => startTestServer({ env: { ...shared, KEYWARD_MASTER_KEYS: keys } });
 
-    // Before: version 1 only. Recoverable keys, plus a few thousand more data keys so the rotation takes a while.
+    // Before: version 1 only. Recoverable keys, plus ten thousand more data keys so the rotation takes a while (long enough to be paused many times).
     let t: TestServer = await start(v1);
     const apiId = await recoverableApi(t);
     const workspaceId = t.workspaceId;
@@ -59,7 +59,7 @@ describe('keyward vault rotate', { timeout: 180_000 }, () => {
       keyring: new MasterKeyring(parseMasterKeys(v1).keys),
       maxEncryptionsPerDek: 1,
     });
-    for (let i = 0; i < 3000; i++) await filler.encrypt({ workspaceId: `ws_filler_${i % 50}`, keyId: newId('key'), plaintext: 'filler' });
+    for (let i = 0; i < 10_000; i++) await filler.encrypt({ workspaceId: `ws_filler_${i % 50}`, keyId: newId('key'), plaintext: 'filler' });
     await filler.close();
 
     // Both versions configured (the first step of the procedure), then rotate under load.
