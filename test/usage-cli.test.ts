@@ -7,11 +7,18 @@ import { type EngineName, startTestServer } from './harness.js';
 /**
  * `keyward usage` as a process (src/cli/usage.ts) over events written to the server's analytics store: the exact
  * table and chart for an API, the JSON points for an identity named by its externalId, and the refusals. The
- * command reads the real time, so the events are placed in today's and the previous days' UTC buckets.
+ * command reads the real time, so the events are placed in today's and the previous days' UTC buckets; a run that
+ * would start within 90 s of 00:00 UTC first waits for the new day, so the days cannot move under it.
  */
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
+
+/** Waits out the last 90 s of a UTC day: the test's days and the command's must be the same. */
+async function awayFromMidnight(): Promise<void> {
+  const untilMidnight = DAY - (Date.now() % DAY);
+  if (untilMidnight < 90_000) await new Promise((resolve) => setTimeout(resolve, untilMidnight + 1_000));
+}
 
 async function usage(args: string[], databaseUrl: string) {
   const { output, exited } = launch(['usage', ...args], { KEYWARD_DATABASE_URL: databaseUrl });
@@ -21,8 +28,9 @@ async function usage(args: string[], databaseUrl: string) {
 const engines: EngineName[] = ['sqlite', 'postgres'];
 
 for (const engine of engines) {
-  describe(`keyward usage (${engine})`, { timeout: 120_000 }, () => {
+  describe(`keyward usage (${engine})`, { timeout: 240_000 }, () => {
     it('prints the table and chart, the JSON points, and refuses what is not in the workspace', async () => {
+      await awayFromMidnight();
       const t = await startTestServer({ engine });
       try {
         const apiId = (await t.call('apis.createApi', { name: 'usage' })).body.data.apiId as string;
