@@ -3,34 +3,31 @@ import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { openAnalyticsStore, retentionOf } from './analytics/open.js';
-import { ANALYTICS_FIRST_PRUNE_MS, ANALYTICS_PRUNE_INTERVAL_MS, pruneAnalytics } from './analytics/prune-job.js';
+import { pruneAnalytics } from './analytics/prune-job.js';
 import { AnalyticsRecorder } from './analytics/recorder.js';
 import type { AnalyticsPruneResult, AnalyticsStore } from './analytics/store.js';
-import { MemoryBus, type Invalidation, type InvalidationBus } from './cache/bus.js';
+import type { InvalidationBus } from './cache/bus.js';
 import { CHANGE_LOG_RETENTION_MS, ChangeFollower } from './cache/change-follower.js';
 import { RedisBus } from './cache/redis-bus.js';
-import { keyCacheKey } from './cache/key-cache-key.js';
-import { SwrCache } from './cache/swr-cache.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
-import { isPostgresUrl } from './core/database-url.js';
-import { databaseUnavailableCause } from './core/database-unavailable.js';
 import { buildApp } from './http/app.js';
+import { reportFailure, startBackgroundJobs } from './server/background-jobs.js';
+import { createCaches } from './server/caches.js';
+import { warnAboutSetup } from './server/setup-warnings.js';
+import { openSharedState } from './server/shared-state.js';
 import { closeConnections, Draining } from './http/draining.js';
 import { Readiness } from './services/readiness.js';
 import { NodeRegistry } from './services/node-registry.js';
 import { newId } from './core/ids.js';
-import { RootKeyAuthentication, type CachedRootKey } from './services/authentication.js';
+import { RootKeyAuthentication } from './services/authentication.js';
 import { UsageBuffer } from './services/usage-buffer.js';
-import type { Limiter } from './ratelimit/limiter.js';
 import { MemoryLimiter } from './ratelimit/memory.js';
-import { RedisLimiter } from './ratelimit/redis.js';
-import { type ClientSettings, redisClients } from './redis/client.js';
-import type { CachedNamespace, Logger } from './services/deps.js';
+import { redisClients } from './redis/client.js';
+import type { Logger } from './services/deps.js';
 import { createServices, type Services } from './services/index.js';
 import { openMainStore } from './storage/open-configured.js';
-import { readableByOthers } from './storage/sqlite/file-modes.js';
-import type { KeyRecord, Store } from './storage/store.js';
+import type { Store } from './storage/store.js';
 import { openVault } from './vault/open.js';
 import type { Vault } from './vault/vault.js';
 import { VERSION } from './version.js';
@@ -133,44 +130,8 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     await Promise.all([bus.close(), limiter.close(), store.close(), analytics.close()]);
     throw error;
   });
-  const cacheOptions = {
-    maxEntries: config.cacheSize,
-    maxMisses: config.cacheMissSize,
-    freshMs: config.cacheFreshMs,
-    staleMs: config.cacheStaleMs,
-    clock,
-  };
-  const keyCache = new SwrCache<KeyRecord>(cacheOptions);
-  const rootKeyCache = new SwrCache<CachedRootKey>(cacheOptions);
-  const ratelimitNamespaceCache = new SwrCache<CachedNamespace>(cacheOptions);
+  const { keyCache, rootKeyCache, ratelimitNamespaceCache, invalidate } = createCaches(config, clock);
   const rootKeyUsage = new UsageBuffer((batch) => store.recordRootKeyUsage(batch));
-
-  const invalidate = (message: Invalidation) => {
-    switch (message.kind) {
-      case 'key':
-        // A node still running a version before 0003_key_hash_per_workspace names no workspace (during a rolling
-        // upgrade): drop the hash in every workspace rather than miss a revocation.
-        if (typeof message.workspaceId !== 'string') keyCache.invalidateWhere((key) => key.hash === message.hash);
-        else keyCache.invalidate(keyCacheKey(message.workspaceId, message.hash));
-        break;
-      case 'rootKey':
-        rootKeyCache.invalidate(message.hash);
-        break;
-      case 'workspace':
-        keyCache.invalidateWhere((key) => key.workspaceId === message.workspaceId);
-        rootKeyCache.invalidateWhere((rootKey) => rootKey.workspaceId === message.workspaceId);
-        ratelimitNamespaceCache.invalidateWhere((entry) => entry.workspaceId === message.workspaceId);
-        break;
-      case 'ratelimitNamespace':
-        ratelimitNamespaceCache.invalidateWhere((entry) => entry.workspaceId === message.workspaceId);
-        break;
-      case 'all':
-        keyCache.clear();
-        rootKeyCache.clear();
-        ratelimitNamespaceCache.clear();
-        break;
-    }
-  };
   bus.subscribe(invalidate);
   // Every change is also in the database's change log, read by every node on a short timer whatever Redis does
   // (docs/decisions/0013-invalidation-change-log.md): a message Redis lost, or a node cut off from it, costs at most
@@ -307,35 +268,11 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     publicUrlIsHttps: config.publicUrl?.startsWith('https:') ?? false,
   });
 
-  if (store.engine === 'sqlite') {
-    const exposed = [config.databaseUrl, config.analyticsDatabaseUrl].flatMap((file) => (file === null ? [] : readableByOthers(file)));
-    if (exposed.length > 0) {
-      log.warn(
-        { files: exposed },
-        'database files readable by other users of this machine (key hashes, the audit log): chmod 600 them; Keyward creates its own 0600',
-      );
-    }
-  }
-  // A remote vault that cannot be reached does not stop the server (verification never needs it); it is said at once.
-  vault
-    ?.check()
-    .catch((error: unknown) => log.warn({ reason: (error as Error).message }, 'the vault at KEYWARD_VAULT_URL is not usable yet'));
-  if (store.engine === 'postgres' && vault?.kind === 'local' && !isPostgresUrl(config.vaultDatabaseUrl)) {
-    log.warn(
-      { vaultStore: config.vaultDatabaseUrl },
-      'the vault store is a SQLite file on this node while the main database is shared: with several nodes, give them one ' +
-        'KEYWARD_VAULT_DATABASE_URL or a KEYWARD_VAULT_URL, or keys made recoverable on one node will not decrypt on another',
-    );
-  }
+  warnAboutSetup(config, store.engine, vault, log);
 
   // Registered before the first request; a database away now is reported like any job's failure, and the next
   // heartbeat writes the row.
-  const heartbeat = () =>
-    nodes
-      .heartbeat()
-      .catch((error: unknown) =>
-        databaseUnavailableCause(error) === undefined ? log.error({ err: error }, 'node heartbeat failed') : databaseFailures.report(error),
-      );
+  const heartbeat = () => nodes.heartbeat().catch(reportFailure(log, databaseFailures, 'node heartbeat'));
   await heartbeat();
 
   // Each job runs even when another fails (the database may be away): usage not written stays buffered, bounded, for
@@ -354,32 +291,20 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     if (failed) throw failed.reason;
   };
   const runAnalyticsPrune = () => pruneAnalytics(analytics, retention, clock.now(), log);
-  let timer: NodeJS.Timeout | undefined;
-  let changeTimer: NodeJS.Timeout | undefined;
-  let heartbeatTimer: NodeJS.Timeout | undefined;
-  const analyticsTimers: NodeJS.Timeout[] = [];
   let closed: Promise<void> | undefined;
-  if (options.backgroundJobs ?? true) {
-    const prune = () => {
-      runAnalyticsPrune().catch((error: unknown) =>
-        databaseUnavailableCause(error) === undefined
-          ? log.error({ err: error }, 'analytics pruning failed')
-          : databaseFailures.report(error),
-      );
-    };
-    analyticsTimers.push(setTimeout(prune, ANALYTICS_FIRST_PRUNE_MS), setInterval(prune, ANALYTICS_PRUNE_INTERVAL_MS));
-    for (const analyticsTimer of analyticsTimers) analyticsTimer.unref();
-    timer = setInterval(() => {
-      runJobs().catch((error: unknown) =>
-        databaseUnavailableCause(error) === undefined ? log.error({ err: error }, 'background job failed') : databaseFailures.report(error),
-      );
-    }, 30_000);
-    timer.unref();
-    changeTimer = setInterval(catchUp, config.invalidationPollMs);
-    changeTimer.unref();
-    heartbeatTimer = setInterval(heartbeat, config.nodeHeartbeatMs);
-    heartbeatTimer.unref();
-  }
+  const stopJobs =
+    (options.backgroundJobs ?? true)
+      ? startBackgroundJobs({
+          runJobs,
+          pruneAnalytics: runAnalyticsPrune,
+          catchUp,
+          heartbeat,
+          invalidationPollMs: config.invalidationPollMs,
+          nodeHeartbeatMs: config.nodeHeartbeatMs,
+          log,
+          databaseFailures,
+        })
+      : () => undefined;
 
   return {
     app,
@@ -399,10 +324,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
 
   async function shutdown(): Promise<void> {
     draining.stopping = true;
-    if (timer) clearInterval(timer);
-    if (changeTimer) clearInterval(changeTimer);
-    if (heartbeatTimer) clearInterval(heartbeatTimer);
-    for (const analyticsTimer of analyticsTimers) clearTimeout(analyticsTimer);
+    stopJobs();
     const cut = await closeConnections(app.server, { delayMs: config.shutdownDelayMs, graceMs: config.shutdownGraceMs });
     if (cut > 0) {
       log.error(
@@ -429,51 +351,4 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     await vault?.close();
     if (cut > 0) throw new Error(`${cut} connections cut when the shutdown grace period ran out`);
   }
-}
-
-/**
- * A healthy Redis connects and subscribes in a few milliseconds (tens over TLS): a second is plenty, and keeps a start
- * against an unreachable Redis short (issue 12, finding 6: it used to wait forever).
- */
-const REDIS_START_WAIT_MS = 1_000;
-
-/**
- * With Redis, rate-limit counters and cache invalidations are shared by every node; without it they
- * live in this process. Waits a bounded time for the invalidation subscription, so no change is missed once serving
- * when Redis is there; when it is not, the node starts anyway, degraded, says so once, and connects by itself later.
- */
-async function openSharedState(
-  config: Readonly<Config>,
-  log: ClientSettings['logger'],
-): Promise<{ bus: InvalidationBus; limiter: Limiter }> {
-  const { redisUrl } = config;
-  if (redisUrl === null) {
-    const caps = { maxCounters: config.ratelimitMaxCounters, maxPerWorkspace: config.ratelimitMaxCountersPerWorkspace };
-    return { bus: new MemoryBus(), limiter: new MemoryLimiter(caps) };
-  }
-  redisClients.configure({ timeoutMs: config.redisTimeoutMs, logger: log, clock: systemClock });
-  const bus = new RedisBus(redisUrl);
-  const limiter = new RedisLimiter(redisUrl);
-  let timer: NodeJS.Timeout | undefined;
-  const waited = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), REDIS_START_WAIT_MS);
-  });
-  const subscribed = await Promise.race([
-    bus.connected().then(
-      () => true,
-      () => false,
-    ),
-    waited,
-  ]);
-  clearTimeout(timer);
-  if (!subscribed) {
-    const { hostname, port } = new URL(redisUrl);
-    log.warn(
-      { setting: 'KEYWARD_REDIS_URL', redis: `${hostname}${port ? `:${port}` : ''}`, ratelimitFailureMode: config.ratelimitFailureMode },
-      `Redis at KEYWARD_REDIS_URL is unreachable; starting without it: rate limits fail ${config.ratelimitFailureMode} ` +
-        "(KEYWARD_RATELIMIT_FAILURE_MODE), other nodes' changes arrive through the database's change log " +
-        '(KEYWARD_INVALIDATION_POLL_MS); Keyward connects by itself',
-    );
-  }
-  return { bus, limiter };
 }
