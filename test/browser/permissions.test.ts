@@ -73,6 +73,7 @@ describe('the Permissions page and a key’s permissions and roles', { timeout: 
       await page.getByText('Created role reader.').waitFor();
       const roles = page.getByRole('region', { name: 'Roles table' });
       const readerRow = roles.getByRole('row').filter({ has: page.getByRole('cell', { name: 'reader', exact: true }) });
+      await readerRow.waitFor();
       expect(await readerRow.getByRole('cell').allTextContents()).toEqual(['reader', 'Reads documents', 'None', expect.any(String)]);
       await page.getByRole('button', { name: 'Edit permissions of role reader' }).click();
       const panel = page.getByRole('region', { name: 'Permissions of role reader' });

@@ -113,6 +113,8 @@ describe('the Rate limits pages', { timeout: 300_000 }, () => {
         expect(override).toMatchObject({ identifier: 'premium_*', limit: 100, duration: 60_000 });
         const overrides = page.getByRole('region', { name: 'Overrides table' });
         const overrideRow = overrides.getByRole('row').filter({ hasText: 'premium_*' });
+        // "Override saved." shows before the list is read again: wait for the new row before reading its cells.
+        await overrideRow.waitFor();
         expect(await overrideRow.getByRole('cell').allTextContents()).toEqual(['premium_*', '100', '60 s', override.overrideId, 'Delete']);
         expect(await accessibilityViolations(page), 'namespace page').toEqual([]);
 
