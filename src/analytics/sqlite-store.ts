@@ -1,6 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { AnalyticsBatch } from './events.js';
 import { startWorker } from './module-runner.js';
+import { packBatch } from './packed-batch.js';
 import { pruneCutoffs } from './prune-plan.js';
 import { prepareAnalyticsFile } from './sqlite-file.js';
 import { SqliteQueryPool } from './sqlite-query-pool.js';
@@ -36,7 +37,8 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
 
   async write(batch: AnalyticsBatch): Promise<void> {
     if (batch.verifications.length === 0 && batch.ratelimits.length === 0) return;
-    await this.ask({ kind: 'write', batch });
+    const { packed, transfer } = packBatch(batch);
+    await this.ask({ kind: 'write', packed }, transfer);
   }
 
   query(statement: CompiledAnalyticsQuery, limits: AnalyticsQueryLimits): Promise<Record<string, unknown>[]> {
@@ -61,7 +63,7 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
     }
   }
 
-  private ask(body: RequestBody): Promise<unknown> {
+  private ask(body: RequestBody, transfer: ArrayBuffer[] = []): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error('the analytics store is closed'));
     this.writer ??= this.startWriter();
     const writer = this.writer;
@@ -70,7 +72,7 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
       writer.pending.set(id, { resolve, reject });
       // Held while it has work, so a process ending (a CLI, a shutdown's last flush) waits for the write.
       writer.worker.ref();
-      writer.worker.postMessage({ id, ...body } as WriterRequest);
+      writer.worker.postMessage({ id, ...body } as WriterRequest, transfer);
     });
     this.inFlight.add(answer);
     const done = () => this.inFlight.delete(answer);

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import type { AnalyticsBatch } from './events.js';
 import { type ColumnRows, foldBatch } from './fold.js';
+import { type PackedBatch, unpackBatch } from './packed-batch.js';
 import { PRUNE_BATCH_ROWS } from './prune-plan.js';
 import { openAnalyticsConnection } from './sqlite-file.js';
 import { SqliteAnalyticsWriter } from './sqlite-write.js';
@@ -13,7 +13,7 @@ import { quoted } from './ddl.js';
  */
 
 export type WriterRequest =
-  | { id: number; kind: 'write'; batch: AnalyticsBatch }
+  | { id: number; kind: 'write'; packed: PackedBatch }
   | { id: number; kind: 'prune'; cutoffs: { table: string; before: number }[] };
 
 export type WriterReply = { id: number; ok: true; result?: unknown } | { id: number; ok: false; message: string; code?: string };
@@ -35,7 +35,7 @@ const writer = new SqliteAnalyticsWriter(db);
 const writeFolded = db.transaction((tables: ColumnRows[]) => writer.write(tables));
 
 /** Folded before the transaction, so the file's write lock is held only while rows are written. */
-const write = (batch: AnalyticsBatch): void => writeFolded.immediate(foldBatch(batch));
+const write = (packed: PackedBatch): void => writeFolded.immediate(foldBatch(unpackBatch(packed)));
 
 /** Deletes in batches of PRUNE_BATCH_ROWS, each its own transaction, so writes interleave with a long prune. */
 function prune(cutoffs: { table: string; before: number }[]): Record<string, number> {
@@ -58,7 +58,7 @@ parentPort!.on('message', (request: WriterRequest) => {
   let reply: WriterReply;
   try {
     if (request.kind === 'write') {
-      write(request.batch);
+      write(request.packed);
       reply = { id: request.id, ok: true };
     } else {
       reply = { id: request.id, ok: true, result: prune(request.cutoffs) };

@@ -1,0 +1,88 @@
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import type { AnalyticsBatch, RatelimitEvent, VerificationEvent } from './events.js';
+import { packBatch, unpackBatch } from './packed-batch.js';
+
+// Required<...>: an event field added later must be set here, so a field the packing forgets fails the round trip.
+const verification = (i: number, overrides: Partial<VerificationEvent> = {}): Required<VerificationEvent> => ({
+  time: Date.UTC(2026, 11, 6, 5, 0, 0) + i,
+  requestId: `req_${i}`,
+  workspaceId: 'ws_1',
+  keySpaceId: `api_${i % 3}`,
+  keyId: `key_${i % 5}`,
+  identityId: i % 2 === 0 ? `id_${i % 4}` : '',
+  externalId: i % 2 === 0 ? `user_${i % 4}` : '',
+  outcome: i % 7 === 0 ? 'RATE_LIMITED' : 'VALID',
+  tags: i % 3 === 0 ? [] : [`path=/v${i % 2}`, 'plan=pro'],
+  spentCredits: i % 4,
+  latency: 0.1 + i / 1000,
+  region: 'node-a',
+  ...overrides,
+});
+
+const ratelimit = (i: number, overrides: Partial<RatelimitEvent> = {}): Required<RatelimitEvent> => ({
+  time: Date.UTC(2026, 11, 6, 5, 0, 0) + i,
+  requestId: `rl_${i}`,
+  workspaceId: 'ws_1',
+  namespaceId: `ns_${i % 2}`,
+  identifier: `user_${i}`,
+  passed: i % 3 !== 0,
+  latency: 0.05 * i,
+  overrideId: i % 5 === 0 ? 'ovr_1' : '',
+  region: 'node-a',
+  ...overrides,
+});
+
+/** Through a real port, as the writer thread receives it: the buffers transferred, the rest cloned. */
+function throughPort(batch: AnalyticsBatch): AnalyticsBatch {
+  const { port1, port2 } = new MessageChannel();
+  const { packed, transfer } = packBatch(batch);
+  port1.postMessage(packed, transfer);
+  const received = receiveMessageOnPort(port2);
+  port1.close();
+  // Transferred, not copied: the sender's buffers are detached.
+  expect(transfer.every((buffer) => buffer.byteLength === 0)).toBe(true);
+  return unpackBatch(received!.message);
+}
+
+describe('packed analytics batches', () => {
+  it('come back equal to the batch, both kinds, tags in their order and duplicates kept', () => {
+    const batch: AnalyticsBatch = {
+      verifications: [
+        ...Array.from({ length: 50 }, (_, i) => verification(i)),
+        verification(50, { tags: ['b', 'a', 'b'], identityId: '', keySpaceId: '', keyId: '', outcome: 'NOT_FOUND' }),
+      ],
+      ratelimits: Array.from({ length: 20 }, (_, i) => ratelimit(i)),
+    };
+    expect(throughPort(batch)).toStrictEqual(batch);
+  });
+
+  it('keep every number and string exactly: fractions, negatives, -0, huge values, lone surrogates, empty and separator-like strings', () => {
+    const batch: AnalyticsBatch = {
+      verifications: [
+        verification(1, { latency: 0.1 + 0.2, spentCredits: -3, time: Number.MAX_SAFE_INTEGER }),
+        verification(2, { latency: -0, requestId: 'a\nb\u0000c', externalId: '\uD800', tags: ['\uDC00x', '', '\n'] }),
+        verification(3, { latency: 1e-300, spentCredits: 2 ** 40, requestId: '' }),
+      ],
+      ratelimits: [ratelimit(1, { identifier: '\uD83D', latency: 123456.789 }), ratelimit(2, { passed: true, identifier: '' })],
+    };
+    const back = throughPort(batch);
+    expect(back).toStrictEqual(batch);
+    expect(Object.is(back.verifications[1]!.latency, -0)).toBe(true);
+  });
+
+  it('carry one kind alone, and nothing', () => {
+    const onlyRatelimits: AnalyticsBatch = { verifications: [], ratelimits: [ratelimit(3)] };
+    expect(throughPort(onlyRatelimits)).toStrictEqual(onlyRatelimits);
+    const onlyVerifications: AnalyticsBatch = { verifications: [verification(4)], ratelimits: [] };
+    expect(throughPort(onlyVerifications)).toStrictEqual(onlyVerifications);
+    expect(throughPort({ verifications: [], ratelimits: [] })).toStrictEqual({ verifications: [], ratelimits: [] });
+  });
+
+  it('hold each repeated string once', () => {
+    const { packed } = packBatch({ verifications: Array.from({ length: 1_000 }, (_, i) => verification(i)), ratelimits: [] });
+    // ws, 3 APIs, 5 keys, '', 2 identities x 2 external ids ... : a few dozen strings for 1,000 events.
+    expect(packed.strings.length).toBeLessThan(30);
+    expect(packed.requestIds).toHaveLength(1_000);
+  });
+});
