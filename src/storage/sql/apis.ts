@@ -12,6 +12,7 @@ function apiFromRow(row: Tables['apis']): ApiRecord {
     defaultPrefix: row.default_prefix,
     defaultByteLength: row.default_byte_length,
     ipWhitelist: parseJson<string[]>(row.ip_whitelist),
+    leakPolicy: row.leak_policy === 'report' ? 'report' : 'disable',
     createdAt: Number(row.created_at),
     updatedAt: num(row.updated_at),
   };
@@ -31,6 +32,7 @@ export function apiSql(db: Executor): ApiOps {
           default_prefix: api.defaultPrefix,
           default_byte_length: api.defaultByteLength,
           ip_whitelist: toJson(api.ipWhitelist),
+          leak_policy: api.leakPolicy,
           created_at: api.createdAt,
           updated_at: api.updatedAt,
           deleted_at: null,
@@ -89,6 +91,7 @@ export function apiSql(db: Executor): ApiOps {
       if (settings.ipWhitelist !== undefined) values.ip_whitelist = toJson(settings.ipWhitelist);
       if (settings.defaultPrefix !== undefined) values.default_prefix = settings.defaultPrefix;
       if (settings.defaultByteLength !== undefined) values.default_byte_length = settings.defaultByteLength;
+      if (settings.leakPolicy !== undefined) values.leak_policy = settings.leakPolicy;
       await db.updateTable('apis').set(values).where('id', '=', apiId).where('workspace_id', '=', workspaceId).execute();
     },
   };
