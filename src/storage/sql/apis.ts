@@ -1,8 +1,9 @@
+import type { Selectable, Updateable } from 'kysely';
 import type { ApiListQuery, ApiOps, ApiRecord, ApiSettingsChange } from '../store.js';
 import { bool, num, pageAfter, parseJson, toJson, type Executor } from './shared.js';
 import type { Tables } from './tables.js';
 
-function apiFromRow(row: Tables['apis']): ApiRecord {
+function apiFromRow(row: Selectable<Tables['apis']>): ApiRecord {
   return {
     id: row.id,
     workspaceId: row.workspace_id,
@@ -85,7 +86,7 @@ export function apiSql(db: Executor): ApiOps {
     },
 
     async updateApiSettings(workspaceId: string, apiId: string, settings: ApiSettingsChange, now: number): Promise<void> {
-      const values: Partial<Tables['apis']> = { updated_at: now };
+      const values: Updateable<Tables['apis']> = { updated_at: now };
       if (settings.deleteProtection !== undefined) values.delete_protection = settings.deleteProtection ? 1 : 0;
       if (settings.storeEncryptedKeys !== undefined) values.store_encrypted_keys = settings.storeEncryptedKeys ? 1 : 0;
       if (settings.ipWhitelist !== undefined) values.ip_whitelist = toJson(settings.ipWhitelist);
