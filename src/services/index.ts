@@ -18,6 +18,7 @@ import { OperatorAuthentication } from './operators/operator-authentication.js';
 import type { NodeRegistry } from './node-registry.js';
 import { VaultStatusService } from './vault-status.js';
 import { WorkspaceSettingsService } from './workspace-settings.js';
+import { LeakReportService } from './leak-reports/service.js';
 
 export interface Services {
   apis: ApiService;
@@ -49,6 +50,8 @@ export interface Services {
   vaultStatus: VaultStatusService;
   /** The registry of running nodes; null when this process registers none (a server always does). */
   nodes: NodeRegistry | null;
+  /** Leak reports in GitHub's secret-scanning partner protocol; null without KEYWARD_LEAK_REPORT_KEYS (no endpoint). */
+  leakReports: LeakReportService | null;
 }
 
 export function createServices(deps: ServiceDeps): Services {
