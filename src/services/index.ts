@@ -82,5 +82,6 @@ export function createServices(deps: ServiceDeps): Services {
     workspaceSettings: new WorkspaceSettingsService(deps),
     vaultStatus: new VaultStatusService(deps),
     nodes: deps.nodes ?? null,
+    leakReports: deps.leakReports ? new LeakReportService(deps, deps.leakReports) : null,
   };
 }
