@@ -11,10 +11,7 @@ import type { Config } from './types.js';
  * `key`), so the published document can be saved as it is. Each key must be an ECDSA P-256 public key: the protocol
  * signs with nothing else, and a key of another kind would only ever refuse.
  */
-export function leakReportConfig(
-  env: NodeJS.ProcessEnv,
-  problems: string[],
-): Pick<Config, 'leakReportKeys' | 'leakReportTokensPerMinute'> {
+export function leakReportConfig(env: NodeJS.ProcessEnv, problems: string[]): Pick<Config, 'leakReportKeys' | 'leakReportTokensPerMinute'> {
   const leakReportTokensPerMinute = integer(
     env,
     'KEYWARD_LEAK_REPORT_TOKENS_PER_MINUTE',

@@ -118,7 +118,7 @@ export const KeyLeakOut = Type.Object({
   url: Type.Optional(Type.String({ description: 'Where the key was found, as the report says.' })),
   source: Type.Optional(Type.String({ description: 'The kind of place it was found in (content, commit, npm...).' })),
   action: Type.Enum(['disabled', 'reported'], {
-    description: "disabled: the key was disabled (its API's leakPolicy \"disable\"); reported: only recorded.",
+    description: 'disabled: the key was disabled (its API\'s leakPolicy "disable"); reported: only recorded.',
   }),
 });
 
@@ -139,9 +139,12 @@ export const KeyData = Type.Object({
   identity: Type.Optional(IdentityOut),
   plaintext: Type.Optional(Type.String()),
   ratelimits: Type.Optional(Type.Array(RatelimitOut)),
-  leaks: Type.Optional(
-    Type.Array(KeyLeakOut, { description: 'Keyward-only, keys.getKey: the newest 20 reported leaks of the key, newest first; absent: none.' }),
-  ),
+});
+
+/** keys.getKey's key: the key as every read returns it, and its reported leaks (only here, so listings stay as upstream's). */
+export const GetKeyData = Type.Object({
+  ...KeyData.properties,
+  leaks: Type.Optional(Type.Array(KeyLeakOut, { description: 'Keyward-only: the newest 20 reported leaks, newest first; absent: none.' })),
 });
 
 export const GetKeyBody = RequestObject({ keyId: KeyIdField, decrypt: Defaulted(Type.Boolean({ default: false })) });

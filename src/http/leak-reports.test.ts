@@ -86,7 +86,10 @@ describe('leak reports', () => {
     expect(await verify(key)).toBe('VALID');
 
     const unknown = 'keyward_notakey_000000000000';
-    const res = await report([{ token: key, url: 'https://github.com/octo/repo/blob/abc/.env' }, { token: unknown, type: 'other' }]);
+    const res = await report([
+      { token: key, url: 'https://github.com/octo/repo/blob/abc/.env' },
+      { token: unknown, type: 'other' },
+    ]);
     expect(res.status).toBe(200);
     expect(res.body).toEqual([
       { token_hash: sha256Hex(key), token_type: 'keyward_api_key', label: 'true_positive' },
@@ -139,7 +142,7 @@ describe('leak reports', () => {
     expect((await t.call('apiSettings.updateSettings', { apiId, leakPolicy: 'revoke' })).status).toBe(400);
   });
 
-  it("a key of another workspace is handled in that workspace, and the reporter learns only the label", async () => {
+  it('a key of another workspace is handled in that workspace, and the reporter learns only the label', async () => {
     const other = await t.newWorkspace();
     const apiId = await newApi('theirs', other.rootKey);
     const { keyId, key } = await newKey(apiId, other.rootKey);

@@ -9,7 +9,7 @@ import { clientIp, type ProxyTrust } from './client-ip.js';
 const LeakFeedback = Type.Array(
   Type.Object(
     {
-      token_hash: Type.String({ description: "SHA-256 of the reported token, hex: the token itself is never sent back." }),
+      token_hash: Type.String({ description: 'SHA-256 of the reported token, hex: the token itself is never sent back.' }),
       token_type: Type.String({ description: 'The `type` the report gave.' }),
       label: Type.Enum(['true_positive', 'false_positive'], {
         description: 'true_positive: a live key of this server; false_positive: none (or deleted).',
@@ -63,7 +63,8 @@ export function registerLeakReports(app: FastifyInstance, deps: { services: Serv
       },
       handler: async (request) => {
         const leakReports = deps.services.leakReports;
-        if (!leakReports) throw new KeywardError('route_not_found', 'Leak reports are not received here: KEYWARD_LEAK_REPORT_KEYS is unset.');
+        if (!leakReports)
+          throw new KeywardError('route_not_found', 'Leak reports are not received here: KEYWARD_LEAK_REPORT_KEYS is unset.');
         return leakReports.receive({
           body: rawBodies.get(request) ?? Buffer.alloc(0),
           keyIdentifier: header(request, 'github-public-key-identifier'),

@@ -102,11 +102,7 @@ export class KeyService {
    * A key with everything about it; `decrypt` also returns its plaintext when it is recoverable (which needs
    * decrypt_key, a vault, and an API that stores encrypted keys; else 403 / 412 / 412, as upstream).
    */
-  async get(
-    ctx: RequestContext,
-    keyId: string,
-    decrypt: boolean,
-  ): Promise<{ key: KeyRecord; plaintext?: string; leaks: KeyLeakRecord[] }> {
+  async get(ctx: RequestContext, keyId: string, decrypt: boolean): Promise<{ key: KeyRecord; plaintext?: string; leaks: KeyLeakRecord[] }> {
     const key = await authorizedKey(this.deps.store, ctx, keyId, 'read_key');
     // Its reported leaks (docs/operations.md, "Leak reports"), the newest few: why a key was disabled, and where it was found.
     const leaks = await this.deps.store.listKeyLeaks(ctx.workspaceId, key.id, KEY_LEAKS_SHOWN);

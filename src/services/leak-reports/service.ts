@@ -112,27 +112,33 @@ export class LeakReportService {
       };
       try {
         // The path keys.updateKey takes: the key's row locked, the change logged, every node's cache told after commit.
-        await changeKey(this.deps, ctx, match.keyId, () => undefined, async (tx, key, now) => {
-          const api = await tx.findApi(ctx.workspaceId, key.apiId);
-          const action = api?.leakPolicy === 'report' ? 'reported' : 'disabled';
-          if (action === 'disabled' && key.enabled) await tx.updateKey(key.id, { enabled: false }, now);
-          await tx.insertKeyLeak({
-            id: newId('leak', now),
-            workspaceId: ctx.workspaceId,
-            keyId: key.id,
-            reportedAt: now,
-            reporter,
-            tokenType: reported.type,
-            url: reported.url,
-            source: reported.source,
-            action,
-          });
-          const where = reported.url ? ` at ${reported.url}` : '';
-          const outcome = action === 'disabled' ? 'disabled it' : 'recorded only (leakPolicy "report")';
-          await tx.appendAudit(
-            auditEntry(ctx, now, 'key.leaked', `Key ${key.id} reported leaked (${reported.type})${where}; ${outcome}`, keyResources(key)),
-          );
-        });
+        await changeKey(
+          this.deps,
+          ctx,
+          match.keyId,
+          () => undefined,
+          async (tx, key, now) => {
+            const api = await tx.findApi(ctx.workspaceId, key.apiId);
+            const action = api?.leakPolicy === 'report' ? 'reported' : 'disabled';
+            if (action === 'disabled' && key.enabled) await tx.updateKey(key.id, { enabled: false }, now);
+            await tx.insertKeyLeak({
+              id: newId('leak', now),
+              workspaceId: ctx.workspaceId,
+              keyId: key.id,
+              reportedAt: now,
+              reporter,
+              tokenType: reported.type,
+              url: reported.url,
+              source: reported.source,
+              action,
+            });
+            const where = reported.url ? ` at ${reported.url}` : '';
+            const outcome = action === 'disabled' ? 'disabled it' : 'recorded only (leakPolicy "report")';
+            await tx.appendAudit(
+              auditEntry(ctx, now, 'key.leaked', `Key ${key.id} reported leaked (${reported.type})${where}; ${outcome}`, keyResources(key)),
+            );
+          },
+        );
         recorded = true;
       } catch (error) {
         // Deleted since the lookup: nothing left to protect.

@@ -1,4 +1,4 @@
-import { GetKeyBody, KeyData } from '../../../contract/keys.js';
+import { GetKeyBody, GetKeyData } from '../../../contract/keys.js';
 import { defineRoute } from '../../route.js';
 import { keyData, keyLeakData } from '../../../contract/views/keys.js';
 
@@ -11,12 +11,11 @@ export default defineRoute({
     'returns `plaintext` for a recoverable key (audited as `key.decrypt`); a key that was not created recoverable comes without it. ' +
     'Keyward-only: `leaks` lists the reported leaks of the key (POST /v2/leaks.report).',
   body: GetKeyBody,
-  data: KeyData,
+  data: GetKeyData,
   errors: [400, 401, 403, 404, 412, 500],
   async handle({ body, ctx, services }) {
     const { key, plaintext, leaks } = await services.keys.get(ctx, body.keyId, body.decrypt);
     const data = keyData(key, plaintext);
-    if (leaks.length > 0) data.leaks = leaks.map(keyLeakData);
-    return { data };
+    return { data: leaks.length > 0 ? { ...data, leaks: leaks.map(keyLeakData) } : data };
   },
 });
