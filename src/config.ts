@@ -7,6 +7,7 @@ import { trustProxySetting } from './config/trust-proxy.js';
 import type { Config } from './config/types.js';
 import { databaseSetting, isRedisUrl, maskPassword } from './config/urls.js';
 import { vaultConfig } from './config/vault.js';
+import { leakReportConfig } from './config/leak-reports.js';
 import { RATELIMIT_FAILURE_MODES, type RatelimitFailureMode } from './ratelimit/failure-mode.js';
 import { SETTINGS } from './settings.js';
 
@@ -170,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     tlsCertFile,
     tlsKeyFile,
     ...vault,
+    ...leakReportConfig(env, problems),
     ...analyticsStore,
     ...analyticsCaptureConfig(env, problems),
   };

@@ -230,6 +230,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     dashboardSessions: { idleMs: config.dashboardSessionIdleMs, maxMs: config.dashboardSessionMaxMs },
     workspaceRateLimitDefault: config.workspaceRateLimit,
     nodes,
+    leakReports: config.leakReportKeys && { keys: config.leakReportKeys, tokensPerMinute: config.leakReportTokensPerMinute },
     ...(analyticsRecorder ? { analyticsRecorder } : {}),
     // KEYWARD_ANALYTICS=off: nothing recorded, and analytics.get* answer 503 (analytics_unavailable).
     analytics: config.analytics

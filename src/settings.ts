@@ -109,6 +109,14 @@ export const SETTINGS = {
     shown: 'the address listened on',
     description: 'The URL people reach this server at, for the first-run setup link (http(s)://host[:port])',
   },
+  KEYWARD_LEAK_REPORT_KEYS: {
+    shown: 'unset',
+    description: 'JSON file of the public keys that sign leak reports (identifier -> PEM); unset: no leak endpoint',
+  },
+  KEYWARD_LEAK_REPORT_TOKENS_PER_MINUTE: {
+    default: 1000,
+    description: 'Tokens the leak reports of one signing key may name per minute (more: 429)',
+  },
   KEYWARD_NODE_NAME: { shown: '<host name>', description: "This node's name, recorded as the analytics events' region" },
   KEYWARD_NODE_HEARTBEAT_SECONDS: {
     default: 10,

@@ -118,4 +118,8 @@ export interface Config {
   dashboardSessionMaxMs: number;
   /** KEYWARD_PUBLIC_URL without a trailing slash; null: the address the server listens on. */
   publicUrl: string | null;
+  /** KEYWARD_LEAK_REPORT_KEYS read: key identifier -> PEM of each key that may sign a leak report; null: no leak endpoint. */
+  leakReportKeys: Readonly<Record<string, string>> | null;
+  /** KEYWARD_LEAK_REPORT_TOKENS_PER_MINUTE: tokens one signing key's reports may name per minute. */
+  leakReportTokensPerMinute: number;
 }

@@ -46,6 +46,13 @@ export const UpdateApiSettingsBody = RequestObject({
       description: 'null removes it.',
     }),
   ),
+  leakPolicy: Type.Optional(
+    Type.Enum(['disable', 'report'], {
+      description:
+        'What a leak report naming one of its keys does (POST /v2/leaks.report): "disable" (the default) disables the key at ' +
+        'once, "report" only records the leak on it.',
+    }),
+  ),
   ipWhitelist: Type.Optional(
     Type.Union([Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 }), Type.Null()], {
       description:
@@ -62,6 +69,7 @@ export const ApiSettingsData = Type.Object({
   defaultPrefix: Type.Optional(Type.String({ description: 'Absent when the API has no default prefix.' })),
   defaultByteLength: Type.Optional(Type.Integer({ description: 'Absent when the API has no default byte length (keys get 16).' })),
   ipWhitelist: Type.Optional(Type.Array(Type.String(), { description: 'Absent when the API has no IP whitelist.' })),
+  leakPolicy: Type.Optional(Type.Enum(['report'], { description: 'Absent while it is the default, "disable".' })),
 });
 export const GetApiSettingsBody = RequestObject({ apiId: ApiIdField });
 

@@ -110,6 +110,18 @@ export const IdentityOut = Type.Object({
   ratelimits: Type.Optional(Type.Array(RatelimitOut)),
 });
 
+/** Keyward-only: one reported leak of a key (POST /v2/leaks.report). */
+export const KeyLeakOut = Type.Object({
+  reportedAt: Type.Integer({ description: 'When the report was received (Unix ms).' }),
+  reporter: Type.String({ description: 'The key identifier of the public key that signed the report.' }),
+  tokenType: Type.String({ description: "The report's `type`." }),
+  url: Type.Optional(Type.String({ description: 'Where the key was found, as the report says.' })),
+  source: Type.Optional(Type.String({ description: 'The kind of place it was found in (content, commit, npm...).' })),
+  action: Type.Enum(['disabled', 'reported'], {
+    description: 'disabled: the key was disabled (its API\'s leakPolicy "disable"); reported: only recorded.',
+  }),
+});
+
 /** A key as every read operation returns it. Optional fields are omitted, never null (clients reject null). */
 export const KeyData = Type.Object({
   keyId: Type.String(),
@@ -127,6 +139,12 @@ export const KeyData = Type.Object({
   identity: Type.Optional(IdentityOut),
   plaintext: Type.Optional(Type.String()),
   ratelimits: Type.Optional(Type.Array(RatelimitOut)),
+});
+
+/** keys.getKey's key: the key as every read returns it, and its reported leaks (only here, so listings stay as upstream's). */
+export const GetKeyData = Type.Object({
+  ...KeyData.properties,
+  leaks: Type.Optional(Type.Array(KeyLeakOut, { description: 'Keyward-only: the newest 20 reported leaks, newest first; absent: none.' })),
 });
 
 export const GetKeyBody = RequestObject({ keyId: KeyIdField, decrypt: Defaulted(Type.Boolean({ default: false })) });

@@ -19,6 +19,7 @@ export const ID_PREFIX = {
   operator: 'op',
   session: 'ses',
   node: 'node',
+  leak: 'leak',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

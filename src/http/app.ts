@@ -31,6 +31,7 @@ import { clientErrorHandler } from './client-errors.js';
 import { HSTS_HEADERS, HSTS_NAME, HSTS_VALUE } from './hsts.js';
 import { drainingResponse, type Draining } from './draining.js';
 import { registerDashboardSite } from './dashboard-site.js';
+import { registerLeakReports } from './leak-reports.js';
 import type { Readiness } from '../services/readiness.js';
 
 export interface AppOptions {
@@ -286,6 +287,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerMetrics(app, options.metrics);
   const admit = admission<FastifyReply>(admissionDeps, (reply, name, value) => reply.header(name, value));
   for (const route of ROUTES) registerOperation(app, route, options, admit);
+  registerLeakReports(app, { services: options.services, trustProxy: admissionDeps.trustProxy, bodyLimit: options.bodyLimit });
   registerDashboard(app, {
     services: options.services,
     trustProxy: admissionDeps.trustProxy,

@@ -62,6 +62,7 @@ export class ApiService {
       deleteProtection: false,
       storeEncryptedKeys: false,
       ipWhitelist: null,
+      leakPolicy: 'disable',
       defaultPrefix: null,
       defaultByteLength: null,
       createdAt: now,

@@ -8,6 +8,7 @@ import type { Limiter } from '../ratelimit/limiter.js';
 import type { KeyRecord, RatelimitNamespaceRecord, RatelimitOverrideRecord, Store } from '../storage/store.js';
 import type { Vault } from '../vault/vault.js';
 import type { NodeRegistry } from './node-registry.js';
+import type { LeakReportSettings } from './leak-reports/service.js';
 import type { SessionSettings } from './operators/sessions.js';
 
 /**
@@ -46,6 +47,8 @@ export interface ServiceDeps {
   workspaceRateLimitDefault?: number | null;
   /** This node's entry in the node registry (server.ts makes it); absent (services built outside a server): dashboard.listNodes fails. */
   nodes?: NodeRegistry;
+  /** KEYWARD_LEAK_REPORT_KEYS and KEYWARD_LEAK_REPORT_TOKENS_PER_MINUTE; null or absent: leak reports are not received. */
+  leakReports?: LeakReportSettings | null;
 }
 
 /**

@@ -1,5 +1,8 @@
 /** APIs: the containers of keys, and their settings. */
 
+/** `disable`: a reported leak disables the key at once; `report`: it is only recorded. */
+export type LeakPolicy = 'disable' | 'report';
+
 /** The API settings apiSettings.updateSettings can change; absent fields are left alone. */
 export interface ApiSettingsChange {
   deleteProtection?: boolean;
@@ -8,6 +11,7 @@ export interface ApiSettingsChange {
   /** keys.createKey's prefix and byte length when the request has none; null removes them. */
   defaultPrefix?: string | null;
   defaultByteLength?: number | null;
+  leakPolicy?: LeakPolicy;
 }
 
 export interface ApiRecord {
@@ -20,6 +24,8 @@ export interface ApiRecord {
   defaultByteLength: number | null;
   /** Addresses and CIDR ranges allowed to verify this API's keys; null: any client. */
   ipWhitelist: string[] | null;
+  /** What a leak report naming one of its keys does (docs/decisions/0018-leak-reports.md). */
+  leakPolicy: LeakPolicy;
   createdAt: number;
   updatedAt: number | null;
 }

@@ -9,4 +9,6 @@ export const apiSettingsData = (api: ApiRecord) => ({
   ...(api.defaultPrefix === null ? {} : { defaultPrefix: api.defaultPrefix }),
   ...(api.defaultByteLength === null ? {} : { defaultByteLength: api.defaultByteLength }),
   ...(api.ipWhitelist === null ? {} : { ipWhitelist: api.ipWhitelist }),
+  // Absent while it is the default ("disable"), like the fields above while unset.
+  ...(api.leakPolicy === 'disable' ? {} : { leakPolicy: api.leakPolicy }),
 });

@@ -1,6 +1,6 @@
 import type { Static } from 'typebox';
 import type { KeyData } from '../keys.js';
-import type { KeyRecord, RatelimitRecord, RefillRecord } from '../../storage/store.js';
+import type { KeyLeakRecord, KeyRecord, RatelimitRecord, RefillRecord } from '../../storage/store.js';
 
 /**
  * Response mappers for keys. Each optional field is set only when it has a value: clients reject
@@ -56,4 +56,16 @@ export function keyData(key: KeyRecord, plaintext?: string): Static<typeof KeyDa
   if (plaintext !== undefined) out.plaintext = plaintext;
   if (key.ratelimits.length > 0) out.ratelimits = key.ratelimits.map(ratelimitData);
   return out;
+}
+
+/** A recorded leak as keys.getKey lists it: the record's fields that mean something to the key's owner, nulls left out. */
+export function keyLeakData(leak: KeyLeakRecord) {
+  return {
+    reportedAt: leak.reportedAt,
+    reporter: leak.reporter,
+    tokenType: leak.tokenType,
+    ...(leak.url !== null ? { url: leak.url } : {}),
+    ...(leak.source !== null ? { source: leak.source } : {}),
+    action: leak.action,
+  };
 }

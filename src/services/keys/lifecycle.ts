@@ -3,7 +3,10 @@ import { MAX_COUNT } from '../../core/bounds.js';
 import { newId } from '../../core/ids.js';
 import { generateKey, hashKey } from '../../core/key-format.js';
 import { eitherScope, keyScope, readApiScope, satisfies } from '../../core/permissions.js';
-import type { KeyPatch, KeyRecord } from '../../storage/store.js';
+import type { KeyLeakRecord, KeyPatch, KeyRecord } from '../../storage/store.js';
+
+/** Leaks keys.getKey lists, newest first. */
+const KEY_LEAKS_SHOWN = 20;
 import { auditEntry } from '../audit.js';
 import type { RequestContext } from '../context.js';
 import type { ServiceDeps } from '../deps.js';
@@ -99,9 +102,11 @@ export class KeyService {
    * A key with everything about it; `decrypt` also returns its plaintext when it is recoverable (which needs
    * decrypt_key, a vault, and an API that stores encrypted keys; else 403 / 412 / 412, as upstream).
    */
-  async get(ctx: RequestContext, keyId: string, decrypt: boolean): Promise<{ key: KeyRecord; plaintext?: string }> {
+  async get(ctx: RequestContext, keyId: string, decrypt: boolean): Promise<{ key: KeyRecord; plaintext?: string; leaks: KeyLeakRecord[] }> {
     const key = await authorizedKey(this.deps.store, ctx, keyId, 'read_key');
-    if (!decrypt) return { key };
+    // Its reported leaks (docs/operations.md, "Leak reports"), the newest few: why a key was disabled, and where it was found.
+    const leaks = await this.deps.store.listKeyLeaks(ctx.workspaceId, key.id, KEY_LEAKS_SHOWN);
+    if (!decrypt) return { key, leaks };
     requirePermission(ctx, eitherScope('api', key.apiId, 'decrypt_key'));
     // findKey only returns keys of live APIs, so this finds it; the guard keeps the types honest.
     const api = await this.deps.store.findApi(ctx.workspaceId, key.apiId);
@@ -110,7 +115,7 @@ export class KeyService {
     const { plaintexts, failed } = await this.recoverable.decryptKeys(ctx, this.recoverable.requireVault(), [key]);
     if (failed > 0) throw undecryptable();
     const plaintext = plaintexts.get(key.id);
-    return plaintext === undefined ? { key } : { key, plaintext };
+    return plaintext === undefined ? { key, leaks } : { key, plaintext, leaks };
   }
 
   /** The key itself, looked up by its hash. Disabled and expired keys are returned too (it is a read, not a verification). */

@@ -1,8 +1,9 @@
+import type { Selectable, Updateable } from 'kysely';
 import type { ApiListQuery, ApiOps, ApiRecord, ApiSettingsChange } from '../store.js';
 import { bool, num, pageAfter, parseJson, toJson, type Executor } from './shared.js';
 import type { Tables } from './tables.js';
 
-function apiFromRow(row: Tables['apis']): ApiRecord {
+function apiFromRow(row: Selectable<Tables['apis']>): ApiRecord {
   return {
     id: row.id,
     workspaceId: row.workspace_id,
@@ -12,6 +13,7 @@ function apiFromRow(row: Tables['apis']): ApiRecord {
     defaultPrefix: row.default_prefix,
     defaultByteLength: row.default_byte_length,
     ipWhitelist: parseJson<string[]>(row.ip_whitelist),
+    leakPolicy: row.leak_policy === 'report' ? 'report' : 'disable',
     createdAt: Number(row.created_at),
     updatedAt: num(row.updated_at),
   };
@@ -31,6 +33,7 @@ export function apiSql(db: Executor): ApiOps {
           default_prefix: api.defaultPrefix,
           default_byte_length: api.defaultByteLength,
           ip_whitelist: toJson(api.ipWhitelist),
+          leak_policy: api.leakPolicy,
           created_at: api.createdAt,
           updated_at: api.updatedAt,
           deleted_at: null,
@@ -83,12 +86,13 @@ export function apiSql(db: Executor): ApiOps {
     },
 
     async updateApiSettings(workspaceId: string, apiId: string, settings: ApiSettingsChange, now: number): Promise<void> {
-      const values: Partial<Tables['apis']> = { updated_at: now };
+      const values: Updateable<Tables['apis']> = { updated_at: now };
       if (settings.deleteProtection !== undefined) values.delete_protection = settings.deleteProtection ? 1 : 0;
       if (settings.storeEncryptedKeys !== undefined) values.store_encrypted_keys = settings.storeEncryptedKeys ? 1 : 0;
       if (settings.ipWhitelist !== undefined) values.ip_whitelist = toJson(settings.ipWhitelist);
       if (settings.defaultPrefix !== undefined) values.default_prefix = settings.defaultPrefix;
       if (settings.defaultByteLength !== undefined) values.default_byte_length = settings.defaultByteLength;
+      if (settings.leakPolicy !== undefined) values.leak_policy = settings.leakPolicy;
       await db.updateTable('apis').set(values).where('id', '=', apiId).where('workspace_id', '=', workspaceId).execute();
     },
   };

@@ -29,6 +29,7 @@ describe('credit spends on SQLite commit in groups (credit-batch.ts)', () => {
         deleteProtection: false,
         storeEncryptedKeys: false,
         ipWhitelist: null,
+        leakPolicy: 'disable',
         defaultPrefix: null,
         defaultByteLength: 16,
         createdAt: 0,

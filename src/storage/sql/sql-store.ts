@@ -10,6 +10,7 @@ import type { PostgresOptions } from '../postgres/open.js';
 import { identitySql } from './identities.js';
 import { keyMigrationSql } from './key-migrations.js';
 import { keySql } from './keys.js';
+import { leakSql } from './leaks.js';
 import { migrateToLatest } from './migrate.js';
 import { nodeSql } from './nodes.js';
 import { operatorSql } from './operators.js';
@@ -42,6 +43,7 @@ function sqlOps(db: Executor, dialect: SqlDialect): StoreOps {
     changeLogSql(db),
     operatorSql(db),
     nodeSql(db),
+    leakSql(db),
   );
 }
 

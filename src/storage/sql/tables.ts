@@ -25,6 +25,19 @@ export interface Tables {
     expires_at: number;
   };
   operator_setup_tokens: { token_hash: string; created_at: number; expires_at: number };
+  /** Migration 0011. */
+  key_leaks: {
+    id: string;
+    workspace_id: string;
+    key_id: string;
+    reported_at: number | string;
+    reporter: string;
+    token_type: string;
+    url: string | null;
+    source: string | null;
+    action: string;
+  };
+  leak_report_digests: { digest: string; seen_at: number | string };
   nodes: {
     id: string;
     name: string;
@@ -68,6 +81,8 @@ export interface Tables {
     default_prefix: string | null;
     default_byte_length: number | null;
     ip_whitelist: string | null;
+    /** Migration 0011; the database's default is 'disable'. */
+    leak_policy: Generated<string>;
     created_at: number;
     updated_at: number | null;
     deleted_at: number | null;

@@ -113,6 +113,7 @@ export function openStoreSuite(open: () => Promise<OpenedStore>): StoreSuite {
       deleteProtection: false,
       storeEncryptedKeys: false,
       ipWhitelist: null,
+      leakPolicy: 'disable',
       defaultPrefix: 'cf',
       defaultByteLength: 24,
       createdAt: NOW,

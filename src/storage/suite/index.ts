@@ -8,6 +8,7 @@ import { openStoreSuite, type OpenedStore } from './fixtures.js';
 import { identityCases } from './identities.suite.js';
 import { keyMigrationCases } from './key-migrations.suite.js';
 import { keyCases } from './keys.suite.js';
+import { leakCases } from './leaks.suite.js';
 import { nodeCases } from './nodes.suite.js';
 import { operatorCases } from './operators.suite.js';
 import { pingCases } from './ping.suite.js';
@@ -45,6 +46,7 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
     changeLogCases(suite);
     operatorCases(suite);
     nodeCases(suite);
+    leakCases(suite);
     transactionCases(suite);
     pingCases(suite);
   });

@@ -38,6 +38,18 @@ export interface Key {
   credits?: Credits;
   identity?: { id: string; externalId: string; meta?: Record<string, unknown> };
   ratelimits?: Ratelimit[];
+  /** keys.getKey only: the newest reported leaks, newest first (POST /v2/leaks.report). */
+  leaks?: KeyLeak[];
+}
+
+/** One reported leak of a key (src/contract/keys.ts, KeyLeakOut). */
+export interface KeyLeak {
+  reportedAt: number;
+  reporter: string;
+  tokenType: string;
+  url?: string;
+  source?: string;
+  action: 'disabled' | 'reported';
 }
 
 /** What keys.createKey takes from the form; absent fields are left to the API's defaults. */

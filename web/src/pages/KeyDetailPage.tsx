@@ -13,6 +13,7 @@ import { useConfirmedAction } from './confirmed-action';
 import { durationText } from './form-numbers';
 import { KeyAccessSection } from './KeyAccessSection';
 import { KeyEditForm } from './keys/KeyEditForm';
+import { KeyLeaks } from './keys/KeyLeaks';
 import { RevealKey } from './keys/RevealKey';
 import { creditsText } from './KeysPage';
 import { KeyUsage } from './KeyUsage';
@@ -169,6 +170,8 @@ export function KeyDetailPage({ apiId, keyId }: { apiId: string; keyId: string }
           <dd>{key.identity ? <code>{key.identity.externalId}</code> : 'None'}</dd>
         </dl>
       </section>
+
+      <KeyLeaks leaks={key.leaks} />
 
       <KeyUsage keyId={key.keyId} />
 

@@ -108,7 +108,8 @@ describe.each(['sqlite', 'postgres'] as const)('0003_key_hash_per_workspace on %
           .execute(),
       ).rejects.toThrow();
 
-      expect((await migrateToLatest(db, dialect))[0]).toBe('0003_key_hash_per_workspace');
+      // Only up to 0003: a later migration's indexes on keys (0011's keys_hash) are not this one's to check.
+      expect((await migrateToLatest(db, dialect, '0003_key_hash_per_workspace'))[0]).toBe('0003_key_hash_per_workspace');
 
       const after = await db.selectFrom('keys').selectAll().orderBy('id').execute();
       expect(after.map((row) => ({ ...row, remaining: row.remaining === null ? null : Number(row.remaining) }))).toEqual(
