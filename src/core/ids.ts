@@ -19,6 +19,8 @@ export const ID_PREFIX = {
   operator: 'op',
   session: 'ses',
   node: 'node',
+  webhookEndpoint: 'whep',
+  webhookMessage: 'msg',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -22,6 +22,7 @@ import type { AuditOps } from './audit.js';
 import type { ChangeLogOps } from './change-log.js';
 import type { OperatorOps } from './operators.js';
 import type { NodeOps } from './nodes.js';
+import type { WebhookOps } from './webhooks.js';
 
 export type * from './shared.js';
 export type * from './workspaces.js';
@@ -38,6 +39,7 @@ export type * from './audit.js';
 export type * from './change-log.js';
 export type * from './operators.js';
 export type * from './nodes.js';
+export type * from './webhooks.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -56,7 +58,8 @@ export interface StoreOps
     AuditOps,
     ChangeLogOps,
     OperatorOps,
-    NodeOps {}
+    NodeOps,
+    WebhookOps {}
 
 export interface Store extends StoreOps {
   readonly engine: Engine;

@@ -28,11 +28,12 @@ function signature(key: Buffer, id: string, timestamp: string, body: string): Bu
   return createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest();
 }
 
-export interface WebhookHeaders {
+/** A type, not an interface, so it is a header record as verifyWebhook takes one. */
+export type WebhookHeaders = {
   'webhook-id': string;
   'webhook-timestamp': string;
   'webhook-signature': string;
-}
+};
 
 /** The three headers of one delivery of `body` with message id `id`, sent at `timestampSeconds`. */
 export function signWebhook(secret: string, id: string, timestampSeconds: number, body: string): WebhookHeaders {

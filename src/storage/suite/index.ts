@@ -16,6 +16,7 @@ import { rbacCases } from './rbac.suite.js';
 import { rootKeyCases } from './root-keys.suite.js';
 import { transactionCases } from './transactions.suite.js';
 import { usageCases } from './usage.suite.js';
+import { webhookCases } from './webhooks.suite.js';
 import { workspaceCases } from './workspaces.suite.js';
 
 export type { OpenedStore } from './fixtures.js';
@@ -45,6 +46,7 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
     changeLogCases(suite);
     operatorCases(suite);
     nodeCases(suite);
+    webhookCases(suite);
     transactionCases(suite);
     pingCases(suite);
   });
