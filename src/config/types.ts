@@ -118,4 +118,8 @@ export interface Config {
   dashboardSessionMaxMs: number;
   /** KEYWARD_PUBLIC_URL without a trailing slash; null: the address the server listens on. */
   publicUrl: string | null;
+  /** KEYWARD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: webhooks may go to loopback, private and reserved addresses (webhooks/address-policy.ts). */
+  webhookAllowPrivateAddresses: boolean;
+  /** KEYWARD_WEBHOOK_TIMEOUT_MS: how long one delivery attempt may take. */
+  webhookTimeoutMs: number;
 }

@@ -46,6 +46,8 @@ export interface ServiceDeps {
   workspaceRateLimitDefault?: number | null;
   /** This node's entry in the node registry (server.ts makes it); absent (services built outside a server): dashboard.listNodes fails. */
   nodes?: NodeRegistry;
+  /** KEYWARD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: endpoints may name loopback, private and reserved addresses; absent: off. */
+  webhookAllowPrivateAddresses?: boolean;
 }
 
 /**

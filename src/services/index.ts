@@ -18,6 +18,7 @@ import { OperatorAuthentication } from './operators/operator-authentication.js';
 import type { NodeRegistry } from './node-registry.js';
 import { VaultStatusService } from './vault-status.js';
 import { WorkspaceSettingsService } from './workspace-settings.js';
+import { WebhookService } from './webhooks.js';
 
 export interface Services {
   apis: ApiService;
@@ -49,6 +50,8 @@ export interface Services {
   vaultStatus: VaultStatusService;
   /** The registry of running nodes; null when this process registers none (a server always does). */
   nodes: NodeRegistry | null;
+  /** Keyward-only webhook endpoints and their delivery log. */
+  webhooks: WebhookService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -79,5 +82,6 @@ export function createServices(deps: ServiceDeps): Services {
     workspaceSettings: new WorkspaceSettingsService(deps),
     vaultStatus: new VaultStatusService(deps),
     nodes: deps.nodes ?? null,
+    webhooks: new WebhookService(deps),
   };
 }

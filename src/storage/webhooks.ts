@@ -81,7 +81,7 @@ export interface WebhookOps {
   /** Queues a delivery again, whatever its status: pending from `now`, given another day. False when there is none. */
   redeliverWebhook(workspaceId: string, deliveryId: string, now: number, giveUpAt: number): Promise<boolean>;
   /**
-   * Claims up to `limit` pending deliveries due at `now`, oldest due first, for `leaseMs`: each one's attempt count
+   * Claims up to `limit` pending deliveries of enabled endpoints due at `now`, oldest due first, for `leaseMs`: each one's attempt count
    * goes up and its next attempt moves to `now + leaseMs`, so no other claim takes it meanwhile. On PostgreSQL the
    * rows are picked with FOR UPDATE SKIP LOCKED, so nodes claiming at once each get different rows.
    */

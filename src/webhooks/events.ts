@@ -15,6 +15,9 @@ export const WEBHOOK_EVENT_OF_AUDIT: Readonly<Record<string, string>> = {
   'rootKey.revoke': 'root_key.revoked',
 };
 
+/** How long a queued event is retried: a day from when it was queued (or redelivered). */
+export const WEBHOOK_RETRY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
 export const WEBHOOK_EVENT_TYPES: readonly string[] = [...new Set(Object.values(WEBHOOK_EVENT_OF_AUDIT))].sort();
 
 /** The webhook event an audit record makes, if any. */

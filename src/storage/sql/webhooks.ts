@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { newId } from '../../core/ids.js';
-import { webhookEventOf, webhookPayload } from '../../webhooks/events.js';
+import { WEBHOOK_RETRY_WINDOW_MS, webhookEventOf, webhookPayload } from '../../webhooks/events.js';
 import type {
   AuditEntry,
   ClaimedWebhookDelivery,
@@ -13,9 +13,6 @@ import type {
 import type { SqlDialect } from './dialect.js';
 import { bool, num, pageAfter, stringsFrom, type Executor } from './shared.js';
 import type { Tables } from './tables.js';
-
-/** How long a queued event is retried: a day from when it was queued (or redelivered). */
-export const WEBHOOK_RETRY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 const endpointOf = (row: Tables['webhook_endpoints']): WebhookEndpointRecord => ({
   id: row.id,
@@ -194,6 +191,7 @@ export function webhookSql(db: Executor, dialect: SqlDialect): WebhookOps {
         await sql<Tables['webhook_deliveries']>`UPDATE webhook_deliveries
           SET attempts = attempts + 1, next_attempt_at = ${now + leaseMs}
           WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ${now}
+            AND endpoint_id IN (SELECT id FROM webhook_endpoints WHERE enabled = 1)
             ORDER BY next_attempt_at, id LIMIT ${limit}${lock})
           RETURNING *`.execute(db)
       ).rows.map(deliveryOf);
