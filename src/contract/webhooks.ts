@@ -18,7 +18,6 @@ const Description = Type.String({ maxLength: 255, description: 'What the endpoin
 const eventTypes = (options: { default?: string[] } = {}) =>
   Type.Array(StringEnum(WEBHOOK_EVENT_TYPES), {
     maxItems: WEBHOOK_EVENT_TYPES.length,
-    uniqueItems: true,
     description: `The event types delivered; empty: every type (${WEBHOOK_EVENT_TYPES.join(', ')}).`,
     ...options,
   });

@@ -15,7 +15,7 @@ export default defineRoute({
     data: await services.webhooks.createEndpoint(ctx, {
       url: body.url,
       ...(body.description !== undefined ? { description: body.description } : {}),
-      eventTypes: [...body.eventTypes].sort(),
+      eventTypes: [...new Set(body.eventTypes)].sort(),
       enabled: body.enabled,
     }),
   }),

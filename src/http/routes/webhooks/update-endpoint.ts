@@ -16,7 +16,7 @@ export default defineRoute({
     return emptyData(
       services.webhooks.updateEndpoint(ctx, endpointId, {
         ...rest,
-        ...(eventTypes !== undefined ? { eventTypes: [...eventTypes].sort() } : {}),
+        ...(eventTypes !== undefined ? { eventTypes: [...new Set(eventTypes)].sort() } : {}),
       }),
     );
   },
