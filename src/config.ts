@@ -167,6 +167,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     nodeHeartbeatMs:
       integer(env, 'KEYWARD_NODE_HEARTBEAT_SECONDS', SETTINGS.KEYWARD_NODE_HEARTBEAT_SECONDS.default, 1, 3600, problems) * 1000,
     publicUrl: publicUrl(text(env, 'KEYWARD_PUBLIC_URL'), problems),
+    webhookAllowPrivateAddresses: onOff(env, 'KEYWARD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES', problems),
+    webhookTimeoutMs: integer(env, 'KEYWARD_WEBHOOK_TIMEOUT_MS', SETTINGS.KEYWARD_WEBHOOK_TIMEOUT_MS.default, 100, 60_000, problems),
     trustProxy,
     tlsCertFile,
     tlsKeyFile,
@@ -177,6 +179,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/** An `on`/`off` setting (its default when unset). */
+function onOff(env: NodeJS.ProcessEnv, name: 'KEYWARD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES', problems: string[]): boolean {
+  const raw = text(env, name) || SETTINGS[name].default;
+  if (raw !== 'on' && raw !== 'off') problems.push(`${name} must be on or off, got "${raw}"`);
+  return raw === 'on';
 }
 
 /** KEYWARD_PUBLIC_URL: an http(s) URL with a host and nothing after its path, kept without a trailing slash. */

@@ -26,6 +26,7 @@ import { MemoryLimiter } from './ratelimit/memory.js';
 import { redisClients } from './redis/client.js';
 import type { Logger } from './services/deps.js';
 import { createServices, type Services } from './services/index.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { openMainStore } from './storage/open-configured.js';
 import type { Store } from './storage/store.js';
 import { openVault } from './vault/open.js';
@@ -63,6 +64,8 @@ export interface KeywardServer {
   analyticsRecorder: AnalyticsRecorder | null;
   /** Runs the periodic jobs once (credit refill, usage write-back, change-log pruning). */
   runJobs(): Promise<void>;
+  /** Sends the webhook deliveries due at the clock's time (every second on a timer; tests call it themselves). */
+  webhooks: WebhookDispatcher;
   /** Runs the hourly analytics retention pass once, at the clock's time (KEYWARD_ANALYTICS_*_RETENTION_DAYS). */
   pruneAnalytics(): Promise<AnalyticsPruneResult>;
   listen(): Promise<string>;
@@ -73,6 +76,9 @@ export interface KeywardServer {
    */
   close(): Promise<void>;
 }
+
+/** Bytes of a webhook receiver's answer read at most (only its status is used). */
+const WEBHOOK_RESPONSE_BYTES = 64 * 1024;
 
 /** Secrets that must never reach a log line, wherever pino finds them. */
 export const LOG_REDACT = [
@@ -91,6 +97,9 @@ export const LOG_REDACT = [
   'password',
   'body.recoveryCode',
   'body.token',
+  // A webhook endpoint's signing secret (webhooks.createEndpoint's answer, and the outbox rows the dispatcher reads).
+  'secret',
+  'data.secret',
 ];
 
 /** The composition root: builds the store, caches, bus, limiter, services and HTTP app, and wires them. */
@@ -231,6 +240,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     workspaceRateLimitDefault: config.workspaceRateLimit,
     nodes,
     leakReports: config.leakReportKeys && { keys: config.leakReportKeys, tokensPerMinute: config.leakReportTokensPerMinute },
+    webhookAllowPrivateAddresses: config.webhookAllowPrivateAddresses,
     ...(analyticsRecorder ? { analyticsRecorder } : {}),
     // KEYWARD_ANALYTICS=off: nothing recorded, and analytics.get* answer 503 (analytics_unavailable).
     analytics: config.analytics
@@ -291,6 +301,14 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     const failed = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failed) throw failed.reason;
   };
+  const webhooks = new WebhookDispatcher({
+    store,
+    clock,
+    timeoutMs: config.webhookTimeoutMs,
+    maxResponseBytes: WEBHOOK_RESPONSE_BYTES,
+    allowPrivateAddresses: config.webhookAllowPrivateAddresses,
+    userAgent: `Keyward-Webhooks/${VERSION}`,
+  });
   const runAnalyticsPrune = () => pruneAnalytics(analytics, retention, clock.now(), log);
   let closed: Promise<void> | undefined;
   const stopJobs =
@@ -300,6 +318,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
           pruneAnalytics: runAnalyticsPrune,
           catchUp,
           heartbeat,
+          deliverWebhooks: () => webhooks.deliverDue(),
           invalidationPollMs: config.invalidationPollMs,
           nodeHeartbeatMs: config.nodeHeartbeatMs,
           log,
@@ -317,6 +336,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     analytics,
     analyticsRecorder,
     runJobs,
+    webhooks,
     pruneAnalytics: runAnalyticsPrune,
     listen: () => app.listen({ port: config.port, host: config.host }),
     // Idempotent: a second close waits for the first.
@@ -340,6 +360,8 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     await analyticsRecorder?.close();
     await services.verify.flushUsage().catch((error: unknown) => log.error({ err: error }, 'usage flush failed at shutdown'));
     await rootKeyUsage.flush().catch((error: unknown) => log.error({ err: error }, 'root key usage flush failed at shutdown'));
+    // Attempts in flight finish (each within KEYWARD_WEBHOOK_TIMEOUT_MS) and record their outcome before the store closes.
+    await webhooks.stop().catch((error: unknown) => log.error({ err: error }, 'webhook deliveries failed at shutdown'));
     // A clean stop leaves the node registry at once; a node killed instead turns gone after three heartbeats.
     await nodes.leave().catch((error: unknown) => log.error({ err: error }, 'could not remove this node from the node registry'));
     await bus.close();

@@ -122,6 +122,11 @@ export const SETTINGS = {
     default: 10,
     description: "Seconds between writes of this node's row in the node registry (Settings shows peers)",
   },
+  KEYWARD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: {
+    default: 'off',
+    description: 'on or off: deliver webhooks to loopback, private and reserved addresses (off refuses them: SSRF)',
+  },
+  KEYWARD_WEBHOOK_TIMEOUT_MS: { default: 10_000, description: 'Milliseconds one webhook delivery attempt may take, connection to answer' },
 } as const satisfies Record<`KEYWARD_${string}`, Setting>;
 
 export type SettingName = keyof typeof SETTINGS;

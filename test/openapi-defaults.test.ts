@@ -61,6 +61,9 @@ const CASES: Record<string, { sent: unknown; received: unknown }> = {
   'ratelimit.listOverrides': { sent: { namespace: 'ns' }, received: { namespace: 'ns', limit: 10 } },
   'ratelimitNamespaces.listNamespaces': { sent: {}, received: { limit: 100 } },
   'rootKeys.listRootKeys': { sent: {}, received: { limit: 100 } },
+  'webhooks.createEndpoint': { sent: { url: 'https://x.example' }, received: { url: 'https://x.example', eventTypes: [], enabled: true } },
+  'webhooks.listEndpoints': { sent: {}, received: { limit: 100 } },
+  'webhooks.listDeliveries': { sent: {}, received: { limit: 50 } },
 };
 
 const hasDefault = (node: unknown): boolean =>

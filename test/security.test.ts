@@ -23,6 +23,9 @@ interface Target {
   rootKeyId: string;
   /** A key migration (`mig_...`, sha256_hex). */
   migrationId: string;
+  /** A webhook endpoint (`whep_...`) and one of its deliveries (`msg_...`, the key's creation). */
+  endpointId: string;
+  deliveryId: string;
 }
 
 type Denied = 403 | 404 | 'NOT_FOUND';
@@ -191,6 +194,13 @@ const CASES: Record<string, SecurityCase> = {
     withoutPermission: 403,
     otherWorkspace: 'own',
   },
+  // webhooks.*: the webhook permission is checked before any lookup; another workspace's endpoint or delivery is not found.
+  'webhooks.createEndpoint': { body: () => ({ url: 'https://hooks.example.com/security' }), withoutPermission: 403, otherWorkspace: 'own' },
+  'webhooks.listEndpoints': { body: () => ({}), withoutPermission: 403, otherWorkspace: 'own' },
+  'webhooks.updateEndpoint': { body: (t) => ({ endpointId: t.endpointId, enabled: false }), withoutPermission: 403, otherWorkspace: 404 },
+  'webhooks.deleteEndpoint': { body: (t) => ({ endpointId: t.endpointId }), withoutPermission: 403, otherWorkspace: 404 },
+  'webhooks.listDeliveries': { body: (t) => ({ endpointId: t.endpointId }), withoutPermission: 403, otherWorkspace: 404 },
+  'webhooks.redeliver': { body: (t) => ({ deliveryId: t.deliveryId }), withoutPermission: 403, otherWorkspace: 404 },
   'rootKeys.listPermissions': {
     body: () => ({}),
     withoutPermission: 403,
@@ -210,6 +220,12 @@ const auditCount = async (workspaceId: string) => (await t.server.store.listAudi
 
 let targets = 0;
 async function newTarget(rootKey: string): Promise<Target> {
+  // Made first, so the key created below queues a delivery to it.
+  const endpoint = await t.call(
+    'webhooks.createEndpoint',
+    { url: 'https://hooks.example.com/target', eventTypes: ['key.created'] },
+    { rootKey },
+  );
   const api = await t.call('apis.createApi', { name: 'target api' }, { rootKey });
   // The key belongs to the identity, so the key's before/after comparison also sees any change to the identity.
   const externalId = `target_${++targets}`;
@@ -237,6 +253,8 @@ async function newTarget(rootKey: string): Promise<Target> {
     roleId: role.body.data.roleId,
     rootKeyId: managed.body.data.rootKeyId,
     migrationId: migration.body.data.migrationId,
+    endpointId: endpoint.body.data.endpointId,
+    deliveryId: (await t.call('webhooks.listDeliveries', { endpointId: endpoint.body.data.endpointId }, { rootKey })).body.data[0].id,
   };
 }
 
@@ -348,6 +366,8 @@ const targetIds = () => [
   target.roleId,
   target.rootKeyId,
   target.migrationId,
+  target.endpointId,
+  target.deliveryId,
 ];
 
 /** The target's own ids and names: none may reach another workspace's answer. */
@@ -398,6 +418,8 @@ async function answersAsMissing(operation: string, expected: 404 | 'NOT_FOUND'):
       roleId: 'role_0000000000doesnotexist',
       rootKeyId: 'rk_0000000000doesnotexist',
       migrationId: 'mig_0000000000doesnotexist',
+      endpointId: 'whep_0000000000doesnotexist',
+      deliveryId: 'msg_0000000000doesnotexist',
     }),
     { rootKey: stranger.rootKey },
   );
@@ -420,6 +442,8 @@ async function answersAsMissing(operation: string, expected: 404 | 'NOT_FOUND'):
       'role_0000000000doesnotexist',
       'rk_0000000000doesnotexist',
       'mig_0000000000doesnotexist',
+      'whep_0000000000doesnotexist',
+      'msg_0000000000doesnotexist',
     ]),
   );
   const after = await t.call('keys.getKey', { keyId: target.keyId });

@@ -122,4 +122,8 @@ export interface Config {
   leakReportKeys: Readonly<Record<string, string>> | null;
   /** KEYWARD_LEAK_REPORT_TOKENS_PER_MINUTE: tokens one signing key's reports may name per minute. */
   leakReportTokensPerMinute: number;
+  /** KEYWARD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: webhooks may go to loopback, private and reserved addresses (webhooks/address-policy.ts). */
+  webhookAllowPrivateAddresses: boolean;
+  /** KEYWARD_WEBHOOK_TIMEOUT_MS: how long one delivery attempt may take. */
+  webhookTimeoutMs: number;
 }

@@ -38,6 +38,8 @@ export const ERROR_CODES = [
   'ratelimit_override_not_found',
   'migration_not_found',
   'root_key_id_not_found',
+  'webhook_endpoint_not_found',
+  'webhook_delivery_not_found',
   'identity_already_exists',
   'permission_already_exists',
   'role_already_exists',

@@ -20,6 +20,8 @@ export const ID_PREFIX = {
   session: 'ses',
   node: 'node',
   leak: 'leak',
+  webhookEndpoint: 'whep',
+  webhookMessage: 'msg',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -11,10 +11,12 @@ describe('operator roles', () => {
     expect([...permissionsOfRole('admin')].sort()).toEqual([...ALL_WILDCARD_PERMISSIONS].sort());
   });
 
-  it('member holds everything but root-key management', () => {
+  it('member holds everything but root-key management and changing webhook endpoints (reading them is allowed)', () => {
     const member = permissionsOfRole('member');
-    expect([...member].filter((p) => p.startsWith('rootkey.'))).toEqual([]);
-    expect([...member].sort()).toEqual(ALL_WILDCARD_PERMISSIONS.filter((p) => !p.startsWith('rootkey.')).sort());
+    const adminOnly = (p: string) => p.startsWith('rootkey.') || (p.startsWith('webhook.') && p !== 'webhook.*.read_webhook');
+    expect([...member].filter(adminOnly)).toEqual([]);
+    expect(member.has('webhook.*.read_webhook')).toBe(true);
+    expect([...member].sort()).toEqual(ALL_WILDCARD_PERMISSIONS.filter((p) => !adminOnly(p)).sort());
   });
 
   it('read_only holds every read and nothing that changes state or reveals a key', () => {

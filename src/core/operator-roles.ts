@@ -13,7 +13,7 @@ export type OperatorRole = (typeof OPERATOR_ROLES)[number];
  * - read: reads nothing secret;
  * - write: changes the workspace's objects (verifying and limiting count usage, so they change state too);
  * - secret: reveals a key's plaintext (decrypt_key): not a read_only operator's to see;
- * - root_keys: root-key management, which hands out credentials: admins only.
+ * - root_keys: root-key and webhook-endpoint management, which hand out credentials: admins only.
  */
 type Kind = 'read' | 'write' | 'secret' | 'root_keys';
 
@@ -62,6 +62,11 @@ export const PERMISSION_KINDS: Readonly<Record<string, Kind>> = {
   'rootkey.*.read_root_key': 'root_keys',
   'rootkey.*.update_root_key': 'root_keys',
   'rootkey.*.delete_root_key': 'root_keys',
+  // An endpoint sends the workspace's events to a URL of its creator's choosing and holds a signing secret: admins only, as root keys.
+  'webhook.*.create_webhook': 'root_keys',
+  'webhook.*.read_webhook': 'read',
+  'webhook.*.update_webhook': 'root_keys',
+  'webhook.*.delete_webhook': 'root_keys',
 };
 
 const KINDS_OF_ROLE: Record<OperatorRole, readonly Kind[]> = {

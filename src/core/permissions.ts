@@ -275,6 +275,17 @@ const TUPLE_TYPES: Record<string, TupleType> = {
       delete_root_key: { allows: 'Revoke root keys (rootKeys.revokeRootKey).' },
     },
   },
+  // Keyward-only: webhook endpoints and their deliveries (docs/decisions/0019-webhooks-from-the-audit-write.md).
+  webhook: {
+    actions: {
+      create_webhook: { allows: 'Create webhook endpoints; the signing secret is in that answer only (webhooks.createEndpoint).' },
+      read_webhook: {
+        allows: 'List webhook endpoints, never their secrets, and their deliveries (webhooks.listEndpoints, webhooks.listDeliveries).',
+      },
+      update_webhook: { allows: 'Change webhook endpoints and send a delivery again (webhooks.updateEndpoint, webhooks.redeliver).' },
+      delete_webhook: { allows: 'Delete webhook endpoints and their deliveries (webhooks.deleteEndpoint).' },
+    },
+  },
 };
 
 /** The URN permissions some check accepts, with placeholders in angle brackets. */

@@ -49,6 +49,8 @@ export const ERROR_HTTP: Record<ErrorCode, { status: number; title: string; type
   ratelimit_override_not_found: { status: 404, title: 'Not Found', type: 'unkey/data/ratelimit_override_not_found' },
   migration_not_found: { status: 404, title: 'Not Found', type: 'unkey/data/migration_not_found' },
   root_key_id_not_found: { status: 404, title: 'Not Found', type: 'keyward/data/root_key_not_found' },
+  webhook_endpoint_not_found: { status: 404, title: 'Not Found', type: 'keyward/data/webhook_endpoint_not_found' },
+  webhook_delivery_not_found: { status: 404, title: 'Not Found', type: 'keyward/data/webhook_delivery_not_found' },
   request_timeout: { status: 408, title: 'Request Timeout', type: 'user/bad_request/request_timeout' },
   identity_already_exists: { status: 409, title: 'Conflicting Resource', type: 'unkey/data/identity_already_exists' },
   permission_already_exists: { status: 409, title: 'Conflicting Resource', type: 'unkey/data/permission_already_exists' },

@@ -5,6 +5,8 @@ import type { Logger as Pino } from 'pino';
 
 /** How often the jobs run: credit refills, usage write-back, the change log's pruning. */
 const JOBS_INTERVAL_MS = 30_000;
+/** How often the webhook outbox is read for due deliveries: an event waits about this long before its first attempt. */
+const WEBHOOK_POLL_MS = 1_000;
 
 /**
  * How a background task's failure is told: a database that does not answer is one throttled warning for every caller
@@ -18,7 +20,7 @@ export function reportFailure(log: Pino, databaseFailures: ThrottledWarning, wha
 }
 
 /**
- * The node's timers: the jobs, the analytics pruning, the change-log reads and the registry heartbeat. None keeps the
+ * The node's timers: the jobs, the analytics pruning, the change-log reads, the registry heartbeat and the webhook outbox. None keeps the
  * process alive (unref). Returns what stops them all.
  */
 export function startBackgroundJobs(jobs: {
@@ -26,6 +28,7 @@ export function startBackgroundJobs(jobs: {
   pruneAnalytics: () => Promise<unknown>;
   catchUp: () => void;
   heartbeat: () => Promise<unknown>;
+  deliverWebhooks: () => Promise<unknown>;
   invalidationPollMs: number;
   nodeHeartbeatMs: number;
   log: Pino;
@@ -39,6 +42,7 @@ export function startBackgroundJobs(jobs: {
     setInterval(() => void jobs.runJobs().catch(reportFailure(log, databaseFailures, 'background job')), JOBS_INTERVAL_MS),
     setInterval(jobs.catchUp, jobs.invalidationPollMs),
     setInterval(() => void jobs.heartbeat(), jobs.nodeHeartbeatMs),
+    setInterval(() => void jobs.deliverWebhooks().catch(reportFailure(log, databaseFailures, 'webhook delivery')), WEBHOOK_POLL_MS),
   ];
   for (const timer of [...timeouts, ...intervals]) timer.unref();
   return () => {

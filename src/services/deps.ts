@@ -49,6 +49,8 @@ export interface ServiceDeps {
   nodes?: NodeRegistry;
   /** KEYWARD_LEAK_REPORT_KEYS and KEYWARD_LEAK_REPORT_TOKENS_PER_MINUTE; null or absent: leak reports are not received. */
   leakReports?: LeakReportSettings | null;
+  /** KEYWARD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: endpoints may name loopback, private and reserved addresses; absent: off. */
+  webhookAllowPrivateAddresses?: boolean;
 }
 
 /**

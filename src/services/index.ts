@@ -19,6 +19,7 @@ import type { NodeRegistry } from './node-registry.js';
 import { VaultStatusService } from './vault-status.js';
 import { WorkspaceSettingsService } from './workspace-settings.js';
 import { LeakReportService } from './leak-reports/service.js';
+import { WebhookService } from './webhooks.js';
 
 export interface Services {
   apis: ApiService;
@@ -52,6 +53,8 @@ export interface Services {
   nodes: NodeRegistry | null;
   /** Leak reports in GitHub's secret-scanning partner protocol; null without KEYWARD_LEAK_REPORT_KEYS (no endpoint). */
   leakReports: LeakReportService | null;
+  /** Keyward-only webhook endpoints and their delivery log. */
+  webhooks: WebhookService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -83,5 +86,6 @@ export function createServices(deps: ServiceDeps): Services {
     vaultStatus: new VaultStatusService(deps),
     nodes: deps.nodes ?? null,
     leakReports: deps.leakReports ? new LeakReportService(deps, deps.leakReports) : null,
+    webhooks: new WebhookService(deps),
   };
 }

@@ -17,3 +17,7 @@ export const permissionNotFound = (permission: string) =>
 export const roleNotFound = (role: string) => new KeywardError('role_not_found', `Role '${role}' was not found.`);
 export const rootKeyNotFound = (rootKeyId: string) =>
   new KeywardError('root_key_id_not_found', `The root key '${rootKeyId}' was not found.`);
+export const webhookEndpointNotFound = (endpointId: string) =>
+  new KeywardError('webhook_endpoint_not_found', `The webhook endpoint '${endpointId}' was not found.`);
+export const webhookDeliveryNotFound = (deliveryId: string) =>
+  new KeywardError('webhook_delivery_not_found', `The webhook delivery '${deliveryId}' was not found.`);

@@ -23,6 +23,7 @@ import type { ChangeLogOps } from './change-log.js';
 import type { OperatorOps } from './operators.js';
 import type { NodeOps } from './nodes.js';
 import type { LeakOps } from './leaks.js';
+import type { WebhookOps } from './webhooks.js';
 
 export type * from './shared.js';
 export type * from './workspaces.js';
@@ -40,6 +41,7 @@ export type * from './change-log.js';
 export type * from './operators.js';
 export type * from './nodes.js';
 export type * from './leaks.js';
+export type * from './webhooks.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -59,7 +61,8 @@ export interface StoreOps
     ChangeLogOps,
     OperatorOps,
     NodeOps,
-    LeakOps {}
+    LeakOps,
+    WebhookOps {}
 
 export interface Store extends StoreOps {
   readonly engine: Engine;

@@ -57,6 +57,12 @@ import listRootKeyPermissions from './root-keys/list-permissions.js';
 import listRootKeys from './root-keys/list-root-keys.js';
 import revokeRootKey from './root-keys/revoke-root-key.js';
 import updateRootKey from './root-keys/update-root-key.js';
+import createWebhookEndpoint from './webhooks/create-endpoint.js';
+import deleteWebhookEndpoint from './webhooks/delete-endpoint.js';
+import listWebhookDeliveries from './webhooks/list-deliveries.js';
+import listWebhookEndpoints from './webhooks/list-endpoints.js';
+import redeliverWebhook from './webhooks/redeliver.js';
+import updateWebhookEndpoint from './webhooks/update-endpoint.js';
 
 /** Every operation the server answers. Add a route file, then list it here. */
 export const ROUTES: OperationRoute[] = [
@@ -118,4 +124,10 @@ export const ROUTES: OperationRoute[] = [
   listRootKeyPermissions,
   getVerificationAnalytics,
   getRatelimitAnalytics,
+  createWebhookEndpoint,
+  listWebhookEndpoints,
+  updateWebhookEndpoint,
+  deleteWebhookEndpoint,
+  listWebhookDeliveries,
+  redeliverWebhook,
 ] as OperationRoute[];

@@ -19,11 +19,12 @@ import { rbacSql } from './rbac.js';
 import { rootKeySql } from './root-keys.js';
 import type { Executor } from './shared.js';
 import { usageSql } from './usage.js';
+import { queueWebhookEvents, webhookSql } from './webhooks.js';
 import { workspaceSql } from './workspaces.js';
 
 /**
  * Every area's SQL over one executor: the store's connection, or one transaction. Object.assign rather than an
- * object literal of eleven spreads: V8 builds that literal on a slow path, about 250 us per call against 5 us,
+ * object literal of many spreads: V8 builds that literal on a slow path, about 250 us per call against 5 us,
  * and every transaction calls this.
  */
 function sqlOps(db: Executor, dialect: SqlDialect): StoreOps {
@@ -44,6 +45,7 @@ function sqlOps(db: Executor, dialect: SqlDialect): StoreOps {
     operatorSql(db),
     nodeSql(db),
     leakSql(db),
+    webhookSql(db, dialect),
   );
 }
 
@@ -63,7 +65,11 @@ function sqlStore({ db: kysely, dialect, sqlite, health }: OpenedDatabase): Stor
         for (const change of logged) changes.push({ change, at });
       };
       const result = await work(tx);
-      if (audit.length > 0) await appendAuditChain(trx, audit);
+      if (audit.length > 0) {
+        await appendAuditChain(trx, audit);
+        // The webhook events these records make are queued in the same transaction (docs/decisions/0019).
+        await queueWebhookEvents(trx, audit);
+      }
       if (changes.length > 0) await insertChanges(trx, changes);
       return result;
     });

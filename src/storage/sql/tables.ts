@@ -188,6 +188,36 @@ export interface Tables {
     chain_seq: number | null;
     chain_hash: string | null;
   };
+  /** Migration 0012: a workspace's webhook endpoints; `event_types` is a JSON array (empty: every type). */
+  webhook_endpoints: {
+    id: string;
+    workspace_id: string;
+    url: string;
+    description: string | null;
+    secret: string;
+    event_types: string;
+    enabled: number;
+    created_at: number;
+    updated_at: number | null;
+  };
+  /** Migration 0012: the outbox and delivery log, one row per (event, endpoint). */
+  webhook_deliveries: {
+    id: string;
+    workspace_id: string;
+    endpoint_id: string;
+    event_type: string;
+    payload: string;
+    status: string;
+    attempts: number;
+    next_attempt_at: number;
+    give_up_at: number;
+    created_at: number;
+    last_attempt_at: number | null;
+    last_status_code: number | null;
+    last_error: string | null;
+    last_duration_ms: number | null;
+    delivered_at: number | null;
+  };
   audit_chain_heads: { workspace_id: string; seq: number; hash: string; last_id: string | null };
   /** Migration 0005; `seq` is numbered by the database. */
   change_log: { seq: Generated<number>; at: number; kind: string; workspace_id: string | null; hash: string | null };

@@ -17,6 +17,7 @@ import { rbacCases } from './rbac.suite.js';
 import { rootKeyCases } from './root-keys.suite.js';
 import { transactionCases } from './transactions.suite.js';
 import { usageCases } from './usage.suite.js';
+import { webhookCases } from './webhooks.suite.js';
 import { workspaceCases } from './workspaces.suite.js';
 
 export type { OpenedStore } from './fixtures.js';
@@ -47,6 +48,7 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
     operatorCases(suite);
     nodeCases(suite);
     leakCases(suite);
+    webhookCases(suite);
     transactionCases(suite);
     pingCases(suite);
   });

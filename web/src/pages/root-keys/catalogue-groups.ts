@@ -9,6 +9,7 @@ const AREAS: Record<string, string> = {
   identity: 'Identities',
   audit: 'Audit log',
   rootkey: 'Root keys',
+  webhook: 'Webhooks',
 };
 
 /** A catalogue entry with a placeholder (`<apiId>`, `<workspaceId>`) is a form to fill in, not a permission to tick. */
