@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { EncryptedKeyRecord, KeyListQuery, KeyOps, KeyPatch, KeyRecord, Meta, NewKeyRow, NewRatelimit } from '../store.js';
 import type { SqlDialect } from './dialect.js';
 import { replaceRatelimits } from './ratelimits.js';
@@ -125,23 +125,25 @@ export function newKeyValues(row: NewKeyRow, pendingMigrationId: string | null):
 
 export function keySql(db: Executor, dialect: SqlDialect): KeyOps {
   const keySelect = keySelectSql(dialect);
+  /** A key lookup of the verify path: its text kept prepared (dialect.ts, keepPrepared), its one row read. */
+  const findOne = async (query: RawBuilder<KeyRow>): Promise<KeyRecord | undefined> => {
+    const compiled = query.compile(db);
+    dialect.keepPrepared(compiled.sql);
+    const { rows } = await db.executeQuery(compiled);
+    return rows[0] ? keyFromRow(rows[0]) : undefined;
+  };
   const ops: KeyOps = {
     async insertKey(row: NewKeyRow): Promise<void> {
       await db.insertInto('keys').values(newKeyValues(row, null)).execute();
     },
 
     async findKey(workspaceId: string, keyId: string): Promise<KeyRecord | undefined> {
-      const { rows } =
-        await sql<KeyRow>`${sql.raw(keySelect)} AND k.id = ${boundText(keyId)} AND k.workspace_id = ${boundText(workspaceId)}`.execute(db);
-      return rows[0] ? keyFromRow(rows[0]) : undefined;
+      return findOne(sql<KeyRow>`${sql.raw(keySelect)} AND k.id = ${boundText(keyId)} AND k.workspace_id = ${boundText(workspaceId)}`);
     },
 
     async findKeyByHash(workspaceId: string, hash: string): Promise<KeyRecord | undefined> {
       // Both in the WHERE clause (the keys_workspace_hash index): another workspace's key with this hash is never read.
-      const { rows } = await sql<KeyRow>`${sql.raw(keySelect)} AND k.workspace_id = ${boundText(workspaceId)} AND k.hash = ${boundText(
-        hash,
-      )}`.execute(db);
-      return rows[0] ? keyFromRow(rows[0]) : undefined;
+      return findOne(sql<KeyRow>`${sql.raw(keySelect)} AND k.workspace_id = ${boundText(workspaceId)} AND k.hash = ${boundText(hash)}`);
     },
 
     async listKeys(q: KeyListQuery): Promise<KeyRecord[]> {

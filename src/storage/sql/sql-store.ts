@@ -36,7 +36,7 @@ function sqlOps(db: Executor, dialect: SqlDialect): StoreOps {
     keyMigrationSql(db, dialect),
     rbacSql(db),
     ratelimitSql(db, dialect),
-    creditSql(db),
+    creditSql(db, dialect),
     usageSql(db),
     auditSql(db),
     changeLogSql(db),
