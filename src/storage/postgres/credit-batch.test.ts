@@ -1,11 +1,10 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId } from '../../core/ids.js';
-import { generateKey } from '../../core/key-format.js';
 import { migratedPostgresSchema } from '../../../test/harness.js';
 import { creditSql } from '../sql/credits.js';
 import { openSqlStore } from '../sql/sql-store.js';
 import type { Spend, SpendCondition, Store } from '../store.js';
+import { insertApi, insertWorkspace, keyRow } from '../suite/fixtures.js';
 import { PostgresCreditBatch } from './credit-batch.js';
 import { openPostgres } from './open.js';
 
@@ -23,21 +22,8 @@ describe('credit spends of one key on PostgreSQL commit in groups (credit-batch.
     ({ url, drop } = await migratedPostgresSchema());
     store = await openSqlStore(url);
     opened = openPostgres(url);
-    workspaceId = newId('workspace');
-    apiId = newId('api');
-    await store.insertWorkspace({ id: workspaceId, name: 'w', enabled: true, createdAt: 0 });
-    await store.insertApi({
-      id: apiId,
-      workspaceId,
-      name: 'a',
-      deleteProtection: false,
-      storeEncryptedKeys: false,
-      ipWhitelist: null,
-      defaultPrefix: null,
-      defaultByteLength: 16,
-      createdAt: 0,
-      updatedAt: null,
-    });
+    workspaceId = await insertWorkspace(store);
+    apiId = (await insertApi(store, workspaceId)).id;
   });
   afterAll(async () => {
     await opened.db.destroy();
@@ -46,25 +32,9 @@ describe('credit spends of one key on PostgreSQL commit in groups (credit-batch.
   });
 
   async function keyWith(remaining: number): Promise<string> {
-    const id = newId('key');
-    const key = generateKey(16, null);
-    await store.insertKey({
-      id,
-      workspaceId,
-      apiId,
-      hash: key.hash,
-      start: key.start,
-      prefix: null,
-      name: null,
-      identityId: null,
-      meta: null,
-      enabled: true,
-      expires: null,
-      remaining,
-      refill: null,
-      createdAt: 0,
-    });
-    return id;
+    const row = keyRow(workspaceId, apiId, { remaining });
+    await store.insertKey(row);
+    return row.id;
   }
 
   /** A batch over its own pool, counting the spends it sent as single statements. */

@@ -19,8 +19,7 @@ const lockedStandingSql = (keyId: string) =>
 /** Whether a spend may be charged against `key` as it stands: the same condition as the single statement (sql/credits.ts). */
 function chargeable(key: KeyStanding | undefined, cost: number, condition: SpendCondition): key is KeyStanding & { remaining: number } {
   return (
-    key !== undefined &&
-    key.live &&
+    key?.live === true &&
     key.enabled &&
     (key.expires === null || key.expires >= condition.now) &&
     (key.updatedAt ?? -1) === (condition.updatedAt ?? -1) &&

@@ -1,9 +1,8 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { newId } from '../../core/ids.js';
-import { generateKey } from '../../core/key-format.js';
 import { freshDatabase } from '../../../test/harness.js';
 import type { Store } from '../store.js';
+import { insertApi, insertWorkspace, keyRow } from '../suite/fixtures.js';
 import { openSqlStore } from './sql-store.js';
 
 const KEYS = 1_000;
@@ -29,41 +28,13 @@ describe('the verify lookup on an analyzed SQLite store (bench/RESULTS.md, "Roun
     const { url, drop } = await freshDatabase('sqlite');
     let store = await openSqlStore(url);
     try {
-      const workspaceId = newId('workspace');
-      const apiId = newId('api');
-      await store.insertWorkspace({ id: workspaceId, name: 'w', enabled: true, createdAt: 0 });
-      await store.insertApi({
-        id: apiId,
-        workspaceId,
-        name: 'a',
-        deleteProtection: false,
-        storeEncryptedKeys: false,
-        ipWhitelist: null,
-        defaultPrefix: null,
-        defaultByteLength: 16,
-        createdAt: 0,
-        updatedAt: null,
-      });
+      const workspaceId = await insertWorkspace(store);
+      const { id: apiId } = await insertApi(store, workspaceId);
       const hashes: string[] = [];
       for (let i = 0; i < KEYS; i++) {
-        const key = generateKey(16, null);
-        hashes.push(key.hash);
-        await store.insertKey({
-          id: newId('key'),
-          workspaceId,
-          apiId,
-          hash: key.hash,
-          start: key.start,
-          prefix: null,
-          name: null,
-          identityId: null,
-          meta: null,
-          enabled: true,
-          expires: null,
-          remaining: null,
-          refill: null,
-          createdAt: 0,
-        });
+        const row = keyRow(workspaceId, apiId);
+        hashes.push(row.hash);
+        await store.insertKey(row);
       }
       const before = await lookupCost(store, workspaceId, hashes);
 
