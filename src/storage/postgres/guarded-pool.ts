@@ -1,6 +1,7 @@
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
 import { databaseUnavailableCause } from '../../core/database-unavailable.js';
+import type { NamedStatements } from './named-statements.js';
 
 /**
  * Whether PostgreSQL answers, as the pool sees it (no query of its own): a connection made or a statement answered
@@ -31,12 +32,15 @@ class GuardedClient implements PostgresPoolClient {
   constructor(
     private readonly client: pg.PoolClient,
     private readonly health: DatabaseHealth,
+    private readonly statements: NamedStatements,
   ) {}
 
   // biome-ignore lint/suspicious/noExplicitAny: Kysely's PostgresPoolClient.query signature
   query(sql: any, parameters?: any): any {
     if (this.broken) return Promise.reject(new Error(`database connection lost: ${this.broken.message}`, { cause: this.broken }));
-    return this.client.query(sql, parameters).then(
+    const name = typeof sql === 'string' ? this.statements.nameOf(sql) : undefined;
+    const sent = name === undefined ? this.client.query(sql, parameters) : this.client.query({ name, text: sql, values: parameters });
+    return sent.then(
       (result) => {
         this.health.saw(true);
         return result;
@@ -61,9 +65,9 @@ class GuardedClient implements PostgresPoolClient {
 
 /**
  * The pool Kysely draws from: pg's, with each client wrapped once (Kysely keys its connections by client object)
- * and the outcome of every connection attempt told to `health`.
+ * and the outcome of every connection attempt told to `health`; the texts in `statements` are sent under their names.
  */
-export function guardedPool(pool: pg.Pool, health: DatabaseHealth): PostgresPool {
+export function guardedPool(pool: pg.Pool, health: DatabaseHealth, statements: NamedStatements): PostgresPool {
   const guarded = new WeakMap<pg.PoolClient, GuardedClient>();
   return {
     connect: async () => {
@@ -76,7 +80,7 @@ export function guardedPool(pool: pg.Pool, health: DatabaseHealth): PostgresPool
       }
       let wrapper = guarded.get(client);
       if (!wrapper) {
-        wrapper = new GuardedClient(client, health);
+        wrapper = new GuardedClient(client, health, statements);
         guarded.set(client, wrapper);
       }
       return wrapper;

@@ -3,8 +3,9 @@ import pg from 'pg';
 import type { OpenedDatabase, SqlDialect } from '../sql/dialect.js';
 import type { Tables } from '../sql/tables.js';
 import { DatabaseHealth, guardedPool } from './guarded-pool.js';
+import { NamedStatements } from './named-statements.js';
 
-const postgresDialect: SqlDialect = {
+const postgresDialect = (statements: NamedStatements): SqlDialect => ({
   engine: 'postgres',
   jsonArrayAgg: (expr) => `json_agg(${expr})`,
   jsonObject: (fields) =>
@@ -14,7 +15,8 @@ const postgresDialect: SqlDialect = {
   isUniqueViolation: (error) => typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505',
   currentSchema: async (db) => (await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db)).rows[0]?.schema,
   withMigrationLock: (work) => work(),
-};
+  keepPrepared: (text) => statements.keep(text),
+});
 
 /** How long the server's connections may take (KEYWARD_DATABASE_*_TIMEOUT_MS), and who hears about lost ones. */
 export interface PostgresOptions {
@@ -65,6 +67,7 @@ export function openPostgres(url: string, options?: PostgresOptions): OpenedData
   const health = new DatabaseHealth(options?.onHealthChange);
   // pg-pool has already dropped the client; the next checkout opens a new connection.
   pool.on('error', (error) => options?.failures?.report(error));
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: guardedPool(pool, health) }) });
-  return { db, dialect: postgresDialect, health };
+  const statements = new NamedStatements();
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: guardedPool(pool, health, statements) }) });
+  return { db, dialect: postgresDialect(statements), health };
 }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { MAX_COUNT } from '../../core/bounds.js';
 import { monthlyRefillDaysOn, startOfUtcDay } from '../../core/refill.js';
 import type { CreditOperation, CreditOps, KeyStanding, Spend, SpendCondition } from '../store.js';
+import type { SqlDialect } from './dialect.js';
 import { bool, num, type Executor } from './shared.js';
 
 /**
@@ -45,7 +46,7 @@ export function standingFrom(row: StandingRow | undefined): KeyStanding | undefi
   };
 }
 
-export function creditSql(db: Executor): CreditOps {
+export function creditSql(db: Executor, dialect: SqlDialect): CreditOps {
   return {
     async changeCredits(keyId: string, operation: CreditOperation, value: number): Promise<number | undefined> {
       const remaining =
@@ -69,7 +70,10 @@ export function creditSql(db: Executor): CreditOps {
     },
 
     async spendCredits(keyId: string, cost: number, condition: SpendCondition): Promise<Spend> {
-      const { rows } = await spendCreditsSql(keyId, cost, condition).execute(db);
+      // Run on every verification of a key with credits: kept prepared (dialect.ts, keepPrepared).
+      const spend = spendCreditsSql(keyId, cost, condition).compile(db);
+      dialect.keepPrepared(spend.sql);
+      const { rows } = await db.executeQuery(spend);
       if (rows[0]) return { charged: true, remaining: Number(rows[0].remaining) };
       const standing = await keyStandingSql(keyId).execute(db);
       return { charged: false, key: standingFrom(standing.rows[0]) };

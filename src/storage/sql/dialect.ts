@@ -22,6 +22,11 @@ export interface SqlDialect {
   currentSchema(db: Kysely<any>): Promise<string | undefined>;
   /** Runs `work` while no other process migrates the same database (PostgreSQL: Kysely's advisory lock suffices). */
   withMigrationLock<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * A statement text run on every verification, to be parsed and planned once per connection rather than once per call
+   * (PostgreSQL: sent as a named statement, postgres/named-statements.ts; SQLite keeps every statement prepared).
+   */
+  keepPrepared(text: string): void;
 }
 
 export interface OpenedDatabase {

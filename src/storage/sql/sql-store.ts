@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { PostgresCreditBatch } from '../postgres/credit-batch.js';
 import { SqliteCreditBatch } from '../sqlite/credit-batch.js';
 import type { AuditEntry, Change, Store, StoreOps } from '../store.js';
 import { apiSql } from './apis.js';
@@ -38,7 +39,7 @@ function sqlOps(db: Executor, dialect: SqlDialect): StoreOps {
     keyMigrationSql(db, dialect),
     rbacSql(db),
     ratelimitSql(db, dialect),
-    creditSql(db),
+    creditSql(db, dialect),
     usageSql(db),
     auditSql(db),
     changeLogSql(db),
@@ -73,12 +74,14 @@ function sqlStore({ db: kysely, dialect, sqlite, health }: OpenedDatabase): Stor
       if (changes.length > 0) await insertChanges(trx, changes);
       return result;
     });
-  const credits = sqlite && new SqliteCreditBatch(kysely, sqlite);
+  const credits = sqlite
+    ? new SqliteCreditBatch(kysely, sqlite)
+    : new PostgresCreditBatch(kysely, dialect, (keyId, cost, condition) => ops.spendCredits(keyId, cost, condition));
   return {
     ...ops,
     engine: dialect.engine,
-    /** On SQLite, concurrent spends commit together (sqlite/credit-batch.ts); PostgreSQL commits each on its own connection. */
-    spendCredits: credits ? (keyId, cost, condition) => credits.charge(keyId, cost, condition) : ops.spendCredits,
+    /** Concurrent spends commit together: on SQLite all of them (sqlite/credit-batch.ts), on PostgreSQL those of one key (postgres/credit-batch.ts). */
+    spendCredits: (keyId, cost, condition) => credits.charge(keyId, cost, condition),
     /** One transaction per flush: thousands of single-row updates commit once instead of thousands of times. */
     recordKeyUsage: (usage) => transaction((tx) => tx.recordKeyUsage(usage)),
     /** One transaction per flush, as recordKeyUsage. */

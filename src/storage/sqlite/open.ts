@@ -17,6 +17,8 @@ const sqliteDialect: SqlDialect = {
     typeof error === 'object' && error !== null && String((error as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT'),
   currentSchema: async () => undefined,
   withMigrationLock: (work) => work(),
+  // Every statement is kept prepared already (statement-cache.ts).
+  keepPrepared: () => undefined,
 };
 
 /**

@@ -72,6 +72,30 @@ export function creditCases(suite: StoreSuite): void {
       expect(await left(store.spendCredits(costly.id, 0, UNCHANGED))).toBe(0);
     });
 
+    it('concurrent spends of mixed costs and conditions on one key are each decided, in order, on what the ones before left', async () => {
+      const { workspaceId, apiId } = await fixture();
+      const row = await newKey(workspaceId, apiId, { remaining: 10 });
+      const outcomes = await Promise.all([
+        store.spendCredits(row.id, 4, UNCHANGED),
+        store.spendCredits(row.id, 4, UNCHANGED),
+        store.spendCredits(row.id, 4, UNCHANGED),
+        store.spendCredits(row.id, 1, UNCHANGED),
+        store.spendCredits(row.id, 1, { now: NOW, updatedAt: NOW + 1 }),
+        store.spendCredits(row.id, 1, UNCHANGED),
+      ]);
+      const stands = (remaining: number) => ({ live: true, enabled: true, expires: null, remaining, updatedAt: null });
+      expect(outcomes).toEqual([
+        { charged: true, remaining: 6 },
+        { charged: true, remaining: 2 },
+        { charged: false, key: stands(2) },
+        { charged: true, remaining: 1 },
+        // Decided on a record the key no longer matches: refused, whatever the balance.
+        { charged: false, key: stands(1) },
+        { charged: true, remaining: 0 },
+      ]);
+      expect(await store.readCredits(row.id)).toBe(0);
+    });
+
     it('spendCredits charges nothing once the key is deleted, disabled, expired at `now`, changed, or of a deleted API; it reports the key as it is', async () => {
       const { workspaceId, apiId } = await fixture();
       const key = (fields: Partial<NewKeyRow> = {}, api = apiId) => newKey(workspaceId, api, { remaining: 10, ...fields });

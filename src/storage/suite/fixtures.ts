@@ -33,6 +33,32 @@ export function keyRow(workspaceId: string, apiId: string, fields: Partial<NewKe
   };
 }
 
+/** Inserts a workspace and returns its id. */
+export async function insertWorkspace(ops: StoreOps, enabled = true): Promise<string> {
+  const id = newId('workspace', NOW);
+  await ops.insertWorkspace({ id, name: 'conformance', enabled, createdAt: NOW });
+  return id;
+}
+
+/** Inserts an API of `workspaceId` without delete protection, whitelist or encrypted keys. */
+export async function insertApi(ops: StoreOps, workspaceId: string): Promise<ApiRecord> {
+  const api: ApiRecord = {
+    id: newId('api', NOW),
+    workspaceId,
+    name: 'conformance api',
+    deleteProtection: false,
+    storeEncryptedKeys: false,
+    ipWhitelist: null,
+    leakPolicy: 'disable',
+    defaultPrefix: 'cf',
+    defaultByteLength: 24,
+    createdAt: NOW,
+    updatedAt: null,
+  };
+  await ops.insertApi(api);
+  return api;
+}
+
 type RootKeyRow = Parameters<StoreOps['insertRootKey']>[0];
 
 /** A root key row with a fresh secret, no name, no permissions and no expiry unless `fields` says otherwise. */
@@ -99,29 +125,8 @@ export function openStoreSuite(open: () => Promise<OpenedStore>): StoreSuite {
     }
   }
 
-  async function newWorkspace(ops: StoreOps = current(), enabled = true): Promise<string> {
-    const id = newId('workspace', NOW);
-    await ops.insertWorkspace({ id, name: 'conformance', enabled, createdAt: NOW });
-    return id;
-  }
-
-  async function newApi(workspaceId: string, ops: StoreOps = current()): Promise<ApiRecord> {
-    const api: ApiRecord = {
-      id: newId('api', NOW),
-      workspaceId,
-      name: 'conformance api',
-      deleteProtection: false,
-      storeEncryptedKeys: false,
-      ipWhitelist: null,
-      leakPolicy: 'disable',
-      defaultPrefix: 'cf',
-      defaultByteLength: 24,
-      createdAt: NOW,
-      updatedAt: null,
-    };
-    await ops.insertApi(api);
-    return api;
-  }
+  const newWorkspace = (ops: StoreOps = current(), enabled = true) => insertWorkspace(ops, enabled);
+  const newApi = (workspaceId: string, ops: StoreOps = current()) => insertApi(ops, workspaceId);
 
   async function newKey(
     workspaceId: string,
