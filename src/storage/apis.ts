@@ -1,5 +1,7 @@
 /** APIs: the containers of keys, and their settings. */
 
+import type { KeyFormat } from '../core/key-format.js';
+
 /** The API settings apiSettings.updateSettings can change; absent fields are left alone. */
 export interface ApiSettingsChange {
   deleteProtection?: boolean;
@@ -8,6 +10,8 @@ export interface ApiSettingsChange {
   /** keys.createKey's prefix and byte length when the request has none; null removes them. */
   defaultPrefix?: string | null;
   defaultByteLength?: number | null;
+  /** How the API's new keys are made (src/core/key-format.ts). */
+  keyFormat?: KeyFormat;
 }
 
 export interface ApiRecord {
@@ -18,6 +22,8 @@ export interface ApiRecord {
   storeEncryptedKeys: boolean;
   defaultPrefix: string | null;
   defaultByteLength: number | null;
+  /** How the API's new keys are made: `checksummed` for APIs created since migration 0010, `base58` for older ones. */
+  keyFormat: KeyFormat;
   /** Addresses and CIDR ranges allowed to verify this API's keys; null: any client. */
   ipWhitelist: string[] | null;
   createdAt: number;

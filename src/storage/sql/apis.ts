@@ -1,3 +1,4 @@
+import type { KeyFormat } from '../../core/key-format.js';
 import type { ApiListQuery, ApiOps, ApiRecord, ApiSettingsChange } from '../store.js';
 import { bool, num, pageAfter, parseJson, toJson, type Executor } from './shared.js';
 import type { Tables } from './tables.js';
@@ -11,6 +12,7 @@ function apiFromRow(row: Tables['apis']): ApiRecord {
     storeEncryptedKeys: bool(row.store_encrypted_keys),
     defaultPrefix: row.default_prefix,
     defaultByteLength: row.default_byte_length,
+    keyFormat: row.key_format as KeyFormat,
     ipWhitelist: parseJson<string[]>(row.ip_whitelist),
     createdAt: Number(row.created_at),
     updatedAt: num(row.updated_at),
@@ -30,6 +32,7 @@ export function apiSql(db: Executor): ApiOps {
           store_encrypted_keys: api.storeEncryptedKeys ? 1 : 0,
           default_prefix: api.defaultPrefix,
           default_byte_length: api.defaultByteLength,
+          key_format: api.keyFormat,
           ip_whitelist: toJson(api.ipWhitelist),
           created_at: api.createdAt,
           updated_at: api.updatedAt,
@@ -89,6 +92,7 @@ export function apiSql(db: Executor): ApiOps {
       if (settings.ipWhitelist !== undefined) values.ip_whitelist = toJson(settings.ipWhitelist);
       if (settings.defaultPrefix !== undefined) values.default_prefix = settings.defaultPrefix;
       if (settings.defaultByteLength !== undefined) values.default_byte_length = settings.defaultByteLength;
+      if (settings.keyFormat !== undefined) values.key_format = settings.keyFormat;
       await db.updateTable('apis').set(values).where('id', '=', apiId).where('workspace_id', '=', workspaceId).execute();
     },
   };

@@ -67,6 +67,8 @@ export interface Tables {
     store_encrypted_keys: number;
     default_prefix: string | null;
     default_byte_length: number | null;
+    /** 'checksummed' | 'base58' (migration 0010). */
+    key_format: string;
     ip_whitelist: string | null;
     created_at: number;
     updated_at: number | null;

@@ -115,6 +115,7 @@ export function openStoreSuite(open: () => Promise<OpenedStore>): StoreSuite {
       ipWhitelist: null,
       defaultPrefix: 'cf',
       defaultByteLength: 24,
+      keyFormat: 'base58',
       createdAt: NOW,
       updatedAt: null,
     };

@@ -78,7 +78,8 @@ describe.each(['sqlite', 'postgres'] as const)('0003_key_hash_per_workspace on %
             created_at: 1,
             updated_at: null,
             deleted_at: null,
-          })
+            // The schema of 0002 has no key_format (migration 0010).
+          } as Tables['apis'])
           .execute();
       }
       const rows = [
