@@ -30,7 +30,7 @@ export const DeleteApiBody = RequestObject({ apiId: ApiIdField });
 /** How an API's new keys are made (README, "Key format"). */
 const KeyFormatField = (description: string) => StringEnum(KEY_FORMATS, { description });
 const KEY_FORMAT_DESCRIPTION =
-  'How keys.createKey and keys.rerollKey make this API\'s keys: `checksummed` (`[<prefix>_]kw0<base62 body><6-character base62 CRC-32 ' +
+  "How keys.createKey and keys.rerollKey make this API's keys: `checksummed` (`[<prefix>_]kw0<base62 body><6-character base62 CRC-32 " +
   'of the body>`, recognisable by secret scanners; the default for APIs created since this setting exists) or `base58` ' +
   "(`[<prefix>_]<base58>`, Unkey's format). Keys of either format verify whatever the setting.";
 

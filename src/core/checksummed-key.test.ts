@@ -6,7 +6,7 @@ import { generateKey } from './key-format.js';
 const SCANNER_PATTERN = /^(?:[A-Za-z0-9_]{1,16}_)?kw0[0-9A-Za-z]{28,349}$/;
 
 describe('checksummed keys', () => {
-  it('CRC-32 is zlib\'s', () => {
+  it("CRC-32 is zlib's", () => {
     for (const text of ['', 'a', '123456789', 'AbCdEfGhIjKlMnOpQrStUv', 'x'.repeat(343)]) {
       expect(crc32(text)).toBe(zlibCrc32(text));
     }

@@ -54,7 +54,8 @@ export class KeyService {
       // Turned off since sealNewKey looked: the setting wins.
       if (sealed && !api.storeEncryptedKeys) throw notStoringEncryptedKeys(api.id);
       const created = await requireCreatable(tx, ctx, input.permissions ?? []);
-      const key = sealed?.key ?? generateKey(input.byteLength ?? api.defaultByteLength ?? 16, input.prefix ?? api.defaultPrefix, api.keyFormat);
+      const key =
+        sealed?.key ?? generateKey(input.byteLength ?? api.defaultByteLength ?? 16, input.prefix ?? api.defaultPrefix, api.keyFormat);
       const keyId = sealed?.keyId ?? newId('key', now);
       const identityId = input.externalId ? await tx.upsertIdentity(ctx.workspaceId, input.externalId, now) : null;
       await tx.insertKey({

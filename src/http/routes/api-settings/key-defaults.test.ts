@@ -64,6 +64,12 @@ describe('apiSettings: defaultPrefix and defaultByteLength', () => {
     const res = await update({ apiId, ...bad });
     expect(res.status).toBe(400);
     expect(res.body.error.type).toMatch(/invalid_input$/);
-    expect(await settings(apiId)).toEqual({ apiId, name: 'defaults api', deleteProtection: false, storeEncryptedKeys: false });
+    expect(await settings(apiId)).toEqual({
+      apiId,
+      name: 'defaults api',
+      deleteProtection: false,
+      storeEncryptedKeys: false,
+      keyFormat: 'checksummed',
+    });
   });
 });

@@ -45,7 +45,7 @@ describe('keyFormat checksummed (the default for new APIs)', () => {
     const rerolled = await t.call('keys.rerollKey', { keyId: created.body.data.keyId, expiration: 0 });
     expect(rerolled.body.data.key).toMatch(/^sk_live_kw0[0-9A-Za-z]{28}$/);
     expect((await t.call('keys.verifyKey', { key: rerolled.body.data.key })).body.data.code).toBe('VALID');
-  });
+  }, 120_000);
 
   it('100,000 keys with a wrong checksum cause no store lookup and are each answered exactly as an unknown key', async () => {
     const apiId = (await t.call('apis.createApi', { name: 'typos' })).body.data.apiId;
@@ -62,7 +62,11 @@ describe('keyFormat checksummed (the default for new APIs)', () => {
             path: '/v2/keys.verifyKey',
             method: 'POST',
             agent,
-            headers: { authorization: `Bearer ${t.rootKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+            headers: {
+              authorization: `Bearer ${t.rootKey}`,
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(payload),
+            },
           },
           (res) => {
             let text = '';
@@ -122,8 +126,10 @@ describe('keyFormat base58 (APIs that existed before, or set so)', () => {
     expect(marked).toMatch(/^kw0_[1-9A-HJ-NP-Za-km-z]+$/);
     for (const key of [checksummed, plain, marked]) expect((await t.call('keys.verifyKey', { key })).body.data.code, key).toBe('VALID');
     const audit = await t.call('audit.listLogs', { order: 'desc', limit: 10 });
-    expect(audit.body.data.map((r: { description: string }) => r.description)).toContain(`Changed settings of API ${apiId}: keyFormat=base58`);
-  });
+    expect(audit.body.data.map((r: { description: string }) => r.description)).toContain(
+      `Changed settings of API ${apiId}: keyFormat=base58`,
+    );
+  }, 120_000);
 
   it('refuses an unknown format with 400 and changes nothing', async () => {
     const apiId = (await t.call('apis.createApi', { name: 'bad format' })).body.data.apiId;
