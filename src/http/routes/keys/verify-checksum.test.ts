@@ -110,7 +110,7 @@ describe('keyFormat checksummed (the default for new APIs)', () => {
     } finally {
       agent.destroy();
     }
-  }, 300_000);
+  }, 600_000);
 });
 
 describe('keyFormat base58 (APIs that existed before, or set so)', () => {
