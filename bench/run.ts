@@ -153,7 +153,7 @@ function planFor(options: BenchOptions, engine: Engine, size: number): VerifyPla
   if (!small) return { kinds: ['cached', 'cold'], operations: [], redisUrl, sustainedSeconds };
   if (mode === 'full')
     return {
-      kinds: ['cached', 'cached-analytics-off', 'credits', 'ratelimit', 'permission', 'cold', 'sustained'],
+      kinds: ['cached', 'cached-analytics-off', 'credits', 'ratelimit', 'permission', 'cold', 'unknown-flood', 'sustained'],
       operations: ['createKey', 'ratelimit.limit', 'listKeys'],
       redisUrl,
       sustainedSeconds,

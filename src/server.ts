@@ -231,6 +231,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     clock,
     bus,
     keyCache,
+    keyLookups: metrics,
     ratelimitNamespaces: ratelimitNamespaceCache,
     limiter,
     ratelimitFailureMode: config.ratelimitFailureMode,

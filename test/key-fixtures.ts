@@ -5,10 +5,16 @@ import type { TestServer } from './harness.js';
 
 /** Small builders shared by the key and API route tests. */
 
-export async function newApi(t: TestServer, rootKey = t.rootKey): Promise<string> {
+/** A new API; `keyFormat: 'base58'` makes it issue Unkey-format keys instead of checksummed ones (the default). */
+export async function newApi(t: TestServer, rootKey = t.rootKey, options: { keyFormat?: 'base58' } = {}): Promise<string> {
   const res = await t.call('apis.createApi', { name: 'fixture api' }, { rootKey });
   if (res.status !== 200) throw new Error(`createApi answered ${res.status}`);
-  return res.body.data.apiId as string;
+  const apiId = res.body.data.apiId as string;
+  if (options.keyFormat) {
+    const set = await t.call('apiSettings.updateSettings', { apiId, keyFormat: options.keyFormat });
+    if (set.status !== 200) throw new Error(`updateSettings answered ${set.status}`);
+  }
+  return apiId;
 }
 
 export async function newKey(t: TestServer, body: Record<string, unknown>, rootKey = t.rootKey): Promise<{ keyId: string; key: string }> {

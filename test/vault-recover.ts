@@ -32,7 +32,8 @@ export interface Leak {
 
 type Row = Record<string, unknown>;
 
-const KEYLIKE = /(?:[A-Za-z0-9]{1,16}_)?[1-9A-HJ-NP-Za-km-z]{16,}/g;
+// Both key formats: checksummed (`kw0` and base62, README "Key format") and base58.
+const KEYLIKE = /(?:[A-Za-z0-9]{1,16}_)?(?:kw0[0-9A-Za-z]{28,}|[1-9A-HJ-NP-Za-km-z]{16,})/g;
 const BASE64 = /^[A-Za-z0-9+/_-]{16,}={0,2}$/;
 
 /** Every row of every table of a SQLite file, opened read-only. */

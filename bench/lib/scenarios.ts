@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { base58 } from '../../src/core/key-format.js';
 import { bulkKey, PERMISSION_QUERY, sampleIndexes, type BenchDatabase, type Engine } from './keys.js';
 
 /** How a scenario's server is started; scenarios with equal `serverKey`s could share one process. */
@@ -38,6 +40,14 @@ export const HOT_KEYS = 1_000;
 export const COLD_CACHE_SIZE = 100;
 /** Distinct keys cycled by the cold scenario on large stores: more than the default cache (100,000) holds. */
 export const COLD_KEYS_LARGE = 150_000;
+/** Distinct unknown keys the flood scenario cycles: more than a run sends, so none repeats within it (issue 16). */
+export const FLOOD_KEYS = 1_000_000;
+
+/**
+ * Well-formed keys no store holds: `flood_` and 16 random bytes in base58, Unkey's format, so each one passes every
+ * shape check and reaches the lookup (a checksummed key with a wrong checksum never would: decision 0017).
+ */
+const unknownKeys = (count: number) => Array.from({ length: count }, () => `flood_${base58(randomBytes(16))}`);
 
 export const sizeLabel = (n: number): string => (n >= 1_000_000 ? `${n / 1_000_000}M` : n >= 1000 ? `${n / 1000}k` : String(n));
 
@@ -45,7 +55,7 @@ const verifyBodies = (keys: string[], extra: Record<string, unknown> = {}) => ke
 
 export interface VerifyPlan {
   /** Which verify scenarios to include for this database. */
-  kinds: ReadonlyArray<'cached' | 'cached-analytics-off' | 'sustained' | 'credits' | 'ratelimit' | 'permission' | 'cold'>;
+  kinds: ReadonlyArray<'cached' | 'cached-analytics-off' | 'sustained' | 'credits' | 'ratelimit' | 'permission' | 'cold' | 'unknown-flood'>;
   /** Which other operations to include. */
   operations: ReadonlyArray<'createKey' | 'ratelimit.limit' | 'listKeys'>;
   redisUrl: string;
@@ -152,6 +162,17 @@ export function keywardScenarios(db: BenchDatabase, plan: VerifyPlan): Scenario[
         });
         break;
       }
+      case 'unknown-flood':
+        out.push({
+          ...base,
+          id: `${db.engine}-${size}-verify-unknown-flood`,
+          label: `flood of unknown keys, ${size} stored`,
+          note: `${FLOOD_KEYS.toLocaleString('en-US')} random well-formed keys no store holds, none repeated: NOT_FOUND each`,
+          expect: '"valid":false&&"code":"NOT_FOUND"',
+          bodies: () => verifyBodies(unknownKeys(FLOOD_KEYS)),
+          cycle: true,
+        });
+        break;
     }
   }
   const opsGroup = `Other operations on ${engineName}`;

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
-import { Defaulted, PageCursor, RequestObject, ResourceId } from './common.js';
+import { KEY_FORMATS } from '../core/key-format.js';
+import { Defaulted, PageCursor, RequestObject, ResourceId, StringEnum } from './common.js';
 import { KeyByteLength, KeyPrefix } from './keys.js';
 
 export const ApiIdField = Type.String({ minLength: 8, maxLength: 255, pattern: '^[a-zA-Z0-9_]+$', description: 'The API id (`api_...`).' });
@@ -25,6 +26,13 @@ export const ApiListItemData = Type.Object({
 });
 
 export const DeleteApiBody = RequestObject({ apiId: ApiIdField });
+
+/** How an API's new keys are made (README, "Key format"). */
+const KeyFormatField = (description: string) => StringEnum(KEY_FORMATS, { description });
+const KEY_FORMAT_DESCRIPTION =
+  "How keys.createKey and keys.rerollKey make this API's keys: `checksummed` (`[<prefix>_]kw0<base62 body><6-character base62 CRC-32 " +
+  'of the body>`, recognisable by secret scanners; the default for APIs created since this setting exists) or `base58` ' +
+  "(`[<prefix>_]<base58>`, Unkey's format). Keys of either format verify whatever the setting.";
 
 export const UpdateApiSettingsBody = RequestObject({
   apiId: ApiIdField,
@@ -53,6 +61,7 @@ export const UpdateApiSettingsBody = RequestObject({
         'once, "report" only records the leak on it.',
     }),
   ),
+  keyFormat: Type.Optional(KeyFormatField(`${KEY_FORMAT_DESCRIPTION} Changing it changes only keys made afterwards.`)),
   ipWhitelist: Type.Optional(
     Type.Union([Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 }), Type.Null()], {
       description:
@@ -68,6 +77,7 @@ export const ApiSettingsData = Type.Object({
   storeEncryptedKeys: Type.Boolean(),
   defaultPrefix: Type.Optional(Type.String({ description: 'Absent when the API has no default prefix.' })),
   defaultByteLength: Type.Optional(Type.Integer({ description: 'Absent when the API has no default byte length (keys get 16).' })),
+  keyFormat: KeyFormatField(KEY_FORMAT_DESCRIPTION),
   ipWhitelist: Type.Optional(Type.Array(Type.String(), { description: 'Absent when the API has no IP whitelist.' })),
   leakPolicy: Type.Optional(Type.Enum(['report'], { description: 'Absent while it is the default, "disable".' })),
 });

@@ -1,4 +1,5 @@
 import { hash as nodeHash, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { CHECKSUM_MARKER, newChecksummedPart } from './checksummed-key.js';
 
 const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 
@@ -31,11 +32,23 @@ export interface NewKey {
   start: string;
 }
 
-/** A new key: `byteLength` CSPRNG bytes in base58, optionally `<prefix>_`-prefixed. */
-export function generateKey(byteLength: number, prefix?: string | null): NewKey {
-  const body = base58(randomBytes(byteLength));
+/**
+ * How an API's new keys are made: `checksummed` (`[<prefix>_]kw0<base62 body><CRC-32 in base62>`, the default for
+ * APIs created since migration 0010; src/core/checksummed-key.ts) or `base58` (`[<prefix>_]<base58>`, upstream's
+ * format, kept by APIs that existed before). Verification accepts both whatever the API's setting.
+ */
+export const KEY_FORMATS = ['checksummed', 'base58'] as const;
+export type KeyFormat = (typeof KEY_FORMATS)[number];
+
+/**
+ * A new key of `byteLength` CSPRNG bytes' worth of entropy, optionally `<prefix>_`-prefixed. `start` is the prefix
+ * and separator, then the first 4 characters of the random part (after the `kw0` marker of a checksummed key).
+ */
+export function generateKey(byteLength: number, prefix?: string | null, format: KeyFormat = 'base58'): NewKey {
+  const body = format === 'checksummed' ? newChecksummedPart(byteLength) : base58(randomBytes(byteLength));
   const plaintext = prefix ? `${prefix}_${body}` : body;
-  return { plaintext, hash: hashKey(plaintext), start: prefix ? `${prefix}_${body.slice(0, 4)}` : body.slice(0, 4) };
+  const shown = body.slice(0, format === 'checksummed' ? CHECKSUM_MARKER.length + 4 : 4);
+  return { plaintext, hash: hashKey(plaintext), start: prefix ? `${prefix}_${shown}` : shown };
 }
 
 // crypto.hash is ~2.5x faster than createHash for short inputs; it arrived in Node 20.12.

@@ -1,13 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AnalyticsCounts, AnalyticsEventKind, AnalyticsEventResult, AnalyticsFlushResult } from '../analytics/recorder.js';
+import type { KeyLookupCounts } from '../services/deps.js';
 
 /**
  * Prometheus metrics at GET /metrics. Labels are operation names, status codes and verification codes only:
  * never a key, a hash, an id or a workspace, so nothing here identifies a tenant or a secret, and label
  * cardinality stays fixed.
  */
-export interface Metrics extends AnalyticsCounts {
+export interface Metrics extends AnalyticsCounts, KeyLookupCounts {
   registry: Registry;
   analyticsFlush(result: AnalyticsFlushResult, seconds: number): void;
   /** Counts one verification outcome (VALID, NOT_FOUND, ...). */
@@ -50,6 +51,16 @@ export function createMetrics(
     labelNames: ['code'],
     registers: [registry],
   });
+  const keyLookups = new Counter({
+    name: 'keyward_key_store_lookups_total',
+    help: 'keys.verifyKey lookups of a key by hash that reached the store (cache misses and re-reads), by result: found, not_found',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  // Both series exist from the start at 0, so a rate() works before the first lookup.
+  const keyLookupSeries = { found: keyLookups.labels('found'), not_found: keyLookups.labels('not_found') };
+  keyLookupSeries.found.inc(0);
+  keyLookupSeries.not_found.inc(0);
   const requests = new Histogram({
     name: 'keyward_http_request_duration_seconds',
     help: 'HTTP request latency by operation and status',
@@ -134,6 +145,9 @@ export function createMetrics(
         verificationSeries.set(code, series);
       }
       series.inc();
+    },
+    keyLookup(result) {
+      keyLookupSeries[result].inc();
     },
     analyticsEvents(kind: AnalyticsEventKind, result: AnalyticsEventResult, count: number) {
       if (count > 0) analyticsSeries.get(`${kind} ${result}`)!.inc(count);

@@ -65,6 +65,8 @@ export class ApiService {
       leakPolicy: 'disable',
       defaultPrefix: null,
       defaultByteLength: null,
+      // New APIs make checksummed keys (docs/decisions/0017-checksummed-key-format.md); older ones keep base58.
+      keyFormat: 'checksummed',
       createdAt: now,
       updatedAt: null,
     };

@@ -21,12 +21,22 @@ export interface Logger {
   warn(fields: Record<string, unknown>, message: string): void;
 }
 
+/** What a verification's lookup of a key by hash found in the store (not the cache): `found` or `not_found`. */
+export type KeyLookupResult = 'found' | 'not_found';
+
+/** Counts verification lookups that reached the store (`keyward_key_store_lookups_total`, src/http/metrics.ts). */
+export interface KeyLookupCounts {
+  keyLookup(result: KeyLookupResult): void;
+}
+
 export interface ServiceDeps {
   store: Store;
   clock: Clock;
   bus: InvalidationBus;
   /** Verification lookups by key hash (misses cached too). */
   keyCache: SwrCache<KeyRecord>;
+  /** Where verification lookups that reach the store are counted; absent: not counted. */
+  keyLookups?: KeyLookupCounts;
   /** ratelimit.limit's namespaces and overrides per (workspace, name or id), dropped by `ratelimitNamespace` and `workspace` invalidations. */
   ratelimitNamespaces: SwrCache<CachedNamespace>;
   /** Rate-limit counters: in memory on one node, in Redis across many. */

@@ -2,6 +2,7 @@
 
 /** `disable`: a reported leak disables the key at once; `report`: it is only recorded. */
 export type LeakPolicy = 'disable' | 'report';
+import type { KeyFormat } from '../core/key-format.js';
 
 /** The API settings apiSettings.updateSettings can change; absent fields are left alone. */
 export interface ApiSettingsChange {
@@ -12,6 +13,8 @@ export interface ApiSettingsChange {
   defaultPrefix?: string | null;
   defaultByteLength?: number | null;
   leakPolicy?: LeakPolicy;
+  /** How the API's new keys are made (src/core/key-format.ts). */
+  keyFormat?: KeyFormat;
 }
 
 export interface ApiRecord {
@@ -22,6 +25,8 @@ export interface ApiRecord {
   storeEncryptedKeys: boolean;
   defaultPrefix: string | null;
   defaultByteLength: number | null;
+  /** How the API's new keys are made: `checksummed` for APIs created since migration 0010, `base58` for older ones. */
+  keyFormat: KeyFormat;
   /** Addresses and CIDR ranges allowed to verify this API's keys; null: any client. */
   ipWhitelist: string[] | null;
   /** What a leak report naming one of its keys does (docs/decisions/0018-leak-reports.md). */

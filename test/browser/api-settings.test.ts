@@ -83,7 +83,13 @@ describe('the API settings page', { timeout: 400_000 }, () => {
       await save();
       await page.getByRole('alert').getByText(refused.body.error.detail, { exact: true }).waitFor();
       expect(updates).toEqual([{ apiId, deleteProtection: true, ipWhitelist: ['10.0.0.0/8', '10.0.0.0/33'] }]);
-      expect(await settingsOf(apiId)).toEqual({ apiId, name: 'settings api', deleteProtection: false, storeEncryptedKeys: false });
+      expect(await settingsOf(apiId)).toEqual({
+        apiId,
+        name: 'settings api',
+        deleteProtection: false,
+        storeEncryptedKeys: false,
+        keyFormat: 'checksummed',
+      });
 
       // Every setting at once, blank lines and spaces ignored.
       await whitelist.fill(' 10.0.0.0/8\n\n::1 \n');
@@ -108,6 +114,7 @@ describe('the API settings page', { timeout: 400_000 }, () => {
         ipWhitelist: ['10.0.0.0/8', '::1'],
         defaultPrefix: 'acme',
         defaultByteLength: 32,
+        keyFormat: 'checksummed',
       });
       // The form now shows what the server answered.
       expect(await whitelist.inputValue()).toBe('10.0.0.0/8\n::1');
@@ -126,6 +133,20 @@ describe('the API settings page', { timeout: 400_000 }, () => {
       await saved();
       expect(updates.at(-1)).toEqual({ apiId, ipWhitelist: ['10.0.0.0/8', '::1', '127.0.0.1'] });
       expect((await unkey.keys.verifyKey({ key: key.key })).data).toMatchObject({ valid: true, code: 'VALID' });
+      expect(key.key).toMatch(/^acme_kw0[0-9A-Za-z]+$/);
+
+      // The key format: base58 makes Unkey-format keys, then back to checksummed; only the format is sent each time.
+      const keyFormat = page.getByLabel('Key format');
+      expect(await keyFormat.inputValue()).toBe('checksummed');
+      await keyFormat.selectOption('base58');
+      await save();
+      await saved();
+      expect(updates.at(-1)).toEqual({ apiId, keyFormat: 'base58' });
+      expect((await unkey.keys.createKey({ apiId })).data.key).toMatch(/^acme_[1-9A-HJ-NP-Za-km-z]+$/);
+      await keyFormat.selectOption('checksummed');
+      await save();
+      await saved();
+      expect(updates.at(-1)).toEqual({ apiId, keyFormat: 'checksummed' });
 
       // Accessibility and a phone's width, in both themes, with the form filled in.
       for (const colorScheme of ['light', 'dark'] as const) {
@@ -168,7 +189,13 @@ describe('the API settings page', { timeout: 400_000 }, () => {
         defaultPrefix: null,
         defaultByteLength: null,
       });
-      expect(await settingsOf(apiId)).toEqual({ apiId, name: 'settings api', deleteProtection: false, storeEncryptedKeys: false });
+      expect(await settingsOf(apiId)).toEqual({
+        apiId,
+        name: 'settings api',
+        deleteProtection: false,
+        storeEncryptedKeys: false,
+        keyFormat: 'checksummed',
+      });
       const { data: plain } = await unkey.keys.createKey({ apiId });
       expect(plain.key.includes('_')).toBe(false);
       expect((await unkey.keys.verifyKey({ key: plain.key })).data).toMatchObject({ valid: true });
@@ -214,8 +241,9 @@ describe('the API settings page', { timeout: 400_000 }, () => {
         'IP whitelist',
         'Default prefix',
         'Default byte length',
+        'Key format',
       ]);
-      expect(await values.locator('dd').allTextContents()).toEqual(['On', 'Off', '192.0.2.0/24', 'watch', '24']);
+      expect(await values.locator('dd').allTextContents()).toEqual(['On', 'Off', '192.0.2.0/24', 'watch', '24', 'Checksummed']);
       expect(await page.getByRole('main').getByRole('checkbox').count()).toBe(0);
       expect(await page.getByRole('main').getByRole('textbox').count()).toBe(0);
       expect(await page.getByRole('main').getByRole('button').count()).toBe(0);
@@ -250,6 +278,7 @@ describe('the API settings page', { timeout: 400_000 }, () => {
         name: 'vaultless api',
         deleteProtection: false,
         storeEncryptedKeys: false,
+        keyFormat: 'checksummed',
       });
       expect(recorded.pageErrors).toEqual([]);
     } finally {

@@ -8,6 +8,7 @@ export const apiSettingsData = (api: ApiRecord) => ({
   // Absent rather than null when unset, like every optional field Keyward answers.
   ...(api.defaultPrefix === null ? {} : { defaultPrefix: api.defaultPrefix }),
   ...(api.defaultByteLength === null ? {} : { defaultByteLength: api.defaultByteLength }),
+  keyFormat: api.keyFormat,
   ...(api.ipWhitelist === null ? {} : { ipWhitelist: api.ipWhitelist }),
   // Absent while it is the default ("disable"), like the fields above while unset.
   ...(api.leakPolicy === 'disable' ? {} : { leakPolicy: api.leakPolicy }),

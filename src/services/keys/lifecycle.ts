@@ -57,7 +57,8 @@ export class KeyService {
       // Turned off since sealNewKey looked: the setting wins.
       if (sealed && !api.storeEncryptedKeys) throw notStoringEncryptedKeys(api.id);
       const created = await requireCreatable(tx, ctx, input.permissions ?? []);
-      const key = sealed?.key ?? generateKey(input.byteLength ?? api.defaultByteLength ?? 16, input.prefix ?? api.defaultPrefix);
+      const key =
+        sealed?.key ?? generateKey(input.byteLength ?? api.defaultByteLength ?? 16, input.prefix ?? api.defaultPrefix, api.keyFormat);
       const keyId = sealed?.keyId ?? newId('key', now);
       const identityId = input.externalId ? await tx.upsertIdentity(ctx.workspaceId, input.externalId, now) : null;
       await tx.insertKey({
@@ -222,7 +223,7 @@ export class KeyService {
       if (sealed && !api.storeEncryptedKeys) throw notStoringEncryptedKeys(api.id);
       // The stored prefix, not upstream's split of `start` at the first '_' (which cuts prefixes containing '_').
       const prefix = old.prefix ?? api.defaultPrefix;
-      const key = sealed?.key ?? generateKey(api.defaultByteLength ?? 16, prefix);
+      const key = sealed?.key ?? generateKey(api.defaultByteLength ?? 16, prefix, api.keyFormat);
       const newKeyId = sealed?.keyId ?? newId('key', now);
       await tx.insertKey({
         id: newKeyId,

@@ -57,7 +57,7 @@ export class RecoverableKeys {
     if (!api) throw apiNotFound();
     if (!api.storeEncryptedKeys) throw notStoringEncryptedKeys(api.id);
     const vault = this.requireVault();
-    const key = generateKey(input.byteLength ?? api.defaultByteLength ?? 16, input.prefix ?? api.defaultPrefix);
+    const key = generateKey(input.byteLength ?? api.defaultByteLength ?? 16, input.prefix ?? api.defaultPrefix, api.keyFormat);
     const keyId = newId('key', now);
     const { ciphertext, dekId } = await vault.encrypt({ workspaceId: ctx.workspaceId, keyId, plaintext: key.plaintext });
     return { key, keyId, ciphertext, dekId };
@@ -74,7 +74,7 @@ export class RecoverableKeys {
     if (!api.storeEncryptedKeys) throw notStoringEncryptedKeys(api.id);
     const vault = this.requireVault();
     const now = this.deps.clock.now();
-    const key = generateKey(api.defaultByteLength ?? 16, old.prefix ?? api.defaultPrefix);
+    const key = generateKey(api.defaultByteLength ?? 16, old.prefix ?? api.defaultPrefix, api.keyFormat);
     const newKeyId = newId('key', now);
     const { ciphertext, dekId } = await vault.encrypt({ workspaceId: ctx.workspaceId, keyId: newKeyId, plaintext: key.plaintext });
     return { key, keyId: newKeyId, ciphertext, dekId };

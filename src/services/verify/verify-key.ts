@@ -1,5 +1,6 @@
 import { KeywardError } from '../../core/errors.js';
 import { keyCacheKey } from '../../cache/key-cache-key.js';
+import { failsChecksum } from '../../core/checksummed-key.js';
 import { hashKey } from '../../core/key-format.js';
 import { evaluatePermissionQuery, parsePermissionQuery } from '../../core/permission-query.js';
 import { grantsUrn, keyResource } from '../../core/permissions.js';
@@ -99,12 +100,16 @@ export class VerifyService {
   /** The verification itself; `event`, when analytics is on, learns the key's ids and the credits charged. */
   private async decide(ctx: RequestContext, input: VerifyKeyInput, event: VerificationEvent | undefined): Promise<VerifyKeyResult> {
     const { store, keyCache } = this.deps;
+    // A key of the checksummed shape whose checksum does not match was never issued: it answers as an unknown key
+    // without touching the cache or the store, so mistyped and made-up keys cost neither a lookup nor a cache entry
+    // (docs/decisions/0017-checksummed-key-format.md). Keys of any other shape go on as before.
+    if (failsChecksum(input.key)) return NOT_FOUND;
     const hash = hashKey(input.key);
     const { workspaceId } = ctx;
     // Cached and looked up per (workspace, hash): another workspace's key is never read, so it is a miss like any
     // unknown key, in answer and in time. Misses are cached too, so guessing random keys costs the database
     // nothing after the first try.
-    const key = await keyCache.get(keyCacheKey(workspaceId, hash), () => store.findKeyByHash(workspaceId, hash));
+    const key = await keyCache.get(keyCacheKey(workspaceId, hash), () => this.lookUp(workspaceId, hash));
     // With a migrationId a miss may still be an imported key, found by its original hash (docs/unkey-compatibility.md, "Verification against a migration").
     // An empty migrationId means none, as upstream.
     if (!key) return input.migrationId ? this.verifyMigrated(ctx, input, input.migrationId, event) : NOT_FOUND;
@@ -182,12 +187,19 @@ export class VerifyService {
       if (attempt === MAX_DECISIONS) {
         throw new KeywardError('unexpected_error', `key '${record.id}' kept changing during its verification; nothing was charged`);
       }
-      const fresh = await store.findKeyByHash(record.workspaceId, record.hash);
+      const fresh = await this.lookUp(record.workspaceId, record.hash);
       if (!fresh) return NOT_FOUND;
       record = fresh;
       if (event !== undefined) describeKey(event, record);
       now = this.deps.clock.now();
     }
+  }
+
+  /** The store's lookup of a key by hash, counted by what it found (keyward_key_store_lookups_total). */
+  private async lookUp(workspaceId: string, hash: string): Promise<KeyRecord | undefined> {
+    const found = await this.deps.store.findKeyByHash(workspaceId, hash);
+    this.deps.keyLookups?.keyLookup(found === undefined ? 'not_found' : 'found');
+    return found;
   }
 
   /** What verification derives from a record, computed once per record (a cached one is shared by every request). */

@@ -1,4 +1,5 @@
 import type { Selectable, Updateable } from 'kysely';
+import type { KeyFormat } from '../../core/key-format.js';
 import type { ApiListQuery, ApiOps, ApiRecord, ApiSettingsChange } from '../store.js';
 import { bool, num, pageAfter, parseJson, toJson, type Executor } from './shared.js';
 import type { Tables } from './tables.js';
@@ -12,6 +13,7 @@ function apiFromRow(row: Selectable<Tables['apis']>): ApiRecord {
     storeEncryptedKeys: bool(row.store_encrypted_keys),
     defaultPrefix: row.default_prefix,
     defaultByteLength: row.default_byte_length,
+    keyFormat: row.key_format as KeyFormat,
     ipWhitelist: parseJson<string[]>(row.ip_whitelist),
     leakPolicy: row.leak_policy === 'report' ? 'report' : 'disable',
     createdAt: Number(row.created_at),
@@ -32,6 +34,7 @@ export function apiSql(db: Executor): ApiOps {
           store_encrypted_keys: api.storeEncryptedKeys ? 1 : 0,
           default_prefix: api.defaultPrefix,
           default_byte_length: api.defaultByteLength,
+          key_format: api.keyFormat,
           ip_whitelist: toJson(api.ipWhitelist),
           leak_policy: api.leakPolicy,
           created_at: api.createdAt,
@@ -93,6 +96,7 @@ export function apiSql(db: Executor): ApiOps {
       if (settings.defaultPrefix !== undefined) values.default_prefix = settings.defaultPrefix;
       if (settings.defaultByteLength !== undefined) values.default_byte_length = settings.defaultByteLength;
       if (settings.leakPolicy !== undefined) values.leak_policy = settings.leakPolicy;
+      if (settings.keyFormat !== undefined) values.key_format = settings.keyFormat;
       await db.updateTable('apis').set(values).where('id', '=', apiId).where('workspace_id', '=', workspaceId).execute();
     },
   };

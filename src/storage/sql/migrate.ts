@@ -10,6 +10,7 @@ import * as m0006 from './migrations/0006_analytics.js';
 import * as m0007 from './migrations/0007_operators.js';
 import * as m0008 from './migrations/0008_analytics_rollup_indexes.js';
 import * as m0009 from './migrations/0009_nodes.js';
+import * as m0010 from './migrations/0010_api_key_format.js';
 import * as m0011 from './migrations/0011_key_leaks.js';
 import * as m0012 from './migrations/0012_webhooks.js';
 import type { Engine } from '../store.js';
@@ -28,6 +29,7 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0007_operators': m0007,
   '0008_analytics_rollup_indexes': { up: (db) => m0008.up(db, engine), down: m0008.down },
   '0009_nodes': m0009,
+  '0010_api_key_format': m0010,
   '0011_key_leaks': m0011,
   '0012_webhooks': m0012,
 });

@@ -28,6 +28,7 @@ describe('credit spends on SQLite commit in groups (credit-batch.ts)', () => {
         name: 'a',
         deleteProtection: false,
         storeEncryptedKeys: false,
+        keyFormat: 'base58',
         ipWhitelist: null,
         leakPolicy: 'disable',
         defaultPrefix: null,

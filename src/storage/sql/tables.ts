@@ -80,6 +80,8 @@ export interface Tables {
     store_encrypted_keys: number;
     default_prefix: string | null;
     default_byte_length: number | null;
+    /** 'checksummed' | 'base58' (migration 0010). */
+    key_format: Generated<string>;
     ip_whitelist: string | null;
     /** Migration 0011; the database's default is 'disable'. */
     leak_policy: Generated<string>;

@@ -52,6 +52,7 @@ export async function insertApi(ops: StoreOps, workspaceId: string): Promise<Api
     leakPolicy: 'disable',
     defaultPrefix: 'cf',
     defaultByteLength: 24,
+    keyFormat: 'base58',
     createdAt: NOW,
     updatedAt: null,
   };

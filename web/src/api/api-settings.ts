@@ -8,8 +8,12 @@ export interface ApiSettings {
   storeEncryptedKeys: boolean;
   defaultPrefix?: string;
   defaultByteLength?: number;
+  /** How new keys are made: checksummed (`[<prefix>_]kw0<body><checksum>`) or base58 (Unkey's format). */
+  keyFormat: KeyFormat;
   ipWhitelist?: string[];
 }
+
+export type KeyFormat = 'checksummed' | 'base58';
 
 /** What apiSettings.updateSettings changes: an absent field stays as it is, null removes it. */
 export interface ApiSettingsChange {
@@ -17,6 +21,7 @@ export interface ApiSettingsChange {
   storeEncryptedKeys?: boolean;
   defaultPrefix?: string | null;
   defaultByteLength?: number | null;
+  keyFormat?: KeyFormat;
   ipWhitelist?: string[] | null;
 }
 

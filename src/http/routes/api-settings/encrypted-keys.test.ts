@@ -20,7 +20,13 @@ describe('apiSettings.updateSettings storeEncryptedKeys without a vault', () => 
       'Recoverable keys need a vault: this server has no KEYWARD_MASTER_KEYS (or KEYWARD_VAULT_URL) configured.',
     );
     const settings = await t.call('apiSettings.getSettings', { apiId });
-    expect(settings.body.data).toEqual({ apiId, name: 'no vault api', deleteProtection: false, storeEncryptedKeys: false });
+    expect(settings.body.data).toEqual({
+      apiId,
+      name: 'no vault api',
+      deleteProtection: false,
+      storeEncryptedKeys: false,
+      keyFormat: 'checksummed',
+    });
     expect(await auditCount()).toBe(records);
   });
 

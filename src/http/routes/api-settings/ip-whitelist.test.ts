@@ -10,7 +10,13 @@ const settings = async (apiId: string) => (await t.call('apiSettings.getSettings
 describe('apiSettings: ipWhitelist', () => {
   it('is absent while unset, like every optional field', async () => {
     const apiId = await newApi();
-    expect(await settings(apiId)).toEqual({ apiId, name: 'whitelist api', deleteProtection: false, storeEncryptedKeys: false });
+    expect(await settings(apiId)).toEqual({
+      apiId,
+      name: 'whitelist api',
+      deleteProtection: false,
+      storeEncryptedKeys: false,
+      keyFormat: 'checksummed',
+    });
   });
 
   it('accepts IPv4 and IPv6 addresses and CIDR ranges, answers and reads them back, and audits the change', async () => {
@@ -18,7 +24,14 @@ describe('apiSettings: ipWhitelist', () => {
     const list = ['10.0.0.0/8', '192.168.1.7', '2001:db8::/32', '::1', '::ffff:10.0.0.0/104', '0.0.0.0/0'];
     const res = await update(apiId, list);
     expect(res.status).toBe(200);
-    expect(res.body.data).toEqual({ apiId, name: 'whitelist api', deleteProtection: false, storeEncryptedKeys: false, ipWhitelist: list });
+    expect(res.body.data).toEqual({
+      apiId,
+      name: 'whitelist api',
+      deleteProtection: false,
+      storeEncryptedKeys: false,
+      keyFormat: 'checksummed',
+      ipWhitelist: list,
+    });
     expect(await settings(apiId)).toMatchObject({ ipWhitelist: list });
 
     const [record] = await t.server.store.listAudit({ workspaceId: t.workspaceId, resourceId: apiId, events: ['api.update'], limit: 10 });

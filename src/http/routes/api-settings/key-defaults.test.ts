@@ -11,7 +11,7 @@ const createKey = async (body: Record<string, unknown>) => {
   expect(res.status).toBe(200);
   return res.body.data.key as string;
 };
-/** base58 of n random bytes is about 1.366 n characters. */
+/** A new API makes checksummed keys: `kw0`, ceil(8n / log2 62) base62 characters for n bytes, a 6-character checksum. */
 const bodyOf = (key: string, prefix: string) => {
   expect(key.startsWith(`${prefix}_`)).toBe(true);
   return key.slice(prefix.length + 1);
@@ -25,7 +25,7 @@ describe('apiSettings: defaultPrefix and defaultByteLength', () => {
     // Without defaults: no prefix, 16 bytes.
     const plain = await createKey({ apiId });
     expect(plain).not.toContain('_');
-    expect(plain.length).toBeLessThanOrEqual(22);
+    expect(plain.length).toBe(3 + 22 + 6);
 
     const res = await update({ apiId, defaultPrefix: 'sk_live', defaultByteLength: 64 });
     expect(res.status).toBe(200);
@@ -38,7 +38,7 @@ describe('apiSettings: defaultPrefix and defaultByteLength', () => {
     expect(verified.body.data).toMatchObject({ valid: true });
     // What the request names wins.
     const own = await createKey({ apiId, prefix: 'own', byteLength: 16 });
-    expect(bodyOf(own, 'own').length).toBeLessThanOrEqual(22);
+    expect(bodyOf(own, 'own').length).toBe(3 + 22 + 6);
 
     // Audited as every settings change; null removes a default.
     const cleared = await update({ apiId, defaultPrefix: null });
@@ -64,6 +64,12 @@ describe('apiSettings: defaultPrefix and defaultByteLength', () => {
     const res = await update({ apiId, ...bad });
     expect(res.status).toBe(400);
     expect(res.body.error.type).toMatch(/invalid_input$/);
-    expect(await settings(apiId)).toEqual({ apiId, name: 'defaults api', deleteProtection: false, storeEncryptedKeys: false });
+    expect(await settings(apiId)).toEqual({
+      apiId,
+      name: 'defaults api',
+      deleteProtection: false,
+      storeEncryptedKeys: false,
+      keyFormat: 'checksummed',
+    });
   });
 });

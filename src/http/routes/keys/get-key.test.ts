@@ -5,7 +5,8 @@ import { auditCount, insertRole, newApi, newKey } from '../../../../test/key-fix
 const t = useTestServer();
 let apiId: string;
 beforeAll(async () => {
-  apiId = await newApi(t);
+  // Unkey's key format, which these cases check (checksummed keys: verify-checksum.test.ts).
+  apiId = await newApi(t, t.rootKey, { keyFormat: 'base58' });
 });
 
 describe('keys.getKey', () => {

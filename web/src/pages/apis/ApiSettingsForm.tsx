@@ -101,6 +101,23 @@ export function ApiSettingsForm({ settings, onSaved }: { settings: ApiSettings; 
         onChange={(e) => set('defaultByteLength', e.target.value)}
       />
 
+      <div className="field">
+        <label htmlFor={`${ids}-format`}>Key format</label>
+        <select
+          id={`${ids}-format`}
+          aria-describedby={`${ids}-format-hint`}
+          value={form.keyFormat}
+          onChange={(e) => set('keyFormat', e.target.value === 'base58' ? 'base58' : 'checksummed')}
+        >
+          <option value="checksummed">Checksummed (recognisable by secret scanners)</option>
+          <option value="base58">Base58 (Unkey's format)</option>
+        </select>
+        <p className="hint" id={`${ids}-format-hint`}>
+          How new keys are made. Checksummed keys look like <code>prefix_kw0…</code> and end in a checksum, so secret scanners find them and
+          mistyped keys are refused without a database lookup. Keys already issued keep verifying whichever you choose.
+        </p>
+      </div>
+
       <ErrorMessage error={error} />
       {status && (
         <p className="success" role="status">

@@ -28,6 +28,8 @@ export function ApiSettingsValues({ settings }: { settings: ApiSettings }) {
         <dd>{settings.defaultPrefix ? <code>{settings.defaultPrefix}</code> : 'None'}</dd>
         <dt>Default byte length</dt>
         <dd>{settings.defaultByteLength ?? '16 (unset)'}</dd>
+        <dt>Key format</dt>
+        <dd>{settings.keyFormat === 'checksummed' ? 'Checksummed' : "Base58 (Unkey's format)"}</dd>
       </dl>
     </section>
   );

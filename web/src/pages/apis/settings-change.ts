@@ -1,4 +1,4 @@
-import type { ApiSettings, ApiSettingsChange } from '../../api/api-settings';
+import type { ApiSettings, ApiSettingsChange, KeyFormat } from '../../api/api-settings';
 import { wholeNumber } from '../form-numbers';
 
 /** The settings form's values as typed: the whitelist one entry a line, the defaults as text (empty: none). */
@@ -8,6 +8,7 @@ export interface SettingsForm {
   ipWhitelist: string;
   defaultPrefix: string;
   defaultByteLength: string;
+  keyFormat: KeyFormat;
 }
 
 export const formOf = (settings: ApiSettings): SettingsForm => ({
@@ -16,6 +17,7 @@ export const formOf = (settings: ApiSettings): SettingsForm => ({
   ipWhitelist: (settings.ipWhitelist ?? []).join('\n'),
   defaultPrefix: settings.defaultPrefix ?? '',
   defaultByteLength: settings.defaultByteLength === undefined ? '' : String(settings.defaultByteLength),
+  keyFormat: settings.keyFormat,
 });
 
 /** The whitelist's entries: one a line, spaces around them and blank lines dropped. */
@@ -42,5 +44,6 @@ export function settingsChange(saved: ApiSettings, form: SettingsForm): ApiSetti
   const byteLength = byteLengthText === '' ? null : wholeNumber(byteLengthText);
   if (byteLength !== null && Number.isNaN(byteLength)) return 'Default byte length must be a whole number of bytes.';
   if (byteLength !== (saved.defaultByteLength ?? null)) change.defaultByteLength = byteLength;
+  if (form.keyFormat !== saved.keyFormat) change.keyFormat = form.keyFormat;
   return change;
 }
