@@ -59,6 +59,43 @@ async function throughFastify(t: TestServer, path: string, headers: Record<strin
   return { status: res.statusCode, headers: res.headers as Answer['headers'], body: res.body };
 }
 
+/** A JSON request with a root key, and any header replaced or added by `extra`. */
+function jsonHeaders(rootKey: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { 'content-type': 'application/json', authorization: `Bearer ${rootKey}`, ...extra };
+}
+
+interface SameAnswerCase {
+  name: string;
+  headers?: () => Record<string, string>;
+  body: () => string;
+  path?: string;
+  lane: boolean;
+}
+
+/**
+ * One test per case: sent over a real socket (the lane, or Fastify when the lane hands it on; `fastifySaw` counts
+ * what reached Fastify) and through Fastify alone, the two answers byte-identical apart from the request id.
+ */
+function answersAsFastify(
+  setup: () => { t: TestServer; address: string; fastifySaw: () => number; json: () => Record<string, string> },
+  path: string,
+  cases: SameAnswerCase[],
+): void {
+  for (const c of cases) {
+    it(`${c.name}: ${c.lane ? 'answered by the lane' : 'handed to Fastify'}, with Fastify's answer`, async () => {
+      const { t, address, fastifySaw, json } = setup();
+      const headers = c.headers?.() ?? json();
+      const body = c.body();
+      const before = fastifySaw();
+      const viaSocket = await overSocket(address, c.path ?? path, headers, body);
+      expect(fastifySaw() - before).toBe(c.lane ? 0 : 1);
+      const viaFastify = await throughFastify(t, c.path ?? path, headers, body);
+      expect(normalize(viaSocket)).toEqual(normalize(viaFastify));
+      expect(viaSocket.body).toMatch(/"requestId":"req_[A-Za-z0-9]{12}"/);
+    });
+  }
+}
+
 describe('the verify lane answers as Fastify does', () => {
   let t: TestServer;
   let address: string;
@@ -93,13 +130,9 @@ describe('the verify lane answers as Fastify does', () => {
     await t.close();
   });
 
-  const json = (extra: Record<string, string> = {}) => ({
-    'content-type': 'application/json',
-    authorization: `Bearer ${t.rootKey}`,
-    ...extra,
-  });
+  const json = (extra: Record<string, string> = {}) => jsonHeaders(t.rootKey, extra);
 
-  const cases: Array<{ name: string; headers?: () => Record<string, string>; body: () => string; path?: string; lane: boolean }> = [
+  const cases: SameAnswerCase[] = [
     { name: 'a valid key', body: () => JSON.stringify({ key: keys.valid }), lane: true },
     { name: 'an unknown key', body: () => JSON.stringify({ key: 'sk_unknown_0000000000000000' }), lane: true },
     { name: 'a disabled key', body: () => JSON.stringify({ key: keys.disabled }), lane: true },
@@ -212,19 +245,7 @@ describe('the verify lane answers as Fastify does', () => {
     { name: 'a query string', path: '/v2/keys.verifyKey?x=1', body: () => JSON.stringify({ key: keys.valid }), lane: false },
   ];
 
-  for (const c of cases) {
-    it(`${c.name}: ${c.lane ? 'answered by the lane' : 'handed to Fastify'}, with Fastify's answer`, async () => {
-      const headers = c.headers?.() ?? json();
-      const path = c.path ?? '/v2/keys.verifyKey';
-      const body = c.body();
-      const before = fastifySaw;
-      const viaSocket = await overSocket(address, path, headers, body);
-      expect(fastifySaw - before).toBe(c.lane ? 0 : 1);
-      const viaFastify = await throughFastify(t, path, headers, body);
-      expect(normalize(viaSocket)).toEqual(normalize(viaFastify));
-      expect(viaSocket.body).toMatch(/"requestId":"req_[A-Za-z0-9]{12}"/);
-    });
-  }
+  answersAsFastify(() => ({ t, address, fastifySaw: () => fastifySaw, json }), '/v2/keys.verifyKey', cases);
 
   it('a chunked body (no Content-Length) is handed to Fastify and verified there', async () => {
     const before = fastifySaw;
@@ -339,16 +360,12 @@ describe('the lane answers ratelimit.limit as Fastify does', () => {
     await t.close();
   });
 
-  const json = (extra: Record<string, string> = {}) => ({
-    'content-type': 'application/json',
-    authorization: `Bearer ${t.rootKey}`,
-    ...extra,
-  });
+  const json = (extra: Record<string, string> = {}) => jsonHeaders(t.rootKey, extra);
   const limit = (extra: Record<string, unknown> = {}) =>
     JSON.stringify({ namespace: 'api', identifier: 'user', limit: 10, duration: 60_000, cost: 0, ...extra });
 
   // Each case is sent twice (lane, then Fastify alone): they check at cost 0 or are refused, so both see the same counts.
-  const cases: Array<{ name: string; headers?: () => Record<string, string>; body: () => string; lane: boolean }> = [
+  const cases: SameAnswerCase[] = [
     { name: 'a check at cost 0', body: () => limit(), lane: true },
     { name: 'a cost over the limit (refused, nothing counted)', body: () => limit({ limit: 1, cost: 2 }), lane: true },
     { name: 'an identifier with an override', body: () => limit({ identifier: 'vip' }), lane: true },
@@ -372,18 +389,7 @@ describe('the lane answers ratelimit.limit as Fastify does', () => {
     { name: 'a body that is not JSON', body: () => '{"namespace": ', lane: false },
   ];
 
-  for (const c of cases) {
-    it(`${c.name}: ${c.lane ? 'answered by the lane' : 'handed to Fastify'}, with Fastify's answer`, async () => {
-      const headers = c.headers?.() ?? json();
-      const body = c.body();
-      const before = fastifySaw;
-      const viaSocket = await overSocket(address, '/v2/ratelimit.limit', headers, body);
-      expect(fastifySaw - before).toBe(c.lane ? 0 : 1);
-      const viaFastify = await throughFastify(t, '/v2/ratelimit.limit', headers, body);
-      expect(normalize(viaSocket)).toEqual(normalize(viaFastify));
-      expect(viaSocket.body).toMatch(/"requestId":"req_[A-Za-z0-9]{12}"/);
-    });
-  }
+  answersAsFastify(() => ({ t, address, fastifySaw: () => fastifySaw, json }), '/v2/ratelimit.limit', cases);
 
   it('a namespace named for the first time is created once, whichever path names it', async () => {
     const body = limit({ namespace: 'fresh', cost: 1 });
