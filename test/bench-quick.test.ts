@@ -37,6 +37,9 @@ describe.skipIf(missing.length > 0)(title, () => {
       'postgres-1k-verify-ratelimit',
       'postgres-1k-verify-cold',
       'postgres-1k-verify-sustained',
+      'postgres-1k-createKey',
+      'postgres-1k-ratelimit-limit',
+      'postgres-1k-listKeys',
       'peer-verify',
     ]);
     for (const result of report.results) {

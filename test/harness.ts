@@ -1,10 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { TestClock } from '../src/core/clock.js';
 import { createServer, type KeywardServer, type ServerOptions } from '../src/server.js';
+import { LANE_OPERATIONS } from '../src/http/verify-lane.js';
 import { openDatabase } from '../src/storage/sql/dialect.js';
 import { migrateToLatest } from '../src/storage/sql/migrate.js';
 
@@ -38,6 +40,30 @@ export interface TestServer {
   listen(): Promise<string>;
   databaseUrl: string;
   close(): Promise<void>;
+}
+
+/** One POST over a real socket from `agent`'s pool: its status, headers and body text. */
+function overSocket(
+  agent: Agent,
+  url: string,
+  headers: Record<string, string>,
+  payload: string,
+): Promise<{ status: number; headers: Record<string, string>; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { method: 'POST', agent, headers: { ...headers, 'content-length': String(Buffer.byteLength(payload)) } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers as Record<string, string>, text }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
 
 function parseBody(text: string): unknown {
@@ -102,8 +128,9 @@ export async function startTestServer(
     logStream?: { write(line: string): void };
     env?: Record<string, string>;
     /**
-     * How `call` sends keys.verifyKey: by default over a real socket, so it takes the verify lane as in production
-     * (src/http/verify-lane.ts); 'inject' sends it through Fastify alone. Other operations always use inject.
+     * How `call` sends the lane's operations (keys.verifyKey, ratelimit.limit): by default over a real socket, so they
+     * take the lane as in production (src/http/verify-lane.ts); 'inject' sends them through Fastify alone. Other
+     * operations always use inject.
      */
     transport?: 'http' | 'inject';
     /** Arm the periodic jobs' timer as production does (off by default: tests call `server.runJobs()` themselves). */
@@ -135,6 +162,9 @@ export async function startTestServer(
   const boot = await server.services.workspaces.bootstrap();
 
   const transport = options.transport ?? 'http';
+  // Bounded like a real client's pool: a test firing 1,000 calls at once must not open 1,000 sockets (the server's
+  // KEYWARD_MAX_CONNECTIONS would refuse some, and a busy machine then times out connecting to Redis).
+  const laneAgent = new Agent({ keepAlive: true, maxSockets: 50 });
   let address: Promise<string> | undefined;
   // Listening is idempotent: verifications and the caller's own clients share one socket.
   const listen = () => (address ??= server.listen());
@@ -144,10 +174,9 @@ export async function startTestServer(
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...callOptions.headers };
     if (rootKey !== null) headers.authorization = `Bearer ${rootKey}`;
     const payload = typeof body === 'string' ? body : JSON.stringify(body);
-    if (operation === 'keys.verifyKey' && transport === 'http') {
-      const response = await fetch(`${await listen()}/v2/${operation}`, { method: 'POST', headers, body: payload });
-      const text = await response.text();
-      return { status: response.status, body: parseBody(text), headers: Object.fromEntries(response.headers) };
+    if (LANE_OPERATIONS.has(operation) && transport === 'http') {
+      const response = await overSocket(laneAgent, `${await listen()}/v2/${operation}`, headers, payload);
+      return { status: response.status, body: parseBody(response.text), headers: response.headers };
     }
     const response = await server.app.inject({ method: 'POST', url: `/v2/${operation}`, headers, payload });
     return { status: response.statusCode, body: parseBody(response.body), headers: response.headers };
@@ -168,6 +197,7 @@ export async function startTestServer(
       (await server.services.workspaces.createRootKey(workspaceId, permissions, 'test')).rootKey,
     listen,
     close: async () => {
+      laneAgent.destroy();
       await server.close();
       await database.drop();
     },

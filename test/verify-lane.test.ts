@@ -59,6 +59,43 @@ async function throughFastify(t: TestServer, path: string, headers: Record<strin
   return { status: res.statusCode, headers: res.headers as Answer['headers'], body: res.body };
 }
 
+/** A JSON request with a root key, and any header replaced or added by `extra`. */
+function jsonHeaders(rootKey: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { 'content-type': 'application/json', authorization: `Bearer ${rootKey}`, ...extra };
+}
+
+interface SameAnswerCase {
+  name: string;
+  headers?: () => Record<string, string>;
+  body: () => string;
+  path?: string;
+  lane: boolean;
+}
+
+/**
+ * One test per case: sent over a real socket (the lane, or Fastify when the lane hands it on; `fastifySaw` counts
+ * what reached Fastify) and through Fastify alone, the two answers byte-identical apart from the request id.
+ */
+function answersAsFastify(
+  setup: () => { t: TestServer; address: string; fastifySaw: () => number; json: () => Record<string, string> },
+  path: string,
+  cases: SameAnswerCase[],
+): void {
+  for (const c of cases) {
+    it(`${c.name}: ${c.lane ? 'answered by the lane' : 'handed to Fastify'}, with Fastify's answer`, async () => {
+      const { t, address, fastifySaw, json } = setup();
+      const headers = c.headers?.() ?? json();
+      const body = c.body();
+      const before = fastifySaw();
+      const viaSocket = await overSocket(address, c.path ?? path, headers, body);
+      expect(fastifySaw() - before).toBe(c.lane ? 0 : 1);
+      const viaFastify = await throughFastify(t, c.path ?? path, headers, body);
+      expect(normalize(viaSocket)).toEqual(normalize(viaFastify));
+      expect(viaSocket.body).toMatch(/"requestId":"req_[A-Za-z0-9]{12}"/);
+    });
+  }
+}
+
 describe('the verify lane answers as Fastify does', () => {
   let t: TestServer;
   let address: string;
@@ -93,13 +130,9 @@ describe('the verify lane answers as Fastify does', () => {
     await t.close();
   });
 
-  const json = (extra: Record<string, string> = {}) => ({
-    'content-type': 'application/json',
-    authorization: `Bearer ${t.rootKey}`,
-    ...extra,
-  });
+  const json = (extra: Record<string, string> = {}) => jsonHeaders(t.rootKey, extra);
 
-  const cases: Array<{ name: string; headers?: () => Record<string, string>; body: () => string; path?: string; lane: boolean }> = [
+  const cases: SameAnswerCase[] = [
     { name: 'a valid key', body: () => JSON.stringify({ key: keys.valid }), lane: true },
     { name: 'an unknown key', body: () => JSON.stringify({ key: 'sk_unknown_0000000000000000' }), lane: true },
     { name: 'a disabled key', body: () => JSON.stringify({ key: keys.disabled }), lane: true },
@@ -212,19 +245,7 @@ describe('the verify lane answers as Fastify does', () => {
     { name: 'a query string', path: '/v2/keys.verifyKey?x=1', body: () => JSON.stringify({ key: keys.valid }), lane: false },
   ];
 
-  for (const c of cases) {
-    it(`${c.name}: ${c.lane ? 'answered by the lane' : 'handed to Fastify'}, with Fastify's answer`, async () => {
-      const headers = c.headers?.() ?? json();
-      const path = c.path ?? '/v2/keys.verifyKey';
-      const body = c.body();
-      const before = fastifySaw;
-      const viaSocket = await overSocket(address, path, headers, body);
-      expect(fastifySaw - before).toBe(c.lane ? 0 : 1);
-      const viaFastify = await throughFastify(t, path, headers, body);
-      expect(normalize(viaSocket)).toEqual(normalize(viaFastify));
-      expect(viaSocket.body).toMatch(/"requestId":"req_[A-Za-z0-9]{12}"/);
-    });
-  }
+  answersAsFastify(() => ({ t, address, fastifySaw: () => fastifySaw, json }), '/v2/keys.verifyKey', cases);
 
   it('a chunked body (no Content-Length) is handed to Fastify and verified there', async () => {
     const before = fastifySaw;
@@ -309,5 +330,83 @@ describe('the verify lane takes more than 50 rate limits, as upstream and Fastif
     expect(lane.status).toBe(200);
     expect(JSON.parse(lane.body).data.ratelimits).toHaveLength(51);
     expect(normalize(lane)).toEqual(normalize(await throughFastify(t, '/v2/keys.verifyKey', headers, body)));
+  });
+});
+
+describe('the lane answers ratelimit.limit as Fastify does', () => {
+  let t: TestServer;
+  let address: string;
+  let fastifySaw = 0;
+  let narrowRootKey: string;
+  let noCreateRootKey: string;
+
+  beforeAll(async () => {
+    t = await startTestServer();
+    t.server.app.addHook('onRequest', (request, _reply, done) => {
+      if (request.url.startsWith('/v2/ratelimit.limit')) fastifySaw++;
+      done();
+    });
+    // The namespace exists before the cases run, and one identifier has an override.
+    expect((await t.call('ratelimit.limit', { namespace: 'api', identifier: 'warm', limit: 10, duration: 60_000 })).status).toBe(200);
+    const override = { namespace: 'api', identifier: 'vip', limit: 1000, duration: 1000 };
+    expect((await t.call('ratelimit.setOverride', override)).status).toBe(200);
+    expect((await t.call('ratelimit.limit', { namespace: 'retired', identifier: 'a', limit: 10, duration: 60_000 })).status).toBe(200);
+    expect((await t.call('ratelimitNamespaces.deleteNamespace', { namespace: 'retired' })).status).toBe(200);
+    narrowRootKey = await t.rootKeyWith(['api.*.read_key']);
+    noCreateRootKey = await t.rootKeyWith(['ratelimit.*.limit']);
+    address = await t.listen();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const json = (extra: Record<string, string> = {}) => jsonHeaders(t.rootKey, extra);
+  const limit = (extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ namespace: 'api', identifier: 'user', limit: 10, duration: 60_000, cost: 0, ...extra });
+
+  // Each case is sent twice (lane, then Fastify alone): they check at cost 0 or are refused, so both see the same counts.
+  const cases: SameAnswerCase[] = [
+    { name: 'a check at cost 0', body: () => limit(), lane: true },
+    { name: 'a cost over the limit (refused, nothing counted)', body: () => limit({ limit: 1, cost: 2 }), lane: true },
+    { name: 'an identifier with an override', body: () => limit({ identifier: 'vip' }), lane: true },
+    { name: 'a deleted namespace (410)', body: () => limit({ namespace: 'retired' }), lane: true },
+    {
+      name: 'a namespace it may not create (403)',
+      headers: () => json({ authorization: `Bearer ${noCreateRootKey}` }),
+      body: () => limit({ namespace: 'never-made' }),
+      lane: true,
+    },
+    {
+      name: 'a root key without limit permission (403)',
+      headers: () => json({ authorization: `Bearer ${narrowRootKey}` }),
+      body: () => limit(),
+      lane: true,
+    },
+    { name: 'no Authorization header', headers: () => ({ 'content-type': 'application/json' }), body: () => limit(), lane: true },
+    { name: 'a limit of 0 (400, from Fastify)', body: () => limit({ limit: 0 }), lane: false },
+    { name: 'an unknown field', body: () => limit({ extra: 1 }), lane: false },
+    { name: 'no identifier', body: () => JSON.stringify({ namespace: 'api', limit: 10, duration: 60_000 }), lane: false },
+    { name: 'a body that is not JSON', body: () => '{"namespace": ', lane: false },
+  ];
+
+  answersAsFastify(() => ({ t, address, fastifySaw: () => fastifySaw, json }), '/v2/ratelimit.limit', cases);
+
+  it('a namespace named for the first time is created once, whichever path names it', async () => {
+    const body = limit({ namespace: 'fresh', cost: 1 });
+    const first = await overSocket(address, '/v2/ratelimit.limit', json(), body);
+    const second = await throughFastify(t, '/v2/ratelimit.limit', json(), body);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect([JSON.parse(first.body).data.remaining, JSON.parse(second.body).data.remaining]).toEqual([9, 8]);
+    const listed = (await t.call('ratelimitNamespaces.listNamespaces', {})).body.data.map((n: { name: string }) => n.name);
+    expect(listed.filter((name: string) => name === 'fresh')).toHaveLength(1);
+  });
+
+  it('counts exactly when many calls arrive in one turn: the limit admits exactly its number', async () => {
+    const body = limit({ identifier: 'burst', limit: 25, cost: 1 });
+    const answers = await Promise.all(Array.from({ length: 60 }, () => overSocket(address, '/v2/ratelimit.limit', json(), body)));
+    const data = answers.map((a) => JSON.parse(a.body).data as { success: boolean; remaining: number });
+    expect(data.filter((d) => d.success)).toHaveLength(25);
+    expect(new Set(data.filter((d) => d.success).map((d) => d.remaining))).toEqual(new Set(Array.from({ length: 25 }, (_, i) => i)));
+    expect(new Set(answers.map((a) => JSON.parse(a.body).meta.requestId)).size).toBe(60);
   });
 });

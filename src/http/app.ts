@@ -26,7 +26,7 @@ import { ROUTES } from './routes/index.js';
 import { WorkspaceRateLimit, type WorkspaceLimitDeps } from './workspace-limit.js';
 import { registerMetrics, type Metrics } from './metrics.js';
 import { registerDashboard } from './dashboard.js';
-import { AJV_OPTIONS, replayedBody, withVerifyLane, type RequestHandler } from './verify-lane.js';
+import { AJV_OPTIONS, LANE_OPERATIONS, replayedBody, withVerifyLane, type RequestHandler } from './verify-lane.js';
 import { clientErrorHandler } from './client-errors.js';
 import { HSTS_HEADERS, HSTS_NAME, HSTS_VALUE } from './hsts.js';
 import { drainingResponse, type Draining } from './draining.js';
@@ -118,7 +118,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const tls = options.tls && { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.3' as const };
   // Every HTTPS answer carries HSTS, the verify lane's and the refusals of malformed requests included.
   const securityHeaders = tls ? HSTS_HEADERS : {};
-  // The server is made here rather than by Fastify so that verifications can take the lane in front of it.
+  // The server is made here rather than by Fastify so that verifications and rate-limit calls can take the lane in front of it.
   const serverFactory = (fastify: RequestHandler) => {
     const lane = withVerifyLane(
       {
@@ -129,6 +129,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         logError: (fields, message) => options.logger.error(fields, message),
         databaseFailures: options.databaseFailures,
       },
+      ROUTES.filter((route) => LANE_OPERATIONS.has(route.operation)),
       fastify,
     );
     const handler: RequestHandler = tls
