@@ -114,6 +114,10 @@ export const SETTINGS = {
     default: 10,
     description: "Seconds between writes of this node's row in the node registry (Settings shows peers)",
   },
+  KEYWARD_WORKERS: {
+    default: 1,
+    description: 'Processes `keyward start` runs on one port (node:cluster); `--workers N` says the same',
+  },
 } as const satisfies Record<`KEYWARD_${string}`, Setting>;
 
 export type SettingName = keyof typeof SETTINGS;
