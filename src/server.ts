@@ -362,7 +362,8 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     await services.verify.flushUsage().catch((error: unknown) => log.error({ err: error }, 'usage flush failed at shutdown'));
     await rootKeyUsage.flush().catch((error: unknown) => log.error({ err: error }, 'root key usage flush failed at shutdown'));
     // A clean stop leaves the node registry at once; a node killed instead turns gone after three heartbeats.
-    if (runsMachineJobs) await nodes.leave().catch((error: unknown) => log.error({ err: error }, 'could not remove this node from the node registry'));
+    if (runsMachineJobs)
+      await nodes.leave().catch((error: unknown) => log.error({ err: error }, 'could not remove this node from the node registry'));
     await bus.close();
     await changes.stop();
     await limiter.close();

@@ -109,7 +109,7 @@ describe(`two workers on one port (${engine}, no Redis)`, { timeout: 120_000 }, 
     expect(onOne.body.data).toMatchObject({ valid: false, code: 'NOT_FOUND' });
   });
 
-  it('400 concurrent ratelimit.limit calls on new connections admit exactly the limit (60), some through each worker', async () => {
+  it('400 concurrent ratelimit.limit calls on new connections, answered by both workers, admit exactly the limit (60)', async () => {
     const request = { namespace: `workers_${Date.now().toString(36)}`, identifier: 'one', limit: 60, duration: 3_600_000 };
     for (const agent of toWorker.values()) expect((await post(agent, 'ratelimit.limit', { ...request, cost: 0 })).status).toBe(200);
     const answers = await Promise.all(Array.from({ length: 400 }, () => onNewConnection('ratelimit.limit', { ...request, cost: 1 })));
@@ -117,10 +117,11 @@ describe(`two workers on one port (${engine}, no Redis)`, { timeout: 120_000 }, 
     const admitted = answers.filter((a) => a.body.data.success);
     expect(admitted).toHaveLength(60);
     expect(new Set(admitted.map((a) => a.body.data.remaining)).size).toBe(60);
-    expect(new Set(admitted.map((a) => a.worker))).toEqual(new Set(['1', '2']));
+    // Which worker reaches the primary first is up to the scheduler; each alone admitting 60 would make 120.
+    expect(new Set(answers.map((a) => a.worker))).toEqual(new Set(['1', '2']));
   });
 
-  it('a key with 40 credits verified 200 times at once on new connections is valid exactly 40 times, through both workers', async () => {
+  it('a key with 40 credits verified 200 times at once on new connections, answered by both workers, is valid exactly 40 times', async () => {
     const api = await post(toWorker.get('1')!, 'apis.createApi', { name: 'workers_credits' });
     const created = await post(toWorker.get('2')!, 'keys.createKey', { apiId: api.body.data.apiId, credits: { remaining: 40 } });
     const { key } = created.body.data;
@@ -128,7 +129,7 @@ describe(`two workers on one port (${engine}, no Redis)`, { timeout: 120_000 }, 
     expect(answers.filter((a) => a.status !== 200).map((a) => a.body)).toEqual([]);
     const valid = answers.filter((a) => a.body.data.valid);
     expect(valid).toHaveLength(40);
-    expect(new Set(valid.map((a) => a.worker))).toEqual(new Set(['1', '2']));
+    expect(new Set(answers.map((a) => a.worker))).toEqual(new Set(['1', '2']));
     expect(answers.filter((a) => !a.body.data.valid).every((a) => a.body.data.code === 'USAGE_EXCEEDED')).toBe(true);
   });
 

@@ -20,7 +20,9 @@ export const startCli: CliCommand = {
     'answered within KEYWARD_SHUTDOWN_GRACE_MS, buffers flushed, exit 0; past the grace period, 1. A second signal exits at once. ' +
     'With --workers N (or KEYWARD_WORKERS), N processes serve one port, sharing the database, their caches kept coherent ' +
     'and rate limits exact; a signal stops them all.',
-  options: [{ option: 'workers', value: '<n>', description: `Processes serving the port, 1 to ${MAX_WORKERS} (default KEYWARD_WORKERS, 1).` }],
+  options: [
+    { option: 'workers', value: '<n>', description: `Processes serving the port, 1 to ${MAX_WORKERS} (default KEYWARD_WORKERS, 1).` },
+  ],
   run: (config, args) => startCommand(config, args),
 };
 

@@ -14,7 +14,7 @@ type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<
  */
 export class PrimaryChannel {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (answer: any) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (answer: unknown) => void; reject: (error: Error) => void }>();
   private readonly listeners: { [K in PrimaryNotice['kw']]?: (notice: Extract<PrimaryNotice, { kw: K }>) => void } = {};
 
   constructor(private readonly port: IpcPort) {
@@ -35,7 +35,7 @@ export class PrimaryChannel {
   request<T>(request: Request): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve: (answer) => resolve(answer as T), reject });
       this.send({ ...request, id } as WorkerRequest, (error) => {
         this.pending.delete(id);
         reject(error);

@@ -97,9 +97,7 @@ export function runPrimary(config: Readonly<Config>, workers: number): Promise<n
         }
         if (!announced && served.size === workers) {
           announced = true;
-          process.stdout.write(
-            `Keyward listening on ${message.address} (store: ${message.engine}, workers: ${workers})\n`,
-          );
+          process.stdout.write(`Keyward listening on ${message.address} (store: ${message.engine}, workers: ${workers})\n`);
         }
         break;
       }
