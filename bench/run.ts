@@ -206,6 +206,8 @@ async function startScenarioServer(scenario: Scenario, options: BenchOptions, pr
   return startServer(['node', ...nodeArgs, ...entry, 'start'], {
     cpu: SERVER_CPU,
     cwd: root,
+    // Several workers start one after another on the one pinned core (from src/, each compiles it through tsx).
+    timeoutMs: spec.env.KEYWARD_WORKERS === undefined ? 60_000 : 180_000,
     env: serverEnv({
       KEYWARD_PORT: '0',
       KEYWARD_HOST: '127.0.0.1',

@@ -138,6 +138,23 @@ describe(`two workers on one port (${engine}, no Redis)`, { timeout: 120_000 }, 
     expect(rows).toBe(1);
   });
 
+  it('a worker killed is started again, and the machine keeps answering on its port meanwhile', async () => {
+    const [victim] = childrenOf(node.child.pid!);
+    process.kill(victim!, 'SIGKILL');
+    const answered = await onNewConnection('apis.listKeys', { apiId: 'api_none' });
+    expect(answered.status).toBe(200);
+    const seen = new Set<string | undefined>();
+    // The new worker starts a second after the death, then needs its own start-up (longer on a loaded machine).
+    for (const deadline = Date.now() + 90_000; Date.now() < deadline && seen.size < 2; ) {
+      const answer = await onNewConnection('apis.listKeys', { apiId: 'api_none' }).catch(() => undefined);
+      if (answer?.status === 200) seen.add(answer.worker);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect([...seen].sort()).toEqual(['1', '2']);
+    expect(childrenOf(node.child.pid!)).toHaveLength(2);
+    expect(childrenOf(node.child.pid!)).not.toContain(victim);
+  });
+
   it('SIGTERM to the primary stops both workers cleanly: exit 0, no process left', async () => {
     const pid = node.child.pid!;
     const workers = childrenOf(pid);

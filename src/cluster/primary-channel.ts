@@ -15,6 +15,8 @@ type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<
 export class PrimaryChannel {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (answer: unknown) => void; reject: (error: Error) => void }>();
+  /** Notices that came before their listener (a stop while the worker still starts): handed to it when it comes. */
+  private readonly early: PrimaryNotice[] = [];
   private readonly listeners: { [K in PrimaryNotice['kw']]?: (notice: Extract<PrimaryNotice, { kw: K }>) => void } = {};
 
   constructor(private readonly port: IpcPort) {
@@ -28,7 +30,9 @@ export class PrimaryChannel {
         else waiting.resolve(message);
         return;
       }
-      (this.listeners[message.kw] as ((notice: PrimaryNotice) => void) | undefined)?.(message);
+      const listener = this.listeners[message.kw] as ((notice: PrimaryNotice) => void) | undefined;
+      if (listener) listener(message);
+      else this.early.push(message);
     });
   }
 
@@ -50,6 +54,10 @@ export class PrimaryChannel {
   /** One listener per kind of notice: the worker's bus takes `invalidate`, its start command `stop`. */
   on<K extends PrimaryNotice['kw']>(kind: K, listener: (notice: Extract<PrimaryNotice, { kw: K }>) => void): void {
     this.listeners[kind] = listener as never;
+    for (const notice of this.early.filter((n) => n.kw === kind)) {
+      this.early.splice(this.early.indexOf(notice), 1);
+      listener(notice as Extract<PrimaryNotice, { kw: K }>);
+    }
   }
 
   private send(message: WorkerRequest | WorkerNotice, failed: (error: Error) => void): void {

@@ -91,7 +91,7 @@ export function runPrimary(config: Readonly<Config>, workers: number): Promise<n
       }
       case 'ready': {
         served.add(indexOf.get(worker) ?? 0);
-        if (!forkedAll) {
+        if (!forkedAll && !stopping) {
           forkedAll = true;
           for (let index = 2; index <= workers; index++) fork(index);
         }
