@@ -43,7 +43,8 @@ export async function startCommand(config: Readonly<Config>, args?: Pick<Command
 
 /** Serves alone (`channel` null) or as a worker whose primary relays its signals and announces the address. */
 async function serve(config: Readonly<Config>, channel: PrimaryChannel | null): Promise<number | undefined> {
-  const worker = channel && { index: (await channel.request<{ index: number }>({ kw: 'hello' })).index, channel };
+  const hello = channel && (await channel.request<{ index: number; restarted: boolean }>({ kw: 'hello' }));
+  const worker = channel && hello && { index: hello.index, channel };
   const server = await createServer({ config, ...(worker ? { worker } : {}) });
   server.app.log.info({ config: describeConfig(config), ...(worker ? { worker: worker.index } : {}) }, 'starting');
   // Listen before the first workspace exists (issue 12, finding 8): a start that cannot listen must not have shown,
@@ -55,8 +56,9 @@ async function serve(config: Readonly<Config>, channel: PrimaryChannel | null): 
     await server.close();
     throw listenError(error, config);
   }
-  // Once per start of the machine: in worker 1, which the primary starts before the others.
-  const firstOfMachine = worker === null || worker.index === 1;
+  // Once per start of the machine: in worker 1, which the primary starts before the others, and not when it is started
+  // again after dying (a new setup link would void the one printed at start).
+  const firstOfMachine = worker === null || (worker.index === 1 && hello?.restarted === false);
   const first = !firstOfMachine
     ? null
     : await server.services.workspaces.bootstrapOnFirstStart().catch(async (error: unknown) => {

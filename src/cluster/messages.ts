@@ -18,7 +18,7 @@ export type WorkerRequest =
 export type WorkerNotice = { kw: 'ready'; address: string; engine: string } | { kw: 'applied'; id: number };
 
 export type PrimaryAnswer =
-  | { kw: 'answer'; id: number; index: number }
+  | { kw: 'answer'; id: number; index: number; restarted: boolean }
   | { kw: 'answer'; id: number; decisions: Decision[] }
   | { kw: 'answer'; id: number; published: true }
   | { kw: 'failed'; id: number; error: string };

@@ -58,7 +58,7 @@ export function runPrimary(config: Readonly<Config>, workers: number): Promise<n
   const onMessage = (worker: Worker, message: FromWorker) => {
     switch (message.kw) {
       case 'hello':
-        send(worker, { kw: 'answer', id: message.id, index: indexOf.get(worker) ?? 0 });
+        send(worker, { kw: 'answer', id: message.id, index: indexOf.get(worker) ?? 0, restarted: served.has(indexOf.get(worker) ?? 0) });
         break;
       case 'limit':
         if (limiter === null) {
