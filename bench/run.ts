@@ -151,31 +151,38 @@ function planFor(options: BenchOptions, engine: Engine, size: number): VerifyPla
   const small = size === Math.min(...options.sizes);
   const sustainedSeconds = options.sustainedSeconds ?? (mode === 'full' ? 60 : options.seconds);
   if (!small) return { kinds: ['cached', 'cold'], operations: [], redisUrl, sustainedSeconds };
-  if (mode === 'full')
+  // One scenario of each row of issue 16's targets in every mode, so a change that breaks one shows in a quick run.
+  const floodKeys = { full: 1_000_000, quick: 200_000, smoke: 5_000 }[mode];
+  if (mode === 'full' || engine === 'sqlite')
     return {
-      kinds: ['cached', 'cached-analytics-off', 'credits', 'ratelimit', 'permission', 'cold', 'unknown-flood', 'sustained'],
+      kinds: [
+        'cached',
+        'cached-analytics-off',
+        'cached-workers-2',
+        'credits',
+        'ratelimit',
+        'permission',
+        'cold',
+        'unknown-flood',
+        'sustained',
+      ],
       operations: ['createKey', 'ratelimit.limit', 'listKeys'],
       redisUrl,
       sustainedSeconds,
+      floodKeys,
     };
-  return engine === 'sqlite'
-    ? {
-        kinds: ['cached', 'cached-analytics-off', 'credits', 'ratelimit', 'permission', 'cold', 'sustained'],
-        operations: ['createKey', 'ratelimit.limit', 'listKeys'],
-        redisUrl,
-        sustainedSeconds,
-      }
-    : {
-        kinds: ['cached', 'cached-analytics-off', 'credits', 'ratelimit', 'cold', 'sustained'],
-        // Each operation of issue 16's targets on both engines, so a change that breaks one shows in minutes.
-        operations: ['createKey', 'ratelimit.limit', 'listKeys'],
-        redisUrl,
-        sustainedSeconds,
-      };
+  return {
+    kinds: ['cached', 'cached-analytics-off', 'cached-workers-2', 'credits', 'ratelimit', 'cold', 'unknown-flood', 'sustained'],
+    operations: ['createKey', 'ratelimit.limit', 'listKeys'],
+    redisUrl,
+    sustainedSeconds,
+    floodKeys,
+  };
 }
 
 /** Scenarios measured in smoke mode; every other one is only set up and checked. */
-const SMOKE_MEASURED = /^(ceiling|sqlite-1k-verify-cached|sqlite-1k-verify-sustained)$/;
+const SMOKE_MEASURED =
+  /^(ceiling|sqlite-1k-verify-cached|sqlite-1k-verify-cached-workers-2|sqlite-1k-verify-unknown-flood|sqlite-1k-verify-sustained)$/;
 
 /** A clean environment for a server: none of this process's KEYWARD_* settings leak into it. */
 function serverEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -199,6 +206,8 @@ async function startScenarioServer(scenario: Scenario, options: BenchOptions, pr
   return startServer(['node', ...nodeArgs, ...entry, 'start'], {
     cpu: SERVER_CPU,
     cwd: root,
+    // Several workers start one after another on the one pinned core (from src/, each compiles it through tsx).
+    timeoutMs: spec.env.KEYWARD_WORKERS === undefined ? 60_000 : 180_000,
     env: serverEnv({
       KEYWARD_PORT: '0',
       KEYWARD_HOST: '127.0.0.1',
@@ -273,12 +282,18 @@ async function runScenario(scenario: Scenario, options: BenchOptions, workDir: s
   writeFileSync(bodiesFile, `${bodies.join('\n')}\n`);
   const measured = options.mode !== 'smoke' || SMOKE_MEASURED.test(scenario.id);
 
+  const companion = scenario.companion;
+  const companionFile = join(workDir, `${scenario.id}.companion.bodies`);
+  if (companion) writeFileSync(companionFile, `${companion.bodies().join('\n')}\n`);
+
   const server = await servers.get(scenario, !measured);
   const runs: LoadResult[] = [];
+  const companionRuns: LoadResult[] = [];
   let analytics: SustainedEvents | undefined;
   let sample = '';
   try {
     sample = await check(scenario, server, bodies[0]!);
+    if (companion) await check({ ...scenario, expect: companion.expect }, server, companion.bodies()[0]!);
     if (measured) {
       const load = (seconds: number, offset: number) =>
         runLoad({
@@ -304,8 +319,31 @@ async function runScenario(scenario: Scenario, options: BenchOptions, workDir: s
         offset += result.requests;
         loaded = { seconds: warmup, requests: result.requests };
       }
+      // The companion client, beside a run: its own connections and bodies, on wrk's core, no server CPU sampled twice.
+      const besideRun = (runSeconds: number) =>
+        companion
+          ? runLoad({
+              url: `${server.url}${scenario.path}`,
+              bodiesFile: companionFile,
+              expect: companion.expect,
+              seconds: runSeconds,
+              connections: companion.connections,
+              cpu: WRK_CPU,
+              ...(authorization(scenario) ? { authorization: authorization(scenario)! } : {}),
+            })
+          : undefined;
       for (let r = 0; r < (sustained ? 1 : options.runs); r++) {
+        const beside = besideRun(seconds);
         const result = await load(seconds, scenario.cycle ? offset : 0);
+        const besideResult = await beside;
+        if (besideResult) {
+          companionRuns.push(besideResult);
+          log(
+            `  ${scenario.id} run ${r + 1}, ${companion!.label}: ${Math.round(besideResult.rps)} req/s, ` +
+              `p50 ${besideResult.p50Ms.toFixed(2)} ms, p99 ${besideResult.p99Ms.toFixed(2)} ms` +
+              (besideResult.mismatches > 0 ? `, ${besideResult.mismatches} WRONG ANSWERS (${besideResult.sample})` : ''),
+          );
+        }
         loaded = { seconds: loaded.seconds + seconds, requests: loaded.requests + result.requests };
         offset += result.requests;
         runs.push(result);
@@ -344,6 +382,7 @@ async function runScenario(scenario: Scenario, options: BenchOptions, workDir: s
       runs,
       ...(peak !== undefined ? { peakRssBytes: peak } : {}),
       ...(analytics ? { analytics } : {}),
+      ...(companion && companionRuns.length > 0 ? { companion: { label: companion.label, runs: companionRuns } } : {}),
       sample: sample.slice(0, 300),
     };
   } catch (error) {

@@ -31,6 +31,9 @@ export class ConfigError extends Error {
 /** Requests per minute; the database column is a 32-bit integer on PostgreSQL. */
 export const MAX_WORKSPACE_RATE_LIMIT = 1_000_000_000;
 
+/** Processes `keyward start --workers N` may run: beyond the cores of any one machine this serves nothing more. */
+export const MAX_WORKERS = 256;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
@@ -166,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       3_600_000,
     nodeHeartbeatMs:
       integer(env, 'KEYWARD_NODE_HEARTBEAT_SECONDS', SETTINGS.KEYWARD_NODE_HEARTBEAT_SECONDS.default, 1, 3600, problems) * 1000,
+    workers: integer(env, 'KEYWARD_WORKERS', SETTINGS.KEYWARD_WORKERS.default, 1, MAX_WORKERS, problems),
     publicUrl: publicUrl(text(env, 'KEYWARD_PUBLIC_URL'), problems),
     webhookAllowPrivateAddresses: onOff(env, 'KEYWARD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES', problems),
     webhookTimeoutMs: integer(env, 'KEYWARD_WEBHOOK_TIMEOUT_MS', SETTINGS.KEYWARD_WEBHOOK_TIMEOUT_MS.default, 100, 60_000, problems),

@@ -23,6 +23,10 @@ import { newId } from './core/ids.js';
 import { RootKeyAuthentication } from './services/authentication.js';
 import { UsageBuffer } from './services/usage-buffer.js';
 import { MemoryLimiter } from './ratelimit/memory.js';
+import type { Limiter } from './ratelimit/limiter.js';
+import type { PrimaryChannel } from './cluster/primary-channel.js';
+import { PrimaryLimiter } from './cluster/worker-limiter.js';
+import { WorkerBus } from './cluster/worker-bus.js';
 import { redisClients } from './redis/client.js';
 import type { Logger } from './services/deps.js';
 import { createServices, type Services } from './services/index.js';
@@ -48,6 +52,13 @@ export interface ServerOptions {
    * Absent: the store KEYWARD_ANALYTICS configures (see "the analytics store" in createServer).
    */
   analytics?: Pick<AnalyticsStore, 'write'>;
+  /**
+   * Set in a worker of `keyward start --workers N` (docs/decisions/0022-workers-on-one-machine.md): its number (1..N),
+   * shown in every answer's X-Keyward-Worker header, and its channel to the primary, which relays invalidations to the
+   * sibling workers and owns the rate-limit counters when there is no Redis. Worker 1 alone runs the jobs that must
+   * run once per machine (credit refills, change-log and analytics pruning, the node registry's row).
+   */
+  worker?: { index: number; channel: PrimaryChannel };
 }
 
 export interface KeywardServer {
@@ -109,7 +120,12 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   // Made first, so everything that logs (the vault as it opens, the services, Fastify) has it from the start.
   const loggerOptions = { level: config.logLevel, redact: { paths: LOG_REDACT, censor: '[redacted]' } };
   const log = options.logStream ? pino(loggerOptions, options.logStream) : pino(loggerOptions);
-  const { bus, limiter } = await openSharedState(config, log);
+  const own = await openSharedState(config, log);
+  const { worker } = options;
+  // Worker 1, or the only process: the jobs that must run once per machine.
+  const runsMachineJobs = worker === undefined || worker.index === 1;
+  const bus: InvalidationBus = worker ? new WorkerBus(own.bus, worker.channel) : own.bus;
+  const limiter: Limiter = worker && own.limiter instanceof MemoryLimiter ? new PrimaryLimiter(worker.channel) : own.limiter;
   // Every failure to reach the database (a refused call, a background job, a connection lost while idle) is counted
   // here; one line per 10 s carries the latest cause (core/throttled-warning.ts).
   const databaseFailures = new ThrottledWarning(
@@ -159,16 +175,17 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   const catchUp = () => {
     changes.catchUp().catch((error: unknown) => changeReadFailures.report(error));
   };
-  if (bus instanceof RedisBus) {
+  if (own.bus instanceof RedisBus) {
+    const redisBus = own.bus;
     // What Redis missed is in the log: reading it replaces flushing every cache when the subscription returns.
-    bus.onResubscribed(catchUp);
+    redisBus.onResubscribed(catchUp);
     const publishFailures = new ThrottledWarning(
       log,
       { now: () => performance.now() },
       { where: 'bus publisher' },
       'could not publish an invalidation to Redis; the other nodes read it from the change log',
     );
-    bus.onSendFailure((error: unknown) => publishFailures.report(error));
+    redisBus.onSendFailure((error: unknown) => publishFailures.report(error));
   }
 
   const draining = new Draining();
@@ -278,25 +295,30 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     readiness,
     dashboardDir: config.dashboardDir,
     publicUrlIsHttps: config.publicUrl?.startsWith('https:') ?? false,
+    ...(worker ? { workerIndex: worker.index } : {}),
   });
 
   warnAboutSetup(config, store.engine, vault, log);
 
   // Registered before the first request; a database away now is reported like any job's failure, and the next
   // heartbeat writes the row.
-  const heartbeat = () => nodes.heartbeat().catch(reportFailure(log, databaseFailures, 'node heartbeat'));
+  // One row per machine: the workers of `--workers N` are one node, written by worker 1.
+  const heartbeat = runsMachineJobs
+    ? () => nodes.heartbeat().catch(reportFailure(log, databaseFailures, 'node heartbeat'))
+    : async () => undefined;
   await heartbeat();
 
   // Each job runs even when another fails (the database may be away): usage not written stays buffered, bounded, for
   // the next run. The refill first, apart from the usage writes, as both update keys' rows. The first failure is rethrown.
   const runJobs = async () => {
+    // Each worker writes back its own buffers; the refill and the pruning run in one process per machine.
     const outcomes = [
-      ...(await Promise.allSettled([services.keys.refillCredits()])),
+      ...(runsMachineJobs ? await Promise.allSettled([services.keys.refillCredits()]) : []),
       // Every node prunes the change log: a delete of what another node deleted already deletes nothing.
       ...(await Promise.allSettled([
         services.verify.flushUsage(),
         rootKeyUsage.flush(),
-        store.pruneChanges(clock.now() - CHANGE_LOG_RETENTION_MS),
+        ...(runsMachineJobs ? [store.pruneChanges(clock.now() - CHANGE_LOG_RETENTION_MS)] : []),
       ])),
     ];
     const failed = outcomes.find((outcome) => outcome.status === 'rejected');
@@ -316,7 +338,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     (options.backgroundJobs ?? true)
       ? startBackgroundJobs({
           runJobs,
-          pruneAnalytics: runAnalyticsPrune,
+          pruneAnalytics: runsMachineJobs ? runAnalyticsPrune : async () => undefined,
           catchUp,
           heartbeat,
           deliverWebhooks: () => webhooks.deliverDue(),
@@ -364,7 +386,8 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     // Attempts in flight finish (each within KEYWARD_WEBHOOK_TIMEOUT_MS) and record their outcome before the store closes.
     await webhooks.stop().catch((error: unknown) => log.error({ err: error }, 'webhook deliveries failed at shutdown'));
     // A clean stop leaves the node registry at once; a node killed instead turns gone after three heartbeats.
-    await nodes.leave().catch((error: unknown) => log.error({ err: error }, 'could not remove this node from the node registry'));
+    if (runsMachineJobs)
+      await nodes.leave().catch((error: unknown) => log.error({ err: error }, 'could not remove this node from the node registry'));
     await bus.close();
     await changes.stop();
     await limiter.close();

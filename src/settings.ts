@@ -127,6 +127,10 @@ export const SETTINGS = {
     description: 'on or off: deliver webhooks to loopback, private and reserved addresses (off refuses them: SSRF)',
   },
   KEYWARD_WEBHOOK_TIMEOUT_MS: { default: 10_000, description: 'Milliseconds one webhook delivery attempt may take, connection to answer' },
+  KEYWARD_WORKERS: {
+    default: 1,
+    description: 'Processes `keyward start` runs on one port (node:cluster); `--workers N` says the same',
+  },
 } as const satisfies Record<`KEYWARD_${string}`, Setting>;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -14,7 +14,9 @@ const title =
     : `npm run bench -- --smoke (SKIPPED: ${missing.join(', ')} not installed; apt-get install -y ${missing.join(' ')})`;
 
 describe.skipIf(missing.length > 0)(title, () => {
-  it('sets up and checks every quick scenario and measures the ceiling and a cached verification', { timeout: 240_000 }, async () => {
+  it('sets up and checks every quick scenario and measures the ceiling, a cached verification (one and two workers) and the flood', {
+    timeout: 240_000,
+  }, async () => {
     const lines: string[] = [];
     const { report, markdown } = await runBench(parseArgs(['--smoke'], (line) => lines.push(line)));
 
@@ -23,19 +25,23 @@ describe.skipIf(missing.length > 0)(title, () => {
       'ceiling',
       'sqlite-1k-verify-cached',
       'sqlite-1k-verify-cached-analytics-off',
+      'sqlite-1k-verify-cached-workers-2',
       'sqlite-1k-verify-credits',
       'sqlite-1k-verify-ratelimit',
       'sqlite-1k-verify-permission',
       'sqlite-1k-verify-cold',
+      'sqlite-1k-verify-unknown-flood',
       'sqlite-1k-verify-sustained',
       'sqlite-1k-createKey',
       'sqlite-1k-ratelimit-limit',
       'sqlite-1k-listKeys',
       'postgres-1k-verify-cached',
       'postgres-1k-verify-cached-analytics-off',
+      'postgres-1k-verify-cached-workers-2',
       'postgres-1k-verify-credits',
       'postgres-1k-verify-ratelimit',
       'postgres-1k-verify-cold',
+      'postgres-1k-verify-unknown-flood',
       'postgres-1k-verify-sustained',
       'postgres-1k-createKey',
       'postgres-1k-ratelimit-limit',
@@ -47,13 +53,19 @@ describe.skipIf(missing.length > 0)(title, () => {
       expect(result.sample.length, result.id).toBeGreaterThan(0);
       expect(result.peakRssBytes, result.id).toBeGreaterThan(0);
     }
-    for (const id of ['ceiling', 'sqlite-1k-verify-cached']) {
+    for (const id of ['ceiling', 'sqlite-1k-verify-cached', 'sqlite-1k-verify-cached-workers-2', 'sqlite-1k-verify-unknown-flood']) {
       const [run] = report.results.find((r) => r.id === id)!.runs;
       expect(run, id).toBeDefined();
       expect(run!.requests, id).toBeGreaterThan(0);
       expect(run!.mismatches, `${id}: ${run!.sample}`).toBe(0);
       expect(run!.errors.connect + run!.errors.read + run!.errors.write + run!.errors.timeout, id).toBe(0);
     }
+    // Issue 16: the flood's companion client verified valid keys beside it, every answer right.
+    const flood = report.results.find((r) => r.id === 'sqlite-1k-verify-unknown-flood')!;
+    const [beside] = flood.companion!.runs;
+    expect(beside!.requests).toBeGreaterThan(0);
+    expect(beside!.mismatches, beside!.sample).toBe(0);
+    expect(markdown).toContain('valid keys verified during the flood');
     // Issue 14: the sustained load's events were all written (none dropped or failed), and the query latencies were
     // measured over stored events on both engines through analytics.getVerifications.
     const sustained = report.results.find((r) => r.id === 'sqlite-1k-verify-sustained')!.analytics;

@@ -29,3 +29,27 @@ export async function runSql(databaseUrl: string, sql: string, params: unknown[]
     db.close();
   }
 }
+
+/** The rows of one query, past Keyward's own code as `runSql` is; `?` placeholders on both engines. */
+export async function querySql(databaseUrl: string, sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+  if (isPostgresUrl(databaseUrl)) {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      let n = 0;
+      const result = await client.query(
+        sql.replace(/\?/g, () => `$${++n}`),
+        params,
+      );
+      return result.rows as Record<string, unknown>[];
+    } finally {
+      await client.end();
+    }
+  }
+  const db = new Database(databaseUrl, { readonly: true });
+  try {
+    return db.prepare(sql).all(...params) as Record<string, unknown>[];
+  } finally {
+    db.close();
+  }
+}

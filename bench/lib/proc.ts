@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
 
 /** A server process under test, pinned to one core, that printed `listening on http://host:port`. */
 export interface RunningServer {
@@ -125,6 +125,33 @@ export function cpuSeconds(pid: number, { mainThread = false } = {}): number | u
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU seconds of `pid` and every process below it (the workers of `keyward start --workers N` are children of the
+ * process the bench started): what the server as a whole used. Undefined once `pid` is gone.
+ */
+export function treeCpuSeconds(pid: number): number | undefined {
+  const own = cpuSeconds(pid);
+  if (own === undefined) return undefined;
+  const parents = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(parent, [...(parents.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let total = own;
+  const below = [...(parents.get(pid) ?? [])];
+  for (let child = below.pop(); child !== undefined; child = below.pop()) {
+    total += cpuSeconds(child) ?? 0;
+    below.push(...(parents.get(child) ?? []));
+  }
+  return total;
 }
 
 /** Runs a command to completion; rejects on a non-zero exit with its output. */

@@ -27,6 +27,8 @@ export interface ScenarioResult {
   analytics?: SustainedEvents;
   /** The answer to the check request made before the load. */
   sample: string;
+  /** The companion client's runs, one beside each of `runs` (scenarios with a companion: the unknown-key flood). */
+  companion?: { label: string; runs: LoadResult[] };
 }
 
 export interface BenchReport {
@@ -286,6 +288,13 @@ function table(report: BenchReport, results: ScenarioResult[], ceiling: number |
         `${s.serverCpu !== undefined ? `${Math.round(s.serverCpu * 100)}%` : ''} | ${s.cpuUsPerRequest !== undefined ? Math.round(s.cpuUsPerRequest) : ''} | ` +
         `${cpuRatio(report, s) !== undefined ? fmtRatio(cpuRatio(report, s)!) : ''} |`,
     );
+    const beside = r.companion && summarize({ ...r, runs: r.companion.runs });
+    if (r.companion && beside) {
+      lines.push(
+        `| &nbsp;&nbsp;${r.companion.label} | ${fmtInt(beside.rps)} | ${fmtInt(beside.min)} - ${fmtInt(beside.max)} | | ` +
+          `${fmtMs(beside.p50Ms)} | ${fmtMs(beside.p99Ms)} | ${fmtMs(beside.maxMs)} | | | | |`,
+      );
+    }
   }
   return lines.join('\n');
 }

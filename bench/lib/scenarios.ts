@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { base58 } from '../../src/core/key-format.js';
 import { bulkKey, PERMISSION_QUERY, sampleIndexes, type BenchDatabase, type Engine } from './keys.js';
 
 /** How a scenario's server is started; scenarios with equal `serverKey`s could share one process. */
@@ -32,6 +31,11 @@ export interface Scenario {
   sustainedSeconds?: number;
   /** Read keyward_analytics_events_total from /metrics before and after the load (issue 14). */
   analyticsEvents?: boolean;
+  /**
+   * A second client run beside every load of this scenario, on its own connections (issue 16's flood: valid keys
+   * verified while unknown ones pour in); its latencies are reported on a row of their own.
+   */
+  companion?: { label: string; bodies: () => string[]; expect: string; connections: number };
 }
 
 /** Keys verified in the "cached" scenarios: a hot set, looked up in the cache after the warm-up. */
@@ -40,14 +44,16 @@ export const HOT_KEYS = 1_000;
 export const COLD_CACHE_SIZE = 100;
 /** Distinct keys cycled by the cold scenario on large stores: more than the default cache (100,000) holds. */
 export const COLD_KEYS_LARGE = 150_000;
-/** Distinct unknown keys the flood scenario cycles: more than a run sends, so none repeats within it (issue 16). */
-export const FLOOD_KEYS = 1_000_000;
+/** Connections of the client verifying valid keys beside the unknown-key flood (the flood keeps the bench's 50). */
+export const FLOOD_COMPANION_CONNECTIONS = 10;
 
 /**
- * Well-formed keys no store holds: `flood_` and 16 random bytes in base58, Unkey's format, so each one passes every
- * shape check and reaches the lookup (a checksummed key with a wrong checksum never would: decision 0017).
+ * Well-formed keys no store holds (the bulk keys' shape, another seed), each different: an attacker's flood. Far more
+ * than a quick run sends, so none repeats within a run and no answer can come from a cache of earlier misses.
  */
-const unknownKeys = (count: number) => Array.from({ length: count }, () => `flood_${base58(randomBytes(16))}`);
+export function unknownKeys(count: number): string[] {
+  return Array.from({ length: count }, () => `bk_${randomBytes(16).toString('hex')}`);
+}
 
 export const sizeLabel = (n: number): string => (n >= 1_000_000 ? `${n / 1_000_000}M` : n >= 1000 ? `${n / 1000}k` : String(n));
 
@@ -55,12 +61,16 @@ const verifyBodies = (keys: string[], extra: Record<string, unknown> = {}) => ke
 
 export interface VerifyPlan {
   /** Which verify scenarios to include for this database. */
-  kinds: ReadonlyArray<'cached' | 'cached-analytics-off' | 'sustained' | 'credits' | 'ratelimit' | 'permission' | 'cold' | 'unknown-flood'>;
+  kinds: ReadonlyArray<
+    'cached' | 'cached-analytics-off' | 'cached-workers-2' | 'sustained' | 'credits' | 'ratelimit' | 'permission' | 'cold' | 'unknown-flood'
+  >;
   /** Which other operations to include. */
   operations: ReadonlyArray<'createKey' | 'ratelimit.limit' | 'listKeys'>;
   redisUrl: string;
   /** Seconds of the sustained-events load. */
   sustainedSeconds: number;
+  /** Distinct unknown keys of the flood scenario: more than one of its loads sends. */
+  floodKeys?: number;
 }
 
 /**
@@ -99,6 +109,38 @@ export function keywardScenarios(db: BenchDatabase, plan: VerifyPlan): Scenario[
           bodies: () => verifyBodies(sampleIndexes(db.stored, HOT_KEYS, 1).map(bulkKey)),
         });
         break;
+      case 'cached-workers-2':
+        out.push({
+          ...base,
+          id: `${db.engine}-${size}-verify-cached-workers-2`,
+          label: `cached key, ${size} stored, \`--workers 2\``,
+          note:
+            'as "cached key", served by two node:cluster workers on the same one core: CPU us/req is the cost of workers; ' +
+            'this 2-core machine (one core for wrk) cannot show throughput scaling',
+          server: { ...server, env: { ...env, KEYWARD_WORKERS: '2' } },
+          expect: '"valid":true&&"keyId":"key_000000',
+          bodies: () => verifyBodies(sampleIndexes(db.stored, HOT_KEYS, 1).map(bulkKey)),
+        });
+        break;
+      case 'unknown-flood': {
+        const count = plan.floodKeys ?? 200_000;
+        out.push({
+          ...base,
+          id: `${db.engine}-${size}-verify-unknown-flood`,
+          label: `flood of unknown keys, ${size} stored`,
+          note: `${count.toLocaleString('en-US')} random well-formed keys, none stored, none repeated; the row below is a client verifying valid keys meanwhile`,
+          expect: '"valid":false&&"code":"NOT_FOUND"',
+          bodies: () => verifyBodies(unknownKeys(count)),
+          cycle: true,
+          companion: {
+            label: `valid keys verified during the flood (${FLOOD_COMPANION_CONNECTIONS} connections)`,
+            expect: '"valid":true&&"keyId":"key_000000',
+            bodies: () => verifyBodies(sampleIndexes(db.stored, HOT_KEYS, 1).map(bulkKey)),
+            connections: FLOOD_COMPANION_CONNECTIONS,
+          },
+        });
+        break;
+      }
       case 'sustained':
         out.push({
           ...base,
@@ -162,17 +204,6 @@ export function keywardScenarios(db: BenchDatabase, plan: VerifyPlan): Scenario[
         });
         break;
       }
-      case 'unknown-flood':
-        out.push({
-          ...base,
-          id: `${db.engine}-${size}-verify-unknown-flood`,
-          label: `flood of unknown keys, ${size} stored`,
-          note: `${FLOOD_KEYS.toLocaleString('en-US')} random well-formed keys no store holds, none repeated: NOT_FOUND each`,
-          expect: '"valid":false&&"code":"NOT_FOUND"',
-          bodies: () => verifyBodies(unknownKeys(FLOOD_KEYS)),
-          cycle: true,
-        });
-        break;
     }
   }
   const opsGroup = `Other operations on ${engineName}`;

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { cpuSeconds, track } from './proc.js';
+import { cpuSeconds, track, treeCpuSeconds } from './proc.js';
 
 export const WRK_SCRIPT = fileURLToPath(new URL('../wrk/post.lua', import.meta.url));
 
@@ -98,7 +98,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
     let first: { at: number; server?: number; mainThread?: number; wrk?: number } | undefined;
     const sample = () => ({
       at: performance.now(),
-      server: options.serverPid && cpuSeconds(options.serverPid),
+      server: options.serverPid && treeCpuSeconds(options.serverPid),
       mainThread: options.serverPid && cpuSeconds(options.serverPid, { mainThread: true }),
       wrk: child.pid && cpuSeconds(child.pid),
     });

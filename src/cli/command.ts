@@ -20,6 +20,7 @@ export interface CommandArgs {
   interval?: string;
   email?: string;
   role?: string;
+  workers?: string;
 }
 
 /** One `keyward <name>` command: how the CLI runs it, and what `keyward --help` and `keyward <name> --help` say about it. */

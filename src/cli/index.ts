@@ -114,6 +114,7 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
     interval,
     email,
     role,
+    workers,
   } = parsed.values;
   return command.run(config, {
     json,
@@ -132,6 +133,7 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
     interval,
     email,
     role,
+    workers,
   });
 }
 

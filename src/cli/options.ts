@@ -21,6 +21,8 @@ export const OPTIONS = {
   role: { type: 'string' },
   // cert
   'self-signed': { type: 'boolean', default: false },
+  // start
+  workers: { type: 'string' },
   // restore
   force: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },

@@ -1,7 +1,10 @@
-import { describeConfig, type Config } from '../config.js';
+import cluster from 'node:cluster';
+import { PrimaryChannel } from '../cluster/primary-channel.js';
+import { runPrimary } from '../cluster/primary.js';
+import { describeConfig, MAX_WORKERS, type Config } from '../config.js';
 import { createServer, type KeywardServer } from '../server.js';
 import { SettingError } from '../setting-error.js';
-import type { CliCommand } from './command.js';
+import type { CliCommand, CommandArgs } from './command.js';
 
 export const startCli: CliCommand = {
   name: 'start',
@@ -14,16 +17,36 @@ export const startCli: CliCommand = {
   ],
   details:
     'Stops cleanly on SIGINT or SIGTERM: readiness fails at once, then (after KEYWARD_SHUTDOWN_DELAY_MS) requests in flight are ' +
-    'answered within KEYWARD_SHUTDOWN_GRACE_MS, buffers flushed, exit 0; past the grace period, 1. A second signal exits at once.',
-  run: (config) => startCommand(config),
+    'answered within KEYWARD_SHUTDOWN_GRACE_MS, buffers flushed, exit 0; past the grace period, 1. A second signal exits at once. ' +
+    'With --workers N (or KEYWARD_WORKERS), N processes serve one port, sharing the database, their caches kept coherent ' +
+    'and rate limits exact; a signal stops them all.',
+  options: [
+    { option: 'workers', value: '<n>', description: `Processes serving the port, 1 to ${MAX_WORKERS} (default KEYWARD_WORKERS, 1).` },
+  ],
+  run: (config, args) => startCommand(config, args),
 };
 
 /** How long flushing buffers and closing the store, Redis and the vault may take once the grace period is over. */
 const CLOSE_BOUND_MS = 5_000;
 
-export async function startCommand(config: Readonly<Config>): Promise<number | undefined> {
-  const server = await createServer({ config });
-  server.app.log.info({ config: describeConfig(config) }, 'starting');
+export async function startCommand(config: Readonly<Config>, args?: Pick<CommandArgs, 'workers'>): Promise<number | undefined> {
+  // A worker of `--workers N` (node:cluster runs this same command line in it): serves, told what to do by its primary.
+  if (cluster.isWorker) return serve(config, new PrimaryChannel(process));
+  const workers = args?.workers === undefined ? config.workers : Number(args.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+    process.stderr.write(`keyward: --workers must be an integer from 1 to ${MAX_WORKERS}, got "${args?.workers}"\n`);
+    return 2;
+  }
+  if (workers > 1) return runPrimary(config, workers);
+  return serve(config, null);
+}
+
+/** Serves alone (`channel` null) or as a worker whose primary relays its signals and announces the address. */
+async function serve(config: Readonly<Config>, channel: PrimaryChannel | null): Promise<number | undefined> {
+  const hello = channel && (await channel.request<{ index: number; restarted: boolean }>({ kw: 'hello' }));
+  const worker = channel && hello && { index: hello.index, channel };
+  const server = await createServer({ config, ...(worker ? { worker } : {}) });
+  server.app.log.info({ config: describeConfig(config), ...(worker ? { worker: worker.index } : {}) }, 'starting');
   // Listen before the first workspace exists (issue 12, finding 8): a start that cannot listen must not have shown,
   // and so used up, the one-time root key; the next start that listens creates and prints it.
   let address: string;
@@ -33,10 +56,15 @@ export async function startCommand(config: Readonly<Config>): Promise<number | u
     await server.close();
     throw listenError(error, config);
   }
-  const first = await server.services.workspaces.bootstrapOnFirstStart().catch(async (error: unknown) => {
-    await server.close();
-    throw error;
-  });
+  // Once per start of the machine: in worker 1, which the primary starts before the others, and not when it is started
+  // again after dying (a new setup link would void the one printed at start).
+  const firstOfMachine = worker === null || (worker.index === 1 && hello?.restarted === false);
+  const first = !firstOfMachine
+    ? null
+    : await server.services.workspaces.bootstrapOnFirstStart().catch(async (error: unknown) => {
+        await server.close();
+        throw error;
+      });
   if (first) {
     // Printed to stdout, not logged: the key is shown once to whoever started the server.
     process.stdout.write(
@@ -44,10 +72,12 @@ export async function startCommand(config: Readonly<Config>): Promise<number | u
         `Root key (shown once, store it now): ${first.rootKey}\n\n`,
     );
   }
-  await printSetupLink(server, config.publicUrl ?? address).catch(async (error: unknown) => {
-    await server.close();
-    throw error;
-  });
+  if (firstOfMachine) {
+    await printSetupLink(server, config.publicUrl ?? address).catch(async (error: unknown) => {
+      await server.close();
+      throw error;
+    });
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -78,8 +108,20 @@ export async function startCommand(config: Readonly<Config>): Promise<number | u
       },
     );
   };
-  process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  if (worker) {
+    // A terminal's Ctrl-C reaches every process of the group: the primary's stop message is what counts, once.
+    process.on('SIGINT', () => undefined);
+    const stopOnce = () => {
+      if (!stopping) stop('SIGTERM');
+    };
+    worker.channel.on('stop', stopOnce);
+    // The primary is gone: nothing relays invalidations or signals any more.
+    process.on('disconnect', stopOnce);
+    worker.channel.notify({ kw: 'ready', address, engine: server.store.engine });
+    return undefined;
+  }
+  process.on('SIGINT', () => stop('SIGINT'));
   // Printed once the signals are handled: whoever waits for this line may stop the node at once (a SIGTERM before the
   // handlers exist killed the process without a shutdown, test/faults/shutdown.test.ts).
   process.stdout.write(`Keyward listening on ${address} (store: ${server.store.engine})\n`);

@@ -112,6 +112,8 @@ export interface Config {
   nodeName: string;
   /** KEYWARD_NODE_HEARTBEAT_SECONDS, in ms: how often this node writes its row of the node registry (services/node-registry.ts). */
   nodeHeartbeatMs: number;
+  /** KEYWARD_WORKERS: how many processes `keyward start` runs on one port (src/cluster/primary.ts); 1 is this process alone. */
+  workers: number;
   /** KEYWARD_DASHBOARD_SESSION_IDLE_MINUTES, in ms: a dashboard session unused this long has ended. */
   dashboardSessionIdleMs: number;
   /** KEYWARD_DASHBOARD_SESSION_MAX_HOURS, in ms: a dashboard session older than this has ended. */

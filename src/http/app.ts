@@ -60,6 +60,8 @@ export interface AppOptions {
   dashboardDir: string;
   /** KEYWARD_PUBLIC_URL is https: the dashboard's cookie is Secure even when TLS ends at a proxy in front. */
   publicUrlIsHttps?: boolean;
+  /** Set in a worker of `keyward start --workers N`: every answer names it in X-Keyward-Worker (src/cluster/). */
+  workerIndex?: number;
 }
 
 export interface ConnectionLimits {
@@ -87,6 +89,9 @@ function timeouts(limits: ConnectionLimits) {
     connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 4))),
   };
 }
+
+/** Which worker of `keyward start --workers N` answered (operators and tests tell the workers apart by it). */
+export const WORKER_HEADER = 'x-keyward-worker';
 
 const DependencyState = Type.Enum(['ok', 'unavailable', 'timeout', 'unused', 'unchecked']);
 const ReadinessData = Type.Object(
@@ -132,12 +137,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ROUTES.filter((route) => LANE_OPERATIONS.has(route.operation)),
       fastify,
     );
+    const { workerIndex } = options;
+    const served: RequestHandler =
+      workerIndex === undefined
+        ? lane
+        : (req, res) => {
+            res.setHeader(WORKER_HEADER, workerIndex);
+            lane(req, res);
+          };
     const handler: RequestHandler = tls
       ? (req, res) => {
           res.setHeader(HSTS_NAME, HSTS_VALUE);
-          lane(req, res);
+          served(req, res);
         }
-      : lane;
+      : served;
     const serverOptions = { ...timeouts(options.connections), ServerResponse: drainingResponse(options.draining) };
     const server = tls ? createHttpsServer({ ...tls, ...serverOptions }, handler) : createHttpServer(serverOptions, handler);
     // Beyond it, Node closes each new connection at once: a flood of slow clients cannot take every file descriptor.

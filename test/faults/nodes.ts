@@ -54,12 +54,12 @@ export async function runToEnd(args: string[], vars: Record<string, string>): Pr
 }
 
 /** `keyward start` on a free port; resolves with its address once it prints that it listens. */
-export async function startNode(vars: Record<string, string>): Promise<KeywardNode> {
+export async function startNode(vars: Record<string, string>, { timeoutMs = 60_000 } = {}): Promise<KeywardNode> {
   const node = launch(['start'], { KEYWARD_PORT: '0', ...vars });
   const address = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`no "listening" line within 60 s:\n${node.output.stdout}\n${node.output.stderr}`)),
-      60_000,
+      () => reject(new Error(`no "listening" line within ${timeoutMs / 1000} s:\n${node.output.stdout}\n${node.output.stderr}`)),
+      timeoutMs,
     );
     const check = () => {
       const match = /Keyward listening on (\S+)/.exec(node.output.stdout);
