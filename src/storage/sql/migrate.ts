@@ -10,6 +10,7 @@ import * as m0006 from './migrations/0006_analytics.js';
 import * as m0007 from './migrations/0007_operators.js';
 import * as m0008 from './migrations/0008_analytics_rollup_indexes.js';
 import * as m0009 from './migrations/0009_nodes.js';
+import * as m0013 from './migrations/0013_key_lifetimes.js';
 import type { Engine } from '../store.js';
 
 /**
@@ -26,6 +27,7 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0007_operators': m0007,
   '0008_analytics_rollup_indexes': { up: (db) => m0008.up(db, engine), down: m0008.down },
   '0009_nodes': m0009,
+  '0013_key_lifetimes': m0013,
 });
 
 /**
