@@ -67,6 +67,12 @@ export const UpdateRootKeyBody = RequestObject({
 
 export const RevokeRootKeyBody = RequestObject({ rootKeyId: RootKeyIdField });
 
+export const RerollRootKeyData = Type.Object({
+  rootKeyId: Type.String({ description: 'The new root key id.' }),
+  key: Type.String({ description: 'The new root key itself. Shown only in this response; Keyward keeps only its hash.' }),
+  oldKeyRetiresAt: Type.Integer({ description: 'When the old secret stops working (Unix ms): now + `expiration`, exactly.' }),
+});
+
 export const RerollRootKeyBody = RequestObject({
   rootKeyId: RootKeyIdField,
   expiration: Type.Integer({

@@ -223,7 +223,7 @@ export class RootKeyService {
    * key; ending the old secret is revoking it, so both create_root_key and delete_root_key are required. Every node
    * drops its cached copy of the old key at once, and each checks the end against its clock, so the end is exact.
    */
-  async reroll(ctx: RequestContext, input: RerollRootKeyInput): Promise<{ rootKeyId: string; key: string }> {
+  async reroll(ctx: RequestContext, input: RerollRootKeyInput): Promise<{ rootKeyId: string; key: string; oldKeyRetiresAt: number }> {
     authorize(ctx, 'rootkey.*.create_root_key');
     authorize(ctx, 'rootkey.*.delete_root_key');
     const now = this.deps.clock.now();
@@ -258,7 +258,7 @@ export class RootKeyService {
       return { created, oldHash: old.hash };
     });
     await this.deps.bus.publish({ kind: 'rootKey', hash: oldHash });
-    return created;
+    return { ...created, oldKeyRetiresAt: retiresAt };
   }
 
   /** Every permission Keyward knows, with what it allows. */

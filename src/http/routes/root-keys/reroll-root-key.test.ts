@@ -24,6 +24,7 @@ describe('rootKeys.rerollRootKey', () => {
       expect(key).toMatch(/^kw_root_[1-9A-HJ-NP-Za-km-z]+$/);
       expect(key).not.toBe(old.key);
       const rerolledAt = t.clock.now();
+      expect(res.body.data.oldKeyRetiresAt).toBe(rerolledAt + 60_000);
 
       const listed = new Map((await allRootKeys(t)).map((k) => [k.id, k]));
       expect(listed.get(rootKeyId)).toMatchObject({ name: 'deploy', permissions: ['api.*.create_api'], expires });
@@ -98,7 +99,10 @@ describe('rootKeys.rerollRootKey', () => {
   describe('403', () => {
     it('without both create_root_key and delete_root_key; the key keeps working', async () => {
       const target = await newRootKey(t, ['api.*.create_api']);
-      for (const held of [['rootkey.*.create_root_key', 'api.*.create_api'], ['rootkey.*.delete_root_key', 'api.*.create_api']]) {
+      for (const held of [
+        ['rootkey.*.create_root_key', 'api.*.create_api'],
+        ['rootkey.*.delete_root_key', 'api.*.create_api'],
+      ]) {
         const res = await reroll({ rootKeyId: target.rootKeyId, expiration: 0 }, await t.rootKeyWith(held));
         expect(res.status).toBe(403);
         expect(res.body.error.type).toBe(INSUFFICIENT);

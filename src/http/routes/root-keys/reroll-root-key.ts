@@ -1,4 +1,4 @@
-import { CreateRootKeyData, RerollRootKeyBody } from '../../../contract/root-keys.js';
+import { RerollRootKeyBody, RerollRootKeyData } from '../../../contract/root-keys.js';
 import { defineRoute } from '../../route.js';
 
 export default defineRoute({
@@ -10,7 +10,7 @@ export default defineRoute({
     'and environment. The old one works for exactly `expiration` ms more, on every node, then answers 401 like an unknown ' +
     "root key. A key already rerolled answers 412: reroll its successor. Another workspace's root key answers 404.",
   body: RerollRootKeyBody,
-  data: CreateRootKeyData,
+  data: RerollRootKeyData,
   errors: [400, 401, 403, 404, 412, 500],
   handle: async ({ body, ctx, services }) => ({ data: await services.rootKeys.reroll(ctx, body) }),
 });
