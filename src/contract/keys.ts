@@ -67,6 +67,17 @@ export const RatelimitIn = Type.Object(
   { additionalProperties: true },
 );
 
+/** The longest sliding-expiry window: a year. */
+const MAX_SLIDING_WINDOW_MS = 365 * 86_400_000;
+
+const SlidingWindow = Type.Integer({
+  minimum: 1000,
+  maximum: MAX_SLIDING_WINDOW_MS,
+  description:
+    'Keyward extension. Sliding expiry: each successful verification moves `expires` to that moment plus this many ms (never ' +
+    'earlier). Without `expires`, the key first expires this long after it is created (or updated to slide). Once expired it stays expired.',
+});
+
 export const CreateKeyBody = RequestObject({
   apiId: ApiIdRef,
   prefix: Type.Optional(KeyPrefix("Absent: the API's default prefix (apiSettings), else none.")),
@@ -81,6 +92,14 @@ export const CreateKeyBody = RequestObject({
   ratelimits: Type.Optional(Type.Array(RatelimitIn, { maxItems: 50 })),
   enabled: Defaulted(Type.Boolean({ default: true })),
   recoverable: Defaulted(Type.Boolean({ default: false })),
+  oneTime: Type.Optional(
+    Type.Boolean({
+      description:
+        'Keyward extension. Good for exactly one successful verification, on every node: later ones answer USAGE_EXCEEDED. ' +
+        'Not with `credits`. Refused verifications (permissions, rate limits, disabled) do not use it up.',
+    }),
+  ),
+  slidingExpiration: Type.Optional(SlidingWindow),
 });
 export const CreateKeyData = Type.Object({
   keyId: Type.String(),
@@ -127,6 +146,9 @@ export const KeyData = Type.Object({
   identity: Type.Optional(IdentityOut),
   plaintext: Type.Optional(Type.String()),
   ratelimits: Type.Optional(Type.Array(RatelimitOut)),
+  oneTime: Type.Optional(Type.Boolean({ description: 'Keyward extension: present (true) on one-time keys.' })),
+  consumedAt: Type.Optional(Type.Integer({ description: "Keyward extension: when a one-time key's one successful verification happened." })),
+  slidingExpiration: Type.Optional(Type.Integer({ description: 'Keyward extension: the sliding-expiry window (ms).' })),
 });
 
 export const GetKeyBody = RequestObject({ keyId: KeyIdField, decrypt: Defaulted(Type.Boolean({ default: false })) });
@@ -144,6 +166,7 @@ export const UpdateKeyBody = RequestObject({
   enabled: Type.Optional(Type.Boolean()),
   roles: Type.Optional(Type.Array(RoleName, { maxItems: 100 })),
   permissions: Type.Optional(Type.Array(PermissionSlug, { maxItems: 1000 })),
+  slidingExpiration: Type.Optional(Type.Union([SlidingWindow, Type.Null()])),
 });
 
 export const UpdateCreditsBody = RequestObject({

@@ -13,6 +13,7 @@ import {
   creditsPatch,
   ratelimitsFrom,
   refillFrom,
+  refuseCreditsOnOneTime,
   rerollExpiry,
   type CreateKeyInput,
   type Credits,
@@ -43,7 +44,9 @@ export class KeyService {
     requireGivenAccessRights(ctx, [input]);
     const now = this.deps.clock.now();
     const refill = input.credits ? refillFrom(input.credits, 'create') : null;
+    refuseCreditsOnOneTime(input.oneTime ?? false, input.credits?.remaining);
     const ratelimits = ratelimitsFrom(input.ratelimits ?? [], now);
+    const slidingExpiration = input.slidingExpiration ?? null;
     // Encrypted before the transaction: a vault call (maybe over the network) must not hold the database's write lock.
     const sealed = input.recoverable ? await this.recoverable.sealNewKey(ctx, input, now) : undefined;
 
@@ -68,10 +71,13 @@ export class KeyService {
         identityId,
         meta: input.meta ?? null,
         enabled: input.enabled ?? true,
-        expires: input.expires ?? null,
+        // A sliding key without a first expiry gets one window from now: sliding needs an end to move.
+        expires: input.expires ?? (slidingExpiration === null ? null : now + slidingExpiration),
         remaining: input.credits?.remaining ?? null,
         refill,
         createdAt: now,
+        oneTime: input.oneTime ?? false,
+        slidingExpiration,
       });
       if (sealed) {
         await tx.insertEncryptedKey({
@@ -144,6 +150,13 @@ export class KeyService {
       if (input.meta !== undefined) patch.meta = input.meta;
       if (input.expires !== undefined) patch.expires = input.expires;
       if (input.enabled !== undefined) patch.enabled = input.enabled;
+      refuseCreditsOnOneTime(key.oneTime, patch.remaining);
+      if (input.slidingExpiration !== undefined) {
+        patch.slidingExpiration = input.slidingExpiration;
+        // Starting to slide with no end: the first one is a window from now, as at creation. Cleared: the end stays, fixed.
+        const end = input.expires === undefined ? key.expires : input.expires;
+        if (input.slidingExpiration !== null && end === null) patch.expires = now + input.slidingExpiration;
+      }
       const resources = keyResources(key);
       if (input.externalId === null) patch.identityId = null;
       else if (input.externalId !== undefined) {

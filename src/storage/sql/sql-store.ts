@@ -10,6 +10,7 @@ import type { PostgresOptions } from '../postgres/open.js';
 import { identitySql } from './identities.js';
 import { keyMigrationSql } from './key-migrations.js';
 import { keySql } from './keys.js';
+import { keyLifetimeSql } from './key-lifetimes.js';
 import { migrateToLatest } from './migrate.js';
 import { nodeSql } from './nodes.js';
 import { operatorSql } from './operators.js';
@@ -37,6 +38,7 @@ function sqlOps(db: Executor, dialect: SqlDialect): StoreOps {
     rbacSql(db),
     ratelimitSql(db, dialect),
     creditSql(db),
+    keyLifetimeSql(db),
     usageSql(db),
     auditSql(db),
     changeLogSql(db),
