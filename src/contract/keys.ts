@@ -147,7 +147,9 @@ export const KeyData = Type.Object({
   plaintext: Type.Optional(Type.String()),
   ratelimits: Type.Optional(Type.Array(RatelimitOut)),
   oneTime: Type.Optional(Type.Boolean({ description: 'Keyward extension: present (true) on one-time keys.' })),
-  consumedAt: Type.Optional(Type.Integer({ description: "Keyward extension: when a one-time key's one successful verification happened." })),
+  consumedAt: Type.Optional(
+    Type.Integer({ description: "Keyward extension: when a one-time key's one successful verification happened." }),
+  ),
   slidingExpiration: Type.Optional(Type.Integer({ description: 'Keyward extension: the sliding-expiry window (ms).' })),
 });
 

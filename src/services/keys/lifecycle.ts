@@ -182,6 +182,7 @@ export class KeyService {
     const unlimited = (keyId: string) =>
       badInput(`The key '${keyId}' has unlimited credits; \`set\` a number before you \`${operation}\` it.`);
     return this.changeKey(ctx, input.keyId, 'update_key', async (tx, key, now) => {
+      if (value !== null) refuseCreditsOnOneTime(key.oneTime, value);
       let credits: Credits;
       if (value === null) {
         // Unlimited: there is nothing left to refill, so the refill goes too.
@@ -247,6 +248,9 @@ export class KeyService {
         remaining: old.remaining,
         refill: old.refill,
         createdAt: now,
+        // The new secret keeps how long it lives: a one-time key's successor is one-time (and unused), a sliding one slides.
+        oneTime: old.oneTime,
+        slidingExpiration: old.slidingExpiration,
       });
       if (sealed) {
         await tx.insertEncryptedKey({

@@ -38,7 +38,11 @@ export function keyLifetimeCases(suite: StoreSuite): void {
       expect(await store.slideExpiry(sliding.id, NOW + 30_000)).toBe(NOW + 90_000);
       // An older verification finishing late does not move it back.
       expect(await store.slideExpiry(sliding.id, NOW + 10_000)).toBe(NOW + 90_000);
-      expect(await store.findKey(workspaceId, sliding.id)).toMatchObject({ expires: NOW + 90_000, slidingExpiration: 60_000, updatedAt: null });
+      expect(await store.findKey(workspaceId, sliding.id)).toMatchObject({
+        expires: NOW + 90_000,
+        slidingExpiration: 60_000,
+        updatedAt: null,
+      });
       expect(await store.slideExpiry(sliding.id, NOW + 90_001)).toBeUndefined();
       expect((await store.findKey(workspaceId, sliding.id))?.expires).toBe(NOW + 90_000);
       const fixed = await newKey(workspaceId, apiId, { expires: NOW + 60_000 });

@@ -65,15 +65,14 @@ describe('one-time keys', () => {
 
   it('400: not with credits (a one-time key is its own single use), and not a non-boolean; nothing created', async () => {
     const before = (await t.call('apis.listKeys', { apiId })).body.data.length;
-    for (const body of [
-      { oneTime: true, credits: { remaining: 5 } },
-      { oneTime: 'yes' },
-    ]) {
+    for (const body of [{ oneTime: true, credits: { remaining: 5 } }, { oneTime: 'yes' }]) {
       const res = await t.call('keys.createKey', { apiId, ...body });
       expect(res.status, JSON.stringify(body)).toBe(400);
     }
     const { keyId } = await createKey({ oneTime: true });
     expect((await t.call('keys.updateKey', { keyId, credits: { remaining: 3 } })).status).toBe(400);
+    expect((await t.call('keys.updateCredits', { keyId, operation: 'set', value: 3 })).status).toBe(400);
+    expect(await getKey(keyId)).not.toHaveProperty('credits');
     expect((await t.call('apis.listKeys', { apiId })).body.data.length).toBe(before + 1);
   });
 });
@@ -129,6 +128,18 @@ describe('sliding expiry', () => {
       const res = await t.call('keys.createKey', { apiId, slidingExpiration });
       expect(res.status, String(slidingExpiration)).toBe(400);
     }
+  });
+});
+
+describe('keys.rerollKey', () => {
+  it('the new secret keeps the lifetime settings: one-time (unused) and the sliding window', async () => {
+    const { keyId, key } = await createKey({ oneTime: true, slidingExpiration: 60_000 });
+    expect((await verify({ key })).body.data.code).toBe('VALID');
+    const rerolled = await t.call('keys.rerollKey', { keyId, expiration: 0 });
+    expect(rerolled.status).toBe(200);
+    expect(await getKey(rerolled.body.data.keyId)).toMatchObject({ oneTime: true, slidingExpiration: 60_000 });
+    expect((await verify({ key: rerolled.body.data.key })).body.data.code).toBe('VALID');
+    expect((await verify({ key: rerolled.body.data.key })).body.data.code).toBe('USAGE_EXCEEDED');
   });
 });
 
