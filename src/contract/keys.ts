@@ -73,9 +73,7 @@ const MAX_SLIDING_WINDOW_MS = 365 * 86_400_000;
 const SlidingWindow = Type.Integer({
   minimum: 1000,
   maximum: MAX_SLIDING_WINDOW_MS,
-  description:
-    'Keyward extension. Sliding expiry: each successful verification moves `expires` to that moment plus this many ms (never ' +
-    'earlier). Without `expires`, the key first expires this long after it is created (or updated to slide). Once expired it stays expired.',
+  description: 'Keyward extension. Each VALID verification moves `expires` to at least then + this (ms); absent `expires`: now + this.',
 });
 
 export const CreateKeyBody = RequestObject({
@@ -94,9 +92,7 @@ export const CreateKeyBody = RequestObject({
   recoverable: Defaulted(Type.Boolean({ default: false })),
   oneTime: Type.Optional(
     Type.Boolean({
-      description:
-        'Keyward extension. Good for exactly one successful verification, on every node: later ones answer USAGE_EXCEEDED. ' +
-        'Not with `credits`. Refused verifications (permissions, rate limits, disabled) do not use it up.',
+      description: 'Keyward extension. Exactly one VALID verification; later ones USAGE_EXCEEDED. Not with `credits`.',
     }),
   ),
   slidingExpiration: Type.Optional(SlidingWindow),
