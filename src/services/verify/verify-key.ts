@@ -220,9 +220,8 @@ export class VerifyService {
 
   /** Whether a refused charge was refused for want of credits alone, on the key as this verification read it. */
   private refusedForCredits(record: KeyRecord, standing: KeyStanding | undefined, cost: number, now: number): boolean {
+    if (!standing?.live) return false;
     return (
-      standing !== undefined &&
-      standing.live &&
       standing.updatedAt === record.updatedAt &&
       standing.enabled &&
       (standing.expires === null || now <= standing.expires) &&
