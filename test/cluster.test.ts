@@ -6,7 +6,8 @@ import { until } from './poll.js';
 /**
  * Scale-out for real (docs/operations.md, "Many nodes"): two Keyward server processes sharing one PostgreSQL schema and one
  * Redis, as two nodes behind a load balancer would. Limits must be exact across them and a revoke on
- * one must be refused by the other within a second. Each process is the real entry point
+ * one must be refused by the other within a second; a one-time key gives one VALID across both, and a rerolled root
+ * key stops on both at the end of its grace period (docs/decisions/0020 and 0026). Each process is the real entry point
  * (test/keyward-entry.ts), on the system clock.
  */
 
@@ -19,10 +20,10 @@ let workspaceId: string;
 let a: Node;
 let b: Node;
 
-async function call(node: Node, operation: string, body: unknown) {
+async function call(node: Node, operation: string, body: unknown, key = rootKey) {
   const response = await fetch(`${node.address}/v2/${operation}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${rootKey}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
     body: JSON.stringify(body),
   });
   return { status: response.status, headers: response.headers, body: (await response.json()) as any };
@@ -131,5 +132,45 @@ describe('two nodes sharing PostgreSQL and Redis', { timeout: 120_000 }, () => {
     expect(remainingB).toBeLessThan(remainingA);
     await runToEnd(['workspace-limit', workspaceId, 'off'], env);
     for (const node of [a, b]) expect((await call(node, 'apis.createApi', { name: 'lifted' })).headers.get('ratelimit-limit')).toBeNull();
+  });
+
+  it('a one-time key cached on both nodes: 100 concurrent verifications split between them give exactly one VALID', async () => {
+    const apiId = (await call(a, 'apis.createApi', { name: 'one-time' })).body.data.apiId;
+    const { key } = (await call(a, 'keys.createKey', { apiId, oneTime: true, permissions: ['docs.read'] })).body.data;
+    // A refused verification on each node caches the key there without using it up.
+    for (const node of [a, b]) {
+      expect((await call(node, 'keys.verifyKey', { key, permissions: 'docs.write' })).body.data.code).toBe('INSUFFICIENT_PERMISSIONS');
+    }
+    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => call(i % 2 === 0 ? a : b, 'keys.verifyKey', { key })));
+    expect(results.filter((r) => r.status !== 200).map((r) => r.body)).toEqual([]);
+    const codes = results.map((r) => r.body.data.code);
+    expect(codes.filter((c) => c === 'VALID')).toHaveLength(1);
+    expect(codes.filter((c) => c === 'USAGE_EXCEEDED')).toHaveLength(99);
+  });
+
+  it('a root key rerolled on one node, cached on the other: works there during the grace period, refused there once it ends', async () => {
+    const old = (await call(a, 'rootKeys.createRootKey', { name: 'rotated', permissions: ['api.*.read_api'], environment: 'prod' })).body
+      .data as { rootKeyId: string; key: string };
+    for (const node of [a, b]) expect((await call(node, 'apis.listApis', {}, old.key)).status).toBe(200);
+
+    const rerolled = await call(a, 'rootKeys.rerollRootKey', { rootKeyId: old.rootKeyId, expiration: 3000 });
+    expect(rerolled.status).toBe(200);
+    const { key: successor, oldKeyRetiresAt } = rerolled.body.data as { key: string; oldKeyRetiresAt: number };
+    expect(successor).toMatch(/^kw_root_prod_/);
+    expect((await call(b, 'apis.listApis', {}, successor)).status).toBe(200);
+    if (Date.now() < oldKeyRetiresAt - 500) expect((await call(b, 'apis.listApis', {}, old.key)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, oldKeyRetiresAt - Date.now() + 5)));
+    for (const node of [b, a]) {
+      const refused = await call(node, 'apis.listApis', {}, old.key);
+      expect(refused.status).toBe(401);
+      expect(refused.body.error.type).toBe('https://unkey.com/docs/errors/unkey/authentication/key_not_found');
+    }
+
+    // expiration 0: the other node, holding the key in its cache, refuses it from the very next request.
+    const next = (
+      await call(a, 'rootKeys.rerollRootKey', { rootKeyId: (rerolled.body.data as { rootKeyId: string }).rootKeyId, expiration: 0 })
+    ).body.data as { key: string };
+    expect((await call(b, 'apis.listApis', {}, successor)).status).toBe(401);
+    expect((await call(b, 'apis.listApis', {}, next.key)).status).toBe(200);
   });
 });

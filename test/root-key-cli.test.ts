@@ -77,7 +77,7 @@ describe('keyward root-key', { timeout: 120_000 }, () => {
     const lines = listed.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatch(
-      new RegExp(`^${rootKeyId}  ${rootKey.slice(0, 12)}  "ci deploys"  expires never  api\\.\\*\\.create_key unkey:v1:`),
+      new RegExp(`^${rootKeyId}  ${rootKey.slice(0, 12)}  "ci deploys"  -  expires never  api\\.\\*\\.create_key unkey:v1:`),
     );
     const listedJson = await keyward('root-key', 'list', '--workspace', workspaceId, '--json');
     expect(JSON.parse(listedJson.stdout).map((k: { id: string }) => k.id)).toContain(rootKeyId);
@@ -100,6 +100,63 @@ describe('keyward root-key', { timeout: 120_000 }, () => {
       ['rootKey.revoke', { type: 'system', id: 'cli', name: null }],
     ]);
     expect(JSON.stringify(audit)).not.toContain(rootKey);
+  });
+
+  it('create --environment labels the key and its prefix; reroll --grace prints the new key once, keeps the old one for exactly the grace; audited', async () => {
+    const created = await keyward(
+      'root-key',
+      'create',
+      '--workspace',
+      workspaceId,
+      '--name',
+      'prod deploys',
+      '--permission',
+      'api.*.read_api',
+      '--environment',
+      'prod',
+      '--json',
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const old = JSON.parse(created.stdout) as { rootKeyId: string; rootKey: string };
+    expect(old.rootKey).toMatch(/^kw_root_prod_/);
+    const listed = await keyward('root-key', 'list', '--workspace', workspaceId);
+    expect(listed.stdout).toMatch(new RegExp(`${old.rootKeyId}  kw_root_prod_.{4}  "prod deploys"  prod  expires never`));
+
+    const before = Date.now();
+    const rerolled = await keyward('root-key', 'reroll', old.rootKeyId, '--grace', '2h', '--json');
+    const after = Date.now();
+    expect(rerolled.code, rerolled.stderr).toBe(0);
+    const fresh = JSON.parse(rerolled.stdout) as { rootKeyId: string; rootKey: string; oldKeyRetiresAt: number };
+    expect(Object.keys(fresh).sort()).toEqual(['oldKeyRetiresAt', 'rootKey', 'rootKeyId']);
+    expect(fresh.rootKey).toMatch(/^kw_root_prod_/);
+    expect(fresh.oldKeyRetiresAt).toBeGreaterThanOrEqual(before + 7_200_000);
+    expect(fresh.oldKeyRetiresAt).toBeLessThanOrEqual(after + 7_200_000);
+    expect(await inspect((store) => store.findRootKeyByHash(hashKey(fresh.rootKey)))).toMatchObject({
+      id: fresh.rootKeyId,
+      permissions: ['api.*.read_api'],
+      retiresAt: null,
+    });
+    expect(await inspect((store) => store.findRootKeyByHash(hashKey(old.rootKey)))).toMatchObject({ retiresAt: fresh.oldKeyRetiresAt });
+
+    const human = await keyward('root-key', 'reroll', fresh.rootKeyId, '--grace', '0');
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toContain(`Rerolled root key ${fresh.rootKeyId}`);
+    expect(human.stdout).toMatch(/New root key \(shown once, store it now\): kw_root_prod_/);
+
+    const audit = await inspect((store) => store.listAudit({ workspaceId, resourceId: old.rootKeyId, limit: 10 }));
+    expect(audit.map((a) => [a.event, a.actor.id])).toEqual([
+      ['rootKey.create', 'cli'],
+      ['rootKey.reroll', 'cli'],
+    ]);
+    for (const bad of [
+      ['root-key', 'reroll', fresh.rootKeyId],
+      ['root-key', 'reroll', fresh.rootKeyId, '--grace', 'soon'],
+      ['root-key', 'reroll', fresh.rootKeyId, '--grace', '31d'],
+      ['root-key', 'create', '--workspace', workspaceId, '--name', 'x', '--permission', 'api.*.read_api', '--environment', 'qa'],
+    ]) {
+      expect((await keyward(...bad)).code, bad.join(' ')).toBe(2);
+    }
+    expect((await keyward('root-key', 'reroll', 'rk_nope', '--grace', '0')).code).toBe(1);
   });
 
   it('refuses unknown permissions (2), unknown workspaces and root keys (1), and bad usage (2), creating nothing', async () => {

@@ -9,6 +9,8 @@ export interface CommandArgs {
   workspace?: string;
   name?: string;
   permission?: string[];
+  environment?: string;
+  grace?: string;
   api?: string;
   algorithm?: string;
   migration?: string;

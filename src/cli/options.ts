@@ -3,10 +3,12 @@ import type { ParseArgsConfig } from 'node:util';
 /** Every option the command line accepts (node:util parseArgs); each command's help says which it takes. */
 export const OPTIONS = {
   json: { type: 'boolean', default: false },
-  // root-key create/list, import, audit verify
+  // root-key create/list/reroll, import, audit verify
   workspace: { type: 'string' },
   name: { type: 'string' },
   permission: { type: 'string', multiple: true },
+  environment: { type: 'string' },
+  grace: { type: 'string' },
   // import
   api: { type: 'string' },
   algorithm: { type: 'string' },

@@ -1,6 +1,8 @@
 import type { Config } from '../config.js';
 import { systemClock } from '../core/clock.js';
 import { KeywardError } from '../core/errors.js';
+import { ROOT_KEY_ENVIRONMENTS, type RootKeyEnvironment } from '../core/root-key-environments.js';
+import { MAX_ROOT_KEY_GRACE_MS } from '../contract/root-keys.js';
 import { rootKeyData } from '../contract/views/root-keys.js';
 import { systemContext } from '../services/context.js';
 import { RootKeyService } from '../services/root-keys.js';
@@ -14,10 +16,17 @@ export const rootKeyCli: CliCommand = {
   name: 'root-key',
   forms: [
     {
-      args: 'create --workspace <id> --name <name> --permission <p> [--permission <p> ...] [--json]',
+      args: 'create --workspace <id> --name <name> --permission <p> [--permission <p> ...] [--environment dev|staging|prod] [--json]',
       summary:
         'Create a root key holding exactly these permissions (each one Keyward knows: see rootKeys.listPermissions). ' +
         'Prints the key once; with --json exactly {"rootKeyId": "...", "rootKey": "..."}. Audited.',
+    },
+    {
+      args: 'reroll <rootKeyId> --grace 0|<n>s|<n>m|<n>h|<n>d [--json]',
+      summary:
+        'Rotate a root key: a new secret with the same name, permissions, expiry and environment, printed once (--json: ' +
+        '{"rootKeyId", "rootKey", "oldKeyRetiresAt"}); the old secret works for exactly the grace period (at most 30d), ' +
+        'then is refused like an unknown key. Audited.',
     },
     {
       args: 'list --workspace <id> [--json]',
@@ -26,12 +35,18 @@ export const rootKeyCli: CliCommand = {
     { args: 'revoke <rootKeyId>', summary: 'Revoke a root key, audited. Servers sharing KEYWARD_REDIS_URL refuse it at once.' },
   ],
   details: "These act as Keyward itself (audited as the system actor `cli`) with the operator's authority over the workspace.",
-  // A subcommand, and for `revoke` an id; the command checks which.
+  // A subcommand, and for `revoke` and `reroll` an id; the command checks which.
   positionals: [1, 2],
   options: [
     { option: 'workspace', value: '<id>', description: 'The workspace (create, list).' },
     { option: 'name', value: '<name>', description: "The new root key's name (create)." },
     { option: 'permission', value: '<p>', description: 'A permission the new root key holds; repeat it for each (create).' },
+    {
+      option: 'environment',
+      value: 'dev|staging|prod',
+      description: 'Label the new root key; the label is also in the key (kw_root_prod_...) (create).',
+    },
+    { option: 'grace', value: '0|<n>s|<n>m|<n>h|<n>d', description: 'How long the old secret keeps working (reroll).' },
     { option: 'json', description: 'Print JSON: {"rootKeyId", "rootKey"} (create), an array of root keys (list).' },
   ],
   settings: ['KEYWARD_DATA_DIR', 'KEYWARD_DATABASE_URL', 'KEYWARD_REDIS_URL'],
@@ -46,7 +61,22 @@ export interface RootKeyArgs {
   workspace?: string;
   name?: string;
   permission?: string[];
+  environment?: string;
+  grace?: string;
 }
+
+const GRACE_UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `--grace` in milliseconds, or undefined when it is not `0` or a count with a unit within the 30-day bound. */
+function graceMs(text: string | undefined): number | undefined {
+  if (text === '0') return 0;
+  const match = /^([1-9][0-9]{0,7})([smhd])$/.exec(text ?? '');
+  if (!match) return undefined;
+  const ms = Number(match[1]) * GRACE_UNIT_MS[match[2]!]!;
+  return ms <= MAX_ROOT_KEY_GRACE_MS ? ms : undefined;
+}
+
+const isEnvironment = (text: string): text is RootKeyEnvironment => (ROOT_KEY_ENVIRONMENTS as readonly string[]).includes(text);
 
 const usage = (problem: string): number => {
   process.stderr.write(`keyward: ${problem}\nusage: ${ROOT_KEY_USAGE}\n`);
@@ -60,21 +90,30 @@ const usage = (problem: string): number => {
  */
 export async function rootKeyCommand(config: Readonly<Config>, args: RootKeyArgs): Promise<number> {
   const [subcommand, ...rest] = args.positionals;
-  const arity = { create: 0, list: 0, revoke: 1 }[subcommand ?? ''];
+  const arity = { create: 0, list: 0, revoke: 1, reroll: 1 }[subcommand ?? ''];
   if (arity === undefined || rest.length !== arity) return usage(`unknown or incomplete command "root-key ${args.positionals.join(' ')}"`);
-  if (subcommand !== 'revoke' && !args.workspace) return usage('--workspace is required');
+  const byId = subcommand === 'revoke' || subcommand === 'reroll';
+  if (!byId && !args.workspace) return usage('--workspace is required');
   if (subcommand === 'create' && (!args.name || !args.permission?.length))
     return usage('--name and at least one --permission are required');
+  if (args.environment !== undefined && !isEnvironment(args.environment)) {
+    return usage(`--environment is one of ${ROOT_KEY_ENVIRONMENTS.join(', ')}, not "${args.environment}"`);
+  }
+  const grace = graceMs(args.grace);
+  if (subcommand === 'reroll' && grace === undefined) {
+    return usage(`--grace takes 0 or a count and a unit s, m, h or d, at most 30d (e.g. 15m, 2h), not "${args.grace ?? ''}"`);
+  }
 
   const store = await openMainStore(config);
   const announce = announcer(config);
   try {
     const service = new RootKeyService({ store, clock: systemClock, bus: announce.bus });
-    if (subcommand === 'revoke') {
+    if (subcommand === 'reroll' || subcommand === 'revoke') {
       const rootKeyId = rest[0]!;
       // Operators name a root key by id alone, so its workspace is looked up rather than given.
       const workspaceId = await store.findRootKeyWorkspace(rootKeyId);
       if (!workspaceId) return failed(`no root key "${rootKeyId}"`);
+      if (subcommand === 'reroll') return await reroll(service, workspaceId, rootKeyId, grace!, args.json);
       await service.revoke(systemContext(workspaceId, 'cli'), rootKeyId);
       process.stdout.write(`Revoked root key ${rootKeyId} of workspace ${workspaceId}.\n`);
       if (!announce.announced()) process.stdout.write(`${announce.notice()}\n`);
@@ -84,7 +123,8 @@ export async function rootKeyCommand(config: Readonly<Config>, args: RootKeyArgs
     if (!(await store.findWorkspace(workspaceId))) return failed(`no workspace "${workspaceId}"`);
     const ctx = systemContext(workspaceId, 'cli');
     if (subcommand === 'create') {
-      const created = await service.create(ctx, { name: args.name!, permissions: args.permission! });
+      const environment = args.environment as RootKeyEnvironment | undefined;
+      const created = await service.create(ctx, { name: args.name!, permissions: args.permission!, environment });
       process.stdout.write(
         args.json
           ? `${JSON.stringify({ rootKeyId: created.rootKeyId, rootKey: created.key })}\n`
@@ -99,11 +139,27 @@ export async function rootKeyCommand(config: Readonly<Config>, args: RootKeyArgs
     if (error instanceof KeywardError && error.code === 'invalid_input') {
       return usage([error.detail, ...error.problems.map((p) => `  ${p.message}`)].join('\n'));
     }
+    if (error instanceof KeywardError && (error.code === 'root_key_not_found' || error.code === 'precondition_failed')) {
+      return failed(error.detail);
+    }
     throw error;
   } finally {
     await announce.close();
     await store.close();
   }
+}
+
+/** The new secret is printed once, with the instant the old one stops working. */
+async function reroll(service: RootKeyService, workspaceId: string, rootKeyId: string, grace: number, json: boolean): Promise<number> {
+  const created = await service.reroll(systemContext(workspaceId, 'cli'), { rootKeyId, expiration: grace });
+  const retiresAt = created.oldKeyRetiresAt;
+  process.stdout.write(
+    json
+      ? `${JSON.stringify({ rootKeyId: created.rootKeyId, rootKey: created.key, oldKeyRetiresAt: retiresAt })}\n`
+      : `Rerolled root key ${rootKeyId} of workspace ${workspaceId} into ${created.rootKeyId}; ${rootKeyId} stops working at ` +
+          `${new Date(retiresAt).toISOString()}.\nNew root key (shown once, store it now): ${created.key}\n`,
+  );
+  return 0;
 }
 
 function failed(message: string): number {
@@ -124,5 +180,5 @@ async function everyRootKey(service: RootKeyService, workspaceId: string): Promi
 
 /** One root key per line: never its secret nor its hash, only the start that tells keys apart. */
 const line = (k: ManagedRootKeyRecord): string =>
-  `${k.id}  ${k.start}  ${JSON.stringify(k.name ?? '')}  expires ${k.expires === null ? 'never' : new Date(k.expires).toISOString()}  ` +
+  `${k.id}  ${k.start}  ${JSON.stringify(k.name ?? '')}  ${k.environment ?? '-'}  ${k.retiresAt === null ? '' : `retires ${new Date(k.retiresAt).toISOString()}  `}expires ${k.expires === null ? 'never' : new Date(k.expires).toISOString()}  ` +
   `${k.permissions.join(' ') || '(no permissions)'}\n`;

@@ -67,6 +67,15 @@ export const RatelimitIn = Type.Object(
   { additionalProperties: true },
 );
 
+/** The longest sliding-expiry window: a year. */
+const MAX_SLIDING_WINDOW_MS = 365 * 86_400_000;
+
+const SlidingWindow = Type.Integer({
+  minimum: 1000,
+  maximum: MAX_SLIDING_WINDOW_MS,
+  description: 'Keyward extension. Each VALID verification moves `expires` to at least then + this (ms); absent `expires`: now + this.',
+});
+
 export const CreateKeyBody = RequestObject({
   apiId: ApiIdRef,
   prefix: Type.Optional(KeyPrefix("Absent: the API's default prefix (apiSettings), else none.")),
@@ -81,6 +90,12 @@ export const CreateKeyBody = RequestObject({
   ratelimits: Type.Optional(Type.Array(RatelimitIn, { maxItems: 50 })),
   enabled: Defaulted(Type.Boolean({ default: true })),
   recoverable: Defaulted(Type.Boolean({ default: false })),
+  oneTime: Type.Optional(
+    Type.Boolean({
+      description: 'Keyward extension. Exactly one VALID verification; later ones USAGE_EXCEEDED. Not with `credits`.',
+    }),
+  ),
+  slidingExpiration: Type.Optional(SlidingWindow),
 });
 export const CreateKeyData = Type.Object({
   keyId: Type.String(),
@@ -139,6 +154,11 @@ export const KeyData = Type.Object({
   identity: Type.Optional(IdentityOut),
   plaintext: Type.Optional(Type.String()),
   ratelimits: Type.Optional(Type.Array(RatelimitOut)),
+  oneTime: Type.Optional(Type.Boolean({ description: 'Keyward extension: present (true) on one-time keys.' })),
+  consumedAt: Type.Optional(
+    Type.Integer({ description: "Keyward extension: when a one-time key's one successful verification happened." }),
+  ),
+  slidingExpiration: Type.Optional(Type.Integer({ description: 'Keyward extension: the sliding-expiry window (ms).' })),
 });
 
 /** keys.getKey's key: the key as every read returns it, and its reported leaks (only here, so listings stay as upstream's). */
@@ -162,6 +182,7 @@ export const UpdateKeyBody = RequestObject({
   enabled: Type.Optional(Type.Boolean()),
   roles: Type.Optional(Type.Array(RoleName, { maxItems: 100 })),
   permissions: Type.Optional(Type.Array(PermissionSlug, { maxItems: 1000 })),
+  slidingExpiration: Type.Optional(Type.Union([SlidingWindow, Type.Null()])),
 });
 
 export const UpdateCreditsBody = RequestObject({

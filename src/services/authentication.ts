@@ -48,8 +48,13 @@ export class RootKeyAuthentication {
   /** The principal of what `lookUp` found; refuses (401/403) a missing, disabled or expired root key and a disabled workspace. */
   principalOf(rootKey: CachedRootKey | undefined): Principal {
     if (!rootKey) throw new KeywardError('root_key_not_found', 'The root key was not found.');
-    if (!rootKey.enabled) throw new KeywardError('root_key_disabled', 'The root key is disabled.');
     const now = this.deps.clock.now();
+    // A rerolled root key past its grace period answers exactly as an unknown one (rootKeys.rerollRootKey). Checked
+    // against the clock on every request, so a cached copy stops at the same instant as a fresh read.
+    if (rootKey.retiresAt !== null && now >= rootKey.retiresAt) {
+      throw new KeywardError('root_key_not_found', 'The root key was not found.');
+    }
+    if (!rootKey.enabled) throw new KeywardError('root_key_disabled', 'The root key is disabled.');
     if (rootKey.expires !== null && now > rootKey.expires) {
       throw new KeywardError('root_key_expired', 'The root key has expired.');
     }

@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { KeywardError, badInput, type FieldProblem } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { generateKey } from '../core/key-format.js';
+import { type RootKeyEnvironment, rootKeyPrefix } from '../core/root-key-environments.js';
 import { PERMISSION_CATALOGUE, firstUngrantable, permissionProblem, type CatalogueEntry } from '../core/permissions.js';
 import type { AuditResource, ManagedRootKeyRecord, Store, StoreOps } from '../storage/store.js';
 import { auditEntry } from './audit.js';
@@ -21,6 +22,13 @@ export interface CreateRootKeyInput {
   name: string;
   permissions: string[];
   expires?: number;
+  environment?: RootKeyEnvironment;
+}
+
+export interface RerollRootKeyInput {
+  rootKeyId: string;
+  /** Milliseconds from now until the old secret stops working: exact, not rounded. */
+  expiration: number;
 }
 
 export interface UpdateRootKeyInput {
@@ -33,6 +41,7 @@ export interface NewRootKey {
   name: string | null;
   permissions: string[];
   expires: number | null;
+  environment?: RootKeyEnvironment | null;
 }
 
 const rootKeyResource = (rootKey: { id: string; name: string | null }): AuditResource => ({
@@ -54,8 +63,10 @@ export async function insertRootKey(
   spec: NewRootKey,
 ): Promise<{ rootKeyId: string; key: string }> {
   const rootKeyId = newId('rootKey', now);
-  const key = generateKey(32, 'kw_root');
+  const environment = spec.environment ?? null;
+  const key = generateKey(32, rootKeyPrefix(environment));
   await tx.insertRootKey({
+    environment,
     id: rootKeyId,
     workspaceId: ctx.workspaceId,
     name: spec.name,
@@ -67,8 +78,9 @@ export async function insertRootKey(
     createdBy: ctx.actor.type === 'root_key' ? ctx.actor.id : null,
   });
   const expiry = spec.expires === null ? '' : `, expiring at ${new Date(spec.expires).toISOString()}`;
+  const label = environment === null ? '' : ` for environment ${environment}`;
   await tx.appendAudit(
-    auditEntry(ctx, now, 'rootKey.create', `Created root key ${rootKeyId} with ${listed(spec.permissions)}${expiry}`, [
+    auditEntry(ctx, now, 'rootKey.create', `Created root key ${rootKeyId}${label} with ${listed(spec.permissions)}${expiry}`, [
       rootKeyResource({ id: rootKeyId, name: spec.name }),
     ]),
   );
@@ -126,6 +138,17 @@ async function requireWithinCallerLifetime(tx: StoreOps, ctx: RequestContext, ex
   }
 }
 
+/**
+ * The root key with this id in the caller's workspace, unless it is gone: revoked (the store finds nothing) or
+ * rerolled and past its grace period, after which it is as unknown to management as it is to authentication.
+ */
+async function findManagedRootKey(tx: StoreOps, ctx: RequestContext, rootKeyId: string, now: number): Promise<ManagedRootKeyRecord> {
+  // Another workspace's root key answers "not found": the lookup is scoped to the caller's workspace.
+  const found = await tx.findRootKey(ctx.workspaceId, rootKeyId);
+  if (!found || (found.retiresAt !== null && now >= found.retiresAt)) throw rootKeyNotFound(rootKeyId);
+  return found;
+}
+
 /** Keyward-only root-key management (group `rootKeys`). Ids are workspace-scoped: another workspace's root key is "not found". */
 export class RootKeyService {
   constructor(private readonly deps: RootKeyServiceDeps) {}
@@ -142,14 +165,15 @@ export class RootKeyService {
     }
     return this.deps.store.transaction(async (tx) => {
       await requireWithinCallerLifetime(tx, ctx, expires, 'creates (set `expires`)');
-      return insertRootKey(tx, ctx, now, { name: input.name, permissions, expires });
+      return insertRootKey(tx, ctx, now, { name: input.name, permissions, expires, environment: input.environment ?? null });
     });
   }
 
   /** One page of the workspace's live root keys, ordered by id. */
   async list(ctx: RequestContext, input: { limit: number; cursor?: string }): Promise<Page<ManagedRootKeyRecord>> {
     authorize(ctx, 'rootkey.*.read_root_key');
-    return fetchPage(input, (window) => this.deps.store.listRootKeys({ workspaceId: ctx.workspaceId, ...window }));
+    const now = this.deps.clock.now();
+    return fetchPage(input, (window) => this.deps.store.listRootKeys({ workspaceId: ctx.workspaceId, ...window, now }));
   }
 
   /** Renames the root key and/or replaces its permissions; cached copies are dropped at once. */
@@ -158,9 +182,7 @@ export class RootKeyService {
     const permissions = input.permissions && grantable(ctx, input.permissions);
     const now = this.deps.clock.now();
     const updated = await this.deps.store.transaction(async (tx) => {
-      // Another workspace's root key answers "not found": the lookup is scoped to the caller's workspace.
-      const found = await tx.findRootKey(ctx.workspaceId, input.rootKeyId);
-      if (!found) throw rootKeyNotFound(input.rootKeyId);
+      const found = await findManagedRootKey(tx, ctx, input.rootKeyId, now);
       // Giving permissions is granting them, so the lifetime rule of create applies; a rename alone grants nothing.
       if (permissions !== undefined) await requireWithinCallerLifetime(tx, ctx, found.expires, 'gives permissions to');
       await tx.updateRootKey(found.id, { name: input.name, permissions }, now);
@@ -185,14 +207,58 @@ export class RootKeyService {
     authorize(ctx, 'rootkey.*.delete_root_key');
     const now = this.deps.clock.now();
     const hash = await this.deps.store.transaction(async (tx) => {
-      // Another workspace's root key answers "not found": the lookup is scoped to the caller's workspace.
-      const found = await tx.findRootKey(ctx.workspaceId, rootKeyId);
-      if (!found || !(await tx.softDeleteRootKey(ctx.workspaceId, found.id, now))) throw rootKeyNotFound(rootKeyId);
+      const found = await findManagedRootKey(tx, ctx, rootKeyId, now);
+      if (!(await tx.softDeleteRootKey(ctx.workspaceId, found.id, now))) throw rootKeyNotFound(rootKeyId);
       await tx.appendAudit(auditEntry(ctx, now, 'rootKey.revoke', `Revoked root key ${found.id}`, [rootKeyResource(found)]));
       await tx.logChanges([{ kind: 'rootKey', hash: found.hash }], now);
       return found.hash;
     });
     await this.deps.bus.publish({ kind: 'rootKey', hash });
+  }
+
+  /**
+   * Rotation: a new secret with the old key's name, permissions, expiry and environment, while the old secret keeps
+   * working for exactly `expiration` ms and then answers like an unknown root key (401). Taking over a key's
+   * permissions is granting them, so the caller must hold each (no escalation, docs/decisions/0009) and outlive the
+   * key; ending the old secret is revoking it, so both create_root_key and delete_root_key are required. Every node
+   * drops its cached copy of the old key at once, and each checks the end against its clock, so the end is exact.
+   */
+  async reroll(ctx: RequestContext, input: RerollRootKeyInput): Promise<{ rootKeyId: string; key: string; oldKeyRetiresAt: number }> {
+    authorize(ctx, 'rootkey.*.create_root_key');
+    authorize(ctx, 'rootkey.*.delete_root_key');
+    const now = this.deps.clock.now();
+    const retiresAt = now + input.expiration;
+    const { created, oldHash } = await this.deps.store.transaction(async (tx) => {
+      const old = await findManagedRootKey(tx, ctx, input.rootKeyId, now);
+      if (old.retiresAt !== null) {
+        throw new KeywardError(
+          'precondition_failed',
+          `The root key '${old.id}' was already rerolled and stops working at ${new Date(old.retiresAt).toISOString()}; reroll its successor instead.`,
+        );
+      }
+      const permissions = grantable(ctx, old.permissions);
+      await requireWithinCallerLifetime(tx, ctx, old.expires, 'rerolls (its successor keeps its expiry)');
+      const created = await insertRootKey(tx, ctx, now, {
+        name: old.name,
+        permissions,
+        expires: old.expires,
+        environment: old.environment,
+      });
+      if (!(await tx.retireRootKey(old.id, retiresAt))) throw rootKeyNotFound(old.id);
+      await tx.appendAudit(
+        auditEntry(
+          ctx,
+          now,
+          'rootKey.reroll',
+          `Rerolled root key ${old.id} into ${created.rootKeyId}; ${old.id} stops working at ${new Date(retiresAt).toISOString()}`,
+          [rootKeyResource(old), rootKeyResource({ id: created.rootKeyId, name: old.name })],
+        ),
+      );
+      await tx.logChanges([{ kind: 'rootKey', hash: old.hash }], now);
+      return { created, oldHash: old.hash };
+    });
+    await this.deps.bus.publish({ kind: 'rootKey', hash: oldHash });
+    return { ...created, oldKeyRetiresAt: retiresAt };
   }
 
   /** Every permission Keyward knows, with what it allows. */

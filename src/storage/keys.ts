@@ -40,6 +40,12 @@ export interface KeyRecord {
   ratelimits: RatelimitRecord[];
   /** The key's API's IP whitelist, loaded with the key so verification needs no second lookup; null: any client. */
   apiIpWhitelist: string[] | null;
+  /** Valid for one successful verification only (docs/decisions/0026-one-time-and-sliding-expiry-keys.md). */
+  oneTime: boolean;
+  /** When a one-time key's one successful verification happened; null: not yet. */
+  consumedAt: number | null;
+  /** Sliding expiry: each successful verification moves `expires` to at least then + this many ms; null: fixed expiry. */
+  slidingExpiration: number | null;
 }
 
 export interface NewKeyRow {
@@ -57,6 +63,10 @@ export interface NewKeyRow {
   remaining: number | null;
   refill: RefillRecord | null;
   createdAt: number;
+  /** Absent: false. */
+  oneTime?: boolean;
+  /** Absent: null (a fixed expiry). */
+  slidingExpiration?: number | null;
 }
 
 /** Absent fields stay as they are; present ones (including null) are written. */
@@ -68,6 +78,7 @@ export interface KeyPatch {
   expires?: number | null;
   remaining?: number | null;
   refill?: RefillRecord | null;
+  slidingExpiration?: number | null;
 }
 
 export interface KeyListQuery {

@@ -17,6 +17,7 @@ import type { KeyMigrationOps } from './key-migrations.js';
 import type { RbacOps } from './rbac.js';
 import type { RatelimitOps } from './ratelimits.js';
 import type { CreditOps } from './credits.js';
+import type { KeyLifetimeOps } from './key-lifetimes.js';
 import type { UsageOps } from './usage.js';
 import type { AuditOps } from './audit.js';
 import type { ChangeLogOps } from './change-log.js';
@@ -35,6 +36,7 @@ export type * from './key-migrations.js';
 export type * from './rbac.js';
 export type * from './ratelimits.js';
 export type * from './credits.js';
+export type * from './key-lifetimes.js';
 export type * from './usage.js';
 export type * from './audit.js';
 export type * from './change-log.js';
@@ -56,6 +58,7 @@ export interface StoreOps
     RbacOps,
     RatelimitOps,
     CreditOps,
+    KeyLifetimeOps,
     UsageOps,
     AuditOps,
     ChangeLogOps,

@@ -71,6 +71,7 @@ describe('the Root keys page', { timeout: 300_000 }, () => {
 
         // Created: the secret once, in the dialog, with a copy button and the warning.
         await page.getByLabel('More permissions (one per line)').fill('');
+        await page.getByLabel('Environment').selectOption('prod');
         await page.getByRole('button', { name: 'Create root key' }).click();
         const dialog = page.getByRole('dialog', { name: 'Your new root key' });
         await dialog.waitFor();
@@ -78,6 +79,8 @@ describe('the Root keys page', { timeout: 300_000 }, () => {
         await dialog.getByText('if it is lost, revoke it and create another').waitFor();
         const secret = await dialog.getByLabel('Key', { exact: true }).inputValue();
         expect(secret.length).toBeGreaterThan(20);
+        // The environment is in the key itself, recognisable at a glance.
+        expect(secret).toMatch(/^kw_root_prod_/);
         const createdAt = calls.filter((call) => call.operation === 'rootKeys.createRootKey').at(-1)!.at;
         await dialog.getByRole('button', { name: 'Copy key' }).click();
         await dialog.getByText('Copied.').waitFor();
@@ -88,6 +91,7 @@ describe('the Root keys page', { timeout: 300_000 }, () => {
         expect(await page.evaluate((text) => document.documentElement.outerHTML.includes(text), secret)).toBe(false);
         const row = table.getByRole('row').filter({ has: page.getByRole('cell', { name: 'browser root key', exact: true }) });
         await row.waitFor();
+        await row.getByRole('cell', { name: 'prod', exact: true }).waitFor();
         await row.getByText('1 permission', { exact: true }).click();
         await row.getByText('api.*.read_api', { exact: true }).waitFor();
 

@@ -55,6 +55,10 @@ export function keyData(key: KeyRecord, plaintext?: string): Static<typeof KeyDa
   if (key.identity) out.identity = identityData(key.identity);
   if (plaintext !== undefined) out.plaintext = plaintext;
   if (key.ratelimits.length > 0) out.ratelimits = key.ratelimits.map(ratelimitData);
+  // Keyward-only fields, present only when set, so an ordinary key reads exactly as upstream's.
+  if (key.oneTime) out.oneTime = true;
+  if (key.consumedAt !== null) out.consumedAt = key.consumedAt;
+  if (key.slidingExpiration !== null) out.slidingExpiration = key.slidingExpiration;
   return out;
 }
 

@@ -14,5 +14,7 @@ export function rootKeyData(rootKey: ManagedRootKeyRecord): Static<typeof RootKe
   if (rootKey.expires !== null) data.expires = rootKey.expires;
   if (rootKey.lastUsedAt !== null) data.lastUsedAt = rootKey.lastUsedAt;
   if (rootKey.createdBy !== null) data.createdBy = rootKey.createdBy;
+  if (rootKey.environment !== null) data.environment = rootKey.environment;
+  if (rootKey.retiresAt !== null) data.retiresAt = rootKey.retiresAt;
   return data;
 }

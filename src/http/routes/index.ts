@@ -55,6 +55,7 @@ import renameNamespace from './ratelimit-namespaces/rename-namespace.js';
 import createRootKey from './root-keys/create-root-key.js';
 import listRootKeyPermissions from './root-keys/list-permissions.js';
 import listRootKeys from './root-keys/list-root-keys.js';
+import rerollRootKey from './root-keys/reroll-root-key.js';
 import revokeRootKey from './root-keys/revoke-root-key.js';
 import updateRootKey from './root-keys/update-root-key.js';
 import createWebhookEndpoint from './webhooks/create-endpoint.js';
@@ -119,6 +120,7 @@ export const ROUTES: OperationRoute[] = [
   deleteNamespace,
   createRootKey,
   listRootKeys,
+  rerollRootKey,
   updateRootKey,
   revokeRootKey,
   listRootKeyPermissions,

@@ -42,6 +42,8 @@ export interface CreateKeyInput {
   ratelimits?: RatelimitInput[];
   enabled?: boolean;
   recoverable?: boolean;
+  oneTime?: boolean;
+  slidingExpiration?: number;
 }
 
 export interface UpdateKeyInput {
@@ -55,6 +57,7 @@ export interface UpdateKeyInput {
   enabled?: boolean;
   roles?: string[];
   permissions?: string[];
+  slidingExpiration?: number | null;
 }
 
 export interface UpdateCreditsInput {
@@ -83,6 +86,15 @@ const MINUTE_MS = 60_000;
 export function rerollExpiry(now: number, expiration: number, current: number | null): number {
   const end = expiration === 0 ? now : Math.ceil((now + expiration) / MINUTE_MS) * MINUTE_MS;
   return current === null ? end : Math.min(current, end);
+}
+
+/** A one-time key is its own single use: credits on it would be a second, conflicting count of uses. */
+export function refuseCreditsOnOneTime(oneTime: boolean, remaining: number | null | undefined): void {
+  if (oneTime && remaining !== null && remaining !== undefined) {
+    throw badInput('A one-time key cannot have credits: it is good for exactly one successful verification already.', [
+      { location: 'body.credits', message: 'must be absent (or unlimited) on a one-time key' },
+    ]);
+  }
 }
 
 /** The stored form of a refill request; checks the rules the schema cannot express. */

@@ -16,6 +16,7 @@ import {
   creditsPatch,
   ratelimitsFrom,
   refillFrom,
+  refuseCreditsOnOneTime,
   rerollExpiry,
   type CreateKeyInput,
   type Credits,
@@ -46,7 +47,9 @@ export class KeyService {
     requireGivenAccessRights(ctx, [input]);
     const now = this.deps.clock.now();
     const refill = input.credits ? refillFrom(input.credits, 'create') : null;
+    refuseCreditsOnOneTime(input.oneTime ?? false, input.credits?.remaining);
     const ratelimits = ratelimitsFrom(input.ratelimits ?? [], now);
+    const slidingExpiration = input.slidingExpiration ?? null;
     // Encrypted before the transaction: a vault call (maybe over the network) must not hold the database's write lock.
     const sealed = input.recoverable ? await this.recoverable.sealNewKey(ctx, input, now) : undefined;
 
@@ -72,10 +75,13 @@ export class KeyService {
         identityId,
         meta: input.meta ?? null,
         enabled: input.enabled ?? true,
-        expires: input.expires ?? null,
+        // A sliding key without a first expiry gets one window from now: sliding needs an end to move.
+        expires: input.expires ?? (slidingExpiration === null ? null : now + slidingExpiration),
         remaining: input.credits?.remaining ?? null,
         refill,
         createdAt: now,
+        oneTime: input.oneTime ?? false,
+        slidingExpiration,
       });
       if (sealed) {
         await tx.insertEncryptedKey({
@@ -150,6 +156,13 @@ export class KeyService {
       if (input.meta !== undefined) patch.meta = input.meta;
       if (input.expires !== undefined) patch.expires = input.expires;
       if (input.enabled !== undefined) patch.enabled = input.enabled;
+      refuseCreditsOnOneTime(key.oneTime, patch.remaining);
+      if (input.slidingExpiration !== undefined) {
+        patch.slidingExpiration = input.slidingExpiration;
+        // Starting to slide with no end: the first one is a window from now, as at creation. Cleared: the end stays, fixed.
+        const end = input.expires === undefined ? key.expires : input.expires;
+        if (input.slidingExpiration !== null && end === null) patch.expires = now + input.slidingExpiration;
+      }
       const resources = keyResources(key);
       if (input.externalId === null) patch.identityId = null;
       else if (input.externalId !== undefined) {
@@ -175,6 +188,7 @@ export class KeyService {
     const unlimited = (keyId: string) =>
       badInput(`The key '${keyId}' has unlimited credits; \`set\` a number before you \`${operation}\` it.`);
     return this.changeKey(ctx, input.keyId, 'update_key', async (tx, key, now) => {
+      if (value !== null) refuseCreditsOnOneTime(key.oneTime, value);
       let credits: Credits;
       if (value === null) {
         // Unlimited: there is nothing left to refill, so the refill goes too.
@@ -240,6 +254,9 @@ export class KeyService {
         remaining: old.remaining,
         refill: old.refill,
         createdAt: now,
+        // The new secret keeps how long it lives: a one-time key's successor is one-time (and unused), a sliding one slides.
+        oneTime: old.oneTime,
+        slidingExpiration: old.slidingExpiration,
       });
       if (sealed) {
         await tx.insertEncryptedKey({

@@ -7,7 +7,7 @@ import { grantsUrn, keyResource } from '../../core/permissions.js';
 import { LimiterFailures } from '../../ratelimit/fail-open.js';
 import type { RequestContext } from '../context.js';
 import type { ServiceDeps } from '../deps.js';
-import type { KeyRecord } from '../../storage/store.js';
+import type { KeyRecord, KeyStanding } from '../../storage/store.js';
 import { MIGRATED_KEY_START } from '../../core/key-migration.js';
 import { MigratedKeys } from './migrated-keys.js';
 import { UsageBuffer } from '../usage-buffer.js';
@@ -136,6 +136,15 @@ export class VerifyService {
     let now = this.deps.clock.now();
     if (event !== undefined) event.time = now;
     this.recordUsage(key.id, now);
+    // A sliding key's cached expiry can only lag (each use moves it on without a change to announce): one that looks
+    // expired is read again, and the fresh record replaces the cached one.
+    if (key.slidingExpiration !== null && key.expires !== null && now > key.expires) {
+      const cacheKey = keyCacheKey(workspaceId, hash);
+      keyCache.invalidate(cacheKey);
+      const fresh = await keyCache.get(cacheKey, () => this.lookUp(workspaceId, hash));
+      if (!fresh) return NOT_FOUND;
+      record = fresh;
+    }
     let ratelimits: VerifyRatelimitResult[] | undefined;
     for (let attempt = 1; ; attempt++) {
       const prepared = this.preparedFor(record);
@@ -158,32 +167,36 @@ export class VerifyService {
         if (ratelimits?.some((r) => r.exceeded)) return this.refuse('RATE_LIMITED', record, prepared.fields, ratelimits);
       }
 
-      // Credits last. Whether the key is limited comes from the cached record (changing that publishes an
-      // invalidation); the balance itself is only ever read and changed by single atomic statements.
-      if (record.remaining === null) return answer('VALID', prepared.fields, undefined, ratelimits);
-      const cost = input.credits?.cost ?? 1;
-      // Cost 0 is a pure check: it always passes (even at a balance of 0) and reports the live balance.
-      if (cost === 0) return answer('VALID', prepared.fields, await store.readCredits(record.id), ratelimits);
-      // The charge re-checks, in its own statement, what the checks above read from a record that may be older than
-      // a revocation committed meanwhile (docs/architecture.md, "Verification").
-      const spend = await store.spendCredits(record.id, cost, { now, updatedAt: record.updatedAt });
-      if (spend.charged) {
-        if (event !== undefined) event.spentCredits = cost;
-        return answer('VALID', prepared.fields, spend.remaining, ratelimits);
+      // A one-time key's single use is spent where credits are, and like a charge decided by one statement, so that
+      // no cache on any node can make a second verification VALID (docs/decisions/0026).
+      if (record.oneTime) {
+        if (record.consumedAt !== null) return this.refuse('USAGE_EXCEEDED', record, prepared.fields, ratelimits);
+        if (await store.consumeOneTimeKey(record.id, { now, updatedAt: record.updatedAt })) {
+          // Every node's cache learns it is used up, so later verifications refuse it without a statement.
+          await this.deps.bus.publish({ kind: 'key', workspaceId: record.workspaceId, hash: record.hash });
+          return this.valid(record, prepared.fields, undefined, ratelimits, now);
+        }
+      } else {
+        // Credits last. Whether the key is limited comes from the cached record (changing that publishes an
+        // invalidation); the balance itself is only ever read and changed by single atomic statements.
+        if (record.remaining === null) return this.valid(record, prepared.fields, undefined, ratelimits, now);
+        const cost = input.credits?.cost ?? 1;
+        // Cost 0 is a pure check: it always passes (even at a balance of 0) and reports the live balance.
+        if (cost === 0) return this.valid(record, prepared.fields, await store.readCredits(record.id), ratelimits, now);
+        // The charge re-checks, in its own statement, what the checks above read from a record that may be older than
+        // a revocation committed meanwhile (docs/architecture.md, "Verification").
+        const spend = await store.spendCredits(record.id, cost, { now, updatedAt: record.updatedAt });
+        if (spend.charged) {
+          if (event !== undefined) event.spentCredits = cost;
+          return this.valid(record, prepared.fields, spend.remaining, ratelimits, now);
+        }
+        if (this.refusedForCredits(record, spend.key, cost, now)) {
+          return answer('USAGE_EXCEEDED', prepared.fields, spend.key!.remaining, ratelimits);
+        }
+        if (!spend.key?.live) return NOT_FOUND;
       }
-      const standing = spend.key;
-      if (!standing?.live) return NOT_FOUND;
-      const unchanged =
-        standing.updatedAt === record.updatedAt &&
-        standing.enabled &&
-        (standing.expires === null || now <= standing.expires) &&
-        standing.remaining !== null &&
-        standing.remaining < cost;
-      // The balance that could not pay, untouched, as upstream reports it (remaining 5, cost 15 -> credits 5).
-      if (unchanged) return answer('USAGE_EXCEEDED', prepared.fields, standing.remaining, ratelimits);
-      // The key changed after this verification read it (or, on PostgreSQL, its balance was raised between the refused
-      // charge and the read of its standing): decide again on the key as it is now, at the time it is now.
-      // Each pass needs another committed change of the key to fail again, so a few passes are plenty.
+      // The key changed after this verification read it (or was used up by another): decide again on the key as it
+      // is now, at the time it is now. Each pass needs another committed change of the key to fail again.
       if (attempt === MAX_DECISIONS) {
         throw new KeywardError('unexpected_error', `key '${record.id}' kept changing during its verification; nothing was charged`);
       }
@@ -200,6 +213,33 @@ export class VerifyService {
     const found = await this.deps.store.findKeyByHash(workspaceId, hash);
     this.deps.keyLookups?.keyLookup(found === undefined ? 'not_found' : 'found');
     return found;
+  }
+
+  /** A VALID answer; a sliding key's successful use moves its expiry on first, and the answer reports the new one. */
+  private async valid(
+    record: KeyRecord,
+    fields: VerifiedKeyFields,
+    credits: number | null | undefined,
+    ratelimits: VerifyRatelimitResult[] | undefined,
+    now: number,
+  ): Promise<KeyVerification> {
+    if (record.slidingExpiration === null) return answer('VALID', fields, credits, ratelimits);
+    // Awaited: a verification on another node just after this one must see the later expiry. Undefined only when the
+    // key went meanwhile; the verification was decided before that, as a charge that committed first would be.
+    const expires = await this.deps.store.slideExpiry(record.id, now);
+    return answer('VALID', expires === undefined ? fields : { ...fields, expires }, credits, ratelimits);
+  }
+
+  /** Whether a refused charge was refused for want of credits alone, on the key as this verification read it. */
+  private refusedForCredits(record: KeyRecord, standing: KeyStanding | undefined, cost: number, now: number): boolean {
+    if (!standing?.live) return false;
+    return (
+      standing.updatedAt === record.updatedAt &&
+      standing.enabled &&
+      (standing.expires === null || now <= standing.expires) &&
+      standing.remaining !== null &&
+      standing.remaining < cost
+    );
   }
 
   /** What verification derives from a record, computed once per record (a cached one is shared by every request). */

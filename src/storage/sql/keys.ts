@@ -25,6 +25,7 @@ function keySelectSql(d: SqlDialect): string {
   const rl = ratelimitJson(d);
   return `SELECT k.id, k.workspace_id, k.api_id, k.hash, k.start, k.prefix, k.name, k.meta, k.enabled, k.expires,
       k.remaining, k.refill_amount, k.refill_day, k.last_refill_at, k.created_at, k.updated_at, k.last_used_at,
+      k.one_time, k.consumed_at, k.sliding_expiration,
       i.id AS identity_id, i.external_id AS identity_external_id, i.meta AS identity_meta,
       (SELECT ${d.jsonArrayAgg(rl)} FROM ratelimits r WHERE r.key_id = k.id) AS ratelimits,
       (SELECT ${d.jsonArrayAgg(rl)} FROM ratelimits r WHERE r.identity_id = i.id) AS identity_ratelimits,
@@ -94,6 +95,9 @@ function keyFromRow(row: KeyRow): KeyRecord {
     rolePermissions: stringsFrom(row.role_permissions),
     ratelimits: ratelimitsFrom(row.ratelimits),
     apiIpWhitelist: parseJson<string[]>(row.api_ip_whitelist),
+    oneTime: bool(row.one_time),
+    consumedAt: num(row.consumed_at),
+    slidingExpiration: num(row.sliding_expiration),
   };
 }
 
@@ -120,6 +124,9 @@ export function newKeyValues(row: NewKeyRow, pendingMigrationId: string | null):
     created_at: row.createdAt,
     updated_at: null,
     deleted_at: null,
+    one_time: row.oneTime ? 1 : 0,
+    consumed_at: null,
+    sliding_expiration: row.slidingExpiration ?? null,
   };
 }
 
@@ -170,6 +177,7 @@ export function keySql(db: Executor, dialect: SqlDialect): KeyOps {
       if (patch.enabled !== undefined) values.enabled = patch.enabled ? 1 : 0;
       if (patch.expires !== undefined) values.expires = patch.expires;
       if (patch.remaining !== undefined) values.remaining = patch.remaining;
+      if (patch.slidingExpiration !== undefined) values.sliding_expiration = patch.slidingExpiration;
       if (patch.refill !== undefined) {
         values.refill_amount = patch.refill?.amount ?? null;
         values.refill_day = patch.refill?.day ?? null;

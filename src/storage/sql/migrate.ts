@@ -13,6 +13,7 @@ import * as m0009 from './migrations/0009_nodes.js';
 import * as m0010 from './migrations/0010_api_key_format.js';
 import * as m0011 from './migrations/0011_key_leaks.js';
 import * as m0012 from './migrations/0012_webhooks.js';
+import * as m0013 from './migrations/0013_key_lifetimes.js';
 import type { Engine } from '../store.js';
 
 /**
@@ -32,6 +33,7 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0010_api_key_format': m0010,
   '0011_key_leaks': m0011,
   '0012_webhooks': m0012,
+  '0013_key_lifetimes': m0013,
 });
 
 /**

@@ -1,3 +1,4 @@
+import type { RootKeyEnvironment } from '../../core/root-key-environments.js';
 import type { ManagedRootKeyRecord, PageQuery, RootKeyOps, RootKeyRecord } from '../store.js';
 import { bool, num, pageAfter, softDelete, type Executor } from './shared.js';
 import type { Tables } from './tables.js';
@@ -15,6 +16,8 @@ function managedRootKeyFromRow(row: Tables['root_keys']): ManagedRootKeyRecord {
     createdAt: Number(row.created_at),
     updatedAt: num(row.updated_at),
     lastUsedAt: num(row.last_used_at),
+    environment: row.environment as RootKeyEnvironment | null,
+    retiresAt: num(row.retires_at),
   };
 }
 
@@ -37,6 +40,8 @@ export function rootKeySql(db: Executor): RootKeyOps {
           expires: row.expires,
           last_used_at: null,
           deleted_at: null,
+          environment: row.environment ?? null,
+          retires_at: null,
         })
         .execute();
     },
@@ -54,6 +59,7 @@ export function rootKeySql(db: Executor): RootKeyOps {
           'r.enabled',
           'r.expires',
           'r.created_at',
+          'r.retires_at',
           'w.enabled as workspace_enabled',
           'w.api_rate_limit as workspace_api_rate_limit',
         ])
@@ -73,6 +79,7 @@ export function rootKeySql(db: Executor): RootKeyOps {
         workspaceEnabled: bool(row.workspace_enabled),
         workspaceApiRateLimit: num(row.workspace_api_rate_limit),
         createdAt: Number(row.created_at),
+        retiresAt: num(row.retires_at),
       };
     },
 
@@ -97,12 +104,14 @@ export function rootKeySql(db: Executor): RootKeyOps {
       return row?.workspace_id;
     },
 
-    async listRootKeys(q: PageQuery): Promise<ManagedRootKeyRecord[]> {
+    async listRootKeys(q: PageQuery & { now?: number }): Promise<ManagedRootKeyRecord[]> {
+      const { now } = q;
       const rows = await db
         .selectFrom('root_keys')
         .selectAll()
         .where('workspace_id', '=', q.workspaceId)
         .where('deleted_at', 'is', null)
+        .$if(now !== undefined, (qb) => qb.where((eb) => eb.or([eb('retires_at', 'is', null), eb('retires_at', '>', now!)])))
         .$call(pageAfter(q))
         .execute();
       return rows.map(managedRootKeyFromRow);
@@ -113,6 +122,17 @@ export function rootKeySql(db: Executor): RootKeyOps {
       if (patch.name !== undefined) values.name = patch.name;
       if (patch.permissions !== undefined) values.permissions = JSON.stringify(patch.permissions);
       await db.updateTable('root_keys').set(values).where('id', '=', rootKeyId).execute();
+    },
+
+    async retireRootKey(rootKeyId: string, at: number): Promise<boolean> {
+      const result = await db
+        .updateTable('root_keys')
+        .set({ retires_at: at })
+        .where('id', '=', rootKeyId)
+        .where('deleted_at', 'is', null)
+        .where('retires_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
 
     softDeleteRootKey(workspaceId: string, rootKeyId: string, now: number): Promise<boolean> {

@@ -12,6 +12,7 @@ import { identitySql } from './identities.js';
 import { keyMigrationSql } from './key-migrations.js';
 import { keySql } from './keys.js';
 import { leakSql } from './leaks.js';
+import { keyLifetimeSql } from './key-lifetimes.js';
 import { migrateToLatest } from './migrate.js';
 import { nodeSql } from './nodes.js';
 import { operatorSql } from './operators.js';
@@ -40,6 +41,7 @@ function sqlOps(db: Executor, dialect: SqlDialect): StoreOps {
     rbacSql(db),
     ratelimitSql(db, dialect),
     creditSql(db, dialect),
+    keyLifetimeSql(db),
     usageSql(db),
     auditSql(db),
     changeLogSql(db),

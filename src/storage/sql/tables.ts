@@ -71,6 +71,8 @@ export interface Tables {
     expires: number | null;
     last_used_at: number | null;
     deleted_at: number | null;
+    environment: string | null;
+    retires_at: number | null;
   };
   apis: {
     id: string;
@@ -120,6 +122,9 @@ export interface Tables {
     created_at: number;
     updated_at: number | null;
     deleted_at: number | null;
+    one_time: number;
+    consumed_at: number | null;
+    sliding_expiration: number | null;
   };
   ratelimits: {
     id: string;

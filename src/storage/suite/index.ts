@@ -7,6 +7,7 @@ import { encryptedKeyCases } from './encrypted-keys.suite.js';
 import { openStoreSuite, type OpenedStore } from './fixtures.js';
 import { identityCases } from './identities.suite.js';
 import { keyMigrationCases } from './key-migrations.suite.js';
+import { keyLifetimeCases } from './key-lifetimes.suite.js';
 import { keyCases } from './keys.suite.js';
 import { leakCases } from './leaks.suite.js';
 import { nodeCases } from './nodes.suite.js';
@@ -40,6 +41,7 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
     keyCases(suite);
     encryptedKeyCases(suite);
     creditCases(suite);
+    keyLifetimeCases(suite);
     usageCases(suite);
     keyMigrationCases(suite);
     rbacCases(suite);

@@ -46,6 +46,9 @@ export function keyCases(suite: StoreSuite): void {
         rolePermissions: [],
         ratelimits: [],
         apiIpWhitelist: null,
+        oneTime: false,
+        consumedAt: null,
+        slidingExpiration: null,
       };
       expect(await store.findKey(workspaceId, row.id)).toEqual(expected);
       // A disabled key is still found: verify must answer DISABLED, not NOT_FOUND.

@@ -31,6 +31,7 @@ export function rootKeyCases(suite: StoreSuite): void {
         workspaceEnabled: true,
         workspaceApiRateLimit: null,
         createdAt: NOW,
+        retiresAt: null,
       });
       expect(await store.findRootKeyByHash(other.hash)).toMatchObject({
         workspaceId: disabledWorkspace,
@@ -76,6 +77,8 @@ export function rootKeyCases(suite: StoreSuite): void {
         createdAt: NOW,
         updatedAt: null,
         lastUsedAt: null,
+        environment: null,
+        retiresAt: null,
       });
       expect(await store.findRootKey(stranger, one.id)).toBeUndefined();
       expect(await store.findRootKeyWorkspace(three.id)).toBe(workspaceId);
@@ -100,6 +103,25 @@ export function rootKeyCases(suite: StoreSuite): void {
       expect(await store.findRootKeyWorkspace(one.id)).toBeUndefined();
       expect(await store.findRootKeyByHash(one.hash)).toBeUndefined();
       expect((await store.listRootKeys({ workspaceId, limit: 10 })).map((k) => k.id)).toEqual([two.id, three.id]);
+    });
+
+    it('keeps an environment; retiring sets retiresAt once, and listings given a time leave out keys retired by then', async () => {
+      const workspaceId = await newWorkspace();
+      const labelled = rootKeyRow(workspaceId, { environment: 'staging' });
+      const retiring = rootKeyRow(workspaceId);
+      await store.insertRootKey(labelled);
+      await store.insertRootKey(retiring);
+      expect(await store.findRootKey(workspaceId, labelled.id)).toMatchObject({ environment: 'staging', retiresAt: null });
+
+      expect(await store.transaction((tx) => tx.retireRootKey(retiring.id, NOW + 60_000))).toBe(true);
+      // Once only: a key already retiring keeps its first end.
+      expect(await store.retireRootKey(retiring.id, NOW + 120_000)).toBe(false);
+      expect(await store.findRootKeyByHash(retiring.hash)).toMatchObject({ retiresAt: NOW + 60_000 });
+      expect(await store.findRootKey(workspaceId, retiring.id)).toMatchObject({ retiresAt: NOW + 60_000 });
+      const listedAt = async (now?: number) => (await store.listRootKeys({ workspaceId, limit: 10, now })).map((k) => k.id);
+      expect(await listedAt(NOW + 59_999)).toEqual([labelled.id, retiring.id]);
+      expect(await listedAt(NOW + 60_000)).toEqual([labelled.id]);
+      expect(await listedAt()).toEqual([labelled.id, retiring.id]);
     });
   });
 }

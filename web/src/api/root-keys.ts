@@ -14,7 +14,14 @@ export interface RootKey {
   lastUsedAt?: number;
   /** The root key that created it; absent when Keyward itself did (bootstrap, CLI) or an operator did. */
   createdBy?: string;
+  /** Where it is meant to be used; also a segment of the key itself (`kw_root_prod_...`). */
+  environment?: RootKeyEnvironment;
+  /** Set once it was rerolled: when the old secret stops working (Unix ms). */
+  retiresAt?: number;
 }
+
+export const ROOT_KEY_ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
+export type RootKeyEnvironment = (typeof ROOT_KEY_ENVIRONMENTS)[number];
 
 /** One entry of the permission catalogue: `<...>` in `permission` marks a placeholder for an id. */
 export interface CataloguePermission {
@@ -27,6 +34,7 @@ export interface NewRootKey {
   permissions: string[];
   /** Unix ms. */
   expires?: number;
+  environment?: RootKeyEnvironment;
 }
 
 export const listRootKeys = (cursor?: string): Promise<ListPage<RootKey>> => listPage<RootKey>('rootKeys.listRootKeys', {}, cursor);

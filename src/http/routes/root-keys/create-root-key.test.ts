@@ -80,6 +80,23 @@ describe('rootKeys.createRootKey', () => {
       expect(late.body.error.type).toBe('https://unkey.com/docs/errors/unkey/authorization/forbidden');
     });
 
+    it('an environment: a visible label in listings and a recognisable segment of the key; none keeps the old format', async () => {
+      for (const environment of ['dev', 'staging', 'prod'] as const) {
+        const res = await create({ name: `env ${environment}`, permissions: ['api.*.create_api'], environment });
+        expect(res.status).toBe(200);
+        const { rootKeyId, key } = res.body.data;
+        expect(key).toMatch(new RegExp(`^kw_root_${environment}_[1-9A-HJ-NP-Za-km-z]+$`));
+        expect((await t.call('apis.createApi', { name: environment }, { rootKey: key })).status).toBe(200);
+        const listed = (await allRootKeys(t)).find((k) => k.id === rootKeyId);
+        expect(listed).toMatchObject({ environment, start: key.slice(0, `kw_root_${environment}_`.length + 4) });
+        const [record] = await t.server.store.listAudit({ workspaceId: t.workspaceId, resourceId: rootKeyId, limit: 10 });
+        expect(record!.description).toContain(`environment ${environment}`);
+      }
+      const plain = await create({ name: 'no env', permissions: [] });
+      expect(plain.body.data.key).toMatch(/^kw_root_[1-9A-HJ-NP-Za-km-z]+$/);
+      expect((await allRootKeys(t)).find((k) => k.id === plain.body.data.rootKeyId)).not.toHaveProperty('environment');
+    });
+
     it('an empty permission list makes a root key that can do nothing', async () => {
       const { key } = await newRootKey(t, []);
       expect((await t.call('apis.createApi', { name: 'nothing allowed' }, { rootKey: key })).status).toBe(403);
@@ -114,6 +131,8 @@ describe('rootKeys.createRootKey', () => {
         { name: 'x', permissions: [`unkey:v1:${t.workspaceId}:keyspaces/**#*`] },
         { name: 'x', permissions: [`unkey:v1:${other.workspaceId}:**#*`] },
         { name: 'x', permissions: ['api.*.read_api'], expires: t.clock.now() },
+        { name: 'x', permissions: [], environment: 'production' },
+        { name: 'x', permissions: [], environment: '' },
       ]) {
         const res = await create(body);
         expect(res.status, JSON.stringify(body)).toBe(400);

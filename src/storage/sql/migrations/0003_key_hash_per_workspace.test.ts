@@ -12,7 +12,11 @@ import * as m0002 from './0002_ratelimit_indexes.js';
  * per workspace instead of store-wide, and the table keeps its indexes and foreign keys (SQLite rebuilds it).
  */
 
-const key = (id: string, workspaceId: string, hash: string, fields: Partial<Tables['keys']> = {}): Tables['keys'] => ({
+/** A keys row as 0003 knew the table: without the columns later migrations added (0013's lifetimes). */
+type KeyRow0003 = Omit<Tables['keys'], 'one_time' | 'consumed_at' | 'sliding_expiration'>;
+type Tables0003 = Omit<Tables, 'keys'> & { keys: KeyRow0003 };
+
+const key = (id: string, workspaceId: string, hash: string, fields: Partial<KeyRow0003> = {}): KeyRow0003 => ({
   id,
   workspace_id: workspaceId,
   api_id: `api_${workspaceId}`,
@@ -36,7 +40,7 @@ const key = (id: string, workspaceId: string, hash: string, fields: Partial<Tabl
   ...fields,
 });
 
-async function indexesOfKeys(db: Kysely<Tables>, engine: EngineName): Promise<string[]> {
+async function indexesOfKeys(db: Kysely<Tables0003>, engine: EngineName): Promise<string[]> {
   if (engine === 'sqlite') {
     const { rows } = await sql<{ name: string }>`SELECT name FROM pragma_index_list('keys')`.execute(db);
     return rows.map((r) => r.name).sort();
@@ -49,7 +53,9 @@ async function indexesOfKeys(db: Kysely<Tables>, engine: EngineName): Promise<st
 describe.each(['sqlite', 'postgres'] as const)('0003_key_hash_per_workspace on %s', (engine) => {
   it('keeps every row, makes the hash unique per workspace, keeps the indexes and foreign keys', async () => {
     const database = await freshDatabase(engine);
-    const { db, dialect } = openDatabase(database.url);
+    const opened = openDatabase(database.url);
+    const { dialect } = opened;
+    const db = opened.db as unknown as Kysely<Tables0003>;
     try {
       const schema = await dialect.currentSchema(db);
       const before = new Migrator({

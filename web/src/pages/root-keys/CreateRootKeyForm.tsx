@@ -1,5 +1,5 @@
 import { type FormEvent, Fragment, useCallback, useEffect, useId, useState } from 'react';
-import { type CataloguePermission, rootKeys } from '../../api/root-keys';
+import { type CataloguePermission, ROOT_KEY_ENVIRONMENTS, type RootKeyEnvironment, rootKeys } from '../../api/root-keys';
 import type { IssuedKey } from '../../api/keys';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { Field } from '../../components/Field';
@@ -19,6 +19,7 @@ export function CreateRootKeyForm({ onCreated }: { onCreated(issued: IssuedKey):
   const [catalogue, setCatalogue] = useState<Catalogue>({ kind: 'loading' });
   const [name, setName] = useState('');
   const [expires, setExpires] = useState('');
+  const [environment, setEnvironment] = useState<RootKeyEnvironment | ''>('');
   const [selected, setSelected] = useState<Set<string>>(() => new Set());
   const [more, setMore] = useState('');
   const [busy, setBusy] = useState(false);
@@ -55,9 +56,15 @@ export function CreateRootKeyForm({ onCreated }: { onCreated(issued: IssuedKey):
     }
     setBusy(true);
     try {
-      const created = await rootKeys.create({ name: name.trim(), permissions, ...(expiresAt === undefined ? {} : { expires: expiresAt }) });
+      const created = await rootKeys.create({
+        name: name.trim(),
+        permissions,
+        ...(expiresAt === undefined ? {} : { expires: expiresAt }),
+        ...(environment === '' ? {} : { environment }),
+      });
       setName('');
       setExpires('');
+      setEnvironment('');
       setSelected(new Set());
       setMore('');
       onCreated({ keyId: created.rootKeyId, key: created.key });
@@ -86,6 +93,25 @@ export function CreateRootKeyForm({ onCreated }: { onCreated(issued: IssuedKey):
           value={expires}
           onChange={(e) => setExpires(e.target.value)}
         />
+        <div className="field">
+          <label htmlFor={`${ids}-environment`}>Environment</label>
+          <select
+            id={`${ids}-environment`}
+            aria-describedby={`${ids}-environment-hint`}
+            value={environment}
+            onChange={(e) => setEnvironment(e.target.value as RootKeyEnvironment | '')}
+          >
+            <option value="">None</option>
+            {ROOT_KEY_ENVIRONMENTS.map((e) => (
+              <option key={e} value={e}>
+                {e}
+              </option>
+            ))}
+          </select>
+          <p className="hint" id={`${ids}-environment-hint`}>
+            Shown in the list and written into the key (kw_root_prod_…), so it is recognisable at a glance.
+          </p>
+        </div>
       </div>
       <h3>Permissions</h3>
       <p className="hint">You can grant only permissions you hold yourself; the server refuses any other and names it.</p>

@@ -45,6 +45,7 @@ export function RootKeysPage() {
                   <tr>
                     <th scope="col">Name</th>
                     <th scope="col">Start</th>
+                    <th scope="col">Environment</th>
                     <th scope="col">Permissions</th>
                     <th scope="col">Created</th>
                     <th scope="col">Expires</th>
@@ -63,6 +64,7 @@ export function RootKeysPage() {
                       <td>
                         <code>{rootKey.start}…</code>
                       </td>
+                      <td>{rootKey.environment ?? '—'}</td>
                       <td>
                         <details>
                           <summary>
@@ -78,7 +80,10 @@ export function RootKeysPage() {
                         </details>
                       </td>
                       <td>{when.format(rootKey.createdAt)}</td>
-                      <td>{rootKey.expires === undefined ? 'Never' : when.format(rootKey.expires)}</td>
+                      <td>
+                        {rootKey.expires === undefined ? 'Never' : when.format(rootKey.expires)}
+                        {rootKey.retiresAt !== undefined && <> (rerolled: stops {when.format(rootKey.retiresAt)})</>}
+                      </td>
                       <td>{rootKey.lastUsedAt === undefined ? 'Never' : when.format(rootKey.lastUsedAt)}</td>
                       {!readOnly && (
                         <td>
