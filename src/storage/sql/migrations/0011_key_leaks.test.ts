@@ -9,8 +9,8 @@ import { migrateToLatest } from '../migrate.js';
  * APIs read as 'disable' (the default); their rows are otherwise untouched. The operations themselves are in
  * src/storage/suite/leaks.suite.ts, which both engines run on stores migrated from nothing.
  */
-it('PostgreSQL: 0011 adds leak reports to a database migrated up to 0009, existing APIs disabling leaked keys', async () => {
-  const schema = await migratedPostgresSchema('0009_nodes');
+it('PostgreSQL: 0011 adds leak reports to a database migrated up to 0010, existing APIs disabling leaked keys', async () => {
+  const schema = await migratedPostgresSchema('0010_api_key_format');
   const client = new pg.Client({ connectionString: schema.url });
   await client.connect();
   try {

@@ -16,8 +16,8 @@ const tableColumns = async (client: pg.Client, table: string) =>
  * A database migrated before 0012 gets the webhook tables and nothing else changes (their behaviour is in
  * src/storage/suite/webhooks.suite.ts, which both engines run on stores migrated from nothing).
  */
-it('PostgreSQL: 0012 adds the webhook tables to a database migrated up to 0009', async () => {
-  const schema = await migratedPostgresSchema('0009_nodes');
+it('PostgreSQL: 0012 adds the webhook tables to a database migrated up to 0011', async () => {
+  const schema = await migratedPostgresSchema('0011_key_leaks');
   const client = new pg.Client({ connectionString: schema.url });
   await client.connect();
   try {
