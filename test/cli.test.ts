@@ -86,6 +86,7 @@ describe('keyward CLI', { timeout: 120_000 }, () => {
       'root-key',
       'root-key',
       'root-key',
+      'root-key',
       'operator',
       'operator',
       'vault',

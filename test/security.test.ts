@@ -183,6 +183,7 @@ const CASES: Record<string, SecurityCase> = {
   'rootKeys.listRootKeys': { body: () => ({}), withoutPermission: 403, otherWorkspace: 'own' },
   'rootKeys.updateRootKey': { body: (t) => ({ rootKeyId: t.rootKeyId, name: 'changed' }), withoutPermission: 403, otherWorkspace: 404 },
   'rootKeys.revokeRootKey': { body: (t) => ({ rootKeyId: t.rootKeyId }), withoutPermission: 403, otherWorkspace: 404 },
+  'rootKeys.rerollRootKey': { body: (t) => ({ rootKeyId: t.rootKeyId, expiration: 0 }), withoutPermission: 403, otherWorkspace: 404 },
   // The target's analytics rows are in the store (beforeAll): another workspace's query must not see them.
   'analytics.getVerifications': {
     body: () => ({ query: 'SELECT workspace_id, key_space_id, key_id, count(*) AS n FROM key_verifications_v1 GROUP BY 1, 2, 3' }),
