@@ -10,7 +10,7 @@ import { callAsOperator, operatorPage } from './operator.js';
  * setting through apiSettings.updateSettings (only what changed is sent), and each change is checked in the server's
  * state and in behaviour, with the real `@unkey/api` client: a key made without a prefix gets the default one, an IP
  * whitelist without 127.0.0.1 makes this machine's verification FORBIDDEN, delete protection makes the APIs page show
- * the server's refusal; with encrypted storage on, a recoverable key can be made. An invalid CIDR shows the server's
+ * the server's refusal; with encrypted storage on, a recoverable key can be made; the leak policy is sent only when changed. An invalid CIDR shows the server's
  * message and changes nothing, as does encrypted storage on a server without a vault; a read-only operator sees the
  * values without controls, and the server refuses its change anyway.
  */
@@ -148,6 +148,21 @@ describe('the API settings page', { timeout: 400_000 }, () => {
       await saved();
       expect(updates.at(-1)).toEqual({ apiId, keyFormat: 'checksummed' });
 
+      // The leak policy: "report" only records a leaked key; back to the default, "disable"; only the policy is sent.
+      const leakPolicy = page.getByLabel('Leak policy');
+      expect(await leakPolicy.inputValue()).toBe('disable');
+      await leakPolicy.selectOption('report');
+      await save();
+      await saved();
+      expect(updates.at(-1)).toEqual({ apiId, leakPolicy: 'report' });
+      expect(await settingsOf(apiId)).toMatchObject({ leakPolicy: 'report' });
+      expect(await leakPolicy.inputValue()).toBe('report');
+      await leakPolicy.selectOption('disable');
+      await save();
+      await saved();
+      expect(updates.at(-1)).toEqual({ apiId, leakPolicy: 'disable' });
+      expect(await settingsOf(apiId)).not.toHaveProperty('leakPolicy');
+
       // Accessibility and a phone's width, in both themes, with the form filled in.
       for (const colorScheme of ['light', 'dark'] as const) {
         await page.emulateMedia({ colorScheme });
@@ -225,6 +240,7 @@ describe('the API settings page', { timeout: 400_000 }, () => {
       ipWhitelist: ['192.0.2.0/24'],
       defaultPrefix: 'watch',
       defaultByteLength: 24,
+      leakPolicy: 'report',
     });
     expect(set.status).toBe(200);
     const recorded = await operatorPage(run, 'read_only', { colorScheme: 'dark', width: 375, height: 800 });
@@ -242,8 +258,17 @@ describe('the API settings page', { timeout: 400_000 }, () => {
         'Default prefix',
         'Default byte length',
         'Key format',
+        'Leak policy',
       ]);
-      expect(await values.locator('dd').allTextContents()).toEqual(['On', 'Off', '192.0.2.0/24', 'watch', '24', 'Checksummed']);
+      expect(await values.locator('dd').allTextContents()).toEqual([
+        'On',
+        'Off',
+        '192.0.2.0/24',
+        'watch',
+        '24',
+        'Checksummed',
+        'Only report it',
+      ]);
       expect(await page.getByRole('main').getByRole('checkbox').count()).toBe(0);
       expect(await page.getByRole('main').getByRole('textbox').count()).toBe(0);
       expect(await page.getByRole('main').getByRole('button').count()).toBe(0);

@@ -2,14 +2,15 @@ import { Unkey } from '@unkey/api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { until } from '../poll.js';
 import { accessibilityViolations, backendAvailable, openPage, startDashboard } from './harness.js';
-import { callAsOperator, setUpFirstOperator, signInNewOperator } from './operator.js';
+import { callAsOperator, operatorPage, setUpFirstOperator, signInNewOperator } from './operator.js';
 
 /**
  * The Root keys page in chromium (issue 15, part 2): an admin creates a root key with the permission picker, reads its
  * secret from the shown-once dialog, and the real `@unkey/api` client using that secret is allowed what it was given and
  * refused the rest; revoked in the page, it is refused everything. The no-escalation rule holds for operators too: a
  * permission the admin does not hold is refused with the server's detail. The secret must reach no URL, no later
- * request and no web storage. A member (no root-key management) sees the server's refusal and no controls.
+ * request and no web storage. A member (no root-key management) sees the server's refusal and no controls. Rerolled in
+ * the page with a grace period: the new secret shown once, the old key listed as retiring, both working until it ends.
  */
 
 const run = await startDashboard();
@@ -145,6 +146,98 @@ describe('the Root keys page', { timeout: 300_000 }, () => {
         await member.context.close();
         await recorded.context.close();
       }
+    },
+  );
+
+  it.skipIf(!hasBackend)(
+    'reroll with a grace period: the new secret once, the old key shown retiring, both working until it ends; refusals shown',
+    async () => {
+      const { t } = run;
+      const apiId = (await t.call('apis.createApi', { name: 'rerolled at work' })).body.data.apiId as string;
+      const made = await t.call('rootKeys.createRootKey', { name: 'deploy', permissions: ['api.*.read_api'], environment: 'staging' });
+      expect(made.status).toBe(200);
+      const old = made.body.data as { rootKeyId: string; key: string };
+      const stale = (await t.call('rootKeys.createRootKey', { name: 'stale', permissions: ['api.*.read_api'] })).body.data as {
+        rootKeyId: string;
+      };
+      const recorded = await operatorPage(run, 'admin');
+      const { page } = recorded;
+      let secret = '';
+      try {
+        await page.goto(`${run.origin}/dashboard/root-keys`);
+        const table = page.getByRole('region', { name: 'Root keys table' });
+        const rows = table.getByRole('row').filter({ has: page.getByRole('cell', { name: 'deploy', exact: true }) });
+        await rows.first().waitFor();
+        expect(await rows.count()).toBe(1);
+
+        // Rerolled elsewhere since the page was read: the server's refusal, inside the dialog; nothing else changes.
+        await table.getByRole('row').filter({ hasText: 'stale' }).waitFor();
+        const first = await t.call('rootKeys.rerollRootKey', { rootKeyId: stale.rootKeyId, expiration: 60_000 });
+        expect(first.status).toBe(200);
+        const again = await t.call('rootKeys.rerollRootKey', { rootKeyId: stale.rootKeyId, expiration: 0 });
+        expect(again.status).toBe(412);
+        await page.getByRole('button', { name: 'Reroll root key stale' }).click();
+        const staleDialog = page.getByRole('dialog', { name: 'Reroll root key stale?' });
+        await staleDialog.getByRole('button', { name: 'Reroll root key' }).click();
+        await staleDialog.getByRole('alert').getByText(again.body.error.detail, { exact: true }).waitFor();
+        await staleDialog.getByRole('button', { name: 'Cancel' }).click();
+        await staleDialog.waitFor({ state: 'detached' });
+
+        // A grace period of an hour: the new secret once, in its environment; the old key listed as retiring.
+        await page.getByRole('button', { name: 'Reroll root key deploy' }).click();
+        const confirm = page.getByRole('dialog', { name: 'Reroll root key deploy?' });
+        expect(await confirm.getByRole('button', { name: 'Cancel' }).evaluate((button) => button === document.activeElement)).toBe(true);
+        await confirm.getByLabel('Grace period').selectOption({ label: '1 hour' });
+        expect(await accessibilityViolations(page), 'reroll dialog').toEqual([]);
+        await confirm.getByRole('button', { name: 'Reroll root key' }).click();
+        const issued = page.getByRole('dialog', { name: 'Your rerolled root key' });
+        await issued.getByText('it will not be shown again').waitFor();
+        await issued.getByText('The old key stops working').waitFor();
+        secret = await issued.getByLabel('Key', { exact: true }).inputValue();
+        expect(secret).toMatch(/^kw_root_staging_/);
+        expect(secret).not.toBe(old.key);
+        await issued.getByRole('button', { name: 'I have saved it, close' }).click();
+        await issued.waitFor({ state: 'detached' });
+        expect(await page.evaluate((text) => document.documentElement.outerHTML.includes(text), secret)).toBe(false);
+
+        await until(async () => (await rows.count()) === 2, 'the new key and the retiring one');
+        const listed = (await t.call('rootKeys.listRootKeys', {})).body.data as { id: string; name?: string; retiresAt?: number }[];
+        const retiring = listed.find((k) => k.id === old.rootKeyId);
+        expect(retiring?.retiresAt).toBe(t.clock.now() + 3_600_000);
+        const oldRow = rows.filter({ hasText: 'rerolled: stops' });
+        expect(await oldRow.count()).toBe(1);
+        expect(await oldRow.getByRole('button', { name: 'Reroll root key deploy' }).count()).toBe(0);
+        expect(await rows.filter({ hasNotText: 'rerolled: stops' }).getByRole('button', { name: 'Reroll root key deploy' }).count()).toBe(
+          1,
+        );
+        for (const row of [oldRow, rows.filter({ hasNotText: 'rerolled: stops' })]) {
+          await row.getByRole('cell', { name: 'staging', exact: true }).waitFor();
+        }
+
+        // 375 px, dark.
+        await page.setViewportSize({ width: 375, height: 800 });
+        await page.emulateMedia({ colorScheme: 'dark' });
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+        expect(await accessibilityViolations(page), 'root keys page with a retiring key, 375 px, dark').toEqual([]);
+        for (const url of recorded.requests) expect(url.includes(secret), url).toBe(false);
+        expect(await recorded.violations()).toEqual([]);
+        expect(recorded.pageErrors).toEqual([]);
+      } finally {
+        await recorded.context.close();
+      }
+
+      // Both secrets work through the grace period; the old one is refused once it ends, the new one is not.
+      const client = (rootKey: string) => new Unkey({ rootKey, serverURL: run.origin, retryConfig: { strategy: 'none' } });
+      const rerolled = (await t.call('rootKeys.listRootKeys', {})).body.data as { id: string; name?: string; retiresAt?: number }[];
+      expect(rerolled.filter((k) => k.name === 'deploy')).toHaveLength(2);
+      const apiSeenWith = async (rootKey: string) => (await client(rootKey).apis.getApi({ apiId })).data.id;
+      expect(await apiSeenWith(old.key)).toBe(apiId);
+      expect(await apiSeenWith(secret)).toBe(apiId);
+      t.clock.advance(3_600_000 - 1);
+      expect(await apiSeenWith(old.key)).toBe(apiId);
+      t.clock.advance(1);
+      await expect(client(old.key).apis.getApi({ apiId })).rejects.toMatchObject({ statusCode: 401 });
+      expect(await apiSeenWith(secret)).toBe(apiId);
     },
   );
 });

@@ -9,7 +9,7 @@ import { setUpFirstOperator } from './operator.js';
  * Screenshots of every main page of the dashboard, light and dark, at desktop and phone width, for a reviewer to look
  * at (issue 15): written to test-output/screenshots/<page>-<theme>-<width>.png (not committed; .gitignore), afresh at
  * each run. The pages hold a little of everything first (an API with a key, an identity, a namespace with an override,
- * a permission and a role), so none is only its empty state.
+ * a permission and a role, a webhook endpoint), so none is only its empty state.
  */
 
 const OUT = fileURLToPath(new URL('../../test-output/screenshots/', import.meta.url));
@@ -40,6 +40,7 @@ describe('screenshots of the main pages', { timeout: 300_000 }, () => {
     const namespaceId = namespace!.id;
     await ok('permissions.createPermission', { name: 'Read documents', slug: 'documents.read' });
     await ok('permissions.createRole', { name: 'reader' });
+    await ok('webhooks.createEndpoint', { url: 'https://hooks.example.com/keyward', description: 'alerts' });
 
     const pages: Record<string, { path: string; heading: string }> = {
       apis: { path: 'apis', heading: 'APIs' },
@@ -52,6 +53,7 @@ describe('screenshots of the main pages', { timeout: 300_000 }, () => {
       namespace: { path: `ratelimits/${namespaceId}`, heading: 'Namespace sms.send' },
       permissions: { path: 'permissions', heading: 'Permissions and roles' },
       'root-keys': { path: 'root-keys', heading: 'Root keys' },
+      webhooks: { path: 'webhooks', heading: 'Webhooks' },
       audit: { path: 'audit', heading: 'Audit log' },
       analytics: { path: 'analytics', heading: 'Analytics' },
       settings: { path: 'settings', heading: 'Settings' },

@@ -19,6 +19,7 @@ import { SetupPage } from './pages/SetupPage';
 import { SettingsPage } from './pages/settings/SettingsPage';
 import { SignInPage } from './pages/SignInPage';
 import { VerifyMfaPage } from './pages/VerifyMfaPage';
+import { WebhooksPage } from './pages/webhooks/WebhooksPage';
 import { navigate, pathOf, pathParam, type Route, routeIds, routeOf, settingsApiIdOf, usePathname } from './router';
 import { useSession } from './session';
 import { Shell } from './shell/Shell';
@@ -74,6 +75,7 @@ function Page({ route, pathname }: { route: Route; pathname: string }) {
   if (route === 'permissions') return <PermissionsPage />;
   if (route === 'root-keys') return <RootKeysPage />;
   if (route === 'audit') return <AuditLogPage />;
+  if (route === 'webhooks') return <WebhooksPage />;
   return <NotFound />;
 }
 

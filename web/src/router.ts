@@ -25,6 +25,7 @@ export type Route =
   | 'permissions'
   | 'root-keys'
   | 'audit'
+  | 'webhooks'
   | 'settings';
 
 const ROUTES: Record<string, Route> = {
@@ -40,6 +41,7 @@ const ROUTES: Record<string, Route> = {
   permissions: 'permissions',
   'root-keys': 'root-keys',
   audit: 'audit',
+  webhooks: 'webhooks',
   settings: 'settings',
 };
 

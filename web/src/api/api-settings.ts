@@ -11,7 +11,12 @@ export interface ApiSettings {
   /** How new keys are made: checksummed (`[<prefix>_]kw0<body><checksum>`) or base58 (Unkey's format). */
   keyFormat: KeyFormat;
   ipWhitelist?: string[];
+  /** Present only when not the default ('disable'): what a leak report naming one of its keys does. */
+  leakPolicy?: 'report';
 }
+
+/** What a leak report (POST /v2/leaks.report) naming one of the API's keys does: disable it at once, or only record it. */
+export type LeakPolicy = 'disable' | 'report';
 
 export type KeyFormat = 'checksummed' | 'base58';
 
@@ -23,6 +28,7 @@ export interface ApiSettingsChange {
   defaultByteLength?: number | null;
   keyFormat?: KeyFormat;
   ipWhitelist?: string[] | null;
+  leakPolicy?: LeakPolicy;
 }
 
 export const apiSettings = {

@@ -43,5 +43,8 @@ export const rootKeys = {
   /** The secret is in this answer only: the caller shows it once and keeps it nowhere (components/IssuedKeyDialog.tsx). */
   create: (rootKey: NewRootKey) => call<{ rootKeyId: string; key: string }>('rootKeys.createRootKey', rootKey),
   revoke: (rootKeyId: string) => call<Record<string, never>>('rootKeys.revokeRootKey', { rootKeyId }),
+  /** A new secret with the same permissions; the old one works for exactly `graceMs` more. The secret is in this answer only. */
+  reroll: (rootKeyId: string, graceMs: number) =>
+    call<{ rootKeyId: string; key: string; oldKeyRetiresAt: number }>('rootKeys.rerollRootKey', { rootKeyId, expiration: graceMs }),
   catalogue: () => call<CataloguePermission[]>('rootKeys.listPermissions'),
 };

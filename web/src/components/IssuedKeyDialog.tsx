@@ -13,6 +13,7 @@ export function IssuedKeyDialog({
   ifLost = 'if it is lost, reroll the key',
   notice,
   closeLabel = 'I have saved it, close',
+  labels = { value: 'Key', id: 'Key id', copy: 'Copy key' },
 }: {
   title: string;
   issued: IssuedKey;
@@ -22,6 +23,8 @@ export function IssuedKeyDialog({
   /** Replaces the "shown once" notice, for a plaintext read back from the vault (pages/keys/RevealKey.tsx). */
   notice?: ReactNode;
   closeLabel?: string;
+  /** What the value and its id are called, for a secret that is not a key (a webhook endpoint's signing secret). */
+  labels?: { value: string; id: string; copy: string };
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
   useEffect(() => {
@@ -48,14 +51,14 @@ export function IssuedKeyDialog({
         )}
       </p>
       <p>
-        <label htmlFor="issued-key-value">Key</label>
+        <label htmlFor="issued-key-value">{labels.value}</label>
         <input id="issued-key-value" className="issued-key" readOnly value={issued.key} onFocus={(event) => event.target.select()} />
       </p>
       <p>
-        Key id: <code>{issued.keyId}</code>
+        {labels.id}: <code>{issued.keyId}</code>
       </p>
       <div className="actions">
-        <CopyButton text={issued.key} label="Copy key" />
+        <CopyButton text={issued.key} label={labels.copy} />
         <button type="button" onClick={onClose}>
           {closeLabel}
         </button>

@@ -7,6 +7,7 @@ export const SECTIONS: readonly { route: Route; label: string; href: string }[] 
   { route: 'ratelimits', label: 'Rate limits', href: pathOf('ratelimits') },
   { route: 'permissions', label: 'Permissions', href: pathOf('permissions') },
   { route: 'root-keys', label: 'Root keys', href: pathOf('root-keys') },
+  { route: 'webhooks', label: 'Webhooks', href: pathOf('webhooks') },
   { route: 'audit', label: 'Audit log', href: pathOf('audit') },
   { route: 'analytics', label: 'Analytics', href: pathOf('analytics') },
   { route: 'settings', label: 'Settings', href: pathOf('settings') },

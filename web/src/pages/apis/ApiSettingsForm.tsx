@@ -118,6 +118,23 @@ export function ApiSettingsForm({ settings, onSaved }: { settings: ApiSettings; 
         </p>
       </div>
 
+      <div className="field">
+        <label htmlFor={`${ids}-leak`}>Leak policy</label>
+        <select
+          id={`${ids}-leak`}
+          aria-describedby={`${ids}-leak-hint`}
+          value={form.leakPolicy}
+          onChange={(e) => set('leakPolicy', e.target.value === 'report' ? 'report' : 'disable')}
+        >
+          <option value="disable">Disable the key</option>
+          <option value="report">Only report it</option>
+        </select>
+        <p className="hint" id={`${ids}-leak-hint`}>
+          What a leak report naming one of this API's keys does (a secret scanner found it in public): disable the key at once, or only
+          record the leak on the key and in the audit log.
+        </p>
+      </div>
+
       <ErrorMessage error={error} />
       {status && (
         <p className="success" role="status">

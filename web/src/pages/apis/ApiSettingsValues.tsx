@@ -30,6 +30,8 @@ export function ApiSettingsValues({ settings }: { settings: ApiSettings }) {
         <dd>{settings.defaultByteLength ?? '16 (unset)'}</dd>
         <dt>Key format</dt>
         <dd>{settings.keyFormat === 'checksummed' ? 'Checksummed' : "Base58 (Unkey's format)"}</dd>
+        <dt>Leak policy</dt>
+        <dd>{settings.leakPolicy === 'report' ? 'Only report it' : 'Disable the key'}</dd>
       </dl>
     </section>
   );

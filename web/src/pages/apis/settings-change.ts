@@ -1,4 +1,4 @@
-import type { ApiSettings, ApiSettingsChange, KeyFormat } from '../../api/api-settings';
+import type { ApiSettings, ApiSettingsChange, KeyFormat, LeakPolicy } from '../../api/api-settings';
 import { wholeNumber } from '../form-numbers';
 
 /** The settings form's values as typed: the whitelist one entry a line, the defaults as text (empty: none). */
@@ -9,6 +9,7 @@ export interface SettingsForm {
   defaultPrefix: string;
   defaultByteLength: string;
   keyFormat: KeyFormat;
+  leakPolicy: LeakPolicy;
 }
 
 export const formOf = (settings: ApiSettings): SettingsForm => ({
@@ -18,6 +19,7 @@ export const formOf = (settings: ApiSettings): SettingsForm => ({
   defaultPrefix: settings.defaultPrefix ?? '',
   defaultByteLength: settings.defaultByteLength === undefined ? '' : String(settings.defaultByteLength),
   keyFormat: settings.keyFormat,
+  leakPolicy: settings.leakPolicy ?? 'disable',
 });
 
 /** The whitelist's entries: one a line, spaces around them and blank lines dropped. */
@@ -45,5 +47,6 @@ export function settingsChange(saved: ApiSettings, form: SettingsForm): ApiSetti
   if (byteLength !== null && Number.isNaN(byteLength)) return 'Default byte length must be a whole number of bytes.';
   if (byteLength !== (saved.defaultByteLength ?? null)) change.defaultByteLength = byteLength;
   if (form.keyFormat !== saved.keyFormat) change.keyFormat = form.keyFormat;
+  if (form.leakPolicy !== (saved.leakPolicy ?? 'disable')) change.leakPolicy = form.leakPolicy;
   return change;
 }

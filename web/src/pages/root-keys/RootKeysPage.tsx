@@ -9,12 +9,14 @@ import { useSession } from '../../session';
 import { useConfirmedAction } from '../confirmed-action';
 import { ListingStates, LoadMore, usePagedList } from '../paged-list';
 import { CreateRootKeyForm } from './CreateRootKeyForm';
+import { RerollRootKeyDialog } from './RerollRootKeyDialog';
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 /**
  * The workspace's root keys (rootKeys.*): list, create with a permission picker (the secret shown once, held only by its
- * dialog), revoke after a confirmation. Root-key management is an admin's (docs/decisions/0015-operators-and-mfa.md):
+ * dialog), reroll with a grace period (the new secret shown once, the old key listed with when it stops), revoke after a
+ * confirmation. Root-key management is an admin's (docs/decisions/0015-operators-and-mfa.md):
  * for anyone else the server refuses the list, and its refusal is what the page shows, without the controls.
  */
 export function RootKeysPage() {
@@ -25,6 +27,13 @@ export function RootKeysPage() {
   const { reload } = list;
   const [issued, setIssued] = useState<IssuedKey>();
   const revocation = useConfirmedAction((rootKey: RootKey) => rootKeys.revoke(rootKey.id), reload);
+  const [grace, setGrace] = useState(0);
+  const [retiresAt, setRetiresAt] = useState<number>();
+  const reroll = useConfirmedAction(async (rootKey: RootKey) => {
+    const next = await rootKeys.reroll(rootKey.id, grace);
+    setRetiresAt(next.oldKeyRetiresAt);
+    setIssued({ keyId: next.rootKeyId, key: next.key });
+  }, reload);
 
   return (
     <>
@@ -87,14 +96,30 @@ export function RootKeysPage() {
                       <td>{rootKey.lastUsedAt === undefined ? 'Never' : when.format(rootKey.lastUsedAt)}</td>
                       {!readOnly && (
                         <td>
-                          <button
-                            type="button"
-                            className="danger small"
-                            aria-label={`Revoke root key ${rootKey.name ?? rootKey.id}`}
-                            onClick={() => revocation.ask(rootKey)}
-                          >
-                            Revoke
-                          </button>
+                          <span className="row-actions">
+                            {/* A key in its grace period is not rerolled again (the server answers 412): its successor is. */}
+                            {rootKey.retiresAt === undefined && (
+                              <button
+                                type="button"
+                                className="secondary small"
+                                aria-label={`Reroll root key ${rootKey.name ?? rootKey.id}`}
+                                onClick={() => {
+                                  setGrace(0);
+                                  reroll.ask(rootKey);
+                                }}
+                              >
+                                Reroll
+                              </button>
+                            )}
+                            <button
+                              type="button"
+                              className="danger small"
+                              aria-label={`Revoke root key ${rootKey.name ?? rootKey.id}`}
+                              onClick={() => revocation.ask(rootKey)}
+                            >
+                              Revoke
+                            </button>
+                          </span>
                         </td>
                       )}
                     </tr>
@@ -121,12 +146,20 @@ export function RootKeysPage() {
 
       {issued && (
         <IssuedKeyDialog
-          title="Your new root key"
+          title={retiresAt === undefined ? 'Your new root key' : 'Your rerolled root key'}
           issued={issued}
-          ifLost="if it is lost, revoke it and create another"
-          onClose={() => setIssued(undefined)}
+          ifLost={
+            retiresAt === undefined
+              ? 'if it is lost, revoke it and create another'
+              : `if it is lost, reroll it again. The old key stops working ${when.format(retiresAt)}`
+          }
+          onClose={() => {
+            setIssued(undefined);
+            setRetiresAt(undefined);
+          }}
         />
       )}
+      {reroll.target && <RerollRootKeyDialog rootKey={reroll.target} grace={grace} onGraceChange={setGrace} dialog={reroll.dialog} />}
       {revocation.target && (
         <ConfirmDialog
           title={`Revoke root key ${revocation.target.name ?? revocation.target.id}?`}
