@@ -259,6 +259,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     nodes,
     leakReports: config.leakReportKeys && { keys: config.leakReportKeys, tokensPerMinute: config.leakReportTokensPerMinute },
     webhookAllowPrivateAddresses: config.webhookAllowPrivateAddresses,
+    creditsAlertThresholds: config.alertCreditsThresholds,
     ...(analyticsRecorder ? { analyticsRecorder } : {}),
     // KEYWARD_ANALYTICS=off: nothing recorded, and analytics.get* answer 503 (analytics_unavailable).
     analytics: config.analytics
@@ -383,6 +384,8 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     await analyticsRecorder?.close();
     await services.verify.flushUsage().catch((error: unknown) => log.error({ err: error }, 'usage flush failed at shutdown'));
     await rootKeyUsage.flush().catch((error: unknown) => log.error({ err: error }, 'root key usage flush failed at shutdown'));
+    // Alerts claimed by the last requests commit (claim and outbox rows together) before the store closes.
+    await services.verify.creditsAlerts.idle();
     // Attempts in flight finish (each within KEYWARD_WEBHOOK_TIMEOUT_MS) and record their outcome before the store closes.
     await webhooks.stop().catch((error: unknown) => log.error({ err: error }, 'webhook deliveries failed at shutdown'));
     // A clean stop leaves the node registry at once; a node killed instead turns gone after three heartbeats.

@@ -122,6 +122,10 @@ export const SETTINGS = {
     default: 10,
     description: "Seconds between writes of this node's row in the node registry (Settings shows peers)",
   },
+  KEYWARD_ALERT_CREDITS_THRESHOLDS: {
+    default: '50,80,100',
+    description: 'Percent of a key\'s credits used at which `key.credits_low` fires, comma-separated and ascending (1-100); off: never',
+  },
   KEYWARD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: {
     default: 'off',
     description: 'on or off: deliver webhooks to loopback, private and reserved addresses (off refuses them: SSRF)',

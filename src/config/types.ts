@@ -128,4 +128,6 @@ export interface Config {
   webhookAllowPrivateAddresses: boolean;
   /** KEYWARD_WEBHOOK_TIMEOUT_MS: how long one delivery attempt may take. */
   webhookTimeoutMs: number;
+  /** KEYWARD_ALERT_CREDITS_THRESHOLDS: percent used that fire `key.credits_low`, ascending; empty: off. */
+  alertCreditsThresholds: number[];
 }

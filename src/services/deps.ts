@@ -61,6 +61,8 @@ export interface ServiceDeps {
   leakReports?: LeakReportSettings | null;
   /** KEYWARD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: endpoints may name loopback, private and reserved addresses; absent: off. */
   webhookAllowPrivateAddresses?: boolean;
+  /** KEYWARD_ALERT_CREDITS_THRESHOLDS: percent of credits used that fire `key.credits_low`, ascending; empty: off; absent: 50, 80, 100. */
+  creditsAlertThresholds?: readonly number[];
 }
 
 /**

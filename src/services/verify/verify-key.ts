@@ -10,6 +10,7 @@ import type { ServiceDeps } from '../deps.js';
 import type { KeyRecord, KeyStanding } from '../../storage/store.js';
 import { MIGRATED_KEY_START } from '../../core/key-migration.js';
 import { MigratedKeys } from './migrated-keys.js';
+import { CreditsLowAlerts, DEFAULT_CREDITS_THRESHOLDS } from '../alerts/credits-low.js';
 import { UsageBuffer } from '../usage-buffer.js';
 import type { VerificationEvent } from '../../analytics/events.js';
 import type { AnalyticsRecorder } from '../../analytics/recorder.js';
@@ -45,10 +46,14 @@ export class VerifyService {
    * what is derived from one can be keyed by the record itself and dies with it when it is evicted.
    */
   private readonly prepared = new WeakMap<KeyRecord, PreparedKey>();
+  /** KEYWARD_ALERT_CREDITS_THRESHOLDS is not off. */
+  private readonly creditsAlertsOn: boolean;
   /** Keys' lastUsedAt, waiting for `flushUsage`. */
   private readonly usage: UsageBuffer;
   private readonly limiterFailures: LimiterFailures;
   private readonly migrated: MigratedKeys;
+  /** `key.credits_low` alerts, claimed after a charge crosses a threshold (docs/decisions/0027). */
+  readonly creditsAlerts: CreditsLowAlerts;
   /** When the untrusted-proxy warning was last logged (warnUntrustedProxy); -Infinity: never. */
   private proxyWarnedAt = Number.NEGATIVE_INFINITY;
 
@@ -60,6 +65,8 @@ export class VerifyService {
     this.usage = new UsageBuffer((batch) => deps.store.recordKeyUsage(batch), { flushAt: options.usageFlushAt });
     this.limiterFailures = new LimiterFailures(deps.logger, deps.clock, 'keys.verifyKey', deps.ratelimitFailureMode);
     this.migrated = new MigratedKeys(deps);
+    this.creditsAlertsOn = (deps.creditsAlertThresholds ?? DEFAULT_CREDITS_THRESHOLDS).length > 0;
+    this.creditsAlerts = new CreditsLowAlerts(deps.store, deps.creditsAlertThresholds ?? DEFAULT_CREDITS_THRESHOLDS, deps.logger);
   }
 
   /**
@@ -188,6 +195,7 @@ export class VerifyService {
         const spend = await store.spendCredits(record.id, cost, { now, updatedAt: record.updatedAt });
         if (spend.charged) {
           if (event !== undefined) event.spentCredits = cost;
+          if (this.creditsAlertsOn) this.creditsAlerts.afterSpend(record, cost, spend.remaining, now);
           return this.valid(record, prepared.fields, spend.remaining, ratelimits, now);
         }
         if (this.refusedForCredits(record, spend.key, cost, now)) {

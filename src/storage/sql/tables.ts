@@ -125,6 +125,8 @@ export interface Tables {
     one_time: number;
     consumed_at: number | null;
     sliding_expiration: number | null;
+    credits_base: number | null;
+    credits_alerted: number;
   };
   ratelimits: {
     id: string;

@@ -1,0 +1,26 @@
+/** Alerts: webhook events no audit record describes, each claimed once in the store (docs/decisions/0027). */
+
+/** A spend that took a key's credits past one or more thresholds of use. */
+export interface CreditsAlertClaim {
+  workspaceId: string;
+  keyId: string;
+  apiId: string;
+  /** How many of the configured thresholds the key's use has now reached (1 = the lowest); its bit is what is claimed. */
+  level: number;
+  /** The highest threshold reached, in percent of `base` used. */
+  thresholdPercent: number;
+  /** The balance right after the spend that crossed. */
+  remaining: number;
+  /** What use was measured against: the refill amount, else the credits the key was given. */
+  base: number;
+  now: number;
+}
+
+export interface AlertOps {
+  /**
+   * Marks threshold `claim.level` as fired on the key only if it is not yet, and, when it did, queues `key.credits_low`
+   * for the workspace's endpoints in the same transaction. True when this call claimed the crossing; false when
+   * another (on any node) already did, or the key is gone.
+   */
+  claimCreditsAlert(claim: CreditsAlertClaim): Promise<boolean>;
+}

@@ -1,0 +1,24 @@
+import type { Kysely } from 'kysely';
+
+/**
+ * Alerts delivered as webhook events (docs/decisions/0027-alerts-through-the-webhook-outbox.md):
+ * - keys.credits_base: the credits a key was given (at creation, or last set or topped up); what "percent used" is of
+ *   when the key has no refill (a refilling key's base is its refill amount). Null for every key made before: those
+ *   alert only once they have a refill or their credits are set again.
+ * - keys.credits_alerted: which thresholds of use have fired since the credits were last given, one bit per
+ *   threshold (bit 0: the lowest); a conditional UPDATE setting a bit claims that crossing, so exactly one node
+ *   fires it. Reset to 0 when credits are set, topped up or refilled.
+ * Added columns only, nullable or with a default, so existing rows need no rewrite on either engine.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: migrations run against every past schema, not today's Tables
+export async function up(db: Kysely<any>): Promise<void> {
+  await db.schema.alterTable('keys').addColumn('credits_base', 'bigint').execute();
+  await db.schema
+    .alterTable('keys')
+    .addColumn('credits_alerted', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+}
+
+export async function down(): Promise<void> {
+  throw new Error('Keyward migrations are forward-only; restore a backup to go back.');
+}
