@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { createServer, type KeywardServer } from '../src/server.js';
+import { newApi, newKey } from './key-fixtures.js';
+import { useTestServer } from './per-file-server.js';
+
+/**
+ * `key.credits_low` on two nodes sharing one PostgreSQL database (docs/decisions/0027): the second node is a whole
+ * server of its own (its own pool, caches and alert claims), as another process would be. Concurrent verifications
+ * split between them fire each threshold exactly once, and concurrent claims of one crossing from both nodes give
+ * exactly one event.
+ */
+const t = useTestServer({ engine: 'postgres' });
+let other: KeywardServer;
+let otherDir = '';
+let endpointId = '';
+
+beforeAll(async () => {
+  otherDir = mkdtempSync(join(tmpdir(), 'keyward-alerts-node-'));
+  other = await createServer({
+    config: loadConfig({
+      KEYWARD_PORT: '0',
+      KEYWARD_DATA_DIR: otherDir,
+      KEYWARD_DATABASE_URL: t.databaseUrl,
+      KEYWARD_LOG_LEVEL: 'silent',
+      KEYWARD_SHUTDOWN_GRACE_MS: '100',
+    }),
+    clock: t.clock,
+    backgroundJobs: false,
+  });
+  // Never delivered in this test: the outbox rows are what is counted.
+  endpointId = (await t.call('webhooks.createEndpoint', { url: 'https://receiver.example/hook', eventTypes: ['key.credits_low'] })).body
+    .data.endpointId;
+});
+afterAll(async () => {
+  await other?.close();
+  rmSync(otherDir, { recursive: true, force: true });
+});
+
+const verifyOn = async (node: KeywardServer, key: string) => {
+  const response = await node.app.inject({
+    method: 'POST',
+    url: '/v2/keys.verifyKey',
+    headers: { authorization: `Bearer ${t.rootKey}`, 'content-type': 'application/json' },
+    payload: JSON.stringify({ key }),
+  });
+  return response.json().data.code as string;
+};
+
+async function alertsOf(keyId: string): Promise<number[]> {
+  await Promise.all([t.server.services.verify.creditsAlerts.idle(), other.services.verify.creditsAlerts.idle()]);
+  const deliveries = await t.server.store.listWebhookDeliveries({ workspaceId: t.workspaceId, endpointId, limit: 1000 });
+  return deliveries
+    .map((d) => JSON.parse(d.payload))
+    .filter((p) => p.data.keyId === keyId)
+    .map((p) => p.data.thresholdPercent as number)
+    .sort((a, b) => a - b);
+}
+
+it('300 concurrent verifications split over two nodes of a key with 200 credits fire 50, 80 and 100% once each', async () => {
+  const apiId = await newApi(t);
+  const { keyId, key } = await newKey(t, { apiId, credits: { remaining: 200 } });
+  const codes = await Promise.all(Array.from({ length: 300 }, (_, i) => verifyOn(i % 2 === 0 ? t.server : other, key)));
+  expect(codes.filter((c) => c === 'VALID')).toHaveLength(200);
+  expect(await alertsOf(keyId)).toEqual([50, 80, 100]);
+});
+
+it('the same crossing claimed 20 times at once from each node is claimed once, and queues one event', async () => {
+  const apiId = await newApi(t);
+  const { keyId } = await newKey(t, { apiId, credits: { remaining: 10 } });
+  const claim = { workspaceId: t.workspaceId, keyId, apiId, level: 2, thresholdPercent: 80, remaining: 2, base: 10, now: t.clock.now() };
+  const claimed = await Promise.all(
+    Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? t.server.store : other.store).claimCreditsAlert(claim)),
+  );
+  expect(claimed.filter(Boolean)).toHaveLength(1);
+  expect(await alertsOf(keyId)).toEqual([80]);
+  // Another threshold of the same key is a crossing of its own.
+  expect(await other.store.claimCreditsAlert({ ...claim, level: 1, thresholdPercent: 50, remaining: 5 })).toBe(true);
+  expect(await alertsOf(keyId)).toEqual([50, 80]);
+});
