@@ -173,7 +173,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     publicUrl: publicUrl(text(env, 'KEYWARD_PUBLIC_URL'), problems),
     webhookAllowPrivateAddresses: onOff(env, 'KEYWARD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES', problems),
     webhookTimeoutMs: integer(env, 'KEYWARD_WEBHOOK_TIMEOUT_MS', SETTINGS.KEYWARD_WEBHOOK_TIMEOUT_MS.default, 100, 60_000, problems),
-    alertCreditsThresholds: percentList(env, 'KEYWARD_ALERT_CREDITS_THRESHOLDS', SETTINGS.KEYWARD_ALERT_CREDITS_THRESHOLDS.default, problems),
+    alertCreditsThresholds: percentList(
+      env,
+      'KEYWARD_ALERT_CREDITS_THRESHOLDS',
+      SETTINGS.KEYWARD_ALERT_CREDITS_THRESHOLDS.default,
+      problems,
+    ),
     trustProxy,
     tlsCertFile,
     tlsKeyFile,

@@ -124,7 +124,7 @@ export const SETTINGS = {
   },
   KEYWARD_ALERT_CREDITS_THRESHOLDS: {
     default: '50,80,100',
-    description: 'Percent of a key\'s credits used at which `key.credits_low` fires, comma-separated and ascending (1-100); off: never',
+    description: "Percent of a key's credits used at which `key.credits_low` fires, comma-separated and ascending (1-100); off: never",
   },
   KEYWARD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: {
     default: 'off',

@@ -61,7 +61,14 @@ it('fires once at each threshold crossed, is signed and delivered, and never for
   const received = receiver.accepted.filter((r) => r.payload.data.keyId === keyId);
   expect(received.map((r) => r.payload.type)).toEqual(['key.credits_low', 'key.credits_low', 'key.credits_low']);
   // Queued at one instant, so delivered in no particular order among themselves.
-  expect(received.find((r) => r.payload.data.thresholdPercent === 50)?.payload.data).toEqual({ workspaceId: t.workspaceId, keyId, apiId, thresholdPercent: 50, remaining: 5, base: 10 });
+  expect(received.find((r) => r.payload.data.thresholdPercent === 50)?.payload.data).toEqual({
+    workspaceId: t.workspaceId,
+    keyId,
+    apiId,
+    thresholdPercent: 50,
+    remaining: 5,
+    base: 10,
+  });
   expect(receiver.refused).toEqual([]);
 });
 

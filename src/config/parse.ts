@@ -40,7 +40,10 @@ export function percentList(env: NodeJS.ProcessEnv, name: SettingName, fallback:
   if (raw === 'off') return [];
   const values = raw.split(',').map((part) => part.trim());
   const numbers = values.map(Number);
-  const valid = values.length <= MAX_PERCENTS && values.every((v) => /^\d+$/.test(v)) && numbers.every((n, i) => n >= 1 && n <= 100 && (i === 0 || n > numbers[i - 1]!));
+  const valid =
+    values.length <= MAX_PERCENTS &&
+    values.every((v) => /^\d+$/.test(v)) &&
+    numbers.every((n, i) => n >= 1 && n <= 100 && (i === 0 || n > numbers[i - 1]!));
   if (!valid) {
     problems.push(`${name} must be up to ${MAX_PERCENTS} percentages from 1 to 100, comma-separated and ascending, or off; got "${raw}"`);
     return fallback.split(',').map(Number);
