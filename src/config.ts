@@ -173,6 +173,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     publicUrl: publicUrl(text(env, 'KEYWARD_PUBLIC_URL'), problems),
     webhookAllowPrivateAddresses: onOff(env, 'KEYWARD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES', problems),
     webhookTimeoutMs: integer(env, 'KEYWARD_WEBHOOK_TIMEOUT_MS', SETTINGS.KEYWARD_WEBHOOK_TIMEOUT_MS.default, 100, 60_000, problems),
+    alertKeyExpiringMs:
+      integer(env, 'KEYWARD_ALERT_KEY_EXPIRING_DAYS', SETTINGS.KEYWARD_ALERT_KEY_EXPIRING_DAYS.default, 0, 365, problems) * 86_400_000,
     alertCreditsThresholds: percentList(
       env,
       'KEYWARD_ALERT_CREDITS_THRESHOLDS',

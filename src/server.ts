@@ -90,6 +90,8 @@ export interface KeywardServer {
 
 /** Bytes of a webhook receiver's answer read at most (only its status is used). */
 const WEBHOOK_RESPONSE_BYTES = 64 * 1024;
+/** Keys `key.expiring` marks per transaction: a few milliseconds of work each, however many keys expire at once. */
+const EXPIRING_ALERTS_BATCH = 1000;
 
 /** Secrets that must never reach a log line, wherever pino finds them. */
 export const LOG_REDACT = [
@@ -309,12 +311,17 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     : async () => undefined;
   await heartbeat();
 
+  // `key.expiring` (docs/decisions/0027): batches until none is left, one node at a time on PostgreSQL.
+  const alertExpiringKeys = async () => {
+    if (config.alertKeyExpiringMs === 0) return;
+    while ((await store.alertExpiringKeys(clock.now(), config.alertKeyExpiringMs, EXPIRING_ALERTS_BATCH)) === EXPIRING_ALERTS_BATCH);
+  };
   // Each job runs even when another fails (the database may be away): usage not written stays buffered, bounded, for
   // the next run. The refill first, apart from the usage writes, as both update keys' rows. The first failure is rethrown.
   const runJobs = async () => {
     // Each worker writes back its own buffers; the refill and the pruning run in one process per machine.
     const outcomes = [
-      ...(runsMachineJobs ? await Promise.allSettled([services.keys.refillCredits()]) : []),
+      ...(runsMachineJobs ? await Promise.allSettled([services.keys.refillCredits(), alertExpiringKeys()]) : []),
       // Every node prunes the change log: a delete of what another node deleted already deletes nothing.
       ...(await Promise.allSettled([
         services.verify.flushUsage(),

@@ -126,6 +126,10 @@ export const SETTINGS = {
     default: '50,80,100',
     description: "Percent of a key's credits used at which `key.credits_low` fires, comma-separated and ascending (1-100); off: never",
   },
+  KEYWARD_ALERT_KEY_EXPIRING_DAYS: {
+    default: 7,
+    description: 'Days before a key expires at which `key.expiring` fires, once per expiry (0-365; 0: never)',
+  },
   KEYWARD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: {
     default: 'off',
     description: 'on or off: deliver webhooks to loopback, private and reserved addresses (off refuses them: SSRF)',

@@ -130,4 +130,6 @@ export interface Config {
   webhookTimeoutMs: number;
   /** KEYWARD_ALERT_CREDITS_THRESHOLDS: percent used that fire `key.credits_low`, ascending; empty: off. */
   alertCreditsThresholds: number[];
+  /** KEYWARD_ALERT_KEY_EXPIRING_DAYS: how far ahead `key.expiring` looks, in ms; 0: off. */
+  alertKeyExpiringMs: number;
 }

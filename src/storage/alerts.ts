@@ -23,4 +23,10 @@ export interface AlertOps {
    * another (on any node) already did, or the key is gone.
    */
   claimCreditsAlert(claim: CreditsAlertClaim): Promise<boolean>;
+  /**
+   * Queues `key.expiring` for up to `limit` live keys expiring after `now` and by `now + withinMs` that have not fired
+   * for their current expiry, in workspaces with an enabled endpoint, and marks them fired for it, in one transaction.
+   * On PostgreSQL one node at a time does it (an advisory lock); another finding it held does nothing. Returns how many.
+   */
+  alertExpiringKeys(now: number, withinMs: number, limit: number): Promise<number>;
 }

@@ -52,7 +52,7 @@ function keySelectSql(d: SqlDialect): string {
 const boundText = (value: string) => sql`CAST(${value} AS TEXT)`;
 
 /** A key's own columns, with what the verify SELECT joins to them (its identity, limits, permissions, roles, API). */
-type KeyRow = Omit<Tables['keys'], 'pending_migration_id' | 'deleted_at' | 'credits_alerted'> & {
+type KeyRow = Omit<Tables['keys'], 'pending_migration_id' | 'deleted_at' | 'credits_alerted' | 'expiry_alerted_for'> & {
   identity_external_id: string | null;
   identity_meta: string | null;
   ratelimits: unknown;
@@ -131,6 +131,7 @@ export function newKeyValues(row: NewKeyRow, pendingMigrationId: string | null):
     sliding_expiration: row.slidingExpiration ?? null,
     credits_base: row.remaining,
     credits_alerted: 0,
+    expiry_alerted_for: null,
   };
 }
 

@@ -50,7 +50,7 @@ function sqlOps(db: Executor, dialect: SqlDialect): StoreOps {
     nodeSql(db),
     leakSql(db),
     webhookSql(db, dialect),
-    alertSql(db),
+    alertSql(db, dialect),
   );
 }
 
@@ -94,6 +94,8 @@ function sqlStore({ db: kysely, dialect, sqlite, health }: OpenedDatabase): Stor
     appendAudit: (entry) => transaction((tx) => tx.appendAudit(entry)),
     /** The claim and the outbox rows it queues commit together (docs/decisions/0027). */
     claimCreditsAlert: (claim) => transaction((tx) => tx.claimCreditsAlert(claim)),
+    /** The lock, the marks and the outbox rows in one transaction (docs/decisions/0027). */
+    alertExpiringKeys: (now, withinMs, limit) => transaction((tx) => tx.alertExpiringKeys(now, withinMs, limit)),
     transaction,
     databaseUp: () => health?.up ?? true,
     ping: async () => {

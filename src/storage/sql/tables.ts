@@ -127,6 +127,7 @@ export interface Tables {
     sliding_expiration: number | null;
     credits_base: number | null;
     credits_alerted: number;
+    expiry_alerted_for: number | null;
   };
   ratelimits: {
     id: string;

@@ -9,7 +9,7 @@ import { migrateToLatest } from '../migrate.js';
 
 /**
  * A database migrated before 0014, with a key in it, gets the credit-alert columns; the key keeps its credits and reads
- * as "no base recorded, no threshold fired" (it alerts once it refills or its credits are set again).
+ * as "no base recorded, no threshold fired, no expiry alerted" (it alerts once it refills or its credits are set again).
  */
 
 const PREVIOUS = '0013_key_lifetimes';
@@ -26,20 +26,22 @@ async function migrateAndCheck(url: string): Promise<void> {
     await sql`INSERT INTO keys (id, workspace_id, api_id, hash, start, created_at, remaining)
               VALUES ('key_kept', 'ws_kept', 'api_kept', 'h_key', 'abcd', 7, 40)`.execute(db);
     expect(await migrateToLatest(db, opened.dialect, '0014_alerts')).toEqual(['0014_alerts']);
-    const key = await sql<Record<string, unknown>>`SELECT remaining, credits_base, credits_alerted FROM keys`.execute(db);
+    const key = await sql<Record<string, unknown>>`SELECT remaining, credits_base, credits_alerted, expiry_alerted_for FROM keys`.execute(
+      db,
+    );
     expect(key.rows.map((r) => ({ ...r, remaining: Number(r.remaining), credits_alerted: Number(r.credits_alerted) }))).toEqual([
-      { remaining: 40, credits_base: null, credits_alerted: 0 },
+      { remaining: 40, credits_base: null, credits_alerted: 0, expiry_alerted_for: null },
     ]);
   } finally {
     await opened.db.destroy();
   }
 }
 
-it('SQLite: 0014 adds the credit-alert columns to a database migrated up to the one before', async () => {
+it('SQLite: 0014 adds the alert columns to a database migrated up to the one before', async () => {
   await migrateAndCheck(`sqlite:${join(dir, 'main.db')}`);
 });
 
-it('PostgreSQL: 0014 adds the credit-alert columns to a database migrated up to the one before', async () => {
+it('PostgreSQL: 0014 adds the alert columns to a database migrated up to the one before', async () => {
   const schema = await migratedPostgresSchema(PREVIOUS);
   try {
     await migrateAndCheck(schema.url);

@@ -8,6 +8,8 @@ import type { Kysely } from 'kysely';
  * - keys.credits_alerted: which thresholds of use have fired since the credits were last given, one bit per
  *   threshold (bit 0: the lowest); a conditional UPDATE setting a bit claims that crossing, so exactly one node
  *   fires it. Reset to 0 when credits are set, topped up or refilled.
+ * - keys.expiry_alerted_for: the `expires` value `key.expiring` last fired for; a key whose expiry changes since
+ *   fires again. The index on keys(expires) serves the job that finds keys expiring soon.
  * Added columns only, nullable or with a default, so existing rows need no rewrite on either engine.
  */
 // biome-ignore lint/suspicious/noExplicitAny: migrations run against every past schema, not today's Tables
@@ -17,6 +19,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .alterTable('keys')
     .addColumn('credits_alerted', 'integer', (c) => c.notNull().defaultTo(0))
     .execute();
+  await db.schema.alterTable('keys').addColumn('expiry_alerted_for', 'bigint').execute();
+  await db.schema.createIndex('keys_expires').on('keys').column('expires').execute();
 }
 
 export async function down(): Promise<void> {

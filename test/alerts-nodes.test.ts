@@ -8,10 +8,11 @@ import { newApi, newKey } from './key-fixtures.js';
 import { useTestServer } from './per-file-server.js';
 
 /**
- * `key.credits_low` on two nodes sharing one PostgreSQL database (docs/decisions/0027): the second node is a whole
- * server of its own (its own pool, caches and alert claims), as another process would be. Concurrent verifications
- * split between them fire each threshold exactly once, and concurrent claims of one crossing from both nodes give
- * exactly one event.
+ * Alerts on two nodes sharing one PostgreSQL database (docs/decisions/0027): the second node is a whole server of its
+ * own (its own pool, caches and alert claims), as another process would be. `key.credits_low`: concurrent
+ * verifications split between them fire each threshold exactly once, and concurrent claims of one crossing from both
+ * nodes give exactly one event. `key.expiring`: both nodes' jobs at once queue each key once, and a node finding the
+ * advisory lock held does nothing.
  */
 const t = useTestServer({ engine: 'postgres' });
 let other: KeywardServer;
@@ -32,8 +33,9 @@ beforeAll(async () => {
     backgroundJobs: false,
   });
   // Never delivered in this test: the outbox rows are what is counted.
-  endpointId = (await t.call('webhooks.createEndpoint', { url: 'https://receiver.example/hook', eventTypes: ['key.credits_low'] })).body
-    .data.endpointId;
+  endpointId = (
+    await t.call('webhooks.createEndpoint', { url: 'https://receiver.example/hook', eventTypes: ['key.credits_low', 'key.expiring'] })
+  ).body.data.endpointId;
 });
 afterAll(async () => {
   await other?.close();
@@ -55,7 +57,7 @@ async function alertsOf(keyId: string): Promise<number[]> {
   const deliveries = await t.server.store.listWebhookDeliveries({ workspaceId: t.workspaceId, endpointId, limit: 1000 });
   return deliveries
     .map((d) => JSON.parse(d.payload))
-    .filter((p) => p.data.keyId === keyId)
+    .filter((p) => p.type === 'key.credits_low' && p.data.keyId === keyId)
     .map((p) => p.data.thresholdPercent as number)
     .sort((a, b) => a - b);
 }
@@ -80,4 +82,35 @@ it('the same crossing claimed 20 times at once from each node is claimed once, a
   // Another threshold of the same key is a crossing of its own.
   expect(await other.store.claimCreditsAlert({ ...claim, level: 1, thresholdPercent: 50, remaining: 5 })).toBe(true);
   expect(await alertsOf(keyId)).toEqual([50, 80]);
+});
+
+it('both nodes scanning for expiring keys at once queue each key once', async () => {
+  const apiId = await newApi(t);
+  const keys = [];
+  for (let i = 0; i < 30; i++) keys.push((await newKey(t, { apiId, expires: t.clock.now() + 86_400_000 })).keyId);
+  const now = t.clock.now();
+  const runs = await Promise.all(
+    Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? t.server.store : other.store).alertExpiringKeys(now, 7 * 86_400_000, 7)),
+  );
+  // Batches of 7 until none is left, as the job does, on both nodes.
+  while ((await other.store.alertExpiringKeys(now, 7 * 86_400_000, 7)) > 0);
+  expect(runs.every((n) => n <= 7)).toBe(true);
+  const deliveries = await t.server.store.listWebhookDeliveries({ workspaceId: t.workspaceId, endpointId, limit: 1000 });
+  const expiring = deliveries.map((d) => JSON.parse(d.payload)).filter((p) => p.type === 'key.expiring');
+  expect(expiring.map((p) => p.data.keyId).sort()).toEqual([...keys].sort());
+});
+
+it('a node finding the expiring-keys lock held by another scans nothing', async () => {
+  const apiId = await newApi(t);
+  const { keyId } = await newKey(t, { apiId, expires: t.clock.now() + 86_400_000 });
+  const now = t.clock.now();
+  const held = await t.server.store.transaction(async (tx) => {
+    // The lock is this transaction's until it ends: the other node's scan meanwhile must find it taken.
+    expect(await tx.alertExpiringKeys(now, 0, 1)).toBe(0);
+    return other.store.alertExpiringKeys(now, 7 * 86_400_000, 100);
+  });
+  expect(held).toBe(0);
+  expect(await other.store.alertExpiringKeys(now, 7 * 86_400_000, 100)).toBe(1);
+  const deliveries = await t.server.store.listWebhookDeliveries({ workspaceId: t.workspaceId, endpointId, limit: 1000 });
+  expect(deliveries.map((d) => JSON.parse(d.payload)).filter((p) => p.data.keyId === keyId)).toHaveLength(1);
 });
