@@ -30,6 +30,7 @@ import { WorkerBus } from './cluster/worker-bus.js';
 import { redisClients } from './redis/client.js';
 import type { Logger } from './services/deps.js';
 import { createServices, type Services } from './services/index.js';
+import { RatelimitExceededAlerts } from './services/alerts/ratelimit-exceeded.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { openMainStore } from './storage/open-configured.js';
 import type { Store } from './storage/store.js';
@@ -262,6 +263,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     leakReports: config.leakReportKeys && { keys: config.leakReportKeys, tokensPerMinute: config.leakReportTokensPerMinute },
     webhookAllowPrivateAddresses: config.webhookAllowPrivateAddresses,
     creditsAlertThresholds: config.alertCreditsThresholds,
+    ...(config.alertRatelimit.refusals > 0 ? { ratelimitAlerts: new RatelimitExceededAlerts(store, config.alertRatelimit, log) } : {}),
     ...(analyticsRecorder ? { analyticsRecorder } : {}),
     // KEYWARD_ANALYTICS=off: nothing recorded, and analytics.get* answer 503 (analytics_unavailable).
     analytics: config.analytics
@@ -393,6 +395,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     await rootKeyUsage.flush().catch((error: unknown) => log.error({ err: error }, 'root key usage flush failed at shutdown'));
     // Alerts claimed by the last requests commit (claim and outbox rows together) before the store closes.
     await services.verify.creditsAlerts.idle();
+    await services.ratelimitAlerts?.idle();
     // Attempts in flight finish (each within KEYWARD_WEBHOOK_TIMEOUT_MS) and record their outcome before the store closes.
     await webhooks.stop().catch((error: unknown) => log.error({ err: error }, 'webhook deliveries failed at shutdown'));
     // A clean stop leaves the node registry at once; a node killed instead turns gone after three heartbeats.

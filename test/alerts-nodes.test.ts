@@ -12,7 +12,7 @@ import { useTestServer } from './per-file-server.js';
  * own (its own pool, caches and alert claims), as another process would be. `key.credits_low`: concurrent
  * verifications split between them fire each threshold exactly once, and concurrent claims of one crossing from both
  * nodes give exactly one event. `key.expiring`: both nodes' jobs at once queue each key once, and a node finding the
- * advisory lock held does nothing.
+ * advisory lock held does nothing. `ratelimit.exceeded`: both nodes claiming at once fire once per cool-down.
  */
 const t = useTestServer({ engine: 'postgres' });
 let other: KeywardServer;
@@ -113,4 +113,25 @@ it('a node finding the expiring-keys lock held by another scans nothing', async 
   expect(await other.store.alertExpiringKeys(now, 7 * 86_400_000, 100)).toBe(1);
   const deliveries = await t.server.store.listWebhookDeliveries({ workspaceId: t.workspaceId, endpointId, limit: 1000 });
   expect(deliveries.map((d) => JSON.parse(d.payload)).filter((p) => p.data.keyId === keyId)).toHaveLength(1);
+});
+
+it('claims of one rate-limit alert from both nodes at once fire it once per cool-down', async () => {
+  const claim = {
+    workspaceId: t.workspaceId,
+    subject: { type: 'namespace' as const, id: 'rlns_nodes', name: 'nodes' },
+    identifier: 'user',
+    refusals: 100,
+    windowMs: 60_000,
+    cooldownMs: 3_600_000,
+    now: t.clock.now(),
+  };
+  const claimed = await Promise.all(
+    Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? t.server.store : other.store).claimRatelimitAlert(claim)),
+  );
+  expect(claimed.filter(Boolean)).toHaveLength(1);
+  const later = { ...claim, now: claim.now + 3_600_000 };
+  const again = await Promise.all(
+    Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? t.server.store : other.store).claimRatelimitAlert(later)),
+  );
+  expect(again.filter(Boolean)).toHaveLength(1);
 });

@@ -132,4 +132,6 @@ export interface Config {
   alertCreditsThresholds: number[];
   /** KEYWARD_ALERT_KEY_EXPIRING_DAYS: how far ahead `key.expiring` looks, in ms; 0: off. */
   alertKeyExpiringMs: number;
+  /** KEYWARD_ALERT_RATELIMIT_REFUSALS (0: off), _WINDOW_SECONDS and _COOLDOWN_SECONDS, in ms. */
+  alertRatelimit: { refusals: number; windowMs: number; cooldownMs: number };
 }

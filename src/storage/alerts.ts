@@ -16,6 +16,25 @@ export interface CreditsAlertClaim {
   now: number;
 }
 
+/** What a rate-limit alert is about: a namespace of ratelimit.limit, or a key's own limits in verification. */
+export interface RatelimitAlertSubject {
+  type: 'namespace' | 'key';
+  id: string;
+  /** The namespace's name, or the key's limit's name is the identifier; for readers of the event. */
+  name?: string;
+}
+
+/** A node saw `refusals` refusals of one limit within `windowMs`. */
+export interface RatelimitAlertClaim {
+  workspaceId: string;
+  subject: RatelimitAlertSubject;
+  identifier: string;
+  refusals: number;
+  windowMs: number;
+  cooldownMs: number;
+  now: number;
+}
+
 export interface AlertOps {
   /**
    * Marks threshold `claim.level` as fired on the key only if it is not yet, and, when it did, queues `key.credits_low`
@@ -29,4 +48,9 @@ export interface AlertOps {
    * On PostgreSQL one node at a time does it (an advisory lock); another finding it held does nothing. Returns how many.
    */
   alertExpiringKeys(now: number, withinMs: number, limit: number): Promise<number>;
+  /**
+   * Records `ratelimit.exceeded` as fired at `claim.now` for (workspace, subject, identifier) unless it fired within the
+   * cool-down, and, when it did, queues the event in the same transaction. True when this call fired it.
+   */
+  claimRatelimitAlert(claim: RatelimitAlertClaim): Promise<boolean>;
 }

@@ -24,6 +24,7 @@ export const WEBHOOK_RETRY_WINDOW_MS = 24 * 60 * 60 * 1000;
 export const ALERT_EVENT_TYPES = {
   creditsLow: 'key.credits_low',
   keyExpiring: 'key.expiring',
+  ratelimitExceeded: 'ratelimit.exceeded',
 } as const;
 
 export const WEBHOOK_EVENT_TYPES: readonly string[] = [

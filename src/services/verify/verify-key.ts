@@ -171,7 +171,13 @@ export class VerifyService {
       // a verification decided again below keeps what its first pass counted.
       if (attempt === 1 && (prepared.autoApply.length > 0 || (input.ratelimits !== undefined && input.ratelimits.length > 0))) {
         ratelimits = await checkRatelimits(this.deps, this.limiterFailures, record, prepared, input.ratelimits, now);
-        if (ratelimits?.some((r) => r.exceeded)) return this.refuse('RATE_LIMITED', record, prepared.fields, ratelimits);
+        if (ratelimits?.some((r) => r.exceeded)) {
+          const alerts = this.deps.ratelimitAlerts;
+          if (alerts !== undefined) {
+            for (const r of ratelimits) if (r.exceeded) alerts.refused(record.workspaceId, { type: 'key', id: record.id }, r.name, now);
+          }
+          return this.refuse('RATE_LIMITED', record, prepared.fields, ratelimits);
+        }
       }
 
       // A one-time key's single use is spent where credits are, and like a charge decided by one statement, so that

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { ALERT_EVENT_TYPES, alertPayload } from '../../webhooks/events.js';
-import type { AlertOps, CreditsAlertClaim } from '../alerts.js';
+import type { AlertOps, CreditsAlertClaim, RatelimitAlertClaim } from '../alerts.js';
 import type { SqlDialect } from './dialect.js';
 import type { Executor } from './shared.js';
 import { queueEvents } from './webhooks.js';
@@ -74,6 +74,35 @@ export function alertSql(db: Executor, dialect: SqlDialect): AlertOps {
         })),
       );
       return rows.length;
+    },
+
+    async claimRatelimitAlert(claim: RatelimitAlertClaim): Promise<boolean> {
+      // One statement on both engines: the row is made, or moved on only if the cool-down has passed; a row that
+      // stays as it was returns nothing. Concurrent claims on PostgreSQL wait for each other's row and re-check.
+      const { rows } = await sql`INSERT INTO ratelimit_alerts (workspace_id, subject_id, identifier, last_fired_at)
+        VALUES (${claim.workspaceId}, ${claim.subject.id}, ${claim.identifier}, ${claim.now})
+        ON CONFLICT (workspace_id, subject_id, identifier) DO UPDATE SET last_fired_at = excluded.last_fired_at
+          WHERE ratelimit_alerts.last_fired_at <= ${claim.now - claim.cooldownMs}
+        RETURNING last_fired_at`.execute(db);
+      if (rows.length === 0) return false;
+      const type = ALERT_EVENT_TYPES.ratelimitExceeded;
+      await queueEvents(db, [
+        {
+          workspaceId: claim.workspaceId,
+          type,
+          time: claim.now,
+          payload: alertPayload(type, claim.workspaceId, claim.now, {
+            ...(claim.subject.type === 'namespace'
+              ? { namespaceId: claim.subject.id, namespace: claim.subject.name }
+              : { keyId: claim.subject.id }),
+            identifier: claim.identifier,
+            refusals: claim.refusals,
+            windowMs: claim.windowMs,
+            cooldownMs: claim.cooldownMs,
+          }),
+        },
+      ]);
+      return true;
     },
   };
 }

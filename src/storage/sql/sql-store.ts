@@ -96,6 +96,7 @@ function sqlStore({ db: kysely, dialect, sqlite, health }: OpenedDatabase): Stor
     claimCreditsAlert: (claim) => transaction((tx) => tx.claimCreditsAlert(claim)),
     /** The lock, the marks and the outbox rows in one transaction (docs/decisions/0027). */
     alertExpiringKeys: (now, withinMs, limit) => transaction((tx) => tx.alertExpiringKeys(now, withinMs, limit)),
+    claimRatelimitAlert: (claim) => transaction((tx) => tx.claimRatelimitAlert(claim)),
     transaction,
     databaseUp: () => health?.up ?? true,
     ping: async () => {

@@ -129,6 +129,12 @@ export interface Tables {
     credits_alerted: number;
     expiry_alerted_for: number | null;
   };
+  ratelimit_alerts: {
+    workspace_id: string;
+    subject_id: string;
+    identifier: string;
+    last_fired_at: number;
+  };
   ratelimits: {
     id: string;
     workspace_id: string;

@@ -32,6 +32,15 @@ async function migrateAndCheck(url: string): Promise<void> {
     expect(key.rows.map((r) => ({ ...r, remaining: Number(r.remaining), credits_alerted: Number(r.credits_alerted) }))).toEqual([
       { remaining: 40, credits_base: null, credits_alerted: 0, expiry_alerted_for: null },
     ]);
+    await sql`INSERT INTO ratelimit_alerts (workspace_id, subject_id, identifier, last_fired_at) VALUES ('ws_kept', 'rlns_a', 'x', 1)`.execute(
+      db,
+    );
+    // One row per (workspace, subject, identifier): the claim's upsert relies on it.
+    await expect(
+      sql`INSERT INTO ratelimit_alerts (workspace_id, subject_id, identifier, last_fired_at) VALUES ('ws_kept', 'rlns_a', 'x', 2)`.execute(
+        db,
+      ),
+    ).rejects.toThrow();
   } finally {
     await opened.db.destroy();
   }

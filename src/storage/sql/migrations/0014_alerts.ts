@@ -10,7 +10,9 @@ import type { Kysely } from 'kysely';
  *   fires it. Reset to 0 when credits are set, topped up or refilled.
  * - keys.expiry_alerted_for: the `expires` value `key.expiring` last fired for; a key whose expiry changes since
  *   fires again. The index on keys(expires) serves the job that finds keys expiring soon.
- * Added columns only, nullable or with a default, so existing rows need no rewrite on either engine.
+ * - ratelimit_alerts: when `ratelimit.exceeded` last fired per (workspace, namespace or key, identifier); a conditional
+ *   upsert on it claims the next one once the cool-down has passed.
+ * Added columns are nullable or have a default, so existing rows need no rewrite on either engine.
  */
 // biome-ignore lint/suspicious/noExplicitAny: migrations run against every past schema, not today's Tables
 export async function up(db: Kysely<any>): Promise<void> {
@@ -21,6 +23,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.alterTable('keys').addColumn('expiry_alerted_for', 'bigint').execute();
   await db.schema.createIndex('keys_expires').on('keys').column('expires').execute();
+  await db.schema
+    .createTable('ratelimit_alerts')
+    .addColumn('workspace_id', 'text', (c) => c.notNull())
+    .addColumn('subject_id', 'text', (c) => c.notNull())
+    .addColumn('identifier', 'text', (c) => c.notNull())
+    .addColumn('last_fired_at', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('ratelimit_alerts_pk', ['workspace_id', 'subject_id', 'identifier'])
+    .execute();
 }
 
 export async function down(): Promise<void> {
