@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { analyticsCaptureConfig, analyticsStoreConfig } from './config/analytics.js';
 import { defaultDashboardDir } from './config/install-dir.js';
-import { integer, text } from './config/parse.js';
+import { integer, percentList, text } from './config/parse.js';
 import { tlsConfig } from './config/tls.js';
 import { trustProxySetting } from './config/trust-proxy.js';
 import type { Config } from './config/types.js';
@@ -173,6 +173,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     publicUrl: publicUrl(text(env, 'KEYWARD_PUBLIC_URL'), problems),
     webhookAllowPrivateAddresses: onOff(env, 'KEYWARD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES', problems),
     webhookTimeoutMs: integer(env, 'KEYWARD_WEBHOOK_TIMEOUT_MS', SETTINGS.KEYWARD_WEBHOOK_TIMEOUT_MS.default, 100, 60_000, problems),
+    alertRatelimit: {
+      refusals: integer(
+        env,
+        'KEYWARD_ALERT_RATELIMIT_REFUSALS',
+        SETTINGS.KEYWARD_ALERT_RATELIMIT_REFUSALS.default,
+        0,
+        1_000_000_000,
+        problems,
+      ),
+      windowMs:
+        integer(
+          env,
+          'KEYWARD_ALERT_RATELIMIT_WINDOW_SECONDS',
+          SETTINGS.KEYWARD_ALERT_RATELIMIT_WINDOW_SECONDS.default,
+          1,
+          86_400,
+          problems,
+        ) * 1000,
+      cooldownMs:
+        integer(
+          env,
+          'KEYWARD_ALERT_RATELIMIT_COOLDOWN_SECONDS',
+          SETTINGS.KEYWARD_ALERT_RATELIMIT_COOLDOWN_SECONDS.default,
+          1,
+          2_592_000,
+          problems,
+        ) * 1000,
+    },
+    alertKeyExpiringMs:
+      integer(env, 'KEYWARD_ALERT_KEY_EXPIRING_DAYS', SETTINGS.KEYWARD_ALERT_KEY_EXPIRING_DAYS.default, 0, 365, problems) * 86_400_000,
+    alertCreditsThresholds: percentList(
+      env,
+      'KEYWARD_ALERT_CREDITS_THRESHOLDS',
+      SETTINGS.KEYWARD_ALERT_CREDITS_THRESHOLDS.default,
+      problems,
+    ),
     trustProxy,
     tlsCertFile,
     tlsKeyFile,

@@ -30,6 +30,7 @@ import { WorkerBus } from './cluster/worker-bus.js';
 import { redisClients } from './redis/client.js';
 import type { Logger } from './services/deps.js';
 import { createServices, type Services } from './services/index.js';
+import { RatelimitExceededAlerts } from './services/alerts/ratelimit-exceeded.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { openMainStore } from './storage/open-configured.js';
 import type { Store } from './storage/store.js';
@@ -90,6 +91,8 @@ export interface KeywardServer {
 
 /** Bytes of a webhook receiver's answer read at most (only its status is used). */
 const WEBHOOK_RESPONSE_BYTES = 64 * 1024;
+/** Keys `key.expiring` marks per transaction: a few milliseconds of work each, however many keys expire at once. */
+const EXPIRING_ALERTS_BATCH = 1000;
 
 /** Secrets that must never reach a log line, wherever pino finds them. */
 export const LOG_REDACT = [
@@ -259,6 +262,8 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     nodes,
     leakReports: config.leakReportKeys && { keys: config.leakReportKeys, tokensPerMinute: config.leakReportTokensPerMinute },
     webhookAllowPrivateAddresses: config.webhookAllowPrivateAddresses,
+    creditsAlertThresholds: config.alertCreditsThresholds,
+    ...(config.alertRatelimit.refusals > 0 ? { ratelimitAlerts: new RatelimitExceededAlerts(store, config.alertRatelimit, log) } : {}),
     ...(analyticsRecorder ? { analyticsRecorder } : {}),
     // KEYWARD_ANALYTICS=off: nothing recorded, and analytics.get* answer 503 (analytics_unavailable).
     analytics: config.analytics
@@ -308,12 +313,17 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     : async () => undefined;
   await heartbeat();
 
+  // `key.expiring` (docs/decisions/0027): batches until none is left, one node at a time on PostgreSQL.
+  const alertExpiringKeys = async () => {
+    if (config.alertKeyExpiringMs === 0) return;
+    while ((await store.alertExpiringKeys(clock.now(), config.alertKeyExpiringMs, EXPIRING_ALERTS_BATCH)) === EXPIRING_ALERTS_BATCH);
+  };
   // Each job runs even when another fails (the database may be away): usage not written stays buffered, bounded, for
   // the next run. The refill first, apart from the usage writes, as both update keys' rows. The first failure is rethrown.
   const runJobs = async () => {
     // Each worker writes back its own buffers; the refill and the pruning run in one process per machine.
     const outcomes = [
-      ...(runsMachineJobs ? await Promise.allSettled([services.keys.refillCredits()]) : []),
+      ...(runsMachineJobs ? await Promise.allSettled([services.keys.refillCredits(), alertExpiringKeys()]) : []),
       // Every node prunes the change log: a delete of what another node deleted already deletes nothing.
       ...(await Promise.allSettled([
         services.verify.flushUsage(),
@@ -383,6 +393,9 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     await analyticsRecorder?.close();
     await services.verify.flushUsage().catch((error: unknown) => log.error({ err: error }, 'usage flush failed at shutdown'));
     await rootKeyUsage.flush().catch((error: unknown) => log.error({ err: error }, 'root key usage flush failed at shutdown'));
+    // Alerts claimed by the last requests commit (claim and outbox rows together) before the store closes.
+    await services.verify.creditsAlerts.idle();
+    await services.ratelimitAlerts?.idle();
     // Attempts in flight finish (each within KEYWARD_WEBHOOK_TIMEOUT_MS) and record their outcome before the store closes.
     await webhooks.stop().catch((error: unknown) => log.error({ err: error }, 'webhook deliveries failed at shutdown'));
     // A clean stop leaves the node registry at once; a node killed instead turns gone after three heartbeats.

@@ -122,6 +122,23 @@ export const SETTINGS = {
     default: 10,
     description: "Seconds between writes of this node's row in the node registry (Settings shows peers)",
   },
+  KEYWARD_ALERT_CREDITS_THRESHOLDS: {
+    default: '50,80,100',
+    description: "Percent of a key's credits used at which `key.credits_low` fires, comma-separated and ascending (1-100); off: never",
+  },
+  KEYWARD_ALERT_KEY_EXPIRING_DAYS: {
+    default: 7,
+    description: 'Days before a key expires at which `key.expiring` fires, once per expiry (0-365; 0: never)',
+  },
+  KEYWARD_ALERT_RATELIMIT_REFUSALS: {
+    default: 100,
+    description: 'Refusals of one rate limit within the window, counted per node, that fire `ratelimit.exceeded` (0: never)',
+  },
+  KEYWARD_ALERT_RATELIMIT_WINDOW_SECONDS: { default: 60, description: 'The window `KEYWARD_ALERT_RATELIMIT_REFUSALS` are counted in' },
+  KEYWARD_ALERT_RATELIMIT_COOLDOWN_SECONDS: {
+    default: 3600,
+    description: 'After `ratelimit.exceeded` fires for a limit and identifier, it fires again no sooner than this, on any node',
+  },
   KEYWARD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: {
     default: 'off',
     description: 'on or off: deliver webhooks to loopback, private and reserved addresses (off refuses them: SSRF)',

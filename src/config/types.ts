@@ -128,4 +128,10 @@ export interface Config {
   webhookAllowPrivateAddresses: boolean;
   /** KEYWARD_WEBHOOK_TIMEOUT_MS: how long one delivery attempt may take. */
   webhookTimeoutMs: number;
+  /** KEYWARD_ALERT_CREDITS_THRESHOLDS: percent used that fire `key.credits_low`, ascending; empty: off. */
+  alertCreditsThresholds: number[];
+  /** KEYWARD_ALERT_KEY_EXPIRING_DAYS: how far ahead `key.expiring` looks, in ms; 0: off. */
+  alertKeyExpiringMs: number;
+  /** KEYWARD_ALERT_RATELIMIT_REFUSALS (0: off), _WINDOW_SECONDS and _COOLDOWN_SECONDS, in ms. */
+  alertRatelimit: { refusals: number; windowMs: number; cooldownMs: number };
 }

@@ -8,6 +8,7 @@ import type { Limiter } from '../ratelimit/limiter.js';
 import type { KeyRecord, RatelimitNamespaceRecord, RatelimitOverrideRecord, Store } from '../storage/store.js';
 import type { Vault } from '../vault/vault.js';
 import type { NodeRegistry } from './node-registry.js';
+import type { RatelimitExceededAlerts } from './alerts/ratelimit-exceeded.js';
 import type { LeakReportSettings } from './leak-reports/service.js';
 import type { SessionSettings } from './operators/sessions.js';
 
@@ -61,6 +62,10 @@ export interface ServiceDeps {
   leakReports?: LeakReportSettings | null;
   /** KEYWARD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: endpoints may name loopback, private and reserved addresses; absent: off. */
   webhookAllowPrivateAddresses?: boolean;
+  /** KEYWARD_ALERT_CREDITS_THRESHOLDS: percent of credits used that fire `key.credits_low`, ascending; empty: off; absent: 50, 80, 100. */
+  creditsAlertThresholds?: readonly number[];
+  /** `ratelimit.exceeded` counting and claims, shared by ratelimit.limit and verification; absent: off. */
+  ratelimitAlerts?: RatelimitExceededAlerts;
 }
 
 /**

@@ -20,6 +20,7 @@ import { VaultStatusService } from './vault-status.js';
 import { WorkspaceSettingsService } from './workspace-settings.js';
 import { LeakReportService } from './leak-reports/service.js';
 import { WebhookService } from './webhooks.js';
+import type { RatelimitExceededAlerts } from './alerts/ratelimit-exceeded.js';
 
 export interface Services {
   apis: ApiService;
@@ -55,6 +56,8 @@ export interface Services {
   leakReports: LeakReportService | null;
   /** Keyward-only webhook endpoints and their delivery log. */
   webhooks: WebhookService;
+  /** `ratelimit.exceeded` counters and claims (decision 0027); null with KEYWARD_ALERT_RATELIMIT_REFUSALS=0. */
+  ratelimitAlerts: RatelimitExceededAlerts | null;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -87,5 +90,6 @@ export function createServices(deps: ServiceDeps): Services {
     nodes: deps.nodes ?? null,
     leakReports: deps.leakReports ? new LeakReportService(deps, deps.leakReports) : null,
     webhooks: new WebhookService(deps),
+    ratelimitAlerts: deps.ratelimitAlerts ?? null,
   };
 }

@@ -118,6 +118,19 @@ export class RatelimitService {
     }));
     const decisions = await this.decide(checks, now);
     if (recorder !== undefined) this.record(recorder, ctx, applied, decisions, now, performance.now() - started);
+    const alerts = this.deps.ratelimitAlerts;
+    if (alerts !== undefined) {
+      for (let i = 0; i < applied.length; i++) {
+        if (decisions[i]!.success) continue;
+        const a = applied[i]!;
+        alerts.refused(
+          ctx.workspaceId,
+          { type: 'namespace', id: a.namespaceId, name: namespaces.get(a.request.namespace)!.namespace.name },
+          a.request.identifier,
+          now,
+        );
+      }
+    }
     return applied.map((a, i) => {
       const decision = decisions[i]!;
       const outcome: LimitOutcome = {

@@ -46,6 +46,11 @@ export interface KeyRecord {
   consumedAt: number | null;
   /** Sliding expiry: each successful verification moves `expires` to at least then + this many ms; null: fixed expiry. */
   slidingExpiration: number | null;
+  /**
+   * What credit alerts measure use against (docs/decisions/0027): the refill amount when the key refills, else the
+   * credits it was last given; null: no credit alerts.
+   */
+  creditsBase: number | null;
 }
 
 export interface NewKeyRow {

@@ -25,6 +25,7 @@ import type { OperatorOps } from './operators.js';
 import type { NodeOps } from './nodes.js';
 import type { LeakOps } from './leaks.js';
 import type { WebhookOps } from './webhooks.js';
+import type { AlertOps } from './alerts.js';
 
 export type * from './shared.js';
 export type * from './workspaces.js';
@@ -44,6 +45,7 @@ export type * from './operators.js';
 export type * from './nodes.js';
 export type * from './leaks.js';
 export type * from './webhooks.js';
+export type * from './alerts.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -65,7 +67,8 @@ export interface StoreOps
     OperatorOps,
     NodeOps,
     LeakOps,
-    WebhookOps {}
+    WebhookOps,
+    AlertOps {}
 
 export interface Store extends StoreOps {
   readonly engine: Engine;

@@ -18,7 +18,18 @@ export const WEBHOOK_EVENT_OF_AUDIT: Readonly<Record<string, string>> = {
 /** How long a queued event is retried: a day from when it was queued (or redelivered). */
 export const WEBHOOK_RETRY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
-export const WEBHOOK_EVENT_TYPES: readonly string[] = [...new Set(Object.values(WEBHOOK_EVENT_OF_AUDIT))].sort();
+/**
+ * Alerts: events no audit record describes, each queued by the store's claim of it (docs/decisions/0027).
+ */
+export const ALERT_EVENT_TYPES = {
+  creditsLow: 'key.credits_low',
+  keyExpiring: 'key.expiring',
+  ratelimitExceeded: 'ratelimit.exceeded',
+} as const;
+
+export const WEBHOOK_EVENT_TYPES: readonly string[] = [
+  ...new Set([...Object.values(WEBHOOK_EVENT_OF_AUDIT), ...Object.values(ALERT_EVENT_TYPES)]),
+].sort();
 
 /** The webhook event an audit record makes, if any. */
 export const webhookEventOf = (auditEvent: string): string | undefined =>
@@ -41,4 +52,9 @@ export function webhookPayload(type: string, entry: AuditEntry): string {
       resources: entry.resources,
     },
   });
+}
+
+/** The body delivered for an alert: `{ type, timestamp, data }` like every event; `data` holds ids and figures, no secret. */
+export function alertPayload(type: string, workspaceId: string, time: number, data: Record<string, unknown>): string {
+  return JSON.stringify({ type, timestamp: new Date(time).toISOString(), data: { workspaceId, ...data } });
 }

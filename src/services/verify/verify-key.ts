@@ -10,6 +10,7 @@ import type { ServiceDeps } from '../deps.js';
 import type { KeyRecord, KeyStanding } from '../../storage/store.js';
 import { MIGRATED_KEY_START } from '../../core/key-migration.js';
 import { MigratedKeys } from './migrated-keys.js';
+import { CreditsLowAlerts, DEFAULT_CREDITS_THRESHOLDS } from '../alerts/credits-low.js';
 import { UsageBuffer } from '../usage-buffer.js';
 import type { VerificationEvent } from '../../analytics/events.js';
 import type { AnalyticsRecorder } from '../../analytics/recorder.js';
@@ -45,10 +46,14 @@ export class VerifyService {
    * what is derived from one can be keyed by the record itself and dies with it when it is evicted.
    */
   private readonly prepared = new WeakMap<KeyRecord, PreparedKey>();
+  /** KEYWARD_ALERT_CREDITS_THRESHOLDS is not off. */
+  private readonly creditsAlertsOn: boolean;
   /** Keys' lastUsedAt, waiting for `flushUsage`. */
   private readonly usage: UsageBuffer;
   private readonly limiterFailures: LimiterFailures;
   private readonly migrated: MigratedKeys;
+  /** `key.credits_low` alerts, claimed after a charge crosses a threshold (docs/decisions/0027). */
+  readonly creditsAlerts: CreditsLowAlerts;
   /** When the untrusted-proxy warning was last logged (warnUntrustedProxy); -Infinity: never. */
   private proxyWarnedAt = Number.NEGATIVE_INFINITY;
 
@@ -60,6 +65,8 @@ export class VerifyService {
     this.usage = new UsageBuffer((batch) => deps.store.recordKeyUsage(batch), { flushAt: options.usageFlushAt });
     this.limiterFailures = new LimiterFailures(deps.logger, deps.clock, 'keys.verifyKey', deps.ratelimitFailureMode);
     this.migrated = new MigratedKeys(deps);
+    this.creditsAlertsOn = (deps.creditsAlertThresholds ?? DEFAULT_CREDITS_THRESHOLDS).length > 0;
+    this.creditsAlerts = new CreditsLowAlerts(deps.store, deps.creditsAlertThresholds ?? DEFAULT_CREDITS_THRESHOLDS, deps.logger);
   }
 
   /**
@@ -164,7 +171,13 @@ export class VerifyService {
       // a verification decided again below keeps what its first pass counted.
       if (attempt === 1 && (prepared.autoApply.length > 0 || (input.ratelimits !== undefined && input.ratelimits.length > 0))) {
         ratelimits = await checkRatelimits(this.deps, this.limiterFailures, record, prepared, input.ratelimits, now);
-        if (ratelimits?.some((r) => r.exceeded)) return this.refuse('RATE_LIMITED', record, prepared.fields, ratelimits);
+        if (ratelimits?.some((r) => r.exceeded)) {
+          const alerts = this.deps.ratelimitAlerts;
+          if (alerts !== undefined) {
+            for (const r of ratelimits) if (r.exceeded) alerts.refused(record.workspaceId, { type: 'key', id: record.id }, r.name, now);
+          }
+          return this.refuse('RATE_LIMITED', record, prepared.fields, ratelimits);
+        }
       }
 
       // A one-time key's single use is spent where credits are, and like a charge decided by one statement, so that
@@ -188,6 +201,7 @@ export class VerifyService {
         const spend = await store.spendCredits(record.id, cost, { now, updatedAt: record.updatedAt });
         if (spend.charged) {
           if (event !== undefined) event.spentCredits = cost;
+          if (this.creditsAlertsOn) this.creditsAlerts.afterSpend(record, cost, spend.remaining, now);
           return this.valid(record, prepared.fields, spend.remaining, ratelimits, now);
         }
         if (this.refusedForCredits(record, spend.key, cost, now)) {

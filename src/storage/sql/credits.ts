@@ -55,9 +55,12 @@ export function creditSql(db: Executor, dialect: SqlDialect): CreditOps {
           : operation === 'increment'
             ? sql<number>`remaining + ${value}`
             : sql<number>`CASE WHEN remaining > ${value} THEN remaining - ${value} ELSE 0 END`;
+      // Credits set or topped up are what alerts measure use against from now on, from no threshold alerted; a
+      // decrement keeps both (docs/decisions/0027).
+      const given = operation === 'decrement' ? {} : { credits_base: remaining, credits_alerted: 0 };
       const row = await db
         .updateTable('keys')
-        .set({ remaining })
+        .set({ remaining, ...given })
         .where('id', '=', keyId)
         // A soft-deleted key is gone: its balance must not move (nor be reported) any more.
         .where('deleted_at', 'is', null)
@@ -87,7 +90,7 @@ export function creditSql(db: Executor, dialect: SqlDialect): CreditOps {
     async refillCredits(now: number): Promise<number> {
       const result = await db
         .updateTable('keys')
-        .set((eb) => ({ remaining: eb.ref('refill_amount'), last_refill_at: now }))
+        .set((eb) => ({ remaining: eb.ref('refill_amount'), last_refill_at: now, credits_alerted: 0 }))
         .where('refill_amount', 'is not', null)
         .where('deleted_at', 'is', null)
         .where((eb) => eb.or([eb('last_refill_at', 'is', null), eb('last_refill_at', '<', startOfUtcDay(now))]))

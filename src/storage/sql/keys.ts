@@ -25,7 +25,7 @@ function keySelectSql(d: SqlDialect): string {
   const rl = ratelimitJson(d);
   return `SELECT k.id, k.workspace_id, k.api_id, k.hash, k.start, k.prefix, k.name, k.meta, k.enabled, k.expires,
       k.remaining, k.refill_amount, k.refill_day, k.last_refill_at, k.created_at, k.updated_at, k.last_used_at,
-      k.one_time, k.consumed_at, k.sliding_expiration,
+      k.one_time, k.consumed_at, k.sliding_expiration, k.credits_base,
       i.id AS identity_id, i.external_id AS identity_external_id, i.meta AS identity_meta,
       (SELECT ${d.jsonArrayAgg(rl)} FROM ratelimits r WHERE r.key_id = k.id) AS ratelimits,
       (SELECT ${d.jsonArrayAgg(rl)} FROM ratelimits r WHERE r.identity_id = i.id) AS identity_ratelimits,
@@ -52,7 +52,7 @@ function keySelectSql(d: SqlDialect): string {
 const boundText = (value: string) => sql`CAST(${value} AS TEXT)`;
 
 /** A key's own columns, with what the verify SELECT joins to them (its identity, limits, permissions, roles, API). */
-type KeyRow = Omit<Tables['keys'], 'pending_migration_id' | 'deleted_at'> & {
+type KeyRow = Omit<Tables['keys'], 'pending_migration_id' | 'deleted_at' | 'credits_alerted' | 'expiry_alerted_for'> & {
   identity_external_id: string | null;
   identity_meta: string | null;
   ratelimits: unknown;
@@ -98,6 +98,8 @@ function keyFromRow(row: KeyRow): KeyRecord {
     oneTime: bool(row.one_time),
     consumedAt: num(row.consumed_at),
     slidingExpiration: num(row.sliding_expiration),
+    // What credit alerts measure use against (docs/decisions/0027): the refill amount, else the credits given.
+    creditsBase: row.refill_amount === null ? num(row.credits_base) : Number(row.refill_amount),
   };
 }
 
@@ -127,6 +129,9 @@ export function newKeyValues(row: NewKeyRow, pendingMigrationId: string | null):
     one_time: row.oneTime ? 1 : 0,
     consumed_at: null,
     sliding_expiration: row.slidingExpiration ?? null,
+    credits_base: row.remaining,
+    credits_alerted: 0,
+    expiry_alerted_for: null,
   };
 }
 
@@ -176,12 +181,18 @@ export function keySql(db: Executor, dialect: SqlDialect): KeyOps {
       if (patch.meta !== undefined) values.meta = toJson(patch.meta);
       if (patch.enabled !== undefined) values.enabled = patch.enabled ? 1 : 0;
       if (patch.expires !== undefined) values.expires = patch.expires;
-      if (patch.remaining !== undefined) values.remaining = patch.remaining;
+      if (patch.remaining !== undefined) {
+        // Credits given again: alerts measure use against them, from no threshold alerted (docs/decisions/0027).
+        values.remaining = patch.remaining;
+        values.credits_base = patch.remaining;
+        values.credits_alerted = 0;
+      }
       if (patch.slidingExpiration !== undefined) values.sliding_expiration = patch.slidingExpiration;
       if (patch.refill !== undefined) {
         values.refill_amount = patch.refill?.amount ?? null;
         values.refill_day = patch.refill?.day ?? null;
         values.last_refill_at = patch.refill ? now : null;
+        values.credits_alerted = 0;
       }
       await db.updateTable('keys').set(values).where('id', '=', keyId).execute();
     },

@@ -14,6 +14,7 @@ import * as m0010 from './migrations/0010_api_key_format.js';
 import * as m0011 from './migrations/0011_key_leaks.js';
 import * as m0012 from './migrations/0012_webhooks.js';
 import * as m0013 from './migrations/0013_key_lifetimes.js';
+import * as m0014 from './migrations/0014_alerts.js';
 import type { Engine } from '../store.js';
 
 /**
@@ -34,6 +35,7 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0011_key_leaks': m0011,
   '0012_webhooks': m0012,
   '0013_key_lifetimes': m0013,
+  '0014_alerts': m0014,
 });
 
 /**

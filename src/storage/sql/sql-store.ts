@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { PostgresCreditBatch } from '../postgres/credit-batch.js';
 import { SqliteCreditBatch } from '../sqlite/credit-batch.js';
 import type { AuditEntry, Change, Store, StoreOps } from '../store.js';
+import { alertSql } from './alerts.js';
 import { apiSql } from './apis.js';
 import { appendAuditChain, auditSql } from './audit.js';
 import { changeLogSql, insertChanges } from './change-log.js';
@@ -49,6 +50,7 @@ function sqlOps(db: Executor, dialect: SqlDialect): StoreOps {
     nodeSql(db),
     leakSql(db),
     webhookSql(db, dialect),
+    alertSql(db, dialect),
   );
 }
 
@@ -90,6 +92,11 @@ function sqlStore({ db: kysely, dialect, sqlite, health }: OpenedDatabase): Stor
     recordRootKeyUsage: (usage) => transaction((tx) => tx.recordRootKeyUsage(usage)),
     /** Chaining reads and locks the workspace's chain head, so a record outside a transaction gets one of its own. */
     appendAudit: (entry) => transaction((tx) => tx.appendAudit(entry)),
+    /** The claim and the outbox rows it queues commit together (docs/decisions/0027). */
+    claimCreditsAlert: (claim) => transaction((tx) => tx.claimCreditsAlert(claim)),
+    /** The lock, the marks and the outbox rows in one transaction (docs/decisions/0027). */
+    alertExpiringKeys: (now, withinMs, limit) => transaction((tx) => tx.alertExpiringKeys(now, withinMs, limit)),
+    claimRatelimitAlert: (claim) => transaction((tx) => tx.claimRatelimitAlert(claim)),
     transaction,
     databaseUp: () => health?.up ?? true,
     ping: async () => {

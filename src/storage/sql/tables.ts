@@ -125,6 +125,15 @@ export interface Tables {
     one_time: number;
     consumed_at: number | null;
     sliding_expiration: number | null;
+    credits_base: number | null;
+    credits_alerted: number;
+    expiry_alerted_for: number | null;
+  };
+  ratelimit_alerts: {
+    workspace_id: string;
+    subject_id: string;
+    identifier: string;
+    last_fired_at: number;
   };
   ratelimits: {
     id: string;

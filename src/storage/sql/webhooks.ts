@@ -45,40 +45,55 @@ const deliveryOf = (row: Tables['webhook_deliveries']): WebhookDeliveryRecord =>
   deliveredAt: num(row.delivered_at),
 });
 
+/** One webhook event to queue: its type, its body, and when it happened (the time of its first attempt). */
+export interface QueuedWebhookEvent {
+  workspaceId: string;
+  type: string;
+  payload: string;
+  time: number;
+}
+
 /**
- * Queues the webhook events the transaction's audit records make, one delivery per enabled endpoint of the record's
- * workspace that takes the event's type. Called by the store's transaction right after the records are appended
- * (sql-store.ts), so an event is queued exactly when its change commits. One indexed read per transaction that
- * writes such a record; nothing for the others.
+ * Queues the webhook events the transaction's audit records make. Called by the store's transaction right after the
+ * records are appended (sql-store.ts), so an event is queued exactly when its change commits.
  */
 export async function queueWebhookEvents(db: Executor, entries: readonly AuditEntry[]): Promise<void> {
-  const events = entries.flatMap((entry) => {
-    const type = webhookEventOf(entry.event);
-    return type ? [{ type, entry }] : [];
-  });
+  await queueEvents(
+    db,
+    entries.flatMap((entry) => {
+      const type = webhookEventOf(entry.event);
+      return type ? [{ workspaceId: entry.workspaceId, type, payload: webhookPayload(type, entry), time: entry.time }] : [];
+    }),
+  );
+}
+
+/**
+ * Queues events, one delivery per enabled endpoint of the event's workspace that takes its type, on `db` (the
+ * transaction of the change or claim the events report). One indexed read when there are events; nothing otherwise.
+ */
+export async function queueEvents(db: Executor, events: readonly QueuedWebhookEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const workspaces = [...new Set(events.map((e) => e.entry.workspaceId))];
+  const workspaces = [...new Set(events.map((e) => e.workspaceId))];
   const endpoints = (
     await db.selectFrom('webhook_endpoints').selectAll().where('workspace_id', 'in', workspaces).where('enabled', '=', 1).execute()
   ).map(endpointOf);
   if (endpoints.length === 0) return;
   const rows: Tables['webhook_deliveries'][] = [];
-  for (const { type, entry } of events) {
-    const payload = webhookPayload(type, entry);
+  for (const { workspaceId, type, payload, time } of events) {
     for (const endpoint of endpoints) {
-      if (endpoint.workspaceId !== entry.workspaceId) continue;
+      if (endpoint.workspaceId !== workspaceId) continue;
       if (endpoint.eventTypes.length > 0 && !endpoint.eventTypes.includes(type)) continue;
       rows.push({
-        id: newId('webhookMessage', entry.time),
-        workspace_id: entry.workspaceId,
+        id: newId('webhookMessage', time),
+        workspace_id: workspaceId,
         endpoint_id: endpoint.id,
         event_type: type,
         payload,
         status: 'pending',
         attempts: 0,
-        next_attempt_at: entry.time,
-        give_up_at: entry.time + WEBHOOK_RETRY_WINDOW_MS,
-        created_at: entry.time,
+        next_attempt_at: time,
+        give_up_at: time + WEBHOOK_RETRY_WINDOW_MS,
+        created_at: time,
         last_attempt_at: null,
         last_status_code: null,
         last_error: null,

@@ -49,6 +49,8 @@ export function keyCases(suite: StoreSuite): void {
         oneTime: false,
         consumedAt: null,
         slidingExpiration: null,
+        // A refilling key's alerts measure use against its refill amount (docs/decisions/0027).
+        creditsBase: 100,
       };
       expect(await store.findKey(workspaceId, row.id)).toEqual(expected);
       // A disabled key is still found: verify must answer DISABLED, not NOT_FOUND.

@@ -8,11 +8,14 @@ import { call, type ListPage, listPage } from './client';
 /** The event types an endpoint can choose from (src/webhooks/events.ts); none chosen: every type. */
 export const WEBHOOK_EVENT_TYPES = [
   'key.created',
+  'key.credits_low',
   'key.deleted',
   'key.disabled',
+  'key.expiring',
   'key.leaked',
   'key.rerolled',
   'key.updated',
+  'ratelimit.exceeded',
   'root_key.created',
   'root_key.revoked',
 ] as const;

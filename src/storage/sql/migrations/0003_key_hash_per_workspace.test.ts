@@ -12,8 +12,11 @@ import * as m0002 from './0002_ratelimit_indexes.js';
  * per workspace instead of store-wide, and the table keeps its indexes and foreign keys (SQLite rebuilds it).
  */
 
-/** A keys row as 0003 knew the table: without the columns later migrations added (0013's lifetimes). */
-type KeyRow0003 = Omit<Tables['keys'], 'one_time' | 'consumed_at' | 'sliding_expiration'>;
+/** A keys row as 0003 knew the table: without the columns later migrations added (0013's lifetimes, 0014's credit alerts). */
+type KeyRow0003 = Omit<
+  Tables['keys'],
+  'one_time' | 'consumed_at' | 'sliding_expiration' | 'credits_base' | 'credits_alerted' | 'expiry_alerted_for'
+>;
 type Tables0003 = Omit<Tables, 'keys'> & { keys: KeyRow0003 };
 
 const key = (id: string, workspaceId: string, hash: string, fields: Partial<KeyRow0003> = {}): KeyRow0003 => ({
