@@ -120,7 +120,8 @@ function attachEncodings(files: Map<string, DashboardFile>): void {
       } catch {
         decoded = undefined;
       }
-      if (decoded?.equals(original.body)) (original.encoded as Map<ContentCoding, EncodedBody>).set(coding, { body: file.body, etag: file.etag });
+      if (decoded?.equals(original.body))
+        (original.encoded as Map<ContentCoding, EncodedBody>).set(coding, { body: file.body, etag: file.etag });
     }
   }
 }

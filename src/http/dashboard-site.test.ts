@@ -170,7 +170,13 @@ describe('the dashboard', () => {
     });
 
     it('answers as the file is (identity) to a client that accepts no coding it has', async () => {
-      for (const headers of [{}, { 'accept-encoding': '' }, { 'accept-encoding': 'identity' }, { 'accept-encoding': 'deflate, br;q=0, gzip;q=0' }]) {
+      const requests: Record<string, string>[] = [
+        {},
+        { 'accept-encoding': '' },
+        { 'accept-encoding': 'identity' },
+        { 'accept-encoding': 'deflate, br;q=0, gzip;q=0' },
+      ];
+      for (const headers of requests) {
         const response = await get(served, CHUNK_URL, headers);
         const label = JSON.stringify(headers);
         expect(response.statusCode, label).toBe(200);

@@ -17,23 +17,74 @@ function lazyPage<Module, Props>(load: () => Promise<Module>, pick: (module: Mod
   return lazy(async () => ({ default: pick(await load()) }));
 }
 
-const SetupPage = lazyPage(() => import('./pages/SetupPage'), (m) => m.SetupPage);
-const VerifyMfaPage = lazyPage(() => import('./pages/VerifyMfaPage'), (m) => m.VerifyMfaPage);
-const EnrolMfaPage = lazyPage(() => import('./pages/EnrolMfaPage'), (m) => m.EnrolMfaPage);
-const ApisPage = lazyPage(() => import('./pages/ApisPage'), (m) => m.ApisPage);
-const AnalyticsPage = lazyPage(() => import('./pages/analytics/AnalyticsPage'), (m) => m.AnalyticsPage);
-const SettingsPage = lazyPage(() => import('./pages/settings/SettingsPage'), (m) => m.SettingsPage);
-const KeysPage = lazyPage(() => import('./pages/KeysPage'), (m) => m.KeysPage);
-const ApiSettingsPage = lazyPage(() => import('./pages/apis/ApiSettingsPage'), (m) => m.ApiSettingsPage);
-const KeyDetailPage = lazyPage(() => import('./pages/KeyDetailPage'), (m) => m.KeyDetailPage);
-const IdentitiesPage = lazyPage(() => import('./pages/identities/IdentitiesPage'), (m) => m.IdentitiesPage);
-const IdentityDetailPage = lazyPage(() => import('./pages/identities/IdentityDetailPage'), (m) => m.IdentityDetailPage);
-const NamespacesPage = lazyPage(() => import('./pages/ratelimits/NamespacesPage'), (m) => m.NamespacesPage);
-const NamespacePage = lazyPage(() => import('./pages/ratelimits/NamespacePage'), (m) => m.NamespacePage);
-const PermissionsPage = lazyPage(() => import('./pages/permissions/PermissionsPage'), (m) => m.PermissionsPage);
-const RootKeysPage = lazyPage(() => import('./pages/root-keys/RootKeysPage'), (m) => m.RootKeysPage);
-const AuditLogPage = lazyPage(() => import('./pages/audit/AuditLogPage'), (m) => m.AuditLogPage);
-const WebhooksPage = lazyPage(() => import('./pages/webhooks/WebhooksPage'), (m) => m.WebhooksPage);
+const SetupPage = lazyPage(
+  () => import('./pages/SetupPage'),
+  (m) => m.SetupPage,
+);
+const VerifyMfaPage = lazyPage(
+  () => import('./pages/VerifyMfaPage'),
+  (m) => m.VerifyMfaPage,
+);
+const EnrolMfaPage = lazyPage(
+  () => import('./pages/EnrolMfaPage'),
+  (m) => m.EnrolMfaPage,
+);
+const ApisPage = lazyPage(
+  () => import('./pages/ApisPage'),
+  (m) => m.ApisPage,
+);
+const AnalyticsPage = lazyPage(
+  () => import('./pages/analytics/AnalyticsPage'),
+  (m) => m.AnalyticsPage,
+);
+const SettingsPage = lazyPage(
+  () => import('./pages/settings/SettingsPage'),
+  (m) => m.SettingsPage,
+);
+const KeysPage = lazyPage(
+  () => import('./pages/KeysPage'),
+  (m) => m.KeysPage,
+);
+const ApiSettingsPage = lazyPage(
+  () => import('./pages/apis/ApiSettingsPage'),
+  (m) => m.ApiSettingsPage,
+);
+const KeyDetailPage = lazyPage(
+  () => import('./pages/KeyDetailPage'),
+  (m) => m.KeyDetailPage,
+);
+const IdentitiesPage = lazyPage(
+  () => import('./pages/identities/IdentitiesPage'),
+  (m) => m.IdentitiesPage,
+);
+const IdentityDetailPage = lazyPage(
+  () => import('./pages/identities/IdentityDetailPage'),
+  (m) => m.IdentityDetailPage,
+);
+const NamespacesPage = lazyPage(
+  () => import('./pages/ratelimits/NamespacesPage'),
+  (m) => m.NamespacesPage,
+);
+const NamespacePage = lazyPage(
+  () => import('./pages/ratelimits/NamespacePage'),
+  (m) => m.NamespacePage,
+);
+const PermissionsPage = lazyPage(
+  () => import('./pages/permissions/PermissionsPage'),
+  (m) => m.PermissionsPage,
+);
+const RootKeysPage = lazyPage(
+  () => import('./pages/root-keys/RootKeysPage'),
+  (m) => m.RootKeysPage,
+);
+const AuditLogPage = lazyPage(
+  () => import('./pages/audit/AuditLogPage'),
+  (m) => m.AuditLogPage,
+);
+const WebhooksPage = lazyPage(
+  () => import('./pages/webhooks/WebhooksPage'),
+  (m) => m.WebhooksPage,
+);
 
 /** Puts the address bar where the session says the operator is (sign-in, a pending MFA step, or inside). */
 function Redirect({ to }: { to: string }) {
