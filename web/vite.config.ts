@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { precompressAssets } from './precompress.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -7,6 +8,8 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
  * The dashboard's build: web/ into dist/web, served by Keyward at /dashboard/ (src/http/dashboard-site.ts). Everything the
  * page loads comes from that directory, so the server's Content-Security-Policy can be `'self'` alone: no inline
  * script (the module-preload polyfill Vite would inline is off; every browser Keyward supports has modulepreload).
+ * Each page is its own chunk (web/src/App.tsx), and the text assets are written again brotli- and gzip-compressed
+ * (web/precompress.ts) for the server to pick from by Accept-Encoding.
  */
 export default defineConfig({
   root: here('.'),
@@ -16,6 +19,7 @@ export default defineConfig({
   envDir: false,
   logLevel: 'warn',
   oxc: { jsx: { runtime: 'automatic' } },
+  plugins: [precompressAssets()],
   build: {
     outDir: here('../dist/web'),
     emptyOutDir: true,

@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import type { ContentCoding } from './accept-encoding.js';
+
+/** The file's bytes in one content coding, with the validator of those bytes. */
+export interface EncodedBody {
+  body: Buffer;
+  etag: string;
+}
 
 /** One file of the built dashboard, held in memory with what its answer needs. */
 export interface DashboardFile {
@@ -8,7 +16,15 @@ export interface DashboardFile {
   contentType: string;
   /** A strong validator of the body, quoted as the ETag header carries it. */
   etag: string;
+  /** The same content compressed at build time (web/precompress.ts), by coding; empty when the build wrote none. */
+  encoded: ReadonlyMap<ContentCoding, EncodedBody>;
 }
+
+/** The suffix web/precompress.ts gives each coding's copy of a file. */
+const CODING_SUFFIXES: ReadonlyArray<[suffix: string, coding: ContentCoding, decode: (body: Buffer) => Buffer]> = [
+  ['.br', 'br', brotliDecompressSync],
+  ['.gz', 'gzip', gunzipSync],
+];
 
 /**
  * The built dashboard is a few hundred kilobytes; these bounds only stop a KEYWARD_DASHBOARD_DIR pointed at the wrong
@@ -69,11 +85,43 @@ function readTree(root: string): Map<string, DashboardFile> {
         if (files.size >= MAX_FILES || total > MAX_TOTAL_BYTES) {
           throw new Error(`${root} holds more than a built dashboard (over ${MAX_FILES} files or ${MAX_TOTAL_BYTES} bytes)`);
         }
-        const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-        files.set(path, { body, contentType: CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream', etag });
+        files.set(path, {
+          body,
+          contentType: CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
+          etag: etagOf(body),
+          encoded: new Map(),
+        });
       }
     }
   };
   visit('');
+  attachEncodings(files);
   return files;
+}
+
+const etagOf = (body: Buffer) => `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+
+/**
+ * Moves each `<file>.br` and `<file>.gz` from the list of files to its file's encodings, so it is only ever served as
+ * `<file>` with a Content-Encoding. A copy that does not decode to the file's current bytes (left by an older build,
+ * or cut short) is dropped rather than served under the file's name; one whose file is absent stays an ordinary file.
+ * Each coding has its own ETag: a strong validator names one representation's bytes (RFC 9110 §8.8.3).
+ */
+function attachEncodings(files: Map<string, DashboardFile>): void {
+  for (const [path, file] of [...files]) {
+    for (const [suffix, coding, decode] of CODING_SUFFIXES) {
+      if (!path.endsWith(suffix)) continue;
+      const original = files.get(path.slice(0, -suffix.length));
+      if (original === undefined) continue;
+      files.delete(path);
+      let decoded: Buffer | undefined;
+      try {
+        decoded = decode(file.body);
+      } catch {
+        decoded = undefined;
+      }
+      if (decoded?.equals(original.body))
+        (original.encoded as Map<ContentCoding, EncodedBody>).set(coding, { body: file.body, etag: file.etag });
+    }
+  }
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { chooseContentCoding } from './accept-encoding.js';
 import { DashboardFiles } from './dashboard-site-files.js';
 import { sendError } from './errors.js';
 
@@ -41,6 +42,8 @@ const NAMES_A_FILE = /\.[A-Za-z0-9]+$/;
  * Serves the built dashboard at /dashboard/: its files as built, index.html for every client-side route (the app
  * routes in the browser, web/src/router.ts), and a 503 `dashboard_not_built` naming `npm run build` when the directory
  * holds no build. index.html is revalidated on every load (`no-cache` with an ETag), so a new build is picked up at once.
+ * A file the build also wrote compressed is answered in the coding the request accepts (brotli before gzip), else as
+ * it is; such a file always says `Vary: Accept-Encoding`, so a cache in front keeps one copy per coding.
  */
 export function registerDashboardSite(app: FastifyInstance, dir: string): void {
   const site = new DashboardFiles(dir);
@@ -62,8 +65,12 @@ export function registerDashboardSite(app: FastifyInstance, dir: string): void {
       return sendError(request, reply, 'route_not_found', `The dashboard has no file ${path}.`);
     }
     reply.header('cache-control', path.startsWith('assets/') ? IMMUTABLE : 'no-cache');
-    reply.header('etag', file.etag);
-    if (request.headers['if-none-match'] === file.etag) return reply.code(304).send();
-    return reply.type(file.contentType).send(file.body);
+    const coding = chooseContentCoding(request.headers['accept-encoding'], [...file.encoded.keys()]);
+    const representation = (coding && file.encoded.get(coding)) || file;
+    if (file.encoded.size > 0) reply.header('vary', 'Accept-Encoding');
+    reply.header('etag', representation.etag);
+    if (request.headers['if-none-match'] === representation.etag) return reply.code(304).send();
+    if (coding) reply.header('content-encoding', coding);
+    return reply.type(file.contentType).send(representation.body);
   });
 }

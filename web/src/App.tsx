@@ -1,28 +1,90 @@
-import { useEffect } from 'react';
+import { type ComponentType, lazy, Suspense, useEffect } from 'react';
 import { Link } from './components/Link';
 import { Loading } from './components/Loading';
 import { PageHeading } from './components/PageHeading';
-import { AnalyticsPage } from './pages/analytics/AnalyticsPage';
-import { ApisPage } from './pages/ApisPage';
-import { ApiSettingsPage } from './pages/apis/ApiSettingsPage';
-import { AuditLogPage } from './pages/audit/AuditLogPage';
-import { EnrolMfaPage } from './pages/EnrolMfaPage';
-import { IdentitiesPage } from './pages/identities/IdentitiesPage';
-import { IdentityDetailPage } from './pages/identities/IdentityDetailPage';
-import { KeyDetailPage } from './pages/KeyDetailPage';
-import { KeysPage } from './pages/KeysPage';
-import { NamespacePage } from './pages/ratelimits/NamespacePage';
-import { NamespacesPage } from './pages/ratelimits/NamespacesPage';
-import { PermissionsPage } from './pages/permissions/PermissionsPage';
-import { RootKeysPage } from './pages/root-keys/RootKeysPage';
-import { SetupPage } from './pages/SetupPage';
-import { SettingsPage } from './pages/settings/SettingsPage';
 import { SignInPage } from './pages/SignInPage';
-import { VerifyMfaPage } from './pages/VerifyMfaPage';
-import { WebhooksPage } from './pages/webhooks/WebhooksPage';
 import { navigate, pathOf, pathParam, type Route, routeIds, routeOf, settingsApiIdOf, usePathname } from './router';
 import { useSession } from './session';
 import { Shell } from './shell/Shell';
+
+/**
+ * Every page but sign-in is its own chunk, fetched when its route is first shown: the sign-in page, what a visitor meets
+ * first, then loads only React, the session and its form (issue 15: interactive in under a second), and uPlot comes
+ * only with the pages that draw charts. The chunks are files under /dashboard/assets/, so the CSP's script-src 'self'
+ * covers them (src/http/dashboard-site.ts).
+ */
+function lazyPage<Module, Props>(load: () => Promise<Module>, pick: (module: Module) => ComponentType<Props>) {
+  return lazy(async () => ({ default: pick(await load()) }));
+}
+
+const SetupPage = lazyPage(
+  () => import('./pages/SetupPage'),
+  (m) => m.SetupPage,
+);
+const VerifyMfaPage = lazyPage(
+  () => import('./pages/VerifyMfaPage'),
+  (m) => m.VerifyMfaPage,
+);
+const EnrolMfaPage = lazyPage(
+  () => import('./pages/EnrolMfaPage'),
+  (m) => m.EnrolMfaPage,
+);
+const ApisPage = lazyPage(
+  () => import('./pages/ApisPage'),
+  (m) => m.ApisPage,
+);
+const AnalyticsPage = lazyPage(
+  () => import('./pages/analytics/AnalyticsPage'),
+  (m) => m.AnalyticsPage,
+);
+const SettingsPage = lazyPage(
+  () => import('./pages/settings/SettingsPage'),
+  (m) => m.SettingsPage,
+);
+const KeysPage = lazyPage(
+  () => import('./pages/KeysPage'),
+  (m) => m.KeysPage,
+);
+const ApiSettingsPage = lazyPage(
+  () => import('./pages/apis/ApiSettingsPage'),
+  (m) => m.ApiSettingsPage,
+);
+const KeyDetailPage = lazyPage(
+  () => import('./pages/KeyDetailPage'),
+  (m) => m.KeyDetailPage,
+);
+const IdentitiesPage = lazyPage(
+  () => import('./pages/identities/IdentitiesPage'),
+  (m) => m.IdentitiesPage,
+);
+const IdentityDetailPage = lazyPage(
+  () => import('./pages/identities/IdentityDetailPage'),
+  (m) => m.IdentityDetailPage,
+);
+const NamespacesPage = lazyPage(
+  () => import('./pages/ratelimits/NamespacesPage'),
+  (m) => m.NamespacesPage,
+);
+const NamespacePage = lazyPage(
+  () => import('./pages/ratelimits/NamespacePage'),
+  (m) => m.NamespacePage,
+);
+const PermissionsPage = lazyPage(
+  () => import('./pages/permissions/PermissionsPage'),
+  (m) => m.PermissionsPage,
+);
+const RootKeysPage = lazyPage(
+  () => import('./pages/root-keys/RootKeysPage'),
+  (m) => m.RootKeysPage,
+);
+const AuditLogPage = lazyPage(
+  () => import('./pages/audit/AuditLogPage'),
+  (m) => m.AuditLogPage,
+);
+const WebhooksPage = lazyPage(
+  () => import('./pages/webhooks/WebhooksPage'),
+  (m) => m.WebhooksPage,
+);
 
 /** Puts the address bar where the session says the operator is (sign-in, a pending MFA step, or inside). */
 function Redirect({ to }: { to: string }) {
@@ -36,8 +98,17 @@ const PUBLIC: readonly Route[] = ['setup', 'sign-in', 'home'];
 export function App() {
   const pathname = usePathname();
   const route = routeOf(pathname);
-  const { status } = useSession();
 
+  return (
+    <Suspense fallback={<Loading label="Loading…" block />}>
+      <Screen route={route} pathname={pathname} />
+    </Suspense>
+  );
+}
+
+/** The screen for this address and session: an authentication step, a redirect, or the shell around a page. */
+function Screen({ route, pathname }: { route: Route; pathname: string }) {
+  const { status } = useSession();
   if (status.kind === 'loading') return <Loading label="Loading Keyward…" block />;
 
   if (status.kind === 'signed-out') {
@@ -54,7 +125,10 @@ export function App() {
   if (PUBLIC.includes(route) || route === 'mfa' || route === 'enrol') return <Redirect to={pathOf('apis')} />;
   return (
     <Shell session={session} route={route}>
-      <Page route={route} pathname={pathname} />
+      {/* Inside the shell, so its navigation stays on screen while a page's chunk loads. */}
+      <Suspense fallback={<Loading block />}>
+        <Page route={route} pathname={pathname} />
+      </Suspense>
     </Shell>
   );
 }
