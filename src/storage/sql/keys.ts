@@ -5,7 +5,7 @@ import { listKeyPage } from './key-list.js';
 import { boundText, KEY_COLUMNS, type KeyRow, keyFromRow, LIVE_KEYS } from './key-rows.js';
 import { replaceRatelimits } from './ratelimits.js';
 import { ensurePermissions } from './rbac.js';
-import { ratelimitJson, toJson, type Executor } from './shared.js';
+import { executeKeptPrepared, ratelimitJson, toJson, type Executor } from './shared.js';
 import type { Tables } from './tables.js';
 
 /**
@@ -63,14 +63,18 @@ export function keySql(db: Executor, dialect: SqlDialect): KeyOps {
   const keySelect = keySelectSql(dialect);
   /** A key lookup of the verify path: its text kept prepared (dialect.ts, keepPrepared), its one row read. */
   const findOne = async (query: RawBuilder<KeyRow>): Promise<KeyRecord | undefined> => {
-    const compiled = query.compile(db);
-    dialect.keepPrepared(compiled.sql);
-    const { rows } = await db.executeQuery(compiled);
+    const { rows } = await executeKeptPrepared(db, dialect, query);
     return rows[0] ? keyFromRow(rows[0]) : undefined;
   };
   const ops: KeyOps = {
     async insertKey(row: NewKeyRow): Promise<void> {
-      await db.insertInto('keys').values(newKeyValues(row, null)).execute();
+      // Every keys.createKey runs it: one fixed text (the row's columns are always the same), kept prepared, not built.
+      const values = newKeyValues(row, null);
+      await executeKeptPrepared(
+        db,
+        dialect,
+        sql`INSERT INTO keys (${sql.join(Object.keys(values).map((column) => sql.ref(column)))}) VALUES (${sql.join(Object.values(values))})`,
+      );
     },
 
     async findKey(workspaceId: string, keyId: string): Promise<KeyRecord | undefined> {

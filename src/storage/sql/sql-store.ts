@@ -44,7 +44,7 @@ function sqlOps(db: Executor, dialect: SqlDialect): StoreOps {
     creditSql(db, dialect),
     keyLifetimeSql(db),
     usageSql(db),
-    auditSql(db),
+    auditSql(db, dialect),
     changeLogSql(db),
     operatorSql(db),
     nodeSql(db),
@@ -71,9 +71,11 @@ function sqlStore({ db: kysely, dialect, sqlite, health }: OpenedDatabase): Stor
       };
       const result = await work(tx);
       if (audit.length > 0) {
-        await appendAuditChain(trx, audit);
-        // The webhook events these records make are queued in the same transaction (docs/decisions/0019).
+        // The webhook events these records make are queued in the same transaction (docs/decisions/0019), before the
+        // records are chained: chaining locks the workspace's chain head until commit (audit.ts), so what follows it
+        // is kept short.
         await queueWebhookEvents(trx, audit);
+        await appendAuditChain(trx, dialect, audit);
       }
       if (changes.length > 0) await insertChanges(trx, changes);
       return result;
