@@ -78,7 +78,7 @@ async function writeChainedPostgres(
     db,
     dialect,
     sql`WITH logged AS (
-        INSERT INTO audit_logs (id, workspace_id, event, time, actor_type, actor_id, actor_name, description, resources,
+        INSERT INTO audit_logs (id, workspace_id, event, "time", actor_type, actor_id, actor_name, description, resources,
           source_ip, user_agent, request_id, chain_seq, chain_hash)
         SELECT * FROM unnest(CAST(${column('id')} AS text[]), CAST(${column('workspace_id')} AS text[]),
           CAST(${column('event')} AS text[]), CAST(${column('time')} AS int8[]), CAST(${column('actor_type')} AS text[]),
