@@ -20,6 +20,9 @@ interface RelatedRow {
   auto_apply: number | null;
 }
 
+/** Where a permission, role or role permission row goes among a key's related lists. */
+const STRING_LISTS = { permission: 'permissions', role: 'roles', role_permission: 'role_permissions' } as const;
+
 interface Related {
   ratelimits: object[];
   permissions: string[];
@@ -72,9 +75,11 @@ export async function listKeyPage(db: Executor, dialect: SqlDialect, q: KeyListQ
   const byKey = new Map<string, Related>();
   const identityLimits = new Map<string, object[]>();
   const relatedOf = (keyId: string): Related => {
-    let found = byKey.get(keyId);
-    if (!found) byKey.set(keyId, (found = { ratelimits: [], permissions: [], roles: [], role_permissions: [] }));
-    return found;
+    const found = byKey.get(keyId);
+    if (found) return found;
+    const fresh: Related = { ratelimits: [], permissions: [], roles: [], role_permissions: [] };
+    byKey.set(keyId, fresh);
+    return fresh;
   };
   for (const row of related) {
     // The shape the verify lookup's JSON has (shared.ts, ratelimitJson), which ratelimitsFrom reads.
@@ -84,7 +89,7 @@ export async function listKeyPage(db: Executor, dialect: SqlDialect, q: KeyListQ
       const list = identityLimits.get(row.owner);
       if (list) list.push(limit());
       else identityLimits.set(row.owner, [limit()]);
-    } else relatedOf(row.owner)[row.kind === 'permission' ? 'permissions' : row.kind === 'role' ? 'roles' : 'role_permissions'].push(row.value);
+    } else relatedOf(row.owner)[STRING_LISTS[row.kind]].push(row.value);
   }
   return keys.map((key) => {
     const own = byKey.get(key.id);

@@ -81,4 +81,3 @@ export function keyFromRow(row: KeyRow): KeyRecord {
     creditsBase: row.refill_amount === null ? num(row.credits_base) : Number(row.refill_amount),
   };
 }
-

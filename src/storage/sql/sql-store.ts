@@ -83,9 +83,7 @@ function sqlStore({ db: kysely, dialect, sqlite, health }: OpenedDatabase): Stor
   // SQLite: concurrent transactions commit together, each in its own savepoint (sqlite/transaction-group.ts).
   const group = sqlite ? new SqliteTransactionGroup(kysely, sqlite) : undefined;
   const transaction = <T>(work: (tx: StoreOps) => Promise<T>): Promise<T> =>
-    group
-      ? group.run((db) => workWithRecords(db, work))
-      : kysely.transaction().execute((trx) => workWithRecords(trx, work));
+    group ? group.run((db) => workWithRecords(db, work)) : kysely.transaction().execute((trx) => workWithRecords(trx, work));
   const credits = sqlite
     ? new SqliteCreditBatch(kysely, sqlite)
     : new PostgresCreditBatch(kysely, dialect, (keyId, cost, condition) => ops.spendCredits(keyId, cost, condition));

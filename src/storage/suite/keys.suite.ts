@@ -150,13 +150,24 @@ export function keyCases(suite: StoreSuite): void {
         await setUp(row.id);
         ids.push(row.id);
       };
-      await add({ name: 'everything', identityId: shared, meta: { plan: 'pro', nested: { n: [1, 2] } }, remaining: 7, refill: { amount: 9, day: null } }, async (id) => {
-        await store.replaceKeyRatelimits(workspaceId, id, [limit('zeta', 3), limit('alpha', 1, 1_000, true)], NOW);
-        await store.setKeyPermissions(workspaceId, id, ['docs.read', 'direct.only'], NOW);
-        await store.setKeyRoles(workspaceId, id, ['reader', 'writer'], NOW);
-      });
+      await add(
+        {
+          name: 'everything',
+          identityId: shared,
+          meta: { plan: 'pro', nested: { n: [1, 2] } },
+          remaining: 7,
+          refill: { amount: 9, day: null },
+        },
+        async (id) => {
+          await store.replaceKeyRatelimits(workspaceId, id, [limit('zeta', 3), limit('alpha', 1, 1_000, true)], NOW);
+          await store.setKeyPermissions(workspaceId, id, ['docs.read', 'direct.only'], NOW);
+          await store.setKeyRoles(workspaceId, id, ['reader', 'writer'], NOW);
+        },
+      );
       await add({ identityId: shared, enabled: false }, (id) => store.setKeyRoles(workspaceId, id, ['writer'], NOW));
-      await add({ identityId: plain, expires: NOW + DAY, remaining: 0 }, (id) => store.setKeyPermissions(workspaceId, id, ['direct.only'], NOW));
+      await add({ identityId: plain, expires: NOW + DAY, remaining: 0 }, (id) =>
+        store.setKeyPermissions(workspaceId, id, ['direct.only'], NOW),
+      );
       await add({ identityId: gone, name: 'identity deleted' });
       await add({ prefix: null });
       await add({ name: 'limits only' }, (id) => store.replaceKeyRatelimits(workspaceId, id, [limit('only', 2)], NOW));
