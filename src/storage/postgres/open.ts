@@ -12,6 +12,7 @@ const postgresDialect = (statements: NamedStatements): SqlDialect => ({
     `json_build_object(${Object.entries(fields)
       .map(([k, v]) => `'${k}', ${v}`)
       .join(', ')})`,
+  oneOf: (column, values) => sql<boolean>`${sql.ref(column)} = ANY(CAST(${values} AS text[]))`,
   isUniqueViolation: (error) => typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505',
   currentSchema: async (db) => (await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db)).rows[0]?.schema,
   withMigrationLock: (work) => work(),

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { auditChainHash, GENESIS_HASH } from '../../core/audit-chain.js';
 import type { AuditChainHead, AuditEntry, AuditOps, AuditQuery, StoredAuditRecord } from '../store.js';
-import type { Executor } from './shared.js';
+import type { SqlDialect } from './dialect.js';
+import { executeKeptPrepared, type Executor } from './shared.js';
 import type { Tables } from './tables.js';
 
 type AuditRow = Tables['audit_logs'];
@@ -12,36 +13,91 @@ type AuditRow = Tables['audit_logs'];
  * that a concurrent writer of the same workspace, on any node, waits for and then reads past; SQLite: the
  * database write lock), so two writers never chain onto the same record. Workspaces are taken in id order, so
  * two transactions never wait for each other's heads. One SHA-256 per record.
+ *
+ * Every mutation of a workspace waits for that lock, and holds it until its commit: on PostgreSQL what follows the
+ * head's upsert is therefore one statement (writeChainedPostgres), not three round trips.
  */
-export async function appendAuditChain(db: Executor, entries: readonly AuditEntry[]): Promise<void> {
+export async function appendAuditChain(db: Executor, dialect: SqlDialect, entries: readonly AuditEntry[]): Promise<void> {
   const byWorkspace = new Map<string, AuditEntry[]>();
   for (const entry of entries) {
     const list = byWorkspace.get(entry.workspaceId);
     if (list) list.push(entry);
     else byWorkspace.set(entry.workspaceId, [entry]);
   }
+  const postgres = dialect.engine === 'postgres';
   for (const workspaceId of [...byWorkspace.keys()].sort()) {
     // A no-op update: it locks an existing head and returns it as the last writer committed it. Plain SQL rather
-    // than the query builder: these two statements run in every mutation, and building them cost more than running them.
+    // than the query builder: these statements run in every mutation, and building them cost more than running them.
     const head = (
-      await sql<{ seq: number; hash: string }>`INSERT INTO audit_chain_heads (workspace_id, seq, hash, last_id)
+      await executeKeptPrepared(
+        db,
+        dialect,
+        sql<{ seq: number; hash: string }>`INSERT INTO audit_chain_heads (workspace_id, seq, hash, last_id)
         VALUES (${workspaceId}, 0, ${GENESIS_HASH}, NULL)
-        ON CONFLICT (workspace_id) DO UPDATE SET seq = audit_chain_heads.seq RETURNING seq, hash`.execute(db)
+        ON CONFLICT (workspace_id) DO UPDATE SET seq = audit_chain_heads.seq RETURNING seq, hash`,
+      )
     ).rows[0]!;
     let seq = Number(head.seq);
     let hash = head.hash;
+    const workspaceEntries = byWorkspace.get(workspaceId)!;
     const rows: AuditRow[] = [];
-    for (const entry of byWorkspace.get(workspaceId)!) {
+    for (const entry of workspaceEntries) {
       const row = auditRow(entry);
       seq += 1;
       hash = auditChainHash(hash, seq, recordOf(row));
       rows.push({ ...row, chain_seq: seq, chain_hash: hash });
     }
+    if (postgres) {
+      await writeChainedPostgres(db, dialect, workspaceId, rows, resourceRows(workspaceEntries));
+      continue;
+    }
     await db.insertInto('audit_logs').values(rows).execute();
     await sql`UPDATE audit_chain_heads SET seq = ${seq}, hash = ${hash}, last_id = ${rows[rows.length - 1]!.id}
       WHERE workspace_id = ${workspaceId}`.execute(db);
   }
-  const resources = entries.flatMap((entry) => {
+  if (postgres) return;
+  const resources = resourceRows(entries);
+  if (resources.length > 0) await db.insertInto('audit_log_resources').values(resources).execute();
+}
+
+/**
+ * PostgreSQL: a workspace's chained records, their resources and its new head in one statement of one text for any
+ * number of rows (each column bound as an array and unnested), kept prepared on every connection.
+ */
+async function writeChainedPostgres(
+  db: Executor,
+  dialect: SqlDialect,
+  workspaceId: string,
+  rows: AuditRow[],
+  resources: Tables['audit_log_resources'][],
+): Promise<void> {
+  const column = <K extends keyof AuditRow>(name: K) => rows.map((row) => row[name]);
+  const resource = <K extends keyof Tables['audit_log_resources']>(name: K) => resources.map((row) => row[name]);
+  const last = rows[rows.length - 1]!;
+  await executeKeptPrepared(
+    db,
+    dialect,
+    sql`WITH logged AS (
+        INSERT INTO audit_logs (id, workspace_id, event, "time", actor_type, actor_id, actor_name, description, resources,
+          source_ip, user_agent, request_id, chain_seq, chain_hash)
+        SELECT * FROM unnest(CAST(${column('id')} AS text[]), CAST(${column('workspace_id')} AS text[]),
+          CAST(${column('event')} AS text[]), CAST(${column('time')} AS int8[]), CAST(${column('actor_type')} AS text[]),
+          CAST(${column('actor_id')} AS text[]), CAST(${column('actor_name')} AS text[]), CAST(${column('description')} AS text[]),
+          CAST(${column('resources')} AS text[]), CAST(${column('source_ip')} AS text[]), CAST(${column('user_agent')} AS text[]),
+          CAST(${column('request_id')} AS text[]), CAST(${column('chain_seq')} AS int8[]), CAST(${column('chain_hash')} AS text[]))
+      ), named AS (
+        INSERT INTO audit_log_resources (audit_log_id, workspace_id, resource_type, resource_id)
+        SELECT * FROM unnest(CAST(${resource('audit_log_id')} AS text[]), CAST(${resource('workspace_id')} AS text[]),
+          CAST(${resource('resource_type')} AS text[]), CAST(${resource('resource_id')} AS text[]))
+      )
+      UPDATE audit_chain_heads SET seq = ${last.chain_seq}, hash = ${last.chain_hash}, last_id = ${last.id}
+      WHERE workspace_id = ${workspaceId}`,
+  );
+}
+
+/** The resource rows `entries` name, each resource once per record. */
+function resourceRows(entries: readonly AuditEntry[]): Tables['audit_log_resources'][] {
+  return entries.flatMap((entry) => {
     const seen = new Set<string>();
     return entry.resources.flatMap((r) => {
       const id = `${r.type}\u0000${r.id}`;
@@ -50,7 +106,6 @@ export async function appendAuditChain(db: Executor, entries: readonly AuditEntr
       return [{ audit_log_id: entry.id, workspace_id: entry.workspaceId, resource_type: r.type, resource_id: r.id }];
     });
   });
-  if (resources.length > 0) await db.insertInto('audit_log_resources').values(resources).execute();
 }
 
 /** The row of an entry, before it has a place in the chain. */
@@ -93,11 +148,11 @@ export function recordOf(row: AuditRow): StoredAuditRecord {
   };
 }
 
-export function auditSql(db: Executor): AuditOps {
+export function auditSql(db: Executor, dialect: SqlDialect): AuditOps {
   return {
     /** Call it inside a transaction (see appendAuditChain); the store routes every call there (sql-store.ts). */
     appendAudit(entry: AuditEntry): Promise<void> {
-      return appendAuditChain(db, [entry]);
+      return appendAuditChain(db, dialect, [entry]);
     },
 
     async listAuditChain(workspaceId: string, afterSeq: number, limit: number): Promise<StoredAuditRecord[]> {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Kysely } from 'kysely';
+import type { Kysely, RawBuilder } from 'kysely';
 import { isPostgresUrl } from '../../core/database-url.js';
 import { openPostgres, type PostgresOptions } from '../postgres/open.js';
 import { openSqlite } from '../sqlite/open.js';
@@ -16,6 +16,11 @@ export interface SqlDialect {
   jsonArrayAgg(expr: string): string;
   /** SQL that builds a JSON object from `name -> column expression` pairs. */
   jsonObject(fields: Record<string, string>): string;
+  /**
+   * True where the text `column` equals one of `values`, which are bound as one parameter: the statement's text is the
+   * same for any number of values, so it stays prepared (SQLite: a JSON array read by json_each; PostgreSQL: a text[]).
+   */
+  oneOf(column: string, values: readonly string[]): RawBuilder<boolean>;
   isUniqueViolation(error: unknown): boolean;
   /** The schema Keyward's tables live in (PostgreSQL's search_path); undefined where there are no schemas. */
   // biome-ignore lint/suspicious/noExplicitAny: asked before and after migrations, of whatever schema the database has

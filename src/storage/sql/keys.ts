@@ -1,32 +1,21 @@
 import { type RawBuilder, sql } from 'kysely';
-import type { EncryptedKeyRecord, KeyListQuery, KeyOps, KeyPatch, KeyRecord, Meta, NewKeyRow, NewRatelimit } from '../store.js';
+import type { EncryptedKeyRecord, KeyListQuery, KeyOps, KeyPatch, KeyRecord, NewKeyRow, NewRatelimit } from '../store.js';
 import type { SqlDialect } from './dialect.js';
+import { listKeyPage } from './key-list.js';
+import { boundText, KEY_COLUMNS, type KeyRow, keyFromRow, LIVE_KEYS } from './key-rows.js';
 import { replaceRatelimits } from './ratelimits.js';
 import { ensurePermissions } from './rbac.js';
-import {
-  bool,
-  containsPattern,
-  num,
-  parseJson,
-  ratelimitJson,
-  ratelimitsFrom,
-  startsWithPattern,
-  stringsFrom,
-  toJson,
-  type Executor,
-} from './shared.js';
+import { executeKeptPrepared, ratelimitJson, toJson, type Executor } from './shared.js';
 import type { Tables } from './tables.js';
 
 /**
  * One statement that loads a key with its identity, limits, permissions and roles, so a cache miss on
- * the verify path costs one round trip. Only live keys of live APIs are returned.
+ * the verify path costs one round trip. Only live keys of live APIs are returned. A page of keys reads the same
+ * things with set queries instead (key-list.ts).
  */
 function keySelectSql(d: SqlDialect): string {
   const rl = ratelimitJson(d);
-  return `SELECT k.id, k.workspace_id, k.api_id, k.hash, k.start, k.prefix, k.name, k.meta, k.enabled, k.expires,
-      k.remaining, k.refill_amount, k.refill_day, k.last_refill_at, k.created_at, k.updated_at, k.last_used_at,
-      k.one_time, k.consumed_at, k.sliding_expiration, k.credits_base,
-      i.id AS identity_id, i.external_id AS identity_external_id, i.meta AS identity_meta,
+  return `SELECT ${KEY_COLUMNS},
       (SELECT ${d.jsonArrayAgg(rl)} FROM ratelimits r WHERE r.key_id = k.id) AS ratelimits,
       (SELECT ${d.jsonArrayAgg(rl)} FROM ratelimits r WHERE r.identity_id = i.id) AS identity_ratelimits,
       (SELECT ${d.jsonArrayAgg('p.slug')} FROM key_permissions kp JOIN permissions p ON p.id = kp.permission_id
@@ -34,73 +23,8 @@ function keySelectSql(d: SqlDialect): string {
       (SELECT ${d.jsonArrayAgg('ro.name')} FROM key_roles kr JOIN roles ro ON ro.id = kr.role_id
         WHERE kr.key_id = k.id) AS roles,
       (SELECT ${d.jsonArrayAgg('p.slug')} FROM key_roles kr JOIN role_permissions rp ON rp.role_id = kr.role_id
-        JOIN permissions p ON p.id = rp.permission_id WHERE kr.key_id = k.id) AS role_permissions,
-      a.ip_whitelist AS api_ip_whitelist
-    FROM keys k
-    JOIN apis a ON a.id = k.api_id AND a.deleted_at IS NULL
-    LEFT JOIN identities i ON i.id = k.identity_id AND i.deleted_at IS NULL
-    WHERE k.deleted_at IS NULL`;
-}
-
-/**
- * A text value bound into the key lookups as `CAST(? AS TEXT)` rather than a bare parameter. SQLite built with STAT4
- * (better-sqlite3 is) plans a statement again each time a bare parameter compared with an indexed column that has
- * samples (after ANALYZE) is bound to a new value; for the lookup above that is about 90 us of CPU per cache miss
- * against 10 us to run it (bench/RESULTS.md, "Round 3"). A cast hides the value from the planner, which then plans
- * the statement once, with the same index (key-lookup-statistics.test.ts). On PostgreSQL it is the same text comparison.
- */
-const boundText = (value: string) => sql`CAST(${value} AS TEXT)`;
-
-/** A key's own columns, with what the verify SELECT joins to them (its identity, limits, permissions, roles, API). */
-type KeyRow = Omit<Tables['keys'], 'pending_migration_id' | 'deleted_at' | 'credits_alerted' | 'expiry_alerted_for'> & {
-  identity_external_id: string | null;
-  identity_meta: string | null;
-  ratelimits: unknown;
-  identity_ratelimits: unknown;
-  permissions: unknown;
-  roles: unknown;
-  role_permissions: unknown;
-  api_ip_whitelist: string | null;
-};
-
-function keyFromRow(row: KeyRow): KeyRecord {
-  return {
-    id: row.id,
-    workspaceId: row.workspace_id,
-    apiId: row.api_id,
-    hash: row.hash,
-    start: row.start,
-    prefix: row.prefix,
-    name: row.name,
-    meta: parseJson<Meta>(row.meta),
-    enabled: bool(row.enabled),
-    expires: num(row.expires),
-    remaining: num(row.remaining),
-    refill: row.refill_amount === null ? null : { amount: Number(row.refill_amount), day: num(row.refill_day) },
-    lastRefillAt: num(row.last_refill_at),
-    createdAt: Number(row.created_at),
-    updatedAt: num(row.updated_at),
-    lastUsedAt: num(row.last_used_at),
-    identity:
-      row.identity_id === null
-        ? null
-        : {
-            id: row.identity_id,
-            externalId: row.identity_external_id!,
-            meta: parseJson<Meta>(row.identity_meta),
-            ratelimits: ratelimitsFrom(row.identity_ratelimits),
-          },
-    permissions: stringsFrom(row.permissions),
-    roles: stringsFrom(row.roles),
-    rolePermissions: stringsFrom(row.role_permissions),
-    ratelimits: ratelimitsFrom(row.ratelimits),
-    apiIpWhitelist: parseJson<string[]>(row.api_ip_whitelist),
-    oneTime: bool(row.one_time),
-    consumedAt: num(row.consumed_at),
-    slidingExpiration: num(row.sliding_expiration),
-    // What credit alerts measure use against (docs/decisions/0027): the refill amount, else the credits given.
-    creditsBase: row.refill_amount === null ? num(row.credits_base) : Number(row.refill_amount),
-  };
+        JOIN permissions p ON p.id = rp.permission_id WHERE kr.key_id = k.id) AS role_permissions
+    ${LIVE_KEYS}`;
 }
 
 /** The row of a new key; an imported one also names the migration its first verification completes. */
@@ -139,14 +63,18 @@ export function keySql(db: Executor, dialect: SqlDialect): KeyOps {
   const keySelect = keySelectSql(dialect);
   /** A key lookup of the verify path: its text kept prepared (dialect.ts, keepPrepared), its one row read. */
   const findOne = async (query: RawBuilder<KeyRow>): Promise<KeyRecord | undefined> => {
-    const compiled = query.compile(db);
-    dialect.keepPrepared(compiled.sql);
-    const { rows } = await db.executeQuery(compiled);
+    const { rows } = await executeKeptPrepared(db, dialect, query);
     return rows[0] ? keyFromRow(rows[0]) : undefined;
   };
   const ops: KeyOps = {
     async insertKey(row: NewKeyRow): Promise<void> {
-      await db.insertInto('keys').values(newKeyValues(row, null)).execute();
+      // Every keys.createKey runs it: one fixed text (the row's columns are always the same), kept prepared, not built.
+      const values = newKeyValues(row, null);
+      await executeKeptPrepared(
+        db,
+        dialect,
+        sql`INSERT INTO keys (${sql.join(Object.keys(values).map((column) => sql.ref(column)))}) VALUES (${sql.join(Object.values(values))})`,
+      );
     },
 
     async findKey(workspaceId: string, keyId: string): Promise<KeyRecord | undefined> {
@@ -158,21 +86,7 @@ export function keySql(db: Executor, dialect: SqlDialect): KeyOps {
       return findOne(sql<KeyRow>`${sql.raw(keySelect)} AND k.workspace_id = ${boundText(workspaceId)} AND k.hash = ${boundText(hash)}`);
     },
 
-    async listKeys(q: KeyListQuery): Promise<KeyRecord[]> {
-      const filters = [sql`k.workspace_id = ${q.workspaceId}`, sql`k.api_id = ${q.apiId}`];
-      if (q.identityId !== undefined) filters.push(sql`k.identity_id = ${q.identityId}`);
-      if (q.search !== undefined) {
-        // The start from its beginning (a prefix typed as shown in the list), the name anywhere; lower() on both sides as
-        // in anyContains (shared.ts), since PostgreSQL's LIKE is case-sensitive and SQLite's is not.
-        filters.push(
-          sql`(lower(k.name) LIKE lower(${containsPattern(q.search)}) ESCAPE '\\' OR lower(k.start) LIKE lower(${startsWithPattern(q.search)}) ESCAPE '\\')`,
-        );
-      }
-      if (q.cursor !== undefined) filters.push(sql`k.id > ${q.cursor}`);
-      const { rows } = await sql<KeyRow>`${sql.raw(keySelect)} AND ${sql.join(filters, sql` AND `)}
-        ORDER BY k.id LIMIT ${q.limit}`.execute(db);
-      return rows.map(keyFromRow);
-    },
+    listKeys: (q: KeyListQuery): Promise<KeyRecord[]> => listKeyPage(db, dialect, q),
 
     async updateKey(keyId: string, patch: KeyPatch, now: number): Promise<void> {
       const values: Partial<Tables['keys']> = { updated_at: now };

@@ -1,10 +1,17 @@
-import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
+import { type QueryResult, type RawBuilder, sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { RatelimitRecord } from '../store.js';
 import type { SqlDialect } from './dialect.js';
 import type { Tables } from './tables.js';
 
 /** What the SQL of every area runs on: the store's Kysely instance, or a transaction of it. */
 export type Executor = Kysely<Tables> | Transaction<Tables>;
+
+/** Runs `query`, whose text is one of a few fixed ones run on every call of a hot path, kept prepared (dialect.ts, keepPrepared). */
+export function executeKeptPrepared<R>(db: Executor, dialect: SqlDialect, query: RawBuilder<R>): Promise<QueryResult<R>> {
+  const compiled = query.compile(db);
+  dialect.keepPrepared(compiled.sql);
+  return db.executeQuery(compiled);
+}
 
 export const parseJson = <T>(value: unknown): T | null => {
   if (value === null || value === undefined) return null;

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { PostgresCreditBatch } from '../postgres/credit-batch.js';
 import { SqliteCreditBatch } from '../sqlite/credit-batch.js';
+import { SqliteTransactionGroup } from '../sqlite/transaction-group.js';
 import type { AuditEntry, Change, Store, StoreOps } from '../store.js';
 import { alertSql } from './alerts.js';
 import { apiSql } from './apis.js';
@@ -44,7 +45,7 @@ function sqlOps(db: Executor, dialect: SqlDialect): StoreOps {
     creditSql(db, dialect),
     keyLifetimeSql(db),
     usageSql(db),
-    auditSql(db),
+    auditSql(db, dialect),
     changeLogSql(db),
     operatorSql(db),
     nodeSql(db),
@@ -58,26 +59,31 @@ function sqlStore({ db: kysely, dialect, sqlite, health }: OpenedDatabase): Stor
   const ops = sqlOps(kysely, dialect);
   // Audit records wait for the end of the work and are chained just before commit (storage/audit.ts, appendAudit);
   // changes are logged last (storage/change-log.ts), so their numbers are taken just before commit.
+  const workWithRecords = async <T>(trx: Executor, work: (tx: StoreOps) => Promise<T>): Promise<T> => {
+    const audit: AuditEntry[] = [];
+    const changes: Array<{ change: Change; at: number }> = [];
+    const tx = sqlOps(trx, dialect);
+    tx.appendAudit = async (entry) => {
+      audit.push(entry);
+    };
+    tx.logChanges = async (logged, at) => {
+      for (const change of logged) changes.push({ change, at });
+    };
+    const result = await work(tx);
+    if (audit.length > 0) {
+      // The webhook events these records make are queued in the same transaction (docs/decisions/0019), before the
+      // records are chained: chaining locks the workspace's chain head until commit (audit.ts), so what follows it
+      // is kept short.
+      await queueWebhookEvents(trx, audit);
+      await appendAuditChain(trx, dialect, audit);
+    }
+    if (changes.length > 0) await insertChanges(trx, changes);
+    return result;
+  };
+  // SQLite: concurrent transactions commit together, each in its own savepoint (sqlite/transaction-group.ts).
+  const group = sqlite ? new SqliteTransactionGroup(kysely, sqlite) : undefined;
   const transaction = <T>(work: (tx: StoreOps) => Promise<T>): Promise<T> =>
-    kysely.transaction().execute(async (trx) => {
-      const audit: AuditEntry[] = [];
-      const changes: Array<{ change: Change; at: number }> = [];
-      const tx = sqlOps(trx, dialect);
-      tx.appendAudit = async (entry) => {
-        audit.push(entry);
-      };
-      tx.logChanges = async (logged, at) => {
-        for (const change of logged) changes.push({ change, at });
-      };
-      const result = await work(tx);
-      if (audit.length > 0) {
-        await appendAuditChain(trx, audit);
-        // The webhook events these records make are queued in the same transaction (docs/decisions/0019).
-        await queueWebhookEvents(trx, audit);
-      }
-      if (changes.length > 0) await insertChanges(trx, changes);
-      return result;
-    });
+    group ? group.run((db) => workWithRecords(db, work)) : kysely.transaction().execute((trx) => workWithRecords(trx, work));
   const credits = sqlite
     ? new SqliteCreditBatch(kysely, sqlite)
     : new PostgresCreditBatch(kysely, dialect, (keyId, cost, condition) => ops.spendCredits(keyId, cost, condition));

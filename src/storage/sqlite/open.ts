@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { type Driver, Kysely, SqliteDialect } from 'kysely';
+import { type Driver, Kysely, SqliteDialect, sql } from 'kysely';
 import type { OpenedDatabase, SqlDialect } from '../sql/dialect.js';
 import type { Tables } from '../sql/tables.js';
 import { createPrivateFile } from './file-modes.js';
@@ -13,6 +13,7 @@ const sqliteDialect: SqlDialect = {
     `json_object(${Object.entries(fields)
       .map(([k, v]) => `'${k}', ${v}`)
       .join(', ')})`,
+  oneOf: (column, values) => sql<boolean>`${sql.ref(column)} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`,
   isUniqueViolation: (error) =>
     typeof error === 'object' && error !== null && String((error as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT'),
   currentSchema: async () => undefined,

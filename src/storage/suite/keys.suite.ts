@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../core/ids.js';
 import { generateKey } from '../../core/key-format.js';
 import type { Store } from '../store.js';
 import { NOW, DAY, keyRow, limit, type StoreSuite } from './fixtures.js';
@@ -124,6 +125,79 @@ export function keyCases(suite: StoreSuite): void {
       );
       expect(withIdentity.every((k) => k.identity?.externalId === 'lister')).toBe(true);
       expect(await store.listKeys({ workspaceId: await newWorkspace(), apiId, limit: 10 })).toEqual([]);
+    });
+
+    it('a listed key is the record findKey returns: limits, identity and its limits, permissions, roles, meta, credits', async () => {
+      // listKeys assembles a page from set queries (sql/key-list.ts), findKey from one statement per key (sql/keys.ts).
+      const { workspaceId, apiId } = await fixture();
+      await store.updateApiSettings(workspaceId, apiId, { ipWhitelist: ['10.0.0.0/8'] }, NOW);
+      const otherApi = await newApi(workspaceId);
+      const reader = { id: newId('role', NOW), workspaceId, name: 'reader', description: null, createdAt: NOW };
+      const writer = { id: newId('role', NOW), workspaceId, name: 'writer', description: null, createdAt: NOW };
+      await store.insertRole(reader);
+      await store.insertRole(writer);
+      await store.setRolePermissions(workspaceId, reader.id, ['docs.read', 'docs.list'], NOW);
+      await store.setRolePermissions(workspaceId, writer.id, ['docs.write', 'docs.read'], NOW);
+      const shared = await store.upsertIdentity(workspaceId, 'shared_owner', NOW);
+      await store.replaceIdentityRatelimits(workspaceId, shared, [limit('team_b', 5), limit('team_a', 100, 1_000, true)], NOW);
+      const plain = await store.upsertIdentity(workspaceId, 'plain_owner', NOW);
+      const gone = await store.upsertIdentity(workspaceId, 'gone_owner', NOW);
+      await store.replaceIdentityRatelimits(workspaceId, gone, [limit('gone_limit')], NOW);
+
+      const ids: string[] = [];
+      const add = async (fields: Parameters<typeof newKey>[2], setUp: (keyId: string) => Promise<unknown> = async () => undefined) => {
+        const row = await newKey(workspaceId, apiId, fields);
+        await setUp(row.id);
+        ids.push(row.id);
+      };
+      await add(
+        {
+          name: 'everything',
+          identityId: shared,
+          meta: { plan: 'pro', nested: { n: [1, 2] } },
+          remaining: 7,
+          refill: { amount: 9, day: null },
+        },
+        async (id) => {
+          await store.replaceKeyRatelimits(workspaceId, id, [limit('zeta', 3), limit('alpha', 1, 1_000, true)], NOW);
+          await store.setKeyPermissions(workspaceId, id, ['docs.read', 'direct.only'], NOW);
+          await store.setKeyRoles(workspaceId, id, ['reader', 'writer'], NOW);
+        },
+      );
+      await add({ identityId: shared, enabled: false }, (id) => store.setKeyRoles(workspaceId, id, ['writer'], NOW));
+      await add({ identityId: plain, expires: NOW + DAY, remaining: 0 }, (id) =>
+        store.setKeyPermissions(workspaceId, id, ['direct.only'], NOW),
+      );
+      await add({ identityId: gone, name: 'identity deleted' });
+      await add({ prefix: null });
+      await add({ name: 'limits only' }, (id) => store.replaceKeyRatelimits(workspaceId, id, [limit('only', 2)], NOW));
+      await store.softDeleteIdentity(workspaceId, gone, NOW);
+      // Another API's key with the same identity, roles and permissions is not on the page.
+      const elsewhere = await newKey(workspaceId, otherApi.id, { identityId: shared });
+      await store.setKeyRoles(workspaceId, elsewhere.id, ['reader'], NOW);
+      await store.setKeyPermissions(workspaceId, elsewhere.id, ['elsewhere.only'], NOW);
+
+      const expected = await Promise.all(ids.sort().map(async (id) => (await store.findKey(workspaceId, id))!));
+      expect(expected.find((k) => k.name === 'everything')).toMatchObject({
+        ratelimits: [{ name: 'alpha' }, { name: 'zeta' }],
+        roles: ['reader', 'writer'],
+        rolePermissions: ['docs.list', 'docs.read', 'docs.write'],
+        identity: { externalId: 'shared_owner', ratelimits: [{ name: 'team_a' }, { name: 'team_b' }] },
+        apiIpWhitelist: ['10.0.0.0/8'],
+      });
+      expect(await store.listKeys({ workspaceId, apiId, limit: 100 })).toEqual(expected);
+      // Page by page from a cursor, and filtered by identity: the same records.
+      const paged = [];
+      let cursor: string | undefined;
+      do {
+        const rows = await store.listKeys({ workspaceId, apiId, limit: 4, ...(cursor ? { cursor } : {}) });
+        paged.push(...rows);
+        cursor = rows.length === 4 ? rows.at(-1)!.id : undefined;
+      } while (cursor);
+      expect(paged).toEqual(expected);
+      expect(await store.listKeys({ workspaceId, apiId, identityId: shared, limit: 100 })).toEqual(
+        expected.filter((k) => k.identity?.id === shared),
+      );
     });
 
     it('search keeps keys whose name contains it or whose start begins with it, ignoring case, % and _ taken literally', async () => {

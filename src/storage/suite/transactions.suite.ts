@@ -65,5 +65,42 @@ export function transactionCases(suite: StoreSuite): void {
       // The workspace id is free again, so the workspace row was rolled back too.
       await expect(store.insertWorkspace({ id: written!.wsId, name: 'again', enabled: true, createdAt: NOW })).resolves.toBeUndefined();
     });
+
+    it('concurrent transactions: each commits with its audit record, and one that fails leaves nothing and fails alone', async () => {
+      // On SQLite they commit together, each in a savepoint (sqlite/transaction-group.ts); on PostgreSQL one by one.
+      const { workspaceId, apiId } = await fixture();
+      const failure = new Error('this one fails');
+      const audit = (description: string) => ({
+        id: newId('auditLog', NOW),
+        workspaceId,
+        event: 'key.create',
+        time: NOW,
+        actor: { type: 'system' as const, id: 'test' },
+        description,
+        resources: [{ type: 'api', id: apiId }],
+        sourceIp: null,
+        userAgent: null,
+        requestId: null,
+      });
+      const results = await Promise.allSettled(
+        Array.from({ length: 6 }, (_, i) =>
+          store.transaction(async (tx) => {
+            const row = await newKey(workspaceId, apiId, { name: `concurrent ${i}` }, tx);
+            await tx.appendAudit(audit(`created ${i}`));
+            if (i === 2) throw failure;
+            return row.id;
+          }),
+        ),
+      );
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+      expect(results[2]).toMatchObject({ reason: failure });
+      const listed = await store.listKeys({ workspaceId, apiId, limit: 10 });
+      expect(listed.map((k) => k.name).sort()).toEqual(['concurrent 0', 'concurrent 1', 'concurrent 3', 'concurrent 4', 'concurrent 5']);
+      const records = await store.listAuditChain(workspaceId, 0, 10);
+      expect(records.map((r) => r.description).sort()).toEqual(['created 0', 'created 1', 'created 3', 'created 4', 'created 5']);
+      // One unbroken chain: sequence numbers 1..5, the head at the last.
+      expect(records.map((r) => r.chainSeq)).toEqual([1, 2, 3, 4, 5]);
+      expect(await store.findAuditChainHead(workspaceId)).toMatchObject({ seq: 5, hash: records[4]!.chainHash, lastId: records[4]!.id });
+    });
   });
 }

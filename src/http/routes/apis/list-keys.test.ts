@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { caller, useTestServer } from '../../../../test/per-file-server.js';
-import { auditCount, getKey, newApi, newKey } from '../../../../test/key-fixtures.js';
+import { auditCount, getKey, insertRole, newApi, newKey } from '../../../../test/key-fixtures.js';
 
 const t = useTestServer();
 
@@ -32,6 +32,54 @@ describe('apis.listKeys', () => {
       expect(res.body.pagination).toEqual({ hasMore: false });
       const byId = [full.keyId, bare.keyId].sort();
       expect(res.body.data).toEqual([await getKey(t, byId[0]!), await getKey(t, byId[1]!)]);
+    });
+
+    it('keys with roles, permissions, limits, identities with limits and meta: each item is what getKey answers', async () => {
+      const apiId = await newApi(t);
+      await insertRole(t, 'lk_reader', ['lk.docs.read', 'lk.docs.list']);
+      const identity = await t.call('identities.createIdentity', {
+        externalId: 'lk_team',
+        meta: { tier: 'gold' },
+        ratelimits: [
+          { name: 'team_b', limit: 5, duration: 60_000 },
+          { name: 'team_a', limit: 50, duration: 1_000, autoApply: true },
+        ],
+      });
+      expect(identity.status).toBe(200);
+      const keyIds = [
+        await newKey(t, {
+          apiId,
+          name: 'everything',
+          externalId: 'lk_team',
+          meta: { plan: 'pro', nested: { list: [1, 2] } },
+          credits: { remaining: 10, refill: { interval: 'daily', amount: 10 } },
+          permissions: ['lk.docs.read', 'lk.direct'],
+          roles: ['lk_reader'],
+          ratelimits: [
+            { name: 'zeta', limit: 3, duration: 60_000 },
+            { name: 'alpha', limit: 1, duration: 1_000, autoApply: true },
+          ],
+        }),
+        await newKey(t, { apiId, externalId: 'lk_team', roles: ['lk_reader'], enabled: false }),
+        await newKey(t, { apiId, externalId: 'lk_solo', permissions: ['lk.direct'] }),
+        await newKey(t, { apiId, ratelimits: [{ name: 'only', limit: 2, duration: 60_000 }] }),
+        await newKey(t, { apiId }),
+      ]
+        .map((k) => k.keyId)
+        .sort();
+      // Another API's key of the same identity, role and permissions is not listed.
+      await newKey(t, { apiId: await newApi(t), externalId: 'lk_team', roles: ['lk_reader'], permissions: ['lk.elsewhere'] });
+      const expected = await Promise.all(keyIds.map((keyId) => getKey(t, keyId)));
+      expect(expected.find((k) => k.name === 'everything')).toMatchObject({
+        roles: ['lk_reader'],
+        permissions: ['lk.direct', 'lk.docs.list', 'lk.docs.read'],
+        identity: { externalId: 'lk_team', ratelimits: [{ name: 'team_a' }, { name: 'team_b' }] },
+        ratelimits: [{ name: 'alpha' }, { name: 'zeta' }],
+      });
+      expect((await list({ apiId })).body.data).toEqual(expected);
+      const first = await list({ apiId, limit: 3 });
+      const rest = await list({ apiId, limit: 3, cursor: first.body.pagination.cursor });
+      expect([...first.body.data, ...rest.body.data]).toEqual(expected);
     });
 
     it('pages by id: a cursor only while there is a next page, every key exactly once', async () => {

@@ -1,0 +1,83 @@
+import { sql } from 'kysely';
+import type { KeyRecord, Meta } from '../store.js';
+import { bool, num, parseJson, ratelimitsFrom, stringsFrom } from './shared.js';
+import type { Tables } from './tables.js';
+
+/** How a key is read from SQL: the columns and joins of a live key, and the record made of its row. */
+
+/** A live key's own columns, its live identity's and its live API's IP whitelist (see LIVE_KEYS). */
+export const KEY_COLUMNS = `k.id, k.workspace_id, k.api_id, k.hash, k.start, k.prefix, k.name, k.meta, k.enabled, k.expires,
+      k.remaining, k.refill_amount, k.refill_day, k.last_refill_at, k.created_at, k.updated_at, k.last_used_at,
+      k.one_time, k.consumed_at, k.sliding_expiration, k.credits_base,
+      i.id AS identity_id, i.external_id AS identity_external_id, i.meta AS identity_meta,
+      a.ip_whitelist AS api_ip_whitelist`;
+
+/** Only live keys of live APIs, with their identity when it is live; ends in a WHERE clause to add conditions to. */
+export const LIVE_KEYS = `FROM keys k
+    JOIN apis a ON a.id = k.api_id AND a.deleted_at IS NULL
+    LEFT JOIN identities i ON i.id = k.identity_id AND i.deleted_at IS NULL
+    WHERE k.deleted_at IS NULL`;
+
+/**
+ * A text value bound into the key lookups as `CAST(? AS TEXT)` rather than a bare parameter. SQLite built with STAT4
+ * (better-sqlite3 is) plans a statement again each time a bare parameter compared with an indexed column that has
+ * samples (after ANALYZE) is bound to a new value; for the verify lookup (keys.ts) that was about 90 us of CPU per cache miss
+ * against 10 us to run it (bench/RESULTS.md, "Round 3"). A cast hides the value from the planner, which then plans
+ * the statement once, with the same index (key-lookup-statistics.test.ts, key-list.test.ts). On PostgreSQL it is the same text comparison.
+ */
+export const boundText = (value: string) => sql`CAST(${value} AS TEXT)`;
+
+/**
+ * A key's own columns, with what the verify SELECT joins to them (its identity, limits, permissions, roles, API). The
+ * limits, permissions and roles come as JSON text or as the arrays it encodes (key-list.ts assembles them itself).
+ */
+export type KeyRow = Omit<Tables['keys'], 'pending_migration_id' | 'deleted_at' | 'credits_alerted' | 'expiry_alerted_for'> & {
+  identity_external_id: string | null;
+  identity_meta: string | null;
+  ratelimits: unknown;
+  identity_ratelimits: unknown;
+  permissions: unknown;
+  roles: unknown;
+  role_permissions: unknown;
+  api_ip_whitelist: string | null;
+};
+
+export function keyFromRow(row: KeyRow): KeyRecord {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    apiId: row.api_id,
+    hash: row.hash,
+    start: row.start,
+    prefix: row.prefix,
+    name: row.name,
+    meta: parseJson<Meta>(row.meta),
+    enabled: bool(row.enabled),
+    expires: num(row.expires),
+    remaining: num(row.remaining),
+    refill: row.refill_amount === null ? null : { amount: Number(row.refill_amount), day: num(row.refill_day) },
+    lastRefillAt: num(row.last_refill_at),
+    createdAt: Number(row.created_at),
+    updatedAt: num(row.updated_at),
+    lastUsedAt: num(row.last_used_at),
+    identity:
+      row.identity_id === null
+        ? null
+        : {
+            id: row.identity_id,
+            externalId: row.identity_external_id!,
+            meta: parseJson<Meta>(row.identity_meta),
+            ratelimits: ratelimitsFrom(row.identity_ratelimits),
+          },
+    permissions: stringsFrom(row.permissions),
+    roles: stringsFrom(row.roles),
+    rolePermissions: stringsFrom(row.role_permissions),
+    ratelimits: ratelimitsFrom(row.ratelimits),
+    apiIpWhitelist: parseJson<string[]>(row.api_ip_whitelist),
+    oneTime: bool(row.one_time),
+    consumedAt: num(row.consumed_at),
+    slidingExpiration: num(row.sliding_expiration),
+    // What credit alerts measure use against (docs/decisions/0027): the refill amount, else the credits given.
+    creditsBase: row.refill_amount === null ? num(row.credits_base) : Number(row.refill_amount),
+  };
+}
