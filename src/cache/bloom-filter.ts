@@ -27,7 +27,7 @@ function finalize(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** Two independent seeded mixes of every character of `value`, into laneA and laneB (odd, so its probes never repeat). */
+/** Two independent seeded mixes of every character of `value`, into laneA and laneB (odd, as double hashing wants). */
 function lanesOf(value: string, seedA: number, seedB: number): void {
   let a = seedA;
   let b = seedB;
@@ -37,7 +37,8 @@ function lanesOf(value: string, seedA: number, seedB: number): void {
     b = Math.imul(b ^ c, 0x5bd1e995);
   }
   laneA = finalize(a ^ seedB);
-  laneB = finalize(b ^ seedA) | 1;
+  // `| 1` yields a signed 32-bit value: `>>> 0` keeps the lane, and so every probe position, non-negative.
+  laneB = (finalize(b ^ seedA) | 1) >>> 0;
 }
 
 /** The random seed of a filter's bit positions. */
