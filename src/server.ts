@@ -167,7 +167,6 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     listKeyHashes: (workspaceId, after, limit) => store.listKeyHashes(workspaceId, after, limit),
     readChangesAfterNow: () => changes.readAfterNow(),
     now: () => clock.now(),
-    counts: { keyFilterCheck: (result) => metrics.keyFilterCheck(result), keyFilterBuild: (result) => metrics.keyFilterBuild(result) },
     onBuildFailure: (error) => reportFailure(log, databaseFailures, 'unknown-key filter build')(error),
   });
   const invalidate = (message: Invalidation) => {
@@ -244,7 +243,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     {
       // Redis bounds its own keys (TTLs; docs/operations.md, "Memory"): only the memory limiter has a count here.
       ratelimitCounters: limiter instanceof MemoryLimiter ? () => limiter.size : undefined,
-      keyFilterBytes: () => knownKeys.bytes,
+      keyFilter: { stats: knownKeys.stats, bytes: () => knownKeys.bytes },
       databaseUp: () => store.databaseUp(),
       redisUp: config.redisUrl === null ? undefined : () => redisClients.up === true,
       analyticsBuffer: analyticsStore === null ? undefined : () => analyticsRecorder?.size ?? 0,

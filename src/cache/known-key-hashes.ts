@@ -31,12 +31,18 @@ export const KEY_FILTER_MAX_AGE_MS = 10 * 60_000;
 /** After a failed build, the workspace's lookups go to the store for this long before another build is tried. */
 const RETRY_AFTER_MS = 10_000;
 
-/** What the filters count (keyward_key_filter_*, src/http/metrics.ts); never a key, a hash or a workspace. */
-export type KeyFilterCheck = 'passed' | 'unknown' | 'late';
-export interface KeyFilterCounts {
-  /** `passed`: the filter may hold the hash (the lookup goes on); `unknown`: answered unknown without a lookup; `late`: held after the change-log read. */
-  keyFilterCheck(result: KeyFilterCheck): void;
-  keyFilterBuild(result: 'built' | 'failed'): void;
+/**
+ * What the filters counted since start (keyward_key_filter_*, src/http/metrics.ts reads them at scrape time, so a
+ * verification pays a field increment); never a key, a hash or a workspace. `passed`: a built filter may hold the hash
+ * (the lookup goes on); `unknown`: answered unknown without a lookup; `late`: not held, then brought by the change-log
+ * read (a key created a moment before); `built` and `failed`: builds.
+ */
+export interface KeyFilterStats {
+  passed: number;
+  unknown: number;
+  late: number;
+  built: number;
+  failed: number;
 }
 
 export interface KnownKeyHashesDeps {
@@ -45,7 +51,6 @@ export interface KnownKeyHashesDeps {
   /** A read of the change log that starts after the call (ChangeFollower.readAfterNow); its changes reach `apply`. */
   readChangesAfterNow(): Promise<unknown>;
   now(): number;
-  counts?: KeyFilterCounts;
   /** Told why a build failed (the database away); the workspace's lookups go to the store meanwhile. */
   onBuildFailure?(error: unknown): void;
   /** Hashes per page read while building; absent: 5,000 (tests page through a few keys). */
@@ -68,6 +73,7 @@ interface WorkspaceFilter {
 
 export class KnownKeyHashes {
   private readonly filters = new Map<string, WorkspaceFilter>();
+  readonly stats: KeyFilterStats = { passed: 0, unknown: 0, late: 0, built: 0, failed: 0 };
 
   constructor(private readonly deps: KnownKeyHashesDeps) {}
 
@@ -76,7 +82,7 @@ export class KnownKeyHashes {
     const ready = this.filters.get(workspaceId)?.ready;
     if (ready === undefined) return true;
     if (ready.mayHold(hash)) {
-      this.deps.counts?.keyFilterCheck('passed');
+      this.stats.passed++;
       return true;
     }
     return false;
@@ -95,7 +101,12 @@ export class KnownKeyHashes {
     }
     const ready = this.filters.get(workspaceId)?.ready;
     const unknown = ready !== undefined && !ready.mayHold(hash);
-    this.deps.counts?.keyFilterCheck(unknown ? 'unknown' : 'late');
+    if (unknown) {
+      this.stats.unknown++;
+      // A miss like one in the store: an old or full filter is built again (a filter that refuses every unknown key
+      // would otherwise never see a store miss, and never be rebuilt).
+      this.missed(workspaceId);
+    } else this.stats.late++;
     return unknown;
   }
 
@@ -166,13 +177,13 @@ export class KnownKeyHashes {
       entry.ready = filter;
       entry.builtAt = startedAt;
       entry.building = undefined;
-      this.deps.counts?.keyFilterBuild('built');
+      this.stats.built++;
     } catch (error) {
       if (entry.building === build) {
         entry.building = undefined;
         entry.retryAt = this.deps.now() + RETRY_AFTER_MS;
       }
-      this.deps.counts?.keyFilterBuild('failed');
+      this.stats.failed++;
       this.deps.onBuildFailure?.(error);
     }
   }
