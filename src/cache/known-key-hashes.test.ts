@@ -39,11 +39,9 @@ async function setup(engine: 'sqlite' | 'postgres', keys: number) {
   const clock = new TestClock();
   // The store's pages, which a test may hold after their query answered: a build under way with a page read.
   const held = { on: false, release: undefined as (() => void) | undefined };
-  let known: KnownKeyHashes | undefined;
-  const changes = new ChangeFollower(store, (message) => known!.apply(message), () => clock.now());
-  await changes.start();
-  cleanups.push(() => changes.stop());
-  known = new KnownKeyHashes({
+  // Every change the follower reads reaches the filters, as server.ts wires it.
+  const changes = new ChangeFollower(store, (message) => known.apply(message), () => clock.now());
+  const known = new KnownKeyHashes({
     listKeyHashes: async (ws, after, limit) => {
       const page = await store.listKeyHashes(ws, after, limit);
       if (held.on) await new Promise<void>((resolve) => (held.release = resolve));
@@ -53,6 +51,8 @@ async function setup(engine: 'sqlite' | 'postgres', keys: number) {
     now: () => clock.now(),
     pageSize: 3,
   });
+  await changes.start();
+  cleanups.push(() => changes.stop());
   /** A key committed by the other node, with its change logged as createKey logs it. */
   const createdElsewhere = async () => {
     const row = keyRow(workspaceId, apiId);

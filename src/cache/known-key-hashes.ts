@@ -123,7 +123,7 @@ export class KnownKeyHashes {
     void this.build(workspaceId, entry);
   }
 
-  /** Applies an invalidation, from the bus or the change log (server/caches.ts passes every one). */
+  /** Applies an invalidation, from the bus or the change log (server.ts passes every one, as to the caches). */
   apply(message: Invalidation): void {
     switch (message.kind) {
       case 'key': {

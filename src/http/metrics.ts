@@ -21,8 +21,8 @@ export interface Metrics extends AnalyticsCounts, KeyLookupCounts {
 /**
  * `caches`: each in-process cache's entry count by the name its gauge label carries; `ratelimitCounters`: the
  * in-memory limiter's counter count (absent with Redis); `databaseUp`: whether the database answered the latest
- * connection or statement; `keyFilter`: the unknown-key filters' counts and memory (absent: no filters); `redisUp`: whether every Redis client is connected (absent without Redis). An absent
- * gauge is not reported. `analyticsBuffer`: events the analytics recorder holds (absent with KEYWARD_ANALYTICS=off).
+ * connection or statement; `keyFilter`: the unknown-key filters' counts and memory (absent: no filters); `redisUp`:
+ * whether every Redis client is connected (absent without Redis). An absent gauge is not reported. `analyticsBuffer`: events the analytics recorder holds (absent with KEYWARD_ANALYTICS=off).
  */
 export function createMetrics(
   caches: Record<string, () => number>,
