@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { generateKey } from '../../../core/key-format.js';
 import { foreign, migrate, newMigration } from '../../../../test/migration-fixtures.js';
 import { useTestServer } from '../../../../test/per-file-server.js';
@@ -113,6 +113,28 @@ describe('a flood of unknown keys', () => {
     const imported = foreign('sha256_base64');
     expect((await migrate(t, { migrationId, apiId, keys: [{ hash: imported.hash }] })).migrated).toHaveLength(1);
     expect(await verifiedCode(imported.key)).toBe('VALID');
-    agent?.destroy();
+  }, 120_000);
+
+  it('naming a real migration, unknown keys cost no lookup of their foreign hash each, and an imported key still verifies', async () => {
+    const apiId: string = (await t.call('apis.createApi', { name: 'imports' })).body.data.apiId;
+    const migrationId = await newMigration(t, 'sha256_hex');
+    await verifyRaw(generateKey(16, null, 'checksummed').plaintext);
+    await until(async () => (await metric('keyward_key_filter_builds_total', 'built')) >= 1, 'the filter is built');
+    // Imported after the filter was built: its foreign hash reaches the filter through the change it logs.
+    const imported = foreign('sha256_hex');
+    expect((await migrate(t, { migrationId, apiId, keys: [{ hash: imported.hash }] })).migrated).toHaveLength(1);
+    const pendingLookups = vi.spyOn(t.server.store, 'findPendingMigratedKey');
+    try {
+      const total = 500;
+      for (let i = 0; i < total; i++) {
+        expect((await t.call('keys.verifyKey', { key: foreign('sha256_hex').key, migrationId })).body.data.code).toBe('NOT_FOUND');
+      }
+      expect(pendingLookups.mock.calls.length).toBeLessThanOrEqual(total / 50);
+      expect((await t.call('keys.verifyKey', { key: imported.key, migrationId })).body.data.code).toBe('VALID');
+      expect(await verifiedCode(imported.key)).toBe('VALID');
+    } finally {
+      pendingLookups.mockRestore();
+      agent?.destroy();
+    }
   }, 120_000);
 });
