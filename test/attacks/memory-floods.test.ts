@@ -134,7 +134,10 @@ describe('random unknown keys flood keys.verifyKey: cached misses stay at their 
     await runSql(t.databaseUrl, 'UPDATE keys SET enabled = 0 WHERE id = ?', [keyId]);
     expect((await verify({ key })).body.data.code).toBe('VALID');
 
-    expect(await gauge('keyward_cache_entries{cache="key_miss"}')).toBe(MISSES);
+    // At most the cap: once the workspace's unknown-key filter is built (on the first miss), unknown keys it refuses
+    // are not cached at all (docs/decisions/0021-unknown-key-flood.md); only those looked up before it was, and its
+    // false positives, are.
+    expect(await gauge('keyward_cache_entries{cache="key_miss"}')).toBeLessThanOrEqual(MISSES);
     expect(await gauge('keyward_cache_entries{cache="root_key_miss"}')).toBe(MISSES);
     expect(await gauge('keyward_cache_entries{cache="key"}')).toBeLessThanOrEqual(CACHE);
     expect(await gauge('keyward_cache_entries{cache="root_key"}')).toBeLessThanOrEqual(CACHE);
