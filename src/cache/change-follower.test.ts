@@ -85,7 +85,9 @@ describe('ChangeFollower', () => {
         listChanges: async (after, missing, limit) => {
           reads += 1;
           const rows = await store.listChanges(after, missing, limit);
-          if (hold) await new Promise<void>((resolve) => (release = resolve));
+          if (hold) await new Promise<void>((resolve) => {
+              release = resolve;
+            });
           return rows;
         },
       };

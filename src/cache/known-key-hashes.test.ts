@@ -44,7 +44,9 @@ async function setup(engine: 'sqlite' | 'postgres', keys: number) {
   const known = new KnownKeyHashes({
     listKeyHashes: async (ws, after, limit) => {
       const page = await store.listKeyHashes(ws, after, limit);
-      if (held.on) await new Promise<void>((resolve) => (held.release = resolve));
+      if (held.on) await new Promise<void>((resolve) => {
+          held.release = resolve;
+        });
       return page;
     },
     readChangesAfterNow: () => changes.readAfterNow(),
