@@ -27,8 +27,9 @@ beforeAll(async () => {
     KEYWARD_INVALIDATION_POLL_MS: '60000',
   };
   rootKey = (JSON.parse(await runToEnd(['bootstrap', '--json'], env)) as { rootKey: string }).rootKey;
-  [a, b] = await Promise.all([startNode(env), startNode(env)]);
-}, 120_000);
+  // Generous: on a loaded machine a node can take over a minute to start.
+  [a, b] = await Promise.all([startNode(env, { timeoutMs: 240_000 }), startNode(env, { timeoutMs: 240_000 })]);
+}, 300_000);
 
 afterAll(async () => {
   redis?.thaw();
@@ -54,7 +55,7 @@ async function createdOnA(apiId: string): Promise<string> {
 }
 
 it('a key created on node A verifies on node B at once, B answering unknown keys from its filter, with Redis up or frozen', {
-  timeout: 120_000,
+  timeout: 240_000,
 }, async () => {
   const { apiId } = (await call(a.address, rootKey, 'apis.createApi', { name: 'two nodes' })).body.data;
   // B's first miss builds its filter; from then on B answers unknown keys without a lookup each.
