@@ -122,7 +122,9 @@ export class BloomFilter {
   /** Strings gathered under this filter's seed. */
   addPrints(prints: FilterPrints): void {
     if (prints.seed !== this.seed) throw new Error('prints gathered under another seed');
-    prints.forEach((a, b) => this.set(a, b));
+    prints.forEach((a, b) => {
+      this.set(a, b);
+    });
   }
 
   /** False: `value` was never added. True: it was, or it is a false positive. */

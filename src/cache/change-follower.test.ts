@@ -85,7 +85,8 @@ describe('ChangeFollower', () => {
         listChanges: async (after, missing, limit) => {
           reads += 1;
           const rows = await store.listChanges(after, missing, limit);
-          if (hold) await new Promise<void>((resolve) => {
+          if (hold)
+            await new Promise<void>((resolve) => {
               release = resolve;
             });
           return rows;
@@ -93,7 +94,11 @@ describe('ChangeFollower', () => {
       };
       const delivered: Invalidation[] = [];
       const clock = new TestClock();
-      const changes = new ChangeFollower(held, (message) => delivered.push(message), () => clock.now());
+      const changes = new ChangeFollower(
+        held,
+        (message) => delivered.push(message),
+        () => clock.now(),
+      );
       await changes.start();
       hold = true;
       const underWay = changes.catchUp();

@@ -27,7 +27,11 @@ async function setup(engine: 'sqlite' | 'postgres', keys: number) {
   const store = await openSqlStore(url);
   // Another node on the same database: what it commits reaches this one only through the change log.
   const other = await openSqlStore(url);
-  cleanups.push(drop, () => store.close(), () => other.close());
+  cleanups.push(
+    drop,
+    () => store.close(),
+    () => other.close(),
+  );
   const workspaceId = await insertWorkspace(store);
   const apiId = (await insertApi(store, workspaceId)).id;
   const hashes: string[] = [];
@@ -40,11 +44,16 @@ async function setup(engine: 'sqlite' | 'postgres', keys: number) {
   // The store's pages, which a test may hold after their query answered: a build under way with a page read.
   const held = { on: false, release: undefined as (() => void) | undefined };
   // Every change the follower reads reaches the filters, as server.ts wires it.
-  const changes = new ChangeFollower(store, (message) => known.apply(message), () => clock.now());
+  const changes = new ChangeFollower(
+    store,
+    (message) => known.apply(message),
+    () => clock.now(),
+  );
   const known = new KnownKeyHashes({
     listKeyHashes: async (ws, after, limit) => {
       const page = await store.listKeyHashes(ws, after, limit);
-      if (held.on) await new Promise<void>((resolve) => {
+      if (held.on)
+        await new Promise<void>((resolve) => {
           held.release = resolve;
         });
       return page;
@@ -89,7 +98,7 @@ describe.each(['sqlite', 'postgres'] as const)('KnownKeyHashes on %s', (engine) 
     expect(known.bytes).toBe(1280);
   });
 
-  it("a key another node committed is not refused: the no waits for a change-log read that has it (Redis or not)", async () => {
+  it('a key another node committed is not refused: the no waits for a change-log read that has it (Redis or not)', async () => {
     const { workspaceId, known, built, createdElsewhere } = await setup(engine, 4);
     known.missed(workspaceId);
     await built(1);

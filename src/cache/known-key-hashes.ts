@@ -128,7 +128,10 @@ export class KnownKeyHashes {
     switch (message.kind) {
       case 'key': {
         // A node of a version before 0003_key_hash_per_workspace names no workspace: every filter is rebuilt.
-        if (typeof message.workspaceId !== 'string') return this.filters.clear();
+        if (typeof message.workspaceId !== 'string') {
+          this.filters.clear();
+          return;
+        }
         const entry = this.filters.get(message.workspaceId);
         entry?.ready?.add(message.hash);
         entry?.building?.prints.push(message.hash);

@@ -96,11 +96,17 @@ export class KeyService {
       if (ratelimits.length > 0) await tx.replaceKeyRatelimits(ctx.workspaceId, keyId, ratelimits, now);
       await attachAccess(tx, ctx.workspaceId, keyId, input, now);
       await tx.appendAudit(
-        auditEntry(ctx, now, 'key.create', `Created ${sealed ? 'recoverable ' : ''}key ${keyId} in API ${api.id}${createdNote(createdSlugs)}`, [
-          { type: 'key', id: keyId, ...(input.name ? { name: input.name } : {}) },
-          { type: 'api', id: api.id, name: api.name },
-          ...(identityId ? [{ type: 'identity', id: identityId, name: input.externalId! }] : []),
-        ]),
+        auditEntry(
+          ctx,
+          now,
+          'key.create',
+          `Created ${sealed ? 'recoverable ' : ''}key ${keyId} in API ${api.id}${createdNote(createdSlugs)}`,
+          [
+            { type: 'key', id: keyId, ...(input.name ? { name: input.name } : {}) },
+            { type: 'api', id: api.id, name: api.name },
+            ...(identityId ? [{ type: 'identity', id: identityId, name: input.externalId! }] : []),
+          ],
+        ),
       );
       await tx.logChanges([newHash(ctx, key.hash)], now);
       return { keyId, key: key.plaintext, hash: key.hash };
