@@ -6,7 +6,8 @@ import { openAnalyticsStore, retentionOf } from './analytics/open.js';
 import { pruneAnalytics } from './analytics/prune-job.js';
 import { AnalyticsRecorder } from './analytics/recorder.js';
 import type { AnalyticsPruneResult, AnalyticsStore } from './analytics/store.js';
-import type { InvalidationBus } from './cache/bus.js';
+import type { Invalidation, InvalidationBus } from './cache/bus.js';
+import { KnownKeyHashes } from './cache/known-key-hashes.js';
 import { CHANGE_LOG_RETENTION_MS, ChangeFollower } from './cache/change-follower.js';
 import { RedisBus } from './cache/redis-bus.js';
 import type { Config } from './config.js';
@@ -158,8 +159,20 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     await Promise.all([bus.close(), limiter.close(), store.close(), analytics.close()]);
     throw error;
   });
-  const { keyCache, rootKeyCache, ratelimitNamespaceCache, invalidate } = createCaches(config, clock);
+  const { keyCache, rootKeyCache, ratelimitNamespaceCache, invalidate: invalidateCaches } = createCaches(config, clock);
   const rootKeyUsage = new UsageBuffer((batch) => store.recordRootKeyUsage(batch));
+  // Which key hashes each workspace holds, so a flood of unknown keys costs no lookup each (docs/decisions/0021); its
+  // "no" waits for a change-log read that started after the request, and it learns every change the caches do.
+  const knownKeys = new KnownKeyHashes({
+    listKeyHashes: (workspaceId, after, limit) => store.listKeyHashes(workspaceId, after, limit),
+    readChangesAfterNow: () => changes.readAfterNow(),
+    now: () => clock.now(),
+    onBuildFailure: (error) => reportFailure(log, databaseFailures, 'unknown-key filter build')(error),
+  });
+  const invalidate = (message: Invalidation) => {
+    invalidateCaches(message);
+    knownKeys.apply(message);
+  };
   bus.subscribe(invalidate);
   // Every change is also in the database's change log, read by every node on a short timer whatever Redis does
   // (docs/decisions/0013-invalidation-change-log.md): a message Redis lost, or a node cut off from it, costs at most
@@ -230,6 +243,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     {
       // Redis bounds its own keys (TTLs; docs/operations.md, "Memory"): only the memory limiter has a count here.
       ratelimitCounters: limiter instanceof MemoryLimiter ? () => limiter.size : undefined,
+      keyFilter: { stats: knownKeys.stats, bytes: () => knownKeys.bytes },
       databaseUp: () => store.databaseUp(),
       redisUp: config.redisUrl === null ? undefined : () => redisClients.up === true,
       analyticsBuffer: analyticsStore === null ? undefined : () => analyticsRecorder?.size ?? 0,
@@ -252,6 +266,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     bus,
     keyCache,
     keyLookups: metrics,
+    knownKeys,
     ratelimitNamespaces: ratelimitNamespaceCache,
     limiter,
     ratelimitFailureMode: config.ratelimitFailureMode,

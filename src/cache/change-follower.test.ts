@@ -5,7 +5,7 @@ import { TestClock } from '../core/clock.js';
 import { openSqlStore } from '../storage/sql/sql-store.js';
 import type { Store } from '../storage/store.js';
 import type { Invalidation } from './bus.js';
-import { CHANGE_LOG_RETENTION_MS, ChangeFollower } from './change-follower.js';
+import { CHANGE_LOG_RETENTION_MS, ChangeFollower, type ChangeSource } from './change-follower.js';
 
 /** The follower on real stores: what every node catches up from (docs/decisions/0013-invalidation-change-log.md). */
 
@@ -71,6 +71,54 @@ describe('ChangeFollower', () => {
     );
     expect(await changes.catchUp()).toBe(2500);
   });
+
+  it.each(['sqlite', 'postgres'] as const)(
+    '%s: readAfterNow waits out a read already under way, then one read for every caller meanwhile sees what committed since',
+    async (engine) => {
+      const { store } = await opened(engine);
+      // The real store's reads, held after their query answered when `hold` is set: a read under way with its snapshot taken.
+      let hold = false;
+      let reads = 0;
+      let release: (() => void) | undefined;
+      const held: ChangeSource = {
+        lastChangeSeq: () => store.lastChangeSeq(),
+        listChanges: async (after, missing, limit) => {
+          reads += 1;
+          const rows = await store.listChanges(after, missing, limit);
+          if (hold)
+            await new Promise<void>((resolve) => {
+              release = resolve;
+            });
+          return rows;
+        },
+      };
+      const delivered: Invalidation[] = [];
+      const clock = new TestClock();
+      const changes = new ChangeFollower(
+        held,
+        (message) => delivered.push(message),
+        () => clock.now(),
+      );
+      await changes.start();
+      hold = true;
+      const underWay = changes.catchUp();
+      while (release === undefined) await new Promise((resolve) => setTimeout(resolve, 1));
+      hold = false;
+      const readsBefore = reads;
+      // Committed after the read under way took its snapshot: only a read that starts later can see it.
+      await store.logChanges([{ kind: 'key', workspaceId: 'ws_1', hash: 'created meanwhile' }], 1);
+      const waiting = [changes.readAfterNow(), changes.readAfterNow(), changes.readAfterNow()];
+      release!();
+      expect(await underWay).toBe(0);
+      expect(await Promise.all(waiting)).toEqual([1, 1, 1]);
+      expect(reads - readsBefore).toBe(1);
+      expect(delivered).toEqual([{ kind: 'key', workspaceId: 'ws_1', hash: 'created meanwhile' }]);
+      // With no read under way it reads at once; once stopped it refuses, rather than let a caller act on a read never made.
+      expect(await changes.readAfterNow()).toBe(0);
+      await changes.stop();
+      await expect(changes.readAfterNow()).rejects.toThrow(/no longer followed/);
+    },
+  );
 
   it('postgres: a number that commits after a higher one is delivered when it commits, not skipped', async () => {
     const { url, store } = await opened('postgres');

@@ -44,6 +44,8 @@ export class ChangeFollower {
   private readonly missing = new Map<number, number>();
   private lastReadAt = 0;
   private reading: Promise<number> | undefined;
+  /** The read that starts when the one in progress ends, shared by every `readAfterNow` caller meanwhile. */
+  private next: Promise<number> | undefined;
   private stopped = false;
 
   constructor(
@@ -69,6 +71,26 @@ export class ChangeFollower {
       this.reading = undefined;
     });
     return this.reading;
+  }
+
+  /**
+   * A read that starts after this call, so it sees every change committed before it (docs/decisions/0021: what makes a
+   * filter's "unknown" safe). Joins no read already under way, whose snapshot may be older: waits for it, then starts
+   * the next one, which every caller meanwhile shares (at most one read in flight, one waiting).
+   */
+  readAfterNow(): Promise<number> {
+    // Stopped (the node shutting down): no read will happen, and the caller must not act as if one had.
+    if (this.stopped) return Promise.reject(new Error('the change log is no longer followed'));
+    if (this.reading === undefined) return this.catchUp();
+    this.next ??= this.reading
+      .catch(() => 0)
+      .then(() => {
+        this.next = undefined;
+        if (this.stopped) throw new Error('the change log is no longer followed');
+        // A read started since the last one ended started after every caller of this one: joining it is enough.
+        return this.catchUp();
+      });
+    return this.next;
   }
 
   /** No read after this; resolves once the one in progress, if any, has ended (before the store closes). */

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AnalyticsCounts, AnalyticsEventKind, AnalyticsEventResult, AnalyticsFlushResult } from '../analytics/recorder.js';
+import type { KeyFilterStats } from '../cache/known-key-hashes.js';
 import type { KeyLookupCounts } from '../services/deps.js';
 
 /**
@@ -20,19 +21,20 @@ export interface Metrics extends AnalyticsCounts, KeyLookupCounts {
 /**
  * `caches`: each in-process cache's entry count by the name its gauge label carries; `ratelimitCounters`: the
  * in-memory limiter's counter count (absent with Redis); `databaseUp`: whether the database answered the latest
- * connection or statement; `redisUp`: whether every Redis client is connected (absent without Redis). An absent
- * gauge is not reported. `analyticsBuffer`: events the analytics recorder holds (absent with KEYWARD_ANALYTICS=off).
+ * connection or statement; `keyFilter`: the unknown-key filters' counts and memory (absent: no filters); `redisUp`:
+ * whether every Redis client is connected (absent without Redis). An absent gauge is not reported. `analyticsBuffer`: events the analytics recorder holds (absent with KEYWARD_ANALYTICS=off).
  */
 export function createMetrics(
   caches: Record<string, () => number>,
   gauges: {
     ratelimitCounters?: () => number;
+    keyFilter?: { stats: KeyFilterStats; bytes: () => number };
     databaseUp?: () => boolean;
     redisUp?: () => boolean;
     analyticsBuffer?: () => number;
   } = {},
 ): Metrics {
-  const { ratelimitCounters, databaseUp, redisUp, analyticsBuffer } = gauges;
+  const { ratelimitCounters, keyFilter, databaseUp, redisUp, analyticsBuffer } = gauges;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'keyward_' });
   if (databaseUp) {
@@ -61,6 +63,41 @@ export function createMetrics(
   const keyLookupSeries = { found: keyLookups.labels('found'), not_found: keyLookups.labels('not_found') };
   keyLookupSeries.found.inc(0);
   keyLookupSeries.not_found.inc(0);
+  // The unknown-key filters (docs/decisions/0021-unknown-key-flood.md): counted by the filters as plain numbers (one is
+  // counted on every verification) and read here at scrape time.
+  if (keyFilter) {
+    const { stats, bytes } = keyFilter;
+    new Counter({
+      name: 'keyward_key_filter_checks_total',
+      help:
+        'keys.verifyKey checks of a built unknown-key filter: passed (it may hold the key: looked up as before), unknown (answered unknown ' +
+        'without a store lookup), late (not held, then found in the change log read: a key created just before)',
+      labelNames: ['result'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const result of ['passed', 'unknown', 'late'] as const) this.inc({ result }, stats[result]);
+      },
+    });
+    new Counter({
+      name: 'keyward_key_filter_builds_total',
+      help: "Unknown-key filters built (one paged read of a workspace's key hashes each) or failed (its lookups go to the store meanwhile)",
+      labelNames: ['result'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const result of ['built', 'failed'] as const) this.inc({ result }, stats[result]);
+      },
+    });
+    new Gauge({
+      name: 'keyward_key_filter_bytes',
+      help: 'Memory held by the unknown-key filters of every workspace (about 1.9 MB per million keys)',
+      registers: [registry],
+      collect() {
+        this.set(bytes());
+      },
+    });
+  }
   const requests = new Histogram({
     name: 'keyward_http_request_duration_seconds',
     help: 'HTTP request latency by operation and status',

@@ -1,6 +1,7 @@
 import type { AnalyticsRecorder } from '../analytics/recorder.js';
 import type { InvalidationBus } from '../cache/bus.js';
 import type { AnalyticsQueryDeps } from './analytics.js';
+import type { KnownKeyHashes } from '../cache/known-key-hashes.js';
 import type { SwrCache } from '../cache/swr-cache.js';
 import type { Clock } from '../core/clock.js';
 import type { RatelimitFailureMode } from '../ratelimit/failure-mode.js';
@@ -38,6 +39,11 @@ export interface ServiceDeps {
   keyCache: SwrCache<KeyRecord>;
   /** Where verification lookups that reach the store are counted; absent: not counted. */
   keyLookups?: KeyLookupCounts;
+  /**
+   * Per-workspace filters of the key hashes that exist, which answer a flood of unknown keys without a store lookup each
+   * (src/cache/known-key-hashes.ts, docs/decisions/0021-unknown-key-flood.md); absent: every cache miss is looked up.
+   */
+  knownKeys?: Pick<KnownKeyHashes, 'mayHold' | 'confirmUnknown' | 'missed'>;
   /** ratelimit.limit's namespaces and overrides per (workspace, name or id), dropped by `ratelimitNamespace` and `workspace` invalidations. */
   ratelimitNamespaces: SwrCache<CachedNamespace>;
   /** Rate-limit counters: in memory on one node, in Redis across many. */

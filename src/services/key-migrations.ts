@@ -202,18 +202,16 @@ export class KeyMigrationService {
         );
       }
       // One row per key, in a few multi-row INSERTs: the same invalidations as published below, for nodes Redis misses.
-      if (migration.algorithm === 'sha256_base64') {
-        await tx.logChanges(
-          migrated.map((m) => ({ kind: 'key', workspaceId: ctx.workspaceId, hash: m.stored })),
-          now,
-        );
-      }
-      return { migrated, failed, algorithm: migration.algorithm };
+      await tx.logChanges(
+        migrated.map((m) => ({ kind: 'key', workspaceId: ctx.workspaceId, hash: m.stored })),
+        now,
+      );
+      return { migrated, failed };
     });
-    // Keys under Keyward's own scheme verify by that hash at once: drop any miss cached for it before the import.
-    if (result.algorithm === 'sha256_base64') {
-      await Promise.all(result.migrated.map((m) => this.deps.bus.publish({ kind: 'key', workspaceId: ctx.workspaceId, hash: m.stored })));
-    }
+    // Every node learns the stored hashes: keys under Keyward's own scheme verify by theirs at once (a miss cached for
+    // one is dropped), and the unknown-key filters hold them, the foreign-scheme ones included, which verifications
+    // naming a migrationId look up (docs/decisions/0021-unknown-key-flood.md).
+    await Promise.all(result.migrated.map((m) => this.deps.bus.publish({ kind: 'key', workspaceId: ctx.workspaceId, hash: m.stored })));
     return { migrated: result.migrated.map(({ hash, keyId }) => ({ hash, keyId })), failed: result.failed };
   }
 }

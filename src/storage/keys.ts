@@ -115,6 +115,11 @@ export interface KeyOps {
    */
   findKeyByHash(workspaceId: string, hash: string): Promise<KeyRecord | undefined>;
   listKeys(query: KeyListQuery): Promise<KeyRecord[]>;
+  /**
+   * The hashes of the workspace's keys that are not deleted, in hash order, the first `limit` after `after` (null: from
+   * the start): a page of what the unknown-key filter is built from (docs/decisions/0021-unknown-key-flood.md).
+   */
+  listKeyHashes(workspaceId: string, after: string | null, limit: number): Promise<string[]>;
   updateKey(keyId: string, patch: KeyPatch, now: number): Promise<void>;
   /** Replaces the key's limits by name: unlisted ones go, listed ones keep their ids. */
   replaceKeyRatelimits(workspaceId: string, keyId: string, limits: NewRatelimit[], now: number): Promise<void>;

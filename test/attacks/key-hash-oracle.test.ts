@@ -130,8 +130,10 @@ describe("keys.verifyKey and keys.whoami: another workspace's key is an unknown 
         }
       }
     });
-    // One lookup per probe (the second round is cached), none of which returned a row of A.
-    expect(records).toEqual([undefined, undefined, undefined]);
+    // At most one lookup per probe (the second round is cached; once B's unknown-key filter is built, none at all:
+    // docs/decisions/0021-unknown-key-flood.md), none of which returned a row of A.
+    expect(records.length).toBeLessThanOrEqual(probes.length);
+    for (const record of records) expect(record).toBeUndefined();
     expect((await t.call('keys.verifyKey', { key })).body.data).toMatchObject({ valid: true, keyId });
   });
 
@@ -158,7 +160,7 @@ describe("keys.verifyKey and keys.whoami: another workspace's key is an unknown 
       const res = await t.call('keys.verifyKey', { key: live.key, migrationId: bMigration }, { rootKey: b.prober });
       expect(res.body.data).toEqual({ valid: false, code: 'NOT_FOUND' });
     });
+    // Looked up in B only, or not at all once B's unknown-key filter answers (docs/decisions/0021-unknown-key-flood.md).
     for (const record of records) expect(record).toBeUndefined();
-    expect(records.length).toBeGreaterThan(0);
   });
 });

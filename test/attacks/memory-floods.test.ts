@@ -123,6 +123,9 @@ describe('random unknown keys flood keys.verifyKey: cached misses stay at their 
     timeout: 60_000,
   }, async () => {
     const { key, keyId } = await newKey(t, { apiId: await newApi(t) });
+    // A first few unknown keys build the workspace's unknown-key filter, whose change-log reads bring back this node's own
+    // logged creation of the key (docs/decisions/0021-unknown-key-flood.md), which drops a cached copy once: before it is cached.
+    await floodUnknownKeys(CACHE / 5, t.rootKey);
     expect((await verify({ key })).body.data.code).toBe('VALID');
 
     // Three times the whole key cache in unknown keys (fifteen times the misses' cap), then as many unknown root keys.
@@ -134,7 +137,10 @@ describe('random unknown keys flood keys.verifyKey: cached misses stay at their 
     await runSql(t.databaseUrl, 'UPDATE keys SET enabled = 0 WHERE id = ?', [keyId]);
     expect((await verify({ key })).body.data.code).toBe('VALID');
 
-    expect(await gauge('keyward_cache_entries{cache="key_miss"}')).toBe(MISSES);
+    // At most the cap: once the workspace's unknown-key filter is built (on the first miss), unknown keys it refuses
+    // are not cached at all (docs/decisions/0021-unknown-key-flood.md); only those looked up before it was, and its
+    // false positives, are.
+    expect(await gauge('keyward_cache_entries{cache="key_miss"}')).toBeLessThanOrEqual(MISSES);
     expect(await gauge('keyward_cache_entries{cache="root_key_miss"}')).toBe(MISSES);
     expect(await gauge('keyward_cache_entries{cache="key"}')).toBeLessThanOrEqual(CACHE);
     expect(await gauge('keyward_cache_entries{cache="root_key"}')).toBeLessThanOrEqual(CACHE);

@@ -7,6 +7,7 @@ import type { KeyLeakRecord, KeyPatch, KeyRecord } from '../../storage/store.js'
 
 /** Leaks keys.getKey lists, newest first. */
 const KEY_LEAKS_SHOWN = 20;
+import type { Invalidation } from '../../cache/bus.js';
 import { auditEntry } from '../audit.js';
 import type { RequestContext } from '../context.js';
 import type { ServiceDeps } from '../deps.js';
@@ -53,13 +54,13 @@ export class KeyService {
     // Encrypted before the transaction: a vault call (maybe over the network) must not hold the database's write lock.
     const sealed = input.recoverable ? await this.recoverable.sealNewKey(ctx, input, now) : undefined;
 
-    return this.deps.store.transaction(async (tx) => {
+    const created = await this.deps.store.transaction(async (tx) => {
       // Another workspace's API is "not found": the lookup is scoped to the caller's workspace.
       const api = await tx.findApi(ctx.workspaceId, input.apiId);
       if (!api) throw apiNotFound();
       // Turned off since sealNewKey looked: the setting wins.
       if (sealed && !api.storeEncryptedKeys) throw notStoringEncryptedKeys(api.id);
-      const created = await requireCreatable(tx, ctx, input.permissions ?? []);
+      const createdSlugs = await requireCreatable(tx, ctx, input.permissions ?? []);
       const key =
         sealed?.key ?? generateKey(input.byteLength ?? api.defaultByteLength ?? 16, input.prefix ?? api.defaultPrefix, api.keyFormat);
       const keyId = sealed?.keyId ?? newId('key', now);
@@ -95,14 +96,23 @@ export class KeyService {
       if (ratelimits.length > 0) await tx.replaceKeyRatelimits(ctx.workspaceId, keyId, ratelimits, now);
       await attachAccess(tx, ctx.workspaceId, keyId, input, now);
       await tx.appendAudit(
-        auditEntry(ctx, now, 'key.create', `Created ${sealed ? 'recoverable ' : ''}key ${keyId} in API ${api.id}${createdNote(created)}`, [
-          { type: 'key', id: keyId, ...(input.name ? { name: input.name } : {}) },
-          { type: 'api', id: api.id, name: api.name },
-          ...(identityId ? [{ type: 'identity', id: identityId, name: input.externalId! }] : []),
-        ]),
+        auditEntry(
+          ctx,
+          now,
+          'key.create',
+          `Created ${sealed ? 'recoverable ' : ''}key ${keyId} in API ${api.id}${createdNote(createdSlugs)}`,
+          [
+            { type: 'key', id: keyId, ...(input.name ? { name: input.name } : {}) },
+            { type: 'api', id: api.id, name: api.name },
+            ...(identityId ? [{ type: 'identity', id: identityId, name: input.externalId! }] : []),
+          ],
+        ),
       );
-      return { keyId, key: key.plaintext };
+      await tx.logChanges([newHash(ctx, key.hash)], now);
+      return { keyId, key: key.plaintext, hash: key.hash };
     });
+    await this.deps.bus.publish(newHash(ctx, created.hash));
+    return { keyId: created.keyId, key: created.key };
   }
 
   /**
@@ -230,7 +240,8 @@ export class KeyService {
   async reroll(ctx: RequestContext, keyId: string, expiration: number): Promise<{ keyId: string; key: string }> {
     // A recoverable key stays recoverable: its successor is encrypted first, outside the transaction.
     const sealed = await this.recoverable.sealReroll(ctx, keyId);
-    return this.changeKey(ctx, keyId, 'create_key', async (tx, old, now) => {
+    let successorHash = '';
+    const rerolled = await this.changeKey(ctx, keyId, 'create_key', async (tx, old, now) => {
       // findKey only returns keys of live APIs, so this finds it; the guard keeps the types honest.
       const api = await tx.findApi(ctx.workspaceId, old.apiId);
       if (!api) throw keyNotFound(keyId);
@@ -287,8 +298,12 @@ export class KeyService {
           [{ type: 'key', id: newKeyId, ...(old.name ? { name: old.name } : {}) }, ...keyResources(old)],
         ),
       );
+      await tx.logChanges([newHash(ctx, key.hash)], now);
+      successorHash = key.hash;
       return { keyId: newKeyId, key: key.plaintext };
     });
+    await this.deps.bus.publish(newHash(ctx, successorHash));
+    return rerolled;
   }
 
   /**
@@ -330,4 +345,12 @@ export class KeyService {
   async refillCredits(): Promise<number> {
     return this.deps.store.refillCredits(this.deps.clock.now());
   }
+}
+
+/**
+ * The change a new key's hash announces (createKey, rerollKey): every node's unknown-key filter learns it
+ * (docs/decisions/0021-unknown-key-flood.md), and a miss cached for it, if any, goes.
+ */
+function newHash(ctx: RequestContext, hash: string): Invalidation {
+  return { kind: 'key', workspaceId: ctx.workspaceId, hash };
 }

@@ -38,7 +38,7 @@ export class MigratedKeys {
   private readonly migrations = new Map<string, CachedMigration>();
   private readonly clock: Clock;
 
-  constructor(private readonly deps: Pick<ServiceDeps, 'store' | 'clock' | 'bus' | 'logger'>) {
+  constructor(private readonly deps: Pick<ServiceDeps, 'store' | 'clock' | 'bus' | 'logger' | 'knownKeys'>) {
     this.clock = deps.clock;
   }
 
@@ -53,9 +53,16 @@ export class MigratedKeys {
     if (algorithm === undefined || algorithm === 'sha256_base64') return false;
     const legacy = legacyHash(algorithm, plaintext);
     if (legacy === undefined) return false;
+    // Imported keys are stored under their foreign hash: the workspace's filter of stored hashes answers a flood of
+    // unknown keys naming a real migration as it does without one (docs/decisions/0021-unknown-key-flood.md).
+    const known = this.deps.knownKeys;
+    if (known !== undefined && !known.mayHold(ctx.workspaceId, legacy) && (await known.confirmUnknown(ctx.workspaceId, legacy))) {
+      return false;
+    }
     const { store } = this.deps;
     // Scoped to the caller's workspace and to this migration: another workspace's imported key is not there.
     const pending = await store.findPendingMigratedKey(ctx.workspaceId, migrationId, legacy);
+    if (pending === undefined) known?.missed(ctx.workspaceId);
     const hash = hashKey(plaintext);
     if (!pending || !safeEqual(pending.hash, legacy)) {
       // A concurrent verification may have moved the key since this one's lookup missed (and cached the miss):

@@ -115,8 +115,14 @@ export class VerifyService {
     const { workspaceId } = ctx;
     // Cached and looked up per (workspace, hash): another workspace's key is never read, so it is a miss like any
     // unknown key, in answer and in time. Misses are cached too, so guessing random keys costs the database
-    // nothing after the first try.
-    const key = await keyCache.get(keyCacheKey(workspaceId, hash), () => this.lookUp(workspaceId, hash));
+    // nothing after the first try. Random keys that never repeat are stopped before the cache by the workspace's
+    // filter of the hashes it holds, once that is built: its "no", confirmed by a read of the change log that started
+    // after this request, answers as a miss without a lookup or a cached entry (docs/decisions/0021-unknown-key-flood.md).
+    const known = this.deps.knownKeys;
+    const key =
+      known !== undefined && !known.mayHold(workspaceId, hash) && (await known.confirmUnknown(workspaceId, hash))
+        ? undefined
+        : await keyCache.get(keyCacheKey(workspaceId, hash), () => this.lookUp(workspaceId, hash));
     // With a migrationId a miss may still be an imported key, found by its original hash (docs/unkey-compatibility.md, "Verification against a migration").
     // An empty migrationId means none, as upstream.
     if (!key) return input.migrationId ? this.verifyMigrated(ctx, input, input.migrationId, event) : NOT_FOUND;
@@ -226,6 +232,8 @@ export class VerifyService {
   private async lookUp(workspaceId: string, hash: string): Promise<KeyRecord | undefined> {
     const found = await this.deps.store.findKeyByHash(workspaceId, hash);
     this.deps.keyLookups?.keyLookup(found === undefined ? 'not_found' : 'found');
+    // A miss is what makes the workspace's filter worth building (it is built once, in the background).
+    if (found === undefined) this.deps.knownKeys?.missed(workspaceId);
     return found;
   }
 

@@ -88,6 +88,19 @@ export function keySql(db: Executor, dialect: SqlDialect): KeyOps {
 
     listKeys: (q: KeyListQuery): Promise<KeyRecord[]> => listKeyPage(db, dialect, q),
 
+    async listKeyHashes(workspaceId: string, after: string | null, limit: number): Promise<string[]> {
+      // A range of the keys_workspace_hash index from the last hash of the previous page: each page costs its own rows.
+      let query = db
+        .selectFrom('keys')
+        .select('hash')
+        .where('workspace_id', '=', workspaceId)
+        .where('deleted_at', 'is', null)
+        .orderBy('hash')
+        .limit(limit);
+      if (after !== null) query = query.where('hash', '>', after);
+      return (await query.execute()).map((row) => row.hash);
+    },
+
     async updateKey(keyId: string, patch: KeyPatch, now: number): Promise<void> {
       const values: Partial<Tables['keys']> = { updated_at: now };
       if (patch.name !== undefined) values.name = patch.name;

@@ -95,6 +95,27 @@ export function keyCases(suite: StoreSuite): void {
       expect(await store.findKeyByHash(mine.workspaceId, shared.hash)).toMatchObject({ id: myKey.id });
     });
 
+    it("listKeyHashes pages through a workspace's live keys' hashes in order, its own workspace only", async () => {
+      const { workspaceId, apiId } = await fixture();
+      const rows = [];
+      for (let i = 0; i < 7; i++) rows.push(await newKey(workspaceId, apiId));
+      await store.softDeleteKey(rows[0]!.id, NOW);
+      const other = await fixture();
+      await newKey(other.workspaceId, other.apiId);
+      const live = rows.slice(1).map((row) => row.hash);
+      const pages: string[][] = [];
+      for (let after: string | null = null; ; ) {
+        const page = await store.listKeyHashes(workspaceId, after, 4);
+        pages.push(page);
+        if (page.length < 4) break;
+        after = page[page.length - 1]!;
+      }
+      expect(pages.map((page) => page.length)).toEqual([4, 2]);
+      // In the store's own order (what the next page starts after), each live hash once, the deleted one not.
+      expect(pages.flat().sort()).toEqual([...live].sort());
+      expect(new Set(pages.flat()).size).toBe(live.length);
+    });
+
     it('lists the keys of one API in id order, page by page, optionally for one identity', async () => {
       const { workspaceId, apiId } = await fixture();
       const otherApi = await newApi(workspaceId);
