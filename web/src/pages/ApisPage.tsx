@@ -5,12 +5,13 @@ import { ErrorMessage } from '../components/ErrorMessage';
 import { Field } from '../components/Field';
 import { Link } from '../components/Link';
 import { PageHeading } from '../components/PageHeading';
-import { ScrollTable } from '../components/ScrollTable';
+import { RowButton } from '../components/RowButton';
 import { apiSettingsPathOf, keysPathOf } from '../router';
 import { useSession } from '../session';
 import { useConfirmedAction } from './confirmed-action';
-import { useCreateForm } from './create-form';
-import { ListingStates, LoadMore, usePagedList } from './paged-list';
+import { useFormSubmit } from './form-submit';
+import { ListingTable } from './listing-table';
+import { usePagedList } from './paged-list';
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -23,7 +24,7 @@ export function ApisPage() {
   const [name, setName] = useState('');
   const deletion = useConfirmedAction((api: Api) => apis.delete(api.id), load);
 
-  const creation = useCreateForm(async () => {
+  const creation = useFormSubmit(async () => {
     const { apiId } = await apis.create(name.trim());
     setName('');
     await load();
@@ -66,59 +67,37 @@ export function ApisPage() {
         <p className="hint">
           Open an API to see and manage its keys; its settings hold delete protection, key storage, an IP whitelist and key defaults.
         </p>
-        <ListingStates
+        <ListingTable
           list={list}
           loadingLabel="Loading APIs…"
           empty={<>No APIs yet.{readOnly ? '' : ' Create one above to start issuing keys.'}</>}
-        >
-          {(items) => (
-            <ScrollTable label="APIs table">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Id</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((api) => (
-                    <tr key={api.id}>
-                      <td>
-                        <Link href={keysPathOf(api.id)}>{api.name}</Link>
-                      </td>
-                      <td>
-                        <code>{api.id}</code>
-                      </td>
-                      <td>{when.format(api.createdAt)}</td>
-                      <td>
-                        <span className="row-actions">
-                          <Link href={apiSettingsPathOf(api.id)} aria-label={`Settings of API ${api.name}`}>
-                            Settings
-                          </Link>
-                          {!readOnly && (
-                            <button
-                              type="button"
-                              className="danger small"
-                              aria-label={`Delete API ${api.name}`}
-                              onClick={() => deletion.ask(api)}
-                            >
-                              Delete
-                            </button>
-                          )}
-                        </span>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </ScrollTable>
+          label="APIs table"
+          headers={['Name', 'Id', 'Created']}
+          rowKey={(api) => api.id}
+          cells={(api) => (
+            <>
+              <td>
+                <Link href={keysPathOf(api.id)}>{api.name}</Link>
+              </td>
+              <td>
+                <code>{api.id}</code>
+              </td>
+              <td>{when.format(api.createdAt)}</td>
+            </>
           )}
-        </ListingStates>
-        <LoadMore list={list} />
+          actions={(api) => (
+            <>
+              <Link href={apiSettingsPathOf(api.id)} aria-label={`Settings of API ${api.name}`}>
+                Settings
+              </Link>
+              {!readOnly && (
+                <RowButton danger label={`Delete API ${api.name}`} onClick={() => deletion.ask(api)}>
+                  Delete
+                </RowButton>
+              )}
+            </>
+          )}
+        />
       </section>
 
       {deletion.target && (

@@ -1,9 +1,13 @@
-import { type FormEvent, useId, useState } from 'react';
-import { type IssuedKey, keys, type NewKey } from '../api/keys';
-import { ErrorMessage } from '../components/ErrorMessage';
+import { useId, useState } from 'react';
+import { type IssuedKey, keys, type NewKey, type Refill } from '../api/keys';
+import { ExpiresField } from '../components/ExpiresField';
 import { Field } from '../components/Field';
+import { FormFooter } from '../components/FormFooter';
 import { wholeNumber } from './form-numbers';
+import { useFormSubmit } from './form-submit';
+import { MetaField } from './identities/MetaField';
 import { parseJsonObject } from './json-object';
+import { RefillFields, type RefillState } from './keys/RefillFields';
 
 /**
  * The form's fields as typed, turned into keys.createKey's body; a message instead when something cannot be sent as it
@@ -50,16 +54,12 @@ export function buildNewKey(apiId: string, form: FormState): NewKey | string {
   return body;
 }
 
-export interface FormState {
+export interface FormState extends RefillState<Refill['interval']> {
   name: string;
   prefix: string;
   externalId: string;
   expires: string;
   remaining: string;
-  refillAmount: string;
-  refillInterval: 'daily' | 'monthly';
-  /** Monthly refills only: the day of the month (the server takes the last day in shorter months). */
-  refillDay: string;
   limitName: string;
   limit: string;
   limitSeconds: string;
@@ -86,33 +86,21 @@ const EMPTY: FormState = {
 /** keys.createKey's form; the created key goes to onCreated (which shows it once) and the form empties. */
 export function CreateKeyForm({ apiId, onCreated }: { apiId: string; onCreated(issued: IssuedKey): void }) {
   const [form, setForm] = useState<FormState>(EMPTY);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
   const ids = useId();
   const set = <K extends keyof FormState>(field: K, value: FormState[K]) => setForm((current) => ({ ...current, [field]: value }));
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setError(undefined);
+  // No sentence of its own: the new key's dialog says it all.
+  const submit = useFormSubmit(async () => {
     const body = buildNewKey(apiId, form);
-    if (typeof body === 'string') {
-      setError(new Error(body));
-      return;
-    }
-    setBusy(true);
-    try {
-      const issued = await keys.create(body);
-      setForm(EMPTY);
-      onCreated(issued);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
+    if (typeof body === 'string') throw new Error(body);
+    const issued = await keys.create(body);
+    setForm(EMPTY);
+    onCreated(issued);
+    return undefined;
+  });
 
   return (
-    <form onSubmit={submit} noValidate={false}>
+    <form onSubmit={submit.onSubmit} noValidate={false}>
       <div className="field-row">
         <Field label="Key name" maxLength={255} value={form.name} onChange={(e) => set('name', e.target.value)} />
         <Field
@@ -130,13 +118,7 @@ export function CreateKeyForm({ apiId, onCreated }: { apiId: string; onCreated(i
           value={form.externalId}
           onChange={(e) => set('externalId', e.target.value)}
         />
-        <Field
-          label="Expires"
-          type="datetime-local"
-          hint="Your local time; empty: never."
-          value={form.expires}
-          onChange={(e) => set('expires', e.target.value)}
-        />
+        <ExpiresField value={form.expires} onChange={(expires) => set('expires', expires)} />
       </div>
       <fieldset>
         <legend>Credits</legend>
@@ -148,33 +130,12 @@ export function CreateKeyForm({ apiId, onCreated }: { apiId: string; onCreated(i
             value={form.remaining}
             onChange={(e) => set('remaining', e.target.value)}
           />
-          <Field
-            label="Refill amount"
-            inputMode="numeric"
-            hint="Empty: no refill."
-            value={form.refillAmount}
-            onChange={(e) => set('refillAmount', e.target.value)}
+          <RefillFields
+            value={form}
+            onChange={(change) => setForm((current) => ({ ...current, ...change }))}
+            intervals={['daily', 'monthly']}
+            amountHint="Empty: no refill."
           />
-          <div className="field">
-            <label htmlFor={`${ids}-interval`}>Refill every</label>
-            <select
-              id={`${ids}-interval`}
-              value={form.refillInterval}
-              onChange={(e) => set('refillInterval', e.target.value as FormState['refillInterval'])}
-            >
-              <option value="daily">Day</option>
-              <option value="monthly">Month</option>
-            </select>
-          </div>
-          {form.refillInterval === 'monthly' && (
-            <Field
-              label="Refill day"
-              inputMode="numeric"
-              hint="1 to 31; the last day in shorter months."
-              value={form.refillDay}
-              onChange={(e) => set('refillDay', e.target.value)}
-            />
-          )}
         </div>
       </fieldset>
       <fieldset>
@@ -185,27 +146,12 @@ export function CreateKeyForm({ apiId, onCreated }: { apiId: string; onCreated(i
           <Field label="Per seconds" inputMode="numeric" value={form.limitSeconds} onChange={(e) => set('limitSeconds', e.target.value)} />
         </div>
       </fieldset>
-      <div className="field">
-        <label htmlFor={`${ids}-meta`}>Meta (JSON object)</label>
-        <textarea
-          id={`${ids}-meta`}
-          aria-describedby={`${ids}-meta-hint`}
-          value={form.meta}
-          onChange={(e) => set('meta', e.target.value)}
-          spellCheck={false}
-        />
-        <p className="hint" id={`${ids}-meta-hint`}>
-          Returned on every verification; checked before sending.
-        </p>
-      </div>
+      <MetaField value={form.meta} onChange={(meta) => set('meta', meta)} hint="Returned on every verification; checked before sending." />
       <div className="check">
         <input id={`${ids}-enabled`} type="checkbox" checked={form.enabled} onChange={(e) => set('enabled', e.target.checked)} />
         <label htmlFor={`${ids}-enabled`}>Enabled</label>
       </div>
-      <ErrorMessage error={error} />
-      <button type="submit" disabled={busy}>
-        {busy ? 'Creating…' : 'Create key'}
-      </button>
+      <FormFooter error={submit.error} busy={submit.busy} submitLabel="Create key" />
     </form>
   );
 }

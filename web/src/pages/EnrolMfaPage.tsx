@@ -3,6 +3,7 @@ import { dashboard, type MfaEnrolment } from '../api/dashboard';
 import { AuthLayout } from '../components/AuthLayout';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { Field } from '../components/Field';
+import { FormFooter } from '../components/FormFooter';
 import { Loading } from '../components/Loading';
 import { navigate, pathOf } from '../router';
 import { useSession } from '../session';
@@ -108,10 +109,7 @@ export function EnrolMfaPage() {
                 value={code}
                 onChange={(e) => setCode(e.target.value)}
               />
-              <ErrorMessage error={error} />
-              <button type="submit" disabled={busy}>
-                {busy ? 'Checking…' : 'Confirm'}
-              </button>
+              <FormFooter error={error} busy={busy} submitLabel="Confirm" busyLabel="Checking…" />
             </form>
           </li>
         </ol>

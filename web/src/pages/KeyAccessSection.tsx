@@ -1,8 +1,9 @@
 import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
-import { everything, keyAccess, listPermissions, listRoles, type Permission, type Role } from '../api/permissions';
 import { type Key, keys } from '../api/keys';
+import { everything, keyAccess, listPermissions, listRoles, type Permission, type Role } from '../api/permissions';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { Field } from '../components/Field';
+import { LoadFailed } from '../components/LoadFailed';
 import { Loading } from '../components/Loading';
 
 type Loaded =
@@ -55,10 +56,7 @@ export function KeyAccessSection({ keyId, readOnly }: { keyId: string; readOnly:
     return (
       <section aria-labelledby="key-access">
         <h2 id="key-access">Permissions and roles</h2>
-        <ErrorMessage error={loaded.error} />
-        <button type="button" className="secondary" onClick={() => void load()}>
-          Try again
-        </button>
+        <LoadFailed error={loaded.error} onRetry={load} />
       </section>
     );
 

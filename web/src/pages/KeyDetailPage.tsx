@@ -5,12 +5,14 @@ import { ErrorMessage } from '../components/ErrorMessage';
 import { Field } from '../components/Field';
 import { IssuedKeyDialog } from '../components/IssuedKeyDialog';
 import { Link } from '../components/Link';
+import { LoadFailed } from '../components/LoadFailed';
 import { Loading } from '../components/Loading';
 import { PageHeading } from '../components/PageHeading';
 import { keyPathOf, keysPathOf, navigate } from '../router';
 import { useSession } from '../session';
 import { useConfirmedAction } from './confirmed-action';
-import { durationText } from './form-numbers';
+import { MetaSection } from './identities/MetaSection';
+import { RatelimitsSection } from './identities/RatelimitsSection';
 import { KeyAccessSection } from './KeyAccessSection';
 import { KeyEditForm } from './keys/KeyEditForm';
 import { KeyLeaks } from './keys/KeyLeaks';
@@ -92,10 +94,7 @@ export function KeyDetailPage({ apiId, keyId }: { apiId: string; keyId: string }
           <Link href={keysPathOf(apiId)}>← Keys</Link>
         </p>
         <PageHeading>Key</PageHeading>
-        <ErrorMessage error={loaded.error} />
-        <button type="button" className="secondary" onClick={() => void load()}>
-          Try again
-        </button>
+        <LoadFailed error={loaded.error} onRetry={load} />
       </>
     );
   const { key } = loaded;
@@ -175,28 +174,11 @@ export function KeyDetailPage({ apiId, keyId }: { apiId: string; keyId: string }
 
       <KeyUsage keyId={key.keyId} />
 
-      <section aria-labelledby="key-limits">
-        <h2 id="key-limits">Rate limits</h2>
-        {key.ratelimits?.length ? (
-          <ul>
-            {key.ratelimits.map((limit) => (
-              <li key={limit.id}>
-                <code>{limit.name}</code>: {limit.limit.toLocaleString()} per {durationText(limit.duration)}
-                {limit.autoApply ? ' (applied on every verification)' : ''}
-              </li>
-            ))}
-          </ul>
-        ) : (
-          <p className="empty">None.</p>
-        )}
-      </section>
+      <RatelimitsSection headingId="key-limits" limits={key.ratelimits ?? []} />
 
       <KeyAccessSection keyId={key.keyId} readOnly={readOnly} />
 
-      <section aria-labelledby="key-meta">
-        <h2 id="key-meta">Meta</h2>
-        {key.meta && Object.keys(key.meta).length > 0 ? <pre>{JSON.stringify(key.meta, null, 2)}</pre> : <p className="empty">None.</p>}
-      </section>
+      <MetaSection headingId="key-meta" meta={key.meta} />
 
       {!readOnly && <KeyEditForm keyData={key} onSaved={load} />}
       {!readOnly && <RevealKey keyData={key} apiId={apiId} />}

@@ -1,9 +1,9 @@
 import { useCallback, useId, useState } from 'react';
 import { type IssuedKey, type Key, listKeys } from '../api/keys';
+import { DataTable } from '../components/DataTable';
 import { IssuedKeyDialog } from '../components/IssuedKeyDialog';
 import { Link } from '../components/Link';
 import { PageHeading } from '../components/PageHeading';
-import { ScrollTable } from '../components/ScrollTable';
 import { keyPathOf, pathOf } from '../router';
 import { useSession } from '../session';
 import { ApiNavigation } from './apis/ApiNavigation';
@@ -87,36 +87,26 @@ export function KeysPage({ apiId }: { apiId: string }) {
                 </p>
               );
             return (
-              <ScrollTable label="Keys table">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Name</th>
-                      <th scope="col">Start</th>
-                      <th scope="col">Identity</th>
-                      <th scope="col">Credits</th>
-                      <th scope="col">Enabled</th>
-                      <th scope="col">Created</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {shown.map((key) => (
-                      <tr key={key.keyId}>
-                        <td>
-                          <Link href={keyPathOf(apiId, key.keyId)}>{key.name ?? key.keyId}</Link>
-                        </td>
-                        <td>
-                          <code>{key.start}…</code>
-                        </td>
-                        <td>{key.identity?.externalId ?? '—'}</td>
-                        <td>{creditsText(key)}</td>
-                        <td>{key.enabled ? 'Yes' : 'No'}</td>
-                        <td>{when.format(key.createdAt)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </ScrollTable>
+              <DataTable
+                label="Keys table"
+                headers={['Name', 'Start', 'Identity', 'Credits', 'Enabled', 'Created']}
+                items={shown}
+                rowKey={(key) => key.keyId}
+                cells={(key) => (
+                  <>
+                    <td>
+                      <Link href={keyPathOf(apiId, key.keyId)}>{key.name ?? key.keyId}</Link>
+                    </td>
+                    <td>
+                      <code>{key.start}…</code>
+                    </td>
+                    <td>{key.identity?.externalId ?? '—'}</td>
+                    <td>{creditsText(key)}</td>
+                    <td>{key.enabled ? 'Yes' : 'No'}</td>
+                    <td>{when.format(key.createdAt)}</td>
+                  </>
+                )}
+              />
             );
           }}
         </ListingStates>

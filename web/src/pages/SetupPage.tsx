@@ -1,8 +1,8 @@
 import { type FormEvent, useState } from 'react';
 import { dashboard, PASSWORD_MAX, PASSWORD_MIN } from '../api/dashboard';
 import { AuthLayout } from '../components/AuthLayout';
-import { ErrorMessage } from '../components/ErrorMessage';
 import { Field } from '../components/Field';
+import { FormFooter } from '../components/FormFooter';
 import { navigate, pathOf } from '../router';
 import { useSession } from '../session';
 import { passwordProblem } from './password';
@@ -81,10 +81,7 @@ export function SetupPage() {
           value={confirm}
           onChange={(e) => setConfirm(e.target.value)}
         />
-        <ErrorMessage error={error} />
-        <button type="submit" disabled={busy}>
-          {busy ? 'Creating…' : 'Create account'}
-        </button>
+        <FormFooter error={error} busy={busy} submitLabel="Create account" />
       </form>
     </AuthLayout>
   );

@@ -2,8 +2,8 @@ import { type FormEvent, useState } from 'react';
 import { ApiError } from '../api/client';
 import { dashboard } from '../api/dashboard';
 import { AuthLayout } from '../components/AuthLayout';
-import { ErrorMessage } from '../components/ErrorMessage';
 import { Field } from '../components/Field';
+import { FormFooter } from '../components/FormFooter';
 import { navigate, pathOf } from '../router';
 import { useSession } from '../session';
 
@@ -57,10 +57,7 @@ export function SignInPage({ notice, setupRequired = false }: { notice?: string;
           value={password}
           onChange={(e) => setPassword(e.target.value)}
         />
-        <ErrorMessage error={error} />
-        <button type="submit" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
+        <FormFooter error={error} busy={busy} submitLabel="Sign in" busyLabel="Signing in…" />
       </form>
     </AuthLayout>
   );

@@ -1,8 +1,8 @@
 import { type FormEvent, useState } from 'react';
 import { dashboard } from '../api/dashboard';
 import { AuthLayout } from '../components/AuthLayout';
-import { ErrorMessage } from '../components/ErrorMessage';
 import { Field } from '../components/Field';
+import { FormFooter } from '../components/FormFooter';
 import { navigate, pathOf } from '../router';
 import { useSession } from '../session';
 
@@ -56,10 +56,7 @@ export function VerifyMfaPage() {
             onChange={(e) => setValue(e.target.value)}
           />
         )}
-        <ErrorMessage error={error} />
-        <button type="submit" disabled={busy}>
-          {busy ? 'Checking…' : 'Verify'}
-        </button>
+        <FormFooter error={error} busy={busy} submitLabel="Verify" busyLabel="Checking…" />
       </form>
       <p>
         <button

@@ -1,6 +1,7 @@
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import type { ListPage } from '../api/client';
 import { ErrorMessage } from '../components/ErrorMessage';
+import { LoadFailed } from '../components/LoadFailed';
 import { Loading } from '../components/Loading';
 
 export type Listing<T> = { kind: 'loading' } | { kind: 'failed'; error: unknown } | ({ kind: 'loaded' } & ListPage<T>);
@@ -50,8 +51,10 @@ export function usePagedList<T>(fetchPage: (cursor?: string) => Promise<ListPage
   return { listing, reload, loadMore, loadingMore, moreError };
 }
 
+export type PagedList<T> = ReturnType<typeof usePagedList<T>>;
+
 /** The "Load more" button while there is a next page, and why the last attempt failed. */
-export function LoadMore<T>({ list }: { list: ReturnType<typeof usePagedList<T>> }) {
+export function LoadMore<T>({ list }: { list: PagedList<T> }) {
   if (list.listing.kind !== 'loaded' || !list.listing.cursor) return null;
   return (
     <>
@@ -75,7 +78,7 @@ export function ListingStates<T>({
   announceEmpty = false,
   children,
 }: {
-  list: ReturnType<typeof usePagedList<T>>;
+  list: PagedList<T>;
   loadingLabel: string;
   empty: ReactNode;
   announceEmpty?: boolean;
@@ -83,15 +86,7 @@ export function ListingStates<T>({
 }) {
   const { listing } = list;
   if (listing.kind === 'loading') return <Loading label={loadingLabel} block />;
-  if (listing.kind === 'failed')
-    return (
-      <>
-        <ErrorMessage error={listing.error} />
-        <button type="button" className="secondary" onClick={() => void list.reload()}>
-          Try again
-        </button>
-      </>
-    );
+  if (listing.kind === 'failed') return <LoadFailed error={listing.error} onRetry={list.reload} />;
   if (listing.items.length === 0)
     return (
       <p className="empty" role={announceEmpty ? 'status' : undefined}>

@@ -1,5 +1,6 @@
 import { type FormEvent, useId, useState } from 'react';
 import type { Api } from '../../api/apis';
+import { FilterActions } from '../../components/FilterActions';
 import { RANGES, type RangeId } from './ranges';
 import type { Loaded } from './use-loaded';
 
@@ -91,19 +92,12 @@ export function AnalyticsFilters({
       <p className="hint" id={`${ids}-chart-only`}>
         The key and identity filters narrow the chart; the top lists follow the API and tag filters.
       </p>
-      <div className="actions">
-        <button type="submit">Apply filters</button>
-        <button
-          type="button"
-          className="secondary"
-          onClick={() => {
-            setDraft({ ...NO_FILTER, range: draft.range });
-            onApply({ ...NO_FILTER, range: draft.range });
-          }}
-        >
-          Clear filters
-        </button>
-      </div>
+      <FilterActions
+        onClear={() => {
+          setDraft({ ...NO_FILTER, range: draft.range });
+          onApply({ ...NO_FILTER, range: draft.range });
+        }}
+      />
     </form>
   );
 }

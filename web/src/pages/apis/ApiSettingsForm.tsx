@@ -1,7 +1,8 @@
-import { type FormEvent, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import { type ApiSettings, apiSettings } from '../../api/api-settings';
-import { ErrorMessage } from '../../components/ErrorMessage';
 import { Field } from '../../components/Field';
+import { FormFooter } from '../../components/FormFooter';
+import { useFormSubmit } from '../form-submit';
 import { formOf, type SettingsForm, settingsChange } from './settings-change';
 
 /**
@@ -11,33 +12,20 @@ import { formOf, type SettingsForm, settingsChange } from './settings-change';
 export function ApiSettingsForm({ settings, onSaved }: { settings: ApiSettings; onSaved(saved: ApiSettings): void }) {
   const ids = useId();
   const [form, setForm] = useState<SettingsForm>(() => formOf(settings));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const [status, setStatus] = useState<string>();
   const set = <K extends keyof SettingsForm>(field: K, value: SettingsForm[K]) => setForm((before) => ({ ...before, [field]: value }));
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setError(undefined);
-    setStatus(undefined);
+  const submit = useFormSubmit(async () => {
     const change = settingsChange(settings, form);
-    if (typeof change === 'string') return setError(new Error(change));
-    if (Object.keys(change).length === 0) return setStatus('Nothing changed.');
-    setBusy(true);
-    try {
-      const saved = await apiSettings.update(settings.apiId, change);
-      setForm(formOf(saved));
-      onSaved(saved);
-      setStatus('Settings saved.');
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
+    if (typeof change === 'string') throw new Error(change);
+    if (Object.keys(change).length === 0) return 'Nothing changed.';
+    const saved = await apiSettings.update(settings.apiId, change);
+    setForm(formOf(saved));
+    onSaved(saved);
+    return 'Settings saved.';
+  });
 
   return (
-    <form onSubmit={submit}>
+    <form onSubmit={submit.onSubmit}>
       <div className="check">
         <input
           id={`${ids}-protection`}
@@ -135,15 +123,7 @@ export function ApiSettingsForm({ settings, onSaved }: { settings: ApiSettings; 
         </p>
       </div>
 
-      <ErrorMessage error={error} />
-      {status && (
-        <p className="success" role="status">
-          {status}
-        </p>
-      )}
-      <button type="submit" disabled={busy}>
-        {busy ? 'Saving…' : 'Save settings'}
-      </button>
+      <FormFooter error={submit.error} done={submit.done} busy={submit.busy} submitLabel="Save settings" busyLabel="Saving…" />
     </form>
   );
 }

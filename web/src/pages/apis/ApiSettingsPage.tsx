@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { type ApiSettings, apiSettings } from '../../api/api-settings';
-import { ErrorMessage } from '../../components/ErrorMessage';
 import { Link } from '../../components/Link';
+import { LoadFailed } from '../../components/LoadFailed';
 import { Loading } from '../../components/Loading';
 import { PageHeading } from '../../components/PageHeading';
 import { pathOf } from '../../router';
@@ -41,14 +41,7 @@ export function ApiSettingsPage({ apiId }: { apiId: string }) {
         Settings of API <code>{apiId}</code>: how its keys are stored, created and verified, and whether it may be deleted.
       </p>
       {state.kind === 'loading' && <Loading label="Loading settings…" block />}
-      {state.kind === 'failed' && (
-        <>
-          <ErrorMessage error={state.error} />
-          <button type="button" className="secondary" onClick={() => void load()}>
-            Try again
-          </button>
-        </>
-      )}
+      {state.kind === 'failed' && <LoadFailed error={state.error} onRetry={load} />}
       {state.kind === 'loaded' &&
         (readOnly ? (
           <ApiSettingsValues settings={state.settings} />

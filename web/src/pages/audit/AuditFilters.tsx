@@ -1,5 +1,6 @@
 import { type FormEvent, useId, useState } from 'react';
 import type { AuditFilter } from '../../api/audit';
+import { FilterActions } from '../../components/FilterActions';
 import { KNOWN_EVENTS } from './events';
 
 /** The form's fields as typed: text, and times as the datetime-local inputs hold them (local time, no zone). */
@@ -95,19 +96,12 @@ export function AuditFilters({ onApply }: { onApply(filter: AuditFilter): void }
       <p className="hint" id={`${id}-time-hint`}>
         In your local time, to the second; both ends are included.
       </p>
-      <div className="actions">
-        <button type="submit">Apply filters</button>
-        <button
-          type="button"
-          className="secondary"
-          onClick={() => {
-            setDraft(EMPTY);
-            onApply({});
-          }}
-        >
-          Clear filters
-        </button>
-      </div>
+      <FilterActions
+        onClear={() => {
+          setDraft(EMPTY);
+          onApply({});
+        }}
+      />
     </form>
   );
 }

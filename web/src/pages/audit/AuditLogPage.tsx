@@ -1,9 +1,9 @@
-import { ScrollTable } from '../../components/ScrollTable';
 import { useCallback, useState } from 'react';
 import { type AuditFilter, type AuditRecord, listAuditRecords } from '../../api/audit';
 import { PageHeading } from '../../components/PageHeading';
 import { useSession } from '../../session';
-import { ListingStates, LoadMore, usePagedList } from '../paged-list';
+import { ListingTable } from '../listing-table';
+import { usePagedList } from '../paged-list';
 import { AuditExport } from './AuditExport';
 import { AuditFilters } from './AuditFilters';
 import { AuditRecordDialog } from './AuditRecordDialog';
@@ -39,48 +39,32 @@ export function AuditLogPage() {
 
       <section aria-labelledby="audit-records">
         <h2 id="audit-records">Records</h2>
-        <ListingStates
+        <ListingTable
           list={list}
           loadingLabel="Loading audit records…"
           empty={filtered ? 'No record matches these filters.' : 'No audit records yet.'}
           announceEmpty
-        >
-          {(items) => (
-            <ScrollTable label="Audit records table" className="audit-table">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Time</th>
-                    <th scope="col">Event</th>
-                    <th scope="col">Actor</th>
-                    <th scope="col">Description</th>
-                    <th scope="col">
-                      <span className="visually-hidden">Details</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((record) => (
-                    <tr key={record.id}>
-                      <td className="nowrap">{when.format(record.time)}</td>
-                      <td>
-                        <code>{record.event}</code>
-                      </td>
-                      <td>{actorText(record)}</td>
-                      <td>{record.description}</td>
-                      <td>
-                        <button type="button" className="small secondary" onClick={() => setShown(record)}>
-                          Details<span className="visually-hidden"> of record {record.id}</span>
-                        </button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </ScrollTable>
+          label="Audit records table"
+          className="audit-table"
+          headers={['Time', 'Event', 'Actor', 'Description']}
+          rowKey={(record) => record.id}
+          cells={(record) => (
+            <>
+              <td className="nowrap">{when.format(record.time)}</td>
+              <td>
+                <code>{record.event}</code>
+              </td>
+              <td>{actorText(record)}</td>
+              <td>{record.description}</td>
+            </>
           )}
-        </ListingStates>
-        <LoadMore list={list} />
+          actionsHeader="Details"
+          actions={(record) => (
+            <button type="button" className="small secondary" onClick={() => setShown(record)}>
+              Details<span className="visually-hidden"> of record {record.id}</span>
+            </button>
+          )}
+        />
       </section>
 
       {workspace && <AuditExport filter={filter} workspaceId={workspace.id} />}

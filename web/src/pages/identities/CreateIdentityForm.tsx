@@ -1,7 +1,8 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { identities } from '../../api/identities';
-import { ErrorMessage } from '../../components/ErrorMessage';
 import { Field } from '../../components/Field';
+import { FormFooter } from '../../components/FormFooter';
+import { useFormSubmit } from '../form-submit';
 import { parseJsonObject } from '../json-object';
 import { MetaField } from './MetaField';
 import { type LimitRow, parseLimitRows, RatelimitRows } from './RatelimitRows';
@@ -11,40 +12,26 @@ export function CreateIdentityForm({ onCreated }: { onCreated(): void }) {
   const [externalId, setExternalId] = useState('');
   const [meta, setMeta] = useState('');
   const [rows, setRows] = useState<LimitRow[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const [created, setCreated] = useState<string>();
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setError(undefined);
-    setCreated(undefined);
+  const form = useFormSubmit(async () => {
     const body: Parameters<typeof identities.create>[0] = { externalId: externalId.trim() };
     if (meta.trim()) {
       const parsed = parseJsonObject(meta);
-      if (typeof parsed === 'string') return setError(new Error(parsed));
+      if (typeof parsed === 'string') throw new Error(parsed);
       body.meta = parsed;
     }
     const limits = parseLimitRows(rows);
-    if (typeof limits === 'string') return setError(new Error(limits));
+    if (typeof limits === 'string') throw new Error(limits);
     if (limits.length > 0) body.ratelimits = limits;
-    setBusy(true);
-    try {
-      await identities.create(body);
-      setExternalId('');
-      setMeta('');
-      setRows([]);
-      setCreated(`Created identity ${body.externalId}.`);
-      onCreated();
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
+    await identities.create(body);
+    setExternalId('');
+    setMeta('');
+    setRows([]);
+    onCreated();
+    return `Created identity ${body.externalId}.`;
+  });
 
   return (
-    <form onSubmit={submit}>
+    <form onSubmit={form.onSubmit}>
       <Field
         label="External id"
         required
@@ -59,15 +46,7 @@ export function CreateIdentityForm({ onCreated }: { onCreated(): void }) {
         hint="Optional; returned with the identity when its keys are verified. Checked before sending."
       />
       <RatelimitRows rows={rows} onChange={setRows} />
-      <ErrorMessage error={error} />
-      {created && (
-        <p className="success" role="status">
-          {created}
-        </p>
-      )}
-      <button type="submit" disabled={busy}>
-        {busy ? 'Creating…' : 'Create identity'}
-      </button>
+      <FormFooter error={form.error} done={form.done} busy={form.busy} submitLabel="Create identity" />
     </form>
   );
 }

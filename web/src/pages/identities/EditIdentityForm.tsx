@@ -1,6 +1,7 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { type Identity, identities } from '../../api/identities';
-import { ErrorMessage } from '../../components/ErrorMessage';
+import { FormFooter } from '../../components/FormFooter';
+import { useFormSubmit } from '../form-submit';
 import { parseJsonObject } from '../json-object';
 import { MetaField } from './MetaField';
 import { type LimitRow, limitRow, parseLimitRows, RatelimitRows } from './RatelimitRows';
@@ -25,35 +26,22 @@ export function EditIdentityForm({
     identity.meta && Object.keys(identity.meta).length > 0 ? JSON.stringify(identity.meta, null, 2) : '',
   );
   const [rows, setRows] = useState<LimitRow[]>(() => byName(identity).map(limitRow));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setError(undefined);
+  // No sentence of its own: the page says "Changes saved." (it starts this form again from the saved identity).
+  const form = useFormSubmit(async () => {
     onSaving();
     const parsed = meta.trim() ? parseJsonObject(meta) : {};
-    if (typeof parsed === 'string') return setError(new Error(parsed));
+    if (typeof parsed === 'string') throw new Error(parsed);
     const limits = parseLimitRows(rows);
-    if (typeof limits === 'string') return setError(new Error(limits));
-    setBusy(true);
-    try {
-      onSaved(await identities.update(identity.id, { meta: parsed, ratelimits: limits }));
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
+    if (typeof limits === 'string') throw new Error(limits);
+    onSaved(await identities.update(identity.id, { meta: parsed, ratelimits: limits }));
+    return undefined;
+  });
 
   return (
-    <form onSubmit={submit}>
+    <form onSubmit={form.onSubmit}>
       <MetaField value={meta} onChange={setMeta} hint="Replaces the whole meta; empty: none. Checked before sending." />
       <RatelimitRows rows={rows} onChange={setRows} />
-      <ErrorMessage error={error} />
-      <button type="submit" disabled={busy}>
-        {busy ? 'Saving…' : 'Save changes'}
-      </button>
+      <FormFooter error={form.error} busy={form.busy} submitLabel="Save changes" busyLabel="Saving…" />
     </form>
   );
 }

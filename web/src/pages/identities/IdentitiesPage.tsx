@@ -2,10 +2,10 @@ import { type FormEvent, useCallback, useId, useState } from 'react';
 import { listIdentities } from '../../api/identities';
 import { Link } from '../../components/Link';
 import { PageHeading } from '../../components/PageHeading';
-import { ScrollTable } from '../../components/ScrollTable';
 import { identityPathOf } from '../../router';
 import { useSession } from '../../session';
-import { ListingStates, LoadMore, usePagedList } from '../paged-list';
+import { ListingTable } from '../listing-table';
+import { usePagedList } from '../paged-list';
 import { CreateIdentityForm } from './CreateIdentityForm';
 
 /**
@@ -64,42 +64,27 @@ export function IdentitiesPage() {
             </button>
           </form>
         </search>
-        <ListingStates
+        <ListingTable
           list={list}
           loadingLabel="Loading identities…"
           empty={search ? `No identity matches “${search}”.` : `No identities yet.${readOnly ? '' : ' Create one above.'}`}
           announceEmpty
-        >
-          {(items) => (
-            <ScrollTable label="Identities table">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">External id</th>
-                    <th scope="col">Id</th>
-                    <th scope="col">Rate limits</th>
-                    <th scope="col">Meta</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((identity) => (
-                    <tr key={identity.id}>
-                      <td>
-                        <Link href={identityPathOf(identity.id)}>{identity.externalId}</Link>
-                      </td>
-                      <td>
-                        <code>{identity.id}</code>
-                      </td>
-                      <td>{identity.ratelimits.length}</td>
-                      <td>{identity.meta && Object.keys(identity.meta).length > 0 ? Object.keys(identity.meta).join(', ') : '—'}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </ScrollTable>
+          label="Identities table"
+          headers={['External id', 'Id', 'Rate limits', 'Meta']}
+          rowKey={(identity) => identity.id}
+          cells={(identity) => (
+            <>
+              <td>
+                <Link href={identityPathOf(identity.id)}>{identity.externalId}</Link>
+              </td>
+              <td>
+                <code>{identity.id}</code>
+              </td>
+              <td>{identity.ratelimits.length}</td>
+              <td>{identity.meta && Object.keys(identity.meta).length > 0 ? Object.keys(identity.meta).join(', ') : '—'}</td>
+            </>
           )}
-        </ListingStates>
-        <LoadMore list={list} />
+        />
       </section>
     </>
   );

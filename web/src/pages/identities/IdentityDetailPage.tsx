@@ -1,15 +1,16 @@
 import { useCallback, useEffect, useState } from 'react';
 import { type Identity, identities } from '../../api/identities';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { ErrorMessage } from '../../components/ErrorMessage';
 import { Link } from '../../components/Link';
+import { LoadFailed } from '../../components/LoadFailed';
 import { Loading } from '../../components/Loading';
 import { PageHeading } from '../../components/PageHeading';
 import { navigate, pathOf } from '../../router';
 import { useSession } from '../../session';
 import { useConfirmedAction } from '../confirmed-action';
-import { durationText } from '../form-numbers';
 import { byName, EditIdentityForm } from './EditIdentityForm';
+import { MetaSection } from './MetaSection';
+import { RatelimitsSection } from './RatelimitsSection';
 
 type Loaded = { kind: 'loading' } | { kind: 'failed'; error: unknown } | { kind: 'loaded'; identity: Identity };
 
@@ -48,14 +49,10 @@ export function IdentityDetailPage({ identityId }: { identityId: string }) {
       <>
         {back}
         <PageHeading>Identity</PageHeading>
-        <ErrorMessage error={loaded.error} />
-        <button type="button" className="secondary" onClick={() => void load()}>
-          Try again
-        </button>
+        <LoadFailed error={loaded.error} onRetry={load} />
       </>
     );
   const { identity } = loaded;
-  const limits = byName(identity);
 
   return (
     <>
@@ -76,30 +73,9 @@ export function IdentityDetailPage({ identityId }: { identityId: string }) {
         </dl>
       </section>
 
-      <section aria-labelledby="identity-limits">
-        <h2 id="identity-limits">Rate limits</h2>
-        {limits.length > 0 ? (
-          <ul aria-label="Rate limits">
-            {limits.map((limit) => (
-              <li key={limit.id}>
-                <code>{limit.name}</code>: {limit.limit.toLocaleString()} per {durationText(limit.duration)}
-                {limit.autoApply ? ' (applied on every verification)' : ''}
-              </li>
-            ))}
-          </ul>
-        ) : (
-          <p className="empty">None.</p>
-        )}
-      </section>
+      <RatelimitsSection headingId="identity-limits" limits={byName(identity)} />
 
-      <section aria-labelledby="identity-meta">
-        <h2 id="identity-meta">Meta</h2>
-        {identity.meta && Object.keys(identity.meta).length > 0 ? (
-          <pre>{JSON.stringify(identity.meta, null, 2)}</pre>
-        ) : (
-          <p className="empty">None.</p>
-        )}
-      </section>
+      <MetaSection headingId="identity-meta" meta={identity.meta} />
 
       {!readOnly && (
         <section aria-labelledby="identity-change">

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { RatelimitInput } from '../../api/identities';
 import type { Ratelimit } from '../../api/keys';
 import { Field } from '../../components/Field';
+import { RowButton } from '../../components/RowButton';
 import { msToSeconds, secondsToMs, wholeNumber } from '../form-numbers';
 
 /** One limit as typed: text until sent, so a half-typed number stays as the operator left it. */
@@ -88,17 +89,15 @@ export function RatelimitRows({ rows, onChange }: { rows: LimitRow[]; onChange(r
             />
             <label htmlFor={`limit-${row.key}-auto`}>Apply on every verification</label>
           </div>
-          <button
-            type="button"
-            className="secondary small"
-            aria-label={`Remove rate limit ${index + 1}`}
+          <RowButton
+            label={`Remove rate limit ${index + 1}`}
             onClick={() => {
               onChange(rows.filter((other) => other.key !== row.key));
               setFocus('add');
             }}
           >
             Remove
-          </button>
+          </RowButton>
         </fieldset>
       ))}
       <button

@@ -1,12 +1,13 @@
 import { useState } from 'react';
 import { listPermissions, type Permission, permissions } from '../../api/permissions';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { ErrorMessage } from '../../components/ErrorMessage';
 import { Field } from '../../components/Field';
-import { ScrollTable } from '../../components/ScrollTable';
+import { FormFooter } from '../../components/FormFooter';
+import { RowButton } from '../../components/RowButton';
 import { useConfirmedAction } from '../confirmed-action';
-import { useCreateForm } from '../create-form';
-import { ListingStates, LoadMore, usePagedList } from '../paged-list';
+import { useFormSubmit } from '../form-submit';
+import { ListingTable } from '../listing-table';
+import { usePagedList } from '../paged-list';
 
 const EMPTY = { name: '', slug: '', description: '' };
 
@@ -23,7 +24,7 @@ export function PermissionsSection({ readOnly, onChanged }: { readOnly: boolean;
     },
   );
 
-  const creation = useCreateForm(async () => {
+  const creation = useFormSubmit(async () => {
     const slug = form.slug.trim();
     const description = form.description.trim();
     await permissions.create({ name: form.name.trim(), slug, ...(description ? { description } : {}) });
@@ -36,50 +37,32 @@ export function PermissionsSection({ readOnly, onChanged }: { readOnly: boolean;
   return (
     <section aria-labelledby="permission-list">
       <h2 id="permission-list">Permissions</h2>
-      <ListingStates list={list} loadingLabel="Loading permissions…" empty={<>No permissions yet.{readOnly ? '' : ' Create one below.'}</>}>
-        {(items) => (
-          <ScrollTable label="Permissions table">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Slug</th>
-                  <th scope="col">Name</th>
-                  <th scope="col">Description</th>
-                  {!readOnly && (
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  )}
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((permission) => (
-                  <tr key={permission.id}>
-                    <td>
-                      <code>{permission.slug}</code>
-                    </td>
-                    <td>{permission.name}</td>
-                    <td>{permission.description ?? '—'}</td>
-                    {!readOnly && (
-                      <td>
-                        <button
-                          type="button"
-                          className="danger small"
-                          aria-label={`Delete permission ${permission.slug}`}
-                          onClick={() => deletion.ask(permission)}
-                        >
-                          Delete
-                        </button>
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </ScrollTable>
+      <ListingTable
+        list={list}
+        loadingLabel="Loading permissions…"
+        empty={<>No permissions yet.{readOnly ? '' : ' Create one below.'}</>}
+        label="Permissions table"
+        headers={['Slug', 'Name', 'Description']}
+        rowKey={(permission) => permission.id}
+        cells={(permission) => (
+          <>
+            <td>
+              <code>{permission.slug}</code>
+            </td>
+            <td>{permission.name}</td>
+            <td>{permission.description ?? '—'}</td>
+          </>
         )}
-      </ListingStates>
-      <LoadMore list={list} />
+        actions={
+          readOnly
+            ? undefined
+            : (permission) => (
+                <RowButton danger label={`Delete permission ${permission.slug}`} onClick={() => deletion.ask(permission)}>
+                  Delete
+                </RowButton>
+              )
+        }
+      />
 
       {!readOnly && (
         <>
@@ -110,15 +93,7 @@ export function PermissionsSection({ readOnly, onChanged }: { readOnly: boolean;
                 onChange={(e) => setForm({ ...form, description: e.target.value })}
               />
             </div>
-            <ErrorMessage error={creation.error} />
-            {creation.done && (
-              <p className="success" role="status">
-                {creation.done}
-              </p>
-            )}
-            <button type="submit" disabled={creation.busy}>
-              {creation.busy ? 'Creating…' : 'Create permission'}
-            </button>
+            <FormFooter error={creation.error} done={creation.done} busy={creation.busy} submitLabel="Create permission" />
           </form>
         </>
       )}

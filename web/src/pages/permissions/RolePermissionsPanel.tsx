@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { everything, listPermissions, type Permission, permissions, type Role } from '../../api/permissions';
 import { ErrorMessage } from '../../components/ErrorMessage';
+import { LoadFailed } from '../../components/LoadFailed';
 import { Loading } from '../../components/Loading';
 import { PermissionPicker } from '../../components/PermissionPicker';
 
@@ -54,14 +55,7 @@ export function RolePermissionsPanel({ role, onSaved, onClose }: { role: Role; o
         Permissions of role {role.name}
       </h3>
       {loaded.kind === 'loading' && <Loading label="Loading permissions…" />}
-      {loaded.kind === 'failed' && (
-        <>
-          <ErrorMessage error={loaded.error} />
-          <button type="button" className="secondary" onClick={() => void load()}>
-            Try again
-          </button>
-        </>
-      )}
+      {loaded.kind === 'failed' && <LoadFailed error={loaded.error} onRetry={load} />}
       {loaded.kind === 'loaded' && loaded.all.length === 0 && (
         <p className="empty">The workspace has no permissions yet: create one above.</p>
       )}

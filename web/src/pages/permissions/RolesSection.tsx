@@ -1,12 +1,13 @@
 import { useEffect, useState } from 'react';
 import { listRoles, permissions, type Role } from '../../api/permissions';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { ErrorMessage } from '../../components/ErrorMessage';
 import { Field } from '../../components/Field';
-import { ScrollTable } from '../../components/ScrollTable';
+import { FormFooter } from '../../components/FormFooter';
+import { RowButton } from '../../components/RowButton';
 import { useConfirmedAction } from '../confirmed-action';
-import { useCreateForm } from '../create-form';
-import { ListingStates, LoadMore, usePagedList } from '../paged-list';
+import { useFormSubmit } from '../form-submit';
+import { ListingTable } from '../listing-table';
+import { usePagedList } from '../paged-list';
 import { RolePermissionsPanel } from './RolePermissionsPanel';
 
 /**
@@ -29,7 +30,7 @@ export function RolesSection({ readOnly, permissionChanges }: { readOnly: boolea
     if (permissionChanges > 0) void reload();
   }, [permissionChanges, reload]);
 
-  const creation = useCreateForm(async () => {
+  const creation = useFormSubmit(async () => {
     const trimmed = description.trim();
     await permissions.createRole({ name: name.trim(), ...(trimmed ? { description: trimmed } : {}) });
     setName('');
@@ -41,61 +42,41 @@ export function RolesSection({ readOnly, permissionChanges }: { readOnly: boolea
   return (
     <section aria-labelledby="role-list">
       <h2 id="role-list">Roles</h2>
-      <ListingStates list={list} loadingLabel="Loading roles…" empty={<>No roles yet.{readOnly ? '' : ' Create one below.'}</>}>
-        {(items) => (
-          <ScrollTable label="Roles table">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Role</th>
-                  <th scope="col">Description</th>
-                  <th scope="col">Permissions</th>
-                  {!readOnly && (
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  )}
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((role) => (
-                  <tr key={role.id}>
-                    <td>
-                      <code>{role.name}</code>
-                    </td>
-                    <td>{role.description ?? '—'}</td>
-                    <td>{role.permissions.length ? role.permissions.map((permission) => permission.slug).join(', ') : 'None'}</td>
-                    {!readOnly && (
-                      <td>
-                        <div className="actions">
-                          <button
-                            type="button"
-                            className="secondary small"
-                            aria-label={`Edit permissions of role ${role.name}`}
-                            aria-expanded={editing?.id === role.id}
-                            onClick={() => setEditing(editing?.id === role.id ? undefined : role)}
-                          >
-                            Permissions
-                          </button>
-                          <button
-                            type="button"
-                            className="danger small"
-                            aria-label={`Delete role ${role.name}`}
-                            onClick={() => deletion.ask(role)}
-                          >
-                            Delete
-                          </button>
-                        </div>
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </ScrollTable>
+      <ListingTable
+        list={list}
+        loadingLabel="Loading roles…"
+        empty={<>No roles yet.{readOnly ? '' : ' Create one below.'}</>}
+        label="Roles table"
+        headers={['Role', 'Description', 'Permissions']}
+        rowKey={(role) => role.id}
+        cells={(role) => (
+          <>
+            <td>
+              <code>{role.name}</code>
+            </td>
+            <td>{role.description ?? '—'}</td>
+            <td>{role.permissions.length ? role.permissions.map((permission) => permission.slug).join(', ') : 'None'}</td>
+          </>
         )}
-      </ListingStates>
-      <LoadMore list={list} />
+        actions={
+          readOnly
+            ? undefined
+            : (role) => (
+                <>
+                  <RowButton
+                    label={`Edit permissions of role ${role.name}`}
+                    aria-expanded={editing?.id === role.id}
+                    onClick={() => setEditing(editing?.id === role.id ? undefined : role)}
+                  >
+                    Permissions
+                  </RowButton>
+                  <RowButton danger label={`Delete role ${role.name}`} onClick={() => deletion.ask(role)}>
+                    Delete
+                  </RowButton>
+                </>
+              )
+        }
+      />
 
       {editing && !readOnly && (
         <RolePermissionsPanel key={editing.id} role={editing} onSaved={() => void reload()} onClose={() => setEditing(undefined)} />
@@ -115,15 +96,7 @@ export function RolesSection({ readOnly, permissionChanges }: { readOnly: boolea
                 onChange={(e) => setDescription(e.target.value)}
               />
             </div>
-            <ErrorMessage error={creation.error} />
-            {creation.done && (
-              <p className="success" role="status">
-                {creation.done}
-              </p>
-            )}
-            <button type="submit" disabled={creation.busy}>
-              {creation.busy ? 'Creating…' : 'Create role'}
-            </button>
+            <FormFooter error={creation.error} done={creation.done} busy={creation.busy} submitLabel="Create role" />
           </form>
         </>
       )}

@@ -3,12 +3,13 @@ import { findNamespace, listOverrides, type Override, ratelimits } from '../../a
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { Link } from '../../components/Link';
 import { PageHeading } from '../../components/PageHeading';
-import { ScrollTable } from '../../components/ScrollTable';
+import { RowButton } from '../../components/RowButton';
 import { pathOf } from '../../router';
 import { useSession } from '../../session';
 import { useConfirmedAction } from '../confirmed-action';
 import { durationText } from '../form-numbers';
-import { ListingStates, LoadMore, usePagedList } from '../paged-list';
+import { ListingTable } from '../listing-table';
+import { usePagedList } from '../paged-list';
 import { SetOverrideForm } from './SetOverrideForm';
 import { TryLimitForm } from './TryLimitForm';
 
@@ -41,58 +42,35 @@ export function NamespacePage({ namespaceId }: { namespaceId: string }) {
 
       <section aria-labelledby="override-list">
         <h2 id="override-list">Overrides</h2>
-        <ListingStates
+        <ListingTable
           list={list}
           loadingLabel="Loading overrides…"
           empty="No overrides in this namespace. Every identifier gets the limit its caller sends."
-        >
-          {(items) => (
-            <ScrollTable label="Overrides table">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Identifier</th>
-                    <th scope="col">Limit</th>
-                    <th scope="col">Window</th>
-                    <th scope="col">Id</th>
-                    {!readOnly && (
-                      <th scope="col">
-                        <span className="visually-hidden">Actions</span>
-                      </th>
-                    )}
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((override) => (
-                    <tr key={override.overrideId}>
-                      <td>
-                        <code>{override.identifier}</code>
-                      </td>
-                      <td>{override.limit.toLocaleString()}</td>
-                      <td>{durationText(override.duration)}</td>
-                      <td>
-                        <code>{override.overrideId}</code>
-                      </td>
-                      {!readOnly && (
-                        <td>
-                          <button
-                            type="button"
-                            className="danger small"
-                            aria-label={`Delete override ${override.identifier}`}
-                            onClick={() => deletion.ask(override)}
-                          >
-                            Delete
-                          </button>
-                        </td>
-                      )}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </ScrollTable>
+          label="Overrides table"
+          headers={['Identifier', 'Limit', 'Window', 'Id']}
+          rowKey={(override) => override.overrideId}
+          cells={(override) => (
+            <>
+              <td>
+                <code>{override.identifier}</code>
+              </td>
+              <td>{override.limit.toLocaleString()}</td>
+              <td>{durationText(override.duration)}</td>
+              <td>
+                <code>{override.overrideId}</code>
+              </td>
+            </>
           )}
-        </ListingStates>
-        <LoadMore list={list} />
+          actions={
+            readOnly
+              ? undefined
+              : (override) => (
+                  <RowButton danger label={`Delete override ${override.identifier}`} onClick={() => deletion.ask(override)}>
+                    Delete
+                  </RowButton>
+                )
+          }
+        />
       </section>
 
       {!readOnly && listing.kind === 'loaded' && (

@@ -3,11 +3,12 @@ import { listNamespaces, type Namespace, ratelimits } from '../../api/ratelimits
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { Link } from '../../components/Link';
 import { PageHeading } from '../../components/PageHeading';
-import { ScrollTable } from '../../components/ScrollTable';
+import { RowButton } from '../../components/RowButton';
 import { namespacePathOf } from '../../router';
 import { useSession } from '../../session';
 import { useConfirmedAction } from '../confirmed-action';
-import { ListingStates, LoadMore, usePagedList } from '../paged-list';
+import { ListingTable } from '../listing-table';
+import { usePagedList } from '../paged-list';
 import { RenameNamespaceDialog } from './RenameNamespaceDialog';
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -31,68 +32,40 @@ export function NamespacesPage() {
 
       <section aria-labelledby="namespace-list">
         <h2 id="namespace-list">Namespaces</h2>
-        <ListingStates
+        <ListingTable
           list={list}
           loadingLabel="Loading namespaces…"
           empty="No namespaces yet. One appears here once a service calls ratelimit.limit with its name."
-        >
-          {(items) => (
-            <ScrollTable label="Namespaces table">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Id</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">Last changed</th>
-                    {!readOnly && (
-                      <th scope="col">
-                        <span className="visually-hidden">Actions</span>
-                      </th>
-                    )}
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((namespace) => (
-                    <tr key={namespace.id}>
-                      <td>
-                        <Link href={namespacePathOf(namespace.id)}>{namespace.name}</Link>
-                      </td>
-                      <td>
-                        <code>{namespace.id}</code>
-                      </td>
-                      <td>{when.format(namespace.createdAt)}</td>
-                      <td>{namespace.updatedAt === undefined ? '—' : when.format(namespace.updatedAt)}</td>
-                      {!readOnly && (
-                        <td>
-                          <span className="row-actions">
-                            <button
-                              type="button"
-                              className="secondary small"
-                              aria-label={`Rename namespace ${namespace.name}`}
-                              onClick={() => setRenaming(namespace)}
-                            >
-                              Rename
-                            </button>
-                            <button
-                              type="button"
-                              className="danger small"
-                              aria-label={`Delete namespace ${namespace.name}`}
-                              onClick={() => deletion.ask(namespace)}
-                            >
-                              Delete
-                            </button>
-                          </span>
-                        </td>
-                      )}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </ScrollTable>
+          label="Namespaces table"
+          headers={['Name', 'Id', 'Created', 'Last changed']}
+          rowKey={(namespace) => namespace.id}
+          cells={(namespace) => (
+            <>
+              <td>
+                <Link href={namespacePathOf(namespace.id)}>{namespace.name}</Link>
+              </td>
+              <td>
+                <code>{namespace.id}</code>
+              </td>
+              <td>{when.format(namespace.createdAt)}</td>
+              <td>{namespace.updatedAt === undefined ? '—' : when.format(namespace.updatedAt)}</td>
+            </>
           )}
-        </ListingStates>
-        <LoadMore list={list} />
+          actions={
+            readOnly
+              ? undefined
+              : (namespace) => (
+                  <>
+                    <RowButton label={`Rename namespace ${namespace.name}`} onClick={() => setRenaming(namespace)}>
+                      Rename
+                    </RowButton>
+                    <RowButton danger label={`Delete namespace ${namespace.name}`} onClick={() => deletion.ask(namespace)}>
+                      Delete
+                    </RowButton>
+                  </>
+                )
+          }
+        />
       </section>
 
       {renaming && (

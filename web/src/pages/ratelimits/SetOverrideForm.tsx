@@ -1,43 +1,30 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { ratelimits } from '../../api/ratelimits';
-import { ErrorMessage } from '../../components/ErrorMessage';
 import { Field } from '../../components/Field';
+import { FormFooter } from '../../components/FormFooter';
 import { secondsToMs, wholeNumber } from '../form-numbers';
+import { useFormSubmit } from '../form-submit';
 
 /** ratelimit.setOverride's form: an identifier or pattern, its limit and window; the same identifier again replaces it. */
 export function SetOverrideForm({ namespaceId, onSaved }: { namespaceId: string; onSaved(): void }) {
   const [identifier, setIdentifier] = useState('');
   const [limit, setLimit] = useState('');
   const [seconds, setSeconds] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const [saved, setSaved] = useState(false);
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setError(undefined);
-    setSaved(false);
+  const submit = useFormSubmit(async () => {
     const count = wholeNumber(limit);
     const duration = secondsToMs(seconds);
-    if (Number.isNaN(count)) return setError(new Error('The limit must be a whole number (0 blocks every matching identifier).'));
-    if (Number.isNaN(duration)) return setError(new Error('The duration must be a number of seconds (up to three decimals).'));
-    setBusy(true);
-    try {
-      await ratelimits.setOverride(namespaceId, { identifier: identifier.trim(), limit: count, duration });
-      setSaved(true);
-      setIdentifier('');
-      setLimit('');
-      setSeconds('');
-      onSaved();
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
+    if (Number.isNaN(count)) throw new Error('The limit must be a whole number (0 blocks every matching identifier).');
+    if (Number.isNaN(duration)) throw new Error('The duration must be a number of seconds (up to three decimals).');
+    await ratelimits.setOverride(namespaceId, { identifier: identifier.trim(), limit: count, duration });
+    setIdentifier('');
+    setLimit('');
+    setSeconds('');
+    onSaved();
+    return 'Override saved.';
+  });
 
   return (
-    <form aria-labelledby="set-override" onSubmit={submit}>
+    <form aria-labelledby="set-override" onSubmit={submit.onSubmit}>
       <h2 id="set-override">Set an override</h2>
       <p className="hint">
         An override replaces the limit and window that callers send for matching identifiers. Setting an identifier that already has one
@@ -62,15 +49,7 @@ export function SetOverrideForm({ namespaceId, onSaved }: { namespaceId: string;
           onChange={(e) => setSeconds(e.target.value)}
         />
       </div>
-      <ErrorMessage error={error} />
-      {saved && (
-        <p className="success" role="status">
-          Override saved.
-        </p>
-      )}
-      <button type="submit" disabled={busy}>
-        {busy ? 'Saving…' : 'Set override'}
-      </button>
+      <FormFooter error={submit.error} done={submit.done} busy={submit.busy} submitLabel="Set override" busyLabel="Saving…" />
     </form>
   );
 }

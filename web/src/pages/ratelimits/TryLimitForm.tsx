@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { type LimitAnswer, ratelimits } from '../../api/ratelimits';
-import { ErrorMessage } from '../../components/ErrorMessage';
 import { Field } from '../../components/Field';
+import { FormFooter } from '../../components/FormFooter';
 import { secondsToMs, wholeNumber } from '../form-numbers';
 
 const at = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
@@ -51,10 +51,7 @@ export function TryLimitForm({ namespaceId }: { namespaceId: string }) {
         <Field label="Per seconds" required inputMode="decimal" value={seconds} onChange={(e) => setSeconds(e.target.value)} />
         <Field label="Cost" required inputMode="numeric" value={cost} onChange={(e) => setCost(e.target.value)} />
       </div>
-      <ErrorMessage error={error} />
-      <button type="submit" disabled={busy}>
-        {busy ? 'Checking…' : 'Check and count'}
-      </button>
+      <FormFooter error={error} busy={busy} submitLabel="Check and count" busyLabel="Checking…" />
       {/* A live region that is always there, so the answer that fills it is read out. */}
       <section aria-label="Answer" aria-live="polite">
         {answer && (

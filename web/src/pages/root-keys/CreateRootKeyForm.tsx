@@ -1,10 +1,13 @@
-import { type FormEvent, Fragment, useCallback, useEffect, useId, useState } from 'react';
-import { type CataloguePermission, ROOT_KEY_ENVIRONMENTS, type RootKeyEnvironment, rootKeys } from '../../api/root-keys';
+import { Fragment, useCallback, useEffect, useId, useState } from 'react';
 import type { IssuedKey } from '../../api/keys';
-import { ErrorMessage } from '../../components/ErrorMessage';
+import { type CataloguePermission, ROOT_KEY_ENVIRONMENTS, type RootKeyEnvironment, rootKeys } from '../../api/root-keys';
+import { ExpiresField } from '../../components/ExpiresField';
 import { Field } from '../../components/Field';
+import { FormFooter } from '../../components/FormFooter';
+import { LoadFailed } from '../../components/LoadFailed';
 import { Loading } from '../../components/Loading';
 import { PermissionPicker } from '../../components/PermissionPicker';
+import { useFormSubmit } from '../form-submit';
 import { isForm, pickerGroups, typedPermissions } from './catalogue-groups';
 
 type Catalogue = { kind: 'loading' } | { kind: 'failed'; error: unknown } | { kind: 'loaded'; entries: CataloguePermission[] };
@@ -22,8 +25,6 @@ export function CreateRootKeyForm({ onCreated }: { onCreated(issued: IssuedKey):
   const [environment, setEnvironment] = useState<RootKeyEnvironment | ''>('');
   const [selected, setSelected] = useState<Set<string>>(() => new Set());
   const [more, setMore] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
   const ids = useId();
 
   const loadCatalogue = useCallback(async () => {
@@ -38,45 +39,32 @@ export function CreateRootKeyForm({ onCreated }: { onCreated(issued: IssuedKey):
     void loadCatalogue();
   }, [loadCatalogue]);
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setError(undefined);
+  // No sentence of its own: the new key's dialog says it all.
+  const submit = useFormSubmit(async () => {
     const permissions = [...new Set([...selected, ...typedPermissions(more)])];
-    if (permissions.length === 0) {
-      setError(new Error('Pick at least one permission: a root key without any can do nothing.'));
-      return;
-    }
+    if (permissions.length === 0) throw new Error('Pick at least one permission: a root key without any can do nothing.');
     let expiresAt: number | undefined;
     if (expires) {
       expiresAt = new Date(expires).getTime();
-      if (!Number.isFinite(expiresAt)) {
-        setError(new Error('Expiry is not a date and time.'));
-        return;
-      }
+      if (!Number.isFinite(expiresAt)) throw new Error('Expiry is not a date and time.');
     }
-    setBusy(true);
-    try {
-      const created = await rootKeys.create({
-        name: name.trim(),
-        permissions,
-        ...(expiresAt === undefined ? {} : { expires: expiresAt }),
-        ...(environment === '' ? {} : { environment }),
-      });
-      setName('');
-      setExpires('');
-      setEnvironment('');
-      setSelected(new Set());
-      setMore('');
-      onCreated({ keyId: created.rootKeyId, key: created.key });
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
+    const created = await rootKeys.create({
+      name: name.trim(),
+      permissions,
+      ...(expiresAt === undefined ? {} : { expires: expiresAt }),
+      ...(environment === '' ? {} : { environment }),
+    });
+    setName('');
+    setExpires('');
+    setEnvironment('');
+    setSelected(new Set());
+    setMore('');
+    onCreated({ keyId: created.rootKeyId, key: created.key });
+    return undefined;
+  });
 
   return (
-    <form onSubmit={submit}>
+    <form onSubmit={submit.onSubmit}>
       <div className="field-row">
         <Field
           label="Root key name"
@@ -86,13 +74,7 @@ export function CreateRootKeyForm({ onCreated }: { onCreated(issued: IssuedKey):
           value={name}
           onChange={(e) => setName(e.target.value)}
         />
-        <Field
-          label="Expires"
-          type="datetime-local"
-          hint="Your local time; empty: never."
-          value={expires}
-          onChange={(e) => setExpires(e.target.value)}
-        />
+        <ExpiresField value={expires} onChange={setExpires} />
         <div className="field">
           <label htmlFor={`${ids}-environment`}>Environment</label>
           <select
@@ -116,17 +98,10 @@ export function CreateRootKeyForm({ onCreated }: { onCreated(issued: IssuedKey):
       <h3>Permissions</h3>
       <p className="hint">You can grant only permissions you hold yourself; the server refuses any other and names it.</p>
       {catalogue.kind === 'loading' && <Loading label="Loading the permissions…" block />}
-      {catalogue.kind === 'failed' && (
-        <>
-          <ErrorMessage error={catalogue.error} />
-          <button type="button" className="secondary" onClick={() => void loadCatalogue()}>
-            Try again
-          </button>
-        </>
-      )}
+      {catalogue.kind === 'failed' && <LoadFailed error={catalogue.error} onRetry={loadCatalogue} />}
       {catalogue.kind === 'loaded' && (
         <>
-          <PermissionPicker groups={pickerGroups(catalogue.entries)} selected={selected} onChange={setSelected} disabled={busy} />
+          <PermissionPicker groups={pickerGroups(catalogue.entries)} selected={selected} onChange={setSelected} disabled={submit.busy} />
           <div className="field">
             <label htmlFor={`${ids}-more`}>More permissions (one per line)</label>
             <textarea
@@ -155,10 +130,7 @@ export function CreateRootKeyForm({ onCreated }: { onCreated(issued: IssuedKey):
           </details>
         </>
       )}
-      <ErrorMessage error={error} />
-      <button type="submit" disabled={busy || catalogue.kind !== 'loaded'}>
-        {busy ? 'Creating…' : 'Create root key'}
-      </button>
+      <FormFooter error={submit.error} busy={submit.busy} submitLabel="Create root key" disabled={catalogue.kind !== 'loaded'} />
     </form>
   );
 }

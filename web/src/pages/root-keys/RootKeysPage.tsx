@@ -4,10 +4,11 @@ import { listRootKeys, type RootKey, rootKeys } from '../../api/root-keys';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { IssuedKeyDialog } from '../../components/IssuedKeyDialog';
 import { PageHeading } from '../../components/PageHeading';
-import { ScrollTable } from '../../components/ScrollTable';
+import { RowButton } from '../../components/RowButton';
 import { useSession } from '../../session';
 import { useConfirmedAction } from '../confirmed-action';
-import { ListingStates, LoadMore, usePagedList } from '../paged-list';
+import { ListingTable } from '../listing-table';
+import { usePagedList } from '../paged-list';
 import { CreateRootKeyForm } from './CreateRootKeyForm';
 import { RerollRootKeyDialog } from './RerollRootKeyDialog';
 
@@ -46,90 +47,66 @@ export function RootKeysPage() {
       <section aria-labelledby="root-key-list">
         <h2 id="root-key-list">Your root keys</h2>
         {readOnly && <p className="hint">Root keys are created and revoked by the workspace's admins.</p>}
-        <ListingStates list={list} loadingLabel="Loading root keys…" empty={<>No root keys yet.{readOnly ? '' : ' Create one below.'}</>}>
-          {(items) => (
-            <ScrollTable label="Root keys table">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Start</th>
-                    <th scope="col">Environment</th>
-                    <th scope="col">Permissions</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">Expires</th>
-                    <th scope="col">Last used</th>
-                    {!readOnly && (
-                      <th scope="col">
-                        <span className="visually-hidden">Actions</span>
-                      </th>
-                    )}
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((rootKey) => (
-                    <tr key={rootKey.id}>
-                      <td>{rootKey.name ?? <code>{rootKey.id}</code>}</td>
-                      <td>
-                        <code>{rootKey.start}…</code>
-                      </td>
-                      <td>{rootKey.environment ?? '—'}</td>
-                      <td>
-                        <details>
-                          <summary>
-                            {rootKey.permissions.length} {rootKey.permissions.length === 1 ? 'permission' : 'permissions'}
-                          </summary>
-                          <ul className="access-list">
-                            {rootKey.permissions.map((permission) => (
-                              <li key={permission}>
-                                <code>{permission}</code>
-                              </li>
-                            ))}
-                          </ul>
-                        </details>
-                      </td>
-                      <td>{when.format(rootKey.createdAt)}</td>
-                      <td>
-                        {rootKey.expires === undefined ? 'Never' : when.format(rootKey.expires)}
-                        {rootKey.retiresAt !== undefined && <> (rerolled: stops {when.format(rootKey.retiresAt)})</>}
-                      </td>
-                      <td>{rootKey.lastUsedAt === undefined ? 'Never' : when.format(rootKey.lastUsedAt)}</td>
-                      {!readOnly && (
-                        <td>
-                          <span className="row-actions">
-                            {/* A key in its grace period is not rerolled again (the server answers 412): its successor is. */}
-                            {rootKey.retiresAt === undefined && (
-                              <button
-                                type="button"
-                                className="secondary small"
-                                aria-label={`Reroll root key ${rootKey.name ?? rootKey.id}`}
-                                onClick={() => {
-                                  setGrace(0);
-                                  reroll.ask(rootKey);
-                                }}
-                              >
-                                Reroll
-                              </button>
-                            )}
-                            <button
-                              type="button"
-                              className="danger small"
-                              aria-label={`Revoke root key ${rootKey.name ?? rootKey.id}`}
-                              onClick={() => revocation.ask(rootKey)}
-                            >
-                              Revoke
-                            </button>
-                          </span>
-                        </td>
-                      )}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </ScrollTable>
+        <ListingTable
+          list={list}
+          loadingLabel="Loading root keys…"
+          empty={<>No root keys yet.{readOnly ? '' : ' Create one below.'}</>}
+          label="Root keys table"
+          headers={['Name', 'Start', 'Environment', 'Permissions', 'Created', 'Expires', 'Last used']}
+          rowKey={(rootKey) => rootKey.id}
+          cells={(rootKey) => (
+            <>
+              <td>{rootKey.name ?? <code>{rootKey.id}</code>}</td>
+              <td>
+                <code>{rootKey.start}…</code>
+              </td>
+              <td>{rootKey.environment ?? '—'}</td>
+              <td>
+                <details>
+                  <summary>
+                    {rootKey.permissions.length} {rootKey.permissions.length === 1 ? 'permission' : 'permissions'}
+                  </summary>
+                  <ul className="access-list">
+                    {rootKey.permissions.map((permission) => (
+                      <li key={permission}>
+                        <code>{permission}</code>
+                      </li>
+                    ))}
+                  </ul>
+                </details>
+              </td>
+              <td>{when.format(rootKey.createdAt)}</td>
+              <td>
+                {rootKey.expires === undefined ? 'Never' : when.format(rootKey.expires)}
+                {rootKey.retiresAt !== undefined && <> (rerolled: stops {when.format(rootKey.retiresAt)})</>}
+              </td>
+              <td>{rootKey.lastUsedAt === undefined ? 'Never' : when.format(rootKey.lastUsedAt)}</td>
+            </>
           )}
-        </ListingStates>
-        <LoadMore list={list} />
+          actions={
+            readOnly
+              ? undefined
+              : (rootKey) => (
+                  <>
+                    {/* A key in its grace period is not rerolled again (the server answers 412): its successor is. */}
+                    {rootKey.retiresAt === undefined && (
+                      <RowButton
+                        label={`Reroll root key ${rootKey.name ?? rootKey.id}`}
+                        onClick={() => {
+                          setGrace(0);
+                          reroll.ask(rootKey);
+                        }}
+                      >
+                        Reroll
+                      </RowButton>
+                    )}
+                    <RowButton danger label={`Revoke root key ${rootKey.name ?? rootKey.id}`} onClick={() => revocation.ask(rootKey)}>
+                      Revoke
+                    </RowButton>
+                  </>
+                )
+          }
+        />
       </section>
 
       {!readOnly && (

@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { type DependencyState, settings } from '../../api/settings';
+import { DataTable } from '../../components/DataTable';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { Loading } from '../../components/Loading';
-import { ScrollTable } from '../../components/ScrollTable';
 import { usePagedList } from '../paged-list';
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'medium' });
@@ -37,43 +37,31 @@ export function NodesPanel() {
       {listing.kind === 'failed' && <ErrorMessage error={listing.error} />}
       {listing.kind === 'loaded' && listing.items.length === 0 && <p className="empty">No node has registered.</p>}
       {listing.kind === 'loaded' && listing.items.length > 0 && (
-        <ScrollTable label="Nodes table">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Status</th>
-                <th scope="col">Host</th>
-                <th scope="col">Version</th>
-                <th scope="col">Database</th>
-                <th scope="col">Redis</th>
-                <th scope="col">Started</th>
-                <th scope="col">Last seen</th>
-              </tr>
-            </thead>
-            <tbody>
-              {listing.items.map((node) => (
-                <tr key={node.id}>
-                  <td>
-                    {node.name}
-                    {node.current ? ' (this node)' : ''}
-                    <br />
-                    <code>{node.id}</code>
-                  </td>
-                  <td>{node.status === 'up' ? 'Up' : 'Gone'}</td>
-                  <td>{node.hostname}</td>
-                  <td>{node.version}</td>
-                  <td>
-                    {STATES[node.database]} ({node.engine === 'postgres' ? 'PostgreSQL' : 'SQLite'})
-                  </td>
-                  <td>{STATES[node.redis]}</td>
-                  <td>{when.format(node.startedAt)}</td>
-                  <td>{when.format(node.lastSeenAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </ScrollTable>
+        <DataTable
+          label="Nodes table"
+          headers={['Name', 'Status', 'Host', 'Version', 'Database', 'Redis', 'Started', 'Last seen']}
+          items={listing.items}
+          rowKey={(node) => node.id}
+          cells={(node) => (
+            <>
+              <td>
+                {node.name}
+                {node.current ? ' (this node)' : ''}
+                <br />
+                <code>{node.id}</code>
+              </td>
+              <td>{node.status === 'up' ? 'Up' : 'Gone'}</td>
+              <td>{node.hostname}</td>
+              <td>{node.version}</td>
+              <td>
+                {STATES[node.database]} ({node.engine === 'postgres' ? 'PostgreSQL' : 'SQLite'})
+              </td>
+              <td>{STATES[node.redis]}</td>
+              <td>{when.format(node.startedAt)}</td>
+              <td>{when.format(node.lastSeenAt)}</td>
+            </>
+          )}
+        />
       )}
       {listing.kind !== 'loading' && (
         <button type="button" className="secondary" onClick={() => void reload()}>

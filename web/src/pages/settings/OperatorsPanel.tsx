@@ -4,9 +4,11 @@ import { type Operator, ROLE_LABELS, settings } from '../../api/settings';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { Field } from '../../components/Field';
+import { RowButton } from '../../components/RowButton';
 import { useSession } from '../../session';
 import { useConfirmedAction } from '../confirmed-action';
-import { ListingStates, usePagedList } from '../paged-list';
+import { ListingTable } from '../listing-table';
+import { usePagedList } from '../paged-list';
 
 const ROLES: readonly Role[] = ['admin', 'member', 'read_only'];
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
@@ -76,60 +78,42 @@ export function OperatorsPanel() {
           {notice}
         </p>
       )}
-      <ListingStates list={list} loadingLabel="Loading operators…" empty="No operators.">
-        {(items) => (
-          <section className="table-scroll" aria-label="Operators table">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Two-factor</th>
-                  <th scope="col">Added</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((operator) => (
-                  <tr key={operator.id}>
-                    <td>
-                      {operator.email}
-                      {operator.id === myId ? ' (you)' : ''}
-                    </td>
-                    <td>
-                      <select
-                        aria-label={`Role of ${operator.email}`}
-                        value={operator.role}
-                        onChange={(e) => void changeRole(operator, e.target.value as Role)}
-                      >
-                        {ROLES.map((r) => (
-                          <option key={r} value={r}>
-                            {ROLE_LABELS[r]}
-                          </option>
-                        ))}
-                      </select>
-                    </td>
-                    <td>{operator.mfaEnrolled ? 'Enrolled' : 'Not yet'}</td>
-                    <td>{when.format(operator.createdAt)}</td>
-                    <td>
-                      <button
-                        type="button"
-                        className="danger small"
-                        aria-label={`Remove ${operator.email}`}
-                        onClick={() => removal.ask(operator)}
-                      >
-                        Remove
-                      </button>
-                    </td>
-                  </tr>
+      <ListingTable
+        list={list}
+        loadingLabel="Loading operators…"
+        empty="No operators."
+        label="Operators table"
+        headers={['Email', 'Role', 'Two-factor', 'Added']}
+        rowKey={(operator) => operator.id}
+        cells={(operator) => (
+          <>
+            <td>
+              {operator.email}
+              {operator.id === myId ? ' (you)' : ''}
+            </td>
+            <td>
+              <select
+                aria-label={`Role of ${operator.email}`}
+                value={operator.role}
+                onChange={(e) => void changeRole(operator, e.target.value as Role)}
+              >
+                {ROLES.map((r) => (
+                  <option key={r} value={r}>
+                    {ROLE_LABELS[r]}
+                  </option>
                 ))}
-              </tbody>
-            </table>
-          </section>
+              </select>
+            </td>
+            <td>{operator.mfaEnrolled ? 'Enrolled' : 'Not yet'}</td>
+            <td>{when.format(operator.createdAt)}</td>
+          </>
         )}
-      </ListingStates>
+        actions={(operator) => (
+          <RowButton danger label={`Remove ${operator.email}`} onClick={() => removal.ask(operator)}>
+            Remove
+          </RowButton>
+        )}
+      />
 
       <h3>Add an operator</h3>
       <form className="inline-form" onSubmit={create}>

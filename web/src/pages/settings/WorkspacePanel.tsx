@@ -1,5 +1,5 @@
 import { ROLE_LABELS, settings, type WorkspaceSettings } from '../../api/settings';
-import { ErrorMessage } from '../../components/ErrorMessage';
+import { LoadFailed } from '../../components/LoadFailed';
 import { Loading } from '../../components/Loading';
 import { useAnswer } from './use-answer';
 
@@ -18,14 +18,7 @@ export function WorkspacePanel() {
     <section aria-labelledby="settings-workspace">
       <h2 id="settings-workspace">Workspace</h2>
       {answer.kind === 'loading' && <Loading label="Loading the workspace…" block />}
-      {answer.kind === 'failed' && (
-        <>
-          <ErrorMessage error={answer.error} />
-          <button type="button" className="secondary" onClick={() => void reload()}>
-            Try again
-          </button>
-        </>
-      )}
+      {answer.kind === 'failed' && <LoadFailed error={answer.error} onRetry={reload} />}
       {answer.kind === 'loaded' && (
         <>
           <dl className="details">

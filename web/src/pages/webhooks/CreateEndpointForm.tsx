@@ -1,8 +1,8 @@
 import { useId, useState } from 'react';
 import { WEBHOOK_EVENT_TYPES, webhooks } from '../../api/webhooks';
-import { ErrorMessage } from '../../components/ErrorMessage';
 import { Field } from '../../components/Field';
-import { useCreateForm } from '../create-form';
+import { FormFooter } from '../../components/FormFooter';
+import { useFormSubmit } from '../form-submit';
 
 /**
  * webhooks.createEndpoint's form: a URL, a description, the event types to send (none ticked: all of them). The server
@@ -14,7 +14,7 @@ export function CreateEndpointForm({ onCreated }: { onCreated(created: { endpoin
   const [description, setDescription] = useState('');
   const [eventTypes, setEventTypes] = useState<Set<string>>(() => new Set());
   const ids = useId();
-  const form = useCreateForm(async () => {
+  const form = useFormSubmit(async () => {
     const created = await webhooks.create({
       url: url.trim(),
       ...(description.trim() ? { description: description.trim() } : {}),
@@ -66,15 +66,7 @@ export function CreateEndpointForm({ onCreated }: { onCreated(created: { endpoin
           </div>
         ))}
       </fieldset>
-      <ErrorMessage error={form.error} />
-      {form.done && (
-        <p className="success" role="status">
-          {form.done}
-        </p>
-      )}
-      <button type="submit" disabled={form.busy}>
-        {form.busy ? 'Creating…' : 'Create endpoint'}
-      </button>
+      <FormFooter error={form.error} done={form.done} busy={form.busy} submitLabel="Create endpoint" />
     </form>
   );
 }

@@ -1,8 +1,9 @@
 import { useCallback, useState } from 'react';
 import { listDeliveries, type WebhookDelivery, type WebhookEndpoint, webhooks } from '../../api/webhooks';
 import { ErrorMessage } from '../../components/ErrorMessage';
-import { ScrollTable } from '../../components/ScrollTable';
-import { ListingStates, LoadMore, usePagedList } from '../paged-list';
+import { RowButton } from '../../components/RowButton';
+import { ListingTable } from '../listing-table';
+import { usePagedList } from '../paged-list';
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
@@ -55,60 +56,38 @@ export function DeliveriesSection({ endpoint, canRedeliver }: { endpoint: Webhoo
           Delivery <code>{redelivered}</code> queued again.
         </p>
       )}
-      <ListingStates list={list} loadingLabel="Loading deliveries…" empty="No deliveries yet: an event this endpoint takes queues one.">
-        {(items) => (
-          <ScrollTable label="Deliveries table">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Event</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col">Last answer</th>
-                  <th scope="col">Queued</th>
-                  <th scope="col">Last attempt</th>
-                  <th scope="col">Id</th>
-                  {canRedeliver && (
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  )}
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((delivery) => (
-                  <tr key={delivery.id}>
-                    <td>
-                      <code>{delivery.eventType}</code>
-                    </td>
-                    <td>{STATUS[delivery.status]}</td>
-                    <td>{delivery.attempts}</td>
-                    <td>{lastAnswer(delivery)}</td>
-                    <td>{when.format(delivery.createdAt)}</td>
-                    <td>{delivery.lastAttemptAt === undefined ? '—' : when.format(delivery.lastAttemptAt)}</td>
-                    <td>
-                      <code>{delivery.id}</code>
-                    </td>
-                    {canRedeliver && (
-                      <td>
-                        <button
-                          type="button"
-                          className="secondary small"
-                          aria-label={`Redeliver ${delivery.eventType} ${delivery.id}`}
-                          onClick={() => void redeliver(delivery)}
-                        >
-                          Redeliver
-                        </button>
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </ScrollTable>
+      <ListingTable
+        list={list}
+        loadingLabel="Loading deliveries…"
+        empty="No deliveries yet: an event this endpoint takes queues one."
+        label="Deliveries table"
+        headers={['Event', 'Status', 'Attempts', 'Last answer', 'Queued', 'Last attempt', 'Id']}
+        rowKey={(delivery) => delivery.id}
+        cells={(delivery) => (
+          <>
+            <td>
+              <code>{delivery.eventType}</code>
+            </td>
+            <td>{STATUS[delivery.status]}</td>
+            <td>{delivery.attempts}</td>
+            <td>{lastAnswer(delivery)}</td>
+            <td>{when.format(delivery.createdAt)}</td>
+            <td>{delivery.lastAttemptAt === undefined ? '—' : when.format(delivery.lastAttemptAt)}</td>
+            <td>
+              <code>{delivery.id}</code>
+            </td>
+          </>
         )}
-      </ListingStates>
-      <LoadMore list={list} />
+        actions={
+          canRedeliver
+            ? (delivery) => (
+                <RowButton label={`Redeliver ${delivery.eventType} ${delivery.id}`} onClick={() => void redeliver(delivery)}>
+                  Redeliver
+                </RowButton>
+              )
+            : undefined
+        }
+      />
     </section>
   );
 }

@@ -4,10 +4,11 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { IssuedKeyDialog } from '../../components/IssuedKeyDialog';
 import { PageHeading } from '../../components/PageHeading';
-import { ScrollTable } from '../../components/ScrollTable';
+import { RowButton } from '../../components/RowButton';
 import { useSession } from '../../session';
 import { useConfirmedAction } from '../confirmed-action';
-import { ListingStates, LoadMore, usePagedList } from '../paged-list';
+import { ListingTable } from '../listing-table';
+import { usePagedList } from '../paged-list';
 import { CreateEndpointForm } from './CreateEndpointForm';
 import { DeliveriesSection } from './DeliveriesSection';
 
@@ -55,77 +56,49 @@ export function WebhooksPage() {
         <h2 id="endpoint-list">Endpoints</h2>
         {!canChange && <p className="hint">Endpoints are created, changed and deleted by the workspace's admins.</p>}
         <ErrorMessage error={toggleError} />
-        <ListingStates
+        <ListingTable
           list={list}
           loadingLabel="Loading endpoints…"
           empty={<>No webhook endpoints yet.{canChange ? ' Create one below.' : ''}</>}
-        >
-          {(items) => (
-            <ScrollTable label="Endpoints table">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">URL</th>
-                    <th scope="col">Description</th>
-                    <th scope="col">Event types</th>
-                    <th scope="col">State</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((endpoint) => (
-                    <tr key={endpoint.id}>
-                      <td>
-                        <code>{endpoint.url}</code>
-                      </td>
-                      <td>{endpoint.description ?? '—'}</td>
-                      <td>{endpoint.eventTypes.length === 0 ? 'All' : endpoint.eventTypes.join(', ')}</td>
-                      <td>{endpoint.enabled ? 'Enabled' : 'Disabled'}</td>
-                      <td>{when.format(endpoint.createdAt)}</td>
-                      <td>
-                        <span className="row-actions">
-                          <button
-                            type="button"
-                            className="secondary small"
-                            aria-label={`Deliveries to ${endpoint.url}`}
-                            aria-pressed={shown?.id === endpoint.id}
-                            onClick={() => setShown(endpoint)}
-                          >
-                            Deliveries
-                          </button>
-                          {canChange && (
-                            <>
-                              <button
-                                type="button"
-                                className="secondary small"
-                                aria-label={`${endpoint.enabled ? 'Disable' : 'Enable'} endpoint ${endpoint.url}`}
-                                onClick={() => void setEnabled(endpoint, !endpoint.enabled)}
-                              >
-                                {endpoint.enabled ? 'Disable' : 'Enable'}
-                              </button>
-                              <button
-                                type="button"
-                                className="danger small"
-                                aria-label={`Delete endpoint ${endpoint.url}`}
-                                onClick={() => deletion.ask(endpoint)}
-                              >
-                                Delete
-                              </button>
-                            </>
-                          )}
-                        </span>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </ScrollTable>
+          label="Endpoints table"
+          headers={['URL', 'Description', 'Event types', 'State', 'Created']}
+          rowKey={(endpoint) => endpoint.id}
+          cells={(endpoint) => (
+            <>
+              <td>
+                <code>{endpoint.url}</code>
+              </td>
+              <td>{endpoint.description ?? '—'}</td>
+              <td>{endpoint.eventTypes.length === 0 ? 'All' : endpoint.eventTypes.join(', ')}</td>
+              <td>{endpoint.enabled ? 'Enabled' : 'Disabled'}</td>
+              <td>{when.format(endpoint.createdAt)}</td>
+            </>
           )}
-        </ListingStates>
-        <LoadMore list={list} />
+          actions={(endpoint) => (
+            <>
+              <RowButton
+                label={`Deliveries to ${endpoint.url}`}
+                aria-pressed={shown?.id === endpoint.id}
+                onClick={() => setShown(endpoint)}
+              >
+                Deliveries
+              </RowButton>
+              {canChange && (
+                <>
+                  <RowButton
+                    label={`${endpoint.enabled ? 'Disable' : 'Enable'} endpoint ${endpoint.url}`}
+                    onClick={() => void setEnabled(endpoint, !endpoint.enabled)}
+                  >
+                    {endpoint.enabled ? 'Disable' : 'Enable'}
+                  </RowButton>
+                  <RowButton danger label={`Delete endpoint ${endpoint.url}`} onClick={() => deletion.ask(endpoint)}>
+                    Delete
+                  </RowButton>
+                </>
+              )}
+            </>
+          )}
+        />
       </section>
 
       {shown && <DeliveriesSection key={shown.id} endpoint={shown} canRedeliver={canChange} />}

@@ -1,10 +1,11 @@
 import { type FormEvent, useState } from 'react';
 
 /**
- * A form that creates something: `busy` while `create` runs, its refusal in `error`, and on success the sentence
- * `create` returns in `done` (shown as a status message), each cleared when the form is sent again.
+ * A form's submission: `busy` while `send` runs, its refusal in `error` (the server's, or a check of the form's own
+ * that throws before anything is sent), and on success the sentence `send` returns, if any, in `done` (shown as a
+ * status message, FormFooter.tsx), each cleared when the form is sent again.
  */
-export function useCreateForm(create: () => Promise<string>) {
+export function useFormSubmit(send: () => Promise<string | undefined>) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const [done, setDone] = useState<string>();
@@ -15,7 +16,7 @@ export function useCreateForm(create: () => Promise<string>) {
     setError(undefined);
     setDone(undefined);
     try {
-      setDone(await create());
+      setDone(await send());
     } catch (caught) {
       setError(caught);
     } finally {
