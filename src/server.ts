@@ -74,7 +74,7 @@ export interface KeywardServer {
   analytics: AnalyticsStore;
   /** The buffer in front of the analytics store (src/analytics/recorder.ts); null when KEYWARD_ANALYTICS is off. */
   analyticsRecorder: AnalyticsRecorder | null;
-  /** Runs the periodic jobs once (credit refill, usage write-back, change-log pruning). */
+  /** Runs the periodic jobs once (credit refill, usage write-back, the pruning of the change log, rate-limit alerts and retired root keys). */
   runJobs(): Promise<void>;
   /** Sends the webhook deliveries due at the clock's time (every second on a timer; tests call it themselves). */
   webhooks: WebhookDispatcher;
@@ -328,7 +328,14 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
       ...(await Promise.allSettled([
         services.verify.flushUsage(),
         rootKeyUsage.flush(),
-        ...(runsMachineJobs ? [store.pruneChanges(clock.now() - CHANGE_LOG_RETENTION_MS)] : []),
+        ...(runsMachineJobs
+          ? [
+              store.pruneChanges(clock.now() - CHANGE_LOG_RETENTION_MS),
+              // Past their window these change nothing (storage/pruning.ts); one node at a time on PostgreSQL.
+              store.pruneRatelimitAlerts(clock.now() - config.alertRatelimit.cooldownMs),
+              store.pruneRetiredRootKeys(clock.now()),
+            ]
+          : []),
       ])),
     ];
     const failed = outcomes.find((outcome) => outcome.status === 'rejected');
