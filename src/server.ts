@@ -33,6 +33,7 @@ import type { Logger } from './services/deps.js';
 import { createServices, type Services } from './services/index.js';
 import { RatelimitExceededAlerts } from './services/alerts/ratelimit-exceeded.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { sealPlaintextWebhookSecrets } from './webhooks/endpoint-secrets.js';
 import { openMainStore } from './storage/open-configured.js';
 import type { Store } from './storage/store.js';
 import { openVault } from './vault/open.js';
@@ -75,7 +76,7 @@ export interface KeywardServer {
   analytics: AnalyticsStore;
   /** The buffer in front of the analytics store (src/analytics/recorder.ts); null when KEYWARD_ANALYTICS is off. */
   analyticsRecorder: AnalyticsRecorder | null;
-  /** Runs the periodic jobs once (credit refill, usage write-back, change-log pruning). */
+  /** Runs the periodic jobs once (credit refill, usage write-back, the pruning of the change log, rate-limit alerts and retired root keys). */
   runJobs(): Promise<void>;
   /** Sends the webhook deliveries due at the clock's time (every second on a timer; tests call it themselves). */
   webhooks: WebhookDispatcher;
@@ -333,17 +334,28 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     if (config.alertKeyExpiringMs === 0) return;
     while ((await store.alertExpiringKeys(clock.now(), config.alertKeyExpiringMs, EXPIRING_ALERTS_BATCH)) === EXPIRING_ALERTS_BATCH);
   };
+  // Endpoint secrets stored before the vault was configured are sealed by it (docs/decisions/0030).
+  const sealWebhookSecrets = async () => {
+    if (vault !== null) await sealPlaintextWebhookSecrets(store, vault);
+  };
   // Each job runs even when another fails (the database may be away): usage not written stays buffered, bounded, for
   // the next run. The refill first, apart from the usage writes, as both update keys' rows. The first failure is rethrown.
   const runJobs = async () => {
     // Each worker writes back its own buffers; the refill and the pruning run in one process per machine.
     const outcomes = [
-      ...(runsMachineJobs ? await Promise.allSettled([services.keys.refillCredits(), alertExpiringKeys()]) : []),
+      ...(runsMachineJobs ? await Promise.allSettled([services.keys.refillCredits(), alertExpiringKeys(), sealWebhookSecrets()]) : []),
       // Every node prunes the change log: a delete of what another node deleted already deletes nothing.
       ...(await Promise.allSettled([
         services.verify.flushUsage(),
         rootKeyUsage.flush(),
-        ...(runsMachineJobs ? [store.pruneChanges(clock.now() - CHANGE_LOG_RETENTION_MS)] : []),
+        ...(runsMachineJobs
+          ? [
+              store.pruneChanges(clock.now() - CHANGE_LOG_RETENTION_MS),
+              // Past their window these change nothing (storage/pruning.ts); one node at a time on PostgreSQL.
+              store.pruneRatelimitAlerts(clock.now() - config.alertRatelimit.cooldownMs),
+              store.pruneRetiredRootKeys(clock.now()),
+            ]
+          : []),
       ])),
     ];
     const failed = outcomes.find((outcome) => outcome.status === 'rejected');
@@ -356,6 +368,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     maxResponseBytes: WEBHOOK_RESPONSE_BYTES,
     allowPrivateAddresses: config.webhookAllowPrivateAddresses,
     userAgent: `Keyward-Webhooks/${VERSION}`,
+    vault,
   });
   const runAnalyticsPrune = () => pruneAnalytics(analytics, retention, clock.now(), log);
   let closed: Promise<void> | undefined;

@@ -78,6 +78,12 @@ describe('openapi.json for client generators', () => {
     ]);
   });
 
+  it("documents leaks.report's body as GitHub sends it: an array of matches, token and type required", () => {
+    const body = requestBody('leaks.report');
+    expect(body).toMatchObject({ type: 'array', minItems: 1, maxItems: 1000, items: { type: 'object', required: ['token', 'type'] } });
+    expect(Object.keys(body.items.properties)).toEqual(['token', 'type', 'url', 'source']);
+  });
+
   it('passes a standard OpenAPI 3.1 validator (@readme/openapi-parser)', async () => {
     const result = await validate(readDocument());
     expect(result).toMatchObject({ valid: true, specification: 'OpenAPI' });

@@ -32,7 +32,31 @@ const stopped = (pid: number): boolean => {
   }
 };
 
-describe('keyward vault rotate', { timeout: 180_000 }, () => {
+/** Data keys made before the rotation, beside the recoverable keys' own: five batches of `rewrapAll` (src/vault/rotation.ts). */
+const FILLER_DEKS = 500;
+
+/**
+ * Makes every re-wrap hold the vault store's write lock for several milliseconds: a trigger on the column only a re-wrap
+ * writes (`wrapped`; the server's own writes count encryptions, retire and insert data keys) reads every row of a table
+ * of 50,000. A fast rotation (or a quick machine) otherwise spends so little of its time holding the lock that the
+ * test could miss it altogether; slowed, the rotation's whole run is about FILLER_DEKS times that, nearly all of it
+ * under the lock. SQLite forbids WITH inside a trigger, hence a table rather than a recursive query.
+ */
+function brakeRewraps(file: string): void {
+  const db = new Database(file);
+  try {
+    db.exec(`CREATE TABLE brake (n INTEGER PRIMARY KEY);
+      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000) INSERT INTO brake SELECT i FROM n;
+      CREATE TRIGGER brake_rewrap AFTER UPDATE OF wrapped ON vault_deks BEGIN
+        SELECT max(abs(random() % (n + 1))) FROM brake;
+      END;`);
+  } finally {
+    db.close();
+  }
+}
+
+// The brake adds a few milliseconds per re-wrap, more on a loaded machine: room for that beside the old bound of 180 s.
+describe('keyward vault rotate', { timeout: 300_000 }, () => {
   it('re-wraps every data key while the server keeps serving; then the old master key can go', async () => {
     const { dir, remove } = tempDir('keyward-rotation-');
     cleanups.push(remove);
@@ -46,7 +70,8 @@ describe('keyward vault rotate', { timeout: 180_000 }, () => {
     };
     const start = (keys: string) => startTestServer({ env: { ...shared, KEYWARD_MASTER_KEYS: keys } });
 
-    // Before: version 1 only. Recoverable keys, plus ten thousand more data keys so the rotation takes a while (long enough to be paused many times).
+    // Before: version 1 only. Recoverable keys, plus 500 more data keys: five batches of the rotation, so it can be paused
+    // at least five times.
     let t: TestServer = await start(v1);
     const apiId = await recoverableApi(t);
     const workspaceId = t.workspaceId;
@@ -59,8 +84,10 @@ describe('keyward vault rotate', { timeout: 180_000 }, () => {
       keyring: new MasterKeyring(parseMasterKeys(v1).keys),
       maxEncryptionsPerDek: 1,
     });
-    for (let i = 0; i < 10_000; i++) await filler.encrypt({ workspaceId: `ws_filler_${i % 50}`, keyId: newId('key'), plaintext: 'filler' });
+    for (let i = 0; i < FILLER_DEKS; i++)
+      await filler.encrypt({ workspaceId: `ws_filler_${i % 50}`, keyId: newId('key'), plaintext: 'filler' });
     await filler.close();
+    brakeRewraps(join(dir, 'vault', 'vault.sqlite'));
 
     // Both versions configured (the first step of the procedure), then rotate under load.
     t = await start(`${v1},${v2}`);
@@ -88,9 +115,10 @@ describe('keyward vault rotate', { timeout: 180_000 }, () => {
     const workers = [worker(0), worker(1), worker(2)];
     const rotation = launch(['vault', 'rotate'], { ...shared, KEYWARD_MASTER_KEYS: `${v1},${v2}`, KEYWARD_DATA_DIR: dir });
     // The rotation is paused again and again, each time by a Ctrl-Z (SIGTSTP) sent while it holds the vault store's
-    // write lock (seen from here: the server shares this thread, so a busy lock is the rotation's). It must stop only
-    // once it holds none, or every recoverable createKey of the server would wait out its busy timeout and answer
-    // 500. The first pause lasts until the workers have done ten rounds: they overlap the rotation however fast it runs.
+    // write lock (seen from here: the server shares this thread, so a busy lock is the rotation's; the brake makes it
+    // hold the lock nearly all the time it runs, so the probe cannot miss it). It must stop only once it holds none, or
+    // every recoverable createKey of the server would wait out its busy timeout and answer 500. The first pause lasts
+    // until the workers have done 40 rounds: they overlap the rotation however fast it runs.
     const probe = new Database(join(dir, 'vault', 'vault.sqlite'));
     cleanups.push(() => probe.close());
     probe.pragma('busy_timeout = 0');
@@ -119,8 +147,8 @@ describe('keyward vault rotate', { timeout: 180_000 }, () => {
         pauses++;
         // Held, the server's vault writes would wait for it: resumed at once, the assertion below says what happened.
         if (writeLockHeld()) pausedHoldingTheLock.push(pause);
-        else if (duringRotation < 10)
-          await until(() => duringRotation >= 10, 'ten rounds of the workers during the rotation', { deadlineMs: 60_000 });
+        else if (duringRotation < 40)
+          await until(() => duringRotation >= 40, '40 rounds of the workers during the rotation', { deadlineMs: 60_000 });
         rotation.child.kill('SIGCONT');
       }
     })();
@@ -135,7 +163,7 @@ describe('keyward vault rotate', { timeout: 180_000 }, () => {
     expect(pausedHoldingTheLock).toEqual([]);
     expect(pauses).toBeGreaterThanOrEqual(2);
     expect(failures).toEqual([]);
-    expect(duringRotation).toBeGreaterThanOrEqual(10);
+    expect(duringRotation).toBeGreaterThanOrEqual(40);
     // The progress bar: from 0% to 100%, counting data keys.
     expect(rotation.output.stderr).toMatch(/Re-wrapping data keys under master key version 2 \[-{30}\]\s+0% 0\/\d+/);
     expect(rotation.output.stderr).toMatch(/\[#{30}\] 100% (\d+)\/\1/);

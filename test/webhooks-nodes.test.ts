@@ -40,6 +40,7 @@ it('two nodes deliver each of 120 events once', async () => {
     allowPrivateAddresses: true,
     userAgent: 'second-node',
     batch: 7,
+    vault: t.server.vault,
   });
   receiver.delayMs = 20;
   const [first, second] = await Promise.all([t.server.webhooks.deliverDue(), otherNode.deliverDue()]);

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { KeywardError } from '../core/errors.js';
 import { errorEnvelopeRef } from '../contract/common.js';
 import type { Services } from '../services/index.js';
-import { MAX_LEAK_REPORT_BYTES } from '../services/leak-reports/report.js';
+import { MAX_FIELD_LENGTH, MAX_LEAK_REPORT_BYTES, MAX_TOKEN_LENGTH, MAX_TOKENS_PER_REPORT } from '../services/leak-reports/report.js';
 import { clientIp, type ProxyTrust } from './client-ip.js';
 
 const LeakFeedback = Type.Array(
@@ -17,6 +17,24 @@ const LeakFeedback = Type.Array(
     },
     { additionalProperties: false },
   ),
+);
+
+const optionalText = (description: string) =>
+  Type.Optional(Type.Union([Type.String({ maxLength: MAX_FIELD_LENGTH }), Type.Null()], { description }));
+
+/**
+ * The body as GitHub sends it, for the OpenAPI document only: the route never validates `request.body` against it (the
+ * bytes are read raw, as the signature covers them exactly, and checked by services/leak-reports/report.ts, parseReport,
+ * after the signature). Other fields GitHub may add are ignored.
+ */
+const LeakReportBody = Type.Array(
+  Type.Object({
+    token: Type.String({ minLength: 1, maxLength: MAX_TOKEN_LENGTH, description: 'The string found: looked up as a key of this server.' }),
+    type: Type.String({ minLength: 1, maxLength: MAX_FIELD_LENGTH, description: "The scanner's name for the pattern that matched." }),
+    url: optionalText('Where it was found (stored with the leak).'),
+    source: optionalText('What kind of place it was found in, e.g. `content`, `commit`, `npm` (stored with the leak).'),
+  }),
+  { minItems: 1, maxItems: MAX_TOKENS_PER_REPORT },
 );
 
 /** The raw bytes of each report, kept apart from `request.body` so the JSON hooks of every other route do not walk them. */
@@ -44,6 +62,9 @@ export function registerLeakReports(app: FastifyInstance, deps: { services: Serv
         done(null, undefined);
       },
     );
+    // `body` below documents the report; nothing here validates against it: `request.body` stays undefined, and the
+    // raw bytes are checked after their signature (parseReport). Only this scope's one route is concerned.
+    scope.setValidatorCompiler(() => () => true);
     scope.post('/v2/leaks.report', {
       schema: {
         operationId: 'leaks.report',
@@ -56,6 +77,7 @@ export function registerLeakReports(app: FastifyInstance, deps: { services: Serv
           '(keys.getKey `leaks`, audit event `key.leaked`) and the key is disabled unless its API has `leakPolicy: "report"`. ' +
           'A body received in the last 24 hours answers 409. Answers without KEYWARD_LEAK_REPORT_KEYS: 404.',
         security: [],
+        body: LeakReportBody,
         response: {
           200: LeakFeedback,
           ...Object.fromEntries([400, 401, 404, 409, 413, 429, 500, 503].map((status) => [status, errorEnvelopeRef(status)])),

@@ -3,7 +3,7 @@ import { databaseUnavailableCause } from '../core/database-unavailable.js';
 import type { ThrottledWarning } from '../core/throttled-warning.js';
 import type { Logger as Pino } from 'pino';
 
-/** How often the jobs run: credit refills, usage write-back, the change log's pruning. */
+/** How often the jobs run: credit refills, usage write-back, the pruning of the change log, rate-limit alerts and retired root keys. */
 const JOBS_INTERVAL_MS = 30_000;
 /** How often the webhook outbox is read for due deliveries: an event waits about this long before its first attempt. */
 const WEBHOOK_POLL_MS = 1_000;

@@ -16,6 +16,12 @@ export function warnAboutSetup(config: Readonly<Config>, engine: Engine, vault: 
       );
     }
   }
+  if (vault === null) {
+    log.warn(
+      'no vault configured: webhook endpoint secrets are stored in the database as they are; with KEYWARD_MASTER_KEYS ' +
+        '(or KEYWARD_VAULT_URL) they are sealed by the vault, existing ones at the next periodic job (docs/operations.md, "Webhooks")',
+    );
+  }
   // A remote vault that cannot be reached does not stop the server (verification never needs it); it is said at once.
   vault
     ?.check()

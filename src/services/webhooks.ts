@@ -2,7 +2,9 @@ import type { Clock } from '../core/clock.js';
 import { badInput } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { AuditResource, Store, WebhookDeliveryRecord, WebhookEndpointChanges, WebhookEndpointRecord } from '../storage/store.js';
+import type { Vault } from '../vault/vault.js';
 import { endpointUrlProblem } from '../webhooks/address-policy.js';
+import { sealEndpointSecret } from '../webhooks/endpoint-secrets.js';
 import { WEBHOOK_RETRY_WINDOW_MS } from '../webhooks/events.js';
 import { newWebhookSecret } from '../webhooks/standard-webhooks.js';
 import { auditEntry } from './audit.js';
@@ -16,6 +18,8 @@ export interface WebhookServiceDeps {
   clock: Clock;
   /** KEYWARD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES; absent: off. */
   webhookAllowPrivateAddresses?: boolean;
+  /** Seals endpoint secrets at rest (webhooks/endpoint-secrets.ts); null or absent: they are stored as they are. */
+  vault?: Vault | null;
 }
 
 export interface CreateEndpointInput {
@@ -50,13 +54,15 @@ export class WebhookService {
     const now = this.deps.clock.now();
     const endpointId = newId('webhookEndpoint', now);
     const secret = newWebhookSecret();
+    // Before the transaction: a remote vault's call must not hold the database's write lock (decision 0005).
+    const stored = await sealEndpointSecret(this.deps.vault ?? null, { workspaceId: ctx.workspaceId, endpointId }, secret);
     await this.deps.store.transaction(async (tx) => {
       await tx.createWebhookEndpoint({
         id: endpointId,
         workspaceId: ctx.workspaceId,
         url: input.url,
         description: input.description ?? null,
-        secret,
+        secret: stored,
         eventTypes: input.eventTypes,
         enabled: input.enabled,
         createdAt: now,

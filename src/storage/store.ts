@@ -26,6 +26,7 @@ import type { NodeOps } from './nodes.js';
 import type { LeakOps } from './leaks.js';
 import type { WebhookOps } from './webhooks.js';
 import type { AlertOps } from './alerts.js';
+import type { PruningOps } from './pruning.js';
 
 export type * from './shared.js';
 export type * from './workspaces.js';
@@ -46,6 +47,7 @@ export type * from './nodes.js';
 export type * from './leaks.js';
 export type * from './webhooks.js';
 export type * from './alerts.js';
+export type * from './pruning.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -68,7 +70,8 @@ export interface StoreOps
     NodeOps,
     LeakOps,
     WebhookOps,
-    AlertOps {}
+    AlertOps,
+    PruningOps {}
 
 export interface Store extends StoreOps {
   readonly engine: Engine;

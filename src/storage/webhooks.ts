@@ -9,7 +9,10 @@ export interface WebhookEndpointRecord {
   workspaceId: string;
   url: string;
   description: string | null;
-  /** `whsec_...`: what deliveries are signed with. Never answered after creation. */
+  /**
+   * What deliveries are signed with, as stored: the vault's ciphertext of it when a vault is configured, else `whsec_...`
+   * itself (webhooks/endpoint-secrets.ts). Never answered after creation.
+   */
   secret: string;
   /** The event types delivered; empty: every type. */
   eventTypes: string[];
@@ -45,6 +48,14 @@ export interface WebhookDeliveryRecord {
 /** A claimed delivery with what sending it needs. */
 export interface ClaimedWebhookDelivery extends WebhookDeliveryRecord {
   url: string;
+  /** The endpoint's secret as stored: opened only to sign (webhooks/endpoint-secrets.ts). */
+  secret: string;
+}
+
+/** An endpoint whose secret is stored as it is, `whsec_...`, from before a vault was configured. */
+export interface PlaintextWebhookSecret {
+  workspaceId: string;
+  endpointId: string;
   secret: string;
 }
 
@@ -91,4 +102,11 @@ export interface WebhookOps {
    * redelivered or deleted, so a slow sender cannot overwrite a newer state.
    */
   recordWebhookAttempt(deliveryId: string, attempt: number, result: WebhookAttemptResult): Promise<boolean>;
+  /** Up to `limit` endpoints whose secret is stored unsealed (`whsec_...`), in id order. */
+  listPlaintextWebhookSecrets(limit: number): Promise<PlaintextWebhookSecret[]>;
+  /**
+   * Replaces an endpoint's unsealed secret by its sealed form, only if it still holds `plaintext` (compare and set: two
+   * nodes sealing at once, or an endpoint deleted meanwhile, change nothing twice). False when it did not.
+   */
+  sealWebhookSecret(endpointId: string, plaintext: string, sealed: string): Promise<boolean>;
 }

@@ -1,5 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { ClaimedWebhookDelivery, Store } from '../storage/store.js';
+import type { Vault } from '../vault/vault.js';
+import { openEndpointSecret, SecretSealedWithoutVaultError } from './endpoint-secrets.js';
 import { sendWebhook, type SendLimits } from './send.js';
 import { signWebhook } from './standard-webhooks.js';
 
@@ -22,6 +24,8 @@ export interface WebhookDispatcherOptions extends SendLimits {
   clock: Clock;
   /** Deliveries claimed and sent at once by one run. */
   batch?: number;
+  /** Opens endpoint secrets sealed at rest (webhooks/endpoint-secrets.ts); null: only unsealed ones can be used. */
+  vault: Vault | null;
   userAgent: string;
 }
 
@@ -69,11 +73,17 @@ export class WebhookDispatcher {
 
   private async attempt(delivery: ClaimedWebhookDelivery): Promise<void> {
     const { clock } = this.options;
-    const headers = {
-      ...signWebhook(delivery.secret, delivery.id, clock.now() / 1000, delivery.payload),
-      'user-agent': this.options.userAgent,
-    };
-    const outcome = await sendWebhook(delivery.url, headers, delivery.payload, this.options);
+    const secret = await this.openSecret(delivery);
+    const outcome =
+      typeof secret === 'string'
+        ? await sendWebhook(
+            delivery.url,
+            { ...signWebhook(secret, delivery.id, clock.now() / 1000, delivery.payload), 'user-agent': this.options.userAgent },
+            delivery.payload,
+            this.options,
+          )
+        : // Not sent: an attempt like a refused connection, retried on the same schedule (the vault may answer again).
+          { statusCode: null, error: secret.unopened, durationMs: 0 };
     const at = clock.now();
     const ok = outcome.error === null;
     await this.options.store.recordWebhookAttempt(delivery.id, delivery.attempts, {
@@ -84,5 +94,20 @@ export class WebhookDispatcher {
       durationMs: outcome.durationMs,
       nextAttemptAt: ok ? null : nextAttemptAfterFailure(delivery.attempts, at, delivery.giveUpAt),
     });
+  }
+
+  /** The secret to sign with, opened for this attempt only and not kept; or why it could not be. */
+  private async openSecret(delivery: ClaimedWebhookDelivery): Promise<string | { unopened: string }> {
+    const endpoint = { workspaceId: delivery.workspaceId, endpointId: delivery.endpointId };
+    try {
+      return await openEndpointSecret(this.options.vault, endpoint, delivery.secret);
+    } catch (error) {
+      return {
+        unopened:
+          error instanceof SecretSealedWithoutVaultError
+            ? 'the endpoint secret is sealed by a vault and this node has none configured'
+            : 'the vault could not open the endpoint secret',
+      };
+    }
   }
 }

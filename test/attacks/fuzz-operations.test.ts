@@ -106,11 +106,14 @@ describe('fuzzing every operation: no 5xx, no crash, the error envelope, and a 4
     const documented = Object.entries(doc.paths as Record<string, any>)
       .filter(([, item]) => item.post)
       .map(([path]) => path);
-    // dashboard.* are registered apart from ROUTES (they authenticate by session cookie) but documented all the same;
-    // so is leaks.report (src/http/leak-reports.ts), whose signed raw body is fuzzed by src/http/leak-reports.test.ts.
-    expect(documented.sort()).toEqual([...[...ROUTES, ...DASHBOARD_ROUTES].map((r) => `/v2/${r.operation}`), '/v2/leaks.report'].sort());
+    // dashboard.* are registered apart from ROUTES (they authenticate by session cookie) but documented all the same.
+    for (const route of [...ROUTES, ...DASHBOARD_ROUTES]) expect(documented).toContain(`/v2/${route.operation}`);
+    // Every documented operation is served, and documents its body.
+    for (const path of documented) {
+      expect(t.server.app.hasRoute({ method: 'POST', url: path }), path).toBe(true);
+      expect(doc.paths[path].post.requestBody?.content?.['application/json']?.schema, path).toBeDefined();
+    }
     for (const route of [...ROUTES, ...DASHBOARD_ROUTES]) {
-      expect(doc.paths[`/v2/${route.operation}`].post.requestBody?.content?.['application/json']?.schema, route.operation).toBeDefined();
       expect(['object', 'array'], route.operation).toContain((route.body as { type?: string }).type);
       expect(unsupportedKeywords(route.body), route.operation).toEqual([]);
     }

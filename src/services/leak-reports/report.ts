@@ -16,9 +16,9 @@ export const MAX_TOKENS_PER_REPORT = 1000;
 /** The largest report body read; a thousand tokens with their URLs fit well within it. */
 export const MAX_LEAK_REPORT_BYTES = 1024 * 1024;
 /** Longest token looked up: Keyward keys are at most a 64-character prefix and 255 bytes in base58. */
-const MAX_TOKEN_LENGTH = 512;
+export const MAX_TOKEN_LENGTH = 512;
 /** Longest `type`, `url` or `source` kept: they are stored with the leak. */
-const MAX_FIELD_LENGTH = 2048;
+export const MAX_FIELD_LENGTH = 2048;
 
 /** The report's body, checked: a JSON array of 1-MAX_TOKENS_PER_REPORT objects each with a string `token` and `type`. */
 export function parseReport(body: Buffer): ReportedToken[] {

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { ALERT_EVENT_TYPES, alertPayload } from '../../webhooks/events.js';
 import type { AlertOps, CreditsAlertClaim, RatelimitAlertClaim } from '../alerts.js';
 import type { SqlDialect } from './dialect.js';
-import type { Executor } from './shared.js';
+import { tryJobLock, type Executor } from './shared.js';
 import { queueEvents } from './webhooks.js';
 
 /**
@@ -41,12 +41,7 @@ export function alertSql(db: Executor, dialect: SqlDialect): AlertOps {
     async alertExpiringKeys(now: number, withinMs: number, limit: number): Promise<number> {
       // The job runs on every node; the lock, held to the end of this transaction, lets one scan at a time. The
       // conditional UPDATE alone would already keep each alert to one node; the lock spares the others the work.
-      if (dialect.engine === 'postgres') {
-        const { rows } = await sql<{
-          locked: boolean;
-        }>`SELECT pg_try_advisory_xact_lock(${sql.raw(EXPIRING_LOCK_ARGUMENTS)}) AS locked`.execute(db);
-        if (!rows[0]?.locked) return 0;
-      }
+      if (!(await tryJobLock(db, dialect, EXPIRING_LOCK))) return 0;
       const { rows } = await sql<ExpiringRow>`UPDATE keys SET expiry_alerted_for = expires
         WHERE id IN (SELECT k.id FROM keys k
           WHERE k.expires > ${now} AND k.expires <= ${now + withinMs}
@@ -115,8 +110,5 @@ interface ExpiringRow {
   expires: number | string;
 }
 
-/**
- * The advisory lock one node scans for expiring keys under: a fixed class (arbitrary, unused elsewhere in Keyward) and
- * the schema, as two installations may share a database in separate schemas (analytics/postgres-store.ts does the same).
- */
-const EXPIRING_LOCK_ARGUMENTS = '1802961429, hashtext(current_schema())';
+/** The advisory lock class one node scans for expiring keys under (arbitrary, unused elsewhere in Keyward; shared.ts, tryJobLock). */
+const EXPIRING_LOCK = 1802961429;

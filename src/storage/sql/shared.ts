@@ -84,3 +84,16 @@ export async function softDelete(
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
+
+/**
+ * For a job every node runs but one at a time should do: on PostgreSQL, takes the advisory lock (`lockClass`, and the
+ * schema, as two installations may share a database in separate schemas) until the end of `db`'s transaction, without
+ * waiting; false when another node's transaction holds it. SQLite is one node with one writer: always true.
+ */
+export async function tryJobLock(db: Executor, dialect: SqlDialect, lockClass: number): Promise<boolean> {
+  if (dialect.engine !== 'postgres') return true;
+  const { rows } = await sql<{
+    locked: boolean;
+  }>`SELECT pg_try_advisory_xact_lock(${sql.raw(String(lockClass))}, hashtext(current_schema())) AS locked`.execute(db);
+  return rows[0]?.locked === true;
+}

@@ -18,6 +18,7 @@ import { keyLifetimeSql } from './key-lifetimes.js';
 import { migrateToLatest } from './migrate.js';
 import { nodeSql } from './nodes.js';
 import { operatorSql } from './operators.js';
+import { pruningSql } from './pruning.js';
 import { ratelimitSql } from './ratelimits.js';
 import { rbacSql } from './rbac.js';
 import { rootKeySql } from './root-keys.js';
@@ -52,6 +53,7 @@ function sqlOps(db: Executor, dialect: SqlDialect): StoreOps {
     leakSql(db),
     webhookSql(db, dialect),
     alertSql(db, dialect),
+    pruningSql(db, dialect),
   );
 }
 
@@ -103,6 +105,9 @@ function sqlStore({ db: kysely, dialect, sqlite, health }: OpenedDatabase): Stor
     /** The lock, the marks and the outbox rows in one transaction (docs/decisions/0027). */
     alertExpiringKeys: (now, withinMs, limit) => transaction((tx) => tx.alertExpiringKeys(now, withinMs, limit)),
     claimRatelimitAlert: (claim) => transaction((tx) => tx.claimRatelimitAlert(claim)),
+    /** Each pruning holds its lock for its transaction (storage/pruning.ts). */
+    pruneRatelimitAlerts: (firedBy) => transaction((tx) => tx.pruneRatelimitAlerts(firedBy)),
+    pruneRetiredRootKeys: (now) => transaction((tx) => tx.pruneRetiredRootKeys(now)),
     transaction,
     databaseUp: () => health?.up ?? true,
     ping: async () => {

@@ -1,9 +1,11 @@
 import { sql } from 'kysely';
 import { newId } from '../../core/ids.js';
 import { WEBHOOK_RETRY_WINDOW_MS, webhookEventOf, webhookPayload } from '../../webhooks/events.js';
+import { SECRET_PREFIX } from '../../webhooks/standard-webhooks.js';
 import type {
   AuditEntry,
   ClaimedWebhookDelivery,
+  PlaintextWebhookSecret,
   WebhookAttemptResult,
   WebhookDeliveryRecord,
   WebhookDeliveryStatus,
@@ -11,7 +13,7 @@ import type {
   WebhookOps,
 } from '../store.js';
 import type { SqlDialect } from './dialect.js';
-import { bool, num, pageAfter, stringsFrom, type Executor } from './shared.js';
+import { bool, num, pageAfter, startsWithPattern, stringsFrom, type Executor } from './shared.js';
 import type { Tables } from './tables.js';
 
 const endpointOf = (row: Tables['webhook_endpoints']): WebhookEndpointRecord => ({
@@ -241,6 +243,27 @@ export function webhookSql(db: Executor, dialect: SqlDialect): WebhookOps {
         .where('status', '=', 'pending')
         .executeTakeFirst();
       return Number(updated.numUpdatedRows) > 0;
+    },
+
+    async listPlaintextWebhookSecrets(limit: number): Promise<PlaintextWebhookSecret[]> {
+      const rows = await db
+        .selectFrom('webhook_endpoints')
+        .select(['id', 'workspace_id', 'secret'])
+        .where(sql<boolean>`secret LIKE ${startsWithPattern(SECRET_PREFIX)} ESCAPE '\\'`)
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      return rows.map((row) => ({ workspaceId: row.workspace_id, endpointId: row.id, secret: row.secret }));
+    },
+
+    async sealWebhookSecret(endpointId: string, plaintext: string, sealed: string): Promise<boolean> {
+      const result = await db
+        .updateTable('webhook_endpoints')
+        .set({ secret: sealed })
+        .where('id', '=', endpointId)
+        .where('secret', '=', plaintext)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
     },
   };
 }

@@ -13,6 +13,7 @@ import { leakCases } from './leaks.suite.js';
 import { nodeCases } from './nodes.suite.js';
 import { operatorCases } from './operators.suite.js';
 import { pingCases } from './ping.suite.js';
+import { pruningCases } from './pruning.suite.js';
 import { ratelimitCases } from './ratelimits.suite.js';
 import { rbacCases } from './rbac.suite.js';
 import { rootKeyCases } from './root-keys.suite.js';
@@ -51,6 +52,7 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
     nodeCases(suite);
     leakCases(suite);
     webhookCases(suite);
+    pruningCases(suite);
     transactionCases(suite);
     pingCases(suite);
   });

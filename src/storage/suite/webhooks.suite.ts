@@ -152,6 +152,22 @@ export function webhookCases(suite: StoreSuite): void {
       expect(await store.listWebhookDeliveries({ workspaceId: ws, limit: 10 })).toEqual([]);
     });
 
+    it('lists the secrets stored unsealed and seals one only while it still holds what was read', async () => {
+      await suite.withOwnStore(async (own) => {
+        const ws = await suite.newWorkspace(own);
+        const plain = endpointRow(ws, { secret: 'whsec_cGxhaW4=' });
+        const sealed = endpointRow(ws, { secret: 'kw1.dek_0000000001.c2VhbGVk' });
+        await own.createWebhookEndpoint(plain);
+        await own.createWebhookEndpoint(sealed);
+        expect(await own.listPlaintextWebhookSecrets(10)).toEqual([{ workspaceId: ws, endpointId: plain.id, secret: plain.secret }]);
+        expect(await own.sealWebhookSecret(plain.id, 'whsec_b3RoZXI=', 'kw1.dek_0000000001.eA')).toBe(false);
+        expect(await own.sealWebhookSecret(plain.id, plain.secret, 'kw1.dek_0000000001.eA')).toBe(true);
+        expect(await own.sealWebhookSecret(plain.id, plain.secret, 'kw1.dek_0000000001.eQ')).toBe(false);
+        expect((await own.findWebhookEndpoint(ws, plain.id))?.secret).toBe('kw1.dek_0000000001.eA');
+        expect(await own.listPlaintextWebhookSecrets(10)).toEqual([]);
+      });
+    });
+
     it('claims due deliveries for a lease, records attempts, retries, gives up, and redelivers', async () => {
       await suite.withOwnStore(async (own) => {
         const ws = await newWorkspace(own);
