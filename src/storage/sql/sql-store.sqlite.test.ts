@@ -79,3 +79,28 @@ describe('credit spends on SQLite commit in groups (credit-batch.ts)', () => {
     }
   });
 });
+
+describe('lastUsedAt flushes on SQLite (sqlite/usage-slices.ts)', () => {
+  it('a flush of 1,100 keys lets the event loop through between its slices of 500, so requests are not held for all of it', async () => {
+    const { url, drop } = await freshDatabase('sqlite');
+    const store = await openSqlStore(url);
+    try {
+      const usage = new Map(Array.from({ length: 1_100 }, (_, i) => [newId('key'), i]));
+      // Counts the event loop's turns while the flush runs: a flush in one go (better-sqlite3 is synchronous) allows none.
+      let turns = 0;
+      let flushing = true;
+      const turn = () => {
+        if (!flushing) return;
+        turns++;
+        setImmediate(turn);
+      };
+      setImmediate(turn);
+      await store.recordKeyUsage(usage);
+      flushing = false;
+      expect(turns).toBeGreaterThanOrEqual(2);
+    } finally {
+      await store.close();
+      await drop();
+    }
+  });
+});

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { PostgresCreditBatch } from '../postgres/credit-batch.js';
 import { SqliteCreditBatch } from '../sqlite/credit-batch.js';
 import { SqliteTransactionGroup } from '../sqlite/transaction-group.js';
+import { writeUsageInSlices } from '../sqlite/usage-slices.js';
 import type { AuditEntry, Change, Store, StoreOps } from '../store.js';
 import { alertSql } from './alerts.js';
 import { apiSql } from './apis.js';
@@ -94,8 +95,13 @@ function sqlStore({ db: kysely, dialect, sqlite, health }: OpenedDatabase): Stor
     engine: dialect.engine,
     /** Concurrent spends commit together: on SQLite all of them (sqlite/credit-batch.ts), on PostgreSQL those of one key (postgres/credit-batch.ts). */
     spendCredits: (keyId, cost, condition) => credits.charge(keyId, cost, condition),
-    /** One transaction per flush: thousands of single-row updates commit once instead of thousands of times. */
-    recordKeyUsage: (usage) => transaction((tx) => tx.recordKeyUsage(usage)),
+    /**
+     * One transaction per flush on PostgreSQL: thousands of single-row updates commit once instead of thousands of
+     * times. On SQLite one per 500 keys, the event loop let through between them (sqlite/usage-slices.ts).
+     */
+    recordKeyUsage: sqlite
+      ? (usage) => writeUsageInSlices(usage, (slice) => transaction((tx) => tx.recordKeyUsage(slice)))
+      : (usage) => transaction((tx) => tx.recordKeyUsage(usage)),
     /** One transaction per flush, as recordKeyUsage. */
     recordRootKeyUsage: (usage) => transaction((tx) => tx.recordRootKeyUsage(usage)),
     /** Chaining reads and locks the workspace's chain head, so a record outside a transaction gets one of its own. */
