@@ -236,7 +236,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     },
   );
   if (analyticsStore !== null) {
-    analyticsRecorder = new AnalyticsRecorder((batch) => analyticsStore.write(batch), {
+    analyticsRecorder = new AnalyticsRecorder((packed) => analyticsStore.writePacked(packed), {
       bufferEvents: config.analyticsBufferEvents,
       flushEvents: config.analyticsFlushEvents,
       flushMs: config.analyticsFlushMs,
