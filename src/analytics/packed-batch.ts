@@ -3,11 +3,12 @@ import type { AnalyticsBatch, RatelimitEvent, VerificationEvent } from './events
 /**
  * A batch as the recorder buffers it (src/analytics/recorder.ts, through PackedBatchBuilder) and the analytics writer
  * threads receive it (src/analytics/writer-thread.ts; sqlite-worker.ts, postgres-worker.ts): numbers in one
- * Float64Array and string references in one Int32Array, and each distinct string once. Posting the events themselves costs a structured clone of every object on this thread and a rebuild of
+ * Float64Array and string references in one Int32Array, each distinct string once, and request ids as UTF-16 code units in one Uint16Array. Posting the events themselves costs a structured clone of every object on this thread and a rebuild of
  * it on the writer's, about 2-2.5 us of CPU per event in all, which on a one-core node is the server's own time; the
  * packed form about a third of that (bench/RESULTS.md, "Analytics (issue 14)"). Strings repeat from event to event
  * (workspace, API, key, outcome, node), so most references point at a few strings; request ids never repeat, so they
- * travel as they are, not through the lookup.
+ * are copied as code units (exact for any string, a lone surrogate included) instead of being kept as strings: a
+ * batch being filled then holds no object or string per event for the garbage collector to copy and mark.
  *
  * Exact both ways: every string is the same string and every number the same double (a Float64Array holds any
  * JavaScript number), so `unpackBatch(packBatch(b))` equals `b` (tested in packed-batch.test.ts).
@@ -18,12 +19,15 @@ export interface PackedBatch {
   ratelimits: number;
   /** The distinct strings the references point at. */
   strings: string[];
-  /** Request ids, verifications' then rate limits', in event order. */
-  requestIds: string[];
   /** Per verification VERIFICATION_NUMBERS, then per rate limit RATELIMIT_NUMBERS. */
   numbers: Float64Array;
-  /** Per verification its VERIFICATION_REFS string references, its tag count and its tags' references; then per rate limit RATELIMIT_REFS. */
+  /**
+   * Per verification its request id's length, its VERIFICATION_REFS string references, its tag count and its tags'
+   * references; then per rate limit its request id's length and its RATELIMIT_REFS.
+   */
   refs: Int32Array;
+  /** The request ids' UTF-16 code units, verifications' then rate limits', in event order. */
+  requestIds: Uint16Array;
 }
 
 const VERIFICATION_NUMBERS = 3; // time, spentCredits, latency
@@ -46,29 +50,55 @@ class Strings {
   }
 }
 
-/** Growable typed columns: doubled when full, so a builder's cost per event is a few stores. */
-function grownFloat64(array: Float64Array, needed: number): Float64Array {
+/** Growable typed columns, doubled when full, so adding an event costs a few stores. */
+type Column = Float64Array | Int32Array | Uint16Array;
+
+function grown<C extends Column>(array: C, needed: number): C {
   if (needed <= array.length) return array;
-  const grown = new Float64Array(Math.max(needed, array.length * 2));
-  grown.set(array);
-  return grown;
+  const bigger = new (array.constructor as new (length: number) => C)(Math.max(needed, array.length * 2));
+  bigger.set(array as never);
+  return bigger;
 }
 
-function grownInt32(array: Int32Array, needed: number): Int32Array {
-  if (needed <= array.length) return array;
-  const grown = new Int32Array(Math.max(needed, array.length * 2));
-  grown.set(array);
-  return grown;
+/** One kind's columns while a batch is filled. */
+class KindColumns {
+  numbers: Float64Array;
+  refs: Int32Array;
+  chars: Uint16Array;
+  n = 0;
+  r = 0;
+  c = 0;
+
+  constructor(events: number, numbersPerEvent: number, refsPerEvent: number) {
+    this.numbers = new Float64Array(events * numbersPerEvent);
+    this.refs = new Int32Array(events * refsPerEvent);
+    this.chars = new Uint16Array(events * 32);
+  }
+
+  /** Room for one more event of `numbers` numbers and `refs` references, and its request id. */
+  reserve(numbers: number, refs: number, requestId: string): void {
+    this.numbers = grown(this.numbers, this.n + numbers);
+    this.refs = grown(this.refs, this.r + refs);
+    this.chars = grown(this.chars, this.c + requestId.length);
+  }
+
+  requestId(value: string): void {
+    const chars = this.chars;
+    let c = this.c;
+    for (let i = 0; i < value.length; i++) chars[c++] = value.charCodeAt(i);
+    this.c = c;
+    this.refs[this.r++] = value.length;
+  }
 }
 
-/** Events a builder makes room for at first. */
+/** Events a builder makes room for at first, per kind. */
 const INITIAL_EVENTS = 256;
 
 /**
  * A packed batch filled event by event (the recorder's buffer, src/analytics/recorder.ts, docs/decisions/0028): each
  * event's fields are copied into typed columns as it is recorded, so the event object is garbage at once, collected
  * young, instead of living in the buffer up to a flush interval and being promoted and collected old on the server's
- * thread. Only its request id (a string) is kept. Verifications and rate limits are kept apart and joined by `build`.
+ * thread. Verifications and rate limits are kept apart and joined by `build`.
  */
 export class PackedBatchBuilder {
   verifications = 0;
@@ -76,16 +106,8 @@ export class PackedBatchBuilder {
   /** Characters of the verifications' tags (the recorder's bound). */
   tagCharacters = 0;
   private readonly strings = new Strings();
-  private readonly verificationIds: string[] = [];
-  private readonly ratelimitIds: string[] = [];
-  private verificationNumbers = new Float64Array(INITIAL_EVENTS * VERIFICATION_NUMBERS);
-  private verificationRefs = new Int32Array(INITIAL_EVENTS * (VERIFICATION_REFS + 1));
-  private ratelimitNumbers = new Float64Array(0);
-  private ratelimitRefs = new Int32Array(0);
-  private vn = 0;
-  private vr = 0;
-  private rn = 0;
-  private rr = 0;
+  private readonly v = new KindColumns(INITIAL_EVENTS, VERIFICATION_NUMBERS, VERIFICATION_REFS + 2);
+  private readonly rl = new KindColumns(0, RATELIMIT_NUMBERS, RATELIMIT_REFS + 1);
 
   get size(): number {
     return this.verifications + this.ratelimits;
@@ -93,13 +115,14 @@ export class PackedBatchBuilder {
 
   addVerification(event: VerificationEvent): void {
     const tags = event.tags;
-    this.verificationNumbers = grownFloat64(this.verificationNumbers, this.vn + VERIFICATION_NUMBERS);
-    this.verificationRefs = grownInt32(this.verificationRefs, this.vr + VERIFICATION_REFS + 1 + tags.length);
-    const numbers = this.verificationNumbers;
-    const refs = this.verificationRefs;
+    const v = this.v;
+    v.reserve(VERIFICATION_NUMBERS, VERIFICATION_REFS + 2 + tags.length, event.requestId);
+    v.requestId(event.requestId);
+    const numbers = v.numbers;
+    const refs = v.refs;
     const strings = this.strings;
-    let n = this.vn;
-    let r = this.vr;
+    let n = v.n;
+    let r = v.r;
     numbers[n++] = event.time;
     numbers[n++] = event.spentCredits;
     numbers[n++] = event.latency;
@@ -115,20 +138,20 @@ export class PackedBatchBuilder {
       refs[r++] = strings.ref(tags[t]!);
       this.tagCharacters += tags[t]!.length;
     }
-    this.vn = n;
-    this.vr = r;
-    this.verificationIds.push(event.requestId);
+    v.n = n;
+    v.r = r;
     this.verifications++;
   }
 
   addRatelimit(event: RatelimitEvent): void {
-    this.ratelimitNumbers = grownFloat64(this.ratelimitNumbers, this.rn + RATELIMIT_NUMBERS);
-    this.ratelimitRefs = grownInt32(this.ratelimitRefs, this.rr + RATELIMIT_REFS);
-    const numbers = this.ratelimitNumbers;
-    const refs = this.ratelimitRefs;
+    const rl = this.rl;
+    rl.reserve(RATELIMIT_NUMBERS, RATELIMIT_REFS + 1, event.requestId);
+    rl.requestId(event.requestId);
+    const numbers = rl.numbers;
+    const refs = rl.refs;
     const strings = this.strings;
-    let n = this.rn;
-    let r = this.rr;
+    let n = rl.n;
+    let r = rl.r;
     numbers[n++] = event.time;
     numbers[n++] = event.latency;
     numbers[n++] = event.passed ? 1 : 0;
@@ -137,28 +160,24 @@ export class PackedBatchBuilder {
     refs[r++] = strings.ref(event.identifier);
     refs[r++] = strings.ref(event.overrideId);
     refs[r++] = strings.ref(event.region);
-    this.rn = n;
-    this.rr = r;
-    this.ratelimitIds.push(event.requestId);
+    rl.n = n;
+    rl.r = r;
     this.ratelimits++;
   }
 
   /** The batch packed: verifications' columns, then rate limits', in fresh arrays that fit exactly. */
   build(): PackedBatch {
-    const numbers = new Float64Array(this.vn + this.rn);
-    numbers.set(this.verificationNumbers.subarray(0, this.vn));
-    numbers.set(this.ratelimitNumbers.subarray(0, this.rn), this.vn);
-    const refs = new Int32Array(this.vr + this.rr);
-    refs.set(this.verificationRefs.subarray(0, this.vr));
-    refs.set(this.ratelimitRefs.subarray(0, this.rr), this.vr);
-    return {
-      verifications: this.verifications,
-      ratelimits: this.ratelimits,
-      strings: this.strings.list,
-      requestIds: this.ratelimits === 0 ? this.verificationIds : this.verificationIds.concat(this.ratelimitIds),
-      numbers,
-      refs,
-    };
+    const { v, rl } = this;
+    const numbers = new Float64Array(v.n + rl.n);
+    numbers.set(v.numbers.subarray(0, v.n));
+    numbers.set(rl.numbers.subarray(0, rl.n), v.n);
+    const refs = new Int32Array(v.r + rl.r);
+    refs.set(v.refs.subarray(0, v.r));
+    refs.set(rl.refs.subarray(0, rl.r), v.r);
+    const requestIds = new Uint16Array(v.c + rl.c);
+    requestIds.set(v.chars.subarray(0, v.c));
+    requestIds.set(rl.chars.subarray(0, rl.c), v.c);
+    return { verifications: this.verifications, ratelimits: this.ratelimits, strings: this.strings.list, numbers, refs, requestIds };
   }
 }
 
@@ -168,17 +187,36 @@ export function packBatch(batch: AnalyticsBatch): { packed: PackedBatch; transfe
   for (const event of batch.verifications) builder.addVerification(event);
   for (const event of batch.ratelimits) builder.addRatelimit(event);
   const packed = builder.build();
-  return { packed, transfer: [packed.numbers.buffer as ArrayBuffer, packed.refs.buffer as ArrayBuffer] };
+  return { packed, transfer: [packed.numbers.buffer, packed.refs.buffer, packed.requestIds.buffer] as ArrayBuffer[] };
+}
+
+/** Reads request ids back from their code units, in order. */
+class RequestIds {
+  private at = 0;
+
+  constructor(private readonly chars: Uint16Array) {}
+
+  next(length: number): string {
+    const start = this.at;
+    this.at += length;
+    // Chunks, as String.fromCharCode takes its code units as arguments; request ids are short.
+    let value = '';
+    for (let from = start; from < this.at; from += 4_096) {
+      value += String.fromCharCode.apply(null, this.chars.subarray(from, Math.min(this.at, from + 4_096)) as unknown as number[]);
+    }
+    return value;
+  }
 }
 
 export function unpackBatch(packed: PackedBatch): AnalyticsBatch {
-  const { strings, requestIds, numbers, refs } = packed;
+  const { strings, numbers, refs } = packed;
+  const requestIds = new RequestIds(packed.requestIds);
   const verifications: VerificationEvent[] = new Array(packed.verifications);
   const ratelimits: RatelimitEvent[] = new Array(packed.ratelimits);
   let n = 0;
   let r = 0;
-  let q = 0;
   for (let i = 0; i < packed.verifications; i++) {
+    const requestId = requestIds.next(refs[r++]!);
     const time = numbers[n++]!;
     const spentCredits = numbers[n++]!;
     const latency = numbers[n++]!;
@@ -193,7 +231,7 @@ export function unpackBatch(packed: PackedBatch): AnalyticsBatch {
     for (let t = 0; t < tags.length; t++) tags[t] = strings[refs[r++]!]!;
     verifications[i] = {
       time,
-      requestId: requestIds[q++]!,
+      requestId,
       workspaceId,
       keySpaceId,
       keyId,
@@ -207,12 +245,13 @@ export function unpackBatch(packed: PackedBatch): AnalyticsBatch {
     };
   }
   for (let i = 0; i < packed.ratelimits; i++) {
+    const requestId = requestIds.next(refs[r++]!);
     const time = numbers[n++]!;
     const latency = numbers[n++]!;
     const passed = numbers[n++] === 1;
     ratelimits[i] = {
       time,
-      requestId: requestIds[q++]!,
+      requestId,
       workspaceId: strings[refs[r++]!]!,
       namespaceId: strings[refs[r++]!]!,
       identifier: strings[refs[r++]!]!,
