@@ -190,75 +190,122 @@ export function packBatch(batch: AnalyticsBatch): { packed: PackedBatch; transfe
   return { packed, transfer: [packed.numbers.buffer, packed.refs.buffer, packed.requestIds.buffer] as ArrayBuffer[] };
 }
 
-/** Reads request ids back from their code units, in order. */
-class RequestIds {
-  private at = 0;
+/** The tags of events that have none: one array, never written to. */
+const NO_TAGS: string[] = [];
 
-  constructor(private readonly chars: Uint16Array) {}
+/**
+ * Reads a packed batch event by event, verifications first, into its own fields: one object for the whole batch, so
+ * the writer threads fold a batch (src/analytics/fold.ts) without building an object per event. It is a
+ * VerificationEvent after `nextVerification()` and a RatelimitEvent after `nextRatelimit()`; read it before the next.
+ */
+export class PackedBatchReader implements VerificationEvent, RatelimitEvent {
+  time = 0;
+  requestId = '';
+  workspaceId = '';
+  keySpaceId = '';
+  keyId = '';
+  identityId = '';
+  externalId = '';
+  outcome = '';
+  tags: string[] = NO_TAGS;
+  spentCredits = 0;
+  latency = 0;
+  region = '';
+  namespaceId = '';
+  identifier = '';
+  passed = false;
+  overrideId = '';
+  private n = 0;
+  private r = 0;
+  private c = 0;
 
-  next(length: number): string {
-    const start = this.at;
-    this.at += length;
-    // Chunks, as String.fromCharCode takes its code units as arguments; request ids are short.
+  constructor(private readonly packed: PackedBatch) {}
+
+  nextVerification(): this {
+    const { numbers, refs, strings } = this.packed;
+    this.requestId = this.nextRequestId(refs[this.r++]!);
+    this.time = numbers[this.n++]!;
+    this.spentCredits = numbers[this.n++]!;
+    this.latency = numbers[this.n++]!;
+    this.workspaceId = strings[refs[this.r++]!]!;
+    this.keySpaceId = strings[refs[this.r++]!]!;
+    this.keyId = strings[refs[this.r++]!]!;
+    this.identityId = strings[refs[this.r++]!]!;
+    this.externalId = strings[refs[this.r++]!]!;
+    this.outcome = strings[refs[this.r++]!]!;
+    this.region = strings[refs[this.r++]!]!;
+    const count = refs[this.r++]!;
+    if (count === 0) this.tags = NO_TAGS;
+    else {
+      this.tags = new Array(count);
+      for (let t = 0; t < count; t++) this.tags[t] = strings[refs[this.r++]!]!;
+    }
+    return this;
+  }
+
+  nextRatelimit(): this {
+    const { numbers, refs, strings } = this.packed;
+    this.requestId = this.nextRequestId(refs[this.r++]!);
+    this.time = numbers[this.n++]!;
+    this.latency = numbers[this.n++]!;
+    this.passed = numbers[this.n++] === 1;
+    this.workspaceId = strings[refs[this.r++]!]!;
+    this.namespaceId = strings[refs[this.r++]!]!;
+    this.identifier = strings[refs[this.r++]!]!;
+    this.overrideId = strings[refs[this.r++]!]!;
+    this.region = strings[refs[this.r++]!]!;
+    return this;
+  }
+
+  /** From its code units; in chunks, as String.fromCharCode takes them as arguments (request ids are short). */
+  private nextRequestId(length: number): string {
+    const chars = this.packed.requestIds;
+    const start = this.c;
+    const end = start + length;
+    this.c = end;
     let value = '';
-    for (let from = start; from < this.at; from += 4_096) {
-      value += String.fromCharCode.apply(null, this.chars.subarray(from, Math.min(this.at, from + 4_096)) as unknown as number[]);
+    for (let from = start; from < end; from += 4_096) {
+      value += String.fromCharCode.apply(null, chars.subarray(from, Math.min(end, from + 4_096)) as unknown as number[]);
     }
     return value;
   }
 }
 
+/** The events again, as objects (tests, and what needs them whole). */
 export function unpackBatch(packed: PackedBatch): AnalyticsBatch {
-  const { strings, numbers, refs } = packed;
-  const requestIds = new RequestIds(packed.requestIds);
+  const reader = new PackedBatchReader(packed);
   const verifications: VerificationEvent[] = new Array(packed.verifications);
   const ratelimits: RatelimitEvent[] = new Array(packed.ratelimits);
-  let n = 0;
-  let r = 0;
   for (let i = 0; i < packed.verifications; i++) {
-    const requestId = requestIds.next(refs[r++]!);
-    const time = numbers[n++]!;
-    const spentCredits = numbers[n++]!;
-    const latency = numbers[n++]!;
-    const workspaceId = strings[refs[r++]!]!;
-    const keySpaceId = strings[refs[r++]!]!;
-    const keyId = strings[refs[r++]!]!;
-    const identityId = strings[refs[r++]!]!;
-    const externalId = strings[refs[r++]!]!;
-    const outcome = strings[refs[r++]!]!;
-    const region = strings[refs[r++]!]!;
-    const tags: string[] = new Array(refs[r++]!);
-    for (let t = 0; t < tags.length; t++) tags[t] = strings[refs[r++]!]!;
+    const e = reader.nextVerification();
     verifications[i] = {
-      time,
-      requestId,
-      workspaceId,
-      keySpaceId,
-      keyId,
-      identityId,
-      externalId,
-      outcome,
-      tags,
-      spentCredits,
-      latency,
-      region,
+      time: e.time,
+      requestId: e.requestId,
+      workspaceId: e.workspaceId,
+      keySpaceId: e.keySpaceId,
+      keyId: e.keyId,
+      identityId: e.identityId,
+      externalId: e.externalId,
+      outcome: e.outcome,
+      // A fresh array for each event, as the events were recorded with.
+      tags: e.tags === NO_TAGS ? [] : e.tags,
+      spentCredits: e.spentCredits,
+      latency: e.latency,
+      region: e.region,
     };
   }
   for (let i = 0; i < packed.ratelimits; i++) {
-    const requestId = requestIds.next(refs[r++]!);
-    const time = numbers[n++]!;
-    const latency = numbers[n++]!;
-    const passed = numbers[n++] === 1;
+    const e = reader.nextRatelimit();
     ratelimits[i] = {
-      time,
-      requestId,
-      workspaceId: strings[refs[r++]!]!,
-      namespaceId: strings[refs[r++]!]!,
-      identifier: strings[refs[r++]!]!,
-      passed,
-      latency,
-      overrideId: strings[refs[r++]!]!,
-      region: strings[refs[r++]!]!,
+      time: e.time,
+      requestId: e.requestId,
+      workspaceId: e.workspaceId,
+      namespaceId: e.namespaceId,
+      identifier: e.identifier,
+      passed: e.passed,
+      latency: e.latency,
+      overrideId: e.overrideId,
+      region: e.region,
     };
   }
   return { verifications, ratelimits };

@@ -1,6 +1,6 @@
 import { workerData } from 'node:worker_threads';
-import { foldBatch } from './fold.js';
-import { type PackedBatch, unpackBatch } from './packed-batch.js';
+import { foldPacked } from './fold.js';
+import type { PackedBatch } from './packed-batch.js';
 import { analyticsPool, inTransaction, type PostgresAnalyticsOptions } from './postgres-pool.js';
 import { writeFoldedBatch } from './postgres-write.js';
 import { answerWriterRequests } from './writer-requests.js';
@@ -20,7 +20,7 @@ const BEGIN_WITHOUT_SYNCHRONOUS_COMMIT = 'BEGIN; SET LOCAL synchronous_commit = 
 
 async function write(packed: PackedBatch): Promise<void> {
   // Rollup rows are upserted in one order on every node (src/analytics/fold.ts), so two nodes cannot deadlock.
-  const tables = foldBatch(unpackBatch(packed));
+  const tables = foldPacked(packed);
   // Not waiting for the commit's WAL flush: a crash of PostgreSQL may lose the last flushes of analytics
   // (docs/operations.md), never anything else, as the setting is local to this transaction.
   await inTransaction(pool, BEGIN_WITHOUT_SYNCHRONOUS_COMMIT, (client) => writeFoldedBatch(client, tables));

@@ -1,7 +1,7 @@
 import { workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { type ColumnRows, foldBatch } from './fold.js';
-import { type PackedBatch, unpackBatch } from './packed-batch.js';
+import { type ColumnRows, foldPacked } from './fold.js';
+import type { PackedBatch } from './packed-batch.js';
 import { PRUNE_BATCH_ROWS } from './prune-plan.js';
 import { openAnalyticsConnection } from './sqlite-file.js';
 import { SqliteAnalyticsWriter } from './sqlite-write.js';
@@ -30,7 +30,7 @@ const writer = new SqliteAnalyticsWriter(db);
 const writeFolded = db.transaction((tables: ColumnRows[]) => writer.write(tables));
 
 /** Folded before the transaction, so the file's write lock is held only while rows are written. */
-const write = (packed: PackedBatch): void => writeFolded.immediate(foldBatch(unpackBatch(packed)));
+const write = (packed: PackedBatch): void => writeFolded.immediate(foldPacked(packed));
 
 /** Deletes in batches of PRUNE_BATCH_ROWS, each its own transaction, so writes interleave with a long prune. */
 function prune(cutoffs: { table: string; before: number }[]): Record<string, number> {
