@@ -91,9 +91,6 @@ class KindColumns {
   }
 }
 
-/** Events a builder makes room for at first, per kind. */
-const INITIAL_EVENTS = 256;
-
 /**
  * A packed batch filled event by event (the recorder's buffer, src/analytics/recorder.ts, docs/decisions/0028): each
  * event's fields are copied into typed columns as it is recorded, so the event object is garbage at once, collected
@@ -106,8 +103,13 @@ export class PackedBatchBuilder {
   /** Characters of the verifications' tags (the recorder's bound). */
   tagCharacters = 0;
   private readonly strings = new Strings();
-  private readonly v = new KindColumns(INITIAL_EVENTS, VERIFICATION_NUMBERS, VERIFICATION_REFS + 2);
+  private readonly v: KindColumns;
   private readonly rl = new KindColumns(0, RATELIMIT_NUMBERS, RATELIMIT_REFS + 1);
+
+  /** `expected`: the verifications to make room for at first (the columns grow past it). */
+  constructor(expected = 256) {
+    this.v = new KindColumns(expected, VERIFICATION_NUMBERS, VERIFICATION_REFS + 2);
+  }
 
   get size(): number {
     return this.verifications + this.ratelimits;

@@ -211,7 +211,8 @@ export class AnalyticsRecorder {
   private fillingBatch(): PackedBatchBuilder {
     let batch = this.filling.at(-1);
     if (batch === undefined || batch.size >= this.options.flushEvents) {
-      batch = new PackedBatchBuilder();
+      // Room for a batch's worth at first, up to a point (an interval's flush may hold far fewer).
+      batch = new PackedBatchBuilder(Math.min(this.options.flushEvents, 1_024));
       this.filling.push(batch);
     }
     return batch;
