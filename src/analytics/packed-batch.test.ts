@@ -88,7 +88,7 @@ describe('packed analytics batches', () => {
     expect(packed.requestIds).toHaveLength(verifications.reduce((n, e) => n + e.requestId.length, 0));
   });
 
-  it('are built event by event as they come, kinds interleaved, past the first columns' size', () => {
+  it('are built event by event as they come, kinds interleaved, past the size their columns start at', () => {
     const builder = new PackedBatchBuilder();
     const batch: AnalyticsBatch = { verifications: [], ratelimits: [] };
     for (let i = 0; i < 1_500; i++) {

@@ -49,4 +49,10 @@ function prune(cutoffs: { table: string; before: number }[]): Record<string, num
   return deleted;
 }
 
-answerWriterRequests({ write, prune, close: () => db.close() });
+answerWriterRequests({
+  write,
+  prune,
+  close: () => {
+    db.close();
+  },
+});

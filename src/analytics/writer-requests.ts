@@ -34,6 +34,7 @@ async function answer(request: WriterRequest, handlers: WriterHandlers): Promise
 export function answerWriterRequests(handlers: WriterHandlers): void {
   let previous: Promise<unknown> = Promise.resolve();
   parentPort!.on('message', (request: WriterRequest) => {
+    // `answer` never rejects, so one request's failure never stops the ones after it.
     previous = previous.then(async () => parentPort!.postMessage(await answer(request, handlers)));
   });
 }
