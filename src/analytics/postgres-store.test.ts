@@ -95,21 +95,24 @@ function mainThreadCpuSeconds(): number {
  */
 const MAIN_THREAD_BOUND_US_PER_EVENT = 4;
 
-it.skipIf(process.platform !== 'linux')('writes large batches without working on the event loop: the fold and encoding run on the writer thread', async () => {
-  const { store, drop } = await openFresh();
-  try {
-    const next = random(5);
-    const around = Date.UTC(2026, 5, 1, 12);
-    // The first writes start the thread and warm the code on both sides; they are not measured.
-    for (let i = 0; i < 3; i++) await store.write(randomBatch(next, around, 5_000, 'ws_warm'));
-    const batches = Array.from({ length: 8 }, (_, i) => randomBatch(next, around, 10_000, `ws_${i}`));
-    const events = batches.reduce((n, b) => n + b.verifications.length + b.ratelimits.length, 0);
-    const before = mainThreadCpuSeconds();
-    for (const batch of batches) await store.write(batch);
-    const usPerEvent = ((mainThreadCpuSeconds() - before) * 1e6) / events;
-    expect(usPerEvent, `main thread CPU per event written: ${usPerEvent.toFixed(2)} us`).toBeLessThan(MAIN_THREAD_BOUND_US_PER_EVENT);
-  } finally {
-    await store.close();
-    await drop();
-  }
-});
+it.skipIf(process.platform !== 'linux')(
+  'writes large batches without working on the event loop: the fold and encoding run on the writer thread',
+  async () => {
+    const { store, drop } = await openFresh();
+    try {
+      const next = random(5);
+      const around = Date.UTC(2026, 5, 1, 12);
+      // The first writes start the thread and warm the code on both sides; they are not measured.
+      for (let i = 0; i < 3; i++) await store.write(randomBatch(next, around, 5_000, 'ws_warm'));
+      const batches = Array.from({ length: 8 }, (_, i) => randomBatch(next, around, 10_000, `ws_${i}`));
+      const events = batches.reduce((n, b) => n + b.verifications.length + b.ratelimits.length, 0);
+      const before = mainThreadCpuSeconds();
+      for (const batch of batches) await store.write(batch);
+      const usPerEvent = ((mainThreadCpuSeconds() - before) * 1e6) / events;
+      expect(usPerEvent, `main thread CPU per event written: ${usPerEvent.toFixed(2)} us`).toBeLessThan(MAIN_THREAD_BOUND_US_PER_EVENT);
+    } finally {
+      await store.close();
+      await drop();
+    }
+  },
+);
