@@ -51,10 +51,11 @@ export interface ServerOptions {
   /** Run background jobs on timers (off in tests, which call `runJobs` with a test clock). */
   backgroundJobs?: boolean;
   /**
-   * Where analytics batches are written when KEYWARD_ANALYTICS is on (tests capture them here); the caller closes it.
+   * Where analytics batches are written when KEYWARD_ANALYTICS is on (tests capture them here, packed as the recorder
+   * hands them over: src/analytics/packed-batch.ts); the caller closes it.
    * Absent: the store KEYWARD_ANALYTICS configures (see "the analytics store" in createServer).
    */
-  analytics?: Pick<AnalyticsStore, 'write'>;
+  analytics?: Pick<AnalyticsStore, 'writePacked'>;
   /**
    * Set in a worker of `keyward start --workers N` (docs/decisions/0022-workers-on-one-machine.md): its number (1..N),
    * shown in every answer's X-Keyward-Worker header, and its channel to the primary, which relays invalidations to the
@@ -230,7 +231,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
 
   const retention = retentionOf(config);
   // Where recorded events go: the analytics store opened above, or the one a test gives to see the batches.
-  const analyticsStore: Pick<AnalyticsStore, 'write'> | null = config.analytics ? (options.analytics ?? analytics) : null;
+  const analyticsStore: Pick<AnalyticsStore, 'writePacked'> | null = config.analytics ? (options.analytics ?? analytics) : null;
   let analyticsRecorder: AnalyticsRecorder | null = null;
   const metrics = createMetrics(
     {
@@ -251,7 +252,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     },
   );
   if (analyticsStore !== null) {
-    analyticsRecorder = new AnalyticsRecorder((batch) => analyticsStore.write(batch), {
+    analyticsRecorder = new AnalyticsRecorder((packed) => analyticsStore.writePacked(packed), {
       bufferEvents: config.analyticsBufferEvents,
       flushEvents: config.analyticsFlushEvents,
       flushMs: config.analyticsFlushMs,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AnalyticsBatch, VerificationEvent } from './events.js';
-import { type ColumnRows, foldBatch } from './fold.js';
+import { type ColumnRows, foldBatch, foldPacked } from './fold.js';
+import { packBatch } from './packed-batch.js';
 import { ANALYTICS_TABLES, canonicalTags } from './schema.js';
 import { expectedRollups, random, randomBatch, sortRows } from './store.suite.js';
 
@@ -123,5 +124,15 @@ describe('foldBatch', () => {
 
   it('folds an empty batch into nothing', () => {
     expect(foldBatch({ verifications: [], ratelimits: [] })).toEqual([]);
+  });
+
+  it('folds a packed batch, read in place, into exactly what the batch folds into', () => {
+    const next = random(28);
+    for (const size of [1, 40, 900]) {
+      const batch = randomBatch(next, Date.UTC(2026, 11, 31, 23, 58), size, 'ws_1');
+      batch.verifications[0]!.tags = ['z', 'a', 'z'];
+      expect(foldPacked(packBatch(batch).packed)).toStrictEqual(foldBatch(batch));
+    }
+    expect(foldPacked(packBatch({ verifications: [], ratelimits: [] }).packed)).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import type { AnalyticsBatch, RatelimitEvent, VerificationEvent } from './events.js';
+import { type PackedBatch, PackedBatchReader } from './packed-batch.js';
 import { ANALYTICS_TABLES, type AnalyticsTable, bucketStart, canonicalTags, type RollupGrain } from './schema.js';
 
 /**
@@ -183,7 +184,8 @@ const columnOf =
     return values[at]!;
   };
 
-function foldVerifications(events: readonly VerificationEvent[]): ColumnRows[] {
+/** `next()` answers each of the `count` events in turn (an array's, or a packed batch's reader, read before the next call). */
+function foldVerifications(count: number, next: () => VerificationEvent): ColumnRows[] {
   const raw = emptyColumns(VERIFICATIONS_RAW);
   const column = columnOf(VERIFICATIONS_RAW, raw);
   const requestId = column('request_id');
@@ -202,7 +204,8 @@ function foldVerifications(events: readonly VerificationEvent[]): ColumnRows[] {
   const index = new GroupIndex(3);
   // In the rollup's groupBy order: workspace_id, time, key_space_id, key_id, identity_id, external_id, outcome, tags.
   const path: Value[] = ['', 0, '', '', '', '', '', ''];
-  for (const e of events) {
+  for (let i = 0; i < count; i++) {
+    const e = next();
     const canonical = e.tags.length === 0 ? NO_TAGS_JSON : canonicalTags(e.tags);
     requestId.push(e.requestId);
     time.push(e.time);
@@ -231,12 +234,12 @@ function foldVerifications(events: readonly VerificationEvent[]): ColumnRows[] {
     if (e.latency > group.max) group.max = e.latency;
   }
   return [
-    { table: VERIFICATIONS_RAW, columns: Object.keys(VERIFICATIONS_RAW.columns), values: raw, count: events.length },
+    { table: VERIFICATIONS_RAW, columns: Object.keys(VERIFICATIONS_RAW.columns), values: raw, count },
     ...allGrains(VERIFICATIONS_ROLLUP, index.groups, 3),
   ];
 }
 
-function foldRatelimits(events: readonly RatelimitEvent[]): ColumnRows[] {
+function foldRatelimits(count: number, next: () => RatelimitEvent): ColumnRows[] {
   const raw = emptyColumns(RATELIMITS_RAW);
   const column = columnOf(RATELIMITS_RAW, raw);
   const requestId = column('request_id');
@@ -252,7 +255,8 @@ function foldRatelimits(events: readonly RatelimitEvent[]): ColumnRows[] {
   const index = new GroupIndex(3);
   // In the rollup's groupBy order: workspace_id, time, namespace_id, identifier.
   const path: Value[] = ['', 0, '', ''];
-  for (const e of events) {
+  for (let i = 0; i < count; i++) {
+    const e = next();
     const pass = e.passed ? 1 : 0;
     requestId.push(e.requestId);
     time.push(e.time);
@@ -274,15 +278,27 @@ function foldRatelimits(events: readonly RatelimitEvent[]): ColumnRows[] {
     if (e.latency > group.max) group.max = e.latency;
   }
   return [
-    { table: RATELIMITS_RAW, columns: Object.keys(RATELIMITS_RAW.columns), values: raw, count: events.length },
+    { table: RATELIMITS_RAW, columns: Object.keys(RATELIMITS_RAW.columns), values: raw, count },
     ...allGrains(RATELIMITS_ROLLUP, index.groups, 3),
   ];
 }
 
 /** The raw rows, then every rollup's rows, of a batch: verifications first, then rate limits; tables without rows are left out. */
 export function foldBatch(batch: AnalyticsBatch): ColumnRows[] {
+  const { verifications, ratelimits } = batch;
+  let v = 0;
+  let r = 0;
   const tables: ColumnRows[] = [];
-  if (batch.verifications.length > 0) tables.push(...foldVerifications(batch.verifications));
-  if (batch.ratelimits.length > 0) tables.push(...foldRatelimits(batch.ratelimits));
+  if (verifications.length > 0) tables.push(...foldVerifications(verifications.length, () => verifications[v++]!));
+  if (ratelimits.length > 0) tables.push(...foldRatelimits(ratelimits.length, () => ratelimits[r++]!));
+  return tables;
+}
+
+/** The same for a packed batch (src/analytics/packed-batch.ts), read in place: no object is built per event. */
+export function foldPacked(packed: PackedBatch): ColumnRows[] {
+  const reader = new PackedBatchReader(packed);
+  const tables: ColumnRows[] = [];
+  if (packed.verifications > 0) tables.push(...foldVerifications(packed.verifications, () => reader.nextVerification()));
+  if (packed.ratelimits > 0) tables.push(...foldRatelimits(packed.ratelimits, () => reader.nextRatelimit()));
   return tables;
 }

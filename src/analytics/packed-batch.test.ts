@@ -1,7 +1,7 @@
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { AnalyticsBatch, RatelimitEvent, VerificationEvent } from './events.js';
-import { packBatch, unpackBatch } from './packed-batch.js';
+import { PackedBatchBuilder, packBatch, unpackBatch } from './packed-batch.js';
 
 // Required<...>: an event field added later must be set here, so a field the packing forgets fails the round trip.
 const verification = (i: number, overrides: Partial<VerificationEvent> = {}): Required<VerificationEvent> => ({
@@ -80,9 +80,36 @@ describe('packed analytics batches', () => {
   });
 
   it('hold each repeated string once', () => {
-    const { packed } = packBatch({ verifications: Array.from({ length: 1_000 }, (_, i) => verification(i)), ratelimits: [] });
+    const verifications = Array.from({ length: 1_000 }, (_, i) => verification(i));
+    const { packed } = packBatch({ verifications, ratelimits: [] });
     // ws, 3 APIs, 5 keys, '', 2 identities x 2 external ids ... : a few dozen strings for 1,000 events.
     expect(packed.strings.length).toBeLessThan(30);
-    expect(packed.requestIds).toHaveLength(1_000);
+    // Request ids are not strings of the batch: their code units, each once.
+    expect(packed.requestIds).toHaveLength(verifications.reduce((n, e) => n + e.requestId.length, 0));
+  });
+
+  it('are built event by event as they come, kinds interleaved, past the size their columns start at', () => {
+    const builder = new PackedBatchBuilder();
+    const batch: AnalyticsBatch = { verifications: [], ratelimits: [] };
+    for (let i = 0; i < 1_500; i++) {
+      // Many tags on some events, so the references outgrow their first size faster than the events.
+      const event = verification(i, i % 10 === 0 ? { tags: Array.from({ length: 20 }, (_, t) => `t${t}`) } : {});
+      builder.addVerification(event);
+      batch.verifications.push(event);
+      if (i % 3 === 0) {
+        builder.addRatelimit(ratelimit(i));
+        batch.ratelimits.push(ratelimit(i));
+      }
+    }
+    expect(builder.size).toBe(2_000);
+    expect(builder.tagCharacters).toBe(batch.verifications.reduce((n, e) => n + e.tags.join('').length, 0));
+    const built = builder.build();
+    // Posted without a transfer list (the recorder keeps its batch for a retry): copied, and still whole here.
+    const { port1, port2 } = new MessageChannel();
+    port1.postMessage(built);
+    const received = receiveMessageOnPort(port2)!.message;
+    port1.close();
+    expect(unpackBatch(received)).toStrictEqual(batch);
+    expect(unpackBatch(built)).toStrictEqual(batch);
   });
 });

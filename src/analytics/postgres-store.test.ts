@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { expect, it } from 'vitest';
 import { migratedPostgresSchema } from '../../test/harness.js';
@@ -75,3 +76,43 @@ it('two nodes writing overlapping batches at once neither deadlock nor lose a co
     await drop();
   }
 });
+
+/** CPU seconds this process's main thread has used (Linux: /proc/self/task/<pid>/stat, utime and stime in 1/100 s). */
+function mainThreadCpuSeconds(): number {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * Folding a batch and encoding its columns took milliseconds on the event loop, during which every verification
+ * waited (bench/RESULTS.md, "Cached verification on PostgreSQL and its p99"); the writer thread does it now
+ * (docs/decisions/0028). Measured as the main thread's CPU time per event while batches are written: what a request
+ * arriving meanwhile waits behind. Not as event-loop delay: on a loaded machine the thread's waits for a core are
+ * larger than the work (measured: 50-860 ms stalls per write under load average 35, with or without the fold).
+ * Measured under load average 35: 28.3 us per event with the fold and encoding on this thread (the base of branch
+ * h-anwriter), 2.1 us now that it only packs each batch.
+ */
+const MAIN_THREAD_BOUND_US_PER_EVENT = 4;
+
+it.skipIf(process.platform !== 'linux')(
+  'writes large batches without working on the event loop: the fold and encoding run on the writer thread',
+  async () => {
+    const { store, drop } = await openFresh();
+    try {
+      const next = random(5);
+      const around = Date.UTC(2026, 5, 1, 12);
+      // The first writes start the thread and warm the code on both sides; they are not measured.
+      for (let i = 0; i < 3; i++) await store.write(randomBatch(next, around, 5_000, 'ws_warm'));
+      const batches = Array.from({ length: 8 }, (_, i) => randomBatch(next, around, 10_000, `ws_${i}`));
+      const events = batches.reduce((n, b) => n + b.verifications.length + b.ratelimits.length, 0);
+      const before = mainThreadCpuSeconds();
+      for (const batch of batches) await store.write(batch);
+      const usPerEvent = ((mainThreadCpuSeconds() - before) * 1e6) / events;
+      expect(usPerEvent, `main thread CPU per event written: ${usPerEvent.toFixed(2)} us`).toBeLessThan(MAIN_THREAD_BOUND_US_PER_EVENT);
+    } finally {
+      await store.close();
+      await drop();
+    }
+  },
+);

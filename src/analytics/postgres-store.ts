@@ -1,9 +1,8 @@
-import pg from 'pg';
-import { APPLICATION_NAME } from '../storage/postgres/open.js';
+import type pg from 'pg';
 import { quoted } from './ddl.js';
 import type { AnalyticsBatch } from './events.js';
-import { foldBatch } from './fold.js';
-import { writeFoldedBatch } from './postgres-write.js';
+import { type PackedBatch, packBatch } from './packed-batch.js';
+import { analyticsPool, inTransaction, type PostgresAnalyticsOptions } from './postgres-pool.js';
 import { PRUNE_BATCH_ROWS, pruneCutoffs } from './prune-plan.js';
 import {
   AnalyticsLimitExceeded,
@@ -13,26 +12,18 @@ import {
   type AnalyticsStore,
   type CompiledAnalyticsQuery,
 } from './store.js';
+import { WriterThread } from './writer-thread.js';
+
+export type { PostgresAnalyticsOptions } from './postgres-pool.js';
 
 /**
  * The analytics store on PostgreSQL (docs/decisions/0014-analytics-in-keywards-own-stores.md): tables in the main
- * database (migration 0006), reached through a small pool of its own rather than the main store's. Analytics
- * queries may run for seconds and a large batch write holds a connection while it runs; on their own pool they can
- * never take the connections key verification needs, and the main pool's per-statement timeout (set for API calls)
- * does not apply to them.
+ * database (migration 0006), reached through connections of its own rather than the main store's
+ * (src/analytics/postgres-pool.ts). Batches are written by a worker thread with its own connection
+ * (src/analytics/postgres-worker.ts, docs/decisions/0028), handed over packed as SQLite's are, so the event loop
+ * never folds or encodes a batch; queries and prunes, which wait on PostgreSQL rather than compute, run on this
+ * thread's pool.
  */
-
-export interface PostgresAnalyticsOptions {
-  /** Connections at most (default 4): one writer and a few queries and prunes. */
-  maxConnections?: number;
-  connectTimeoutMs?: number;
-  /** statement_timeout for writes and prunes (queries set their own). */
-  statementTimeoutMs?: number;
-}
-
-/** Integers as numbers on both engines (schema.ts): int8 (count(*), bigint columns) and numeric (sum of bigint). */
-const INT8 = 20;
-const NUMERIC = 1700;
 
 /**
  * The advisory lock one node prunes under: a fixed class (arbitrary, unused elsewhere in Keyward) and the schema, as
@@ -43,39 +34,29 @@ export const PRUNE_LOCK_ARGUMENTS = '1802961428, hashtext(current_schema())';
 /** The client gives up this long after the server's statement_timeout should have ended a query (a network that stopped answering). */
 const CLIENT_MARGIN_MS = 1_000;
 
-/** One round trip: a write transaction whose commit does not wait for its WAL to reach the disk. */
-const BEGIN_WITHOUT_SYNCHRONOUS_COMMIT = 'BEGIN; SET LOCAL synchronous_commit = off';
-
 /** PostgreSQL's "canceling statement due to statement timeout". */
 const QUERY_CANCELED = '57014';
 
 export class PostgresAnalyticsStore implements AnalyticsStore {
   private readonly pool: pg.Pool;
+  private readonly writer: WriterThread;
 
   constructor(url: string, options: PostgresAnalyticsOptions = {}) {
-    this.pool = new pg.Pool({
-      connectionString: url,
-      max: options.maxConnections ?? 4,
-      application_name: `${APPLICATION_NAME}-analytics`,
-      keepAlive: true,
-      ...(options.connectTimeoutMs !== undefined && { connectionTimeoutMillis: options.connectTimeoutMs }),
-      ...(options.statementTimeoutMs !== undefined && { statement_timeout: options.statementTimeoutMs }),
-      types: {
-        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-          oid === INT8 || oid === NUMERIC ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as never,
-      },
-    });
-    // A connection PostgreSQL ends while idle is dropped by pg-pool; without a listener the process would exit.
-    this.pool.on('error', () => undefined);
+    // One connection is the writer thread's.
+    this.pool = analyticsPool(url, options, Math.max(1, (options.maxConnections ?? 4) - 1));
+    this.writer = new WriterThread('postgres-worker', { url, options });
   }
 
   async write(batch: AnalyticsBatch): Promise<void> {
     if (batch.verifications.length === 0 && batch.ratelimits.length === 0) return;
-    // Rollup rows are upserted in one order on every node (src/analytics/fold.ts), so two nodes cannot deadlock.
-    const tables = foldBatch(batch);
-    // Not waiting for the commit's WAL flush: a crash of PostgreSQL may lose the last flushes of analytics
-    // (docs/operations.md), never anything else, as the setting is local to this transaction.
-    await this.transaction(BEGIN_WITHOUT_SYNCHRONOUS_COMMIT, (client) => writeFoldedBatch(client, tables));
+    const { packed, transfer } = packBatch(batch);
+    await this.writer.ask({ kind: 'write', packed }, transfer);
+  }
+
+  async writePacked(packed: PackedBatch): Promise<void> {
+    if (packed.verifications === 0 && packed.ratelimits === 0) return;
+    // Copied, not transferred (a memcpy of its typed arrays): the recorder keeps the batch for a retry.
+    await this.writer.ask({ kind: 'write', packed });
   }
 
   /**
@@ -89,7 +70,7 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
       throw new RangeError('analytics query limits must be whole numbers (maxRows >= 0, timeoutMs >= 1)');
     }
     try {
-      const rows = await this.transaction('BEGIN READ ONLY', async (client) => {
+      const rows = await inTransaction(this.pool, 'BEGIN READ ONLY', async (client) => {
         await client.query(`SELECT set_config('statement_timeout', $1, true)`, [String(limits.timeoutMs)]);
         await client.query(`DECLARE analytics_query NO SCROLL CURSOR FOR ${statement.sql}`, [...statement.parameters]);
         const result = await client.query({
@@ -148,32 +129,10 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
     }
   }
 
-  close(): Promise<void> {
-    return this.pool.end();
-  }
-
-  /** Runs `work` in a transaction on one connection; a connection whose statement failed other than by cancellation is discarded. */
-  private async transaction<T>(begin: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let discard: Error | undefined;
-    try {
-      await client.query(begin);
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
-        // PostgreSQL answered: the connection is usable once the transaction is rolled back.
-        await client.query('ROLLBACK').catch((rollback: Error) => {
-          discard = rollback;
-        });
-      } else {
-        discard = error as Error;
-      }
-      throw error;
-    } finally {
-      client.release(discard);
-    }
+  async close(): Promise<void> {
+    // Refuses new writes at once; the writes in hand finish.
+    const writerClosed = this.writer.close();
+    await this.pool.end();
+    await writerClosed;
   }
 }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AnalyticsBatch, RatelimitEvent, VerificationEvent } from './events.js';
+import { unpackBatch } from './packed-batch.js';
 import { AnalyticsRecorder, type AnalyticsEventKind, type AnalyticsEventResult, type AnalyticsRecorderOptions } from './recorder.js';
 
 /** The recorder alone, on fake timers: every write, count and log line it makes. */
@@ -51,7 +52,8 @@ function makeRecorder(
   const keep = async (batch: AnalyticsBatch) => {
     batches.push(batch);
   };
-  const recorder = new AnalyticsRecorder((batch) => (write ? write(batch, batches) : keep(batch)), {
+  // The recorder hands over packed batches (src/analytics/packed-batch.ts), unpacked here to be compared as events.
+  const recorder = new AnalyticsRecorder((packed) => (write ? write(unpackBatch(packed), batches) : keep(unpackBatch(packed))), {
     bufferEvents: 100,
     flushEvents: 10,
     flushMs: 1_000,

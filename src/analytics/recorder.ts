@@ -1,11 +1,13 @@
 import type { Clock } from '../core/clock.js';
 import { ThrottledWarning, type WarnSink } from '../core/throttled-warning.js';
-import type { AnalyticsBatch, RatelimitEvent, VerificationEvent } from './events.js';
+import type { RatelimitEvent, VerificationEvent } from './events.js';
+import { type PackedBatch, PackedBatchBuilder } from './packed-batch.js';
 
 /**
  * The bounded in-memory buffer between the request path and an AnalyticsStore (docs/decisions/0014): recording an
- * event is an array push and a counter, never a promise, and never fails; writes happen in batches, off the path
- * of the request that recorded the event, one at a time.
+ * event copies its fields into the typed columns of the batch being filled (src/analytics/packed-batch.ts, decision
+ * 0028: no event object outlives its request) and counts it, never a promise, and never fails; writes happen in
+ * batches, off the path of the request that recorded the event, one at a time.
  *
  * - A batch's worth of events schedules a write (on a later turn of the event loop, never inside the recording call);
  *   every `flushMs` whatever is buffered is written.
@@ -68,23 +70,17 @@ function tagCharacters(tags: readonly string[]): number {
   return characters;
 }
 
-function batchTagCharacters(events: readonly VerificationEvent[]): number {
-  let characters = 0;
-  for (const event of events) if (event.tags.length > 0) characters += tagCharacters(event.tags);
-  return characters;
-}
-
 export class AnalyticsRecorder {
   readonly region: string;
-  private verifications: VerificationEvent[] = [];
-  private ratelimits: RatelimitEvent[] = [];
-  /** Events held: both arrays and the batch being written or waiting for its retry. */
+  /** Batches being filled, oldest first, each at most `flushEvents`; only the last one takes new events. */
+  private filling: PackedBatchBuilder[] = [];
+  /** Events held: the batches being filled and the batch being written or waiting for its retry. */
   private held = 0;
   /** Tag characters of the events held. */
   private heldTagCharacters = 0;
   private readonly maxTagCharacters: number;
   /** A batch that was taken from the buffer and is not written yet (in flight or waiting for its retry). */
-  private pending: AnalyticsBatch | null = null;
+  private pending: { packed: PackedBatch; tagCharacters: number } | null = null;
   private failures = 0;
   /** The writing loop, while it runs: at most one, so at most one write is in flight. */
   private writing: Promise<void> | null = null;
@@ -100,7 +96,7 @@ export class AnalyticsRecorder {
   private readonly closeDeadlineMs: number;
 
   constructor(
-    private readonly write: (batch: AnalyticsBatch) => Promise<void>,
+    private readonly write: (batch: PackedBatch) => Promise<void>,
     private readonly options: AnalyticsRecorderOptions,
   ) {
     this.region = options.region;
@@ -149,7 +145,7 @@ export class AnalyticsRecorder {
       }
       this.heldTagCharacters += characters;
     }
-    this.verifications.push(event);
+    this.fillingBatch().addVerification(event);
     if (++this.held >= this.options.flushEvents) this.schedule();
   }
 
@@ -158,7 +154,7 @@ export class AnalyticsRecorder {
       this.drop('ratelimit');
       return;
     }
-    this.ratelimits.push(event);
+    this.fillingBatch().addRatelimit(event);
     if (++this.held >= this.options.flushEvents) this.schedule();
   }
 
@@ -211,6 +207,17 @@ export class AnalyticsRecorder {
     }
   }
 
+  /** The batch new events go into: the newest, or a new one when it holds a batch's worth. */
+  private fillingBatch(): PackedBatchBuilder {
+    let batch = this.filling.at(-1);
+    if (batch === undefined || batch.size >= this.options.flushEvents) {
+      // Room for a batch's worth at first, up to a point (an interval's flush may hold far fewer).
+      batch = new PackedBatchBuilder(Math.min(this.options.flushEvents, 1_024));
+      this.filling.push(batch);
+    }
+    return batch;
+  }
+
   private drop(kind: AnalyticsEventKind): void {
     this.counts.analyticsEvents(kind, 'dropped', 1);
     this.drops.report(undefined);
@@ -254,7 +261,7 @@ export class AnalyticsRecorder {
     const batch = this.pending;
     const started = this.options.clock.now();
     try {
-      await this.write(batch);
+      await this.write(batch.packed);
       this.counts.analyticsFlush?.('success', (this.options.clock.now() - started) / 1000);
     } catch (error) {
       this.counts.analyticsFlush?.('failure', (this.options.clock.now() - started) / 1000);
@@ -265,8 +272,8 @@ export class AnalyticsRecorder {
     // Given up at the close deadline while it was in flight: counted `failed` already.
     if (this.pending !== batch) return true;
     this.release(batch);
-    this.counts.analyticsEvents('verification', 'written', batch.verifications.length);
-    this.counts.analyticsEvents('ratelimit', 'written', batch.ratelimits.length);
+    this.counts.analyticsEvents('verification', 'written', batch.packed.verifications);
+    this.counts.analyticsEvents('ratelimit', 'written', batch.packed.ratelimits);
     if (this.writeFailures.failing) {
       this.writeFailures.recovered();
       this.options.logger.warn({ where: 'analytics' }, 'analytics writes succeed again');
@@ -277,43 +284,39 @@ export class AnalyticsRecorder {
   /** The retry of a batch stops once the buffer is full: the batch is given up so newer events have room. */
   private giveUpWhenFull(): void {
     if (this.pending === null || this.held < this.options.bufferEvents) return;
-    const { verifications, ratelimits } = this.pending;
+    const { verifications, ratelimits } = this.pending.packed;
     this.release(this.pending);
-    this.counts.analyticsEvents('verification', 'failed', verifications.length);
-    this.counts.analyticsEvents('ratelimit', 'failed', ratelimits.length);
+    this.counts.analyticsEvents('verification', 'failed', verifications);
+    this.counts.analyticsEvents('ratelimit', 'failed', ratelimits);
     this.options.logger.error(
-      { where: 'analytics', verifications: verifications.length, ratelimits: ratelimits.length },
+      { where: 'analytics', verifications, ratelimits },
       'analytics batch given up after failed writes: the buffer is full; the events are lost',
     );
   }
 
   /** The pending batch is done with (written or given up): its events no longer count against the bounds. */
-  private release(batch: AnalyticsBatch): void {
+  private release(batch: { packed: PackedBatch; tagCharacters: number }): void {
     this.pending = null;
     this.failures = 0;
-    this.held -= batch.verifications.length + batch.ratelimits.length;
-    this.heldTagCharacters -= batchTagCharacters(batch.verifications);
+    this.held -= batch.packed.verifications + batch.packed.ratelimits;
+    this.heldTagCharacters -= batch.tagCharacters;
   }
 
-  /** The oldest events, at most `flushEvents`, verifications first. */
-  private take(): AnalyticsBatch {
-    const max = this.options.flushEvents;
-    const verifications = this.verifications.length <= max ? this.verifications : this.verifications.slice(0, max);
-    if (verifications === this.verifications) this.verifications = [];
-    else this.verifications.splice(0, max);
-    const room = max - verifications.length;
-    const ratelimits = this.ratelimits.length <= room ? this.ratelimits : this.ratelimits.slice(0, room);
-    if (ratelimits === this.ratelimits) this.ratelimits = [];
-    else this.ratelimits.splice(0, room);
-    return { verifications, ratelimits };
+  /** The oldest batch being filled, at most `flushEvents` events in the order they came, verifications first. */
+  private take(): { packed: PackedBatch; tagCharacters: number } {
+    const oldest = this.filling.shift()!;
+    return { packed: oldest.build(), tagCharacters: oldest.tagCharacters };
   }
 
   /** Empties everything held (at the close deadline); answers how many events of each kind it held. */
   private takeAll(): { verifications: number; ratelimits: number } {
-    const verifications = this.verifications.length + (this.pending?.verifications.length ?? 0);
-    const ratelimits = this.ratelimits.length + (this.pending?.ratelimits.length ?? 0);
-    this.verifications = [];
-    this.ratelimits = [];
+    let verifications = this.pending?.packed.verifications ?? 0;
+    let ratelimits = this.pending?.packed.ratelimits ?? 0;
+    for (const batch of this.filling) {
+      verifications += batch.verifications;
+      ratelimits += batch.ratelimits;
+    }
+    this.filling = [];
     this.pending = null;
     this.held = 0;
     this.heldTagCharacters = 0;

@@ -42,7 +42,7 @@ it('keeps its file 0600 in WAL mode; a writer thread that dies fails the write i
     db.close();
     expect(statSync(`${file}-wal`).mode & 0o777).toBe(0o600);
 
-    const writer = (store as unknown as { writer: { worker: { terminate(): Promise<number> } } }).writer;
+    const writer = (store as unknown as { writer: { running: { worker: { terminate(): Promise<number> } } } }).writer.running;
     const lost = store.write({ verifications: [event('r2')], ratelimits: [] });
     await writer.worker.terminate();
     await expect(lost).rejects.toThrow(/writer thread ended/);

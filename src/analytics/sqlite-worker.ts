@@ -1,22 +1,17 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { type ColumnRows, foldBatch } from './fold.js';
-import { type PackedBatch, unpackBatch } from './packed-batch.js';
+import { type ColumnRows, foldPacked } from './fold.js';
+import type { PackedBatch } from './packed-batch.js';
 import { PRUNE_BATCH_ROWS } from './prune-plan.js';
 import { openAnalyticsConnection } from './sqlite-file.js';
 import { SqliteAnalyticsWriter } from './sqlite-write.js';
 import { quoted } from './ddl.js';
+import { answerWriterRequests } from './writer-requests.js';
 
 /**
  * The worker thread that owns the SQLite analytics file's write connection (src/analytics/sqlite-store.ts): writes
- * and prunes run here, one at a time, so the server's event loop never runs them.
+ * and prunes run here, one at a time (src/analytics/writer-requests.ts), so the server's event loop never runs them.
  */
-
-export type WriterRequest =
-  | { id: number; kind: 'write'; packed: PackedBatch }
-  | { id: number; kind: 'prune'; cutoffs: { table: string; before: number }[] };
-
-export type WriterReply = { id: number; ok: true; result?: unknown } | { id: number; ok: false; message: string; code?: string };
 
 const db = openAnalyticsConnection((workerData as { file: string }).file);
 const statements = new Map<string, Database.Statement>();
@@ -35,7 +30,7 @@ const writer = new SqliteAnalyticsWriter(db);
 const writeFolded = db.transaction((tables: ColumnRows[]) => writer.write(tables));
 
 /** Folded before the transaction, so the file's write lock is held only while rows are written. */
-const write = (packed: PackedBatch): void => writeFolded.immediate(foldBatch(unpackBatch(packed)));
+const write = (packed: PackedBatch): void => writeFolded.immediate(foldPacked(packed));
 
 /** Deletes in batches of PRUNE_BATCH_ROWS, each its own transaction, so writes interleave with a long prune. */
 function prune(cutoffs: { table: string; before: number }[]): Record<string, number> {
@@ -54,17 +49,10 @@ function prune(cutoffs: { table: string; before: number }[]): Record<string, num
   return deleted;
 }
 
-parentPort!.on('message', (request: WriterRequest) => {
-  let reply: WriterReply;
-  try {
-    if (request.kind === 'write') {
-      write(request.packed);
-      reply = { id: request.id, ok: true };
-    } else {
-      reply = { id: request.id, ok: true, result: prune(request.cutoffs) };
-    }
-  } catch (error) {
-    reply = { id: request.id, ok: false, message: (error as Error).message, code: (error as { code?: string }).code };
-  }
-  parentPort!.postMessage(reply);
+answerWriterRequests({
+  write,
+  prune,
+  close: () => {
+    db.close();
+  },
 });

@@ -1,4 +1,5 @@
 import type { AnalyticsBatch } from './events.js';
+import type { PackedBatch } from './packed-batch.js';
 
 /**
  * Where analytics events and their rollups live (docs/decisions/0014-analytics-in-keywards-own-stores.md). One
@@ -11,6 +12,8 @@ export interface AnalyticsStore {
    * after it resolves, raw events and rollups agree exactly; if it rejects, nothing of the batch was written.
    */
   write(batch: AnalyticsBatch): Promise<void>;
+  /** The same for a batch already packed, as the recorder buffers them (src/analytics/packed-batch.ts); left intact, so a failed write can be retried. */
+  writePacked(packed: PackedBatch): Promise<void>;
   /**
    * Runs one read-only SELECT already translated for this engine (src/analytics/query/), with its parameters, within
    * `timeoutMs`, returning at most `maxRows` rows. Rejects with AnalyticsLimitExceeded when either limit is hit.

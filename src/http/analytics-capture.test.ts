@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyticsBatch, RatelimitEvent, VerificationEvent } from '../analytics/events.js';
+import { type PackedBatch, unpackBatch } from '../analytics/packed-batch.js';
 import { startTestServer, type TestServer } from '../../test/harness.js';
 import { newApi, newKey } from '../../test/key-fixtures.js';
 import { foreign, migrate, newMigration } from '../../test/migration-fixtures.js';
@@ -17,8 +18,8 @@ function capturing() {
   return {
     batches,
     store: {
-      write: async (batch: AnalyticsBatch) => {
-        batches.push(batch);
+      writePacked: async (packed: PackedBatch) => {
+        batches.push(unpackBatch(packed));
       },
     },
     verifications: (): VerificationEvent[] => batches.flatMap((b) => b.verifications),
@@ -192,9 +193,9 @@ describe('analytics capture under a full buffer, and at shutdown', () => {
     const t = await startTestServer({
       analytics: {
         // Writes wait until released: the buffer fills behind the first one.
-        write: async (batch) => {
+        writePacked: async (packed) => {
           await released;
-          batches.push(batch);
+          batches.push(unpackBatch(packed));
         },
       },
       env: { KEYWARD_ANALYTICS_BUFFER_EVENTS: '3', KEYWARD_ANALYTICS_FLUSH_EVENTS: '3', KEYWARD_ANALYTICS_FLUSH_MS: '600000' },
