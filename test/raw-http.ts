@@ -1,3 +1,4 @@
+import http from 'node:http';
 import net from 'node:net';
 
 /** What came back on a raw connection before the server closed it. */
@@ -40,5 +41,41 @@ export function rawExchange(port: number, bytes: string | Buffer, timeoutMs = 5_
       resolve(parseRawAnswer(Buffer.concat(chunks).toString('latin1')));
     });
     socket.write(bytes);
+  });
+}
+
+/**
+ * A JSON POST over a real socket (`agent` keeps them alive), as clients send it: through the verify lane, not
+ * Fastify's inject. Its status and raw body, for tests that compare answers byte for byte.
+ */
+export function postOverSocket(
+  agent: http.Agent,
+  url: string,
+  path: string,
+  bearer: string,
+  payload: string,
+): Promise<{ status: number; body: string }> {
+  const base = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: base.hostname,
+        port: base.port,
+        path,
+        method: 'POST',
+        agent,
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
   });
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { checksumOf } from '../../../core/checksummed-key.js';
 import { generateKey } from '../../../core/key-format.js';
 import { useTestServer } from '../../../../test/per-file-server.js';
+import { postOverSocket } from '../../../../test/raw-http.js';
 
 /**
  * Checksummed keys (docs/decisions/0017-checksummed-key-format.md): new APIs make them, older ones keep base58, both
@@ -50,36 +51,9 @@ describe('keyFormat checksummed (the default for new APIs)', () => {
   it('100,000 keys with a wrong checksum cause no store lookup and are each answered exactly as an unknown key', async () => {
     const apiId = (await t.call('apis.createApi', { name: 'typos' })).body.data.apiId;
     const real: string = (await t.call('keys.createKey', { apiId })).body.data.key;
-    const base = new URL(await t.listen());
+    const url = await t.listen();
     const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
-    const verify = (key: string) =>
-      new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const payload = JSON.stringify({ key });
-        const req = http.request(
-          {
-            host: base.hostname,
-            port: base.port,
-            path: '/v2/keys.verifyKey',
-            method: 'POST',
-            agent,
-            headers: {
-              authorization: `Bearer ${t.rootKey}`,
-              'content-type': 'application/json',
-              'content-length': Buffer.byteLength(payload),
-            },
-          },
-          (res) => {
-            let text = '';
-            res.setEncoding('utf8');
-            res.on('data', (chunk: string) => {
-              text += chunk;
-            });
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-          },
-        );
-        req.on('error', reject);
-        req.end(payload);
-      });
+    const verify = (key: string) => postOverSocket(agent, url, '/v2/keys.verifyKey', t.rootKey, JSON.stringify({ key }));
     try {
       // An unknown key of the same shape with a right checksum: the answer to match, found missing by one lookup.
       const unknown = generateKey(16, null, 'checksummed').plaintext;

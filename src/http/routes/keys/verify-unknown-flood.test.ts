@@ -4,6 +4,7 @@ import { generateKey } from '../../../core/key-format.js';
 import { foreign, migrate, newMigration } from '../../../../test/migration-fixtures.js';
 import { useTestServer } from '../../../../test/per-file-server.js';
 import { until } from '../../../../test/poll.js';
+import { postOverSocket } from '../../../../test/raw-http.js';
 
 /**
  * A flood of well-formed unknown keys (issue 16; docs/decisions/0021-unknown-key-flood.md): once the workspace's filter
@@ -23,30 +24,7 @@ const notFoundLookups = () => metric('keyward_key_store_lookups_total', 'not_fou
 let agent: http.Agent | undefined;
 async function verifyRaw(key: string): Promise<{ status: number; body: string }> {
   agent ??= new http.Agent({ keepAlive: true, maxSockets: 32 });
-  const base = new URL(await t.listen());
-  const payload = JSON.stringify({ key });
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: base.hostname,
-        port: base.port,
-        path: '/v2/keys.verifyKey',
-        method: 'POST',
-        agent,
-        headers: { authorization: `Bearer ${t.rootKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+  return postOverSocket(agent, await t.listen(), '/v2/keys.verifyKey', t.rootKey, JSON.stringify({ key }));
 }
 
 /** The answer without its request id, which differs per request. */
