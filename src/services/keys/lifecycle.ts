@@ -1,13 +1,10 @@
+import type { Invalidation } from '../../cache/bus.js';
 import { KeywardError, badInput } from '../../core/errors.js';
 import { MAX_COUNT } from '../../core/bounds.js';
 import { newId } from '../../core/ids.js';
 import { generateKey, hashKey } from '../../core/key-format.js';
 import { eitherScope, keyScope, readApiScope, satisfies } from '../../core/permissions.js';
 import type { KeyLeakRecord, KeyPatch, KeyRecord } from '../../storage/store.js';
-
-/** Leaks keys.getKey lists, newest first. */
-const KEY_LEAKS_SHOWN = 20;
-import type { Invalidation } from '../../cache/bus.js';
 import { auditEntry } from '../audit.js';
 import type { RequestContext } from '../context.js';
 import type { ServiceDeps } from '../deps.js';
@@ -30,6 +27,9 @@ import { requirePermission } from '../authorization.js';
 import { apiNotFound, keyNotFound } from '../not-found.js';
 import { createdNote, requireCreatable } from '../permissions.js';
 import { requireGivenAccessRights } from './access-rights.js';
+
+/** Leaks keys.getKey lists, newest first. */
+const KEY_LEAKS_SHOWN = 20;
 
 /** Key lifecycle: create, read, update, credits, delete, reroll, list. */
 export class KeyService {
