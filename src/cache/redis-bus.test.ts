@@ -47,4 +47,24 @@ describe('RedisBus when Redis goes away (its own redis-server)', () => {
       await bus.close();
     }
   }, 40_000);
+
+  it('publish answers only once Redis has taken the message or the wait has timed out, so no caller answers before the other nodes are told', async () => {
+    const bus = new RedisBus(redis.url);
+    await bus.connected();
+    const failures: unknown[] = [];
+    bus.onSendFailure((error) => failures.push(error));
+    try {
+      await bus.publish({ kind: 'rootKey', hash: 'taken' });
+      expect(failures).toEqual([]);
+      redis.freeze();
+      const started = performance.now();
+      await expect(bus.publish({ kind: 'rootKey', hash: 'frozen' })).resolves.toBeUndefined();
+      // Resolved after the bounded wait, with the outcome already known, not before the send was even tried.
+      expect(failures).toHaveLength(1);
+      expect(performance.now() - started).toBeLessThan(5_000);
+    } finally {
+      redis.thaw();
+      await bus.close();
+    }
+  }, 40_000);
 });

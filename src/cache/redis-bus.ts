@@ -48,13 +48,16 @@ export class RedisBus implements InvalidationBus {
   }
 
   /**
-   * Applies locally at once (the next request on this node must see it), then tells the other nodes without making
-   * the caller wait: the change is committed and logged, so a failure to send (Redis unreachable) goes to
-   * `onSendFailure`, never to the caller, and the other nodes learn it from the log.
+   * Applies locally at once (the next request on this node must see it), then waits until Redis has passed the
+   * message to every subscribed node, so the caller answers only once the other nodes have been told: a client
+   * that gets the answer and goes straight to another node is refused there (README's promise; test/cluster.test.ts).
+   * The wait is bounded by the client's command timeout (src/redis/client.ts). The change is committed and logged,
+   * so a failure to send (Redis unreachable or silent) goes to `onSendFailure`, never to the caller, and the other
+   * nodes learn it from the log.
    */
   async publish(message: Invalidation): Promise<void> {
     this.deliver(message);
-    this.send(message).catch((error: unknown) => this.sendFailed(error));
+    await this.send(message).catch((error: unknown) => this.sendFailed(error));
   }
 
   /** Tells the other nodes only; rejects when Redis did not take the message (a CLI command says so). */
