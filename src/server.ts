@@ -19,7 +19,7 @@ import { warnAboutSetup } from './server/setup-warnings.js';
 import { openSharedState } from './server/shared-state.js';
 import { closeConnections, Draining } from './http/draining.js';
 import { Readiness } from './services/readiness.js';
-import { NodeRegistry } from './services/node-registry.js';
+import { NODE_CAPABILITIES, NodeRegistry } from './services/node-registry.js';
 import { newId } from './core/ids.js';
 import { RootKeyAuthentication } from './services/authentication.js';
 import { UsageBuffer } from './services/usage-buffer.js';
@@ -63,6 +63,12 @@ export interface ServerOptions {
    * run once per machine (credit refills, change-log and analytics pruning, the node registry's row).
    */
   worker?: { index: number; channel: PrimaryChannel };
+  /**
+   * False: this node acts as a version before new key hashes were logged (docs/decisions/0034-filter-negatives-during-rolling-upgrades.md):
+   * keys.createKey and keys.rerollKey neither log nor publish the new key's hash, and its row in the node registry does
+   * not advertise that it does. Only tests of a rolling upgrade set it (test/faults/earlier-version-node.ts); absent: true.
+   */
+  logsNewKeyHashes?: boolean;
 }
 
 export interface KeywardServer {
@@ -221,6 +227,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
       version: VERSION,
       engine: store.engine,
       startedAt: clock.now(),
+      capabilities: (options.logsNewKeyHashes ?? true) ? [NODE_CAPABILITIES.logsNewKeyHashes] : [],
     },
     dependencies: async () => {
       const { database, redis } = await readiness.check();
@@ -269,6 +276,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
     keyCache,
     keyLookups: metrics,
     knownKeys,
+    announceNewKeyHashes: options.logsNewKeyHashes ?? true,
     ratelimitNamespaces: ratelimitNamespaceCache,
     limiter,
     ratelimitFailureMode: config.ratelimitFailureMode,
@@ -325,9 +333,16 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   // Registered before the first request; a database away now is reported like any job's failure, and the next
   // heartbeat writes the row.
   // One row per machine: the workers of `--workers N` are one node, written by worker 1.
-  const heartbeat = runsMachineJobs
-    ? () => nodes.heartbeat().catch(reportFailure(log, databaseFailures, 'node heartbeat'))
-    : async () => undefined;
+  // Then, in every process, the registry tells the unknown-key filter whether its "no" holds: only while every node
+  // up logs new key hashes (docs/decisions/0034-filter-negatives-during-rolling-upgrades.md); a failed read counts as no.
+  const heartbeat = async () => {
+    if (runsMachineJobs) await nodes.heartbeat().catch(reportFailure(log, databaseFailures, 'node heartbeat'));
+    const trusted = await nodes.everyLiveNodeAdvertises(NODE_CAPABILITIES.logsNewKeyHashes).catch((error: unknown) => {
+      reportFailure(log, databaseFailures, 'node registry read')(error);
+      return false;
+    });
+    knownKeys.trustNegatives(trusted);
+  };
   await heartbeat();
 
   // `key.expiring` (docs/decisions/0027): batches until none is left, one node at a time on PostgreSQL.

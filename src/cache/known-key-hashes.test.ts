@@ -110,6 +110,32 @@ describe.each(['sqlite', 'postgres'] as const)('KnownKeyHashes on %s', (engine) 
     expect(known.mayHold(workspaceId, hash)).toBe(true);
   });
 
+  it('while a node that does not log new keys is up, a no is looked up; trusted again, the filter is built anew', async () => {
+    const { workspaceId, known, built, store, apiId } = await setup(engine, 4);
+    known.missed(workspaceId);
+    await built(1);
+    // The node registry shows a node of an earlier version: it creates keys without logging their hash.
+    known.trustNegatives(false);
+    const row = keyRow(workspaceId, apiId);
+    await store.insertKey(row);
+    expect(known.mayHold(workspaceId, row.hash)).toBe(false);
+    expect(await known.confirmUnknown(workspaceId, row.hash)).toBe(false);
+    const unknown = Array.from({ length: 50 }, unknownHash).find((hash) => !known.mayHold(workspaceId, hash))!;
+    expect(await known.confirmUnknown(workspaceId, unknown)).toBe(false);
+    expect(known.stats).toMatchObject({ unknown: 0, late: 0, untrusted: 2 });
+    // Told again: the filter stays as it is.
+    known.trustNegatives(false);
+    expect(known.mayHold(workspaceId, unknown)).toBe(false);
+    // That node has left: no filter until the next miss builds one from the store, which holds its key.
+    known.trustNegatives(true);
+    expect(known.mayHold(workspaceId, unknown)).toBe(true);
+    expect(known.bytes).toBe(0);
+    known.missed(workspaceId);
+    await built(2);
+    expect(known.mayHold(workspaceId, row.hash)).toBe(true);
+    expect(await known.confirmUnknown(workspaceId, unknown)).toBe(true);
+  });
+
   it('keeps a key committed while it is built, after the page that would have held it was read', async () => {
     const { workspaceId, known, built, createdElsewhere, changes, held } = await setup(engine, 2);
     held.on = true;

@@ -16,6 +16,9 @@ import { BloomFilter, FilterPrints, newFilterSeed } from './bloom-filter.js';
  *   request arrived (ChangeFollower.readAfterNow, one read shared by every request waiting), then asks again. A key
  *   committed before the request was sent is in that read; the store sees one change-log read per batch of unknown
  *   keys instead of one lookup per key.
+ * - Its "no" counts only while every live node logs new key hashes (`trustNegatives`, from the node registry:
+ *   docs/decisions/0034-filter-negatives-during-rolling-upgrades.md): during a rolling upgrade a node of an earlier
+ *   version creates keys without logging them, so until it has left every lookup goes to the store, as before the filter.
  */
 
 /** Hashes read per page while a filter is built: each page is one indexed range read, and the event loop runs between. */
@@ -35,12 +38,14 @@ const RETRY_AFTER_MS = 10_000;
  * What the filters counted since start (keyward_key_filter_*, src/http/metrics.ts reads them at scrape time, so a
  * verification pays a field increment); never a key, a hash or a workspace. `passed`: a built filter may hold the hash
  * (the lookup goes on); `unknown`: answered unknown without a lookup; `late`: not held, then brought by the change-log
- * read (a key created a moment before); `built` and `failed`: builds.
+ * read (a key created a moment before); `untrusted`: not held, looked up because a node that does not log new key
+ * hashes is live (a rolling upgrade); `built` and `failed`: builds.
  */
 export interface KeyFilterStats {
   passed: number;
   unknown: number;
   late: number;
+  untrusted: number;
   built: number;
   failed: number;
 }
@@ -73,7 +78,9 @@ interface WorkspaceFilter {
 
 export class KnownKeyHashes {
   private readonly filters = new Map<string, WorkspaceFilter>();
-  readonly stats: KeyFilterStats = { passed: 0, unknown: 0, late: 0, built: 0, failed: 0 };
+  readonly stats: KeyFilterStats = { passed: 0, unknown: 0, late: 0, untrusted: 0, built: 0, failed: 0 };
+  /** False while a node that does not log new key hashes is live (`trustNegatives`). */
+  private negativesTrusted = true;
 
   constructor(private readonly deps: KnownKeyHashesDeps) {}
 
@@ -91,12 +98,21 @@ export class KnownKeyHashes {
   /**
    * After `mayHold` said no: true when the hash is still not held after a change-log read that started after this call,
    * so no key with it was committed before the request. False (look it up) when it is held by then, or when the log
-   * could not be read.
+   * could not be read, or while negatives are not trusted (`trustNegatives`).
    */
   async confirmUnknown(workspaceId: string, hash: string): Promise<boolean> {
+    if (!this.negativesTrusted) {
+      this.stats.untrusted++;
+      return false;
+    }
     try {
       await this.deps.readChangesAfterNow();
     } catch {
+      return false;
+    }
+    // Told meanwhile that such a node is live: the read cannot vouch for keys it created.
+    if (!this.negativesTrusted) {
+      this.stats.untrusted++;
       return false;
     }
     const ready = this.filters.get(workspaceId)?.ready;
@@ -121,6 +137,17 @@ export class KnownKeyHashes {
     if (entry.building !== undefined || now < entry.retryAt) return;
     if (entry.ready !== undefined && !entry.ready.full && now - entry.builtAt < KEY_FILTER_MAX_AGE_MS) return;
     void this.build(workspaceId, entry);
+  }
+
+  /**
+   * Whether every live node logs new key hashes (server.ts asks the node registry at start and every heartbeat). False:
+   * a "no" of the filter is looked up in the store. From false to true every filter is dropped, builds under way
+   * included: the keys a node of an earlier version created while it was up are in no filter and no log, and the next
+   * misses build the filters again from the store, after that node has stopped writing.
+   */
+  trustNegatives(trusted: boolean): void {
+    if (trusted && !this.negativesTrusted) this.filters.clear();
+    this.negativesTrusted = trusted;
   }
 
   /** Applies an invalidation, from the bus or the change log (server.ts passes every one, as to the caches). */

@@ -71,12 +71,13 @@ export function createMetrics(
       name: 'keyward_key_filter_checks_total',
       help:
         'keys.verifyKey checks of a built unknown-key filter: passed (it may hold the key: looked up as before), unknown (answered unknown ' +
-        'without a store lookup), late (not held, then found in the change log read: a key created just before)',
+        'without a store lookup), late (not held, then found in the change log read: a key created just before), untrusted ' +
+        '(not held, looked up: a node that does not log new key hashes is up, as during a rolling upgrade)',
       labelNames: ['result'],
       registers: [registry],
       collect() {
         this.reset();
-        for (const result of ['passed', 'unknown', 'late'] as const) this.inc({ result }, stats[result]);
+        for (const result of ['passed', 'unknown', 'late', 'untrusted'] as const) this.inc({ result }, stats[result]);
       },
     });
     new Counter({

@@ -44,6 +44,12 @@ export interface ServiceDeps {
    * (src/cache/known-key-hashes.ts, docs/decisions/0021-unknown-key-flood.md); absent: every cache miss is looked up.
    */
   knownKeys?: Pick<KnownKeyHashes, 'mayHold' | 'confirmUnknown' | 'missed'>;
+  /**
+   * Whether keys.createKey and keys.rerollKey log and publish the new key's hash, which the unknown-key filters of
+   * every node rely on (docs/decisions/0021-unknown-key-flood.md); absent: true. Only tests of a rolling upgrade set
+   * false, to run a node as a version before that did (docs/decisions/0034-filter-negatives-during-rolling-upgrades.md).
+   */
+  announceNewKeyHashes?: boolean;
   /** ratelimit.limit's namespaces and overrides per (workspace, name or id), dropped by `ratelimitNamespace` and `workspace` invalidations. */
   ratelimitNamespaces: SwrCache<CachedNamespace>;
   /** Rate-limit counters: in memory on one node, in Redis across many. */

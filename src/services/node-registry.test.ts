@@ -4,7 +4,14 @@ import { KeywardError } from '../core/errors.js';
 import { openSqlStore } from '../storage/sql/sql-store.js';
 import type { Store } from '../storage/store.js';
 import { systemContext } from './context.js';
-import { NODE_PRUNE_AFTER_MS, NodeRegistry, type NodeRegistryDeps, STALE_AFTER_HEARTBEATS } from './node-registry.js';
+import {
+  NODE_CAPABILITIES,
+  NODE_PRUNE_AFTER_MS,
+  type NodeCapability,
+  NodeRegistry,
+  type NodeRegistryDeps,
+  STALE_AFTER_HEARTBEATS,
+} from './node-registry.js';
 import { WorkspaceService } from './workspaces.js';
 import { freshDatabase } from '../../test/harness.js';
 
@@ -17,12 +24,16 @@ let firstWorkspace: string;
 let laterWorkspace: string;
 const clock = new TestClock(START);
 
-const registry = (id: string, dependencies: NodeRegistryDeps['dependencies'] = async () => ({ database: 'ok', redis: 'unused' })) =>
+const registry = (
+  id: string,
+  dependencies: NodeRegistryDeps['dependencies'] = async () => ({ database: 'ok', redis: 'unused' }),
+  capabilities: NodeCapability[] = [NODE_CAPABILITIES.logsNewKeyHashes],
+) =>
   new NodeRegistry({
     store,
     clock,
     heartbeatMs: HEARTBEAT_MS,
-    self: { id, name: `name-${id}`, hostname: 'host', version: '9.9.9', engine: store.engine, startedAt: clock.now() },
+    self: { id, name: `name-${id}`, hostname: 'host', version: '9.9.9', engine: store.engine, startedAt: clock.now(), capabilities },
     dependencies,
   });
 
@@ -77,5 +88,28 @@ describe('NodeRegistry', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KeywardError);
     expect((error as KeywardError).code).toBe('insufficient_permissions');
+  });
+
+  it('every live node advertises a capability until a node without it writes its row, and again once that node is gone', async () => {
+    const a = registry('node_a');
+    // Only this node's row from here on.
+    clock.advance(NODE_PRUNE_AFTER_MS + 1);
+    await a.heartbeat();
+    expect(await a.everyLiveNodeAdvertises(NODE_CAPABILITIES.logsNewKeyHashes)).toBe(true);
+    // A node of an earlier version: its row names no capability.
+    const earlier = registry('node_earlier', undefined, []);
+    await earlier.heartbeat();
+    expect(await a.everyLiveNodeAdvertises(NODE_CAPABILITIES.logsNewKeyHashes)).toBe(false);
+    clock.advance(HEARTBEAT_MS * STALE_AFTER_HEARTBEATS);
+    await a.heartbeat();
+    expect(await a.everyLiveNodeAdvertises(NODE_CAPABILITIES.logsNewKeyHashes)).toBe(false);
+    // Silent for more than three heartbeats: gone, as the list shows it.
+    clock.advance(1);
+    expect(await a.everyLiveNodeAdvertises(NODE_CAPABILITIES.logsNewKeyHashes)).toBe(true);
+    // Back, then stopped cleanly: its row deleted.
+    await earlier.heartbeat();
+    expect(await a.everyLiveNodeAdvertises(NODE_CAPABILITIES.logsNewKeyHashes)).toBe(false);
+    await earlier.leave();
+    expect(await a.everyLiveNodeAdvertises(NODE_CAPABILITIES.logsNewKeyHashes)).toBe(true);
   });
 });

@@ -17,8 +17,18 @@ import type { RequestContext } from './context.js';
 export const STALE_AFTER_HEARTBEATS = 3;
 export const NODE_PRUNE_AFTER_MS = 3_600_000;
 
+/**
+ * What a node may advertise in its row (migration 0017), for what other nodes rely on during a rolling upgrade.
+ * `logsNewKeyHashes`: keys.createKey and keys.rerollKey log the new key's hash in the change log, so an unknown-key
+ * filter's "no" confirmed by the log holds (docs/decisions/0034-filter-negatives-during-rolling-upgrades.md).
+ */
+export const NODE_CAPABILITIES = {
+  logsNewKeyHashes: 'logs-new-key-hashes',
+} as const;
+export type NodeCapability = (typeof NODE_CAPABILITIES)[keyof typeof NODE_CAPABILITIES];
+
 /** What this process is, fixed at its start. */
-export type NodeIdentity = Pick<NodeRecord, 'id' | 'name' | 'hostname' | 'version' | 'engine' | 'startedAt'>;
+export type NodeIdentity = Pick<NodeRecord, 'id' | 'name' | 'hostname' | 'version' | 'engine' | 'startedAt' | 'capabilities'>;
 
 /** A node as listed: its row, whether it is the node answering, and whether it still beats. */
 export interface NodeView extends NodeRecord {
@@ -56,6 +66,17 @@ export class NodeRegistry {
   /** A clean stop: this node leaves the list at once rather than turn gone. */
   async leave(): Promise<void> {
     await this.deps.store.deleteNode(this.deps.self.id);
+  }
+
+  /**
+   * Whether every node the registry shows as up advertises `capability`: a row silent for STALE_AFTER_HEARTBEATS of
+   * this node's heartbeats is a node gone (as the list shows it). A node that has never written a row (a version before
+   * the registry, migration 0009) is not seen. Rejects when the registry cannot be read.
+   */
+  async everyLiveNodeAdvertises(capability: NodeCapability): Promise<boolean> {
+    const { store, clock, heartbeatMs } = this.deps;
+    const goneBefore = clock.now() - heartbeatMs * STALE_AFTER_HEARTBEATS;
+    return (await store.listNodes()).every((node) => node.lastSeenAt < goneBefore || node.capabilities.includes(capability));
   }
 
   /** Every registered node, for an admin of the installation's first workspace (403 for anyone else). */

@@ -20,6 +20,12 @@ export interface NodeRecord {
   redis: NodeDependencyState;
   startedAt: number;
   lastSeenAt: number;
+  /**
+   * What the node says it does (src/services/node-registry.ts, NODE_CAPABILITIES; migration 0017), so that nodes of a
+   * newer version know what the others do during a rolling upgrade. Empty for a node of a version before 0017, which
+   * writes its row without them; names a later version adds are kept as they are.
+   */
+  capabilities: readonly string[];
 }
 
 export interface NodeOps {

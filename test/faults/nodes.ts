@@ -30,9 +30,9 @@ function environment(vars: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...vars };
 }
 
-/** Runs `keyward <args>` with `vars` as its only KEYWARD_* settings. */
-export function launch(args: string[], vars: Record<string, string>): Launched {
-  const child = spawn(process.execPath, [...KEYWARD_ENTRY, ...args], { cwd: ROOT, env: environment(vars) });
+/** Runs `keyward <args>` (or `entry`, node's arguments naming another script) with `vars` as its only KEYWARD_* settings. */
+export function launch(args: string[], vars: Record<string, string>, entry: readonly string[] = KEYWARD_ENTRY): Launched {
+  const child = spawn(process.execPath, [...entry, ...args], { cwd: ROOT, env: environment(vars) });
   launchedByThisFile.push(child);
   const output = { stdout: '', stderr: '' };
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -54,8 +54,22 @@ export async function runToEnd(args: string[], vars: Record<string, string>): Pr
 }
 
 /** `keyward start` on a free port; resolves with its address once it prints that it listens. */
-export async function startNode(vars: Record<string, string>, { timeoutMs = 60_000 } = {}): Promise<KeywardNode> {
-  const node = launch(['start'], { KEYWARD_PORT: '0', ...vars });
+export function startNode(vars: Record<string, string>, { timeoutMs = 60_000 } = {}): Promise<KeywardNode> {
+  return listening(launch(['start'], { KEYWARD_PORT: '0', ...vars }), timeoutMs);
+}
+
+/**
+ * A node acting as a version before new key hashes were logged (test/faults/earlier-version-node.ts, from the source)
+ * on a free port, for tests of a rolling upgrade; the migrations must have been applied (by `keyward migrate` or
+ * another node).
+ */
+export function startEarlierVersionNode(vars: Record<string, string>, { timeoutMs = 60_000 } = {}): Promise<KeywardNode> {
+  const entry = ['--import', 'tsx', 'test/faults/earlier-version-node.ts'];
+  return listening(launch([], { KEYWARD_PORT: '0', ...vars }, entry), timeoutMs);
+}
+
+/** Resolves with the node's address once it prints that it listens; rejects when it exits first or takes too long. */
+async function listening(node: Launched, timeoutMs: number): Promise<KeywardNode> {
   const address = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`no "listening" line within ${timeoutMs / 1000} s:\n${node.output.stdout}\n${node.output.stderr}`)),

@@ -39,6 +39,11 @@ export class KeyService {
     this.recoverable = new RecoverableKeys(deps);
   }
 
+  /** Whether a new key's hash is logged and published (false: a node acting as an earlier version, ServiceDeps). */
+  private get announcesNewKeys(): boolean {
+    return this.deps.announceNewKeyHashes ?? true;
+  }
+
   async create(ctx: RequestContext, input: CreateKeyInput): Promise<{ keyId: string; key: string }> {
     // A caller who may not create keys in this API learns nothing about it: masked as not found (upstream).
     if (!satisfies(ctx.permissions, ctx.workspaceId, keyScope(input.apiId, 'create_key'))) throw apiNotFound();
@@ -108,10 +113,10 @@ export class KeyService {
           ],
         ),
       );
-      await tx.logChanges([newHash(ctx, key.hash)], now);
+      if (this.announcesNewKeys) await tx.logChanges([newHash(ctx, key.hash)], now);
       return { keyId, key: key.plaintext, hash: key.hash };
     });
-    await this.deps.bus.publish(newHash(ctx, created.hash));
+    if (this.announcesNewKeys) await this.deps.bus.publish(newHash(ctx, created.hash));
     return { keyId: created.keyId, key: created.key };
   }
 
@@ -298,11 +303,11 @@ export class KeyService {
           [{ type: 'key', id: newKeyId, ...(old.name ? { name: old.name } : {}) }, ...keyResources(old)],
         ),
       );
-      await tx.logChanges([newHash(ctx, key.hash)], now);
+      if (this.announcesNewKeys) await tx.logChanges([newHash(ctx, key.hash)], now);
       successorHash = key.hash;
       return { keyId: newKeyId, key: key.plaintext };
     });
-    await this.deps.bus.publish(newHash(ctx, successorHash));
+    if (this.announcesNewKeys) await this.deps.bus.publish(newHash(ctx, successorHash));
     return rerolled;
   }
 

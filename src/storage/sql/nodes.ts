@@ -12,6 +12,7 @@ const toRow = (node: NodeRecord): Tables['nodes'] => ({
   redis_state: node.redis,
   started_at: node.startedAt,
   last_seen_at: node.lastSeenAt,
+  capabilities: node.capabilities.join(' '),
 });
 
 // PostgreSQL answers a BIGINT as a string.
@@ -25,6 +26,7 @@ const fromRow = (row: Tables['nodes']): NodeRecord => ({
   redis: row.redis_state as NodeDependencyState,
   startedAt: Number(row.started_at),
   lastSeenAt: Number(row.last_seen_at),
+  capabilities: row.capabilities === '' ? [] : row.capabilities.split(' '),
 });
 
 export function nodeSql(db: Executor): NodeOps {

@@ -48,6 +48,8 @@ export interface Tables {
     redis_state: string;
     started_at: number | string;
     last_seen_at: number | string;
+    /** Space-separated names (migration 0017); '' in the rows of nodes of earlier versions. */
+    capabilities: string;
   };
   workspaces: {
     id: string;

@@ -16,6 +16,7 @@ function nodeRow(fields: Partial<NodeRecord> = {}): NodeRecord {
     redis: 'unused',
     startedAt: NOW,
     lastSeenAt: NOW,
+    capabilities: ['logs-new-key-hashes'],
     ...fields,
   };
 }
@@ -35,6 +36,15 @@ export function nodeCases(suite: StoreSuite): void {
       const later = { ...node, lastSeenAt: NOW + 10_000, redis: 'unavailable' as const, database: 'timeout' as const, version: '1.2.4' };
       await store.upsertNode(later);
       expect((await store.listNodes()).filter((n) => n.id === node.id)).toEqual([later]);
+    });
+
+    it('keeps the capabilities a node advertises, none or several, names it does not know included', async () => {
+      const [none, several] = [nodeRow({ capabilities: [] }), nodeRow({ capabilities: ['logs-new-key-hashes', 'from-a-later-version'] })];
+      await store.upsertNode(none);
+      await store.upsertNode(several);
+      const listed = await store.listNodes();
+      expect(listed.find((n) => n.id === none.id)?.capabilities).toEqual([]);
+      expect(listed.find((n) => n.id === several.id)?.capabilities).toEqual(['logs-new-key-hashes', 'from-a-later-version']);
     });
 
     it('lists by name then id', async () => {

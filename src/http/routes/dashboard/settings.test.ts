@@ -145,6 +145,7 @@ describe('dashboard.listNodes', () => {
       redis: 'unused',
       startedAt: t.clock.now() - 60_000,
       lastSeenAt: t.clock.now() - 31_000,
+      capabilities: [],
     });
     const res = await browse(t, browser, 'dashboard.listNodes');
     expect(res.status).toBe(200);
