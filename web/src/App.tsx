@@ -1,7 +1,9 @@
 import { type ComponentType, lazy, Suspense, useEffect } from 'react';
 import { Link } from './components/Link';
 import { Loading } from './components/Loading';
+import { PageChunkBoundary } from './components/PageChunkBoundary';
 import { PageHeading } from './components/PageHeading';
+import { loadPageChunk } from './page-chunk';
 import { SignInPage } from './pages/SignInPage';
 import { navigate, pathOf, pathParam, type Route, routeIds, routeOf, settingsApiIdOf, usePathname } from './router';
 import { useSession } from './session';
@@ -11,10 +13,11 @@ import { Shell } from './shell/Shell';
  * Every page but sign-in is its own chunk, fetched when its route is first shown: the sign-in page, what a visitor meets
  * first, then loads only React, the session and its form (issue 15: interactive in under a second), and uPlot comes
  * only with the pages that draw charts. The chunks are files under /dashboard/assets/, so the CSP's script-src 'self'
- * covers them (src/http/dashboard-site.ts).
+ * covers them (src/http/dashboard-site.ts). A chunk gone since the tab was opened (an upgrade) reloads the page once
+ * (./page-chunk.ts); failing still, PageChunkBoundary says so with a Reload button.
  */
 function lazyPage<Module, Props>(load: () => Promise<Module>, pick: (module: Module) => ComponentType<Props>) {
-  return lazy(async () => ({ default: pick(await load()) }));
+  return lazy(async () => ({ default: pick(await loadPageChunk(load)) }));
 }
 
 const SetupPage = lazyPage(
@@ -100,9 +103,11 @@ export function App() {
   const route = routeOf(pathname);
 
   return (
-    <Suspense fallback={<Loading label="Loading…" block />}>
-      <Screen route={route} pathname={pathname} />
-    </Suspense>
+    <PageChunkBoundary>
+      <Suspense fallback={<Loading label="Loading…" block />}>
+        <Screen route={route} pathname={pathname} />
+      </Suspense>
+    </PageChunkBoundary>
   );
 }
 
@@ -125,10 +130,12 @@ function Screen({ route, pathname }: { route: Route; pathname: string }) {
   if (PUBLIC.includes(route) || route === 'mfa' || route === 'enrol') return <Redirect to={pathOf('apis')} />;
   return (
     <Shell session={session} route={route}>
-      {/* Inside the shell, so its navigation stays on screen while a page's chunk loads. */}
-      <Suspense fallback={<Loading block />}>
-        <Page route={route} pathname={pathname} />
-      </Suspense>
+      {/* Inside the shell, so its navigation stays on screen while a page's chunk loads, or when it cannot. */}
+      <PageChunkBoundary key={pathname}>
+        <Suspense fallback={<Loading block />}>
+          <Page route={route} pathname={pathname} />
+        </Suspense>
+      </PageChunkBoundary>
     </Shell>
   );
 }
