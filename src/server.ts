@@ -334,14 +334,14 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   // heartbeat writes the row.
   // One row per machine: the workers of `--workers N` are one node, written by worker 1.
   // Then, in every process, the registry tells the unknown-key filter whether its "no" holds: only while every node
-  // up logs new key hashes (docs/decisions/0034-filter-negatives-during-rolling-upgrades.md); a failed read counts as no.
+  // up logs new key hashes (docs/decisions/0034-filter-negatives-during-rolling-upgrades.md). Until a read succeeds it
+  // does not; a failed read later keeps what the last one said (a moment of a busy or absent database must not drop
+  // every filter: the confirming change-log read fails too while the database is away).
   const heartbeat = async () => {
     if (runsMachineJobs) await nodes.heartbeat().catch(reportFailure(log, databaseFailures, 'node heartbeat'));
-    const trusted = await nodes.everyLiveNodeAdvertises(NODE_CAPABILITIES.logsNewKeyHashes).catch((error: unknown) => {
-      reportFailure(log, databaseFailures, 'node registry read')(error);
-      return false;
-    });
-    knownKeys.trustNegatives(trusted);
+    await nodes
+      .everyLiveNodeAdvertises(NODE_CAPABILITIES.logsNewKeyHashes)
+      .then((trusted) => knownKeys.trustNegatives(trusted), reportFailure(log, databaseFailures, 'node registry read'));
   };
   await heartbeat();
 

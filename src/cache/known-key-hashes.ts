@@ -79,8 +79,8 @@ interface WorkspaceFilter {
 export class KnownKeyHashes {
   private readonly filters = new Map<string, WorkspaceFilter>();
   readonly stats: KeyFilterStats = { passed: 0, unknown: 0, late: 0, untrusted: 0, built: 0, failed: 0 };
-  /** False while a node that does not log new key hashes is live (`trustNegatives`). */
-  private negativesTrusted = true;
+  /** False while a node that does not log new key hashes is live, and until told otherwise (`trustNegatives`). */
+  private negativesTrusted = false;
 
   constructor(private readonly deps: KnownKeyHashesDeps) {}
 
@@ -140,8 +140,8 @@ export class KnownKeyHashes {
   }
 
   /**
-   * Whether every live node logs new key hashes (server.ts asks the node registry at start and every heartbeat). False:
-   * a "no" of the filter is looked up in the store. From false to true every filter is dropped, builds under way
+   * Whether every live node logs new key hashes (server.ts asks the node registry at start and every heartbeat; false
+   * until it is told). False: a "no" of the filter is looked up in the store. From false to true every filter is dropped, builds under way
    * included: the keys a node of an earlier version created while it was up are in no filter and no log, and the next
    * misses build the filters again from the store, after that node has stopped writing.
    */
