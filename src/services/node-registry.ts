@@ -18,7 +18,7 @@ export const STALE_AFTER_HEARTBEATS = 3;
 export const NODE_PRUNE_AFTER_MS = 3_600_000;
 
 /**
- * What a node may advertise in its row (migration 0017), for what other nodes rely on during a rolling upgrade.
+ * What a node may advertise in its row (migration 0015), for what other nodes rely on during a rolling upgrade.
  * `logsNewKeyHashes`: keys.createKey and keys.rerollKey log the new key's hash in the change log, so an unknown-key
  * filter's "no" confirmed by the log holds (docs/decisions/0034-filter-negatives-during-rolling-upgrades.md).
  */

@@ -21,8 +21,8 @@ export interface NodeRecord {
   startedAt: number;
   lastSeenAt: number;
   /**
-   * What the node says it does (src/services/node-registry.ts, NODE_CAPABILITIES; migration 0017), so that nodes of a
-   * newer version know what the others do during a rolling upgrade. Empty for a node of a version before 0017, which
+   * What the node says it does (src/services/node-registry.ts, NODE_CAPABILITIES; migration 0015), so that nodes of a
+   * newer version know what the others do during a rolling upgrade. Empty for a node of a version before 0015, which
    * writes its row without them; names a later version adds are kept as they are.
    */
   capabilities: readonly string[];

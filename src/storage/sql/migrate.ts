@@ -15,7 +15,7 @@ import * as m0011 from './migrations/0011_key_leaks.js';
 import * as m0012 from './migrations/0012_webhooks.js';
 import * as m0013 from './migrations/0013_key_lifetimes.js';
 import * as m0014 from './migrations/0014_alerts.js';
-import * as m0017 from './migrations/0017_node_capabilities.js';
+import * as m0015 from './migrations/0015_node_capabilities.js';
 import type { Engine } from '../store.js';
 
 /**
@@ -37,7 +37,7 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0012_webhooks': m0012,
   '0013_key_lifetimes': m0013,
   '0014_alerts': m0014,
-  '0017_node_capabilities': m0017,
+  '0015_node_capabilities': m0015,
 });
 
 /**

@@ -48,7 +48,7 @@ export interface Tables {
     redis_state: string;
     started_at: number | string;
     last_seen_at: number | string;
-    /** Space-separated names (migration 0017); '' in the rows of nodes of earlier versions. */
+    /** Space-separated names (migration 0015); '' in the rows of nodes of earlier versions. */
     capabilities: string;
   };
   workspaces: {
