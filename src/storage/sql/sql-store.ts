@@ -99,30 +99,30 @@ function sqlStore({ db: kysely, dialect, sqlite, health }: OpenedDatabase): Stor
     }
     if (changes.length > 0) await insertChanges(trx, changes);
   };
-  const workWithRecords = async <T>(trx: Executor, work: (tx: StoreOps) => Promise<T>, grouped = false): Promise<T> => {
-    const { result, records } = await collecting(trx, work, grouped);
+  const workWithRecords = async <T>(trx: Executor, work: (tx: StoreOps) => Promise<T>): Promise<T> => {
+    const { result, records } = await collecting(trx, work, false);
     await writeRecords(trx, records);
     return result;
   };
+  // Grouped works' records are written once for the works of a group, as it ends (both engines: store.ts, commitGroup).
+  const finishGroup = (trx: Executor, done: Array<{ records: Records }>) =>
+    writeRecords(trx, {
+      audit: done.flatMap((d) => d.records.audit),
+      changes: done.flatMap((d) => d.records.changes),
+    });
   // SQLite: concurrent transactions commit together, each in its own savepoint (sqlite/transaction-group.ts).
-  const group = sqlite ? new SqliteTransactionGroup(kysely, sqlite) : undefined;
-  // PostgreSQL: those of one commit group do, and their records are written once, for all of them, as the group ends
-  // (postgres/transaction-group.ts): one head lock and one commit for the group.
-  const postgresGroups = sqlite
-    ? undefined
-    : new PostgresTransactionGroups<{ result: unknown; records: Records }>(kysely, (trx, done) =>
-        writeRecords(trx, {
-          audit: done.flatMap((d) => d.records.audit),
-          changes: done.flatMap((d) => d.records.changes),
-        }),
-      );
+  const group = sqlite ? new SqliteTransactionGroup<{ result: unknown; records: Records }>(kysely, sqlite, finishGroup) : undefined;
+  // PostgreSQL: those of one commit group do (postgres/transaction-group.ts): one head lock and one commit for the group.
+  const postgresGroups = sqlite ? undefined : new PostgresTransactionGroups<{ result: unknown; records: Records }>(kysely, finishGroup);
   const transaction = async <T>(work: (tx: StoreOps) => Promise<T>, options?: TransactionOptions): Promise<T> => {
     const commitGroup = options?.commitGroup;
-    if (group) return group.run((db) => workWithRecords(db, work, commitGroup !== undefined));
-    if (commitGroup !== undefined && postgresGroups) {
-      return (await postgresGroups.run(commitGroup, (trx) => collecting(trx, work, true))).result as T;
+    if (commitGroup === undefined) {
+      return group ? group.run((db) => workWithRecords(db, work)) : kysely.transaction().execute((trx) => workWithRecords(trx, work));
     }
-    return kysely.transaction().execute((trx) => workWithRecords(trx, work));
+    const grouped = group
+      ? group.runFinishedLater((db) => collecting(db, work, true))
+      : postgresGroups!.run(commitGroup, (trx) => collecting(trx, work, true));
+    return (await grouped).result as T;
   };
   const credits = sqlite
     ? new SqliteCreditBatch(kysely, sqlite)
