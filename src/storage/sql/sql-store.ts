@@ -71,11 +71,18 @@ const refuseInGroup = (): Promise<never> =>
 
 function sqlStore({ db: kysely, dialect, sqlite, health }: OpenedDatabase): Store {
   const ops = sqlOps(kysely, dialect);
+  const opsOf = new WeakMap<Executor, StoreOps>();
   // Audit records wait for the end of the work and are chained just before commit (storage/audit.ts, appendAudit);
   // changes are logged last (storage/change-log.ts), so their numbers are taken just before commit.
   const collecting = async <T>(trx: Executor, work: (tx: StoreOps) => Promise<T>, grouped: boolean) => {
     const records: Records = { audit: [], changes: [] };
-    const tx = sqlOps(trx, dialect);
+    // The works of a group share one executor: its operations are built once, each work's own record keeping on top.
+    let shared = opsOf.get(trx);
+    if (!shared) {
+      shared = sqlOps(trx, dialect);
+      opsOf.set(trx, shared);
+    }
+    const tx: StoreOps = Object.create(shared);
     tx.appendAudit = async (entry) => {
       records.audit.push(entry);
     };

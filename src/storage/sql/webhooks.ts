@@ -67,7 +67,20 @@ export async function queueWebhookEvents(db: Executor, entries: readonly AuditEn
     db,
     entries.flatMap((entry) => {
       const type = webhookEventOf(entry.event);
-      return type ? [{ workspaceId: entry.workspaceId, type, payload: webhookPayload(type, entry), time: entry.time }] : [];
+      if (!type) return [];
+      // Built only for a delivery, once: most workspaces have no endpoint, and every key creation makes an event.
+      let payload: string | undefined;
+      return [
+        {
+          workspaceId: entry.workspaceId,
+          type,
+          get payload() {
+            payload ??= webhookPayload(type, entry);
+            return payload;
+          },
+          time: entry.time,
+        },
+      ];
     }),
   );
 }
