@@ -73,9 +73,20 @@ export interface StoreOps
     AlertOps,
     PruningOps {}
 
+/** How a transaction may be run. */
+export interface TransactionOptions {
+  /**
+   * Transactions of the same commit group (a workspace id) that arrive together may run in one database transaction,
+   * each in a savepoint of its own, and commit once (docs/decisions/0032): one fails alone, a failed commit fails them
+   * all. Their audit records are chained and their webhook events queued as the group ends, so a grouped work must not
+   * change webhook endpoints (refused). SQLite groups every transaction anyway (sqlite/transaction-group.ts).
+   */
+  commitGroup?: string;
+}
+
 export interface Store extends StoreOps {
   readonly engine: Engine;
-  transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: StoreOps) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Whether the database answered the latest connection or statement (PostgreSQL); a SQLite file is always up. */
   databaseUp(): boolean;
   /** Resolves once the database answers a query that reads nothing; rejects when it cannot (readiness, src/services/readiness.ts). */

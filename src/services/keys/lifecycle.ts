@@ -59,63 +59,68 @@ export class KeyService {
     // Encrypted before the transaction: a vault call (maybe over the network) must not hold the database's write lock.
     const sealed = input.recoverable ? await this.recoverable.sealNewKey(ctx, input, now) : undefined;
 
-    const created = await this.deps.store.transaction(async (tx) => {
-      // Another workspace's API is "not found": the lookup is scoped to the caller's workspace.
-      const api = await tx.findApi(ctx.workspaceId, input.apiId);
-      if (!api) throw apiNotFound();
-      // Turned off since sealNewKey looked: the setting wins.
-      if (sealed && !api.storeEncryptedKeys) throw notStoringEncryptedKeys(api.id);
-      const createdSlugs = await requireCreatable(tx, ctx, input.permissions ?? []);
-      const key =
-        sealed?.key ?? generateKey(input.byteLength ?? api.defaultByteLength ?? 16, input.prefix ?? api.defaultPrefix, api.keyFormat);
-      const keyId = sealed?.keyId ?? newId('key', now);
-      const identityId = input.externalId ? await tx.upsertIdentity(ctx.workspaceId, input.externalId, now) : null;
-      await tx.insertKey({
-        id: keyId,
-        workspaceId: ctx.workspaceId,
-        apiId: api.id,
-        hash: key.hash,
-        start: key.start,
-        prefix: input.prefix ?? api.defaultPrefix,
-        name: input.name ?? null,
-        identityId,
-        meta: input.meta ?? null,
-        enabled: input.enabled ?? true,
-        // A sliding key without a first expiry gets one window from now: sliding needs an end to move.
-        expires: input.expires ?? (slidingExpiration === null ? null : now + slidingExpiration),
-        remaining: input.credits?.remaining ?? null,
-        refill,
-        createdAt: now,
-        oneTime: input.oneTime ?? false,
-        slidingExpiration,
-      });
-      if (sealed) {
-        await tx.insertEncryptedKey({
-          keyId,
+    const created = await this.deps.store.transaction(
+      async (tx) => {
+        // Another workspace's API is "not found": the lookup is scoped to the caller's workspace.
+        const api = await tx.findApi(ctx.workspaceId, input.apiId);
+        if (!api) throw apiNotFound();
+        // Turned off since sealNewKey looked: the setting wins.
+        if (sealed && !api.storeEncryptedKeys) throw notStoringEncryptedKeys(api.id);
+        const createdSlugs = await requireCreatable(tx, ctx, input.permissions ?? []);
+        const key =
+          sealed?.key ?? generateKey(input.byteLength ?? api.defaultByteLength ?? 16, input.prefix ?? api.defaultPrefix, api.keyFormat);
+        const keyId = sealed?.keyId ?? newId('key', now);
+        const identityId = input.externalId ? await tx.upsertIdentity(ctx.workspaceId, input.externalId, now) : null;
+        await tx.insertKey({
+          id: keyId,
           workspaceId: ctx.workspaceId,
-          ciphertext: sealed.ciphertext,
-          encryptionKeyId: sealed.dekId,
+          apiId: api.id,
+          hash: key.hash,
+          start: key.start,
+          prefix: input.prefix ?? api.defaultPrefix,
+          name: input.name ?? null,
+          identityId,
+          meta: input.meta ?? null,
+          enabled: input.enabled ?? true,
+          // A sliding key without a first expiry gets one window from now: sliding needs an end to move.
+          expires: input.expires ?? (slidingExpiration === null ? null : now + slidingExpiration),
+          remaining: input.credits?.remaining ?? null,
+          refill,
           createdAt: now,
+          oneTime: input.oneTime ?? false,
+          slidingExpiration,
         });
-      }
-      if (ratelimits.length > 0) await tx.replaceKeyRatelimits(ctx.workspaceId, keyId, ratelimits, now);
-      await attachAccess(tx, ctx.workspaceId, keyId, input, now);
-      await tx.appendAudit(
-        auditEntry(
-          ctx,
-          now,
-          'key.create',
-          `Created ${sealed ? 'recoverable ' : ''}key ${keyId} in API ${api.id}${createdNote(createdSlugs)}`,
-          [
-            { type: 'key', id: keyId, ...(input.name ? { name: input.name } : {}) },
-            { type: 'api', id: api.id, name: api.name },
-            ...(identityId ? [{ type: 'identity', id: identityId, name: input.externalId! }] : []),
-          ],
-        ),
-      );
-      if (this.announcesNewKeys) await tx.logChanges([newHash(ctx, key.hash)], now);
-      return { keyId, key: key.plaintext, hash: key.hash };
-    });
+        if (sealed) {
+          await tx.insertEncryptedKey({
+            keyId,
+            workspaceId: ctx.workspaceId,
+            ciphertext: sealed.ciphertext,
+            encryptionKeyId: sealed.dekId,
+            createdAt: now,
+          });
+        }
+        if (ratelimits.length > 0) await tx.replaceKeyRatelimits(ctx.workspaceId, keyId, ratelimits, now);
+        await attachAccess(tx, ctx.workspaceId, keyId, input, now);
+        await tx.appendAudit(
+          auditEntry(
+            ctx,
+            now,
+            'key.create',
+            `Created ${sealed ? 'recoverable ' : ''}key ${keyId} in API ${api.id}${createdNote(createdSlugs)}`,
+            [
+              { type: 'key', id: keyId, ...(input.name ? { name: input.name } : {}) },
+              { type: 'api', id: api.id, name: api.name },
+              ...(identityId ? [{ type: 'identity', id: identityId, name: input.externalId! }] : []),
+            ],
+          ),
+        );
+        if (this.announcesNewKeys) await tx.logChanges([newHash(ctx, key.hash)], now);
+        return { keyId, key: key.plaintext, hash: key.hash };
+      },
+      // Creations of one workspace that arrive together commit together: they would wait for its audit chain's head,
+      // one commit at a time, anyway (docs/decisions/0032).
+      { commitGroup: ctx.workspaceId },
+    );
     if (this.announcesNewKeys) await this.deps.bus.publish(newHash(ctx, created.hash));
     return { keyId: created.keyId, key: created.key };
   }

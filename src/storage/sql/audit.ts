@@ -7,6 +7,9 @@ import type { Tables } from './tables.js';
 
 type AuditRow = Tables['audit_logs'];
 
+/** Rows per INSERT on SQLite: 14 values each (PostgreSQL binds each column as one array). */
+const SQLITE_ROWS_PER_INSERT = 500;
+
 /**
  * Appends `entries` to their workspaces' chains (core/audit-chain.ts). Must run inside a transaction: the
  * upsert of the chain head row reads the previous hash and locks the row until commit (PostgreSQL: a row lock
@@ -51,13 +54,25 @@ export async function appendAuditChain(db: Executor, dialect: SqlDialect, entrie
       await writeChainedPostgres(db, dialect, workspaceId, rows, resourceRows(workspaceEntries));
       continue;
     }
-    await db.insertInto('audit_logs').values(rows).execute();
+    // In slices: a group of transactions (docs/decisions/0032) may chain thousands of records, and SQLite binds at
+    // most 32,766 values a statement.
+    for (let i = 0; i < rows.length; i += SQLITE_ROWS_PER_INSERT) {
+      await db
+        .insertInto('audit_logs')
+        .values(rows.slice(i, i + SQLITE_ROWS_PER_INSERT))
+        .execute();
+    }
     await sql`UPDATE audit_chain_heads SET seq = ${seq}, hash = ${hash}, last_id = ${rows[rows.length - 1]!.id}
       WHERE workspace_id = ${workspaceId}`.execute(db);
   }
   if (postgres) return;
   const resources = resourceRows(entries);
-  if (resources.length > 0) await db.insertInto('audit_log_resources').values(resources).execute();
+  for (let i = 0; i < resources.length; i += SQLITE_ROWS_PER_INSERT) {
+    await db
+      .insertInto('audit_log_resources')
+      .values(resources.slice(i, i + SQLITE_ROWS_PER_INSERT))
+      .execute();
+  }
 }
 
 /**

@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
 import { PostgresCreditBatch } from '../postgres/credit-batch.js';
+import { PostgresTransactionGroups } from '../postgres/transaction-group.js';
 import { SqliteCreditBatch } from '../sqlite/credit-batch.js';
 import { SqliteTransactionGroup } from '../sqlite/transaction-group.js';
 import { writeUsageInSlices } from '../sqlite/usage-slices.js';
-import type { AuditEntry, Change, Store, StoreOps } from '../store.js';
+import type { AuditEntry, Change, Store, StoreOps, TransactionOptions } from '../store.js';
 import { alertSql } from './alerts.js';
 import { apiSql } from './apis.js';
 import { appendAuditChain, auditSql } from './audit.js';
@@ -58,21 +59,44 @@ function sqlOps(db: Executor, dialect: SqlDialect): StoreOps {
   );
 }
 
+/** What a transaction's work wrote for the end: its audit records and its logged changes. */
+interface Records {
+  audit: AuditEntry[];
+  changes: Array<{ change: Change; at: number }>;
+}
+
+/** A grouped work changing webhook endpoints would change which endpoints its group's earlier records reach (store.ts). */
+const refuseInGroup = (): Promise<never> =>
+  Promise.reject(new Error('webhook endpoints are not changed in a grouped transaction (storage/store.ts, commitGroup)'));
+
 function sqlStore({ db: kysely, dialect, sqlite, health }: OpenedDatabase): Store {
   const ops = sqlOps(kysely, dialect);
+  const opsOf = new WeakMap<Executor, StoreOps>();
   // Audit records wait for the end of the work and are chained just before commit (storage/audit.ts, appendAudit);
   // changes are logged last (storage/change-log.ts), so their numbers are taken just before commit.
-  const workWithRecords = async <T>(trx: Executor, work: (tx: StoreOps) => Promise<T>): Promise<T> => {
-    const audit: AuditEntry[] = [];
-    const changes: Array<{ change: Change; at: number }> = [];
-    const tx = sqlOps(trx, dialect);
+  const collecting = async <T>(trx: Executor, work: (tx: StoreOps) => Promise<T>, grouped: boolean) => {
+    const records: Records = { audit: [], changes: [] };
+    // The works of a group share one executor: its operations are built once, each work's own record keeping on top.
+    let shared = opsOf.get(trx);
+    if (!shared) {
+      shared = sqlOps(trx, dialect);
+      opsOf.set(trx, shared);
+    }
+    const tx: StoreOps = Object.create(shared);
     tx.appendAudit = async (entry) => {
-      audit.push(entry);
+      records.audit.push(entry);
     };
     tx.logChanges = async (logged, at) => {
-      for (const change of logged) changes.push({ change, at });
+      for (const change of logged) records.changes.push({ change, at });
     };
-    const result = await work(tx);
+    if (grouped) {
+      tx.createWebhookEndpoint = refuseInGroup;
+      tx.updateWebhookEndpoint = refuseInGroup;
+      tx.deleteWebhookEndpoint = refuseInGroup;
+    }
+    return { result: await work(tx), records };
+  };
+  const writeRecords = async (trx: Executor, { audit, changes }: Records): Promise<void> => {
     if (audit.length > 0) {
       // The webhook events these records make are queued in the same transaction (docs/decisions/0019), before the
       // records are chained: chaining locks the workspace's chain head until commit (audit.ts), so what follows it
@@ -81,12 +105,32 @@ function sqlStore({ db: kysely, dialect, sqlite, health }: OpenedDatabase): Stor
       await appendAuditChain(trx, dialect, audit);
     }
     if (changes.length > 0) await insertChanges(trx, changes);
+  };
+  const workWithRecords = async <T>(trx: Executor, work: (tx: StoreOps) => Promise<T>): Promise<T> => {
+    const { result, records } = await collecting(trx, work, false);
+    await writeRecords(trx, records);
     return result;
   };
+  // Grouped works' records are written once for the works of a group, as it ends (both engines: store.ts, commitGroup).
+  const finishGroup = (trx: Executor, done: Array<{ records: Records }>) =>
+    writeRecords(trx, {
+      audit: done.flatMap((d) => d.records.audit),
+      changes: done.flatMap((d) => d.records.changes),
+    });
   // SQLite: concurrent transactions commit together, each in its own savepoint (sqlite/transaction-group.ts).
-  const group = sqlite ? new SqliteTransactionGroup(kysely, sqlite) : undefined;
-  const transaction = <T>(work: (tx: StoreOps) => Promise<T>): Promise<T> =>
-    group ? group.run((db) => workWithRecords(db, work)) : kysely.transaction().execute((trx) => workWithRecords(trx, work));
+  const group = sqlite ? new SqliteTransactionGroup<{ result: unknown; records: Records }>(kysely, sqlite, finishGroup) : undefined;
+  // PostgreSQL: those of one commit group do (postgres/transaction-group.ts): one head lock and one commit for the group.
+  const postgresGroups = sqlite ? undefined : new PostgresTransactionGroups<{ result: unknown; records: Records }>(kysely, finishGroup);
+  const transaction = async <T>(work: (tx: StoreOps) => Promise<T>, options?: TransactionOptions): Promise<T> => {
+    const commitGroup = options?.commitGroup;
+    if (commitGroup === undefined) {
+      return group ? group.run((db) => workWithRecords(db, work)) : kysely.transaction().execute((trx) => workWithRecords(trx, work));
+    }
+    const grouped = group
+      ? group.runFinishedLater((db) => collecting(db, work, true))
+      : postgresGroups!.run(commitGroup, (trx) => collecting(trx, work, true));
+    return (await grouped).result as T;
+  };
   const credits = sqlite
     ? new SqliteCreditBatch(kysely, sqlite)
     : new PostgresCreditBatch(kysely, dialect, (keyId, cost, condition) => ops.spendCredits(keyId, cost, condition));

@@ -55,6 +55,9 @@ export interface QueuedWebhookEvent {
   time: number;
 }
 
+/** Delivery rows per INSERT: 15 values each. */
+const ROWS_PER_INSERT = 500;
+
 /**
  * Queues the webhook events the transaction's audit records make. Called by the store's transaction right after the
  * records are appended (sql-store.ts), so an event is queued exactly when its change commits.
@@ -64,7 +67,20 @@ export async function queueWebhookEvents(db: Executor, entries: readonly AuditEn
     db,
     entries.flatMap((entry) => {
       const type = webhookEventOf(entry.event);
-      return type ? [{ workspaceId: entry.workspaceId, type, payload: webhookPayload(type, entry), time: entry.time }] : [];
+      if (!type) return [];
+      // Built only for a delivery, once: most workspaces have no endpoint, and every key creation makes an event.
+      let payload: string | undefined;
+      return [
+        {
+          workspaceId: entry.workspaceId,
+          type,
+          get payload() {
+            payload ??= webhookPayload(type, entry);
+            return payload;
+          },
+          time: entry.time,
+        },
+      ];
     }),
   );
 }
@@ -104,7 +120,14 @@ export async function queueEvents(db: Executor, events: readonly QueuedWebhookEv
       });
     }
   }
-  if (rows.length > 0) await db.insertInto('webhook_deliveries').values(rows).execute();
+  // In slices: a group of transactions (docs/decisions/0032) may queue thousands, and an INSERT binds at most 32,766
+  // values on SQLite, 65,535 on PostgreSQL.
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    await db
+      .insertInto('webhook_deliveries')
+      .values(rows.slice(i, i + ROWS_PER_INSERT))
+      .execute();
+  }
 }
 
 export function webhookSql(db: Executor, dialect: SqlDialect): WebhookOps {

@@ -18,6 +18,10 @@ describe('SqliteTransactionGroup (docs/decisions/0029)', () => {
   });
 
   const insertParent = (id: string) => (db: typeof opened.db) => sql`INSERT INTO parents (id) VALUES (${id})`.execute(db);
+  const insertParentNamed = (id: string) => async (db: typeof opened.db) => {
+    await insertParent(id)(db);
+    return id;
+  };
   const parents = () => (opened.sqlite!.prepare('SELECT id FROM parents ORDER BY id').all() as { id: string }[]).map((r) => r.id);
 
   it('works that arrive together commit in one transaction; a failing one rolls back alone and fails alone', async () => {
@@ -78,5 +82,55 @@ describe('SqliteTransactionGroup (docs/decisions/0029)', () => {
     release();
     await Promise.all([first, second]);
     expect(parents()).toEqual(['first', 'second']);
+  });
+
+  describe('works finished later', () => {
+    const finishing = () => {
+      const finished: string[][] = [];
+      const finishingGroup = new SqliteTransactionGroup<string>(opened.db, opened.sqlite!, async (db, ids) => {
+        finished.push(ids);
+        for (const id of ids) await sql`INSERT INTO parents (id) VALUES (${`finished ${id}`})`.execute(db);
+      });
+      return { finishingGroup, finished };
+    };
+
+    it('hand their results to finish in the order they ran: before the next work that is not, and at the end', async () => {
+      const { finishingGroup, finished } = finishing();
+      const results = await Promise.allSettled([
+        finishingGroup.runFinishedLater(insertParentNamed('a')),
+        finishingGroup.runFinishedLater(insertParentNamed('b')),
+        finishingGroup.runFinishedLater(async (db) => {
+          await insertParent('c')(db);
+          throw new Error('fails alone');
+        }),
+        finishingGroup.runFinishedLater(insertParentNamed('d')),
+        // Not finished later: the results before it are finished first.
+        finishingGroup.run(async (db) => {
+          const seen = (await sql<{ id: string }>`SELECT id FROM parents WHERE id LIKE 'finished %' ORDER BY id`.execute(db)).rows;
+          return seen.map((r) => r.id);
+        }),
+        finishingGroup.runFinishedLater(insertParentNamed('e')),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+      // One group: 'c' failed, and the work that is not finished later split the others.
+      expect(finished).toEqual([['a', 'b', 'd'], ['e']]);
+      expect(results[4]).toMatchObject({ value: ['finished a', 'finished b', 'finished d'] });
+      expect(parents()).toEqual(['a', 'b', 'd', 'e', 'finished a', 'finished b', 'finished d', 'finished e']);
+    });
+
+    it('a finish that fails fails the whole group, and none of its changes stay', async () => {
+      const failing = new SqliteTransactionGroup<string>(opened.db, opened.sqlite!, async (_db, ids) => {
+        if (ids.includes('poison')) throw new Error('finish failed');
+      });
+      const results = await Promise.allSettled([
+        failing.runFinishedLater(insertParentNamed('first')),
+        failing.run(insertParent('plain')),
+        failing.runFinishedLater(insertParentNamed('poison')),
+      ]);
+      // One group: the works before the poisoned finish fail with it.
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+      expect(parents()).toEqual([]);
+      expect(opened.sqlite!.inTransaction).toBe(false);
+    });
   });
 });

@@ -4,6 +4,8 @@ import type { Tables } from '../sql/tables.js';
 
 interface QueuedWork {
   work(db: Kysely<Tables>): Promise<unknown>;
+  /** Its result goes to the group's `finish`, after its savepoint (runFinishedLater). */
+  finishedLater: boolean;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -24,8 +26,13 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * As the credit batch (credit-batch.ts) does, the group holds Kysely's single connection while it runs, and sends
  * its own BEGIN, SAVEPOINT, RELEASE and COMMIT straight to better-sqlite3; the works' statements go through Kysely on
  * that held connection.
+ *
+ * A work run with `runFinishedLater` hands its result to `finish`, which runs outside the savepoints once for the
+ * results of such works in a row (the store writes their audit records, webhook events and changes in one go:
+ * docs/decisions/0032): at the end of the group, or before the next work that is not finished later, so what the
+ * works write stays in the order they ran. A `finish` that fails fails the whole group, as a failed commit does.
  */
-export class SqliteTransactionGroup {
+export class SqliteTransactionGroup<F = never> {
   private pending: QueuedWork[] = [];
   private readonly begin: Database.Statement;
   private readonly savepoint: Database.Statement;
@@ -37,6 +44,7 @@ export class SqliteTransactionGroup {
   constructor(
     private readonly kysely: Kysely<Tables>,
     private readonly database: Database.Database,
+    private readonly finish: (db: Kysely<Tables>, values: F[]) => Promise<void> = async () => undefined,
   ) {
     this.begin = database.prepare('BEGIN IMMEDIATE');
     this.savepoint = database.prepare('SAVEPOINT keyward_grouped');
@@ -48,8 +56,17 @@ export class SqliteTransactionGroup {
 
   /** Runs `work` on the held connection, inside the group's transaction; resolves with its result after the commit. */
   run<T>(work: (db: Kysely<Tables>) => Promise<T>): Promise<T> {
+    return this.enqueue(work, false);
+  }
+
+  /** As `run`, and its result is also handed to `finish` before the commit. */
+  runFinishedLater(work: (db: Kysely<Tables>) => Promise<F>): Promise<F> {
+    return this.enqueue(work, true);
+  }
+
+  private enqueue<T>(work: (db: Kysely<Tables>) => Promise<T>, finishedLater: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ work, finishedLater, resolve: resolve as (value: unknown) => void, reject });
       // The first work of a group starts its flush; the group is whatever has arrived when the connection is free.
       if (this.pending.length === 1) {
         this.flush().catch((error: unknown) => {
@@ -70,7 +87,17 @@ export class SqliteTransactionGroup {
       const outcomes: Outcome[] = [];
       try {
         this.begin.run();
-        for (const queued of group) outcomes.push(await this.runInSavepoint(db, queued));
+        let toFinish: F[] = [];
+        for (const queued of group) {
+          if (!queued.finishedLater && toFinish.length > 0) {
+            await this.finish(db, toFinish);
+            toFinish = [];
+          }
+          const outcome = await this.runInSavepoint(db, queued);
+          outcomes.push(outcome);
+          if (queued.finishedLater && outcome.ok) toFinish.push(outcome.value as F);
+        }
+        if (toFinish.length > 0) await this.finish(db, toFinish);
         this.commit.run();
       } catch (error) {
         // The transaction as a whole failed: SQLite may have rolled it back already (a full disk, say).

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { auditChainHash, GENESIS_HASH } from '../../core/audit-chain.js';
 import { newId } from '../../core/ids.js';
-import type { NewKeyRow, Store } from '../store.js';
+import type { AuditEntry, NewKeyRow, Store } from '../store.js';
 import { NOW, rootKeyRow, type StoreSuite } from './fixtures.js';
 
 export function transactionCases(suite: StoreSuite): void {
@@ -101,6 +102,102 @@ export function transactionCases(suite: StoreSuite): void {
       // One unbroken chain: sequence numbers 1..5, the head at the last.
       expect(records.map((r) => r.chainSeq)).toEqual([1, 2, 3, 4, 5]);
       expect(await store.findAuditChainHead(workspaceId)).toMatchObject({ seq: 5, hash: records[4]!.chainHash, lastId: records[4]!.id });
+    });
+
+    it('one commit group: concurrent works each commit with their audit record, change and webhook event once, in one unbroken chain; a failing one fails alone', async () => {
+      // On PostgreSQL they run in one transaction, a savepoint each, and their records are chained as the group ends
+      // (postgres/transaction-group.ts); on SQLite every transaction is grouped anyway.
+      const { workspaceId, apiId } = await fixture();
+      const existing = await newKey(workspaceId, apiId);
+      await store.createWebhookEndpoint({
+        id: newId('webhookEndpoint', NOW),
+        workspaceId,
+        url: 'https://hooks.example.com/keyward',
+        description: null,
+        secret: 'whsec_c2VjcmV0',
+        eventTypes: ['key.created'],
+        enabled: true,
+        createdAt: NOW,
+        updatedAt: null,
+      });
+      const before = await store.lastChangeSeq();
+      const failure = new Error('this one throws');
+      const audit = (description: string): AuditEntry => ({
+        id: newId('auditLog', NOW),
+        workspaceId,
+        event: 'key.create',
+        time: NOW,
+        actor: { type: 'system', id: 'test' },
+        description,
+        resources: [{ type: 'api', id: apiId }],
+        sourceIp: null,
+        userAgent: null,
+        requestId: null,
+      });
+      const count = 24;
+      const results = await Promise.allSettled(
+        Array.from({ length: count }, (_, i) =>
+          store.transaction(
+            async (tx) => {
+              // 5: a statement that fails (a duplicate id), which aborts a PostgreSQL transaction but for its savepoint.
+              const row = await newKey(workspaceId, apiId, i === 5 ? { id: existing.id } : { name: `grouped ${i}` }, tx);
+              await tx.appendAudit(audit(`created ${i}`));
+              await tx.logChanges([{ kind: 'key', workspaceId, hash: row.hash }], NOW);
+              if (i === 2) throw failure;
+              return row.hash;
+            },
+            { commitGroup: workspaceId },
+          ),
+        ),
+      );
+      const failed = [2, 5];
+      expect(results.map((r, i) => [i, r.status])).toEqual(results.map((_, i) => [i, failed.includes(i) ? 'rejected' : 'fulfilled']));
+      expect(results[2]).toMatchObject({ reason: failure });
+      const succeeded = Array.from({ length: count }, (_, i) => i).filter((i) => !failed.includes(i));
+
+      const listed = await store.listKeys({ workspaceId, apiId, limit: 100 });
+      expect(
+        listed
+          .filter((k) => k.id !== existing.id)
+          .map((k) => k.name)
+          .sort(),
+      ).toEqual(succeeded.map((i) => `grouped ${i}`).sort());
+      // Each record once, chained 1..n with hashes that verify, and the head at the last.
+      const records = await store.listAuditChain(workspaceId, 0, 100);
+      expect(records.map((r) => r.description).sort()).toEqual(succeeded.map((i) => `created ${i}`).sort());
+      let previous = GENESIS_HASH;
+      records.forEach((record, i) => {
+        expect(record.chainSeq).toBe(i + 1);
+        expect(record.chainHash).toBe(auditChainHash(previous, i + 1, record));
+        previous = record.chainHash!;
+      });
+      expect(await store.findAuditChainHead(workspaceId)).toMatchObject({ seq: succeeded.length, hash: previous });
+      // One webhook delivery per record, and one logged change per created key.
+      expect(await store.listWebhookDeliveries({ workspaceId, limit: 100 })).toHaveLength(succeeded.length);
+      const changes = await store.listChanges(before, [], 100);
+      expect(changes.map((c) => c.hash).sort()).toEqual(results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])).sort());
+    });
+
+    it('a work of a commit group may not change webhook endpoints: its events would be queued at the end of the group', async () => {
+      const { workspaceId } = await fixture();
+      await expect(
+        store.transaction(
+          (tx) =>
+            tx.createWebhookEndpoint({
+              id: newId('webhookEndpoint', NOW),
+              workspaceId,
+              url: 'https://hooks.example.com/keyward',
+              description: null,
+              secret: 'whsec_c2VjcmV0',
+              eventTypes: [],
+              enabled: true,
+              createdAt: NOW,
+              updatedAt: null,
+            }),
+          { commitGroup: workspaceId },
+        ),
+      ).rejects.toThrow(/not changed in a grouped transaction/);
+      expect(await store.listWebhookEndpoints({ workspaceId, limit: 10 })).toEqual([]);
     });
   });
 }

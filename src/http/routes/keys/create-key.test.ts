@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { caller, useTestServer } from '../../../../test/per-file-server.js';
 import { auditCount, auditEvents, getKey, insertRole, newApi, newKey } from '../../../../test/key-fixtures.js';
+import { verifyAuditChain } from '../../../services/audit-chain.js';
 
 const t = useTestServer();
 let apiId: string;
@@ -105,6 +106,38 @@ describe('keys.createKey', () => {
     it('the specific-id create_key permission is enough', async () => {
       const res = await create({ apiId }, await t.rootKeyWith([`api.${apiId}.create_key`]));
       expect(res.status).toBe(200);
+    });
+  });
+
+  describe('concurrent', () => {
+    it('creations arriving together all succeed, each audited once in an intact chain; failing ones fail alone', async () => {
+      // They commit together, a savepoint each (docs/decisions/0032); a failing one must not take the others down.
+      const ws = await t.newWorkspace();
+      const wsApi = await newApi(t, ws.rootKey);
+      const bodies = Array.from({ length: 40 }, (_, i) =>
+        i % 7 === 3
+          ? { apiId: 'api_doesnotexist' }
+          : { apiId: wsApi, name: `together ${i}`, ...(i % 2 === 0 ? { externalId: 'org.shared' } : {}) },
+      );
+      const answers = await Promise.all(bodies.map((body) => create(body, ws.rootKey)));
+      const failing = bodies.flatMap((body, i) => (body.apiId === 'api_doesnotexist' ? [i] : []));
+      expect(answers.map((res) => res.status)).toEqual(bodies.map((_, i) => (failing.includes(i) ? 404 : 200)));
+      const created = answers.flatMap((res) => (res.status === 200 ? [res.body.data.keyId as string] : []));
+      const listed = await t.call('apis.listKeys', { apiId: wsApi }, { rootKey: ws.rootKey });
+      expect(listed.body.data.map((k: { keyId: string }) => k.keyId).sort()).toEqual([...created].sort());
+
+      const records = await t.server.store.listAudit({ workspaceId: ws.workspaceId, limit: 1000 });
+      const creations = records.filter((r) => r.event === 'key.create');
+      expect(creations.map((r) => r.resources.find((resource) => resource.type === 'key')!.id).sort()).toEqual([...created].sort());
+      const chain = await verifyAuditChain(t.server.store, ws.workspaceId);
+      expect(chain.broken).toBeUndefined();
+      expect(chain.checked).toBe(records.length);
+      // Every key whose body named the identity has it.
+      for (const [i, res] of answers.entries()) {
+        if (res.status !== 200) continue;
+        const key = await getKey(t, res.body.data.keyId, ws.rootKey);
+        expect(key.identity?.externalId).toBe(i % 2 === 0 ? 'org.shared' : undefined);
+      }
     });
   });
 
