@@ -107,8 +107,8 @@ export async function listKeyPage(db: Executor, dialect: SqlDialect, q: KeyListQ
   }
   const none: Related = { ratelimits: [], permissions: [], roles: [], role_permissions: [] };
   return keys.map((key) => {
-    const own = byKey.get(key.id) ?? none;
-    const identityRatelimits = key.identity_id === null ? [] : (identityLimits.get(key.identity_id) ?? []);
-    return keyFromRow(key, { ...own, identity_ratelimits: identityRatelimits });
+    const { ratelimits, permissions, roles, role_permissions } = byKey.get(key.id) ?? none;
+    const identity_ratelimits = key.identity_id === null ? [] : (identityLimits.get(key.identity_id) ?? []);
+    return keyFromRow(key, { ratelimits, identity_ratelimits, permissions, roles, role_permissions });
   });
 }

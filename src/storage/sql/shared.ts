@@ -50,7 +50,11 @@ export function ratelimitsFrom(value: unknown): RatelimitRecord[] {
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-export const stringsFrom = (value: unknown): string[] => [...new Set(parseJson<string[]>(value) ?? [])].sort();
+export function stringsFrom(value: unknown): string[] {
+  const strings = parseJson<string[]>(value) ?? [];
+  // Most keys have no permissions or roles: an empty list needs no Set and no sort (a page makes three per key).
+  return strings.length === 0 ? [] : [...new Set(strings)].sort();
+}
 
 /** One `ratelimits r` row as the JSON object ratelimitsFrom reads. */
 export const ratelimitJson = (d: SqlDialect): string =>
