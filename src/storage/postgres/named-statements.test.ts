@@ -39,7 +39,7 @@ describe('statements of the verify path are prepared once per PostgreSQL connect
   });
 
   it("apis.listKeys's page and set query are sent under names: planned once per connection, not on every page", async () => {
-    // Planning the page took about as long as running it, on every page (bench/RESULTS.md, "apis.listKeys pages read as arrays").
+    // Planning the page took about as long as running it, on every page (docs/decisions/0033).
     const { url, drop } = await migratedPostgresSchema();
     const { db, dialect } = openPostgres(url);
     try {

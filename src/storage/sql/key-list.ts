@@ -52,9 +52,9 @@ export async function listKeyPage(db: Executor, dialect: SqlDialect, q: KeyListQ
     );
   }
   if (q.cursor !== undefined) filters.push(sql`k.id > ${boundText(q.cursor)}`);
-  // Rows as arrays: better-sqlite3 building an object of 25 properties per row cost more than SQLite reading the
-  // page (bench/RESULTS.md, "apis.listKeys pages", branch h-listkeys). The text is one of eight (the optional
-  // filters), kept prepared: PostgreSQL plans it once per connection.
+  // Rows as arrays: better-sqlite3 building an object of 25 properties per row cost more than SQLite reading the page
+  // (docs/decisions/0033). The text is one of eight (the optional filters), kept prepared: PostgreSQL plans it once per
+  // connection.
   const keys = (
     await executeForArrays<KeyColumnValues>(
       db,
