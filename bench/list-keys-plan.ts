@@ -11,7 +11,9 @@ import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { listKeyPage } from '../src/storage/sql/key-list.js';
-import { openDatabase } from '../src/storage/sql/dialect.js';
+import { openDatabase, type SqlDialect } from '../src/storage/sql/dialect.js';
+import { DatabaseHealth, guardedPool } from '../src/storage/postgres/guarded-pool.js';
+import { NamedStatements } from '../src/storage/postgres/named-statements.js';
 import { withStatementCache } from '../src/storage/sqlite/statement-cache.js';
 import type { Tables } from '../src/storage/sql/tables.js';
 import { bulkKeyId, prepareDatabase, type Engine } from './lib/keys.js';
@@ -26,13 +28,16 @@ const postgresUrl = arg('--postgres-url', 'postgres://postgres@127.0.0.1:5432/po
 
 const db = await prepareDatabase(engine, keys, { postgresUrl, log: console.log });
 try {
-  const { dialect } = openDatabase(db.databaseUrl);
+  // The store's dialect, with the texts it reads as arrays read so by this script's own connection too.
+  const arrayRowTexts = new Set<string>();
+  const dialect: SqlDialect = { ...openDatabase(db.databaseUrl).dialect, readRowsAsArrays: (text) => arrayRowTexts.add(text) };
   const texts: Array<{ sql: string; parameters: readonly unknown[] }> = [];
+  const pool = () => new pg.Pool({ connectionString: db.databaseUrl, max: 1 });
   const logged = new Kysely<Tables>({
     dialect:
       engine === 'sqlite'
-        ? new SqliteDialect({ database: withStatementCache(new Database(db.databaseUrl)) })
-        : new PostgresDialect({ pool: new pg.Pool({ connectionString: db.databaseUrl, max: 1 }) }),
+        ? new SqliteDialect({ database: withStatementCache(new Database(db.databaseUrl), arrayRowTexts) })
+        : new PostgresDialect({ pool: guardedPool(pool(), new DatabaseHealth(), new NamedStatements(), arrayRowTexts) }),
     log: (event) => {
       if (event.level === 'query') texts.push({ sql: event.query.sql, parameters: event.query.parameters });
     },

@@ -33,13 +33,18 @@ class GuardedClient implements PostgresPoolClient {
     private readonly client: pg.PoolClient,
     private readonly health: DatabaseHealth,
     private readonly statements: NamedStatements,
+    private readonly arrayRowTexts: ReadonlySet<string>,
   ) {}
 
   // biome-ignore lint/suspicious/noExplicitAny: Kysely's PostgresPoolClient.query signature
   query(sql: any, parameters?: any): any {
     if (this.broken) return Promise.reject(new Error(`database connection lost: ${this.broken.message}`, { cause: this.broken }));
     const name = typeof sql === 'string' ? this.statements.nameOf(sql) : undefined;
-    const sent = name === undefined ? this.client.query(sql, parameters) : this.client.query({ name, text: sql, values: parameters });
+    const arrays = typeof sql === 'string' && this.arrayRowTexts.has(sql);
+    const sent =
+      name === undefined && !arrays
+        ? this.client.query(sql, parameters)
+        : this.client.query({ name, text: sql, values: parameters, ...(arrays ? { rowMode: 'array' as const } : {}) });
     return sent.then(
       (result) => {
         this.health.saw(true);
@@ -65,9 +70,15 @@ class GuardedClient implements PostgresPoolClient {
 
 /**
  * The pool Kysely draws from: pg's, with each client wrapped once (Kysely keys its connections by client object)
- * and the outcome of every connection attempt told to `health`; the texts in `statements` are sent under their names.
+ * and the outcome of every connection attempt told to `health`; the texts in `statements` are sent under their names,
+ * and the rows of those in `arrayRowTexts` come back as arrays (dialect.ts, readRowsAsArrays).
  */
-export function guardedPool(pool: pg.Pool, health: DatabaseHealth, statements: NamedStatements): PostgresPool {
+export function guardedPool(
+  pool: pg.Pool,
+  health: DatabaseHealth,
+  statements: NamedStatements,
+  arrayRowTexts: ReadonlySet<string>,
+): PostgresPool {
   const guarded = new WeakMap<pg.PoolClient, GuardedClient>();
   return {
     connect: async () => {
@@ -80,7 +91,7 @@ export function guardedPool(pool: pg.Pool, health: DatabaseHealth, statements: N
       }
       let wrapper = guarded.get(client);
       if (!wrapper) {
-        wrapper = new GuardedClient(client, health, statements);
+        wrapper = new GuardedClient(client, health, statements, arrayRowTexts);
         guarded.set(client, wrapper);
       }
       return wrapper;

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { migratedPostgresSchema } from '../../../test/harness.js';
 import { creditSql } from '../sql/credits.js';
+import { listKeyPage } from '../sql/key-list.js';
 import { keySql } from '../sql/keys.js';
 import { openPostgres } from './open.js';
 
@@ -30,6 +31,26 @@ describe('statements of the verify path are prepared once per PostgreSQL connect
         expect(prepared.filter((p) => p.statement.includes('k.id ='))).toHaveLength(1);
         expect(prepared.filter((p) => p.statement.startsWith('UPDATE keys SET remaining'))).toHaveLength(1);
         expect(prepared.every((p) => p.name.startsWith('keyward_'))).toBe(true);
+      });
+    } finally {
+      await db.destroy();
+      await drop();
+    }
+  });
+
+  it("apis.listKeys's page and set query are sent under names: planned once per connection, not on every page", async () => {
+    // Planning the page took about as long as running it, on every page (docs/decisions/0033).
+    const { url, drop } = await migratedPostgresSchema();
+    const { db, dialect } = openPostgres(url);
+    try {
+      await db.connection().execute(async (connection) => {
+        for (const cursor of ['key_a', 'key_b', 'key_c']) {
+          expect(await listKeyPage(connection, dialect, { workspaceId: 'ws_none', apiId: 'api_none', cursor, limit: 101 })).toEqual([]);
+        }
+        // The set query runs only for a page with keys; this one has none.
+        const prepared = await preparedOn(connection);
+        expect(prepared).toHaveLength(1);
+        expect(prepared[0]!.statement).toContain('ORDER BY k.id');
       });
     } finally {
       await db.destroy();

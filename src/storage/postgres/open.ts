@@ -5,7 +5,7 @@ import type { Tables } from '../sql/tables.js';
 import { DatabaseHealth, guardedPool } from './guarded-pool.js';
 import { NamedStatements } from './named-statements.js';
 
-const postgresDialect = (statements: NamedStatements): SqlDialect => ({
+const postgresDialect = (statements: NamedStatements, arrayRowTexts: Set<string>): SqlDialect => ({
   engine: 'postgres',
   jsonArrayAgg: (expr) => `json_agg(${expr})`,
   jsonObject: (fields) =>
@@ -17,6 +17,9 @@ const postgresDialect = (statements: NamedStatements): SqlDialect => ({
   currentSchema: async (db) => (await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db)).rows[0]?.schema,
   withMigrationLock: (work) => work(),
   keepPrepared: (text) => statements.keep(text),
+  readRowsAsArrays: (text) => {
+    arrayRowTexts.add(text);
+  },
 });
 
 /** How long the server's connections may take (KEYWARD_DATABASE_*_TIMEOUT_MS), and who hears about lost ones. */
@@ -69,6 +72,7 @@ export function openPostgres(url: string, options?: PostgresOptions): OpenedData
   // pg-pool has already dropped the client; the next checkout opens a new connection.
   pool.on('error', (error) => options?.failures?.report(error));
   const statements = new NamedStatements();
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: guardedPool(pool, health, statements) }) });
-  return { db, dialect: postgresDialect(statements), health };
+  const arrayRowTexts = new Set<string>();
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: guardedPool(pool, health, statements, arrayRowTexts) }) });
+  return { db, dialect: postgresDialect(statements, arrayRowTexts), health };
 }

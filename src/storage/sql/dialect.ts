@@ -32,6 +32,14 @@ export interface SqlDialect {
    * (PostgreSQL: sent as a named statement, postgres/named-statements.ts; SQLite keeps every statement prepared).
    */
   keepPrepared(text: string): void;
+  /**
+   * A statement text whose rows are to come back as arrays of their values, in the order of its select list, instead
+   * of objects keyed by column name: for a page of wide rows, the driver building an object per row costs more than
+   * SQLite reading it (docs/decisions/0033). Registered by the code for a few fixed texts; every other statement's rows
+   * stay objects (SQLite: better-sqlite3's raw mode, statement-cache.ts; PostgreSQL: node-postgres's rowMode 'array',
+   * postgres/guarded-pool.ts).
+   */
+  readRowsAsArrays(text: string): void;
 }
 
 export interface OpenedDatabase {

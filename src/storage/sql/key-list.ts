@@ -1,30 +1,32 @@
 import { sql } from 'kysely';
-import type { KeyListQuery, KeyRecord } from '../store.js';
+import type { KeyListQuery, KeyRecord, RatelimitRecord } from '../store.js';
 import type { SqlDialect } from './dialect.js';
-import { boundText, KEY_COLUMNS, type KeyRow, keyFromRow, LIVE_KEYS } from './key-rows.js';
-import { containsPattern, type Executor, startsWithPattern } from './shared.js';
+import { boundText, KEY_COLUMNS, type KeyColumnValues, keyColumnsFrom, keyFromRow, LIVE_KEYS } from './key-rows.js';
+import { containsPattern, executeForArrays, type Executor, startsWithPattern } from './shared.js';
 
-/** A page's key row before its limits, permissions and roles are attached. */
-type PageKeyRow = Omit<KeyRow, 'ratelimits' | 'identity_ratelimits' | 'permissions' | 'roles' | 'role_permissions'>;
-
-/** One limit, permission or role of one of the page's keys (or of their identities), as the set query returns it. */
-interface RelatedRow {
-  kind: 'ratelimit' | 'identity_ratelimit' | 'permission' | 'role' | 'role_permission';
-  /** The key's id; for an identity_ratelimit, the identity's. */
-  owner: string;
-  /** A limit's or role's name, or a permission's slug. */
-  value: string;
-  id: string | null;
-  limit: number | null;
-  duration: number | null;
-  auto_apply: number | null;
-}
+/**
+ * One limit, permission or role of one of the page's keys (or of their identities), as the set query returns it: kind;
+ * the key's id (for an identity_ratelimit, the identity's); a limit's or role's name, or a permission's slug; then a
+ * limit's id, limit, duration and auto_apply (NULL for the others).
+ */
+type RelatedValues = [
+  kind: 'ratelimit' | 'identity_ratelimit' | 'permission' | 'role' | 'role_permission',
+  owner: string,
+  value: string,
+  id: string | null,
+  limit: number | null,
+  duration: number | null,
+  auto_apply: number | boolean | null,
+];
 
 /** Where a permission, role or role permission row goes among a key's related lists. */
 const STRING_LISTS = { permission: 'permissions', role: 'roles', role_permission: 'role_permissions' } as const;
 
+/** A limit as the verify lookup's JSON has it (shared.ts, ratelimitJson), which ratelimitsFrom reads. */
+type LimitJson = Omit<RatelimitRecord, 'autoApply'> & { auto_apply: number | boolean | null };
+
 interface Related {
-  ratelimits: object[];
+  ratelimits: LimitJson[];
   permissions: string[];
   roles: string[];
   role_permissions: string[];
@@ -50,15 +52,26 @@ export async function listKeyPage(db: Executor, dialect: SqlDialect, q: KeyListQ
     );
   }
   if (q.cursor !== undefined) filters.push(sql`k.id > ${boundText(q.cursor)}`);
-  const { rows: keys } = await sql<PageKeyRow>`SELECT ${sql.raw(KEY_COLUMNS)} ${sql.raw(LIVE_KEYS)} AND ${sql.join(filters, sql` AND `)}
-    ORDER BY k.id LIMIT ${q.limit}`.execute(db);
+  // Rows as arrays: better-sqlite3 building an object of 25 properties per row cost more than SQLite reading the page
+  // (docs/decisions/0033). The text is one of eight (the optional filters), kept prepared: PostgreSQL plans it once per
+  // connection.
+  const keys = (
+    await executeForArrays<KeyColumnValues>(
+      db,
+      dialect,
+      sql`SELECT ${sql.raw(KEY_COLUMNS)} ${sql.raw(LIVE_KEYS)} AND ${sql.join(filters, sql` AND `)} ORDER BY k.id LIMIT ${q.limit}`,
+    )
+  ).map(keyColumnsFrom);
   if (keys.length === 0) return [];
 
   const keyIds = keys.map((k) => k.id);
   const identityIds = [...new Set(keys.flatMap((k) => (k.identity_id === null ? [] : [k.identity_id])))];
   const inKeys = (column: string) => dialect.oneOf(column, keyIds);
   // The ratelimits branch first: it gives the columns their types, which the NULLs of the others take (PostgreSQL).
-  const { rows: related } = await sql<RelatedRow>`
+  const related = await executeForArrays<RelatedValues>(
+    db,
+    dialect,
+    sql`
     SELECT 'ratelimit' AS kind, r.key_id AS owner, r.name AS value, r.id AS id, r."limit" AS "limit", r.duration AS duration,
       r.auto_apply AS auto_apply
       FROM ratelimits r WHERE ${inKeys('r.key_id')}
@@ -70,10 +83,11 @@ export async function listKeyPage(db: Executor, dialect: SqlDialect, q: KeyListQ
       FROM key_roles kr JOIN roles ro ON ro.id = kr.role_id WHERE ${inKeys('kr.key_id')}
     UNION ALL SELECT 'role_permission', kr.key_id, p.slug, NULL, NULL, NULL, NULL
       FROM key_roles kr JOIN role_permissions rp ON rp.role_id = kr.role_id JOIN permissions p ON p.id = rp.permission_id
-      WHERE ${inKeys('kr.key_id')}`.execute(db);
+      WHERE ${inKeys('kr.key_id')}`,
+  );
 
   const byKey = new Map<string, Related>();
-  const identityLimits = new Map<string, object[]>();
+  const identityLimits = new Map<string, LimitJson[]>();
   const relatedOf = (keyId: string): Related => {
     const found = byKey.get(keyId);
     if (found) return found;
@@ -81,25 +95,20 @@ export async function listKeyPage(db: Executor, dialect: SqlDialect, q: KeyListQ
     byKey.set(keyId, fresh);
     return fresh;
   };
-  for (const row of related) {
+  for (const [kind, owner, value, id, limit, duration, auto_apply] of related) {
     // The shape the verify lookup's JSON has (shared.ts, ratelimitJson), which ratelimitsFrom reads.
-    const limit = () => ({ id: row.id, name: row.value, limit: row.limit, duration: row.duration, auto_apply: row.auto_apply });
-    if (row.kind === 'ratelimit') relatedOf(row.owner).ratelimits.push(limit());
-    else if (row.kind === 'identity_ratelimit') {
-      const list = identityLimits.get(row.owner);
-      if (list) list.push(limit());
-      else identityLimits.set(row.owner, [limit()]);
-    } else relatedOf(row.owner)[STRING_LISTS[row.kind]].push(row.value);
+    const json = () => ({ id: id!, name: value, limit: limit!, duration: duration!, auto_apply });
+    if (kind === 'ratelimit') relatedOf(owner).ratelimits.push(json());
+    else if (kind === 'identity_ratelimit') {
+      const list = identityLimits.get(owner);
+      if (list) list.push(json());
+      else identityLimits.set(owner, [json()]);
+    } else relatedOf(owner)[STRING_LISTS[kind]].push(value);
   }
+  const none: Related = { ratelimits: [], permissions: [], roles: [], role_permissions: [] };
   return keys.map((key) => {
-    const own = byKey.get(key.id);
-    return keyFromRow({
-      ...key,
-      ratelimits: own?.ratelimits ?? null,
-      identity_ratelimits: key.identity_id === null ? null : (identityLimits.get(key.identity_id) ?? null),
-      permissions: own?.permissions ?? null,
-      roles: own?.roles ?? null,
-      role_permissions: own?.role_permissions ?? null,
-    });
+    const { ratelimits, permissions, roles, role_permissions } = byKey.get(key.id) ?? none;
+    const identity_ratelimits = key.identity_id === null ? [] : (identityLimits.get(key.identity_id) ?? []);
+    return keyFromRow(key, { ratelimits, identity_ratelimits, permissions, roles, role_permissions });
   });
 }

@@ -27,22 +27,117 @@ export const LIVE_KEYS = `FROM keys k
  */
 export const boundText = (value: string) => sql`CAST(${value} AS TEXT)`;
 
-/**
- * A key's own columns, with what the verify SELECT joins to them (its identity, limits, permissions, roles, API). The
- * limits, permissions and roles come as JSON text or as the arrays it encodes (key-list.ts assembles them itself).
- */
-export type KeyRow = Omit<Tables['keys'], 'pending_migration_id' | 'deleted_at' | 'credits_alerted' | 'expiry_alerted_for'> & {
+/** A key's own columns, its live identity's and its live API's IP whitelist: KEY_COLUMNS by name. */
+export type KeyColumns = Omit<Tables['keys'], 'pending_migration_id' | 'deleted_at' | 'credits_alerted' | 'expiry_alerted_for'> & {
   identity_external_id: string | null;
   identity_meta: string | null;
+  api_ip_whitelist: string | null;
+};
+
+/**
+ * A key's limits, permissions and roles, and its identity's limits: JSON text as the verify SELECT aggregates them
+ * (keys.ts), or the arrays that text encodes (key-list.ts assembles them itself).
+ */
+export interface KeyRelated {
   ratelimits: unknown;
   identity_ratelimits: unknown;
   permissions: unknown;
   roles: unknown;
   role_permissions: unknown;
-  api_ip_whitelist: string | null;
-};
+}
 
-export function keyFromRow(row: KeyRow): KeyRecord {
+/** A key's row as the verify SELECT returns it: its columns and what it joins to them. */
+export type KeyRow = KeyColumns & KeyRelated;
+
+/** KEY_COLUMNS read as an array (dialect.ts, readRowsAsArrays): the values in KEY_COLUMNS's order. */
+export type KeyColumnValues = [
+  id: KeyColumns['id'],
+  workspace_id: KeyColumns['workspace_id'],
+  api_id: KeyColumns['api_id'],
+  hash: KeyColumns['hash'],
+  start: KeyColumns['start'],
+  prefix: KeyColumns['prefix'],
+  name: KeyColumns['name'],
+  meta: KeyColumns['meta'],
+  enabled: KeyColumns['enabled'],
+  expires: KeyColumns['expires'],
+  remaining: KeyColumns['remaining'],
+  refill_amount: KeyColumns['refill_amount'],
+  refill_day: KeyColumns['refill_day'],
+  last_refill_at: KeyColumns['last_refill_at'],
+  created_at: KeyColumns['created_at'],
+  updated_at: KeyColumns['updated_at'],
+  last_used_at: KeyColumns['last_used_at'],
+  one_time: KeyColumns['one_time'],
+  consumed_at: KeyColumns['consumed_at'],
+  sliding_expiration: KeyColumns['sliding_expiration'],
+  credits_base: KeyColumns['credits_base'],
+  identity_id: KeyColumns['identity_id'],
+  identity_external_id: KeyColumns['identity_external_id'],
+  identity_meta: KeyColumns['identity_meta'],
+  api_ip_whitelist: KeyColumns['api_ip_whitelist'],
+];
+
+/** The columns of a KEY_COLUMNS row read as an array, by name. */
+export function keyColumnsFrom(values: KeyColumnValues): KeyColumns {
+  const [
+    id,
+    workspace_id,
+    api_id,
+    hash,
+    start,
+    prefix,
+    name,
+    meta,
+    enabled,
+    expires,
+    remaining,
+    refill_amount,
+    refill_day,
+    last_refill_at,
+    created_at,
+    updated_at,
+    last_used_at,
+    one_time,
+    consumed_at,
+    sliding_expiration,
+    credits_base,
+    identity_id,
+    identity_external_id,
+    identity_meta,
+    api_ip_whitelist,
+  ] = values;
+  return {
+    id,
+    workspace_id,
+    api_id,
+    hash,
+    start,
+    prefix,
+    name,
+    meta,
+    enabled,
+    expires,
+    remaining,
+    refill_amount,
+    refill_day,
+    last_refill_at,
+    created_at,
+    updated_at,
+    last_used_at,
+    one_time,
+    consumed_at,
+    sliding_expiration,
+    credits_base,
+    identity_id,
+    identity_external_id,
+    identity_meta,
+    api_ip_whitelist,
+  };
+}
+
+/** The record of a key's columns and of what they relate to (for the verify SELECT's row, both are the row). */
+export function keyFromRow(row: KeyColumns, related: KeyRelated): KeyRecord {
   return {
     id: row.id,
     workspaceId: row.workspace_id,
@@ -67,12 +162,12 @@ export function keyFromRow(row: KeyRow): KeyRecord {
             id: row.identity_id,
             externalId: row.identity_external_id!,
             meta: parseJson<Meta>(row.identity_meta),
-            ratelimits: ratelimitsFrom(row.identity_ratelimits),
+            ratelimits: ratelimitsFrom(related.identity_ratelimits),
           },
-    permissions: stringsFrom(row.permissions),
-    roles: stringsFrom(row.roles),
-    rolePermissions: stringsFrom(row.role_permissions),
-    ratelimits: ratelimitsFrom(row.ratelimits),
+    permissions: stringsFrom(related.permissions),
+    roles: stringsFrom(related.roles),
+    rolePermissions: stringsFrom(related.role_permissions),
+    ratelimits: ratelimitsFrom(related.ratelimits),
     apiIpWhitelist: parseJson<string[]>(row.api_ip_whitelist),
     oneTime: bool(row.one_time),
     consumedAt: num(row.consumed_at),

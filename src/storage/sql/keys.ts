@@ -64,7 +64,7 @@ export function keySql(db: Executor, dialect: SqlDialect): KeyOps {
   /** A key lookup of the verify path: its text kept prepared (dialect.ts, keepPrepared), its one row read. */
   const findOne = async (query: RawBuilder<KeyRow>): Promise<KeyRecord | undefined> => {
     const { rows } = await executeKeptPrepared(db, dialect, query);
-    return rows[0] ? keyFromRow(rows[0]) : undefined;
+    return rows[0] ? keyFromRow(rows[0], rows[0]) : undefined;
   };
   const ops: KeyOps = {
     async insertKey(row: NewKeyRow): Promise<void> {

@@ -13,6 +13,21 @@ export function executeKeptPrepared<R>(db: Executor, dialect: SqlDialect, query:
   return db.executeQuery(compiled);
 }
 
+/**
+ * Runs `query`, one of a few fixed texts of a hot path that reads many rows, kept prepared (dialect.ts, keepPrepared)
+ * and with its rows read as arrays of their values in select-list order (dialect.ts, readRowsAsArrays).
+ */
+export async function executeForArrays<Values extends unknown[]>(
+  db: Executor,
+  dialect: SqlDialect,
+  query: RawBuilder<unknown>,
+): Promise<Values[]> {
+  const compiled = query.compile(db);
+  dialect.keepPrepared(compiled.sql);
+  dialect.readRowsAsArrays(compiled.sql);
+  return (await db.executeQuery(compiled)).rows as Values[];
+}
+
 export const parseJson = <T>(value: unknown): T | null => {
   if (value === null || value === undefined) return null;
   return (typeof value === 'string' ? JSON.parse(value) : value) as T;
@@ -35,7 +50,11 @@ export function ratelimitsFrom(value: unknown): RatelimitRecord[] {
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-export const stringsFrom = (value: unknown): string[] => [...new Set(parseJson<string[]>(value) ?? [])].sort();
+export function stringsFrom(value: unknown): string[] {
+  const strings = parseJson<string[]>(value) ?? [];
+  // Most keys have no permissions or roles: an empty list needs no Set and no sort (a page makes three per key).
+  return strings.length === 0 ? [] : [...new Set(strings)].sort();
+}
 
 /** One `ratelimits r` row as the JSON object ratelimitsFrom reads. */
 export const ratelimitJson = (d: SqlDialect): string =>

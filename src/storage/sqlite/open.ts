@@ -6,7 +6,8 @@ import { createPrivateFile } from './file-modes.js';
 import { withSqliteFileLock } from './migration-lock.js';
 import { withStatementCache } from './statement-cache.js';
 
-const sqliteDialect: SqlDialect = {
+/** The dialect of one SQLite database: `arrayRowTexts` is what its statement cache reads rows of as arrays. */
+const sqliteDialect = (arrayRowTexts: Set<string>): SqlDialect => ({
   engine: 'sqlite',
   jsonArrayAgg: (expr) => `json_group_array(${expr})`,
   jsonObject: (fields) =>
@@ -20,7 +21,10 @@ const sqliteDialect: SqlDialect = {
   withMigrationLock: (work) => work(),
   // Every statement is kept prepared already (statement-cache.ts).
   keepPrepared: () => undefined,
-};
+  readRowsAsArrays: (text) => {
+    arrayRowTexts.add(text);
+  },
+});
 
 /**
  * SQLite ends a transaction itself when a statement fails with a full disk (SQLITE_FULL) or an I/O error. Kysely then
@@ -63,10 +67,15 @@ export function openSqlite(file: string): OpenedDatabase {
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
   database.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
+  const arrayRowTexts = new Set<string>();
   const dialect: SqlDialect =
-    file === ':memory:' ? sqliteDialect : { ...sqliteDialect, withMigrationLock: (work) => withSqliteFileLock(file, work) };
+    file === ':memory:'
+      ? sqliteDialect(arrayRowTexts)
+      : { ...sqliteDialect(arrayRowTexts), withMigrationLock: (work) => withSqliteFileLock(file, work) };
   return {
-    db: new Kysely<Tables>({ dialect: new SqliteDialectKeepingCause(database, { database: withStatementCache(database) }) }),
+    db: new Kysely<Tables>({
+      dialect: new SqliteDialectKeepingCause(database, { database: withStatementCache(database, arrayRowTexts) }),
+    }),
     dialect,
     sqlite: database,
   };

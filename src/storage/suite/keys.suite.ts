@@ -192,6 +192,16 @@ export function keyCases(suite: StoreSuite): void {
       await add({ identityId: gone, name: 'identity deleted' });
       await add({ prefix: null });
       await add({ name: 'limits only' }, (id) => store.replaceKeyRatelimits(workspaceId, id, [limit('only', 2)], NOW));
+      // Every other column set, each to a value of its own: a page's rows are read by position (key-rows.ts,
+      // KeyColumnValues), so two columns swapped would show here.
+      await add(
+        { oneTime: true, slidingExpiration: 3_600_000, expires: NOW + 2 * DAY, remaining: 5, refill: { amount: 8, day: 12 } },
+        async (id) => {
+          expect(await store.consumeOneTimeKey(id, { now: NOW + 3, updatedAt: null })).toBe(true);
+          await store.recordKeyUsage(new Map([[id, NOW + 4]]));
+          await store.updateKey(id, { name: 'every column' }, NOW + 5);
+        },
+      );
       await store.softDeleteIdentity(workspaceId, gone, NOW);
       // Another API's key with the same identity, roles and permissions is not on the page.
       const elsewhere = await newKey(workspaceId, otherApi.id, { identityId: shared });
@@ -205,6 +215,15 @@ export function keyCases(suite: StoreSuite): void {
         rolePermissions: ['docs.list', 'docs.read', 'docs.write'],
         identity: { externalId: 'shared_owner', ratelimits: [{ name: 'team_a' }, { name: 'team_b' }] },
         apiIpWhitelist: ['10.0.0.0/8'],
+      });
+      expect(expected.find((k) => k.name === 'every column')).toMatchObject({
+        oneTime: true,
+        consumedAt: NOW + 3,
+        lastUsedAt: NOW + 4,
+        updatedAt: NOW + 5,
+        slidingExpiration: 3_600_000,
+        refill: { amount: 8, day: 12 },
+        creditsBase: 8,
       });
       expect(await store.listKeys({ workspaceId, apiId, limit: 100 })).toEqual(expected);
       // Page by page from a cursor, and filtered by identity: the same records.
