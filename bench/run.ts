@@ -16,7 +16,7 @@
  * they are stored: the bench's bulk loader, bench/lib/analytics-bulk.ts, by default; or the store's write()),
  * --sustained-seconds N (the
  * sustained-events load; full 60, else --seconds),
- * --profile REGEX (node --cpu-prof for matching Keyward scenarios, into bench/profiles/), --from-src (run the
+ * --profile REGEX (node --cpu-prof for matching Keyward scenarios, into bench/profiles/<scenario>.<time>/, a profile per thread), --from-src (run the
  * Keyward server from src/ through tsx instead of dist/), --keyward-root DIR (measure another checkout's built server,
  * to compare two builds in one run of this bench), --postgres-url URL, --redis-url URL, --render FILE.json (only write
  * the Markdown again from a saved run, e.g. after changing the report's layout).
@@ -200,7 +200,9 @@ async function startScenarioServer(scenario: Scenario, options: BenchOptions, pr
     return startServer(['node', join(ROOT, 'bench/servers/peer.mjs'), 'serve', spec.file], { cpu: SERVER_CPU, env: serverEnv({}) });
   const profiling = options.profile?.test(scenario.id) ?? false;
   const nodeArgs = profiling
-    ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${scenario.id}.${Date.now()}.cpuprofile`]
+    ? // A folder per server and Node's own file names, which carry the thread id: every thread (the analytics writer's
+      // too) writes its own profile, where one --cpu-prof-name would have them overwrite each other.
+      ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${scenario.id}.${Date.now()}`)}`]
     : [];
   const root = options.keywardRoot;
   const entry = options.fromSrc ? ['--import', 'tsx', join(root, 'src/main.ts')] : [join(root, 'dist/src/main.js')];
@@ -353,7 +355,12 @@ async function runScenario(scenario: Scenario, options: BenchOptions, workDir: s
             (result.serverCpu !== undefined
               ? `, server cpu ${(result.serverCpu * 100).toFixed(0)}% (${result.serverCpuUsPerRequest!.toFixed(0)} us/req` +
                 (result.mainThreadCpuUsPerRequest !== undefined ? `, main thread ${result.mainThreadCpuUsPerRequest.toFixed(0)}` : '') +
-                ')'
+                ')' +
+                (result.threadCpuUsPerRequest !== undefined
+                  ? `, by thread: ${Object.entries(result.threadCpuUsPerRequest)
+                      .map(([thread, us]) => `${thread} ${us.toFixed(1)}`)
+                      .join(', ')}`
+                  : '')
               : '') +
             (result.wrkCpu !== undefined ? `, wrk cpu ${(result.wrkCpu * 100).toFixed(0)}%` : '') +
             (result.mismatches > 0 ? `, ${result.mismatches} WRONG ANSWERS (${result.sample})` : ''),

@@ -387,11 +387,11 @@ describe('KEYWARD_ANALYTICS_* (store)', () => {
 });
 
 describe('analytics capture settings', () => {
-  it('default to on, 100000 buffered events, batches of 5000 every 1000 ms, and the host name', () => {
+  it('default to on, 100000 buffered events, batches of 20000 every 1000 ms, and the host name', () => {
     expect(loadConfig({})).toMatchObject({
       analytics: true,
       analyticsBufferEvents: 100_000,
-      analyticsFlushEvents: 5_000,
+      analyticsFlushEvents: 20_000,
       analyticsFlushMs: 1_000,
       nodeName: hostname(),
     });

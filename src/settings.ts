@@ -98,7 +98,7 @@ export const SETTINGS = {
     default: 100_000,
     description: 'Analytics events held in memory at most; more are dropped and counted',
   },
-  KEYWARD_ANALYTICS_FLUSH_EVENTS: { default: 5_000, description: 'Analytics events per write; that many buffered start one' },
+  KEYWARD_ANALYTICS_FLUSH_EVENTS: { default: 20_000, description: 'Analytics events per write; that many buffered start one' },
   KEYWARD_ANALYTICS_FLUSH_MS: { default: 1_000, description: 'Milliseconds between writes of buffered analytics events' },
   KEYWARD_DASHBOARD_SESSION_IDLE_MINUTES: {
     default: 30,

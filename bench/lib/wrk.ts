@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds, track, treeCpuSeconds } from './proc.js';
+import { threadCpuBetween, threadCpuSeconds } from './threads.js';
 
 export const WRK_SCRIPT = fileURLToPath(new URL('../wrk/post.lua', import.meta.url));
 
@@ -46,6 +47,8 @@ export interface LoadResult {
   serverCpuUsPerRequest?: number;
   /** The same for the server's main thread alone: what bounds its rate when worker threads have cores of their own. */
   mainThreadCpuUsPerRequest?: number;
+  /** The server's CPU per answered request by thread (bench/lib/threads.ts labels), in microseconds. */
+  threadCpuUsPerRequest?: Record<string, number>;
   wrkCpu?: number;
 }
 
@@ -93,11 +96,12 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
     const guard = setTimeout(() => child.kill('SIGKILL'), (options.seconds + 20) * 1000);
 
     // CPU used by the server and by wrk between 0.5 s into the run and 0.5 s before its end.
-    let cpu: { server?: number; mainThread?: number; wrk?: number } = {};
+    let cpu: { server?: number; mainThread?: number; wrk?: number; threads?: Record<string, number> } = {};
     const window = options.seconds - 1;
-    let first: { at: number; server?: number; mainThread?: number; wrk?: number } | undefined;
+    let first: ReturnType<typeof sample> | undefined;
     const sample = () => ({
       at: performance.now(),
+      threads: options.serverPid ? threadCpuSeconds(options.serverPid) : new Map<number, number>(),
       server: options.serverPid && treeCpuSeconds(options.serverPid),
       mainThread: options.serverPid && cpuSeconds(options.serverPid, { mainThread: true }),
       wrk: child.pid && cpuSeconds(child.pid),
@@ -115,6 +119,13 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
                 server: share(first.server || undefined, last.server || undefined),
                 mainThread: share(first.mainThread || undefined, last.mainThread || undefined),
                 wrk: share(first.wrk || undefined, last.wrk || undefined),
+                ...(options.serverPid
+                  ? {
+                      threads: Object.fromEntries(
+                        Object.entries(threadCpuBetween(options.serverPid, first.threads, last.threads)).map(([k, v]) => [k, v / elapsed]),
+                      ),
+                    }
+                  : {}),
               };
             },
             (options.seconds - 0.5) * 1000,
@@ -149,6 +160,13 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
           ? { serverCpu: cpu.server, serverCpuUsPerRequest: (cpu.server / (json.requests / seconds)) * 1e6 }
           : {}),
         ...(cpu.mainThread !== undefined ? { mainThreadCpuUsPerRequest: (cpu.mainThread / (json.requests / seconds)) * 1e6 } : {}),
+        ...(cpu.threads !== undefined
+          ? {
+              threadCpuUsPerRequest: Object.fromEntries(
+                Object.entries(cpu.threads).map(([k, share]) => [k, (share / (json.requests / seconds)) * 1e6]),
+              ),
+            }
+          : {}),
         ...(cpu.wrk !== undefined ? { wrkCpu: cpu.wrk } : {}),
       });
     });

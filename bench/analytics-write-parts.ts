@@ -1,0 +1,106 @@
+/**
+ * Where the SQLite analytics writer's CPU goes, part by part (issue 14): the writer thread's work (fold, then one
+ * transaction of single-row statements, src/analytics/sqlite-worker.ts) run here on the main thread, with CPU
+ * microseconds per event for the fold, the rows and the COMMIT apart, into a store of the real schema or one
+ * with a part left out, so each part's cost is the difference between two variants.
+ *
+ *   npx tsx bench/analytics-write-parts.ts [--events 1000000] [--batch 5000] [--keys 1000] [--variant V]
+ *
+ * Variants: `all` (the store as it is), `no-key-index` (without the raw table's (workspace_id, key_id, time) index),
+ * `no-raw-indexes` (without any of the raw table's three), `rollups-only` (the rollup upserts, no raw rows),
+ * `raw-only` (the raw rows, no rollups). Events are the cached-verify load's: `--keys` keys cycled, about 7 events a
+ * millisecond, no tags, all VALID, into a fresh file, so later batches meet a store of earlier ones.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import type { AnalyticsBatch, VerificationEvent } from '../src/analytics/events.js';
+import { foldBatch } from '../src/analytics/fold.js';
+import { openAnalyticsConnection, prepareAnalyticsFile } from '../src/analytics/sqlite-file.js';
+import { SqliteAnalyticsWriter } from '../src/analytics/sqlite-write.js';
+
+const argv = process.argv.slice(2);
+const option = (name: string, fallback: string) => {
+  const i = argv.indexOf(name);
+  return i === -1 ? fallback : argv[i + 1]!;
+};
+const EVENTS = Number(option('--events', '1000000'));
+const BATCH = Number(option('--batch', '5000'));
+const KEYS = Number(option('--keys', '1000'));
+const VARIANT = option('--variant', 'all');
+const VARIANTS = ['all', 'no-key-index', 'no-raw-indexes', 'rollups-only', 'raw-only'];
+if (!VARIANTS.includes(VARIANT)) throw new Error(`--variant is one of ${VARIANTS.join(', ')}`);
+
+function batches(): AnalyticsBatch[] {
+  const start = Date.UTC(2026, 11, 5, 12, 0, 0);
+  let n = 0;
+  return Array.from({ length: Math.ceil(EVENTS / BATCH) }, () => ({
+    verifications: Array.from({ length: BATCH }, (): VerificationEvent => {
+      const k = n % KEYS;
+      n++;
+      return {
+        time: start + Math.floor(n / 7),
+        requestId: `req_${n.toString(36).padStart(20, '0')}`,
+        workspaceId: 'ws_bench000000000000',
+        keySpaceId: `api_${(k % 10).toString().padStart(18, '0')}`,
+        keyId: `key_${k.toString().padStart(20, '0')}`,
+        identityId: '',
+        externalId: '',
+        outcome: 'VALID',
+        tags: [],
+        spentCredits: 0,
+        latency: 0.05 + (n % 13) / 100,
+        region: 'bench',
+      };
+    }),
+    ratelimits: [],
+  }));
+}
+
+const cpu = (since?: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since);
+  return used.user + used.system;
+};
+
+const data = batches();
+const dir = mkdtempSync(join(os.tmpdir(), 'keyward-analytics-parts-'));
+const file = join(dir, 'bench.analytics');
+prepareAnalyticsFile(file);
+const db = openAnalyticsConnection(file);
+if (VARIANT === 'no-key-index' || VARIANT === 'no-raw-indexes') db.exec('DROP INDEX analytics_verifications_workspace_id_key_id_time');
+if (VARIANT === 'no-raw-indexes') {
+  db.exec('DROP INDEX analytics_verifications_workspace_id_time');
+  db.exec('DROP INDEX analytics_verifications_workspace_id_key_space_id_time');
+}
+const writer = new SqliteAnalyticsWriter(db);
+const begin = db.prepare('BEGIN IMMEDIATE');
+const commit = db.prepare('COMMIT');
+for (const b of data.slice(0, 2)) foldBatch(b); // the fold warmed up, as in a running server
+let fold = 0;
+let rows = 0;
+let committing = 0;
+const total = process.cpuUsage();
+for (const batch of data) {
+  let at = process.cpuUsage();
+  const tables = foldBatch(batch);
+  fold += cpu(at);
+  at = process.cpuUsage();
+  begin.run();
+  // The raw table's rows come first (fold.ts), then the four rollups'.
+  writer.write(VARIANT === 'raw-only' ? tables.slice(0, 1) : VARIANT === 'rollups-only' ? tables.slice(1) : tables);
+  rows += cpu(at);
+  at = process.cpuUsage();
+  commit.run();
+  committing += cpu(at);
+}
+const events = data.length * BATCH;
+const per = (micros: number) => (micros / events).toFixed(2);
+console.log(
+  `${VARIANT}, batches of ${BATCH}, ${events} events over ${KEYS} keys: ${per(cpu(total))} us CPU/event ` +
+    `(fold ${per(fold)}, rows ${per(rows)}, commit ${per(committing)}); load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+);
+db.close();
+rmSync(dir, { recursive: true });
