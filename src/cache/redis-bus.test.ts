@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OwnRedis, startOwnRedis } from '../../test/faults/own-redis.js';
 import { until } from '../../test/poll.js';
+import { systemClock } from '../core/clock.js';
+import { DEFAULT_REDIS_TIMEOUT_MS, redisClients } from '../redis/client.js';
 import type { Invalidation } from './bus.js';
 import { busConformance } from './bus.suite.js';
 import { RedisBus } from './redis-bus.js';
@@ -18,6 +20,12 @@ describe('RedisBus when Redis goes away (its own redis-server)', () => {
   let redis: OwnRedis;
   beforeAll(async () => {
     redis = await startOwnRedis();
+    // The default bounded wait, whatever a server started earlier in this process configured (test servers set 10 s).
+    redisClients.configure({
+      timeoutMs: DEFAULT_REDIS_TIMEOUT_MS,
+      logger: { warn: () => undefined, info: () => undefined },
+      clock: systemClock,
+    });
   }, 30_000);
   afterAll(() => redis?.remove());
 
