@@ -13,9 +13,6 @@ const ONE_AT_A_TIME = [
   'test/cluster.test.ts',
   'test/sqlite-busy.test.ts',
   'test/background-jobs.test.ts',
-  // Pauses a rotation process while it holds no lock and counts the pauses: a fast rotation beside another file's
-  // load ended before a pause in CI (it passes alone).
-  'test/vault-rotation.test.ts',
 ];
 
 export default defineConfig({

@@ -120,6 +120,9 @@ async function init(config: Readonly<Config>): Promise<number> {
   return 0;
 }
 
+/** How long a rotation leaves the vault store unlocked after each batch: more than SQLite's longest busy-handler sleep. */
+const WRITERS_TURN_MS = 110;
+
 /** Re-wraps every data key under the newest master key, with a progress bar on stderr; servers keep serving. */
 async function rotate(config: Readonly<Config>): Promise<number> {
   requireLocal(config, 'rotate');
@@ -132,7 +135,17 @@ async function rotate(config: Readonly<Config>): Promise<number> {
     const pauses = pauseOnlyAtPausePoints();
     let report;
     try {
-      report = await rewrapAll(store, keyring, { onProgress: bar.update, betweenBatches: pauses.pausePoint });
+      report = await rewrapAll(store, keyring, {
+        onProgress: bar.update,
+        betweenBatches: async () => {
+          await pauses.pausePoint();
+          // Each re-wrap is its own short transaction, but the next begins at once: a server's vault write waiting in
+          // SQLite's busy handler (which sleeps up to 100 ms between tries) could miss every gap and wait out the
+          // whole rotation, its event loop blocked meanwhile. Leaving the lock free longer than that sleep once a
+          // batch lets every waiting write in (test/vault-rotation.test.ts).
+          await new Promise((resolve) => setTimeout(resolve, WRITERS_TURN_MS));
+        },
+      });
     } finally {
       pauses.dispose();
     }
