@@ -1,21 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
-import { openAnalyticsStore, retentionOf } from './analytics/open.js';
 import { pruneAnalytics } from './analytics/prune-job.js';
 import { AnalyticsRecorder } from './analytics/recorder.js';
 import type { AnalyticsPruneResult, AnalyticsStore } from './analytics/store.js';
-import type { Invalidation, InvalidationBus } from './cache/bus.js';
-import { KnownKeyHashes } from './cache/known-key-hashes.js';
-import { CHANGE_LOG_RETENTION_MS, ChangeFollower } from './cache/change-follower.js';
-import { RedisBus } from './cache/redis-bus.js';
+import type { InvalidationBus } from './cache/bus.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { buildApp } from './http/app.js';
 import { reportFailure, startBackgroundJobs } from './server/background-jobs.js';
 import { createCaches } from './server/caches.js';
 import { warnAboutSetup } from './server/setup-warnings.js';
+import { followChanges, throttled } from './server/invalidation.js';
+import { createLogger } from './server/logging.js';
+import { OpenedSoFar, openStores } from './server/open-stores.js';
+import { periodicJobs } from './server/periodic-jobs.js';
+import { retentionOf } from './analytics/open.js';
 import { openSharedState } from './server/shared-state.js';
 import { closeConnections, Draining } from './http/draining.js';
 import { Readiness } from './services/readiness.js';
@@ -33,14 +33,10 @@ import type { Logger } from './services/deps.js';
 import { createServices, type Services } from './services/index.js';
 import { RatelimitExceededAlerts } from './services/alerts/ratelimit-exceeded.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
-import { sealPlaintextWebhookSecrets } from './webhooks/endpoint-secrets.js';
-import { openMainStore } from './storage/open-configured.js';
 import type { Store } from './storage/store.js';
-import { openVault } from './vault/open.js';
 import type { Vault } from './vault/vault.js';
 import { VERSION } from './version.js';
 import { createMetrics } from './http/metrics.js';
-import { ThrottledWarning } from './core/throttled-warning.js';
 
 export interface ServerOptions {
   config: Readonly<Config>;
@@ -100,38 +96,13 @@ export interface KeywardServer {
 
 /** Bytes of a webhook receiver's answer read at most (only its status is used). */
 const WEBHOOK_RESPONSE_BYTES = 64 * 1024;
-/** Keys `key.expiring` marks per transaction: a few milliseconds of work each, however many keys expire at once. */
-const EXPIRING_ALERTS_BATCH = 1000;
-
-/** Secrets that must never reach a log line, wherever pino finds them. */
-export const LOG_REDACT = [
-  'req.headers.authorization',
-  'headers.authorization',
-  'body.key',
-  'key',
-  'rootKey',
-  'plaintext',
-  // The dashboard's session cookie, CSRF header and the secrets dashboard.* bodies carry (decision 0015).
-  'req.headers.cookie',
-  'headers.cookie',
-  'req.headers["x-keyward-csrf"]',
-  'headers["x-keyward-csrf"]',
-  'body.password',
-  'password',
-  'body.recoveryCode',
-  'body.token',
-  // A webhook endpoint's signing secret (webhooks.createEndpoint's answer, and the outbox rows the dispatcher reads).
-  'secret',
-  'data.secret',
-];
 
 /** The composition root: builds the store, caches, bus, limiter, services and HTTP app, and wires them. */
 export async function createServer(options: ServerOptions): Promise<KeywardServer> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   // Made first, so everything that logs (the vault as it opens, the services, Fastify) has it from the start.
-  const loggerOptions = { level: config.logLevel, redact: { paths: LOG_REDACT, censor: '[redacted]' } };
-  const log = options.logStream ? pino(loggerOptions, options.logStream) : pino(loggerOptions);
+  const log = createLogger(config, options.logStream);
   const own = await openSharedState(config, log);
   const { worker } = options;
   // Worker 1, or the only process: the jobs that must run once per machine.
@@ -140,77 +111,20 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   const limiter: Limiter = worker && own.limiter instanceof MemoryLimiter ? new PrimaryLimiter(worker.channel) : own.limiter;
   // Every failure to reach the database (a refused call, a background job, a connection lost while idle) is counted
   // here; one line per 10 s carries the latest cause (core/throttled-warning.ts).
-  const databaseFailures = new ThrottledWarning(
+  const databaseFailures = throttled(
     log,
-    { now: () => performance.now() },
-    { where: 'database' },
+    'database',
     'database unavailable; calls that need it answer 503 database_unavailable until it answers again',
   );
-  const databaseOptions = {
-    connectTimeoutMs: config.databaseConnectTimeoutMs,
-    queryTimeoutMs: config.databaseQueryTimeoutMs,
-    failures: databaseFailures,
-    onHealthChange: (up: boolean, cause?: unknown) =>
-      up ? log.warn('database answers again') : log.warn({ err: cause }, 'database stopped answering'),
-  };
-  const store = await openMainStore(config, databaseOptions).catch(async (error: unknown) => {
-    await Promise.all([bus.close(), limiter.close()]);
-    throw error;
-  });
-  // After the main store: on PostgreSQL its migrations made the analytics tables.
-  const analytics = await openAnalyticsStore(config).catch(async (error: unknown) => {
-    await Promise.all([bus.close(), limiter.close(), store.close()]);
-    throw error;
-  });
-  // Fails closed at start when the master keys cannot unwrap the vault store (a version missing after a rotation).
-  const vault = await openVault(config, { logger: log, now: () => clock.now() }).catch(async (error: unknown) => {
-    await Promise.all([bus.close(), limiter.close(), store.close(), analytics.close()]);
-    throw error;
-  });
+  const opened = new OpenedSoFar();
+  opened.add(() => bus.close());
+  opened.add(() => limiter.close());
+  const { store, analytics, vault } = await openStores(config, opened, { clock, log, databaseFailures });
   const { keyCache, rootKeyCache, ratelimitNamespaceCache, invalidate: invalidateCaches } = createCaches(config, clock);
   const rootKeyUsage = new UsageBuffer((batch) => store.recordRootKeyUsage(batch));
-  // Which key hashes each workspace holds, so a flood of unknown keys costs no lookup each (docs/decisions/0021); its
-  // "no" waits for a change-log read that started after the request, and it learns every change the caches do.
-  const knownKeys = new KnownKeyHashes({
-    listKeyHashes: (workspaceId, after, limit) => store.listKeyHashes(workspaceId, after, limit),
-    readChangesAfterNow: () => changes.readAfterNow(),
-    now: () => clock.now(),
-    onBuildFailure: (error) => reportFailure(log, databaseFailures, 'unknown-key filter build')(error),
-  });
-  const invalidate = (message: Invalidation) => {
-    invalidateCaches(message);
-    knownKeys.apply(message);
-  };
-  bus.subscribe(invalidate);
-  // Every change is also in the database's change log, read by every node on a short timer whatever Redis does
-  // (docs/decisions/0013-invalidation-change-log.md): a message Redis lost, or a node cut off from it, costs at most
-  // KEYWARD_INVALIDATION_POLL_MS. One indexed query per read.
-  const changes = new ChangeFollower(store, invalidate, () => clock.now());
-  await changes.start().catch(async (error: unknown) => {
-    await Promise.all([bus.close(), limiter.close(), store.close(), analytics.close(), vault?.close()]);
-    throw error;
-  });
-  const changeReadFailures = new ThrottledWarning(
-    log,
-    { now: () => performance.now() },
-    { where: 'change log' },
-    'could not read the change log; retrying',
+  const { knownKeys, changes, catchUp } = await opened.orCloseAll(
+    followChanges({ store, bus, ownBus: own.bus, invalidateCaches, clock, log, databaseFailures }),
   );
-  const catchUp = () => {
-    changes.catchUp().catch((error: unknown) => changeReadFailures.report(error));
-  };
-  if (own.bus instanceof RedisBus) {
-    const redisBus = own.bus;
-    // What Redis missed is in the log: reading it replaces flushing every cache when the subscription returns.
-    redisBus.onResubscribed(catchUp);
-    const publishFailures = new ThrottledWarning(
-      log,
-      { now: () => performance.now() },
-      { where: 'bus publisher' },
-      'could not publish an invalidation to Redis; the other nodes read it from the change log',
-    );
-    redisBus.onSendFailure((error: unknown) => publishFailures.report(error));
-  }
 
   const draining = new Draining();
   const readiness = new Readiness({ store, redisUrl: config.redisUrl, draining });
@@ -345,38 +259,7 @@ export async function createServer(options: ServerOptions): Promise<KeywardServe
   };
   await heartbeat();
 
-  // `key.expiring` (docs/decisions/0027): batches until none is left, one node at a time on PostgreSQL.
-  const alertExpiringKeys = async () => {
-    if (config.alertKeyExpiringMs === 0) return;
-    while ((await store.alertExpiringKeys(clock.now(), config.alertKeyExpiringMs, EXPIRING_ALERTS_BATCH)) === EXPIRING_ALERTS_BATCH);
-  };
-  // Endpoint secrets stored before the vault was configured are sealed by it (docs/decisions/0030).
-  const sealWebhookSecrets = async () => {
-    if (vault !== null) await sealPlaintextWebhookSecrets(store, vault);
-  };
-  // Each job runs even when another fails (the database may be away): usage not written stays buffered, bounded, for
-  // the next run. The refill first, apart from the usage writes, as both update keys' rows. The first failure is rethrown.
-  const runJobs = async () => {
-    // Each worker writes back its own buffers; the refill and the pruning run in one process per machine.
-    const outcomes = [
-      ...(runsMachineJobs ? await Promise.allSettled([services.keys.refillCredits(), alertExpiringKeys(), sealWebhookSecrets()]) : []),
-      // Every node prunes the change log: a delete of what another node deleted already deletes nothing.
-      ...(await Promise.allSettled([
-        services.verify.flushUsage(),
-        rootKeyUsage.flush(),
-        ...(runsMachineJobs
-          ? [
-              store.pruneChanges(clock.now() - CHANGE_LOG_RETENTION_MS),
-              // Past their window these change nothing (storage/pruning.ts); one node at a time on PostgreSQL.
-              store.pruneRatelimitAlerts(clock.now() - config.alertRatelimit.cooldownMs),
-              store.pruneRetiredRootKeys(clock.now()),
-            ]
-          : []),
-      ])),
-    ];
-    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
-    if (failed) throw failed.reason;
-  };
+  const runJobs = periodicJobs({ config, store, clock, vault, services, rootKeyUsage, runsMachineJobs });
   const webhooks = new WebhookDispatcher({
     store,
     clock,
