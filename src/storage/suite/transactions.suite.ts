@@ -3,6 +3,7 @@ import { auditChainHash, GENESIS_HASH } from '../../core/audit-chain.js';
 import { newId } from '../../core/ids.js';
 import type { AuditEntry, NewKeyRow, Store } from '../store.js';
 import { NOW, rootKeyRow, type StoreSuite } from './fixtures.js';
+import { endpointRow } from './webhooks.suite.js';
 
 export function transactionCases(suite: StoreSuite): void {
   describe('transactions', () => {
@@ -181,21 +182,7 @@ export function transactionCases(suite: StoreSuite): void {
     it('a work of a commit group may not change webhook endpoints: its events would be queued at the end of the group', async () => {
       const { workspaceId } = await fixture();
       await expect(
-        store.transaction(
-          (tx) =>
-            tx.createWebhookEndpoint({
-              id: newId('webhookEndpoint', NOW),
-              workspaceId,
-              url: 'https://hooks.example.com/keyward',
-              description: null,
-              secret: 'whsec_c2VjcmV0',
-              eventTypes: [],
-              enabled: true,
-              createdAt: NOW,
-              updatedAt: null,
-            }),
-          { commitGroup: workspaceId },
-        ),
+        store.transaction((tx) => tx.createWebhookEndpoint(endpointRow(workspaceId)), { commitGroup: workspaceId }),
       ).rejects.toThrow(/not changed in a grouped transaction/);
       expect(await store.listWebhookEndpoints({ workspaceId, limit: 10 })).toEqual([]);
     });

@@ -3,7 +3,8 @@ import { newId } from '../../core/ids.js';
 import type { AuditEntry, Store, StoreOps, WebhookEndpointRecord } from '../store.js';
 import { NOW, type StoreSuite } from './fixtures.js';
 
-function endpointRow(workspaceId: string, fields: Partial<WebhookEndpointRecord> = {}): WebhookEndpointRecord {
+/** A webhook endpoint row of `workspaceId` (transactions.suite.ts uses it too). */
+export function endpointRow(workspaceId: string, fields: Partial<WebhookEndpointRecord> = {}): WebhookEndpointRecord {
   return {
     id: newId('webhookEndpoint', NOW),
     workspaceId,
