@@ -43,7 +43,9 @@ it('keeps its file 0600 in WAL mode; a writer thread that dies fails the write i
     expect(statSync(`${file}-wal`).mode & 0o777).toBe(0o600);
 
     const writer = (store as unknown as { writer: { running: { worker: { terminate(): Promise<number> } } } }).writer.running;
-    const lost = store.write({ verifications: [event('r2')], ratelimits: [] });
+    // Large enough (tens of milliseconds of statements) that the thread is still inside it when it is ended: a write of
+    // one event could finish before terminate() lands. Ended between two statements, never inside SQLite's own code.
+    const lost = store.write({ verifications: Array.from({ length: 20_000 }, (_, i) => event(`r2-${i}`)), ratelimits: [] });
     await writer.worker.terminate();
     await expect(lost).rejects.toThrow(/writer thread ended/);
     await store.write({ verifications: [event('r3')], ratelimits: [] });
