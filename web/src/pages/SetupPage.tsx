@@ -7,14 +7,21 @@ import { navigate, pathOf } from '../router';
 import { useSession } from '../session';
 import { passwordProblem } from './password';
 
+/** The setup link's token, once read from the address bar (which no longer holds it then). */
+let linkToken = '';
+
 /**
  * Reads the one-time token from the setup link's fragment (`/dashboard/setup#token=...`: a fragment never reaches a
- * server or a Referer) and removes it from the address bar and history at once.
+ * server or a Referer) and removes it from the address bar and history at once. It runs as the page's first render's
+ * state, and React may throw a render away before showing it (a more urgent update arriving while the page renders
+ * after its chunk loaded) and render the page anew: that second read finds the fragment gone, so the token is kept
+ * here, for the page's life, rather than lost (the form was then replaced by the "needs the setup link" text).
  */
 function takeSetupToken(): string {
-  const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? '';
+  const fromLink = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (fromLink) linkToken = fromLink;
   if (location.hash) history.replaceState(null, '', location.pathname);
-  return token;
+  return linkToken;
 }
 
 /** First run: whoever holds the setup link printed by the server creates the first operator, then enrols MFA. */
