@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_COUNTERS, DEFAULT_MAX_COUNTERS_PER_WORKSPACE } from './ratelimit/memory.js';
-import { DEFAULT_REDIS_TIMEOUT_MS } from './redis/client.js';
+import { DEFAULT_REDIS_TIMEOUT_MS } from './redis/timeout.js';
 import { DEFAULT_DEK_MAX_ENCRYPTIONS } from './vault/vault.js';
 
 export interface Setting {

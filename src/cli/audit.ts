@@ -1,30 +1,8 @@
 import type { Config } from '../config.js';
 import { verifyAuditChain, type ChainReport } from '../services/audit-chain.js';
 import { openMainStore } from '../storage/open-configured.js';
-import type { CliCommand } from './command.js';
 import { usageOf } from './help.js';
-
-export const auditCli: CliCommand = {
-  name: 'audit',
-  forms: [
-    {
-      args: 'verify [--workspace <id>] [--json]',
-      summary:
-        "Check every workspace's audit chain (or one's): recompute each record's hash and name the first record " +
-        'changed, deleted or inserted past Keyward. Exit code 1 when a chain is broken.',
-    },
-  ],
-  details:
-    "It prints the hash of each chain's last record: keep it elsewhere, and a later run that prints another hash for " +
-    'the same record count means the chain was rewritten as a whole (docs/architecture.md, "Audit chain").',
-  positionals: 1,
-  options: [
-    { option: 'workspace', value: '<id>', description: 'Check this workspace only.' },
-    { option: 'json', description: 'Print an array of {"workspaceId", "checked", "headHash", "broken"?: {"recordId", "reason"}}.' },
-  ],
-  settings: ['KEYWARD_DATA_DIR', 'KEYWARD_DATABASE_URL'],
-  run: (config, args) => auditCommand(config, args),
-};
+import { auditCli } from './commands.js';
 
 /** `keyward audit verify [--workspace <id>]`: 0 when every chain checked is intact, 1 when one is broken or unknown. */
 export async function auditCommand(

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { isPostgresUrl } from '../core/database-url.js';
 import { copyLiveDatabase } from '../storage/sqlite/online-copy.js';
-import type { CliCommand } from './command.js';
 
 /**
  * `keyward backup FILE`: a consistent copy of the SQLite database, of the local vault store when there is one, and of
@@ -13,35 +12,6 @@ import type { CliCommand } from './command.js';
  * are never in a backup.
  */
 
-/** The settings that say where the files backup copies and restore replaces are: both commands read them. */
-export const BACKED_UP_STORE_SETTINGS = [
-  'KEYWARD_DATA_DIR',
-  'KEYWARD_DATABASE_URL',
-  'KEYWARD_VAULT_DIR',
-  'KEYWARD_VAULT_DATABASE_URL',
-  'KEYWARD_VAULT_URL',
-  'KEYWARD_ANALYTICS_DATABASE_URL',
-] as const;
-
-export const backupCli: CliCommand = {
-  name: 'backup',
-  forms: [
-    {
-      args: '<file>',
-      summary:
-        'Copy the SQLite database to <file>, the local vault store, if any, to <file>.vault, and the analytics file ' +
-        'to <file>.analytics (all 0600, never replacing a file) while servers keep serving and writing. Not for ' +
-        'PostgreSQL: use its own tools.',
-    },
-  ],
-  details:
-    'Send <file>.vault somewhere other than <file>, and keep the master keys out of both (docs/operations.md, "Backups"). ' +
-    '`keyward restore <file>` brings them back.',
-  positionals: 1,
-  settings: BACKED_UP_STORE_SETTINGS,
-  run: (config, args) => backupCommand(config, args.positionals[0]!),
-};
-
 /** Where `keyward backup FILE` puts the vault store's copy, and where `keyward restore FILE` looks for it. */
 export const vaultBackupOf = (file: string): string => `${file}.vault`;
 
@@ -51,7 +21,7 @@ export const analyticsBackupOf = (file: string): string => `${file}.analytics`;
 export const POSTGRES_BACKUP_DOCS =
   'use PostgreSQL\'s own tools (pg_dump and pg_restore, or pg_basebackup with WAL archiving for point-in-time recovery): see docs/operations.md, "Backups"';
 
-async function backupCommand(config: Readonly<Config>, file: string): Promise<number> {
+export async function backupCommand(config: Readonly<Config>, file: string): Promise<number> {
   const refuse = (why: string) => {
     process.stderr.write(`keyward backup: ${why}\n`);
     return 1;

@@ -2,15 +2,6 @@ import type { Config } from '../config.js';
 import { systemClock } from '../core/clock.js';
 import { WorkspaceService } from '../services/workspaces.js';
 import { openMainStore } from '../storage/open-configured.js';
-import type { CliCommand } from './command.js';
-
-export const bootstrapCli: CliCommand = {
-  name: 'bootstrap',
-  forms: [{ args: '[--json]', summary: 'Create a new workspace with a root key holding every permission. The key is printed once.' }],
-  options: [{ option: 'json', description: 'Print exactly {"workspaceId": "...", "rootKey": "..."} on stdout.' }],
-  settings: ['KEYWARD_DATA_DIR', 'KEYWARD_DATABASE_URL'],
-  run: (config, args) => bootstrapCommand(config, args),
-};
 
 export async function bootstrapCommand(config: Readonly<Config>, args: { json: boolean }): Promise<number> {
   const store = await openMainStore(config);

@@ -2,33 +2,11 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import { selfSignedCertificate } from '../tls/self-signed.js';
-import type { CliCommand } from './command.js';
 import { usageOf } from './help.js';
+import { certCli } from './commands.js';
 
 /** A development certificate's life: long enough not to be in the way, short enough not to become production's. */
 const DAYS = 365;
-
-export const certCli: CliCommand = {
-  name: 'cert',
-  forms: [
-    {
-      args: '--self-signed [<dir>] [--json]',
-      summary:
-        'Write a self-signed development certificate and its key (0600) for localhost, 127.0.0.1, ::1 and KEYWARD_HOST ' +
-        'into <dir> (default <data dir>/tls), and print how to start Keyward over HTTPS with them.',
-    },
-  ],
-  details:
-    'For development and tests only: clients must be given the certificate to trust it. Existing files are never ' +
-    'overwritten. In production use a certificate from a CA your clients already trust.',
-  positionals: [0, 1],
-  options: [
-    { option: 'self-signed', description: 'Make the certificate here, signed by its own key (required).' },
-    { option: 'json', description: 'Print {"cert", "key", "hosts", "notAfter"} as one JSON object.' },
-  ],
-  settings: ['KEYWARD_DATA_DIR', 'KEYWARD_HOST', 'KEYWARD_PORT'],
-  run: (config, args) => certCommand(config, args),
-};
 
 /** The names the certificate is valid for: the loopback ones, and KEYWARD_HOST when it names one address or host. */
 export function certificateHosts(configuredHost: string): string[] {

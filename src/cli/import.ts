@@ -9,41 +9,10 @@ import { KeyMigrationService } from '../services/key-migrations.js';
 import type { KeyMigrationRecord } from '../storage/store.js';
 import { openMainStore } from '../storage/open-configured.js';
 import { announcer } from './announcer.js';
-import type { CliCommand } from './command.js';
 import { usageOf } from './help.js';
 import { ImportFileError, importFormat, parseImport, type ImportRecord, type RejectedRecord } from './import-file.js';
 import { progressBar } from './progress.js';
-
-export const importCli: CliCommand = {
-  name: 'import',
-  forms: [
-    {
-      args: `FILE --api <apiId> --workspace <workspaceId> [--algorithm ${MIGRATION_ALGORITHMS.join('|')}] [--migration <id>] [--json]`,
-      summary:
-        'Import keys by hash from a JSON array or a CSV export (header row: hash, name, externalId, meta, expires, enabled, ' +
-        'remaining, ...) into an API, in batches, audited. Progress on stderr, a summary on stdout; running it again imports ' +
-        'nothing new. Exits 1 if any record could not be imported.',
-    },
-  ],
-  positionals: 1,
-  options: [
-    { option: 'api', value: '<apiId>', description: 'The API the keys join.' },
-    { option: 'workspace', value: '<workspaceId>', description: 'The workspace of that API.' },
-    {
-      option: 'algorithm',
-      value: '<name>',
-      description: `How the file's hashes were made: ${MIGRATION_ALGORITHMS.join(', ')} (default sha256_base64).`,
-    },
-    {
-      option: 'migration',
-      value: '<id>',
-      description: "The key migration to import into; by default the workspace's oldest for the algorithm, created the first time.",
-    },
-    { option: 'json', description: 'Print the summary as one JSON object.' },
-  ],
-  settings: ['KEYWARD_DATA_DIR', 'KEYWARD_DATABASE_URL', 'KEYWARD_REDIS_URL'],
-  run: (config, args) => importCommand(config, args),
-};
+import { importCli } from './commands.js';
 
 export const IMPORT_USAGE = usageOf(importCli);
 

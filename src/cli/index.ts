@@ -1,23 +1,25 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { VERSION } from '../version.js';
-import { auditCli } from './audit.js';
-import { backupCli } from './backup.js';
-import { bootstrapCli } from './bootstrap.js';
-import { certCli } from './cert.js';
 import type { CliCommand } from './command.js';
+import {
+  auditCli,
+  backupCli,
+  bootstrapCli,
+  certCli,
+  importCli,
+  migrateCli,
+  operatorCli,
+  restoreCli,
+  rootKeyCli,
+  startCli,
+  usageCli,
+  vaultCli,
+  workspaceLimitCli,
+  workspacesCli,
+} from './commands.js';
 import { commandHelp, commandsHelp, settingsHelp, synopsisEntry, usageOf } from './help.js';
-import { importCli } from './import.js';
-import { migrateCli } from './migrate.js';
-import { operatorCli } from './operator.js';
-import { restoreCli } from './restore.js';
 import { OPTIONS, type OptionName } from './options.js';
-import { rootKeyCli } from './root-key.js';
-import { startCli } from './start.js';
-import { usageCli } from './usage.js';
-import { vaultCli } from './vault.js';
-import { workspaceLimitCli } from './workspace-limit.js';
-import { workspacesCli } from './workspaces.js';
 
 /** Every command, in the order `keyward --help` lists them. */
 export const COMMANDS: readonly CliCommand[] = [

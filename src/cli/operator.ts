@@ -5,33 +5,8 @@ import { KeywardError } from '../core/errors.js';
 import { isOperatorRole, OPERATOR_ROLES } from '../core/operator-roles.js';
 import { OperatorAdminService } from '../services/operators/operator-admin.js';
 import { openMainStore } from '../storage/open-configured.js';
-import type { CliCommand } from './command.js';
 import { usageOf } from './help.js';
-
-export const operatorCli: CliCommand = {
-  name: 'operator',
-  forms: [
-    {
-      args: 'create --email <email> --workspace <id> --role <admin|member|read_only>',
-      summary:
-        'Create a dashboard operator in a workspace (scripted set-ups). The password is read from standard input (or asked for ' +
-        'on a terminal); the operator enrols its authenticator at its first sign-in. Audited.',
-    },
-    {
-      args: 'reset-mfa --email <email>',
-      summary: "Remove an operator's authenticator and recovery codes and end its sessions: it enrols again at its next sign-in. Audited.",
-    },
-  ],
-  details: 'These act as Keyward itself (audited as the system actor `cli`). Passwords are 12 to 256 characters.',
-  positionals: 1,
-  options: [
-    { option: 'email', value: '<email>', description: "The operator's email (compared case-insensitively)." },
-    { option: 'workspace', value: '<id>', description: 'The workspace the new operator belongs to (create).' },
-    { option: 'role', value: '<role>', description: `One of ${OPERATOR_ROLES.join(', ')} (create).` },
-  ],
-  settings: ['KEYWARD_DATA_DIR', 'KEYWARD_DATABASE_URL', 'KEYWARD_PUBLIC_URL'],
-  run: (config, args) => operatorCommand(config, args),
-};
+import { operatorCli } from './commands.js';
 
 export const OPERATOR_USAGE = usageOf(operatorCli);
 

@@ -2,33 +2,14 @@ import { existsSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { isPostgresUrl } from '../core/database-url.js';
 import { holdsData, openElsewhere, replaceWith, requireSqliteWith } from '../storage/sqlite/online-copy.js';
-import { analyticsBackupOf, BACKED_UP_STORE_SETTINGS, POSTGRES_BACKUP_DOCS, vaultBackupOf } from './backup.js';
-import type { CliCommand } from './command.js';
+import { analyticsBackupOf, POSTGRES_BACKUP_DOCS, vaultBackupOf } from './backup.js';
 
 /**
  * `keyward restore FILE [--force]`: puts what `keyward backup FILE` wrote back where this configuration keeps its
  * stores. Everything is checked before anything is replaced, so a refusal changes no data.
  */
 
-export const restoreCli: CliCommand = {
-  name: 'restore',
-  forms: [
-    {
-      args: '<file> [--force]',
-      summary:
-        'Restore a `keyward backup` into KEYWARD_DATABASE_URL (<file>.vault, when present, into the local vault ' +
-        'store, and <file>.analytics into the analytics file). Refuses while a process has them open, and over ' +
-        'existing data unless --force.',
-    },
-  ],
-  details: 'Stop the servers first. Start them again with the master keys the vault store uses (docs/operations.md, "Backups").',
-  positionals: 1,
-  options: [{ option: 'force', description: 'Replace a database or vault store that already holds data.' }],
-  settings: BACKED_UP_STORE_SETTINGS,
-  run: (config, args) => restoreCommand(config, args.positionals[0]!, args.force === true),
-};
-
-async function restoreCommand(config: Readonly<Config>, file: string, force: boolean): Promise<number> {
+export async function restoreCommand(config: Readonly<Config>, file: string, force: boolean): Promise<number> {
   const refuse = (why: string) => {
     process.stderr.write(`keyward restore: ${why}\n`);
     return 1;

@@ -9,49 +9,8 @@ import { RootKeyService } from '../services/root-keys.js';
 import { openMainStore } from '../storage/open-configured.js';
 import type { ManagedRootKeyRecord } from '../storage/store.js';
 import { announcer } from './announcer.js';
-import type { CliCommand } from './command.js';
 import { usageOf } from './help.js';
-
-export const rootKeyCli: CliCommand = {
-  name: 'root-key',
-  forms: [
-    {
-      args: 'create --workspace <id> --name <name> --permission <p> [--permission <p> ...] [--environment dev|staging|prod] [--json]',
-      summary:
-        'Create a root key holding exactly these permissions (each one Keyward knows: see rootKeys.listPermissions). ' +
-        'Prints the key once; with --json exactly {"rootKeyId": "...", "rootKey": "..."}. Audited.',
-    },
-    {
-      args: 'reroll <rootKeyId> --grace 0|<n>s|<n>m|<n>h|<n>d [--json]',
-      summary:
-        'Rotate a root key: a new secret with the same name, permissions, expiry and environment, printed once (--json: ' +
-        '{"rootKeyId", "rootKey", "oldKeyRetiresAt"}); the old secret works for exactly the grace period (at most 30d), ' +
-        'then is refused like an unknown key. Audited.',
-    },
-    {
-      args: 'list --workspace <id> [--json]',
-      summary: "List a workspace's root keys: id, start, name, expiry, permissions (never a secret).",
-    },
-    { args: 'revoke <rootKeyId>', summary: 'Revoke a root key, audited. Servers sharing KEYWARD_REDIS_URL refuse it at once.' },
-  ],
-  details: "These act as Keyward itself (audited as the system actor `cli`) with the operator's authority over the workspace.",
-  // A subcommand, and for `revoke` and `reroll` an id; the command checks which.
-  positionals: [1, 2],
-  options: [
-    { option: 'workspace', value: '<id>', description: 'The workspace (create, list).' },
-    { option: 'name', value: '<name>', description: "The new root key's name (create)." },
-    { option: 'permission', value: '<p>', description: 'A permission the new root key holds; repeat it for each (create).' },
-    {
-      option: 'environment',
-      value: 'dev|staging|prod',
-      description: 'Label the new root key; the label is also in the key (kw_root_prod_...) (create).',
-    },
-    { option: 'grace', value: '0|<n>s|<n>m|<n>h|<n>d', description: 'How long the old secret keeps working (reroll).' },
-    { option: 'json', description: 'Print JSON: {"rootKeyId", "rootKey"} (create), an array of root keys (list).' },
-  ],
-  settings: ['KEYWARD_DATA_DIR', 'KEYWARD_DATABASE_URL', 'KEYWARD_REDIS_URL'],
-  run: (config, args) => rootKeyCommand(config, args),
-};
+import { rootKeyCli } from './commands.js';
 
 export const ROOT_KEY_USAGE = usageOf(rootKeyCli);
 

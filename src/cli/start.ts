@@ -4,27 +4,7 @@ import { runPrimary } from '../cluster/primary.js';
 import { describeConfig, MAX_WORKERS, type Config } from '../config.js';
 import { createServer, type KeywardServer } from '../server.js';
 import { SettingError } from '../setting-error.js';
-import type { CliCommand, CommandArgs } from './command.js';
-
-export const startCli: CliCommand = {
-  name: 'start',
-  forms: [
-    {
-      summary:
-        'Serve the HTTP API. Applies pending migrations first. On the very first start of an empty store it creates a ' +
-        'workspace and prints its root key, once.',
-    },
-  ],
-  details:
-    'Stops cleanly on SIGINT or SIGTERM: readiness fails at once, then (after KEYWARD_SHUTDOWN_DELAY_MS) requests in flight are ' +
-    'answered within KEYWARD_SHUTDOWN_GRACE_MS, buffers flushed, exit 0; past the grace period, 1. A second signal exits at once. ' +
-    'With --workers N (or KEYWARD_WORKERS), N processes serve one port, sharing the database, their caches kept coherent ' +
-    'and rate limits exact; a signal stops them all.',
-  options: [
-    { option: 'workers', value: '<n>', description: `Processes serving the port, 1 to ${MAX_WORKERS} (default KEYWARD_WORKERS, 1).` },
-  ],
-  run: (config, args) => startCommand(config, args),
-};
+import type { CommandArgs } from './command.js';
 
 /** How long flushing buffers and closing the store, Redis and the vault may take once the grace period is over. */
 const CLOSE_BOUND_MS = 5_000;

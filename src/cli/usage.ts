@@ -5,41 +5,9 @@ import type { Config } from '../config.js';
 import { MAX_BUCKETS, type TimeseriesPoint, timeseriesPoints } from '../services/analytics-charts.js';
 import { openMainStore } from '../storage/open-configured.js';
 import type { Store } from '../storage/store.js';
-import type { CliCommand, CommandArgs } from './command.js';
+import type { CommandArgs } from './command.js';
 import { usageOf } from './help.js';
-
-export const usageCli: CliCommand = {
-  name: 'usage',
-  forms: [
-    {
-      args: '--workspace <id> (--api <id> | --key <id> | --identity <id>) [--since 7d|24h|90m] [--interval minute|hour|day|month] [--json]',
-      summary:
-        'Print verifications per bucket (a table and a bar chart of totals) for an API, a key or an identity, from the analytics rollups.',
-    },
-  ],
-  details:
-    'It reads the same rollups, with the same SQL, as analytics.getVerificationTimeseries, acting as the operator: no ' +
-    'root key, but the API, key or identity must belong to the workspace (else exit code 1). Buckets start in UTC.',
-  options: [
-    { option: 'workspace', value: '<id>', description: 'The workspace the API, key or identity belongs to.' },
-    { option: 'api', value: '<id>', description: "Every key of this API's verifications." },
-    { option: 'key', value: '<id>', description: "This key's verifications." },
-    { option: 'identity', value: '<id>', description: "This identity's verifications (its id or its externalId)." },
-    { option: 'since', value: '<n>m|<n>h|<n>d', description: 'How far back from now (default 7d).' },
-    {
-      option: 'interval',
-      value: 'minute|hour|day|month',
-      description: 'The bucket size (default: hour when --since is at most 24h, else day).',
-    },
-    {
-      option: 'json',
-      description:
-        'Print one JSON object per bucket and line: {"time" (ms), "total", "valid", "notFound", ..., "spentCredits", "latencyAvg"}.',
-    },
-  ],
-  settings: ['KEYWARD_DATA_DIR', 'KEYWARD_DATABASE_URL', 'KEYWARD_ANALYTICS_DATABASE_URL', 'KEYWARD_ANALYTICS_QUERY_TIMEOUT_MS'],
-  run: (config, args) => usageCommand(config, args),
-};
+import { usageCli } from './commands.js';
 
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 const GRAINS: readonly RollupGrain[] = ['minute', 'hour', 'day', 'month'];

@@ -8,55 +8,15 @@ import { openLocalVault } from '../vault/open.js';
 import { rewrapAll } from '../vault/rotation.js';
 import { createVaultServer } from '../vault/server.js';
 import { openVaultStore } from '../storage/open-configured.js';
-import type { CliCommand } from './command.js';
 import { usageOf } from './help.js';
 import { pauseOnlyAtPausePoints } from './pause-point.js';
 import { progressBar } from './progress.js';
+import { vaultCli } from './commands.js';
 
 /**
  * `keyward vault init | rotate | serve`: master keys and the vault process. They run where the master keys
  * and the vault store are (the API nodes themselves, or the vault host when API nodes use KEYWARD_VAULT_URL).
  */
-
-export const vaultCli: CliCommand = {
-  name: 'vault',
-  usage: 'keyward vault <init|rotate|serve>',
-  forms: [
-    {
-      args: 'init',
-      summary:
-        'Print a new master key (the next version) alone on the last line of stdout, exactly as a KEYWARD_MASTER_KEYS ' +
-        'entry; what to do next goes to stderr.',
-    },
-    {
-      args: 'rotate',
-      summary:
-        'Re-wrap every data key under the newest master key (progress on stderr) while servers keep serving; ' +
-        'afterwards older versions can leave KEYWARD_MASTER_KEYS. Ctrl-Z pauses it between two batches, where it holds no lock.',
-    },
-    {
-      args: 'serve',
-      summary:
-        'Run the vault as its own process (KEYWARD_VAULT_HOST/PORT, bearer token KEYWARD_VAULT_TOKEN, HTTPS with ' +
-        'KEYWARD_VAULT_TLS_CERT/KEY); API nodes then use it through KEYWARD_VAULT_URL and hold no master key.',
-    },
-  ],
-  details: 'Run them where the master keys and the vault store are: not on a node that sets KEYWARD_VAULT_URL.',
-  positionals: 1,
-  settings: [
-    'KEYWARD_MASTER_KEYS',
-    'KEYWARD_VAULT_DIR',
-    'KEYWARD_VAULT_DATABASE_URL',
-    'KEYWARD_VAULT_TOKEN',
-    'KEYWARD_VAULT_HOST',
-    'KEYWARD_VAULT_PORT',
-    'KEYWARD_VAULT_TLS_CERT',
-    'KEYWARD_VAULT_TLS_KEY',
-    'KEYWARD_VAULT_DEK_MAX_ENCRYPTIONS',
-    'KEYWARD_LOG_LEVEL',
-  ],
-  run: (config, args) => vaultCommand(config, args),
-};
 
 export const VAULT_USAGE = usageOf(vaultCli);
 

@@ -3,27 +3,8 @@ import { systemClock } from '../core/clock.js';
 import { WorkspaceService } from '../services/workspaces.js';
 import { openMainStore } from '../storage/open-configured.js';
 import { announcer } from './announcer.js';
-import type { CliCommand } from './command.js';
 import { usageOf } from './help.js';
-
-export const workspaceLimitCli: CliCommand = {
-  name: 'workspace-limit',
-  forms: [
-    {
-      args: '<workspaceId> <requestsPerMinute|off>',
-      summary:
-        'Set one workspace\'s API rate limit (requests per minute, 0 refuses every request), or "off" to fall back to ' +
-        'KEYWARD_WORKSPACE_RATE_LIMIT. Audited.',
-    },
-  ],
-  details:
-    'Servers sharing KEYWARD_REDIS_URL drop their cached copy at once; without Redis they pick the change up from the ' +
-    "database's change log within KEYWARD_INVALIDATION_POLL_MS.",
-  positionals: 2,
-  options: [{ option: 'json', description: 'Print {"workspaceId", "apiRateLimit", "announced"} as one JSON object.' }],
-  settings: ['KEYWARD_DATA_DIR', 'KEYWARD_DATABASE_URL', 'KEYWARD_REDIS_URL'],
-  run: (config, args) => workspaceLimitCommand(config, args),
-};
+import { workspaceLimitCli } from './commands.js';
 
 export const WORKSPACE_LIMIT_USAGE = usageOf(workspaceLimitCli);
 

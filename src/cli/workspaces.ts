@@ -1,28 +1,8 @@
 import type { Config } from '../config.js';
 import { openMainStore } from '../storage/open-configured.js';
 import type { WorkspaceSummary } from '../storage/store.js';
-import type { CliCommand } from './command.js';
 import { usageOf } from './help.js';
-
-export const workspacesCli: CliCommand = {
-  name: 'workspaces',
-  forms: [
-    {
-      args: 'list [--json]',
-      summary: 'List the workspaces: id, name, created, enabled, own API rate limit, root keys (counted, never shown).',
-    },
-  ],
-  details: 'A root key lost before it was stored is not shown again: make a new one with `keyward root-key create --workspace <id>`.',
-  positionals: 1,
-  options: [
-    {
-      option: 'json',
-      description: 'Print an array of {"id", "name", "enabled", "createdAt" (ms), "apiRateLimit" (null: the default), "rootKeys"}.',
-    },
-  ],
-  settings: ['KEYWARD_DATA_DIR', 'KEYWARD_DATABASE_URL'],
-  run: (config, args) => workspacesCommand(config, args),
-};
+import { workspacesCli } from './commands.js';
 
 /** `keyward workspaces list`: what exists in the store, for an operator who has no root key yet (issue 12, finding 8). */
 export async function workspacesCommand(config: Readonly<Config>, args: { json: boolean; positionals: string[] }): Promise<number> {

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { systemClock } from '../core/clock.js';
 import { ThrottledWarning, type WarnSink } from '../core/throttled-warning.js';
+import { DEFAULT_REDIS_TIMEOUT_MS } from './timeout.js';
 
 /**
  * Every Redis client Keyward makes (the rate limiter's, the invalidation bus's) comes from here, so that a Redis that
@@ -8,13 +9,6 @@ import { ThrottledWarning, type WarnSink } from '../core/throttled-warning.js';
  * defaults (commands queued while disconnected, no command timeout, a reconnect backoff growing to seconds: 10-20 s
  * per call in issue 12, finding 3). docs/operations.md, "Redis is down, stalls, or is unreachable at start".
  */
-
-/**
- * Tens of milliseconds: Redis answers a healthy command (the limiter's script included) in well under a millisecond
- * on a local network, so 50 ms is room for a busy node's event-loop pauses (a garbage collection) without a false
- * failure, and still short enough that a request during an outage is barely slower than usual.
- */
-export const DEFAULT_REDIS_TIMEOUT_MS = 50;
 
 /** Reconnect attempts 50 ms apart, growing to at most this: Redis back is used within half a second. */
 const MAX_RECONNECT_DELAY_MS = 500;
