@@ -23,7 +23,10 @@
  * environment, and `root=DIR` measures that checkout's build instead; repeat variants to alternate them, e.g.
  * 'KEYWARD_SQLITE_MMAP_MB=0|KEYWARD_SQLITE_MMAP_MB=256|KEYWARD_SQLITE_MMAP_MB=0|KEYWARD_SQLITE_MMAP_MB=256'. The
  * stores are seeded once per bench run, a million keys taking minutes, so this is how several settings or builds are
- * compared on one store), --postgres-url URL, --redis-url URL, --render FILE.json (only write
+ * compared on one store), --keep-sqlite DIR (seed each SQLite store into DIR once, keep it, and use it again in later
+ * runs given the same DIR: a 1,000,000-key store takes minutes to seed on a loaded machine; what the scenarios write,
+ * lastUsedAt times, spent credits, analytics events, stays in it, so use it for the read-mostly verify scenarios),
+ * --postgres-url URL, --redis-url URL, --render FILE.json (only write
  * the Markdown again from a saved run, e.g. after changing the report's layout).
  *
  * Every server (the ceiling, Keyward, the peer) runs alone on core 0 (`taskset -c 0`) and wrk on core 1, on
@@ -81,6 +84,8 @@ export interface BenchOptions {
   keywardRoot: string;
   /** --variants: each wanted Keyward scenario runs once per entry, with its settings (bench/run.ts, header). */
   variants?: Variant[];
+  /** --keep-sqlite DIR: SQLite stores seeded once into DIR and used again by later runs (bench/lib/keys.ts). */
+  keepSqlite?: string;
   postgresUrl: string;
   redisUrl: string;
   log: (line: string) => void;
@@ -164,6 +169,7 @@ export function parseArgs(argv: string[], log: (line: string) => void = (line) =
     fromSrc: flag('--from-src'),
     keywardRoot: resolve(value('--keyward-root') ?? ROOT),
     ...(variants !== undefined ? { variants: parseVariants(variants) } : {}),
+    ...(value('--keep-sqlite') !== undefined ? { keepSqlite: resolve(value('--keep-sqlite')!) } : {}),
     postgresUrl: value('--postgres-url') ?? process.env.KEYWARD_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     redisUrl: value('--redis-url') ?? process.env.KEYWARD_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
     log,
@@ -562,7 +568,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         // Decide before inserting a million keys whether any scenario of this database is wanted at all.
         if (options.only && !keywardScenarios(placeholderDb(engine, size), planFor(options, engine, size)).some(wanted)) continue;
         log(`${engine}, ${size.toLocaleString('en-US')} stored keys: preparing`);
-        const db = await prepareDatabase(engine, size, { postgresUrl: options.postgresUrl, log });
+        const db = await prepareDatabase(engine, size, {
+          postgresUrl: options.postgresUrl,
+          log,
+          ...(options.keepSqlite ? { keepSqliteDir: options.keepSqlite } : {}),
+        });
         databases.push(db);
         try {
           for (const scenario of scenarios(db)) {
