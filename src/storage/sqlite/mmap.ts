@@ -7,4 +7,4 @@
  * the benchmark's 1,000,000-key store stays within issue 6's 512 MB of peak memory (docs/decisions/0035). A store
  * larger than the map reads its first part through it and the rest with read().
  */
-export const DEFAULT_SQLITE_MMAP_MB = 256;
+export const DEFAULT_SQLITE_MMAP_MB = 64;
