@@ -232,6 +232,9 @@ function serverEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
+/** A scenario id as a file name: a --variants id carries its settings, paths (root=DIR) included. */
+const fileName = (id: string): string => id.replace(/[^\w.=-]+/g, '_');
+
 async function startScenarioServer(scenario: Scenario, options: BenchOptions, profileDir: string): Promise<RunningServer> {
   const spec = scenario.server;
   if (spec.kind === 'ceiling')
@@ -242,7 +245,7 @@ async function startScenarioServer(scenario: Scenario, options: BenchOptions, pr
   const nodeArgs = profiling
     ? // A folder per server and Node's own file names, which carry the thread id: every thread (the analytics writer's
       // too) writes its own profile, where one --cpu-prof-name would have them overwrite each other.
-      ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${scenario.id}.${Date.now()}`)}`]
+      ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${fileName(scenario.id)}.${Date.now()}`)}`]
     : [];
   const root = options.keywardRoot;
   const entry = options.fromSrc ? ['--import', 'tsx', join(root, 'src/main.ts')] : [join(root, 'dist/src/main.js')];
@@ -321,12 +324,12 @@ class Servers {
 async function runScenario(scenario: Scenario, options: BenchOptions, workDir: string, servers: Servers): Promise<ScenarioResult> {
   const { log } = options;
   const bodies = scenario.bodies();
-  const bodiesFile = join(workDir, `${scenario.id}.bodies`);
+  const bodiesFile = join(workDir, `${fileName(scenario.id)}.bodies`);
   writeFileSync(bodiesFile, `${bodies.join('\n')}\n`);
   const measured = options.mode !== 'smoke' || SMOKE_MEASURED.test(scenario.id);
 
   const companion = scenario.companion;
-  const companionFile = join(workDir, `${scenario.id}.companion.bodies`);
+  const companionFile = join(workDir, `${fileName(scenario.id)}.companion.bodies`);
   if (companion) writeFileSync(companionFile, `${companion.bodies().join('\n')}\n`);
 
   const server = await servers.get(scenario, !measured);
