@@ -18,7 +18,15 @@
  * sustained-events load; full 60, else --seconds),
  * --profile REGEX (node --cpu-prof for matching Keyward scenarios, into bench/profiles/<scenario>.<time>/, a profile per thread), --from-src (run the
  * Keyward server from src/ through tsx instead of dist/), --keyward-root DIR (measure another checkout's built server,
- * to compare two builds in one run of this bench), --postgres-url URL, --redis-url URL, --render FILE.json (only write
+ * to compare two builds in one run of this bench), --variants 'A=1,B=2|A=3' (run every wanted Keyward scenario once per
+ * variant, in the order given, on the same stored keys: each variant's KEY=VALUE settings go into the server's
+ * environment, and `root=DIR` measures that checkout's build instead; repeat variants to alternate them, e.g.
+ * 'KEYWARD_SQLITE_MMAP_MB=0|KEYWARD_SQLITE_MMAP_MB=256|KEYWARD_SQLITE_MMAP_MB=0|KEYWARD_SQLITE_MMAP_MB=256'. The
+ * stores are seeded once per bench run, a million keys taking minutes, so this is how several settings or builds are
+ * compared on one store), --keep-sqlite DIR (seed each SQLite store into DIR once, keep it, and use it again in later
+ * runs given the same DIR: a 1,000,000-key store takes minutes to seed on a loaded machine; what the scenarios write,
+ * lastUsedAt times, spent credits, analytics events, stays in it, so use it for the read-mostly verify scenarios),
+ * --postgres-url URL, --redis-url URL, --render FILE.json (only write
  * the Markdown again from a saved run, e.g. after changing the report's layout).
  *
  * Every server (the ceiling, Keyward, the peer) runs alone on core 0 (`taskset -c 0`) and wrk on core 1, on
@@ -39,7 +47,7 @@ import {
   type AnalyticsQueryResult,
   type SustainedEvents,
 } from './lib/analytics.js';
-import { killChildren, onPath, peakRss, run, startServer, type RunningServer } from './lib/proc.js';
+import { killChildren, onPath, peakRss, run, sampleMemory, startServer, type RunningServer } from './lib/proc.js';
 import { renderReport, type BenchReport, type Environment, type ScenarioResult } from './lib/report.js';
 import { ceilingScenario, keywardScenarios, peerScenario, type Scenario, type VerifyPlan } from './lib/scenarios.js';
 import { runLoad, type LoadResult } from './lib/wrk.js';
@@ -74,9 +82,38 @@ export interface BenchOptions {
   fromSrc: boolean;
   /** The checkout whose Keyward server is measured (default: this one), to compare two builds on one machine. */
   keywardRoot: string;
+  /** --variants: each wanted Keyward scenario runs once per entry, with its settings (bench/run.ts, header). */
+  variants?: Variant[];
+  /** --keep-sqlite DIR: SQLite stores seeded once into DIR and used again by later runs (bench/lib/keys.ts). */
+  keepSqlite?: string;
   postgresUrl: string;
   redisUrl: string;
   log: (line: string) => void;
+}
+
+/** One entry of --variants: settings for the server's environment and, optionally, another checkout to run. */
+export interface Variant {
+  name: string;
+  env: Record<string, string>;
+  root?: string;
+}
+
+function parseVariants(text: string): Variant[] {
+  return text.split('|').map((entry) => {
+    const variant: Variant = { name: entry.trim(), env: {} };
+    for (const part of entry
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
+      const eq = part.indexOf('=');
+      if (eq <= 0) throw new Error(`--variants: "${part}" is not KEY=VALUE`);
+      const [key, value] = [part.slice(0, eq), part.slice(eq + 1)];
+      if (key === 'root') variant.root = resolve(value);
+      else if (key.startsWith('KEYWARD_')) variant.env[key] = value;
+      else throw new Error(`--variants: "${key}" is neither root nor a KEYWARD_ setting`);
+    }
+    return variant;
+  });
 }
 
 export function parseArgs(argv: string[], log: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): BenchOptions {
@@ -110,6 +147,7 @@ export function parseArgs(argv: string[], log: (line: string) => void = (line) =
   const out = value('--out');
   const only = regex('--only');
   const profile = regex('--profile');
+  const variants = value('--variants');
   return {
     mode,
     out:
@@ -130,6 +168,8 @@ export function parseArgs(argv: string[], log: (line: string) => void = (line) =
     ...(profile ? { profile } : {}),
     fromSrc: flag('--from-src'),
     keywardRoot: resolve(value('--keyward-root') ?? ROOT),
+    ...(variants !== undefined ? { variants: parseVariants(variants) } : {}),
+    ...(value('--keep-sqlite') !== undefined ? { keepSqlite: resolve(value('--keep-sqlite')!) } : {}),
     postgresUrl: value('--postgres-url') ?? process.env.KEYWARD_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     redisUrl: value('--redis-url') ?? process.env.KEYWARD_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
     log,
@@ -192,6 +232,9 @@ function serverEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
+/** A scenario id as a file name: a --variants id carries its settings, paths (root=DIR) included. */
+const fileName = (id: string): string => id.replace(/[^\w.=-]+/g, '_');
+
 async function startScenarioServer(scenario: Scenario, options: BenchOptions, profileDir: string): Promise<RunningServer> {
   const spec = scenario.server;
   if (spec.kind === 'ceiling')
@@ -202,7 +245,7 @@ async function startScenarioServer(scenario: Scenario, options: BenchOptions, pr
   const nodeArgs = profiling
     ? // A folder per server and Node's own file names, which carry the thread id: every thread (the analytics writer's
       // too) writes its own profile, where one --cpu-prof-name would have them overwrite each other.
-      ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${scenario.id}.${Date.now()}`)}`]
+      ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${fileName(scenario.id)}.${Date.now()}`)}`]
     : [];
   const root = options.keywardRoot;
   const entry = options.fromSrc ? ['--import', 'tsx', join(root, 'src/main.ts')] : [join(root, 'dist/src/main.js')];
@@ -281,15 +324,16 @@ class Servers {
 async function runScenario(scenario: Scenario, options: BenchOptions, workDir: string, servers: Servers): Promise<ScenarioResult> {
   const { log } = options;
   const bodies = scenario.bodies();
-  const bodiesFile = join(workDir, `${scenario.id}.bodies`);
+  const bodiesFile = join(workDir, `${fileName(scenario.id)}.bodies`);
   writeFileSync(bodiesFile, `${bodies.join('\n')}\n`);
   const measured = options.mode !== 'smoke' || SMOKE_MEASURED.test(scenario.id);
 
   const companion = scenario.companion;
-  const companionFile = join(workDir, `${scenario.id}.companion.bodies`);
+  const companionFile = join(workDir, `${fileName(scenario.id)}.companion.bodies`);
   if (companion) writeFileSync(companionFile, `${companion.bodies().join('\n')}\n`);
 
   const server = await servers.get(scenario, !measured);
+  const memory = sampleMemory(server.pid);
   const runs: LoadResult[] = [];
   const companionRuns: LoadResult[] = [];
   let analytics: SustainedEvents | undefined;
@@ -379,6 +423,7 @@ async function runScenario(scenario: Scenario, options: BenchOptions, workDir: s
       log(`  ${scenario.id}: set up and checked`);
     }
     const peak = peakRss(server.pid);
+    const kinds = memory.stop();
     if (server.ended()) throw new Error(`the server of ${scenario.id} ended during the scenario (${server.ended()})`);
     return {
       id: scenario.id,
@@ -389,6 +434,7 @@ async function runScenario(scenario: Scenario, options: BenchOptions, workDir: s
       ...(scenario.stored !== undefined ? { stored: scenario.stored } : {}),
       runs,
       ...(peak !== undefined ? { peakRssBytes: peak } : {}),
+      ...(kinds ? { peakRssAnonBytes: kinds.peakRssAnon, peakRssFileBytes: kinds.peakRssFile } : {}),
       ...(analytics ? { analytics } : {}),
       ...(companion && companionRuns.length > 0 ? { companion: { label: companion.label, runs: companionRuns } } : {}),
       sample: sample.slice(0, 300),
@@ -401,6 +447,7 @@ async function runScenario(scenario: Scenario, options: BenchOptions, workDir: s
       `${(error as Error).message}\nserver ${ended ? `ended (${ended})` : 'still running'}; its last output:\n${output || '(none)'}`,
     );
   } finally {
+    memory.stop();
     await servers.done(server);
   }
 }
@@ -524,10 +571,25 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         // Decide before inserting a million keys whether any scenario of this database is wanted at all.
         if (options.only && !keywardScenarios(placeholderDb(engine, size), planFor(options, engine, size)).some(wanted)) continue;
         log(`${engine}, ${size.toLocaleString('en-US')} stored keys: preparing`);
-        const db = await prepareDatabase(engine, size, { postgresUrl: options.postgresUrl, log });
+        const db = await prepareDatabase(engine, size, {
+          postgresUrl: options.postgresUrl,
+          log,
+          ...(options.keepSqlite ? { keepSqliteDir: options.keepSqlite } : {}),
+        });
         databases.push(db);
         try {
-          for (const scenario of scenarios(db)) results.push(await runScenario(scenario, options, workDir, servers));
+          for (const scenario of scenarios(db)) {
+            if (!options.variants || scenario.server.kind !== 'keyward') {
+              results.push(await runScenario(scenario, options, workDir, servers));
+              continue;
+            }
+            for (const variant of options.variants) {
+              const server = { ...scenario.server, env: { ...scenario.server.env, ...variant.env } };
+              const varied = { ...scenario, id: `${scenario.id}[${variant.name}]`, label: `${scenario.label} [${variant.name}]`, server };
+              const variantOptions = variant.root ? { ...options, keywardRoot: variant.root } : options;
+              results.push(await runScenario(varied, variantOptions, workDir, servers));
+            }
+          }
         } finally {
           await servers.release();
           await db.drop();

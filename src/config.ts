@@ -104,6 +104,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       3_600_000,
       problems,
     ),
+    // At most 2047: the SQLite that better-sqlite3 builds caps mmap_size there (SQLITE_MAX_MMAP_SIZE, 0x7fff0000
+    // bytes) and would lower a larger value without a word.
+    sqliteMmapBytes: integer(env, 'KEYWARD_SQLITE_MMAP_MB', SETTINGS.KEYWARD_SQLITE_MMAP_MB.default, 0, 2047, problems) * 1024 * 1024,
     logLevel,
     bodyLimit: integer(env, 'KEYWARD_BODY_LIMIT', SETTINGS.KEYWARD_BODY_LIMIT.default, 1024, 100 * 1024 * 1024, problems),
     requestTimeoutMs,

@@ -1,5 +1,6 @@
 import { DEFAULT_MAX_COUNTERS, DEFAULT_MAX_COUNTERS_PER_WORKSPACE } from './ratelimit/memory.js';
 import { DEFAULT_REDIS_TIMEOUT_MS } from './redis/timeout.js';
+import { DEFAULT_SQLITE_MMAP_MB } from './storage/sqlite/mmap.js';
 import { DEFAULT_DEK_MAX_ENCRYPTIONS } from './vault/vault.js';
 
 export interface Setting {
@@ -26,6 +27,10 @@ export const SETTINGS = {
     description: 'Milliseconds to connect to PostgreSQL (or wait for a pooled connection); then 503',
   },
   KEYWARD_DATABASE_QUERY_TIMEOUT_MS: { default: 5_000, description: 'Milliseconds one PostgreSQL statement may take; then 503' },
+  KEYWARD_SQLITE_MMAP_MB: {
+    default: DEFAULT_SQLITE_MMAP_MB,
+    description: "MB of the SQLite file read through a memory map (counted in the process's RSS); 0: off",
+  },
   KEYWARD_LOG_LEVEL: { default: 'info', description: 'fatal, error, warn, info, debug, trace or silent' },
   KEYWARD_BODY_LIMIT: { default: 10 * 1024 * 1024, description: 'Largest request body in bytes (larger: 413)' },
   KEYWARD_REQUEST_TIMEOUT_MS: { default: 60_000, description: 'Milliseconds to receive a whole request (then 408, closed)' },

@@ -17,9 +17,9 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'keyward-cli-startup-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The packages and source folders only a running command needs. */
+/** The packages and source folders only a running command needs (the storage engines are their packages). */
 const HEAVY =
-  /\/node_modules\/(fastify|ioredis|better-sqlite3|pg|kysely|pino|prom-client|@node-rs\/argon2)\/|\/(src|dist\/src)\/(server|storage|services|http)\//;
+  /\/node_modules\/(fastify|ioredis|better-sqlite3|pg|kysely|pino|prom-client|@node-rs\/argon2)\/|\/(src|dist\/src)\/(server|services|http)\//;
 
 /** Every module URL `keyward <args>` resolves, in order. */
 async function modulesLoadedBy(args: string[], env: Record<string, string> = {}): Promise<string[]> {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -104,9 +104,21 @@ type Inject = (operation: string, body: unknown) => Promise<any>;
 export async function prepareDatabase(
   engine: Engine,
   stored: number,
-  options: { postgresUrl: string; log: (line: string) => void },
+  options: { postgresUrl: string; log: (line: string) => void; keepSqliteDir?: string },
 ): Promise<BenchDatabase> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'keyward-bench-'));
+  // --keep-sqlite DIR (bench/run.ts): a SQLite store seeded once and used again by later bench runs, never dropped.
+  const kept = engine === 'sqlite' && options.keepSqliteDir ? join(options.keepSqliteDir, `sqlite-${stored}`) : undefined;
+  const keptMeta = kept && join(kept, 'bench-store.json');
+  if (keptMeta && existsSync(keptMeta)) {
+    options.log(`  sqlite: using the store seeded before in ${kept}`);
+    const saved = JSON.parse(readFileSync(keptMeta, 'utf8')) as Omit<BenchDatabase, 'drop'>;
+    return { ...saved, insertSeconds: 0, drop: async () => undefined };
+  }
+  if (kept) {
+    rmSync(kept, { recursive: true, force: true });
+    mkdirSync(kept, { recursive: true });
+  }
+  const dataDir = kept ?? mkdtempSync(join(tmpdir(), 'keyward-bench-'));
   let databaseUrl = join(dataDir, 'keyward.sqlite');
   let dropSchema: (() => Promise<void>) | undefined;
   if (engine === 'postgres') {
@@ -118,6 +130,7 @@ export async function prepareDatabase(
     await dropSchema?.();
     rmSync(dataDir, { recursive: true, force: true });
   };
+  const keep = kept ? async () => undefined : drop;
 
   try {
     const config = loadConfig({
@@ -183,7 +196,10 @@ export async function prepareDatabase(
     // Cursors of the first ten pages of 100: listKeys orders by id, and a page's cursor is its last key's id.
     const pages = Math.min(10, Math.floor(stored / 100));
     const listCursors = Array.from({ length: Math.max(0, pages - 1) }, (_, p) => bulkKeyId((p + 1) * 100));
-    return { ...prepared, stored, listCursors, insertSeconds, drop };
+    const database = { ...prepared, stored, listCursors, insertSeconds };
+    // Written last: a store whose seeding was interrupted has no description and is seeded again.
+    if (keptMeta) writeFileSync(keptMeta, JSON.stringify(database));
+    return { ...database, drop: keep };
   } catch (error) {
     await drop().catch(() => undefined);
     throw error;

@@ -109,6 +109,54 @@ export function peakRss(pid: number): number | undefined {
   }
 }
 
+/** Resident memory of a live process (/proc/<pid>/status), in bytes: the peak total, and now anonymous and file-backed. */
+export interface MemorySample {
+  /** VmHWM: the most the process's resident set has ever been, all kinds together. */
+  peakRss: number;
+  /** RssAnon: heap, stacks and other memory no file backs, resident now. */
+  rssAnon: number;
+  /** RssFile: pages of mapped files resident now (the code, and a SQLite file read through mmap_size). */
+  rssFile: number;
+}
+
+/** Undefined once the process is gone. */
+export function memorySample(pid: number): MemorySample | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(status)?.[1] ?? Number.NaN) * 1024;
+    const sample = { peakRss: kb('VmHWM'), rssAnon: kb('RssAnon'), rssFile: kb('RssFile') };
+    return Object.values(sample).every(Number.isFinite) ? sample : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Samples a process's memory every `everyMs` until stopped, keeping the largest RssAnon and RssFile seen: the kernel
+ * keeps a peak (VmHWM) for the total only, and the two kinds matter differently (file-backed pages are the kernel's
+ * reclaimable file cache, though a container's memory limit counts them too). The two maxima need not fall at the
+ * same moment, so their sum can exceed VmHWM.
+ */
+export function sampleMemory(pid: number, everyMs = 200): { stop(): { peakRssAnon: number; peakRssFile: number } | undefined } {
+  let peakRssAnon = -1;
+  let peakRssFile = -1;
+  const take = () => {
+    const sample = memorySample(pid);
+    if (!sample) return;
+    peakRssAnon = Math.max(peakRssAnon, sample.rssAnon);
+    peakRssFile = Math.max(peakRssFile, sample.rssFile);
+  };
+  take();
+  const timer = setInterval(take, everyMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      take();
+      return peakRssAnon < 0 ? undefined : { peakRssAnon, peakRssFile };
+    },
+  };
+}
+
 /**
  * CPU time (user + system) a live process has used so far, in seconds; undefined once it is gone. With
  * `mainThread`, only its main thread's (/proc/<pid>/task/<pid>): the one that answers requests, without the worker

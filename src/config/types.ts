@@ -33,6 +33,11 @@ export interface Config {
    */
   shutdownDelayMs: number;
   shutdownGraceMs: number;
+  /**
+   * Bytes of a SQLite database file read through a memory map (KEYWARD_SQLITE_MMAP_MB; 0: none). Mapped pages count in
+   * the process's resident memory (docs/decisions/0035).
+   */
+  sqliteMmapBytes: number;
   /** Found entries in each in-process lookup cache (keys, root keys, rate-limit namespaces). */
   cacheSize: number;
   /** Misses (lookups that found nothing) each of those caches remembers, apart from its found entries. */

@@ -4,9 +4,14 @@ import { openSqlVaultStore } from '../vault/sql-store.js';
 import type { PostgresOptions } from './postgres/open.js';
 import { openSqlStore } from './sql/sql-store.js';
 
-/** The main store of KEYWARD_DATABASE_URL; a failure to open it names the setting (src/setting-error.ts). */
-export function openMainStore(config: Pick<Config, 'databaseUrl'>, postgres?: PostgresOptions) {
-  return openingSetting('KEYWARD_DATABASE_URL', config.databaseUrl, () => openSqlStore(config.databaseUrl, postgres));
+/**
+ * The main store of KEYWARD_DATABASE_URL; a failure to open it names the setting (src/setting-error.ts). On SQLite, its
+ * memory map is KEYWARD_SQLITE_MMAP_MB.
+ */
+export function openMainStore(config: Pick<Config, 'databaseUrl' | 'sqliteMmapBytes'>, postgres?: PostgresOptions) {
+  return openingSetting('KEYWARD_DATABASE_URL', config.databaseUrl, () =>
+    openSqlStore(config.databaseUrl, postgres, { mmapBytes: config.sqliteMmapBytes }),
+  );
 }
 
 /** The vault store of KEYWARD_VAULT_DATABASE_URL (or under KEYWARD_VAULT_DIR); a failure to open it names the setting. */

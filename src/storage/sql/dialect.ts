@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Kysely, RawBuilder } from 'kysely';
 import { isPostgresUrl } from '../../core/database-url.js';
 import { openPostgres, type PostgresOptions } from '../postgres/open.js';
-import { openSqlite } from '../sqlite/open.js';
+import { openSqlite, type SqliteOptions } from '../sqlite/open.js';
 import type { Engine } from '../store.js';
 import type { Tables } from './tables.js';
 
@@ -55,6 +55,6 @@ export interface OpenedDatabase {
  * `postgres://` or `postgresql://` selects PostgreSQL; anything else is a SQLite file path. `postgres`: the server's
  * timeouts (postgres/open.ts); absent, PostgreSQL statements have none (migrations, one-off commands).
  */
-export function openDatabase(url: string, postgres?: PostgresOptions): OpenedDatabase {
-  return isPostgresUrl(url) ? openPostgres(url, postgres) : openSqlite(url.replace(/^sqlite:(\/\/)?/, ''));
+export function openDatabase(url: string, postgres?: PostgresOptions, sqlite?: SqliteOptions): OpenedDatabase {
+  return isPostgresUrl(url) ? openPostgres(url, postgres) : openSqlite(url.replace(/^sqlite:(\/\/)?/, ''), sqlite);
 }

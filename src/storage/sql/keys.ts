@@ -5,7 +5,7 @@ import { listKeyPage } from './key-list.js';
 import { boundText, KEY_COLUMNS, type KeyRow, keyFromRow, LIVE_KEYS } from './key-rows.js';
 import { replaceRatelimits } from './ratelimits.js';
 import { ensurePermissions } from './rbac.js';
-import { executeKeptPrepared, ratelimitJson, toJson, type Executor } from './shared.js';
+import { executeCompiledOnce, executeKeptPrepared, ratelimitJson, toJson, type Executor } from './shared.js';
 import type { Tables } from './tables.js';
 
 /**
@@ -61,9 +61,12 @@ export function newKeyValues(row: NewKeyRow, pendingMigrationId: string | null):
 
 export function keySql(db: Executor, dialect: SqlDialect): KeyOps {
   const keySelect = keySelectSql(dialect);
-  /** A key lookup of the verify path: its text kept prepared (dialect.ts, keepPrepared), its one row read. */
-  const findOne = async (query: RawBuilder<KeyRow>): Promise<KeyRecord | undefined> => {
-    const { rows } = await executeKeptPrepared(db, dialect, query);
+  /**
+   * A key lookup of the verify path (every key-cache miss): compiled once per database and kept prepared
+   * (shared.ts, executeCompiledOnce), its one row read.
+   */
+  const findOne = async (name: string, build: () => RawBuilder<KeyRow>, parameters: [string, string]): Promise<KeyRecord | undefined> => {
+    const { rows } = await executeCompiledOnce(db, dialect, name, build, parameters);
     return rows[0] ? keyFromRow(rows[0], rows[0]) : undefined;
   };
   const ops: KeyOps = {
@@ -78,12 +81,20 @@ export function keySql(db: Executor, dialect: SqlDialect): KeyOps {
     },
 
     async findKey(workspaceId: string, keyId: string): Promise<KeyRecord | undefined> {
-      return findOne(sql<KeyRow>`${sql.raw(keySelect)} AND k.id = ${boundText(keyId)} AND k.workspace_id = ${boundText(workspaceId)}`);
+      return findOne(
+        'findKey',
+        () => sql<KeyRow>`${sql.raw(keySelect)} AND k.id = ${boundText(keyId)} AND k.workspace_id = ${boundText(workspaceId)}`,
+        [keyId, workspaceId],
+      );
     },
 
     async findKeyByHash(workspaceId: string, hash: string): Promise<KeyRecord | undefined> {
       // Both in the WHERE clause (the keys_workspace_hash index): another workspace's key with this hash is never read.
-      return findOne(sql<KeyRow>`${sql.raw(keySelect)} AND k.workspace_id = ${boundText(workspaceId)} AND k.hash = ${boundText(hash)}`);
+      return findOne(
+        'findKeyByHash',
+        () => sql<KeyRow>`${sql.raw(keySelect)} AND k.workspace_id = ${boundText(workspaceId)} AND k.hash = ${boundText(hash)}`,
+        [workspaceId, hash],
+      );
     },
 
     listKeys: (q: KeyListQuery): Promise<KeyRecord[]> => listKeyPage(db, dialect, q),

@@ -1,4 +1,13 @@
-import { type QueryResult, type RawBuilder, sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
+import {
+  type CompiledQuery,
+  createQueryId,
+  type Kysely,
+  type QueryResult,
+  type RawBuilder,
+  type SelectQueryBuilder,
+  sql,
+  type Transaction,
+} from 'kysely';
 import type { RatelimitRecord } from '../store.js';
 import type { SqlDialect } from './dialect.js';
 import type { Tables } from './tables.js';
@@ -11,6 +20,42 @@ export function executeKeptPrepared<R>(db: Executor, dialect: SqlDialect, query:
   const compiled = query.compile(db);
   dialect.keepPrepared(compiled.sql);
   return db.executeQuery(compiled);
+}
+
+/** Per database (its dialect object), the statements of executeCompiledOnce, compiled, by name. */
+const compiledOnce = new WeakMap<SqlDialect, Map<string, CompiledQuery>>();
+
+/**
+ * Runs the fixed statement `name`, compiled by Kysely once per database rather than on every call, with `parameters`
+ * in the order of its placeholders; its text is kept prepared (dialect.ts, keepPrepared). For the verify path's key
+ * lookup, whose text is 1.5 KB: compiling it from its RawBuilder on every cache miss cost about 15 us of CPU, a
+ * third of the lookup's time outside SQLite itself (bench/cold-lookup-parts.ts, bench/RESULTS.md "Session 12").
+ * `build` makes the statement with any values (they are replaced); it must hold exactly `parameters.length`
+ * placeholders, in that order.
+ */
+export function executeCompiledOnce<R>(
+  db: Executor,
+  dialect: SqlDialect,
+  name: string,
+  build: () => RawBuilder<R>,
+  parameters: readonly unknown[],
+): Promise<QueryResult<R>> {
+  let byName = compiledOnce.get(dialect);
+  if (byName === undefined) {
+    byName = new Map();
+    compiledOnce.set(dialect, byName);
+  }
+  let compiled = byName.get(name);
+  if (compiled === undefined) {
+    compiled = build().compile(db);
+    if (compiled.parameters.length !== parameters.length) {
+      throw new Error(`statement ${name} has ${compiled.parameters.length} placeholders, called with ${parameters.length} values`);
+    }
+    dialect.keepPrepared(compiled.sql);
+    byName.set(name, compiled);
+  }
+  // The same operation node and text for every call (no plugin reads them per query); only the values differ.
+  return db.executeQuery<R>({ ...(compiled as CompiledQuery<R>), parameters, queryId: createQueryId() });
 }
 
 /**

@@ -12,6 +12,7 @@ import { changeLogSql, insertChanges } from './change-log.js';
 import { creditSql } from './credits.js';
 import { openDatabase, type OpenedDatabase, type SqlDialect } from './dialect.js';
 import type { PostgresOptions } from '../postgres/open.js';
+import type { SqliteOptions } from '../sqlite/open.js';
 import { identitySql } from './identities.js';
 import { keyMigrationSql } from './key-migrations.js';
 import { keySql } from './keys.js';
@@ -171,8 +172,8 @@ function sqlStore({ db: kysely, dialect, sqlite, health }: OpenedDatabase): Stor
  * Opens the database at `url`, applies pending migrations, and returns the store. `postgres`: the server's timeouts;
  * migrations run on a connection of their own without them, since one may rewrite a large table.
  */
-export async function openSqlStore(url: string, postgres?: PostgresOptions): Promise<Store> {
-  const opened = openDatabase(url, postgres);
+export async function openSqlStore(url: string, postgres?: PostgresOptions, sqlite?: SqliteOptions): Promise<Store> {
+  const opened = openDatabase(url, postgres, sqlite);
   const migrating = opened.dialect.engine === 'postgres' && postgres ? openDatabase(url) : opened;
   try {
     await migrateToLatest(migrating.db, migrating.dialect);

@@ -4,6 +4,7 @@ import type { OpenedDatabase, SqlDialect } from '../sql/dialect.js';
 import type { Tables } from '../sql/tables.js';
 import { createPrivateFile } from './file-modes.js';
 import { withSqliteFileLock } from './migration-lock.js';
+import { DEFAULT_SQLITE_MMAP_MB } from './mmap.js';
 import { withStatementCache } from './statement-cache.js';
 
 /** The dialect of one SQLite database: `arrayRowTexts` is what its statement cache reads rows of as arrays. */
@@ -49,16 +50,18 @@ class SqliteDialectKeepingCause extends SqliteDialect {
   }
 }
 
-/**
- * Bytes of the database file read through a memory map rather than read() into SQLite's own page cache (2 MB by
- * default). A key lookup touches a dozen pages (the hash index, the row, the indexes of its limits, permissions and
- * roles); on a store much larger than the page cache each was a system call and a copy per cache miss. Mapped pages
- * live in the operating system's file cache, shared and reclaimable, not in the process's heap. Writes still go
- * through the WAL as before. A store larger than this maps its first part only.
- */
-export const SQLITE_MMAP_BYTES = 1024 * 1024 * 1024;
+export interface SqliteOptions {
+  /**
+   * Bytes of the database file read through a memory map rather than read() into SQLite's own page cache
+   * (KEYWARD_SQLITE_MMAP_MB; why and the default: mmap.ts, docs/decisions/0031 and 0035). 0: no map. Writes go
+   * through the WAL either way.
+   */
+  mmapBytes?: number;
+}
 
-export function openSqlite(file: string): OpenedDatabase {
+export function openSqlite(file: string, options: SqliteOptions = {}): OpenedDatabase {
+  const mmapBytes = options.mmapBytes ?? DEFAULT_SQLITE_MMAP_MB * 1024 * 1024;
+  if (!Number.isSafeInteger(mmapBytes) || mmapBytes < 0) throw new Error(`mmapBytes must be a whole number of bytes, got ${mmapBytes}`);
   if (file !== ':memory:') createPrivateFile(file);
   const database = new Database(file);
   database.pragma('journal_mode = WAL');
@@ -66,7 +69,7 @@ export function openSqlite(file: string): OpenedDatabase {
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  database.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
+  database.pragma(`mmap_size = ${mmapBytes}`);
   const arrayRowTexts = new Set<string>();
   const dialect: SqlDialect =
     file === ':memory:'

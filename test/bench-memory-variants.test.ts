@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { memorySample, sampleMemory } from '../bench/lib/proc.js';
+import { parseArgs } from '../bench/run.js';
+
+describe('bench: peak memory by kind, and --variants', () => {
+  it('reads VmHWM, RssAnon and RssFile of a live process, and keeps the largest anonymous peak sampled', async () => {
+    const now = memorySample(process.pid)!;
+    expect(now.peakRss).toBeGreaterThan(0);
+    expect(now.rssAnon).toBeGreaterThan(0);
+    expect(now.rssFile).toBeGreaterThan(0);
+    expect(now.rssAnon + now.rssFile).toBeLessThanOrEqual(now.peakRss + 4096);
+
+    const sampler = sampleMemory(process.pid, 10);
+    // 64 MB touched, held across a few samples, then let go: the peak must remember it.
+    let block: Buffer | undefined = Buffer.alloc(64 * 1024 * 1024, 1);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const held = memorySample(process.pid)!.rssAnon;
+    block = undefined;
+    void block;
+    const peaks = sampler.stop()!;
+    expect(peaks.peakRssAnon).toBeGreaterThanOrEqual(held);
+    expect(peaks.peakRssAnon).toBeGreaterThanOrEqual(now.rssAnon + 32 * 1024 * 1024);
+    expect(peaks.peakRssFile).toBeGreaterThan(0);
+    expect(memorySample(2 ** 22 + 12345)).toBeUndefined();
+  });
+
+  it('parses --variants into settings and checkouts, and refuses what is neither', () => {
+    const options = parseArgs(['--variants', 'KEYWARD_SQLITE_MMAP_MB=0,KEYWARD_CACHE_SIZE=10|root=/tmp/base'], () => undefined);
+    expect(options.variants).toEqual([
+      { name: 'KEYWARD_SQLITE_MMAP_MB=0,KEYWARD_CACHE_SIZE=10', env: { KEYWARD_SQLITE_MMAP_MB: '0', KEYWARD_CACHE_SIZE: '10' } },
+      { name: 'root=/tmp/base', env: {}, root: '/tmp/base' },
+    ]);
+    expect(() => parseArgs(['--variants', 'MMAP=1'], () => undefined)).toThrow('neither root nor a KEYWARD_ setting');
+    expect(() => parseArgs(['--variants', 'KEYWARD_X'], () => undefined)).toThrow('is not KEY=VALUE');
+  });
+});
