@@ -53,18 +53,23 @@ export async function listKeyPage(db: Executor, dialect: SqlDialect, q: KeyListQ
   }
   if (q.cursor !== undefined) filters.push(sql`k.id > ${boundText(q.cursor)}`);
   // The page comes back as one JSON text, an array of one array of values per key in KEY_COLUMNS's order, built by the
-  // database and parsed by JSON.parse: about half the CPU of better-sqlite3 (or node-postgres) making a JavaScript value
-  // of each of the page's 2,525 values one call at a time (docs/decisions/0037; 0033 read them as arrays of values).
-  // The text is one of eight (the optional filters), kept prepared: PostgreSQL plans it once per connection.
+  // database and parsed by JSON.parse: better-sqlite3 (or node-postgres) making a JavaScript value of each of the page's
+  // 2,525 values one call at a time cost more (docs/decisions/0037; 0033 read them as arrays of values). The text is
+  // one of eight (the optional filters), kept prepared: PostgreSQL plans it once per connection.
   const page = sql`SELECT ${sql.raw(KEY_COLUMNS)} ${sql.raw(LIVE_KEYS)} AND ${sql.join(filters, sql` AND `)} ORDER BY k.id LIMIT ${q.limit}`;
   const row = dialect.jsonArray(KEY_COLUMN_NAMES.map((name) => `page.${name}`));
+  // PostgreSQL orders the aggregate itself (its collation is the ORDER BY's). SQLite's ORDER BY inside json_group_array
+  // sorts the page's rows again, about a third of what the JSON saves; it aggregates them in the order the subquery
+  // yields them, which inOrder checks rather than trusts.
+  const ordered = dialect.engine === 'postgres' ? ' ORDER BY page.id' : '';
   const [[json] = [null]] = await executeForArrays<[unknown]>(
     db,
     dialect,
-    sql`SELECT ${sql.raw(dialect.jsonArrayAgg(`${row} ORDER BY page.id`))} FROM (${page}) page`,
+    sql`SELECT ${sql.raw(dialect.jsonArrayAgg(`${row}${ordered}`))} FROM (${page}) page`,
   );
   // SQLite gives the JSON as text; node-postgres parses a json column itself; PostgreSQL's json_agg of no rows is NULL.
-  const keys = ((typeof json === 'string' ? JSON.parse(json) : (json ?? [])) as KeyColumnValues[]).map(keyColumnsFrom);
+  const values = (typeof json === 'string' ? JSON.parse(json) : (json ?? [])) as KeyColumnValues[];
+  const keys = (dialect.engine === 'sqlite' ? inOrder(values) : values).map(keyColumnsFrom);
   if (keys.length === 0) return [];
 
   const keyIds = keys.map((k) => k.id);
@@ -114,4 +119,17 @@ export async function listKeyPage(db: Executor, dialect: SqlDialect, q: KeyListQ
     const identity_ratelimits = key.identity_id === null ? [] : (identityLimits.get(key.identity_id) ?? []);
     return keyFromRow(key, { ratelimits, identity_ratelimits, permissions, roles, role_permissions });
   });
+}
+
+/**
+ * The page's rows in id order as SQLite's ORDER BY k.id has them (BINARY: the bytes of the UTF-8 text): as they came
+ * when each id is above the one before (always, so far; a check of the order json_group_array saw, not trust in it),
+ * else sorted by their bytes. JavaScript's `<` compares UTF-16 units, which order ids as their UTF-8 bytes do except
+ * around characters above U+D7FF; ids so ordered by bytes but not by `<` are sorted here into the same order.
+ */
+export function inOrder(rows: KeyColumnValues[]): KeyColumnValues[] {
+  for (let i = 1; i < rows.length; i++) {
+    if (!(rows[i - 1]![0] < rows[i]![0])) return [...rows].sort((a, b) => Buffer.compare(Buffer.from(a[0]), Buffer.from(b[0])));
+  }
+  return rows;
 }
