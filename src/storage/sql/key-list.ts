@@ -121,15 +121,22 @@ export async function listKeyPage(db: Executor, dialect: SqlDialect, q: KeyListQ
   });
 }
 
+/** Characters whose UTF-16 units do not order as their UTF-8 bytes do against every other character. */
+const ABOVE_D7FF = /[\uD800-\uFFFF]/;
+
+/** SQLite's BINARY order of two texts (their UTF-8 bytes); JavaScript's `<` (UTF-16 units) agrees below U+D800. */
+function byBytes(a: string, b: string): number {
+  if (ABOVE_D7FF.test(a) || ABOVE_D7FF.test(b)) return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /**
- * The page's rows in id order as SQLite's ORDER BY k.id has them (BINARY: the bytes of the UTF-8 text): as they came
- * when each id is above the one before (always, so far; a check of the order json_group_array saw, not trust in it),
- * else sorted by their bytes. JavaScript's `<` compares UTF-16 units, which order ids as their UTF-8 bytes do except
- * around characters above U+D7FF; ids so ordered by bytes but not by `<` are sorted here into the same order.
+ * The page's rows in id order as SQLite's ORDER BY k.id has them: as they came when each id is above the one before
+ * (always, so far: a check of the order json_group_array saw, rather than trust in it), else sorted.
  */
 export function inOrder(rows: KeyColumnValues[]): KeyColumnValues[] {
   for (let i = 1; i < rows.length; i++) {
-    if (!(rows[i - 1]![0] < rows[i]![0])) return [...rows].sort((a, b) => Buffer.compare(Buffer.from(a[0]), Buffer.from(b[0])));
+    if (byBytes(rows[i - 1]![0], rows[i]![0]) >= 0) return [...rows].sort((a, b) => byBytes(a[0], b[0]));
   }
   return rows;
 }
