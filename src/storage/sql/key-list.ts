@@ -59,7 +59,7 @@ export async function listKeyPage(db: Executor, dialect: SqlDialect, q: KeyListQ
   const page = sql`SELECT ${sql.raw(KEY_COLUMNS)} ${sql.raw(LIVE_KEYS)} AND ${sql.join(filters, sql` AND `)} ORDER BY k.id LIMIT ${q.limit}`;
   const row = dialect.jsonArray(KEY_COLUMN_NAMES.map((name) => `page.${name}`));
   // PostgreSQL orders the aggregate itself (its collation is the ORDER BY's). SQLite's ORDER BY inside json_group_array
-  // sorts the page's rows again, about a third of what the JSON saves; it aggregates them in the order the subquery
+  // sorts the page's rows again, most of what the JSON saves; it aggregates them in the order the subquery
   // yields them, which inOrder checks rather than trusts.
   const ordered = dialect.engine === 'postgres' ? ' ORDER BY page.id' : '';
   const [[json] = [null]] = await executeForArrays<[unknown]>(
