@@ -16,7 +16,9 @@
  * they are stored: the bench's bulk loader, bench/lib/analytics-bulk.ts, by default; or the store's write()),
  * --sustained-seconds N (the
  * sustained-events load; full 60, else --seconds),
- * --profile REGEX (node --cpu-prof for matching Keyward scenarios, into bench/profiles/<scenario>.<time>/, a profile per thread), --from-src (run the
+ * --profile REGEX (node --cpu-prof for matching Keyward scenarios, into bench/profiles/<scenario>.<time>/, a profile per thread),
+ * --timeline DIR (each Keyward server writes when each request was read and answered, per connection, its event
+ * loop's stalls and its garbage collections to DIR/<pid>.json; bench/timeline-summary.ts reads them), --from-src (run the
  * Keyward server from src/ through tsx instead of dist/), --keyward-root DIR (measure another checkout's built server,
  * to compare two builds in one run of this bench), --variants 'A=1,B=2|A=3' (run every wanted Keyward scenario once per
  * variant, in the order given, on the same stored keys: each variant's KEY=VALUE settings go into the server's
@@ -35,7 +37,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { prepareDatabase, type BenchDatabase, type Engine } from './lib/keys.js';
@@ -80,6 +82,8 @@ export interface BenchOptions {
   profile?: RegExp;
   /** Run the Keyward server from src/ through tsx (no build needed) instead of dist/. */
   fromSrc: boolean;
+  /** --timeline DIR: each Keyward server writes its requests' timeline there (bench/lib/request-timeline.mjs). */
+  timeline: string | undefined;
   /** The checkout whose Keyward server is measured (default: this one), to compare two builds on one machine. */
   keywardRoot: string;
   /** --variants: each wanted Keyward scenario runs once per entry, with its settings (bench/run.ts, header). */
@@ -167,6 +171,7 @@ export function parseArgs(argv: string[], log: (line: string) => void = (line) =
     ...(only ? { only } : {}),
     ...(profile ? { profile } : {}),
     fromSrc: flag('--from-src'),
+    timeline: value('--timeline') === undefined ? undefined : resolve(value('--timeline')!),
     keywardRoot: resolve(value('--keyward-root') ?? ROOT),
     ...(variants !== undefined ? { variants: parseVariants(variants) } : {}),
     ...(value('--keep-sqlite') !== undefined ? { keepSqlite: resolve(value('--keep-sqlite')!) } : {}),
@@ -247,9 +252,11 @@ async function startScenarioServer(scenario: Scenario, options: BenchOptions, pr
       // too) writes its own profile, where one --cpu-prof-name would have them overwrite each other.
       ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${fileName(scenario.id)}.${Date.now()}`)}`]
     : [];
+  // Where each request's time went, from the server's side (bench/lib/request-timeline.mjs, bench/timeline-summary.ts).
+  const timeline = options.timeline ? ['--import', pathToFileURL(join(ROOT, 'bench/lib/request-timeline.mjs')).href] : [];
   const root = options.keywardRoot;
   const entry = options.fromSrc ? ['--import', 'tsx', join(root, 'src/main.ts')] : [join(root, 'dist/src/main.js')];
-  return startServer(['node', ...nodeArgs, ...entry, 'start'], {
+  return startServer(['node', ...nodeArgs, ...timeline, ...entry, 'start'], {
     cpu: SERVER_CPU,
     cwd: root,
     // Several workers start one after another on the one pinned core (from src/, each compiles it through tsx).
@@ -260,6 +267,7 @@ async function startScenarioServer(scenario: Scenario, options: BenchOptions, pr
       KEYWARD_DATA_DIR: spec.db.dataDir,
       KEYWARD_DATABASE_URL: spec.db.databaseUrl,
       KEYWARD_LOG_LEVEL: 'warn',
+      ...(options.timeline ? { BENCH_TIMELINE_DIR: options.timeline } : {}),
       ...spec.env,
     }),
   });

@@ -8,6 +8,7 @@ import { NamedStatements } from './named-statements.js';
 const postgresDialect = (statements: NamedStatements, arrayRowTexts: Set<string>): SqlDialect => ({
   engine: 'postgres',
   jsonArrayAgg: (expr) => `json_agg(${expr})`,
+  jsonArray: (exprs) => `json_build_array(${exprs.join(', ')})`,
   jsonObject: (fields) =>
     `json_build_object(${Object.entries(fields)
       .map(([k, v]) => `'${k}', ${v}`)

@@ -14,6 +14,8 @@ export interface SqlDialect {
   engine: Engine;
   /** SQL that aggregates `expr` over the rows of a subquery into a JSON array (NULL or [] when empty). */
   jsonArrayAgg(expr: string): string;
+  /** SQL that builds a JSON array of the values of `exprs`, in their order (SQL NULL as JSON null). */
+  jsonArray(exprs: readonly string[]): string;
   /** SQL that builds a JSON object from `name -> column expression` pairs. */
   jsonObject(fields: Record<string, string>): string;
   /**

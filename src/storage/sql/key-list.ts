@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { KeyListQuery, KeyRecord, RatelimitRecord } from '../store.js';
 import type { SqlDialect } from './dialect.js';
-import { boundText, KEY_COLUMNS, type KeyColumnValues, keyColumnsFrom, keyFromRow, LIVE_KEYS } from './key-rows.js';
+import { boundText, KEY_COLUMN_NAMES, KEY_COLUMNS, type KeyColumnValues, keyColumnsFrom, keyFromRow, LIVE_KEYS } from './key-rows.js';
 import { containsPattern, executeForArrays, type Executor, startsWithPattern } from './shared.js';
 
 /**
@@ -52,16 +52,24 @@ export async function listKeyPage(db: Executor, dialect: SqlDialect, q: KeyListQ
     );
   }
   if (q.cursor !== undefined) filters.push(sql`k.id > ${boundText(q.cursor)}`);
-  // Rows as arrays: better-sqlite3 building an object of 25 properties per row cost more than SQLite reading the page
-  // (docs/decisions/0033). The text is one of eight (the optional filters), kept prepared: PostgreSQL plans it once per
-  // connection.
-  const keys = (
-    await executeForArrays<KeyColumnValues>(
-      db,
-      dialect,
-      sql`SELECT ${sql.raw(KEY_COLUMNS)} ${sql.raw(LIVE_KEYS)} AND ${sql.join(filters, sql` AND `)} ORDER BY k.id LIMIT ${q.limit}`,
-    )
-  ).map(keyColumnsFrom);
+  // The page comes back as one JSON text, an array of one array of values per key in KEY_COLUMNS's order, built by the
+  // database and parsed by JSON.parse: better-sqlite3 (or node-postgres) making a JavaScript value of each of the page's
+  // 2,525 values one call at a time cost more (docs/decisions/0037; 0033 read them as arrays of values). The text is
+  // one of eight (the optional filters), kept prepared: PostgreSQL plans it once per connection.
+  const page = sql`SELECT ${sql.raw(KEY_COLUMNS)} ${sql.raw(LIVE_KEYS)} AND ${sql.join(filters, sql` AND `)} ORDER BY k.id LIMIT ${q.limit}`;
+  const row = dialect.jsonArray(KEY_COLUMN_NAMES.map((name) => `page.${name}`));
+  // PostgreSQL orders the aggregate itself (its collation is the ORDER BY's). SQLite's ORDER BY inside json_group_array
+  // sorts the page's rows again, most of what the JSON saves; it aggregates them in the order the subquery
+  // yields them, which inOrder checks rather than trusts.
+  const ordered = dialect.engine === 'postgres' ? ' ORDER BY page.id' : '';
+  const [[json] = [null]] = await executeForArrays<[unknown]>(
+    db,
+    dialect,
+    sql`SELECT ${sql.raw(dialect.jsonArrayAgg(`${row}${ordered}`))} FROM (${page}) page`,
+  );
+  // SQLite gives the JSON as text; node-postgres parses a json column itself; PostgreSQL's json_agg of no rows is NULL.
+  const values = (typeof json === 'string' ? JSON.parse(json) : (json ?? [])) as KeyColumnValues[];
+  const keys = (dialect.engine === 'sqlite' ? inOrder(values) : values).map(keyColumnsFrom);
   if (keys.length === 0) return [];
 
   const keyIds = keys.map((k) => k.id);
@@ -111,4 +119,24 @@ export async function listKeyPage(db: Executor, dialect: SqlDialect, q: KeyListQ
     const identity_ratelimits = key.identity_id === null ? [] : (identityLimits.get(key.identity_id) ?? []);
     return keyFromRow(key, { ratelimits, identity_ratelimits, permissions, roles, role_permissions });
   });
+}
+
+/** Characters whose UTF-16 units do not order as their UTF-8 bytes do against every other character. */
+const ABOVE_D7FF = /[\uD800-\uFFFF]/;
+
+/** SQLite's BINARY order of two texts (their UTF-8 bytes); JavaScript's `<` (UTF-16 units) agrees below U+D800. */
+function byBytes(a: string, b: string): number {
+  if (ABOVE_D7FF.test(a) || ABOVE_D7FF.test(b)) return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The page's rows in id order as SQLite's ORDER BY k.id has them: as they came when each id is above the one before
+ * (always, so far: a check of the order json_group_array saw, rather than trust in it), else sorted.
+ */
+export function inOrder(rows: KeyColumnValues[]): KeyColumnValues[] {
+  for (let i = 1; i < rows.length; i++) {
+    if (byBytes(rows[i - 1]![0], rows[i]![0]) >= 0) return [...rows].sort((a, b) => byBytes(a[0], b[0]));
+  }
+  return rows;
 }

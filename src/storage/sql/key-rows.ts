@@ -12,6 +12,15 @@ export const KEY_COLUMNS = `k.id, k.workspace_id, k.api_id, k.hash, k.start, k.p
       i.id AS identity_id, i.external_id AS identity_external_id, i.meta AS identity_meta,
       a.ip_whitelist AS api_ip_whitelist`;
 
+/**
+ * The names KEY_COLUMNS gives its columns, in its order: `AS` names, else the column's own name. A subquery selecting
+ * KEY_COLUMNS has these columns (key-list.ts builds each page row as a JSON array of them).
+ */
+export const KEY_COLUMN_NAMES: readonly string[] = KEY_COLUMNS.split(',').map((column) => {
+  const [expression, alias] = column.trim().split(/\s+AS\s+/);
+  return alias ?? expression!.slice(expression!.indexOf('.') + 1);
+});
+
 /** Only live keys of live APIs, with their identity when it is live; ends in a WHERE clause to add conditions to. */
 export const LIVE_KEYS = `FROM keys k
     JOIN apis a ON a.id = k.api_id AND a.deleted_at IS NULL

@@ -11,6 +11,7 @@ import { withStatementCache } from './statement-cache.js';
 const sqliteDialect = (arrayRowTexts: Set<string>): SqlDialect => ({
   engine: 'sqlite',
   jsonArrayAgg: (expr) => `json_group_array(${expr})`,
+  jsonArray: (exprs) => `json_array(${exprs.join(', ')})`,
   jsonObject: (fields) =>
     `json_object(${Object.entries(fields)
       .map(([k, v]) => `'${k}', ${v}`)

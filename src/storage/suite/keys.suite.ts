@@ -240,6 +240,26 @@ export function keyCases(suite: StoreSuite): void {
       );
     });
 
+    it('a listed key keeps text JSON must escape and the largest exact integers (the page is read as one JSON text)', async () => {
+      // sql/key-list.ts has the database build the page as JSON and parses it (docs/decisions/0037): quotes, backslashes,
+      // control characters, U+2028 and characters outside the BMP in names and meta, and integers up to 2^53 - 1, must
+      // come back as findKey reads them from the columns.
+      const { workspaceId, apiId } = await fixture();
+      const awkward = 'q"uote \\ back\nline\ttab \u2028 sep \u0001 ctl \u{1F511} key ] }, "x": [';
+      const meta = { [awkward]: awkward, n: -0.5, big: 9_007_199_254_740_991, list: [null, true, { deep: '\u00e9' }] };
+      const plain = await newKey(workspaceId, apiId, { name: null });
+      const odd = await newKey(workspaceId, apiId, {
+        name: awkward,
+        meta,
+        remaining: Number.MAX_SAFE_INTEGER,
+        expires: 8_640_000_000_000_000,
+        refill: { amount: Number.MAX_SAFE_INTEGER, day: 31 },
+      });
+      const expected = await Promise.all([plain.id, odd.id].sort().map(async (id) => (await store.findKey(workspaceId, id))!));
+      expect(expected.find((k) => k.id === odd.id)).toMatchObject({ name: awkward, meta, remaining: Number.MAX_SAFE_INTEGER });
+      expect(await store.listKeys({ workspaceId, apiId, limit: 100 })).toEqual(expected);
+    });
+
     it('search keeps keys whose name contains it or whose start begins with it, ignoring case, % and _ taken literally', async () => {
       const { workspaceId, apiId } = await fixture();
       const named = async (name: string | null, start: string) => (await newKey(workspaceId, apiId, { name, start })).id;
