@@ -58,6 +58,13 @@ class SqliteDialectKeepingCause extends SqliteDialect {
  */
 export const SQLITE_MMAP_BYTES = 1024 * 1024 * 1024;
 
+/**
+ * The server's connection checkpoints the WAL itself only past this many pages (about 40 MB), a backstop: the
+ * checkpoints are a worker thread's (checkpointer.ts), off the event loop, where SQLite's default of 1,000 pages ran
+ * them inside a COMMIT on it.
+ */
+export const SQLITE_AUTOCHECKPOINT_PAGES = 10_000;
+
 export function openSqlite(file: string): OpenedDatabase {
   if (file !== ':memory:') createPrivateFile(file);
   const database = new Database(file);
@@ -65,6 +72,7 @@ export function openSqlite(file: string): OpenedDatabase {
   // NORMAL in WAL mode: a commit survives a killed process; only an OS crash can lose the last commits.
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
+  database.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`);
   database.pragma('foreign_keys = ON');
   database.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
   const arrayRowTexts = new Set<string>();
