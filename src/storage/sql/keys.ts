@@ -5,7 +5,7 @@ import { listKeyPage } from './key-list.js';
 import { boundText, KEY_COLUMNS, type KeyRow, keyFromRow, LIVE_KEYS } from './key-rows.js';
 import { replaceRatelimits } from './ratelimits.js';
 import { ensurePermissions } from './rbac.js';
-import { executeKeptPrepared, ratelimitJson, toJson, type Executor } from './shared.js';
+import { executeFixed, executeKeptPrepared, ratelimitJson, toJson, type Executor } from './shared.js';
 import type { Tables } from './tables.js';
 
 /**
@@ -70,10 +70,16 @@ export function keySql(db: Executor, dialect: SqlDialect): KeyOps {
     async insertKey(row: NewKeyRow): Promise<void> {
       // Every keys.createKey runs it: one fixed text (the row's columns are always the same), kept prepared, not built.
       const values = newKeyValues(row, null);
-      await executeKeptPrepared(
+      const parameters = Object.values(values);
+      await executeFixed(
         db,
         dialect,
-        sql`INSERT INTO keys (${sql.join(Object.keys(values).map((column) => sql.ref(column)))}) VALUES (${sql.join(Object.values(values))})`,
+        'insertKey',
+        () =>
+          sql`INSERT INTO keys (${sql.join(Object.keys(values).map((column) => sql.ref(column)))}) VALUES (${sql.join(parameters)})`.compile(
+            db,
+          ),
+        parameters,
       );
     },
 

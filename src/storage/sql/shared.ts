@@ -1,4 +1,13 @@
-import { type QueryResult, type RawBuilder, sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
+import {
+  type CompiledQuery,
+  CompiledQuery as Compiled,
+  type QueryResult,
+  type RawBuilder,
+  sql,
+  type Kysely,
+  type SelectQueryBuilder,
+  type Transaction,
+} from 'kysely';
 import type { RatelimitRecord } from '../store.js';
 import type { SqlDialect } from './dialect.js';
 import type { Tables } from './tables.js';
@@ -11,6 +20,37 @@ export function executeKeptPrepared<R>(db: Executor, dialect: SqlDialect, query:
   const compiled = query.compile(db);
   dialect.keepPrepared(compiled.sql);
   return db.executeQuery(compiled);
+}
+
+/** Texts of executeFixed, by engine and name. */
+const fixedTexts = new Map<string, string>();
+
+/**
+ * Runs a statement of a hot path whose text depends only on `name` (its parameters change, not its shape), kept
+ * prepared (dialect.ts, keepPrepared). The query is built and compiled by `build` once per engine and name, and
+ * checked to bind exactly `parameters`; after that each call binds `parameters` to the same text. Building and
+ * compiling with the query builder cost more than running the statement on SQLite (bench/RESULTS.md, "Session 12").
+ */
+export function executeFixed<R>(
+  db: Executor,
+  dialect: SqlDialect,
+  name: string,
+  build: () => CompiledQuery<R>,
+  parameters: readonly unknown[],
+): Promise<QueryResult<R>> {
+  const key = `${dialect.engine}\u0000${name}`;
+  let text = fixedTexts.get(key);
+  if (text === undefined) {
+    const compiled = build();
+    const built = compiled.parameters;
+    if (built.length !== parameters.length || built.some((value, i) => value !== parameters[i])) {
+      throw new Error(`${name}: the built statement binds other parameters than the ones given`);
+    }
+    text = compiled.sql;
+    fixedTexts.set(key, text);
+  }
+  dialect.keepPrepared(text);
+  return db.executeQuery(Compiled.raw(text, parameters as unknown[]) as CompiledQuery<R>);
 }
 
 /**

@@ -40,7 +40,7 @@ function sqlOps(db: Executor, dialect: SqlDialect): StoreOps {
     {},
     workspaceSql(db),
     rootKeySql(db),
-    apiSql(db),
+    apiSql(db, dialect),
     identitySql(db, dialect),
     keySql(db, dialect),
     keyMigrationSql(db, dialect),
