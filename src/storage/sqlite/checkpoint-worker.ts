@@ -7,14 +7,17 @@ import Database from 'better-sqlite3';
  * blocks them. A pass that ends between two commits leaves nothing to copy, and the next commit starts the WAL from
  * its beginning again, so the `-wal` file stays about as large as what is written between two passes.
  *
- * Under writes that never leave such a gap the WAL would only grow; once it holds `restartFrames`, the pass is a
- * RESTART checkpoint instead: it waits for the write in progress, holds the write lock while it copies what the
- * PASSIVE one just left (little) and syncs the file, so the next commit starts the WAL again. A commit of the server
- * waits for that lock (its busy_timeout) for about one sync of the database file.
+ * Under writes that never leave such a gap the WAL would only grow; once it holds `restartFrames`, the pass adds a
+ * RESTART checkpoint: it takes the write lock, copies what the PASSIVE one just left (little), syncs the file and
+ * then needs every reader to be past the WAL, so that the next commit starts the WAL again. Without a busy timeout
+ * on this connection it waits for nothing: a write in progress or a reader still on an older snapshot (a
+ * `keyward backup`) makes it give up at once, and the next pass tries again. A commit of the server that comes while
+ * it holds the write lock waits (its busy_timeout) for about one sync of the database file. Waiting instead would
+ * hold back the server's writes for as long as the reader reads.
  */
 const { file, intervalMs, restartFrames } = workerData as { file: string; intervalMs: number; restartFrames: number };
 const db = new Database(file, { fileMustExist: true });
-db.pragma('busy_timeout = 5000');
+db.pragma('busy_timeout = 0');
 const passive = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
 const restart = db.prepare('PRAGMA wal_checkpoint(RESTART)');
 let timer: NodeJS.Timeout | undefined;
