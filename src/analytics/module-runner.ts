@@ -18,10 +18,15 @@ function tsxFile(path: string): string {
   return join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), path);
 }
 
-const moduleUrl = (name: string): URL => new URL(`./${name}${extension}`, import.meta.url);
+const moduleUrl = (name: string, folder: string = import.meta.url): URL => new URL(`./${name}${extension}`, folder);
 
 export function startWorker(name: string, workerData: unknown): Worker {
-  const url = moduleUrl(name);
+  return startWorkerBeside(import.meta.url, name, workerData);
+}
+
+/** As startWorker, for a module of another folder: the one of `importMetaUrl` (storage/sqlite/checkpointer.ts). */
+export function startWorkerBeside(importMetaUrl: string, name: string, workerData: unknown): Worker {
+  const url = moduleUrl(name, importMetaUrl);
   if (!fromSources) return new Worker(url, { workerData });
   const api = pathToFileURL(tsxFile('dist/esm/api/index.mjs')).href;
   const code = `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); });`;

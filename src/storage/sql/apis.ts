@@ -1,7 +1,8 @@
 import type { Selectable, Updateable } from 'kysely';
 import type { KeyFormat } from '../../core/key-format.js';
 import type { ApiListQuery, ApiOps, ApiRecord, ApiSettingsChange } from '../store.js';
-import { bool, num, pageAfter, parseJson, toJson, type Executor } from './shared.js';
+import type { SqlDialect } from './dialect.js';
+import { bool, executeFixed, num, pageAfter, parseJson, toJson, type Executor } from './shared.js';
 import type { Tables } from './tables.js';
 
 function apiFromRow(row: Selectable<Tables['apis']>): ApiRecord {
@@ -21,7 +22,7 @@ function apiFromRow(row: Selectable<Tables['apis']>): ApiRecord {
   };
 }
 
-export function apiSql(db: Executor): ApiOps {
+export function apiSql(db: Executor, dialect: SqlDialect): ApiOps {
   return {
     async insertApi(api: ApiRecord): Promise<void> {
       await db
@@ -45,14 +46,22 @@ export function apiSql(db: Executor): ApiOps {
     },
 
     async findApi(workspaceId: string, apiId: string): Promise<ApiRecord | undefined> {
-      const row = await db
-        .selectFrom('apis')
-        .selectAll()
-        .where('id', '=', apiId)
-        .where('workspace_id', '=', workspaceId)
-        .where('deleted_at', 'is', null)
-        .executeTakeFirst();
-      return row ? apiFromRow(row) : undefined;
+      // Every keys.createKey reads it: one fixed text, built once (shared.ts, executeFixed).
+      const { rows } = await executeFixed(
+        db,
+        dialect,
+        'findApi',
+        () =>
+          db
+            .selectFrom('apis')
+            .selectAll()
+            .where('id', '=', apiId)
+            .where('workspace_id', '=', workspaceId)
+            .where('deleted_at', 'is', null)
+            .compile(),
+        [apiId, workspaceId],
+      );
+      return rows[0] ? apiFromRow(rows[0]) : undefined;
     },
 
     async listApis(q: ApiListQuery): Promise<ApiRecord[]> {

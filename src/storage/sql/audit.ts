@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { auditChainHash, GENESIS_HASH } from '../../core/audit-chain.js';
 import type { AuditChainHead, AuditEntry, AuditOps, AuditQuery, StoredAuditRecord } from '../store.js';
 import type { SqlDialect } from './dialect.js';
-import { executeKeptPrepared, type Executor } from './shared.js';
+import { executeFixed, executeKeptPrepared, type Executor } from './shared.js';
 import type { Tables } from './tables.js';
 
 type AuditRow = Tables['audit_logs'];
@@ -57,10 +57,15 @@ export async function appendAuditChain(db: Executor, dialect: SqlDialect, entrie
     // In slices: a group of transactions (docs/decisions/0032) may chain thousands of records, and SQLite binds at
     // most 32,766 values a statement.
     for (let i = 0; i < rows.length; i += SQLITE_ROWS_PER_INSERT) {
-      await db
-        .insertInto('audit_logs')
-        .values(rows.slice(i, i + SQLITE_ROWS_PER_INSERT))
-        .execute();
+      const slice = rows.slice(i, i + SQLITE_ROWS_PER_INSERT);
+      // One text per number of rows, built once (shared.ts, executeFixed): a group's records are one statement.
+      await executeFixed(
+        db,
+        dialect,
+        `audit_logs ${slice.length}`,
+        () => db.insertInto('audit_logs').values(slice).compile(),
+        slice.flatMap((row) => Object.values(row)),
+      );
     }
     await sql`UPDATE audit_chain_heads SET seq = ${seq}, hash = ${hash}, last_id = ${rows[rows.length - 1]!.id}
       WHERE workspace_id = ${workspaceId}`.execute(db);
@@ -68,10 +73,14 @@ export async function appendAuditChain(db: Executor, dialect: SqlDialect, entrie
   if (postgres) return;
   const resources = resourceRows(entries);
   for (let i = 0; i < resources.length; i += SQLITE_ROWS_PER_INSERT) {
-    await db
-      .insertInto('audit_log_resources')
-      .values(resources.slice(i, i + SQLITE_ROWS_PER_INSERT))
-      .execute();
+    const slice = resources.slice(i, i + SQLITE_ROWS_PER_INSERT);
+    await executeFixed(
+      db,
+      dialect,
+      `audit_log_resources ${slice.length}`,
+      () => db.insertInto('audit_log_resources').values(slice).compile(),
+      slice.flatMap((row) => Object.values(row)),
+    );
   }
 }
 

@@ -1,11 +1,11 @@
 import {
   type CompiledQuery,
-  createQueryId,
-  type Kysely,
+  CompiledQuery as Compiled,
   type QueryResult,
   type RawBuilder,
-  type SelectQueryBuilder,
   sql,
+  type Kysely,
+  type SelectQueryBuilder,
   type Transaction,
 } from 'kysely';
 import type { RatelimitRecord } from '../store.js';
@@ -22,40 +22,35 @@ export function executeKeptPrepared<R>(db: Executor, dialect: SqlDialect, query:
   return db.executeQuery(compiled);
 }
 
-/** Per database (its dialect object), the statements of executeCompiledOnce, compiled, by name. */
-const compiledOnce = new WeakMap<SqlDialect, Map<string, CompiledQuery>>();
+/** Texts of executeFixed, by engine and name. */
+const fixedTexts = new Map<string, string>();
 
 /**
- * Runs the fixed statement `name`, compiled by Kysely once per database rather than on every call, with `parameters`
- * in the order of its placeholders; its text is kept prepared (dialect.ts, keepPrepared). For the verify path's key
- * lookup, whose text is 1.5 KB: compiling it from its RawBuilder on every cache miss cost about 15 us of CPU, a
- * third of the lookup's time outside SQLite itself (bench/cold-lookup-parts.ts, bench/RESULTS.md "Session 12").
- * `build` makes the statement with any values (they are replaced); it must hold exactly `parameters.length`
- * placeholders, in that order.
+ * Runs a statement of a hot path whose text depends only on `name` (its parameters change, not its shape), kept
+ * prepared (dialect.ts, keepPrepared). The query is built and compiled by `build` once per engine and name, and
+ * checked to bind exactly `parameters`; after that each call binds `parameters` to the same text. Building and
+ * compiling with the query builder cost more than running the statement on SQLite (bench/RESULTS.md, "Session 12").
  */
-export function executeCompiledOnce<R>(
+export function executeFixed<R>(
   db: Executor,
   dialect: SqlDialect,
   name: string,
-  build: () => RawBuilder<R>,
+  build: () => CompiledQuery<R>,
   parameters: readonly unknown[],
 ): Promise<QueryResult<R>> {
-  let byName = compiledOnce.get(dialect);
-  if (byName === undefined) {
-    byName = new Map();
-    compiledOnce.set(dialect, byName);
-  }
-  let compiled = byName.get(name);
-  if (compiled === undefined) {
-    compiled = build().compile(db);
-    if (compiled.parameters.length !== parameters.length) {
-      throw new Error(`statement ${name} has ${compiled.parameters.length} placeholders, called with ${parameters.length} values`);
+  const key = `${dialect.engine}\u0000${name}`;
+  let text = fixedTexts.get(key);
+  if (text === undefined) {
+    const compiled = build();
+    const built = compiled.parameters;
+    if (built.length !== parameters.length || built.some((value, i) => value !== parameters[i])) {
+      throw new Error(`${name}: the built statement binds other parameters than the ones given`);
     }
-    dialect.keepPrepared(compiled.sql);
-    byName.set(name, compiled);
+    text = compiled.sql;
+    fixedTexts.set(key, text);
   }
-  // The same operation node and text for every call (no plugin reads them per query); only the values differ.
-  return db.executeQuery<R>({ ...(compiled as CompiledQuery<R>), parameters, queryId: createQueryId() });
+  dialect.keepPrepared(text);
+  return db.executeQuery(Compiled.raw(text, parameters as unknown[]) as CompiledQuery<R>);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { PostgresCreditBatch } from '../postgres/credit-batch.js';
 import { PostgresTransactionGroups } from '../postgres/transaction-group.js';
+import { SqliteCheckpointer } from '../sqlite/checkpointer.js';
 import { SqliteCreditBatch } from '../sqlite/credit-batch.js';
 import { SqliteTransactionGroup } from '../sqlite/transaction-group.js';
 import { writeUsageInSlices } from '../sqlite/usage-slices.js';
@@ -40,7 +41,7 @@ function sqlOps(db: Executor, dialect: SqlDialect): StoreOps {
     {},
     workspaceSql(db),
     rootKeySql(db),
-    apiSql(db),
+    apiSql(db, dialect),
     identitySql(db, dialect),
     keySql(db, dialect),
     keyMigrationSql(db, dialect),
@@ -118,8 +119,13 @@ function sqlStore({ db: kysely, dialect, sqlite, health }: OpenedDatabase): Stor
       audit: done.flatMap((d) => d.records.audit),
       changes: done.flatMap((d) => d.records.changes),
     });
+  // SQLite: the WAL is checkpointed by a thread of its own, off the event loop (sqlite/checkpointer.ts).
+  const checkpointer = sqlite && !sqlite.memory ? new SqliteCheckpointer(sqlite.name) : undefined;
+  const afterCommit = () => checkpointer?.afterCommit();
   // SQLite: concurrent transactions commit together, each in its own savepoint (sqlite/transaction-group.ts).
-  const group = sqlite ? new SqliteTransactionGroup<{ result: unknown; records: Records }>(kysely, sqlite, finishGroup) : undefined;
+  const group = sqlite
+    ? new SqliteTransactionGroup<{ result: unknown; records: Records }>(kysely, sqlite, finishGroup, afterCommit)
+    : undefined;
   // PostgreSQL: those of one commit group do (postgres/transaction-group.ts): one head lock and one commit for the group.
   const postgresGroups = sqlite ? undefined : new PostgresTransactionGroups<{ result: unknown; records: Records }>(kysely, finishGroup);
   const transaction = async <T>(work: (tx: StoreOps) => Promise<T>, options?: TransactionOptions): Promise<T> => {
@@ -133,7 +139,7 @@ function sqlStore({ db: kysely, dialect, sqlite, health }: OpenedDatabase): Stor
     return (await grouped).result as T;
   };
   const credits = sqlite
-    ? new SqliteCreditBatch(kysely, sqlite)
+    ? new SqliteCreditBatch(kysely, sqlite, afterCommit)
     : new PostgresCreditBatch(kysely, dialect, (keyId, cost, condition) => ops.spendCredits(keyId, cost, condition));
   return {
     ...ops,
@@ -164,7 +170,10 @@ function sqlStore({ db: kysely, dialect, sqlite, health }: OpenedDatabase): Stor
     ping: async () => {
       await sql`SELECT 1`.execute(kysely);
     },
-    close: () => kysely.destroy(),
+    close: async () => {
+      await checkpointer?.close();
+      await kysely.destroy();
+    },
   };
 }
 

@@ -34,6 +34,8 @@ export class SqliteCreditBatch {
   constructor(
     private readonly kysely: Kysely<Tables>,
     private readonly database: Database.Database,
+    /** Called after each commit (the store's checkpointer.ts watches the WAL's size there). */
+    private readonly afterCommit: () => void = () => undefined,
   ) {
     // The plain spend's statements (sql/credits.ts), compiled once; flush binds the spend as (cost, key id, cost, now,
     // updatedAt or -1) and the standing as (key id), which these checks hold them to.
@@ -91,6 +93,7 @@ export class SqliteCreditBatch {
         for (const spend of group) spend.reject(error);
         return;
       }
+      this.afterCommit();
       group.forEach((spend, i) => {
         spend.resolve(outcomes[i]!);
       });

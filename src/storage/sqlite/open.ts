@@ -60,6 +60,13 @@ export interface SqliteOptions {
   mmapBytes?: number;
 }
 
+/**
+ * The server's connection checkpoints the WAL itself only past this many pages (about 40 MB), a backstop: the
+ * checkpoints are a worker thread's (checkpointer.ts), off the event loop, where SQLite's default of 1,000 pages ran
+ * them inside a COMMIT on it.
+ */
+export const SQLITE_AUTOCHECKPOINT_PAGES = 10_000;
+
 export function openSqlite(file: string, options: SqliteOptions = {}): OpenedDatabase {
   const mmapBytes = options.mmapBytes ?? DEFAULT_SQLITE_MMAP_MB * 1024 * 1024;
   if (!Number.isSafeInteger(mmapBytes) || mmapBytes < 0) throw new Error(`mmapBytes must be a whole number of bytes, got ${mmapBytes}`);
@@ -69,6 +76,7 @@ export function openSqlite(file: string, options: SqliteOptions = {}): OpenedDat
   // NORMAL in WAL mode: a commit survives a killed process; only an OS crash can lose the last commits.
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
+  database.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`);
   database.pragma('foreign_keys = ON');
   database.pragma(`mmap_size = ${mmapBytes}`);
   const arrayRowTexts = new Set<string>();

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqlite } from './open.js';
-import { SqliteTransactionGroup } from './transaction-group.js';
+import { MAX_GROUP, SqliteTransactionGroup } from './transaction-group.js';
 
 describe('SqliteTransactionGroup (docs/decisions/0029)', () => {
   let opened: ReturnType<typeof openSqlite>;
@@ -116,6 +116,29 @@ describe('SqliteTransactionGroup (docs/decisions/0029)', () => {
       expect(finished).toEqual([['a', 'b', 'd'], ['e']]);
       expect(results[4]).toMatchObject({ value: ['finished a', 'finished b', 'finished d'] });
       expect(parents()).toEqual(['a', 'b', 'd', 'e', 'finished a', 'finished b', 'finished d', 'finished e']);
+    });
+
+    it('works that arrive in separate callbacks of one turn of the event loop form one group', async () => {
+      // As requests do: each is read in an I/O callback of its own, and its statements run synchronously. A group that
+      // started at once would be the first work alone (bench/RESULTS.md, "Session 12").
+      const { finishingGroup, finished } = finishing();
+      const arrivals = ['a', 'b', 'c'].map(
+        (id) =>
+          new Promise<string>((resolve, reject) => {
+            setImmediate(() => {
+              finishingGroup.runFinishedLater(insertParentNamed(id)).then(resolve, reject);
+            });
+          }),
+      );
+      expect(await Promise.all(arrivals)).toEqual(['a', 'b', 'c']);
+      expect(finished).toEqual([['a', 'b', 'c']]);
+    });
+
+    it(`a group runs at most ${MAX_GROUP} works; the rest form the next`, async () => {
+      const { finishingGroup, finished } = finishing();
+      const ids = Array.from({ length: MAX_GROUP + 5 }, (_, i) => `w${String(i).padStart(3, '0')}`);
+      expect(await Promise.all(ids.map((id) => finishingGroup.runFinishedLater(insertParentNamed(id))))).toEqual(ids);
+      expect(finished.map((group) => group.length)).toEqual([MAX_GROUP, 5]);
     });
 
     it('a finish that fails fails the whole group, and none of its changes stay', async () => {

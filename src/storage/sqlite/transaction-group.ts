@@ -10,6 +10,12 @@ interface QueuedWork {
   reject(error: unknown): void;
 }
 
+/**
+ * The most works of one group. A group runs without yielding to the event loop (better-sqlite3 is synchronous), about
+ * 0.3 ms per key creation, so this bounds how long one group keeps every other request waiting to about 20-40 ms.
+ */
+export const MAX_GROUP = 100;
+
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /**
@@ -45,6 +51,8 @@ export class SqliteTransactionGroup<F = never> {
     private readonly kysely: Kysely<Tables>,
     private readonly database: Database.Database,
     private readonly finish: (db: Kysely<Tables>, values: F[]) => Promise<void> = async () => undefined,
+    /** Called after each commit (the store's checkpointer.ts watches the WAL's size there). */
+    private readonly afterCommit: () => void = () => undefined,
   ) {
     this.begin = database.prepare('BEGIN IMMEDIATE');
     this.savepoint = database.prepare('SAVEPOINT keyward_grouped');
@@ -67,22 +75,33 @@ export class SqliteTransactionGroup<F = never> {
   private enqueue<T>(work: (db: Kysely<Tables>) => Promise<T>, finishedLater: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ work, finishedLater, resolve: resolve as (value: unknown) => void, reject });
-      // The first work of a group starts its flush; the group is whatever has arrived when the connection is free.
-      if (this.pending.length === 1) {
-        this.flush().catch((error: unknown) => {
-          // The connection could not be had (the store is closing): nothing ran.
-          const group = this.pending;
-          this.pending = [];
-          for (const queued of group) queued.reject(error);
-        });
-      }
+      // The first work of a group schedules its flush; the group is whatever has arrived by then.
+      if (this.pending.length === 1) this.scheduleFlush();
+    });
+  }
+
+  /**
+   * The flush starts after the I/O callbacks of this turn of the event loop (setImmediate), not at once: a work's
+   * statements are synchronous (better-sqlite3), so a flush started at once ran its group, of that one work, before
+   * the next request was even read, and with 50 connections creating keys every group was one creation, each with
+   * its own BEGIN, COMMIT and WAL write of the pages it changed (bench/RESULTS.md, "Session 12"). Deferred, the
+   * requests read in the same turn join one group.
+   */
+  private scheduleFlush(): void {
+    setImmediate(() => {
+      this.flush().catch((error: unknown) => {
+        // The connection could not be had (the store is closing): nothing ran.
+        const group = this.pending.splice(0, this.pending.length);
+        for (const queued of group) queued.reject(error);
+      });
     });
   }
 
   private async flush(): Promise<void> {
     await this.kysely.connection().execute(async (db) => {
-      const group = this.pending;
-      this.pending = [];
+      // At most MAX_GROUP works: the group runs in one go on the event loop, which it holds until its commit.
+      const group = this.pending.splice(0, MAX_GROUP);
+      if (this.pending.length > 0) this.scheduleFlush();
       if (group.length === 0) return;
       const outcomes: Outcome[] = [];
       try {
@@ -105,6 +124,7 @@ export class SqliteTransactionGroup<F = never> {
         for (const queued of group) queued.reject(error);
         return;
       }
+      this.afterCommit();
       group.forEach((queued, i) => {
         const outcome = outcomes[i]!;
         if (outcome.ok) queued.resolve(outcome.value);
