@@ -68,6 +68,12 @@ it('a key created on a node of an earlier version verifies on an upgraded node a
   expect(await verifiedCode(b, generateKey(16, null, 'checksummed').plaintext)).toBe('NOT_FOUND');
   await until(async () => (await metric(b, 'keyward_key_filter_builds_total', 'built')) >= 1, "B's filter is built");
 
+  // B learns of A from the node registry at its next heartbeat (1 s here): a node that read the registry before A's row
+  // was there trusts its filter until then (decision 0034, "not covered"). CI saw B answer NOT_FOUND in that second.
+  await until(async () => !(await answeredByFilter()), 'B sees A in the registry and stops trusting its filter', {
+    deadlineMs: 30_000,
+    everyMs: 200,
+  });
   // A is up and does not log new keys: B looks up every key its filter does not hold.
   for (let i = 0; i < 3; i++) expect(await verifiedCode(b, await createdOnA(apiId))).toBe('VALID');
   expect(await metric(b, 'keyward_key_filter_checks_total', 'untrusted')).toBeGreaterThanOrEqual(3);
