@@ -138,8 +138,16 @@ describe('apis.listKeys', () => {
         roles: ['lb_role'],
         ratelimits: [{ name: 'own' }],
       });
-      expect(parsed.find((k: { keyId: string }) => k.keyId === once.keyId)).toMatchObject({ oneTime: true, consumedAt: expect.any(Number) });
-      expect(Object.keys(parsed.find((k: { keyId: string }) => k.keyId === bare.keyId)).sort()).toEqual(['createdAt', 'enabled', 'keyId', 'start']);
+      expect(parsed.find((k: { keyId: string }) => k.keyId === once.keyId)).toMatchObject({
+        oneTime: true,
+        consumedAt: expect.any(Number),
+      });
+      expect(Object.keys(parsed.find((k: { keyId: string }) => k.keyId === bare.keyId)).sort()).toEqual([
+        'createdAt',
+        'enabled',
+        'keyId',
+        'start',
+      ]);
     });
 
     it('pages by id: a cursor only while there is a next page, every key exactly once', async () => {
