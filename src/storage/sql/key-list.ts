@@ -57,9 +57,7 @@ export async function listKeyPage(db: Executor, dialect: SqlDialect, q: KeyListQ
   // 2,525 values one call at a time cost more (docs/decisions/0037; 0033 read them as arrays of values). The text is
   // one of eight (the optional filters), kept prepared: PostgreSQL plans it once per connection.
   const page = sql`SELECT ${sql.raw(KEY_COLUMNS)} ${sql.raw(LIVE_KEYS)} AND ${sql.join(filters, sql` AND `)} ORDER BY k.id LIMIT ${q.limit}`;
-  // The page's workspace and API are the filter's, every row alike: sent as NULL rather than 100 copies of each id to
-  // build, send and parse (a quarter of the text), and set from the query below.
-  const row = dialect.jsonArray(KEY_COLUMN_NAMES.map((name) => (name === 'workspace_id' || name === 'api_id' ? 'NULL' : `page.${name}`)));
+  const row = dialect.jsonArray(KEY_COLUMN_NAMES.map((name) => `page.${name}`));
   // PostgreSQL orders the aggregate itself (its collation is the ORDER BY's). SQLite's ORDER BY inside json_group_array
   // sorts the page's rows again, most of what the JSON saves; it aggregates them in the order the subquery
   // yields them, which inOrder checks rather than trusts.
@@ -71,12 +69,7 @@ export async function listKeyPage(db: Executor, dialect: SqlDialect, q: KeyListQ
   );
   // SQLite gives the JSON as text; node-postgres parses a json column itself; PostgreSQL's json_agg of no rows is NULL.
   const values = (typeof json === 'string' ? JSON.parse(json) : (json ?? [])) as KeyColumnValues[];
-  const keys = (dialect.engine === 'sqlite' ? inOrder(values) : values).map((value) => {
-    const key = keyColumnsFrom(value);
-    key.workspace_id = q.workspaceId;
-    key.api_id = q.apiId;
-    return key;
-  });
+  const keys = (dialect.engine === 'sqlite' ? inOrder(values) : values).map(keyColumnsFrom);
   if (keys.length === 0) return [];
 
   const keyIds = keys.map((k) => k.id);
