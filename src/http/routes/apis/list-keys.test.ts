@@ -82,6 +82,74 @@ describe('apis.listKeys', () => {
       expect([...first.body.data, ...rest.body.data]).toEqual(expected);
     });
 
+    it('the page is, byte for byte, the getKey answers of its keys: every optional field set, and none', async () => {
+      const apiId = await newApi(t);
+      await insertRole(t, 'lb_role', ['lb.role.read']);
+      const identity = await t.call('identities.createIdentity', {
+        externalId: 'lb_team',
+        meta: { tier: 'gold', 'q"uote': 'back\\slash\u2028', emoji: '\u{1F511}' },
+        ratelimits: [{ name: 'team', limit: 5, duration: 60_000, autoApply: true }],
+      });
+      expect(identity.status).toBe(200);
+      const full = await newKey(t, {
+        apiId,
+        name: 'every "field" \\ \u00e9',
+        externalId: 'lb_team',
+        meta: { plan: 'pro', n: 9007199254740991, f: 1.5, nested: { list: [1, 'two', null, true] } },
+        expires: t.clock.now() + 86_400_000,
+        credits: { remaining: 10, refill: { interval: 'monthly', amount: 20, refillDay: 3 } },
+        permissions: ['lb.direct'],
+        roles: ['lb_role'],
+        ratelimits: [{ name: 'own', limit: 3, duration: 1_000 }],
+      });
+      // updatedAt and lastUsedAt set too.
+      expect((await t.call('keys.updateKey', { keyId: full.keyId, enabled: false })).status).toBe(200);
+      await t.call('keys.verifyKey', { key: full.key });
+      const once = await newKey(t, { apiId, oneTime: true });
+      await t.call('keys.verifyKey', { key: once.key });
+      const bare = await newKey(t, { apiId });
+      await t.server.runJobs?.();
+      const raw = async (operation: string, body: unknown) => {
+        const res = await t.server.app.inject({
+          method: 'POST',
+          url: `/v2/${operation}`,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${t.rootKey}` },
+          payload: JSON.stringify(body),
+        });
+        expect(res.statusCode).toBe(200);
+        return res.body;
+      };
+      // The data member's text of an answer: what follows `"data":` up to the member after it (or the envelope's end).
+      const dataText = (body: string, next: string) => body.slice(body.indexOf(',"data":') + 8, body.length - next.length - 1);
+      const ids = [full.keyId, once.keyId, bare.keyId].sort();
+      const items = await Promise.all(ids.map(async (keyId) => dataText(await raw('keys.getKey', { keyId }), '')));
+      const page = await raw('apis.listKeys', { apiId });
+      expect(dataText(page, ',"pagination":{"hasMore":false}')).toBe(`[${items.join(',')}]`);
+      const parsed = JSON.parse(page).data;
+      expect(parsed.find((k: { keyId: string }) => k.keyId === full.keyId)).toMatchObject({
+        name: 'every "field" \\ \u00e9',
+        enabled: false,
+        updatedAt: expect.any(Number),
+        lastUsedAt: expect.any(Number),
+        expires: expect.any(Number),
+        credits: { remaining: 10, refill: { interval: 'monthly', amount: 20, refillDay: 3 } },
+        identity: { externalId: 'lb_team', ratelimits: [{ name: 'team' }] },
+        permissions: ['lb.direct', 'lb.role.read'],
+        roles: ['lb_role'],
+        ratelimits: [{ name: 'own' }],
+      });
+      expect(parsed.find((k: { keyId: string }) => k.keyId === once.keyId)).toMatchObject({
+        oneTime: true,
+        consumedAt: expect.any(Number),
+      });
+      expect(Object.keys(parsed.find((k: { keyId: string }) => k.keyId === bare.keyId)).sort()).toEqual([
+        'createdAt',
+        'enabled',
+        'keyId',
+        'start',
+      ]);
+    });
+
     it('pages by id: a cursor only while there is a next page, every key exactly once', async () => {
       const { apiId, keyIds } = await apiWithKeys(5);
       const pages: any[] = [];
