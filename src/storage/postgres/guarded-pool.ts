@@ -82,6 +82,11 @@ class GuardedClient implements PostgresPoolClient {
     );
   }
 
+  /** The connection ended under its user: every further statement fails, and the release destroys it. */
+  lost(error: Error): void {
+    this.broken ??= error;
+  }
+
   /** `destroy`: Kysely discards a connection whose ROLLBACK failed. */
   release(destroy?: boolean): void {
     this.client.release(this.broken ?? destroy === true);
@@ -111,7 +116,13 @@ export function guardedPool(
       }
       let wrapper = guarded.get(client);
       if (!wrapper) {
-        wrapper = new GuardedClient(client, health, statements, arrayRowTexts);
+        const created = new GuardedClient(client, health, statements, arrayRowTexts);
+        // pg-pool listens for a client's 'error' only while the client is idle in the pool, and pg emits one when the
+        // connection ends (a stop of PostgreSQL, a reset) whatever the client is doing; in pipeline mode (open.ts) that
+        // can happen while the client is checked out between two statements, and an 'error' with no listener would
+        // end the process (test/faults/postgres-outage.test.ts).
+        client.on('error', (error: Error) => created.lost(error));
+        wrapper = created;
         guarded.set(client, wrapper);
       }
       return wrapper;
