@@ -4,6 +4,17 @@ import { databaseUnavailableCause } from '../../core/database-unavailable.js';
 import type { NamedStatements } from './named-statements.js';
 
 /**
+ * The savepoint each work of a commit group starts with (storage/postgres/transaction-group.ts). Its answer is not
+ * waited for: the client runs in pipeline mode (storage/postgres/open.ts), so it goes out at once and the work's first
+ * statement follows it on the wire, one round trip for both instead of two. Should it fail, the connection is taken
+ * as broken, so every later statement of the group, its COMMIT included, fails and nothing of the group stays.
+ */
+export const GROUPED_SAVEPOINT = 'SAVEPOINT keyward_grouped';
+
+/** What Kysely is given for GROUPED_SAVEPOINT before PostgreSQL has answered it. */
+const UNANSWERED_SAVEPOINT = { command: 'SAVEPOINT', rowCount: null, rows: [], fields: [] };
+
+/**
  * Whether PostgreSQL answers, as the pool sees it (no query of its own): a connection made or a statement answered
  * says up; a connection refused, lost or timed out says down. Read by the `keyward_database_up` gauge.
  */
@@ -41,6 +52,15 @@ class GuardedClient implements PostgresPoolClient {
     if (this.broken) return Promise.reject(new Error(`database connection lost: ${this.broken.message}`, { cause: this.broken }));
     const name = typeof sql === 'string' ? this.statements.nameOf(sql) : undefined;
     const arrays = typeof sql === 'string' && this.arrayRowTexts.has(sql);
+    if (sql === GROUPED_SAVEPOINT && this.client.pipeline) {
+      this.client.query(sql).then(
+        () => this.health.saw(true),
+        (error: unknown) => {
+          this.broken ??= error instanceof Error ? error : new Error(String(error));
+        },
+      );
+      return Promise.resolve(UNANSWERED_SAVEPOINT);
+    }
     const sent =
       name === undefined && !arrays
         ? this.client.query(sql, parameters)
@@ -60,6 +80,11 @@ class GuardedClient implements PostgresPoolClient {
         throw error;
       },
     );
+  }
+
+  /** The connection ended under its user: every further statement fails, and the release destroys it. */
+  lost(error: Error): void {
+    this.broken ??= error;
   }
 
   /** `destroy`: Kysely discards a connection whose ROLLBACK failed. */
@@ -91,7 +116,13 @@ export function guardedPool(
       }
       let wrapper = guarded.get(client);
       if (!wrapper) {
-        wrapper = new GuardedClient(client, health, statements, arrayRowTexts);
+        const created = new GuardedClient(client, health, statements, arrayRowTexts);
+        // pg-pool listens for a client's 'error' only while the client is idle in the pool, and pg emits one when the
+        // connection ends (a stop of PostgreSQL, a reset) whatever the client is doing; in pipeline mode (open.ts) that
+        // can happen while the client is checked out between two statements, and an 'error' with no listener would
+        // end the process (test/faults/postgres-outage.test.ts).
+        client.on('error', (error: Error) => created.lost(error));
+        wrapper = created;
         guarded.set(client, wrapper);
       }
       return wrapper;

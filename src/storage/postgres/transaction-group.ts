@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Tables } from '../sql/tables.js';
+import { GROUPED_SAVEPOINT } from './guarded-pool.js';
 
 interface QueuedWork<R> {
   work(db: Kysely<Tables>): Promise<R>;
@@ -105,7 +106,8 @@ export class PostgresTransactionGroups<R> {
  * Throws only when the savepoint itself could not be set or rolled back to (then the group fails).
  */
 async function runInSavepoint<R>(trx: Kysely<Tables>, queued: QueuedWork<R>): Promise<Outcome<R>> {
-  await sql`SAVEPOINT keyward_grouped`.execute(trx);
+  // Not waited for: it goes out with the work's first statement (guarded-pool.ts, GROUPED_SAVEPOINT).
+  await sql.raw(GROUPED_SAVEPOINT).execute(trx);
   try {
     return { ok: true, value: await queued.work(trx) };
   } catch (error) {

@@ -71,6 +71,27 @@ interface Records {
 const refuseInGroup = (): Promise<never> =>
   Promise.reject(new Error('webhook endpoints are not changed in a grouped transaction (storage/store.ts, commitGroup)'));
 
+/**
+ * findApi for the works of one PostgreSQL commit group (its transaction's executor): each API read once per group,
+ * not once per work. Every creation reads its API, and a group's works run one after another on one connection, so
+ * that read was a round trip out of three per creation. A group lasts milliseconds; an API deleted meanwhile gets
+ * the group's remaining keys as it would have had they been read just before the deletion. A failed read is not kept.
+ * Only grouped works use it, and none of them changes an API (only keys.createKey is grouped: services/keys/lifecycle.ts).
+ */
+function apisReadOncePerGroup(findApi: StoreOps['findApi']): StoreOps['findApi'] {
+  const read = new Map<string, ReturnType<StoreOps['findApi']>>();
+  return (workspaceId, apiId) => {
+    const key = `${workspaceId}\u0000${apiId}`;
+    let api = read.get(key);
+    if (api === undefined) {
+      api = findApi(workspaceId, apiId);
+      read.set(key, api);
+      api.catch(() => read.delete(key));
+    }
+    return api;
+  };
+}
+
 function sqlStore({ db: kysely, dialect, sqlite, health }: OpenedDatabase): Store {
   const ops = sqlOps(kysely, dialect);
   const opsOf = new WeakMap<Executor, StoreOps>();
@@ -82,6 +103,7 @@ function sqlStore({ db: kysely, dialect, sqlite, health }: OpenedDatabase): Stor
     let shared = opsOf.get(trx);
     if (!shared) {
       shared = sqlOps(trx, dialect);
+      if (grouped && !sqlite) shared.findApi = apisReadOncePerGroup(shared.findApi);
       opsOf.set(trx, shared);
     }
     const tx: StoreOps = Object.create(shared);
