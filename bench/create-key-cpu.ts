@@ -14,36 +14,24 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { loadConfig } from '../src/config.js';
+import { resolve } from 'node:path';
+import { benchConfig, option, pathOption, serverModule } from './lib/in-process.js';
 import { type Engine, prepareDatabase } from './lib/keys.js';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1]! : fallback;
-};
-const engine = arg('--engine', 'sqlite') as Engine;
-const keys = Number(arg('--keys', '1000'));
-const creations = Number(arg('--creations', '5000'));
-const concurrency = Number(arg('--concurrency', '50'));
-const rounds = Number(arg('--rounds', '3'));
-const root = process.argv.includes('--keyward-root') ? resolve(arg('--keyward-root', '.')) : undefined;
-const profileFile = process.argv.includes('--profile') ? resolve(arg('--profile', 'create-key.cpuprofile')) : undefined;
-const postgresUrl = arg('--postgres-url', 'postgres://postgres@127.0.0.1:5432/test');
+const engine = option('--engine', 'sqlite') as Engine;
+const keys = Number(option('--keys', '1000'));
+const creations = Number(option('--creations', '5000'));
+const concurrency = Number(option('--concurrency', '50'));
+const rounds = Number(option('--rounds', '3'));
+const root = pathOption('--keyward-root');
+const profileFile = process.argv.includes('--profile') ? resolve(option('--profile', 'create-key.cpuprofile')) : undefined;
+const postgresUrl = option('--postgres-url', 'postgres://postgres@127.0.0.1:5432/test');
 
-const { createServer } = (await import(
-  root ? pathToFileURL(join(root, 'dist/src/server.js')).href : '../src/server.js'
-)) as typeof import('../src/server.js');
+const { createServer } = await serverModule(root);
 
 const db = await prepareDatabase(engine, keys, { postgresUrl, log: () => undefined });
 try {
-  const config = loadConfig({
-    KEYWARD_PORT: '0',
-    KEYWARD_DATA_DIR: db.dataDir,
-    KEYWARD_DATABASE_URL: db.databaseUrl,
-    KEYWARD_LOG_LEVEL: 'silent',
-  });
+  const config = benchConfig(db);
   const server = await createServer({ config, backgroundJobs: false });
   const payload = JSON.stringify({ apiId: db.writesApiId, prefix: 'load', name: 'load' });
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${db.rootKey}` };

@@ -10,40 +10,26 @@
  * DIR is a checkout built with `npm run build` (its dist/src/server.js is used). Prints CPU us a page per side, the
  * median of the blocks' figures and their mean, and the ratio of the medians.
  */
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { loadConfig } from '../src/config.js';
+import { resolve } from 'node:path';
+import { benchConfig, option, serverModule } from './lib/in-process.js';
 import { type Engine, prepareDatabase } from './lib/keys.js';
 
-const arg = (name: string, fallback?: string) => {
-  const i = process.argv.indexOf(name);
-  if (i >= 0) return process.argv[i + 1]!;
-  if (fallback === undefined) throw new Error(`${name} is required`);
-  return fallback;
-};
-const engine = arg('--engine', 'sqlite') as Engine;
-const blocks = Number(arg('--blocks', '20'));
-const pagesPerBlock = Number(arg('--pages', '100'));
-const postgresUrl = arg('--postgres-url', 'postgres://postgres@127.0.0.1:5432/test');
-const roots = { base: resolve(arg('--base')), change: resolve(arg('--change')) };
+const engine = option('--engine', 'sqlite') as Engine;
+const blocks = Number(option('--blocks', '20'));
+const pagesPerBlock = Number(option('--pages', '100'));
+const postgresUrl = option('--postgres-url', 'postgres://postgres@127.0.0.1:5432/test');
+const roots = { base: resolve(option('--base')), change: resolve(option('--change')) };
 
 const db = await prepareDatabase(engine, 1000, { postgresUrl, log: () => undefined });
 try {
-  const config = loadConfig({
-    KEYWARD_PORT: '0',
-    KEYWARD_DATA_DIR: db.dataDir,
-    KEYWARD_DATABASE_URL: db.databaseUrl,
-    KEYWARD_LOG_LEVEL: 'silent',
-  });
+  const config = benchConfig(db);
   const bodies = [undefined, ...db.listCursors].map((cursor) =>
     JSON.stringify(cursor ? { apiId: db.apiId, limit: 100, cursor } : { apiId: db.apiId, limit: 100 }),
   );
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${db.rootKey}` };
   const sides = [] as { name: keyof typeof roots; page: (i: number) => Promise<string>; close: () => Promise<void>; perPage: number[] }[];
   for (const name of ['base', 'change'] as const) {
-    const { createServer } = (await import(
-      pathToFileURL(join(roots[name], 'dist/src/server.js')).href
-    )) as typeof import('../src/server.js');
+    const { createServer } = await serverModule(roots[name]);
     const server = await createServer({ config, backgroundJobs: false });
     const page = async (i: number) => {
       const response = await server.app.inject({ method: 'POST', url: '/v2/apis.listKeys', headers, payload: bodies[i % bodies.length]! });
@@ -56,7 +42,7 @@ try {
   const withoutRequestId = (body: string) => body.replace(/"requestId":"[^"]*"/, '');
   for (let i = 0; i < bodies.length; i++) {
     const [a, b] = (await Promise.all(sides.map((side) => side.page(i)))).map(withoutRequestId);
-    if (a !== b) throw new Error(`page ${i}: the builds answer differently:\n${a.slice(0, 600)}\n${b.slice(0, 600)}`);
+    if (a !== b) throw new Error(`page ${i}: the builds answer differently:\n${a?.slice(0, 600)}\n${b?.slice(0, 600)}`);
   }
   // Warm-up: the JIT, the statement caches, the root key's cache entry.
   for (const side of sides) for (let i = 0; i < 500; i++) await side.page(i);
