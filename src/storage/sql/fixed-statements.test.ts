@@ -5,7 +5,7 @@ import { openDatabase } from './dialect.js';
 import { executeFixed } from './shared.js';
 
 describe.each(['sqlite', 'postgres'] as const)('executeFixed (%s)', (engine) => {
-  it("runs each call with that call's values, and refuses a build that binds other values than the call's", async () => {
+  it("runs each call with that call's values, refuses a build that binds other values than the call's, and a later call of another shape", async () => {
     const database = await freshDatabase(engine);
     const opened = openDatabase(database.url);
     const { db, dialect } = opened;
@@ -17,6 +17,10 @@ describe.each(['sqlite', 'postgres'] as const)('executeFixed (%s)', (engine) => 
       expect((await echo('one')).rows).toEqual([{ v: 'one' }]);
       // Built at the first call, not frozen with its value.
       expect((await echo('two')).rows).toEqual([{ v: 'two' }]);
+      // The same name with another number of values: refused, not bound to the first text.
+      expect(() =>
+        executeFixed(db, dialect, 'test.echo', () => sql`SELECT CAST(${'a'} AS TEXT) AS v, ${'b'} AS w`.compile(db), ['a', 'b']),
+      ).toThrow('test.echo: its statement binds 1 values, given 2');
       expect(() =>
         executeFixed(db, dialect, 'test.two values', () => sql`SELECT CAST(${'x'} AS TEXT) AS v, CAST(${'y'} AS TEXT) AS w`.compile(db), [
           'x',

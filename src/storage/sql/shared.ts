@@ -22,14 +22,16 @@ export function executeKeptPrepared<R>(db: Executor, dialect: SqlDialect, query:
   return db.executeQuery(compiled);
 }
 
-/** Texts of executeFixed, by engine and name. */
-const fixedTexts = new Map<string, string>();
+/** Texts of executeFixed, by engine and name, with how many values each binds. */
+const fixedTexts = new Map<string, { text: string; values: number }>();
 
 /**
  * Runs a statement of a hot path whose text depends only on `name` (its parameters change, not its shape), kept
  * prepared (dialect.ts, keepPrepared). The query is built and compiled by `build` once per engine and name, and
- * checked to bind exactly `parameters`; after that each call binds `parameters` to the same text. Building and
- * compiling with the query builder cost more than running the statement on SQLite (bench/RESULTS.md, "Session 12").
+ * checked to bind exactly `parameters`; after that each call binds `parameters` to the same text, and a call with
+ * another number of values (a caller whose shape changed under the same name) is refused rather than bound out of
+ * place. Building and compiling with the query builder cost more than running the statement on SQLite
+ * (bench/RESULTS.md, "Session 12").
  */
 export function executeFixed<R>(
   db: Executor,
@@ -39,18 +41,20 @@ export function executeFixed<R>(
   parameters: readonly unknown[],
 ): Promise<QueryResult<R>> {
   const key = `${dialect.engine}\u0000${name}`;
-  let text = fixedTexts.get(key);
-  if (text === undefined) {
+  let fixed = fixedTexts.get(key);
+  if (fixed === undefined) {
     const compiled = build();
     const built = compiled.parameters;
     if (built.length !== parameters.length || built.some((value, i) => value !== parameters[i])) {
       throw new Error(`${name}: the built statement binds other parameters than the ones given`);
     }
-    text = compiled.sql;
-    fixedTexts.set(key, text);
+    fixed = { text: compiled.sql, values: built.length };
+    fixedTexts.set(key, fixed);
+  } else if (parameters.length !== fixed.values) {
+    throw new Error(`${name}: its statement binds ${fixed.values} values, given ${parameters.length}`);
   }
-  dialect.keepPrepared(text);
-  return db.executeQuery(Compiled.raw(text, parameters as unknown[]) as CompiledQuery<R>);
+  dialect.keepPrepared(fixed.text);
+  return db.executeQuery(Compiled.raw(fixed.text, parameters as unknown[]) as CompiledQuery<R>);
 }
 
 /**
