@@ -2,6 +2,7 @@ import pg from 'pg';
 import { quoted } from '../../src/analytics/ddl.js';
 import { ROLLUP_MAX, ROLLUP_SUMS } from '../../src/analytics/fold.js';
 import { ANALYTICS_TABLES, type AnalyticsTable } from '../../src/analytics/schema.js';
+import { blockLayoutOf, blocksFromRowsSql } from '../../src/analytics/sqlite-blocks.js';
 import { openAnalyticsConnection } from '../../src/analytics/sqlite-file.js';
 import { startOfSql } from '../../src/analytics/query/time.js';
 import { benchEventsSelect, type EventPlan } from './analytics-events.js';
@@ -24,6 +25,13 @@ export interface BulkLoadTimes {
 
 const RAW = ANALYTICS_TABLES.find((t) => t.physicalName === 'analytics_verifications')!;
 const ROLLUPS = ANALYTICS_TABLES.filter((t) => t.source === 'verifications' && t.kind !== 'raw');
+/**
+ * SQLite keeps raw events in blocks (src/analytics/sqlite-blocks.ts): the events go to a temporary table of the raw
+ * columns first, and from there into blocks of a key's second, as the write path makes them at one write a second.
+ */
+const SQLITE_BLOCKS = blockLayoutOf(RAW)!;
+const SQLITE_EVENTS = 'bulk_events';
+const rawSource = (engine: 'sqlite' | 'postgres') => (engine === 'sqlite' ? SQLITE_EVENTS : RAW.physicalName);
 
 /** The SQL of each load step, with named (SQLite) or numbered (PostgreSQL) parameters. */
 export function bulkStatements(
@@ -44,7 +52,7 @@ export function bulkStatements(
       ? `series(n) AS (SELECT 0 WHERE ${last} >= 0 UNION ALL SELECT n + 1 FROM series WHERE n < ${last})`
       : `series(n) AS (SELECT generate_series(0::bigint, ${last}))`;
   const columns = Object.keys(RAW.columns).map(quoted).join(', ');
-  const raw = { sql: `INSERT INTO ${quoted(RAW.physicalName)} (${columns}) ${benchEventsSelect(plan, series, bind)}`, parameters };
+  const raw = { sql: `INSERT INTO ${quoted(rawSource(engine))} (${columns}) ${benchEventsSelect(plan, series, bind)}`, parameters };
   return { raw, rollups: ROLLUPS.map((table) => rollupFromFiner(table, engine)) };
 }
 
@@ -70,7 +78,8 @@ function rollupFromFiner(table: AnalyticsTable, engine: 'sqlite' | 'postgres'): 
   for (const column of [...ROLLUP_SUMS.verifications, ...ROLLUP_MAX]) value(column);
   const columns = Object.keys(table.columns);
   const key = table.groupBy.map((column) => (column === 'time' ? bucket : quoted(column))).join(', ');
-  return `INSERT INTO ${quoted(table.physicalName)} (${columns.map(quoted).join(', ')}) SELECT ${columns.map(value).join(', ')} FROM ${quoted(source.physicalName)} GROUP BY ${key} ORDER BY ${key}`;
+  const from = fromRaw ? rawSource(engine) : source.physicalName;
+  return `INSERT INTO ${quoted(table.physicalName)} (${columns.map(quoted).join(', ')}) SELECT ${columns.map(value).join(', ')} FROM ${quoted(from)} GROUP BY ${key} ORDER BY ${key}`;
 }
 
 /** Loads `plan`'s events into an empty store; `analyze` then gathers the planner's statistics. */
@@ -97,24 +106,27 @@ export async function bulkLoad(target: BulkTarget, plan: EventPlan, options: { a
       const empty = (db.prepare(`SELECT count(*) AS n FROM ${quoted(RAW.physicalName)}`).get() as { n: number }).n === 0;
       if (!empty) throw new Error('the bulk loader fills an empty analytics store only');
       const named = Object.fromEntries(raw.parameters.map((value, i) => [`p${i + 1}`, value]));
-      // The raw table's indexes are built once after the insert (a sort) instead of row by row: the same indexes,
-      // whichever the schema has (src/analytics/ddl.ts), far faster for millions of rows.
+      // The blocks' indexes are built once after the insert (a sort) instead of row by row: the same indexes,
+      // whichever the schema has (src/analytics/sqlite-blocks.ts), far faster for millions of rows.
       const indexes = db
         .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`)
-        .all(RAW.physicalName) as { name: string; sql: string }[];
+        .all(SQLITE_BLOCKS.blocks) as { name: string; sql: string }[];
+      db.exec(`CREATE TEMP TABLE ${quoted(SQLITE_EVENTS)} AS SELECT * FROM ${quoted(RAW.physicalName)} WHERE 0`);
       db.transaction(() => {
         for (const index of indexes) db.exec(`DROP INDEX ${quoted(index.name)}`);
         timedSync('rawSeconds', () => {
           db.prepare(raw.sql).run(named);
+          db.exec(blocksFromRowsSql(SQLITE_BLOCKS, SQLITE_EVENTS, 1_000));
           for (const index of indexes) db.exec(index.sql);
         });
         timedSync('rollupSeconds', () => {
           for (const statement of rollups) db.exec(statement);
         });
       }).immediate();
+      db.exec(`DROP TABLE ${quoted(SQLITE_EVENTS)}`);
       if (options.analyze) {
         timedSync('analyzeSeconds', () => {
-          for (const table of tables) db.exec(`ANALYZE ${table}`);
+          for (const table of [quoted(SQLITE_BLOCKS.blocks), ...tables.slice(1)]) db.exec(`ANALYZE ${table}`);
         });
       }
     } finally {

@@ -1,10 +1,11 @@
 import { ANALYTICS_TABLES, type AnalyticsTable, type ColumnType, ROLLUP_GRAINS } from './schema.js';
+import { blockDdl, blockLayoutOf } from './sqlite-blocks.js';
 
 /**
  * The physical analytics tables (src/analytics/schema.ts) as CREATE statements for one engine: the SQLite analytics
  * file runs them (src/analytics/sqlite-file.ts); PostgreSQL's migration 0006 holds a copy of what they were when it
  * was written (src/storage/sql/migrations/0006_analytics.ts, held equal by its test).
- * Raw tables get indexes for the typical queries (a workspace over time, a key over time, a namespace over time);
+ * Raw tables get indexes for the typical queries (on SQLite, their blocks get the same, src/analytics/sqlite-blocks.ts) (a workspace over time, a key over time, a namespace over time);
  * rollups get a primary key on their grouping columns, which the write's upsert conflicts on, and the verification
  * rollups an index for one API over time (schema 2: SQLite file version 2, PostgreSQL migration 0008), because their
  * primary key leads with the workspace and time, so "one API's days" otherwise reads every API's rows of the range.
@@ -55,5 +56,9 @@ export function tableDdl(table: AnalyticsTable, engine: AnalyticsEngine): string
   return statements;
 }
 
-/** Every analytics table and index, in schema.ts order. */
-export const analyticsDdl = (engine: AnalyticsEngine): string[] => ANALYTICS_TABLES.flatMap((table) => tableDdl(table, engine));
+/** Every analytics table and index, in schema.ts order; SQLite's raw tables as blocks and a view (src/analytics/sqlite-blocks.ts). */
+export const analyticsDdl = (engine: AnalyticsEngine): string[] =>
+  ANALYTICS_TABLES.flatMap((table) => {
+    const layout = engine === 'sqlite' ? blockLayoutOf(table) : undefined;
+    return layout ? blockDdl(layout) : tableDdl(table, engine);
+  });

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { createPrivateFile } from '../storage/sqlite/file-modes.js';
-import { analyticsDdl } from './ddl.js';
+import { analyticsDdl, quoted } from './ddl.js';
+import { BLOCK_LAYOUTS, blockDdl, blocksFromRowsSql } from './sqlite-blocks.js';
 
 /**
  * The SQLite analytics file (docs/decisions/0014-analytics-in-keywards-own-stores.md): apart from the main database,
@@ -10,10 +11,11 @@ import { analyticsDdl } from './ddl.js';
 
 /**
  * 1: the tables of docs/decisions/0014. 2: the verification rollups' index for one API over time (src/analytics/ddl.ts,
- * as PostgreSQL's migration 0008). Every statement of ddl.ts is IF NOT EXISTS, so bringing an older file up runs them
- * all and makes only what it lacks.
+ * as PostgreSQL's migration 0008). 3: raw events in blocks behind views (src/analytics/sqlite-blocks.ts); an older
+ * file's raw rows are moved into blocks first. Every statement of ddl.ts is IF NOT EXISTS, so bringing an older file
+ * up runs them all and makes only what it lacks.
  */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /** Opens a connection with the settings every analytics connection uses. */
 export function openAnalyticsConnection(file: string, options: { readonly?: boolean } = {}): Database.Database {
@@ -34,11 +36,26 @@ export function prepareAnalyticsFile(file: string): void {
     if (version > SCHEMA_VERSION) throw new Error(`${file} has analytics schema ${version}, newer than this Keyward's ${SCHEMA_VERSION}`);
     if (version < SCHEMA_VERSION) {
       db.transaction(() => {
+        moveRawRowsIntoBlocks(db);
         for (const statement of analyticsDdl('sqlite')) db.exec(statement);
         db.pragma(`user_version = ${SCHEMA_VERSION}`);
       }).immediate();
     }
   } finally {
     db.close();
+  }
+}
+
+/**
+ * Schema 3: each raw table of an older file becomes blocks, one per key (or identifier) and minute, and is dropped,
+ * so its view can take its name. Runs inside the upgrade's transaction: a failure leaves the file as it was.
+ */
+function moveRawRowsIntoBlocks(db: Database.Database): void {
+  const isTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").pluck();
+  for (const layout of BLOCK_LAYOUTS) {
+    if (isTable.get(layout.table.physicalName) === undefined) continue;
+    for (const statement of blockDdl(layout).filter((sql) => !sql.startsWith('CREATE VIEW'))) db.exec(statement);
+    db.exec(blocksFromRowsSql(layout, layout.table.physicalName, 60_000));
+    db.exec(`DROP TABLE ${quoted(layout.table.physicalName)}`);
   }
 }

@@ -6,6 +6,8 @@ import { PRUNE_BATCH_ROWS } from './prune-plan.js';
 import { openAnalyticsConnection } from './sqlite-file.js';
 import { SqliteAnalyticsWriter } from './sqlite-write.js';
 import { quoted } from './ddl.js';
+import { ANALYTICS_TABLES } from './schema.js';
+import { type BlockLayout, blockLayoutOf } from './sqlite-blocks.js';
 import { answerWriterRequests } from './writer-requests.js';
 
 /**
@@ -36,6 +38,11 @@ const write = (packed: PackedBatch): void => writeFolded.immediate(foldPacked(pa
 function prune(cutoffs: { table: string; before: number }[]): Record<string, number> {
   const deleted: Record<string, number> = {};
   for (const { table, before } of cutoffs) {
+    const layout = blockLayoutOf(ANALYTICS_TABLES.find((t) => t.physicalName === table)!);
+    if (layout) {
+      deleted[table] = pruneBlocks(layout, before);
+      continue;
+    }
     const name = quoted(table);
     const remove = prepared(`DELETE FROM ${name} WHERE rowid IN (SELECT rowid FROM ${name} WHERE "time" < ? LIMIT ${PRUNE_BATCH_ROWS})`);
     let total = 0;
@@ -47,6 +54,47 @@ function prune(cutoffs: { table: string; before: number }[]): Record<string, num
     deleted[table] = total;
   }
   return deleted;
+}
+
+/**
+ * Removes the events before `before` from a raw table's blocks (src/analytics/sqlite-blocks.ts) and answers how many:
+ * whole blocks first, then the few that hold events on both sides of the cutoff are rewritten with the newer ones.
+ * Each step of at most PRUNE_BATCH_ROWS blocks is its own transaction.
+ */
+function pruneBlocks(layout: BlockLayout, before: number): number {
+  const blocks = quoted(layout.blocks);
+  const old = prepared(
+    `SELECT rowid AS id, json_array_length("events") AS n FROM ${blocks} WHERE "first_time" < ? AND "last_time" < ? LIMIT ${PRUNE_BATCH_ROWS}`,
+  );
+  const remove = prepared(`DELETE FROM ${blocks} WHERE rowid = ?`);
+  const straddling = prepared(`SELECT rowid AS id, "events" FROM ${blocks} WHERE "first_time" < ? LIMIT ${PRUNE_BATCH_ROWS}`);
+  const rewrite = prepared(`UPDATE ${blocks} SET "events" = ?, "first_time" = ? WHERE rowid = ?`);
+  let total = 0;
+  for (;;) {
+    const rows = old.all(before, before) as { id: number; n: number }[];
+    db.transaction(() => {
+      for (const { id, n } of rows) {
+        remove.run(id);
+        total += n;
+      }
+    }).immediate();
+    if (rows.length < PRUNE_BATCH_ROWS) break;
+  }
+  // What is left with a first time before the cutoff ends after it: keep its events from the cutoff on.
+  for (;;) {
+    const rows = straddling.all(before) as { id: number; events: string }[];
+    db.transaction(() => {
+      for (const { id, events } of rows) {
+        const all = JSON.parse(events) as [number, ...unknown[]][];
+        const kept = all.filter((event) => event[0] >= before);
+        const first = kept.reduce((min, event) => Math.min(min, event[0]), Number.POSITIVE_INFINITY);
+        rewrite.run(JSON.stringify(kept), first, id);
+        total += all.length - kept.length;
+      }
+    }).immediate();
+    if (rows.length < PRUNE_BATCH_ROWS) break;
+  }
+  return total;
 }
 
 answerWriterRequests({

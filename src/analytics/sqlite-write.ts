@@ -1,13 +1,16 @@
 import type Database from 'better-sqlite3';
 import type { ColumnRows, Value } from './fold.js';
+import { quoted } from './ddl.js';
 import type { AnalyticsTable } from './schema.js';
+import { blockColumns, blockLayoutOf, toBlocks } from './sqlite-blocks.js';
 import { sqliteInsert } from './write-statements.js';
 
 /**
  * Writes a folded batch (src/analytics/fold.ts) on the SQLite analytics writer thread (src/analytics/sqlite-worker.ts):
  * one single-row statement per table, prepared once, run per row with one reused parameter array. Measured on
  * better-sqlite3 (bench/RESULTS.md, "Analytics (issue 14)"), single-row runs cost less per row than multi-row
- * statements of 8 to 128 rows, whose wide parameter lists cost more to bind than the calls they save.
+ * statements of 8 to 128 rows, whose wide parameter lists cost more to bind than the calls they save. Raw events are
+ * written as blocks, a row per key and batch (src/analytics/sqlite-blocks.ts).
  * The caller runs it inside one transaction.
  */
 export class SqliteAnalyticsWriter {
@@ -28,14 +31,26 @@ export class SqliteAnalyticsWriter {
   private statementFor(table: AnalyticsTable): Database.Statement {
     let statement = this.statements.get(table);
     if (!statement) {
-      statement = this.db.prepare(sqliteInsert(table, 1));
+      const layout = blockLayoutOf(table);
+      const columns = layout && blockColumns(layout).map(quoted);
+      statement = this.db.prepare(
+        layout
+          ? `INSERT INTO ${quoted(layout.blocks)} (${columns!.join(', ')}) VALUES (${columns!.map(() => '?').join(', ')})`
+          : sqliteInsert(table, 1),
+      );
       this.statements.set(table, statement);
     }
     return statement;
   }
 
-  private writeTable({ table, values, count }: ColumnRows): void {
-    const statement = this.statementFor(table);
+  private writeTable(rows: ColumnRows): void {
+    const statement = this.statementFor(rows.table);
+    const layout = blockLayoutOf(rows.table);
+    if (layout) {
+      for (const block of toBlocks(layout, rows)) statement.run(block);
+      return;
+    }
+    const { values, count } = rows;
     const width = values.length;
     const parameters = this.parameters;
     parameters.length = width;

@@ -26,7 +26,13 @@ export async function restoreCommand(config: Readonly<Config>, file: string, for
   }
   const analyticsFile = analyticsBackupOf(file);
   if (existsSync(analyticsFile) && config.analyticsDatabaseUrl !== null) {
-    copies.push({ backup: analyticsFile, target: config.analyticsDatabaseUrl, table: 'analytics_verifications', what: 'analytics file' });
+    // A table every analytics schema has (src/analytics/sqlite-file.ts): since schema 3 the raw events' name is a view.
+    copies.push({
+      backup: analyticsFile,
+      target: config.analyticsDatabaseUrl,
+      table: 'analytics_verifications_per_minute',
+      what: 'analytics file',
+    });
   }
   for (const { backup, target, table, what } of copies) {
     if (!existsSync(backup)) return refuse(`there is no ${backup}`);

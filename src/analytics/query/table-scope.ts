@@ -1,4 +1,5 @@
 import type { AnalyticsTable } from '../schema.js';
+import { blockLayoutOf, blocksFromSql, rawColumnSql, rawColumnsSql } from '../sqlite-blocks.js';
 import { quoteIdentifier, type SqlWriter } from './sql-writer.js';
 import type { AnalyticsQueryRequest } from './translate.js';
 
@@ -9,6 +10,24 @@ import type { AnalyticsQueryRequest } from './translate.js';
 
 /** The caller's rows of one table: its workspace, its permitted APIs or namespaces, within retention. */
 export function tableSubselect(table: AnalyticsTable, request: AnalyticsQueryRequest, writer: SqlWriter): string {
+  // SQLite keeps raw events in blocks (src/analytics/sqlite-blocks.ts): the filters then name the blocks' own columns,
+  // so their indexes find the caller's blocks.
+  const layout = request.engine === 'sqlite' ? blockLayoutOf(table) : undefined;
+  const column = layout ? (name: string) => rawColumnSql(layout, name) : quoteIdentifier;
+  const filters = [`${column('workspace_id')} = ${writer.bind(request.workspaceId)}`];
+  const { resourceIds } = request;
+  if (resourceIds !== null) {
+    filters.push(
+      resourceIds.length === 0 ? '1 = 0' : `${column(table.resourceColumn)} IN (${resourceIds.map((id) => writer.bind(id)).join(', ')})`,
+    );
+  }
+  const cutoff = cutoffOf(table, request);
+  if (cutoff !== undefined) filters.push(`${column('time')} >= ${writer.bind(cutoff)}`);
+  if (layout) {
+    // A block entirely older than the cutoff is never expanded.
+    if (cutoff !== undefined) filters.push(`b."last_time" >= ${writer.bind(cutoff)}`);
+    return `SELECT ${rawColumnsSql(layout)} FROM ${blocksFromSql(layout)} WHERE ${filters.join(' AND ')}`;
+  }
   const columns = Object.keys(table.columns).map(quoteIdentifier);
   if (table.kind !== 'raw') {
     const sum = request.engine === 'sqlite' ? 'CAST("latency_sum" AS REAL)' : 'CAST("latency_sum" AS double precision)';
@@ -16,17 +35,6 @@ export function tableSubselect(table: AnalyticsTable, request: AnalyticsQueryReq
     const events = 'count' in table.columns ? '"count"' : '"total"';
     columns.push(`${sum} / NULLIF(${events}, 0) AS "latency_avg"`);
   }
-  const filters = [`"workspace_id" = ${writer.bind(request.workspaceId)}`];
-  const { resourceIds } = request;
-  if (resourceIds !== null) {
-    filters.push(
-      resourceIds.length === 0
-        ? '1 = 0'
-        : `${quoteIdentifier(table.resourceColumn)} IN (${resourceIds.map((id) => writer.bind(id)).join(', ')})`,
-    );
-  }
-  const cutoff = cutoffOf(table, request);
-  if (cutoff !== undefined) filters.push(`"time" >= ${writer.bind(cutoff)}`);
   return `SELECT ${columns.join(', ')} FROM ${quoteIdentifier(table.physicalName)} WHERE ${filters.join(' AND ')}`;
 }
 
