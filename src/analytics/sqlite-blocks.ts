@@ -101,7 +101,14 @@ export function blockDdl(layout: BlockLayout): string[] {
  */
 export function blocksFromRowsSql(layout: BlockLayout, source: string, spanMs: number): string {
   const shared = layout.shared.map(quoted).join(', ');
-  const events = `json_group_array(json_array(${layout.perEvent.map(quoted).join(', ')}))`;
+  // Each event's array written as text: json_array() would print a REAL with 15 significant digits, printf's
+  // alternate form prints enough to read the same double back.
+  const values = layout.perEvent.map((column) => {
+    const type = layout.table.columns[column];
+    if (type === 'real') return `printf('%!.17g', ${quoted(column)})`;
+    return type === 'integer' ? quoted(column) : `json_quote(${quoted(column)})`;
+  });
+  const events = `'[' || group_concat('[' || ${values.join(" || ',' || ")} || ']', ',') || ']'`;
   return (
     `INSERT INTO ${quoted(layout.blocks)} (${shared}, "first_time", "last_time", "events") ` +
     `SELECT ${shared}, min("time"), max("time"), ${events} FROM ${quoted(source)} GROUP BY ${shared}, "time" / ${spanMs}`

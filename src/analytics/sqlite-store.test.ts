@@ -213,9 +213,9 @@ describe('raw events in blocks (docs/decisions/0040-sqlite-raw-events-in-blocks.
       );
       // Two minutes of key_1, one event of key_2: three blocks.
       const rows = [
-        ['r1', at, 'ws_1', 'api_1', 'id_1', 'ext "1"', 'key_1', 'n', 'VALID', '["a"]', 1, 1.5],
+        ['r1', at, 'ws_1', 'api_1', 'id_1', 'ext "1"', 'key_1', 'n', 'VALID', '["a \\"b\\""]', 2 ** 53 - 1, 1.5],
         ['r2', at + 59_999, 'ws_1', 'api_1', 'id_1', 'ext "1"', 'key_1', 'n', 'VALID', '[]', 0, 2],
-        ['r3', at + 60_000, 'ws_1', 'api_1', 'id_1', 'ext "1"', 'key_1', 'n', 'EXPIRED', '[]', 0, 0.25],
+        ['r3', at + 60_000, 'ws_1', 'api_1', 'id_1', 'ext "1"', 'key_1', 'n', 'EXPIRED', '[]', 0, 0.1 + 0.2],
         ['r4', at, 'ws_2', 'api_9', '', '', 'key_2', 'n', 'VALID', '[]', 0, 3],
       ];
       for (const row of rows) insert.run(...row);
