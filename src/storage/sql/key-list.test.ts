@@ -40,7 +40,7 @@ async function pageCost(store: Store, query: KeyListQuery): Promise<number> {
   return (used.user + used.system) / 10;
 }
 
-describe('listKeyPage on an analyzed SQLite store, one API of 10,000 keys (bench/RESULTS.md, "Session 13")', () => {
+describe('listKeyPage on an analyzed SQLite store, one API of 10,000 keys (docs/decisions/0041)', () => {
   it('reads the first page (no cursor) from the index in id order, as every later page, not by sorting every key of the API', async () => {
     // Planned without a cursor, SQLite judged keys_api useless for `api_id = ?` (every key is the API's) and scanned the
     // whole table, joined each row and sorted them all for a page of 100: about 6x a later page's cost at 5,000 keys, 20x at 20,000.

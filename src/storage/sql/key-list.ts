@@ -53,8 +53,8 @@ export async function listKeyPage(db: Executor, dialect: SqlDialect, q: KeyListQ
   }
   // On SQLite the first page has a cursor too: the empty text, below every id. Without `k.id > ?`, an analyzed store
   // whose API holds most of its keys had the first page planned as a scan of every key, each joined, then sorted for
-  // 100 of them: 270 against 122 us at 1,000 keys, 855 against 132 at 5,000, 2,894 against 146 at 20,000 (bench/RESULTS.md,
-  // "Session 13"). With it every page walks keys_api (api_id, id) from the cursor, and the texts are four, not eight.
+  // 100 of them: 270 against 122 us at 1,000 keys, 855 against 132 at 5,000, 2,894 against 146 at 20,000
+  // (docs/decisions/0041). With it every page walks keys_api (api_id, id) from the cursor, and the texts are four, not eight.
   const cursor = q.cursor ?? (dialect.engine === 'sqlite' ? '' : undefined);
   if (cursor !== undefined) filters.push(sql`k.id > ${boundText(cursor)}`);
   // The page comes back as one JSON text, an array of one array of values per key in KEY_COLUMNS's order, built by the
