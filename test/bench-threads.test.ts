@@ -11,6 +11,15 @@ it('labels the main thread, then the platform threads, then the rest by start or
   expect(labels.get(107)).toBe('thread 2');
 });
 
+it('keeps start order when thread ids have started again from the bottom (ids past pid_max wrap around)', () => {
+  // A process started at id 32,762 of 32,768: its platform threads took 32,763-32,767, its later threads 300 and 301.
+  const labels = threadLabels(32_762, [301, 300, 32_762, 32_763, 32_764, 32_765, 32_766, 32_767], 32_768);
+  expect(labels.get(32_762)).toBe('main');
+  for (let tid = 32_763; tid <= 32_762 + PLATFORM_THREADS; tid++) expect(labels.get(tid)).toBe('platform');
+  expect(labels.get(300)).toBe('thread 1');
+  expect(labels.get(301)).toBe('thread 2');
+});
+
 it.skipIf(process.platform !== 'linux')('counts a busy worker thread under its own label', async () => {
   const first = threadCpuSeconds(process.pid);
   // Spins until its own thread has used 300 ms of CPU (by its /proc/thread-self/stat), however loaded the machine.

@@ -34,11 +34,25 @@ export function threadCpuSeconds(pid: number): Map<number, number> {
   return threads;
 }
 
-/** The label of each thread: `main`, `platform` (V8's threads: GC helpers, concurrent compile) or `thread <n>` by start order. */
-export function threadLabels(pid: number, tids: readonly number[]): Map<number, string> {
+/** The largest thread id plus one: ids are handed out in increasing order and start again from the bottom past it. */
+function pidMax(): number {
+  try {
+    return Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8'));
+  } catch {
+    return 4_194_304;
+  }
+}
+
+/**
+ * The label of each thread: `main`, `platform` (V8's threads: GC helpers, concurrent compile) or `thread <n>` by start
+ * order. Start order is id order counted from the process's own id, around `limit`: on a machine that has run many
+ * processes (32,768 ids here) a thread started later can have a smaller id than the main thread.
+ */
+export function threadLabels(pid: number, tids: readonly number[], limit = pidMax()): Map<number, string> {
   const labels = new Map<number, string>();
+  const after = (tid: number) => (((tid - pid) % limit) + limit) % limit;
   let order = 0;
-  for (const tid of [...tids].sort((a, b) => a - b)) {
+  for (const tid of [...tids].sort((a, b) => after(a) - after(b))) {
     if (tid === pid) labels.set(tid, 'main');
     else if (order++ < PLATFORM_THREADS) labels.set(tid, 'platform');
     else labels.set(tid, `thread ${order - PLATFORM_THREADS}`);
