@@ -136,8 +136,11 @@ describe('audit chain: writers on many nodes at once never fork it', { timeout: 
       const { workspaceId } = await t.newWorkspace();
       const nodes: Store[] = await Promise.all(Array.from({ length: 4 }, () => openSqlStore(t.databaseUrl)));
       try {
+        // Each node runs its 25 writes 8 at a time: 32 transactions of four nodes in flight at once still race for the
+        // chain's head, and the test holds 32 of the shared PostgreSQL's connections, not 4 pools' 80 (with the other
+        // test files' connections, 80 passed max_connections' 100 in CI: "sorry, too many clients already").
         const writes = nodes.flatMap((node, n) =>
-          Array.from({ length: 25 }, (_, i) =>
+          inLanes(8, 25, (i) =>
             node.transaction(async (tx) => {
               await tx.appendAudit({
                 id: newId('auditLog', Date.now()),
@@ -170,3 +173,12 @@ describe('audit chain: writers on many nodes at once never fork it', { timeout: 
     },
   );
 });
+
+/** Runs `count` tasks, at most `lanes` at a time, each lane taking the next index when its task ends. */
+function inLanes(lanes: number, count: number, task: (index: number) => Promise<unknown>): Promise<void>[] {
+  let next = 0;
+  const lane = async () => {
+    while (next < count) await task(next++);
+  };
+  return Array.from({ length: lanes }, lane);
+}
