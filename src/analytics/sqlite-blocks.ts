@@ -47,6 +47,8 @@ export const BLOCK_LAYOUTS: readonly BlockLayout[] = [
 ];
 
 export const blockLayoutOf = (table: AnalyticsTable): BlockLayout | undefined => BLOCK_LAYOUTS.find((l) => l.table === table);
+export const blockLayoutNamed = (physicalName: string): BlockLayout | undefined =>
+  BLOCK_LAYOUTS.find((l) => l.table.physicalName === physicalName);
 
 /**
  * The per-event column `column` of the event `e` of block `b`, typed as the raw table's column: JSON keeps 2.0 as 2,
@@ -72,11 +74,11 @@ export const rawColumnsSql = (layout: BlockLayout): string =>
 export const blocksFromSql = (layout: BlockLayout): string => `${quoted(layout.blocks)} AS b, json_each(b."events") AS e`;
 
 /**
- * The blocks table, its indexes (the raw table's, with a block's last event time for `time`, so a time range finds
- * every block that may hold events in it), one on the first time for the prune (blocks that hold anything older than
- * a cutoff), and the view.
+ * The blocks table and its indexes: the raw table's, with a block's last event time for `time`, so a time range finds
+ * every block that may hold events in it, and one on the first time for the prune (blocks that hold anything older
+ * than a cutoff).
  */
-export function blockDdl(layout: BlockLayout): string[] {
+export function blockTableDdl(layout: BlockLayout): string[] {
   const name = quoted(layout.blocks);
   const columns = [
     ...layout.shared.map((c) => `${quoted(c)} TEXT NOT NULL`),
@@ -84,15 +86,29 @@ export function blockDdl(layout: BlockLayout): string[] {
     '"last_time" INTEGER NOT NULL',
     '"events" TEXT NOT NULL',
   ];
-  const indexes = layout.indexLeads.map((lead) => [...lead, 'last_time']);
+  const indexes = [...layout.indexLeads.map((lead) => [...lead, 'last_time']), ['first_time']];
   return [
     `CREATE TABLE IF NOT EXISTS ${name} (${columns.join(', ')})`,
-    ...[...indexes, ['first_time']].map(
+    ...indexes.map(
       (index) => `CREATE INDEX IF NOT EXISTS ${quoted(`${layout.blocks}_${index.join('_')}`)} ON ${name} (${index.map(quoted).join(', ')})`,
     ),
-    `CREATE VIEW IF NOT EXISTS ${quoted(layout.table.physicalName)} AS SELECT ${rawColumnsSql(layout)} FROM ${blocksFromSql(layout)}`,
   ];
 }
+
+/** The blocks table, its indexes and the view that shows its events as the raw table's rows. */
+export const blockDdl = (layout: BlockLayout): string[] => [
+  ...blockTableDdl(layout),
+  `CREATE VIEW IF NOT EXISTS ${quoted(layout.table.physicalName)} AS SELECT ${rawColumnsSql(layout)} FROM ${blocksFromSql(layout)}`,
+];
+
+/** The blocks' columns, in blockTableDdl's order: what a block row is written as. */
+const blockColumns = (layout: BlockLayout): string => [...layout.shared, 'first_time', 'last_time', 'events'].map(quoted).join(', ');
+
+/** The single-row INSERT of a block, its values in blockColumns' order (toBlocks). */
+export const blockInsertSql = (layout: BlockLayout): string =>
+  `INSERT INTO ${quoted(layout.blocks)} (${blockColumns(layout)}) VALUES (${Array(layout.shared.length + 3)
+    .fill('?')
+    .join(', ')})`;
 
 /**
  * An INSERT ... SELECT that packs rows with the raw table's columns, from `source`, into blocks: one per combination of
@@ -110,13 +126,10 @@ export function blocksFromRowsSql(layout: BlockLayout, source: string, spanMs: n
   });
   const events = `'[' || group_concat('[' || ${values.join(" || ',' || ")} || ']', ',') || ']'`;
   return (
-    `INSERT INTO ${quoted(layout.blocks)} (${shared}, "first_time", "last_time", "events") ` +
+    `INSERT INTO ${quoted(layout.blocks)} (${blockColumns(layout)}) ` +
     `SELECT ${shared}, min("time"), max("time"), ${events} FROM ${quoted(source)} GROUP BY ${shared}, "time" / ${spanMs}`
   );
 }
-
-/** The blocks' columns, in blockDdl's order: what a block row is written as. */
-export const blockColumns = (layout: BlockLayout): string[] => [...layout.shared, 'first_time', 'last_time', 'events'];
 
 /**
  * A folded batch's raw rows (src/analytics/fold.ts) as block rows: one per distinct combination of the shared

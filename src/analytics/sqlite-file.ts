@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { createPrivateFile } from '../storage/sqlite/file-modes.js';
 import { analyticsDdl, quoted } from './ddl.js';
-import { BLOCK_LAYOUTS, blockDdl, blocksFromRowsSql } from './sqlite-blocks.js';
+import { BLOCK_LAYOUTS, blocksFromRowsSql, blockTableDdl } from './sqlite-blocks.js';
 
 /**
  * The SQLite analytics file (docs/decisions/0014-analytics-in-keywards-own-stores.md): apart from the main database,
@@ -54,7 +54,7 @@ function moveRawRowsIntoBlocks(db: Database.Database): void {
   const isTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").pluck();
   for (const layout of BLOCK_LAYOUTS) {
     if (isTable.get(layout.table.physicalName) === undefined) continue;
-    for (const statement of blockDdl(layout).filter((sql) => !sql.startsWith('CREATE VIEW'))) db.exec(statement);
+    for (const statement of blockTableDdl(layout)) db.exec(statement);
     db.exec(blocksFromRowsSql(layout, layout.table.physicalName, 60_000));
     db.exec(`DROP TABLE ${quoted(layout.table.physicalName)}`);
   }

@@ -6,8 +6,7 @@ import { PRUNE_BATCH_ROWS } from './prune-plan.js';
 import { openAnalyticsConnection } from './sqlite-file.js';
 import { SqliteAnalyticsWriter } from './sqlite-write.js';
 import { quoted } from './ddl.js';
-import { ANALYTICS_TABLES } from './schema.js';
-import { type BlockLayout, blockLayoutOf } from './sqlite-blocks.js';
+import { type BlockLayout, blockLayoutNamed } from './sqlite-blocks.js';
 import { answerWriterRequests } from './writer-requests.js';
 
 /**
@@ -38,7 +37,7 @@ const write = (packed: PackedBatch): void => writeFolded.immediate(foldPacked(pa
 function prune(cutoffs: { table: string; before: number }[]): Record<string, number> {
   const deleted: Record<string, number> = {};
   for (const { table, before } of cutoffs) {
-    const layout = blockLayoutOf(ANALYTICS_TABLES.find((t) => t.physicalName === table)!);
+    const layout = blockLayoutNamed(table);
     if (layout) {
       deleted[table] = pruneBlocks(layout, before);
       continue;

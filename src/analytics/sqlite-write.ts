@@ -1,8 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { ColumnRows, Value } from './fold.js';
-import { quoted } from './ddl.js';
 import type { AnalyticsTable } from './schema.js';
-import { blockColumns, blockLayoutOf, toBlocks } from './sqlite-blocks.js';
+import { blockInsertSql, blockLayoutOf, toBlocks } from './sqlite-blocks.js';
 import { sqliteInsert } from './write-statements.js';
 
 /**
@@ -32,12 +31,7 @@ export class SqliteAnalyticsWriter {
     let statement = this.statements.get(table);
     if (!statement) {
       const layout = blockLayoutOf(table);
-      const columns = layout && blockColumns(layout).map(quoted);
-      statement = this.db.prepare(
-        layout
-          ? `INSERT INTO ${quoted(layout.blocks)} (${columns!.join(', ')}) VALUES (${columns!.map(() => '?').join(', ')})`
-          : sqliteInsert(table, 1),
-      );
+      statement = this.db.prepare(layout ? blockInsertSql(layout) : sqliteInsert(table, 1));
       this.statements.set(table, statement);
     }
     return statement;
