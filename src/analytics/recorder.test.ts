@@ -104,14 +104,32 @@ describe('AnalyticsRecorder', () => {
 
     for (let i = 2; i <= 3; i++) recorder.recordVerification(verification(i));
     for (let i = 1; i <= 3; i++) recorder.recordRatelimit(ratelimit(i));
-    // Five events: the fourth scheduled a write, which writes what is buffered in batches of at most four.
+    // Five events: the fourth made a full batch, which is written at once; the fifth waits for the interval.
     await vi.advanceTimersByTimeAsync(0);
-    expect(batches.slice(1)).toEqual([
-      { verifications: [verification(2), verification(3)], ratelimits: [ratelimit(1), ratelimit(2)] },
-      { verifications: [], ratelimits: [ratelimit(3)] },
-    ]);
+    expect(batches.slice(1)).toEqual([{ verifications: [verification(2), verification(3)], ratelimits: [ratelimit(1), ratelimit(2)] }]);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(batches).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(batches.slice(2)).toEqual([{ verifications: [], ratelimits: [ratelimit(3)] }]);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(batches).toHaveLength(3);
+    await recorder.close();
+  });
+
+  it('leaves events recorded during a write for the next interval: a slow store gets full batches, not a stream of small ones', async () => {
+    const { recorder, batches } = makeRecorder({ flushEvents: 1_000, bufferEvents: 10_000, flushMs: 1_000 }, async (batch, batches) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      batches.push(batch);
+    });
+    // 10 events every 10 ms for 3 s against writes that take 20 ms each.
+    for (let i = 0; i < 3_000; i++) {
+      recorder.recordVerification(verification(i + 1));
+      if (i % 10 === 9) await vi.advanceTimersByTimeAsync(10);
+    }
+    await vi.advanceTimersByTimeAsync(1_100);
+    expect(ids(batches)).toEqual(Array.from({ length: 3_000 }, (_, i) => `key_${i + 1}`));
+    // One batch per interval, each a second of events.
+    expect(batches.map((batch) => batch.verifications.length)).toEqual([1_000, 1_000, 1_000]);
     await recorder.close();
   });
 
@@ -176,7 +194,7 @@ describe('AnalyticsRecorder', () => {
     for (let i = 1; i <= 3; i++) recorder.recordVerification(verification(i));
     await vi.advanceTimersByTimeAsync(0);
     expect(batches).toHaveLength(0);
-    // Recorded while the batch waits for its retry: written after it.
+    // Recorded while the batch waits for its retry: written after it, at the next interval.
     for (let i = 4; i <= 5; i++) recorder.recordVerification(verification(i));
     await vi.advanceTimersByTimeAsync(99);
     expect(attempts).toHaveLength(1);
@@ -184,6 +202,11 @@ describe('AnalyticsRecorder', () => {
     expect(attempts).toHaveLength(2);
     await vi.advanceTimersByTimeAsync(199);
     expect(attempts).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(ids(batches)).toEqual(['key_1', 'key_2', 'key_3']);
+    // The events recorded meanwhile: at the interval, 1 s after the first.
+    await vi.advanceTimersByTimeAsync(699);
+    expect(ids(batches)).toEqual(['key_1', 'key_2', 'key_3']);
     await vi.advanceTimersByTimeAsync(1);
     expect(ids(batches)).toEqual(['key_1', 'key_2', 'key_3', 'key_4', 'key_5']);
     expect(counts).toEqual({ 'verification written': 5, 'ratelimit written': 0 });

@@ -10,7 +10,10 @@ import { type PackedBatch, PackedBatchBuilder } from './packed-batch.js';
  * batches, off the path of the request that recorded the event, one at a time.
  *
  * - A batch's worth of events schedules a write (on a later turn of the event loop, never inside the recording call);
- *   every `flushMs` whatever is buffered is written.
+ *   every `flushMs` whatever is buffered is written. Events recorded while a write is in flight wait for the next of
+ *   those: writing them as soon as the write ends would, under steady load, write a small batch per write's duration
+ *   instead of a full one per interval, and a store's cost is per batch and per key in a batch
+ *   (src/analytics/sqlite-blocks.ts), so small batches made every event dearer (bench/RESULTS.md, "Analytics (issue 14)").
  * - A full buffer drops the new event, counts it `dropped` and says so in a rate-limited warning.
  * - A failed write is retried with backoff, the same batch first, so events keep their order. It is retried while
  *   the buffer has room; when the buffer is full at a retry, the batch is given up and counted `failed`, making room
@@ -74,6 +77,11 @@ export class AnalyticsRecorder {
   readonly region: string;
   /** Batches being filled, oldest first, each at most `flushEvents`; only the last one takes new events. */
   private filling: PackedBatchBuilder[] = [];
+  /**
+   * How many of the oldest `filling` batches are due, whatever their size: those that were there at the last interval
+   * or flush. The last due batch takes no more events. A full batch is due anyway.
+   */
+  private due = 0;
   /** Events held: the batches being filled and the batch being written or waiting for its retry. */
   private held = 0;
   /** Tag characters of the events held. */
@@ -117,7 +125,10 @@ export class AnalyticsRecorder {
       { where: 'analytics' },
       'analytics write failed; retrying with backoff while the buffer has room',
     );
-    this.interval = setInterval(() => this.startWriting(), options.flushMs);
+    this.interval = setInterval(() => {
+      this.makeAllDue();
+      this.startWriting();
+    }, options.flushMs);
     this.interval.unref();
   }
 
@@ -161,6 +172,7 @@ export class AnalyticsRecorder {
   /** Writes everything buffered now, waiting for a write in flight first; resolves when it is written or waits for a retry. */
   async flush(): Promise<void> {
     await this.writing;
+    this.makeAllDue();
     this.startWriting();
     await this.writing;
   }
@@ -189,6 +201,7 @@ export class AnalyticsRecorder {
     });
     const writeRest = async () => {
       await this.writing;
+      this.makeAllDue();
       while (this.held > 0 && !expired) {
         if (await this.writeBatch()) continue;
         await Promise.race([sleep(this.backoff()), expiry]);
@@ -210,7 +223,7 @@ export class AnalyticsRecorder {
   /** The batch new events go into: the newest, or a new one when it holds a batch's worth. */
   private fillingBatch(): PackedBatchBuilder {
     let batch = this.filling.at(-1);
-    if (batch === undefined || batch.size >= this.options.flushEvents) {
+    if (batch === undefined || batch.size >= this.options.flushEvents || this.due === this.filling.length) {
       // Room for a batch's worth at first, up to a point (an interval's flush may hold far fewer).
       batch = new PackedBatchBuilder(Math.min(this.options.flushEvents, 1_024));
       this.filling.push(batch);
@@ -233,16 +246,28 @@ export class AnalyticsRecorder {
     });
   }
 
+  /** Every batch held now is written by the next writes, full or not. */
+  private makeAllDue(): void {
+    this.due = this.filling.length;
+  }
+
+  /** A batch waits for its retry, or the oldest batch being filled is due. */
+  private hasDue(): boolean {
+    if (this.pending !== null) return true;
+    const oldest = this.filling[0];
+    return oldest !== undefined && (this.due > 0 || oldest.size >= this.options.flushEvents);
+  }
+
   private startWriting(): void {
-    if (this.writing !== null || this.held === 0 || this.retryTimer !== undefined || this.closing !== null) return;
+    if (this.writing !== null || !this.hasDue() || this.retryTimer !== undefined || this.closing !== null) return;
     this.writing = this.writeAll().finally(() => {
       this.writing = null;
     });
   }
 
-  /** Writes batches until the buffer is empty or a write fails (then a retry is scheduled). */
+  /** Writes the due batches, oldest first, until none is left or a write fails (then a retry is scheduled). */
   private async writeAll(): Promise<void> {
-    while (this.held > 0 && this.closing === null) {
+    while (this.hasDue() && this.closing === null) {
       if (!(await this.writeBatch())) {
         this.retryTimer = setTimeout(() => {
           this.retryTimer = undefined;
@@ -305,6 +330,7 @@ export class AnalyticsRecorder {
   /** The oldest batch being filled, at most `flushEvents` events in the order they came, verifications first. */
   private take(): { packed: PackedBatch; tagCharacters: number } {
     const oldest = this.filling.shift()!;
+    if (this.due > 0) this.due--;
     return { packed: oldest.build(), tagCharacters: oldest.tagCharacters };
   }
 
@@ -317,6 +343,7 @@ export class AnalyticsRecorder {
       ratelimits += batch.ratelimits;
     }
     this.filling = [];
+    this.due = 0;
     this.pending = null;
     this.held = 0;
     this.heldTagCharacters = 0;
