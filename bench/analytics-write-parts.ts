@@ -1,7 +1,8 @@
 /**
- * Where the SQLite analytics writer's CPU goes, part by part (issue 14): the writer thread's work (fold, then one
+ * Where the SQLite analytics writer's CPU goes, part by part (issue 14): the writer thread's work (prepare: the raw
+ * blocks encoded and the rollups folded, src/analytics/sqlite-write.ts; then one
  * transaction of single-row statements, src/analytics/sqlite-worker.ts) run here on the main thread, with CPU
- * microseconds per event for the fold, the rows and the COMMIT apart, into a store of the real schema or one
+ * microseconds per event for the preparation, the rows and the COMMIT apart, into a store of the real schema or one
  * with a part left out, so each part's cost is the difference between two variants.
  *
  *   npx tsx bench/analytics-write-parts.ts [--events 1000000] [--batch 5000] [--keys 1000] [--variant V]
@@ -15,9 +16,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import type { AnalyticsBatch, VerificationEvent } from '../src/analytics/events.js';
-import { foldBatch } from '../src/analytics/fold.js';
+import { packBatch } from '../src/analytics/packed-batch.js';
 import { openAnalyticsConnection, prepareAnalyticsFile } from '../src/analytics/sqlite-file.js';
-import { SqliteAnalyticsWriter } from '../src/analytics/sqlite-write.js';
+import { prepareBatch, SqliteAnalyticsWriter } from '../src/analytics/sqlite-write.js';
 
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -83,22 +84,24 @@ if (VARIANT === 'no-raw-indexes') {
 const writer = new SqliteAnalyticsWriter(db);
 const begin = db.prepare('BEGIN IMMEDIATE');
 const commit = db.prepare('COMMIT');
-for (let b = 0; b < 2; b++) foldBatch(nextBatch()); // the fold warmed up, as in a running server
+for (let b = 0; b < 2; b++) prepareBatch(packBatch(nextBatch()).packed); // warmed up, as in a running server
 n = 0;
 let fold = 0;
 let rows = 0;
 let committing = 0;
 let total = 0;
 for (let b = 0; b < BATCHES; b++) {
-  const batch = nextBatch();
+  // Packed as the recorder hands batches to the writer thread.
+  const batch = packBatch(nextBatch()).packed;
   const started = process.cpuUsage();
   let at = process.cpuUsage();
-  const tables = foldBatch(batch);
+  const prepared = prepareBatch(batch);
   fold += cpu(at);
   at = process.cpuUsage();
   begin.run();
-  // The raw table's rows come first (fold.ts), then the four rollups'.
-  writer.write(VARIANT === 'raw-only' ? tables.slice(0, 1) : VARIANT === 'rollups-only' ? tables.slice(1) : tables);
+  if (VARIANT === 'raw-only') prepared.rollups = [];
+  if (VARIANT === 'rollups-only') prepared.blocks = { verifications: [], ratelimits: [] };
+  writer.write(prepared);
   rows += cpu(at);
   at = process.cpuUsage();
   commit.run();
@@ -109,7 +112,7 @@ const events = BATCHES * BATCH;
 const per = (micros: number) => (micros / events).toFixed(2);
 console.log(
   `${VARIANT}, batches of ${BATCH}, ${events} events over ${KEYS} keys: ${per(total)} us CPU/event ` +
-    `(fold ${per(fold)}, rows ${per(rows)}, commit ${per(committing)}); load average ${os
+    `(prepare ${per(fold)}, rows ${per(rows)}, commit ${per(committing)}); load average ${os
       .loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,

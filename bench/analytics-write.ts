@@ -11,10 +11,10 @@ import { join, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import pg from 'pg';
 import type { AnalyticsBatch, VerificationEvent } from '../src/analytics/events.js';
-import { foldBatch } from '../src/analytics/fold.js';
+import { type PackedBatch, packBatch } from '../src/analytics/packed-batch.js';
 import { PostgresAnalyticsStore } from '../src/analytics/postgres-store.js';
 import { openAnalyticsConnection, prepareAnalyticsFile } from '../src/analytics/sqlite-file.js';
-import { SqliteAnalyticsWriter } from '../src/analytics/sqlite-write.js';
+import { prepareBatch, SqliteAnalyticsWriter } from '../src/analytics/sqlite-write.js';
 import { analyticsDdl } from '../src/analytics/ddl.js';
 
 const argv = process.argv.slice(2);
@@ -78,27 +78,29 @@ const report = (label: string, micros: number, wall?: number) =>
   );
 
 async function sqlite(): Promise<void> {
-  const data = batches();
+  // Packed as the recorder hands batches to the writer thread.
+  const events = batches();
+  const data = events.map((b) => packBatch(b).packed);
   const fresh = () => {
     const dir = mkdtempSync(join(os.tmpdir(), 'keyward-analytics-write-'));
     const file = join(dir, 'bench.analytics');
     prepareAnalyticsFile(file);
     return { db: openAnalyticsConnection(file), dir };
   };
-  // Warmed up first: the server folds batch after batch.
-  for (const b of data.slice(0, 3)) foldBatch(b);
+  // Warmed up first: the server prepares batch after batch.
+  for (const b of data.slice(0, 3)) prepareBatch(b);
   report(
-    'sqlite fold only',
+    'sqlite blocks and fold only',
     cpuMicros(() => {
-      for (const b of data) foldBatch(b);
+      for (const b of data) prepareBatch(b);
     }),
   );
   {
     const { db, dir } = fresh();
     const writer = new SqliteAnalyticsWriter(db);
-    const write = db.transaction((b: AnalyticsBatch) => writer.write(foldBatch(b)));
+    const write = db.transaction((b: PackedBatch) => writer.write(prepareBatch(b)));
     report(
-      'sqlite fold + write (this tree)',
+      'sqlite prepare + write (this tree)',
       cpuMicros(() => {
         for (const b of data) write.immediate(b);
       }),
@@ -123,7 +125,7 @@ async function sqlite(): Promise<void> {
     report(
       'sqlite rows + write (old tree)',
       cpuMicros(() => {
-        for (const b of data) write.immediate(b);
+        for (const b of events) write.immediate(b);
       }),
     );
     db.close();

@@ -184,8 +184,12 @@ const columnOf =
     return values[at]!;
   };
 
-/** `next()` answers each of the `count` events in turn (an array's, or a packed batch's reader, read before the next call). */
-function foldVerifications(count: number, next: () => VerificationEvent): ColumnRows[] {
+/**
+ * `next()` answers each of the `count` events in turn (an array's, or a packed batch's reader, read before the next
+ * call). Without `withRaw` only the rollups are folded (SQLite writes raw events from the packed batch itself,
+ * src/analytics/sqlite-block-encoder.ts).
+ */
+function foldVerifications(count: number, next: () => VerificationEvent, withRaw: boolean): ColumnRows[] {
   const raw = emptyColumns(VERIFICATIONS_RAW);
   const column = columnOf(VERIFICATIONS_RAW, raw);
   const requestId = column('request_id');
@@ -207,18 +211,20 @@ function foldVerifications(count: number, next: () => VerificationEvent): Column
   for (let i = 0; i < count; i++) {
     const e = next();
     const canonical = e.tags.length === 0 ? NO_TAGS_JSON : canonicalTags(e.tags);
-    requestId.push(e.requestId);
-    time.push(e.time);
-    workspaceId.push(e.workspaceId);
-    keySpaceId.push(e.keySpaceId);
-    identityId.push(e.identityId);
-    externalId.push(e.externalId);
-    keyId.push(e.keyId);
-    region.push(e.region);
-    outcome.push(e.outcome);
-    tags.push(canonical);
-    spentCredits.push(e.spentCredits);
-    latency.push(e.latency);
+    if (withRaw) {
+      requestId.push(e.requestId);
+      time.push(e.time);
+      workspaceId.push(e.workspaceId);
+      keySpaceId.push(e.keySpaceId);
+      identityId.push(e.identityId);
+      externalId.push(e.externalId);
+      keyId.push(e.keyId);
+      region.push(e.region);
+      outcome.push(e.outcome);
+      tags.push(canonical);
+      spentCredits.push(e.spentCredits);
+      latency.push(e.latency);
+    }
     path[0] = e.workspaceId;
     path[1] = minuteStart(e.time);
     path[2] = e.keySpaceId;
@@ -233,13 +239,13 @@ function foldVerifications(count: number, next: () => VerificationEvent): Column
     group.sums[2] += e.latency;
     if (e.latency > group.max) group.max = e.latency;
   }
-  return [
-    { table: VERIFICATIONS_RAW, columns: Object.keys(VERIFICATIONS_RAW.columns), values: raw, count },
-    ...allGrains(VERIFICATIONS_ROLLUP, index.groups, 3),
-  ];
+  const rollups = allGrains(VERIFICATIONS_ROLLUP, index.groups, 3);
+  return withRaw
+    ? [{ table: VERIFICATIONS_RAW, columns: Object.keys(VERIFICATIONS_RAW.columns), values: raw, count }, ...rollups]
+    : rollups;
 }
 
-function foldRatelimits(count: number, next: () => RatelimitEvent): ColumnRows[] {
+function foldRatelimits(count: number, next: () => RatelimitEvent, withRaw: boolean): ColumnRows[] {
   const raw = emptyColumns(RATELIMITS_RAW);
   const column = columnOf(RATELIMITS_RAW, raw);
   const requestId = column('request_id');
@@ -258,15 +264,17 @@ function foldRatelimits(count: number, next: () => RatelimitEvent): ColumnRows[]
   for (let i = 0; i < count; i++) {
     const e = next();
     const pass = e.passed ? 1 : 0;
-    requestId.push(e.requestId);
-    time.push(e.time);
-    workspaceId.push(e.workspaceId);
-    namespaceId.push(e.namespaceId);
-    identifier.push(e.identifier);
-    passed.push(pass);
-    latency.push(e.latency);
-    overrideId.push(e.overrideId);
-    region.push(e.region);
+    if (withRaw) {
+      requestId.push(e.requestId);
+      time.push(e.time);
+      workspaceId.push(e.workspaceId);
+      namespaceId.push(e.namespaceId);
+      identifier.push(e.identifier);
+      passed.push(pass);
+      latency.push(e.latency);
+      overrideId.push(e.overrideId);
+      region.push(e.region);
+    }
     path[0] = e.workspaceId;
     path[1] = minuteStart(e.time);
     path[2] = e.namespaceId;
@@ -277,10 +285,8 @@ function foldRatelimits(count: number, next: () => RatelimitEvent): ColumnRows[]
     group.sums[2] += e.latency;
     if (e.latency > group.max) group.max = e.latency;
   }
-  return [
-    { table: RATELIMITS_RAW, columns: Object.keys(RATELIMITS_RAW.columns), values: raw, count },
-    ...allGrains(RATELIMITS_ROLLUP, index.groups, 3),
-  ];
+  const rollups = allGrains(RATELIMITS_ROLLUP, index.groups, 3);
+  return withRaw ? [{ table: RATELIMITS_RAW, columns: Object.keys(RATELIMITS_RAW.columns), values: raw, count }, ...rollups] : rollups;
 }
 
 /** The raw rows, then every rollup's rows, of a batch: verifications first, then rate limits; tables without rows are left out. */
@@ -289,16 +295,19 @@ export function foldBatch(batch: AnalyticsBatch): ColumnRows[] {
   let v = 0;
   let r = 0;
   const tables: ColumnRows[] = [];
-  if (verifications.length > 0) tables.push(...foldVerifications(verifications.length, () => verifications[v++]!));
-  if (ratelimits.length > 0) tables.push(...foldRatelimits(ratelimits.length, () => ratelimits[r++]!));
+  if (verifications.length > 0) tables.push(...foldVerifications(verifications.length, () => verifications[v++]!, true));
+  if (ratelimits.length > 0) tables.push(...foldRatelimits(ratelimits.length, () => ratelimits[r++]!, true));
   return tables;
 }
 
-/** The same for a packed batch (src/analytics/packed-batch.ts), read in place: no object is built per event. */
-export function foldPacked(packed: PackedBatch): ColumnRows[] {
-  const reader = new PackedBatchReader(packed);
+/**
+ * The same for a packed batch (src/analytics/packed-batch.ts), read in place: no object is built per event. With
+ * `{ raw: false }`, only the rollups, and no request id is read.
+ */
+export function foldPacked(packed: PackedBatch, options: { raw: boolean } = { raw: true }): ColumnRows[] {
+  const reader = new PackedBatchReader(packed, { requestIds: options.raw });
   const tables: ColumnRows[] = [];
-  if (packed.verifications > 0) tables.push(...foldVerifications(packed.verifications, () => reader.nextVerification()));
-  if (packed.ratelimits > 0) tables.push(...foldRatelimits(packed.ratelimits, () => reader.nextRatelimit()));
+  if (packed.verifications > 0) tables.push(...foldVerifications(packed.verifications, () => reader.nextVerification(), options.raw));
+  if (packed.ratelimits > 0) tables.push(...foldRatelimits(packed.ratelimits, () => reader.nextRatelimit(), options.raw));
   return tables;
 }

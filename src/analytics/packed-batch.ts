@@ -221,7 +221,11 @@ export class PackedBatchReader implements VerificationEvent, RatelimitEvent {
   private r = 0;
   private c = 0;
 
-  constructor(private readonly packed: PackedBatch) {}
+  /** Without `requestIds`, `requestId` stays empty: a reader that does not need them makes no string per event. */
+  constructor(
+    private readonly packed: PackedBatch,
+    private readonly options: { requestIds: boolean } = { requestIds: true },
+  ) {}
 
   nextVerification(): this {
     const { numbers, refs, strings } = this.packed;
@@ -265,6 +269,7 @@ export class PackedBatchReader implements VerificationEvent, RatelimitEvent {
     const start = this.c;
     const end = start + length;
     this.c = end;
+    if (!this.options.requestIds) return '';
     let value = '';
     for (let from = start; from < end; from += 4_096) {
       value += String.fromCharCode.apply(null, chars.subarray(from, Math.min(end, from + 4_096)) as unknown as number[]);

@@ -1,5 +1,4 @@
 import { quoted } from './ddl.js';
-import type { ColumnRows, Value } from './fold.js';
 import { ANALYTICS_TABLES, type AnalyticsTable } from './schema.js';
 
 /**
@@ -104,11 +103,14 @@ export const blockDdl = (layout: BlockLayout): string[] => [
 /** The blocks' columns, in blockTableDdl's order: what a block row is written as. */
 const blockColumns = (layout: BlockLayout): string => [...layout.shared, 'first_time', 'last_time', 'events'].map(quoted).join(', ');
 
-/** The single-row INSERT of a block, its values in blockColumns' order (toBlocks). */
+/**
+ * The single-row INSERT of a block, its values in blockColumns' order (src/analytics/sqlite-block-encoder.ts): the
+ * events arrive as UTF-8 JSON bytes, a blob, and are stored as the TEXT they spell.
+ */
 export const blockInsertSql = (layout: BlockLayout): string =>
-  `INSERT INTO ${quoted(layout.blocks)} (${blockColumns(layout)}) VALUES (${Array(layout.shared.length + 3)
+  `INSERT INTO ${quoted(layout.blocks)} (${blockColumns(layout)}) VALUES (${Array(layout.shared.length + 2)
     .fill('?')
-    .join(', ')})`;
+    .join(', ')}, CAST(? AS TEXT))`;
 
 /**
  * An INSERT ... SELECT that packs rows with the raw table's columns, from `source`, into blocks: one per combination of
@@ -129,55 +131,4 @@ export function blocksFromRowsSql(layout: BlockLayout, source: string, spanMs: n
     `INSERT INTO ${quoted(layout.blocks)} (${blockColumns(layout)}) ` +
     `SELECT ${shared}, min("time"), max("time"), ${events} FROM ${quoted(source)} GROUP BY ${shared}, "time" / ${spanMs}`
   );
-}
-
-/**
- * A folded batch's raw rows (src/analytics/fold.ts) as block rows: one per distinct combination of the shared
- * columns, holding its events in the batch's order. Exact: grouped by the values themselves through nested maps, so
- * no value can be mistaken for a separator.
- */
-export function toBlocks(layout: BlockLayout, rows: ColumnRows): Value[][] {
-  const column = (name: string): Value[] => rows.values[rows.columns.indexOf(name)]!;
-  const shared = layout.shared.map(column);
-  const perEvent = layout.perEvent.map(column);
-  const time = column('time') as number[];
-  const root = new Map<Value, unknown>();
-  const blocks: Block[] = [];
-  for (let row = 0; row < rows.count; row++) {
-    let level = root;
-    for (let s = 0; s < shared.length - 1; s++) {
-      const value = shared[s]![row]!;
-      let next = level.get(value) as Map<Value, unknown> | undefined;
-      if (next === undefined) {
-        next = new Map();
-        level.set(value, next);
-      }
-      level = next;
-    }
-    const lastValue = shared[shared.length - 1]![row]!;
-    const t = time[row]!;
-    // The event's values as a JSON array, built as text: no array per event.
-    let event = '[';
-    for (let c = 0; c < perEvent.length; c++) event += (c === 0 ? '' : ',') + JSON.stringify(perEvent[c]![row]);
-    event += ']';
-    let block = level.get(lastValue) as Block | undefined;
-    if (block === undefined) {
-      block = { shared: shared.map((values) => values[row]!), events: event, first: t, last: t };
-      level.set(lastValue, block);
-      blocks.push(block);
-    } else {
-      block.events += `,${event}`;
-      if (t < block.first) block.first = t;
-      if (t > block.last) block.last = t;
-    }
-  }
-  return blocks.map((block) => [...block.shared, block.first, block.last, `[${block.events}]`]);
-}
-
-interface Block {
-  shared: Value[];
-  /** The events' JSON arrays, comma-separated, without the enclosing brackets. */
-  events: string;
-  first: number;
-  last: number;
 }

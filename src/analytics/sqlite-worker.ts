@@ -1,10 +1,9 @@
 import { workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { type ColumnRows, foldPacked } from './fold.js';
 import type { PackedBatch } from './packed-batch.js';
 import { PRUNE_BATCH_ROWS } from './prune-plan.js';
 import { openAnalyticsConnection } from './sqlite-file.js';
-import { SqliteAnalyticsWriter } from './sqlite-write.js';
+import { prepareBatch, type SqliteBatchRows, SqliteAnalyticsWriter } from './sqlite-write.js';
 import { quoted } from './ddl.js';
 import { type BlockLayout, blockLayoutNamed } from './sqlite-blocks.js';
 import { answerWriterRequests } from './writer-requests.js';
@@ -28,10 +27,10 @@ const prepared = (sql: string): Database.Statement => {
 
 const writer = new SqliteAnalyticsWriter(db);
 
-const writeFolded = db.transaction((tables: ColumnRows[]) => writer.write(tables));
+const writeRows = db.transaction((rows: SqliteBatchRows) => writer.write(rows));
 
-/** Folded before the transaction, so the file's write lock is held only while rows are written. */
-const write = (packed: PackedBatch): void => writeFolded.immediate(foldPacked(packed));
+/** Prepared before the transaction, so the file's write lock is held only while rows are written. */
+const write = (packed: PackedBatch): void => writeRows.immediate(prepareBatch(packed));
 
 /** Deletes in batches of PRUNE_BATCH_ROWS, each its own transaction, so writes interleave with a long prune. */
 function prune(cutoffs: { table: string; before: number }[]): Record<string, number> {

@@ -1,19 +1,39 @@
 import type Database from 'better-sqlite3';
-import type { ColumnRows, Value } from './fold.js';
+import { type ColumnRows, foldPacked, type Value } from './fold.js';
+import type { PackedBatch } from './packed-batch.js';
 import type { AnalyticsTable } from './schema.js';
-import { blockInsertSql, blockLayoutOf, toBlocks } from './sqlite-blocks.js';
+import { type BlockRow, type PackedBlocks, packedBlocks } from './sqlite-block-encoder.js';
+import { BLOCK_LAYOUTS, blockInsertSql } from './sqlite-blocks.js';
 import { sqliteInsert } from './write-statements.js';
 
+/** A batch made ready to write: its raw events as blocks, and its rollup rows. */
+export interface SqliteBatchRows {
+  blocks: PackedBlocks;
+  rollups: ColumnRows[];
+}
+
 /**
- * Writes a folded batch (src/analytics/fold.ts) on the SQLite analytics writer thread (src/analytics/sqlite-worker.ts):
- * one single-row statement per table, prepared once, run per row with one reused parameter array. Measured on
- * better-sqlite3 (bench/RESULTS.md, "Analytics (issue 14)"), single-row runs cost less per row than multi-row
- * statements of 8 to 128 rows, whose wide parameter lists cost more to bind than the calls they save. Raw events are
- * written as blocks, a row per key and batch (src/analytics/sqlite-blocks.ts).
- * The caller runs it inside one transaction.
+ * Made outside the write transaction (src/analytics/sqlite-worker.ts), so the file's write lock is held only while
+ * rows are written. The blocks are views into the encoder's buffer: write them before preparing the next batch.
+ */
+export const prepareBatch = (packed: PackedBatch): SqliteBatchRows => ({
+  blocks: packedBlocks(packed),
+  rollups: foldPacked(packed, { raw: false }),
+});
+
+const [VERIFICATION_BLOCKS, RATELIMIT_BLOCKS] = BLOCK_LAYOUTS;
+
+/**
+ * Writes a batch on the SQLite analytics writer thread (src/analytics/sqlite-worker.ts): one single-row statement per
+ * table, prepared once, run per row with one reused parameter array. Measured on better-sqlite3 (bench/RESULTS.md,
+ * "Analytics (issue 14)"), single-row runs cost less per row than multi-row statements of 8 to 128 rows, whose wide
+ * parameter lists cost more to bind than the calls they save. Raw events are written as blocks, a row per key and
+ * batch (src/analytics/sqlite-blocks.ts, encoded by sqlite-block-encoder.ts). The caller runs it inside one transaction.
  */
 export class SqliteAnalyticsWriter {
-  private readonly statements = new Map<AnalyticsTable, Database.Statement>();
+  private readonly rollupStatements = new Map<AnalyticsTable, Database.Statement>();
+  private readonly verificationBlocks: Database.Statement;
+  private readonly ratelimitBlocks: Database.Statement;
   private parameters: Value[] = [];
 
   constructor(private readonly db: Database.Database) {
@@ -21,28 +41,21 @@ export class SqliteAnalyticsWriter {
     // are then copied back once per checkpoint instead of up to ten times; measured about 20% less CPU per event
     // (bench/RESULTS.md, "Analytics (issue 14)"). The query processes read through a longer WAL, barely slower.
     db.pragma('wal_autocheckpoint = 10000');
+    this.verificationBlocks = db.prepare(blockInsertSql(VERIFICATION_BLOCKS!));
+    this.ratelimitBlocks = db.prepare(blockInsertSql(RATELIMIT_BLOCKS!));
   }
 
-  write(tables: readonly ColumnRows[]): void {
-    for (const rows of tables) this.writeTable(rows);
+  write({ blocks, rollups }: SqliteBatchRows): void {
+    runEach(this.verificationBlocks, blocks.verifications);
+    runEach(this.ratelimitBlocks, blocks.ratelimits);
+    for (const rows of rollups) this.writeRollup(rows);
   }
 
-  private statementFor(table: AnalyticsTable): Database.Statement {
-    let statement = this.statements.get(table);
+  private writeRollup(rows: ColumnRows): void {
+    let statement = this.rollupStatements.get(rows.table);
     if (!statement) {
-      const layout = blockLayoutOf(table);
-      statement = this.db.prepare(layout ? blockInsertSql(layout) : sqliteInsert(table, 1));
-      this.statements.set(table, statement);
-    }
-    return statement;
-  }
-
-  private writeTable(rows: ColumnRows): void {
-    const statement = this.statementFor(rows.table);
-    const layout = blockLayoutOf(rows.table);
-    if (layout) {
-      for (const block of toBlocks(layout, rows)) statement.run(block);
-      return;
+      statement = this.db.prepare(sqliteInsert(rows.table, 1));
+      this.rollupStatements.set(rows.table, statement);
     }
     const { values, count } = rows;
     const width = values.length;
@@ -53,4 +66,8 @@ export class SqliteAnalyticsWriter {
       statement.run(parameters);
     }
   }
+}
+
+function runEach(statement: Database.Statement, rows: readonly BlockRow[]): void {
+  for (const row of rows) statement.run(row);
 }

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import type { AnalyticsBatch, RatelimitEvent, VerificationEvent } from './events.js';
+import { packBatch } from './packed-batch.js';
+import { canonicalTags } from './schema.js';
+import { packedBlocks } from './sqlite-block-encoder.js';
+
+/**
+ * The encoder against the reference it replaces: each block's events as JSON.stringify writes their arrays
+ * (src/analytics/sqlite-blocks.ts's perEvent order), blocks by shared values in the order they first appear.
+ */
+
+const ODD_STRINGS = ['', 'plain', 'quote " and \\ backslash', 'tab\tnew\nline', 'NUL\u0000', 'del\u007f', 'é', '€ 😀', '\u2028', '\ud800 lone', '\udfff'];
+
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return state / 2_147_483_648;
+  };
+}
+
+function randomBatch(next: () => number, size: number): AnalyticsBatch {
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)]!;
+  const numbers = [0, -0, 1, 7, 2 ** 53 - 1, 1e15, 1e21, -3, 0.1 + 0.2, 1.5e-7, 123.456];
+  const verifications = Array.from(
+    { length: size },
+    (_, i): VerificationEvent => ({
+      time: Date.UTC(2026, 11, 6) + Math.floor(next() * 120_000),
+      requestId: next() < 0.8 ? `req_${i}` : pick(ODD_STRINGS),
+      workspaceId: pick(['ws_1', 'ws_2']),
+      keySpaceId: pick(['api_1', 'api_2', '']),
+      keyId: pick(['key_1', 'key_2', 'key_3', '', 'key "4"']),
+      identityId: pick(['', 'id_1']),
+      externalId: pick(['', 'user_1', '€']),
+      outcome: pick(['VALID', 'RATE_LIMITED', 'NOT_FOUND']),
+      tags: next() < 0.5 ? [] : [pick(ODD_STRINGS), pick(['b', 'a', 'path=/v1'])],
+      spentCredits: pick(numbers),
+      latency: next() < 0.3 ? pick(numbers) : next() * 50,
+      region: pick(['node-a', 'nöde', '']),
+    }),
+  );
+  const ratelimits = Array.from(
+    { length: size / 2 },
+    (_, i): RatelimitEvent => ({
+      time: Date.UTC(2026, 11, 6) + Math.floor(next() * 120_000),
+      requestId: next() < 0.8 ? `rl_${i}` : pick(ODD_STRINGS),
+      workspaceId: pick(['ws_1', 'ws_2']),
+      namespaceId: pick(['ns_1', 'ns_2']),
+      identifier: pick(['user_1', 'user_2', ...ODD_STRINGS]),
+      passed: next() < 0.7,
+      latency: next() < 0.3 ? pick(numbers) : next() * 5,
+      overrideId: pick(['', 'ovr_1', 'ovr "q"']),
+      region: pick(['node-a', '😀']),
+    }),
+  );
+  return { verifications, ratelimits };
+}
+
+/** The reference: grouped by the shared values, each block's events as JSON.stringify's arrays. */
+function reference<E extends { time: number }>(events: E[], shared: (e: E) => string[], perEvent: (e: E) => unknown[]) {
+  const blocks = new Map<string, { shared: string[]; events: E[] }>();
+  for (const e of events) {
+    const key = JSON.stringify(shared(e));
+    const block = blocks.get(key) ?? { shared: shared(e), events: [] };
+    block.events.push(e);
+    blocks.set(key, block);
+  }
+  return [...blocks.values()].map((block) => [
+    ...block.shared,
+    Math.min(...block.events.map((e) => e.time)),
+    Math.max(...block.events.map((e) => e.time)),
+    JSON.stringify(block.events.map(perEvent)),
+  ]);
+}
+
+const asText = (rows: (string | number | Buffer)[][]) =>
+  rows.map((row) => row.map((value) => (Buffer.isBuffer(value) ? value.toString('utf8') : value)));
+
+describe('packedBlocks', () => {
+  it('writes exactly the JSON text JSON.stringify makes, for odd strings, lone surrogates and every kind of number', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const batch = randomBatch(random(seed), 400);
+      const blocks = packedBlocks(packBatch(batch).packed);
+      expect(asText(blocks.verifications)).toStrictEqual(
+        reference(
+          batch.verifications,
+          (e) => [e.workspaceId, e.keySpaceId, e.keyId, e.identityId, e.externalId],
+          (e) => [e.time, e.requestId, e.region, e.outcome, canonicalTags(e.tags), e.spentCredits, e.latency],
+        ),
+      );
+      expect(asText(blocks.ratelimits)).toStrictEqual(
+        reference(
+          batch.ratelimits,
+          (e) => [e.workspaceId, e.namespaceId, e.identifier],
+          (e) => [e.time, e.requestId, e.passed ? 1 : 0, e.latency, e.overrideId, e.region],
+        ),
+      );
+    }
+  });
+
+  it('grows its buffer past its first megabyte and keeps earlier blocks intact', () => {
+    const long = 'x'.repeat(4_000);
+    const batch: AnalyticsBatch = {
+      verifications: Array.from({ length: 600 }, (_, i) => ({
+        time: i,
+        requestId: `${long}${i}`,
+        workspaceId: 'ws_1',
+        keySpaceId: 'api_1',
+        keyId: `key_${i % 7}`,
+        identityId: '',
+        externalId: '',
+        outcome: 'VALID',
+        tags: [],
+        spentCredits: 0,
+        latency: 1,
+        region: 'a',
+      })),
+      ratelimits: [],
+    };
+    const blocks = asText(packedBlocks(packBatch(batch).packed).verifications);
+    const ids = blocks.flatMap((row) => (JSON.parse(row.at(-1) as string) as unknown[][]).map((event) => event[1]));
+    expect(ids.sort()).toEqual(batch.verifications.map((e) => e.requestId).sort());
+  });
+});

@@ -1,0 +1,247 @@
+import type { PackedBatch } from './packed-batch.js';
+import { canonicalTags } from './schema.js';
+
+/**
+ * A packed batch's raw events as SQLite blocks (src/analytics/sqlite-blocks.ts), read straight from its typed columns
+ * (src/analytics/packed-batch.ts): each block's events are written as JSON bytes into one buffer, which the INSERT
+ * casts to TEXT. Building the same text from strings made a dozen strings per event (each value's JSON, the event's
+ * array, the block's growing text) and the raw table's column arrays, and that garbage cost the writer thread, which
+ * shares the server's core, as much CPU as SQLite's own work (bench/RESULTS.md, "Analytics (issue 14)"). Here an event
+ * makes at most one string: its latency's shortest decimal form.
+ *
+ * The text is the one JSON.stringify makes of each event's array (tested against it in sqlite-block-encoder.test.ts):
+ * a string of plain printable ASCII is copied byte by byte, any other is written as JSON.stringify writes it (escapes,
+ * a lone surrogate as \uXXXX), then as UTF-8.
+ */
+
+/** A block row, in blockInsertSql's order: the shared values, first_time, last_time, and the events' JSON bytes. */
+export type BlockRow = (string | number | Buffer)[];
+
+export interface PackedBlocks {
+  verifications: BlockRow[];
+  ratelimits: BlockRow[];
+}
+
+// Packed layout (packed-batch.ts): per verification 3 numbers (time, spentCredits, latency) and the references
+// requestIdLength, workspaceId, keySpaceId, keyId, identityId, externalId, outcome, region, tagCount, tags...;
+// per rate limit 3 numbers (time, latency, passed) and requestIdLength, workspaceId, namespaceId, identifier,
+// overrideId, region.
+const V_NUMBERS = 3;
+const RL_NUMBERS = 3;
+const RL_REFS = 6;
+
+const NO_TAGS_JSON = canonicalTags([]);
+
+/** A growable output buffer, kept between batches: the blocks of one batch are written before the next is encoded. */
+let out = Buffer.allocUnsafe(1 << 20);
+let at = 0;
+
+function room(bytes: number): void {
+  if (at + bytes <= out.length) return;
+  const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, at + bytes));
+  out.copy(bigger, 0, 0, at);
+  out = bigger;
+}
+
+function byte(value: number): void {
+  room(1);
+  out[at++] = value;
+}
+
+/** Plain printable ASCII needs no escape in JSON: copied as is. */
+const plain = (code: number): boolean => code >= 0x20 && code < 0x7f && code !== 0x22 && code !== 0x5c;
+
+function jsonString(value: string): void {
+  const length = value.length;
+  room(length + 2);
+  let i = 0;
+  out[at] = 0x22;
+  for (; i < length; i++) {
+    const code = value.charCodeAt(i);
+    if (!plain(code)) break;
+    out[at + 1 + i] = code;
+  }
+  if (i === length) {
+    out[at + 1 + length] = 0x22;
+    at += length + 2;
+    return;
+  }
+  const json = JSON.stringify(value);
+  room(Buffer.byteLength(json));
+  at += out.write(json, at, 'utf8');
+}
+
+/** A request id from its code units, as jsonString would write it. */
+function jsonChars(chars: Uint16Array, start: number, length: number): void {
+  room(length + 2);
+  let i = 0;
+  out[at] = 0x22;
+  for (; i < length; i++) {
+    const code = chars[start + i]!;
+    if (!plain(code)) break;
+    out[at + 1 + i] = code;
+  }
+  if (i === length) {
+    out[at + 1 + length] = 0x22;
+    at += length + 2;
+    return;
+  }
+  let value = '';
+  for (let c = 0; c < length; c++) value += String.fromCharCode(chars[start + c]!);
+  jsonString(value);
+}
+
+/** A number as JSON.stringify writes it; whole numbers of up to 15 digits without making a string. */
+function jsonNumber(value: number): void {
+  if (Number.isInteger(value) && value >= 0 && value < 1e15) {
+    room(15);
+    if (value === 0) {
+      out[at++] = 0x30;
+      return;
+    }
+    let digits = 0;
+    for (let rest = value; rest >= 1; rest = Math.floor(rest / 10)) digits++;
+    let rest = value;
+    for (let d = digits - 1; d >= 0; d--) {
+      out[at + d] = 0x30 + (rest % 10);
+      rest = Math.floor(rest / 10);
+    }
+    at += digits;
+    return;
+  }
+  const text = JSON.stringify(value);
+  room(text.length);
+  at += out.write(text, at, 'latin1');
+}
+
+/** Events grouped by their shared references, in the order each group first appears; each group's events in batch order. */
+class Groups {
+  private readonly bySelective = new Map<number, Group[]>();
+  readonly list: Group[] = [];
+
+  /** `refs` is read at `offset`, `shared` values; `selective` is the index of the value that tells most groups apart. */
+  add(refs: Int32Array, offset: number, shared: number, selective: number, event: number): void {
+    const key = refs[offset + selective]!;
+    let candidates = this.bySelective.get(key);
+    if (candidates === undefined) {
+      candidates = [];
+      this.bySelective.set(key, candidates);
+    }
+    for (const group of candidates) {
+      let same = true;
+      for (let s = 0; s < shared && same; s++) same = group.refs[s] === refs[offset + s];
+      if (same) {
+        group.events.push(event);
+        return;
+      }
+    }
+    const group: Group = { refs: Array.from(refs.subarray(offset, offset + shared)), events: [event] };
+    candidates.push(group);
+    this.list.push(group);
+  }
+}
+
+interface Group {
+  refs: number[];
+  events: number[];
+}
+
+/** Writes each group's events as one JSON array with `event`, and answers the groups' rows. */
+function encode(groups: Groups, strings: readonly string[], numbers: Float64Array, event: (e: number) => void): BlockRow[] {
+  const rows: BlockRow[] = [];
+  const spans: [number, number][] = [];
+  for (const group of groups.list) {
+    const start = at;
+    let first = Number.POSITIVE_INFINITY;
+    let last = Number.NEGATIVE_INFINITY;
+    byte(0x5b);
+    for (let i = 0; i < group.events.length; i++) {
+      const e = group.events[i]!;
+      if (i > 0) byte(0x2c);
+      event(e);
+      // Time is every event's first number in both layouts.
+      const time = numbers[e * 3]!;
+      if (time < first) first = time;
+      if (time > last) last = time;
+    }
+    byte(0x5d);
+    spans.push([start, at]);
+    rows.push([...group.refs.map((ref) => strings[ref]!), first, last]);
+  }
+  // Views into the buffer once it has stopped growing.
+  for (let g = 0; g < rows.length; g++) rows[g]!.push(out.subarray(spans[g]![0], spans[g]![1]));
+  return rows;
+}
+
+/** The batch's verification and rate-limit blocks; valid until the next call (they are views into one buffer). */
+export function packedBlocks(packed: PackedBatch): PackedBlocks {
+  const { strings, numbers, refs, requestIds } = packed;
+  at = 0;
+  // Where each event's references and request id start: verifications' references vary in length with their tags.
+  const vRefs = new Int32Array(packed.verifications);
+  const vChars = new Int32Array(packed.verifications);
+  const vGroups = new Groups();
+  let r = 0;
+  let c = 0;
+  for (let e = 0; e < packed.verifications; e++) {
+    vRefs[e] = r;
+    vChars[e] = c;
+    c += refs[r]!;
+    // workspaceId, keySpaceId, keyId, identityId, externalId: the blocks' shared columns; keyId tells them apart.
+    vGroups.add(refs, r + 1, 5, 2, e);
+    r += 9 + refs[r + 8]!;
+  }
+  const verifications = encode(vGroups, strings, numbers, (e) => {
+    const ref = vRefs[e]!;
+    const n = e * V_NUMBERS;
+    // perEvent: time, request_id, region, outcome, tags, spent_credits, latency.
+    byte(0x5b);
+    jsonNumber(numbers[n]!);
+    byte(0x2c);
+    jsonChars(requestIds, vChars[e]!, refs[ref]!);
+    byte(0x2c);
+    jsonString(strings[refs[ref + 7]!]!);
+    byte(0x2c);
+    jsonString(strings[refs[ref + 6]!]!);
+    byte(0x2c);
+    const tagCount = refs[ref + 8]!;
+    if (tagCount === 0) jsonString(NO_TAGS_JSON);
+    else jsonString(canonicalTags(Array.from(refs.subarray(ref + 9, ref + 9 + tagCount), (t) => strings[t]!)));
+    byte(0x2c);
+    jsonNumber(numbers[n + 1]!);
+    byte(0x2c);
+    jsonNumber(numbers[n + 2]!);
+    byte(0x5d);
+  });
+
+  const rlStart = r;
+  const rlNumbers = packed.verifications * V_NUMBERS;
+  const rlChars = new Int32Array(packed.ratelimits);
+  const rlGroups = new Groups();
+  for (let e = 0; e < packed.ratelimits; e++) {
+    rlChars[e] = c;
+    c += refs[rlStart + e * RL_REFS]!;
+    // workspaceId, namespaceId, identifier: the blocks' shared columns; the identifier tells them apart.
+    rlGroups.add(refs, rlStart + e * RL_REFS + 1, 3, 2, e);
+  }
+  const ratelimitNumbers = numbers.subarray(rlNumbers);
+  const ratelimits = encode(rlGroups, strings, ratelimitNumbers, (e) => {
+    const ref = rlStart + e * RL_REFS;
+    const n = e * RL_NUMBERS;
+    // perEvent: time, request_id, passed, latency, override_id, region.
+    byte(0x5b);
+    jsonNumber(ratelimitNumbers[n]!);
+    byte(0x2c);
+    jsonChars(requestIds, rlChars[e]!, refs[ref]!);
+    byte(0x2c);
+    jsonNumber(ratelimitNumbers[n + 2]!);
+    byte(0x2c);
+    jsonNumber(ratelimitNumbers[n + 1]!);
+    byte(0x2c);
+    jsonString(strings[refs[ref + 4]!]!);
+    byte(0x2c);
+    jsonString(strings[refs[ref + 5]!]!);
+    byte(0x5d);
+  });
+  return { verifications, ratelimits };
+}
