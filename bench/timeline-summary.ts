@@ -28,7 +28,7 @@ const percentile = (values: number[], p: number) => {
 };
 const line = (values: number[]) =>
   `n ${values.length}, p50 ${percentile(values, 0.5).toFixed(1)} ms, p90 ${percentile(values, 0.9).toFixed(1)}, ` +
-  `p99 ${percentile(values, 0.99).toFixed(1)}, max ${values.reduce((most, v) => (v > most ? v : most), Number.NEGATIVE_INFINITY).toFixed(1)}`;
+  `p99 ${percentile(values, 0.99).toFixed(1)}, max ${values.reduce((most, v) => Math.max(most, v), Number.NEGATIVE_INFINITY).toFixed(1)}`;
 
 const byConnection = new Map<number, [number, number, number][]>();
 for (const r of t.requests) {

@@ -9,7 +9,19 @@ import { packedBlocks } from './sqlite-block-encoder.js';
  * (src/analytics/sqlite-blocks.ts's perEvent order), blocks by shared values in the order they first appear.
  */
 
-const ODD_STRINGS = ['', 'plain', 'quote " and \\ backslash', 'tab\tnew\nline', 'NUL\u0000', 'del\u007f', 'é', '€ 😀', '\u2028', '\ud800 lone', '\udfff'];
+const ODD_STRINGS = [
+  '',
+  'plain',
+  'quote " and \\ backslash',
+  'tab\tnew\nline',
+  'NUL\u0000',
+  'del\u007f',
+  'é',
+  '€ 😀',
+  '\u2028',
+  '\ud800 lone',
+  '\udfff',
+];
 
 function random(seed: number): () => number {
   let state = seed;
