@@ -33,7 +33,7 @@ function random(seed: number): () => number {
 
 function randomBatch(next: () => number, size: number): AnalyticsBatch {
   const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)]!;
-  const numbers = [0, -0, 1, 7, 2 ** 53 - 1, 1e15, 1e21, -3, 0.1 + 0.2, 1.5e-7, 123.456];
+  const numbers = [0, -0, 1, 7, 1e9 - 1, 1e9, 1e9 + 5, 2 ** 31, 1e15 - 1, 2 ** 53 - 1, 1e15, 1e21, -3, 0.1 + 0.2, 1.5e-7, 123.456];
   const verifications = Array.from(
     { length: size },
     (_, i): VerificationEvent => ({
