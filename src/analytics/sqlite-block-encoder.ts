@@ -6,12 +6,12 @@ import { canonicalTags } from './schema.js';
  * (src/analytics/packed-batch.ts): each block's events are written as JSON bytes into one buffer, which the INSERT
  * casts to TEXT. Building the same text from strings made a dozen strings per event (each value's JSON, the event's
  * array, the block's growing text) and the raw table's column arrays, and that garbage cost the writer thread, which
- * shares the server's core, as much CPU as SQLite's own work (bench/RESULTS.md, "Analytics (issue 14)"). Here an event
- * makes at most one string: its latency's shortest decimal form.
+ * shares the server's core, as much CPU as SQLite's own work (bench/RESULTS.md, "Session 14"). Here an event makes at
+ * most one string: its latency's shortest decimal form.
  *
  * The text is the one JSON.stringify makes of each event's array (tested against it in sqlite-block-encoder.test.ts):
- * a string of plain printable ASCII is copied byte by byte, any other is written as JSON.stringify writes it (escapes,
- * a lone surrogate as \uXXXX), then as UTF-8.
+ * a request id of plain printable ASCII is copied byte by byte, the batch's shared strings are encoded once per batch,
+ * and any other string is written as JSON.stringify writes it (escapes, a lone surrogate as \uXXXX), then as UTF-8.
  */
 
 /** A block row, in blockInsertSql's order: the shared values, first_time, last_time, and the events' JSON bytes. */
@@ -30,8 +30,6 @@ const V_NUMBERS = 3;
 const RL_NUMBERS = 3;
 const RL_REFS = 6;
 
-const NO_TAGS_JSON = canonicalTags([]);
-
 /** A growable output buffer, kept between batches: the blocks of one batch are written before the next is encoded. */
 let out = Buffer.allocUnsafe(1 << 20);
 let at = 0;
@@ -48,30 +46,17 @@ function byte(value: number): void {
   out[at++] = value;
 }
 
-/** Plain printable ASCII needs no escape in JSON: copied as is. */
-const plain = (code: number): boolean => code >= 0x20 && code < 0x7f && code !== 0x22 && code !== 0x5c;
-
+/** A string as JSON.stringify writes it, then as UTF-8. */
 function jsonString(value: string): void {
-  const length = value.length;
-  room(length + 2);
-  let i = 0;
-  out[at] = 0x22;
-  for (; i < length; i++) {
-    const code = value.charCodeAt(i);
-    if (!plain(code)) break;
-    out[at + 1 + i] = code;
-  }
-  if (i === length) {
-    out[at + 1 + length] = 0x22;
-    at += length + 2;
-    return;
-  }
   const json = JSON.stringify(value);
   room(Buffer.byteLength(json));
   at += out.write(json, at, 'utf8');
 }
 
-/** A request id from its code units, as jsonString would write it. */
+/** Plain printable ASCII needs no escape in JSON: copied as is. */
+const plain = (code: number): boolean => code >= 0x20 && code < 0x7f && code !== 0x22 && code !== 0x5c;
+
+/** A request id from its code units, as jsonString would write it: byte by byte when it is plain ASCII. */
 function jsonChars(chars: Uint16Array, start: number, length: number): void {
   room(length + 2);
   let i = 0;
@@ -90,6 +75,36 @@ function jsonChars(chars: Uint16Array, start: number, length: number): void {
   for (let c = 0; c < length; c++) value += String.fromCharCode(chars[start + c]!);
   jsonString(value);
 }
+
+/**
+ * The batch's strings (region, outcome, override) as JSON bytes, each encoded once when first written: a batch's
+ * events share a handful of them.
+ */
+class StringBytes {
+  private readonly bytes: (Buffer | undefined)[] = [];
+
+  constructor(private readonly strings: readonly string[]) {}
+
+  write(ref: number): void {
+    let bytes = this.bytes[ref];
+    if (bytes === undefined) {
+      bytes = Buffer.from(JSON.stringify(this.strings[ref]!), 'utf8');
+      this.bytes[ref] = bytes;
+    }
+    copied(bytes);
+  }
+}
+
+/** A few bytes, copied one by one: shorter than a call into Buffer.copy. */
+function copied(bytes: Buffer): void {
+  const length = bytes.length;
+  room(length);
+  for (let i = 0; i < length; i++) out[at + i] = bytes[i]!;
+  at += length;
+}
+
+/** The tags of most events, none, as their JSON text in a JSON string. */
+const NO_TAGS_BYTES = Buffer.from(JSON.stringify(canonicalTags([])), 'utf8');
 
 /** Text of ASCII characters only (a number's), copied code unit by code unit: shorter than a call into Buffer.write. */
 function ascii(text: string): void {
@@ -194,6 +209,7 @@ function encode(groups: Groups, strings: readonly string[], numbers: Float64Arra
 /** The batch's verification and rate-limit blocks; valid until the next call (they are views into one buffer). */
 export function packedBlocks(packed: PackedBatch): PackedBlocks {
   const { strings, numbers, refs, requestIds } = packed;
+  const stringBytes = new StringBytes(strings);
   at = 0;
   // Where each event's references and request id start: verifications' references vary in length with their tags.
   const vRefs = new Int32Array(packed.verifications);
@@ -218,12 +234,12 @@ export function packedBlocks(packed: PackedBatch): PackedBlocks {
     byte(0x2c);
     jsonChars(requestIds, vChars[e]!, refs[ref]!);
     byte(0x2c);
-    jsonString(strings[refs[ref + 7]!]!);
+    stringBytes.write(refs[ref + 7]!);
     byte(0x2c);
-    jsonString(strings[refs[ref + 6]!]!);
+    stringBytes.write(refs[ref + 6]!);
     byte(0x2c);
     const tagCount = refs[ref + 8]!;
-    if (tagCount === 0) jsonString(NO_TAGS_JSON);
+    if (tagCount === 0) copied(NO_TAGS_BYTES);
     else jsonString(canonicalTags(Array.from(refs.subarray(ref + 9, ref + 9 + tagCount), (t) => strings[t]!)));
     byte(0x2c);
     jsonNumber(numbers[n + 1]!);
@@ -256,9 +272,9 @@ export function packedBlocks(packed: PackedBatch): PackedBlocks {
     byte(0x2c);
     jsonNumber(ratelimitNumbers[n + 1]!);
     byte(0x2c);
-    jsonString(strings[refs[ref + 4]!]!);
+    stringBytes.write(refs[ref + 4]!);
     byte(0x2c);
-    jsonString(strings[refs[ref + 5]!]!);
+    stringBytes.write(refs[ref + 5]!);
     byte(0x5d);
   });
   return { verifications, ratelimits };
