@@ -85,6 +85,14 @@ function reference<E extends { time: number }>(events: E[], shared: (e: E) => st
   ]);
 }
 
+/** Verifications' blocks as sqlite-blocks.ts lays them out: shared and per-event columns. */
+const verificationBlocks = (events: VerificationEvent[]) =>
+  reference(
+    events,
+    (e) => [e.workspaceId, e.keySpaceId, e.keyId, e.identityId, e.externalId],
+    (e) => [e.time, e.requestId, e.region, e.outcome, canonicalTags(e.tags), e.spentCredits, e.latency],
+  );
+
 const asText = (rows: (string | number | Buffer)[][]) =>
   rows.map((row) => row.map((value) => (Buffer.isBuffer(value) ? value.toString('utf8') : value)));
 
@@ -93,13 +101,7 @@ describe('packedBlocks', () => {
     for (const seed of [1, 2, 3, 4, 5]) {
       const batch = randomBatch(random(seed), 400);
       const blocks = packedBlocks(packBatch(batch).packed);
-      expect(asText(blocks.verifications)).toStrictEqual(
-        reference(
-          batch.verifications,
-          (e) => [e.workspaceId, e.keySpaceId, e.keyId, e.identityId, e.externalId],
-          (e) => [e.time, e.requestId, e.region, e.outcome, canonicalTags(e.tags), e.spentCredits, e.latency],
-        ),
-      );
+      expect(asText(blocks.verifications)).toStrictEqual(verificationBlocks(batch.verifications));
       expect(asText(blocks.ratelimits)).toStrictEqual(
         reference(
           batch.ratelimits,
@@ -132,5 +134,16 @@ describe('packedBlocks', () => {
     const blocks = asText(packedBlocks(packBatch(batch).packed).verifications);
     const ids = blocks.flatMap((row) => (JSON.parse(row.at(-1) as string) as unknown[][]).map((event) => event[1]));
     expect(ids.sort()).toEqual(batch.verifications.map((e) => e.requestId).sort());
+  });
+
+  it('lets a buffer that grew past 16 MB go, and encodes the next batch exactly', () => {
+    const huge = 'y'.repeat(30_000);
+    const big = randomBatch(random(9), 40);
+    big.verifications = Array.from({ length: 600 }, (_, i) => ({ ...big.verifications[i % 40]!, requestId: `${huge}${i}` }));
+    expect(
+      packedBlocks(packBatch(big).packed).verifications.reduce((bytes, row) => bytes + (row.at(-1) as Buffer).length, 0),
+    ).toBeGreaterThan(16 << 20);
+    const next = randomBatch(random(10), 200);
+    expect(asText(packedBlocks(packBatch(next).packed).verifications)).toStrictEqual(verificationBlocks(next.verifications));
   });
 });

@@ -31,8 +31,11 @@ const RL_NUMBERS = 3;
 const RL_REFS = 6;
 
 /** A growable output buffer, kept between batches: the blocks of one batch are written before the next is encoded. */
-let out = Buffer.allocUnsafe(1 << 20);
+const FIRST_BYTES = 1 << 20;
+let out = Buffer.allocUnsafe(FIRST_BYTES);
 let at = 0;
+/** Past this, a buffer that a batch of long tags made large is let go before the next batch instead of kept. */
+const KEPT_BYTES = 16 << 20;
 
 function room(bytes: number): void {
   if (at + bytes <= out.length) return;
@@ -210,6 +213,7 @@ function encode(groups: Groups, strings: readonly string[], numbers: Float64Arra
 export function packedBlocks(packed: PackedBatch): PackedBlocks {
   const { strings, numbers, refs, requestIds } = packed;
   const stringBytes = new StringBytes(strings);
+  if (out.length > KEPT_BYTES) out = Buffer.allocUnsafe(FIRST_BYTES);
   at = 0;
   // Where each event's references and request id start: verifications' references vary in length with their tags.
   const vRefs = new Int32Array(packed.verifications);
