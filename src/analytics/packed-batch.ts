@@ -30,10 +30,11 @@ export interface PackedBatch {
   requestIds: Uint16Array;
 }
 
-const VERIFICATION_NUMBERS = 3; // time, spentCredits, latency
-const VERIFICATION_REFS = 7; // workspaceId, keySpaceId, keyId, identityId, externalId, outcome, region
-const RATELIMIT_NUMBERS = 3; // time, latency, passed
-const RATELIMIT_REFS = 5; // workspaceId, namespaceId, identifier, overrideId, region
+// The layout, also read in place by src/analytics/sqlite-block-encoder.ts.
+export const VERIFICATION_NUMBERS = 3; // time, spentCredits, latency
+export const VERIFICATION_REFS = 7; // workspaceId, keySpaceId, keyId, identityId, externalId, outcome, region
+export const RATELIMIT_NUMBERS = 3; // time, latency, passed
+export const RATELIMIT_REFS = 5; // workspaceId, namespaceId, identifier, overrideId, region
 
 class Strings {
   readonly list: string[] = [];

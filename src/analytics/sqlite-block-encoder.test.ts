@@ -3,6 +3,7 @@ import type { AnalyticsBatch, RatelimitEvent, VerificationEvent } from './events
 import { packBatch } from './packed-batch.js';
 import { canonicalTags } from './schema.js';
 import { packedBlocks } from './sqlite-block-encoder.js';
+import { BLOCK_LAYOUTS, type BlockLayout } from './sqlite-blocks.js';
 
 /**
  * The encoder against the reference it replaces: each block's events as JSON.stringify writes their arrays
@@ -68,30 +69,57 @@ function randomBatch(next: () => number, size: number): AnalyticsBatch {
   return { verifications, ratelimits };
 }
 
-/** The reference: grouped by the shared values, each block's events as JSON.stringify's arrays. */
-function reference<E extends { time: number }>(events: E[], shared: (e: E) => string[], perEvent: (e: E) => unknown[]) {
-  const blocks = new Map<string, { shared: string[]; events: E[] }>();
-  for (const e of events) {
-    const key = JSON.stringify(shared(e));
-    const block = blocks.get(key) ?? { shared: shared(e), events: [] };
-    block.events.push(e);
+/** An event's values by raw column name (src/analytics/schema.ts), as the raw tables hold them. */
+const verificationColumns = (e: VerificationEvent): Record<string, unknown> => ({
+  request_id: e.requestId,
+  time: e.time,
+  workspace_id: e.workspaceId,
+  key_space_id: e.keySpaceId,
+  identity_id: e.identityId,
+  external_id: e.externalId,
+  key_id: e.keyId,
+  region: e.region,
+  outcome: e.outcome,
+  tags: canonicalTags(e.tags),
+  spent_credits: e.spentCredits,
+  latency: e.latency,
+});
+
+const ratelimitColumns = (e: RatelimitEvent): Record<string, unknown> => ({
+  request_id: e.requestId,
+  time: e.time,
+  workspace_id: e.workspaceId,
+  namespace_id: e.namespaceId,
+  identifier: e.identifier,
+  passed: e.passed ? 1 : 0,
+  latency: e.latency,
+  override_id: e.overrideId,
+  region: e.region,
+});
+
+/**
+ * The reference, from the blocks' layout (src/analytics/sqlite-blocks.ts), so an encoder that drifts from it fails:
+ * events grouped by the shared columns, each block's events as JSON.stringify's arrays of the per-event columns.
+ */
+function reference(layout: BlockLayout, rows: Record<string, unknown>[]) {
+  const blocks = new Map<string, { shared: unknown[]; events: Record<string, unknown>[] }>();
+  for (const row of rows) {
+    const shared = layout.shared.map((column) => row[column]);
+    const key = JSON.stringify(shared);
+    const block = blocks.get(key) ?? { shared, events: [] };
+    block.events.push(row);
     blocks.set(key, block);
   }
   return [...blocks.values()].map((block) => [
     ...block.shared,
-    Math.min(...block.events.map((e) => e.time)),
-    Math.max(...block.events.map((e) => e.time)),
-    JSON.stringify(block.events.map(perEvent)),
+    Math.min(...block.events.map((e) => e.time as number)),
+    Math.max(...block.events.map((e) => e.time as number)),
+    JSON.stringify(block.events.map((e) => layout.perEvent.map((column) => e[column]))),
   ]);
 }
 
-/** Verifications' blocks as sqlite-blocks.ts lays them out: shared and per-event columns. */
-const verificationBlocks = (events: VerificationEvent[]) =>
-  reference(
-    events,
-    (e) => [e.workspaceId, e.keySpaceId, e.keyId, e.identityId, e.externalId],
-    (e) => [e.time, e.requestId, e.region, e.outcome, canonicalTags(e.tags), e.spentCredits, e.latency],
-  );
+const [VERIFICATION_BLOCKS, RATELIMIT_BLOCKS] = BLOCK_LAYOUTS;
+const verificationBlocks = (events: VerificationEvent[]) => reference(VERIFICATION_BLOCKS!, events.map(verificationColumns));
 
 const asText = (rows: (string | number | Buffer)[][]) =>
   rows.map((row) => row.map((value) => (Buffer.isBuffer(value) ? value.toString('utf8') : value)));
@@ -102,38 +130,15 @@ describe('packedBlocks', () => {
       const batch = randomBatch(random(seed), 400);
       const blocks = packedBlocks(packBatch(batch).packed);
       expect(asText(blocks.verifications)).toStrictEqual(verificationBlocks(batch.verifications));
-      expect(asText(blocks.ratelimits)).toStrictEqual(
-        reference(
-          batch.ratelimits,
-          (e) => [e.workspaceId, e.namespaceId, e.identifier],
-          (e) => [e.time, e.requestId, e.passed ? 1 : 0, e.latency, e.overrideId, e.region],
-        ),
-      );
+      expect(asText(blocks.ratelimits)).toStrictEqual(reference(RATELIMIT_BLOCKS!, batch.ratelimits.map(ratelimitColumns)));
     }
   });
 
   it('grows its buffer past its first megabyte and keeps earlier blocks intact', () => {
     const long = 'x'.repeat(4_000);
-    const batch: AnalyticsBatch = {
-      verifications: Array.from({ length: 600 }, (_, i) => ({
-        time: i,
-        requestId: `${long}${i}`,
-        workspaceId: 'ws_1',
-        keySpaceId: 'api_1',
-        keyId: `key_${i % 7}`,
-        identityId: '',
-        externalId: '',
-        outcome: 'VALID',
-        tags: [],
-        spentCredits: 0,
-        latency: 1,
-        region: 'a',
-      })),
-      ratelimits: [],
-    };
-    const blocks = asText(packedBlocks(packBatch(batch).packed).verifications);
-    const ids = blocks.flatMap((row) => (JSON.parse(row.at(-1) as string) as unknown[][]).map((event) => event[1]));
-    expect(ids.sort()).toEqual(batch.verifications.map((e) => e.requestId).sort());
+    const batch = randomBatch(random(7), 40);
+    batch.verifications = Array.from({ length: 600 }, (_, i) => ({ ...batch.verifications[i % 40]!, requestId: `${long}${i}` }));
+    expect(asText(packedBlocks(packBatch(batch).packed).verifications)).toStrictEqual(verificationBlocks(batch.verifications));
   });
 
   it('lets a buffer that grew past 16 MB go, and encodes the next batch exactly', () => {

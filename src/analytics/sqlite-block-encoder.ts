@@ -1,4 +1,4 @@
-import type { PackedBatch } from './packed-batch.js';
+import { type PackedBatch, RATELIMIT_NUMBERS, RATELIMIT_REFS, VERIFICATION_NUMBERS, VERIFICATION_REFS } from './packed-batch.js';
 import { canonicalTags } from './schema.js';
 
 /**
@@ -22,13 +22,12 @@ export interface PackedBlocks {
   ratelimits: BlockRow[];
 }
 
-// Packed layout (packed-batch.ts): per verification 3 numbers (time, spentCredits, latency) and the references
-// requestIdLength, workspaceId, keySpaceId, keyId, identityId, externalId, outcome, region, tagCount, tags...;
-// per rate limit 3 numbers (time, latency, passed) and requestIdLength, workspaceId, namespaceId, identifier,
-// overrideId, region.
-const V_NUMBERS = 3;
-const RL_NUMBERS = 3;
-const RL_REFS = 6;
+// Packed layout (packed-batch.ts): per verification VERIFICATION_NUMBERS numbers (time, spentCredits, latency) and the
+// references requestIdLength, workspaceId, keySpaceId, keyId, identityId, externalId, outcome, region, tagCount,
+// tags...; per rate limit RATELIMIT_NUMBERS numbers (time, latency, passed) and requestIdLength, workspaceId,
+// namespaceId, identifier, overrideId, region. Time is each event's first number in both.
+const V_FIXED_REFS = VERIFICATION_REFS + 2;
+const RL_REFS = RATELIMIT_REFS + 1;
 
 /** A growable output buffer, kept between batches: the blocks of one batch are written before the next is encoded. */
 const FIRST_BYTES = 1 << 20;
@@ -183,7 +182,13 @@ interface Group {
 }
 
 /** Writes each group's events as one JSON array with `event`, and answers the groups' rows. */
-function encode(groups: Groups, strings: readonly string[], numbers: Float64Array, event: (e: number) => void): BlockRow[] {
+function encode(
+  groups: Groups,
+  strings: readonly string[],
+  numbers: Float64Array,
+  numbersPerEvent: number,
+  event: (e: number) => void,
+): BlockRow[] {
   const rows: BlockRow[] = [];
   const spans: [number, number][] = [];
   for (const group of groups.list) {
@@ -195,8 +200,7 @@ function encode(groups: Groups, strings: readonly string[], numbers: Float64Arra
       const e = group.events[i]!;
       if (i > 0) byte(0x2c);
       event(e);
-      // Time is every event's first number in both layouts.
-      const time = numbers[e * 3]!;
+      const time = numbers[e * numbersPerEvent]!;
       if (time < first) first = time;
       if (time > last) last = time;
     }
@@ -227,11 +231,11 @@ export function packedBlocks(packed: PackedBatch): PackedBlocks {
     c += refs[r]!;
     // workspaceId, keySpaceId, keyId, identityId, externalId: the blocks' shared columns; keyId tells them apart.
     vGroups.add(refs, r + 1, 5, 2, e);
-    r += 9 + refs[r + 8]!;
+    r += V_FIXED_REFS + refs[r + 8]!;
   }
-  const verifications = encode(vGroups, strings, numbers, (e) => {
+  const verifications = encode(vGroups, strings, numbers, VERIFICATION_NUMBERS, (e) => {
     const ref = vRefs[e]!;
-    const n = e * V_NUMBERS;
+    const n = e * VERIFICATION_NUMBERS;
     // perEvent: time, request_id, region, outcome, tags, spent_credits, latency.
     byte(0x5b);
     jsonNumber(numbers[n]!);
@@ -244,7 +248,7 @@ export function packedBlocks(packed: PackedBatch): PackedBlocks {
     byte(0x2c);
     const tagCount = refs[ref + 8]!;
     if (tagCount === 0) copied(NO_TAGS_BYTES);
-    else jsonString(canonicalTags(Array.from(refs.subarray(ref + 9, ref + 9 + tagCount), (t) => strings[t]!)));
+    else jsonString(canonicalTags(Array.from(refs.subarray(ref + V_FIXED_REFS, ref + V_FIXED_REFS + tagCount), (t) => strings[t]!)));
     byte(0x2c);
     jsonNumber(numbers[n + 1]!);
     byte(0x2c);
@@ -253,7 +257,7 @@ export function packedBlocks(packed: PackedBatch): PackedBlocks {
   });
 
   const rlStart = r;
-  const rlNumbers = packed.verifications * V_NUMBERS;
+  const rlNumbers = packed.verifications * VERIFICATION_NUMBERS;
   const rlChars = new Int32Array(packed.ratelimits);
   const rlGroups = new Groups();
   for (let e = 0; e < packed.ratelimits; e++) {
@@ -263,9 +267,9 @@ export function packedBlocks(packed: PackedBatch): PackedBlocks {
     rlGroups.add(refs, rlStart + e * RL_REFS + 1, 3, 2, e);
   }
   const ratelimitNumbers = numbers.subarray(rlNumbers);
-  const ratelimits = encode(rlGroups, strings, ratelimitNumbers, (e) => {
+  const ratelimits = encode(rlGroups, strings, ratelimitNumbers, RATELIMIT_NUMBERS, (e) => {
     const ref = rlStart + e * RL_REFS;
-    const n = e * RL_NUMBERS;
+    const n = e * RATELIMIT_NUMBERS;
     // perEvent: time, request_id, passed, latency, override_id, region.
     byte(0x5b);
     jsonNumber(ratelimitNumbers[n]!);
