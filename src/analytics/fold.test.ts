@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { AnalyticsBatch, VerificationEvent } from './events.js';
 import { type ColumnRows, foldBatch, foldPacked } from './fold.js';
 import { packBatch } from './packed-batch.js';
-import { ANALYTICS_TABLES, canonicalTags } from './schema.js';
-import { expectedRollups, random, randomBatch, sortRows } from './store.suite.js';
+import { ANALYTICS_TABLES } from './schema.js';
+import { expectedRollups, random, randomBatch, rawRatelimit, rawVerification, sortRows } from './store.suite.js';
 
 /**
  * The fold of a batch into raw rows and rollup rows (src/analytics/fold.ts), against the naive reference of the store
@@ -50,35 +50,8 @@ describe('foldBatch', () => {
   it('keeps every event as a raw row, in order, with tags canonical', () => {
     const batch = randomBatch(random(5), Date.UTC(2026, 4, 1), 50, 'ws_1');
     const folded = byTable(batch);
-    expect(records(folded.get('analytics_verifications')!)).toEqual(
-      batch.verifications.map((e) => ({
-        request_id: e.requestId,
-        time: e.time,
-        workspace_id: e.workspaceId,
-        key_space_id: e.keySpaceId,
-        identity_id: e.identityId,
-        external_id: e.externalId,
-        key_id: e.keyId,
-        region: e.region,
-        outcome: e.outcome,
-        tags: canonicalTags(e.tags),
-        spent_credits: e.spentCredits,
-        latency: e.latency,
-      })),
-    );
-    expect(records(folded.get('analytics_ratelimits')!)).toEqual(
-      batch.ratelimits.map((e) => ({
-        request_id: e.requestId,
-        time: e.time,
-        workspace_id: e.workspaceId,
-        namespace_id: e.namespaceId,
-        identifier: e.identifier,
-        passed: e.passed ? 1 : 0,
-        latency: e.latency,
-        override_id: e.overrideId,
-        region: e.region,
-      })),
-    );
+    expect(records(folded.get('analytics_verifications')!)).toEqual(batch.verifications.map(rawVerification));
+    expect(records(folded.get('analytics_ratelimits')!)).toEqual(batch.ratelimits.map(rawRatelimit));
   });
 
   it("lays out every table's columns in the schema's order", () => {

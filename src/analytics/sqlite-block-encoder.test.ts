@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AnalyticsBatch, RatelimitEvent, VerificationEvent } from './events.js';
 import { packBatch } from './packed-batch.js';
-import { canonicalTags } from './schema.js';
 import { packedBlocks } from './sqlite-block-encoder.js';
+import { random, rawRatelimit, rawVerification } from './store.suite.js';
 import { BLOCK_LAYOUTS, type BlockLayout } from './sqlite-blocks.js';
 
 /**
@@ -14,6 +14,8 @@ const ODD_STRINGS = [
   '',
   'plain',
   'quote " and \\ backslash',
+  'say "hi"',
+  'back\\slash',
   'tab\tnew\nline',
   'NUL\u0000',
   'del\u007f',
@@ -23,14 +25,6 @@ const ODD_STRINGS = [
   '\ud800 lone',
   '\udfff',
 ];
-
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
-    return state / 2_147_483_648;
-  };
-}
 
 function randomBatch(next: () => number, size: number): AnalyticsBatch {
   const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)]!;
@@ -69,34 +63,6 @@ function randomBatch(next: () => number, size: number): AnalyticsBatch {
   return { verifications, ratelimits };
 }
 
-/** An event's values by raw column name (src/analytics/schema.ts), as the raw tables hold them. */
-const verificationColumns = (e: VerificationEvent): Record<string, unknown> => ({
-  request_id: e.requestId,
-  time: e.time,
-  workspace_id: e.workspaceId,
-  key_space_id: e.keySpaceId,
-  identity_id: e.identityId,
-  external_id: e.externalId,
-  key_id: e.keyId,
-  region: e.region,
-  outcome: e.outcome,
-  tags: canonicalTags(e.tags),
-  spent_credits: e.spentCredits,
-  latency: e.latency,
-});
-
-const ratelimitColumns = (e: RatelimitEvent): Record<string, unknown> => ({
-  request_id: e.requestId,
-  time: e.time,
-  workspace_id: e.workspaceId,
-  namespace_id: e.namespaceId,
-  identifier: e.identifier,
-  passed: e.passed ? 1 : 0,
-  latency: e.latency,
-  override_id: e.overrideId,
-  region: e.region,
-});
-
 /**
  * The reference, from the blocks' layout (src/analytics/sqlite-blocks.ts), so an encoder that drifts from it fails:
  * events grouped by the shared columns, each block's events as JSON.stringify's arrays of the per-event columns.
@@ -119,7 +85,7 @@ function reference(layout: BlockLayout, rows: Record<string, unknown>[]) {
 }
 
 const [VERIFICATION_BLOCKS, RATELIMIT_BLOCKS] = BLOCK_LAYOUTS;
-const verificationBlocks = (events: VerificationEvent[]) => reference(VERIFICATION_BLOCKS!, events.map(verificationColumns));
+const verificationBlocks = (events: VerificationEvent[]) => reference(VERIFICATION_BLOCKS!, events.map(rawVerification));
 
 const asText = (rows: (string | number | Buffer)[][]) =>
   rows.map((row) => row.map((value) => (Buffer.isBuffer(value) ? value.toString('utf8') : value)));
@@ -130,7 +96,7 @@ describe('packedBlocks', () => {
       const batch = randomBatch(random(seed), 400);
       const blocks = packedBlocks(packBatch(batch).packed);
       expect(asText(blocks.verifications)).toStrictEqual(verificationBlocks(batch.verifications));
-      expect(asText(blocks.ratelimits)).toStrictEqual(reference(RATELIMIT_BLOCKS!, batch.ratelimits.map(ratelimitColumns)));
+      expect(asText(blocks.ratelimits)).toStrictEqual(reference(RATELIMIT_BLOCKS!, batch.ratelimits.map(rawRatelimit)));
     }
   });
 

@@ -71,6 +71,35 @@ export function randomBatch(next: () => number, around: number, size: number, wo
   return { verifications, ratelimits };
 }
 
+/** A verification as the raw table's row (src/analytics/schema.ts): what the stores must keep of it. */
+export const rawVerification = (e: VerificationEvent): Record<string, unknown> => ({
+  request_id: e.requestId,
+  time: e.time,
+  workspace_id: e.workspaceId,
+  key_space_id: e.keySpaceId,
+  identity_id: e.identityId,
+  external_id: e.externalId,
+  key_id: e.keyId,
+  region: e.region,
+  outcome: e.outcome,
+  tags: canonicalTags(e.tags),
+  spent_credits: e.spentCredits,
+  latency: e.latency,
+});
+
+/** A rate-limit decision as the raw table's row. */
+export const rawRatelimit = (e: RatelimitEvent): Record<string, unknown> => ({
+  request_id: e.requestId,
+  time: e.time,
+  workspace_id: e.workspaceId,
+  namespace_id: e.namespaceId,
+  identifier: e.identifier,
+  passed: e.passed ? 1 : 0,
+  latency: e.latency,
+  override_id: e.overrideId,
+  region: e.region,
+});
+
 /** What every rollup table must hold after `batches`, computed here apart from the stores' own folding. */
 export function expectedRollups(batches: AnalyticsBatch[]): Map<string, Record<string, unknown>[]> {
   const expected = new Map<string, Record<string, unknown>[]>();
