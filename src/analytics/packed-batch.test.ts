@@ -112,4 +112,40 @@ describe('packed analytics batches', () => {
     expect(unpackBatch(received)).toStrictEqual(batch);
     expect(unpackBatch(built)).toStrictEqual(batch);
   });
+
+  it('are packed into the same arrays batch after batch once reset, each batch exact and the earlier one released', () => {
+    const builder = new PackedBatchBuilder(4);
+    const first: AnalyticsBatch = {
+      verifications: Array.from({ length: 50 }, (_, i) => verification(i, { tags: [`t${i % 3}`] })),
+      ratelimits: [ratelimit(1), ratelimit(2)],
+    };
+    for (const event of first.verifications) builder.addVerification(event);
+    for (const event of first.ratelimits) builder.addRatelimit(event);
+    const packedFirst = builder.buildReused();
+    expect(unpackBatch(packedFirst)).toStrictEqual(first);
+
+    builder.reset();
+    expect(builder.size).toBe(0);
+    expect(builder.tagCharacters).toBe(0);
+    // Fewer events with other strings and longer request ids: nothing of the first batch may show through.
+    const second: AnalyticsBatch = {
+      verifications: Array.from({ length: 7 }, (_, i) =>
+        verification(100 + i, { requestId: `request-${'x'.repeat(40)}-${i}`, workspaceId: 'ws_other' }),
+      ),
+      ratelimits: [ratelimit(3)],
+    };
+    for (const event of second.ratelimits) builder.addRatelimit(event);
+    for (const event of second.verifications) builder.addVerification(event);
+    const packedSecond = builder.buildReused();
+    expect(unpackBatch(packedSecond)).toStrictEqual(second);
+    // The same memory: no new arrays per batch (src/analytics/recorder.ts reuses builders; bench/analytics-recorder-gc.ts).
+    expect(packedSecond.numbers.buffer).toBe(packedFirst.numbers.buffer);
+    expect(packedSecond.refs.buffer).toBe(packedFirst.refs.buffer);
+    // Posted as the stores post it (copied): the copy holds just this batch.
+    const { port1, port2 } = new MessageChannel();
+    port1.postMessage(packedSecond);
+    const received = receiveMessageOnPort(port2)!.message;
+    port1.close();
+    expect(unpackBatch(received)).toStrictEqual(second);
+  });
 });

@@ -61,6 +61,12 @@ function grown<C extends Column>(array: C, needed: number): C {
   return bigger;
 }
 
+/** `array` when it holds `needed`, else a new empty one that does (its contents are about to be overwritten). */
+function room<C extends Column>(array: C, needed: number): C {
+  if (needed <= array.length) return array;
+  return new (array.constructor as new (length: number) => C)(Math.max(needed, array.length * 2));
+}
+
 /** One kind's columns while a batch is filled. */
 class KindColumns {
   numbers: Float64Array;
@@ -83,6 +89,12 @@ class KindColumns {
     this.chars = grown(this.chars, this.c + requestId.length);
   }
 
+  clear(): void {
+    this.n = 0;
+    this.r = 0;
+    this.c = 0;
+  }
+
   requestId(value: string): void {
     const chars = this.chars;
     let c = this.c;
@@ -103,8 +115,9 @@ export class PackedBatchBuilder {
   ratelimits = 0;
   /** Characters of the verifications' tags (the recorder's bound). */
   tagCharacters = 0;
-  private readonly strings = new Strings();
+  private strings = new Strings();
   private readonly v: KindColumns;
+  private readonly kept = { numbers: new Float64Array(0), refs: new Int32Array(0), requestIds: new Uint16Array(0) };
   private readonly rl = new KindColumns(0, RATELIMIT_NUMBERS, RATELIMIT_REFS + 1);
 
   /** `expected`: the verifications to make room for at first (the columns grow past it). */
@@ -168,16 +181,44 @@ export class PackedBatchBuilder {
     this.ratelimits++;
   }
 
-  /** The batch packed: verifications' columns, then rate limits', in fresh arrays that fit exactly. */
+  /** The batch packed: verifications' columns, then rate limits', in fresh arrays that fit exactly (to transfer them). */
   build(): PackedBatch {
     const { v, rl } = this;
-    const numbers = new Float64Array(v.n + rl.n);
+    return this.packInto(new Float64Array(v.n + rl.n), new Int32Array(v.r + rl.r), new Uint16Array(v.c + rl.c));
+  }
+
+  /**
+   * The batch packed as `build` does, into arrays this builder keeps for every batch it fills after `reset()`: views
+   * that stay valid until then. The recorder's batches live up to a flush interval and the write after it, long
+   * enough for fresh arrays to be promoted; an old array's memory goes back only at a full mark-compact, so a new set
+   * per batch made V8 start one about every second under load, with the concurrent marking on the core the server
+   * shares (bench/RESULTS.md, "Session 15").
+   */
+  buildReused(): PackedBatch {
+    const { v, rl } = this;
+    const kept = this.kept;
+    kept.numbers = room(kept.numbers, v.n + rl.n);
+    kept.refs = room(kept.refs, v.r + rl.r);
+    kept.requestIds = room(kept.requestIds, v.c + rl.c);
+    return this.packInto(kept.numbers.subarray(0, v.n + rl.n), kept.refs.subarray(0, v.r + rl.r), kept.requestIds.subarray(0, v.c + rl.c));
+  }
+
+  /** Empty again, its columns and packed arrays kept for the next batch (the arrays `buildReused` answered change). */
+  reset(): void {
+    this.verifications = 0;
+    this.ratelimits = 0;
+    this.tagCharacters = 0;
+    this.strings = new Strings();
+    this.v.clear();
+    this.rl.clear();
+  }
+
+  private packInto(numbers: Float64Array, refs: Int32Array, requestIds: Uint16Array): PackedBatch {
+    const { v, rl } = this;
     numbers.set(v.numbers.subarray(0, v.n));
     numbers.set(rl.numbers.subarray(0, rl.n), v.n);
-    const refs = new Int32Array(v.r + rl.r);
     refs.set(v.refs.subarray(0, v.r));
     refs.set(rl.refs.subarray(0, rl.r), v.r);
-    const requestIds = new Uint16Array(v.c + rl.c);
     requestIds.set(v.chars.subarray(0, v.c));
     requestIds.set(rl.chars.subarray(0, rl.c), v.c);
     return { verifications: this.verifications, ratelimits: this.ratelimits, strings: this.strings.list, numbers, refs, requestIds };

@@ -133,6 +133,46 @@ describe('AnalyticsRecorder', () => {
     await recorder.close();
   });
 
+  it('packs batch after batch into the arrays of the batches written before: no new arrays per batch', async () => {
+    // New arrays per batch lived long enough to be promoted and made V8 run a full GC about every second under load
+    // (packed-batch.ts, buildReused; bench/analytics-recorder-gc.ts).
+    const buffers = new Set<ArrayBufferLike>();
+    const written: AnalyticsBatch[] = [];
+    const recorder = new AnalyticsRecorder(
+      async (packed) => {
+        buffers.add(packed.numbers.buffer).add(packed.refs.buffer).add(packed.requestIds.buffer);
+        written.push(unpackBatch(packed));
+      },
+      {
+        bufferEvents: 100,
+        flushEvents: 3,
+        flushMs: 1_000,
+        region: 'node-a',
+        clock: { now: () => Date.now() },
+        logger: { warn() {}, error() {} },
+      },
+    );
+    const recorded: VerificationEvent[] = [];
+    for (let batch = 0; batch < 10; batch++) {
+      // A batch of another size and shape each time (tags, longer request ids), so reuse shows in the contents.
+      for (let i = 0; i < 3; i++) {
+        const event = {
+          ...verification(batch * 10 + i),
+          tags: batch % 2 ? ['a', `b${i}`] : [],
+          requestId: `req_${'y'.repeat(batch * 5)}_${i}`,
+        };
+        recorded.push(event);
+        recorder.recordVerification(event);
+      }
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    expect(written.flatMap((b) => b.verifications)).toEqual(recorded);
+    expect(written).toHaveLength(10);
+    // Three arrays per batch; a builder's arrays grow while batches outgrow them, then stay.
+    expect(buffers.size).toBeLessThanOrEqual(3 * 4);
+    await recorder.close();
+  });
+
   it('has one write in flight at a time', async () => {
     let inFlight = 0;
     let most = 0;

@@ -59,6 +59,12 @@ export interface AnalyticsRecorderOptions {
 
 const NO_COUNTS: AnalyticsCounts = { analyticsEvents() {} };
 
+/** A batch taken from the buffer: packed into its builder's arrays, which are reused once it is released. */
+type Taken = { packed: PackedBatch; tagCharacters: number; builder: PackedBatchBuilder };
+
+/** Emptied builders kept for reuse: one being filled and one being written is the steady state. */
+const SPARE_BUILDERS = 2;
+
 /**
  * The buffer's bound in tag characters, apart from its bound in events: a verification may send 20 tags of 512
  * characters, so events alone would not bound its memory (100,000 such events would hold about 1 GB). 16 million
@@ -88,7 +94,9 @@ export class AnalyticsRecorder {
   private heldTagCharacters = 0;
   private readonly maxTagCharacters: number;
   /** A batch that was taken from the buffer and is not written yet (in flight or waiting for its retry). */
-  private pending: { packed: PackedBatch; tagCharacters: number } | null = null;
+  private pending: Taken | null = null;
+  /** Builders of batches written or given up, emptied, for the next batches (PackedBatchBuilder.buildReused). */
+  private spare: PackedBatchBuilder[] = [];
   private failures = 0;
   /** The writing loop, while it runs: at most one, so at most one write is in flight. */
   private writing: Promise<void> | null = null;
@@ -103,6 +111,10 @@ export class AnalyticsRecorder {
   private readonly retryMaxMs: number;
   private readonly closeDeadlineMs: number;
 
+  /**
+   * `write` must be done reading the batch when its promise settles: the batch's arrays are reused for a later batch
+   * (the stores copy it to their writer thread as they are called, src/analytics/writer-thread.ts).
+   */
   constructor(
     private readonly write: (batch: PackedBatch) => Promise<void>,
     private readonly options: AnalyticsRecorderOptions,
@@ -225,7 +237,7 @@ export class AnalyticsRecorder {
     let batch = this.filling.at(-1);
     if (batch === undefined || batch.size >= this.options.flushEvents || this.due === this.filling.length) {
       // Room for a batch's worth at first, up to a point (an interval's flush may hold far fewer).
-      batch = new PackedBatchBuilder(Math.min(this.options.flushEvents, 1_024));
+      batch = this.spare.pop() ?? new PackedBatchBuilder(Math.min(this.options.flushEvents, 1_024));
       this.filling.push(batch);
     }
     return batch;
@@ -319,19 +331,24 @@ export class AnalyticsRecorder {
     );
   }
 
-  /** The pending batch is done with (written or given up): its events no longer count against the bounds. */
-  private release(batch: { packed: PackedBatch; tagCharacters: number }): void {
+  /**
+   * The pending batch is done with (written or given up): its events no longer count against the bounds, and its
+   * builder fills a later batch.
+   */
+  private release(batch: Taken): void {
     this.pending = null;
+    batch.builder.reset();
+    if (this.spare.length < SPARE_BUILDERS) this.spare.push(batch.builder);
     this.failures = 0;
     this.held -= batch.packed.verifications + batch.packed.ratelimits;
     this.heldTagCharacters -= batch.tagCharacters;
   }
 
   /** The oldest batch being filled, at most `flushEvents` events in the order they came, verifications first. */
-  private take(): { packed: PackedBatch; tagCharacters: number } {
+  private take(): Taken {
     const oldest = this.filling.shift()!;
     if (this.due > 0) this.due--;
-    return { packed: oldest.build(), tagCharacters: oldest.tagCharacters };
+    return { packed: oldest.buildReused(), tagCharacters: oldest.tagCharacters, builder: oldest };
   }
 
   /** Empties everything held (at the close deadline); answers how many events of each kind it held. */
