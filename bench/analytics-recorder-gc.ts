@@ -12,18 +12,14 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { option, pathOption } from './lib/in-process.js';
 
-const argv = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const i = argv.indexOf(name);
-  return i === -1 ? fallback : argv[i + 1]!;
-};
 const SECONDS = Number(option('--seconds', '30'));
 const RATE = Number(option('--rate', '25000'));
-const ROOT = resolve(option('--root', join(import.meta.dirname, '..')));
+const ROOT = pathOption('--root') ?? join(import.meta.dirname, '..');
 const RECORD = option('--record', 'yes') !== 'no';
 
 const source = (path: string) => import(pathToFileURL(join(ROOT, 'src', path)).href);

@@ -5,9 +5,9 @@ import type { Config } from '../../src/config/types.js';
 import type { BenchDatabase } from './keys.js';
 
 /**
- * What the in-process measuring scripts (bench/create-key-cpu.ts, list-keys-cpu.ts, list-keys-pair.ts) share: their
- * command line, the server module of this checkout or of another's build, and a quiet server's settings on the bench
- * store.
+ * What the in-process measuring scripts (bench/create-key-cpu.ts, list-keys-cpu.ts, list-keys-pair.ts;
+ * analytics-recorder-gc.ts for its options) share: their command line, the server module of this checkout or of
+ * another's build, and a quiet server's settings on the bench store.
  */
 
 /** `--name value` from the command line; without a fallback the option is required. */

@@ -61,12 +61,6 @@ function grown<C extends Column>(array: C, needed: number): C {
   return bigger;
 }
 
-/** `array` when it holds `needed`, else a new empty one that does (its contents are about to be overwritten). */
-function room<C extends Column>(array: C, needed: number): C {
-  if (needed <= array.length) return array;
-  return new (array.constructor as new (length: number) => C)(Math.max(needed, array.length * 2));
-}
-
 /** One kind's columns while a batch is filled. */
 class KindColumns {
   numbers: Float64Array;
@@ -197,9 +191,9 @@ export class PackedBatchBuilder {
   buildReused(): PackedBatch {
     const { v, rl } = this;
     const kept = this.kept;
-    kept.numbers = room(kept.numbers, v.n + rl.n);
-    kept.refs = room(kept.refs, v.r + rl.r);
-    kept.requestIds = room(kept.requestIds, v.c + rl.c);
+    kept.numbers = grown(kept.numbers, v.n + rl.n);
+    kept.refs = grown(kept.refs, v.r + rl.r);
+    kept.requestIds = grown(kept.requestIds, v.c + rl.c);
     return this.packInto(kept.numbers.subarray(0, v.n + rl.n), kept.refs.subarray(0, v.r + rl.r), kept.requestIds.subarray(0, v.c + rl.c));
   }
 
