@@ -7,16 +7,19 @@
  *   npx tsx bench/analytics-postgres-backend.ts [--keys 1000] [--batch 5000] [--batches 20] [--rate 17000]
  *     [--fillfactor N]   the rollup tables' fillfactor (default PostgreSQL's 100), to see what room for HOT updates saves
  *
- * Verification events over --keys keys, their times --rate per second apart; each table of each folded batch is
- * written in a transaction of its own (as write() does, without its one shared transaction) so its CPU is its own.
+ * Verification events over --keys keys, their times --rate per second apart; each batch's raw blocks and each of its
+ * rollup tables are written in a transaction of their own (as the writer thread does, src/analytics/postgres-worker.ts,
+ * without its one shared transaction) so each one's CPU is its own.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import pg from 'pg';
 import { analyticsDdl } from '../src/analytics/ddl.js';
 import type { AnalyticsBatch, VerificationEvent } from '../src/analytics/events.js';
-import { foldBatch } from '../src/analytics/fold.js';
-import { writeFoldedBatch } from '../src/analytics/postgres-write.js';
+import { packedBlocks } from '../src/analytics/block-encoder.js';
+import { foldPacked } from '../src/analytics/fold.js';
+import { packBatch } from '../src/analytics/packed-batch.js';
+import { writeBlocks, writeFoldedBatch } from '../src/analytics/postgres-write.js';
 
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
@@ -77,17 +80,23 @@ try {
   const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
   const backend = rows[0]!.pid;
   const spent = new Map<string, number>();
-  const write = async (tables: ReturnType<typeof foldBatch>, count: boolean) => {
-    for (const table of tables) {
-      const before = ticks(backend);
-      await client.query('BEGIN; SET LOCAL synchronous_commit = off');
-      await writeFoldedBatch(client as unknown as pg.PoolClient, [table]);
-      await client.query('COMMIT');
-      if (count) spent.set(table.table.physicalName, (spent.get(table.table.physicalName) ?? 0) + ticks(backend) - before);
+  const timed = async (table: string, count: boolean, work: () => Promise<void>) => {
+    const before = ticks(backend);
+    await client.query('BEGIN; SET LOCAL synchronous_commit = off');
+    await work();
+    await client.query('COMMIT');
+    if (count) spent.set(table, (spent.get(table) ?? 0) + ticks(backend) - before);
+  };
+  const write = async (events: AnalyticsBatch, count: boolean) => {
+    const { packed } = packBatch(events);
+    const blocks = packedBlocks(packed, { wellFormed: true });
+    await timed('analytics_verification_blocks', count, () => writeBlocks(client as unknown as pg.PoolClient, blocks));
+    for (const table of foldPacked(packed, { raw: false })) {
+      await timed(table.table.physicalName, count, () => writeFoldedBatch(client as unknown as pg.PoolClient, [table]));
     }
   };
-  await write(foldBatch(batch()), false); // statements prepared, caches warm
-  for (let i = 0; i < BATCHES; i++) await write(foldBatch(batch()), true);
+  await write(batch(), false); // statements prepared, caches warm
+  for (let i = 0; i < BATCHES; i++) await write(batch(), true);
   const events = BATCH * BATCHES;
   console.log(
     `${BATCHES} batches of ${BATCH} verification events over ${KEYS} keys, ${RATE}/s, rollup fillfactor ${FILLFACTOR}; load average ${os
@@ -103,7 +112,7 @@ try {
   console.log(`${'all tables'.padEnd(40)} ${((total * TICK_US) / events).toFixed(1)} us backend CPU/event`);
   const stats = await client.query(
     `SELECT relname, n_tup_upd, n_tup_hot_upd, pg_total_relation_size(relid) AS bytes FROM pg_stat_user_tables
-     WHERE schemaname = $1 AND relname LIKE 'analytics_verifications%' ORDER BY relname`,
+     WHERE schemaname = $1 AND relname LIKE 'analytics_verification%' ORDER BY relname`,
     [schema],
   );
   for (const r of stats.rows) console.log(`${r.relname}: ${r.n_tup_upd} updates, ${r.n_tup_hot_upd} HOT, ${r.bytes} bytes`);

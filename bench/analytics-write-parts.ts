@@ -73,7 +73,7 @@ const dir = mkdtempSync(join(os.tmpdir(), 'keyward-analytics-parts-'));
 const file = join(dir, 'bench.analytics');
 prepareAnalyticsFile(file);
 const db = openAnalyticsConnection(file);
-// The raw events' blocks (src/analytics/sqlite-blocks.ts) and their indexes.
+// The raw events' blocks (src/analytics/blocks.ts) and their indexes.
 if (VARIANT === 'no-key-index' || VARIANT === 'no-raw-indexes')
   db.exec('DROP INDEX analytics_verification_blocks_workspace_id_key_id_last_time');
 if (VARIANT === 'no-raw-indexes') {
@@ -100,7 +100,7 @@ for (let b = 0; b < BATCHES; b++) {
   at = process.cpuUsage();
   begin.run();
   if (VARIANT === 'raw-only') prepared.rollups = [];
-  if (VARIANT === 'rollups-only') prepared.blocks = { verifications: [], ratelimits: [] };
+  if (VARIANT === 'rollups-only') prepared.blocks = { verifications: [], ratelimits: [], bytes: Buffer.alloc(0) };
   writer.write(prepared);
   rows += cpu(at);
   at = process.cpuUsage();

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { quoted } from '../../src/analytics/ddl.js';
 import { ROLLUP_MAX, ROLLUP_SUMS } from '../../src/analytics/fold.js';
 import { ANALYTICS_TABLES, type AnalyticsTable } from '../../src/analytics/schema.js';
-import { blockLayoutOf, blocksFromRowsSql } from '../../src/analytics/sqlite-blocks.js';
+import { blockLayoutOf, blocksFromRowsSql } from '../../src/analytics/blocks.js';
 import { openAnalyticsConnection } from '../../src/analytics/sqlite-file.js';
 import { startOfSql } from '../../src/analytics/query/time.js';
 import { benchEventsSelect, type EventPlan } from './analytics-events.js';
@@ -26,12 +26,11 @@ export interface BulkLoadTimes {
 const RAW = ANALYTICS_TABLES.find((t) => t.physicalName === 'analytics_verifications')!;
 const ROLLUPS = ANALYTICS_TABLES.filter((t) => t.source === 'verifications' && t.kind !== 'raw');
 /**
- * SQLite keeps raw events in blocks (src/analytics/sqlite-blocks.ts): the events go to a temporary table of the raw
+ * Both stores keep raw events in blocks (src/analytics/blocks.ts): the events go to a temporary table of the raw
  * columns first, and from there into blocks of a key's second, as the write path makes them at one write a second.
  */
-const SQLITE_BLOCKS = blockLayoutOf(RAW)!;
-const SQLITE_EVENTS = 'bulk_events';
-const rawSource = (engine: 'sqlite' | 'postgres') => (engine === 'sqlite' ? SQLITE_EVENTS : RAW.physicalName);
+const BLOCKS = blockLayoutOf(RAW)!;
+const BULK_EVENTS = 'bulk_events';
 
 /** The SQL of each load step, with named (SQLite) or numbered (PostgreSQL) parameters. */
 export function bulkStatements(
@@ -52,7 +51,7 @@ export function bulkStatements(
       ? `series(n) AS (SELECT 0 WHERE ${last} >= 0 UNION ALL SELECT n + 1 FROM series WHERE n < ${last})`
       : `series(n) AS (SELECT generate_series(0::bigint, ${last}))`;
   const columns = Object.keys(RAW.columns).map(quoted).join(', ');
-  const raw = { sql: `INSERT INTO ${quoted(rawSource(engine))} (${columns}) ${benchEventsSelect(plan, series, bind)}`, parameters };
+  const raw = { sql: `INSERT INTO ${quoted(BULK_EVENTS)} (${columns}) ${benchEventsSelect(plan, series, bind)}`, parameters };
   return { raw, rollups: ROLLUPS.map((table) => rollupFromFiner(table, engine)) };
 }
 
@@ -78,7 +77,7 @@ function rollupFromFiner(table: AnalyticsTable, engine: 'sqlite' | 'postgres'): 
   for (const column of [...ROLLUP_SUMS.verifications, ...ROLLUP_MAX]) value(column);
   const columns = Object.keys(table.columns);
   const key = table.groupBy.map((column) => (column === 'time' ? bucket : quoted(column))).join(', ');
-  const from = fromRaw ? rawSource(engine) : source.physicalName;
+  const from = fromRaw ? BULK_EVENTS : source.physicalName;
   return `INSERT INTO ${quoted(table.physicalName)} (${columns.map(quoted).join(', ')}) SELECT ${columns.map(value).join(', ')} FROM ${quoted(from)} GROUP BY ${key} ORDER BY ${key}`;
 }
 
@@ -107,26 +106,26 @@ export async function bulkLoad(target: BulkTarget, plan: EventPlan, options: { a
       if (!empty) throw new Error('the bulk loader fills an empty analytics store only');
       const named = Object.fromEntries(raw.parameters.map((value, i) => [`p${i + 1}`, value]));
       // The blocks' indexes are built once after the insert (a sort) instead of row by row: the same indexes,
-      // whichever the schema has (src/analytics/sqlite-blocks.ts), far faster for millions of rows.
+      // whichever the schema has (src/analytics/blocks.ts), far faster for millions of rows.
       const indexes = db
         .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`)
-        .all(SQLITE_BLOCKS.blocks) as { name: string; sql: string }[];
-      db.exec(`CREATE TEMP TABLE ${quoted(SQLITE_EVENTS)} AS SELECT * FROM ${quoted(RAW.physicalName)} WHERE 0`);
+        .all(BLOCKS.blocks) as { name: string; sql: string }[];
+      db.exec(`CREATE TEMP TABLE ${quoted(BULK_EVENTS)} AS SELECT * FROM ${quoted(RAW.physicalName)} WHERE 0`);
       db.transaction(() => {
         for (const index of indexes) db.exec(`DROP INDEX ${quoted(index.name)}`);
         timedSync('rawSeconds', () => {
           db.prepare(raw.sql).run(named);
-          db.exec(blocksFromRowsSql(SQLITE_BLOCKS, SQLITE_EVENTS, 1_000));
+          db.exec(blocksFromRowsSql(BLOCKS, BULK_EVENTS, 1_000, 'sqlite'));
           for (const index of indexes) db.exec(index.sql);
         });
         timedSync('rollupSeconds', () => {
           for (const statement of rollups) db.exec(statement);
         });
       }).immediate();
-      db.exec(`DROP TABLE ${quoted(SQLITE_EVENTS)}`);
+      db.exec(`DROP TABLE ${quoted(BULK_EVENTS)}`);
       if (options.analyze) {
         timedSync('analyzeSeconds', () => {
-          for (const table of [quoted(SQLITE_BLOCKS.blocks), ...tables.slice(1)]) db.exec(`ANALYZE ${table}`);
+          for (const table of [quoted(BLOCKS.blocks), ...tables.slice(1)]) db.exec(`ANALYZE ${table}`);
         });
       }
     } finally {
@@ -143,21 +142,24 @@ export async function bulkLoad(target: BulkTarget, plan: EventPlan, options: { a
     // Room for the rollups' grouping and the index builds in memory; local to this transaction.
     await client.query(`SET LOCAL work_mem = '256MB'`);
     await client.query(`SET LOCAL maintenance_work_mem = '512MB'`);
-    // As on SQLite: the raw table's indexes (whichever the migrations made) dropped, then built once after the insert.
+    // As on SQLite: the blocks' indexes (whichever the migrations made) dropped, then built once after the insert.
     const indexes = await client.query<{ name: string; definition: string }>(
       'SELECT indexname AS name, indexdef AS definition FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1',
-      [RAW.physicalName],
+      [BLOCKS.blocks],
     );
     for (const index of indexes.rows) await client.query(`DROP INDEX ${quoted(index.name)}`);
+    await client.query(`CREATE TEMP TABLE ${quoted(BULK_EVENTS)} ON COMMIT DROP AS SELECT * FROM ${quoted(RAW.physicalName)} WHERE false`);
     await timed('rawSeconds', async () => {
       await client.query(raw.sql, raw.parameters);
+      await client.query(blocksFromRowsSql(BLOCKS, BULK_EVENTS, 1_000, 'postgres'));
       for (const index of indexes.rows) await client.query(index.definition);
     });
     await timed('rollupSeconds', async () => {
       for (const statement of rollups) await client.query(statement);
     });
     await client.query('COMMIT');
-    if (options.analyze) await timed('analyzeSeconds', () => client.query(`ANALYZE ${tables.join(', ')}`));
+    if (options.analyze)
+      await timed('analyzeSeconds', () => client.query(`ANALYZE ${[quoted(BLOCKS.blocks), ...tables.slice(1)].join(', ')}`));
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
@@ -182,7 +184,7 @@ export async function storedBytes(target: BulkTarget): Promise<number> {
   const client = new pg.Client({ connectionString: target.url });
   await client.connect();
   try {
-    const names = [RAW, ...ROLLUPS].map((t) => t.physicalName);
+    const names = [BLOCKS.blocks, ...ROLLUPS.map((t) => t.physicalName)];
     const { rows } = await client.query(
       `SELECT sum(pg_total_relation_size(quote_ident(name)))::bigint AS bytes FROM unnest($1::text[]) AS name`,
       [names],

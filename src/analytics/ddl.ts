@@ -1,12 +1,12 @@
 import { ANALYTICS_TABLES, type AnalyticsTable, type ColumnType, ROLLUP_GRAINS } from './schema.js';
-import { blockDdl, blockLayoutOf } from './sqlite-blocks.js';
+import { blockDdl, blockLayoutOf } from './blocks.js';
 
 /**
  * The physical analytics tables (src/analytics/schema.ts) as CREATE statements for one engine: the SQLite analytics
- * file runs them (src/analytics/sqlite-file.ts); PostgreSQL's migration 0006 holds a copy of what they were when it
- * was written (src/storage/sql/migrations/0006_analytics.ts, held equal by its test).
- * Raw tables get indexes for the typical queries (on SQLite, their blocks get the same, src/analytics/sqlite-blocks.ts) (a workspace over time, a key over time, a namespace over time);
- * rollups get a primary key on their grouping columns, which the write's upsert conflicts on, and the verification
+ * file runs them (src/analytics/sqlite-file.ts); PostgreSQL's migrations 0006, 0008 and 0016 hold a copy of what they
+ * were when each was written (src/storage/sql/migrations/0006_analytics.test.ts holds their sum equal to this).
+ * Raw events are kept in blocks (src/analytics/blocks.ts), indexed for the typical queries (a workspace over time, a
+ * key over time, a namespace over time); rollups get a primary key on their grouping columns, which the write's upsert conflicts on, and the verification
  * rollups an index for one API over time (schema 2: SQLite file version 2, PostgreSQL migration 0008), because their
  * primary key leads with the workspace and time, so "one API's days" otherwise reads every API's rows of the range.
  */
@@ -26,15 +26,6 @@ type IndexColumns = readonly string[] & { name?: string };
 const named = (name: string, columns: readonly string[]): IndexColumns => Object.assign([...columns], { name });
 
 const INDEXES: Record<string, readonly IndexColumns[]> = {
-  analytics_verifications: [
-    ['workspace_id', 'time'],
-    ['workspace_id', 'key_id', 'time'],
-    ['workspace_id', 'key_space_id', 'time'],
-  ],
-  analytics_ratelimits: [
-    ['workspace_id', 'time'],
-    ['workspace_id', 'namespace_id', 'time'],
-  ],
   ...Object.fromEntries(
     ROLLUP_GRAINS.map((grain) => {
       const table = `analytics_verifications_per_${grain}`;
@@ -56,9 +47,9 @@ export function tableDdl(table: AnalyticsTable, engine: AnalyticsEngine): string
   return statements;
 }
 
-/** Every analytics table and index, in schema.ts order; SQLite's raw tables as blocks and a view (src/analytics/sqlite-blocks.ts). */
+/** Every analytics table and index, in schema.ts order; the raw tables as blocks and a view (src/analytics/blocks.ts). */
 export const analyticsDdl = (engine: AnalyticsEngine): string[] =>
   ANALYTICS_TABLES.flatMap((table) => {
-    const layout = engine === 'sqlite' ? blockLayoutOf(table) : undefined;
-    return layout ? blockDdl(layout) : tableDdl(table, engine);
+    const layout = blockLayoutOf(table);
+    return layout ? blockDdl(layout, engine) : tableDdl(table, engine);
   });

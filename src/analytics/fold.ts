@@ -187,7 +187,7 @@ const columnOf =
 /**
  * `next()` answers each of the `count` events in turn (an array's, or a packed batch's reader, read before the next
  * call). Without `withRaw` only the rollups are folded (SQLite writes raw events from the packed batch itself,
- * src/analytics/sqlite-block-encoder.ts).
+ * src/analytics/block-encoder.ts).
  */
 function foldVerifications(count: number, next: () => VerificationEvent, withRaw: boolean): ColumnRows[] {
   const raw = emptyColumns(VERIFICATIONS_RAW);

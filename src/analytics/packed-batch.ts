@@ -30,7 +30,7 @@ export interface PackedBatch {
   requestIds: Uint16Array;
 }
 
-// The layout, also read in place by src/analytics/sqlite-block-encoder.ts.
+// The layout, also read in place by src/analytics/block-encoder.ts.
 export const VERIFICATION_NUMBERS = 3; // time, spentCredits, latency
 export const VERIFICATION_REFS = 7; // workspaceId, keySpaceId, keyId, identityId, externalId, outcome, region
 export const RATELIMIT_NUMBERS = 3; // time, latency, passed

@@ -26,6 +26,7 @@ async function openFresh() {
 }
 
 analyticsStoreConformance('analytics store on PostgreSQL', openFresh, {
+  engine: 'postgres',
   parameter: (n) => `$${n}`,
   neverEndingQuery: 'SELECT pg_sleep(3600) AS slept',
 });

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { type BlockLayout, blockLayoutNamed } from './blocks.js';
 import { quoted } from './ddl.js';
 import type { AnalyticsBatch } from './events.js';
 import { type PackedBatch, packBatch } from './packed-batch.js';
@@ -104,6 +105,11 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
       try {
         const deleted: Record<string, number> = {};
         for (const { table, before } of pruneCutoffs(now, retention)) {
+          const layout = blockLayoutNamed(table);
+          if (layout) {
+            deleted[table] = await pruneBlocks(client, layout, before);
+            continue;
+          }
           const name = quoted(table);
           let total = 0;
           for (;;) {
@@ -135,4 +141,34 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
     await this.pool.end();
     await writerClosed;
   }
+}
+
+/**
+ * Removes the events before `before` from a raw table's blocks (src/analytics/blocks.ts) and answers how many: whole
+ * blocks first, then the few that hold events on both sides of the cutoff are rewritten with the newer ones, as the
+ * SQLite store does (src/analytics/sqlite-worker.ts). Each statement handles at most PRUNE_BATCH_ROWS blocks and
+ * commits on its own.
+ */
+async function pruneBlocks(client: pg.PoolClient, layout: BlockLayout, before: number): Promise<number> {
+  const blocks = quoted(layout.blocks);
+  const events = 'CAST(e."value" ->> 0 AS bigint)';
+  const steps = [
+    `WITH gone AS (DELETE FROM ${blocks} WHERE ctid IN (SELECT ctid FROM ${blocks} WHERE "first_time" < $1 AND "last_time" < $1 LIMIT ${PRUNE_BATCH_ROWS}) RETURNING "events") ` +
+      'SELECT count(*) AS blocks, coalesce(sum(json_array_length(CAST("events" AS json))), 0) AS events FROM gone',
+    // What is left with a first time before the cutoff ends after it: its events from the cutoff on are kept.
+    `WITH old AS (SELECT b.ctid AS id, count(*) AS n, json_agg(e."value") FILTER (WHERE ${events} >= $1) AS kept, ` +
+      `min(${events}) FILTER (WHERE ${events} >= $1) AS first FROM ${blocks} AS b, json_array_elements(CAST(b."events" AS json)) AS e ("value") ` +
+      `WHERE b."first_time" < $1 GROUP BY b.ctid LIMIT ${PRUNE_BATCH_ROWS}), ` +
+      `rewritten AS (UPDATE ${blocks} SET "events" = CAST(old.kept AS text), "first_time" = old.first FROM old WHERE ${blocks}.ctid = old.id AND old.kept IS NOT NULL RETURNING old.n - json_array_length(old.kept) AS removed) ` +
+      'SELECT count(*) AS blocks, coalesce(sum(removed), 0) AS events FROM rewritten',
+  ];
+  let total = 0;
+  for (const step of steps) {
+    for (;;) {
+      const { rows } = await client.query<{ blocks: string; events: string }>(step, [before]);
+      total += Number(rows[0]!.events);
+      if (Number(rows[0]!.blocks) < PRUNE_BATCH_ROWS) break;
+    }
+  }
+  return total;
 }

@@ -13,7 +13,7 @@ import { type PackedBatch, PackedBatchBuilder } from './packed-batch.js';
  *   every `flushMs` whatever is buffered is written. Events recorded while a write is in flight wait for the next of
  *   those: writing them as soon as the write ends would, under steady load, write a small batch per write's duration
  *   instead of a full one per interval, and a store's cost is per batch and per key in a batch
- *   (src/analytics/sqlite-blocks.ts), so small batches made every event dearer (bench/RESULTS.md, "Session 14"; decision 0042).
+ *   (src/analytics/blocks.ts), so small batches made every event dearer (bench/RESULTS.md, "Session 14"; decision 0042).
  * - A full buffer drops the new event, counts it `dropped` and says so in a rate-limited warning.
  * - A failed write is retried with backoff, the same batch first, so events keep their order. It is retried while
  *   the buffer has room; when the buffer is full at a retry, the batch is given up and counted `failed`, making room

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { createPrivateFile } from '../storage/sqlite/file-modes.js';
 import { analyticsDdl, quoted } from './ddl.js';
-import { BLOCK_LAYOUTS, blocksFromRowsSql, blockTableDdl } from './sqlite-blocks.js';
+import { BLOCK_LAYOUTS, blocksFromRowsSql, blockTableDdl } from './blocks.js';
 
 /**
  * The SQLite analytics file (docs/decisions/0014-analytics-in-keywards-own-stores.md): apart from the main database,
@@ -11,7 +11,7 @@ import { BLOCK_LAYOUTS, blocksFromRowsSql, blockTableDdl } from './sqlite-blocks
 
 /**
  * 1: the tables of docs/decisions/0014. 2: the verification rollups' index for one API over time (src/analytics/ddl.ts,
- * as PostgreSQL's migration 0008). 3: raw events in blocks behind views (src/analytics/sqlite-blocks.ts); an older
+ * as PostgreSQL's migration 0008). 3: raw events in blocks behind views (src/analytics/blocks.ts); an older
  * file's raw rows are moved into blocks first. Every statement of ddl.ts is IF NOT EXISTS, so bringing an older file
  * up runs them all and makes only what it lacks.
  */
@@ -54,8 +54,8 @@ function moveRawRowsIntoBlocks(db: Database.Database): void {
   const isTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").pluck();
   for (const layout of BLOCK_LAYOUTS) {
     if (isTable.get(layout.table.physicalName) === undefined) continue;
-    for (const statement of blockTableDdl(layout)) db.exec(statement);
-    db.exec(blocksFromRowsSql(layout, layout.table.physicalName, 60_000));
+    for (const statement of blockTableDdl(layout, 'sqlite')) db.exec(statement);
+    db.exec(blocksFromRowsSql(layout, layout.table.physicalName, 60_000, 'sqlite'));
     db.exec(`DROP TABLE ${quoted(layout.table.physicalName)}`);
   }
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { tableDdl } from './ddl.js';
 import type { VerificationEvent } from './events.js';
 import { translateAnalyticsQuery } from './query/translate.js';
-import { ANALYTICS_TABLES, canonicalTags, DAY_MS } from './schema.js';
+import { ANALYTICS_TABLES, DAY_MS } from './schema.js';
 import { SqliteAnalyticsStore } from './sqlite-store.js';
 import { analyticsStoreConformance } from './store.suite.js';
 
@@ -17,6 +17,7 @@ function openFresh() {
 }
 
 analyticsStoreConformance('analytics store on SQLite', async () => openFresh(), {
+  engine: 'sqlite',
   parameter: () => '?',
   neverEndingQuery: 'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) AS n FROM r',
 });
@@ -65,7 +66,7 @@ it('keeps its file 0600 in WAL mode; a writer thread that dies fails the write i
   }
 });
 
-describe('raw events in blocks (docs/decisions/0040-sqlite-raw-events-in-blocks.md)', () => {
+describe('raw events in blocks (docs/decisions/0040-sqlite-raw-events-in-blocks.md; the store suite holds both engines to the rest)', () => {
   const at = Date.UTC(2026, 4, 1);
   const verification = (requestId: string, overrides: Partial<VerificationEvent> = {}): VerificationEvent => ({
     ...event(requestId),
@@ -80,48 +81,13 @@ describe('raw events in blocks (docs/decisions/0040-sqlite-raw-events-in-blocks.
     }
   };
 
-  it('writes one block per key and write, and reads every event back exactly through the view and the translator', async () => {
+  it("keeps a request id with a NUL character, and finds a key's blocks through their index", async () => {
     const { store, file, drop } = openFresh();
     try {
-      const odd = verification('a\nb\u0000c "q" \\ \u2028 😀', {
-        keyId: 'key_2',
-        tags: ['"x"', '\\', '😀'],
-        latency: 0.1 + 0.2,
-        spentCredits: 2 ** 53 - 1,
-      });
-      await store.write({
-        verifications: [verification('r1'), odd, verification('r3', { time: at + 1, outcome: 'RATE_LIMITED', latency: 2 })],
-        ratelimits: [],
-      });
-      expect(
-        read(
-          file,
-          'SELECT key_id, first_time, last_time, json_array_length(events) AS n FROM analytics_verification_blocks ORDER BY key_id',
-        ),
-      ).toEqual([
-        { key_id: 'key_1', first_time: at, last_time: at + 1, n: 2 },
-        { key_id: 'key_2', first_time: at, last_time: at, n: 1 },
-      ]);
-      const rows = read(file, 'SELECT * FROM analytics_verifications ORDER BY request_id');
-      expect(rows.find((row) => row.key_id === 'key_2')).toEqual({
-        request_id: odd.requestId,
-        time: at,
-        workspace_id: 'ws_1',
-        key_space_id: 'api_1',
-        identity_id: '',
-        external_id: '',
-        key_id: 'key_2',
-        region: 'n',
-        outcome: 'VALID',
-        tags: canonicalTags(odd.tags),
-        spent_credits: 2 ** 53 - 1,
-        latency: 0.1 + 0.2,
-      });
-      // A whole latency reads back as a REAL, so arithmetic on it is not integer arithmetic.
-      expect(read(file, "SELECT latency / 4 AS q FROM analytics_verifications WHERE request_id = 'r3'")).toEqual([{ q: 0.5 }]);
-
+      await store.write({ verifications: [verification('a\u0000b'), verification('r2', { keyId: 'key_2' })], ratelimits: [] });
+      expect(read(file, "SELECT request_id FROM analytics_verifications WHERE key_id = 'key_1'")).toEqual([{ request_id: 'a\u0000b' }]);
       const { statement } = translateAnalyticsQuery({
-        query: "SELECT outcome, count(*) AS total FROM key_verifications_v1 WHERE key_id = 'key_1' GROUP BY outcome ORDER BY outcome",
+        query: "SELECT outcome, count(*) AS total FROM key_verifications_v1 WHERE key_id = 'key_1' GROUP BY outcome",
         source: 'verifications',
         workspaceId: 'ws_1',
         resourceIds: null,
@@ -130,70 +96,9 @@ describe('raw events in blocks (docs/decisions/0040-sqlite-raw-events-in-blocks.
         maxRows: 100,
         engine: 'sqlite',
       });
-      expect(await store.query(statement, { timeoutMs: 5_000, maxRows: 100 })).toEqual([
-        { outcome: 'RATE_LIMITED', total: 1 },
-        { outcome: 'VALID', total: 1 },
-      ]);
       // The key's blocks are found through their index, not by reading every block of the workspace.
       const plan = read(file, `EXPLAIN QUERY PLAN ${statement.sql}`, ...statement.parameters).map((row) => row.detail);
       expect(plan.join('\n')).toMatch(/USING INDEX analytics_verification_blocks_workspace_id_key_id_last_time/);
-    } finally {
-      await store.close();
-      await drop();
-    }
-  });
-
-  it('prunes exactly the events before the cutoff, also from a block that holds events on both sides of it', async () => {
-    const { store, file, drop } = openFresh();
-    try {
-      const cutoff = at + 10_000;
-      await store.write({
-        verifications: [
-          verification('old-1', { time: cutoff - 5_000, keyId: 'key_old' }),
-          verification('old-2', { time: cutoff - 1 }),
-          verification('kept-1', { time: cutoff }),
-          verification('kept-2', { time: cutoff + 1 }),
-        ],
-        ratelimits: [
-          {
-            time: cutoff - 1,
-            requestId: 'rl-old',
-            workspaceId: 'ws_1',
-            namespaceId: 'ns_1',
-            identifier: 'u',
-            passed: true,
-            latency: 1,
-            overrideId: '',
-            region: 'n',
-          },
-          {
-            time: cutoff,
-            requestId: 'rl-kept',
-            workspaceId: 'ws_1',
-            namespaceId: 'ns_1',
-            identifier: 'u',
-            passed: false,
-            latency: 1,
-            overrideId: '',
-            region: 'n',
-          },
-        ],
-      });
-      const result = await store.prune(cutoff + DAY_MS, { raw: DAY_MS, minute: 0, hour: 0, day: 0, month: 0 });
-      expect(result.deleted).toEqual({ analytics_verifications: 2, analytics_ratelimits: 1 });
-      expect(read(file, 'SELECT request_id FROM analytics_verifications ORDER BY request_id').map((row) => row.request_id)).toEqual([
-        'kept-1',
-        'kept-2',
-      ]);
-      expect(read(file, 'SELECT request_id FROM analytics_ratelimits').map((row) => row.request_id)).toEqual(['rl-kept']);
-      expect(read(file, 'SELECT key_id, first_time, last_time FROM analytics_verification_blocks')).toEqual([
-        { key_id: 'key_1', first_time: cutoff, last_time: cutoff + 1 },
-      ]);
-      // Pruning again at the same time finds nothing more.
-      expect((await store.prune(cutoff + DAY_MS, { raw: DAY_MS, minute: 0, hour: 0, day: 0, month: 0 })).deleted).toEqual({
-        analytics_verifications: 0,
-        analytics_ratelimits: 0,
-      });
     } finally {
       await store.close();
       await drop();

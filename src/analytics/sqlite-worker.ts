@@ -5,7 +5,7 @@ import { PRUNE_BATCH_ROWS } from './prune-plan.js';
 import { openAnalyticsConnection } from './sqlite-file.js';
 import { prepareBatch, type SqliteBatchRows, SqliteAnalyticsWriter } from './sqlite-write.js';
 import { quoted } from './ddl.js';
-import { type BlockLayout, blockLayoutNamed } from './sqlite-blocks.js';
+import { type BlockLayout, blockLayoutNamed } from './blocks.js';
 import { answerWriterRequests } from './writer-requests.js';
 
 /**
@@ -55,7 +55,7 @@ function prune(cutoffs: { table: string; before: number }[]): Record<string, num
 }
 
 /**
- * Removes the events before `before` from a raw table's blocks (src/analytics/sqlite-blocks.ts) and answers how many:
+ * Removes the events before `before` from a raw table's blocks (src/analytics/blocks.ts) and answers how many:
  * whole blocks first, then the few that hold events on both sides of the cutoff are rewritten with the newer ones.
  * Each step of at most PRUNE_BATCH_ROWS blocks is its own transaction.
  */

@@ -2,8 +2,8 @@ import type Database from 'better-sqlite3';
 import { type ColumnRows, foldPacked, type Value } from './fold.js';
 import type { PackedBatch } from './packed-batch.js';
 import type { AnalyticsTable } from './schema.js';
-import { type BlockRow, type PackedBlocks, packedBlocks } from './sqlite-block-encoder.js';
-import { BLOCK_LAYOUTS, blockInsertSql } from './sqlite-blocks.js';
+import { type BlockRow, type PackedBlocks, packedBlocks } from './block-encoder.js';
+import { BLOCK_LAYOUTS, blockInsertSql } from './blocks.js';
 import { sqliteInsert } from './write-statements.js';
 
 /** A batch made ready to write: its raw events as blocks, and its rollup rows. */
@@ -28,7 +28,7 @@ const [VERIFICATION_BLOCKS, RATELIMIT_BLOCKS] = BLOCK_LAYOUTS;
  * table, prepared once, run per row with one reused parameter array. Measured on better-sqlite3 (bench/RESULTS.md,
  * "Analytics (issue 14)"), single-row runs cost less per row than multi-row statements of 8 to 128 rows, whose wide
  * parameter lists cost more to bind than the calls they save. Raw events are written as blocks, a row per key and
- * batch (src/analytics/sqlite-blocks.ts, encoded by sqlite-block-encoder.ts). The caller runs it inside one transaction.
+ * batch (src/analytics/blocks.ts, encoded by block-encoder.ts). The caller runs it inside one transaction.
  */
 export class SqliteAnalyticsWriter {
   private readonly rollupStatements = new Map<AnalyticsTable, Database.Statement>();

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AnalyticsEngine } from './ddl.js';
 import type { AnalyticsBatch, RatelimitEvent, VerificationEvent } from './events.js';
+import { translateAnalyticsQuery } from './query/translate.js';
 import { ANALYTICS_TABLES, bucketStart, canonicalTags, ROLLUP_GRAINS } from './schema.js';
 import { AnalyticsLimitExceeded, type AnalyticsRetention, type AnalyticsStore } from './store.js';
 
@@ -15,6 +17,7 @@ export interface OpenedAnalyticsStore {
 }
 
 export interface AnalyticsEngineFacts {
+  engine: AnalyticsEngine;
   /** The engine's n-th (1-based) bound parameter. */
   parameter(n: number): string;
   /** A SELECT that never ends by itself. */
@@ -216,12 +219,116 @@ export function analyticsStoreConformance(name: string, open: () => Promise<Open
         }
       }));
 
+    it('keeps the events of one key and write as one block, and reads each back exactly through the view and the translator', () =>
+      withStore(async (store, ws) => {
+        const at = Date.UTC(2026, 4, 1);
+        const base = randomBatch(random(31), at, 1, ws).verifications[0]!;
+        const event = (requestId: string, overrides: Partial<VerificationEvent> = {}): VerificationEvent => ({
+          ...base,
+          requestId,
+          time: at,
+          keyId: 'key_1',
+          outcome: 'VALID',
+          tags: [],
+          spentCredits: 0,
+          latency: 1,
+          ...overrides,
+        });
+        const odd = event('a\nb\tc "q" \\ \u2028 😀', {
+          keyId: 'key_2',
+          tags: ['"x"', '\\', '😀'],
+          latency: 0.1 + 0.2,
+          spentCredits: 2 ** 53 - 1,
+        });
+        await store.write({
+          verifications: [event('r1'), odd, event('r3', { time: at + 1, outcome: 'RATE_LIMITED', latency: 2 })],
+          ratelimits: [],
+        });
+        const blocks = `SELECT key_id, first_time, last_time FROM analytics_verification_blocks WHERE workspace_id = ${p(1)} ORDER BY key_id`;
+        expect(await store.query({ sql: blocks, parameters: [ws] }, unlimited)).toEqual([
+          { key_id: 'key_1', first_time: at, last_time: at + 1 },
+          { key_id: 'key_2', first_time: at, last_time: at },
+        ]);
+        expect((await all(store, 'analytics_verifications', ws)).find((row) => row.key_id === 'key_2')).toEqual({
+          request_id: odd.requestId,
+          time: at,
+          workspace_id: ws,
+          key_space_id: odd.keySpaceId,
+          identity_id: odd.identityId,
+          external_id: odd.externalId,
+          key_id: 'key_2',
+          region: odd.region,
+          outcome: 'VALID',
+          tags: canonicalTags(odd.tags),
+          spent_credits: 2 ** 53 - 1,
+          latency: 0.1 + 0.2,
+        });
+        // A whole latency reads back as a floating-point number, so arithmetic on it is not integer arithmetic.
+        const quarter = `SELECT latency / 4 AS q FROM analytics_verifications WHERE workspace_id = ${p(1)} AND request_id = 'r3'`;
+        expect(await store.query({ sql: quarter, parameters: [ws] }, unlimited)).toEqual([{ q: 0.5 }]);
+        const { statement } = translateAnalyticsQuery({
+          query: "SELECT outcome, count(*) AS total FROM key_verifications_v1 WHERE key_id = 'key_1' GROUP BY outcome ORDER BY outcome",
+          source: 'verifications',
+          workspaceId: ws,
+          resourceIds: null,
+          now: at + 1_000,
+          retention: { raw: 30 * DAY, minute: 0, hour: 0, day: 0, month: 0 },
+          maxRows: 100,
+          engine: facts.engine,
+        });
+        expect(await store.query(statement, unlimited)).toEqual([
+          { outcome: 'RATE_LIMITED', total: 1 },
+          { outcome: 'VALID', total: 1 },
+        ]);
+      }));
+
+    it('prunes exactly the events before the cutoff, also from a block that holds events on both sides of it', () =>
+      withStore(async (store, ws) => {
+        // Years before every other test's events, so this prune removes only its own.
+        const cutoff = Date.UTC(2000, 0, 1) + 10_000;
+        const base = randomBatch(random(32), cutoff, 2, ws);
+        const verification = (requestId: string, time: number, keyId = 'key_1'): VerificationEvent => ({
+          ...base.verifications[0]!,
+          requestId,
+          time,
+          keyId,
+        });
+        const ratelimit = (requestId: string, time: number): RatelimitEvent => ({
+          ...base.ratelimits[0]!,
+          requestId,
+          time,
+          identifier: 'u',
+        });
+        await store.write({
+          verifications: [
+            verification('old-1', cutoff - 5_000, 'key_old'),
+            verification('old-2', cutoff - 1),
+            verification('kept-1', cutoff),
+            verification('kept-2', cutoff + 1),
+          ],
+          ratelimits: [ratelimit('rl-old', cutoff - 1), ratelimit('rl-kept', cutoff)],
+        });
+        const rawOnly: AnalyticsRetention = { raw: DAY, minute: 0, hour: 0, day: 0, month: 0 };
+        expect((await store.prune(cutoff + DAY, rawOnly)).deleted).toEqual({ analytics_verifications: 2, analytics_ratelimits: 1 });
+        const ids = async (table: string) => (await all(store, table, ws)).map((row) => row.request_id).sort();
+        expect(await ids('analytics_verifications')).toEqual(['kept-1', 'kept-2']);
+        expect(await ids('analytics_ratelimits')).toEqual(['rl-kept']);
+        const blocks = `SELECT key_id, first_time, last_time FROM analytics_verification_blocks WHERE workspace_id = ${p(1)}`;
+        expect(await store.query({ sql: blocks, parameters: [ws] }, unlimited)).toEqual([
+          { key_id: 'key_1', first_time: cutoff, last_time: cutoff + 1 },
+        ]);
+        // Pruning again at the same time finds nothing more.
+        expect((await store.prune(cutoff + DAY, rawOnly)).deleted).toEqual({ analytics_verifications: 0, analytics_ratelimits: 0 });
+      }));
+
     it('writes a batch whose strings are not well-formed UTF-16 (a lone surrogate, as a request may send)', () =>
       withStore(async (store, ws) => {
         const batch = randomBatch(random(21), Date.UTC(2026, 4, 1), 4, ws);
         batch.verifications[0]!.externalId = 'user_\ud800';
+        batch.verifications[1]!.requestId = 'req_\udfff';
         batch.ratelimits[0]!.identifier = 'id_\udc00_x';
         await store.write(batch);
+        expect(await all(store, 'analytics_verifications', ws)).toHaveLength(batch.verifications.length);
         const raw = await all(store, 'analytics_ratelimits', ws);
         expect(raw).toHaveLength(batch.ratelimits.length);
         // Each engine stores the lone surrogate as replacement characters (PostgreSQL one, SQLite one per byte).

@@ -1,5 +1,6 @@
 import { type AnalyticsEngine, quoted } from './ddl.js';
 import { ROLLUP_MAX, ROLLUP_SUMS } from './fold.js';
+import { type BlockLayout, blockColumnNames } from './blocks.js';
 import type { AnalyticsTable, ColumnType } from './schema.js';
 
 /**
@@ -45,4 +46,23 @@ export function postgresInsert(table: AnalyticsTable): string {
   const aliases = columns.map(([name]) => quoted(name)).join(', ');
   const typed = columns.map(([name, type]) => `r.${quoted(name)}::${FROM_JSON_TEXT[type]}`).join(', ');
   return `INSERT INTO ${quoted(table.physicalName)} (${columnList(table)}) SELECT ${typed} FROM ROWS FROM (${expanded}) AS r (${aliases})${conflictClause(table, 'postgres')}`;
+}
+
+/**
+ * PostgreSQL: a raw table's blocks (src/analytics/blocks.ts), as src/analytics/postgres-write.ts sends them: the
+ * shared values, first and last times, and each block's offset and length as JSON arrays, expanded side by side, and
+ * the events of all blocks as the last parameter, bytes each block's text is cut from.
+ */
+export function postgresBlockInsert(layout: BlockLayout): string {
+  const columns = blockColumnNames(layout);
+  const given = [...layout.shared, 'first_time', 'last_time', 'offset', 'length'];
+  const expanded = given.map((_, i) => `json_array_elements_text($${i + 1}::json)`).join(', ');
+  const bytes = `$${given.length + 1}::bytea`;
+  const values = [
+    ...layout.shared.map((name) => `r.${quoted(name)}`),
+    'CAST(r."first_time" AS bigint)',
+    'CAST(r."last_time" AS bigint)',
+    `convert_from(substring(${bytes} FROM CAST(r."offset" AS integer) + 1 FOR CAST(r."length" AS integer)), 'UTF8')`,
+  ];
+  return `INSERT INTO ${quoted(layout.blocks)} (${columns.map(quoted).join(', ')}) SELECT ${values.join(', ')} FROM ROWS FROM (${expanded}) AS r (${given.map(quoted).join(', ')})`;
 }

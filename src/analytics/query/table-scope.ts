@@ -1,5 +1,5 @@
 import type { AnalyticsTable } from '../schema.js';
-import { blockLayoutOf, blocksFromSql, rawColumnSql, rawColumnsSql } from '../sqlite-blocks.js';
+import { blockLayoutOf, blocksFromSql, rawColumnSql, rawColumnsSql } from '../blocks.js';
 import { quoteIdentifier, type SqlWriter } from './sql-writer.js';
 import type { AnalyticsQueryRequest } from './translate.js';
 
@@ -10,10 +10,10 @@ import type { AnalyticsQueryRequest } from './translate.js';
 
 /** The caller's rows of one table: its workspace, its permitted APIs or namespaces, within retention. */
 export function tableSubselect(table: AnalyticsTable, request: AnalyticsQueryRequest, writer: SqlWriter): string {
-  // SQLite keeps raw events in blocks (src/analytics/sqlite-blocks.ts): the filters then name the blocks' own columns,
-  // so their indexes find the caller's blocks.
-  const layout = request.engine === 'sqlite' ? blockLayoutOf(table) : undefined;
-  const column = layout ? (name: string) => rawColumnSql(layout, name) : quoteIdentifier;
+  // Raw events are kept in blocks (src/analytics/blocks.ts): the filters then name the blocks' own columns, so their
+  // indexes find the caller's blocks.
+  const layout = blockLayoutOf(table);
+  const column = layout ? (name: string) => rawColumnSql(layout, name, request.engine) : quoteIdentifier;
   const filters = [`${column('workspace_id')} = ${writer.bind(request.workspaceId)}`];
   const { resourceIds } = request;
   if (resourceIds !== null) {
@@ -26,7 +26,7 @@ export function tableSubselect(table: AnalyticsTable, request: AnalyticsQueryReq
   if (layout) {
     // A block entirely older than the cutoff is never expanded.
     if (cutoff !== undefined) filters.push(`b."last_time" >= ${writer.bind(cutoff)}`);
-    return `SELECT ${rawColumnsSql(layout)} FROM ${blocksFromSql(layout)} WHERE ${filters.join(' AND ')}`;
+    return `SELECT ${rawColumnsSql(layout, request.engine)} FROM ${blocksFromSql(layout, request.engine)} WHERE ${filters.join(' AND ')}`;
   }
   const columns = Object.keys(table.columns).map(quoteIdentifier);
   if (table.kind !== 'raw') {

@@ -16,6 +16,7 @@ import * as m0012 from './migrations/0012_webhooks.js';
 import * as m0013 from './migrations/0013_key_lifetimes.js';
 import * as m0014 from './migrations/0014_alerts.js';
 import * as m0015 from './migrations/0015_node_capabilities.js';
+import * as m0016 from './migrations/0016_analytics_blocks.js';
 import type { Engine } from '../store.js';
 
 /**
@@ -38,6 +39,7 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0013_key_lifetimes': m0013,
   '0014_alerts': m0014,
   '0015_node_capabilities': m0015,
+  '0016_analytics_blocks': { up: (db) => m0016.up(db, engine), down: m0016.down },
 });
 
 /**

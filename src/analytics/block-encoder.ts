@@ -2,14 +2,14 @@ import { type PackedBatch, RATELIMIT_NUMBERS, RATELIMIT_REFS, VERIFICATION_NUMBE
 import { canonicalTags } from './schema.js';
 
 /**
- * A packed batch's raw events as SQLite blocks (src/analytics/sqlite-blocks.ts), read straight from its typed columns
+ * A packed batch's raw events as SQLite blocks (src/analytics/blocks.ts), read straight from its typed columns
  * (src/analytics/packed-batch.ts): each block's events are written as JSON bytes into one buffer, which the INSERT
  * casts to TEXT. Building the same text from strings made a dozen strings per event (each value's JSON, the event's
  * array, the block's growing text) and the raw table's column arrays, and that garbage cost the writer thread, which
  * shares the server's core, as much CPU as SQLite's own work (bench/RESULTS.md, "Session 14"). Here an event makes at
  * most one string: its latency's shortest decimal form.
  *
- * The text is the one JSON.stringify makes of each event's array (tested against it in sqlite-block-encoder.test.ts):
+ * The text is the one JSON.stringify makes of each event's array (tested against it in block-encoder.test.ts):
  * a request id of plain printable ASCII is copied byte by byte, the batch's shared strings are encoded once per batch,
  * and any other string is written as JSON.stringify writes it (escapes, a lone surrogate as \uXXXX), then as UTF-8.
  */
@@ -20,7 +20,15 @@ export type BlockRow = (string | number | Buffer)[];
 export interface PackedBlocks {
   verifications: BlockRow[];
   ratelimits: BlockRow[];
+  /**
+   * Every block's events, back to back from the first byte: the verification rows' in order, then the rate-limit
+   * rows'. Each row's last value holds the same bytes (a view into these, or into the buffer before it grew).
+   */
+  bytes: Buffer;
 }
+
+/** ES2024's String methods, in Node 20; the project's TypeScript lib predates them. */
+export type Es2024String = string & { isWellFormed(): boolean; toWellFormed(): string };
 
 // Packed layout (packed-batch.ts): per verification VERIFICATION_NUMBERS numbers (time, spentCredits, latency) and the
 // references requestIdLength, workspaceId, keySpaceId, keyId, identityId, externalId, outcome, region, tagCount,
@@ -48,9 +56,15 @@ function byte(value: number): void {
   out[at++] = value;
 }
 
+/**
+ * For PostgreSQL, whose json refuses the \uD800-style escape JSON.stringify writes for a lone surrogate: such a
+ * string is made well-formed first (U+FFFD), as src/analytics/postgres-write.ts does for the shared values.
+ */
+let wellFormed = false;
+
 /** A string as JSON.stringify writes it, then as UTF-8. */
 function jsonString(value: string): void {
-  const json = JSON.stringify(value);
+  const json = JSON.stringify(wellFormed ? (value as Es2024String).toWellFormed() : value);
   room(Buffer.byteLength(json));
   at += out.write(json, at, 'utf8');
 }
@@ -90,7 +104,8 @@ class StringBytes {
   write(ref: number): void {
     let bytes = this.bytes[ref];
     if (bytes === undefined) {
-      bytes = Buffer.from(JSON.stringify(this.strings[ref]!), 'utf8');
+      const value = this.strings[ref]!;
+      bytes = Buffer.from(JSON.stringify(wellFormed ? (value as Es2024String).toWellFormed() : value), 'utf8');
       this.bytes[ref] = bytes;
     }
     copied(bytes);
@@ -213,9 +228,13 @@ function encode(
   return rows;
 }
 
-/** The batch's verification and rate-limit blocks; valid until the next call (they are views into one buffer). */
-export function packedBlocks(packed: PackedBatch): PackedBlocks {
+/**
+ * The batch's verification and rate-limit blocks; valid until the next call (they are views into one buffer). With
+ * `wellFormed` (PostgreSQL), strings with a lone surrogate are written with U+FFFD in its place.
+ */
+export function packedBlocks(packed: PackedBatch, options: { wellFormed: boolean } = { wellFormed: false }): PackedBlocks {
   const { strings, numbers, refs, requestIds } = packed;
+  wellFormed = options.wellFormed;
   const stringBytes = new StringBytes(strings);
   if (out.length > KEPT_BYTES) out = Buffer.allocUnsafe(FIRST_BYTES);
   at = 0;
@@ -285,5 +304,5 @@ export function packedBlocks(packed: PackedBatch): PackedBlocks {
     stringBytes.write(refs[ref + 5]!);
     byte(0x5d);
   });
-  return { verifications, ratelimits };
+  return { verifications, ratelimits, bytes: out.subarray(0, at) };
 }

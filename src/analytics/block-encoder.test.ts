@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { AnalyticsBatch, RatelimitEvent, VerificationEvent } from './events.js';
 import { packBatch } from './packed-batch.js';
-import { packedBlocks } from './sqlite-block-encoder.js';
+import { packedBlocks } from './block-encoder.js';
 import { random, rawRatelimit, rawVerification } from './store.suite.js';
-import { BLOCK_LAYOUTS, type BlockLayout } from './sqlite-blocks.js';
+import { BLOCK_LAYOUTS, type BlockLayout } from './blocks.js';
 
 /**
  * The encoder against the reference it replaces: each block's events as JSON.stringify writes their arrays
- * (src/analytics/sqlite-blocks.ts's perEvent order), blocks by shared values in the order they first appear.
+ * (src/analytics/blocks.ts's perEvent order), blocks by shared values in the order they first appear.
  */
 
 const ODD_STRINGS = [
@@ -64,7 +64,7 @@ function randomBatch(next: () => number, size: number): AnalyticsBatch {
 }
 
 /**
- * The reference, from the blocks' layout (src/analytics/sqlite-blocks.ts), so an encoder that drifts from it fails:
+ * The reference, from the blocks' layout (src/analytics/blocks.ts), so an encoder that drifts from it fails:
  * events grouped by the shared columns, each block's events as JSON.stringify's arrays of the per-event columns.
  */
 function reference(layout: BlockLayout, rows: Record<string, unknown>[]) {
