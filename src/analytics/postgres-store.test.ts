@@ -6,6 +6,8 @@ import type { AnalyticsBatch } from './events.js';
 import { WriterThread } from './writer-thread.js';
 import { foldBatch, foldPacked } from './fold.js';
 import { writeFoldedBatch } from './postgres-write.js';
+import { translateAnalyticsQuery } from './query/translate.js';
+import { DAY_MS } from './schema.js';
 import { analyticsStoreConformance, expectedRollups, random, randomBatch, sortRows } from './store.suite.js';
 
 // The main thread's own copies of the fold and the INSERT writer, wrapped to count calls (the writer thread loads its
@@ -67,6 +69,37 @@ it('skips pruning while another node holds the pruning lock, and prunes once it 
   } finally {
     await holder.end();
     await other.close();
+    await store.close();
+    await drop();
+  }
+});
+
+it("finds a key's blocks, and the prune its old blocks, through their indexes (docs/decisions/0044)", async () => {
+  const { store, url, drop } = await openFresh();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (let i = 0; i < 5; i++) await store.write(randomBatch(random(40 + i), Date.UTC(2026, 4, 1) + i * 60_000, 200, 'ws_1'));
+    const { statement } = translateAnalyticsQuery({
+      query: "SELECT outcome, count(*) AS total FROM key_verifications_v1 WHERE key_id = 'key_1' GROUP BY outcome",
+      source: 'verifications',
+      workspaceId: 'ws_1',
+      resourceIds: null,
+      now: Date.UTC(2026, 4, 2),
+      retention: { raw: 30 * DAY_MS, minute: 0, hour: 0, day: 0, month: 0 },
+      maxRows: 100,
+      engine: 'postgres',
+    });
+    // A few blocks would be read whole; what matters is that the filters name columns an index can serve.
+    await client.query('SET enable_seqscan = off');
+    const plan = async (sql: string, parameters: unknown[]) =>
+      (await client.query(`EXPLAIN ${sql}`, parameters)).rows.map((row) => row['QUERY PLAN']).join('\n');
+    expect(await plan(statement.sql, [...statement.parameters])).toMatch(/analytics_verification_blocks_workspace_key_last_time/);
+    expect(await plan('SELECT ctid FROM analytics_verification_blocks WHERE "first_time" < $1 LIMIT 10', [Date.UTC(2026, 4, 1)])).toMatch(
+      /analytics_verification_blocks_first_time/,
+    );
+  } finally {
+    await client.end();
     await store.close();
     await drop();
   }
