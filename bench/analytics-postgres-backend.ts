@@ -5,7 +5,7 @@
  * server below its core with analytics on (bench/RESULTS.md, "Analytics (issue 14)").
  *
  *   npx tsx bench/analytics-postgres-backend.ts [--keys 1000] [--batch 5000] [--batches 20] [--rate 17000]
- *     [--fillfactor N]   the rollup tables' fillfactor (default PostgreSQL's 100), to see what room for HOT updates saves
+ *     [--fillfactor N]   the rollup tables' fillfactor instead of the schema's (src/analytics/ddl.ts), to see what room for HOT updates saves
  *
  * Verification events over --keys keys, their times --rate per second apart; each batch's raw blocks and each of its
  * rollup tables are written in a transaction of their own (as the writer thread does, src/analytics/postgres-worker.ts,
@@ -30,7 +30,7 @@ const KEYS = option('--keys', 1000);
 const BATCH = option('--batch', 5000);
 const BATCHES = option('--batches', 20);
 const RATE = option('--rate', 17000);
-const FILLFACTOR = option('--fillfactor', 100);
+const FILLFACTOR = option('--fillfactor', 0);
 const POSTGRES_URL = process.env.KEYWARD_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const TICK_US = 1_000_000 / 100; // USER_HZ
 
@@ -73,9 +73,11 @@ try {
   await client.query(`CREATE SCHEMA ${schema}`);
   await client.query(`SET search_path = ${schema}`);
   for (const statement of analyticsDdl('postgres')) await client.query(statement);
-  if (!Number.isInteger(FILLFACTOR) || FILLFACTOR < 10 || FILLFACTOR > 100) throw new RangeError('--fillfactor: 10 to 100');
-  for (const grain of ['minute', 'hour', 'day', 'month']) {
-    await client.query(`ALTER TABLE analytics_verifications_per_${grain} SET (fillfactor = ${FILLFACTOR})`);
+  if (FILLFACTOR !== 0) {
+    if (!Number.isInteger(FILLFACTOR) || FILLFACTOR < 10 || FILLFACTOR > 100) throw new RangeError('--fillfactor: 10 to 100');
+    for (const grain of ['minute', 'hour', 'day', 'month']) {
+      await client.query(`ALTER TABLE analytics_verifications_per_${grain} SET (fillfactor = ${FILLFACTOR})`);
+    }
   }
   const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
   const backend = rows[0]!.pid;
@@ -99,7 +101,7 @@ try {
   for (let i = 0; i < BATCHES; i++) await write(batch(), true);
   const events = BATCH * BATCHES;
   console.log(
-    `${BATCHES} batches of ${BATCH} verification events over ${KEYS} keys, ${RATE}/s, rollup fillfactor ${FILLFACTOR}; load average ${os
+    `${BATCHES} batches of ${BATCH} verification events over ${KEYS} keys, ${RATE}/s, rollup fillfactor ${FILLFACTOR || 'of the schema'}; load average ${os
       .loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,

@@ -17,6 +17,7 @@ import * as m0013 from './migrations/0013_key_lifetimes.js';
 import * as m0014 from './migrations/0014_alerts.js';
 import * as m0015 from './migrations/0015_node_capabilities.js';
 import * as m0016 from './migrations/0016_analytics_blocks.js';
+import * as m0017 from './migrations/0017_analytics_rollup_fillfactor.js';
 import type { Engine } from '../store.js';
 
 /**
@@ -40,6 +41,7 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0014_alerts': m0014,
   '0015_node_capabilities': m0015,
   '0016_analytics_blocks': { up: (db) => m0016.up(db, engine), down: m0016.down },
+  '0017_analytics_rollup_fillfactor': { up: (db) => m0017.up(db, engine), down: m0017.down },
 });
 
 /**
