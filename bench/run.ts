@@ -28,7 +28,9 @@
  * compared on one store), --keep-sqlite DIR (seed each SQLite store into DIR once, keep it, and use it again in later
  * runs given the same DIR: a 1,000,000-key store takes minutes to seed on a loaded machine; what the scenarios write,
  * lastUsedAt times, spent credits, analytics events, stays in it, so use it for the read-mostly verify scenarios),
- * --postgres-url URL, --redis-url URL, --render FILE.json (only write
+ * --node-args 'ARGS' (Node options for every Keyward server, space-separated, e.g. '--trace-gc --max-semi-space-size=32'),
+ * --server-log DIR (each Keyward server's whole output, stdout and stderr, into DIR/<scenario>.<pid>.log: with
+ * --node-args '--trace-gc', its garbage collections), --postgres-url URL, --redis-url URL, --render FILE.json (only write
  * the Markdown again from a saved run, e.g. after changing the report's layout).
  *
  * Every server (the ceiling, Keyward, the peer) runs alone on core 0 (`taskset -c 0`) and wrk on core 1, on
@@ -84,6 +86,10 @@ export interface BenchOptions {
   fromSrc: boolean;
   /** --timeline DIR: each Keyward server writes its requests' timeline there (bench/lib/request-timeline.mjs). */
   timeline: string | undefined;
+  /** --node-args: Node options for every Keyward server. */
+  nodeArgs: string[];
+  /** --server-log DIR: each Keyward server's output is written there whole. */
+  serverLog: string | undefined;
   /** The checkout whose Keyward server is measured (default: this one), to compare two builds on one machine. */
   keywardRoot: string;
   /** --variants: each wanted Keyward scenario runs once per entry, with its settings (bench/run.ts, header). */
@@ -126,7 +132,8 @@ export function parseArgs(argv: string[], log: (line: string) => void = (line) =
     const i = argv.indexOf(name);
     if (i === -1) return undefined;
     const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
+    // Node's options are the one value that starts with dashes.
+    if (v === undefined || (v.startsWith('--') && name !== '--node-args')) throw new Error(`${name} needs a value`);
     return v;
   };
   const mode: Mode = flag('--smoke') ? 'smoke' : flag('--quick') ? 'quick' : 'full';
@@ -172,6 +179,8 @@ export function parseArgs(argv: string[], log: (line: string) => void = (line) =
     ...(profile ? { profile } : {}),
     fromSrc: flag('--from-src'),
     timeline: value('--timeline') === undefined ? undefined : resolve(value('--timeline')!),
+    nodeArgs: (value('--node-args') ?? '').split(' ').filter((arg) => arg !== ''),
+    serverLog: value('--server-log') === undefined ? undefined : resolve(value('--server-log')!),
     keywardRoot: resolve(value('--keyward-root') ?? ROOT),
     ...(variants !== undefined ? { variants: parseVariants(variants) } : {}),
     ...(value('--keep-sqlite') !== undefined ? { keepSqlite: resolve(value('--keep-sqlite')!) } : {}),
@@ -256,9 +265,10 @@ async function startScenarioServer(scenario: Scenario, options: BenchOptions, pr
   const timeline = options.timeline ? ['--import', pathToFileURL(join(ROOT, 'bench/lib/request-timeline.mjs')).href] : [];
   const root = options.keywardRoot;
   const entry = options.fromSrc ? ['--import', 'tsx', join(root, 'src/main.ts')] : [join(root, 'dist/src/main.js')];
-  return startServer(['node', ...nodeArgs, ...timeline, ...entry, 'start'], {
+  return startServer(['node', ...options.nodeArgs, ...nodeArgs, ...timeline, ...entry, 'start'], {
     cpu: SERVER_CPU,
     cwd: root,
+    ...(options.serverLog ? { log: (pid: number) => join(options.serverLog!, `${fileName(scenario.id)}.${pid}.log`) } : {}),
     // Several workers start one after another on the one pinned core (from src/, each compiles it through tsx).
     timeoutMs: spec.env.KEYWARD_WORKERS === undefined ? 60_000 : 180_000,
     env: serverEnv({

@@ -33,4 +33,13 @@ describe('bench: peak memory by kind, and --variants', () => {
     expect(() => parseArgs(['--variants', 'MMAP=1'], () => undefined)).toThrow('neither root nor a KEYWARD_ setting');
     expect(() => parseArgs(['--variants', 'KEYWARD_X'], () => undefined)).toThrow('is not KEY=VALUE');
   });
+
+  it('passes --node-args to the Keyward servers and writes their output whole with --server-log', () => {
+    const options = parseArgs(['--node-args', '--trace-gc  --max-semi-space-size=32', '--server-log', '/tmp/logs'], () => undefined);
+    expect(options.nodeArgs).toEqual(['--trace-gc', '--max-semi-space-size=32']);
+    expect(options.serverLog).toBe('/tmp/logs');
+    expect(parseArgs([], () => undefined)).toMatchObject({ nodeArgs: [], serverLog: undefined });
+    // Only --node-args takes a value that starts with dashes.
+    expect(() => parseArgs(['--server-log', '--quick'], () => undefined)).toThrow('--server-log needs a value');
+  });
 });

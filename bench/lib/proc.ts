@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, createWriteStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** A server process under test, pinned to one core, that printed `listening on http://host:port`. */
 export interface RunningServer {
@@ -37,7 +38,7 @@ export function killChildren(): void {
  */
 export async function startServer(
   command: string[],
-  options: { cpu: number; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number },
+  options: { cpu: number; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; log?: (pid: number) => string },
 ): Promise<RunningServer> {
   const child = track(
     spawn('taskset', ['-c', String(options.cpu), ...command], {
@@ -53,6 +54,15 @@ export async function startServer(
   };
   child.stdout!.on('data', append);
   child.stderr!.on('data', append);
+  if (options.log) {
+    // The whole output, where `output` keeps only its end (bench/run.ts --server-log).
+    const file = options.log(child.pid!);
+    mkdirSync(dirname(file), { recursive: true });
+    const log = createWriteStream(file);
+    child.stdout!.pipe(log, { end: false });
+    child.stderr!.pipe(log, { end: false });
+    child.once('exit', () => log.end());
+  }
   let ending: string | undefined;
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code, signal) => {
