@@ -93,7 +93,7 @@ try {
     const { packed } = packBatch(events);
     const blocks = packedBlocks(packed, { wellFormed: true });
     await timed('analytics_verification_blocks', count, () => writeBlocks(client as unknown as pg.PoolClient, blocks));
-    for (const table of foldPacked(packed, { raw: false })) {
+    for (const table of foldPacked(packed)) {
       await timed(table.table.physicalName, count, () => writeFoldedBatch(client as unknown as pg.PoolClient, [table]));
     }
   };

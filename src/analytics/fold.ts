@@ -3,9 +3,10 @@ import { type PackedBatch, PackedBatchReader } from './packed-batch.js';
 import { ANALYTICS_TABLES, type AnalyticsTable, bucketStart, canonicalTags, type RollupGrain } from './schema.js';
 
 /**
- * A batch as the rows it adds (docs/decisions/0014-analytics-in-keywards-own-stores.md): its raw events, and its
- * contribution to every rollup, folded here so each rollup row is upserted once per batch. Both stores turn these
- * into SQL (src/analytics/sqlite-write.ts, src/analytics/postgres-write.ts).
+ * A batch's contribution to every rollup (docs/decisions/0014-analytics-in-keywards-own-stores.md), folded here so
+ * each rollup row is upserted once per batch. Both stores turn these into SQL (src/analytics/sqlite-write.ts,
+ * src/analytics/postgres-write.ts); raw events are written as blocks straight from the packed batch
+ * (src/analytics/block-encoder.ts).
  *
  * Built for cost, as every recorded event passes through here: rows are column arrays (no object or array per
  * event), and the fold is one pass over the events into the minute groups; hours, days and months are folded from
@@ -31,8 +32,6 @@ const tableNamed = (physicalName: string): AnalyticsTable => {
   return found;
 };
 
-const VERIFICATIONS_RAW = tableNamed('analytics_verifications');
-const RATELIMITS_RAW = tableNamed('analytics_ratelimits');
 const VERIFICATIONS_ROLLUP: Record<RollupGrain, AnalyticsTable> = {
   minute: tableNamed('analytics_verifications_per_minute'),
   hour: tableNamed('analytics_verifications_per_hour'),
@@ -173,37 +172,8 @@ function allGrains(rollups: Record<RollupGrain, AnalyticsTable>, minutes: Group[
   return [minute, ...COARSER_GRAINS.map((grain) => rollupColumns(rollups[grain], coarser(minutes, timeAt, selective, grain)))];
 }
 
-const emptyColumns = (table: AnalyticsTable): Value[][] => Object.keys(table.columns).map(() => []);
-
-/** The array of `values` that holds `table`'s column `name`, so the fold does not depend on the schema's column order. */
-const columnOf =
-  (table: AnalyticsTable, values: Value[][]) =>
-  (name: string): Value[] => {
-    const at = Object.keys(table.columns).indexOf(name);
-    if (at < 0) throw new Error(`no column ${table.physicalName}.${name}`);
-    return values[at]!;
-  };
-
-/**
- * `next()` answers each of the `count` events in turn (an array's, or a packed batch's reader, read before the next
- * call). Without `withRaw` only the rollups are folded (SQLite writes raw events from the packed batch itself,
- * src/analytics/block-encoder.ts).
- */
-function foldVerifications(count: number, next: () => VerificationEvent, withRaw: boolean): ColumnRows[] {
-  const raw = emptyColumns(VERIFICATIONS_RAW);
-  const column = columnOf(VERIFICATIONS_RAW, raw);
-  const requestId = column('request_id');
-  const time = column('time');
-  const workspaceId = column('workspace_id');
-  const keySpaceId = column('key_space_id');
-  const identityId = column('identity_id');
-  const externalId = column('external_id');
-  const keyId = column('key_id');
-  const region = column('region');
-  const outcome = column('outcome');
-  const tags = column('tags');
-  const spentCredits = column('spent_credits');
-  const latency = column('latency');
+/** `next()` answers each of the `count` events in turn (an array's, or a packed batch's reader, read before the next call). */
+function foldVerifications(count: number, next: () => VerificationEvent): ColumnRows[] {
   // The key id tells most groups apart.
   const index = new GroupIndex(3);
   // In the rollup's groupBy order: workspace_id, time, key_space_id, key_id, identity_id, external_id, outcome, tags.
@@ -211,20 +181,6 @@ function foldVerifications(count: number, next: () => VerificationEvent, withRaw
   for (let i = 0; i < count; i++) {
     const e = next();
     const canonical = e.tags.length === 0 ? NO_TAGS_JSON : canonicalTags(e.tags);
-    if (withRaw) {
-      requestId.push(e.requestId);
-      time.push(e.time);
-      workspaceId.push(e.workspaceId);
-      keySpaceId.push(e.keySpaceId);
-      identityId.push(e.identityId);
-      externalId.push(e.externalId);
-      keyId.push(e.keyId);
-      region.push(e.region);
-      outcome.push(e.outcome);
-      tags.push(canonical);
-      spentCredits.push(e.spentCredits);
-      latency.push(e.latency);
-    }
     path[0] = e.workspaceId;
     path[1] = minuteStart(e.time);
     path[2] = e.keySpaceId;
@@ -239,24 +195,10 @@ function foldVerifications(count: number, next: () => VerificationEvent, withRaw
     group.sums[2] += e.latency;
     if (e.latency > group.max) group.max = e.latency;
   }
-  const rollups = allGrains(VERIFICATIONS_ROLLUP, index.groups, 3);
-  return withRaw
-    ? [{ table: VERIFICATIONS_RAW, columns: Object.keys(VERIFICATIONS_RAW.columns), values: raw, count }, ...rollups]
-    : rollups;
+  return allGrains(VERIFICATIONS_ROLLUP, index.groups, 3);
 }
 
-function foldRatelimits(count: number, next: () => RatelimitEvent, withRaw: boolean): ColumnRows[] {
-  const raw = emptyColumns(RATELIMITS_RAW);
-  const column = columnOf(RATELIMITS_RAW, raw);
-  const requestId = column('request_id');
-  const time = column('time');
-  const workspaceId = column('workspace_id');
-  const namespaceId = column('namespace_id');
-  const identifier = column('identifier');
-  const passed = column('passed');
-  const latency = column('latency');
-  const overrideId = column('override_id');
-  const region = column('region');
+function foldRatelimits(count: number, next: () => RatelimitEvent): ColumnRows[] {
   // The identifier tells most groups apart.
   const index = new GroupIndex(3);
   // In the rollup's groupBy order: workspace_id, time, namespace_id, identifier.
@@ -264,17 +206,6 @@ function foldRatelimits(count: number, next: () => RatelimitEvent, withRaw: bool
   for (let i = 0; i < count; i++) {
     const e = next();
     const pass = e.passed ? 1 : 0;
-    if (withRaw) {
-      requestId.push(e.requestId);
-      time.push(e.time);
-      workspaceId.push(e.workspaceId);
-      namespaceId.push(e.namespaceId);
-      identifier.push(e.identifier);
-      passed.push(pass);
-      latency.push(e.latency);
-      overrideId.push(e.overrideId);
-      region.push(e.region);
-    }
     path[0] = e.workspaceId;
     path[1] = minuteStart(e.time);
     path[2] = e.namespaceId;
@@ -285,29 +216,25 @@ function foldRatelimits(count: number, next: () => RatelimitEvent, withRaw: bool
     group.sums[2] += e.latency;
     if (e.latency > group.max) group.max = e.latency;
   }
-  const rollups = allGrains(RATELIMITS_ROLLUP, index.groups, 3);
-  return withRaw ? [{ table: RATELIMITS_RAW, columns: Object.keys(RATELIMITS_RAW.columns), values: raw, count }, ...rollups] : rollups;
+  return allGrains(RATELIMITS_ROLLUP, index.groups, 3);
 }
 
-/** The raw rows, then every rollup's rows, of a batch: verifications first, then rate limits; tables without rows are left out. */
+/** Every rollup's rows of a batch: verifications first, then rate limits; tables without rows are left out. */
 export function foldBatch(batch: AnalyticsBatch): ColumnRows[] {
   const { verifications, ratelimits } = batch;
   let v = 0;
   let r = 0;
   const tables: ColumnRows[] = [];
-  if (verifications.length > 0) tables.push(...foldVerifications(verifications.length, () => verifications[v++]!, true));
-  if (ratelimits.length > 0) tables.push(...foldRatelimits(ratelimits.length, () => ratelimits[r++]!, true));
+  if (verifications.length > 0) tables.push(...foldVerifications(verifications.length, () => verifications[v++]!));
+  if (ratelimits.length > 0) tables.push(...foldRatelimits(ratelimits.length, () => ratelimits[r++]!));
   return tables;
 }
 
-/**
- * The same for a packed batch (src/analytics/packed-batch.ts), read in place: no object is built per event. With
- * `{ raw: false }`, only the rollups, and no request id is read.
- */
-export function foldPacked(packed: PackedBatch, options: { raw: boolean } = { raw: true }): ColumnRows[] {
-  const reader = new PackedBatchReader(packed, { requestIds: options.raw });
+/** The same for a packed batch (src/analytics/packed-batch.ts), read in place: no object is built per event, no request id read. */
+export function foldPacked(packed: PackedBatch): ColumnRows[] {
+  const reader = new PackedBatchReader(packed, { requestIds: false });
   const tables: ColumnRows[] = [];
-  if (packed.verifications > 0) tables.push(...foldVerifications(packed.verifications, () => reader.nextVerification(), options.raw));
-  if (packed.ratelimits > 0) tables.push(...foldRatelimits(packed.ratelimits, () => reader.nextRatelimit(), options.raw));
+  if (packed.verifications > 0) tables.push(...foldVerifications(packed.verifications, () => reader.nextVerification()));
+  if (packed.ratelimits > 0) tables.push(...foldRatelimits(packed.ratelimits, () => reader.nextRatelimit()));
   return tables;
 }

@@ -24,7 +24,7 @@ async function write(packed: PackedBatch): Promise<void> {
   // The blocks are views into the encoder's buffer, good until the next batch is encoded: this one is written first.
   const blocks = packedBlocks(packed, { wellFormed: true });
   // Rollup rows are upserted in one order on every node (src/analytics/fold.ts), so two nodes cannot deadlock.
-  const rollups = foldPacked(packed, { raw: false });
+  const rollups = foldPacked(packed);
   // Not waiting for the commit's WAL flush: a crash of PostgreSQL may lose the last flushes of analytics
   // (docs/operations.md), never anything else, as the setting is local to this transaction.
   await inTransaction(pool, BEGIN_WITHOUT_SYNCHRONOUS_COMMIT, async (client) => {

@@ -18,7 +18,7 @@ export interface SqliteBatchRows {
  */
 export const prepareBatch = (packed: PackedBatch): SqliteBatchRows => ({
   blocks: packedBlocks(packed),
-  rollups: foldPacked(packed, { raw: false }),
+  rollups: foldPacked(packed),
 });
 
 const [VERIFICATION_BLOCKS, RATELIMIT_BLOCKS] = BLOCK_LAYOUTS;
