@@ -40,6 +40,44 @@ export function checkRetention(where: SqlNode, sources: readonly AnalyticsTable[
   visit(where);
 }
 
+/**
+ * What a WHERE clause says of `time` for every row it keeps: the bounds of its top-level AND terms (`time >=`, `>`,
+ * `=`, `<=`, `<`, BETWEEN, either way round) with values worked out as the retention check works them out. A term
+ * under OR or NOT says nothing for every row, so it is not read.
+ */
+export function timeBounds(where: SqlNode | undefined, now: number, names: readonly string[]): { from?: number; to?: number } {
+  // `time` of the table these names call it (or unqualified), not an outer query's in a correlated subquery.
+  const isTime = (node: SqlNode | undefined) =>
+    isTimeColumn(node) && (node!.table === null || node!.table === undefined || names.includes(node!.table as string));
+  const bounds: { from?: number; to?: number } = {};
+  const lower = (value: number | undefined) => {
+    if (value !== undefined && (bounds.from === undefined || value > bounds.from)) bounds.from = value;
+  };
+  const upper = (value: number | undefined) => {
+    if (value !== undefined && (bounds.to === undefined || value < bounds.to)) bounds.to = value;
+  };
+  const visit = (node: SqlNode | undefined): void => {
+    if (!node || typeof node !== 'object' || node.type !== 'binary_expr') return;
+    const op = String(node.operator).toUpperCase();
+    if (op === 'AND') {
+      visit(node.left);
+      visit(node.right);
+    } else if (op === 'BETWEEN' && isTime(node.left)) {
+      lower(constantTime(node.right?.value?.[0], now));
+      upper(constantTime(node.right?.value?.[1], now));
+    } else if (isTime(node.left) || isTime(node.right)) {
+      const [value, flipped] = isTime(node.left) ? [constantTime(node.right, now), op] : [constantTime(node.left, now), FLIPPED[op]];
+      if (flipped === '>=' || flipped === '>' || flipped === '=') lower(value);
+      if (flipped === '<=' || flipped === '<' || flipped === '=') upper(value);
+    }
+  };
+  visit(where);
+  return bounds;
+}
+
+/** `c < time` says what `time > c` says. */
+const FLIPPED: Record<string, string> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '=': '=' };
+
 /** The value of a time expression without columns (`now() - INTERVAL 7 DAY`), or undefined. */
 function constantTime(node: SqlNode | undefined, now: number): number | undefined {
   if (!node || typeof node !== 'object') return undefined;

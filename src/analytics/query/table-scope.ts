@@ -8,8 +8,24 @@ import type { AnalyticsQueryRequest } from './translate.js';
  * a table goes through here, which is what keeps a subquery, join, UNION or CTE to the caller's rows.
  */
 
-/** The caller's rows of one table: its workspace, its permitted APIs or namespaces, within retention. */
-export function tableSubselect(table: AnalyticsTable, request: AnalyticsQueryRequest, writer: SqlWriter): string {
+/** What the query's WHERE says of `time` for every row (retention.ts, timeBounds), when it is this table's. */
+export interface TimeBounds {
+  from?: number;
+  to?: number;
+}
+
+/**
+ * A minute either side of the WHERE's bounds when they choose blocks. The bounds are worked out in JavaScript
+ * (retention.ts) and the comparisons in SQL; translate.test.ts holds the two equal for every time function, and the
+ * minute is there because a block read needlessly costs a little time where a block left out would cost rows.
+ */
+const BOUNDS_MARGIN_MS = 60_000;
+
+/**
+ * The caller's rows of one table: its workspace, its permitted APIs or namespaces, within retention. `bounds` (the
+ * WHERE's own time range) narrows which raw blocks are expanded; the WHERE itself still filters every event.
+ */
+export function tableSubselect(table: AnalyticsTable, request: AnalyticsQueryRequest, writer: SqlWriter, bounds: TimeBounds = {}): string {
   // Raw events are kept in blocks (src/analytics/blocks.ts): the filters then name the blocks' own columns, so their
   // indexes find the caller's blocks.
   const layout = blockLayoutOf(table);
@@ -24,8 +40,10 @@ export function tableSubselect(table: AnalyticsTable, request: AnalyticsQueryReq
   const cutoff = cutoffOf(table, request);
   if (cutoff !== undefined) filters.push(`${column('time')} >= ${writer.bind(cutoff)}`);
   if (layout) {
-    // A block entirely older than the cutoff is never expanded.
-    if (cutoff !== undefined) filters.push(`b."last_time" >= ${writer.bind(cutoff)}`);
+    // A block entirely older than the cutoff, or outside the WHERE's range of times, is never expanded.
+    const from = bounds.from === undefined ? cutoff : Math.max(cutoff ?? bounds.from, bounds.from - BOUNDS_MARGIN_MS);
+    if (from !== undefined) filters.push(`b."last_time" >= ${writer.bind(from)}`);
+    if (bounds.to !== undefined) filters.push(`b."first_time" <= ${writer.bind(bounds.to + BOUNDS_MARGIN_MS)}`);
     return `SELECT ${rawColumnsSql(layout, request.engine)} FROM ${blocksFromSql(layout, request.engine)} WHERE ${filters.join(' AND ')}`;
   }
   const columns = Object.keys(table.columns).map(quoteIdentifier);

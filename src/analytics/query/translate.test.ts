@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeywardError } from '../../core/errors.js';
+import type { VerificationEvent } from '../events.js';
 import { DAY, HOUR, NOW, RETENTION, TODAY, writeKnownEvents } from '../../../test/analytics-query-rows.js';
 import { migratedPostgresSchema } from '../../../test/harness.js';
 import { PostgresAnalyticsStore } from '../postgres-store.js';
@@ -370,6 +371,52 @@ describe.each(['sqlite', 'postgres'] as AnalyticsEngine[])('analytics query tran
     it('caps the outermost LIMIT at the row limit', async () => {
       expect(await rows('SELECT key_id FROM key_verifications_v1 LIMIT 1000', { maxRows: 2 })).toHaveLength(2);
       expect(await rows('SELECT key_id FROM key_verifications_v1', { maxRows: 3 })).toHaveLength(3);
+    });
+  });
+
+  describe("raw blocks chosen by the WHERE's own times", () => {
+    // Two writes, ten days apart: blocks of each, so a time range can leave the old ones unread.
+    const event = (requestId: string, time: number, keyId: string): VerificationEvent => ({
+      time,
+      requestId,
+      workspaceId: 'ws_c',
+      keySpaceId: 'api_c',
+      keyId,
+      identityId: '',
+      externalId: '',
+      outcome: 'VALID',
+      tags: [],
+      spentCredits: 0,
+      latency: 1,
+      region: 'node-1',
+    });
+    beforeAll(async () => {
+      const old = [event('old-1', NOW - 10 * DAY, 'key_a'), event('old-2', NOW - 10 * DAY + HOUR, 'key_b')];
+      await opened.store.write({ verifications: old, ratelimits: [] });
+      const recent = [event('new-1', NOW - HOUR, 'key_a'), event('new-2', NOW - 2 * HOUR, 'key_a'), event('new-3', NOW - HOUR, 'key_b')];
+      await opened.store.write({ verifications: recent, ratelimits: [] });
+    });
+    const ws = { workspaceId: 'ws_c' };
+
+    it('answers exactly, with the range (a minute wider) on the blocks, and without it when the WHERE does not bound every row', async () => {
+      const recent =
+        'SELECT key_id, count(*) AS n FROM key_verifications_v1 WHERE time >= now() - INTERVAL 1 DAY GROUP BY key_id ORDER BY key_id';
+      expect(await rows(recent, ws)).toEqual([
+        { key_id: 'key_a', n: 2 },
+        { key_id: 'key_b', n: 1 },
+      ]);
+      expect(translateAnalyticsQuery(request(recent, ws)).statement.parameters).toContain(NOW - DAY - 60_000);
+
+      const old = 'SELECT count(*) AS n FROM key_verifications_v1 AS v WHERE v.time < now() - INTERVAL 5 DAY';
+      expect(await rows(old, ws)).toEqual([{ n: 2 }]);
+      expect(translateAnalyticsQuery(request(old, ws)).statement.sql).toMatch(/b\."first_time" <= /);
+
+      const between = `SELECT count(*) AS n FROM key_verifications_v1 WHERE time BETWEEN ${NOW - 3 * HOUR} AND ${NOW - 90 * 60_000}`;
+      expect(await rows(between, ws)).toEqual([{ n: 1 }]);
+
+      const either = "SELECT count(*) AS n FROM key_verifications_v1 WHERE time >= now() - INTERVAL 1 DAY OR key_id = 'key_b'";
+      expect(await rows(either, ws)).toEqual([{ n: 4 }]);
+      expect(translateAnalyticsQuery(request(either, ws)).statement.sql).not.toMatch(/first_time/);
     });
   });
 

@@ -22,9 +22,9 @@ import {
 } from './grammar.js';
 import { outputName } from './output-names.js';
 import { invalidQuery, parseAnalyticsQuery } from './parse.js';
-import { checkRetention } from './retention.js';
+import { checkRetention, timeBounds } from './retention.js';
 import { type AnalyticsEngine, isIdentifier, quoteIdentifier, SqlWriter } from './sql-writer.js';
-import { tableSubselect } from './table-scope.js';
+import { type TimeBounds, tableSubselect } from './table-scope.js';
 import { INTERVAL_MS, parseDateText } from './time.js';
 
 /**
@@ -170,7 +170,14 @@ class Translator {
     if (!Array.isArray(node.columns) || node.columns.length === 0) throw invalidQuery('A SELECT must list what it returns');
 
     const sources: AnalyticsTable[] = [];
-    const from = Array.isArray(node.from) && node.from.length > 0 ? ` FROM ${this.from(node.from, ctes, sources)}` : '';
+    // With one table in FROM, `time` in the WHERE is that table's: its bounds let a raw table's blocks be chosen by
+    // their times before any is expanded (table-scope.ts).
+    const only = Array.isArray(node.from) && node.from.length === 1 ? node.from[0] : undefined;
+    const bounds =
+      typeof only?.table === 'string'
+        ? timeBounds(node.where, this.request.now, [only.table, ...(only.as ? [aliasName(only.as)] : [])])
+        : {};
+    const from = Array.isArray(node.from) && node.from.length > 0 ? ` FROM ${this.from(node.from, ctes, sources, bounds)}` : '';
     const columns = (node.columns as SqlNode[])
       .map((item) => {
         const expr = this.expr(item.expr, ctes);
@@ -234,10 +241,10 @@ class Translator {
     return sql;
   }
 
-  private from(items: SqlNode[], ctes: ReadonlySet<string>, sources: AnalyticsTable[]): string {
+  private from(items: SqlNode[], ctes: ReadonlySet<string>, sources: AnalyticsTable[], bounds: TimeBounds): string {
     return items
       .map((item, i) => {
-        const source = this.fromItem(item, ctes, sources);
+        const source = this.fromItem(item, ctes, sources, bounds);
         if (i === 0) {
           if (item.join) throw invalidQuery('Unsupported JOIN');
           return source;
@@ -258,7 +265,7 @@ class Translator {
       .join('');
   }
 
-  private fromItem(item: SqlNode, ctes: ReadonlySet<string>, sources: AnalyticsTable[]): string {
+  private fromItem(item: SqlNode, ctes: ReadonlySet<string>, sources: AnalyticsTable[], bounds: TimeBounds): string {
     const alias = item.as === null || item.as === undefined ? null : aliasName(item.as);
     if (item.expr !== undefined) {
       const sub = item.expr?.ast ?? item.expr;
@@ -273,7 +280,7 @@ class Translator {
     const table = item.db ? undefined : this.tables.get(item.table);
     if (table === undefined) throw tableNotAllowed(name);
     sources.push(table);
-    return `(${tableSubselect(table, this.request, this.writer)}) AS ${quoteIdentifier(alias ?? table.virtualName)}`;
+    return `(${tableSubselect(table, this.request, this.writer, bounds)}) AS ${quoteIdentifier(alias ?? table.virtualName)}`;
   }
 
   private expr(node: SqlNode, ctes: ReadonlySet<string>): string {
