@@ -27,4 +27,5 @@ it("reads nothing from terms that do not hold for every kept row, or are not thi
   // An outer query's `time` (a correlated subquery's WHERE names it by the outer alias).
   expect(bounds('outer_alias.time >= 1000')).toEqual({});
   expect(bounds('v.time >= 1000')).toEqual({ from: 1000 });
+  expect(bounds('time >= 1e400')).toEqual({});
 });

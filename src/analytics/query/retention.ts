@@ -50,11 +50,12 @@ export function timeBounds(where: SqlNode | undefined, now: number, names: reado
   const isTime = (node: SqlNode | undefined) =>
     isTimeColumn(node) && (node!.table === null || node!.table === undefined || names.includes(node!.table as string));
   const bounds: { from?: number; to?: number } = {};
+  // Only a finite value bounds anything (a text that is no date, or an overflow, says nothing).
   const lower = (value: number | undefined) => {
-    if (value !== undefined && (bounds.from === undefined || value > bounds.from)) bounds.from = value;
+    if (value !== undefined && Number.isFinite(value) && (bounds.from === undefined || value > bounds.from)) bounds.from = value;
   };
   const upper = (value: number | undefined) => {
-    if (value !== undefined && (bounds.to === undefined || value < bounds.to)) bounds.to = value;
+    if (value !== undefined && Number.isFinite(value) && (bounds.to === undefined || value < bounds.to)) bounds.to = value;
   };
   const visit = (node: SqlNode | undefined): void => {
     if (!node || typeof node !== 'object' || node.type !== 'binary_expr') return;

@@ -41,7 +41,8 @@ export function tableSubselect(table: AnalyticsTable, request: AnalyticsQueryReq
   if (cutoff !== undefined) filters.push(`${column('time')} >= ${writer.bind(cutoff)}`);
   if (layout) {
     // A block entirely older than the cutoff, or outside the WHERE's range of times, is never expanded.
-    const from = bounds.from === undefined ? cutoff : Math.max(cutoff ?? bounds.from, bounds.from - BOUNDS_MARGIN_MS);
+    const lower = bounds.from === undefined ? undefined : bounds.from - BOUNDS_MARGIN_MS;
+    const from = lower === undefined ? cutoff : cutoff === undefined ? lower : Math.max(cutoff, lower);
     if (from !== undefined) filters.push(`b."last_time" >= ${writer.bind(from)}`);
     if (bounds.to !== undefined) filters.push(`b."first_time" <= ${writer.bind(bounds.to + BOUNDS_MARGIN_MS)}`);
     return `SELECT ${rawColumnsSql(layout, request.engine)} FROM ${blocksFromSql(layout, request.engine)} WHERE ${filters.join(' AND ')}`;

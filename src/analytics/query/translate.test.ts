@@ -414,6 +414,14 @@ describe.each(['sqlite', 'postgres'] as AnalyticsEngine[])('analytics query tran
       const between = `SELECT count(*) AS n FROM key_verifications_v1 WHERE time BETWEEN ${NOW - 3 * HOUR} AND ${NOW - 90 * 60_000}`;
       expect(await rows(between, ws)).toEqual([{ n: 1 }]);
 
+      // Kept forever (raw retention 0): the bound alone chooses the blocks, a minute wider.
+      const forever = { ...ws, retention: { ...RETENTION, raw: 0 } };
+      expect(await rows(recent, forever)).toEqual([
+        { key_id: 'key_a', n: 2 },
+        { key_id: 'key_b', n: 1 },
+      ]);
+      expect(translateAnalyticsQuery(request(recent, forever)).statement.parameters).toContain(NOW - DAY - 60_000);
+
       const either = "SELECT count(*) AS n FROM key_verifications_v1 WHERE time >= now() - INTERVAL 1 DAY OR key_id = 'key_b'";
       expect(await rows(either, ws)).toEqual([{ n: 4 }]);
       expect(translateAnalyticsQuery(request(either, ws)).statement.sql).not.toMatch(/first_time/);
