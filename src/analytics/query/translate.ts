@@ -2,30 +2,14 @@ import { KeywardError } from '../../core/errors.js';
 import { ANALYTICS_TABLES, type AnalyticsTable } from '../schema.js';
 import type { AnalyticsRetention, CompiledAnalyticsQuery } from '../store.js';
 import type { SqlNode } from './ast.js';
-import { ARRAY_FUNCTIONS, functionName, functionNotAllowed, translateFunction } from './functions.js';
-import {
-  ARITHMETIC,
-  aliasName,
-  COMPARISONS,
-  collectDefinedNames,
-  hasLimit,
-  isTimeColumn,
-  JOINS,
-  LOGICAL,
-  limitNumber,
-  literalNumber,
-  literalString,
-  qualifiedName,
-  SET_OPERATIONS,
-  STRING_TYPES,
-  selectOf,
-} from './grammar.js';
+import { ARRAY_FUNCTIONS, functionName } from './functions.js';
+import { aliasName, collectDefinedNames, hasLimit, JOINS, limitNumber, SET_OPERATIONS, selectOf } from './grammar.js';
 import { outputName } from './output-names.js';
 import { invalidQuery, parseAnalyticsQuery } from './parse.js';
 import { checkRetention, timeBounds } from './retention.js';
 import { type AnalyticsEngine, isIdentifier, quoteIdentifier, SqlWriter } from './sql-writer.js';
 import { type TimeBounds, tableSubselect } from './table-scope.js';
-import { INTERVAL_MS, parseDateText } from './time.js';
+import { ExpressionWriter, tableNotAllowed } from './expressions.js';
 
 /**
  * analytics.getVerifications / getRatelimits queries (docs/unkey-compatibility.md, "Analytics") become one SELECT in
@@ -70,8 +54,6 @@ export function translateAnalyticsQuery(request: AnalyticsQueryRequest): Transla
   return new Translator(request, statement).run();
 }
 
-const tableNotAllowed = (name: string) => new KeywardError('invalid_analytics_table', `Access to table '${name}' is not allowed`);
-
 class Translator {
   private readonly writer: SqlWriter;
   private readonly tables: ReadonlyMap<string, AnalyticsTable>;
@@ -82,6 +64,7 @@ class Translator {
   private generated = 0;
   /** The outermost SELECT's unaliased expressions: aliased in SQL, renamed in the answer (output-names.ts). */
   private readonly rootAliases = new Map<SqlNode, string>();
+  private readonly expressions: ExpressionWriter;
 
   constructor(
     private readonly request: AnalyticsQueryRequest,
@@ -93,6 +76,19 @@ class Translator {
       for (const column of Object.keys(table.columns)) this.columns.add(column);
       if (table.kind !== 'raw') this.columns.add('latency_avg');
     }
+    this.expressions = new ExpressionWriter({
+      writer: this.writer,
+      engine: request.engine,
+      now: request.now,
+      tables: this.tables,
+      columns: this.columns,
+      definedNames: this.definedNames,
+      subquery: (node, ctes) => this.statement(node, ctes, false),
+    });
+  }
+
+  private expr(node: SqlNode, ctes: ReadonlySet<string>): string {
+    return this.expressions.expr(node, ctes);
   }
 
   run(): TranslatedAnalyticsQuery {
@@ -281,152 +277,6 @@ class Translator {
     if (table === undefined) throw tableNotAllowed(name);
     sources.push(table);
     return `(${tableSubselect(table, this.request, this.writer, bounds)}) AS ${quoteIdentifier(alias ?? table.virtualName)}`;
-  }
-
-  private expr(node: SqlNode, ctes: ReadonlySet<string>): string {
-    if (node === null || typeof node !== 'object') throw invalidQuery('Unsupported expression');
-    if (node.ast !== undefined || node.type === 'select') return `(${this.statement(node.ast ?? node, ctes, false)})`;
-    switch (node.type) {
-      case 'column_ref':
-        return this.column(node);
-      case 'star':
-        return '*';
-      case 'number':
-        return this.writer.bind(literalNumber(node.value));
-      case 'bool':
-        return this.writer.bind(node.value ? 1 : 0);
-      case 'null':
-        return 'NULL';
-      case 'interval': {
-        const unit = INTERVAL_MS[String(node.unit).toLowerCase()];
-        if (unit === undefined) throw invalidQuery(`Unsupported INTERVAL unit '${node.unit}'`);
-        return `((${this.expr(node.expr, ctes)}) * ${unit})`;
-      }
-      case 'expr_list':
-        if (!Array.isArray(node.value)) throw invalidQuery('Unsupported list');
-        return `(${node.value.map((v: SqlNode) => this.expr(v, ctes)).join(', ')})`;
-      case 'unary_expr': {
-        const op = String(node.operator).toUpperCase();
-        if (op === 'NOT') return `(NOT ${this.expr(node.expr, ctes)})`;
-        if (op === '-' || op === '+') return `(${op}${this.expr(node.expr, ctes)})`;
-        throw invalidQuery(`Operator '${node.operator}' is not allowed`);
-      }
-      case 'binary_expr':
-        return this.binary(node, ctes);
-      case 'case':
-        return this.caseExpr(node, ctes);
-      case 'aggr_func':
-        return this.aggregate(node, ctes);
-      case 'function':
-        return this.call(node, ctes);
-    }
-    if (STRING_TYPES.has(node.type)) return this.writer.bind(literalString(node.value));
-    throw invalidQuery(`Unsupported expression '${String(node.type)}'`);
-  }
-
-  private column(node: SqlNode): string {
-    const column = typeof node.column === 'string' ? node.column : node.column?.expr?.value;
-    const table = node.table;
-    if (table !== null && table !== undefined && !(isIdentifier(table) && (this.tables.has(table) || this.definedNames.has(table)))) {
-      throw tableNotAllowed(String(table));
-    }
-    const qualifier = table ? `${quoteIdentifier(table)}.` : '';
-    if (column === '*') return `${qualifier}*`;
-    if (!isIdentifier(column) || !(this.columns.has(column) || this.definedNames.has(column))) {
-      throw invalidQuery(`Unknown column '${String(column)}'`);
-    }
-    return qualifier + quoteIdentifier(column);
-  }
-
-  private binary(node: SqlNode, ctes: ReadonlySet<string>): string {
-    const op = String(node.operator).toUpperCase();
-    const left = () => this.expr(node.left, ctes);
-    // A date written as text and compared with `time` means that instant in ms, as `time` holds.
-    const right = () =>
-      isTimeColumn(node.left) && STRING_TYPES.has(node.right?.type) && parseDateText(String(node.right.value)) !== undefined
-        ? this.writer.bind(parseDateText(String(node.right.value))!)
-        : this.expr(node.right, ctes);
-    if (COMPARISONS.has(op)) {
-      const leftSql =
-        isTimeColumn(node.right) && STRING_TYPES.has(node.left?.type) && parseDateText(String(node.left.value)) !== undefined
-          ? this.writer.bind(parseDateText(String(node.left.value))!)
-          : left();
-      return `(${leftSql} ${op === '!=' ? '<>' : op} ${right()})`;
-    }
-    if (LOGICAL.has(op) || ARITHMETIC.has(op)) return `(${left()} ${op} ${right()})`;
-    if (op === '/') {
-      // ClickHouse divides as floating point; dividing by zero gives NULL here (upstream turns its Inf into null).
-      const numerator = this.request.engine === 'sqlite' ? `CAST(${left()} AS REAL)` : `CAST(${left()} AS double precision)`;
-      return `(${numerator} / NULLIF(${right()}, 0))`;
-    }
-    if (op === 'LIKE' || op === 'NOT LIKE') return `(${left()} ${op} ${right()})`;
-    if (op === 'IN' || op === 'NOT IN') {
-      const list = node.right;
-      if (list?.type !== 'expr_list') throw invalidQuery('IN needs a list or a subquery');
-      const values = list.value as SqlNode[];
-      if (values.length === 1 && (values[0]?.ast !== undefined || values[0]?.type === 'select')) {
-        return `(${left()} ${op} ${this.expr(values[0]!, ctes)})`;
-      }
-      if (values.length === 0) return op === 'IN' ? '(1 = 0)' : '(1 = 1)';
-      return `(${left()} ${op} (${values.map((v) => this.expr(v, ctes)).join(', ')}))`;
-    }
-    if (op === 'BETWEEN' || op === 'NOT BETWEEN') {
-      const bounds = node.right?.value;
-      if (!Array.isArray(bounds) || bounds.length !== 2) throw invalidQuery('BETWEEN needs two bounds');
-      const bound = (b: SqlNode) =>
-        isTimeColumn(node.left) && STRING_TYPES.has(b?.type) && parseDateText(String(b.value)) !== undefined
-          ? this.writer.bind(parseDateText(String(b.value))!)
-          : this.expr(b, ctes);
-      return `(${left()} ${op} ${bound(bounds[0])} AND ${bound(bounds[1])})`;
-    }
-    if (op === 'IS' || op === 'IS NOT') {
-      if (node.right?.type !== 'null') throw invalidQuery(`${op} is allowed only with NULL`);
-      return `(${left()} ${op} NULL)`;
-    }
-    throw invalidQuery(`Operator '${node.operator}' is not allowed`);
-  }
-
-  private caseExpr(node: SqlNode, ctes: ReadonlySet<string>): string {
-    if (!Array.isArray(node.args) || node.args.length === 0) throw invalidQuery('Unsupported CASE');
-    const subject = node.expr ? ` ${this.expr(node.expr, ctes)}` : '';
-    const arms = node.args.map((arm: SqlNode) => {
-      if (arm.type === 'when') return `WHEN ${this.expr(arm.cond, ctes)} THEN ${this.expr(arm.result, ctes)}`;
-      if (arm.type === 'else') return `ELSE ${this.expr(arm.result, ctes)}`;
-      throw invalidQuery('Unsupported CASE');
-    });
-    return `(CASE${subject} ${arms.join(' ')} END)`;
-  }
-
-  private aggregate(node: SqlNode, ctes: ReadonlySet<string>): string {
-    if (node.over) throw invalidQuery('Window functions are not supported');
-    const name = String(node.name);
-    const args = node.args ?? {};
-    if (args.orderby || args.separator) throw functionNotAllowed(name);
-    const distinct = args.distinct === 'DISTINCT';
-    const expr = args.expr;
-    const list = expr?.type === 'star' ? [] : expr === undefined || expr === null ? [] : [expr];
-    if (!['count', 'sum', 'avg', 'min', 'max'].includes(name.toLowerCase())) throw functionNotAllowed(name);
-    return translateFunction(
-      { name, args: list, distinct },
-      { writer: this.writer, now: this.request.now, expr: (n) => this.expr(n, ctes) },
-    );
-  }
-
-  private call(node: SqlNode, ctes: ReadonlySet<string>): string {
-    if (node.over) throw invalidQuery('Window functions are not supported');
-    const name = functionName(node);
-    if (name === undefined) throw functionNotAllowed(qualifiedName(node));
-    const args = node.args === null || node.args === undefined ? [] : node.args.value;
-    if (!Array.isArray(args)) throw invalidQuery(`Unsupported arguments to '${name}'`);
-    if (name.toLowerCase() === 'exists') {
-      const sub = args.length === 1 ? (args[0]?.ast ?? args[0]) : undefined;
-      if (sub?.type !== 'select') throw invalidQuery('EXISTS takes one subquery');
-      return `EXISTS (${this.statement(sub, ctes, false)})`;
-    }
-    return translateFunction(
-      { name, args, distinct: false },
-      { writer: this.writer, now: this.request.now, expr: (n) => this.expr(n, ctes) },
-    );
   }
 
   private generatedName(): string {
