@@ -11,13 +11,14 @@ import { postgresBlockInsert, postgresInsert } from './write-statements.js';
  * them once. The caller runs them inside one transaction.
  */
 
+/** Each table's statement text, made once: by physical table (rollups) or blocks table (raw events). */
 const STATEMENT_TEXT = new Map<string, string>();
 
-function statementText(rows: ColumnRows): string {
-  let text = STATEMENT_TEXT.get(rows.table.physicalName);
+function statementText(name: string, make: () => string): string {
+  let text = STATEMENT_TEXT.get(name);
   if (text === undefined) {
-    text = postgresInsert(rows.table);
-    STATEMENT_TEXT.set(rows.table.physicalName, text);
+    text = make();
+    STATEMENT_TEXT.set(name, text);
   }
   return text;
 }
@@ -41,7 +42,7 @@ export async function writeFoldedBatch(client: pg.PoolClient, tables: readonly C
   for (const rows of tables) {
     await client.query({
       name: `keyward_analytics_write_${rows.table.physicalName}`,
-      text: statementText(rows),
+      text: statementText(rows.table.physicalName, () => postgresInsert(rows.table)),
       values: rows.values.map(columnJson),
     });
   }
@@ -73,7 +74,7 @@ export async function writeBlocks(client: pg.PoolClient, blocks: PackedBlocks): 
     }
     await client.query({
       name: `keyward_analytics_write_${layout.blocks}`,
-      text: postgresBlockInsert(layout),
+      text: statementText(layout.blocks, () => postgresBlockInsert(layout)),
       values: [...columns.map(columnJson), blocks.bytes.subarray(start, offset)],
     });
   }
