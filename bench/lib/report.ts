@@ -354,7 +354,10 @@ export function renderReport(report: BenchReport, previous?: string): string {
       'PostgreSQL and Redis are not pinned.',
     `- Per scenario: ${o.warmup} s of warm-up (discarded), then ${o.runs} run(s) of ${o.seconds} s. req/s is the median of the runs with ` +
       "their min and max; p50 and p99 are medians of the runs' percentiles; max is the largest latency of any run. wrk measures " +
-      'latency from when it sends each request (closed loop), so it understates tail latency under saturation.',
+      'latency from when it sends each request (closed loop), so it understates tail latency under saturation. The first request ' +
+      "waits 50 ms, until the server has accepted every connection, and that pause is not in the run's time: Node accepts one " +
+      'connection per turn of its event loop, so requests sent at once would time how long the later connections wait to be ' +
+      'accepted (docs/decisions/0045-steady-state-latency.md).',
     '- "x ceiling" divides by the median of all runs of the bare node:http ceiling measured in this same run' +
       (report.mode === 'full' ? ' (at the start and again at the end).' : '.'),
     '- Every answer is checked by the Lua script (status 200 and an expected substring such as `"valid":true`); a row with wrong ' +

@@ -26,7 +26,10 @@ export interface LoadOptions {
 
 export interface LoadResult {
   requests: number;
+  /** The seconds of load: wrk's run without the pause before its first request (bench/wrk/post.lua). */
   seconds: number;
+  /** That pause, while the server accepted every connection (docs/decisions/0045-steady-state-latency.md). */
+  openPauseMs: number;
   rps: number;
   p50Ms: number;
   p90Ms: number;
@@ -55,6 +58,7 @@ export interface LoadResult {
 interface WrkJson {
   requests: number;
   duration_us: number;
+  open_pause_us: number;
   p50_us: number;
   p90_us: number;
   p99_us: number;
@@ -147,6 +151,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
       resolve({
         requests: json.requests,
         seconds,
+        openPauseMs: json.open_pause_us / 1000,
         rps: json.requests / seconds,
         p50Ms: json.p50_us / 1000,
         p90Ms: json.p90_us / 1000,
