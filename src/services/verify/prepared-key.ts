@@ -41,21 +41,37 @@ export interface PreparedKey {
  */
 export const counterKey = (workspaceId: string, name: string, identifier: string): string => `${workspaceId}:verify:${name}:${identifier}`;
 
+/**
+ * Shared by every key with no limits or no permissions (most keys): a cached record holds its prepared form as long
+ * as it is cached, so at the default 100,000 cached keys an empty Map, Set and two arrays each were some 30 MB of
+ * heap (bench/RESULTS.md, "Session 17"). Never written to: the fields are read-only types.
+ */
+const NO_LIMITS: ReadonlyMap<string, LimitConfig> = new Map();
+const NO_GRANTS: ReadonlySet<string> = new Set();
+const NONE: readonly never[] = [];
+
 export function prepare(key: KeyRecord): PreparedKey {
-  const limits = new Map<string, LimitConfig>();
-  const add = (r: KeyRecord['ratelimits'][number], identifier: string) =>
-    limits.set(r.name, {
-      id: r.id,
-      name: r.name,
-      limit: r.limit,
-      duration: r.duration,
-      autoApply: r.autoApply,
-      counter: counterKey(key.workspaceId, r.name, identifier),
-    });
-  if (key.identity) for (const r of key.identity.ratelimits) add(r, key.identity.id);
-  for (const r of key.ratelimits) add(r, key.id);
-  const autoApply = [...limits.values()].filter((l) => l.autoApply);
-  const autoChecks = autoApply.map((l) => ({ key: l.counter, limit: l.limit, duration: l.duration, cost: 1 }));
+  const identityLimits = key.identity?.ratelimits ?? NONE;
+  let limits = NO_LIMITS;
+  let autoApply: readonly LimitConfig[] = NONE;
+  let autoChecks: readonly LimitCheck[] = NONE;
+  if (identityLimits.length > 0 || key.ratelimits.length > 0) {
+    const byName = new Map<string, LimitConfig>();
+    const add = (r: KeyRecord['ratelimits'][number], identifier: string) =>
+      byName.set(r.name, {
+        id: r.id,
+        name: r.name,
+        limit: r.limit,
+        duration: r.duration,
+        autoApply: r.autoApply,
+        counter: counterKey(key.workspaceId, r.name, identifier),
+      });
+    for (const r of identityLimits) add(r, key.identity!.id);
+    for (const r of key.ratelimits) add(r, key.id);
+    limits = byName;
+    autoApply = [...byName.values()].filter((l) => l.autoApply);
+    autoChecks = autoApply.map((l) => ({ key: l.counter, limit: l.limit, duration: l.duration, cost: 1 }));
+  }
 
   const permissions = allPermissions(key);
   const fields: VerifiedKeyFields = { keyId: key.id, enabled: key.enabled };
@@ -67,5 +83,5 @@ export function prepare(key: KeyRecord): PreparedKey {
   if (key.identity) fields.identity = identityData(key.identity);
   // Built once per cached record, so an API without a whitelist costs verification one null check.
   const allowIp = key.apiIpWhitelist === null ? null : ipMatcher(key.apiIpWhitelist);
-  return { granted: new Set(permissions), fields, limits, autoApply, autoChecks, allowIp };
+  return { granted: permissions.length > 0 ? new Set(permissions) : NO_GRANTS, fields, limits, autoApply, autoChecks, allowIp };
 }
