@@ -145,15 +145,31 @@ export function keyColumnsFrom(values: KeyColumnValues): KeyColumns {
   };
 }
 
+/**
+ * One string per distinct workspace id, API id and key prefix: every row read brings its own copy, and a node caches
+ * up to KEYWARD_CACHE_SIZE key records (100,000 by default), which otherwise held 100,000 copies of the same few ids.
+ * Bounded, so an installation with more distinct values than that only stops sharing the newer ones.
+ */
+const shared = new Map<string, string>();
+const MAX_SHARED = 10_000;
+
+function sharedCopy<T extends string | null>(value: T): T {
+  if (value === null) return value;
+  const known = shared.get(value);
+  if (known !== undefined) return known as T;
+  if (shared.size < MAX_SHARED) shared.set(value, value);
+  return value;
+}
+
 /** The record of a key's columns and of what they relate to (for the verify SELECT's row, both are the row). */
 export function keyFromRow(row: KeyColumns, related: KeyRelated): KeyRecord {
   return {
     id: row.id,
-    workspaceId: row.workspace_id,
-    apiId: row.api_id,
+    workspaceId: sharedCopy(row.workspace_id),
+    apiId: sharedCopy(row.api_id),
     hash: row.hash,
     start: row.start,
-    prefix: row.prefix,
+    prefix: sharedCopy(row.prefix),
     name: row.name,
     meta: parseJson<Meta>(row.meta),
     enabled: bool(row.enabled),
