@@ -43,8 +43,9 @@ export const counterKey = (workspaceId: string, name: string, identifier: string
 
 /**
  * Shared by every key with no limits or no permissions (most keys): a cached record holds its prepared form as long
- * as it is cached, so at the default 100,000 cached keys an empty Map, Set and two arrays each were some 30 MB of
- * heap (bench/RESULTS.md, "Session 17"). Never written to: the fields are read-only types.
+ * as it is cached, and an empty Map, Set and two arrays of its own made it 555 heap bytes instead of 155: 40 MB at the
+ * default 100,000 cached keys (bench/key-cache-memory.ts; bench/RESULTS.md, "Session 17"). Never written to: the
+ * fields are read-only types.
  */
 const NO_LIMITS: ReadonlyMap<string, LimitConfig> = new Map();
 const NO_GRANTS: ReadonlySet<string> = new Set();
