@@ -4,10 +4,11 @@ import { canonicalTags } from './schema.js';
 /**
  * A packed batch's raw events as blocks (src/analytics/blocks.ts), read straight from its typed columns
  * (src/analytics/packed-batch.ts): each block's events are written as JSON bytes into one buffer, which SQLite's
- * INSERT casts to TEXT and PostgreSQL's cuts per block from one bytea (src/analytics/postgres-write.ts). Building the same text from strings made a dozen strings per event (each value's JSON, the event's
- * array, the block's growing text) and the raw table's column arrays, and that garbage cost the writer thread, which
- * shares the server's core, as much CPU as SQLite's own work (bench/RESULTS.md, "Session 14"). Here an event makes at
- * most one string: its latency's shortest decimal form.
+ * INSERT casts to TEXT and PostgreSQL's cuts per block from one bytea (src/analytics/postgres-write.ts). Building the
+ * same text from strings made a dozen strings per event (each value's JSON, the event's array, the block's growing
+ * text) and the raw table's column arrays, and that garbage cost the writer thread, which shares the server's core, as
+ * much CPU as SQLite's own work (bench/RESULTS.md, "Session 14"). Here an event makes at most one string: its
+ * latency's shortest decimal form.
  *
  * The text is the one JSON.stringify makes of each event's array (tested against it in block-encoder.test.ts):
  * a request id of plain printable ASCII is copied byte by byte, the batch's shared strings are encoded once per batch,

@@ -40,16 +40,22 @@ export function checkRetention(where: SqlNode, sources: readonly AnalyticsTable[
   visit(where);
 }
 
+/** What a query's WHERE says of `time` for every row it keeps (either end may be unknown). */
+export interface TimeBounds {
+  from?: number;
+  to?: number;
+}
+
 /**
  * What a WHERE clause says of `time` for every row it keeps: the bounds of its top-level AND terms (`time >=`, `>`,
  * `=`, `<=`, `<`, BETWEEN, either way round) with values worked out as the retention check works them out. A term
  * under OR or NOT says nothing for every row, so it is not read.
  */
-export function timeBounds(where: SqlNode | undefined, now: number, names: readonly string[]): { from?: number; to?: number } {
+export function timeBounds(where: SqlNode | undefined, now: number, names: readonly string[]): TimeBounds {
   // `time` of the table these names call it (or unqualified), not an outer query's in a correlated subquery.
   const isTime = (node: SqlNode | undefined) =>
     isTimeColumn(node) && (node!.table === null || node!.table === undefined || names.includes(node!.table as string));
-  const bounds: { from?: number; to?: number } = {};
+  const bounds: TimeBounds = {};
   // Only a finite value bounds anything (a text that is no date, or an overflow, says nothing).
   const lower = (value: number | undefined) => {
     if (value !== undefined && Number.isFinite(value) && (bounds.from === undefined || value > bounds.from)) bounds.from = value;

@@ -2,17 +2,12 @@ import type { AnalyticsTable } from '../schema.js';
 import { blockLayoutOf, blocksFromSql, rawColumnSql, rawColumnsSql } from '../blocks.js';
 import { quoteIdentifier, type SqlWriter } from './sql-writer.js';
 import type { AnalyticsQueryRequest } from './translate.js';
+import type { TimeBounds } from './retention.js';
 
 /**
  * What a virtual table reference becomes: a subselect of its physical table restricted to the caller. Every FROM of
  * a table goes through here, which is what keeps a subquery, join, UNION or CTE to the caller's rows.
  */
-
-/** What the query's WHERE says of `time` for every row (retention.ts, timeBounds), when it is this table's. */
-export interface TimeBounds {
-  from?: number;
-  to?: number;
-}
 
 /**
  * A minute either side of the WHERE's bounds when they choose blocks. The bounds are worked out in JavaScript

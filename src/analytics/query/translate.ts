@@ -6,9 +6,9 @@ import { ARRAY_FUNCTIONS, functionName } from './functions.js';
 import { aliasName, collectDefinedNames, hasLimit, JOINS, limitNumber, SET_OPERATIONS, selectOf } from './grammar.js';
 import { outputName } from './output-names.js';
 import { invalidQuery, parseAnalyticsQuery } from './parse.js';
-import { checkRetention, timeBounds } from './retention.js';
+import { checkRetention, type TimeBounds, timeBounds } from './retention.js';
 import { type AnalyticsEngine, isIdentifier, quoteIdentifier, SqlWriter } from './sql-writer.js';
-import { type TimeBounds, tableSubselect } from './table-scope.js';
+import { tableSubselect } from './table-scope.js';
 import { ExpressionWriter, tableNotAllowed } from './expressions.js';
 
 /**
