@@ -1,4 +1,5 @@
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
+import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import { databaseUnavailableCause } from '../../core/database-unavailable.js';
 import type { NamedStatements } from './named-statements.js';
@@ -10,6 +11,21 @@ import type { NamedStatements } from './named-statements.js';
  * as broken, so every later statement of the group, its COMMIT included, fails and nothing of the group stays.
  */
 export const GROUPED_SAVEPOINT = 'SAVEPOINT keyward_grouped';
+
+/**
+ * Holds what is written to the client's socket until the promise chain running now has settled, so the savepoint and
+ * the work's first statement (sent a few microtasks later) leave in one write: a write to a socket is a system call
+ * that cost about as much CPU as the statement it carried (bench/RESULTS.md, "Session 18"). The writes are let go
+ * on the tick after the current microtasks, whatever the work does meanwhile, so nothing waits longer than that.
+ */
+function holdWritesForTheTurn(client: pg.PoolClient): void {
+  // pg's Client keeps its socket at connection.stream (pg/lib/connection.js); pg corks it per statement itself.
+  const stream = (client as unknown as { connection?: { stream?: Writable } }).connection?.stream;
+  if (stream === undefined || typeof stream.cork !== 'function') return;
+  stream.cork();
+  // A nextTick queued from a microtask runs once the microtask queue has drained: after the work's first statement.
+  queueMicrotask(() => process.nextTick(() => stream.uncork()));
+}
 
 /** What Kysely is given for GROUPED_SAVEPOINT before PostgreSQL has answered it. */
 const UNANSWERED_SAVEPOINT = { command: 'SAVEPOINT', rowCount: null, rows: [], fields: [] };
@@ -53,6 +69,7 @@ class GuardedClient implements PostgresPoolClient {
     const name = typeof sql === 'string' ? this.statements.nameOf(sql) : undefined;
     const arrays = typeof sql === 'string' && this.arrayRowTexts.has(sql);
     if (sql === GROUPED_SAVEPOINT && this.client.pipeline) {
+      holdWritesForTheTurn(this.client);
       this.client.query(sql).then(
         () => this.health.saw(true),
         (error: unknown) => {

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { freshPostgresSchema } from '../../../test/harness.js';
@@ -135,6 +136,27 @@ describe('PostgresTransactionGroups (docs/decisions/0032)', () => {
     release();
     expect(await Promise.all([first, second])).toEqual(['first', 'second']);
     expect(await parents()).toEqual(['first', 'second']);
+  });
+
+  it("a work's savepoint goes out in the same write as the work's first statement (guarded-pool.ts)", async () => {
+    // Every write to a socket while the group runs, as the text of its bytes: only this test's pool writes meanwhile.
+    const socket = net.Socket.prototype as unknown as { _writeGeneric(writev: boolean, data: unknown, ...rest: unknown[]): void };
+    const original = socket._writeGeneric;
+    const writes: string[] = [];
+    socket._writeGeneric = function (writev, data, ...rest) {
+      const chunks = writev ? (data as { chunk: Buffer | string }[]).map((c) => c.chunk) : [data as Buffer | string];
+      writes.push(chunks.map((chunk) => Buffer.from(chunk).toString('latin1')).join(''));
+      return original.call(this, writev, data, ...rest);
+    };
+    try {
+      await groups().run('ws', insertParent('together'));
+    } finally {
+      socket._writeGeneric = original;
+    }
+    const savepoint = writes.filter((text) => text.includes('SAVEPOINT keyward_grouped'));
+    expect(savepoint).toHaveLength(1);
+    expect(savepoint[0]).toContain('INSERT INTO parents');
+    expect(await parents()).toEqual(['together']);
   });
 
   it(`a group takes at most ${MAX_WORKS_PER_GROUP} works; the rest go in the next`, async () => {
