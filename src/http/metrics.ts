@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { AnalyticsCounts, AnalyticsEventKind, AnalyticsEventResult, AnalyticsFlushResult } from '../analytics/recorder.js';
 import type { KeyFilterStats } from '../cache/known-key-hashes.js';
 import type { KeyLookupCounts } from '../services/deps.js';
+import { type HistogramSeries, RequestHistogram } from './request-histogram.js';
 
 /**
  * Prometheus metrics at GET /metrics. Labels are operation names, status codes and verification codes only:
@@ -99,13 +100,13 @@ export function createMetrics(
       },
     });
   }
-  const requests = new Histogram({
-    name: 'keyward_http_request_duration_seconds',
-    help: 'HTTP request latency by operation and status',
-    labelNames: ['operation', 'status'],
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-    registers: [registry],
-  });
+  const requests = new RequestHistogram(
+    'keyward_http_request_duration_seconds',
+    'HTTP request latency by operation and status',
+    ['operation', 'status'],
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registry,
+  );
   new Gauge({
     name: 'keyward_cache_entries',
     help: 'Entries in the in-process lookup caches',
@@ -172,7 +173,7 @@ export function createMetrics(
   }
   // Resolving a label set costs more than observing a value, and there are few (operation, status) pairs:
   // each one's child is looked up once. Verification codes are a closed set too.
-  const requestSeries = new Map<string, { observe(value: number): void }>();
+  const requestSeries = new Map<string, HistogramSeries>();
   const verificationSeries = new Map<string, { inc(): void }>();
   return {
     registry,
