@@ -10,7 +10,7 @@
  *   npm run bench -- --smoke        set-up and a check of every quick scenario, two loads of one second (the test;
  *                                   it runs the built dist/, which test/bench-quick.test.ts builds when its sources changed)
  *
- * Options: --out FILE (report; default bench/RESULTS.md, smoke: none), --only REGEX (scenario ids), --runs N,
+ * Options (--help prints this): --out FILE (report; default bench/RESULTS.md, smoke: none), --only REGEX (scenario ids), --runs N,
  * --seconds N, --warmup N, --sizes 1000,100000, --engines sqlite,postgres, --no-peer, --analytics-events N (events stored
  * before analytics queries are timed; full 10,000,000, quick 200,000, smoke 5,000), --analytics-loader bulk|write (how
  * they are stored: the bench's bulk loader, bench/lib/analytics-bulk.ts, by default; or the store's write()),
@@ -126,7 +126,53 @@ function parseVariants(text: string): Variant[] {
   });
 }
 
+/** Options without a value, and options with one; --render is handled before parseArgs (renderOnly). */
+const FLAGS = new Set(['--smoke', '--quick', '--no-peer', '--from-src']);
+const VALUED = new Set([
+  '--out',
+  '--only',
+  '--runs',
+  '--seconds',
+  '--warmup',
+  '--sizes',
+  '--engines',
+  '--sustained-seconds',
+  '--analytics-events',
+  '--analytics-loader',
+  '--profile',
+  '--timeline',
+  '--node-args',
+  '--server-log',
+  '--keyward-root',
+  '--variants',
+  '--keep-sqlite',
+  '--postgres-url',
+  '--redis-url',
+]);
+
+/** The option this file's header does not list, if any: a misspelt one must not start a run of half an hour with defaults. */
+function unknownOption(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (VALUED.has(argv[i]!)) i++;
+    else if (!FLAGS.has(argv[i]!)) return argv[i];
+  }
+  return undefined;
+}
+
+/** The header comment of this file, which lists the modes and options, as plain text. */
+export function usage(): string {
+  const source = readFileSync(fileURLToPath(import.meta.url), 'utf8');
+  const header = source.slice(source.indexOf('/**') + 3, source.indexOf('*/'));
+  return `${header
+    .split('\n')
+    .map((line) => line.replace(/^ \* ?/, ''))
+    .join('\n')
+    .trim()}\n`;
+}
+
 export function parseArgs(argv: string[], log: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): BenchOptions {
+  const unknown = unknownOption(argv);
+  if (unknown !== undefined) throw new Error(`unknown option ${unknown} (--help lists them)`);
   const flag = (name: string) => argv.includes(name);
   const value = (name: string) => {
     const i = argv.indexOf(name);
@@ -736,6 +782,12 @@ function renderOnly(argv: string[]): void {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url) && process.argv.includes('--render')) {
   renderOnly(process.argv.slice(2));
+} else if (
+  process.argv[1] &&
+  resolve(process.argv[1]) === fileURLToPath(import.meta.url) &&
+  process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h')
+) {
+  process.stdout.write(usage());
 } else if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   let options: BenchOptions;
   try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { memorySample, sampleMemory } from '../bench/lib/proc.js';
-import { parseArgs } from '../bench/run.js';
+import { parseArgs, usage } from '../bench/run.js';
 
 describe('bench: peak memory by kind, and --variants', () => {
   it('reads VmHWM, RssAnon and RssFile of a live process, and keeps the largest anonymous peak sampled', async () => {
@@ -41,5 +41,33 @@ describe('bench: peak memory by kind, and --variants', () => {
     expect(parseArgs([], () => undefined)).toMatchObject({ nodeArgs: [], serverLog: undefined });
     // Only --node-args takes a value that starts with dashes.
     expect(() => parseArgs(['--server-log', '--quick'], () => undefined)).toThrow('--server-log needs a value');
+  });
+});
+
+describe('bench: options', () => {
+  it('refuses an option it does not know, before anything runs', () => {
+    expect(() => parseArgs(['--quick', '--onyl', 'cached'], () => undefined)).toThrow('unknown option --onyl');
+    // A value is not mistaken for an option, and a misplaced value is.
+    expect(parseArgs(['--only', 'cached', '--quick'], () => undefined)).toMatchObject({ mode: 'quick' });
+    expect(() => parseArgs(['--quick', 'cached'], () => undefined)).toThrow('unknown option cached');
+  });
+
+  it('knows every option its usage lists', () => {
+    const listed = new Set(usage().match(/--[a-z][a-z-]+/g));
+    for (const option of ['--quick', '--only', '--variants', '--keep-sqlite', '--node-args']) expect(listed).toContain(option);
+    listed.delete('--render');
+    listed.delete('--help');
+    // Node's own options, named in the examples of --node-args and --profile.
+    for (const option of listed) if (/^--(trace|max-|cpu-prof|heap)/.test(option)) listed.delete(option);
+    for (const option of listed) {
+      const argv = option === '--node-args' ? [option, '--trace-gc'] : [option, '1'];
+      let error: unknown;
+      try {
+        parseArgs(argv, () => undefined);
+      } catch (e) {
+        error = e;
+      }
+      expect(String(error ?? '')).not.toContain(`unknown option ${option} `);
+    }
   });
 });
