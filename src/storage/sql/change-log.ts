@@ -1,5 +1,6 @@
 import type { Change, ChangeLogOps, LoggedChange } from '../store.js';
-import type { Executor } from './shared.js';
+import type { SqlDialect } from './dialect.js';
+import { type Executor, executeFixed } from './shared.js';
 
 /** Rows per INSERT: keys.migrateKeys logs up to thousands of keys in one transaction. */
 const ROWS_PER_INSERT = 500;
@@ -17,7 +18,7 @@ export async function insertChanges(db: Executor, changes: ReadonlyArray<{ chang
   }
 }
 
-export function changeLogSql(db: Executor): ChangeLogOps {
+export function changeLogSql(db: Executor, dialect: SqlDialect): ChangeLogOps {
   return {
     logChanges(changes: readonly Change[], at: number): Promise<void> {
       return insertChanges(
@@ -27,14 +28,27 @@ export function changeLogSql(db: Executor): ChangeLogOps {
     },
 
     async listChanges(afterSeq: number, missing: readonly number[], limit: number): Promise<LoggedChange[]> {
-      // Both halves use the primary key: a range scan from the cursor, and one lookup per missing number.
-      const rows = await db
-        .selectFrom('change_log')
-        .select(['seq', 'kind', 'workspace_id', 'hash'])
-        .where((eb) => (missing.length === 0 ? eb('seq', '>', afterSeq) : eb.or([eb('seq', '>', afterSeq), eb('seq', 'in', missing)])))
-        .orderBy('seq')
-        .limit(limit)
-        .execute();
+      const select = () => db.selectFrom('change_log').select(['seq', 'kind', 'workspace_id', 'hash']);
+      // Both halves use the primary key: a range scan from the cursor, and one lookup per missing number. Without
+      // missing numbers (nearly every read) the text is fixed, built once and kept prepared: every node reads the log
+      // on a short timer, and once per batch of unknown keys during a flood (cache/change-follower.ts), where building
+      // the query cost as much as running it (bench/RESULTS.md, "Session 18").
+      const { rows } =
+        missing.length === 0
+          ? await executeFixed(
+              db,
+              dialect,
+              'listChanges',
+              () => select().where('seq', '>', afterSeq).orderBy('seq').limit(limit).compile(),
+              [afterSeq, limit],
+            )
+          : {
+              rows: await select()
+                .where((eb) => eb.or([eb('seq', '>', afterSeq), eb('seq', 'in', missing)]))
+                .orderBy('seq')
+                .limit(limit)
+                .execute(),
+            };
       // PostgreSQL answers a BIGINT as a string.
       return rows.map((row) => ({ seq: Number(row.seq), kind: row.kind, workspaceId: row.workspace_id, hash: row.hash }));
     },

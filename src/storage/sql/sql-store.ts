@@ -51,7 +51,7 @@ function sqlOps(db: Executor, dialect: SqlDialect): StoreOps {
     keyLifetimeSql(db),
     usageSql(db),
     auditSql(db, dialect),
-    changeLogSql(db),
+    changeLogSql(db, dialect),
     operatorSql(db),
     nodeSql(db),
     leakSql(db),
