@@ -28,6 +28,33 @@ export function limiterConformance(name: string, open: () => Promise<Limiter>): 
       expect(results.every((r) => r.reset === T0 + 60_000)).toBe(true);
     });
 
+    it('decides checks asked at once one after another, in the order asked, each request all or nothing', async () => {
+      const k = key();
+      const other = key();
+      const one = (cost: number) => limiter.check([{ key: k, limit: 10, duration: 60_000, cost }], T0 + 1000);
+      const asked = [
+        ...Array.from({ length: 4 }, () => one(1)),
+        // Its second check fails, so its first charges nothing: the requests after it still find 6 left.
+        limiter.check(
+          [
+            { key: k, limit: 10, duration: 60_000, cost: 1 },
+            { key: other, limit: 1, duration: 60_000, cost: 2 },
+          ],
+          T0 + 1000,
+        ),
+        ...Array.from({ length: 8 }, () => one(1)),
+      ];
+      const results = await Promise.all(asked);
+      expect(results[4]).toEqual([
+        { success: true, remaining: 6, reset: T0 + 60_000 },
+        { success: false, remaining: 0, reset: T0 + 60_000 },
+      ]);
+      const singles = results.filter((_, i) => i !== 4).map((r) => r[0]!);
+      expect(singles.map((r) => r.remaining)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 0, 0]);
+      expect(singles.map((r) => r.success)).toEqual([...Array(10).fill(true), false, false]);
+      expect((await limiter.check([{ key: other, limit: 2, duration: 60_000, cost: 0 }], T0 + 1000))[0]!.remaining).toBe(2);
+    });
+
     it('weights the previous window by its remaining overlap', async () => {
       const k = key();
       for (let i = 0; i < 10; i++) await limiter.check([{ key: k, limit: 10, duration: 10_000, cost: 1 }], T0 + 5000);
