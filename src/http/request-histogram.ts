@@ -13,7 +13,7 @@ export interface HistogramSeries {
   observe(value: number): void;
 }
 
-interface Series {
+interface Series extends HistogramSeries {
   labels: Record<string, string>;
   /** Observations per bucket, not cumulative; the last slot counts those above every bound. */
   counts: Float64Array;
@@ -38,25 +38,24 @@ export class RequestHistogram {
   /** The series of these label values, in `labelNames` order; made once, then observed directly. */
   labels(...values: string[]): HistogramSeries {
     const id = values.join('\u0000');
-    let found = this.series.get(id);
-    if (found === undefined) {
-      found = {
+    let series = this.series.get(id);
+    if (series === undefined) {
+      const bounds = this.bounds;
+      const made: Series = {
         labels: Object.fromEntries(this.labelNames.map((name, i) => [name, values[i]!])),
-        counts: new Float64Array(this.bounds.length + 1),
+        counts: new Float64Array(bounds.length + 1),
         sum: 0,
+        observe(value: number) {
+          let bucket = 0;
+          while (bucket < bounds.length && value > bounds[bucket]!) bucket++;
+          made.counts[bucket]!++;
+          made.sum += value;
+        },
       };
-      this.series.set(id, found);
+      series = made;
+      this.series.set(id, series);
     }
-    const series = found;
-    const bounds = this.bounds;
-    return {
-      observe(value: number) {
-        let bucket = 0;
-        while (bucket < bounds.length && value > bounds[bucket]!) bucket++;
-        series.counts[bucket]!++;
-        series.sum += value;
-      },
-    };
+    return series;
   }
 
   /** What prom-client's registry formats: per series each bucket's cumulative count, then +Inf, the sum and the count. */

@@ -33,22 +33,22 @@ export function changeLogSql(db: Executor, dialect: SqlDialect): ChangeLogOps {
       // missing numbers (nearly every read) the text is fixed, built once and kept prepared: every node reads the log
       // on a short timer, and once per batch of unknown keys during a flood (cache/change-follower.ts), where building
       // the query cost as much as running it (bench/RESULTS.md, "Session 18").
-      const { rows } =
+      const rows =
         missing.length === 0
-          ? await executeFixed(
-              db,
-              dialect,
-              'listChanges',
-              () => select().where('seq', '>', afterSeq).orderBy('seq').limit(limit).compile(),
-              [afterSeq, limit],
-            )
-          : {
-              rows: await select()
-                .where((eb) => eb.or([eb('seq', '>', afterSeq), eb('seq', 'in', missing)]))
-                .orderBy('seq')
-                .limit(limit)
-                .execute(),
-            };
+          ? (
+              await executeFixed(
+                db,
+                dialect,
+                'listChanges',
+                () => select().where('seq', '>', afterSeq).orderBy('seq').limit(limit).compile(),
+                [afterSeq, limit],
+              )
+            ).rows
+          : await select()
+              .where((eb) => eb.or([eb('seq', '>', afterSeq), eb('seq', 'in', missing)]))
+              .orderBy('seq')
+              .limit(limit)
+              .execute();
       // PostgreSQL answers a BIGINT as a string.
       return rows.map((row) => ({ seq: Number(row.seq), kind: row.kind, workspaceId: row.workspace_id, hash: row.hash }));
     },
