@@ -98,6 +98,39 @@ export function ceilingRps(report: BenchReport): number | undefined {
   return runs.length > 0 ? median(runs.map((r) => r.rps)) : undefined;
 }
 
+/** Past this, the ceiling's start and end medians disagree enough for the report to say its ratios are uncertain. */
+const CEILING_DRIFT = 0.1;
+
+/**
+ * How far the ceiling moved within the run: the median of its runs at the start and at the end (full mode measures it
+ * at both), and how much they differ as a share of the larger. Ratios divide by one median of all of them, so when
+ * the machine sped up or slowed down between the two, each scenario's ratio is off by up to that share, depending on
+ * when it ran; undefined when the ceiling was measured once.
+ */
+export function ceilingDrift(report: BenchReport): { start: number; end: number; share: number } | undefined {
+  const medianOf = (id: string) => {
+    const runs = report.results.find((r) => r.id === id)?.runs ?? [];
+    return runs.length > 0 ? median(runs.map((r) => r.rps)) : undefined;
+  };
+  const start = medianOf('ceiling');
+  const end = medianOf('ceiling-end');
+  if (start === undefined || end === undefined) return undefined;
+  return { start, end, share: Math.abs(start - end) / Math.max(start, end) };
+}
+
+/** The Method section's sentence on the ceiling's drift, when it was measured twice. */
+function driftSentence(report: BenchReport): string {
+  const drift = ceilingDrift(report);
+  if (drift === undefined) return '';
+  const figures = `The ceiling's median was ${fmtInt(drift.start)} req/s at the start and ${fmtInt(drift.end)} at the end`;
+  if (drift.share <= CEILING_DRIFT) return ` ${figures}.`;
+  return (
+    ` **${figures}: the machine's speed moved by ${Math.round(drift.share * 100)}% during the run**, so a ratio may be off` +
+    ' by up to that much, depending on when its scenario ran; CPU us/req moves with it too. Compare changes by pairs' +
+    ' measured one after the other (`--variants`), not across runs.'
+  );
+}
+
 /** The ceiling's server CPU time per request (median of its runs), for the CPU-based ratio. */
 export function ceilingCpuUs(report: BenchReport): number | undefined {
   const values = report.results
@@ -359,7 +392,8 @@ export function renderReport(report: BenchReport, previous?: string): string {
       'connection per turn of its event loop, so requests sent at once would time how long the later connections wait to be ' +
       'accepted (docs/decisions/0045-steady-state-latency.md).',
     '- "x ceiling" divides by the median of all runs of the bare node:http ceiling measured in this same run' +
-      (report.mode === 'full' ? ' (at the start and again at the end).' : '.'),
+      (report.mode === 'full' ? ' (at the start and again at the end).' : '.') +
+      driftSentence(report),
     '- Every answer is checked by the Lua script (status 200 and an expected substring such as `"valid":true`); a row with wrong ' +
       "answers says so. Peak RSS is the server's VmHWM from /proc/<pid>/status at the end of the scenario (warm-up included); " +
       'under it, the largest RssAnon (heap and other anonymous memory) and RssFile (mapped files: the code, and the SQLite ' +
