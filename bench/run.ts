@@ -53,7 +53,7 @@ import {
 } from './lib/analytics.js';
 import { killChildren, onPath, peakRss, run, sampleMemory, startServer, type RunningServer } from './lib/proc.js';
 import { renderReport, type BenchReport, type Environment, type ScenarioResult } from './lib/report.js';
-import { ceilingScenario, keywardScenarios, peerScenario, type Scenario, type VerifyPlan } from './lib/scenarios.js';
+import { ceilingScenario, keywardScenarios, peerScenario, type Scenario, type ServerSpec, type VerifyPlan } from './lib/scenarios.js';
 import { runLoad, type LoadResult } from './lib/wrk.js';
 import { chromiumExecutable, type DashboardLoadResult, measureDashboardLoad } from './lib/dashboard-load.js';
 
@@ -124,6 +124,17 @@ function parseVariants(text: string): Variant[] {
     }
     return variant;
   });
+}
+
+/**
+ * A Keyward scenario as one variant runs it: its settings added to the server's environment, and its checkout (root=DIR)
+ * carried by the server's spec itself, which is what starts the server. Until session 19 the checkout went in the
+ * options given to runScenario, which the server's start never read: every root=DIR variant ran this tree's build.
+ */
+export function variantScenario(scenario: Scenario, variant: Variant): Scenario {
+  if (scenario.server.kind !== 'keyward') return scenario;
+  const server = { ...scenario.server, env: { ...scenario.server.env, ...variant.env }, ...(variant.root ? { root: variant.root } : {}) };
+  return { ...scenario, id: `${scenario.id}[${variant.name}]`, label: `${scenario.label} [${variant.name}]`, server };
 }
 
 /** Options without a value, and options with one; --render is handled before parseArgs (renderOnly). */
@@ -295,6 +306,12 @@ function serverEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 /** A scenario id as a file name: a --variants id carries its settings, paths (root=DIR) included. */
 const fileName = (id: string): string => id.replace(/[^\w.=-]+/g, '_');
 
+/** The checkout a Keyward scenario's server runs (its variant's, else --keyward-root) and the script Node starts there. */
+export function keywardEntry(spec: Extract<ServerSpec, { kind: 'keyward' }>, options: Pick<BenchOptions, 'keywardRoot' | 'fromSrc'>) {
+  const root = spec.root ?? options.keywardRoot;
+  return { root, entry: options.fromSrc ? ['--import', 'tsx', join(root, 'src/main.ts')] : [join(root, 'dist/src/main.js')] };
+}
+
 async function startScenarioServer(scenario: Scenario, options: BenchOptions, profileDir: string): Promise<RunningServer> {
   const spec = scenario.server;
   if (spec.kind === 'ceiling')
@@ -309,8 +326,7 @@ async function startScenarioServer(scenario: Scenario, options: BenchOptions, pr
     : [];
   // Where each request's time went, from the server's side (bench/lib/request-timeline.mjs, bench/timeline-summary.ts).
   const timeline = options.timeline ? ['--import', pathToFileURL(join(ROOT, 'bench/lib/request-timeline.mjs')).href] : [];
-  const root = options.keywardRoot;
-  const entry = options.fromSrc ? ['--import', 'tsx', join(root, 'src/main.ts')] : [join(root, 'dist/src/main.js')];
+  const { root, entry } = keywardEntry(spec, options);
   return startServer(['node', ...options.nodeArgs, ...nodeArgs, ...timeline, ...entry, 'start'], {
     cpu: SERVER_CPU,
     cwd: root,
@@ -350,7 +366,7 @@ async function check(scenario: Scenario, server: RunningServer, body: string): P
 /** Identifies a server configuration: scenarios with equal keys may share one process (smoke mode only). */
 function serverKey(scenario: Scenario): string {
   const spec = scenario.server;
-  return spec.kind === 'keyward' ? JSON.stringify([spec.kind, spec.db.databaseUrl, spec.env]) : JSON.stringify(spec);
+  return spec.kind === 'keyward' ? JSON.stringify([spec.kind, spec.db.databaseUrl, spec.env, spec.root]) : JSON.stringify(spec);
 }
 
 /**
@@ -647,12 +663,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
               results.push(await runScenario(scenario, options, workDir, servers));
               continue;
             }
-            for (const variant of options.variants) {
-              const server = { ...scenario.server, env: { ...scenario.server.env, ...variant.env } };
-              const varied = { ...scenario, id: `${scenario.id}[${variant.name}]`, label: `${scenario.label} [${variant.name}]`, server };
-              const variantOptions = variant.root ? { ...options, keywardRoot: variant.root } : options;
-              results.push(await runScenario(varied, variantOptions, workDir, servers));
-            }
+            for (const variant of options.variants)
+              results.push(await runScenario(variantScenario(scenario, variant), options, workDir, servers));
           }
         } finally {
           await servers.release();

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { memorySample, sampleMemory } from '../bench/lib/proc.js';
-import { parseArgs, usage } from '../bench/run.js';
+import type { Scenario, ServerSpec } from '../bench/lib/scenarios.js';
+import { keywardEntry, parseArgs, usage, variantScenario } from '../bench/run.js';
+
+type KeywardSpec = Extract<ServerSpec, { kind: 'keyward' }>;
 
 describe('bench: peak memory by kind, and --variants', () => {
   it('reads VmHWM, RssAnon and RssFile of a live process, and keeps the largest anonymous peak sampled', async () => {
@@ -32,6 +35,27 @@ describe('bench: peak memory by kind, and --variants', () => {
     ]);
     expect(() => parseArgs(['--variants', 'MMAP=1'], () => undefined)).toThrow('neither root nor a KEYWARD_ setting');
     expect(() => parseArgs(['--variants', 'KEYWARD_X'], () => undefined)).toThrow('is not KEY=VALUE');
+  });
+
+  it("starts each root=DIR variant's server from that checkout, and the others from --keyward-root", () => {
+    // Until session 19 the checkout went into options the server's start never read: every variant ran this tree.
+    const options = parseArgs(['--variants', 'root=/tmp/base|KEYWARD_CACHE_SIZE=10', '--keyward-root', '/tmp/main'], () => undefined);
+    const db = { engine: 'sqlite', stored: 1000, rootKey: 'kw_root', dataDir: '/tmp/d', databaseUrl: 'file:/tmp/d/k.sqlite' };
+    const scenario = {
+      id: 'sqlite-1k-verify-cached',
+      label: 'cached',
+      server: { kind: 'keyward', db, env: { A: '1' } },
+    } as unknown as Scenario;
+    const [base, setting] = options.variants!.map((variant) => variantScenario(scenario, variant));
+    expect(base!.id).toBe('sqlite-1k-verify-cached[root=/tmp/base]');
+    expect(keywardEntry(base!.server as KeywardSpec, options)).toEqual({ root: '/tmp/base', entry: ['/tmp/base/dist/src/main.js'] });
+    expect(keywardEntry(setting!.server as KeywardSpec, options)).toEqual({ root: '/tmp/main', entry: ['/tmp/main/dist/src/main.js'] });
+    expect(setting!.server).toMatchObject({ env: { A: '1', KEYWARD_CACHE_SIZE: '10' } });
+    expect(keywardEntry(base!.server as KeywardSpec, { ...options, fromSrc: true }).entry).toEqual([
+      '--import',
+      'tsx',
+      '/tmp/base/src/main.ts',
+    ]);
   });
 
   it('passes --node-args to the Keyward servers and writes their output whole with --server-log', () => {

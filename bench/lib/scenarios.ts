@@ -5,7 +5,8 @@ import { bulkKey, PERMISSION_QUERY, sampleIndexes, type BenchDatabase, type Engi
 export type ServerSpec =
   | { kind: 'ceiling' }
   | { kind: 'peer'; file: string }
-  | { kind: 'keyward'; db: BenchDatabase; env: Record<string, string> };
+  /** `root`: the checkout whose build serves (a `--variants` root=DIR); absent: the bench's --keyward-root. */
+  | { kind: 'keyward'; db: BenchDatabase; env: Record<string, string>; root?: string };
 
 export interface Scenario {
   /** Stable id, e.g. `sqlite-1k-verify-cached`; --only and --profile match it. */
