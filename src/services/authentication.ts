@@ -4,7 +4,7 @@ import { KeywardError } from '../core/errors.js';
 import { hashKey } from '../core/key-format.js';
 import type { RequestContext } from './context.js';
 import type { RootKeyRecord, Store } from '../storage/store.js';
-import type { UsageBuffer } from './usage-buffer.js';
+import { type UsageBuffer, type UsageNote, usageNoteFrom } from './usage-buffer.js';
 
 /** Who is calling: a root key acting on its workspace with exactly the permissions it holds. */
 export interface Principal {
@@ -16,7 +16,7 @@ export interface Principal {
   apiRateLimit: number | null;
 }
 
-export interface CachedRootKey extends RootKeyRecord {
+export interface CachedRootKey extends RootKeyRecord, UsageNote {
   permissionSet: ReadonlySet<string>;
 }
 
@@ -41,7 +41,8 @@ export class RootKeyAuthentication {
     const hash = hashKey(secret);
     return this.deps.rootKeys.get(hash, async () => {
       const record = await this.deps.store.findRootKeyByHash(hash);
-      return record && { ...record, permissionSet: new Set(record.permissions) };
+      // No use noted yet: the first accepted request after a load is written, then at most one a minute.
+      return record && { ...record, permissionSet: new Set(record.permissions), usageNotedAt: usageNoteFrom(null) };
     });
   }
 
@@ -61,8 +62,8 @@ export class RootKeyAuthentication {
     if (!rootKey.workspaceEnabled) throw new KeywardError('workspace_disabled', 'The workspace is disabled.');
     // Only an accepted root key counts as used (unlike keys, whose refused verifications count): a root key's
     // lastUsedAt says when it last acted on the workspace, which is what deciding to rotate or revoke it needs.
-    // A refusal (disabled, expired, disabled workspace) acted on nothing. One Map.set, nothing awaited.
-    this.deps.usage.record(rootKey.id, now);
+    // A refusal (disabled, expired, disabled workspace) acted on nothing. At most one Map.set, nothing awaited.
+    this.deps.usage.note(rootKey, rootKey.id, now);
     return {
       workspaceId: rootKey.workspaceId,
       rootKeyId: rootKey.id,

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { UsageBuffer } from './usage-buffer.js';
+import { LAST_USED_RESOLUTION_MS, UsageBuffer, usageNoteFrom } from './usage-buffer.js';
 
 /** A writer that records each batch it is given (copied: the buffer hands over its own Map). */
 function fakeWriter() {
@@ -11,6 +11,29 @@ function fakeWriter() {
 }
 
 describe('UsageBuffer', () => {
+  it('notes a use of a record at most once a minute, from the time it was read with; a clock gone back notes', async () => {
+    const { write, batches } = fakeWriter();
+    const usage = new UsageBuffer(write);
+    const t = 1_800_000_000_000;
+    const stored = { usageNotedAt: usageNoteFrom(t) };
+    usage.note(stored, 'key_stored', t + LAST_USED_RESOLUTION_MS - 1);
+    const unused = { usageNotedAt: usageNoteFrom(null) };
+    usage.note(unused, 'key_new', t);
+    usage.note(unused, 'key_new', t + 30_000);
+    await usage.flush();
+    expect(batches).toEqual([[['key_new', t]]]);
+
+    usage.note(stored, 'key_stored', t + LAST_USED_RESOLUTION_MS);
+    usage.note(unused, 'key_new', t + LAST_USED_RESOLUTION_MS);
+    usage.note(unused, 'key_new', t - 5_000);
+    await usage.flush();
+    expect(batches[1]).toEqual([
+      ['key_stored', t + LAST_USED_RESOLUTION_MS],
+      ['key_new', t - 5_000],
+    ]);
+    expect(unused.usageNotedAt).toBe(t - 5_000);
+  });
+
   it('keeps the latest time per id and writes them in one batch; an empty buffer writes nothing', async () => {
     const { write, batches } = fakeWriter();
     const usage = new UsageBuffer(write);

@@ -2,8 +2,24 @@
 const FLUSH_AT = 10_000;
 
 /**
- * Write-behind for lastUsedAt (keys and root keys): each use on the request path is one `Map.set` of id -> time,
- * nothing awaited; `flush` hands what gathered to `write` (one transaction), from the background job, on
+ * lastUsedAt's resolution: a use within this long after the one last noted for the same cached record (or after the
+ * time the record was read with) is not written again. Each written time is a row rewritten in the store, and when
+ * every verification is a different key that cost 35 us of CPU a verification on a 1,000,000-key SQLite store
+ * (bench/RESULTS.md, "Session 19"); a hot key was written again by every flush.
+ */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** A cached record's memory of the last use noted for it (`UsageBuffer.note`); starts at the stored lastUsedAt. */
+export interface UsageNote {
+  usageNotedAt: number;
+}
+
+/** A note for a record just read: its stored lastUsedAt, or no use yet. */
+export const usageNoteFrom = (lastUsedAt: number | null): number => lastUsedAt ?? Number.NEGATIVE_INFINITY;
+
+/**
+ * Write-behind for lastUsedAt (keys and root keys): a use on the request path is at most one `Map.set` of id -> time
+ * (`note`: none within LAST_USED_RESOLUTION_MS of the record's last), nothing awaited; `flush` hands what gathered to `write` (one transaction), from the background job, on
  * overflow and at shutdown. Best-effort: a crash loses at most one job interval of times.
  */
 export class UsageBuffer {
@@ -18,6 +34,17 @@ export class UsageBuffer {
     options: { flushAt?: number } = {},
   ) {
     this.flushAt = options.flushAt ?? FLUSH_AT;
+  }
+
+  /**
+   * Records a use of `id` unless one was noted for the same record less than LAST_USED_RESOLUTION_MS before. A clock
+   * that went back records (the store never moves a time back).
+   */
+  note(note: UsageNote, id: string, now: number): void {
+    const since = now - note.usageNotedAt;
+    if (since >= 0 && since < LAST_USED_RESOLUTION_MS) return;
+    note.usageNotedAt = now;
+    this.record(id, now);
   }
 
   record(id: string, now: number): void {

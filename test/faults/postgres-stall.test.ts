@@ -94,24 +94,21 @@ describe('a stalled network between a node and PostgreSQL', { timeout: 60_000 },
 
   it('background jobs fail without crashing while cut off, keep what is pending, and write it once the path is back', async () => {
     const { key, keyId } = (await api('keys.createKey', { apiId })).body.data as { key: string; keyId: string };
+    // Its use waits in memory for the next job (a use within a minute of it is not noted again: usage-buffer.ts).
     expect((await api('keys.verifyKey', { key })).body.data.code).toBe('VALID');
-    await server.runJobs();
-    const written = (await api('keys.getKey', { keyId })).body.data.lastUsedAt as number;
-    expect(written).toBeGreaterThan(0);
-    await new Promise((resolve) => setTimeout(resolve, 5));
 
     proxy.cut();
     try {
-      // Cached: verified with the database away, its use waits in memory for the next job.
+      // Cached: verified with the database away; the jobs fail and keep the pending use.
       expect((await api('keys.verifyKey', { key })).body.data.code).toBe('VALID');
       await expect(server.runJobs()).rejects.toThrow();
       await expect(server.runJobs()).rejects.toThrow();
     } finally {
       proxy.restore();
     }
-    expect((await api('keys.getKey', { keyId })).body.data.lastUsedAt).toBe(written);
+    expect((await api('keys.getKey', { keyId })).body.data).not.toHaveProperty('lastUsedAt');
     await server.runJobs();
-    expect((await api('keys.getKey', { keyId })).body.data.lastUsedAt).toBeGreaterThan(written);
+    expect((await api('keys.getKey', { keyId })).body.data.lastUsedAt).toBeGreaterThan(0);
   });
 
   it('logs the cause once per 10 s at most, not once per refused call', async () => {

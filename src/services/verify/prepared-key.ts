@@ -2,6 +2,7 @@ import { identityData, allPermissions } from '../../contract/views/keys.js';
 import { ipMatcher } from '../../core/ip-whitelist.js';
 import type { LimitCheck } from '../../ratelimit/limiter.js';
 import type { KeyRecord } from '../../storage/store.js';
+import { usageNoteFrom } from '../usage-buffer.js';
 import type { VerifiedKeyFields } from './types.js';
 
 /**
@@ -31,6 +32,8 @@ export interface PreparedKey {
   autoChecks: readonly LimitCheck[];
   /** Whether a client IP may verify this key, from its API's whitelist; null (no check at all) when there is none. */
   allowIp: ((ip: string | null) => boolean) | null;
+  /** The one mutable field: when this node last noted a use of the record's key (usage-buffer.ts, `note`). */
+  usageNotedAt: number;
 }
 
 /**
@@ -84,5 +87,13 @@ export function prepare(key: KeyRecord): PreparedKey {
   if (key.identity) fields.identity = identityData(key.identity);
   // Built once per cached record, so an API without a whitelist costs verification one null check.
   const allowIp = key.apiIpWhitelist === null ? null : ipMatcher(key.apiIpWhitelist);
-  return { granted: permissions.length > 0 ? new Set(permissions) : NO_GRANTS, fields, limits, autoApply, autoChecks, allowIp };
+  return {
+    granted: permissions.length > 0 ? new Set(permissions) : NO_GRANTS,
+    fields,
+    limits,
+    autoApply,
+    autoChecks,
+    allowIp,
+    usageNotedAt: usageNoteFrom(key.lastUsedAt),
+  };
 }

@@ -202,7 +202,48 @@ describe('lastUsedAt', () => {
     expect((await t.server.store.findKey(t.workspaceId, keyId))?.lastUsedAt).toBeNull();
 
     await t.server.runJobs();
-    expect((await t.server.store.findKey(t.workspaceId, keyId))?.lastUsedAt).toBe(t.clock.now());
+    // The first use: the second, 5 s later, is within a minute of it (services/usage-buffer.ts, `note`).
+    expect((await t.server.store.findKey(t.workspaceId, keyId))?.lastUsedAt).toBe(t.clock.now() - 5_000);
+  });
+
+  it('is written again a minute after the last written use, not sooner, for a cached key and one read from the store', async () => {
+    const start = Date.parse('2026-05-02T08:00:00Z');
+    t.clock.set(start);
+    const { keyId, key } = await createKey();
+    const lastUsed = async () => (await t.server.store.findKey(t.workspaceId, keyId))?.lastUsedAt;
+    await verify({ key });
+    await t.server.runJobs();
+    expect(await lastUsed()).toBe(start);
+
+    const writes = vi.spyOn(t.server.store, 'recordKeyUsage');
+    t.clock.set(start + 59_999);
+    await verify({ key });
+    await t.server.runJobs();
+    expect(writes).not.toHaveBeenCalled();
+    t.clock.set(start + 60_000);
+    await verify({ key });
+    await t.server.runJobs();
+    expect(await lastUsed()).toBe(start + 60_000);
+
+    // A node whose cache never held the key reads it with its stored time, and counts the minute from there.
+    const fresh = new VerifyService({
+      store: t.server.store,
+      clock: t.clock,
+      bus: t.server.bus,
+      limiter: new MemoryLimiter(),
+      logger: { warn: () => undefined },
+      keyCache: new SwrCache<KeyRecord>({ maxEntries: 100, freshMs: 60_000, staleMs: 0, clock: t.clock }),
+      ratelimitNamespaces: new SwrCache({ maxEntries: 100, freshMs: 60_000, staleMs: 0, clock: t.clock }),
+    });
+    writes.mockClear();
+    t.clock.set(start + 100_000);
+    expect((await fresh.verify(verifierContext(t.workspaceId), { key })).code).toBe('VALID');
+    await fresh.flushUsage();
+    expect(writes).not.toHaveBeenCalled();
+    t.clock.set(start + 120_000);
+    expect((await fresh.verify(verifierContext(t.workspaceId), { key })).code).toBe('VALID');
+    await fresh.flushUsage();
+    expect(await lastUsed()).toBe(start + 120_000);
   });
 
   it('is not recorded when the key is masked as NOT_FOUND', async () => {

@@ -148,7 +148,7 @@ export class VerifyService {
     let record = key;
     let now = this.deps.clock.now();
     if (event !== undefined) event.time = now;
-    this.recordUsage(key.id, now);
+    this.recordUsage(key, now);
     // A sliding key's cached expiry can only lag (each use moves it on without a change to announce): one that looks
     // expired is read again, and the fresh record replaces the cached one.
     if (key.slidingExpiration !== null && key.expires !== null && now > key.expires) {
@@ -305,8 +305,8 @@ export class VerifyService {
    * Every verification of a found key counts as use, whatever its outcome: a refused attempt with a
    * disabled key is exactly the sign that someone still holds it.
    */
-  private recordUsage(keyId: string, now: number): void {
-    this.usage.record(keyId, now);
+  private recordUsage(key: KeyRecord, now: number): void {
+    this.usage.note(this.preparedFor(key), key.id, now);
   }
 
   /** Writes buffered lastUsedAt times (run by the background jobs, on overflow, and at shutdown). */

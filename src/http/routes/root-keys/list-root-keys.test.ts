@@ -47,9 +47,9 @@ describe('rootKeys.listRootKeys', () => {
       expect(text).not.toContain(stored!.hash);
     });
 
-    it('lastUsedAt: the time of the latest accepted call (verify lane included), once the background job ran; refusals do not count', async () => {
+    it('lastUsedAt: the time of the latest accepted call a minute or more after the last one written (verify lane included), once the background job ran; refusals do not count', async () => {
       const { rootKey } = await t.newWorkspace();
-      const expires = t.clock.now() + 60_000;
+      const expires = t.clock.now() + 120_000;
       const used = await newRootKey(t, ['api.*.verify_key', 'rootkey.*.read_root_key'], { name: 'used', expires, by: rootKey });
       const idle = await newRootKey(t, [], { name: 'idle', by: rootKey });
       const byId = async () => new Map((await allRootKeys(t, rootKey)).map((k) => [k.id, k]));
@@ -71,6 +71,11 @@ describe('rootKeys.listRootKeys', () => {
       const [bootstrap] = listed.values();
       expect(bootstrap.lastUsedAt).toBe(first);
 
+      // A use within a minute of the last one written is not written again (services/usage-buffer.ts).
+      t.clock.advance(30_000);
+      await useIt();
+      await t.server.runJobs();
+      expect((await byId()).get(used.rootKeyId)!.lastUsedAt).toBe(first);
       t.clock.advance(30_000);
       await useIt();
       const second = t.clock.now();
@@ -78,7 +83,7 @@ describe('rootKeys.listRootKeys', () => {
       expect((await byId()).get(used.rootKeyId)!.lastUsedAt).toBe(second);
 
       // Expired: refused, and not counted.
-      t.clock.advance(60_000);
+      t.clock.advance(61_000);
       expect((await list({}, used.key)).status).toBe(403);
       await t.server.runJobs();
       listed = await byId();
