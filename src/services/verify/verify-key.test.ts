@@ -190,6 +190,22 @@ describe('credit refill (background job, test clock)', () => {
 });
 
 describe('lastUsedAt', () => {
+  /** A verifier of its own, with a key cache of its own (another node, as far as its cache goes). */
+  const ctx = () => verifierContext(t.workspaceId);
+  const service = (usageFlushAt?: number) =>
+    new VerifyService(
+      {
+        store: t.server.store,
+        clock: t.clock,
+        bus: t.server.bus,
+        limiter: new MemoryLimiter(),
+        logger: { warn: () => undefined },
+        keyCache: new SwrCache<KeyRecord>({ maxEntries: 100, freshMs: 60_000, staleMs: 0, clock: t.clock }),
+        ratelimitNamespaces: new SwrCache({ maxEntries: 100, freshMs: 60_000, staleMs: 0, clock: t.clock }),
+      },
+      { usageFlushAt },
+    );
+
   it('is buffered in memory and written by the jobs, never on the verify itself', async () => {
     t.clock.set(Date.parse('2026-05-01T08:00:00Z'));
     const { keyId, key } = await createKey({ enabled: false });
@@ -226,22 +242,14 @@ describe('lastUsedAt', () => {
     expect(await lastUsed()).toBe(start + 60_000);
 
     // A node whose cache never held the key reads it with its stored time, and counts the minute from there.
-    const fresh = new VerifyService({
-      store: t.server.store,
-      clock: t.clock,
-      bus: t.server.bus,
-      limiter: new MemoryLimiter(),
-      logger: { warn: () => undefined },
-      keyCache: new SwrCache<KeyRecord>({ maxEntries: 100, freshMs: 60_000, staleMs: 0, clock: t.clock }),
-      ratelimitNamespaces: new SwrCache({ maxEntries: 100, freshMs: 60_000, staleMs: 0, clock: t.clock }),
-    });
+    const fresh = service();
     writes.mockClear();
     t.clock.set(start + 100_000);
-    expect((await fresh.verify(verifierContext(t.workspaceId), { key })).code).toBe('VALID');
+    expect((await fresh.verify(ctx(), { key })).code).toBe('VALID');
     await fresh.flushUsage();
     expect(writes).not.toHaveBeenCalled();
     t.clock.set(start + 120_000);
-    expect((await fresh.verify(verifierContext(t.workspaceId), { key })).code).toBe('VALID');
+    expect((await fresh.verify(ctx(), { key })).code).toBe('VALID');
     await fresh.flushUsage();
     expect(await lastUsed()).toBe(start + 120_000);
   });
@@ -255,21 +263,6 @@ describe('lastUsedAt', () => {
   });
 
   describe('buffer bounds (a service of its own with a small threshold)', () => {
-    const ctx = () => verifierContext(t.workspaceId);
-    const service = (usageFlushAt: number) =>
-      new VerifyService(
-        {
-          store: t.server.store,
-          clock: t.clock,
-          bus: t.server.bus,
-          limiter: new MemoryLimiter(),
-          logger: { warn: () => undefined },
-          keyCache: new SwrCache<KeyRecord>({ maxEntries: 100, freshMs: 60_000, staleMs: 0, clock: t.clock }),
-          ratelimitNamespaces: new SwrCache({ maxEntries: 100, freshMs: 60_000, staleMs: 0, clock: t.clock }),
-        },
-        { usageFlushAt },
-      );
-
     it('writes on its own once the buffer reaches the threshold', async () => {
       const verifier = service(3);
       const keys = [await createKey(), await createKey(), await createKey()];
