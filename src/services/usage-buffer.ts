@@ -20,7 +20,8 @@ export const usageNoteFrom = (lastUsedAt: number | null): number => lastUsedAt ?
 /**
  * Write-behind for lastUsedAt (keys and root keys): a use on the request path is at most one `Map.set` of id -> time
  * (`note`: none within LAST_USED_RESOLUTION_MS of the record's last), nothing awaited; `flush` hands what gathered to
- * `write` (one transaction), from the background job, on overflow and at shutdown. Best-effort: a crash loses at most one job interval of times.
+ * `write` (one transaction), from the background job, on overflow and at shutdown. Best-effort: a crash loses at
+ * most one job interval of times.
  */
 export class UsageBuffer {
   /** id -> time of its latest use, waiting for `flush`. */
